@@ -1,0 +1,61 @@
+import { Form, NavLink } from "@remix-run/react";
+import type { ReactNode } from "react";
+import type { Role } from "../../db/types.ts";
+import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
+
+type ShellUser = { name: string; username: string; stage: keyof typeof STAGE_LABEL; roles: Role[]; mustChangePassword: boolean };
+
+/** Navigation per role; only pages that exist are listed. */
+export function navFor(roles: Role[]): { to: string; label: string }[] {
+  const items = [{ to: "/", label: "首页" }];
+  if (roles.includes("secretary")) items.push({ to: "/branch", label: "本支部学员" });
+  if (roles.includes("admin")) {
+    items.push({ to: "/admin/users", label: "用户管理" }, { to: "/admin/org", label: "组织架构" }, { to: "/admin/audit", label: "审计日志" });
+  }
+  items.push({ to: "/account/password", label: "修改密码" });
+  return items;
+}
+
+export function AppShell({ user, schoolName, children }: { user: ShellUser | null; schoolName: string; children: ReactNode }) {
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <div className="topbar-inner">
+          <a href="/" className="brand">
+            <span className="brand-mark" aria-hidden>
+              ★
+            </span>
+            <span className="brand-text">
+              <strong>网上党校</strong>
+              <small>{schoolName}</small>
+            </span>
+          </a>
+          {user ? (
+            <div className="who">
+              <span className="who-name">{user.name}</span>
+              <span className="who-role">{user.roles.map((r) => ROLE_LABEL[r]).join(" · ")}</span>
+              <Form method="post" action="/logout">
+                <button type="submit" className="btn-link on-dark">
+                  退出
+                </button>
+              </Form>
+            </div>
+          ) : null}
+        </div>
+        {user && !user.mustChangePassword ? (
+          <nav className="mainnav" aria-label="主导航">
+            {navFor(user.roles).map((item) => (
+              <NavLink key={item.to} to={item.to} end={item.to === "/"} prefetch="intent">
+                {item.label}
+              </NavLink>
+            ))}
+          </nav>
+        ) : null}
+      </header>
+      <main className="content">{children}</main>
+      <footer className="footer">
+        {schoolName} · 网上党校{user ? ` · ${STAGE_LABEL[user.stage]}` : ""}
+      </footer>
+    </div>
+  );
+}

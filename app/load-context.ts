@@ -1,0 +1,16 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/types.ts";
+
+/** What server.ts hands every loader and action (tests build the same object). */
+export type AppContext = {
+  db: Kysely<Database>;
+  cspNonce: string;
+  clientIp: string;
+  cookieSecure: boolean;
+  schoolName: string;
+};
+
+declare module "@remix-run/node" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface AppLoadContext extends AppContext {}
+}

@@ -1,0 +1,181 @@
+import { ROLES, type Role, type Stage, type User } from "../../db/types.ts";
+import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { generateOneTimePassword, hashPassword, passwordProblem, verifyPassword } from "~/utils/password.server.ts";
+import { invalidateAllSessions } from "~/utils/session.server.ts";
+import { audit } from "./audit.server.ts";
+import { getOrgUnit } from "./org.server.ts";
+
+export type UserWithRoles = Omit<User, "password_hash"> & { roles: Role[] };
+
+export class UserError extends Error {}
+
+type Actor = { actorId: number | null; ip?: string | null };
+
+const PUBLIC_COLUMNS = [
+  "id", "username", "name", "gender", "org_unit_id", "stage", "phone", "email",
+  "must_change_password", "active", "created_at", "updated_at",
+] as const;
+
+async function rolesOf(db: DB, userId: number): Promise<Role[]> {
+  const rows = await db.selectFrom("user_roles").select("role").where("user_id", "=", userId).execute();
+  return ROLES.filter((r) => rows.some((row) => row.role === r));
+}
+
+export async function getUserWithRoles(db: DB, id: number): Promise<UserWithRoles | undefined> {
+  const user = await db.selectFrom("users").select(PUBLIC_COLUMNS).where("id", "=", id).executeTakeFirst();
+  return user && { ...user, roles: await rolesOf(db, id) };
+}
+
+/** For sign-in only: the one place the password hash leaves this module. */
+export async function getUserForLogin(db: DB, username: string) {
+  return db.selectFrom("users").select(["id", "password_hash", "active"]).where("username", "=", username).executeTakeFirst();
+}
+
+export type UserFilter = { q?: string; unitPath?: string; stage?: Stage; role?: Role; active?: boolean; limit?: number; offset?: number };
+
+/** Users with their unit name; scoped to a subtree when unitPath is given. */
+export async function listUsers(db: DB, f: UserFilter = {}) {
+  let q = db
+    .selectFrom("users as u")
+    .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+    .select(["u.id", "u.username", "u.name", "u.gender", "u.stage", "u.active", "u.org_unit_id", "o.name as unit_name"]);
+  if (f.unitPath) q = q.where("o.path", "like", `${f.unitPath}%`);
+  if (f.stage) q = q.where("u.stage", "=", f.stage);
+  if (f.active !== undefined) q = q.where("u.active", "=", f.active ? 1 : 0);
+  if (f.role) q = q.where("u.id", "in", db.selectFrom("user_roles").select("user_id").where("role", "=", f.role));
+  if (f.q) {
+    const like = `%${f.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) => eb.or([eb("u.username", "like", like), eb("u.name", "like", like)]));
+  }
+  const rows = await q.orderBy("u.username").limit(f.limit ?? 50).offset(f.offset ?? 0).execute();
+  const roleRows = rows.length
+    ? await db.selectFrom("user_roles").select(["user_id", "role"]).where("user_id", "in", rows.map((r) => r.id)).execute()
+    : [];
+  return rows.map((r) => ({ ...r, roles: ROLES.filter((role) => roleRows.some((x) => x.user_id === r.id && x.role === role)) }));
+}
+
+export type UserInput = {
+  username: string;
+  name: string;
+  gender: "男" | "女";
+  orgUnitId: number;
+  stage: Stage;
+  roles: Role[];
+  phone?: string | null;
+  email?: string | null;
+};
+
+async function assertUnitUsable(db: DB, unitId: number) {
+  const unit = await getOrgUnit(db, unitId);
+  if (!unit) throw new UserError("所属组织不存在");
+  if (!unit.active) throw new UserError("所属组织已停用");
+}
+
+/** Creates an account with a one-time password that must be changed at first sign-in. */
+export async function createUser(db: DB, input: UserInput, actor: Actor, password?: string) {
+  const oneTimePassword = password ?? generateOneTimePassword();
+  const passwordHash = await hashPassword(oneTimePassword);
+  return writeTransaction(db, async (trx) => {
+    await assertUnitUsable(trx, input.orgUnitId);
+    const taken = await trx.selectFrom("users").select("id").where("username", "=", input.username).executeTakeFirst();
+    if (taken) throw new UserError(`学号/工号 ${input.username} 已存在`);
+    const t = now();
+    const { id } = await trx
+      .insertInto("users")
+      .values({
+        username: input.username,
+        name: input.name,
+        gender: input.gender,
+        org_unit_id: input.orgUnitId,
+        stage: input.stage,
+        phone: input.phone ?? null,
+        email: input.email ?? null,
+        password_hash: passwordHash,
+        must_change_password: password ? 0 : 1,
+        created_at: t,
+        updated_at: t,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    if (input.roles.length) await trx.insertInto("user_roles").values(input.roles.map((role) => ({ user_id: id, role }))).execute();
+    await audit(trx, { ...actor, action: "user.create", targetType: "user", targetId: id, detail: { username: input.username, roles: input.roles } });
+    return { id, oneTimePassword };
+  });
+}
+
+export async function updateUser(db: DB, id: number, input: Omit<UserInput, "username">, actor: Actor) {
+  await writeTransaction(db, async (trx) => {
+    const before = await getUserWithRoles(trx, id);
+    if (!before) throw new UserError("用户不存在");
+    if (input.orgUnitId !== before.org_unit_id) await assertUnitUsable(trx, input.orgUnitId);
+    const fields = {
+      name: input.name,
+      gender: input.gender,
+      org_unit_id: input.orgUnitId,
+      stage: input.stage,
+      phone: input.phone ?? null,
+      email: input.email ?? null,
+    };
+    const changes = Object.fromEntries(
+      Object.entries(fields)
+        .filter(([k, v]) => before[k as keyof typeof fields] !== v)
+        .map(([k, v]) => [k, { from: before[k as keyof typeof fields], to: v }]),
+    );
+    if (Object.keys(changes).length) {
+      await trx.updateTable("users").set({ ...fields, updated_at: now() }).where("id", "=", id).execute();
+      await audit(trx, { ...actor, action: "user.update", targetType: "user", targetId: id, detail: changes });
+    }
+    const roles = ROLES.filter((r) => input.roles.includes(r));
+    if (roles.join() !== before.roles.join()) {
+      if (actor.actorId === id && before.roles.includes("admin") && !roles.includes("admin")) {
+        throw new UserError("不能取消自己的组织部管理员角色");
+      }
+      await trx.deleteFrom("user_roles").where("user_id", "=", id).execute();
+      if (roles.length) await trx.insertInto("user_roles").values(roles.map((role) => ({ user_id: id, role }))).execute();
+      await audit(trx, { ...actor, action: "user.roles", targetType: "user", targetId: id, detail: { from: before.roles, to: roles } });
+    }
+  });
+}
+
+/** Disabling an account ends all of its sessions at once. */
+export async function setUserActive(db: DB, id: number, active: boolean, actor: Actor) {
+  await writeTransaction(db, async (trx) => {
+    if (!active && actor.actorId === id) throw new UserError("不能停用自己的账号");
+    const res = await trx.updateTable("users").set({ active: active ? 1 : 0, updated_at: now() }).where("id", "=", id).executeTakeFirst();
+    if (!res.numUpdatedRows) throw new UserError("用户不存在");
+    if (!active) await invalidateAllSessions(trx, id);
+    await audit(trx, { ...actor, action: active ? "user.enable" : "user.disable", targetType: "user", targetId: id });
+  });
+}
+
+/** Sets a one-time password that must be changed at next sign-in; ends the user's sessions. */
+export async function resetPassword(db: DB, id: number, actor: Actor): Promise<string> {
+  const oneTimePassword = generateOneTimePassword();
+  const passwordHash = await hashPassword(oneTimePassword);
+  await writeTransaction(db, async (trx) => {
+    const res = await trx
+      .updateTable("users")
+      .set({ password_hash: passwordHash, must_change_password: 1, updated_at: now() })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!res.numUpdatedRows) throw new UserError("用户不存在");
+    await invalidateAllSessions(trx, id);
+    await audit(trx, { ...actor, action: "user.password_reset", targetType: "user", targetId: id });
+  });
+  return oneTimePassword;
+}
+
+/** Changes one's own password; every existing session of the user ends (the caller signs in anew). */
+export async function changePassword(db: DB, userId: number, current: string, next: string, ip: string | null) {
+  const row = await db.selectFrom("users").select(["password_hash"]).where("id", "=", userId).executeTakeFirst();
+  if (!row || !(await verifyPassword(row.password_hash, current))) throw new UserError("当前密码不正确");
+  const problem = passwordProblem(next);
+  if (problem) throw new UserError(problem);
+  if (current === next) throw new UserError("新密码不能与当前密码相同");
+  const passwordHash = await hashPassword(next);
+  await writeTransaction(db, async (trx) => {
+    await trx.updateTable("users").set({ password_hash: passwordHash, must_change_password: 0, updated_at: now() }).where("id", "=", userId).execute();
+    await invalidateAllSessions(trx, userId);
+    await audit(trx, { actorId: userId, action: "user.password_change", targetType: "user", targetId: userId, ip });
+  });
+}

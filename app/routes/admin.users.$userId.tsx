@@ -1,0 +1,106 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { OneTimePassword } from "~/components/OneTimePassword.tsx";
+import { UserFieldset } from "~/components/UserFields.tsx";
+import { listOrgUnits, withLabels } from "~/models/org.server.ts";
+import { getUserWithRoles, resetPassword, setUserActive, updateUser, UserError } from "~/models/users.server.ts";
+import { requireRole } from "~/utils/auth.server.ts";
+import { idParam, parseForm } from "~/utils/forms.server.ts";
+import { formatDateTime } from "~/utils/labels.ts";
+import { UserFields } from "~/utils/user-form.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "编辑用户 · 网上党校" }];
+
+function userIdFrom(params: { userId?: string }) {
+  const id = idParam.safeParse(params.userId);
+  if (!id.success) throw new Response("用户不存在", { status: 404 });
+  return id.data;
+}
+
+export async function loader(args: LoaderFunctionArgs) {
+  await requireRole(args, "admin");
+  const user = await getUserWithRoles(args.context.db, userIdFrom(args.params));
+  if (!user) throw new Response("用户不存在", { status: 404 });
+  return { user, units: withLabels(await listOrgUnits(args.context.db)) };
+}
+
+type ActionResult = { ok: boolean; message: string; errors?: Record<string, string>; oneTimePassword?: string };
+
+export async function action(args: ActionFunctionArgs) {
+  const admin = await requireRole(args, "admin");
+  const id = userIdFrom(args.params);
+  const { db, clientIp } = args.context;
+  const actor = { actorId: admin.id, ip: clientIp };
+  const form = await args.request.formData();
+  const fail = (message: string, errors: Record<string, string> = {}) => data<ActionResult>({ ok: false, message, errors }, { status: 400 });
+  try {
+    switch (form.get("intent")) {
+      case "save": {
+        const parsed = parseForm(form, UserFields);
+        if (!parsed.ok) return fail(parsed.message, parsed.errors);
+        await updateUser(db, id, parsed.data, actor);
+        return data<ActionResult>({ ok: true, message: "已保存" });
+      }
+      case "disable":
+      case "enable":
+        await setUserActive(db, id, form.get("intent") === "enable", actor);
+        return data<ActionResult>({ ok: true, message: form.get("intent") === "enable" ? "账号已启用" : "账号已停用，其所有登录已失效" });
+      case "reset-password":
+        return data<ActionResult>({ ok: true, message: "密码已重置", oneTimePassword: await resetPassword(db, id, actor) });
+      default:
+        return fail("未知操作");
+    }
+  } catch (e) {
+    if (e instanceof UserError) return fail(e.message);
+    throw e;
+  }
+}
+
+export default function EditUser() {
+  const { user, units } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  return (
+    <section className="narrow stack">
+      <p>
+        <Link to="/admin/users">← 用户列表</Link>
+      </p>
+      <h1>
+        {user.name} <small className="muted">{user.username}</small>
+      </h1>
+      {result ? (
+        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+          {result.message}
+        </p>
+      ) : null}
+      {result?.oneTimePassword ? <OneTimePassword username={user.username} name={user.name} password={result.oneTimePassword} /> : null}
+      <Form method="post" className="card form" key={user.updated_at}>
+        <input type="hidden" name="intent" value="save" />
+        <UserFieldset units={units} values={user} errors={result?.errors} />
+        <button type="submit" className="btn primary">
+          保存
+        </button>
+      </Form>
+      <div className="card stack">
+        <h2>账号</h2>
+        <p className="muted">
+          状态：{user.active ? "正常" : "已停用"} · 创建于 {formatDateTime(user.created_at)}
+          {user.must_change_password ? " · 待修改一次性密码" : ""}
+        </p>
+        <div className="row-actions">
+          <Form method="post">
+            <input type="hidden" name="intent" value={user.active ? "disable" : "enable"} />
+            <button type="submit" className={user.active ? "btn danger" : "btn"}>
+              {user.active ? "停用账号" : "启用账号"}
+            </button>
+          </Form>
+          <Form method="post">
+            <input type="hidden" name="intent" value="reset-password" />
+            <button type="submit" className="btn">
+              重置为一次性密码
+            </button>
+          </Form>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,64 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { getCurrentUser, login } from "~/utils/auth.server.ts";
+import { parseForm, safeRedirect } from "~/utils/forms.server.ts";
+import { sessionCookie } from "~/utils/session.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "登录 · 网上党校" }];
+
+const LoginForm = z.object({
+  username: z.string({ required_error: "请输入学号/工号" }).trim().min(1, "请输入学号/工号").max(64, "学号/工号过长"),
+  password: z.string({ required_error: "请输入密码" }).min(1, "请输入密码").max(256, "密码过长"),
+  redirectTo: z.string().optional(),
+});
+
+export async function loader(args: LoaderFunctionArgs) {
+  if (await getCurrentUser(args)) throw redirect("/");
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = parseForm(await request.formData(), LoginForm);
+  if (!form.ok) return data({ error: form.message }, { status: 400 });
+  const result = await login(context, form.data.username, form.data.password);
+  if (!result.ok) return data({ error: result.message }, { status: result.status });
+  return redirect(safeRedirect(form.data.redirectTo), {
+    headers: { "Set-Cookie": sessionCookie(result.token, context.cookieSecure) },
+  });
+}
+
+export default function Login() {
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const busy = useNavigation().state !== "idle";
+  return (
+    <section className="login">
+      <div className="login-hero">
+        <h1>网上党校</h1>
+        <p>入党积极分子 · 发展对象 · 预备党员 培训学习平台</p>
+      </div>
+      <Form method="post" className="card form login-card">
+        <h2>登录</h2>
+        <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/"} />
+        <label>
+          学号/工号
+          <input name="username" autoComplete="username" required autoFocus inputMode="text" />
+        </label>
+        <label>
+          密码
+          <input name="password" type="password" autoComplete="current-password" required />
+        </label>
+        {actionData?.error ? (
+          <p className="alert error" role="alert">
+            {actionData.error}
+          </p>
+        ) : null}
+        <button type="submit" className="btn primary block" disabled={busy}>
+          {busy ? "正在登录…" : "登录"}
+        </button>
+        <p className="hint">忘记密码请联系所在党支部或组织部重置。</p>
+      </Form>
+    </section>
+  );
+}

@@ -1,0 +1,103 @@
+// Guards called on the first line of every loader and action.
+import { redirect } from "@remix-run/node";
+import type { AppContext } from "~/load-context.ts";
+import type { Role } from "../../db/types.ts";
+import { audit } from "~/models/audit.server.ts";
+import { getUserForLogin, getUserWithRoles, type UserWithRoles } from "~/models/users.server.ts";
+import { randomUUID } from "node:crypto";
+import { hashPassword, verifyPassword } from "./password.server.ts";
+import { createSession, invalidateSession, readSessionToken, validateSessionToken } from "./session.server.ts";
+import { loginLockedFor, recordLoginFailure, recordLoginSuccess } from "./throttle.server.ts";
+
+type Args = { request: Request; context: AppContext };
+export type CurrentUser = UserWithRoles & { sessionId: string };
+
+const cache = new WeakMap<Request, Promise<CurrentUser | null>>();
+
+/** The signed-in, active user of this request, or null. Looked up once per request. */
+export function getCurrentUser({ request, context }: Args): Promise<CurrentUser | null> {
+  let pending = cache.get(request);
+  if (!pending) {
+    pending = (async () => {
+      const token = readSessionToken(request);
+      if (!token) return null;
+      const session = await validateSessionToken(context.db, token);
+      if (!session) return null;
+      const user = await getUserWithRoles(context.db, session.user_id);
+      if (!user || !user.active) return null;
+      return { ...user, sessionId: session.id };
+    })();
+    cache.set(request, pending);
+  }
+  return pending;
+}
+
+/** Signed-in user, or a redirect to the sign-in page; a user with a one-time password must change it first. */
+export async function requireUser(args: Args): Promise<CurrentUser> {
+  const user = await getCurrentUser(args);
+  const url = new URL(args.request.url);
+  if (!user) {
+    const back = url.pathname + url.search;
+    throw redirect(back === "/" ? "/login" : `/login?redirectTo=${encodeURIComponent(back)}`);
+  }
+  if (user.must_change_password && url.pathname !== "/account/password" && url.pathname !== "/logout") {
+    throw redirect("/account/password");
+  }
+  return user;
+}
+
+export async function requireRole(args: Args, ...roles: Role[]): Promise<CurrentUser> {
+  const user = await requireUser(args);
+  if (!roles.some((r) => user.roles.includes(r))) {
+    throw new Response("您没有权限访问此页面", { status: 403 });
+  }
+  return user;
+}
+
+export function hasRole(user: { roles: Role[] }, role: Role) {
+  return user.roles.includes(role);
+}
+
+export type LoginResult =
+  | { ok: true; token: string; userId: number }
+  | { ok: false; status: 401 | 429; message: string };
+
+const GENERIC_FAILURE = "学号/工号或密码不正确";
+
+/** Checks credentials with throttling; the message never says whether the account exists. */
+export async function login(context: AppContext, username: string, password: string): Promise<LoginResult> {
+  const { db, clientIp: ip } = context;
+  const lockedFor = await loginLockedFor(db, username, ip);
+  if (lockedFor > 0) {
+    await audit(db, { actorId: null, action: "login.throttled", detail: { username }, ip });
+    return { ok: false, status: 429, message: `尝试次数过多，请 ${Math.ceil(lockedFor / 60)} 分钟后再试` };
+  }
+  const user = await getUserForLogin(db, username);
+  // Verify against a real hash even for unknown users so timing does not reveal who exists.
+  const valid = await verifyPassword(user?.password_hash ?? (await dummyHash()), password);
+  if (!user || !valid || !user.active) {
+    await recordLoginFailure(db, username, ip);
+    await audit(db, {
+      actorId: user?.id ?? null,
+      action: "login.failure",
+      detail: { username, reason: !user ? "unknown_user" : !valid ? "bad_password" : "disabled" },
+      ip,
+    });
+    return { ok: false, status: 401, message: user && valid && !user.active ? "账号已停用，请联系组织部" : GENERIC_FAILURE };
+  }
+  await recordLoginSuccess(db, username, ip);
+  const { token } = await createSession(db, user.id);
+  await audit(db, { actorId: user.id, action: "login.success", targetType: "user", targetId: user.id, ip });
+  return { ok: true, token, userId: user.id };
+}
+
+export async function logout(args: Args): Promise<void> {
+  const user = await getCurrentUser(args);
+  if (!user) return;
+  await invalidateSession(args.context.db, user.sessionId);
+  await audit(args.context.db, { actorId: user.id, action: "logout", targetType: "user", targetId: user.id, ip: args.context.clientIp });
+}
+
+// A real argon2id hash of a random string, made once, so unknown accounts cost the same time.
+let dummy: Promise<string> | undefined;
+const dummyHash = () => (dummy ??= hashPassword(randomUUID()));

@@ -1,0 +1,40 @@
+import Sqlite from "better-sqlite3";
+import { Kysely, SqliteDialect, sql } from "kysely";
+import type { Database } from "../../db/types.ts";
+
+export type DB = Kysely<Database>;
+
+/** Opens the embedded SQLite database with the pragmas DESIGN.md §7 asks for. */
+export function openDatabase(file: string, opts: { synchronous?: "FULL" | "NORMAL" } = {}): DB {
+  const sqlite = new Sqlite(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma(`synchronous = ${opts.synchronous ?? "FULL"}`);
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/**
+ * Runs `fn` in a write transaction that takes the write lock up front (BEGIN IMMEDIATE), so a
+ * read-then-write never fails half-way with SQLITE_BUSY when another process writes. This is the one
+ * place that knows the dialect: on PostgreSQL it becomes a plain transaction with row locks.
+ */
+const inTransaction = new WeakSet<DB>();
+
+export async function writeTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): Promise<T> {
+  if (db.isTransaction || inTransaction.has(db)) return fn(db);
+  return db.connection().execute(async (conn) => {
+    inTransaction.add(conn);
+    await sql`BEGIN IMMEDIATE`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`COMMIT`.execute(conn);
+      return result;
+    } catch (error) {
+      await sql`ROLLBACK`.execute(conn);
+      throw error;
+    }
+  });
+}
+
+export const now = () => Math.floor(Date.now() / 1000);

@@ -1,0 +1,40 @@
+import path from "node:path";
+import { z } from "zod";
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  /** Public origin (scheme://host[:port]) when behind a proxy; by default the request's own host. */
+  ORIGIN: z.string().url().optional(),
+  /** Secure cookies; defaults to on in production. Set to 0 only for plain-HTTP intranet trials. */
+  COOKIE_SECURE: z.enum(["0", "1"]).optional(),
+  /** Express "trust proxy" setting, e.g. "loopback" or a hop count, when behind nginx. */
+  TRUST_PROXY: z.string().optional(),
+  /** Load demo accounts into a new, empty database. */
+  SEED_DEMO: z.enum(["0", "1"]).default("1"),
+  SCHOOL_NAME: z.string().min(1).default("中共示范大学委员会党校"),
+});
+
+export type Env = z.infer<typeof schema> & { dataDir: string; cookieSecure: boolean };
+
+/** Validates the environment once at start; throws one message listing every bad variable. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`环境变量无效 (invalid environment):\n${lines.join("\n")}`);
+  }
+  const env = parsed.data;
+  return {
+    ...env,
+    dataDir: path.resolve(env.DATA_DIR),
+    cookieSecure: env.COOKIE_SECURE ? env.COOKIE_SECURE === "1" : env.NODE_ENV === "production",
+  };
+}
+
+/** Only these values ever reach the browser. */
+export function publicEnv(env: Pick<Env, "SCHOOL_NAME">) {
+  return { SCHOOL_NAME: env.SCHOOL_NAME };
+}

@@ -1,0 +1,46 @@
+// Request-level protections applied centrally by server.ts to every request.
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * A state-changing request must come from our own origin: the browser's Sec-Fetch-Site says
+ * "same-origin", or its Origin header equals ours. A request with neither header is refused.
+ */
+export function isAllowedOrigin(req: {
+  method: string;
+  origin?: string | null;
+  secFetchSite?: string | null;
+  expectedOrigin: string;
+}): boolean {
+  if (SAFE_METHODS.has(req.method.toUpperCase())) return true;
+  if (req.secFetchSite) return req.secFetchSite === "same-origin";
+  if (req.origin) return req.origin === req.expectedOrigin;
+  return false;
+}
+
+/** Security headers for every response. CSP allows video.js (inline styles, blob: media). */
+export function securityHeaders(nonce: string, opts: { production: boolean; secure: boolean }): Record<string, string> {
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  return {
+    ...(opts.production ? { "Content-Security-Policy": csp } : {}),
+    ...(opts.secure ? { "Strict-Transport-Security": "max-age=31536000" } : {}),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+  };
+}

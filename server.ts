@@ -1,0 +1,105 @@
+// The HTTP server: central CSRF and security headers, static files, /healthz, then Remix.
+// `tsx server.ts` serves the production build; `tsx server.ts --dev` runs Vite in middleware mode.
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { sql } from "kysely";
+import { migrateToLatest } from "./db/migrate.ts";
+import { openDatabase } from "./app/utils/db.server.ts";
+import { loadEnv } from "./app/utils/env.server.ts";
+import { isAllowedOrigin, securityHeaders } from "./app/utils/http.server.ts";
+import { seedDemo } from "./scripts/seed.ts";
+
+const dev = process.argv.includes("--dev");
+let env;
+try {
+  env = loadEnv();
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(1);
+}
+const production = env.NODE_ENV === "production";
+
+fs.mkdirSync(env.dataDir, { recursive: true });
+const db = openDatabase(path.join(env.dataDir, "app.db"));
+await migrateToLatest(db);
+if (env.SEED_DEMO === "1") {
+  const seeded = await seedDemo(db);
+  if (seeded) console.log("已载入演示数据 (demo data loaded into a new database)");
+}
+
+const vite = dev
+  ? await import("vite").then((v) => v.createServer({ server: { middlewareMode: true } }))
+  : undefined;
+
+const app = express();
+app.disable("x-powered-by");
+if (env.TRUST_PROXY) app.set("trust proxy", /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY);
+
+app.use((req, res, next) => {
+  const nonce = randomBytes(16).toString("base64");
+  res.locals.cspNonce = nonce;
+  res.set(securityHeaders(nonce, { production: production && !dev, secure: env.cookieSecure }));
+  const expectedOrigin = env.ORIGIN ?? `${req.protocol}://${req.get("host")}`;
+  if (!isAllowedOrigin({ method: req.method, origin: req.get("origin"), secFetchSite: req.get("sec-fetch-site"), expectedOrigin })) {
+    res.status(403).type("text/plain; charset=utf-8").send("跨站请求已被拒绝 (cross-origin request refused)");
+    return;
+  }
+  next();
+});
+app.use(compression());
+
+app.get("/healthz", async (_req, res) => {
+  try {
+    await sql`select 1`.execute(db);
+    res.set("Cache-Control", "no-store").json({ ok: true, db: "ok" });
+  } catch {
+    res.status(503).json({ ok: false, db: "error" });
+  }
+});
+
+if (vite) {
+  app.use(vite.middlewares);
+} else {
+  app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static("build/client", { maxAge: "1h", index: false }));
+}
+
+const build = vite
+  ? () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
+  : ((await import(path.resolve("build/server/index.js"))) as ServerBuild);
+
+app.all(
+  "*",
+  createRequestHandler({
+    build,
+    mode: production ? "production" : "development",
+    getLoadContext: (req, res) => ({
+      db,
+      cspNonce: res.locals.cspNonce as string,
+      clientIp: req.ip ?? "unknown",
+      cookieSecure: env.cookieSecure,
+      schoolName: env.SCHOOL_NAME,
+    }),
+  }),
+);
+
+const server = app.listen(env.PORT, env.HOST, () => {
+  console.log(`网上党校已启动: http://localhost:${env.PORT} (data: ${env.dataDir})`);
+});
+
+// Graceful stop: finish in-flight requests, then close the database.
+function shutdown(signal: string) {
+  console.log(`${signal}: 正在停止…`);
+  server.close(async () => {
+    await db.destroy();
+    process.exit(0);
+  });
+  setTimeout(() => process.exit(0), 10_000).unref();
+}
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));

@@ -1,0 +1,29 @@
+// Playwright fixtures: sign in by creating a session row and setting the cookie, not by clicking.
+import { test as base, expect, type Page } from "@playwright/test";
+import path from "node:path";
+import { browserMissing, E2E_DATA_DIR } from "../../playwright.config.ts";
+import { openDatabase } from "../../app/utils/db.server.ts";
+import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
+
+export const test = base.extend<{ loginAs: (username: string) => Promise<void> }>({
+  loginAs: async ({ context, baseURL }, use) => {
+    const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
+    await use(async (username) => {
+      const user = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirstOrThrow();
+      const { token } = await createSession(db, user.id);
+      await context.addCookies([{ name: SESSION_COOKIE, value: token, url: baseURL!, httpOnly: true, sameSite: "Lax", secure: true }]);
+    });
+    await db.destroy();
+  },
+});
+
+test.skip(browserMissing, "Chromium is missing: browser tests skipped (see the warning above)");
+
+export { expect };
+
+export async function signInWithForm(page: Page, username: string, password: string) {
+  await page.goto("/login");
+  await page.getByLabel("学号/工号").fill(username);
+  await page.getByLabel("密码").fill(password);
+  await page.getByRole("button", { name: "登录" }).click();
+}

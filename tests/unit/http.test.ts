@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { loadEnv } from "../../app/utils/env.server.ts";
+import { isAllowedOrigin, securityHeaders } from "../../app/utils/http.server.ts";
+import { safeRedirect } from "../../app/utils/forms.server.ts";
+
+const expectedOrigin = "https://dangxiao.example.edu.cn";
+
+describe("same-origin check for state changes", () => {
+  it.each([
+    [{ method: "GET" }, true],
+    [{ method: "POST", secFetchSite: "same-origin" }, true],
+    [{ method: "POST", secFetchSite: "cross-site" }, false],
+    [{ method: "POST", secFetchSite: "same-site" }, false],
+    [{ method: "POST", origin: expectedOrigin }, true],
+    [{ method: "POST", origin: "https://evil.example" }, false],
+    [{ method: "POST", origin: "null" }, false],
+    [{ method: "DELETE", origin: "http://dangxiao.example.edu.cn" }, false],
+    [{ method: "POST" }, false],
+    [{ method: "PUT", secFetchSite: "same-origin", origin: "https://evil.example" }, true],
+  ])("%j → %s", (req, allowed) => {
+    expect(isAllowedOrigin({ expectedOrigin, ...req })).toBe(allowed);
+  });
+});
+
+describe("security headers", () => {
+  it("sends CSP with the nonce and frame-ancestors in production, nosniff and referrer policy always", () => {
+    const h = securityHeaders("abc", { production: true, secure: true });
+    expect(h["Content-Security-Policy"]).toContain("'nonce-abc'");
+    expect(h["Content-Security-Policy"]).toContain("frame-ancestors 'none'");
+    expect(h["X-Content-Type-Options"]).toBe("nosniff");
+    expect(h["Referrer-Policy"]).toBe("same-origin");
+    expect(securityHeaders("abc", { production: false, secure: false })["Content-Security-Policy"]).toBeUndefined();
+  });
+});
+
+describe("environment", () => {
+  it("applies defaults", () => {
+    const env = loadEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.dataDir).toMatch(/data$/);
+    expect(env.cookieSecure).toBe(false);
+    expect(loadEnv({ NODE_ENV: "production" }).cookieSecure).toBe(true);
+  });
+  it("names every bad variable in one message", () => {
+    expect(() => loadEnv({ PORT: "abc", ORIGIN: "not a url" })).toThrow(/PORT[\s\S]*ORIGIN|ORIGIN[\s\S]*PORT/);
+  });
+});
+
+describe("redirect targets", () => {
+  it.each([
+    ["/admin/users", "/admin/users"],
+    ["//evil.example", "/"],
+    ["https://evil.example", "/"],
+    ["/\\evil.example", "/"],
+    [undefined, "/"],
+  ])("%s → %s", (to, expected) => expect(safeRedirect(to)).toBe(expected));
+});

@@ -1,0 +1,68 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  createOrgUnit, deleteOrgUnit, getOrgUnit, isInSubtree, moveOrgUnit, OrgError, renameOrgUnit, setOrgUnitActive,
+} from "../../app/models/org.server.ts";
+import type { DB } from "../../app/utils/db.server.ts";
+import { createTestDb, createTestTree, createTestUser } from "../setup/db.ts";
+
+let db: DB;
+let t: Awaited<ReturnType<typeof createTestTree>>;
+const actor = { actorId: null };
+beforeEach(async () => {
+  db = await createTestDb();
+  t = await createTestTree(db);
+});
+
+describe("organization tree", () => {
+  it("gives each level its kind and a materialized path", async () => {
+    const branch = await getOrgUnit(db, t.branchA);
+    expect(branch).toMatchObject({ kind: "branch", path: `/${t.root}/${t.subA}/${t.branchA}/` });
+    expect((await getOrgUnit(db, t.subA))?.kind).toBe("subcommittee");
+  });
+
+  it("refuses a second root and a unit under a branch", async () => {
+    await expect(createOrgUnit(db, { name: "另一个校党委", parentId: null }, actor)).rejects.toThrow(OrgError);
+    await expect(createOrgUnit(db, { name: "小组", parentId: t.branchA }, actor)).rejects.toThrow("党支部下不能再建下级组织");
+  });
+
+  it("moves a branch with its path to another 二级党委 and keeps scope checks right", async () => {
+    await moveOrgUnit(db, t.branchA, t.subB, actor);
+    expect((await getOrgUnit(db, t.branchA))?.path).toBe(`/${t.root}/${t.subB}/${t.branchA}/`);
+    expect(await isInSubtree(db, t.subB, t.branchA)).toBe(true);
+    expect(await isInSubtree(db, t.subA, t.branchA)).toBe(false);
+  });
+
+  it("moves a 二级党委 subtree: descendants' paths follow", async () => {
+    const sub = await createOrgUnit(db, { name: "丙学院党委", parentId: t.root }, actor);
+    // A subcommittee can only sit under the committee; moving it under itself or a branch is refused.
+    await expect(moveOrgUnit(db, t.subA, t.branchA, actor)).rejects.toThrow("不能移动到自身或其下级组织之下");
+    await expect(moveOrgUnit(db, t.subA, t.subB, actor)).rejects.toThrow(OrgError);
+    await moveOrgUnit(db, t.branchB, sub, actor);
+    expect((await getOrgUnit(db, t.branchB))?.path).toBe(`/${t.root}/${sub}/${t.branchB}/`);
+  });
+
+  it("renames with an audit record", async () => {
+    await renameOrgUnit(db, t.branchA, "甲学院本科生党支部", { actorId: null, ip: "1.2.3.4" });
+    expect((await getOrgUnit(db, t.branchA))?.name).toBe("甲学院本科生党支部");
+    const entry = await db.selectFrom("audit_log").selectAll().where("action", "=", "org.rename").executeTakeFirstOrThrow();
+    expect(JSON.parse(entry.detail!)).toEqual({ from: "甲学院第一党支部", to: "甲学院本科生党支部" });
+  });
+
+  it("deactivates a subtree; re-activating a child needs an active parent", async () => {
+    await setOrgUnitActive(db, t.subA, false, actor);
+    expect((await getOrgUnit(db, t.branchA))?.active).toBe(0);
+    await expect(setOrgUnitActive(db, t.branchA, true, actor)).rejects.toThrow("请先启用上级组织");
+    await setOrgUnitActive(db, t.subA, true, actor);
+    await setOrgUnitActive(db, t.branchA, true, actor);
+    expect((await getOrgUnit(db, t.branchA))?.active).toBe(1);
+    await expect(setOrgUnitActive(db, t.root, false, actor)).rejects.toThrow("校党委不能停用");
+  });
+
+  it("cannot delete a unit with members or sub-units; can delete an empty one", async () => {
+    await createTestUser(db, { orgUnitId: t.branchA });
+    await expect(deleteOrgUnit(db, t.branchA, actor)).rejects.toThrow("该组织下还有成员");
+    await expect(deleteOrgUnit(db, t.subB, actor)).rejects.toThrow("该组织下还有下级组织");
+    await deleteOrgUnit(db, t.branchB, actor);
+    expect(await getOrgUnit(db, t.branchB)).toBeUndefined();
+  });
+});

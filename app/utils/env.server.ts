@@ -20,7 +20,7 @@ const schema = z.object({
 export type Env = z.infer<typeof schema> & { dataDir: string; cookieSecure: boolean };
 
 /** Validates the environment once at start; throws one message listing every bad variable. */
-export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);

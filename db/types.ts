@@ -85,3 +85,151 @@ export type NewUser = Insertable<UserTable>;
 export type UserUpdate = Updateable<UserTable>;
 export type Session = Selectable<SessionTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
+
+// ---- Courses (migration 0002_courses). JSON columns hold text; the model parses them.
+
+export const COURSE_SOURCES = ["files", "browser"] as const;
+export type CourseSource = (typeof COURSE_SOURCES)[number];
+
+/** Columns every synced course item shares. */
+interface SyncedColumns {
+  content_hash: string;
+  archived: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CourseTable extends SyncedColumns {
+  id: Generated<number>;
+  slug: string;
+  title: string;
+  summary: string;
+  /** JSON array of Stage codes. */
+  audience: string;
+  hours: number;
+  /** JSON array of 工号. */
+  instructors: string;
+  cover: string | null;
+  published: Generated<number>;
+  source: Generated<CourseSource>;
+  /** JSON { lock_seek, lock_rate, presence_check }. */
+  progress: string;
+  intro_md: string;
+}
+
+export interface LessonTable extends SyncedColumns {
+  id: Generated<number>;
+  course_id: number;
+  /** File name without .md, e.g. "01-dang-de-xingzhi". */
+  key: string;
+  position: number;
+  chapter: string;
+  title: string;
+  hours: number;
+  required: Generated<number>;
+  video: string | null;
+  captions: string | null;
+  complete_read_minutes: number;
+  complete_watch_percent: number;
+  body_md: string;
+}
+
+export interface AssignmentTable extends SyncedColumns {
+  id: Generated<number>;
+  course_id: number;
+  key: string;
+  position: number;
+  title: string;
+  kind: "思想汇报" | "学习心得" | "读书报告";
+  due_at: number | null;
+  cutoff_at: number | null;
+  max_score: number;
+  pass_score: number;
+  hours: number;
+  min_length: number | null;
+  /** JSON array of allowed extensions. */
+  attachments: string;
+  max_attachment_mb: number;
+  resubmit: Generated<number>;
+  body_md: string;
+}
+
+export interface QuestionBankTable extends SyncedColumns {
+  id: Generated<number>;
+  course_id: number;
+  key: string;
+  title: string;
+}
+
+export interface QuestionTable extends SyncedColumns {
+  id: Generated<number>;
+  bank_id: number;
+  key: string;
+  version: number;
+  type: "单选" | "多选" | "判断" | "填空" | "简答";
+  stem_md: string;
+  /** JSON array of option texts, for 单选/多选. */
+  options: string | null;
+  /** JSON QuestionAnswer (app/utils/course-format.server.ts). */
+  answer: string;
+  explanation: string | null;
+  score: number;
+  difficulty: "易" | "中" | "难";
+  knowledge: string | null;
+  /** JSON array. */
+  tags: string;
+}
+
+export interface ExamTable extends SyncedColumns {
+  id: Generated<number>;
+  course_id: number;
+  key: string;
+  position: number;
+  title: string;
+  /** JSON ExamSettings (app/utils/course-format.server.ts), draw rules included. */
+  settings: string;
+  instructions_md: string;
+}
+
+export interface CourseMediaTable extends Omit<SyncedColumns, "content_hash"> {
+  id: Generated<number>;
+  course_id: number;
+  /** Relative to the course folder, e.g. "media/lecture-01.mp4". */
+  path: string;
+  size: number;
+  sha256: string;
+  mime: string;
+}
+
+export interface LessonProgressTable {
+  user_id: number;
+  lesson_id: number;
+  position: Generated<number>;
+  furthest: Generated<number>;
+  /** JSON [[start, end], …] in seconds of the video that were watched. */
+  covered: Generated<string>;
+  seconds_credited: Generated<number>;
+  completed_at: number | null;
+  updated_at: number;
+}
+
+// Declaration merging: adds the course tables to the one Database interface above.
+export interface Database {
+  courses: CourseTable;
+  lessons: LessonTable;
+  assignments: AssignmentTable;
+  question_banks: QuestionBankTable;
+  questions: QuestionTable;
+  exams: ExamTable;
+  course_media: CourseMediaTable;
+  lesson_progress: LessonProgressTable;
+}
+
+export type Course = Selectable<CourseTable>;
+export type Lesson = Selectable<LessonTable>;
+export type Assignment = Selectable<AssignmentTable>;
+export type QuestionBank = Selectable<QuestionBankTable>;
+export type Question = Selectable<QuestionTable>;
+export type Exam = Selectable<ExamTable>;
+export type CourseMedia = Selectable<CourseMediaTable>;
+export type LessonProgress = Selectable<LessonProgressTable>;

@@ -1,7 +1,9 @@
 // Static name → module map: Vitest cannot load .ts migrations through FileMigrationProvider.
 import type { Migration } from "kysely";
 import * as m0001 from "./0001_foundation.ts";
+import * as m0002 from "./0002_courses.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
+  "0002_courses": m0002,
 };

@@ -1,0 +1,358 @@
+// Courses: the sync of courses/ into the database, and the reads of the course reader.
+import type { Kysely } from "kysely";
+import type { Role, Stage } from "../../db/types.ts";
+import {
+  parseCourses,
+  type FormatError,
+  type ParsedCourse,
+  type ParsedQuestion,
+  type ProgressRules,
+} from "~/utils/course-format.server.ts";
+import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
+
+export type SyncCounts = { created: number; updated: number; unchanged: number; archived: number };
+export type CourseSyncStatus = "created" | "updated" | "unchanged" | "archived";
+export type SyncResult =
+  | { ok: true; summary: SyncCounts; courses: { slug: string; status: CourseSyncStatus }[] }
+  | { ok: false; errors: FormatError[] };
+
+/**
+ * Imports the course folders under `root` (or only the folder `only`). Everything is validated first;
+ * with any error nothing is written. Otherwise one transaction creates and updates rows by slug/key,
+ * skips every course whose files hash the same as last time, and archives (never deletes) what the
+ * files no longer have, so that trainees' progress stays attached. When the whole root is synced, file
+ * courses whose folder is gone are archived too.
+ *
+ * The summary counts rows of every kind: courses, lessons, assignments, banks, questions, exams, media.
+ * `label` is how `root` is named in messages (default: its path relative to the working directory).
+ */
+export async function syncCourses(db: DB, opts: { root: string; only?: string; label?: string }): Promise<SyncResult> {
+  const { courses, errors } = parseCourses(opts.root, opts);
+  const existing = await db.selectFrom("courses").select(["id", "slug", "source", "content_hash", "archived"]).execute();
+  const bySlug = new Map(existing.map((row) => [row.slug, row]));
+  for (const c of courses) {
+    if (bySlug.get(c.slug)?.source === "browser") errors.push({ file: `${c.label}/course.md`, line: 1, message: browserOwned(c.slug) });
+  }
+  if (errors.length) return { ok: false, errors };
+
+  const summary: SyncCounts = { created: 0, updated: 0, unchanged: 0, archived: 0 };
+  const statuses: { slug: string; status: CourseSyncStatus }[] = [];
+  const changed = courses.filter((c) => {
+    const row = bySlug.get(c.slug);
+    if (row && row.content_hash === c.hash && !row.archived) {
+      summary.unchanged += itemCount(c);
+      statuses.push({ slug: c.slug, status: "unchanged" });
+      return false;
+    }
+    return true;
+  });
+  const present = new Set(courses.map((c) => c.slug));
+  const gone = opts.only ? [] : existing.filter((row) => row.source === "files" && !row.archived && !present.has(row.slug));
+  if (changed.length || gone.length) {
+    await writeTransaction(db, async (trx) => {
+      const t = now();
+      for (const c of changed) statuses.push({ slug: c.slug, status: await applyCourse(trx, c, summary, t) });
+      for (const row of gone) {
+        await trx.updateTable("courses").set({ archived: 1, updated_at: t }).where("id", "=", row.id).execute();
+        summary.archived++;
+        statuses.push({ slug: row.slug, status: "archived" });
+      }
+    });
+  }
+  statuses.sort((a, b) => (a.slug < b.slug ? -1 : 1));
+  return { ok: true, summary, courses: statuses };
+}
+
+const browserOwned = (slug: string) =>
+  `课程来源 (source) is "browser": course ${slug} is edited in the browser, so file sync does not overwrite it`;
+
+const itemCount = (c: ParsedCourse) =>
+  1 + c.lessons.length + c.assignments.length + c.banks.length + c.exams.length + c.media.length +
+  c.banks.reduce((n, b) => n + b.questions.length, 0);
+
+const bit = (b: boolean) => (b ? 1 : 0);
+
+async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: number): Promise<CourseSyncStatus> {
+  const row = await trx.selectFrom("courses").select(["id", "source"]).where("slug", "=", c.slug).executeTakeFirst();
+  if (row?.source === "browser") throw new Error(browserOwned(c.slug));
+  const values = {
+    title: c.title,
+    summary: c.summary,
+    audience: JSON.stringify(c.audience),
+    hours: c.hours,
+    instructors: JSON.stringify(c.instructors),
+    cover: c.cover,
+    published: bit(c.published),
+    progress: JSON.stringify(c.progress),
+    intro_md: c.intro_md,
+    content_hash: c.hash,
+    archived: 0,
+    updated_at: t,
+  };
+  let courseId: number;
+  if (row) {
+    await trx.updateTable("courses").set(values).where("id", "=", row.id).execute();
+    courseId = row.id;
+    counts.updated++;
+  } else {
+    courseId = (await trx.insertInto("courses").values({ ...values, slug: c.slug, source: "files", created_at: t }).returning("id").executeTakeFirstOrThrow()).id;
+    counts.created++;
+  }
+
+  await syncItems(trx, "lessons", courseId, counts, t, c.lessons.map((l) => ({
+    key: l.key,
+    row: {
+      position: l.position, chapter: l.chapter, title: l.title, hours: l.hours, required: bit(l.required),
+      video: l.video, captions: l.captions, complete_read_minutes: l.complete_read_minutes,
+      complete_watch_percent: l.complete_watch_percent, body_md: l.body_md, content_hash: l.hash,
+    },
+  })));
+  await syncItems(trx, "assignments", courseId, counts, t, c.assignments.map((a) => ({
+    key: a.key,
+    row: {
+      position: a.position, title: a.title, kind: a.kind, due_at: a.due_at, cutoff_at: a.cutoff_at,
+      max_score: a.max_score, pass_score: a.pass_score, hours: a.hours, min_length: a.min_length,
+      attachments: JSON.stringify(a.attachments), max_attachment_mb: a.max_attachment_mb,
+      resubmit: bit(a.resubmit), body_md: a.body_md, content_hash: a.hash,
+    },
+  })));
+  await syncItems(trx, "exams", courseId, counts, t, c.exams.map((e) => ({
+    key: e.key,
+    row: { position: e.position, title: e.title, settings: JSON.stringify(e.settings), instructions_md: e.instructions_md, content_hash: e.hash },
+  })));
+  await syncItems(trx, "course_media", courseId, counts, t, c.media.map((m) => ({
+    key: m.path,
+    row: { size: m.size, mime: m.mime, sha256: m.sha256 },
+  })));
+  const banks = await syncItems(trx, "question_banks", courseId, counts, t, c.banks.map((b) => ({
+    key: b.key,
+    row: { title: b.title, content_hash: b.hash },
+  })));
+  for (const b of c.banks) {
+    const bank = banks.get(b.key)!;
+    if (bank.changed) await syncQuestions(trx, bank.id, b.questions, counts, t);
+    else counts.unchanged += b.questions.length;
+  }
+  return row ? "updated" : "created";
+}
+
+type ItemTable = "lessons" | "assignments" | "exams" | "course_media" | "question_banks";
+const KEY_COLUMN: Record<ItemTable, string> = { lessons: "key", assignments: "key", exams: "key", question_banks: "key", course_media: "path" };
+const HASH_COLUMN: Record<ItemTable, string> = { lessons: "content_hash", assignments: "content_hash", exams: "content_hash", question_banks: "content_hash", course_media: "sha256" };
+
+/**
+ * Brings the rows of one course in `table` in line with `items` (matched by key): inserts new ones,
+ * updates those whose hash differs or that were archived, archives those no longer present, and
+ * leaves equal rows untouched (so their updated_at and everything hanging off them stay).
+ */
+async function syncItems(
+  trx: DB,
+  table: ItemTable,
+  courseId: number,
+  counts: SyncCounts,
+  t: number,
+  items: { key: string; row: Record<string, unknown> }[],
+): Promise<Map<string, { id: number; changed: boolean }>> {
+  const db = trx as unknown as Kysely<any>; // one code path for five tables of the same shape
+  const keyCol = KEY_COLUMN[table];
+  const hashCol = HASH_COLUMN[table];
+  const rows: { id: number; key: string; hash: string; archived: number }[] = await db
+    .selectFrom(table)
+    .select(["id", `${keyCol} as key`, `${hashCol} as hash`, "archived"])
+    .where("course_id", "=", courseId)
+    .execute();
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const result = new Map<string, { id: number; changed: boolean }>();
+  for (const item of items) {
+    const existing = byKey.get(item.key);
+    if (!existing) {
+      const { id } = await db
+        .insertInto(table)
+        .values({ ...item.row, course_id: courseId, [keyCol]: item.key, archived: 0, created_at: t, updated_at: t })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      result.set(item.key, { id, changed: true });
+      counts.created++;
+    } else if (existing.hash === item.row[hashCol] && !existing.archived) {
+      result.set(item.key, { id: existing.id, changed: false });
+      counts.unchanged++;
+    } else {
+      await db.updateTable(table).set({ ...item.row, archived: 0, updated_at: t }).where("id", "=", existing.id).execute();
+      result.set(item.key, { id: existing.id, changed: true });
+      counts.updated++;
+    }
+  }
+  for (const r of rows) {
+    if (r.archived || result.has(r.key)) continue;
+    await db.updateTable(table).set({ archived: 1, updated_at: t }).where("id", "=", r.id).execute();
+    counts.archived++;
+  }
+  return result;
+}
+
+/** A changed question becomes a new version row and the previous version is archived. */
+async function syncQuestions(trx: DB, bankId: number, questions: ParsedQuestion[], counts: SyncCounts, t: number) {
+  const rows = await trx
+    .selectFrom("questions")
+    .select(["id", "key", "version", "content_hash", "archived"])
+    .where("bank_id", "=", bankId)
+    .orderBy("version")
+    .execute();
+  const latest = new Map(rows.map((r) => [r.key, r])); // ordered by version: the last one wins
+  const archive = (id: number) => trx.updateTable("questions").set({ archived: 1, updated_at: t }).where("id", "=", id).execute();
+  for (const q of questions) {
+    const prev = latest.get(q.key);
+    if (prev?.content_hash === q.hash) {
+      if (prev.archived) {
+        await trx.updateTable("questions").set({ archived: 0, updated_at: t }).where("id", "=", prev.id).execute();
+        counts.updated++;
+      } else counts.unchanged++;
+      continue;
+    }
+    if (prev && !prev.archived) await archive(prev.id);
+    await trx
+      .insertInto("questions")
+      .values({
+        bank_id: bankId,
+        key: q.key,
+        version: (prev?.version ?? 0) + 1,
+        type: q.type,
+        stem_md: q.stem_md,
+        options: q.options && JSON.stringify(q.options),
+        answer: JSON.stringify(q.answer),
+        explanation: q.explanation,
+        score: q.score,
+        difficulty: q.difficulty,
+        knowledge: q.knowledge,
+        tags: JSON.stringify(q.tags),
+        content_hash: q.hash,
+        archived: 0,
+        created_at: t,
+        updated_at: t,
+      })
+      .execute();
+    if (prev) counts.updated++;
+    else counts.created++;
+  }
+  const keys = new Set(questions.map((q) => q.key));
+  for (const r of latest.values()) {
+    if (!r.archived && !keys.has(r.key)) {
+      await archive(r.id);
+      counts.archived++;
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------ reads
+
+/** Who is looking: trainees see published courses for their stage; admins and the course's instructors see all. */
+export type Viewer = { username: string; stage: Stage; roles: readonly Role[] };
+
+const COURSE_COLUMNS = [
+  "id", "slug", "title", "summary", "audience", "hours", "instructors", "cover", "published", "source",
+  "progress", "intro_md", "archived", "updated_at",
+] as const;
+
+type CourseRow = {
+  id: number; slug: string; title: string; summary: string; audience: string; hours: number; instructors: string;
+  cover: string | null; published: number; source: "files" | "browser"; progress: string; intro_md: string;
+  archived: number; updated_at: number;
+};
+
+function toCourseView(row: CourseRow) {
+  return {
+    ...row,
+    audience: JSON.parse(row.audience) as Stage[],
+    instructors: JSON.parse(row.instructors) as string[],
+    progress: JSON.parse(row.progress) as ProgressRules,
+    published: row.published === 1,
+    archived: row.archived === 1,
+  };
+}
+export type CourseView = ReturnType<typeof toCourseView>;
+
+/** Admins, and instructors named in the course, may see (and later edit) it in any state. */
+export function seesEverything(course: Pick<CourseView, "instructors">, viewer: Viewer): boolean {
+  return viewer.roles.includes("admin") || (viewer.roles.includes("instructor") && course.instructors.includes(viewer.username));
+}
+
+function canView(course: CourseView, viewer: Viewer): boolean {
+  return seesEverything(course, viewer) || (course.published && !course.archived && course.audience.includes(viewer.stage));
+}
+
+/** Published, current courses for one member stage, with their number of lessons. */
+export async function listCatalogForStage(db: DB, stage: Stage) {
+  const rows = await db
+    .selectFrom("courses")
+    .select(COURSE_COLUMNS)
+    .where("archived", "=", 0)
+    .where("published", "=", 1)
+    .where("audience", "like", `%"${stage}"%`)
+    .orderBy("id")
+    .execute();
+  if (!rows.length) return [];
+  const counts = await db
+    .selectFrom("lessons")
+    .select(["course_id", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("archived", "=", 0)
+    .where("course_id", "in", rows.map((r) => r.id))
+    .groupBy("course_id")
+    .execute();
+  return rows.map((r) => {
+    const { intro_md: _intro, ...course } = toCourseView(r);
+    return { ...course, lessonCount: Number(counts.find((c) => c.course_id === r.id)?.n ?? 0) };
+  });
+}
+
+async function visibleCourse(db: DB, slug: string, viewer: Viewer): Promise<CourseView | undefined> {
+  const row = await db.selectFrom("courses").select(COURSE_COLUMNS).where("slug", "=", slug).executeTakeFirst();
+  const course = row && toCourseView(row);
+  return course && canView(course, viewer) ? course : undefined;
+}
+
+async function currentLessons(db: DB, courseId: number) {
+  return db
+    .selectFrom("lessons")
+    .select(["id", "key", "position", "chapter", "title", "hours", "required", "video"])
+    .where("course_id", "=", courseId)
+    .where("archived", "=", 0)
+    .orderBy("position")
+    .execute();
+}
+
+/** A course with its lessons grouped by chapter (in order), assignments and exams; undefined when not visible. */
+export async function getCourseBySlug(db: DB, slug: string, viewer: Viewer) {
+  const course = await visibleCourse(db, slug, viewer);
+  if (!course) return undefined;
+  const [lessons, assignments, exams] = await Promise.all([
+    currentLessons(db, course.id),
+    db.selectFrom("assignments").select(["id", "key", "title", "kind", "due_at", "cutoff_at", "hours"])
+      .where("course_id", "=", course.id).where("archived", "=", 0).orderBy("position").execute(),
+    db.selectFrom("exams").select(["id", "key", "title"])
+      .where("course_id", "=", course.id).where("archived", "=", 0).orderBy("position").execute(),
+  ]);
+  const chapters: { title: string; lessons: typeof lessons }[] = [];
+  for (const l of lessons) {
+    const last = chapters[chapters.length - 1];
+    if (last?.title === l.chapter) last.lessons.push(l);
+    else chapters.push({ title: l.chapter, lessons: [l] });
+  }
+  return { ...course, chapters, assignments, exams };
+}
+
+/** One lesson with its course and neighbours; archived lessons only for those who see everything. */
+export async function getLesson(db: DB, courseSlug: string, lessonKey: string, viewer: Viewer) {
+  const course = await visibleCourse(db, courseSlug, viewer);
+  if (!course) return undefined;
+  const lesson = await db.selectFrom("lessons").selectAll().where("course_id", "=", course.id).where("key", "=", lessonKey).executeTakeFirst();
+  if (!lesson || (lesson.archived && !seesEverything(course, viewer))) return undefined;
+  const lessons = await currentLessons(db, course.id);
+  const i = lessons.findIndex((l) => l.id === lesson.id);
+  const link = (l: (typeof lessons)[number] | undefined) => (l ? { key: l.key, title: l.title } : null);
+  return {
+    course,
+    lesson: { ...lesson, required: lesson.required === 1, archived: lesson.archived === 1 },
+    prev: i > 0 ? link(lessons[i - 1]) : null,
+    next: i >= 0 ? link(lessons[i + 1]) : null,
+  };
+}

@@ -1,0 +1,903 @@
+// Parser and validator of the course format described in courses/README.md (the authoritative spec).
+// It reads one course folder into a plain object and collects every error of the run as
+// `{ file, line, message }`; it never touches the database (app/models/courses.server.ts does).
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import type { Stage } from "../../db/types.ts";
+
+/** Bump when the parser's output changes for the same files, so that the next sync re-applies every course. */
+const FORMAT_VERSION = "1";
+
+export type FormatError = { file: string; line: number; message: string };
+
+export function formatError(e: FormatError): string {
+  return `${e.file}:${e.line}: ${e.message}`;
+}
+
+export const STAGE_BY_NAME: Record<string, Stage> = {
+  入党申请人: "applicant",
+  入党积极分子: "activist",
+  发展对象: "candidate",
+  预备党员: "probationary",
+  正式党员: "full",
+};
+
+export const QUESTION_TYPES = ["单选", "多选", "判断", "填空", "简答"] as const;
+export type QuestionType = (typeof QUESTION_TYPES)[number];
+export const DIFFICULTIES = ["易", "中", "难"] as const;
+export type Difficulty = (typeof DIFFICULTIES)[number];
+export const ASSIGNMENT_KINDS = ["思想汇报", "学习心得", "读书报告"] as const;
+export const ATTACHMENT_TYPES = ["pdf", "doc", "docx", "jpg", "jpeg", "png"] as const;
+const DEFAULT_SCORE: Record<QuestionType, number> = { 单选: 1, 多选: 2, 判断: 1, 填空: 2, 简答: 10 };
+
+const MIME: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  svg: "image/svg+xml",
+  mp4: "video/mp4",
+  webm: "video/webm",
+  vtt: "text/vtt",
+  pdf: "application/pdf",
+};
+const IMAGE_EXT = ["png", "jpg", "jpeg", "gif", "webp", "svg"];
+const VIDEO_EXT = ["mp4", "webm"];
+const CAPTION_EXT = ["vtt"];
+const COURSE_ENTRIES = ["course.md", "lessons", "assignments", "bank", "exams", "media"];
+
+export type ProgressRules = { lock_seek: boolean; lock_rate: boolean; presence_check: boolean };
+
+export type ParsedLesson = {
+  key: string;
+  position: number;
+  chapter: string;
+  title: string;
+  hours: number;
+  required: boolean;
+  /** `media/…` inside the course folder, or an https:// URL. */
+  video: string | null;
+  captions: string | null;
+  complete_read_minutes: number;
+  complete_watch_percent: number;
+  body_md: string;
+  hash: string;
+};
+
+export type ParsedAssignment = {
+  key: string;
+  position: number;
+  title: string;
+  kind: (typeof ASSIGNMENT_KINDS)[number];
+  due_at: number | null;
+  cutoff_at: number | null;
+  max_score: number;
+  pass_score: number;
+  hours: number;
+  min_length: number | null;
+  attachments: string[];
+  max_attachment_mb: number;
+  resubmit: boolean;
+  body_md: string;
+  hash: string;
+};
+
+/** Choice questions: indexes of the correct options; 判断: the truth; 填空: alternatives per blank; 简答: for the grader. */
+export type QuestionAnswer =
+  | { choices: number[] }
+  | { judge: boolean }
+  | { blanks: string[][]; orderFree: boolean }
+  | { reference: string; keywords: string[] };
+
+export type ParsedQuestion = {
+  /** `[编号:…]`, or `stem:` + a hash of the normalized stem. */
+  key: string;
+  line: number;
+  type: QuestionType;
+  /** Markdown; the answers of 填空 blanks are replaced by `{{}}` so the stem can be shown as is. */
+  stem_md: string;
+  options: string[] | null;
+  answer: QuestionAnswer;
+  explanation: string | null;
+  score: number;
+  difficulty: Difficulty;
+  knowledge: string | null;
+  tags: string[];
+  hash: string;
+};
+
+export type ParsedBank = { key: string; title: string; questions: ParsedQuestion[]; hash: string };
+
+export type DrawRule = {
+  type: QuestionType;
+  count: number;
+  score: number;
+  difficulty: Difficulty[] | null;
+  knowledge: string[] | null;
+};
+
+export type ExamSettings = {
+  /** Bank keys (file names without .md). */
+  banks: string[];
+  duration_minutes: number;
+  pass_score: number;
+  total_score: number;
+  attempts: number;
+  counts: "best" | "last";
+  opens_at: number | null;
+  closes_at: number | null;
+  shuffle_questions: boolean;
+  shuffle_options: boolean;
+  show_results: "after_submit" | "after_close" | "never";
+  multi_scoring: "all_or_nothing" | "partial";
+  grace_seconds: number;
+  draw: DrawRule[];
+};
+
+export type ParsedExam = { key: string; position: number; title: string; settings: ExamSettings; instructions_md: string; hash: string };
+
+export type ParsedMedia = { path: string; size: number; sha256: string; mime: string };
+
+export type ParsedCourse = {
+  slug: string;
+  /** Folder path as shown in messages, e.g. `courses/jijifenzi-peixun`. */
+  label: string;
+  title: string;
+  summary: string;
+  audience: Stage[];
+  hours: number;
+  instructors: string[];
+  cover: string | null;
+  published: boolean;
+  progress: ProgressRules;
+  intro_md: string;
+  /** Hash of every file of the course: equal hashes mean nothing to sync. */
+  hash: string;
+  lessons: ParsedLesson[];
+  assignments: ParsedAssignment[];
+  banks: ParsedBank[];
+  exams: ParsedExam[];
+  media: ParsedMedia[];
+};
+
+// ------------------------------------------------------------------------------------------ helpers
+
+const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+const hashOf = (value: unknown) => sha256(JSON.stringify(value));
+const extOf = (p: string) => path.posix.extname(p).slice(1).toLowerCase();
+const isHalfStep = (n: number) => Number.isInteger(n * 2);
+
+function hashFile(abs: string): string {
+  const hash = createHash("sha256");
+  const buf = Buffer.alloc(1 << 20);
+  const fd = fs.openSync(abs, "r");
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest("hex");
+}
+
+/** `YYYY-MM-DD HH:mm` in China Standard Time → unix seconds, or null when malformed or not a real date. */
+export function parseCstTime(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/.exec(text.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number);
+  const ms = Date.UTC(y, mo - 1, d, h - 8, mi);
+  const check = new Date(ms + 8 * 3600_000);
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59) return null;
+  return ms / 1000;
+}
+
+/** A path for messages: relative to the working directory when below it. */
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return (rel && !rel.startsWith("..") ? rel : path.resolve(p)).split(path.sep).join("/");
+}
+
+/** State of parsing one course folder. */
+class Ctx {
+  errors: FormatError[] = [];
+  media = new Map<string, ParsedMedia>();
+  private fileHashes: string[] = [];
+  constructor(readonly dir: string, readonly label: string) {}
+
+  error(rel: string, line: number, message: string) {
+    this.errors.push({ file: `${this.label}/${rel}`, line, message });
+  }
+  recordFile(rel: string, hash: string) {
+    this.fileHashes.push(`${rel}\0${hash}`);
+  }
+  /** By file, then line; the order of discovery otherwise. */
+  sortedErrors(): FormatError[] {
+    return [...this.errors].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  }
+  courseHash(): string {
+    return sha256([FORMAT_VERSION, ...this.fileHashes.sort()].join("\n"));
+  }
+  /** Visible entries of a folder inside the course, sorted; [] when it does not exist. */
+  list(relDir: string): fs.Dirent[] {
+    const abs = path.join(this.dir, relDir);
+    if (!fs.existsSync(abs)) return [];
+    return fs
+      .readdirSync(abs, { withFileTypes: true })
+      .filter((e) => !e.name.startsWith("."))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  /** UTF-8 text with BOM removed and line ends normalized, or null after reporting an error. */
+  readText(rel: string): string | null {
+    const buf = fs.readFileSync(path.join(this.dir, rel));
+    this.recordFile(rel, sha256(buf));
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(buf).replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+    } catch {
+      this.error(rel, 1, "编码 (encoding) must be UTF-8");
+      return null;
+    }
+  }
+}
+
+// Chinese terms of the front matter fields, for messages such as `学时 (hours) must be a positive number`.
+const TERM: Record<string, string> = {
+  title: "标题", audience: "适用对象", summary: "简介", hours: "学时", instructors: "授课教师", cover: "封面",
+  published: "发布", progress: "进度规则", lock_seek: "禁止拖动", lock_rate: "禁止倍速", presence_check: "在线确认",
+  chapter: "章节", required: "必修", video: "视频", captions: "字幕", complete: "完成条件", read_minutes: "阅读时长",
+  watch_percent: "观看比例", kind: "作业类型", due: "截止时间", cutoff: "最终截止时间", max_score: "满分",
+  pass_score: "及格分", min_length: "最少字数", attachments: "附件类型", max_attachment_mb: "附件大小上限",
+  resubmit: "允许重交", bank: "题库", banks: "题库", duration_minutes: "考试时长", attempts: "考试次数",
+  counts: "计分方式", opens: "开放时间", closes: "关闭时间", shuffle_questions: "题目乱序", shuffle_options: "选项乱序",
+  show_results: "成绩公布", multi_scoring: "多选计分", grace_seconds: "宽限时间", draw: "抽题规则", type: "题型",
+  count: "题数", score: "分值", difficulty: "难度", knowledge: "知识点",
+};
+const term = (key: string) => `${TERM[key] ?? key} (${key})`;
+
+type NumRule = { ok: (n: number) => boolean; expect: string };
+const POSITIVE: NumRule = { ok: (n) => n > 0, expect: "a positive number" };
+const NON_NEGATIVE: NumRule = { ok: (n) => n >= 0, expect: "a number ≥ 0" };
+const WHOLE: NumRule = { ok: (n) => Number.isInteger(n) && n >= 0, expect: "a whole number ≥ 0" };
+const intIn = (min: number, max: number): NumRule => ({
+  ok: (n) => Number.isInteger(n) && n >= min && n <= max,
+  expect: `a whole number from ${min} to ${max}`,
+});
+
+type Item = { text: string; line: number };
+
+/**
+ * Typed reading of one YAML mapping (front matter, or a nested map such as `progress`): every getter
+ * reports its own error at the value's line and marks the key as known; `done()` reports unknown keys.
+ */
+class Fields {
+  private used = new Set<string>();
+  constructor(
+    private ctx: Ctx,
+    readonly rel: string,
+    private map: YAMLMap | null,
+    private lineAt: (offset: number) => number,
+    /** Line for errors about missing keys. */
+    readonly line0: number,
+    /** Set when the YAML itself is broken: its syntax error is reported, not every consequence. */
+    private quiet = false,
+  ) {}
+
+  private pair(key: string): Pair | undefined {
+    this.used.add(key);
+    return this.map?.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair | undefined;
+  }
+  private nodeLine(node: unknown, fallback = this.line0): number {
+    const range = (node as Node | null)?.range;
+    return range ? this.lineAt(range[0]) : fallback;
+  }
+  /** The value node, or undefined when the key is missing or empty. */
+  private value(key: string): Node | undefined {
+    const v = this.pair(key)?.value as Node | null | undefined;
+    return v && !(isScalar(v) && (v.value === null || v.value === "")) ? v : undefined;
+  }
+
+  line(key: string): number {
+    const p = this.pair(key);
+    return p ? this.nodeLine(p.value, this.nodeLine(p.key)) : this.line0;
+  }
+  has(key: string): boolean {
+    return this.value(key) !== undefined;
+  }
+  errorAt(line: number, message: string) {
+    if (!this.quiet) this.ctx.error(this.rel, line, message);
+  }
+  fail(key: string, message: string): null {
+    this.errorAt(this.line(key), `${term(key)} ${message}`);
+    return null;
+  }
+
+  text(key: string, opts: { required?: boolean; max?: number } = {}): string | null {
+    const v = this.value(key);
+    if (!v) return opts.required ? this.fail(key, "is required") : null;
+    if (!isScalar(v)) return this.fail(key, "must be text");
+    const text = scalarText(v).trim();
+    if (opts.max && [...text].length > opts.max) return this.fail(key, `must be at most ${opts.max} characters`);
+    return text;
+  }
+  num(key: string, rule: NumRule, opts: { required?: boolean; def?: number } = {}): number | null {
+    const v = this.value(key);
+    if (!v) return opts.required ? this.fail(key, "is required") : opts.def ?? null;
+    if (!isScalar(v) || typeof v.value !== "number" || !rule.ok(v.value)) return this.fail(key, `must be ${rule.expect}`);
+    return v.value;
+  }
+  /** 学时: a number in 0.5 steps. */
+  hours(key: string, rule: NumRule, opts: { required?: boolean; def?: number }): number | null {
+    const n = this.num(key, rule, opts);
+    return n !== null && !isHalfStep(n) ? this.fail(key, "must be in steps of 0.5") : n;
+  }
+  bool(key: string, def: boolean): boolean {
+    const v = this.value(key);
+    if (!v) return def;
+    if (!isScalar(v) || typeof v.value !== "boolean") return this.fail(key, "must be true or false") ?? def;
+    return v.value;
+  }
+  choice<T extends string>(key: string, values: readonly T[], opts: { required?: boolean; def?: T } = {}): T | null {
+    const text = this.text(key, opts);
+    if (text === null) return opts.def ?? null;
+    return values.includes(text as T) ? (text as T) : this.fail(key, `must be one of ${values.join(" | ")}: ${text}`);
+  }
+  time(key: string): number | null {
+    const text = this.text(key);
+    if (text === null) return null;
+    return parseCstTime(text) ?? this.fail(key, `must be a time YYYY-MM-DD HH:mm (China Standard Time): ${text}`);
+  }
+  /** A YAML list of scalars (a single scalar counts as a list of one). */
+  list(key: string, opts: { required?: boolean } = {}): Item[] {
+    const v = this.value(key);
+    const items = !v ? [] : isScalar(v) ? [v] : isSeq(v) ? (v.items as Node[]) : null;
+    if (!items || items.some((i) => !isScalar(i))) return this.fail(key, "must be a list like [a, b]") ?? [];
+    const out = items.map((i) => ({ text: isScalar(i) ? scalarText(i).trim() : "", line: this.nodeLine(i) }));
+    if (opts.required && !out.some((i) => i.text)) this.fail(key, "is required");
+    return out.filter((i) => i.text);
+  }
+  /** A nested mapping such as `progress:` or `complete:`. */
+  sub(key: string): Fields | null {
+    const v = this.value(key);
+    if (!v) return null;
+    if (!isMap(v)) return this.fail(key, "must be a mapping (key: value lines)");
+    return new Fields(this.ctx, this.rel, v, this.lineAt, this.nodeLine(v), this.quiet);
+  }
+  /** A list of mappings such as `draw:`. */
+  maps(key: string, opts: { required?: boolean } = {}): Fields[] {
+    const v = this.value(key);
+    if (!v) return opts.required ? (this.fail(key, "is required") ?? []) : [];
+    if (!isSeq(v)) return this.fail(key, "must be a list") ?? [];
+    return (v.items as Node[]).flatMap((item) => {
+      if (isMap(item)) return [new Fields(this.ctx, this.rel, item, this.lineAt, this.nodeLine(item), this.quiet)];
+      this.errorAt(this.nodeLine(item), `${term(key)} each entry must be a mapping like { type: 单选, count: 10, score: 2 }`);
+      return [];
+    });
+  }
+  /** A media reference: a file under media/ (relative to the course folder) or an https:// URL. */
+  media(key: string, exts: string[]): string | null {
+    const ref = this.text(key);
+    return ref === null ? null : mediaRef(this.ctx, this.rel, this.line(key), term(key), ref, "", exts);
+  }
+  /** Reports keys that no getter asked for. */
+  done() {
+    for (const p of this.map?.items ?? []) {
+      const key = isScalar(p.key) ? scalarText(p.key) : String(p.key);
+      if (!this.used.has(key)) this.errorAt(this.nodeLine(p.key), `未知字段 (unknown field) "${key}" is not part of the course format`);
+    }
+  }
+}
+
+/** The author's text of a scalar: `001` stays `001`, not the number 1. */
+function scalarText(node: Node): string {
+  if (!isScalar(node)) return "";
+  return typeof node.value === "string" ? node.value : (node.source ?? String(node.value));
+}
+
+/**
+ * Checks a relative media reference and returns it as `media/…` relative to the course folder (or the
+ * https URL itself); null after reporting an error. `fromDir` is the referring file's folder for
+ * Markdown bodies and "" for front matter, whose paths are relative to the course folder.
+ */
+function mediaRef(ctx: Ctx, rel: string, line: number, what: string, ref: string, fromDir: string, exts: string[]): string | null {
+  const fail = (message: string) => (ctx.error(rel, line, `${what} ${message}: ${ref}`), null);
+  if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(ref)) return /^https:\/\/[^/\s]+/i.test(ref) ? ref : fail("must be a file in media/ or an https:// URL");
+  if (ref.startsWith("/")) return fail("must be a relative path");
+  let decoded = ref.replace(/[?#].*$/, "");
+  try {
+    decoded = decodeURIComponent(decoded);
+  } catch {
+    /* keep as written */
+  }
+  const target = path.posix.normalize(path.posix.join(fromDir, decoded));
+  if (target === ".." || target.startsWith("../")) return fail("must not point outside the course folder");
+  if (!target.startsWith("media/")) return fail("must be a file in media/");
+  if (!exts.includes(extOf(target))) return fail(`must be a ${exts.map((e) => `.${e}`).join("/")} file`);
+  if (!ctx.media.has(target)) return fail("file not found");
+  return target;
+}
+
+/** Markdown images `![..](..)` and HTML `<img src>` in a body must exist in media/ (or be https). */
+function checkImages(ctx: Ctx, rel: string, body: string, firstLine: number) {
+  const fromDir = path.posix.dirname(rel) === "." ? "" : path.posix.dirname(rel);
+  let fence: string | null = null;
+  body.split("\n").forEach((line, i) => {
+    const f = /^\s*(```|~~~)/.exec(line)?.[1];
+    if (f) fence = fence === f ? null : (fence ?? f);
+    if (fence || f) return;
+    const refs = [
+      ...[...line.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+["'][^"']*["'])?\s*\)/g)].map((m) => m[1]),
+      ...[...line.matchAll(/<img\b[^>]*\bsrc\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1]),
+    ];
+    for (const ref of refs) mediaRef(ctx, rel, firstLine + i, "图片 (image)", ref, fromDir, IMAGE_EXT);
+  });
+}
+
+type Doc = { fields: Fields; body: string; bodyLine: number };
+
+/** Splits `---` front matter from the Markdown body and parses the YAML with line numbers. */
+function readDoc(ctx: Ctx, rel: string): Doc | null {
+  const text = ctx.readText(rel);
+  if (text === null) return null;
+  const lines = text.split("\n");
+  if (lines[0].trimEnd() !== "---") {
+    ctx.error(rel, 1, "文件头 (front matter) must start the file with a --- line");
+    return null;
+  }
+  const close = lines.findIndex((l, i) => i > 0 && l.trimEnd() === "---");
+  if (close < 0) {
+    ctx.error(rel, 1, "文件头 (front matter) has no closing --- line");
+    return null;
+  }
+  const counter = new LineCounter();
+  const doc = parseDocument(lines.slice(1, close).join("\n"), { lineCounter: counter, prettyErrors: false });
+  const lineAt = (offset: number) => counter.linePos(offset).line + 1;
+  for (const e of doc.errors) ctx.error(rel, lineAt(e.pos[0]), `YAML 格式错误 (YAML syntax): ${e.message.split("\n")[0]}`);
+  const broken = doc.errors.length > 0;
+  let map: YAMLMap | null = null;
+  if (isMap(doc.contents)) map = doc.contents;
+  else if (doc.contents !== null && !broken) ctx.error(rel, 2, "文件头 (front matter) must be key: value lines");
+  const body = lines.slice(close + 1).join("\n");
+  checkImages(ctx, rel, body, close + 2);
+  return { fields: new Fields(ctx, rel, map, lineAt, 1, broken), body, bodyLine: close + 2 };
+}
+
+// ------------------------------------------------------------------------------------------ course
+
+export function parseCourse(dir: string, label = displayPath(dir)): { course: ParsedCourse; errors: FormatError[] } {
+  const ctx = new Ctx(dir, label);
+  const slug = path.basename(dir);
+  if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
+    ctx.error("course.md", 1, `课程目录名 (slug) must use lowercase letters, digits and -: ${slug}`);
+  }
+  for (const e of ctx.list("")) {
+    const expectDir = e.name !== "course.md";
+    if (!COURSE_ENTRIES.includes(e.name) || e.isDirectory() !== expectDir) {
+      ctx.error(e.name, 1, `课程文件 (course layout) unexpected ${e.isDirectory() ? "folder" : "file"}: expected course.md, lessons/, assignments/, bank/, exams/, media/`);
+    }
+  }
+  readMedia(ctx, "media");
+
+  const course: ParsedCourse = {
+    slug, label, title: "", summary: "", audience: [], hours: 0, instructors: [], cover: null, published: true,
+    progress: { lock_seek: true, lock_rate: true, presence_check: false }, intro_md: "", hash: "",
+    lessons: [], assignments: [], banks: [], exams: [], media: [],
+  };
+  if (!fs.existsSync(path.join(dir, "course.md"))) ctx.error("course.md", 1, "课程说明 (course.md) is missing");
+  else readCourseMd(ctx, course);
+
+  const lessons = numberedFiles(ctx, "lessons").flatMap((rel, i) => parseLesson(ctx, rel, i + 1) ?? []);
+  checkChapters(ctx, lessons);
+  course.lessons = lessons.map((l) => l.lesson);
+  course.assignments = numberedFiles(ctx, "assignments").flatMap((rel, i) => parseAssignment(ctx, rel, i + 1) ?? []);
+  const bankFiles = mdFiles(ctx, "bank");
+  course.banks = bankFiles.flatMap((rel) => parseBank(ctx, rel) ?? []);
+  course.exams = mdFiles(ctx, "exams").flatMap((rel, i) => parseExam(ctx, rel, i + 1, bankFiles, course.banks) ?? []);
+  course.media = [...ctx.media.values()];
+  course.hash = ctx.courseHash();
+  return { course, errors: ctx.sortedErrors() };
+}
+
+/** Every course folder under `root` (or just `only`), parsed; errors of all of them together. */
+export function parseCourses(root: string, opts: { only?: string; label?: string } = {}) {
+  const label = opts.label ?? displayPath(root);
+  const errors: FormatError[] = [];
+  const courses: ParsedCourse[] = [];
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    return { courses, errors: [{ file: label, line: 1, message: "课程目录 (courses folder) not found" }] };
+  }
+  const names = opts.only
+    ? [path.basename(opts.only)]
+    : fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+  for (const name of names) {
+    const dir = path.join(root, name);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      errors.push({ file: `${label}/${name}`, line: 1, message: "课程目录 (course folder) not found" });
+      continue;
+    }
+    const parsed = parseCourse(dir, `${label}/${name}`);
+    courses.push(parsed.course);
+    errors.push(...parsed.errors);
+  }
+  return { courses, errors };
+}
+
+function readCourseMd(ctx: Ctx, course: ParsedCourse) {
+  const doc = readDoc(ctx, "course.md");
+  if (!doc) return;
+  const f = doc.fields;
+  course.title = f.text("title", { required: true, max: 60 }) ?? "";
+  course.summary = f.text("summary", { required: true, max: 200 }) ?? "";
+  course.hours = f.num("hours", POSITIVE, { required: true }) ?? 0;
+  for (const item of f.list("audience", { required: true })) {
+    const stage = STAGE_BY_NAME[item.text];
+    if (!stage) f.errorAt(item.line, `${term("audience")} must be member stages (${Object.keys(STAGE_BY_NAME).join(", ")}): ${item.text}`);
+    else if (!course.audience.includes(stage)) course.audience.push(stage);
+  }
+  course.instructors = [...new Set(f.list("instructors", { required: true }).map((i) => i.text))];
+  course.cover = f.media("cover", IMAGE_EXT);
+  course.published = f.bool("published", true);
+  const p = f.sub("progress");
+  if (p) {
+    course.progress = { lock_seek: p.bool("lock_seek", true), lock_rate: p.bool("lock_rate", true), presence_check: p.bool("presence_check", false) };
+    p.done();
+  }
+  f.done();
+  course.intro_md = doc.body.trim();
+}
+
+function readMedia(ctx: Ctx, relDir: string) {
+  for (const e of ctx.list(relDir)) {
+    const rel = `${relDir}/${e.name}`;
+    if (e.isDirectory()) {
+      readMedia(ctx, rel);
+      continue;
+    }
+    const mime = MIME[extOf(rel)];
+    if (!e.isFile()) {
+      ctx.error(rel, 1, "媒体文件 (media file) must be a plain file, not a link");
+      continue;
+    }
+    if (!mime) {
+      ctx.error(rel, 1, `媒体类型 (media type) not supported; allowed: ${Object.keys(MIME).map((x) => `.${x}`).join(" ")}`);
+      continue;
+    }
+    const abs = path.join(ctx.dir, rel);
+    const hash = hashFile(abs);
+    ctx.recordFile(rel, hash);
+    ctx.media.set(rel, { path: rel, size: fs.statSync(abs).size, sha256: hash, mime });
+  }
+}
+
+/** `.md` files of a folder (reporting anything else), sorted by name. */
+function mdFiles(ctx: Ctx, relDir: string): string[] {
+  return ctx.list(relDir).flatMap((e) => {
+    const rel = `${relDir}/${e.name}`;
+    if (e.isFile() && e.name.endsWith(".md")) return [rel];
+    ctx.error(rel, 1, `文件 (file) only .md files belong in ${relDir}/`);
+    return [];
+  });
+}
+
+/** `NN-<name>.md` files ordered by their number, then name. */
+function numberedFiles(ctx: Ctx, relDir: string): string[] {
+  const files = mdFiles(ctx, relDir).filter((rel) => {
+    if (/^\d+-.+\.md$/.test(path.posix.basename(rel))) return true;
+    ctx.error(rel, 1, "文件名 (file name) must look like NN-name.md, e.g. 01-dang-de-xingzhi.md");
+    return false;
+  });
+  const num = (rel: string) => parseInt(path.posix.basename(rel), 10);
+  return files.sort((a, b) => num(a) - num(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+const keyOf = (rel: string) => path.posix.basename(rel, ".md");
+
+// ------------------------------------------------------------------------------------------ lessons
+
+/** The lesson, and the line of its chapter for the course-wide chapter check. */
+function parseLesson(ctx: Ctx, rel: string, position: number): { lesson: ParsedLesson; chapterLine: number } | null {
+  const doc = readDoc(ctx, rel);
+  if (!doc) return null;
+  const f = doc.fields;
+  const video = f.media("video", VIDEO_EXT);
+  const captions = f.media("captions", CAPTION_EXT);
+  if (f.has("captions") && !f.has("video")) f.fail("captions", "needs a video (视频)");
+  const complete = f.sub("complete");
+  const readMinutes = complete?.num("read_minutes", POSITIVE, { def: 5 }) ?? 5;
+  const watchPercent = complete?.num("watch_percent", intIn(1, 100), { def: 90 }) ?? 90;
+  if (complete?.has("watch_percent") && !f.has("video")) complete.fail("watch_percent", "applies only to a lesson with a video (视频)");
+  complete?.done();
+  const values = {
+    key: keyOf(rel),
+    position,
+    chapter: f.text("chapter", { required: true }) ?? "",
+    title: f.text("title", { required: true }) ?? "",
+    hours: f.hours("hours", POSITIVE, { required: true }) ?? 0,
+    required: f.bool("required", true),
+    video,
+    captions,
+    complete_read_minutes: readMinutes,
+    complete_watch_percent: watchPercent,
+    body_md: doc.body.trim(),
+  };
+  f.done();
+  return { lesson: { ...values, hash: hashOf(values) }, chapterLine: f.line("chapter") };
+}
+
+/** Lessons of one chapter must follow each other, so that a chapter is one group in the reader. */
+function checkChapters(ctx: Ctx, lessons: { lesson: ParsedLesson; chapterLine: number }[]) {
+  const seen = new Set<string>();
+  lessons.forEach(({ lesson, chapterLine }, i) => {
+    if (i > 0 && lessons[i - 1].lesson.chapter === lesson.chapter) return;
+    if (seen.has(lesson.chapter)) {
+      ctx.error(`lessons/${lesson.key}.md`, chapterLine, `${term("chapter")} "${lesson.chapter}" must be continuous: put the lessons of one chapter next to each other`);
+    }
+    seen.add(lesson.chapter);
+  });
+}
+
+// ------------------------------------------------------------------------------------------ assignments
+
+function parseAssignment(ctx: Ctx, rel: string, position: number): ParsedAssignment | null {
+  const doc = readDoc(ctx, rel);
+  if (!doc) return null;
+  const f = doc.fields;
+  const due = f.time("due");
+  const cutoff = f.time("cutoff");
+  if (due !== null && cutoff !== null && cutoff < due) f.fail("cutoff", `must not be before ${term("due")}`);
+  const maxScore = f.num("max_score", POSITIVE, { def: 100 }) ?? 100;
+  const passScore = f.num("pass_score", NON_NEGATIVE, { def: 60 }) ?? 60;
+  if (passScore > maxScore) f.fail("pass_score", `must not exceed ${term("max_score")} ${maxScore}`);
+  const attachments = f.list("attachments").flatMap((item) => {
+    const ext = item.text.toLowerCase().replace(/^\./, "");
+    if ((ATTACHMENT_TYPES as readonly string[]).includes(ext)) return [ext];
+    f.errorAt(item.line, `${term("attachments")} must be among ${ATTACHMENT_TYPES.join(", ")}: ${item.text}`);
+    return [];
+  });
+  const values = {
+    key: keyOf(rel),
+    position,
+    title: f.text("title", { required: true }) ?? "",
+    kind: f.choice("kind", ASSIGNMENT_KINDS, { required: true }) ?? "思想汇报",
+    due_at: due,
+    cutoff_at: cutoff,
+    max_score: maxScore,
+    pass_score: passScore,
+    hours: f.hours("hours", NON_NEGATIVE, { def: 0 }) ?? 0,
+    min_length: f.num("min_length", WHOLE),
+    attachments,
+    max_attachment_mb: f.num("max_attachment_mb", { ok: (n) => n > 0 && n <= 100, expect: "a number above 0 and at most 100" }, { def: 10 }) ?? 10,
+    resubmit: f.bool("resubmit", false),
+    body_md: doc.body.trim(),
+  };
+  f.done();
+  return { ...values, hash: hashOf(values) };
+}
+
+// ------------------------------------------------------------------------------------------ question banks
+
+function parseBank(ctx: Ctx, rel: string): ParsedBank | null {
+  const doc = readDoc(ctx, rel);
+  if (!doc) return null;
+  const title = doc.fields.text("title", { required: true }) ?? "";
+  doc.fields.done();
+  const questions = parseQuestions(ctx, rel, doc.body.split("\n"), doc.bodyLine);
+  const byStem = new Map<string, number>();
+  const byKey = new Map<string, number>();
+  for (const q of questions) {
+    const stem = normalizeStem(q.stem_md);
+    const dup = byStem.get(stem);
+    if (dup) ctx.error(rel, q.line, `题干 (stem) duplicates the question at line ${dup}`);
+    else byStem.set(stem, q.line);
+    const sameKey = byKey.get(q.key);
+    if (sameKey && !dup) ctx.error(rel, q.line, `编号 (key) ${q.key} is already used at line ${sameKey}`);
+    else byKey.set(q.key, q.line);
+  }
+  return { key: keyOf(rel), title, questions, hash: hashOf([title, questions.map((q) => [q.key, q.hash])]) };
+}
+
+const normalizeStem = (stem: string) => stem.replace(/\s+/g, "").replace(/（/g, "(").replace(/）/g, ")").toLowerCase();
+const BLANK = /\{\{(.*?)\}\}/g;
+const JUDGE: Record<string, boolean> = { 正确: true, 对: true, "√": true, "✓": true, true: true, 错误: false, 错: false, "×": false, "✗": false, false: false };
+
+/** Splits the body at `## ` headings; text before the first heading is the bank's description, ignored. */
+function parseQuestions(ctx: Ctx, rel: string, lines: string[], firstLine: number): ParsedQuestion[] {
+  const starts = lines.flatMap((l, i) => (/^##\s/.test(l) ? [i] : []));
+  return starts.flatMap((start, n) => {
+    const end = n + 1 < starts.length ? starts[n + 1] : lines.length;
+    return parseQuestion(ctx, rel, lines.slice(start, end), firstLine + start) ?? [];
+  });
+}
+
+type Heading = { type: QuestionType; score: number; difficulty: Difficulty; knowledge: string | null; tags: string[]; key: string | null; orderFree: boolean };
+
+function parseHeading(ctx: Ctx, rel: string, text: string, line: number): Heading | null {
+  const m = /^##\s+([^\s[]+)\s*(.*)$/.exec(text)!;
+  const type = m[1] as QuestionType;
+  if (!QUESTION_TYPES.includes(type)) {
+    ctx.error(rel, line, `题型 (question type) must be one of ${QUESTION_TYPES.join(", ")}: ${m[1]}`);
+    return null;
+  }
+  const h: Heading = { type, score: DEFAULT_SCORE[type], difficulty: "中", knowledge: null, tags: [], key: null, orderFree: false };
+  let rest = m[2].trim();
+  for (let a; (a = /^\[([^\]]*)\]\s*/.exec(rest)); rest = rest.slice(a[0].length)) {
+    const attr = a[1].trim();
+    const named = /^(知识点|标签|编号)\s*[:：]\s*(.*)$/.exec(attr);
+    const score = /^(\d+(?:\.\d+)?)\s*分$/.exec(attr);
+    if (score && Number(score[1]) > 0) h.score = Number(score[1]);
+    else if ((DIFFICULTIES as readonly string[]).includes(attr)) h.difficulty = attr as Difficulty;
+    else if (attr === "顺序无关" && type === "填空") h.orderFree = true;
+    else if (named && named[2].trim()) {
+      const value = named[2].trim();
+      if (named[1] === "知识点") h.knowledge = value;
+      else if (named[1] === "编号") h.key = value;
+      else h.tags = value.split(/[,，、]/).map((t) => t.trim()).filter(Boolean);
+    } else ctx.error(rel, line, `题目属性 (attribute) [${attr}] is not one of [N分] [易|中|难] [知识点:…] [标签:…] [编号:…]${type === "填空" ? " [顺序无关]" : ""}`);
+  }
+  if (rest) ctx.error(rel, line, `题目属性 (attribute) must be written in square brackets: ${rest}`);
+  return h;
+}
+
+function parseQuestion(ctx: Ctx, rel: string, lines: string[], line0: number): ParsedQuestion | null {
+  const h = parseHeading(ctx, rel, lines[0], line0);
+  if (!h) return null;
+  const fail = (line: number, message: string) => ctx.error(rel, line, message);
+  const stem: string[] = [];
+  const options: { text: string; correct: boolean; line: number }[] = [];
+  const reference: string[] = [];
+  const explanation: string[] = [];
+  let judge: { text: string; line: number } | null = null;
+  let keywords: string[] = [];
+  let mode: "stem" | "options" | "after" | "reference" | "explanation" = "stem";
+
+  lines.slice(1).forEach((text, i) => {
+    const line = line0 + 1 + i;
+    const option = /^\s*[-*]\s+\[([ xX])\]\s*(.*)$/.exec(text);
+    const labelled = /^(答案|参考答案|关键词)\s*[:：]\s*(.*)$/.exec(text.trim());
+    const note = /^>\s*解析\s*[:：]\s*(.*)$/.exec(text);
+    if (option) {
+      if (mode !== "stem" && mode !== "options") fail(line, "选项 (option) must come right after the stem");
+      if (!option[2].trim()) fail(line, "选项 (option) is empty");
+      options.push({ text: option[2].trim(), correct: option[1] !== " ", line });
+      mode = "options";
+    } else if (labelled?.[1] === "答案") {
+      if (h.type !== "判断") fail(line, `答案 (answer) line is only for 判断; ${h.type} marks its answer ${h.type === "填空" ? "with {{…}} in the stem" : h.type === "简答" ? "with 参考答案：" : "with - [x]"}`);
+      judge = { text: labelled[2].trim(), line };
+      mode = "after";
+    } else if (labelled?.[1] === "参考答案") {
+      if (h.type !== "简答") fail(line, "参考答案 (reference answer) is only for 简答");
+      reference.push(labelled[2]);
+      mode = "reference";
+    } else if (labelled?.[1] === "关键词") {
+      if (h.type !== "简答") fail(line, "关键词 (keywords) are only for 简答");
+      keywords = labelled[2].split(/[,，、]/).map((k) => k.trim()).filter(Boolean);
+      mode = "after";
+    } else if (note) {
+      explanation.push(note[1]);
+      mode = "explanation";
+    } else if (mode === "explanation" && text.startsWith(">")) {
+      explanation.push(text.replace(/^>\s?/, ""));
+    } else if (!text.trim()) {
+      if (mode === "stem") stem.push("");
+      if (mode === "reference") reference.push("");
+      if (mode === "explanation") mode = "after";
+    } else if (mode === "stem" || mode === "reference") {
+      (mode === "stem" ? stem : reference).push(text);
+    } else {
+      fail(line, `无法识别的内容 (unrecognized line) after the ${mode === "options" ? "options" : "answer"}: ${text.trim()}`);
+    }
+  });
+
+  const stemText = stem.join("\n").trim();
+  if (!stemText) fail(line0, "题干 (stem) is required");
+  if (options.length && h.type !== "单选" && h.type !== "多选") fail(options[0].line, "选项 (options) are only for 单选 and 多选");
+  let answer: QuestionAnswer;
+  const correct = options.flatMap((o, i) => (o.correct ? [i] : []));
+  if (h.type === "单选" || h.type === "多选") {
+    if (options.length < 2 || options.length > 8) fail(line0, `选项 (options) ${h.type} needs 2–8 options, found ${options.length}`);
+    if (h.type === "单选" && correct.length !== 1) fail(line0, `答案 (answer) 单选 needs exactly one - [x] option, found ${correct.length}`);
+    if (h.type === "多选" && correct.length < 2) fail(line0, `答案 (answer) 多选 needs at least two - [x] options, found ${correct.length}`);
+    answer = { choices: correct };
+  } else if (h.type === "判断") {
+    const j = judge as { text: string; line: number } | null;
+    const value = j ? JUDGE[j.text.toLowerCase()] : undefined;
+    if (!j) fail(line0, "答案 (answer) 判断 needs a line 答案：正确 or 答案：错误");
+    else if (value === undefined) fail(j.line, `答案 (answer) must be 正确/错误, 对/错, √/× or true/false: ${j.text}`);
+    answer = { judge: value ?? false };
+  } else if (h.type === "填空") {
+    const blanks = [...stemText.matchAll(BLANK)].map((m) => m[1].split("/").map((a) => a.trim()));
+    if (!blanks.length) fail(line0, "填空 (blank) needs at least one {{answer}} in the stem");
+    if (blanks.some((b) => b.some((a) => !a))) fail(line0, "填空 (blank) has an empty answer in {{…}}");
+    answer = { blanks, orderFree: h.orderFree };
+  } else {
+    const ref = reference.join("\n").trim();
+    if (!ref) fail(line0, "参考答案 (reference answer) is required for 简答");
+    answer = { reference: ref, keywords };
+  }
+  const stemMd = h.type === "填空" ? stemText.replace(BLANK, "{{}}") : stemText;
+  const values = {
+    type: h.type,
+    stem_md: stemMd,
+    options: h.type === "单选" || h.type === "多选" ? options.map((o) => o.text) : null,
+    answer,
+    explanation: explanation.join("\n").trim() || null,
+    score: h.score,
+    difficulty: h.difficulty,
+    knowledge: h.knowledge,
+    tags: h.tags,
+  };
+  const key = h.key ?? `stem:${sha256(normalizeStem(stemMd)).slice(0, 16)}`;
+  return { key, line: line0, ...values, hash: hashOf(values) };
+}
+
+// ------------------------------------------------------------------------------------------ exams
+
+function parseExam(ctx: Ctx, rel: string, position: number, bankFiles: string[], banks: ParsedBank[]): ParsedExam | null {
+  const doc = readDoc(ctx, rel);
+  if (!doc) return null;
+  const f = doc.fields;
+  if (f.has("bank") && f.has("banks")) f.fail("banks", `cannot be used together with ${term("bank")}`);
+  const refs = f.has("banks") ? f.list("banks", { required: true }) : f.list("bank", { required: !f.has("banks") });
+  const bankKeys = refs.flatMap((r) => {
+    const target = path.posix.normalize(r.text);
+    if (bankFiles.includes(target)) return [keyOf(target)];
+    f.errorAt(r.line, `${term("bank")} must name a file in bank/, e.g. bank/jiben-zhishi.md: ${r.text}`);
+    return [];
+  });
+  // With a wrong bank reference the pool is unknown: its error is enough, rules are not counted.
+  const pool = bankKeys.length === refs.length ? banks.filter((b) => bankKeys.includes(b.key)).flatMap((b) => b.questions) : null;
+  const draw = readDrawRules(f, pool);
+  const total = draw.reduce((sum, r) => sum + r.count * r.score, 0);
+  const passScore = f.num("pass_score", NON_NEGATIVE, { required: true }) ?? 0;
+  if (draw.length && passScore > total) f.fail("pass_score", `must not exceed the exam's total score ${total}`);
+  const opens = f.time("opens");
+  const closes = f.time("closes");
+  if (opens !== null && closes !== null && closes <= opens) f.fail("closes", `must be after ${term("opens")}`);
+  const settings: ExamSettings = {
+    banks: bankKeys,
+    duration_minutes: f.num("duration_minutes", intIn(1, 600), { required: true }) ?? 0,
+    pass_score: passScore,
+    total_score: total,
+    attempts: f.num("attempts", intIn(1, 100), { def: 1 }) ?? 1,
+    counts: f.choice("counts", ["best", "last"] as const, { def: "best" }) ?? "best",
+    opens_at: opens,
+    closes_at: closes,
+    shuffle_questions: f.bool("shuffle_questions", true),
+    shuffle_options: f.bool("shuffle_options", true),
+    show_results: f.choice("show_results", ["after_submit", "after_close", "never"] as const, { def: "after_submit" }) ?? "after_submit",
+    multi_scoring: f.choice("multi_scoring", ["all_or_nothing", "partial"] as const, { def: "all_or_nothing" }) ?? "all_or_nothing",
+    grace_seconds: f.num("grace_seconds", intIn(0, 600), { def: 30 }) ?? 30,
+    draw,
+  };
+  const values = { key: keyOf(rel), position, title: f.text("title", { required: true }) ?? "", settings, instructions_md: doc.body.trim() };
+  f.done();
+  return { ...values, hash: hashOf(values) };
+}
+
+/** One rule per type; each must be satisfiable by the questions of the exam's banks. */
+function readDrawRules(f: Fields, pool: ParsedQuestion[] | null): DrawRule[] {
+  const seen = new Set<string>();
+  return f.maps("draw", { required: true }).flatMap((r) => {
+    const type = r.choice("type", QUESTION_TYPES, { required: true });
+    const count = r.num("count", intIn(1, 1000), { required: true });
+    const score = r.num("score", POSITIVE, { required: true });
+    const difficulty = r.list("difficulty").flatMap((d) => {
+      if ((DIFFICULTIES as readonly string[]).includes(d.text)) return [d.text as Difficulty];
+      r.errorAt(d.line, `${term("difficulty")} must be 易, 中 or 难: ${d.text}`);
+      return [];
+    });
+    const knowledge = r.list("knowledge").map((k) => k.text);
+    r.done();
+    if (!type || count === null || score === null) return [];
+    if (seen.has(type)) return r.fail("type", `${type} already has a draw rule: use one rule per type`) ?? [];
+    seen.add(type);
+    const available = pool?.filter(
+      (q) => q.type === type && (!difficulty.length || difficulty.includes(q.difficulty)) && (!knowledge.length || (q.knowledge !== null && knowledge.includes(q.knowledge))),
+    ).length;
+    if (available !== undefined && available < count) {
+      const filters = [difficulty.length ? `难度 ${difficulty.join("/")}` : "", knowledge.length ? `知识点 ${knowledge.join("/")}` : ""].filter(Boolean).join(", ");
+      r.errorAt(r.line0, `${term("draw")} needs ${count} ${type}${filters ? ` (${filters})` : ""} questions but the bank has ${available}`);
+    }
+    return [{ type, count, score, difficulty: difficulty.length ? difficulty : null, knowledge: knowledge.length ? knowledge : null }];
+  });
+}

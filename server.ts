@@ -13,6 +13,9 @@ import { openDatabase } from "./app/utils/db.server.ts";
 import { loadEnv } from "./app/utils/env.server.ts";
 import { isAllowedOrigin, securityHeaders } from "./app/utils/http.server.ts";
 import { seedDemo } from "./scripts/seed.ts";
+import { syncCourses } from "./app/models/courses.server.ts";
+import { formatError } from "./app/utils/course-format.server.ts";
+import { createStorage } from "./app/utils/storage.server.ts";
 
 const dev = process.argv.includes("--dev");
 let env;
@@ -30,6 +33,19 @@ await migrateToLatest(db);
 if (env.SEED_DEMO === "1") {
   const seeded = await seedDemo(db);
   if (seeded) console.log("已载入演示数据 (demo data loaded into a new database)");
+}
+const storage = createStorage(env.dataDir);
+if (env.COURSES_DIR !== "") {
+  // The bundled courses are synced at every start; unchanged courses are skipped by their hash.
+  const started = performance.now();
+  const synced = await syncCourses(db, { root: env.COURSES_DIR, storage });
+  if (!synced.ok) {
+    for (const e of synced.errors) console.error(formatError(e));
+    console.error("课程同步失败，服务未启动 (course sync failed; fix the files above)");
+    process.exit(1);
+  }
+  const s = synced.summary;
+  console.log(`课程已同步: created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged}, archived ${s.archived} (${Math.round(performance.now() - started)} ms)`);
 }
 
 const vite = dev
@@ -65,13 +81,13 @@ app.get("/healthz", async (_req, res) => {
 if (vite) {
   app.use(vite.middlewares);
 } else {
-  app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y", index: false }));
-  app.use(express.static("build/client", { maxAge: "1h", index: false }));
+  app.use("/assets", express.static(`${env.BUILD_DIR}/client/assets`, { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static(`${env.BUILD_DIR}/client`, { maxAge: "1h", index: false }));
 }
 
 const build = vite
   ? () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
-  : ((await import(path.resolve("build/server/index.js"))) as ServerBuild);
+  : ((await import(path.resolve(env.BUILD_DIR, "server/index.js"))) as ServerBuild);
 
 app.all(
   "*",
@@ -84,6 +100,7 @@ app.all(
       clientIp: req.ip ?? "unknown",
       cookieSecure: env.cookieSecure,
       schoolName: env.SCHOOL_NAME,
+      storage,
     }),
   }),
 );

@@ -18,6 +18,7 @@ export default defineConfig({
     ? []
     : [
         remix({
+          buildDirectory: process.env.BUILD_DIR ?? "build",
           ignoredRouteFiles: ["**/*.test.*"],
           future: {
             v3_fetcherPersist: true,

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/types.ts";
+import type { Storage } from "./utils/storage.server.ts";
 
 /** What server.ts hands every loader and action (tests build the same object). */
 export type AppContext = {
@@ -8,6 +9,7 @@ export type AppContext = {
   clientIp: string;
   cookieSecure: boolean;
   schoolName: string;
+  storage: Storage;
 };
 
 declare module "@remix-run/node" {

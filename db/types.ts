@@ -70,14 +70,6 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
-export interface Database {
-  org_units: OrgUnitTable;
-  users: UserTable;
-  user_roles: UserRoleTable;
-  sessions: SessionTable;
-  login_throttle: LoginThrottleTable;
-  audit_log: AuditLogTable;
-}
 
 export type OrgUnit = Selectable<OrgUnitTable>;
 export type User = Selectable<UserTable>;
@@ -131,6 +123,8 @@ export interface LessonTable extends SyncedColumns {
   captions: string | null;
   complete_read_minutes: number;
   complete_watch_percent: number;
+  /** Seconds, from the MP4 header; null for URL videos (then the first player report is kept). */
+  video_duration: number | null;
   body_md: string;
 }
 
@@ -211,19 +205,38 @@ export interface LessonProgressTable {
   seconds_credited: Generated<number>;
   completed_at: number | null;
   updated_at: number;
+  /** Server time of the last accepted beat: the budget for the next one is measured from it. */
+  last_beat_at: number | null;
+  /** Visible reading time credited to a text lesson. */
+  read_seconds: Generated<number>;
+  /** With presence checks on: credited seconds after which "继续学习" must be answered. */
+  check_after: number | null;
+  check_pending: Generated<number>;
 }
 
-// Declaration merging: adds the course tables to the one Database interface above.
-export interface Database {
-  courses: CourseTable;
-  lessons: LessonTable;
-  assignments: AssignmentTable;
-  question_banks: QuestionBankTable;
-  questions: QuestionTable;
-  exams: ExamTable;
-  course_media: CourseMediaTable;
-  lesson_progress: LessonProgressTable;
+export interface LearningPresenceTable {
+  user_id: number;
+  lesson_id: number;
+  tab_id: string;
+  last_seen: number;
 }
+
+export const OFFLINE_KINDS = ["分组研讨", "社会实践", "现场党课", "其他"] as const;
+export type OfflineKind = (typeof OFFLINE_KINDS)[number];
+
+export interface OfflineHoursTable {
+  id: Generated<number>;
+  user_id: number;
+  course_id: number | null;
+  kind: OfflineKind;
+  hours: number;
+  reason: string;
+  /** YYYY-MM-DD */
+  activity_date: string;
+  credited_by: number;
+  created_at: number;
+}
+
 
 export type Course = Selectable<CourseTable>;
 export type Lesson = Selectable<LessonTable>;
@@ -233,3 +246,23 @@ export type Question = Selectable<QuestionTable>;
 export type Exam = Selectable<ExamTable>;
 export type CourseMedia = Selectable<CourseMediaTable>;
 export type LessonProgress = Selectable<LessonProgressTable>;
+
+/** The one Database interface: every table of every migration. */
+export interface Database {
+  org_units: OrgUnitTable;
+  users: UserTable;
+  user_roles: UserRoleTable;
+  sessions: SessionTable;
+  login_throttle: LoginThrottleTable;
+  audit_log: AuditLogTable;
+  courses: CourseTable;
+  lessons: LessonTable;
+  assignments: AssignmentTable;
+  question_banks: QuestionBankTable;
+  questions: QuestionTable;
+  exams: ExamTable;
+  course_media: CourseMediaTable;
+  lesson_progress: LessonProgressTable;
+  learning_presence: LearningPresenceTable;
+  offline_hours: OfflineHoursTable;
+}

@@ -111,7 +111,7 @@ async function main() {
   const wanted = process.argv.slice(2);
   const scenarios = wanted.length ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS;
   if (!scenarios.length) throw new Error(`unknown scenario; choose from: ${SCENARIOS.map((s) => s.name).join(", ")}`);
-  if (!fs.existsSync("build/server/index.js")) throw new Error("run `npm run build` first");
+  if (!fs.existsSync(`${process.env.BUILD_DIR ?? "build"}/server/index.js`)) throw new Error("run `npm run build` first");
   const rows = [];
   for (const s of scenarios) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dangxiao-bench-${s.name}-`));

@@ -8,6 +8,7 @@ import { syncCourses } from "../app/models/courses.server.ts";
 import { displayPath, formatError } from "../app/utils/course-format.server.ts";
 import { openDatabase } from "../app/utils/db.server.ts";
 import { loadEnv } from "../app/utils/env.server.ts";
+import { createStorage } from "../app/utils/storage.server.ts";
 
 const started = performance.now();
 const target = path.resolve(process.argv[2] ?? "courses");
@@ -19,7 +20,7 @@ fs.mkdirSync(env.dataDir, { recursive: true });
 const db = openDatabase(path.join(env.dataDir, "app.db"));
 try {
   await migrateToLatest(db);
-  const result = await syncCourses(db, { root, only: single ? path.basename(target) : undefined, label: displayPath(root) });
+  const result = await syncCourses(db, { root, only: single ? path.basename(target) : undefined, label: displayPath(root), storage: createStorage(env.dataDir) });
   if (!result.ok) {
     for (const e of result.errors) console.error(formatError(e));
     console.error(`课程同步失败 (course sync failed): ${result.errors.length} 个错误，数据库未改动 (nothing was changed)`);

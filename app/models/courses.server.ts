@@ -1,5 +1,6 @@
 // Courses: the sync of courses/ into the database, and the reads of the course reader.
 import type { Kysely } from "kysely";
+import path from "node:path";
 import type { Role, Stage } from "../../db/types.ts";
 import {
   parseCourses,
@@ -9,6 +10,7 @@ import {
   type ProgressRules,
 } from "~/utils/course-format.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
+import type { Storage } from "~/utils/storage.server.ts";
 
 export type SyncCounts = { created: number; updated: number; unchanged: number; archived: number };
 export type CourseSyncStatus = "created" | "updated" | "unchanged" | "archived";
@@ -26,7 +28,10 @@ export type SyncResult =
  * The summary counts rows of every kind: courses, lessons, assignments, banks, questions, exams, media.
  * `label` is how `root` is named in messages (default: its path relative to the working directory).
  */
-export async function syncCourses(db: DB, opts: { root: string; only?: string; label?: string }): Promise<SyncResult> {
+export async function syncCourses(
+  db: DB,
+  opts: { root: string; only?: string; label?: string; storage?: Storage },
+): Promise<SyncResult> {
   const { courses, errors } = parseCourses(opts.root, opts);
   const existing = await db.selectFrom("courses").select(["id", "slug", "source", "content_hash", "archived"]).execute();
   const bySlug = new Map(existing.map((row) => [row.slug, row]));
@@ -48,6 +53,13 @@ export async function syncCourses(db: DB, opts: { root: string; only?: string; l
   });
   const present = new Set(courses.map((c) => c.slug));
   const gone = opts.only ? [] : existing.filter((row) => row.source === "files" && !row.archived && !present.has(row.slug));
+  // Media files go into the content-addressed store first (idempotent), so rows never point at
+  // bytes that are not there; the reader serves them from the store whatever folder they came from.
+  if (opts.storage) {
+    for (const c of changed) {
+      for (const m of c.media) if (!opts.storage.exists(m.sha256)) await opts.storage.putFile(path.join(c.dir, m.path));
+    }
+  }
   if (changed.length || gone.length) {
     await writeTransaction(db, async (trx) => {
       const t = now();
@@ -104,7 +116,7 @@ async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: numb
     row: {
       position: l.position, chapter: l.chapter, title: l.title, hours: l.hours, required: bit(l.required),
       video: l.video, captions: l.captions, complete_read_minutes: l.complete_read_minutes,
-      complete_watch_percent: l.complete_watch_percent, body_md: l.body_md, content_hash: l.hash,
+      complete_watch_percent: l.complete_watch_percent, video_duration: l.video_duration, body_md: l.body_md, content_hash: l.hash,
     },
   })));
   await syncItems(trx, "assignments", courseId, counts, t, c.assignments.map((a) => ({

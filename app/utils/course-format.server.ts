@@ -2,13 +2,14 @@
 // It reads one course folder into a plain object and collects every error of the run as
 // `{ file, line, message }`; it never touches the database (app/models/courses.server.ts does).
 import { createHash } from "node:crypto";
+import { mp4Duration } from "./mp4.server.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
 import type { Stage } from "../../db/types.ts";
 
 /** Bump when the parser's output changes for the same files, so that the next sync re-applies every course. */
-const FORMAT_VERSION = "1";
+const FORMAT_VERSION = "2";
 
 export type FormatError = { file: string; line: number; message: string };
 
@@ -38,13 +39,13 @@ const MIME: Record<string, string> = {
   jpeg: "image/jpeg",
   gif: "image/gif",
   webp: "image/webp",
-  svg: "image/svg+xml",
   mp4: "video/mp4",
   webm: "video/webm",
   vtt: "text/vtt",
   pdf: "application/pdf",
 };
-const IMAGE_EXT = ["png", "jpg", "jpeg", "gif", "webp", "svg"];
+// No SVG: it can carry script, and course media is served from our own origin.
+const IMAGE_EXT = ["png", "jpg", "jpeg", "gif", "webp"];
 const VIDEO_EXT = ["mp4", "webm"];
 const CAPTION_EXT = ["vtt"];
 const COURSE_ENTRIES = ["course.md", "lessons", "assignments", "bank", "exams", "media"];
@@ -63,6 +64,8 @@ export type ParsedLesson = {
   captions: string | null;
   complete_read_minutes: number;
   complete_watch_percent: number;
+  /** Seconds, read from the MP4 header of a video in media/; null for URLs and other formats. */
+  video_duration: number | null;
   body_md: string;
   hash: string;
 };
@@ -145,6 +148,8 @@ export type ParsedCourse = {
   slug: string;
   /** Folder path as shown in messages, e.g. `courses/jijifenzi-peixun`. */
   label: string;
+  /** The folder on disk. */
+  dir: string;
   title: string;
   summary: string;
   audience: Stage[];
@@ -218,6 +223,11 @@ class Ctx {
   }
   courseHash(): string {
     return sha256([FORMAT_VERSION, ...this.fileHashes.sort()].join("\n"));
+  }
+  /** Duration of an MP4 in the course folder, or null (missing files are reported elsewhere). */
+  videoDuration(rel: string): number | null {
+    const abs = path.join(this.dir, rel);
+    return fs.existsSync(abs) ? mp4Duration(abs) : null;
   }
   /** Visible entries of a folder inside the course, sorted; [] when it does not exist. */
   list(relDir: string): fs.Dirent[] {
@@ -479,7 +489,7 @@ export function parseCourse(dir: string, label = displayPath(dir)): { course: Pa
   readMedia(ctx, "media");
 
   const course: ParsedCourse = {
-    slug, label, title: "", summary: "", audience: [], hours: 0, instructors: [], cover: null, published: true,
+    slug, label, dir, title: "", summary: "", audience: [], hours: 0, instructors: [], cover: null, published: true,
     progress: { lock_seek: true, lock_rate: true, presence_check: false }, intro_md: "", hash: "",
     lessons: [], assignments: [], banks: [], exams: [], media: [],
   };
@@ -618,6 +628,7 @@ function parseLesson(ctx: Ctx, rel: string, position: number): { lesson: ParsedL
     captions,
     complete_read_minutes: readMinutes,
     complete_watch_percent: watchPercent,
+    video_duration: video && !/^https:/.test(video) && extOf(video) === "mp4" ? ctx.videoDuration(video) : null,
     body_md: doc.body.trim(),
   };
   f.done();

@@ -1,5 +1,9 @@
 // Test helpers: a real migrated in-memory SQLite database and the load context routes expect.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { migrateToLatest } from "../../db/migrate.ts";
+import { createStorage } from "../../app/utils/storage.server.ts";
 import type { Role, Stage } from "../../db/types.ts";
 import type { AppContext } from "../../app/load-context.ts";
 import { createOrgUnit } from "../../app/models/org.server.ts";
@@ -13,8 +17,11 @@ export async function createTestDb(): Promise<DB> {
   return db;
 }
 
+let sharedStorage: ReturnType<typeof createStorage> | undefined;
+
 export function testContext(db: DB, overrides: Partial<AppContext> = {}): AppContext {
-  return { db, cspNonce: "test-nonce", clientIp: "203.0.113.7", cookieSecure: true, schoolName: "测试大学党校", ...overrides };
+  const storage = (sharedStorage ??= createStorage(fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-test-"))));
+  return { db, cspNonce: "test-nonce", clientIp: "203.0.113.7", cookieSecure: true, schoolName: "测试大学党校", storage, ...overrides };
 }
 
 /** 校党委 → two 二级党委 → one branch each: enough to test scope. */

@@ -298,7 +298,7 @@ describe("malformed courses: one exact file:line message each", () => {
       "courses/bad/exams/jieye.md:1: 抽题规则 (draw) is required"],
     ["unsupported media type",
       { "media/notes.exe": "MZ" },
-      "courses/bad/media/notes.exe:1: 媒体类型 (media type) not supported; allowed: .png .jpg .jpeg .gif .webp .svg .mp4 .webm .vtt .pdf"],
+      "courses/bad/media/notes.exe:1: 媒体类型 (media type) not supported; allowed: .png .jpg .jpeg .gif .webp .mp4 .webm .vtt .pdf"],
     ["unexpected file in the course folder",
       { "notes.txt": "草稿" },
       "courses/bad/notes.txt:1: 课程文件 (course layout) unexpected file: expected course.md, lessons/, assignments/, bank/, exams/, media/"],

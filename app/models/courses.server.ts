@@ -316,6 +316,12 @@ export async function listCatalogForStage(db: DB, stage: Stage) {
   });
 }
 
+/** A course row (archived included) for the editor guard; undefined when the slug is unknown. */
+export async function getCourseRowForEditor(db: DB, slug: string): Promise<CourseView | undefined> {
+  const row = await db.selectFrom("courses").select(COURSE_COLUMNS).where("slug", "=", slug).executeTakeFirst();
+  return row && toCourseView(row);
+}
+
 async function visibleCourse(db: DB, slug: string, viewer: Viewer): Promise<CourseView | undefined> {
   const row = await db.selectFrom("courses").select(COURSE_COLUMNS).where("slug", "=", slug).executeTakeFirst();
   const course = row && toCourseView(row);

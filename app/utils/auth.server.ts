@@ -3,6 +3,7 @@ import { redirect } from "@remix-run/node";
 import type { AppContext } from "~/load-context.ts";
 import type { Role } from "../../db/types.ts";
 import { audit } from "~/models/audit.server.ts";
+import { getCourseRowForEditor, seesEverything } from "~/models/courses.server.ts";
 import { getUserForLogin, getUserWithRoles, type UserWithRoles } from "~/models/users.server.ts";
 import { randomUUID } from "node:crypto";
 import { hashPassword, verifyPassword } from "./password.server.ts";
@@ -101,3 +102,15 @@ export async function logout(args: Args): Promise<void> {
 // A real argon2id hash of a random string, made once, so unknown accounts cost the same time.
 let dummy: Promise<string> | undefined;
 const dummyHash = () => (dummy ??= hashPassword(randomUUID()));
+
+/**
+ * An instructor named in the course, or an admin, working on one course (authoring, banks, exams,
+ * grading). Anyone else gets 403 for a course that exists and 404 for one that does not.
+ */
+export async function requireCourseEditor(args: Args, slug: string | undefined) {
+  const user = await requireRole(args, "instructor", "admin");
+  const course = slug ? await getCourseRowForEditor(args.context.db, slug) : undefined;
+  if (!course) throw new Response("课程不存在", { status: 404 });
+  if (!seesEverything(course, user)) throw new Response("您不是该课程的授课教师", { status: 403 });
+  return { user, course };
+}

@@ -38,7 +38,7 @@ const storage = createStorage(env.dataDir);
 if (env.COURSES_DIR !== "") {
   // The bundled courses are synced at every start; unchanged courses are skipped by their hash.
   const started = performance.now();
-  const synced = await syncCourses(db, { root: env.COURSES_DIR, storage });
+  const synced = await syncCourses(db, { root: env.COURSES_DIR.split(","), storage });
   if (!synced.ok) {
     for (const e of synced.errors) console.error(formatError(e));
     console.error("课程同步失败，服务未启动 (course sync failed; fix the files above)");

@@ -10,6 +10,7 @@ import {
   type ProgressRules,
 } from "~/utils/course-format.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { STAGE_LABEL } from "~/utils/labels.ts";
 import type { Storage } from "~/utils/storage.server.ts";
 
 export type SyncCounts = { created: number; updated: number; unchanged: number; archived: number };
@@ -30,9 +31,16 @@ export type SyncResult =
  */
 export async function syncCourses(
   db: DB,
-  opts: { root: string; only?: string; label?: string; storage?: Storage },
+  opts: { root: string | string[]; only?: string; label?: string; storage?: Storage },
 ): Promise<SyncResult> {
-  const { courses, errors } = parseCourses(opts.root, opts);
+  // Several roots are synced as one set, so a course is "gone" only when no root has it.
+  const roots = Array.isArray(opts.root) ? opts.root : [opts.root];
+  const parsed = roots.map((root) => parseCourses(root, { ...opts, label: roots.length > 1 ? undefined : opts.label }));
+  const courses = parsed.flatMap((p) => p.courses);
+  const errors = parsed.flatMap((p) => p.errors);
+  for (const [slug, n] of countBy(courses.map((c) => c.slug))) {
+    if (n > 1) errors.push({ file: slug, line: 1, message: `课程目录 (slug) ${slug} appears in more than one courses root` });
+  }
   const existing = await db.selectFrom("courses").select(["id", "slug", "source", "content_hash", "archived"]).execute();
   const bySlug = new Map(existing.map((row) => [row.slug, row]));
   for (const c of courses) {
@@ -73,6 +81,12 @@ export async function syncCourses(
   }
   statuses.sort((a, b) => (a.slug < b.slug ? -1 : 1));
   return { ok: true, summary, courses: statuses };
+}
+
+function countBy(values: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return m;
 }
 
 const browserOwned = (slug: string) =>
@@ -320,6 +334,21 @@ export async function listCatalogForStage(db: DB, stage: Stage) {
 export async function getCourseRowForEditor(db: DB, slug: string): Promise<CourseView | undefined> {
   const row = await db.selectFrom("courses").select(COURSE_COLUMNS).where("slug", "=", slug).executeTakeFirst();
   return row && toCourseView(row);
+}
+
+/**
+ * Why a viewer may not open a course, in words for them; null when the course does not exist at all.
+ * Called only after visibility was refused, so the answer never leaks more than the course title.
+ */
+export async function whyCourseHidden(db: DB, slug: string, viewer: Viewer): Promise<{ status: 403 | 404; message: string } | null> {
+  const course = await getCourseRowForEditor(db, slug);
+  if (!course || course.archived) return null;
+  if (!course.published) return { status: 404, message: "该课程尚未发布" };
+  if (!course.audience.includes(viewer.stage)) {
+    const names = course.audience.map((s) => STAGE_LABEL[s]).join("、");
+    return { status: 403, message: `《${course.title}》面向${names}，您当前的发展阶段是${STAGE_LABEL[viewer.stage]}，暂不能学习该课程` };
+  }
+  return { status: 403, message: "您没有权限查看该课程" };
 }
 
 async function visibleCourse(db: DB, slug: string, viewer: Viewer): Promise<CourseView | undefined> {

@@ -15,7 +15,7 @@ const schema = z.object({
   /** Load demo accounts into a new, empty database. */
   SEED_DEMO: z.enum(["0", "1"]).default("1"),
   SCHOOL_NAME: z.string().min(1).default("中共示范大学委员会党校"),
-  /** Course sources synced at start; empty to skip. */
+  /** Course source roots synced at start, comma-separated; empty to skip. */
   COURSES_DIR: z.string().default("courses"),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */
   BUILD_DIR: z.string().min(1).default("build"),

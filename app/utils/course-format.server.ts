@@ -687,6 +687,23 @@ function parseAssignment(ctx: Ctx, rel: string, position: number): ParsedAssignm
 
 // ------------------------------------------------------------------------------------------ question banks
 
+/**
+ * Parses the text of one bank file that is not on disk (imports, the browser editor). `file` is its path
+ * inside the course (`bank/<name>.md`, also its key) and names it in errors; `media` lists the course's
+ * media paths (`media/…`) that images may point at. `bank` is null when the front matter is unreadable.
+ */
+export function parseBankText(text: string, opts: { file?: string; media?: string[] } = {}): { bank: ParsedBank | null; errors: FormatError[] } {
+  const file = opts.file ?? "bank/import.md";
+  const ctx = new Ctx("", "");
+  for (const m of opts.media ?? []) ctx.media.set(m, { path: m, size: 0, sha256: "", mime: MIME[extOf(m)] ?? "" });
+  ctx.readText = (rel) => {
+    ctx.recordFile(rel, sha256(text));
+    return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  };
+  const bank = parseBank(ctx, file);
+  return { bank, errors: ctx.sortedErrors().map((e) => ({ ...e, file })) };
+}
+
 function parseBank(ctx: Ctx, rel: string): ParsedBank | null {
   const doc = readDoc(ctx, rel);
   if (!doc) return null;
@@ -707,7 +724,8 @@ function parseBank(ctx: Ctx, rel: string): ParsedBank | null {
   return { key: keyOf(rel), title, questions, hash: hashOf([title, questions.map((q) => [q.key, q.hash])]) };
 }
 
-const normalizeStem = (stem: string) => stem.replace(/\s+/g, "").replace(/（/g, "(").replace(/）/g, ")").toLowerCase();
+/** The form in which two stems count as duplicates (whitespace and full-width brackets ignored). */
+export const normalizeStem = (stem: string) => stem.replace(/\s+/g, "").replace(/（/g, "(").replace(/）/g, ")").toLowerCase();
 const BLANK = /\{\{(.*?)\}\}/g;
 const JUDGE: Record<string, boolean> = { 正确: true, 对: true, "√": true, "✓": true, true: true, 错误: false, 错: false, "×": false, "✗": false, false: false };
 

@@ -255,7 +255,7 @@ class Ctx {
 const TERM: Record<string, string> = {
   title: "标题", audience: "适用对象", summary: "简介", hours: "学时", instructors: "授课教师", cover: "封面",
   published: "发布", progress: "进度规则", lock_seek: "禁止拖动", lock_rate: "禁止倍速", presence_check: "在线确认",
-  chapter: "章节", required: "必修", video: "视频", captions: "字幕", complete: "完成条件", read_minutes: "阅读时长",
+  chapter: "章节", order: "顺序", required: "必修", video: "视频", captions: "字幕", complete: "完成条件", read_minutes: "阅读时长",
   watch_percent: "观看比例", kind: "作业类型", due: "截止时间", cutoff: "最终截止时间", max_score: "满分",
   pass_score: "及格分", min_length: "最少字数", attachments: "附件类型", max_attachment_mb: "附件大小上限",
   resubmit: "允许重交", bank: "题库", banks: "题库", duration_minutes: "考试时长", attempts: "考试次数",
@@ -496,10 +496,10 @@ export function parseCourse(dir: string, label = displayPath(dir)): { course: Pa
   if (!fs.existsSync(path.join(dir, "course.md"))) ctx.error("course.md", 1, "课程说明 (course.md) is missing");
   else readCourseMd(ctx, course);
 
-  const lessons = numberedFiles(ctx, "lessons").flatMap((rel, i) => parseLesson(ctx, rel, i + 1) ?? []);
+  const lessons = inOrder(numberedFiles(ctx, "lessons").flatMap((rel) => parseLesson(ctx, rel) ?? []));
   checkChapters(ctx, lessons);
-  course.lessons = lessons.map((l) => l.lesson);
-  course.assignments = numberedFiles(ctx, "assignments").flatMap((rel, i) => parseAssignment(ctx, rel, i + 1) ?? []);
+  course.lessons = lessons.map((l) => l.item);
+  course.assignments = inOrder(numberedFiles(ctx, "assignments").flatMap((rel) => parseAssignment(ctx, rel) ?? [])).map((a) => a.item);
   const bankFiles = mdFiles(ctx, "bank");
   course.banks = bankFiles.flatMap((rel) => parseBank(ctx, rel) ?? []);
   course.exams = mdFiles(ctx, "exams").flatMap((rel, i) => parseExam(ctx, rel, i + 1, bankFiles, course.banks) ?? []);
@@ -602,10 +602,31 @@ function numberedFiles(ctx: Ctx, relDir: string): string[] {
 
 const keyOf = (rel: string) => path.posix.basename(rel, ".md");
 
+/** A lesson or assignment before its position is known: `order` is its `order:` field or else the file's NN. */
+type Numbered<T> = { item: T; order: number; rel: string };
+
+function readOrder(f: Fields, rel: string): number {
+  return f.num("order", WHOLE) ?? parseInt(path.posix.basename(rel), 10);
+}
+
+/**
+ * Sorts by `order` (then file name), numbers the positions 1…n and hashes each item with its position,
+ * so that reordering (in the browser: rewriting `order:`) never changes a key and so keeps progress.
+ */
+function inOrder<T extends { position: number; hash: string }, E extends Numbered<T>>(entries: E[]): E[] {
+  const sorted = [...entries].sort((a, b) => a.order - b.order || (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  for (const [i, { item }] of sorted.entries()) {
+    item.position = i + 1;
+    const { hash: _hash, ...values } = item;
+    item.hash = hashOf(values);
+  }
+  return sorted;
+}
+
 // ------------------------------------------------------------------------------------------ lessons
 
 /** The lesson, and the line of its chapter for the course-wide chapter check. */
-function parseLesson(ctx: Ctx, rel: string, position: number): { lesson: ParsedLesson; chapterLine: number } | null {
+function parseLesson(ctx: Ctx, rel: string): (Numbered<ParsedLesson> & { chapterLine: number }) | null {
   const doc = readDoc(ctx, rel);
   if (!doc) return null;
   const f = doc.fields;
@@ -617,9 +638,10 @@ function parseLesson(ctx: Ctx, rel: string, position: number): { lesson: ParsedL
   const watchPercent = complete?.num("watch_percent", intIn(1, 100), { def: 90 }) ?? 90;
   if (complete?.has("watch_percent") && !f.has("video")) complete.fail("watch_percent", "applies only to a lesson with a video (视频)");
   complete?.done();
+  const order = readOrder(f, rel);
   const values = {
     key: keyOf(rel),
-    position,
+    position: 0,
     chapter: f.text("chapter", { required: true }) ?? "",
     title: f.text("title", { required: true }) ?? "",
     hours: f.hours("hours", POSITIVE, { required: true }) ?? 0,
@@ -632,14 +654,14 @@ function parseLesson(ctx: Ctx, rel: string, position: number): { lesson: ParsedL
     body_md: doc.body.trim(),
   };
   f.done();
-  return { lesson: { ...values, hash: hashOf(values) }, chapterLine: f.line("chapter") };
+  return { item: { ...values, hash: "" }, order, rel, chapterLine: f.line("chapter") };
 }
 
 /** Lessons of one chapter must follow each other, so that a chapter is one group in the reader. */
-function checkChapters(ctx: Ctx, lessons: { lesson: ParsedLesson; chapterLine: number }[]) {
+function checkChapters(ctx: Ctx, lessons: { item: ParsedLesson; chapterLine: number }[]) {
   const seen = new Set<string>();
-  lessons.forEach(({ lesson, chapterLine }, i) => {
-    if (i > 0 && lessons[i - 1].lesson.chapter === lesson.chapter) return;
+  lessons.forEach(({ item: lesson, chapterLine }, i) => {
+    if (i > 0 && lessons[i - 1].item.chapter === lesson.chapter) return;
     if (seen.has(lesson.chapter)) {
       ctx.error(`lessons/${lesson.key}.md`, chapterLine, `${term("chapter")} "${lesson.chapter}" must be continuous: put the lessons of one chapter next to each other`);
     }
@@ -649,7 +671,7 @@ function checkChapters(ctx: Ctx, lessons: { lesson: ParsedLesson; chapterLine: n
 
 // ------------------------------------------------------------------------------------------ assignments
 
-function parseAssignment(ctx: Ctx, rel: string, position: number): ParsedAssignment | null {
+function parseAssignment(ctx: Ctx, rel: string): Numbered<ParsedAssignment> | null {
   const doc = readDoc(ctx, rel);
   if (!doc) return null;
   const f = doc.fields;
@@ -665,9 +687,10 @@ function parseAssignment(ctx: Ctx, rel: string, position: number): ParsedAssignm
     f.errorAt(item.line, `${term("attachments")} must be among ${ATTACHMENT_TYPES.join(", ")}: ${item.text}`);
     return [];
   });
+  const order = readOrder(f, rel);
   const values = {
     key: keyOf(rel),
-    position,
+    position: 0,
     title: f.text("title", { required: true }) ?? "",
     kind: f.choice("kind", ASSIGNMENT_KINDS, { required: true }) ?? "思想汇报",
     due_at: due,
@@ -682,7 +705,7 @@ function parseAssignment(ctx: Ctx, rel: string, position: number): ParsedAssignm
     body_md: doc.body.trim(),
   };
   f.done();
-  return { ...values, hash: hashOf(values) };
+  return { item: { ...values, hash: "" }, order, rel };
 }
 
 // ------------------------------------------------------------------------------------------ question banks

@@ -247,6 +247,71 @@ export type Exam = Selectable<ExamTable>;
 export type CourseMedia = Selectable<CourseMediaTable>;
 export type LessonProgress = Selectable<LessonProgressTable>;
 
+// ---- Exams (migration 0004_exams). JSON columns hold text; app/models/exams.server.ts parses them.
+
+export const ATTEMPT_STATUSES = ["in_progress", "submitted", "graded"] as const;
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
+export type FinalizedBy = "user" | "deadline_read" | "sweep";
+
+export interface ExamAttemptTable {
+  id: Generated<number>;
+  exam_id: number;
+  user_id: number;
+  attempt_no: number;
+  started_at: number;
+  /** min(started_at + duration, closes), plus any extra minutes; fixed at start. */
+  deadline_at: number;
+  grace_seconds: number;
+  submitted_at: number | null;
+  finalized_by: FinalizedBy | null;
+  status: Generated<AttemptStatus>;
+  max_score: number;
+  auto_score: number | null;
+  score: number | null;
+  passed: number | null;
+  pending_manual: Generated<number>;
+  leave_count: Generated<number>;
+  last_leave_at: number | null;
+  extra_minutes: Generated<number>;
+}
+
+export interface AttemptQuestionTable {
+  attempt_id: number;
+  position: number;
+  /** The exact version row the trainee saw. */
+  question_id: number;
+  /** JSON array of original option indexes in display order (choice questions). */
+  option_order: string | null;
+  score: number;
+}
+
+export interface AttemptAnswerTable {
+  attempt_id: number;
+  question_id: number;
+  /** JSON ExamResponse (app/models/exams.server.ts). */
+  answer: string;
+  seq: number;
+  saved_at: number;
+  auto_score: number | null;
+  needs_manual: Generated<number>;
+  manual_score: number | null;
+  grader_id: number | null;
+  graded_at: number | null;
+  comment: string | null;
+}
+
+export interface ExamOverrideTable {
+  exam_id: number;
+  user_id: number;
+  extra_minutes: Generated<number>;
+  extra_attempts: Generated<number>;
+  reason: string;
+  granted_by: number;
+  updated_at: number;
+}
+
+export type ExamAttempt = Selectable<ExamAttemptTable>;
+
 /** The one Database interface: every table of every migration. */
 export interface Database {
   org_units: OrgUnitTable;
@@ -265,4 +330,8 @@ export interface Database {
   lesson_progress: LessonProgressTable;
   learning_presence: LearningPresenceTable;
   offline_hours: OfflineHoursTable;
+  exam_attempts: ExamAttemptTable;
+  attempt_questions: AttemptQuestionTable;
+  attempt_answers: AttemptAnswerTable;
+  exam_overrides: ExamOverrideTable;
 }

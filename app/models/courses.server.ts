@@ -1,7 +1,7 @@
 // Courses: the sync of courses/ into the database, and the reads of the course reader.
 import type { Kysely } from "kysely";
 import path from "node:path";
-import type { Role, Stage } from "../../db/types.ts";
+import type { CourseSource, Role, Stage } from "../../db/types.ts";
 import {
   parseCourses,
   type FormatError,
@@ -28,11 +28,14 @@ export type SyncResult =
  *
  * The summary counts rows of every kind: courses, lessons, assignments, banks, questions, exams, media.
  * `label` is how `root` is named in messages (default: its path relative to the working directory).
+ * `source` says who owns the courses being applied: "files" (default) for courses/, "browser" for the
+ * drafts of the browser editor (app/models/authoring.server.ts); a course owned by the other source is refused.
  */
 export async function syncCourses(
   db: DB,
-  opts: { root: string | string[]; only?: string; label?: string; storage?: Storage },
+  opts: { root: string | string[]; only?: string; label?: string; storage?: Storage; source?: CourseSource },
 ): Promise<SyncResult> {
+  const source = opts.source ?? "files";
   // Several roots are synced as one set, so a course is "gone" only when no root has it.
   const roots = Array.isArray(opts.root) ? opts.root : [opts.root];
   const parsed = roots.map((root) => parseCourses(root, { ...opts, label: roots.length > 1 ? undefined : opts.label }));
@@ -44,7 +47,8 @@ export async function syncCourses(
   const existing = await db.selectFrom("courses").select(["id", "slug", "source", "content_hash", "archived"]).execute();
   const bySlug = new Map(existing.map((row) => [row.slug, row]));
   for (const c of courses) {
-    if (bySlug.get(c.slug)?.source === "browser") errors.push({ file: `${c.label}/course.md`, line: 1, message: browserOwned(c.slug) });
+    const owner = bySlug.get(c.slug)?.source;
+    if (owner && owner !== source) errors.push({ file: `${c.label}/course.md`, line: 1, message: ownedElsewhere(c.slug, owner) });
   }
   if (errors.length) return { ok: false, errors };
 
@@ -60,7 +64,7 @@ export async function syncCourses(
     return true;
   });
   const present = new Set(courses.map((c) => c.slug));
-  const gone = opts.only ? [] : existing.filter((row) => row.source === "files" && !row.archived && !present.has(row.slug));
+  const gone = opts.only ? [] : existing.filter((row) => row.source === source && !row.archived && !present.has(row.slug));
   // Media files go into the content-addressed store first (idempotent), so rows never point at
   // bytes that are not there; the reader serves them from the store whatever folder they came from.
   if (opts.storage) {
@@ -71,7 +75,7 @@ export async function syncCourses(
   if (changed.length || gone.length) {
     await writeTransaction(db, async (trx) => {
       const t = now();
-      for (const c of changed) statuses.push({ slug: c.slug, status: await applyCourse(trx, c, summary, t) });
+      for (const c of changed) statuses.push({ slug: c.slug, status: await applyCourse(trx, c, summary, t, source) });
       for (const row of gone) {
         await trx.updateTable("courses").set({ archived: 1, updated_at: t }).where("id", "=", row.id).execute();
         summary.archived++;
@@ -89,8 +93,10 @@ function countBy(values: string[]): Map<string, number> {
   return m;
 }
 
-const browserOwned = (slug: string) =>
-  `课程来源 (source) is "browser": course ${slug} is edited in the browser, so file sync does not overwrite it`;
+const ownedElsewhere = (slug: string, owner: CourseSource) =>
+  owner === "browser"
+    ? `课程来源 (source) is "browser": course ${slug} is edited in the browser, so file sync does not overwrite it`
+    : `课程来源 (source) is "files": course ${slug} is synced from courses/; use 转为在线编辑 (detach) before editing it in the browser`;
 
 const itemCount = (c: ParsedCourse) =>
   1 + c.lessons.length + c.assignments.length + c.banks.length + c.exams.length + c.media.length +
@@ -98,9 +104,9 @@ const itemCount = (c: ParsedCourse) =>
 
 const bit = (b: boolean) => (b ? 1 : 0);
 
-async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: number): Promise<CourseSyncStatus> {
+async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: number, source: CourseSource): Promise<CourseSyncStatus> {
   const row = await trx.selectFrom("courses").select(["id", "source"]).where("slug", "=", c.slug).executeTakeFirst();
-  if (row?.source === "browser") throw new Error(browserOwned(c.slug));
+  if (row && row.source !== source) throw new Error(ownedElsewhere(c.slug, row.source));
   const values = {
     title: c.title,
     summary: c.summary,
@@ -121,7 +127,7 @@ async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: numb
     courseId = row.id;
     counts.updated++;
   } else {
-    courseId = (await trx.insertInto("courses").values({ ...values, slug: c.slug, source: "files", created_at: t }).returning("id").executeTakeFirstOrThrow()).id;
+    courseId = (await trx.insertInto("courses").values({ ...values, slug: c.slug, source, created_at: t }).returning("id").executeTakeFirstOrThrow()).id;
     counts.created++;
   }
 

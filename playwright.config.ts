@@ -41,6 +41,6 @@ export default defineConfig({
     url: `http://localhost:${PORT}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { NODE_ENV: "production", PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: E2E_DATA_DIR },
+    env: { NODE_ENV: "production", PORT: String(PORT), HOST: "127.0.0.1", DATA_DIR: E2E_DATA_DIR, COURSES_DIR: "courses,tests/fixtures/e2e-courses" },
   },
 });

@@ -373,6 +373,19 @@ async function currentLessons(db: DB, courseId: number) {
     .execute();
 }
 
+/** A media file of a course the viewer may see (current, not archived): its stored hash and type. */
+export async function getCourseMediaFile(db: DB, slug: string, mediaPath: string, viewer: Viewer) {
+  const course = await visibleCourse(db, slug, viewer);
+  if (!course) return undefined;
+  return db
+    .selectFrom("course_media")
+    .select(["sha256", "mime", "size"])
+    .where("course_id", "=", course.id)
+    .where("path", "=", mediaPath)
+    .where("archived", "=", 0)
+    .executeTakeFirst();
+}
+
 /** A course with its lessons grouped by chapter (in order), assignments and exams; undefined when not visible. */
 export async function getCourseBySlug(db: DB, slug: string, viewer: Viewer) {
   const course = await visibleCourse(db, slug, viewer);

@@ -291,3 +291,34 @@ export async function creditOfflineHours(
     return id;
   });
 }
+
+/** 学时 and lessons done per course for one trainee (catalog, "我的学习"). */
+export async function courseSummaries(db: DB, userId: number, courseIds: number[]) {
+  type Summary = ReturnType<typeof summarize> & { next: { key: string; title: string } | null };
+  if (!courseIds.length) return new Map<number, Summary>();
+  const lessons = await db
+    .selectFrom("lessons")
+    .select(["id", "course_id", "hours", "required", "key", "title"])
+    .where("course_id", "in", courseIds)
+    .where("archived", "=", 0)
+    .orderBy("position")
+    .execute();
+  const progress = await getLessonProgress(db, userId, lessons.map((l) => l.id));
+  const offline = await db
+    .selectFrom("offline_hours")
+    .select(["course_id", (eb) => eb.fn.sum<number>("hours").as("hours")])
+    .where("user_id", "=", userId)
+    .where("course_id", "in", courseIds)
+    .groupBy("course_id")
+    .execute();
+  return new Map<number, Summary>(
+    courseIds.map((id) => {
+      const mine = lessons.filter((l) => l.course_id === id);
+      const next = mine.find((l) => !progress.get(l.id)?.completed);
+      return [
+        id,
+        { ...summarize(mine, progress, Number(offline.find((o) => o.course_id === id)?.hours ?? 0)), next: next ? { key: next.key, title: next.title } : null },
+      ];
+    }),
+  );
+}

@@ -25,7 +25,7 @@ export function securityHeaders(nonce: string, opts: { production: boolean; secu
     `script-src 'self' 'nonce-${nonce}'`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
+    "media-src 'self' blob: https:",
     "font-src 'self' data:",
     "connect-src 'self'",
     "worker-src 'self' blob:",

@@ -1,0 +1,113 @@
+// video.js player for a lesson: Chinese UI and captions, inline on phones, resume, and — until the
+// lesson is complete — no seeking past the furthest point reached and no speed-up (per course rules).
+import { useEffect, useRef } from "react";
+import type { Interval } from "~/utils/coverage.ts";
+
+type Player = ReturnType<typeof import("video.js").default>;
+
+export type PlayerControls = {
+  /** Segments played since the last call, the position and the duration. */
+  take: () => { segments: Interval[]; position: number; duration?: number };
+  pause: () => void;
+};
+
+export function LessonPlayer(props: {
+  src: string;
+  captions: string | null;
+  resumeAt: number;
+  /** Furthest point the server has credited; seeking beyond it is blocked while locked. */
+  furthest: number;
+  lockSeek: boolean;
+  lockRate: boolean;
+  controlsRef: React.MutableRefObject<PlayerControls | null>;
+  /** Called when playback stops (pause, end), so progress is saved right then. */
+  onStop?: () => void;
+}) {
+  const holder = useRef<HTMLDivElement>(null);
+  const live = useRef(props);
+  live.current = props;
+
+  useEffect(() => {
+    let player: Player | undefined;
+    let disposed = false;
+    const played: Interval[] = [];
+    let current: Interval | null = null;
+    let reach = live.current.furthest;
+
+    void (async () => {
+      const [{ default: videojs }, zh] = await Promise.all([import("video.js"), import("video.js/dist/lang/zh-CN.json")]);
+      if (disposed || !holder.current) return;
+      videojs.addLanguage("zh-CN", zh.default);
+      const el = document.createElement("video-js");
+      el.classList.add("vjs-big-play-centered", "vjs-fluid");
+      el.setAttribute("playsinline", "");
+      el.setAttribute("webkit-playsinline", "");
+      holder.current.replaceChildren(el);
+      const locked = () => live.current.lockRate;
+      player = videojs(el, {
+        language: "zh-CN",
+        controls: true,
+        preload: "metadata",
+        playsinline: true,
+        playbackRates: locked() ? undefined : [0.75, 1, 1.25, 1.5, 2],
+        sources: [{ src: live.current.src, type: live.current.src.endsWith(".webm") ? "video/webm" : "video/mp4" }],
+        tracks: live.current.captions ? [{ kind: "captions", src: live.current.captions, srclang: "zh-CN", label: "中文", default: true }] : [],
+      });
+      const p = player;
+      const close = () => {
+        if (current && current[1] > current[0]) played.push(current);
+        current = null;
+      };
+      p.one("loadedmetadata", () => {
+        const at = live.current.resumeAt;
+        if (at > 1 && at < (p.duration() ?? 0) - 2) p.currentTime(at);
+      });
+      p.on("timeupdate", () => {
+        const t = p.currentTime() ?? 0;
+        if (p.paused() || p.seeking()) return;
+        if (current && t >= current[1] - 0.3 && t - current[1] < 2) current[1] = t;
+        else {
+          close();
+          current = [t, t];
+        }
+        reach = Math.max(reach, t);
+      });
+      p.on(["pause", "ended", "waiting"], close);
+      p.on(["pause", "ended"], () => live.current.onStop?.());
+      p.on("seeking", () => {
+        close();
+        const t = p.currentTime() ?? 0;
+        const limit = Math.max(reach, live.current.furthest) + 2;
+        if (live.current.lockSeek && t > limit) p.currentTime(Math.max(0, limit - 2));
+      });
+      p.on("ratechange", () => {
+        if (live.current.lockRate && p.playbackRate() !== 1) p.playbackRate(1);
+      });
+      live.current.controlsRef.current = {
+        take: () => {
+          const position = p.currentTime() ?? 0;
+          const segs = [...played.splice(0), ...(current && current[1] > current[0] ? [[current[0], current[1]] as Interval] : [])];
+          if (current) current = [current[1], current[1]];
+          const d = p.duration();
+          return { segments: segs, position, duration: d && Number.isFinite(d) ? d : undefined };
+        },
+        pause: () => p.pause(),
+      };
+    })();
+
+    return () => {
+      disposed = true;
+      live.current.controlsRef.current = null;
+      player?.dispose();
+    };
+  }, []);
+
+  return (
+    <div className="player" ref={holder} data-testid="lesson-player">
+      {/* Before JavaScript runs (or without it) the browser's own player still plays the video. */}
+      <video controls playsInline preload="metadata" src={props.src}>
+        {props.captions ? <track kind="captions" src={props.captions} srcLang="zh-CN" label="中文" default /> : null}
+      </video>
+    </div>
+  );
+}

@@ -1,0 +1,149 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { useRef } from "react";
+import { LessonPlayer, type PlayerControls } from "~/components/LessonPlayer.tsx";
+import { useHeartbeat } from "~/components/useHeartbeat.ts";
+import { getLesson, whyCourseHidden } from "~/models/courses.server.ts";
+import { getLessonProgress } from "~/models/progress.server.ts";
+import learnCss from "~/styles/learn.css?url";
+import proseCss from "~/styles/prose.css?url";
+import videoCss from "video.js/dist/video-js.css?url";
+import { requireUser } from "~/utils/auth.server.ts";
+import { renderMarkdown } from "~/utils/markdown.server.ts";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: learnCss },
+  { rel: "stylesheet", href: proseCss },
+  { rel: "stylesheet", href: videoCss },
+];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.lesson.title ?? "课时"} · 网上党校` }];
+
+const mediaUrl = (slug: string, ref: string | null) =>
+  ref === null ? null : /^https:\/\//.test(ref) ? ref : `/media/courses/${slug}/${ref.replace(/^media\//, "")}`;
+
+export async function loader(args: LoaderFunctionArgs) {
+  const user = await requireUser(args);
+  const { db } = args.context;
+  const slug = args.params.slug ?? "";
+  const found = await getLesson(db, slug, args.params.key ?? "", user);
+  if (!found) {
+    const why = await whyCourseHidden(db, slug, user);
+    throw new Response(why?.message ?? "课时不存在", { status: why?.status ?? 404 });
+  }
+  const { course, lesson, prev, next } = found;
+  const p = (await getLessonProgress(db, user.id, [lesson.id])).get(lesson.id);
+  return {
+    course: { slug: course.slug, title: course.title, rules: course.progress },
+    lesson: {
+      id: lesson.id,
+      key: lesson.key,
+      title: lesson.title,
+      chapter: lesson.chapter,
+      hours: lesson.hours,
+      required: lesson.required,
+      archived: lesson.archived,
+      video: mediaUrl(course.slug, lesson.video),
+      captions: mediaUrl(course.slug, lesson.captions),
+      readMinutes: lesson.complete_read_minutes,
+      watchPercent: lesson.complete_watch_percent,
+      html: renderMarkdown(lesson.body_md, { mediaBase: `/media/courses/${course.slug}/` }),
+    },
+    progress: {
+      completed: p?.completed ?? false,
+      coverage: p?.coverage ?? 0,
+      readSeconds: p?.readSeconds ?? 0,
+      furthest: p?.furthest ?? 0,
+      position: p?.position ?? 0,
+    },
+    prev,
+    next,
+  };
+}
+
+export default function LessonPage() {
+  const { course, lesson, progress, prev, next } = useLoaderData<typeof loader>();
+  const controls = useRef<PlayerControls | null>(null);
+  const { state, takeOver, confirmPresence, beatNow } = useHeartbeat({
+    lessonId: lesson.id,
+    initial: { coverage: progress.coverage, readSeconds: progress.readSeconds, furthest: progress.furthest, completed: progress.completed },
+    takeSegments: lesson.video ? () => controls.current?.take() ?? { segments: [], position: 0 } : undefined,
+  });
+  const done = state.completed;
+  const goal = lesson.video ? lesson.watchPercent : 100;
+  const value = lesson.video ? state.coverage : Math.min(100, (state.readSeconds / (lesson.readMinutes * 60)) * 100);
+  if (state.status === "busy" || state.status === "check") controls.current?.pause();
+
+  return (
+    <article className="lesson-page">
+      <p className="crumbs">
+        <Link to={`/courses/${course.slug}`}>{course.title}</Link> / {lesson.chapter}
+      </p>
+      <h1>{lesson.title}</h1>
+      {lesson.archived ? <p className="alert warn">该课时已下线（仅教师可见）。</p> : null}
+      {lesson.video ? (
+        <LessonPlayer
+          src={lesson.video}
+          captions={lesson.captions}
+          resumeAt={progress.position}
+          furthest={Math.max(progress.furthest, state.furthest)}
+          lockSeek={course.rules.lock_seek && !done}
+          lockRate={course.rules.lock_rate && !done}
+          controlsRef={controls}
+          onStop={() => void beatNow()}
+        />
+      ) : null}
+      <div className="card">
+        <div className="prose" dangerouslySetInnerHTML={{ __html: lesson.html }} />
+      </div>
+      <nav className="lesson-nav" aria-label="课时导航">
+        {prev ? (
+          <Link to={`/courses/${course.slug}/lessons/${prev.key}`} className="btn prev">
+            ← {prev.title}
+          </Link>
+        ) : (
+          <span />
+        )}
+        {next ? (
+          <Link to={`/courses/${course.slug}/lessons/${next.key}`} className="btn next">
+            {next.title} →
+          </Link>
+        ) : (
+          <Link to={`/courses/${course.slug}`} className="btn next">
+            返回课程
+          </Link>
+        )}
+      </nav>
+      <div className="progress-bar" role="status" aria-live="polite" data-testid="lesson-progress">
+        {done ? (
+          <strong className="ok-text">✓ 本课已完成，{lesson.hours} 学时已计入</strong>
+        ) : (
+          <>
+            <span>{lesson.video ? `已观看 ${Math.round(state.coverage)}%（需 ${goal}%）` : `已阅读 ${Math.floor(state.readSeconds / 60)} 分 ${Math.round(state.readSeconds % 60)} 秒（需 ${lesson.readMinutes} 分钟）`}</span>
+            <span className="meter" aria-hidden>
+              <span style={{ width: `${Math.min(100, (value / goal) * 100)}%` }} />
+            </span>
+          </>
+        )}
+        {state.status === "offline" ? <span className="alert warn">网络中断，学习记录已暂存，恢复后自动补传。</span> : null}
+        {state.status === "busy" ? (
+          <span className="alert warn">
+            {state.message}{" "}
+            <button type="button" className="btn small" onClick={takeOver}>
+              在此页面继续学习
+            </button>
+          </span>
+        ) : null}
+      </div>
+      {state.status === "check" ? (
+        <div className="modal-backdrop" role="dialog" aria-modal="true" aria-label="继续学习">
+          <div className="card stack">
+            <p>您还在学习吗？确认后继续计时。</p>
+            <button type="button" className="btn primary" onClick={() => void confirmPresence()}>
+              继续学习
+            </button>
+          </div>
+        </div>
+      ) : null}
+    </article>
+  );
+}

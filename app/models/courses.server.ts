@@ -373,6 +373,15 @@ async function currentLessons(db: DB, courseId: number) {
     .execute();
 }
 
+/** Courses a staff member follows: admins all, instructors their own, secretaries every published one. */
+export async function listCoursesForStaff(db: DB, viewer: Viewer) {
+  const rows = await db.selectFrom("courses").select(COURSE_COLUMNS).where("archived", "=", 0).orderBy("id").execute();
+  return rows
+    .map(toCourseView)
+    .filter((c) => seesEverything(c, viewer) || (viewer.roles.includes("secretary") && c.published))
+    .map(({ intro_md: _intro, ...c }) => c);
+}
+
 /** A media file of a course the viewer may see (current, not archived): its stored hash and type. */
 export async function getCourseMediaFile(db: DB, slug: string, mediaPath: string, viewer: Viewer) {
   const course = await visibleCourse(db, slug, viewer);

@@ -2,7 +2,9 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { STAGES } from "../../db/types.ts";
 import { adminSummary, countByStage } from "~/models/dashboard.server.ts";
+import { listCatalogForStage } from "~/models/courses.server.ts";
 import { getOrgUnit } from "~/models/org.server.ts";
+import { courseSummaries } from "~/models/progress.server.ts";
 import { requireUser } from "~/utils/auth.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 
@@ -14,7 +16,17 @@ export async function loader(args: LoaderFunctionArgs) {
   const unit = await getOrgUnit(db, user.org_unit_id);
   const isSecretary = user.roles.includes("secretary");
   const isAdmin = user.roles.includes("admin");
+  let courses: { slug: string; title: string; hours: number; earned: number; done: number; total: number; next: { key: string; title: string } | null }[] = [];
+  if (user.roles.includes("trainee")) {
+    const catalog = await listCatalogForStage(db, user.stage);
+    const summaries = await courseSummaries(db, user.id, catalog.map((c) => c.id));
+    courses = catalog.map((c) => {
+      const s = summaries.get(c.id)!;
+      return { slug: c.slug, title: c.title, hours: c.hours, earned: s.hoursEarned, done: s.lessonsDone, total: s.lessonsTotal, next: s.next };
+    });
+  }
   return {
+    courses,
     me: { name: user.name, username: user.username, stage: user.stage, roles: user.roles, unit: unit?.name ?? "" },
     branch: isSecretary && unit ? { unit: unit.name, counts: await countByStage(db, unit.path) } : null,
     admin: isAdmin ? await adminSummary(db) : null,
@@ -22,7 +34,7 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 export default function Home() {
-  const { me, branch, admin } = useLoaderData<typeof loader>();
+  const { me, branch, admin, courses } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const isTrainee = me.roles.includes("trainee");
   const stageIndex = STAGES.indexOf(me.stage);
@@ -46,14 +58,44 @@ export default function Home() {
               </li>
             ))}
           </ol>
-          <p className="muted">当前阶段：{STAGE_LABEL[me.stage]}。课程、作业和考试开通后会显示在这里。</p>
+          <p className="muted">当前阶段：{STAGE_LABEL[me.stage]}</p>
+        </section>
+      ) : null}
+
+      {isTrainee ? (
+        <section className="card">
+          <h2>我的课程</h2>
+          {courses.length === 0 ? <p className="muted">目前没有面向您当前阶段的课程。</p> : null}
+          <ul className="home-courses">
+            {courses.map((c) => (
+              <li key={c.slug}>
+                <Link to={`/courses/${c.slug}`}>
+                  <strong>{c.title}</strong>
+                </Link>
+                <span className="muted">
+                  课时 {c.done}/{c.total} · 学时 {c.earned}/{c.hours}
+                </span>
+                {c.next ? (
+                  <Link to={`/courses/${c.slug}/lessons/${c.next.key}`} className="btn small primary">
+                    {c.done ? "继续学习" : "开始学习"}
+                  </Link>
+                ) : (
+                  <span className="tag ok">课时已完成</span>
+                )}
+              </li>
+            ))}
+          </ul>
         </section>
       ) : null}
 
       {me.roles.includes("instructor") ? (
         <section className="card">
           <h2>教师工作台</h2>
-          <p className="muted">课程编写、题库与批改功能开通后会显示在这里。</p>
+          <div className="row-actions">
+            <Link to="/progress" className="btn">
+              学员学习情况
+            </Link>
+          </div>
         </section>
       ) : null}
 

@@ -65,7 +65,7 @@ export async function serveFile(
     ETag: etag,
     "Last-Modified": stat.mtime.toUTCString(),
     "Cache-Control": opts.cacheControl ?? "private, max-age=3600",
-    "X-Content-Type-Options": "nosniff",
+    // X-Content-Type-Options: nosniff is set on every response by server.ts.
   });
   if (opts.downloadName) {
     headers.set("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(opts.downloadName)}`);

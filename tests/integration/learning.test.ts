@@ -1,0 +1,90 @@
+// Media serving and heartbeats over real HTTP against the built server.
+import Database from "better-sqlite3";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { client, cookieFrom, startServer, type TestServer } from "../setup/server.ts";
+
+let server: TestServer;
+let http: ReturnType<typeof client>;
+let trainee: string;
+let candidate: string;
+const VIDEO = "/media/courses/jijifenzi-peixun/lecture-01.mp4";
+
+beforeAll(async () => {
+  server = await startServer({ COURSES_DIR: "courses,tests/fixtures/e2e-courses" });
+  http = client(server.url);
+  trainee = cookieFrom(await http.post("/login", { username: "2023001", password: DEMO_PASSWORD }))!;
+  candidate = cookieFrom(await http.post("/login", { username: "2022015", password: DEMO_PASSWORD }))!;
+});
+afterAll(() => server?.stop());
+
+const get = (path: string, cookie: string | null, headers: Record<string, string> = {}, method = "GET") =>
+  fetch(server.url + path, { method, redirect: "manual", headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } });
+
+describe("HTTP: course media", () => {
+  it("serves first, middle, last and suffix byte ranges", async () => {
+    const whole = Buffer.from(await (await get(VIDEO, trainee)).arrayBuffer());
+    const size = whole.length;
+    for (const [range, start, end] of [["bytes=0-99", 0, 99], ["bytes=1000-1999", 1000, 1999], [`bytes=${size - 10}-`, size - 10, size - 1], ["bytes=-10", size - 10, size - 1]] as const) {
+      const res = await get(VIDEO, trainee, { Range: range });
+      expect(res.status, range).toBe(206);
+      expect(res.headers.get("content-range")).toBe(`bytes ${start}-${end}/${size}`);
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(whole.subarray(start, end + 1));
+    }
+  });
+
+  it("answers 416, HEAD and conditional requests correctly", async () => {
+    const bad = await get(VIDEO, trainee, { Range: "bytes=999999999-" });
+    expect(bad.status).toBe(416);
+    const head = await get(VIDEO, trainee, {}, "HEAD");
+    expect(head.status).toBe(200);
+    expect(head.headers.get("accept-ranges")).toBe("bytes");
+    expect(Number(head.headers.get("content-length"))).toBeGreaterThan(10_000);
+    const etag = head.headers.get("etag")!;
+    expect((await get(VIDEO, trainee, { "If-None-Match": etag })).status).toBe(304);
+    expect(head.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("gives no bytes to the anonymous or to a trainee whose stage the course is not for", async () => {
+    const anon = await get(VIDEO, null, { Range: "bytes=0-99" });
+    expect(anon.status).toBe(302);
+    expect((await anon.arrayBuffer()).byteLength).toBe(0);
+    const foreign = await get(VIDEO, candidate, { Range: "bytes=0-99" });
+    expect(foreign.status).toBe(404);
+    expect(Buffer.from(await foreign.arrayBuffer()).includes(Buffer.from("ftyp"))).toBe(false);
+  });
+});
+
+describe("HTTP: heartbeats", () => {
+  it("a scripted client claiming the whole 57 s lecture after 3 s of wall time is credited only ~3 s", async () => {
+    expect((await get("/courses/jijifenzi-peixun/lessons/01-dang-de-xingzhi-zongzhi", trainee)).status).toBe(200);
+    const sqlite = new Database(path.join(server.dataDir, "app.db"), { readonly: true });
+    const { id: lessonId } = sqlite.prepare("select id from lessons where key = ?").get("01-dang-de-xingzhi-zongzhi") as { id: number };
+    sqlite.close();
+    const beat = (segments: [number, number][]) =>
+      fetch(`${server.url}/api/lessons/${lessonId}/beat`, {
+        method: "POST",
+        headers: { Cookie: trainee, "Content-Type": "application/json", Origin: server.url },
+        body: JSON.stringify({ tabId: "scripted-client-1", segments, position: 0, visible: true }),
+      }).then((r) => r.json());
+    expect(await beat([])).toMatchObject({ ok: true, credited: 0 });
+    await new Promise((r) => setTimeout(r, 3000));
+    const r = await beat([[0, 57]]);
+    expect(r.ok).toBe(true);
+    expect(r.credited).toBeGreaterThanOrEqual(2);
+    expect(r.credited).toBeLessThanOrEqual(6);
+    expect(r.completed).toBe(false);
+    // Retrying the same claim adds nothing.
+    expect((await beat([[0, 57]])).credited).toBeLessThanOrEqual(2);
+  });
+
+  it("a beat from another site is refused before it reaches the server's logic", async () => {
+    const res = await fetch(`${server.url}/api/lessons/1/beat`, {
+      method: "POST",
+      headers: { Cookie: trainee, "Content-Type": "application/json", Origin: "https://evil.example" },
+      body: JSON.stringify({ tabId: "scripted-client-2", segments: [[0, 5]], position: 0, visible: true }),
+    });
+    expect(res.status).toBe(403);
+  });
+});

@@ -1,0 +1,120 @@
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ExamError, getExamForTrainee, startExamAttempt } from "~/models/exams.server.ts";
+import { whyCourseHidden } from "~/models/courses.server.ts";
+import { requireUser } from "~/utils/auth.server.ts";
+import { formatDateTime } from "~/utils/labels.ts";
+import { renderMarkdown } from "~/utils/markdown.server.ts";
+import styles from "~/styles/exams.css?url";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d?.exam.title ?? "考试"} · 网上党校` }];
+
+type Args = LoaderFunctionArgs | ActionFunctionArgs;
+
+async function load(args: Args) {
+  const user = await requireUser(args);
+  const slug = args.params.slug ?? "";
+  const found = await getExamForTrainee(args.context.db, { slug, key: args.params.key ?? "", viewer: user });
+  if (!found) {
+    const why = await whyCourseHidden(args.context.db, slug, user);
+    throw new Response(why?.message ?? "考试不存在", { status: why?.status ?? 404 });
+  }
+  return { user, found };
+}
+
+export async function loader(args: LoaderFunctionArgs) {
+  const { found } = await load(args);
+  return { ...found, instructionsHtml: renderMarkdown(found.exam.instructions_md, { mediaBase: `/media/courses/${found.exam.courseSlug}/` }) };
+}
+
+/** 开始考试 (or 继续考试): idempotent, so a double click lands on the same attempt. */
+export async function action(args: ActionFunctionArgs) {
+  const { user, found } = await load(args);
+  try {
+    const { attemptId } = await startExamAttempt(args.context.db, { examId: found.exam.id, userId: user.id, viewer: user });
+    return redirect(`/exam-attempts/${attemptId}`);
+  } catch (e) {
+    if (e instanceof ExamError) return data({ error: e.message }, { status: e.status });
+    throw e;
+  }
+}
+
+const COUNTS = { best: "取最高分", last: "取最后一次" } as const;
+const SHOW = { after_submit: "交卷后立即公布成绩和答案", after_close: "考试关闭后公布成绩和答案", never: "不公布成绩和答案" } as const;
+const STATUS = { in_progress: "作答中", submitted: "已交卷（待阅卷）", graded: "已评分" } as const;
+
+export default function ExamIntro() {
+  const d = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const r = d.rules;
+  const canStart = !d.inProgress && d.left > 0 && !d.windowProblem;
+  return (
+    <div className="stack exam-intro">
+      <p className="muted">
+        <Link to={`/courses/${d.exam.courseSlug}`}>{d.exam.courseTitle}</Link> · 考试
+      </p>
+      <h1>{d.exam.title}</h1>
+      <section className="card">
+        <div className="stat-grid">
+          <div className="stat"><strong>{r.questionCount}</strong><span>题目数</span></div>
+          <div className="stat"><strong>{r.total_score}</strong><span>满分</span></div>
+          <div className="stat"><strong>{r.pass_score}</strong><span>及格分</span></div>
+          <div className="stat"><strong>{r.duration_minutes}</strong><span>限时（分钟）</span></div>
+          <div className="stat"><strong>{d.used}/{r.attempts}</strong><span>已用次数</span></div>
+        </div>
+        <ul className="exam-rules">
+          <li>考试机会 {r.attempts} 次，剩余 {d.left} 次，成绩{COUNTS[r.counts]}；{SHOW[r.show_results]}。</li>
+          <li>
+            开放时间：{r.opens_at ? formatDateTime(r.opens_at) : "不限"} 至 {r.closes_at ? formatDateTime(r.closes_at) : "不限"}
+            {r.extra_minutes ? `（您另有 ${r.extra_minutes} 分钟延时）` : ""}
+          </li>
+          <li>计时以服务器时间为准，开始后不暂停，时间到系统自动交卷；答案随时自动保存。</li>
+          {r.multi_scoring === "partial" ? <li>多选题少选按比例得分，错选不得分。</li> : <li>多选题多选、少选、错选均不得分。</li>}
+        </ul>
+        {d.counted ? (
+          <p className="exam-best">
+            计入成绩：<strong>{d.counted.score ?? "—"}</strong> / {d.counted.max_score}
+            {d.counted.status === "submitted" ? <span className="tag">待阅卷</span> : d.counted.passed ? <span className="tag ok">合格</span> : <span className="tag">不合格</span>}
+          </p>
+        ) : null}
+      </section>
+      <section className="card prose" dangerouslySetInnerHTML={{ __html: d.instructionsHtml }} />
+      {result?.error ? <p className="alert error" role="alert">{result.error}</p> : null}
+      {d.inProgress ? (
+        <Form method="post" className="card exam-start">
+          <p>您有一次正在进行的考试，截止时间 {formatDateTime(d.inProgress.deadline_at)}。</p>
+          <button type="submit" className="btn primary" disabled={busy}>继续考试</button>
+        </Form>
+      ) : canStart ? (
+        <Form method="post" className="card exam-start">
+          <p>点击“开始考试”后开始计时。</p>
+          <button type="submit" className="btn primary" disabled={busy}>开始考试</button>
+        </Form>
+      ) : (
+        <p className="alert warn">{d.windowProblem ?? "您的考试机会已用完"}</p>
+      )}
+      {d.attempts.length ? (
+        <section className="card table-wrap">
+          <table>
+            <thead>
+              <tr><th>次数</th><th>开始时间</th><th>状态</th><th>成绩</th><th></th></tr>
+            </thead>
+            <tbody>
+              {d.attempts.map((a) => (
+                <tr key={a.id}>
+                  <td>第 {a.attempt_no} 次</td>
+                  <td className="nowrap">{formatDateTime(a.started_at)}</td>
+                  <td>{STATUS[a.status]}</td>
+                  <td>{a.score === null ? "—" : `${a.score} / ${a.max_score}`}</td>
+                  <td>{a.status === "in_progress" ? <Link to={`/exam-attempts/${a.id}`}>继续</Link> : <Link to={`/exam-attempts/${a.id}/result`}>查看</Link>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,201 @@
+import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { ExamError, getExamForEditor, itemAnalysis, listAttemptsForExam, listOverrides, setExamOverride } from "~/models/exams.server.ts";
+import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { parseForm, text } from "~/utils/forms.server.ts";
+import { formatDateTime } from "~/utils/labels.ts";
+import { markdownToPlainText } from "~/utils/markdown.server.ts";
+import styles from "~/styles/exams.css?url";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d?.exam.title ?? "考试"} · 考试管理 · 网上党校` }];
+
+async function examFor(args: LoaderFunctionArgs | ActionFunctionArgs) {
+  const { user, course } = await requireCourseEditor(args, args.params.slug);
+  const exam = await getExamForEditor(args.context.db, course.id, args.params.key ?? "");
+  if (!exam) throw new Response("考试不存在", { status: 404 });
+  return { user, course, exam };
+}
+
+/** Attempts (status, time used, leave count, score), overrides and item analysis of one exam. */
+export async function loader(args: LoaderFunctionArgs) {
+  const { course, exam } = await examFor(args);
+  const { db } = args.context;
+  const [attempts, overrides, analysis] = await Promise.all([listAttemptsForExam(db, exam.id), listOverrides(db, exam.id), itemAnalysis(db, exam.id)]);
+  return {
+    course: { slug: course.slug, title: course.title },
+    exam: { id: exam.id, key: exam.key, title: exam.title, pass_score: exam.settings.pass_score, total_score: exam.settings.total_score },
+    attempts,
+    overrides,
+    analysis: analysis.map(({ stem_md, ...a }) => ({ ...a, stem: markdownToPlainText(stem_md).slice(0, 80) })),
+  };
+}
+
+const Override = z.object({
+  intent: z.literal("override"),
+  username: text("学号", 40),
+  extra_minutes: z.coerce.number({ invalid_type_error: "延长时间须为整数" }).int("延长时间须为整数").min(0, "延长时间不能为负").max(600, "延长时间最多 600 分钟"),
+  extra_attempts: z.coerce.number({ invalid_type_error: "追加次数须为整数" }).int("追加次数须为整数").min(0, "追加次数不能为负").max(10, "追加次数最多 10 次"),
+  reason: text("理由", 200),
+});
+
+/** Extra time or an extra attempt for one trainee (audited). */
+export async function action(args: ActionFunctionArgs) {
+  const { user, exam } = await examFor(args);
+  const parsed = parseForm(await args.request.formData(), Override);
+  if (!parsed.ok) return data({ ok: false as const, message: parsed.message }, { status: 400 });
+  const f = parsed.data;
+  try {
+    const r = await setExamOverride(
+      args.context.db,
+      { examId: exam.id, username: f.username, extraMinutes: f.extra_minutes, extraAttempts: f.extra_attempts, reason: f.reason },
+      { actorId: user.id, ip: args.context.clientIp },
+    );
+    return { ok: true as const, message: `已为 ${r.name}（${f.username}）设置：延长 ${f.extra_minutes} 分钟，追加 ${f.extra_attempts} 次${r.deadline ? `；进行中的考试截止时间改为 ${formatDateTime(r.deadline)}` : ""}` };
+  } catch (e) {
+    if (e instanceof ExamError) return data({ ok: false as const, message: e.message }, { status: e.status });
+    throw e;
+  }
+}
+
+const STATUS = { in_progress: "作答中", submitted: "待阅卷", graded: "已评分" } as const;
+const BY = { user: "本人交卷", deadline_read: "到时自动", sweep: "到时自动" } as const;
+const minutes = (a: { started_at: number; submitted_at: number | null }) => (a.submitted_at ? `${Math.max(0, Math.round((a.submitted_at - a.started_at) / 60))} 分钟` : "—");
+
+export default function TeachExam() {
+  const d = useLoaderData<typeof loader>();
+  const r = useActionData<typeof action>();
+  const pending = d.attempts.reduce((n, a) => n + a.pending_manual, 0);
+  return (
+    <div className="stack teach-exam">
+      <p className="muted">
+        <Link to={`/teach/${d.course.slug}`}>{d.course.title}</Link> · 考试管理
+      </p>
+      <div className="page-head">
+        <h1>{d.exam.title}</h1>
+        <Link to={`/teach/${d.course.slug}/exams/${d.exam.key}/grading`} className="btn primary">
+          阅卷{pending ? `（${pending} 待评）` : ""}
+        </Link>
+      </div>
+      <section className="card table-wrap">
+        <h2 className="table-title">作答记录（{d.attempts.length}）</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>学号</th><th>姓名</th><th>次数</th><th>状态</th><th>开始</th><th>用时</th><th>离开页面</th><th>得分</th><th>延时/加次</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.attempts.map((a) => (
+              <tr key={a.id}>
+                <td>{a.username}</td>
+                <td>{a.name}</td>
+                <td>{a.attempt_no}</td>
+                <td>
+                  {STATUS[a.status]}
+                  {a.finalized_by ? <span className="muted">（{BY[a.finalized_by]}）</span> : null}
+                </td>
+                <td className="nowrap">{formatDateTime(a.started_at)}</td>
+                <td>{minutes(a)}</td>
+                <td className={a.leave_count ? "exam-leaves" : ""}>{a.leave_count} 次</td>
+                <td>
+                  {a.score === null ? "—" : `${a.score} / ${a.max_score}`}
+                  {a.passed === 1 ? <span className="tag ok">合格</span> : a.passed === 0 ? <span className="tag">不合格</span> : null}
+                </td>
+                <td>{a.extra_minutes || a.extra_attempts ? `+${a.extra_minutes ?? 0} 分钟 / +${a.extra_attempts ?? 0} 次` : "—"}</td>
+              </tr>
+            ))}
+            {d.attempts.length === 0 ? (
+              <tr>
+                <td colSpan={9} className="empty">还没有人参加考试</td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card">
+        <h2>延长时间 / 追加考试次数</h2>
+        <Form method="post" className="form exam-override-form">
+          <input type="hidden" name="intent" value="override" />
+          <label>
+            学号
+            <input name="username" required maxLength={40} />
+          </label>
+          <label>
+            延长时间（分钟）
+            <input name="extra_minutes" type="number" min={0} max={600} defaultValue={0} required />
+          </label>
+          <label>
+            追加次数
+            <input name="extra_attempts" type="number" min={0} max={10} defaultValue={0} required />
+          </label>
+          <label>
+            理由（记入审计日志）
+            <input name="reason" required maxLength={200} />
+          </label>
+          <button type="submit" className="btn primary">保存</button>
+        </Form>
+        {r ? <p className={`alert ${r.ok ? "ok" : "error"}`} role="status">{r.message}</p> : null}
+        {d.overrides.length ? (
+          <ul className="exam-overrides">
+            {d.overrides.map((o) => (
+              <li key={o.user_id}>
+                {o.name}（{o.username}）：+{o.extra_minutes} 分钟，+{o.extra_attempts} 次 —— {o.reason}
+                <span className="muted">（{o.granted_by_name}，{formatDateTime(o.updated_at)}）</span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+
+      <section className="card table-wrap">
+        <h2 className="table-title">试题分析</h2>
+        <p className="muted table-title">难度系数 = 平均得分率；区分度 = 高分组（前 27%）得分率 − 低分组（后 27%）得分率，低于 0.2 的题目值得检查。</p>
+        <table>
+          <thead>
+            <tr>
+              <th>题目</th><th>题型</th><th>作答人次</th><th>难度系数</th><th>区分度</th><th>选项分布</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.analysis.map((q) => (
+              <tr key={q.questionId}>
+                <td>
+                  {q.stem}
+                  <div className="muted">
+                    {q.key} · v{q.version}
+                  </div>
+                </td>
+                <td>{q.type}</td>
+                <td>{q.n}</td>
+                <td>{q.facility}%</td>
+                <td className={q.discrimination !== null && q.discrimination < 0.2 ? "exam-leaves" : ""}>{q.discrimination ?? "—"}</td>
+                <td>
+                  {q.distribution.length ? (
+                    <ul className="exam-dist">
+                      {q.distribution.map((o) => (
+                        <li key={o.label} className={o.correct ? "right" : ""}>
+                          {o.label}：{o.count}
+                        </li>
+                      ))}
+                      <li className="muted">未作答：{q.unanswered}</li>
+                    </ul>
+                  ) : (
+                    <span className="muted">未作答：{q.unanswered}</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+            {d.analysis.length === 0 ? (
+              <tr>
+                <td colSpan={6} className="empty">交卷后显示试题分析</td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </section>
+    </div>
+  );
+}

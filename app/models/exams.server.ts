@@ -132,13 +132,13 @@ export function gradeResponse(
 export function validateResponse(q: { type: QuestionType; options: string | null; stem_md: string }, raw: unknown): ExamResponse | null {
   if (!raw || typeof raw !== "object") return null;
   const r = raw as Record<string, unknown>;
-  const isIndexList = (v: unknown, n: number) =>
-    Array.isArray(v) && v.length <= n && v.every((x) => Number.isInteger(x) && x >= 0 && x < n) && new Set(v).size === v.length;
+  const isIndexList = (v: unknown, n: number, maxLength: number) =>
+    Array.isArray(v) && v.length <= maxLength && v.every((x) => Number.isInteger(x) && x >= 0 && x < n) && new Set(v).size === v.length;
   switch (q.type) {
     case "单选":
     case "多选": {
       const n = q.options ? (JSON.parse(q.options) as string[]).length : 0;
-      if (!isIndexList(r.choices, q.type === "单选" ? 1 : n)) return null;
+      if (!isIndexList(r.choices, n, q.type === "单选" ? 1 : n)) return null;
       return { choices: [...(r.choices as number[])].sort((x, y) => x - y) };
     }
     case "判断":

@@ -208,7 +208,9 @@ describe("starting an attempt", () => {
     const id = await start("window", trainee.id, opens + 1800);
     expect((await attemptRow(id)).deadline_at).toBe(opens + 3600); // 60 minutes would run past closing
     // shuffle off: bank order, rule filter difficulty 易 → s1, s2
-    expect((await paperOf(id)).map((q) => q.key)).toEqual(["s1", "s2", "j1"]);
+    const keys = (await paperOf(id)).map((q) => q.key);
+    expect(keys.slice(0, 2)).toEqual(["s1", "s2"]);
+    expect(["j1", "j2"]).toContain(keys[2]);
     expect((await qByKey(id, "s1")).option_order).toBe("[0,1,2,3]");
   });
 

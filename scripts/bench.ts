@@ -6,52 +6,23 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openDatabase } from "../app/utils/db.server.ts";
-import { createSession } from "../app/utils/session.server.ts";
-import { DEMO_PASSWORD } from "./seed.ts";
+import { authScenarios } from "./bench/scenarios/auth.ts";
+import { courseSync } from "./bench/scenarios/course-sync.ts";
+import { learningScenarios } from "./bench/scenarios/learning.ts";
+import type { Measurement, Request, Scenario } from "./bench/types.ts";
+import { freePort } from "../tests/setup/server.ts";
 
 type Target = { url: string; proc: ChildProcess };
-type Request = { method?: "GET" | "POST"; path: string; headers?: Record<string, string>; body?: string };
-type Scenario = {
-  name: string;
-  what: string;
-  connections: number;
-  seconds: number;
-  /** Requests for one run; called separately for app and baseline so each gets fresh state. */
-  requests: (dataDir: string) => Promise<Request[]>;
-};
 
-const SCENARIOS: Scenario[] = [
-  {
-    name: "signin",
-    what: "POST /login with the right password (argon2id verify + session insert)",
-    connections: 4,
-    seconds: 10,
-    requests: async () => [
-      { method: "POST", path: "/login", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `username=2023001&password=${DEMO_PASSWORD}` },
-    ],
-  },
-  {
-    name: "home",
-    what: "GET / as a signed-in trainee (session check + user, roles, unit + render)",
-    connections: 10,
-    seconds: 10,
-    requests: async (dataDir) => {
-      const db = openDatabase(path.join(dataDir, "app.db"));
-      const ids = await db.selectFrom("users").select("id").where("username", "like", "2%").execute();
-      const cookies = await Promise.all(ids.map(async (u) => `dx_session=${(await createSession(db, u.id)).token}`));
-      await db.destroy();
-      return cookies.map((c) => ({ path: "/", headers: { cookie: c } }));
-    },
-  },
-];
+const SCENARIOS: Scenario[] = [...authScenarios, ...learningScenarios];
+const MEASUREMENTS: Measurement[] = [courseSync];
 
 async function waitReady(url: string, proc: ChildProcess, out: () => string) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`process exited:\n${out()}`);
     try {
-      const r = await fetch(url);
+      const r = await fetch(url, { redirect: "manual" });
       if (r.status < 500) return;
     } catch {
       /* starting */
@@ -71,6 +42,8 @@ async function start(kind: "app" | "baseline", dataDir: string, port: number): P
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
+  // A crashed run must not leave a server behind to answer the next one.
+  process.once("exit", () => proc.kill("SIGKILL"));
   await waitReady(kind === "app" ? `${url}/healthz` : `${url}/`, proc, () => out);
   return { url, proc };
 }
@@ -79,6 +52,12 @@ function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function stop(t: Target) {
@@ -90,57 +69,88 @@ async function stop(t: Target) {
 }
 
 async function load(t: Target, s: Scenario, requests: Request[]) {
-  const origin = { origin: t.url };
+  const cpuBefore = cpuSeconds(t.proc.pid!);
+  const started = performance.now();
   const result = await autocannon({
     url: t.url,
     connections: s.connections,
     duration: s.seconds,
-    requests: requests.map((r) => ({ ...r, headers: { ...origin, ...r.headers } })),
+    ...(s.rate ? { overallRate: s.rate } : {}),
+    requests: requests.map((r) => ({ ...r, headers: { origin: t.url, ...r.headers } })),
   });
-  const non2xx = result.non2xx - (requests[0]?.method === "POST" ? result["3xx"] ?? 0 : 0);
+  const wall = (performance.now() - started) / 1000;
+  // Redirects are the expected answer to a sign-in; anything else outside 2xx is an error.
+  const expected3xx = requests[0]?.path === "/login" ? result["3xx"] ?? 0 : 0;
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.timeouts + Math.max(0, non2xx),
+    errors: result.errors + result.timeouts + Math.max(0, result.non2xx - expected3xx),
     requests: result.requests.total,
+    cpuPercent: Math.round(((cpuSeconds(t.proc.pid!) - cpuBefore) / wall) * 100),
   };
 }
 
-async function main() {
-  const wanted = process.argv.slice(2);
-  const scenarios = wanted.length ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS;
-  if (!scenarios.length) throw new Error(`unknown scenario; choose from: ${SCENARIOS.map((s) => s.name).join(", ")}`);
-  if (!fs.existsSync(`${process.env.BUILD_DIR ?? "build"}/server/index.js`)) throw new Error("run `npm run build` first");
-  const rows = [];
-  for (const s of scenarios) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dangxiao-bench-${s.name}-`));
-    // The app creates and seeds the database; the baseline then works on the same file.
-    const app = await start("app", dataDir, 3400);
+async function runScenario(s: Scenario) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dangxiao-bench-${s.name}-`));
+  try {
+    // The app creates, seeds and syncs the database; the baseline then works on the same file.
+    const app = await start("app", dataDir, await freePort());
     const appResult = await load(app, s, await s.requests(dataDir));
     const appRss = peakRssMb(app.proc.pid!);
     await stop(app);
-    const base = await start("baseline", dataDir, 3401);
+    const base = await start("baseline", dataDir, await freePort());
     const baseResult = await load(base, s, await s.requests(dataDir));
     const baseRss = peakRssMb(base.proc.pid!);
     await stop(base);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    rows.push({
+    return {
       scenario: s.name,
       what: s.what,
       app: { ...appResult, peakRssMb: appRss },
       baseline: { ...baseResult, peakRssMb: baseRss },
       ratio: Number((appResult.rps / Math.max(1, baseResult.rps)).toFixed(2)),
-    });
+    };
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  const line = (c: string[]) => `| ${c.join(" | ")} |`;
-  console.log(line(["scenario", "app req/s", "app p50 ms", "app p99 ms", "app errors", "baseline req/s", "baseline p99 ms", "app ÷ baseline", "app peak RSS MB"]));
-  console.log(line(Array(9).fill("---")));
-  for (const r of rows) {
-    console.log(line([r.scenario, String(r.app.rps), String(r.app.p50), String(r.app.p99), String(r.app.errors), String(r.baseline.rps), String(r.baseline.p99), String(r.ratio), String(r.app.peakRssMb)]));
+}
+
+async function main() {
+  const wanted = process.argv.slice(2);
+  const pick = <T extends { name: string }>(list: T[]) => (wanted.length ? list.filter((x) => wanted.includes(x.name)) : list);
+  const scenarios = pick(SCENARIOS);
+  const measurements = pick(MEASUREMENTS);
+  if (!scenarios.length && !measurements.length) {
+    throw new Error(`unknown scenario; choose from: ${[...SCENARIOS, ...MEASUREMENTS].map((s) => s.name).join(", ")}`);
+  }
+  if (scenarios.length && !fs.existsSync(`${process.env.BUILD_DIR ?? "build"}/server/index.js`)) throw new Error("run `npm run build` first");
+  const rows = [];
+  for (const s of scenarios) {
+    console.error(`… ${s.name}`);
+    rows.push(await runScenario(s));
+  }
+  const line = (c: (string | number)[]) => `| ${c.join(" | ")} |`;
+  if (rows.length) {
+    console.log(line(["scenario", "app req/s", "app p50 ms", "app p99 ms", "app errors", "app CPU %", "baseline req/s", "baseline p99 ms", "baseline CPU %", "app ÷ baseline", "app peak RSS MB"]));
+    console.log(line(Array(11).fill("---")));
+    for (const r of rows) {
+      console.log(line([r.scenario, r.app.rps, r.app.p50, r.app.p99, r.app.errors, r.app.cpuPercent, r.baseline.rps, r.baseline.p99, r.baseline.cpuPercent, r.ratio, r.app.peakRssMb]));
+    }
+  }
+  const measured: Record<string, Record<string, number | string>> = {};
+  for (const m of measurements) {
+    console.error(`… ${m.name}`);
+    measured[m.name] = await m.run();
+    console.log(`\n${m.name}: ${m.what}`);
+    for (const [k, v] of Object.entries(measured[m.name]!)) console.log(`  ${k}: ${v}`);
   }
   fs.mkdirSync("bench-results", { recursive: true });
-  const report = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }, rows };
+  const report = {
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    rows,
+    measurements: measured,
+  };
   fs.writeFileSync("bench-results/latest.json", JSON.stringify(report, null, 2));
   console.log("\nwritten: bench-results/latest.json");
 }

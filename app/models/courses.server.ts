@@ -36,16 +36,22 @@ export async function syncCourses(
   opts: { root: string | string[]; only?: string; label?: string; storage?: Storage; source?: CourseSource },
 ): Promise<SyncResult> {
   const source = opts.source ?? "files";
-  // Several roots are synced as one set, so a course is "gone" only when no root has it.
-  const roots = Array.isArray(opts.root) ? opts.root : [opts.root];
-  const parsed = roots.map((root) => parseCourses(root, { ...opts, label: roots.length > 1 ? undefined : opts.label }));
-  const courses = parsed.flatMap((p) => p.courses);
-  const errors = parsed.flatMap((p) => p.errors);
-  for (const [slug, n] of countBy(courses.map((c) => c.slug))) {
-    if (n > 1) errors.push({ file: slug, line: 1, message: `课程目录 (slug) ${slug} appears in more than one courses root` });
-  }
   const existing = await db.selectFrom("courses").select(["id", "slug", "source", "content_hash", "archived"]).execute();
   const bySlug = new Map(existing.map((row) => [row.slug, row]));
+  // A folder whose files hash as last time is not even parsed.
+  const skip = (slug: string, hash: string) => {
+    const row = bySlug.get(slug);
+    return !!row && row.source === source && row.content_hash === hash && !row.archived;
+  };
+  // Several roots are synced as one set, so a course is "gone" only when no root has it.
+  const roots = Array.isArray(opts.root) ? opts.root : [opts.root];
+  const parsed = roots.map((root) => parseCourses(root, { ...opts, skip, label: roots.length > 1 ? undefined : opts.label }));
+  const courses = parsed.flatMap((p) => p.courses);
+  const skipped = parsed.flatMap((p) => p.skipped);
+  const errors = parsed.flatMap((p) => p.errors);
+  for (const [slug, n] of countBy([...courses.map((c) => c.slug), ...skipped])) {
+    if (n > 1) errors.push({ file: slug, line: 1, message: `课程目录 (slug) ${slug} appears in more than one courses root` });
+  }
   for (const c of courses) {
     const owner = bySlug.get(c.slug)?.source;
     if (owner && owner !== source) errors.push({ file: `${c.label}/course.md`, line: 1, message: ownedElsewhere(c.slug, owner) });
@@ -53,7 +59,8 @@ export async function syncCourses(
   if (errors.length) return { ok: false, errors };
 
   const summary: SyncCounts = { created: 0, updated: 0, unchanged: 0, archived: 0 };
-  const statuses: { slug: string; status: CourseSyncStatus }[] = [];
+  const statuses: { slug: string; status: CourseSyncStatus }[] = skipped.map((slug) => ({ slug, status: "unchanged" }));
+  summary.unchanged += await countCurrentItems(db, skipped.map((slug) => bySlug.get(slug)!.id));
   const changed = courses.filter((c) => {
     const row = bySlug.get(c.slug);
     if (row && row.content_hash === c.hash && !row.archived) {
@@ -63,7 +70,7 @@ export async function syncCourses(
     }
     return true;
   });
-  const present = new Set(courses.map((c) => c.slug));
+  const present = new Set([...courses.map((c) => c.slug), ...skipped]);
   const gone = opts.only ? [] : existing.filter((row) => row.source === source && !row.archived && !present.has(row.slug));
   // Media files go into the content-addressed store first (idempotent), so rows never point at
   // bytes that are not there; the reader serves them from the store whatever folder they came from.
@@ -85,6 +92,25 @@ export async function syncCourses(
   }
   statuses.sort((a, b) => (a.slug < b.slug ? -1 : 1));
   return { ok: true, summary, courses: statuses };
+}
+
+/** Current rows of every kind of the given courses (the summary counts rows, not just courses). */
+async function countCurrentItems(db: DB, courseIds: number[]): Promise<number> {
+  if (!courseIds.length) return 0;
+  let n = courseIds.length;
+  for (const table of ["lessons", "assignments", "exams", "course_media", "question_banks"] as const) {
+    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).where("course_id", "in", courseIds).where("archived", "=", 0).executeTakeFirstOrThrow();
+    n += Number(row.n);
+  }
+  const q = await db
+    .selectFrom("questions as q")
+    .innerJoin("question_banks as b", "b.id", "q.bank_id")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("b.course_id", "in", courseIds)
+    .where("b.archived", "=", 0)
+    .where("q.archived", "=", 0)
+    .executeTakeFirstOrThrow();
+  return n + Number(q.n);
 }
 
 function countBy(values: string[]): Map<string, number> {

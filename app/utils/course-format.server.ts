@@ -175,9 +175,12 @@ const hashOf = (value: unknown) => sha256(JSON.stringify(value));
 const extOf = (p: string) => path.posix.extname(p).slice(1).toLowerCase();
 const isHalfStep = (n: number) => Number.isInteger(n * 2);
 
+/** One read buffer for all hashing (sync code, so never shared by two calls at once). */
+const HASH_BUF = Buffer.allocUnsafe(1 << 20);
+
 function hashFile(abs: string): string {
   const hash = createHash("sha256");
-  const buf = Buffer.alloc(1 << 20);
+  const buf = HASH_BUF;
   const fd = fs.openSync(abs, "r");
   try {
     for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
@@ -504,17 +507,39 @@ export function parseCourse(dir: string, label = displayPath(dir)): { course: Pa
   course.banks = bankFiles.flatMap((rel) => parseBank(ctx, rel) ?? []);
   course.exams = mdFiles(ctx, "exams").flatMap((rel, i) => parseExam(ctx, rel, i + 1, bankFiles, course.banks) ?? []);
   course.media = [...ctx.media.values()];
-  course.hash = ctx.courseHash();
+  course.hash = courseFolderHash(dir);
   return { course, errors: ctx.sortedErrors() };
 }
 
-/** Every course folder under `root` (or just `only`), parsed; errors of all of them together. */
-export function parseCourses(root: string, opts: { only?: string; label?: string } = {}) {
+/**
+ * Hash of every visible file of a course folder (names and bytes) and of the format version: equal
+ * hashes mean nothing to sync, which lets a re-sync skip parsing unchanged courses altogether.
+ */
+export function courseFolderHash(dir: string): string {
+  const entries: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      if (e.name.startsWith(".")) continue;
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(child);
+      else entries.push(`${child}\0${e.isFile() ? hashFile(path.join(dir, child)) : "link"}`);
+    }
+  };
+  walk("");
+  return sha256([FORMAT_VERSION, ...entries.sort()].join("\n"));
+}
+
+/**
+ * Every course folder under `root` (or just `only`), parsed; errors of all of them together. A folder
+ * for which `skip(slug, hash)` says true is not parsed and is listed in `skipped`.
+ */
+export function parseCourses(root: string, opts: { only?: string; label?: string; skip?: (slug: string, hash: string) => boolean } = {}) {
   const label = opts.label ?? displayPath(root);
   const errors: FormatError[] = [];
   const courses: ParsedCourse[] = [];
+  const skipped: string[] = [];
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-    return { courses, errors: [{ file: label, line: 1, message: "课程目录 (courses folder) not found" }] };
+    return { courses, skipped, errors: [{ file: label, line: 1, message: "课程目录 (courses folder) not found" }] };
   }
   const names = opts.only
     ? [path.basename(opts.only)]
@@ -525,11 +550,15 @@ export function parseCourses(root: string, opts: { only?: string; label?: string
       errors.push({ file: `${label}/${name}`, line: 1, message: "课程目录 (course folder) not found" });
       continue;
     }
+    if (opts.skip?.(name, courseFolderHash(dir))) {
+      skipped.push(name);
+      continue;
+    }
     const parsed = parseCourse(dir, `${label}/${name}`);
     courses.push(parsed.course);
     errors.push(...parsed.errors);
   }
-  return { courses, errors };
+  return { courses, skipped, errors };
 }
 
 function readCourseMd(ctx: Ctx, course: ParsedCourse) {

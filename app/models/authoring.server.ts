@@ -270,17 +270,17 @@ export function addBank(slug: string, b: { title: string; name: string }): strin
   return createFile(slug, `bank/${safeName(b.name, "tiku")}.md`, ["---", `title: ${yamlText(b.title)}`, "---", "", ""].join("\n"));
 }
 
-const DEFAULT_SCORE: Record<string, number> = { 单选: 1, 多选: 2, 判断: 1, 填空: 2, 简答: 10 };
-
 /** An exam drawing every question of the bank by type (the author trims the counts), pass line 60%. */
 export function addExam(slug: string, e: { title: string; bank: string; duration: number; name: string }): string {
   const { course } = validateDraft(slug);
   const bank = course.banks.find((b) => `bank/${b.key}.md` === e.bank);
   if (!bank) throw new AuthoringError("请选择一个没有错误的题库");
-  const counts = new Map<string, number>();
-  for (const q of bank.questions) counts.set(q.type, (counts.get(q.type) ?? 0) + 1);
-  if (!counts.size) throw new AuthoringError("该题库还没有题目，请先添加题目");
-  const rules = [...counts].map(([type, count]) => ({ type, count, score: DEFAULT_SCORE[type] }));
+  const byType = new Map<string, number[]>();
+  for (const q of bank.questions) byType.set(q.type, [...(byType.get(q.type) ?? []), q.score]);
+  if (!byType.size) throw new AuthoringError("该题库还没有题目，请先添加题目");
+  // One score per type in a draw rule: the score most of the bank's questions of that type carry.
+  const usual = (scores: number[]) => [...scores].sort((a, b) => scores.filter((s) => s === b).length - scores.filter((s) => s === a).length)[0];
+  const rules = [...byType].map(([type, scores]) => ({ type, count: scores.length, score: usual(scores) }));
   const total = rules.reduce((s, r) => s + r.count * r.score, 0);
   return createFile(slug, `exams/${safeName(e.name, "kaoshi")}.md`, [
     "---",
@@ -352,8 +352,10 @@ export function moveChapter(slug: string, chapter: string, delta: -1 | 1) {
 // ------------------------------------------------------------------------------------------ publishing
 
 /** Applies the draft folder to the live tables with the sync code of courses/, as a browser course. */
-function applyDraft(db: DB, storage: Storage, slug: string): Promise<SyncResult> {
-  return syncCourses(db, { root: authoringRoots().drafts, only: slug, label: slug, storage, source: "browser" });
+async function applyDraft(db: DB, storage: Storage, slug: string): Promise<SyncResult> {
+  const result = await syncCourses(db, { root: authoringRoots().drafts, only: slug, label: "", storage, source: "browser" });
+  // Messages name files as `<slug>/lessons/x.md`, like the editor's own validation.
+  return result.ok ? result : { ok: false, errors: result.errors.map((e) => ({ ...e, file: e.file.replace(/^\//, "") })) };
 }
 
 /**
@@ -681,8 +683,11 @@ export function markdownBodyOf(text: string): string {
   return close < 0 ? "" : lines.slice(close + 1).join("\n");
 }
 
-/** The URL prefix under which the editor's preview finds the draft's media (not yet published). */
-export const draftMediaBase = (slug: string) => `/teach/${slug}/media?file=`;
+/**
+ * The URL prefix under which the editor's preview finds the draft's media (not yet published):
+ * `../media/a.png` becomes `/teach/<slug>/media?file=/a.png` (the renderer wants a base ending in /).
+ */
+export const draftMediaBase = (slug: string) => `/teach/${slug}/media?file=/`;
 
 /** File courses are read-only in the browser until detached. */
 export function requireBrowserCourse(course: { source: "files" | "browser" }) {

@@ -190,8 +190,8 @@ export function extractZipEntries(file: string, entries: { entry: ZipEntry; targ
       const write = (chunk: Uint8Array) => {
         written += chunk.length;
         total += chunk.length;
-        if (total > maxTotalBytes) throw new ZipRefused(`解压后的内容超过上限 ${Math.round(maxTotalBytes / 1024 / 1024)} MB`);
         if (written > entry.size) throw new ZipRefused(`${entry.name}: 实际大小与声明不符`);
+        if (total > maxTotalBytes) throw new ZipRefused(`解压后的内容超过上限 ${Math.round(maxTotalBytes / 1024 / 1024)} MB`);
         crc = crc32(crc, chunk);
         fs.writeSync(outFd, chunk);
       };

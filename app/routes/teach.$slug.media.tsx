@@ -1,0 +1,172 @@
+import {
+  data,
+  unstable_parseMultipartFormData,
+  type ActionFunctionArgs,
+  type LinksFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useState } from "react";
+import {
+  AuthoringError,
+  deleteDraftMedia,
+  draftMediaFile,
+  failureOf,
+  listDraftMedia,
+  MEDIA_LIMITS,
+  readSmallField,
+  requireBrowserCourse,
+  storeMediaUpload,
+} from "~/models/authoring.server.ts";
+import authoringCss from "~/styles/authoring.css?url";
+import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { serveFile } from "~/utils/files.server.ts";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
+export const meta: MetaFunction = () => [{ title: "媒体文件 · 课程编写 · 网上党校" }];
+
+const INLINE = /\.(png|jpe?g|gif|webp|mp4|webm|vtt)$/i;
+
+/** The list of the draft's media; with `?file=name`, that file itself (for the editor's preview). */
+export async function loader(args: LoaderFunctionArgs) {
+  const { course } = await requireCourseEditor(args, args.params.slug);
+  requireBrowserCourse(course);
+  const name = new URL(args.request.url).searchParams.get("file")?.replace(/^\//, "") ?? null;
+  if (name !== null) {
+    const file = draftMediaFile(course.slug, name);
+    if (!file) throw new Response("文件不存在", { status: 404 });
+    return serveFile(args.request, file, { cacheControl: "private, no-cache", downloadName: INLINE.test(name) ? undefined : name.split("/").pop() });
+  }
+  return listPage(course);
+}
+
+const mb = (n: number | undefined) => Math.round((n ?? 0) / 1024 / 1024);
+const listPage = (course: { slug: string; title: string }) => ({
+  slug: course.slug,
+  title: course.title,
+  media: listDraftMedia(course.slug),
+  limits: { image: mb(MEDIA_LIMITS.png), video: mb(MEDIA_LIMITS.mp4), caption: mb(MEDIA_LIMITS.vtt) },
+});
+
+type Result = { ok: boolean; message: string };
+
+export async function action(args: ActionFunctionArgs) {
+  const { course } = await requireCourseEditor(args, args.params.slug);
+  requireBrowserCourse(course);
+  const { request, context } = args;
+  const uploaded: string[] = [];
+  try {
+    if ((request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
+      // Each file streams into the store while its type is sniffed and its size counted.
+      await unstable_parseMultipartFormData(request, async (part) => {
+        if (part.filename === undefined) return readSmallField(part.data);
+        if (part.name !== "file") throw new AuthoringError("未知的上传字段");
+        if (!part.filename) {
+          await readSmallField(part.data, 0).catch(() => undefined);
+          return undefined;
+        }
+        const rel = await storeMediaUpload(context.storage, course.slug, { filename: part.filename, data: part.data });
+        uploaded.push(rel);
+        return rel;
+      });
+      if (!uploaded.length) return data<Result>({ ok: false, message: "请选择要上传的文件" }, { status: 400 });
+      return data<Result>({ ok: true, message: `已上传：${uploaded.join("、")}` });
+    }
+    const form = await request.formData();
+    const name = String(form.get("file") ?? "");
+    deleteDraftMedia(course.slug, name);
+    return data<Result>({ ok: true, message: `已从草稿中删除 media/${name}` });
+  } catch (e) {
+    const failure = failureOf(e);
+    if (!failure) throw e;
+    const done = uploaded.length ? `（已上传：${uploaded.join("、")}）` : "";
+    return data<Result>({ ok: false, message: `${failure.message}${done}` }, { status: failure.status });
+  }
+}
+
+const sizeText = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
+
+export default function Media() {
+  // The file branch of the loader returns a Response, which never renders this component.
+  const { slug, title, media, limits } = useLoaderData<typeof loader>() as ReturnType<typeof listPage>;
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const [tooBig, setTooBig] = useState<string | null>(null);
+  return (
+    <div className="stack">
+      <p className="crumbs">
+        <Link to="/teach">课程编写</Link> / <Link to={`/teach/${slug}`}>{title}</Link> / 媒体文件
+      </p>
+      <h1>媒体文件</h1>
+      <Form method="post" encType="multipart/form-data" className="card form">
+        <label>
+          选择文件（可多选）
+          <input
+            type="file"
+            name="file"
+            multiple
+            required
+            accept="image/png,image/jpeg,image/gif,image/webp,video/mp4,video/webm,.vtt,text/vtt"
+            onChange={(e) => {
+              const big = [...(e.target.files ?? [])].find((f) => f.size > limits.video * 1024 * 1024 || (f.type.startsWith("image/") && f.size > limits.image * 1024 * 1024));
+              setTooBig(big ? `${big.name} 超过大小限制` : null);
+            }}
+          />
+          <small>
+            图片 PNG/JPG/GIF/WebP ≤ {limits.image} MB，视频 MP4/WebM ≤ {limits.video} MB，字幕 VTT ≤ {limits.caption} MB。类型按文件内容判断；文件名会改为英文字母和数字。
+          </small>
+        </label>
+        {tooBig ? <p className="alert warn">{tooBig}</p> : null}
+        {result ? (
+          <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+            {result.message}
+          </p>
+        ) : null}
+        <button type="submit" className="btn primary" disabled={busy || tooBig !== null}>
+          {busy ? "上传中…" : "上传到草稿"}
+        </button>
+      </Form>
+      <section className="card table-wrap">
+        {media.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>文件</th>
+                <th>大小</th>
+                <th>写法（复制到课时中）</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              {media.map((m) => (
+                <tr key={m.path}>
+                  <td>
+                    {m.kind === "image" ? <img src={`/teach/${slug}/media?file=${encodeURIComponent(m.name)}`} alt="" className="thumb" /> : null}
+                    <code>{m.path}</code>
+                  </td>
+                  <td className="nowrap">{sizeText(m.size)}</td>
+                  <td>
+                    <code className="snippet">{m.snippet}</code>
+                    {m.kind === "image" ? <small className="muted"> （正文中；course.md 中写 media/…）</small> : m.kind === "other" ? null : <small className="muted"> （写在课时文件头中）</small>}
+                  </td>
+                  <td>
+                    <Form method="post">
+                      <input type="hidden" name="file" value={m.name} />
+                      <button type="submit" className="btn small danger" disabled={busy}>
+                        删除
+                      </button>
+                    </Form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="empty">草稿中还没有媒体文件。</p>
+        )}
+      </section>
+      <p className="muted">媒体文件随课程发布；删除或替换后需重新发布，学员才能看到变化。</p>
+    </div>
+  );
+}

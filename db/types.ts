@@ -312,6 +312,110 @@ export interface ExamOverrideTable {
 
 export type ExamAttempt = Selectable<ExamAttemptTable>;
 
+// ---- Assignments (migration 0005_assignments).
+
+export const SUBMISSION_STATUSES = ["draft", "submitted", "late", "returned", "graded"] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+export const ATTACHMENT_TYPES = ["pdf", "doc", "docx", "jpg", "png"] as const;
+export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
+
+export interface SubmissionTable {
+  id: Generated<number>;
+  assignment_id: number;
+  user_id: number;
+  status: Generated<SubmissionStatus>;
+  /** Number of the latest submitted version; 0 before the first submission. */
+  current_version: Generated<number>;
+  draft_md: Generated<string>;
+  draft_seq: Generated<number>;
+  draft_saved_at: number | null;
+  raw_score: number | null;
+  penalty_percent: number | null;
+  /** raw_score less the late penalty: the score that counts. */
+  score: number | null;
+  graded_version: number | null;
+  feedback_md: string | null;
+  graded_by: number | null;
+  graded_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SubmissionVersionTable {
+  id: Generated<number>;
+  submission_id: number;
+  version: number;
+  text_md: string;
+  text_length: number;
+  submitted_at: number;
+  late: Generated<number>;
+  /** 128 little-endian uint32 MinHash values; null when the text is too short to compare. */
+  minhash: Uint8Array | null;
+  returned_comment_md: string | null;
+  returned_by: number | null;
+  returned_at: number | null;
+}
+
+export interface SubmissionFileTable {
+  id: Generated<number>;
+  submission_id: number;
+  /** null while the file belongs to the draft. */
+  version_id: number | null;
+  sha256: string;
+  name: string;
+  type: AttachmentType;
+  size: number;
+  created_at: number;
+}
+
+export interface AssignmentExtensionTable {
+  id: Generated<number>;
+  assignment_id: number;
+  user_id: number;
+  due_at: number;
+  cutoff_at: number;
+  reason: string;
+  granted_by: number;
+  created_at: number;
+}
+
+export interface AssignmentSettingsTable {
+  assignment_id: number;
+  blind: Generated<number>;
+  late_penalty_percent: Generated<number>;
+  similarity_threshold: Generated<number>;
+  released_at: number | null;
+  updated_by: number | null;
+  updated_at: number;
+}
+
+export interface SimilarityFlagTable {
+  id: Generated<number>;
+  assignment_id: number;
+  /** The smaller version id of the pair. */
+  version_a: number;
+  version_b: number;
+  score: number;
+  computed_at: number;
+}
+
+// ---- Question-bank imports awaiting confirmation (migration 0007_pending_imports).
+
+export interface PendingImportTable {
+  id: Generated<number>;
+  user_id: number;
+  course_slug: string;
+  /** The uploaded file in the content-addressed store. */
+  sha256: string;
+  /** As uploaded; its extension helps tell the format. */
+  file_name: string;
+  /** Target bank: an existing bank's key, or the file name (without .md) of a new one. */
+  bank_key: string;
+  /** Title of a new bank; null when importing into an existing one. */
+  bank_title: string | null;
+  created_at: number;
+}
+
 /** The one Database interface: every table of every migration. */
 export interface Database {
   org_units: OrgUnitTable;
@@ -334,4 +438,11 @@ export interface Database {
   attempt_questions: AttemptQuestionTable;
   attempt_answers: AttemptAnswerTable;
   exam_overrides: ExamOverrideTable;
+  submissions: SubmissionTable;
+  submission_versions: SubmissionVersionTable;
+  submission_files: SubmissionFileTable;
+  assignment_extensions: AssignmentExtensionTable;
+  assignment_settings: AssignmentSettingsTable;
+  similarity_flags: SimilarityFlagTable;
+  pending_imports: PendingImportTable;
 }

@@ -4,10 +4,12 @@ import * as m0001 from "./0001_foundation.ts";
 import * as m0002 from "./0002_courses.ts";
 import * as m0003 from "./0003_progress.ts";
 import * as m0004 from "./0004_exams.ts";
+import * as m0005 from "./0005_assignments.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_courses": m0002,
   "0003_progress": m0003,
   "0004_exams": m0004,
+  "0005_assignments": m0005,
 };

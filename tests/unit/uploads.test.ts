@@ -42,7 +42,7 @@ function docx(extra: Record<string, Uint8Array> = {}, level: 0 | 6 | 9 = 6) {
 function multipart(files: { name: string; bytes: Uint8Array; type?: string; field?: string }[], fields: Record<string, string> = {}) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  for (const f of files) form.append(f.field ?? "files", new File([f.bytes], f.name, { type: f.type ?? "application/octet-stream" }));
+  for (const f of files) form.append(f.field ?? "files", new File([f.bytes as Uint8Array<ArrayBuffer>], f.name, { type: f.type ?? "application/octet-stream" }));
   return new Request("http://localhost/upload", { method: "POST", body: form });
 }
 

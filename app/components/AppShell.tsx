@@ -12,6 +12,7 @@ export function navFor(roles: Role[]): { to: string; label: string }[] {
   items.push({ to: "/progress", label: "学习进度" });
   if (roles.includes("secretary")) items.push({ to: "/branch", label: "本支部学员" });
   if (roles.includes("instructor") || roles.includes("admin")) items.push({ to: "/teach", label: "课程编写" });
+  if (roles.includes("instructor")) items.push({ to: "/grading", label: "批改" });
   if (roles.includes("admin")) {
     items.push({ to: "/admin/users", label: "用户管理" }, { to: "/admin/org", label: "组织架构" }, { to: "/admin/audit", label: "审计日志" });
   }

@@ -257,14 +257,34 @@ function normalizeMediaBase(base: string | undefined): string | undefined {
 export function renderMarkdown(md: string, opts?: RenderMarkdownOptions): string {
   const source = typeof md === "string" ? md : String(md ?? "");
   if (source.trim() === "") return "";
+  const key = `${opts?.mediaBase ?? ""}\0${source}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    // Refresh its place so the most used lessons stay.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
   const html = marked.parse(source, { async: false });
   currentMediaBase = normalizeMediaBase(opts?.mediaBase);
+  let safe: string;
   try {
-    return sanitizeHtml(html, SANITIZE_OPTIONS);
+    safe = sanitizeHtml(html, SANITIZE_OPTIONS);
   } finally {
     currentMediaBase = undefined;
   }
+  cache.set(key, safe);
+  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  return safe;
 }
+
+/**
+ * Rendered HTML by source: lesson pages render the same Markdown for every trainee, and rendering is
+ * the most expensive part of the page. Bounded (LRU); a pure function of its input, so a second
+ * instance simply has its own.
+ */
+const cache = new Map<string, string>();
+const CACHE_ENTRIES = 500;
 
 /**
  * Markdown → plain text (for summaries, search and similarity): rendered, sanitized, all tags removed,

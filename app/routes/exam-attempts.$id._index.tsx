@@ -3,7 +3,7 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { ExamAttempt } from "~/components/ExamAttempt.tsx";
 import { ExamError, getAttemptPaper, recordLeave, saveAnswersFromForm, submitAttempt } from "~/models/exams.server.ts";
 import { requireUser } from "~/utils/auth.server.ts";
-import type { ExamResponse } from "~/utils/exam-response.ts";
+import { isAnswered, type ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";
@@ -71,7 +71,7 @@ function fromForm(form: FormData, q: PaperQ): ExamResponse {
   switch (q.type) {
     case "单选":
     case "多选":
-      return { choices: form.getAll(name).map((v) => Number(v)) };
+      return { choices: form.getAll(name).map((v) => Number(v)).sort((a, b) => a - b) };
     case "判断": {
       const v = form.get(name);
       return { judge: v === "true" ? true : v === "false" ? false : null };
@@ -92,7 +92,12 @@ export async function action(args: ActionFunctionArgs) {
   const result = `/exam-attempts/${attemptId}/result`;
   if (paper.finished) return redirect(result);
   const onPage = new Set(form.getAll("qid").map(Number));
-  const answers = paper.questions.filter((q) => onPage.has(q.questionId)).map((q) => ({ questionId: q.questionId, answer: fromForm(form, q) }));
+  // Only what changed: an untouched question stays unanswered (no empty rows), a cleared one is saved.
+  const answers = paper.questions
+    .filter((q) => onPage.has(q.questionId))
+    .map((q) => ({ q, answer: fromForm(form, q) }))
+    .filter(({ q, answer }) => JSON.stringify(answer) !== JSON.stringify(q.response) && (isAnswered(answer) || q.response !== null))
+    .map(({ q, answer }) => ({ questionId: q.questionId, answer }));
   if (intent === "leave") {
     await recordLeave(args.context.db, { attemptId, userId: user.id });
     return data({ ok: true, error: null });

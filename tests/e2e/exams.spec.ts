@@ -46,7 +46,7 @@ test("autosave, offline queue kept across a reload, resume with the server's rem
   await question(page, 21).getByRole("radio", { name: "正确" }).check();
   await expect(page.getByRole("status").filter({ hasText: /已保存 \d\d:\d\d:\d\d/ })).toBeVisible();
   await expect.poll(async () => (await savedAnswers(id)).length).toBe(2);
-  await expect(page.locator(".exam-nav-item.answered")).toHaveCount(2);
+  await expect(page.locator("a.exam-nav-item.answered")).toHaveCount(2);
 
   // The network drops: answers queue in the browser and the page says so.
   await context.setOffline(true);

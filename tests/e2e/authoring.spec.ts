@@ -1,0 +1,66 @@
+import { expect, test } from "./fixtures.ts";
+
+test("an instructor writes a lesson with live preview and publishes it; a trainee reads the change", async ({ page, context, loginAs }) => {
+  const slug = `e2e-${Date.now().toString(36)}`;
+  await loginAs("js001");
+
+  // A new browser course for 入党积极分子.
+  await page.goto("/teach");
+  await page.getByRole("link", { name: "新建课程" }).click();
+  await page.getByLabel("课程标识").fill(slug);
+  await page.getByLabel("课程名称").fill("端到端测试课程");
+  await page.getByLabel("入党积极分子").check();
+  await page.getByLabel("课程简介").fill("用于浏览器测试的课程。");
+  await page.getByLabel("总学时").fill("2");
+  await page.getByRole("button", { name: "创建课程草稿" }).click();
+  await expect(page).toHaveURL(`/teach/${slug}`);
+  await expect(page.getByText("未发布", { exact: true })).toBeVisible();
+
+  // Add a lesson through the form; it opens in the editor.
+  await page.getByText("添加课时").click();
+  await page.getByLabel("课时标题").fill("党的性质");
+  await page.getByLabel("所属章节").fill("第一章 党的基本理论");
+  await page.getByLabel("学时", { exact: true }).fill("1");
+  await page.getByLabel(/^文件名（可选，英文字母/).fill("xingzhi");
+  await page.getByRole("button", { name: "创建并编辑" }).first().click();
+  await expect(page).toHaveURL(`/teach/${slug}/edit/lessons/01-xingzhi.md`);
+
+  // Typing updates the preview (server-rendered with the lesson page's renderer) before anything is saved.
+  const source = page.getByLabel(/^文件内容/);
+  const preview = page.getByTestId("preview");
+  await expect(preview).toContainText("在这里用 Markdown 写正文");
+  await expect(page.getByRole("button", { name: "预览", exact: true })).toHaveCount(0); // hydrated: the no-JS preview button is gone
+  const template = await source.inputValue();
+  const front = template.slice(0, template.indexOf("\n---\n") + 5);
+  await source.fill(`${front}\n## 先锋队\n\n中国共产党是中国工人阶级的先锋队，同时是中国人民和中华民族的先锋队。\n`);
+  await expect(preview.getByRole("heading", { name: "先锋队" })).toBeVisible();
+  await expect(preview).not.toContainText("在这里用 Markdown 写正文");
+  await source.press("End");
+  await source.pressSequentially("\n> 见《中国共产党章程》总纲。");
+  await expect(preview.locator("blockquote")).toContainText("见《中国共产党章程》总纲。");
+
+  // A mistake shows its line number; fixing it and saving leaves the file valid.
+  await source.fill((await source.inputValue()).replace("hours: 1", "hours: 0"));
+  await page.getByRole("button", { name: "保存草稿" }).click();
+  await expect(page.getByRole("button", { name: "第 4 行" })).toBeVisible();
+  await expect(page.getByText("学时 (hours) must be a positive number")).toBeVisible();
+  await source.fill((await source.inputValue()).replace("hours: 0", "hours: 1"));
+  await page.getByRole("button", { name: "保存草稿" }).click();
+  await expect(page.getByText("本文件校验通过。")).toBeVisible();
+  await expect(page.getByText(/已保存到草稿/)).toBeVisible();
+
+  // Publish from the course page.
+  await page.getByRole("link", { name: "返回课程" }).click();
+  await expect(page).toHaveURL(`/teach/${slug}`);
+  await page.getByRole("button", { name: "发布", exact: true }).click();
+  await expect(page.getByText("已发布：学员现在可以看到最新内容。")).toBeVisible();
+
+  // The trainee (入党积极分子) opens the lesson and reads what was published.
+  await context.clearCookies();
+  await loginAs("2023001");
+  await page.goto(`/courses/${slug}/lessons/01-xingzhi`);
+  const prose = page.locator(".prose");
+  await expect(prose.getByRole("heading", { name: "先锋队" })).toBeVisible();
+  await expect(prose).toContainText("同时是中国人民和中华民族的先锋队");
+  await expect(prose.locator("blockquote")).toContainText("见《中国共产党章程》总纲。");
+});

@@ -305,7 +305,7 @@ function readExcelRow(get: (f: Field) => string, errs: string[]): QuestionInput 
   const difficulty = difficultyText ? DIFFICULTY_ALIASES[difficultyText] : "中";
   if (!difficulty) errs.push(`难度应为 ${DIFFICULTIES.join("、")} 之一，实际为「${difficultyText}」`);
 
-  const answerText = get("答案");
+  const answerRaw = get("答案");
   let options: string[] | null = null;
   let answer: QuestionAnswer | null = null;
   let stemMd = stem;
@@ -316,9 +316,9 @@ function readExcelRow(get: (f: Field) => string, errs: string[]): QuestionInput 
     const gap = options.findIndex((o) => !o);
     if (gap >= 0) errs.push(`选项${LETTERS[gap]}为空，但后面还有选项`);
     if (last < 2) errs.push("选择题至少需要两个选项");
-    const letters = readLetters(answerText);
-    if (!answerText) errs.push("答案不能为空");
-    else if (!letters) errs.push(`答案应为选项字母，如 B、ACD 或 A,C,D，实际为「${answerText}」`);
+    const letters = readLetters(answerRaw);
+    if (!answerRaw) errs.push("答案不能为空");
+    else if (!letters) errs.push(`答案应为选项字母，如 B、ACD 或 A,C,D，实际为「${answerRaw}」`);
     else {
       for (const i of letters) if (!options[i]) errs.push(`答案 ${LETTERS[i]} 对应的选项${LETTERS[i]}为空`);
       if (type === "单选" && letters.length !== 1) errs.push("单选题必须有且只有一个正确答案");
@@ -326,11 +326,11 @@ function readExcelRow(get: (f: Field) => string, errs: string[]): QuestionInput 
       answer = { choices: letters };
     }
   } else if (type === "判断") {
-    const judge = JUDGE_WORDS[answerText.toLowerCase()];
-    if (judge === undefined) errs.push(`判断题的答案应为 正确/错误、对/错 或 √/×，实际为「${answerText}」`);
+    const judge = JUDGE_WORDS[answerRaw.toLowerCase()];
+    if (judge === undefined) errs.push(`判断题的答案应为 正确/错误、对/错 或 √/×，实际为「${answerRaw}」`);
     else answer = { judge };
   } else if (type === "填空") {
-    const placed = placeBlanks(stem, answerText ? readBlanks(answerText) : null);
+    const placed = placeBlanks(stem, answerRaw ? readBlanks(answerRaw) : null);
     if (typeof placed === "string") errs.push(placed);
     else if (placed.blanks.some((b) => b.some((a) => !a))) errs.push("填空题的答案不能为空：| 或 / 两边都要有内容");
     else {
@@ -338,9 +338,9 @@ function readExcelRow(get: (f: Field) => string, errs: string[]): QuestionInput 
       answer = { blanks: placed.blanks, orderFree: YES.has(get("顺序无关").toUpperCase()) };
     }
   } else {
-    if (!answerText) errs.push("简答题的「答案」列应填写参考答案");
+    if (!answerRaw) errs.push("简答题的「答案」列应填写参考答案");
     const keywords = get("关键词").split(/[,，、]/).map((k) => k.trim()).filter(Boolean);
-    answer = { reference: answerText, keywords };
+    answer = { reference: answerRaw, keywords };
   }
   if (errs.length || !answer || !difficulty) return null;
   return {
@@ -379,7 +379,8 @@ function excelColumns(optionCount: number): (SheetColumn & { field: Field })[] {
   ];
 }
 
-function answerCell(a: QuestionAnswer): string {
+/** The answer as the template writes it: `ACD`, `正确`, `a|b/c`, or the reference answer. */
+export function answerText(a: QuestionAnswer): string {
   if ("choices" in a) return a.choices.map((i) => LETTERS[i]).join("");
   if ("judge" in a) return a.judge ? "正确" : "错误";
   if ("blanks" in a) return a.blanks.map((b) => b.join("/")).join("|");
@@ -390,7 +391,7 @@ function questionRow(q: QuestionInput, optionCount: number): Record<Field, unkno
   const row: Record<string, unknown> = {
     题型: q.type,
     题干: q.stem_md,
-    答案: answerCell(q.answer),
+    答案: answerText(q.answer),
     解析: q.explanation ?? "",
     分值: q.score,
     难度: q.difficulty,
@@ -833,5 +834,6 @@ export function findDuplicates(questions: ParsedQuestion[], existing: ExistingQu
 export function describeDuplicate(d: Duplicate): string {
   if (d.kind === "file") return `与文件第 ${d.firstLine} 行的题干相同`;
   const excerpt = d.existingStem.length > 40 ? `${d.existingStem.slice(0, 40)}…` : d.existingStem;
-  return d.byKey ? `编号与题库中已有的题目相同：${excerpt}` : `与题库中已有的题目相同：${excerpt}`;
+  if (d.byKey) return `编号与题库中已有的题目相同：${excerpt}`;
+  return d.existingStem === d.stem ? "与题库中已有的题目相同" : `与题库中已有的题目相同：${excerpt}`;
 }

@@ -1,0 +1,13 @@
+// GET /teach/:slug/bank/:bankKey/export.xlsx — the bank's current questions in the Excel import template.
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { loadBank } from "~/models/banks.server.ts";
+import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { bankWorkbook } from "~/utils/bank-import.server.ts";
+import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
+
+export async function loader(args: LoaderFunctionArgs) {
+  const { course } = await requireCourseEditor(args, args.params.slug);
+  const bank = await loadBank(args.context.db, course, args.params.bankKey ?? "");
+  if (!bank) throw new Response("题库不存在", { status: 404 });
+  return xlsxResponse(bankWorkbook(bank.questions), `${bank.title}.xlsx`);
+}

@@ -1,0 +1,10 @@
+// GET /teach/:slug/bank/template.xlsx — the empty Excel import template with one example row per type.
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { templateWorkbook } from "~/utils/bank-import.server.ts";
+import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
+
+export async function loader(args: LoaderFunctionArgs) {
+  await requireCourseEditor(args, args.params.slug);
+  return xlsxResponse(templateWorkbook(), "题库导入模板.xlsx");
+}

@@ -54,8 +54,8 @@ test("autosave, offline queue kept across a reload, resume with the server's rem
   await question(page, 31).getByRole("textbox").first().fill("共产主义");
   await question(page, 36).getByRole("textbox").fill("坚持党和人民的利益高于一切。");
   await expect(page.getByText(OFFLINE)).toBeVisible({ timeout: 10_000 });
-  const queued = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) ?? "[]").length, `dx-exam-queue-${id}`);
-  expect(queued).toBe(3);
+  const queued = () => page.evaluate((k) => JSON.parse(localStorage.getItem(k) ?? "[]").length, `dx-exam-queue-${id}`);
+  await expect.poll(queued).toBe(3);
   expect(await savedAnswers(id)).toHaveLength(2);
 
   // Back online: the queue goes out in order and everything is in the database.

@@ -416,23 +416,6 @@ export interface PendingImportTable {
   created_at: number;
 }
 
-// ---- Question-bank imports awaiting confirmation (migration 0007_pending_imports).
-
-export interface PendingImportTable {
-  id: Generated<number>;
-  user_id: number;
-  course_slug: string;
-  /** The uploaded file in the content-addressed store. */
-  sha256: string;
-  /** As uploaded; its extension helps tell the format. */
-  file_name: string;
-  /** Target bank: an existing bank's key, or the file name (without .md) of a new one. */
-  bank_key: string;
-  /** Title of a new bank; null when importing into an existing one. */
-  bank_title: string | null;
-  created_at: number;
-}
-
 /** The one Database interface: every table of every migration. */
 export interface Database {
   org_units: OrgUnitTable;
@@ -461,6 +444,5 @@ export interface Database {
   assignment_extensions: AssignmentExtensionTable;
   assignment_settings: AssignmentSettingsTable;
   similarity_flags: SimilarityFlagTable;
-  pending_imports: PendingImportTable;
   pending_imports: PendingImportTable;
 }

@@ -55,6 +55,7 @@ export async function loader(args: LoaderFunctionArgs) {
     assignment: { key: assignment.key, title: assignment.title, kind: assignment.kind, dueAt: assignment.due_at, cutoffAt: assignment.cutoff_at, maxScore: assignment.max_score, archived: assignment.archived },
     settings,
     hide,
+    statuses: (["submitted", "late", "returned", "graded"] as const).map((value) => ({ value, label: STATUS_LABEL[value] })),
     units: hide ? [] : units,
     rows: rows.map((r) => ({
       id: r.id,
@@ -179,9 +180,9 @@ export default function AssignmentQueue() {
         <select name="status" defaultValue={params.get("status") ?? ""} aria-label="状态">
           <option value="">全部状态</option>
           <option value="waiting">待批改</option>
-          {(["submitted", "late", "returned", "graded"] as const).map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABEL[s]}
+          {d.statuses.map((s) => (
+            <option key={s.value} value={s.value}>
+              {s.label}
             </option>
           ))}
         </select>

@@ -685,9 +685,9 @@ export function markdownBodyOf(text: string): string {
 
 /**
  * The URL prefix under which the editor's preview finds the draft's media (not yet published):
- * `../media/a.png` becomes `/teach/<slug>/media?file=/a.png` (the renderer wants a base ending in /).
+ * `../media/a.png` becomes `/teach/<slug>/preview?file=/a.png` (the renderer wants a base ending in /).
  */
-export const draftMediaBase = (slug: string) => `/teach/${slug}/media?file=/`;
+export const draftMediaBase = (slug: string) => `/teach/${slug}/preview?file=/`;
 
 /** File courses are read-only in the browser until detached. */
 export function requireBrowserCourse(course: { source: "files" | "browser" }) {

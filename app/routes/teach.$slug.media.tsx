@@ -11,7 +11,7 @@ import { useState } from "react";
 import {
   AuthoringError,
   deleteDraftMedia,
-  draftMediaFile,
+  draftMediaBase,
   failureOf,
   listDraftMedia,
   MEDIA_LIMITS,
@@ -21,23 +21,14 @@ import {
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
-import { serveFile } from "~/utils/files.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
 export const meta: MetaFunction = () => [{ title: "媒体文件 · 课程编写 · 网上党校" }];
 
-const INLINE = /\.(png|jpe?g|gif|webp|mp4|webm|vtt)$/i;
-
-/** The list of the draft's media; with `?file=name`, that file itself (for the editor's preview). */
+/** The draft's media files (the files themselves are served by the preview route, /teach/:slug/preview?file=/…). */
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
   requireBrowserCourse(course);
-  const name = new URL(args.request.url).searchParams.get("file")?.replace(/^\//, "") ?? null;
-  if (name !== null) {
-    const file = draftMediaFile(course.slug, name);
-    if (!file) throw new Response("文件不存在", { status: 404 });
-    return serveFile(args.request, file, { cacheControl: "private, no-cache", downloadName: INLINE.test(name) ? undefined : name.split("/").pop() });
-  }
   return listPage(course);
 }
 
@@ -46,6 +37,7 @@ const listPage = (course: { slug: string; title: string }) => ({
   slug: course.slug,
   title: course.title,
   media: listDraftMedia(course.slug),
+  fileBase: draftMediaBase(course.slug),
   limits: { image: mb(MEDIA_LIMITS.png), video: mb(MEDIA_LIMITS.mp4), caption: mb(MEDIA_LIMITS.vtt) },
 });
 
@@ -88,8 +80,7 @@ export async function action(args: ActionFunctionArgs) {
 const sizeText = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
 
 export default function Media() {
-  // The file branch of the loader returns a Response, which never renders this component.
-  const { slug, title, media, limits } = useLoaderData<typeof loader>() as ReturnType<typeof listPage>;
+  const { slug, title, media, limits, fileBase } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const [tooBig, setTooBig] = useState<string | null>(null);
@@ -142,7 +133,7 @@ export default function Media() {
               {media.map((m) => (
                 <tr key={m.path}>
                   <td>
-                    {m.kind === "image" ? <img src={`/teach/${slug}/media?file=${encodeURIComponent(m.name)}`} alt="" className="thumb" /> : null}
+                    {m.kind === "image" ? <img src={`${fileBase}${encodeURIComponent(m.name)}`} alt="" className="thumb" /> : null}
                     <code>{m.path}</code>
                   </td>
                   <td className="nowrap">{sizeText(m.size)}</td>

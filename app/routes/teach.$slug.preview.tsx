@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { draftMediaBase, markdownBodyOf } from "~/models/authoring.server.ts";
+import { draftMediaBase, draftMediaFile, markdownBodyOf, requireBrowserCourse } from "~/models/authoring.server.ts";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { serveFile } from "~/utils/files.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 
 const MAX_TEXT = 1024 * 1024;
@@ -15,7 +16,17 @@ export async function action(args: ActionFunctionArgs) {
   return Response.json({ html }, { headers: { "Cache-Control": "no-store" } });
 }
 
+const INLINE = /\.(png|jpe?g|gif|webp|mp4|webm|vtt)$/i;
+
+/**
+ * GET `?file=/name`: a file of the draft's media/ that the preview shows (not published yet, so the
+ * public media route does not have it). Only media types are shown inline; anything else downloads.
+ */
 export async function loader(args: LoaderFunctionArgs) {
-  await requireCourseEditor(args, args.params.slug);
-  throw new Response("请使用 POST", { status: 405 });
+  const { course } = await requireCourseEditor(args, args.params.slug);
+  requireBrowserCourse(course);
+  const name = new URL(args.request.url).searchParams.get("file")?.replace(/^\//, "");
+  const file = name ? draftMediaFile(course.slug, name) : null;
+  if (!name || !file) throw new Response("文件不存在", { status: 404 });
+  return serveFile(args.request, file, { cacheControl: "private, no-cache", downloadName: INLINE.test(name) ? undefined : name.split("/").pop() });
 }

@@ -1,4 +1,9 @@
+import path from "node:path";
 import { expect, test } from "./fixtures.ts";
+
+const FIGURE = path.resolve("tests/fixtures/courses/sample/media/figure.png");
+/** Whether an <img> really loaded (a broken image has naturalWidth 0). */
+const loaded = (img: import("@playwright/test").Locator) => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0);
 
 test("an instructor writes a lesson with live preview and publishes it; a trainee reads the change", async ({ page, context, loginAs }) => {
   const slug = `e2e-${Date.now().toString(36)}`;
@@ -16,6 +21,14 @@ test("an instructor writes a lesson with live preview and publishes it; a traine
   await expect(page).toHaveURL(`/teach/${slug}`);
   await expect(page.getByText("未发布", { exact: true })).toBeVisible();
 
+  // Upload an image into the draft: its type is read from its content, its name made safe.
+  await page.getByRole("link", { name: /^媒体文件/ }).click();
+  await page.getByLabel(/^选择文件/).setInputFiles(FIGURE);
+  await page.getByRole("button", { name: "上传到草稿" }).click();
+  await expect(page.getByText("已上传：media/figure.png")).toBeVisible();
+  await expect(page.getByText("![说明](../media/figure.png)")).toBeVisible();
+  await page.getByRole("link", { name: "端到端测试课程" }).click();
+
   // Add a lesson through the form; it opens in the editor.
   await page.getByText("添加课时").click();
   await page.getByLabel("课时标题").fill("党的性质");
@@ -32,8 +45,9 @@ test("an instructor writes a lesson with live preview and publishes it; a traine
   await expect(page.getByRole("button", { name: "预览", exact: true })).toHaveCount(0); // hydrated: the no-JS preview button is gone
   const template = await source.inputValue();
   const front = template.slice(0, template.indexOf("\n---\n") + 5);
-  await source.fill(`${front}\n## 先锋队\n\n中国共产党是中国工人阶级的先锋队，同时是中国人民和中华民族的先锋队。\n`);
+  await source.fill(`${front}\n## 先锋队\n\n中国共产党是中国工人阶级的先锋队，同时是中国人民和中华民族的先锋队。\n\n![示意图](../media/figure.png)\n`);
   await expect(preview.getByRole("heading", { name: "先锋队" })).toBeVisible();
+  await expect.poll(() => loaded(preview.getByRole("img", { name: "示意图" }))).toBe(true); // the unpublished image, from the draft
   await expect(preview).not.toContainText("在这里用 Markdown 写正文");
   await source.press("End");
   await source.pressSequentially("\n> 见《中国共产党章程》总纲。");
@@ -63,4 +77,5 @@ test("an instructor writes a lesson with live preview and publishes it; a traine
   await expect(prose.getByRole("heading", { name: "先锋队" })).toBeVisible();
   await expect(prose).toContainText("同时是中国人民和中华民族的先锋队");
   await expect(prose.locator("blockquote")).toContainText("见《中国共产党章程》总纲。");
+  await expect.poll(() => loaded(prose.getByRole("img", { name: "示意图" }))).toBe(true); // published with the course
 });

@@ -144,7 +144,7 @@ describe("permissions", () => {
         edit.action(editArgs("dangshi", rel, c, { intent: "save", text: "x" })),
         preview.action(args("/teach/dangshi/preview", { cookie: c, form: { text: "# 标题" } }, { slug: "dangshi" })),
         media.loader(args("/teach/dangshi/media", { cookie: c }, { slug: "dangshi" })),
-        media.loader(args("/teach/dangshi/media?file=x.png", { cookie: c }, { slug: "dangshi" })),
+        preview.loader(args("/teach/dangshi/preview?file=/x.png", { cookie: c }, { slug: "dangshi" })),
         media.action(multipartArgs("/teach/dangshi/media", c, pngForm(), { slug: "dangshi" })),
         exportZip.loader(args("/teach/dangshi/export", { cookie: c }, { slug: "dangshi" })),
         exportZip.loader(args("/teach/sample/export", { cookie: c }, { slug: "sample" })),
@@ -221,7 +221,7 @@ describe("drafts", () => {
     );
     expect(r.status).toBe(200);
     expect(r.data.html).toContain("<h2>小标题</h2>");
-    expect(r.data.html).toContain('src="/teach/dangshi/media?file=/a.png"');
+    expect(r.data.html).toContain('src="/teach/dangshi/preview?file=/a.png"');
     expect(r.data.html).not.toMatch(/script|javascript:|title: x/);
   });
 
@@ -367,7 +367,7 @@ describe("media uploads", () => {
       [expect.stringMatching(/^media\/file-[0-9a-f]{12}\.vtt$/), expect.stringMatching(/^captions: media\//)],
     ]);
     const png = list.find((m: { kind: string }) => m.kind === "image");
-    const served = await outcome(media.loader(args(`/teach/dangshi/media?file=/${png.name}`, { cookie: teacher.cookie }, { slug: "dangshi" })));
+    const served = await outcome(preview.loader(args(`/teach/dangshi/preview?file=/${png.name}`, { cookie: teacher.cookie }, { slug: "dangshi" })));
     expect(served.status).toBe(200);
     expect(served.headers.get("Content-Type")).toBe("image/png");
     expect((await upload("dangshi", [file(PNG, "lecture-figure.png")])).data.message).toContain("media/lecture-figure.png");

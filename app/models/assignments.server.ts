@@ -15,6 +15,7 @@ import {
   DEFAULT_THRESHOLD,
   fingerprint,
   jaccard,
+  shinglesOf,
   signatureFromBytes,
   signatureToBytes,
 } from "~/utils/similarity.server.ts";
@@ -665,9 +666,9 @@ export async function checkVersionSimilarity(db: DB, versionId: number, ctx: Ctx
   const picked = candidatesFor(signatureFromBytes(me.minhash), others.map((r) => signatureFromBytes(r.minhash!)), similarityThreshold);
   if (!picked.length) return 0;
   const texts = await textsOf(db, picked.map((i) => others[i]!.id));
-  const mine = fingerprint(me.text_md).shingles;
+  const mine = shinglesOf(me.text_md);
   const flags = picked
-    .map((i) => ({ a: me.id, b: others[i]!.id, score: jaccard(mine, fingerprint(texts.get(others[i]!.id) ?? "").shingles) }))
+    .map((i) => ({ a: me.id, b: others[i]!.id, score: jaccard(mine, shinglesOf(texts.get(others[i]!.id) ?? "")) }))
     .filter((p) => p.score >= similarityThreshold);
   if (flags.length) await writeTransaction(db, (trx) => insertFlags(trx, me.assignment_id, flags, t));
   return flags.length;
@@ -684,7 +685,7 @@ export async function recomputeSimilarity(db: DB, assignmentId: number, ctx: Ctx
   const of = (i: number) => {
     const id = rows[i]!.id;
     let s = shingles.get(id);
-    if (!s) shingles.set(id, (s = fingerprint(texts.get(id) ?? "").shingles));
+    if (!s) shingles.set(id, (s = shinglesOf(texts.get(id) ?? "")));
     return s;
   };
   const flags = pairs.map(([i, j]) => ({ a: rows[i]!.id, b: rows[j]!.id, score: jaccard(of(i), of(j)) })).filter((p) => p.score >= similarityThreshold);

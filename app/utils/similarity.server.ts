@@ -128,6 +128,11 @@ export function minhash(shingles: Uint32Array): Uint32Array {
   return sig;
 }
 
+/** The shingle set of a text (no signature): what the exact Jaccard of a candidate pair needs. */
+export function shinglesOf(text: string): Uint32Array {
+  return shingleSet(normalizeForSimilarity(text).norm);
+}
+
 /** Everything the comparison needs from one text; `signature` is null when the text is too short. */
 export function fingerprint(text: string): { shingles: Uint32Array; signature: Uint32Array | null } {
   const { norm } = normalizeForSimilarity(text);
@@ -177,7 +182,22 @@ function bandKeys(sig: Uint32Array, r: number): number[] {
   return keys;
 }
 
-/** Indexes of `others` that share at least one whole band with `sig`. */
+/** Share of equal MinHash values: an unbiased estimate of the Jaccard index (σ ≈ 0.044 at 0.5). */
+export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
+  let same = 0;
+  for (let k = 0; k < PERMUTATIONS; k++) if (a[k] === b[k]) same++;
+  return same / PERMUTATIONS;
+}
+
+/**
+ * How far below the threshold a signature estimate may fall and still go to the exact check: 0.15 is
+ * more than three standard deviations of a 128-value estimate, so a pair truly at the threshold is
+ * dropped here with probability well under 0.1 %, while the many weakly similar pairs (same topic,
+ * same stock phrases) that share a band by chance never cost an exact comparison.
+ */
+export const ESTIMATE_MARGIN = 0.15;
+
+/** Indexes of `others` that share at least one whole band with `sig` and whose estimate is near the threshold. */
 export function candidatesFor(sig: Uint32Array, others: readonly Uint32Array[], threshold: number): number[] {
   const r = rowsPerBand(threshold);
   const bands = Math.floor(PERMUTATIONS / r);
@@ -193,7 +213,7 @@ export function candidatesFor(sig: Uint32Array, others: readonly Uint32Array[], 
         }
       }
       if (same) {
-        out.push(o);
+        if (estimatedJaccard(sig, other) >= threshold - ESTIMATE_MARGIN) out.push(o);
         break;
       }
     }
@@ -201,7 +221,10 @@ export function candidatesFor(sig: Uint32Array, others: readonly Uint32Array[], 
   return out;
 }
 
-/** All pairs [i, j] (i < j) of `sigs` that share at least one band: bucket per band, never all pairs. */
+/**
+ * All pairs [i, j] (i < j) of `sigs` that share at least one band (bucket per band, never all pairs)
+ * and whose estimate is near the threshold.
+ */
 export function candidatePairs(sigs: readonly Uint32Array[], threshold: number): [number, number][] {
   const r = rowsPerBand(threshold);
   const buckets = new Map<number, number[]>();
@@ -224,7 +247,7 @@ export function candidatePairs(sigs: readonly Uint32Array[], threshold: number):
         const id = i * n + j;
         if (seen.has(id)) continue;
         seen.add(id);
-        pairs.push([i, j]);
+        if (estimatedJaccard(sigs[i]!, sigs[j]!) >= threshold - ESTIMATE_MARGIN) pairs.push([i, j]);
       }
     }
   }

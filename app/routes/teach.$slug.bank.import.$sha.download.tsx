@@ -3,6 +3,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { buildImport, getPendingImport } from "~/models/banks.server.ts";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const { user, course } = await requireCourseEditor(args, args.params.slug);
@@ -12,12 +13,5 @@ export async function loader(args: LoaderFunctionArgs) {
   const q = new URL(args.request.url).searchParams;
   const built = await buildImport(db, storage, course, pending, { skipErrors: q.get("skipErrors") === "1", skipDuplicates: q.get("skipDuplicates") === "1" });
   if (!built.ok) throw new Response([built.message, ...(built.details ?? [])].join("\n"), { status: 409, headers: { "Content-Type": "text/plain; charset=utf-8" } });
-  return new Response(built.markdown, {
-    headers: {
-      "Content-Type": "text/markdown; charset=utf-8",
-      "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(`${pending.bankKey}.md`)}`,
-      "Cache-Control": "private, no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
+  return new Response(built.markdown, { headers: attachmentHeaders("text/markdown; charset=utf-8", `${pending.bankKey}.md`) });
 }

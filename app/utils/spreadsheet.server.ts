@@ -61,15 +61,18 @@ export function writeSheet(ws: ExcelJS.Worksheet, columns: SheetColumn[], rows: 
 
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/** An .xlsx download: attachment, never cached by shared caches, not sniffed. */
+/** Headers of a generated download: attachment with a UTF-8 name, never cached by shared caches, not sniffed. */
+export function attachmentHeaders(contentType: string, downloadName: string): HeadersInit {
+  return {
+    "Content-Type": contentType,
+    "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(downloadName)}`,
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+  };
+}
+
+/** An .xlsx download. */
 export async function xlsxResponse(workbook: ExcelJS.Workbook, downloadName: string): Promise<Response> {
   const buffer = await workbook.xlsx.writeBuffer();
-  return new Response(new Uint8Array(buffer as ArrayBuffer), {
-    headers: {
-      "Content-Type": XLSX_TYPE,
-      "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(downloadName)}`,
-      "Cache-Control": "private, no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
+  return new Response(new Uint8Array(buffer as ArrayBuffer), { headers: attachmentHeaders(XLSX_TYPE, downloadName) });
 }

@@ -109,6 +109,7 @@ describe("permissions", () => {
         bankPage.action(args("/teach/sample/bank", { cookie: c, form: { intent: "confirm", sha256: "0".repeat(64) } }, { slug: "sample" })),
         exportRoute.loader(args("/teach/sample/bank/jiben-zhishi/export.xlsx", { cookie: c }, { slug: "sample", bankKey: "jiben-zhishi" })),
         templateRoute.loader(args("/teach/sample/bank/template.xlsx", { cookie: c }, { slug: "sample" })),
+        downloadRoute.loader(args(`/teach/sample/bank/import/${"0".repeat(64)}/download`, { cookie: c }, { slug: "sample", sha: "0".repeat(64) })),
       ];
       for (const call of calls) expect((await outcome(call)).status).toBe(403);
       expect((await upload("sample", c, { name: "a.xlsx", bytes: await GOOD_AND_BAD() }, { bank: "jiben-zhishi" })).status).toBe(403);
@@ -273,5 +274,16 @@ describe("import into a browser course's draft", () => {
     const { bank, errors } = parseBankText(fs.readFileSync(path.join(draftDir(), "bank/xin-tiku.md"), "utf8"), { file: "bank/xin-tiku.md" });
     expect(errors).toEqual([]);
     expect(bank).toMatchObject({ key: "xin-tiku", title: "新题库", questions: [{ type: "单选", options: ["全心全意为人民服务", "其他"], answer: { choices: [0] } }] });
+  });
+
+  it("forgets a cancelled import", async () => {
+    const up = await upload(DRAFT, instructor.cookie, { name: "q.txt", bytes: new TextEncoder().encode("题 {T}") }, { bank: "tiku" });
+    const sha = /import=([0-9a-f]{64})$/.exec(up.location!)![1];
+    expect(await db.selectFrom("pending_imports").select("sha256").execute()).toEqual([{ sha256: sha }]);
+    const r = await outcome(bankPage.action(args(up.location!, { cookie: instructor.cookie, form: { intent: "cancel", sha256: sha } }, { slug: DRAFT })));
+    expect(r.location).toBe(`/teach/${DRAFT}/bank`);
+    expect(await db.selectFrom("pending_imports").select("sha256").execute()).toEqual([]);
+    const page = await outcome(bankPage.loader(args(up.location!, { cookie: instructor.cookie }, { slug: DRAFT })));
+    expect(page.data).toMatchObject({ preview: null, previewMissing: true });
   });
 });

@@ -8,13 +8,14 @@ import os from "node:os";
 import path from "node:path";
 import { authScenarios } from "./bench/scenarios/auth.ts";
 import { courseSync } from "./bench/scenarios/course-sync.ts";
+import { examScenarios } from "./bench/scenarios/exams.ts";
 import { learningScenarios } from "./bench/scenarios/learning.ts";
 import type { Measurement, Request, Scenario } from "./bench/types.ts";
 import { freePort } from "../tests/setup/server.ts";
 
 type Target = { url: string; proc: ChildProcess };
 
-const SCENARIOS: Scenario[] = [...authScenarios, ...learningScenarios];
+const SCENARIOS: Scenario[] = [...authScenarios, ...learningScenarios, ...examScenarios];
 const MEASUREMENTS: Measurement[] = [courseSync];
 
 async function waitReady(url: string, proc: ChildProcess, out: () => string) {
@@ -32,11 +33,11 @@ async function waitReady(url: string, proc: ChildProcess, out: () => string) {
   throw new Error(`not ready in 30 s:\n${out()}`);
 }
 
-async function start(kind: "app" | "baseline", dataDir: string, port: number): Promise<Target> {
+async function start(kind: "app" | "baseline", dataDir: string, port: number, extraEnv: Record<string, string> = {}): Promise<Target> {
   const args = kind === "app" ? ["--import", "tsx", "server.ts"] : ["--import", "tsx", "scripts/bench/baseline.ts"];
   let out = "";
   const proc = spawn(process.execPath, args, {
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir },
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   proc.stdout!.on("data", (d) => (out += d));
@@ -74,19 +75,20 @@ async function load(t: Target, s: Scenario, requests: Request[]) {
   const result = await autocannon({
     url: t.url,
     connections: s.connections,
-    duration: s.seconds,
+    ...(s.amount ? { amount: s.amount } : { duration: s.seconds }),
     ...(s.rate ? { overallRate: s.rate } : {}),
     requests: requests.map((r) => ({ ...r, headers: { origin: t.url, ...r.headers } })),
   });
   const wall = (performance.now() - started) / 1000;
   // Redirects are the expected answer to a sign-in; anything else outside 2xx is an error.
-  const expected3xx = requests[0]?.path === "/login" ? result["3xx"] ?? 0 : 0;
+  const expected3xx = requests[0]?.path === "/login" || s.redirectsOk ? result["3xx"] ?? 0 : 0;
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + Math.max(0, result.non2xx - expected3xx),
     requests: result.requests.total,
+    wallSeconds: Number(wall.toFixed(2)),
     cpuPercent: Math.round(((cpuSeconds(t.proc.pid!) - cpuBefore) / wall) * 100),
   };
 }
@@ -95,19 +97,21 @@ async function runScenario(s: Scenario) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dangxiao-bench-${s.name}-`));
   try {
     // The app creates, seeds and syncs the database; the baseline then works on the same file.
-    const app = await start("app", dataDir, await freePort());
+    const app = await start("app", dataDir, await freePort(), s.env);
     const appResult = await load(app, s, await s.requests(dataDir));
     const appRss = peakRssMb(app.proc.pid!);
     await stop(app);
-    const base = await start("baseline", dataDir, await freePort());
+    const appChecks = await s.verify?.(dataDir);
+    const base = await start("baseline", dataDir, await freePort(), s.env);
     const baseResult = await load(base, s, await s.requests(dataDir));
     const baseRss = peakRssMb(base.proc.pid!);
     await stop(base);
+    const baseChecks = await s.verify?.(dataDir);
     return {
       scenario: s.name,
       what: s.what,
-      app: { ...appResult, peakRssMb: appRss },
-      baseline: { ...baseResult, peakRssMb: baseRss },
+      app: { ...appResult, peakRssMb: appRss, ...(appChecks ? { checks: appChecks } : {}) },
+      baseline: { ...baseResult, peakRssMb: baseRss, ...(baseChecks ? { checks: baseChecks } : {}) },
       ratio: Number((appResult.rps / Math.max(1, baseResult.rps)).toFixed(2)),
     };
   } finally {
@@ -135,6 +139,12 @@ async function main() {
     console.log(line(Array(11).fill("---")));
     for (const r of rows) {
       console.log(line([r.scenario, r.app.rps, r.app.p50, r.app.p99, r.app.errors, r.app.cpuPercent, r.baseline.rps, r.baseline.p99, r.baseline.cpuPercent, r.ratio, r.app.peakRssMb]));
+    }
+  }
+  for (const r of rows) {
+    for (const side of ["app", "baseline"] as const) {
+      const checks = (r[side] as { checks?: Record<string, number | string> }).checks;
+      if (checks) console.log(`${r.scenario} ${side}: wall ${r[side].wallSeconds} s; ${Object.entries(checks).map(([k, v]) => `${k} ${v}`).join("; ")}`);
     }
   }
   const measured: Record<string, Record<string, number | string>> = {};

@@ -6,19 +6,20 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import { verify } from "@node-rs/argon2";
 import Sqlite from "better-sqlite3";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { creditSegments, type Interval } from "../../app/utils/coverage.ts";
 import { parseRange } from "../../app/utils/files.server.ts";
 import { renderMarkdown } from "../../app/utils/markdown.server.ts";
+import { validateResponse } from "../../app/models/exams.server.ts";
 
 const dataDir = process.env.DATA_DIR!;
 const db = new Sqlite(path.join(dataDir, "app.db"));
 db.pragma("journal_mode = WAL");
 db.pragma("busy_timeout = 5000");
-db.pragma("synchronous = FULL");
+db.pragma(`synchronous = ${process.env.DB_SYNCHRONOUS === "NORMAL" ? "NORMAL" : "FULL"}`);
 db.pragma("foreign_keys = ON");
 
 const q = {
@@ -138,6 +139,96 @@ function media(user: User, slug: string, file: string, req: http.IncomingMessage
   fs.createReadStream(abs, { start, end }).pipe(res);
 }
 
+// ---- exams: the same work as startExamAttempt and saveAnswer (app/models/exams.server.ts)
+
+const ex = {
+  exam: db.prepare("select e.id, e.settings, e.course_id, c.audience from exams e join courses c on c.id = e.course_id where c.slug = ? and e.key = ? and c.published = 1 and e.archived = 0"),
+  attempts: db.prepare("select id, status, deadline_at, grace_seconds, attempt_no from exam_attempts where exam_id = ? and user_id = ?"),
+  override: db.prepare("select extra_minutes, extra_attempts from exam_overrides where exam_id = ? and user_id = ?"),
+  pool: db.prepare(
+    "select q.id, q.type, q.difficulty, q.knowledge, q.options from questions q join question_banks b on b.id = q.bank_id where b.course_id = ? and b.key in (select value from json_each(?)) and b.archived = 0 and q.archived = 0 order by q.id",
+  ),
+  insertAttempt: db.prepare(
+    "insert into exam_attempts (exam_id, user_id, attempt_no, started_at, deadline_at, grace_seconds, max_score, extra_minutes) values (?, ?, ?, ?, ?, ?, ?, ?) returning id",
+  ),
+  attemptForUser: db.prepare("select id, status, deadline_at, grace_seconds from exam_attempts where id = ? and user_id = ?"),
+  paperQuestion: db.prepare(
+    "select q.type, q.options, q.stem_md, aa.seq, aa.saved_at from attempt_questions aq join questions q on q.id = aq.question_id left join attempt_answers aa on aa.attempt_id = aq.attempt_id and aa.question_id = aq.question_id where aq.attempt_id = ? and aq.question_id = ?",
+  ),
+  upsertAnswer: db.prepare(
+    "insert into attempt_answers (attempt_id, question_id, answer, seq, saved_at) values (?, ?, ?, ?, ?) on conflict (attempt_id, question_id) do update set answer = excluded.answer, seq = excluded.seq, saved_at = excluded.saved_at where excluded.seq > attempt_answers.seq returning seq, saved_at",
+  ),
+};
+type Settings = { banks: string[]; duration_minutes: number; closes_at: number | null; attempts: number; grace_seconds: number; shuffle_options: boolean; draw: { type: string; count: number; score: number; difficulty: string[] | null; knowledge: string[] | null }[] };
+
+function shuffled<T>(a: T[]): T[] {
+  const r = [...a];
+  for (let i = r.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [r[i], r[j]] = [r[j]!, r[i]!];
+  }
+  return r;
+}
+
+const startAttempt = db.transaction((user: User, exam: { id: number; settings: string; course_id: number }) => {
+  const t = now();
+  const attempts = ex.attempts.all(exam.id, user.id) as { id: number; status: string; deadline_at: number; grace_seconds: number; attempt_no: number }[];
+  const open = attempts.find((a) => a.status === "in_progress");
+  if (open) return open.id;
+  const settings = JSON.parse(exam.settings) as Settings;
+  const o = ex.override.get(exam.id, user.id) as { extra_minutes: number; extra_attempts: number } | undefined;
+  if (attempts.length >= settings.attempts + (o?.extra_attempts ?? 0)) return null;
+  const pool = ex.pool.all(exam.course_id, JSON.stringify(settings.banks)) as { id: number; type: string; difficulty: string; knowledge: string | null; options: string | null }[];
+  const paper: { id: number; score: number; order: string | null }[] = [];
+  for (const rule of settings.draw) {
+    const c = pool.filter((q) => q.type === rule.type && (!rule.difficulty?.length || rule.difficulty.includes(q.difficulty)) && (!rule.knowledge?.length || rule.knowledge.includes(q.knowledge ?? "")));
+    for (const q of shuffled(c).slice(0, rule.count)) {
+      const n = q.options ? (JSON.parse(q.options) as unknown[]).length : 0;
+      const idx = Array.from({ length: n }, (_, i) => i);
+      paper.push({ id: q.id, score: rule.score, order: n ? JSON.stringify(settings.shuffle_options ? shuffled(idx) : idx) : null });
+    }
+  }
+  const extra = (o?.extra_minutes ?? 0) * 60;
+  const byDuration = t + settings.duration_minutes * 60 + extra;
+  const deadline = settings.closes_at === null ? byDuration : Math.min(byDuration, settings.closes_at + extra);
+  const maxScore = paper.reduce((n, q) => n + q.score, 0);
+  const { id } = ex.insertAttempt.get(exam.id, user.id, attempts.length + 1, t, deadline, settings.grace_seconds, maxScore, o?.extra_minutes ?? 0) as { id: number };
+  db.prepare(`insert into attempt_questions (attempt_id, position, question_id, option_order, score) values ${paper.map(() => "(?, ?, ?, ?, ?)").join(", ")}`).run(
+    ...paper.flatMap((q, i) => [id, i + 1, q.id, q.order, q.score]),
+  );
+  return id;
+});
+
+function startExam(user: User, slug: string, key: string, res: http.ServerResponse) {
+  const exam = ex.exam.get(slug, key) as { id: number; settings: string; course_id: number; audience: string } | undefined;
+  if (!exam || !(JSON.parse(exam.audience) as string[]).includes(user.stage)) return res.writeHead(404).end();
+  const id = startAttempt.immediate(user, exam);
+  if (id === null) return res.writeHead(409).end();
+  res.writeHead(302, { Location: `/exam-attempts/${id}` }).end();
+}
+
+const saveInTransaction = db.transaction((user: User, attemptId: number, body: { questionId: number; seq: number; answer: unknown }) => {
+  const t = now();
+  const a = ex.attemptForUser.get(attemptId, user.id) as { status: string; deadline_at: number; grace_seconds: number } | undefined;
+  if (!a) return { status: 404, body: { ok: false, reason: "not_found" } };
+  if (a.status !== "in_progress") return { status: 409, body: { ok: false, reason: "finished" } };
+  if (t > a.deadline_at + a.grace_seconds) return { status: 410, body: { ok: false, reason: "deadline" } };
+  const q = ex.paperQuestion.get(attemptId, body.questionId) as { type: "判断"; options: string | null; stem_md: string; seq: number | null; saved_at: number | null } | undefined;
+  if (!q) return { status: 404, body: { ok: false, reason: "not_found" } };
+  const response = validateResponse(q, body.answer);
+  if (!response) return { status: 400, body: { ok: false, reason: "bad_answer" } };
+  const row = ex.upsertAnswer.get(attemptId, body.questionId, JSON.stringify(response), body.seq, t) as { seq: number; saved_at: number } | undefined;
+  return { status: 200, body: row ? { ok: true, seq: row.seq, savedAt: row.saved_at, applied: true, now: t } : { ok: true, seq: q.seq, savedAt: q.saved_at, applied: false, now: t } };
+});
+
+async function saveExamAnswer(user: User, attemptId: number, req: http.IncomingMessage, res: http.ServerResponse) {
+  let raw = "";
+  for await (const chunk of req) raw += chunk;
+  const body = JSON.parse(raw) as { questionId: number; seq: number; answer: unknown };
+  const r = saveInTransaction.immediate(user, attemptId, body);
+  res.writeHead(r.status, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(JSON.stringify({ ...r.body, serverTime: Date.now() }));
+}
+
 const server = http.createServer(async (req, res) => {
   try {
     const url = new URL(req.url ?? "/", "http://x");
@@ -149,6 +240,8 @@ const server = http.createServer(async (req, res) => {
     if (req.method === "GET" && (m = /^\/courses\/([^/]+)\/lessons\/([^/]+)$/.exec(url.pathname))) return lesson(user, m[1]!, m[2]!, res);
     if (req.method === "POST" && (m = /^\/api\/lessons\/(\d+)\/beat$/.exec(url.pathname))) return await beat(user, Number(m[1]), req, res);
     if (req.method === "GET" && (m = /^\/media\/courses\/([^/]+)\/(.+)$/.exec(url.pathname))) return media(user, m[1]!, m[2]!, req, res);
+    if (req.method === "POST" && (m = /^\/courses\/([^/]+)\/exams\/([^/]+)$/.exec(url.pathname))) return startExam(user, m[1]!, m[2]!, res);
+    if (req.method === "POST" && (m = /^\/exam-attempts\/(\d+)\/answers$/.exec(url.pathname))) return await saveExamAnswer(user, Number(m[1]), req, res);
     res.writeHead(404).end();
   } catch (e) {
     res.writeHead(500).end(String(e));

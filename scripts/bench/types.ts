@@ -1,4 +1,12 @@
-export type Request = { method?: "GET" | "POST"; path: string; headers?: Record<string, string>; body?: string };
+export type Request = {
+  method?: "GET" | "POST";
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** autocannon hooks, for requests that differ per call (a new trainee each, a rising seq). */
+  setupRequest?: (req: Request, context: Record<string, unknown>) => Request;
+  onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+};
 
 /** An HTTP scenario: the same requests go to the app and to the bare baseline. */
 export type Scenario = {
@@ -10,6 +18,14 @@ export type Scenario = {
   rate?: number;
   /** Requests for one run; called separately for app and baseline so each gets fresh state. */
   requests: (dataDir: string) => Promise<Request[]>;
+  /** Send exactly this many requests instead of running for `seconds` (a storm: time until all are done). */
+  amount?: number;
+  /** Redirects are the expected answer (e.g. a start that lands on the attempt page). */
+  redirectsOk?: boolean;
+  /** Extra environment for both servers (e.g. DB_SYNCHRONOUS=NORMAL). */
+  env?: Record<string, string>;
+  /** Checks after each run (app, then baseline), e.g. every acknowledged save is in the database. */
+  verify?: (dataDir: string) => Promise<Record<string, number | string>>;
 };
 
 /** A measurement that is not an HTTP load (e.g. syncing 200 courses); prints its own figures. */

@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { ProblemList } from "~/components/ProblemList.tsx";
 import { z } from "zod";
 import { ASSIGNMENT_KINDS, formatError, parseCourse, parseCstTime } from "~/utils/course-format.server.ts";
 import {
@@ -202,18 +203,7 @@ export default function CourseOverview() {
         </p>
       </div>
 
-      {result ? (
-        <div className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
-          {result.problems?.length ? (
-            <ul className="problems">
-              {result.problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      ) : null}
+      {result ? <ProblemList {...result} /> : null}
 
       <section className="card row-actions toolbar">
         {browser ? (
@@ -314,44 +304,33 @@ export default function CourseOverview() {
               </div>
             ))}
             {browser ? (
-              <details className="add">
-                <summary className="btn">添加课时</summary>
-                <Form method="post" className="form">
-                  <input type="hidden" name="intent" value="add_lesson" />
-                  <label>
-                    课时标题
-                    <input name="title" required maxLength={100} />
-                  </label>
-                  <label>
-                    所属章节
-                    <input name="chapter" required maxLength={100} list="chapters" defaultValue={chapters[chapters.length - 1]?.title ?? "第一章"} />
-                    <datalist id="chapters">
-                      {chapters.map((c) => (
-                        <option key={c.title} value={c.title} />
-                      ))}
-                    </datalist>
-                  </label>
-                  <label>
-                    学时
-                    <input name="hours" type="number" min={0.5} step={0.5} defaultValue={1} required />
-                  </label>
-                  <label>
-                    类型
-                    <select name="required" defaultValue="true">
-                      <option value="true">必修</option>
-                      <option value="false">选修</option>
-                    </select>
-                  </label>
-                  <label>
-                    文件名（可选，英文字母、数字和 -）
-                    <input name="name" maxLength={60} placeholder="dang-de-xingzhi" pattern="[A-Za-z0-9\-]*" />
-                    <small>课时以文件名为标识：创建后不要改名，否则会成为新课时。</small>
-                  </label>
-                  <button type="submit" className="btn primary" disabled={busy}>
-                    创建并编辑
-                  </button>
-                </Form>
-              </details>
+              <AddForm label="添加课时" intent="add_lesson" busy={busy}>
+                <label>
+                  课时标题
+                  <input name="title" required maxLength={100} />
+                </label>
+                <label>
+                  所属章节
+                  <input name="chapter" required maxLength={100} list="chapters" defaultValue={chapters[chapters.length - 1]?.title ?? "第一章"} />
+                  <datalist id="chapters">
+                    {chapters.map((c) => (
+                      <option key={c.title} value={c.title} />
+                    ))}
+                  </datalist>
+                </label>
+                <label>
+                  学时
+                  <input name="hours" type="number" min={0.5} step={0.5} defaultValue={1} required />
+                </label>
+                <label>
+                  类型
+                  <select name="required" defaultValue="true">
+                    <option value="true">必修</option>
+                    <option value="false">选修</option>
+                  </select>
+                </label>
+                <NameField placeholder="dang-de-xingzhi" note="课时以文件名为标识：创建后不要改名，否则会成为新课时。" />
+              </AddForm>
             ) : null}
           </section>
 
@@ -365,39 +344,29 @@ export default function CourseOverview() {
               ))}
             </ul>
             {browser ? (
-              <details className="add">
-                <summary className="btn">添加作业</summary>
-                <Form method="post" className="form">
-                  <input type="hidden" name="intent" value="add_assignment" />
-                  <label>
-                    作业标题
-                    <input name="title" required maxLength={100} />
-                  </label>
-                  <label>
-                    作业类型
-                    <select name="kind">
-                      {kinds.map((k) => (
-                        <option key={k}>{k}</option>
-                      ))}
-                    </select>
-                  </label>
-                  <label>
-                    通过后计入学时
-                    <input name="hours" type="number" min={0} step={0.5} defaultValue={0} />
-                  </label>
-                  <label>
-                    截止时间（可选，北京时间）
-                    <input name="due" type="datetime-local" />
-                  </label>
-                  <label>
-                    文件名（可选）
-                    <input name="name" maxLength={60} placeholder="sixiang-huibao" pattern="[A-Za-z0-9\-]*" />
-                  </label>
-                  <button type="submit" className="btn primary" disabled={busy}>
-                    创建并编辑
-                  </button>
-                </Form>
-              </details>
+              <AddForm label="添加作业" intent="add_assignment" busy={busy}>
+                <label>
+                  作业标题
+                  <input name="title" required maxLength={100} />
+                </label>
+                <label>
+                  作业类型
+                  <select name="kind">
+                    {kinds.map((k) => (
+                      <option key={k}>{k}</option>
+                    ))}
+                  </select>
+                </label>
+                <label>
+                  通过后计入学时
+                  <input name="hours" type="number" min={0} step={0.5} defaultValue={0} />
+                </label>
+                <label>
+                  截止时间（可选，北京时间）
+                  <input name="due" type="datetime-local" />
+                </label>
+                <NameField placeholder="sixiang-huibao" />
+              </AddForm>
             ) : null}
           </section>
 
@@ -411,23 +380,13 @@ export default function CourseOverview() {
               ))}
             </ul>
             {browser ? (
-              <details className="add">
-                <summary className="btn">添加题库</summary>
-                <Form method="post" className="form">
-                  <input type="hidden" name="intent" value="add_bank" />
-                  <label>
-                    题库名称
-                    <input name="title" required maxLength={100} />
-                  </label>
-                  <label>
-                    文件名（可选）
-                    <input name="name" maxLength={60} placeholder="jiben-zhishi" pattern="[A-Za-z0-9\-]*" />
-                  </label>
-                  <button type="submit" className="btn primary" disabled={busy}>
-                    创建并编辑
-                  </button>
-                </Form>
-              </details>
+              <AddForm label="添加题库" intent="add_bank" busy={busy}>
+                <label>
+                  题库名称
+                  <input name="title" required maxLength={100} />
+                </label>
+                <NameField placeholder="jiben-zhishi" />
+              </AddForm>
             ) : null}
           </section>
 
@@ -445,42 +404,58 @@ export default function CourseOverview() {
               ))}
             </ul>
             {browser && draft.banks.length ? (
-              <details className="add">
-                <summary className="btn">添加考试</summary>
-                <Form method="post" className="form">
-                  <input type="hidden" name="intent" value="add_exam" />
-                  <label>
-                    考试名称
-                    <input name="title" required maxLength={100} defaultValue="结业考试" />
-                  </label>
-                  <label>
-                    题库
-                    <select name="bank">
-                      {draft.banks.map((b) => (
-                        <option key={b.key} value={`bank/${b.key}.md`}>
-                          {b.title || b.key}
-                        </option>
-                      ))}
-                    </select>
-                  </label>
-                  <label>
-                    考试时长（分钟）
-                    <input name="duration" type="number" min={1} max={600} defaultValue={40} />
-                  </label>
-                  <label>
-                    文件名（可选）
-                    <input name="name" maxLength={60} placeholder="jieye-kaoshi" pattern="[A-Za-z0-9\-]*" />
-                  </label>
-                  <small className="muted">抽题规则按题库现有题目生成，可在编辑页调整每种题型的数量和分值。</small>
-                  <button type="submit" className="btn primary" disabled={busy}>
-                    创建并编辑
-                  </button>
-                </Form>
-              </details>
+              <AddForm label="添加考试" intent="add_exam" busy={busy}>
+                <label>
+                  考试名称
+                  <input name="title" required maxLength={100} defaultValue="结业考试" />
+                </label>
+                <label>
+                  题库
+                  <select name="bank">
+                    {draft.banks.map((b) => (
+                      <option key={b.key} value={`bank/${b.key}.md`}>
+                        {b.title || b.key}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label>
+                  考试时长（分钟）
+                  <input name="duration" type="number" min={1} max={600} defaultValue={40} />
+                </label>
+                <NameField placeholder="jieye-kaoshi" />
+                <small className="muted">抽题规则按题库现有题目生成，可在编辑页调整每种题型的数量和分值。</small>
+              </AddForm>
             ) : null}
           </section>
         </>
       ) : null}
     </div>
+  );
+}
+
+/** A collapsed "添加…" form that creates a file in the draft and opens it in the editor. */
+function AddForm({ label, intent, busy, children }: { label: string; intent: string; busy: boolean; children: ReactNode }) {
+  return (
+    <details className="add">
+      <summary className="btn">{label}</summary>
+      <Form method="post" className="form">
+        <input type="hidden" name="intent" value={intent} />
+        {children}
+        <button type="submit" className="btn primary" disabled={busy}>
+          创建并编辑
+        </button>
+      </Form>
+    </details>
+  );
+}
+
+function NameField({ placeholder, note }: { placeholder: string; note?: string }) {
+  return (
+    <label>
+      文件名（可选，英文字母、数字和 -）
+      <input name="name" maxLength={60} placeholder={placeholder} pattern="[A-Za-z0-9\-]*" />
+      {note ? <small>{note}</small> : null}
+    </label>
   );
 }

@@ -8,6 +8,7 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ProblemList } from "~/components/ProblemList.tsx";
 import { AuthoringError, failureOf, importCourseZip, IMPORT_LIMITS, readSmallField, type ImportResult } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
@@ -72,16 +73,7 @@ export default function ImportCourse() {
           <input type="file" name="zip" accept=".zip,application/zip" required />
           <small>最大 {maxMb} MB。</small>
         </label>
-        {result?.errors.length ? (
-          <div className="alert error" role="alert">
-            <strong>未导入，发现以下问题：</strong>
-            <ul className="problems">
-              {result.errors.map((e) => (
-                <li key={e}>{e}</li>
-              ))}
-            </ul>
-          </div>
-        ) : null}
+        {result?.errors.length ? <ProblemList ok={false} message="未导入，发现以下问题：" problems={result.errors} /> : null}
         <button type="submit" className="btn primary" disabled={busy}>
           {busy ? "导入中…" : "导入"}
         </button>

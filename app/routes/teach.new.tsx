@@ -1,5 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ProblemList } from "~/components/ProblemList.tsx";
 import { z } from "zod";
 import { createCourse, failureOf, SLUG, STAGE_NAMES } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
@@ -98,18 +99,7 @@ export default function NewCourse() {
           <small>{isInstructor ? `您（${me}）自动列为授课教师。` : "组织部管理员可编辑全部课程；这里填写负责该课程的教师。"}</small>
           {err("instructors") ? <small className="field-error">{err("instructors")}</small> : null}
         </label>
-        {result?.message ? (
-          <div className="alert error" role="alert">
-            {result.message}
-            {result.problems.length ? (
-              <ul className="problems">
-                {result.problems.map((p) => (
-                  <li key={p}>{p}</li>
-                ))}
-              </ul>
-            ) : null}
-          </div>
-        ) : null}
+        {result?.message ? <ProblemList ok={false} message={result.message} problems={result.problems} /> : null}
         <button type="submit" className="btn primary" disabled={busy}>
           创建课程草稿
         </button>

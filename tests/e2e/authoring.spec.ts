@@ -34,7 +34,7 @@ test("an instructor writes a lesson with live preview and publishes it; a traine
   await page.getByLabel("课时标题").fill("党的性质");
   await page.getByLabel("所属章节").fill("第一章 党的基本理论");
   await page.getByLabel("学时", { exact: true }).fill("1");
-  await page.getByLabel(/^文件名（可选，英文字母/).fill("xingzhi");
+  await page.getByPlaceholder("dang-de-xingzhi").fill("xingzhi");
   await page.getByRole("button", { name: "创建并编辑" }).first().click();
   await expect(page).toHaveURL(`/teach/${slug}/edit/lessons/01-xingzhi.md`);
 

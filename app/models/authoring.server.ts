@@ -29,7 +29,7 @@ export type Actor = { id: number; username: string; roles: readonly Role[]; ip: 
 const MB = 1024 * 1024;
 export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** The text files of a course that the editor may open: course.md and one level of .md files per folder. */
-const EDITABLE = /^(?:course\.md|(?:lessons|assignments|bank|exams)\/[^/\\.][^/\\]*\.md)$/;
+const EDITABLE = /^(?:course\.md|(?:lessons|assignments|bank|exams)\/[^/\\.\u0000-\u001f][^/\\\u0000-\u001f]*\.md)$/;
 const MAX_TEXT_BYTES = 1 * MB;
 
 /** Where drafts live (DATA_DIR/authoring), scratch space (DATA_DIR/tmp) and the file courses (COURSES_DIR). */

@@ -587,6 +587,18 @@ export async function getExamForTrainee(db: DB, input: { slug: string; key: stri
   };
 }
 
+/** The id of a course's exam by slug and key (visibility is checked by whoever uses it). */
+export async function findExamId(db: DB, slug: string, key: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("exams as e")
+    .innerJoin("courses as c", "c.id", "e.course_id")
+    .select("e.id")
+    .where("c.slug", "=", slug)
+    .where("e.key", "=", key)
+    .executeTakeFirst();
+  return row?.id;
+}
+
 /** The counted score of one trainee in one exam (for completion and certificates); null before any finalized attempt. */
 export async function examResultFor(db: DB, examId: number, userId: number) {
   const exam = await db.selectFrom("exams").select("settings").where("id", "=", examId).executeTakeFirst();

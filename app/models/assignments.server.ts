@@ -6,6 +6,7 @@
 // requireCourseEditor and only touch submissions of that assignment, so a foreign id is "not found".
 import fs from "node:fs";
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
+import { z } from "zod";
 import type { AttachmentType, SubmissionStatus } from "../../db/types.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import {
@@ -336,6 +337,18 @@ export async function submitAssignment(
 
 export const QUEUE_STATUSES = ["waiting", "submitted", "late", "returned", "graded"] as const;
 export type QueueFilter = { status?: (typeof QUEUE_STATUSES)[number]; unitId?: number; late?: boolean };
+
+const QueueParams = z.object({
+  status: z.enum(QUEUE_STATUSES).optional().catch(undefined),
+  unit: z.coerce.number().int().positive().optional().catch(undefined),
+  late: z.literal("1").optional().catch(undefined),
+});
+
+/** The queue filter of the list page's query string (bad values are ignored); no branch filter while names are hidden. */
+export function queueFilterFrom(params: URLSearchParams, settings: Settings): QueueFilter {
+  const f = QueueParams.parse(Object.fromEntries(params));
+  return { status: f.status, unitId: namesHidden(settings) ? undefined : f.unit, late: f.late === "1" };
+}
 
 /**
  * Submissions of one assignment that were handed in at least once, waiting ones first (oldest

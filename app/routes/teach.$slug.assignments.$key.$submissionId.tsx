@@ -12,7 +12,7 @@ import {
   gradeSubmission,
   listQueue,
   namesHidden,
-  QUEUE_STATUSES,
+  queueFilterFrom,
   returnSubmission,
   STATUS_LABEL,
 } from "~/models/assignments.server.ts";
@@ -38,12 +38,7 @@ async function submissionFor(args: LoaderFunctionArgs | ActionFunctionArgs) {
   return { user, course, ...found, submissionId: id.data };
 }
 
-const Filter = z.object({
-  status: z.enum(QUEUE_STATUSES).optional().catch(undefined),
-  unit: idParam.optional().catch(undefined),
-  late: z.literal("1").optional().catch(undefined),
-  compare: idParam.optional().catch(undefined),
-});
+const Compare = idParam.optional().catch(undefined);
 
 export async function loader(args: LoaderFunctionArgs) {
   const { course, assignment, settings, submissionId } = await submissionFor(args);
@@ -51,14 +46,14 @@ export async function loader(args: LoaderFunctionArgs) {
   const detail = await getSubmissionForGrading(db, assignment, submissionId);
   if (!detail) throw new Response("提交不存在", { status: 404 });
   const url = new URL(args.request.url);
-  const f = Filter.parse(Object.fromEntries(url.searchParams));
+  const compareId = Compare.parse(url.searchParams.get("compare") ?? undefined);
   const hide = namesHidden(settings);
   // Neighbours in the queue as filtered on the list page, so j/k walks the same list.
-  const queue = await listQueue(db, assignment.id, { status: f.status, unitId: hide ? undefined : f.unit, late: f.late === "1" });
+  const queue = await listQueue(db, assignment.id, queueFilterFrom(url.searchParams, settings));
   const at = queue.findIndex((r) => r.id === submissionId);
   const prev = at > 0 ? queue[at - 1]!.id : null;
   const next = at >= 0 ? (queue[at + 1]?.id ?? null) : (queue.find((r) => r.id !== submissionId)?.id ?? null);
-  const compare = f.compare ? await compareFlag(db, assignment.id, submissionId, f.compare) : undefined;
+  const compare = compareId ? await compareFlag(db, assignment.id, submissionId, compareId) : undefined;
   const { submission: s, versions, flags } = detail;
   const label = (id: number, name: string, username: string) => (hide ? anonymousLabel(id) : `${name}（${username}）`);
   return {
@@ -98,7 +93,7 @@ export async function loader(args: LoaderFunctionArgs) {
       otherSubmissionId: fl.otherSubmissionId,
       other: label(fl.otherSubmissionId, fl.otherName, fl.otherUsername),
     })),
-    compare: compare && { ...compare, flagId: f.compare! },
+    compare: compare && { ...compare, flagId: compareId! },
     prev,
     next,
     position: at >= 0 ? { at: at + 1, of: queue.length } : null,

@@ -11,7 +11,7 @@ import {
   listQueue,
   listQueueUnits,
   namesHidden,
-  QUEUE_STATUSES,
+  queueFilterFrom,
   recomputeSimilarity,
   setReleased,
   STATUS_LABEL,
@@ -33,20 +33,13 @@ async function assignmentFor(args: LoaderFunctionArgs | ActionFunctionArgs) {
   return { user, course, ...found };
 }
 
-const Filter = z.object({
-  status: z.enum(QUEUE_STATUSES).optional().catch(undefined),
-  unit: idParam.optional().catch(undefined),
-  late: z.literal("1").optional().catch(undefined),
-});
-
 /** The grading queue of one assignment with its settings, filters and the extensions granted. */
 export async function loader(args: LoaderFunctionArgs) {
   const { course, assignment, settings } = await assignmentFor(args);
   const { db } = args.context;
-  const f = Filter.parse(Object.fromEntries(new URL(args.request.url).searchParams));
   const hide = namesHidden(settings);
   const [rows, units, extensions] = await Promise.all([
-    listQueue(db, assignment.id, { status: f.status, unitId: hide ? undefined : f.unit, late: f.late === "1" }),
+    listQueue(db, assignment.id, queueFilterFrom(new URL(args.request.url).searchParams, settings)),
     listQueueUnits(db, assignment.id),
     listExtensions(db, assignment.id),
   ]);

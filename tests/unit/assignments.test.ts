@@ -234,6 +234,23 @@ describe("late work, cut-off and extensions", () => {
     expect((await teach.queueAct("instructor", { intent: "extension", username: "nobody", due: cst(T0), reason: "x" })).status).toBe(404);
   });
 
+  it("the grading page's extension form names the trainee by submission and returns to the page", async () => {
+    await setAssignment({ due: T0 - 3 * DAY, cutoff: T0 + DAY });
+    await trainee.act("traineeA", { intent: "submit", text: essay(18) });
+    const id = await submissionIdOf("traineeA");
+    const back = `${TEACH}/${id}?status=waiting`;
+    const cst = new Date((T0 + 5 * DAY + 8 * 3600) * 1000).toISOString().slice(0, 16);
+    const r = await teach.queueAct("instructor", { intent: "extension", submission: String(id), due: cst, reason: "公派出差", returnTo: back });
+    expect(r.status).toBe(302);
+    expect(r.location).toBe(back);
+    const page = await trainee.load("traineeA");
+    expect(page.data.deadlines).toMatchObject({ extended: true, dueAt: T0 + 5 * DAY - ((T0 + 5 * DAY) % 60), cutoffAt: T0 + 5 * DAY - ((T0 + 5 * DAY) % 60) });
+    // A submission of another assignment (or none) cannot be used to reach a trainee.
+    expect((await teach.queueAct("instructor", { intent: "extension", submission: String(id + 99), due: cst, reason: "x" })).status).toBe(404);
+    const evil = await teach.queueAct("instructor", { intent: "extension", submission: String(id), due: cst, reason: "x", returnTo: "//evil.example/" });
+    expect(evil.location).toBe("/grading");
+  });
+
   it("a revision the instructor asked for keeps the on-time standing of the returned version", async () => {
     const a = await assignment();
     const due = a.due_at!;

@@ -12,7 +12,26 @@ export function openDatabase(file: string, opts: { synchronous?: "FULL" | "NORMA
   sqlite.pragma("busy_timeout = 5000");
   // DB_SYNCHRONOUS=NORMAL exists for the benchmarks' FULL/NORMAL comparison; FULL is the default.
   sqlite.pragma(`synchronous = ${opts.synchronous ?? (process.env.DB_SYNCHRONOUS === "NORMAL" ? "NORMAL" : "FULL")}`);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/**
+ * Kysely prepares every query anew; preparing is a real share of a request's CPU. Statements are
+ * reused by SQL text (bounded), which is safe because better-sqlite3 runs each one synchronously.
+ */
+function withStatementCache(sqlite: Sqlite.Database, max = 1000): Sqlite.Database {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, Sqlite.Statement>();
+  sqlite.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = prepare(sql);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as typeof sqlite.prepare;
+  return sqlite;
 }
 
 /**

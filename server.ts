@@ -38,11 +38,14 @@ const storage = createStorage(env.dataDir);
 if (env.COURSES_DIR !== "") {
   // The bundled courses are synced at every start; unchanged courses are skipped by their hash.
   const started = performance.now();
-  const synced = await syncCourses(db, { root: env.COURSES_DIR.split(","), storage });
+  const synced = await syncCourses(db, { root: env.COURSES_DIR.split(","), storage, leaveOthers: true });
   if (!synced.ok) {
     for (const e of synced.errors) console.error(formatError(e));
     console.error("课程同步失败，服务未启动 (course sync failed; fix the files above)");
     process.exit(1);
+  }
+  for (const c of synced.courses.filter((x) => x.status === "owned_elsewhere")) {
+    console.warn(`课程 ${c.slug} 已转为在线编辑，courses/${c.slug} 中的文件未同步 (the browser owns this course now)`);
   }
   const s = synced.summary;
   console.log(`课程已同步: created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged}, archived ${s.archived} (${Math.round(performance.now() - started)} ms)`);

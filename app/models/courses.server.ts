@@ -14,7 +14,7 @@ import { STAGE_LABEL } from "~/utils/labels.ts";
 import type { Storage } from "~/utils/storage.server.ts";
 
 export type SyncCounts = { created: number; updated: number; unchanged: number; archived: number };
-export type CourseSyncStatus = "created" | "updated" | "unchanged" | "archived";
+export type CourseSyncStatus = "created" | "updated" | "unchanged" | "archived" | "owned_elsewhere";
 export type SyncResult =
   | { ok: true; summary: SyncCounts; courses: { slug: string; status: CourseSyncStatus }[] }
   | { ok: false; errors: FormatError[] };
@@ -33,14 +33,24 @@ export type SyncResult =
  */
 export async function syncCourses(
   db: DB,
-  opts: { root: string | string[]; only?: string; label?: string; storage?: Storage; source?: CourseSource },
+  opts: {
+    root: string | string[];
+    only?: string;
+    label?: string;
+    storage?: Storage;
+    source?: CourseSource;
+    /** Leave folders whose course the other source owns (start-up sync after a detach) instead of failing. */
+    leaveOthers?: boolean;
+  },
 ): Promise<SyncResult> {
   const source = opts.source ?? "files";
   const existing = await db.selectFrom("courses").select(["id", "slug", "source", "content_hash", "archived"]).execute();
   const bySlug = new Map(existing.map((row) => [row.slug, row]));
   // A folder whose files hash as last time is not even parsed.
+  const foreign: string[] = [];
   const skip = (slug: string, hash: string) => {
     const row = bySlug.get(slug);
+    if (opts.leaveOthers && row && row.source !== source) return foreign.push(slug) > 0;
     return !!row && row.source === source && row.content_hash === hash && !row.archived;
   };
   // Several roots are synced as one set, so a course is "gone" only when no root has it.
@@ -59,8 +69,12 @@ export async function syncCourses(
   if (errors.length) return { ok: false, errors };
 
   const summary: SyncCounts = { created: 0, updated: 0, unchanged: 0, archived: 0 };
-  const statuses: { slug: string; status: CourseSyncStatus }[] = skipped.map((slug) => ({ slug, status: "unchanged" }));
-  summary.unchanged += await countCurrentItems(db, skipped.map((slug) => bySlug.get(slug)!.id));
+  const same = skipped.filter((slug) => !foreign.includes(slug));
+  const statuses: { slug: string; status: CourseSyncStatus }[] = [
+    ...same.map((slug) => ({ slug, status: "unchanged" as const })),
+    ...foreign.map((slug) => ({ slug, status: "owned_elsewhere" as const })),
+  ];
+  summary.unchanged += await countCurrentItems(db, same.map((slug) => bySlug.get(slug)!.id));
   const changed = courses.filter((c) => {
     const row = bySlug.get(c.slug);
     if (row && row.content_hash === c.hash && !row.archived) {

@@ -6,6 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { migrateToLatest } from "../../db/migrate.ts";
 import { getCourseBySlug, getLesson, listCatalogForStage, syncCourses, type Viewer } from "../../app/models/courses.server.ts";
 import { formatError } from "../../app/utils/course-format.server.ts";
+import { createTestDb } from "../setup/db.ts";
 import { openDatabase, type DB } from "../../app/utils/db.server.ts";
 
 const SAMPLE = path.resolve("tests/fixtures/courses/sample");
@@ -244,5 +245,17 @@ describe("course reads", () => {
     expect(await getLesson(db, "sample", "03-jilv", trainee("activist"))).toBeUndefined();
     expect((await getLesson(db, "sample", "03-jilv", admin))?.lesson.archived).toBe(true);
     expect((await getLesson(db, "sample", "02-zhidao-sixiang", trainee("activist")))?.next).toBeNull();
+  });
+});
+
+describe("start-up sync after a detach", () => {
+  it("leaves a browser-owned course alone with leaveOthers, while a plain sync still refuses it", async () => {
+    const db = await createTestDb();
+    expect((await syncCourses(db, { root: "tests/fixtures/courses" })).ok).toBe(true);
+    await db.updateTable("courses").set({ source: "browser" }).where("slug", "=", "sample").execute();
+    expect((await syncCourses(db, { root: "tests/fixtures/courses" })).ok).toBe(false);
+    const lenient = await syncCourses(db, { root: "tests/fixtures/courses", leaveOthers: true });
+    expect(lenient).toMatchObject({ ok: true, courses: [{ slug: "sample", status: "owned_elsewhere" }] });
+    expect((await db.selectFrom("courses").select("archived").where("slug", "=", "sample").executeTakeFirstOrThrow()).archived).toBe(0);
   });
 });

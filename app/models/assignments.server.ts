@@ -329,7 +329,11 @@ export async function submitAssignment(
       .execute();
     return { versionId, version, late };
   });
-  const flags = await checkVersionSimilarity(db, result.versionId, { now: t });
+  // The submission is committed; a failing similarity check must not turn it into an error page.
+  const flags = await checkVersionSimilarity(db, result.versionId, { now: t }).catch((e: unknown) => {
+    console.error("similarity check failed for version", result.versionId, e);
+    return 0;
+  });
   return { ...result, flags };
 }
 

@@ -78,8 +78,9 @@ const Settings = z.object({
 const cstDateTime = (label: string) =>
   z
     .string({ required_error: `请填写${label}` })
-    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, `${label}格式不正确`)
-    .transform((v) => Date.parse(`${v}:00+08:00`) / 1000);
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, `${label}格式不正确`)
+    .transform((v) => Math.floor(Date.parse(`${v.length === 16 ? `${v}:00` : v}+08:00`) / 1000))
+    .refine((t) => Number.isFinite(t), `${label}不是有效的日期`);
 const Extension = z.object({
   username: z.string().trim().max(40).optional(),
   submission: idParam.optional(),

@@ -416,6 +416,18 @@ export interface PendingImportTable {
   created_at: number;
 }
 
+// ---- Roster imports awaiting confirmation (migration 0008_desk).
+
+export interface RosterImportTable {
+  id: Generated<number>;
+  user_id: number;
+  /** The uploaded file in the content-addressed store. */
+  sha256: string;
+  /** As uploaded; its extension helps tell the format. */
+  file_name: string;
+  created_at: number;
+}
+
 /** The one Database interface: every table of every migration. */
 export interface Database {
   org_units: OrgUnitTable;
@@ -445,4 +457,5 @@ export interface Database {
   assignment_settings: AssignmentSettingsTable;
   similarity_flags: SimilarityFlagTable;
   pending_imports: PendingImportTable;
+  roster_imports: RosterImportTable;
 }

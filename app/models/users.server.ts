@@ -1,9 +1,10 @@
 import { ROLES, type Role, type Stage, type User } from "../../db/types.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
-import { generateOneTimePassword, hashPassword, passwordProblem, verifyPassword } from "~/utils/password.server.ts";
+import { generateOneTimePassword, hashOneTimePassword, hashPassword, passwordProblem, verifyPassword } from "~/utils/password.server.ts";
+import { planRoster, type IssuedPassword, type RosterExisting, type RosterPlan, type RosterRow } from "~/utils/roster-import.server.ts";
 import { invalidateAllSessions } from "~/utils/session.server.ts";
 import { audit } from "./audit.server.ts";
-import { getOrgUnit } from "./org.server.ts";
+import { getOrgUnit, listOrgUnits } from "./org.server.ts";
 
 export type UserWithRoles = Omit<User, "password_hash"> & { roles: Role[] };
 
@@ -71,36 +72,78 @@ async function assertUnitUsable(db: DB, unitId: number) {
   if (!unit.active) throw new UserError("所属组织已停用");
 }
 
-/** Creates an account with a one-time password that must be changed at first sign-in. */
+/** Inserts the account row and its roles; the caller has checked the unit and the 学号 and audits. */
+async function insertUser(trx: DB, input: UserInput, passwordHash: string, mustChangePassword: boolean): Promise<number> {
+  const t = now();
+  const { id } = await trx
+    .insertInto("users")
+    .values({
+      username: input.username,
+      name: input.name,
+      gender: input.gender,
+      org_unit_id: input.orgUnitId,
+      stage: input.stage,
+      phone: input.phone ?? null,
+      email: input.email ?? null,
+      password_hash: passwordHash,
+      must_change_password: mustChangePassword ? 1 : 0,
+      created_at: t,
+      updated_at: t,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  if (input.roles.length) await trx.insertInto("user_roles").values(input.roles.map((role) => ({ user_id: id, role }))).execute();
+  return id;
+}
+
+/**
+ * Creates an account. Without `password` it gets a one-time password that must be changed at first
+ * sign-in (stored as a fast salted hash: see password.server.ts); a given password is argon2id.
+ */
 export async function createUser(db: DB, input: UserInput, actor: Actor, password?: string) {
   const oneTimePassword = password ?? generateOneTimePassword();
-  const passwordHash = await hashPassword(oneTimePassword);
+  const passwordHash = password ? await hashPassword(password) : hashOneTimePassword(oneTimePassword);
   return writeTransaction(db, async (trx) => {
     await assertUnitUsable(trx, input.orgUnitId);
     const taken = await trx.selectFrom("users").select("id").where("username", "=", input.username).executeTakeFirst();
     if (taken) throw new UserError(`学号/工号 ${input.username} 已存在`);
-    const t = now();
-    const { id } = await trx
-      .insertInto("users")
-      .values({
-        username: input.username,
-        name: input.name,
-        gender: input.gender,
-        org_unit_id: input.orgUnitId,
-        stage: input.stage,
-        phone: input.phone ?? null,
-        email: input.email ?? null,
-        password_hash: passwordHash,
-        must_change_password: password ? 0 : 1,
-        created_at: t,
-        updated_at: t,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    if (input.roles.length) await trx.insertInto("user_roles").values(input.roles.map((role) => ({ user_id: id, role }))).execute();
+    const id = await insertUser(trx, input, passwordHash, !password);
     await audit(trx, { ...actor, action: "user.create", targetType: "user", targetId: id, detail: { username: input.username, roles: input.roles } });
     return { id, oneTimePassword };
   });
+}
+
+type UserBefore = Pick<UserWithRoles, "id" | "name" | "gender" | "org_unit_id" | "stage" | "phone" | "email" | "roles">;
+
+/** Writes the fields and roles that differ from `before`, auditing each kind of change with from/to. */
+async function writeUserChanges(trx: DB, before: UserBefore, input: Omit<UserInput, "username">, actor: Actor) {
+  const id = before.id;
+  const fields = {
+    name: input.name,
+    gender: input.gender,
+    org_unit_id: input.orgUnitId,
+    stage: input.stage,
+    phone: input.phone ?? null,
+    email: input.email ?? null,
+  };
+  const changes = Object.fromEntries(
+    Object.entries(fields)
+      .filter(([k, v]) => before[k as keyof typeof fields] !== v)
+      .map(([k, v]) => [k, { from: before[k as keyof typeof fields], to: v }]),
+  );
+  if (Object.keys(changes).length) {
+    await trx.updateTable("users").set({ ...fields, updated_at: now() }).where("id", "=", id).execute();
+    await audit(trx, { ...actor, action: "user.update", targetType: "user", targetId: id, detail: changes });
+  }
+  const roles = ROLES.filter((r) => input.roles.includes(r));
+  if (roles.join() !== before.roles.join()) {
+    if (actor.actorId === id && before.roles.includes("admin") && !roles.includes("admin")) {
+      throw new UserError("不能取消自己的组织部管理员角色");
+    }
+    await trx.deleteFrom("user_roles").where("user_id", "=", id).execute();
+    if (roles.length) await trx.insertInto("user_roles").values(roles.map((role) => ({ user_id: id, role }))).execute();
+    await audit(trx, { ...actor, action: "user.roles", targetType: "user", targetId: id, detail: { from: before.roles, to: roles } });
+  }
 }
 
 export async function updateUser(db: DB, id: number, input: Omit<UserInput, "username">, actor: Actor) {
@@ -108,32 +151,7 @@ export async function updateUser(db: DB, id: number, input: Omit<UserInput, "use
     const before = await getUserWithRoles(trx, id);
     if (!before) throw new UserError("用户不存在");
     if (input.orgUnitId !== before.org_unit_id) await assertUnitUsable(trx, input.orgUnitId);
-    const fields = {
-      name: input.name,
-      gender: input.gender,
-      org_unit_id: input.orgUnitId,
-      stage: input.stage,
-      phone: input.phone ?? null,
-      email: input.email ?? null,
-    };
-    const changes = Object.fromEntries(
-      Object.entries(fields)
-        .filter(([k, v]) => before[k as keyof typeof fields] !== v)
-        .map(([k, v]) => [k, { from: before[k as keyof typeof fields], to: v }]),
-    );
-    if (Object.keys(changes).length) {
-      await trx.updateTable("users").set({ ...fields, updated_at: now() }).where("id", "=", id).execute();
-      await audit(trx, { ...actor, action: "user.update", targetType: "user", targetId: id, detail: changes });
-    }
-    const roles = ROLES.filter((r) => input.roles.includes(r));
-    if (roles.join() !== before.roles.join()) {
-      if (actor.actorId === id && before.roles.includes("admin") && !roles.includes("admin")) {
-        throw new UserError("不能取消自己的组织部管理员角色");
-      }
-      await trx.deleteFrom("user_roles").where("user_id", "=", id).execute();
-      if (roles.length) await trx.insertInto("user_roles").values(roles.map((role) => ({ user_id: id, role }))).execute();
-      await audit(trx, { ...actor, action: "user.roles", targetType: "user", targetId: id, detail: { from: before.roles, to: roles } });
-    }
+    await writeUserChanges(trx, before, input, actor);
   });
 }
 
@@ -151,7 +169,7 @@ export async function setUserActive(db: DB, id: number, active: boolean, actor: 
 /** Sets a one-time password that must be changed at next sign-in; ends the user's sessions. */
 export async function resetPassword(db: DB, id: number, actor: Actor): Promise<string> {
   const oneTimePassword = generateOneTimePassword();
-  const passwordHash = await hashPassword(oneTimePassword);
+  const passwordHash = hashOneTimePassword(oneTimePassword);
   await writeTransaction(db, async (trx) => {
     const res = await trx
       .updateTable("users")
@@ -177,5 +195,96 @@ export async function changePassword(db: DB, userId: number, current: string, ne
     await trx.updateTable("users").set({ password_hash: passwordHash, must_change_password: 0, updated_at: now() }).where("id", "=", userId).execute();
     await invalidateAllSessions(trx, userId);
     await audit(trx, { actorId: userId, action: "user.password_change", targetType: "user", targetId: userId, ip });
+  });
+}
+
+// ---- Roster import (the rows come from app/utils/roster-import.server.ts readRosterFile).
+
+const CHUNK = 500;
+
+/** Existing accounts among the file's 学号, with their roles. */
+async function existingForRoster(db: DB, rows: RosterRow[]): Promise<Map<string, RosterExisting>> {
+  const usernames = [...new Set(rows.map((r) => r.cells.username.normalize("NFKC").trim()).filter(Boolean))];
+  const out = new Map<string, RosterExisting>();
+  for (let i = 0; i < usernames.length; i += CHUNK) {
+    const users = await db
+      .selectFrom("users")
+      .select(["id", "username", "name", "gender", "org_unit_id", "stage", "phone", "email", "active"])
+      .where("username", "in", usernames.slice(i, i + CHUNK))
+      .execute();
+    const roleRows = users.length
+      ? await db.selectFrom("user_roles").select(["user_id", "role"]).where("user_id", "in", users.map((u) => u.id)).execute()
+      : [];
+    for (const u of users) {
+      const mine = new Set(roleRows.filter((r) => r.user_id === u.id).map((r) => r.role));
+      out.set(u.username, { ...u, roles: ROLES.filter((r) => mine.has(r)) });
+    }
+  }
+  return out;
+}
+
+/** What importing these rows would do, checked against the tree and the accounts as they are now. */
+export async function planRosterImport(db: DB, rows: RosterRow[], actorId: number | null): Promise<RosterPlan> {
+  const units = await listOrgUnits(db);
+  return planRoster(rows, { units, existing: await existingForRoster(db, rows), actorId });
+}
+
+export type RosterImportResult =
+  | { ok: false; plan: RosterPlan }
+  | { ok: true; plan: RosterPlan; created: IssuedPassword[]; updated: number };
+
+/**
+ * Applies a roster in one write transaction: the rows are checked again inside it, so what is written
+ * is what the accounts look like at that moment. With bad rows nothing is written unless
+ * `skipErrors`. New accounts get one-time passwords (returned once, never stored in clear); existing
+ * 学号 are updated, never duplicated. Audited as one `user.import` entry with the counts and the 学号,
+ * plus `user.update`/`user.roles` entries (the same shapes as updateUser) for each changed account and
+ * `user.roles` for new accounts given more than 学员.
+ */
+export async function importRoster(
+  db: DB,
+  rows: RosterRow[],
+  opts: { skipErrors: boolean; actor: Actor; source: { fileName: string; sha256: string } },
+): Promise<RosterImportResult> {
+  return writeTransaction(db, async (trx) => {
+    const existing = await existingForRoster(trx, rows);
+    const plan = planRoster(rows, { units: await listOrgUnits(trx), existing, actorId: opts.actor.actorId });
+    if (plan.errors.length && !opts.skipErrors) return { ok: false as const, plan };
+    const created: IssuedPassword[] = [];
+    for (const e of plan.creates) {
+      const oneTimePassword = generateOneTimePassword();
+      const input = { username: e.username, name: e.name, gender: e.gender, orgUnitId: e.orgUnitId, stage: e.stage, roles: e.roles, phone: e.phone, email: e.email };
+      const id = await insertUser(trx, input, hashOneTimePassword(oneTimePassword), true);
+      if (e.roles.some((r) => r !== "trainee")) {
+        await audit(trx, { ...opts.actor, action: "user.roles", targetType: "user", targetId: id, detail: { from: [], to: e.roles } });
+      }
+      created.push({ 学号: e.username, 姓名: e.name, 一次性密码: oneTimePassword });
+    }
+    for (const u of plan.updates) {
+      const before = existing.get(u.entry.username)!;
+      const e = u.entry;
+      await writeUserChanges(
+        trx,
+        before,
+        { name: e.name, gender: e.gender, orgUnitId: e.orgUnitId, stage: e.stage, roles: e.roles, phone: e.phone ?? before.phone, email: e.email ?? before.email },
+        opts.actor,
+      );
+    }
+    await audit(trx, {
+      ...opts.actor,
+      action: "user.import",
+      detail: {
+        file: opts.source.fileName,
+        sha256: opts.source.sha256,
+        rows: plan.rows,
+        created: plan.creates.length,
+        updated: plan.updates.length,
+        unchanged: plan.unchanged.length,
+        skipped: plan.errors.length,
+        createdUsernames: plan.creates.map((e) => e.username),
+        updatedUsernames: plan.updates.map((u) => u.entry.username),
+      },
+    });
+    return { ok: true as const, plan, created, updated: plan.updates.length };
   });
 }

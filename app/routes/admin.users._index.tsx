@@ -49,9 +49,14 @@ export default function Users() {
     <div className="stack">
       <div className="page-head">
         <h1>用户管理</h1>
-        <Link to="/admin/users/new" className="btn primary">
-          新建用户
-        </Link>
+        <div className="row-actions">
+          <Link to="/admin/users/import" className="btn">
+            批量导入
+          </Link>
+          <Link to="/admin/users/new" className="btn primary">
+            新建用户
+          </Link>
+        </div>
       </div>
       <Form method="get" className="card filters">
         <input name="q" placeholder="学号/工号或姓名" defaultValue={params.get("q") ?? ""} aria-label="搜索" />

@@ -1,6 +1,8 @@
 // Spreadsheet helpers shared by every CSV/XLSX export and import: formula-injection neutralizing
 // (DESIGN.md §6), reading a cell as text, and a sheet writer with a frozen, bold header.
-import type ExcelJS from "exceljs";
+import ExcelJS from "exceljs";
+import { unzipSync } from "fflate";
+import Papa from "papaparse";
 
 /** First characters that make Excel, LibreOffice or WPS treat a cell as a formula (or hide content). */
 const DANGEROUS = /^'*[=+\-@\t\r]/;
@@ -75,4 +77,80 @@ export function attachmentHeaders(contentType: string, downloadName: string): He
 export async function xlsxResponse(workbook: ExcelJS.Workbook, downloadName: string): Promise<Response> {
   const buffer = await workbook.xlsx.writeBuffer();
   return new Response(new Uint8Array(buffer as ArrayBuffer), { headers: attachmentHeaders(XLSX_TYPE, downloadName) });
+}
+
+// ---- CSV and uploaded-file helpers (roster import, audit export; the ledger exports use the same).
+
+export const CSV_TYPE = "text/csv; charset=utf-8";
+/** Excel opens a CSV as UTF-8 only when it starts with this byte-order mark. */
+export const CSV_BOM = "\uFEFF";
+
+/** CSV lines (CRLF, quoted where needed) for rows of cells; every cell goes through `safeCell`. */
+export function csvLines(rows: unknown[][]): string {
+  if (!rows.length) return "";
+  const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? "" : safeCell(v instanceof Date ? v.toISOString() : v))));
+  return `${Papa.unparse(cells, { newline: "\r\n", header: false })}\r\n`;
+}
+
+/** Headers of a personal-data download: attachment with a UTF-8 file name, never cached, not sniffed. */
+export function downloadHeaders(contentType: string, downloadName: string): Record<string, string> {
+  return {
+    "Content-Type": contentType,
+    "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(downloadName)}`,
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+  };
+}
+
+/**
+ * Text of an uploaded CSV/TXT file: a byte-order mark decides (UTF-8, UTF-16), else strict UTF-8,
+ * else GB18030 (a superset of GBK: what Excel on Chinese Windows saves as "CSV"). Null for binary
+ * content (NUL bytes in a file without a UTF-16 BOM).
+ */
+export function decodeUploadedText(bytes: Uint8Array): { text: string; encoding: "UTF-8" | "UTF-16" | "GB18030" } | null {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    try {
+      return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes), encoding: "UTF-8" };
+    } catch {
+      return null;
+    }
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return { text: new TextDecoder(bytes[0] === 0xff ? "utf-16le" : "utf-16be").decode(bytes), encoding: "UTF-16" };
+  }
+  if (bytes.includes(0)) return null;
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), encoding: "UTF-8" };
+  } catch {
+    try {
+      return { text: new TextDecoder("gb18030", { fatal: true }).decode(bytes), encoding: "GB18030" };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** An .xlsx whose parts declare more than this uncompressed is refused before it is opened. */
+const MAX_XLSX_UNZIPPED = 200 * 1024 * 1024;
+
+/**
+ * Opens an uploaded .xlsx after checking the zip's declared sizes (a zip bomb is refused before
+ * ExcelJS inflates anything). Returns a Chinese message instead of throwing.
+ */
+export async function loadUploadedWorkbook(bytes: Uint8Array): Promise<{ workbook: ExcelJS.Workbook } | { error: string }> {
+  const broken = { error: "无法读取 Excel 文件：文件已损坏或不是 .xlsx 格式" };
+  try {
+    let declared = 0;
+    unzipSync(bytes, { filter: (f) => ((declared += f.originalSize), false) });
+    if (declared > MAX_XLSX_UNZIPPED) return { error: "Excel 文件解压后过大，请拆分后再导入" };
+  } catch {
+    return broken;
+  }
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(Buffer.from(bytes) as unknown as ArrayBuffer);
+  } catch {
+    return broken;
+  }
+  return { workbook };
 }

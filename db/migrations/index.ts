@@ -6,6 +6,7 @@ import * as m0003 from "./0003_progress.ts";
 import * as m0004 from "./0004_exams.ts";
 import * as m0005 from "./0005_assignments.ts";
 import * as m0007 from "./0007_pending_imports.ts";
+import * as m0008 from "./0008_desk.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "0004_exams": m0004,
   "0005_assignments": m0005,
   "0007_pending_imports": m0007,
+  "0008_desk": m0008,
 };

@@ -428,6 +428,92 @@ export interface RosterImportTable {
   created_at: number;
 }
 
+// ---- Training classes and certificates (migration 0009_classes).
+
+export const CLASS_KINDS = ["activist", "candidate", "probationary"] as const;
+export type ClassKind = (typeof CLASS_KINDS)[number];
+
+export interface TrainingClassTable {
+  id: Generated<number>;
+  name: string;
+  /** The member stage the class trains. */
+  kind: ClassKind;
+  /** 期次 */
+  term: number;
+  host_unit_id: number;
+  /** YYYY-MM-DD */
+  start_date: string;
+  end_date: string;
+  /** JSON ClassRules (app/utils/class-rules.ts). */
+  rules: string;
+  /** null: every exam of the required courses counts. */
+  final_exam_id: number | null;
+  /** e.g. "{school}-{year}-{term}-{seq}" */
+  number_format: string;
+  completed_at: number | null;
+  completed_by: number | null;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClassCourseTable {
+  class_id: number;
+  course_id: number;
+  required: Generated<number>;
+  position: number;
+}
+
+export interface ClassMemberTable {
+  class_id: number;
+  user_id: number;
+  source: "pick" | "unit" | "upload" | "carryover";
+  added_by: number | null;
+  added_at: number;
+  usual_score: number | null;
+  usual_by: number | null;
+  cheating: Generated<number>;
+  cheating_note: string | null;
+  exception: "complete" | "fail" | null;
+  exception_reason: string | null;
+  exception_by: number | null;
+  exception_at: number | null;
+  outcome: "completed" | "not_completed" | null;
+  /** JSON ClassResult when completion was confirmed. */
+  result: string | null;
+  decided_at: number | null;
+}
+
+export interface CertificateCounterTable {
+  prefix: string;
+  last_seq: number;
+}
+
+export interface CertificateTable {
+  id: Generated<number>;
+  class_id: number;
+  user_id: number;
+  number: string;
+  /** Random verification code used in the public URL. */
+  code: string;
+  holder_name: string;
+  holder_username: string;
+  subcommittee_name: string;
+  branch_name: string;
+  class_name: string;
+  term: number;
+  start_date: string;
+  end_date: string;
+  hours: number;
+  composite: number;
+  band: string;
+  issued_at: number;
+  issued_by: number | null;
+  revoked_at: number | null;
+  revoked_by: number | null;
+  revoke_reason: string | null;
+}
+
 /** The one Database interface: every table of every migration. */
 export interface Database {
   org_units: OrgUnitTable;
@@ -458,4 +544,9 @@ export interface Database {
   similarity_flags: SimilarityFlagTable;
   pending_imports: PendingImportTable;
   roster_imports: RosterImportTable;
+  training_classes: TrainingClassTable;
+  class_courses: ClassCourseTable;
+  class_members: ClassMemberTable;
+  certificate_counters: CertificateCounterTable;
+  certificates: CertificateTable;
 }

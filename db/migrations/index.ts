@@ -7,6 +7,7 @@ import * as m0004 from "./0004_exams.ts";
 import * as m0005 from "./0005_assignments.ts";
 import * as m0007 from "./0007_pending_imports.ts";
 import * as m0008 from "./0008_desk.ts";
+import * as m0009 from "./0009_classes.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "0005_assignments": m0005,
   "0007_pending_imports": m0007,
   "0008_desk": m0008,
+  "0009_classes": m0009,
 };

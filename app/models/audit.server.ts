@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { now, type DB } from "~/utils/db.server.ts";
+import { streamedCsvResponse, streamedXlsxResponse, type StreamColumn } from "~/utils/spreadsheet.server.ts";
 
 export type AuditEvent = {
   actorId: number | null;
@@ -25,13 +27,190 @@ export async function audit(db: DB, e: AuditEvent): Promise<void> {
     .execute();
 }
 
-export async function listAuditEntries(db: DB, opts: { limit?: number; action?: string } = {}) {
+/** Actions the application writes, with what the audit page calls them. Others found in the log are listed by code. */
+export const AUDIT_ACTIONS: Record<string, string> = {
+  "login.success": "登录成功",
+  "login.failure": "登录失败",
+  "login.throttled": "登录被限制",
+  logout: "退出登录",
+  "user.create": "新建用户",
+  "user.update": "修改用户信息",
+  "user.roles": "变更角色",
+  "user.enable": "启用账号",
+  "user.disable": "停用账号",
+  "user.password_reset": "重置密码",
+  "user.password_change": "修改密码",
+  "user.import": "批量导入用户",
+  "user.passwords_export": "下载一次性密码表",
+  "org.create": "新建组织",
+  "org.rename": "重命名组织",
+  "org.move": "移动组织",
+  "org.delete": "删除组织",
+  "org.activate": "启用组织",
+  "org.deactivate": "停用组织",
+  "course.create": "新建课程",
+  "course.import": "导入课程",
+  "course.detach": "课程转为在线编辑",
+  "bank.import": "导入题库",
+  "exam.grade": "考试评分",
+  "exam.override": "考试延时/加次",
+  "assignment.grade": "作业评分",
+  "assignment.grade_change": "修改作业成绩",
+  "assignment.return": "退回作业",
+  "assignment.extension": "作业延期",
+  "assignment.settings": "作业设置",
+  "assignment.release": "公布作业成绩",
+  "assignment.unrelease": "撤回作业成绩",
+  "assignment.export": "导出作业",
+  "hours.offline_credit": "认定线下学时",
+  "audit.export": "导出审计日志",
+};
+
+/** The known actions and any other action already in the log, for the filter's drop-down. */
+export async function listAuditActions(db: DB): Promise<{ code: string; label: string }[]> {
+  const seen = await db.selectFrom("audit_log").select("action").distinct().execute();
+  const codes = new Set([...Object.keys(AUDIT_ACTIONS), ...seen.map((r) => r.action)]);
+  return [...codes].sort().map((code) => ({ code, label: AUDIT_ACTIONS[code] ?? code }));
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const optional = (max: number) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined), z.string().max(max).optional()).catch(undefined);
+const day = z.preprocess((v) => (typeof v === "string" && DAY.test(v) && !Number.isNaN(Date.parse(v)) ? v : undefined), z.string().optional());
+
+/** The audit page's filter as it appears in the query string (bad values are ignored, not errors). */
+export const AuditFilterParams = z.object({
+  actor: optional(40),
+  action: optional(60),
+  target: optional(60),
+  from: day,
+  to: day,
+});
+export type AuditFilter = z.infer<typeof AuditFilterParams>;
+
+export function parseAuditFilter(params: URLSearchParams): AuditFilter {
+  const f = AuditFilterParams.parse(Object.fromEntries(params));
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as AuditFilter;
+}
+
+/** Unix seconds of 00:00 China Standard Time on a YYYY-MM-DD day (the log is read in Beijing time). */
+const cstMidnight = (day: string) => Date.parse(`${day}T00:00:00+08:00`) / 1000;
+
+/**
+ * The filtered log, newest first. actor: a 学号/工号 or a name (exact); action: its code; target:
+ * `user#12`, a bare id or type (`12`, `org_unit`), or a 学号 (that user as the target); from/to:
+ * days in Beijing time, both inclusive. `beforeId` pages by id (exports), `upToId` pins a snapshot.
+ */
+async function auditQuery(db: DB, f: AuditFilter, opts: { upToId?: number; beforeId?: number } = {}) {
   let q = db
     .selectFrom("audit_log as a")
     .leftJoin("users as u", "u.id", "a.actor_id")
-    .select(["a.id", "a.at", "a.action", "a.target_type", "a.target_id", "a.detail", "a.ip", "u.name as actor_name", "u.username as actor_username"])
-    .orderBy("a.id", "desc")
-    .limit(opts.limit ?? 100);
-  if (opts.action) q = q.where("a.action", "=", opts.action);
-  return q.execute();
+    .select(["a.id", "a.at", "a.action", "a.target_type", "a.target_id", "a.detail", "a.ip", "u.name as actor_name", "u.username as actor_username"]);
+  if (f.action) q = q.where("a.action", "=", f.action);
+  if (f.actor) {
+    const actor = f.actor;
+    q = q.where("a.actor_id", "in", db.selectFrom("users").select("id").where((eb) => eb.or([eb("username", "=", actor), eb("name", "=", actor)])));
+  }
+  if (f.target) {
+    const target = f.target;
+    const [type, id] = target.includes("#") ? target.split("#", 2) : [null, null];
+    const asUser = await db.selectFrom("users").select("id").where("username", "=", target).executeTakeFirst();
+    q = q.where((eb) =>
+      type !== null
+        ? eb.and([eb("a.target_type", "=", type), eb("a.target_id", "=", id ?? "")])
+        : eb.or([
+            eb("a.target_id", "=", target),
+            eb("a.target_type", "=", target),
+            ...(asUser ? [eb.and([eb("a.target_type", "=", "user"), eb("a.target_id", "=", String(asUser.id))])] : []),
+          ]),
+    );
+  }
+  if (f.from) q = q.where("a.at", ">=", cstMidnight(f.from));
+  if (f.to) q = q.where("a.at", "<", cstMidnight(f.to) + 24 * 3600);
+  if (opts.upToId !== undefined) q = q.where("a.id", "<=", opts.upToId);
+  if (opts.beforeId !== undefined) q = q.where("a.id", "<", opts.beforeId);
+  return q.orderBy("a.id", "desc");
+}
+
+export type AuditRow = Awaited<ReturnType<typeof listAuditEntries>>[number];
+
+export async function listAuditEntries(db: DB, opts: AuditFilter & { limit?: number; offset?: number } = {}) {
+  const q = await auditQuery(db, opts);
+  return q.limit(opts.limit ?? 100).offset(opts.offset ?? 0).execute();
+}
+
+/** How many entries match, up to a fixed last id (so an export's count and its rows agree). */
+export async function countAuditEntries(db: DB, f: AuditFilter, upToId?: number): Promise<number> {
+  const q = await auditQuery(db, f, { upToId });
+  const row = await db.selectFrom(q.clearSelect().clearOrderBy().select("a.id").as("m")).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function lastAuditId(db: DB): Promise<number> {
+  const row = await db.selectFrom("audit_log").select((eb) => eb.fn.max("id").as("id")).executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
+
+/**
+ * The matching entries up to `upToId`, newest first, in batches of `batch` rows: each batch is its
+ * own short query, so a long export never holds the database connection between batches.
+ */
+export async function* auditEntryBatches(db: DB, f: AuditFilter, upToId: number, batch = 1000): AsyncGenerator<AuditRow[]> {
+  let beforeId: number | undefined;
+  for (;;) {
+    const rows = await (await auditQuery(db, f, { upToId, beforeId })).limit(batch).execute();
+    if (rows.length) yield rows;
+    if (rows.length < batch) return;
+    beforeId = rows[rows.length - 1]!.id;
+  }
+}
+
+// ---- Export (CSV and XLSX); the download itself is streamed by spreadsheet.server.ts.
+
+export const AUDIT_EXPORT_COLUMNS: StreamColumn[] = [
+  { header: "编号", width: 9 },
+  { header: "时间（北京时间）", width: 20, numFmt: "yyyy-mm-dd hh:mm:ss" },
+  { header: "操作人学号/工号", width: 16 },
+  { header: "操作人姓名", width: 12 },
+  { header: "操作", width: 22 },
+  { header: "操作说明", width: 16 },
+  { header: "对象类型", width: 12 },
+  { header: "对象编号", width: 10 },
+  { header: "详情", width: 60 },
+  { header: "IP", width: 16 },
+];
+
+const CST = 8 * 3600;
+
+/** One entry as an export row: XLSX gets a real date (shown in Beijing time), CSV the same as text. */
+export function auditExportRow(r: AuditRow, format: "csv" | "xlsx"): unknown[] {
+  const local = new Date((r.at + CST) * 1000);
+  const when = format === "xlsx" ? local : local.toISOString().slice(0, 19).replace("T", " ");
+  return [r.id, when, r.actor_username, r.actor_name, r.action, AUDIT_ACTIONS[r.action] ?? "", r.target_type, r.target_id, r.detail, r.ip];
+}
+
+/** Excel's row limit less the header. */
+export const XLSX_MAX_ROWS = 1_048_575;
+
+/**
+ * The filtered log as a streamed download. Pins the export to the entries that exist now, counts them
+ * and audits the export itself (who, which filter, how many rows) before a single row leaves.
+ */
+export async function auditExportResponse(db: DB, f: AuditFilter, e: { actorId: number; ip: string | null; format: "csv" | "xlsx" }): Promise<Response> {
+  const upToId = await lastAuditId(db);
+  const rows = await countAuditEntries(db, f, upToId);
+  if (e.format === "xlsx" && rows > XLSX_MAX_ROWS) {
+    return new Response(`符合条件的日志有 ${rows} 条，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV`, {
+      status: 400,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
+  }
+  await audit(db, { actorId: e.actorId, ip: e.ip, action: "audit.export", detail: { format: e.format, filter: f, rows } });
+  const batches = (async function* () {
+    for await (const batch of auditEntryBatches(db, f, upToId)) yield batch.map((r) => auditExportRow(r, e.format));
+  })();
+  const name = `审计日志-${new Date(Date.now() + CST * 1000).toISOString().slice(0, 10)}`;
+  return e.format === "csv"
+    ? streamedCsvResponse(`${name}.csv`, AUDIT_EXPORT_COLUMNS, batches)
+    : streamedXlsxResponse(`${name}.xlsx`, "审计日志", AUDIT_EXPORT_COLUMNS, batches);
 }

@@ -1,30 +1,90 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
-import { listAuditEntries } from "~/models/audit.server.ts";
+// 审计日志: filter by actor, action, target and date; page through; export what is filtered as CSV or
+// XLSX. Read-only: this route has no action, and the table refuses UPDATE and DELETE (triggers).
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { AUDIT_ACTIONS, countAuditEntries, listAuditActions, listAuditEntries, parseAuditFilter } from "~/models/audit.server.ts";
+import rosterCss from "~/styles/roster.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
 import { formatDateTime } from "~/utils/labels.ts";
 
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: rosterCss }];
 export const meta: MetaFunction = () => [{ title: "审计日志 · 网上党校" }];
+
+const PAGE = 50;
+const DETAIL_CHARS = 300;
 
 export async function loader(args: LoaderFunctionArgs) {
   await requireRole(args, "admin");
-  const action = new URL(args.request.url).searchParams.get("action")?.trim().slice(0, 60) || undefined;
-  return { entries: await listAuditEntries(args.context.db, { action, limit: 200 }) };
+  const { db } = args.context;
+  const params = new URL(args.request.url).searchParams;
+  const filter = parseAuditFilter(params);
+  const page = Math.min(Math.max(1, Math.floor(Number(params.get("page")) || 1)), 100_000);
+  const [rows, total, actions] = await Promise.all([
+    listAuditEntries(db, { ...filter, limit: PAGE, offset: (page - 1) * PAGE }),
+    countAuditEntries(db, filter),
+    listAuditActions(db),
+  ]);
+  const entries = rows.map((e) => ({
+    ...e,
+    label: AUDIT_ACTIONS[e.action] ?? null,
+    detail: e.detail && e.detail.length > DETAIL_CHARS ? `${e.detail.slice(0, DETAIL_CHARS)}…` : e.detail,
+  }));
+  return { entries, total, page, pages: Math.max(1, Math.ceil(total / PAGE)), actions, filter };
 }
 
 export default function Audit() {
-  const { entries } = useLoaderData<typeof loader>();
+  const { entries, total, page, pages, actions, filter } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
+  const withPage = (p: number) => {
+    const next = new URLSearchParams(params);
+    next.set("page", String(p));
+    return `?${next}`;
+  };
+  const exportQuery = new URLSearchParams(Object.entries(filter).filter((kv): kv is [string, string] => typeof kv[1] === "string")).toString();
+  const suffix = exportQuery ? `?${exportQuery}` : "";
   return (
-    <div className="stack">
-      <h1>审计日志</h1>
-      <p className="muted">日志只能追加，不能修改或删除。显示最近 200 条。</p>
+    <div className="stack roster audit">
+      <div className="page-head">
+        <h1>审计日志</h1>
+        <div className="export">
+          <a href={`/admin/audit/export.csv${suffix}`} className="btn" download>
+            导出 CSV
+          </a>
+          <a href={`/admin/audit/export.xlsx${suffix}`} className="btn" download>
+            导出 Excel
+          </a>
+        </div>
+      </div>
+      <p className="muted">日志只能追加，不能修改或删除。导出的是当前筛选条件下的全部记录，导出本身也会记入日志。</p>
       <Form method="get" className="card filters">
-        <input name="action" placeholder="操作，如 login.failure" defaultValue={params.get("action") ?? ""} aria-label="操作" />
+        <input name="actor" placeholder="操作人学号/工号或姓名" defaultValue={filter.actor ?? ""} aria-label="操作人" />
+        <select name="action" defaultValue={filter.action ?? ""} aria-label="操作">
+          <option value="">全部操作</option>
+          {actions.map((a) => (
+            <option key={a.code} value={a.code}>
+              {a.label === a.code ? a.code : `${a.label}（${a.code}）`}
+            </option>
+          ))}
+        </select>
+        <input name="target" placeholder="对象：学号、user#12 或编号" defaultValue={filter.target ?? ""} aria-label="对象" />
+        <label className="nowrap">
+          从 <input type="date" name="from" defaultValue={filter.from ?? ""} aria-label="开始日期" />
+        </label>
+        <label className="nowrap">
+          到 <input type="date" name="to" defaultValue={filter.to ?? ""} aria-label="结束日期" />
+        </label>
         <button type="submit" className="btn">
           筛选
         </button>
+        {Object.keys(filter).length ? (
+          <Link to="/admin/audit" className="btn">
+            清除
+          </Link>
+        ) : null}
       </Form>
+      <p className="muted" data-testid="audit-total">
+        共 {total} 条{pages > 1 ? `，第 ${page} / ${pages} 页` : ""}
+      </p>
       <div className="table-wrap card">
         <table>
           <thead>
@@ -43,16 +103,31 @@ export default function Audit() {
                 <td className="nowrap">{formatDateTime(e.at)}</td>
                 <td>{e.actor_name ? `${e.actor_name}（${e.actor_username}）` : "—"}</td>
                 <td>
+                  {e.label ? <div>{e.label}</div> : null}
                   <code>{e.action}</code>
                 </td>
-                <td>{e.target_type ? `${e.target_type}#${e.target_id}` : ""}</td>
+                <td>{e.target_type ? `${e.target_type}#${e.target_id ?? ""}` : ""}</td>
                 <td className="detail">{e.detail}</td>
                 <td>{e.ip}</td>
               </tr>
             ))}
+            {entries.length === 0 ? (
+              <tr>
+                <td colSpan={6} className="empty">
+                  没有符合条件的记录
+                </td>
+              </tr>
+            ) : null}
           </tbody>
         </table>
       </div>
+      <nav className="pager">
+        {page > 1 ? <Link to={withPage(page - 1)}>上一页</Link> : null}
+        <span>
+          第 {page} / {pages} 页
+        </span>
+        {page < pages ? <Link to={withPage(page + 1)}>下一页</Link> : null}
+      </nav>
     </div>
   );
 }

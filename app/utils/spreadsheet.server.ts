@@ -3,6 +3,8 @@
 import ExcelJS from "exceljs";
 import { unzipSync } from "fflate";
 import Papa from "papaparse";
+import { once } from "node:events";
+import { PassThrough, Readable } from "node:stream";
 
 /** First characters that make Excel, LibreOffice or WPS treat a cell as a formula (or hide content). */
 const DANGEROUS = /^'*[=+\-@\t\r]/;
@@ -153,4 +155,52 @@ export async function loadUploadedWorkbook(bytes: Uint8Array): Promise<{ workboo
     return broken;
   }
   return { workbook };
+}
+
+// ---- Streamed downloads: rows come in batches (each its own short query), so a large export holds
+// neither all rows in memory nor the database connection while the client reads.
+
+export type StreamColumn = SheetColumn & { numFmt?: string };
+
+/** A CSV download (UTF-8 with BOM, CRLF), pulled batch by batch as the client reads. */
+export function streamedCsvResponse(downloadName: string, columns: StreamColumn[], batches: AsyncIterable<unknown[][]>): Response {
+  const rows = batches[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(CSV_BOM + csvLines([columns.map((c) => c.header)])));
+    },
+    async pull(controller) {
+      const next = await rows.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(csvLines(next.value)));
+    },
+    async cancel() {
+      await rows.return?.(undefined);
+    },
+  });
+  return new Response(body, { headers: downloadHeaders(CSV_TYPE, downloadName) });
+}
+
+/**
+ * An .xlsx download written by ExcelJS's streaming writer: bold frozen header, column widths and
+ * number formats (dates as real dates), every string through `safeCell`. Waits for the client to
+ * drain between batches.
+ */
+export function streamedXlsxResponse(downloadName: string, sheetName: string, columns: StreamColumn[], batches: AsyncIterable<unknown[][]>): Response {
+  const out = new PassThrough();
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  workbook.creator = "网上党校";
+  const ws = workbook.addWorksheet(sheetName, { views: [{ state: "frozen", ySplit: 1 }] });
+  ws.columns = columns.map((c) => ({ header: c.header, width: c.width, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
+  ws.getRow(1).font = { bold: true };
+  (async () => {
+    for await (const batch of batches) {
+      for (const row of batch) ws.addRow(row.map((v) => safeCell(v ?? null))).commit();
+      if (out.writableNeedDrain) await once(out, "drain");
+    }
+    ws.commit();
+    await workbook.commit();
+  })().catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+  return new Response(Readable.toWeb(out) as ReadableStream<Uint8Array>, { headers: downloadHeaders(XLSX_TYPE, downloadName) });
 }

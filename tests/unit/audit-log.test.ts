@@ -44,7 +44,7 @@ beforeEach(async () => {
 
 const args = (url: string, cookie = admin.cookie) => ({ request: makeRequest(url, { cookie }), context: testContext(db), params: {} });
 const page = async (query: string) => (await outcome(auditPage.loader(args(`/admin/audit${query}`)))).data;
-const mine = (entries: { id: number }[]) => entries.filter((e) => e.id >= firstId);
+const mine = <T extends { id: number }>(entries: T[]) => entries.filter((e) => e.id >= firstId);
 
 describe("审计日志 page", () => {
   it("is for admins only, pages and exports included", async () => {

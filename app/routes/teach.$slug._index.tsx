@@ -235,6 +235,11 @@ export default function CourseOverview() {
             导出 zip
           </a>
         ) : null}
+        {course ? (
+          <Link to={`/progress/${course.slug}`} className="btn">
+            学习情况
+          </Link>
+        ) : null}
       </section>
 
       {!browser ? (
@@ -339,7 +344,10 @@ export default function CourseOverview() {
             <ul className="file-list">
               {draft.assignments.map((a) => (
                 <li key={a.key}>
-                  {editLink(`assignments/${a.key}.md`, a.title)} <span className="tag">{a.kind}</span> {errorCount(`assignments/${a.key}.md`)}
+                  {editLink(`assignments/${a.key}.md`, a.title)} <span className="tag">{a.kind}</span> {errorCount(`assignments/${a.key}.md`)}{" "}
+                  <Link to={`${base}/assignments/${a.key}`} className="btn small">
+                    批改
+                  </Link>
                 </li>
               ))}
             </ul>
@@ -371,7 +379,12 @@ export default function CourseOverview() {
           </section>
 
           <section className="card stack">
-            <h2>题库（{draft.banks.length}）</h2>
+            <div className="page-head">
+              <h2>题库（{draft.banks.length}）</h2>
+              <Link to={`${base}/bank`} className="btn small">
+                导入 / 导出题目
+              </Link>
+            </div>
             <ul className="file-list">
               {draft.banks.map((b) => (
                 <li key={b.key}>
@@ -399,7 +412,10 @@ export default function CourseOverview() {
                   <small className="muted">
                     {e.minutes} 分钟 · 满分 {e.total}
                   </small>{" "}
-                  {errorCount(`exams/${e.key}.md`)}
+                  {errorCount(`exams/${e.key}.md`)}{" "}
+                  <Link to={`${base}/exams/${e.key}`} className="btn small">
+                    成绩与分析
+                  </Link>
                 </li>
               ))}
             </ul>

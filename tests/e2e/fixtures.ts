@@ -2,16 +2,37 @@
 import { test as base, expect, type Page } from "@playwright/test";
 import path from "node:path";
 import { browserMissing, E2E_DATA_DIR } from "../../playwright.config.ts";
+import type { Stage } from "../../db/types.ts";
+import { createUser } from "../../app/models/users.server.ts";
 import { openDatabase } from "../../app/utils/db.server.ts";
 import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
 
-export const test = base.extend<{ loginAs: (username: string) => Promise<void> }>({
+type Fixtures = {
+  loginAs: (username: string) => Promise<void>;
+  /** A trainee no other test uses (own progress, own presence), signed in; returns the 学号. */
+  loginAsNewTrainee: (stage?: Stage) => Promise<string>;
+};
+
+let fresh = 0;
+
+export const test = base.extend<Fixtures>({
   loginAs: async ({ context, baseURL }, use) => {
     const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
     await use(async (username) => {
       const user = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirstOrThrow();
       const { token } = await createSession(db, user.id);
       await context.addCookies([{ name: SESSION_COOKIE, value: token, url: baseURL!, httpOnly: true, sameSite: "Lax", secure: true }]);
+    });
+    await db.destroy();
+  },
+  loginAsNewTrainee: async ({ loginAs }, use) => {
+    const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
+    await use(async (stage = "activist") => {
+      const unit = await db.selectFrom("org_units").select("id").where("kind", "=", "branch").orderBy("id").executeTakeFirstOrThrow();
+      const username = `e2e${process.pid}${++fresh}${Date.now() % 100000}`;
+      await createUser(db, { username, name: `测试学员${fresh}`, gender: "女", orgUnitId: unit.id, stage, roles: ["trainee"] }, { actorId: null }, "e2e-pass-1234");
+      await loginAs(username);
+      return username;
     });
     await db.destroy();
   },

@@ -2,8 +2,8 @@ import { expect, test } from "./fixtures.ts";
 
 const LESSON = "/courses/test-progress/lessons/01-video";
 
-test("a trainee plays the video, reloads, resumes where they left off, and completes the lesson", async ({ page, loginAs }) => {
-  await loginAs("2023001");
+test("a trainee plays the video, reloads, resumes where they left off, and completes the lesson", async ({ page, loginAsNewTrainee }) => {
+  await loginAsNewTrainee();
   await page.goto(LESSON);
   const player = page.getByTestId("lesson-player");
   await expect(player.locator(".video-js")).toBeVisible();
@@ -38,8 +38,8 @@ test("a trainee plays the video, reloads, resumes where they left off, and compl
   await expect(page.getByRole("link", { name: /短视频课/ }).locator(".mark.done")).toBeVisible();
 });
 
-test("seeking past the furthest point is pulled back while the lesson is incomplete", async ({ page, loginAs }) => {
-  await loginAs("2023002");
+test("seeking past the furthest point is pulled back while the lesson is incomplete", async ({ page, loginAsNewTrainee }) => {
+  await loginAsNewTrainee();
   await page.goto(LESSON);
   await expect(page.getByTestId("lesson-player").locator(".video-js")).toBeVisible();
   await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>(".video-js video")?.readyState ?? 0) >= 1);
@@ -52,8 +52,8 @@ test("seeking past the furthest point is pulled back while the lesson is incompl
   expect(t).toBeLessThan(3);
 });
 
-test("a second tab of the same trainee is told that another page is earning time", async ({ context, loginAs }) => {
-  await loginAs("2023101");
+test("a second tab of the same trainee is told that another page is earning time", async ({ context, loginAsNewTrainee }) => {
+  await loginAsNewTrainee();
   const first = await context.newPage();
   await first.goto("/courses/test-progress/lessons/02-reading");
   await expect(first.getByTestId("lesson-progress")).toContainText("已阅读");

@@ -153,11 +153,14 @@ export async function lastAuditId(db: DB): Promise<number> {
 
 /**
  * The matching entries up to `upToId`, newest first, in batches of `batch` rows: each batch is its
- * own short query, so a long export never holds the database connection between batches.
+ * own short query, so a long export never holds the database connection between batches. The SQLite
+ * driver answers synchronously and Remix's body writer loops on promises alone, so each batch first
+ * yields to the event loop: other requests (and the socket's own writes) run between batches.
  */
 export async function* auditEntryBatches(db: DB, f: AuditFilter, upToId: number, batch = 1000): AsyncGenerator<AuditRow[]> {
   let beforeId: number | undefined;
   for (;;) {
+    await new Promise((resolve) => setImmediate(resolve));
     const rows = await (await auditQuery(db, f, { upToId, beforeId })).limit(batch).execute();
     if (rows.length) yield rows;
     if (rows.length < batch) return;

@@ -136,7 +136,7 @@ async function verifyAutosave(dataDir: string) {
   return { acknowledgedKeys: autosave!.acked.size, lostAcknowledged: lost, ...autosave!.latency.summary() };
 }
 
-const autosave100 = (name: string, what: string, extra: Partial<Scenario>): Scenario => ({
+const autosaveScenario = (name: string, what: string, extra: Partial<Scenario>): Scenario => ({
   name,
   what,
   connections: 50,
@@ -157,7 +157,8 @@ export const examScenarios: Scenario[] = [
     requests: stormRequests,
     verify: verifyStorm,
   },
-  autosave100("autosave", "autosave as fast as answered: 500 trainees, seq-guarded upsert, synchronous=FULL", {}),
-  autosave100("autosave-normal", "the same with synchronous=NORMAL", { env: { DB_SYNCHRONOUS: "NORMAL" } }),
-  autosave100("autosave-300", "3,000 trainees saving every 10 s (300 saves/s), synchronous=FULL", { rate: 300, seconds: 20 }),
+  autosaveScenario("autosave", "autosave as fast as answered: 500 trainees, seq-guarded upsert, synchronous=FULL", {}),
+  autosaveScenario("autosave-normal", "the same with synchronous=NORMAL", { env: { DB_SYNCHRONOUS: "NORMAL" } }),
+  autosaveScenario("autosave-300", "3,000 trainees saving every 10 s (300 saves/s), synchronous=FULL", { rate: 300, seconds: 20 }),
+  autosaveScenario("autosave-300-normal", "the same 300 saves/s with synchronous=NORMAL", { rate: 300, seconds: 20, env: { DB_SYNCHRONOUS: "NORMAL" } }),
 ];

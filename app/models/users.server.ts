@@ -72,6 +72,16 @@ async function assertUnitUsable(db: DB, unitId: number) {
   if (!unit.active) throw new UserError("所属组织已停用");
 }
 
+/** The columns of `users` an admin sets (create, edit, import). */
+const userColumns = (input: Omit<UserInput, "username" | "roles">) => ({
+  name: input.name,
+  gender: input.gender,
+  org_unit_id: input.orgUnitId,
+  stage: input.stage,
+  phone: input.phone ?? null,
+  email: input.email ?? null,
+});
+
 /** Inserts the account row and its roles; the caller has checked the unit and the 学号 and audits. */
 async function insertUser(trx: DB, input: UserInput, passwordHash: string, mustChangePassword: boolean): Promise<number> {
   const t = now();
@@ -79,12 +89,7 @@ async function insertUser(trx: DB, input: UserInput, passwordHash: string, mustC
     .insertInto("users")
     .values({
       username: input.username,
-      name: input.name,
-      gender: input.gender,
-      org_unit_id: input.orgUnitId,
-      stage: input.stage,
-      phone: input.phone ?? null,
-      email: input.email ?? null,
+      ...userColumns(input),
       password_hash: passwordHash,
       must_change_password: mustChangePassword ? 1 : 0,
       created_at: t,
@@ -118,14 +123,7 @@ type UserBefore = Pick<UserWithRoles, "id" | "name" | "gender" | "org_unit_id" |
 /** Writes the fields and roles that differ from `before`, auditing each kind of change with from/to. */
 async function writeUserChanges(trx: DB, before: UserBefore, input: Omit<UserInput, "username">, actor: Actor) {
   const id = before.id;
-  const fields = {
-    name: input.name,
-    gender: input.gender,
-    org_unit_id: input.orgUnitId,
-    stage: input.stage,
-    phone: input.phone ?? null,
-    email: input.email ?? null,
-  };
+  const fields = userColumns(input);
   const changes = Object.fromEntries(
     Object.entries(fields)
       .filter(([k, v]) => before[k as keyof typeof fields] !== v)

@@ -1,20 +1,9 @@
 // 批量导入用户: upload an .xlsx or CSV roster → preview (new, changed, bad rows with row numbers) →
 // confirm. Nothing is written before confirm; confirm reads the stored upload again. New accounts'
 // one-time passwords are shown once and can be downloaded as a sheet (they are not stored).
-import {
-  data,
-  MaxPartSizeExceededError,
-  redirect,
-  unstable_composeUploadHandlers,
-  unstable_createMemoryUploadHandler,
-  unstable_parseMultipartFormData,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  type UploadHandler,
-} from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { ReactNode } from "react";
 import { z } from "zod";
 import { createPendingRoster, dropPendingRoster, getPendingRoster, readPendingRoster } from "~/models/roster.server.ts";
 import { importRoster, planRosterImport } from "~/models/users.server.ts";
@@ -23,7 +12,7 @@ import { requireRole } from "~/utils/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 import { formatRosterIssue, MAX_ROSTER_BYTES, type IssuedPassword, type RosterPlan } from "~/utils/roster-import.server.ts";
-import { UploadTooLarge, type StoredFile } from "~/utils/storage.server.ts";
+import { parseFormWithOneFile } from "~/utils/uploads.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: rosterCss }];
 export const meta: MetaFunction = () => [{ title: "批量导入用户 · 网上党校" }];
@@ -80,54 +69,29 @@ export async function action(args: ActionFunctionArgs) {
   const admin = await requireRole(args, "admin");
   const { db, storage, clientIp } = args.context;
 
-  let stored: StoredFile | null = null;
-  let fileName = "";
-  let form: FormData;
-  if ((args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
-    const fileHandler: UploadHandler = async ({ name, filename, data: bytes }) => {
-      if (name !== "file") return undefined;
-      if (!filename) {
-        for await (const _ of bytes) {
-          /* no file chosen: drain the empty part */
-        }
-        return "";
-      }
-      fileName = filename.split(/[/\\]/).pop()!.slice(0, 200);
-      stored = await storage.put(bytes, MAX_ROSTER_BYTES);
-      return stored.sha256;
-    };
-    try {
-      form = await unstable_parseMultipartFormData(
-        args.request,
-        unstable_composeUploadHandlers(fileHandler, unstable_createMemoryUploadHandler({ maxPartSize: 16 * 1024 })),
-      );
-    } catch (e) {
-      if (e instanceof UploadTooLarge) return fail(e.message, 413);
-      if (e instanceof MaxPartSizeExceededError) return fail("表单内容过长", 413);
-      throw e;
-    }
-  } else form = await args.request.formData();
+  const parsed = await parseFormWithOneFile(args.request, { storage, field: "file", maxBytes: MAX_ROSTER_BYTES });
+  if (!parsed.ok) return fail(parsed.message, parsed.status);
+  const { form, file: upload } = parsed;
 
   const intent = form.get("intent");
   if (intent === "upload") {
-    const file = stored as StoredFile | null;
-    if (!file || file.size === 0) return fail("请选择要导入的文件");
-    await createPendingRoster(db, { userId: admin.id, sha256: file.sha256, fileName });
-    return redirect(`${BASE}?file=${file.sha256}`);
+    if (!upload || upload.size === 0) return fail("请选择要导入的文件");
+    await createPendingRoster(db, { userId: admin.id, sha256: upload.sha256, fileName: upload.name });
+    return redirect(`${BASE}?file=${upload.sha256}`);
   }
   if (intent === "cancel") {
     await dropPendingRoster(db, { userId: admin.id, sha256: String(form.get("sha256") ?? "") });
     return redirect(BASE);
   }
   if (intent !== "confirm") return fail("未知操作");
-  const parsed = parseForm(form, Confirm);
-  if (!parsed.ok) return fail(parsed.message);
-  const pending = await getPendingRoster(db, { userId: admin.id, sha256: parsed.data.sha256 });
+  const confirm = parseForm(form, Confirm);
+  if (!confirm.ok) return fail(confirm.message);
+  const pending = await getPendingRoster(db, { userId: admin.id, sha256: confirm.data.sha256 });
   if (!pending) return fail("找不到这次导入（已过期，或不是您上传的文件），请重新上传", 404);
   const file = await readPendingRoster(storage, pending);
   if (!file.ok) return fail(file.message);
   const result = await importRoster(db, file.rows, {
-    skipErrors: !!parsed.data.skipErrors,
+    skipErrors: !!confirm.data.skipErrors,
     actor: { actorId: admin.id, ip: clientIp },
     source: { fileName: pending.fileName, sha256: pending.sha256 },
   });
@@ -239,75 +203,46 @@ export default function ImportUsers() {
                 </div>
               ) : null}
               {preview.updates.length ? (
-                <details open={preview.updates.length <= 50}>
-                  <summary>将更新 {preview.counts.updates} 个已有用户</summary>
-                  <div className="table-wrap">
-                    <table>
-                      <thead>
-                        <tr>
-                          <th>行</th>
-                          <th>学号/工号</th>
-                          <th>姓名</th>
-                          <th>变化</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {preview.updates.map((u) => (
-                          <tr key={u.line}>
-                            <td>{u.line}</td>
-                            <td>{u.username}</td>
-                            <td>
-                              {u.name}
-                              {u.inactive ? <span className="tag">已停用</span> : null}
-                            </td>
-                            <td>
-                              <ul className="changes">
-                                {u.changes.map((c) => (
-                                  <li key={c.field}>
-                                    {c.field}：<del>{c.from || "（空）"}</del> → <ins>{c.to || "（空）"}</ins>
-                                  </li>
-                                ))}
-                              </ul>
-                            </td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
-                </details>
+                <Listing summary={`将更新 ${preview.counts.updates} 个已有用户`} open={preview.updates.length <= 50} headers={["行", "学号/工号", "姓名", "变化"]}>
+                  {preview.updates.map((u) => (
+                    <tr key={u.line}>
+                      <td>{u.line}</td>
+                      <td>{u.username}</td>
+                      <td>
+                        {u.name}
+                        {u.inactive ? <span className="tag">已停用</span> : null}
+                      </td>
+                      <td>
+                        <ul className="changes">
+                          {u.changes.map((c) => (
+                            <li key={c.field}>
+                              {c.field}：<del>{c.from || "（空）"}</del> → <ins>{c.to || "（空）"}</ins>
+                            </li>
+                          ))}
+                        </ul>
+                      </td>
+                    </tr>
+                  ))}
+                </Listing>
               ) : null}
               {preview.creates.length ? (
-                <details open={preview.creates.length <= 50}>
-                  <summary>将新建 {preview.counts.creates} 个用户{preview.counts.creates > preview.creates.length ? `（列出前 ${preview.creates.length} 个）` : ""}</summary>
-                  <div className="table-wrap">
-                    <table>
-                      <thead>
-                        <tr>
-                          <th>行</th>
-                          <th>学号/工号</th>
-                          <th>姓名</th>
-                          <th>性别</th>
-                          <th>所属组织</th>
-                          <th>发展阶段</th>
-                          <th>角色</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {preview.creates.map((c) => (
-                          <tr key={c.line}>
-                            <td>{c.line}</td>
-                            <td>{c.username}</td>
-                            <td>{c.name}</td>
-                            <td>{c.gender}</td>
-                            <td>{c.unit}</td>
-                            <td>{c.stage}</td>
-                            <td>{c.roles}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
-                </details>
+                <Listing
+                  summary={`将新建 ${preview.counts.creates} 个用户${preview.counts.creates > preview.creates.length ? `（列出前 ${preview.creates.length} 个）` : ""}`}
+                  open={preview.creates.length <= 50}
+                  headers={["行", "学号/工号", "姓名", "性别", "所属组织", "发展阶段", "角色"]}
+                >
+                  {preview.creates.map((c) => (
+                    <tr key={c.line}>
+                      <td>{c.line}</td>
+                      <td>{c.username}</td>
+                      <td>{c.name}</td>
+                      <td>{c.gender}</td>
+                      <td>{c.unit}</td>
+                      <td>{c.stage}</td>
+                      <td>{c.roles}</td>
+                    </tr>
+                  ))}
+                </Listing>
               ) : null}
               <Form method="post" action={`${BASE}?file=${upload.sha256}`} className="form confirm-form">
                 <input type="hidden" name="sha256" value={upload.sha256} />
@@ -334,6 +269,27 @@ export default function ImportUsers() {
         </section>
       ) : null}
     </div>
+  );
+}
+
+/** A collapsible table of preview rows. */
+function Listing({ summary, open, headers, children }: { summary: string; open: boolean; headers: string[]; children: ReactNode }) {
+  return (
+    <details open={open}>
+      <summary>{summary}</summary>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              {headers.map((h) => (
+                <th key={h}>{h}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{children}</tbody>
+        </table>
+      </div>
+    </details>
   );
 }
 

@@ -5,7 +5,7 @@
 // Row numbers are the spreadsheet's own: the header is row 1, the first person row 2.
 import ExcelJS from "exceljs";
 import Papa from "papaparse";
-import { ROLES, STAGES, type OrgKind, type Role, type Stage } from "../../db/types.ts";
+import { ROLES, STAGES, type OrgKind, type Role, type Stage, type User } from "../../db/types.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "./labels.ts";
 import { sniff } from "./sniff.server.ts";
 import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell, writeSheet } from "./spreadsheet.server.ts";
@@ -136,18 +136,7 @@ export async function readRosterFile(bytes: Uint8Array, fileName: string): Promi
 // ------------------------------------------------------------------------------------------ checking rows
 
 export type RosterUnit = { id: number; name: string; kind: OrgKind; parent_id: number | null; active: number };
-export type RosterExisting = {
-  id: number;
-  username: string;
-  name: string;
-  gender: "男" | "女";
-  org_unit_id: number;
-  stage: Stage;
-  phone: string | null;
-  email: string | null;
-  active: number;
-  roles: Role[];
-};
+export type RosterExisting = Pick<User, "id" | "username" | "name" | "gender" | "org_unit_id" | "stage" | "phone" | "email" | "active"> & { roles: Role[] };
 
 /** One person as the file says, ready to write. */
 export type RosterEntry = {

@@ -7,10 +7,16 @@
  * Every check runs inside the stream that storage.put consumes, so a refused file throws before put
  * renames anything into the store: its temporary file is removed and nothing is left on disk.
  */
-import { unstable_parseMultipartFormData, type UploadHandler } from "@remix-run/node";
+import {
+  MaxPartSizeExceededError,
+  unstable_composeUploadHandlers,
+  unstable_createMemoryUploadHandler,
+  unstable_parseMultipartFormData,
+  type UploadHandler,
+} from "@remix-run/node";
 import type { AttachmentType } from "../../db/types.ts";
 import { sniff } from "~/utils/sniff.server.ts";
-import { UploadTooLarge, type Storage } from "~/utils/storage.server.ts";
+import { UploadTooLarge, type Storage, type StoredFile } from "~/utils/storage.server.ts";
 
 /** A file the user should be told about, in Chinese; nothing was stored. */
 export class UploadRefused extends Error {}
@@ -258,4 +264,44 @@ export async function parseUploadForm(
   };
   const form = await unstable_parseMultipartFormData(request, handler);
   return { form, files };
+}
+
+// ------------------------------------------------------------------------------------ one file + fields
+
+export type OneFileForm =
+  | { ok: true; form: FormData; file: (StoredFile & { name: string }) | null }
+  | { ok: false; message: string; status: number };
+
+/**
+ * A form with one file field (imports: rosters, question banks) and small text fields. A multipart
+ * body streams the file into the store with `maxBytes` enforced while streaming; other fields may be
+ * at most 16 KB each. Any other body is parsed as an ordinary form (`file` is null). The file's name
+ * is kept without directories, for its extension and for display.
+ */
+export async function parseFormWithOneFile(request: Request, opts: { storage: Storage; field: string; maxBytes: number }): Promise<OneFileForm> {
+  if (!(request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) return { ok: true, form: await request.formData(), file: null };
+  let file: (StoredFile & { name: string }) | null = null;
+  const fileHandler: UploadHandler = async ({ name, filename, data }) => {
+    if (name !== opts.field) return undefined;
+    if (!filename) {
+      for await (const _ of data) {
+        /* no file chosen: drain the empty part */
+      }
+      return "";
+    }
+    const stored = await opts.storage.put(data, opts.maxBytes);
+    file = { ...stored, name: filename.split(/[/\\]/).pop()!.slice(0, 200) };
+    return stored.sha256;
+  };
+  try {
+    const form = await unstable_parseMultipartFormData(
+      request,
+      unstable_composeUploadHandlers(fileHandler, unstable_createMemoryUploadHandler({ maxPartSize: 16 * 1024 })),
+    );
+    return { ok: true, form, file };
+  } catch (e) {
+    if (e instanceof UploadTooLarge) return { ok: false, message: e.message, status: 413 };
+    if (e instanceof MaxPartSizeExceededError) return { ok: false, message: "表单内容过长", status: 413 };
+    throw e;
+  }
 }

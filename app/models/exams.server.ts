@@ -655,17 +655,24 @@ async function attemptHeader(db: DB, attemptId: number, userId: number) {
     .executeTakeFirst();
 }
 
+/** One trainee's attempt with its exam settings; an overdue attempt is finalized on this read. */
+async function readAttempt(db: DB, attemptId: number, userId: number, t: number) {
+  let head = await attemptHeader(db, attemptId, userId);
+  if (!head) return undefined;
+  if (await finalizeIfOverdue(db, head, t)) head = (await attemptHeader(db, attemptId, userId))!;
+  const { settings, ...attempt } = head;
+  return { attempt, settings: parseSettings(settings) };
+}
+
 /**
  * The paper of an attempt for its trainee, WITHOUT answers or 解析: stems, options in this attempt's
  * order, and what the trainee saved (with its seq). An overdue attempt is finalized on this read.
  */
 export async function getAttemptPaper(db: DB, input: { attemptId: number; userId: number; now?: number }) {
   const t = input.now ?? nowSeconds();
-  let head = await attemptHeader(db, input.attemptId, input.userId);
-  if (!head) return undefined;
-  if (await finalizeIfOverdue(db, head, t)) head = (await attemptHeader(db, input.attemptId, input.userId))!;
-  const { settings: json, ...attempt } = head;
-  const settings = parseSettings(json);
+  const read = await readAttempt(db, input.attemptId, input.userId, t);
+  if (!read) return undefined;
+  const { attempt, settings } = read;
   if (attempt.status !== "in_progress") return { attempt, finished: true as const, questions: [], now: t };
   const rows = await paperRows(db, attempt.id);
   return {
@@ -690,11 +697,9 @@ export async function getAttemptPaper(db: DB, input: { attemptId: number; userId
 /** The result of an attempt for its trainee, with answers and 解析 only when review is allowed. */
 export async function getAttemptReview(db: DB, input: { attemptId: number; userId: number; now?: number }) {
   const t = input.now ?? nowSeconds();
-  let head = await attemptHeader(db, input.attemptId, input.userId);
-  if (!head) return undefined;
-  if (await finalizeIfOverdue(db, head, t)) head = (await attemptHeader(db, input.attemptId, input.userId))!;
-  const { settings: json, ...attempt } = head;
-  const settings = parseSettings(json);
+  const read = await readAttempt(db, input.attemptId, input.userId, t);
+  if (!read) return undefined;
+  const { attempt, settings } = read;
   const visible = attempt.status !== "in_progress" && resultsVisible(settings, t);
   const base = {
     attempt: { ...attempt, score: visible ? attempt.score : null, passed: visible ? attempt.passed : null },

@@ -1,8 +1,8 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { ExamError, getExamForEditor, itemAnalysis, listAttemptsForExam, listOverrides, setExamOverride } from "~/models/exams.server.ts";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { ExamError, itemAnalysis, listAttemptsForExam, listOverrides, setExamOverride } from "~/models/exams.server.ts";
+import { requireExamEditor } from "~/utils/exam-guard.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { formatDateTime } from "~/utils/labels.ts";
 import { markdownToPlainText } from "~/utils/markdown.server.ts";
@@ -11,16 +11,9 @@ import styles from "~/styles/exams.css?url";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d?.exam.title ?? "考试"} · 考试管理 · 网上党校` }];
 
-async function examFor(args: LoaderFunctionArgs | ActionFunctionArgs) {
-  const { user, course } = await requireCourseEditor(args, args.params.slug);
-  const exam = await getExamForEditor(args.context.db, course.id, args.params.key ?? "");
-  if (!exam) throw new Response("考试不存在", { status: 404 });
-  return { user, course, exam };
-}
-
 /** Attempts (status, time used, leave count, score), overrides and item analysis of one exam. */
 export async function loader(args: LoaderFunctionArgs) {
-  const { course, exam } = await examFor(args);
+  const { course, exam } = await requireExamEditor(args);
   const { db } = args.context;
   const [attempts, overrides, analysis] = await Promise.all([listAttemptsForExam(db, exam.id), listOverrides(db, exam.id), itemAnalysis(db, exam.id)]);
   return {
@@ -42,7 +35,7 @@ const Override = z.object({
 
 /** Extra time or an extra attempt for one trainee (audited). */
 export async function action(args: ActionFunctionArgs) {
-  const { user, exam } = await examFor(args);
+  const { user, exam } = await requireExamEditor(args);
   const parsed = parseForm(await args.request.formData(), Override);
   if (!parsed.ok) return data({ ok: false as const, message: parsed.message }, { status: 400 });
   const f = parsed.data;

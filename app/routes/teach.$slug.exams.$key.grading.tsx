@@ -1,7 +1,7 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { ExamError, getExamForEditor, getGradingItems, gradeAnswer, listGradingQueue } from "~/models/exams.server.ts";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { ExamError, getGradingItems, gradeAnswer, listGradingQueue } from "~/models/exams.server.ts";
+import { requireExamEditor } from "~/utils/exam-guard.server.ts";
 import type { QuestionAnswer } from "~/utils/course-format.server.ts";
 import type { ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
@@ -16,16 +16,9 @@ export const links: LinksFunction = () => [
 ];
 export const meta: MetaFunction = () => [{ title: "阅卷 · 网上党校" }];
 
-async function examFor(args: LoaderFunctionArgs | ActionFunctionArgs) {
-  const { user, course } = await requireCourseEditor(args, args.params.slug);
-  const exam = await getExamForEditor(args.context.db, course.id, args.params.key ?? "");
-  if (!exam) throw new Response("考试不存在", { status: 404 });
-  return { user, course, exam };
-}
-
 /** Grading one question across every submitted attempt: the queue, then the chosen question's answers. */
 export async function loader(args: LoaderFunctionArgs) {
-  const { course, exam } = await examFor(args);
+  const { course, exam } = await requireExamEditor(args);
   const { db } = args.context;
   const queue = await listGradingQueue(db, exam.id);
   const asked = idParam.safeParse(new URL(args.request.url).searchParams.get("q"));
@@ -50,7 +43,7 @@ export async function loader(args: LoaderFunctionArgs) {
 
 /** Scores and comments of one question's answers; only changed rows are written (and audited). */
 export async function action(args: ActionFunctionArgs) {
-  const { user, exam } = await examFor(args);
+  const { user, exam } = await requireExamEditor(args);
   const form = await args.request.formData();
   const questionId = idParam.safeParse(form.get("questionId"));
   if (!questionId.success) return data({ ok: false, message: "题目编号无效" }, { status: 400 });

@@ -40,7 +40,7 @@ test("an admin imports a GBK roster, hands out passwords, and finds the import i
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "下载密码表（Excel）" }).click()]);
   expect(download.suggestedFilename()).toBe("一次性密码.xlsx");
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(fs.readFileSync((await download.path())!));
+  await wb.xlsx.load(new Uint8Array(fs.readFileSync((await download.path())!)).buffer);
   expect(wb.worksheets[0]!.getRow(2).values).toEqual([undefined, "2026901", "周一", password]);
 
   // The new account signs in with its one-time password and is sent to change it.

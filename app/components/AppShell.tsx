@@ -10,11 +10,13 @@ export function navFor(roles: Role[]): { to: string; label: string }[] {
   const items = [{ to: "/", label: "首页" }];
   if (roles.includes("trainee")) items.push({ to: "/courses", label: "我的课程" });
   items.push({ to: "/progress", label: "学习进度" });
+  if (roles.includes("trainee")) items.push({ to: "/my/classes", label: "培训班" }, { to: "/my/certificates", label: "我的证书" });
   if (roles.includes("secretary")) items.push({ to: "/branch", label: "本支部学员" });
   if (roles.includes("instructor") || roles.includes("admin")) items.push({ to: "/teach", label: "课程编写" });
   if (roles.includes("instructor")) items.push({ to: "/grading", label: "批改" });
   if (roles.includes("admin")) {
     items.push({ to: "/admin/users", label: "用户管理" }, { to: "/admin/org", label: "组织架构" }, { to: "/admin/audit", label: "审计日志" });
+    items.push({ to: "/admin/classes", label: "培训班" });
   }
   items.push({ to: "/account/password", label: "修改密码" });
   return items;

@@ -15,6 +15,10 @@ const schema = z.object({
   /** Load demo accounts into a new, empty database. */
   SEED_DEMO: z.enum(["0", "1"]).default("1"),
   SCHOOL_NAME: z.string().min(1).default("中共示范大学委员会党校"),
+  /** School code in certificate numbers ({school} in a class's number format). */
+  SCHOOL_CODE: z.string().regex(/^[A-Za-z0-9]{1,16}$/, "letters and digits, at most 16").default("DXU"),
+  /** PNG of the seal printed on certificates; unset: a red seal drawn as vector shapes. */
+  CERT_SEAL_PATH: z.string().min(1).optional(),
   /** Course source roots synced at start, comma-separated; empty to skip. */
   COURSES_DIR: z.string().default("courses"),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */

@@ -1,0 +1,139 @@
+// The trainees of a training class with their standing: 学时, required lessons, exam and assignment
+// results, composite and band, and what blocks completion. Used by the class page and the completion review.
+import { Form } from "@remix-run/react";
+import type { ReactNode } from "react";
+import type { MemberView } from "~/models/classes.server.ts";
+
+export type MemberRowView = MemberView;
+
+/** 可以结业 / 强制结业 / the blockers joined in plain words. */
+export function Standing({ m }: { m: Pick<MemberRowView, "passed" | "blockers" | "forced" | "exception"> }) {
+  if (m.forced === "complete") {
+    return (
+      <span>
+        <span className="tag ok">例外：准予结业</span> <span className="muted">{m.exception?.reason}</span>
+      </span>
+    );
+  }
+  if (m.passed) return <span className="tag ok">可以结业</span>;
+  return <span className="blockers">{m.blockers.join("；")}</span>;
+}
+
+export function MemberTable({
+  members,
+  manualUsual,
+  canGrade,
+  canRemove,
+  extra,
+}: {
+  members: MemberRowView[];
+  manualUsual: boolean;
+  canGrade: boolean;
+  canRemove: boolean;
+  /** One more cell per row (the completion page's exception form). */
+  extra?: { header: string; cell: (m: MemberRowView) => ReactNode };
+}) {
+  return (
+    <table className="members">
+      <thead>
+        <tr>
+          <th>学号</th>
+          <th>姓名</th>
+          <th>组织</th>
+          <th>学时</th>
+          <th>必修课</th>
+          <th>考试</th>
+          <th>作业</th>
+          <th>平时</th>
+          <th>综合</th>
+          <th>等级</th>
+          <th>结业情况</th>
+          <th>证书</th>
+          {extra ? <th>{extra.header}</th> : null}
+          {canGrade || canRemove ? <th>操作</th> : null}
+        </tr>
+      </thead>
+      <tbody>
+        {members.map((m) => (
+          <tr key={m.userId} className={m.passed ? "" : "blocked"}>
+            <td>{m.username}</td>
+            <td className="nowrap">
+              {m.name}
+              {m.cheating ? (
+                <span className="tag bad" title={m.cheatingNote ?? ""}>
+                  违纪
+                </span>
+              ) : null}
+            </td>
+            <td>{m.unitName}</td>
+            <td className="nowrap">
+              {m.hours}/{m.requiredHours}
+            </td>
+            <td className="nowrap">
+              {m.lessonsDone}/{m.lessonsTotal}
+            </td>
+            <td>{m.exams.join("；") || "—"}</td>
+            <td>{m.assignments.join("；") || "—"}</td>
+            <td>
+              {manualUsual && canGrade ? (
+                <Form method="post" className="inline-form usual">
+                  <input type="hidden" name="intent" value="usual" />
+                  <input type="hidden" name="userId" value={m.userId} />
+                  <input name="score" type="number" min={0} max={100} step="any" defaultValue={m.usualScore ?? ""} aria-label={`${m.name} 的平时成绩`} />
+                  <button type="submit" className="btn small">
+                    保存
+                  </button>
+                </Form>
+              ) : (
+                m.components.usual
+              )}
+            </td>
+            <td>
+              <strong>{m.composite}</strong>
+            </td>
+            <td>{m.band}</td>
+            <td>
+              <Standing m={m} />
+            </td>
+            <td className="nowrap">{m.certificate ? <a href={`/certificates/${m.certificate.id}.pdf`}>{m.certificate.number}</a> : "—"}</td>
+            {extra ? <td>{extra.cell(m)}</td> : null}
+            {canGrade || canRemove ? (
+              <td>
+                <details className="row-more">
+                  <summary>更多</summary>
+                  {canGrade ? (
+                    <Form method="post" className="form">
+                      <input type="hidden" name="intent" value="cheating" />
+                      <input type="hidden" name="userId" value={m.userId} />
+                      <input type="hidden" name="cheating" value={m.cheating ? "off" : "on"} />
+                      {m.cheating ? null : <input name="note" required maxLength={200} placeholder="违纪情况说明" aria-label="违纪情况说明" />}
+                      <button type="submit" className="btn small danger">
+                        {m.cheating ? "清除违纪记录" : "记录违纪（作弊）"}
+                      </button>
+                    </Form>
+                  ) : null}
+                  {canRemove && !m.certificate ? (
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="remove" />
+                      <input type="hidden" name="userId" value={m.userId} />
+                      <button type="submit" className="btn small">
+                        移出本班
+                      </button>
+                    </Form>
+                  ) : null}
+                </details>
+              </td>
+            ) : null}
+          </tr>
+        ))}
+        {members.length === 0 ? (
+          <tr>
+            <td colSpan={13} className="empty">
+              还没有学员
+            </td>
+          </tr>
+        ) : null}
+      </tbody>
+    </table>
+  );
+}

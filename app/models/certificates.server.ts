@@ -1,0 +1,328 @@
+// 结业证书: confirming a class's completion (outcomes recorded, certificates issued with numbers from a
+// counter, all in one transaction), revocation, the public verification view, downloads (one PDF or a
+// class's zip) and who may download what. PDFs are rendered on demand from the certificate row, which
+// holds everything printed on it, so a certificate reads the same years later.
+import { randomBytes } from "node:crypto";
+import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
+import { Zip, ZipPassThrough } from "fflate";
+import type { Role } from "../../db/types.ts";
+import { renderCertificatePdf, type CertificateData } from "~/utils/certificate-pdf.server.ts";
+import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { loadEnv } from "~/utils/env.server.ts";
+import { safeSegment } from "~/utils/uploads.server.ts";
+import { audit } from "./audit.server.ts";
+import { ClassError, classResults, getClassRow } from "./classes.server.ts";
+
+type Actor = { actorId: number; ip?: string | null };
+export type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
+
+/** SCHOOL_CODE, CERT_SEAL_PATH and ORIGIN, validated once with the rest of the environment. */
+let env: { schoolCode: string; sealPath?: string; origin?: string } | undefined;
+export function certificateEnv() {
+  if (!env) {
+    const e = loadEnv();
+    env = { schoolCode: e.SCHOOL_CODE, sealPath: e.CERT_SEAL_PATH, origin: e.ORIGIN };
+  }
+  return env;
+}
+
+/** The public origin for links printed on certificates: ORIGIN when set, else the request's own. */
+export function publicOrigin(request: Request): string {
+  return (certificateEnv().origin ?? new URL(request.url).origin).replace(/\/+$/, "");
+}
+
+export const verifyPath = (code: string) => `/verify/${code}`;
+
+// ------------------------------------------------------------------------------------------ numbers and codes
+
+type NumberParts = { school: string; year: string; term: number };
+
+/** The number with every token but {seq} filled in: the key of the counter. */
+export function numberPrefix(format: string, p: NumberParts): string {
+  return format.replaceAll("{school}", p.school).replaceAll("{year}", p.year).replaceAll("{term}", String(p.term));
+}
+
+export function formatNumber(prefix: string, seq: number): string {
+  return prefix.replace("{seq}", String(seq).padStart(4, "0"));
+}
+
+/** 128 random bits in base32 (26 characters): the verification URL cannot be guessed or enumerated. */
+export function newVerificationCode(): string {
+  return encodeBase32LowerCaseNoPadding(randomBytes(16));
+}
+
+export const CODE_PATTERN = /^[a-z2-7]{26}$/;
+
+/**
+ * Takes `count` numbers from the prefix's counter. Runs inside the issuing transaction, so two
+ * confirmations can never get the same numbers, and a number once taken is never given again.
+ */
+async function takeNumbers(trx: DB, prefix: string, count: number): Promise<number[]> {
+  const row = await trx.selectFrom("certificate_counters").select("last_seq").where("prefix", "=", prefix).executeTakeFirst();
+  const last = row?.last_seq ?? 0;
+  if (row) await trx.updateTable("certificate_counters").set({ last_seq: last + count }).where("prefix", "=", prefix).execute();
+  else await trx.insertInto("certificate_counters").values({ prefix, last_seq: count }).execute();
+  return Array.from({ length: count }, (_, i) => last + i + 1);
+}
+
+// ------------------------------------------------------------------------------------------ completion
+
+/** 二级党委 and 党支部 names of every unit, from the tree. */
+async function unitNames(db: DB) {
+  const units = await db.selectFrom("org_units").select(["id", "name", "kind", "path"]).execute();
+  const byId = new Map(units.map((u) => [u.id, u]));
+  return (path: string) => {
+    const chain = path.split("/").filter(Boolean).map((id) => byId.get(Number(id)));
+    return {
+      subcommittee: chain.find((u) => u?.kind === "subcommittee")?.name ?? chain[0]?.name ?? "",
+      branch: chain.find((u) => u?.kind === "branch")?.name ?? "—",
+    };
+  };
+}
+
+export type CompletionSummary = { completed: number; notCompleted: number; issued: { userId: number; number: string }[] };
+
+/**
+ * Confirms a class's completion: every member's computed result (exceptions applied) is recorded as
+ * their outcome, and each member who completed and holds no valid certificate of the class gets one,
+ * numbered from the class's counter. One transaction; audited (the class, and each certificate).
+ * Confirming again later issues certificates to those who completed since, and never renumbers.
+ */
+export async function confirmCompletion(db: DB, input: { classId: number; schoolCode: string }, actor: Actor, t = nowSeconds()): Promise<CompletionSummary> {
+  return writeTransaction(db, async (trx) => {
+    const cls = await getClassRow(trx, input.classId);
+    if (!cls) throw new ClassError("培训班不存在", 404);
+    const rows = await classResults(trx, cls);
+    if (!rows.length) throw new ClassError("培训班还没有学员");
+    const names = await unitNames(trx);
+    for (const r of rows) {
+      const outcome = r.certificate || r.result.passed ? "completed" : "not_completed";
+      await trx
+        .updateTable("class_members")
+        .set({ outcome, result: JSON.stringify(r.result), decided_at: t })
+        .where("class_id", "=", cls.id)
+        .where("user_id", "=", r.userId)
+        .execute();
+    }
+    const toIssue = rows.filter((r) => r.result.passed && !r.certificate);
+    const prefix = numberPrefix(cls.number_format, { school: input.schoolCode, year: cls.start_date.slice(0, 4), term: cls.term });
+    const seqs = toIssue.length ? await takeNumbers(trx, prefix, toIssue.length) : [];
+    const issued: CompletionSummary["issued"] = [];
+    const values = toIssue.map((r, i) => {
+      const n = names(r.unitPath);
+      const number = formatNumber(prefix, seqs[i]!);
+      issued.push({ userId: r.userId, number });
+      return {
+        class_id: cls.id,
+        user_id: r.userId,
+        number,
+        code: newVerificationCode(),
+        holder_name: r.name,
+        holder_username: r.username,
+        subcommittee_name: n.subcommittee,
+        branch_name: n.branch,
+        class_name: cls.name,
+        term: cls.term,
+        start_date: cls.start_date,
+        end_date: cls.end_date,
+        hours: r.result.hours,
+        composite: r.result.composite,
+        band: r.result.band,
+        issued_at: t,
+        issued_by: actor.actorId,
+      };
+    });
+    for (let i = 0; i < values.length; i += 200) {
+      const inserted = await trx.insertInto("certificates").values(values.slice(i, i + 200)).returning(["id", "number", "user_id"]).execute();
+      for (const c of inserted) {
+        await audit(trx, { ...actor, action: "certificate.issue", targetType: "certificate", targetId: c.id, detail: { classId: cls.id, userId: c.user_id, number: c.number } });
+      }
+    }
+    await trx.updateTable("training_classes").set({ completed_at: cls.completed_at ?? t, completed_by: actor.actorId, updated_at: t }).where("id", "=", cls.id).execute();
+    const completed = rows.filter((r) => r.certificate || r.result.passed).length;
+    const summary = { completed, notCompleted: rows.length - completed, issued };
+    await audit(trx, { ...actor, action: "class.complete", targetType: "class", targetId: cls.id, detail: { completed, notCompleted: summary.notCompleted, issued: issued.length } });
+    return summary;
+  });
+}
+
+/**
+ * Revokes a certificate with a reason (audited). Its number stays taken. Unless `reissuable` (e.g. a
+ * misspelt name to be corrected), the holder is also marked 不予结业 so a later confirmation does not
+ * simply issue a new one.
+ */
+export async function revokeCertificate(db: DB, input: { classId: number; certificateId: number; reason: string; reissuable: boolean }, actor: Actor, t = nowSeconds()) {
+  await writeTransaction(db, async (trx) => {
+    const cert = await trx
+      .selectFrom("certificates")
+      .select(["id", "user_id", "number", "revoked_at"])
+      .where("id", "=", input.certificateId)
+      .where("class_id", "=", input.classId)
+      .executeTakeFirst();
+    if (!cert) throw new ClassError("证书不存在", 404);
+    if (cert.revoked_at !== null) throw new ClassError("该证书已经撤销", 409);
+    await trx.updateTable("certificates").set({ revoked_at: t, revoked_by: actor.actorId, revoke_reason: input.reason }).where("id", "=", cert.id).execute();
+    if (!input.reissuable) {
+      await trx
+        .updateTable("class_members")
+        .set({ exception: "fail", exception_reason: `证书已撤销：${input.reason}`, exception_by: actor.actorId, exception_at: t, outcome: "not_completed" })
+        .where("class_id", "=", input.classId)
+        .where("user_id", "=", cert.user_id)
+        .execute();
+    }
+    await audit(trx, {
+      ...actor,
+      action: "certificate.revoke",
+      targetType: "certificate",
+      targetId: cert.id,
+      detail: { classId: input.classId, userId: cert.user_id, number: cert.number, reason: input.reason, reissuable: input.reissuable },
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------------ reading
+
+/** 张*明; two characters 张*; one character *; longer names keep the first and last character. */
+export function maskName(name: string): string {
+  const chars = [...name.trim()];
+  if (chars.length <= 1) return "*";
+  if (chars.length === 2) return `${chars[0]}*`;
+  return `${chars[0]}*${chars[chars.length - 1]}`;
+}
+
+/** The public view of a certificate by its verification code; undefined for anything unknown. */
+export async function verifyCertificate(db: DB, code: string) {
+  if (!CODE_PATTERN.test(code)) return undefined;
+  const c = await db
+    .selectFrom("certificates")
+    .select(["number", "holder_name", "class_name", "term", "start_date", "end_date", "hours", "band", "issued_at", "revoked_at"])
+    .where("code", "=", code)
+    .executeTakeFirst();
+  if (!c) return undefined;
+  return {
+    number: c.number,
+    maskedName: maskName(c.holder_name),
+    className: c.class_name,
+    term: c.term,
+    startDate: c.start_date,
+    endDate: c.end_date,
+    hours: c.hours,
+    band: c.band,
+    issuedAt: c.issued_at,
+    revokedAt: c.revoked_at,
+  };
+}
+
+const CERT_COLUMNS = [
+  "c.id", "c.class_id", "c.user_id", "c.number", "c.code", "c.holder_name", "c.holder_username", "c.subcommittee_name", "c.branch_name",
+  "c.class_name", "c.term", "c.start_date", "c.end_date", "c.hours", "c.composite", "c.band", "c.issued_at", "c.revoked_at", "c.revoke_reason",
+] as const;
+export type CertificateRow = Awaited<ReturnType<typeof certificatesOfClass>>[number];
+
+/** A trainee's own certificates, newest first (revoked ones included, marked). */
+export async function certificatesOfUser(db: DB, userId: number) {
+  return db.selectFrom("certificates as c").select(CERT_COLUMNS).where("c.user_id", "=", userId).orderBy("c.issued_at", "desc").orderBy("c.id", "desc").execute();
+}
+
+export async function certificatesOfClass(db: DB, classId: number, opts: { validOnly?: boolean } = {}) {
+  let q = db.selectFrom("certificates as c").select(CERT_COLUMNS).where("c.class_id", "=", classId).orderBy("c.number");
+  if (opts.validOnly) q = q.where("c.revoked_at", "is", null);
+  return q.execute();
+}
+
+/**
+ * A certificate the viewer may download: their own, any for admins, their subtree's for secretaries.
+ * Undefined for everyone and everything else, so the route answers 404 either way.
+ */
+export async function certificateForViewer(db: DB, id: number, viewer: CertificateViewer): Promise<CertificateRow | undefined> {
+  const row = await db
+    .selectFrom("certificates as c")
+    .innerJoin("users as u", "u.id", "c.user_id")
+    .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+    .select(CERT_COLUMNS)
+    .select("o.path as holder_path")
+    .where("c.id", "=", id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { holder_path, ...cert } = row;
+  if (cert.user_id === viewer.id || viewer.roles.includes("admin")) return cert;
+  if (viewer.roles.includes("secretary")) {
+    const mine = await db.selectFrom("org_units").select("path").where("id", "=", viewer.org_unit_id).executeTakeFirst();
+    if (mine && holder_path.startsWith(mine.path)) return cert;
+  }
+  return undefined;
+}
+
+/** What the PDF prints for a certificate row. */
+export function certificateData(c: CertificateRow, opts: { schoolName: string; origin: string }): CertificateData {
+  return {
+    number: c.number,
+    holderName: c.holder_name,
+    holderUsername: c.holder_username,
+    subcommitteeName: c.subcommittee_name,
+    branchName: c.branch_name,
+    className: c.class_name,
+    term: c.term,
+    startDate: c.start_date,
+    endDate: c.end_date,
+    hours: c.hours,
+    composite: c.composite,
+    band: c.band,
+    issuedAt: c.issued_at,
+    revokedAt: c.revoked_at,
+    schoolName: opts.schoolName,
+    verifyUrl: `${opts.origin}${verifyPath(c.code)}`,
+  };
+}
+
+export type PdfOptions = { schoolName: string; origin: string; sealPath?: string };
+
+export async function certificatePdf(c: CertificateRow, opts: PdfOptions) {
+  return renderCertificatePdf(certificateData(c, opts), { sealPath: opts.sealPath });
+}
+
+/** 学号-姓名.pdf, safe as a file name. */
+export const certificateFileName = (c: Pick<CertificateRow, "holder_username" | "holder_name">) => `${safeSegment(`${c.holder_username}-${c.holder_name}`, "证书")}.pdf`;
+
+/**
+ * Every valid certificate of a class as a zip of 学号-姓名.pdf, rendered one at a time as the reader
+ * pulls (memory holds one PDF and the zip's pending chunks, not the archive). Audited as an export of
+ * personal data.
+ */
+export async function classCertificatesZip(db: DB, classId: number, opts: PdfOptions, actor: Actor): Promise<{ stream: ReadableStream<Uint8Array>; count: number }> {
+  const certs = await certificatesOfClass(db, classId, { validOnly: true });
+  await audit(db, { ...actor, action: "certificate.export", targetType: "class", targetId: classId, detail: { certificates: certs.length } });
+  const pending: Uint8Array[] = [];
+  let failure: Error | null = null;
+  const zip = new Zip((err, chunk) => {
+    if (err) failure = err;
+    else pending.push(chunk);
+  });
+  const used = new Set<string>();
+  let next = 0;
+  let ended = false;
+  const drain = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (failure) throw failure;
+    for (const chunk of pending.splice(0)) controller.enqueue(chunk);
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (next < certs.length) {
+        const c = certs[next++]!;
+        let name = certificateFileName(c);
+        for (let n = 2; used.has(name); n++) name = certificateFileName(c).replace(/\.pdf$/, `(${n}).pdf`);
+        used.add(name);
+        const { bytes } = await certificatePdf(c, opts);
+        const entry = new ZipPassThrough(name); // page streams and fonts are compressed by pdfkit already
+        zip.add(entry);
+        entry.push(bytes, true);
+      } else if (!ended) {
+        ended = true;
+        zip.end();
+      }
+      drain(controller);
+      if (ended) controller.close();
+    },
+  });
+  return { stream, count: certs.length };
+}

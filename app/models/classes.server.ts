@@ -1,0 +1,831 @@
+// Training classes (培训班, 期次): settings and completion rules, the courses in a class, enrollment
+// (by picking, by org unit, from a 学号 list, carried over from the previous 期次), and each trainee's
+// standing computed by the pure rules in app/utils/class-rules.ts from what courses, progress, exams
+// and assignments recorded. Reads are scoped: admins see every class and row, instructors the classes
+// with their courses, secretaries their subtree's rows, trainees their own row.
+import Papa from "papaparse";
+import { z } from "zod";
+import { CLASS_KINDS, type ClassKind, type Role, type Stage } from "../../db/types.ts";
+import { computeResult, ClassRulesSchema, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput, type ResultInputs } from "~/utils/class-rules.ts";
+import type { ExamSettings } from "~/utils/course-format.server.ts";
+import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { text } from "~/utils/forms.server.ts";
+import { STAGE_LABEL } from "~/utils/labels.ts";
+import { rosterField } from "~/utils/roster-import.server.ts";
+import { sniff } from "~/utils/sniff.server.ts";
+import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell } from "~/utils/spreadsheet.server.ts";
+import { audit } from "./audit.server.ts";
+import { countedAttempt } from "./exams.server.ts";
+
+export type ClassViewer = { id: number; username: string; stage: Stage; roles: readonly Role[]; org_unit_id: number };
+type Actor = { actorId: number; ip?: string | null };
+
+/** A refusal the user should read (Chinese); routes turn it into a 400/404/409 with the message. */
+export class ClassError extends Error {
+  constructor(
+    message: string,
+    public status: 400 | 404 | 409 = 400,
+  ) {
+    super(message);
+  }
+}
+
+export const CLASS_KIND_LABEL: Record<ClassKind, string> = {
+  activist: STAGE_LABEL.activist,
+  candidate: STAGE_LABEL.candidate,
+  probationary: STAGE_LABEL.probationary,
+};
+
+export const DEFAULT_NUMBER_FORMAT = "{school}-{year}-{term}-{seq}";
+
+const NUMBER_TOKENS = ["{school}", "{year}", "{term}", "{seq}"];
+
+/** A number format's problem in words, or null: {seq} exactly once, known tokens, printable characters. */
+export function numberFormatProblem(format: string): string | null {
+  if (format.split("{seq}").length !== 2) return "证书编号格式必须包含且只包含一个 {seq}（序号）";
+  const unknown = (format.match(/\{[^}]*\}/g) ?? []).filter((t) => !NUMBER_TOKENS.includes(t));
+  if (unknown.length) return `证书编号格式中有未知的占位符：${unknown.join("、")}（可用 {school} {year} {term} {seq}）`;
+  const rest = format.replace(/\{(school|year|term|seq)\}/g, "");
+  if (/[^A-Za-z0-9\-_./（）()\u4e00-\u9fff]/.test(rest)) return "证书编号格式只能包含字母、数字、汉字和 - _ . / ( )";
+  return null;
+}
+
+// ------------------------------------------------------------------------------------------ class rows
+
+const CLASS_COLUMNS = [
+  "id", "name", "kind", "term", "host_unit_id", "start_date", "end_date", "rules", "final_exam_id", "number_format",
+  "completed_at", "completed_by", "created_at", "updated_at",
+] as const;
+
+type ClassRow = {
+  id: number; name: string; kind: ClassKind; term: number; host_unit_id: number; start_date: string; end_date: string;
+  rules: string; final_exam_id: number | null; number_format: string; completed_at: number | null; completed_by: number | null;
+  created_at: number; updated_at: number;
+};
+
+function toClassView(row: ClassRow & { host_unit_name: string }) {
+  return { ...row, rules: { ...DEFAULT_RULES, ...(JSON.parse(row.rules) as ClassRules) } };
+}
+export type ClassView = ReturnType<typeof toClassView>;
+
+function classQuery(db: DB) {
+  return db
+    .selectFrom("training_classes as k")
+    .innerJoin("org_units as h", "h.id", "k.host_unit_id")
+    .select(CLASS_COLUMNS.map((c) => `k.${c}` as const))
+    .select("h.name as host_unit_name");
+}
+
+export async function getClassRow(db: DB, id: number): Promise<ClassView | undefined> {
+  const row = await classQuery(db).where("k.id", "=", id).executeTakeFirst();
+  return row && toClassView(row);
+}
+
+/** 未开始 / 进行中 / 已结束 / 已结业, by the China Standard Time date. */
+export function classStatus(c: Pick<ClassView, "start_date" | "end_date" | "completed_at">, t = nowSeconds()): string {
+  if (c.completed_at) return "已结业";
+  const today = new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 10);
+  if (today < c.start_date) return "未开始";
+  return today > c.end_date ? "已结束" : "进行中";
+}
+
+// ------------------------------------------------------------------------------------------ who sees what
+
+export type ClassScope = { kind: "all"; canEdit: boolean; canGrade: boolean } | { kind: "subtree"; unitPath: string; canEdit: false; canGrade: false };
+
+async function instructedClassIds(db: DB, username: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom("class_courses as cc")
+    .innerJoin("courses as c", "c.id", "cc.course_id")
+    .select(["cc.class_id", "c.instructors"])
+    .execute();
+  return [...new Set(rows.filter((r) => (JSON.parse(r.instructors) as string[]).includes(username)).map((r) => r.class_id))];
+}
+
+async function unitPathOf(db: DB, unitId: number): Promise<string | undefined> {
+  return (await db.selectFrom("org_units").select("path").where("id", "=", unitId).executeTakeFirst())?.path;
+}
+
+/**
+ * What a staff member may see of one class: admins everything (and edit), instructors of one of its
+ * courses every row (and enter 平时 and cheating marks), secretaries the rows of their subtree.
+ * Undefined for anyone else, so the route answers 404.
+ */
+export async function classScopeFor(db: DB, classId: number, viewer: ClassViewer): Promise<ClassScope | undefined> {
+  if (viewer.roles.includes("admin")) return { kind: "all", canEdit: true, canGrade: true };
+  if (viewer.roles.includes("instructor") && (await instructedClassIds(db, viewer.username)).includes(classId)) {
+    return { kind: "all", canEdit: false, canGrade: true };
+  }
+  if (viewer.roles.includes("secretary")) {
+    const unitPath = await unitPathOf(db, viewer.org_unit_id);
+    if (unitPath) return { kind: "subtree", unitPath, canEdit: false, canGrade: false };
+  }
+  return undefined;
+}
+
+/** Classes a staff member may open, newest first, with member and certificate counts. */
+export async function listClassesFor(db: DB, viewer: ClassViewer) {
+  let q = classQuery(db).orderBy("k.start_date", "desc").orderBy("k.id", "desc");
+  if (!viewer.roles.includes("admin")) {
+    const ids = viewer.roles.includes("instructor") ? await instructedClassIds(db, viewer.username) : [];
+    const unitPath = viewer.roles.includes("secretary") ? await unitPathOf(db, viewer.org_unit_id) : undefined;
+    q = q.where((eb) =>
+      eb.or([
+        eb("k.id", "in", ids.length ? ids : [-1]),
+        ...(unitPath
+          ? [
+              eb(
+                "k.id",
+                "in",
+                db
+                  .selectFrom("class_members as m")
+                  .innerJoin("users as u", "u.id", "m.user_id")
+                  .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+                  .select("m.class_id")
+                  .where("o.path", "like", `${unitPath}%`),
+              ),
+            ]
+          : []),
+      ]),
+    );
+  }
+  const rows = (await q.execute()).map(toClassView);
+  if (!rows.length) return [];
+  const ids = rows.map((r) => r.id);
+  const [members, certs] = await Promise.all([
+    db.selectFrom("class_members").select(["class_id", (eb) => eb.fn.countAll<number>().as("n")]).where("class_id", "in", ids).groupBy("class_id").execute(),
+    db.selectFrom("certificates").select(["class_id", (eb) => eb.fn.countAll<number>().as("n")]).where("class_id", "in", ids).where("revoked_at", "is", null).groupBy("class_id").execute(),
+  ]);
+  const t = nowSeconds();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    term: r.term,
+    hostUnit: r.host_unit_name,
+    startDate: r.start_date,
+    endDate: r.end_date,
+    status: classStatus(r, t),
+    members: Number(members.find((m) => m.class_id === r.id)?.n ?? 0),
+    certificates: Number(certs.find((m) => m.class_id === r.id)?.n ?? 0),
+  }));
+}
+
+// ------------------------------------------------------------------------------------------ settings
+
+const ymd = (label: string) =>
+  z
+    .string({ required_error: `请填写${label}` })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, `${label}格式应为 YYYY-MM-DD`)
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), `${label}不是有效日期`);
+
+const ClassFieldsObject = z.object({
+  name: text("培训班名称", 80),
+  kind: z.enum(CLASS_KINDS, { errorMap: () => ({ message: "请选择培训班类别" }) }),
+  term: z.coerce.number({ invalid_type_error: "期次必须是数字" }).int("期次必须是整数").min(1, "期次至少为 1").max(9999, "期次不能超过 9999"),
+  hostUnitId: z.coerce.number({ invalid_type_error: "请选择主办单位" }).int().positive("请选择主办单位"),
+  startDate: ymd("开始日期"),
+  endDate: ymd("结束日期"),
+});
+export const ClassFieldsSchema = ClassFieldsObject.refine((v) => v.endDate >= v.startDate, { message: "结束日期不能早于开始日期", path: ["endDate"] });
+export type ClassFields = z.infer<typeof ClassFieldsSchema>;
+
+export type ClassSettings = ClassFields & { rules: ClassRules; numberFormat: string; finalExamId: number | null };
+
+async function checkHost(db: DB, hostUnitId: number) {
+  const unit = await db.selectFrom("org_units").select(["kind", "active"]).where("id", "=", hostUnitId).executeTakeFirst();
+  if (!unit || !unit.active) throw new ClassError("主办单位不存在或已停用");
+  if (unit.kind === "branch") throw new ClassError("主办单位应为校党委或二级党委（分党校），不能是党支部");
+}
+
+function uniqueTermError(e: unknown): never {
+  if (e instanceof Error && /UNIQUE/.test(e.message)) throw new ClassError("该主办单位已有同类别、同期次的培训班", 409);
+  throw e;
+}
+
+export async function createClass(db: DB, input: ClassFields, actor: Actor): Promise<number> {
+  await checkHost(db, input.hostUnitId);
+  const t = nowSeconds();
+  return writeTransaction(db, async (trx) => {
+    const { id } = await trx
+      .insertInto("training_classes")
+      .values({
+        name: input.name,
+        kind: input.kind,
+        term: input.term,
+        host_unit_id: input.hostUnitId,
+        start_date: input.startDate,
+        end_date: input.endDate,
+        rules: JSON.stringify({ ...DEFAULT_RULES, requiredHours: input.kind === "activist" ? 40 : 24 }),
+        final_exam_id: null,
+        number_format: DEFAULT_NUMBER_FORMAT,
+        created_by: actor.actorId,
+        created_at: t,
+        updated_at: t,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow()
+      .catch(uniqueTermError);
+    await audit(trx, { ...actor, action: "class.create", targetType: "class", targetId: id, detail: { ...input } });
+    return id;
+  });
+}
+
+/** Saves the settings and rules (validated by the caller's schema); audited with the previous values. */
+export async function updateClassSettings(db: DB, classId: number, input: ClassSettings, actor: Actor) {
+  const rules = ClassRulesSchema.parse(input.rules);
+  const problem = numberFormatProblem(input.numberFormat);
+  if (problem) throw new ClassError(problem);
+  await checkHost(db, input.hostUnitId);
+  await writeTransaction(db, async (trx) => {
+    const before = await getClassRow(trx, classId);
+    if (!before) throw new ClassError("培训班不存在", 404);
+    if (input.finalExamId !== null) {
+      const exam = await trx
+        .selectFrom("exams as e")
+        .innerJoin("class_courses as cc", "cc.course_id", "e.course_id")
+        .select("e.id")
+        .where("cc.class_id", "=", classId)
+        .where("e.id", "=", input.finalExamId)
+        .executeTakeFirst();
+      if (!exam) throw new ClassError("结业考试必须是本班课程中的考试");
+    }
+    await trx
+      .updateTable("training_classes")
+      .set({
+        name: input.name,
+        kind: input.kind,
+        term: input.term,
+        host_unit_id: input.hostUnitId,
+        start_date: input.startDate,
+        end_date: input.endDate,
+        rules: JSON.stringify(rules),
+        number_format: input.numberFormat,
+        final_exam_id: input.finalExamId,
+        updated_at: nowSeconds(),
+      })
+      .where("id", "=", classId)
+      .execute()
+      .catch(uniqueTermError);
+    await audit(trx, {
+      ...actor,
+      action: "class.update",
+      targetType: "class",
+      targetId: classId,
+      detail: { before: { name: before.name, term: before.term, rules: before.rules, numberFormat: before.number_format, finalExamId: before.final_exam_id }, after: { ...input, rules } },
+    });
+  });
+}
+
+/** Replaces the class's courses: each required or elective, in the given order. */
+export async function setClassCourses(db: DB, classId: number, courses: { courseId: number; required: boolean }[], actor: Actor) {
+  await writeTransaction(db, async (trx) => {
+    const cls = await getClassRow(trx, classId);
+    if (!cls) throw new ClassError("培训班不存在", 404);
+    const ids = courses.map((c) => c.courseId);
+    if (ids.length) {
+      const found = await trx.selectFrom("courses").select("id").where("id", "in", ids).execute();
+      if (found.length !== new Set(ids).size) throw new ClassError("所选课程不存在");
+    }
+    await trx.deleteFrom("class_courses").where("class_id", "=", classId).execute();
+    if (courses.length) {
+      await trx
+        .insertInto("class_courses")
+        .values(courses.map((c, i) => ({ class_id: classId, course_id: c.courseId, required: c.required ? 1 : 0, position: i })))
+        .execute();
+    }
+    if (cls.final_exam_id !== null) {
+      const still = await trx.selectFrom("exams").select("id").where("id", "=", cls.final_exam_id).where("course_id", "in", ids.length ? ids : [-1]).executeTakeFirst();
+      if (!still) await trx.updateTable("training_classes").set({ final_exam_id: null }).where("id", "=", classId).execute();
+    }
+    await audit(trx, { ...actor, action: "class.courses", targetType: "class", targetId: classId, detail: { courses } });
+  });
+}
+
+/** The class's courses in order, with their exams (for the final-exam choice). */
+export async function classCourses(db: DB, classId: number) {
+  const courses = await db
+    .selectFrom("class_courses as cc")
+    .innerJoin("courses as c", "c.id", "cc.course_id")
+    .select(["c.id", "c.slug", "c.title", "c.hours", "c.instructors", "c.archived", "cc.required"])
+    .where("cc.class_id", "=", classId)
+    .orderBy("cc.position")
+    .execute();
+  const exams = courses.length
+    ? await db.selectFrom("exams").select(["id", "course_id", "title"]).where("course_id", "in", courses.map((c) => c.id)).where("archived", "=", 0).orderBy("position").execute()
+    : [];
+  return courses.map((c) => ({ ...c, required: c.required === 1, archived: c.archived === 1, exams: exams.filter((e) => e.course_id === c.id) }));
+}
+
+// ------------------------------------------------------------------------------------------ enrollment
+
+export type EnrollProblem = { line?: number; username: string; message: string };
+type Candidate = { id: number; username: string; name: string; stage: Stage; active: number; trainee: boolean };
+
+async function candidatesByUsername(db: DB, usernames: string[]): Promise<Map<string, Candidate>> {
+  const out = new Map<string, Candidate>();
+  for (let i = 0; i < usernames.length; i += 500) {
+    const chunk = usernames.slice(i, i + 500);
+    const rows = await db
+      .selectFrom("users as u")
+      .leftJoin("user_roles as r", (j) => j.onRef("r.user_id", "=", "u.id").on("r.role", "=", "trainee"))
+      .select(["u.id", "u.username", "u.name", "u.stage", "u.active", "r.role"])
+      .where("u.username", "in", chunk)
+      .execute();
+    for (const r of rows) out.set(r.username, { id: r.id, username: r.username, name: r.name, stage: r.stage, active: r.active, trainee: r.role === "trainee" });
+  }
+  return out;
+}
+
+/** Why this person cannot join a class of this kind, or null. */
+function unfit(c: Candidate | undefined, kind: ClassKind): string | null {
+  if (!c) return "没有这个学号/工号的用户";
+  if (!c.active) return `${c.name} 的账号已停用`;
+  if (!c.trainee) return `${c.name} 不是学员`;
+  if (c.stage !== kind) return `${c.name} 的发展阶段是${STAGE_LABEL[c.stage]}，与培训班类别（${CLASS_KIND_LABEL[kind]}）不符`;
+  return null;
+}
+
+/** Inserts members that are not there yet; returns how many were added. */
+async function addMembers(db: DB, classId: number, userIds: number[], source: "pick" | "unit" | "upload" | "carryover", actor: Actor) {
+  if (!userIds.length) return 0;
+  const existing = new Set(
+    (await db.selectFrom("class_members").select("user_id").where("class_id", "=", classId).execute()).map((r) => r.user_id),
+  );
+  const fresh = [...new Set(userIds)].filter((id) => !existing.has(id));
+  const t = nowSeconds();
+  for (let i = 0; i < fresh.length; i += 200) {
+    await db
+      .insertInto("class_members")
+      .values(fresh.slice(i, i + 200).map((user_id) => ({ class_id: classId, user_id, source, added_by: actor.actorId, added_at: t })))
+      .execute();
+  }
+  if (fresh.length) await audit(db, { ...actor, action: "class.enroll", targetType: "class", targetId: classId, detail: { source, userIds: fresh } });
+  return fresh.length;
+}
+
+export type EnrollPlan = { ok: EnrollCandidate[]; already: EnrollCandidate[]; problems: EnrollProblem[] };
+type EnrollCandidate = { line?: number; userId: number; username: string; name: string };
+
+/** Checks 学号 (with their row numbers when they come from a file) against the roster and the class kind. */
+export async function planEnrollment(db: DB, classId: number, entries: { line?: number; username: string }[]): Promise<EnrollPlan> {
+  const cls = await getClassRow(db, classId);
+  if (!cls) throw new ClassError("培训班不存在", 404);
+  const found = await candidatesByUsername(db, [...new Set(entries.map((e) => e.username))]);
+  const members = new Set((await db.selectFrom("class_members").select("user_id").where("class_id", "=", classId).execute()).map((r) => r.user_id));
+  const plan: EnrollPlan = { ok: [], already: [], problems: [] };
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const c = found.get(e.username);
+    const why = unfit(c, cls.kind);
+    if (why) plan.problems.push({ line: e.line, username: e.username, message: why });
+    else if (seen.has(e.username)) plan.problems.push({ line: e.line, username: e.username, message: "与前面的行重复" });
+    else if (members.has(c!.id)) plan.already.push({ line: e.line, userId: c!.id, username: c!.username, name: c!.name });
+    else plan.ok.push({ line: e.line, userId: c!.id, username: c!.username, name: c!.name });
+    seen.add(e.username);
+  }
+  return plan;
+}
+
+/**
+ * Enrolls trainees by 学号. With problems (unknown 学号, wrong stage, disabled…) nothing is added unless
+ * `skipProblems` confirms that the rest should go in.
+ */
+export async function enrollUsernames(
+  db: DB,
+  input: { classId: number; entries: { line?: number; username: string }[]; source: "pick" | "upload"; skipProblems: boolean },
+  actor: Actor,
+): Promise<{ added: number; plan: EnrollPlan; applied: boolean }> {
+  return writeTransaction(db, async (trx) => {
+    const plan = await planEnrollment(trx, input.classId, input.entries);
+    if (plan.problems.length && !input.skipProblems) return { added: 0, plan, applied: false };
+    const added = await addMembers(trx, input.classId, plan.ok.map((c) => c.userId), input.source, actor);
+    return { added, plan, applied: true };
+  });
+}
+
+/** Every active trainee of a unit's subtree whose stage fits the class kind. */
+export async function enrollByUnit(db: DB, input: { classId: number; unitId: number }, actor: Actor): Promise<{ added: number; matched: number }> {
+  return writeTransaction(db, async (trx) => {
+    const cls = await getClassRow(trx, input.classId);
+    if (!cls) throw new ClassError("培训班不存在", 404);
+    const path = await unitPathOf(trx, input.unitId);
+    if (!path) throw new ClassError("组织不存在");
+    const rows = await trx
+      .selectFrom("users as u")
+      .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+      .select("u.id")
+      .where("o.path", "like", `${path}%`)
+      .where("u.active", "=", 1)
+      .where("u.stage", "=", cls.kind)
+      .where("u.id", "in", trx.selectFrom("user_roles").select("user_id").where("role", "=", "trainee"))
+      .execute();
+    const added = await addMembers(trx, input.classId, rows.map((r) => r.id), "unit", actor);
+    return { added, matched: rows.length };
+  });
+}
+
+/** Trainees matching a search (学号 or name) who could join: fitting stage, not yet members. */
+export async function searchEnrollable(db: DB, classId: number, q: string) {
+  const cls = await getClassRow(db, classId);
+  if (!cls || !q) return [];
+  const like = `%${q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+  return db
+    .selectFrom("users as u")
+    .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+    .select(["u.id", "u.username", "u.name", "o.name as unit_name"])
+    .where("u.active", "=", 1)
+    .where("u.stage", "=", cls.kind)
+    .where("u.id", "in", db.selectFrom("user_roles").select("user_id").where("role", "=", "trainee"))
+    .where("u.id", "not in", db.selectFrom("class_members").select("user_id").where("class_id", "=", classId))
+    .where((eb) => eb.or([eb("u.username", "like", like), eb("u.name", "like", like)]))
+    .orderBy("u.username")
+    .limit(30)
+    .execute();
+}
+
+/** Removes a member who holds no certificate of this class (audited). */
+export async function removeMember(db: DB, input: { classId: number; userId: number }, actor: Actor) {
+  await writeTransaction(db, async (trx) => {
+    const cert = await trx.selectFrom("certificates").select("id").where("class_id", "=", input.classId).where("user_id", "=", input.userId).executeTakeFirst();
+    if (cert) throw new ClassError("该学员已有本班证书（含已撤销的），不能移出", 409);
+    const r = await trx.deleteFrom("class_members").where("class_id", "=", input.classId).where("user_id", "=", input.userId).executeTakeFirst();
+    if (!r.numDeletedRows) throw new ClassError("该学员不在本班", 404);
+    await audit(trx, { ...actor, action: "class.unenroll", targetType: "class", targetId: input.classId, detail: { userId: input.userId } });
+  });
+}
+
+/** The previous 期次 of the same kind and host unit (the highest term below this one). */
+export async function previousClass(db: DB, cls: Pick<ClassView, "kind" | "host_unit_id" | "term">) {
+  return db
+    .selectFrom("training_classes")
+    .select(["id", "name", "term"])
+    .where("kind", "=", cls.kind)
+    .where("host_unit_id", "=", cls.host_unit_id)
+    .where("term", "<", cls.term)
+    .orderBy("term", "desc")
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Members of the previous 期次 who did not complete (no valid certificate) and are not in this class yet. */
+export async function carryOverCandidates(db: DB, classId: number) {
+  const cls = await getClassRow(db, classId);
+  if (!cls) return { previous: null, trainees: [] };
+  const previous = await previousClass(db, cls);
+  if (!previous) return { previous: null, trainees: [] };
+  const trainees = await db
+    .selectFrom("class_members as m")
+    .innerJoin("users as u", "u.id", "m.user_id")
+    .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+    .select(["u.id", "u.username", "u.name", "u.stage", "u.active", "o.name as unit_name", "m.outcome"])
+    .where("m.class_id", "=", previous.id)
+    .where("u.id", "not in", db.selectFrom("certificates").select("user_id").where("class_id", "=", previous.id).where("revoked_at", "is", null))
+    .where("u.id", "not in", db.selectFrom("class_members").select("user_id").where("class_id", "=", classId))
+    .orderBy("u.username")
+    .execute();
+  return { previous, trainees: trainees.map((t) => ({ ...t, fits: t.active === 1 && t.stage === cls.kind })) };
+}
+
+/** Adds the previous 期次's non-completed trainees whose stage still fits. */
+export async function carryOver(db: DB, classId: number, actor: Actor): Promise<{ added: number; skipped: number }> {
+  return writeTransaction(db, async (trx) => {
+    const { trainees } = await carryOverCandidates(trx, classId);
+    const fit = trainees.filter((t) => t.fits);
+    const added = await addMembers(trx, classId, fit.map((t) => t.id), "carryover", actor);
+    return { added, skipped: trainees.length - fit.length };
+  });
+}
+
+// ------------------------------------------------------------------------------------------ 学号 lists
+
+export const MAX_LIST_BYTES = 2 * 1024 * 1024;
+const MAX_LIST_ROWS = 5000;
+
+export type UsernameList = { ok: true; entries: { line: number; username: string }[] } | { ok: false; message: string };
+
+/**
+ * 学号 from an uploaded .xlsx or CSV (UTF-8 with or without BOM, GBK): the column headed 学号/工号
+ * (any header the roster import accepts), or the first column when no header names it. Row numbers
+ * are the sheet's own.
+ */
+export async function readUsernameList(bytes: Uint8Array, fileName: string): Promise<UsernameList> {
+  if (!bytes.byteLength) return { ok: false, message: "文件是空的" };
+  if (bytes.byteLength > MAX_LIST_BYTES) return { ok: false, message: "文件超过大小限制（最大 2 MB）" };
+  let table: string[][];
+  if (sniff(bytes.subarray(0, 64)) === "zip") {
+    const opened = await loadUploadedWorkbook(bytes);
+    if ("error" in opened) return { ok: false, message: opened.error };
+    const ws = opened.workbook.worksheets.find((w) => w.state === "visible") ?? opened.workbook.worksheets[0];
+    if (!ws) return { ok: false, message: "Excel 文件中没有工作表" };
+    table = [];
+    for (let r = 1; r <= Math.min(ws.rowCount, MAX_LIST_ROWS + 1); r++) {
+      const row = ws.getRow(r);
+      table.push(Array.from({ length: ws.columnCount }, (_, i) => cellText(row.getCell(i + 1).value)));
+    }
+  } else {
+    if (/\.xlsx?$/i.test(fileName)) return { ok: false, message: "文件扩展名是 Excel，但内容不是 .xlsx 文件（旧版 .xls 请另存为 .xlsx 或 CSV）" };
+    const decoded = decodeUploadedText(bytes);
+    if (!decoded) return { ok: false, message: "无法读取文件：不是文本文件，或编码不是 UTF-8 / GBK" };
+    table = Papa.parse<string[]>(decoded.text.replace(/^\uFEFF/, ""), { delimitersToGuess: [",", "\t", ";"], skipEmptyLines: false }).data;
+  }
+  if (table.length > MAX_LIST_ROWS + 1) return { ok: false, message: `一次最多导入 ${MAX_LIST_ROWS} 人，请拆分后再上传` };
+  const headerCol = (table[0] ?? []).findIndex((h) => rosterField(h) === "username");
+  const col = Math.max(0, headerCol);
+  const first = headerCol >= 0 ? 1 : 0;
+  const entries: { line: number; username: string }[] = [];
+  for (let i = first; i < table.length; i++) {
+    const username = restoreCell(String(table[i]![col] ?? "")).trim().normalize("NFKC");
+    if (username) entries.push({ line: i + 1, username });
+  }
+  if (!entries.length) return { ok: false, message: "文件中没有学号" };
+  return { ok: true, entries };
+}
+
+// ------------------------------------------------------------------------------------------ results
+
+export type MemberRow = {
+  userId: number;
+  username: string;
+  name: string;
+  unitName: string;
+  unitPath: string;
+  usualScore: number | null;
+  cheating: boolean;
+  cheatingNote: string | null;
+  exception: { kind: "complete" | "fail"; reason: string } | null;
+  outcome: "completed" | "not_completed" | null;
+  inputs: ResultInputs;
+  result: ClassResult;
+  certificate: { id: number; number: string; issuedAt: number } | null;
+};
+
+type MemberFilter = { unitPath?: string; userId?: number };
+
+const parseExamSettings = (json: string) => JSON.parse(json) as Pick<ExamSettings, "counts" | "pass_score">;
+
+/**
+ * Every member's inputs and computed result in a fixed number of queries (lessons, progress, offline
+ * 学时, assignments with submissions, exams with attempts), whatever the class size.
+ */
+export async function classResults(db: DB, cls: ClassView, filter: MemberFilter = {}): Promise<MemberRow[]> {
+  let mq = db
+    .selectFrom("class_members as m")
+    .innerJoin("users as u", "u.id", "m.user_id")
+    .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+    .select([
+      "m.user_id", "u.username", "u.name", "o.name as unit_name", "o.path as unit_path", "m.usual_score", "m.cheating", "m.cheating_note",
+      "m.exception", "m.exception_reason", "m.outcome",
+    ])
+    .where("m.class_id", "=", cls.id)
+    .orderBy("o.path")
+    .orderBy("u.username");
+  if (filter.unitPath) mq = mq.where("o.path", "like", `${filter.unitPath}%`);
+  if (filter.userId !== undefined) mq = mq.where("m.user_id", "=", filter.userId);
+  const members = await mq.execute();
+  if (!members.length) return [];
+  const userIds = members.map((m) => m.user_id);
+  const inUsers = <T>(run: (ids: number[]) => Promise<T[]>) => chunked(userIds, run);
+
+  const courses = await db.selectFrom("class_courses").select(["course_id", "required"]).where("class_id", "=", cls.id).execute();
+  const courseIds = courses.map((c) => c.course_id);
+  const requiredCourse = new Set(courses.filter((c) => c.required === 1).map((c) => c.course_id));
+  const none = [-1];
+  const [lessons, assignments, exams] = await Promise.all([
+    db.selectFrom("lessons").select(["id", "course_id", "hours", "required"]).where("course_id", "in", courseIds.length ? courseIds : none).where("archived", "=", 0).execute(),
+    db
+      .selectFrom("assignments")
+      .select(["id", "course_id", "title", "hours", "max_score", "pass_score"])
+      .where("course_id", "in", courseIds.length ? courseIds : none)
+      .where("archived", "=", 0)
+      .orderBy("course_id")
+      .orderBy("position")
+      .execute(),
+    (() => {
+      let q = db.selectFrom("exams").select(["id", "title", "settings"]).where("archived", "=", 0);
+      if (cls.final_exam_id !== null) q = q.where("id", "=", cls.final_exam_id);
+      else q = q.where("course_id", "in", [...requiredCourse].length ? [...requiredCourse] : none);
+      return q.orderBy("course_id").orderBy("position").execute();
+    })(),
+  ]);
+  const lessonIds = lessons.map((l) => l.id);
+  const [done, offline, submissions, attempts, certs] = await Promise.all([
+    lessonIds.length
+      ? inUsers((ids) =>
+          db.selectFrom("lesson_progress").select(["user_id", "lesson_id"]).where("user_id", "in", ids).where("lesson_id", "in", lessonIds).where("completed_at", "is not", null).execute(),
+        )
+      : Promise.resolve([]),
+    courseIds.length
+      ? inUsers((ids) =>
+          db
+            .selectFrom("offline_hours")
+            .select(["user_id", (eb) => eb.fn.sum<number>("hours").as("hours")])
+            .where("user_id", "in", ids)
+            .where("course_id", "in", courseIds)
+            .groupBy("user_id")
+            .execute(),
+        )
+      : Promise.resolve([]),
+    assignments.length
+      ? inUsers((ids) =>
+          db
+            .selectFrom("submissions")
+            .select(["user_id", "assignment_id", "status", "current_version", "graded_version", "score"])
+            .where("user_id", "in", ids)
+            .where("assignment_id", "in", assignments.map((a) => a.id))
+            .execute(),
+        )
+      : Promise.resolve([]),
+    exams.length
+      ? inUsers((ids) =>
+          db
+            .selectFrom("exam_attempts")
+            .select(["user_id", "exam_id", "attempt_no", "status", "score", "passed", "max_score"])
+            .where("user_id", "in", ids)
+            .where("exam_id", "in", exams.map((e) => e.id))
+            .execute(),
+        )
+      : Promise.resolve([]),
+    inUsers((ids) =>
+      db.selectFrom("certificates").select(["id", "user_id", "number", "issued_at"]).where("class_id", "=", cls.id).where("user_id", "in", ids).where("revoked_at", "is", null).execute(),
+    ),
+  ]);
+
+  const doneSet = new Set(done.map((d) => `${d.user_id}:${d.lesson_id}`));
+  const offlineBy = new Map(offline.map((o) => [o.user_id, Number(o.hours ?? 0)]));
+  const subBy = new Map(submissions.map((s) => [`${s.user_id}:${s.assignment_id}`, s]));
+  const attemptsBy = new Map<string, typeof attempts>();
+  for (const a of attempts) {
+    const k = `${a.user_id}:${a.exam_id}`;
+    attemptsBy.set(k, [...(attemptsBy.get(k) ?? []), a]);
+  }
+  const examSettings = new Map(exams.map((e) => [e.id, parseExamSettings(e.settings)]));
+  const certBy = new Map(certs.map((c) => [c.user_id, c]));
+
+  return members.map((m) => {
+    const assignmentInputs: AssignmentInput[] = assignments.map((a) => {
+      const s = subBy.get(`${m.user_id}:${a.id}`);
+      const graded = s?.status === "graded" && s.graded_version === s.current_version;
+      const status: AssignmentInput["status"] = !s || s.current_version === 0 ? "none" : graded ? "graded" : s.status === "returned" ? "returned" : "submitted";
+      return { title: a.title, required: requiredCourse.has(a.course_id), hours: a.hours, maxScore: a.max_score, passScore: a.pass_score, status, score: graded ? s!.score : null };
+    });
+    const examInputs: ExamInput[] = exams.map((e) => {
+      const counted = countedAttempt(attemptsBy.get(`${m.user_id}:${e.id}`) ?? [], examSettings.get(e.id)!.counts);
+      if (!counted) return { title: e.title, status: "none", score: null, maxScore: 0, passed: false };
+      const pending = counted.status !== "graded";
+      return { title: e.title, status: pending ? "pending" : "graded", score: pending ? null : counted.score, maxScore: counted.max_score, passed: !pending && counted.passed === 1 };
+    });
+    const exception = m.exception ? { kind: m.exception, reason: m.exception_reason ?? "" } : null;
+    const inputs: ResultInputs = {
+      lessons: lessons.map((l) => ({ hours: l.hours, required: requiredCourse.has(l.course_id) && l.required === 1, completed: doneSet.has(`${m.user_id}:${l.id}`) })),
+      offlineHours: offlineBy.get(m.user_id) ?? 0,
+      assignments: assignmentInputs,
+      exams: examInputs,
+      usualScore: m.usual_score,
+      cheating: m.cheating === 1,
+      exception,
+    };
+    const cert = certBy.get(m.user_id);
+    return {
+      userId: m.user_id,
+      username: m.username,
+      name: m.name,
+      unitName: m.unit_name,
+      unitPath: m.unit_path,
+      usualScore: m.usual_score,
+      cheating: m.cheating === 1,
+      cheatingNote: m.cheating_note,
+      exception,
+      outcome: m.outcome,
+      inputs,
+      result: computeResult(inputs, cls.rules),
+      certificate: cert ? { id: cert.id, number: cert.number, issuedAt: cert.issued_at } : null,
+    };
+  });
+}
+
+async function chunked<T>(ids: number[], run: (ids: number[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...(await run(ids.slice(i, i + 500))));
+  return out;
+}
+
+/** The classes a trainee is in, with their own standing in each ("我的培训班"). */
+export async function myClasses(db: DB, userId: number) {
+  const ids = await db.selectFrom("class_members").select("class_id").where("user_id", "=", userId).execute();
+  const out = [];
+  for (const { class_id } of ids) {
+    const cls = await getClassRow(db, class_id);
+    if (!cls) continue;
+    const [row] = await classResults(db, cls, { userId });
+    const courses = await classCourses(db, class_id);
+    out.push({
+      id: cls.id,
+      name: cls.name,
+      kind: cls.kind,
+      term: cls.term,
+      hostUnit: cls.host_unit_name,
+      startDate: cls.start_date,
+      endDate: cls.end_date,
+      status: classStatus(cls),
+      courses: courses.map((c) => ({ slug: c.slug, title: c.title, required: c.required })),
+      rules: cls.rules,
+      row: row!,
+    });
+  }
+  return out.sort((a, b) => b.startDate.localeCompare(a.startDate));
+}
+
+// ------------------------------------------------------------------------------------------ marks
+
+async function requireMember(db: DB, classId: number, userId: number) {
+  const m = await db.selectFrom("class_members").selectAll().where("class_id", "=", classId).where("user_id", "=", userId).executeTakeFirst();
+  if (!m) throw new ClassError("该学员不在本班", 404);
+  return m;
+}
+
+/** 平时 entered by an instructor of the class or an admin (null clears it); audited. */
+export async function setUsualScore(db: DB, input: { classId: number; userId: number; score: number | null }, actor: Actor) {
+  if (input.score !== null && !(input.score >= 0 && input.score <= 100)) throw new ClassError("平时成绩应在 0–100 之间");
+  await writeTransaction(db, async (trx) => {
+    const m = await requireMember(trx, input.classId, input.userId);
+    await trx
+      .updateTable("class_members")
+      .set({ usual_score: input.score, usual_by: actor.actorId })
+      .where("class_id", "=", input.classId)
+      .where("user_id", "=", input.userId)
+      .execute();
+    await audit(trx, { ...actor, action: "class.usual_score", targetType: "class", targetId: input.classId, detail: { userId: input.userId, from: m.usual_score, to: input.score } });
+  });
+}
+
+/** A cheating mark (违纪) with a note, or its removal; audited. */
+export async function setCheating(db: DB, input: { classId: number; userId: number; cheating: boolean; note: string | null }, actor: Actor) {
+  if (input.cheating && !input.note) throw new ClassError("请填写违纪情况说明");
+  await writeTransaction(db, async (trx) => {
+    await requireMember(trx, input.classId, input.userId);
+    await trx
+      .updateTable("class_members")
+      .set({ cheating: input.cheating ? 1 : 0, cheating_note: input.cheating ? input.note : null })
+      .where("class_id", "=", input.classId)
+      .where("user_id", "=", input.userId)
+      .execute();
+    await audit(trx, { ...actor, action: input.cheating ? "class.cheating_mark" : "class.cheating_clear", targetType: "class", targetId: input.classId, detail: { userId: input.userId, note: input.note } });
+  });
+}
+
+/** An exception to the computed outcome (force complete / force not complete) with a reason, or none; audited. */
+export async function setException(db: DB, input: { classId: number; userId: number; kind: "complete" | "fail" | null; reason: string | null }, actor: Actor) {
+  if (input.kind && !input.reason) throw new ClassError("请填写例外处理的理由");
+  await writeTransaction(db, async (trx) => {
+    const m = await requireMember(trx, input.classId, input.userId);
+    await trx
+      .updateTable("class_members")
+      .set({ exception: input.kind, exception_reason: input.kind ? input.reason : null, exception_by: input.kind ? actor.actorId : null, exception_at: input.kind ? nowSeconds() : null })
+      .where("class_id", "=", input.classId)
+      .where("user_id", "=", input.userId)
+      .execute();
+    await audit(trx, {
+      ...actor,
+      action: "class.exception",
+      targetType: "class",
+      targetId: input.classId,
+      detail: { userId: input.userId, from: m.exception, to: input.kind, reason: input.reason },
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------------ display
+
+const examText = (e: ExamInput) => (e.status === "graded" ? `${e.title} ${e.score} 分${e.passed ? "" : "（未通过）"}` : e.status === "pending" ? `${e.title} 待阅卷` : `${e.title} 未参加`);
+const assignmentText = (a: AssignmentInput) =>
+  a.status === "graded" ? `${a.title} ${a.score} 分` : a.status === "none" ? `${a.title} 未提交` : a.status === "returned" ? `${a.title} 退回修改` : `${a.title} 待批改`;
+
+/** A member's row as the pages show it: numbers, results in words, blockers. */
+export function memberView(r: MemberRow) {
+  return {
+    userId: r.userId,
+    username: r.username,
+    name: r.name,
+    unitName: r.unitName,
+    hours: r.result.hours,
+    requiredHours: r.result.requiredHours,
+    lessonsDone: r.result.requiredLessonsDone,
+    lessonsTotal: r.result.requiredLessonsTotal,
+    exams: r.inputs.exams.map(examText),
+    assignments: r.inputs.assignments.filter((a) => a.required).map(assignmentText),
+    components: r.result.components,
+    composite: r.result.composite,
+    band: r.result.band,
+    passed: r.result.passed,
+    blockers: r.result.blockers,
+    forced: r.result.forced,
+    exception: r.exception,
+    usualScore: r.usualScore,
+    cheating: r.cheating,
+    cheatingNote: r.cheatingNote,
+    outcome: r.outcome,
+    certificate: r.certificate,
+  };
+}
+export type MemberView = ReturnType<typeof memberView>;

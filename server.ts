@@ -14,6 +14,7 @@ import { loadEnv } from "./app/utils/env.server.ts";
 import { isAllowedOrigin, securityHeaders } from "./app/utils/http.server.ts";
 import { seedDemo } from "./scripts/seed.ts";
 import { syncCourses } from "./app/models/courses.server.ts";
+import { sweepOverdueAttempts } from "./app/models/exams.server.ts";
 import { formatError } from "./app/utils/course-format.server.ts";
 import { createStorage } from "./app/utils/storage.server.ts";
 
@@ -108,6 +109,13 @@ app.all(
   }),
 );
 
+// Overdue exam attempts are finalized with their saved answers on every read as well; this sweep
+// covers attempts nobody looks at. The deadline is a row, so any instance may run it.
+const sweep = setInterval(() => {
+  sweepOverdueAttempts(db).catch((e) => console.error("exam sweep failed", e));
+}, 30_000);
+sweep.unref();
+
 const server = app.listen(env.PORT, env.HOST, () => {
   console.log(`网上党校已启动: http://localhost:${env.PORT} (data: ${env.dataDir})`);
 });
@@ -115,6 +123,7 @@ const server = app.listen(env.PORT, env.HOST, () => {
 // Graceful stop: finish in-flight requests, then close the database.
 function shutdown(signal: string) {
   console.log(`${signal}: 正在停止…`);
+  clearInterval(sweep);
   server.close(async () => {
     await db.destroy();
     process.exit(0);

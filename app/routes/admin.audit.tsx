@@ -1,7 +1,8 @@
 // 审计日志: filter by actor, action, target and date; page through; export what is filtered as CSV or
 // XLSX. Read-only: this route has no action, and the table refuses UPDATE and DELETE (triggers).
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Pager } from "~/components/Pager.tsx";
 import { AUDIT_ACTIONS, countAuditEntries, listAuditActions, listAuditEntries, parseAuditFilter } from "~/models/audit.server.ts";
 import rosterCss from "~/styles/roster.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
@@ -34,12 +35,6 @@ export async function loader(args: LoaderFunctionArgs) {
 
 export default function Audit() {
   const { entries, total, page, pages, actions, filter } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
-  const withPage = (p: number) => {
-    const next = new URLSearchParams(params);
-    next.set("page", String(p));
-    return `?${next}`;
-  };
   const exportQuery = new URLSearchParams(Object.entries(filter).filter((kv): kv is [string, string] => typeof kv[1] === "string")).toString();
   const suffix = exportQuery ? `?${exportQuery}` : "";
   return (
@@ -121,13 +116,7 @@ export default function Audit() {
           </tbody>
         </table>
       </div>
-      <nav className="pager">
-        {page > 1 ? <Link to={withPage(page - 1)}>上一页</Link> : null}
-        <span>
-          第 {page} / {pages} 页
-        </span>
-        {page < pages ? <Link to={withPage(page + 1)}>下一页</Link> : null}
-      </nav>
+      <Pager page={page} pages={pages} hasNext={page < pages} />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { ROLES, STAGES } from "../../db/types.ts";
+import { Pager } from "~/components/Pager.tsx";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
 import { getOrgUnit, listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { listUsers } from "~/models/users.server.ts";
@@ -40,11 +41,6 @@ export async function loader(args: LoaderFunctionArgs) {
 export default function Users() {
   const { users, hasMore, page, units } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
-  const pageLink = (p: number) => {
-    const next = new URLSearchParams(params);
-    next.set("page", String(p));
-    return `?${next}`;
-  };
   return (
     <div className="stack">
       <div className="page-head">
@@ -121,11 +117,7 @@ export default function Users() {
           </tbody>
         </table>
       </div>
-      <nav className="pager">
-        {page > 1 ? <Link to={pageLink(page - 1)}>上一页</Link> : null}
-        <span>第 {page} 页</span>
-        {hasMore ? <Link to={pageLink(page + 1)}>下一页</Link> : null}
-      </nav>
+      <Pager page={page} hasNext={hasMore} />
     </div>
   );
 }

@@ -45,7 +45,7 @@ const course = await db.selectFrom("courses").select("id").where("slug", "=", "j
 const actor = { actorId: null, ip: "bench" };
 const root = await createOrgUnit(db, { name: "中共示范大学委员会", parentId: null }, actor);
 const sub = await createOrgUnit(db, { name: "计算机科学与技术学院党委", parentId: root }, actor);
-const branches = [];
+const branches: number[] = [];
 for (let i = 1; i <= 10; i++) branches.push(await createOrgUnit(db, { name: `计算机学院本科生第${i}党支部`, parentId: sub }, actor));
 const t = Math.floor(Date.now() / 1000);
 const { id: adminId } = await db

@@ -2,9 +2,54 @@
 // results, composite and band, and what blocks completion. Used by the class page and the completion review.
 import { Form } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { CLASS_KINDS, type ClassKind } from "../../db/types.ts";
 import type { MemberView } from "~/models/classes.server.ts";
+import { STAGE_LABEL } from "~/utils/labels.ts";
 
 export type MemberRowView = MemberView;
+
+/** Figures in a row of tiles: [value, label]. */
+export function StatGrid({ items }: { items: [ReactNode, string][] }) {
+  return (
+    <div className="stat-grid">
+      {items.map(([value, label]) => (
+        <div className="stat" key={label}>
+          <strong>{value}</strong>
+          <span>{label}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** Characters the certificate font lacks, listed before anything is printed. */
+export function GlyphWarnings({ title, warnings }: { title: string; warnings: string[] }) {
+  if (!warnings.length) return null;
+  return (
+    <div className="alert warn">
+      <p>{title}</p>
+      <ul>
+        {warnings.map((w) => (
+          <li key={w}>{w}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** 入党积极分子 / 发展对象 / 预备党员 */
+export function ClassKindSelect({ value }: { value?: ClassKind }) {
+  return (
+    <select name="kind" required defaultValue={value ?? ""}>
+      {value ? null : <option value="">请选择</option>}
+      {CLASS_KINDS.map((k) => (
+        <option key={k} value={k}>
+          {STAGE_LABEL[k]}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 /** 可以结业 / 强制结业 / the blockers joined in plain words. */
 export function Standing({ m }: { m: Pick<MemberRowView, "passed" | "blockers" | "forced" | "exception"> }) {

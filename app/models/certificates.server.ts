@@ -11,7 +11,7 @@ import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.
 import { loadEnv } from "~/utils/env.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
-import { ClassError, classResults, getClassRow } from "./classes.server.ts";
+import { ClassError, classResults, requireClass } from "./classes.server.ts";
 
 type Actor = { actorId: number; ip?: string | null };
 export type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
@@ -90,8 +90,7 @@ export type CompletionSummary = { completed: number; notCompleted: number; issue
  */
 export async function confirmCompletion(db: DB, input: { classId: number; schoolCode: string }, actor: Actor, t = nowSeconds()): Promise<CompletionSummary> {
   return writeTransaction(db, async (trx) => {
-    const cls = await getClassRow(trx, input.classId);
-    if (!cls) throw new ClassError("培训班不存在", 404);
+    const cls = await requireClass(trx, input.classId);
     const rows = await classResults(trx, cls);
     if (!rows.length) throw new ClassError("培训班还没有学员");
     const names = await unitNames(trx);

@@ -81,6 +81,13 @@ export async function getClassRow(db: DB, id: number): Promise<ClassView | undef
   return row && toClassView(row);
 }
 
+/** The class, or a 404 ClassError. */
+export async function requireClass(db: DB, id: number): Promise<ClassView> {
+  const cls = await getClassRow(db, id);
+  if (!cls) throw new ClassError("培训班不存在", 404);
+  return cls;
+}
+
 /** 未开始 / 进行中 / 已结束 / 已结业, by the China Standard Time date. */
 export function classStatus(c: Pick<ClassView, "start_date" | "end_date" | "completed_at">, t = nowSeconds()): string {
   if (c.completed_at) return "已结业";
@@ -203,6 +210,8 @@ function uniqueTermError(e: unknown): never {
   throw e;
 }
 
+const classColumns = (f: ClassFields) => ({ name: f.name, kind: f.kind, term: f.term, host_unit_id: f.hostUnitId, start_date: f.startDate, end_date: f.endDate });
+
 export async function createClass(db: DB, input: ClassFields, actor: Actor): Promise<number> {
   await checkHost(db, input.hostUnitId);
   const t = nowSeconds();
@@ -210,12 +219,7 @@ export async function createClass(db: DB, input: ClassFields, actor: Actor): Pro
     const { id } = await trx
       .insertInto("training_classes")
       .values({
-        name: input.name,
-        kind: input.kind,
-        term: input.term,
-        host_unit_id: input.hostUnitId,
-        start_date: input.startDate,
-        end_date: input.endDate,
+        ...classColumns(input),
         rules: JSON.stringify({ ...DEFAULT_RULES, requiredHours: input.kind === "activist" ? 40 : 24 }),
         final_exam_id: null,
         number_format: DEFAULT_NUMBER_FORMAT,
@@ -238,8 +242,7 @@ export async function updateClassSettings(db: DB, classId: number, input: ClassS
   if (problem) throw new ClassError(problem);
   await checkHost(db, input.hostUnitId);
   await writeTransaction(db, async (trx) => {
-    const before = await getClassRow(trx, classId);
-    if (!before) throw new ClassError("培训班不存在", 404);
+    const before = await requireClass(trx, classId);
     if (input.finalExamId !== null) {
       const exam = await trx
         .selectFrom("exams as e")
@@ -253,12 +256,7 @@ export async function updateClassSettings(db: DB, classId: number, input: ClassS
     await trx
       .updateTable("training_classes")
       .set({
-        name: input.name,
-        kind: input.kind,
-        term: input.term,
-        host_unit_id: input.hostUnitId,
-        start_date: input.startDate,
-        end_date: input.endDate,
+        ...classColumns(input),
         rules: JSON.stringify(rules),
         number_format: input.numberFormat,
         final_exam_id: input.finalExamId,
@@ -280,8 +278,7 @@ export async function updateClassSettings(db: DB, classId: number, input: ClassS
 /** Replaces the class's courses: each required or elective, in the given order. */
 export async function setClassCourses(db: DB, classId: number, courses: { courseId: number; required: boolean }[], actor: Actor) {
   await writeTransaction(db, async (trx) => {
-    const cls = await getClassRow(trx, classId);
-    if (!cls) throw new ClassError("培训班不存在", 404);
+    const cls = await requireClass(trx, classId);
     const ids = courses.map((c) => c.courseId);
     if (ids.length) {
       const found = await trx.selectFrom("courses").select("id").where("id", "in", ids).execute();
@@ -369,8 +366,7 @@ type EnrollCandidate = { line?: number; userId: number; username: string; name: 
 
 /** Checks 学号 (with their row numbers when they come from a file) against the roster and the class kind. */
 export async function planEnrollment(db: DB, classId: number, entries: { line?: number; username: string }[]): Promise<EnrollPlan> {
-  const cls = await getClassRow(db, classId);
-  if (!cls) throw new ClassError("培训班不存在", 404);
+  const cls = await requireClass(db, classId);
   const found = await candidatesByUsername(db, [...new Set(entries.map((e) => e.username))]);
   const members = new Set((await db.selectFrom("class_members").select("user_id").where("class_id", "=", classId).execute()).map((r) => r.user_id));
   const plan: EnrollPlan = { ok: [], already: [], problems: [] };
@@ -407,8 +403,7 @@ export async function enrollUsernames(
 /** Every active trainee of a unit's subtree whose stage fits the class kind. */
 export async function enrollByUnit(db: DB, input: { classId: number; unitId: number }, actor: Actor): Promise<{ added: number; matched: number }> {
   return writeTransaction(db, async (trx) => {
-    const cls = await getClassRow(trx, input.classId);
-    if (!cls) throw new ClassError("培训班不存在", 404);
+    const cls = await requireClass(trx, input.classId);
     const path = await unitPathOf(trx, input.unitId);
     if (!path) throw new ClassError("组织不存在");
     const rows = await trx

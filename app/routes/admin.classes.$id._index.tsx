@@ -14,7 +14,6 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { CLASS_KINDS } from "../../db/types.ts";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
 import { certificatesOfClass, revokeCertificate } from "~/models/certificates.server.ts";
 import {
@@ -49,7 +48,7 @@ import { glyphWarnings } from "~/utils/certificate-pdf.server.ts";
 import { ClassRulesSchema } from "~/utils/class-rules.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { formatDateTime, STAGE_LABEL } from "~/utils/labels.ts";
-import { MemberTable } from "~/components/ClassMembers.tsx";
+import { ClassKindSelect, GlyphWarnings, MemberTable, StatGrid } from "~/components/ClassMembers.tsx";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.cls.name ?? "培训班"} · 网上党校` }];
@@ -288,36 +287,17 @@ export default function ClassPage() {
       {result?.error ? <p className="alert error">{result.error}</p> : null}
       {result?.ok ? <p className="alert ok">{result.ok}</p> : null}
       {result?.plan ? <UploadPreview plan={result.plan} busy={busy} /> : null}
-      {admin?.warnings.length ? (
-        <div className="alert warn">
-          <p>以下文字含有证书字体缺少的字符：</p>
-          <ul>
-            {admin.warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <GlyphWarnings title="以下文字含有证书字体缺少的字符：" warnings={admin?.warnings ?? []} />
 
       <section className="card">
-        <div className="stat-grid">
-          <div className="stat">
-            <strong>{members.length}</strong>
-            <span>{scope.kind === "subtree" ? "本组织学员" : "学员"}</span>
-          </div>
-          <div className="stat">
-            <strong>{completed}</strong>
-            <span>符合结业条件</span>
-          </div>
-          <div className="stat">
-            <strong>{cls.rules.requiredHours}</strong>
-            <span>应修学时</span>
-          </div>
-          <div className="stat">
-            <strong>{cls.rules.passLine}</strong>
-            <span>及格线</span>
-          </div>
-        </div>
+        <StatGrid
+          items={[
+            [members.length, scope.kind === "subtree" ? "本组织学员" : "学员"],
+            [completed, "符合结业条件"],
+            [cls.rules.requiredHours, "应修学时"],
+            [cls.rules.passLine, "及格线"],
+          ]}
+        />
         <p className="muted rules-line">
           综合成绩 = 考试 {cls.rules.weights.exam}% + 作业 {cls.rules.weights.assignment}% + 平时 {cls.rules.weights.usual}%（平时
           {cls.rules.usualSource === "progress" ? "按必修课完成率" : "由教师录入"}）；优秀 ≥ {cls.rules.bands.excellent}，良好 ≥ {cls.rules.bands.good}，合格 ≥{" "}
@@ -547,13 +527,7 @@ function ClassSettings({ cls, units, courses, busy }: { cls: LoaderData["cls"]; 
         <div className="grid-3">
           <label>
             类别
-            <select name="kind" defaultValue={cls.kind}>
-              {CLASS_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {STAGE_LABEL[k]}
-                </option>
-              ))}
-            </select>
+            <ClassKindSelect value={cls.kind} />
           </label>
           <label>
             期次

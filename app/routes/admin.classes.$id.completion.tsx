@@ -4,7 +4,7 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { MemberTable, type MemberRowView } from "~/components/ClassMembers.tsx";
+import { GlyphWarnings, MemberTable, StatGrid, type MemberRowView } from "~/components/ClassMembers.tsx";
 import { certificateEnv, confirmCompletion } from "~/models/certificates.server.ts";
 import { ClassError, classResults, classStatus, getClassRow, memberView, setException } from "~/models/classes.server.ts";
 import classesCss from "~/styles/classes.css?url";
@@ -87,35 +87,16 @@ export default function Completion() {
       {result?.ok ? <p className="alert ok">{result.ok}</p> : null}
       {!ended && !cls.completedAt ? <p className="alert warn">培训班尚未结束（结束日期 {cls.endDate}），现在确认将按目前的学习情况结业。</p> : null}
       {cls.completedAt ? <p className="alert ok">已于 {formatDateTime(cls.completedAt)} 确认结业。之后达到结业条件的学员可以再次确认补发证书，已颁发的证书编号不变。</p> : null}
-      {warnings.length ? (
-        <div className="alert warn">
-          <p>以下学员姓名含有证书字体缺少的字符，证书上该字将显示为空白方框：</p>
-          <ul>
-            {warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <GlyphWarnings title="以下学员姓名含有证书字体缺少的字符，证书上该字将显示为空白方框：" warnings={warnings} />
       <section className="card">
-        <div className="stat-grid">
-          <div className="stat">
-            <strong>{members.length}</strong>
-            <span>学员</span>
-          </div>
-          <div className="stat">
-            <strong>{passing}</strong>
-            <span>准予结业</span>
-          </div>
-          <div className="stat">
-            <strong>{members.length - passing}</strong>
-            <span>不予结业</span>
-          </div>
-          <div className="stat">
-            <strong>{toIssue}</strong>
-            <span>待颁发证书</span>
-          </div>
-        </div>
+        <StatGrid
+          items={[
+            [members.length, "学员"],
+            [passing, "准予结业"],
+            [members.length - passing, "不予结业"],
+            [toIssue, "待颁发证书"],
+          ]}
+        />
         <Form method="post" className="confirm">
           <input type="hidden" name="intent" value="confirm" />
           <button type="submit" className="btn primary" disabled={busy || !members.length}>

@@ -2,7 +2,7 @@
 // members in their subtree) and, for the organization department, the form that opens a new class.
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { CLASS_KINDS } from "../../db/types.ts";
+import { ClassKindSelect } from "~/components/ClassMembers.tsx";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
 import { ClassError, ClassFieldsSchema, createClass, listClassesFor } from "~/models/classes.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
@@ -100,14 +100,7 @@ export default function Classes() {
             <div className="grid-2">
               <label>
                 类别
-                <select name="kind" required defaultValue="">
-                  <option value="">请选择</option>
-                  {CLASS_KINDS.map((k) => (
-                    <option key={k} value={k}>
-                      {STAGE_LABEL[k]}
-                    </option>
-                  ))}
-                </select>
+                <ClassKindSelect />
               </label>
               <label>
                 期次

@@ -2,7 +2,7 @@
 // blocks completion, in plain words.
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { Standing } from "~/components/ClassMembers.tsx";
+import { StatGrid, Standing } from "~/components/ClassMembers.tsx";
 import { CLASS_KIND_LABEL, memberView, myClasses } from "~/models/classes.server.ts";
 import classesCss from "~/styles/classes.css?url";
 import { requireUser } from "~/utils/auth.server.ts";
@@ -35,28 +35,14 @@ export default function MyClasses() {
             <p className="muted sub">
               {c.kind} · 第 {c.term} 期 · {c.hostUnit} · {c.startDate} 至 {c.endDate}
             </p>
-            <div className="stat-grid">
-              <div className="stat">
-                <strong>
-                  {m.hours}/{m.requiredHours}
-                </strong>
-                <span>学时</span>
-              </div>
-              <div className="stat">
-                <strong>
-                  {m.lessonsDone}/{m.lessonsTotal}
-                </strong>
-                <span>必修课时</span>
-              </div>
-              <div className="stat">
-                <strong>{m.composite}</strong>
-                <span>综合成绩</span>
-              </div>
-              <div className="stat">
-                <strong>{m.band}</strong>
-                <span>等级</span>
-              </div>
-            </div>
+            <StatGrid
+              items={[
+                [`${m.hours}/${m.requiredHours}`, "学时"],
+                [`${m.lessonsDone}/${m.lessonsTotal}`, "必修课时"],
+                [m.composite, "综合成绩"],
+                [m.band, "等级"],
+              ]}
+            />
             <ul className="facts">
               <li>考试：{m.exams.join("；") || "无"}</li>
               <li>作业：{m.assignments.join("；") || "无"}</li>

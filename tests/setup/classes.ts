@@ -6,6 +6,7 @@ import { createClass, setClassCourses, updateClassSettings, getClassRow } from "
 import { DEFAULT_RULES, type ClassRules } from "../../app/utils/class-rules.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import type { Storage } from "../../app/utils/storage.server.ts";
+import { createTestDb, createTestTree, createTestUser, testContext } from "./db.ts";
 
 export const SAMPLE_SLUG = "sample";
 
@@ -77,3 +78,29 @@ export async function didTheWork(db: DB, userId: number, courseId: number, opts:
       .execute();
   }
 }
+
+/**
+ * A fresh database with the test tree, the people the class tests need (trainees in both 二级党委, a
+ * 发展对象, a secretary of each 二级党委, the sample course's instructor js001 and another instructor),
+ * the sample course and a class over it.
+ */
+export async function classWorld() {
+  const db = await createTestDb();
+  const ctx = testContext(db);
+  const tree = await createTestTree(db);
+  const users = {
+    admin: await createTestUser(db, { orgUnitId: tree.root, roles: ["admin"], stage: "full" }),
+    traineeA: await createTestUser(db, { orgUnitId: tree.branchA, name: "张晓明", username: "2023001" }),
+    traineeA2: await createTestUser(db, { orgUnitId: tree.branchA, name: "陈思雨", username: "2023002" }),
+    candidateA: await createTestUser(db, { orgUnitId: tree.branchA, name: "李文静", username: "2022015", stage: "candidate" }),
+    traineeB: await createTestUser(db, { orgUnitId: tree.branchB, name: "刘子涵", username: "2023101" }),
+    secretaryA: await createTestUser(db, { orgUnitId: tree.subA, roles: ["secretary"], stage: "full" }),
+    secretaryB: await createTestUser(db, { orgUnitId: tree.subB, roles: ["secretary"], stage: "full" }),
+    instructor: await createTestUser(db, { orgUnitId: tree.branchA, roles: ["instructor"], stage: "full", username: "js001" }),
+    otherInstructor: await createTestUser(db, { orgUnitId: tree.branchA, roles: ["instructor"], stage: "full", username: "js999" }),
+  };
+  const courseId = (await syncSample(db, ctx.storage)).id;
+  const cls = await makeClass(db, { adminId: users.admin.id, hostUnitId: tree.root, courseId });
+  return { db, ctx, tree, users, courseId, cls };
+}
+export type ClassWorld = Awaited<ReturnType<typeof classWorld>>;

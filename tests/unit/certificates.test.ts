@@ -27,13 +27,13 @@ import type { ClassView } from "../../app/models/classes.server.ts";
 import { enrollUsernames, setException } from "../../app/models/classes.server.ts";
 import { renderCertificatePdf } from "../../app/utils/certificate-pdf.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
-import { didTheWork, makeClass, syncSample } from "../setup/classes.ts";
-import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
+import { classWorld, didTheWork, makeClass, type ClassWorld } from "../setup/classes.ts";
+import { createTestUser, makeRequest, outcome } from "../setup/db.ts";
 
 let db: DB;
-let ctx: ReturnType<typeof testContext>;
-let tree: Awaited<ReturnType<typeof createTestTree>>;
-let users: Record<string, Awaited<ReturnType<typeof createTestUser>>>;
+let ctx: ClassWorld["ctx"];
+let tree: ClassWorld["tree"];
+let users: ClassWorld["users"];
 let courseId: number;
 let cls: ClassView;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-cert-"));
@@ -41,22 +41,9 @@ const PDF_OPTS = { schoolName: "中共测试大学委员会党校", origin: "htt
 const SENTENCE = "经考核合格，准予结业，特发此证";
 
 beforeEach(async () => {
-  db = await createTestDb();
-  ctx = testContext(db);
-  tree = await createTestTree(db);
-  users = {
-    admin: await createTestUser(db, { orgUnitId: tree.root, roles: ["admin"], stage: "full" }),
-    traineeA: await createTestUser(db, { orgUnitId: tree.branchA, name: "张晓明", username: "2023001" }),
-    traineeA2: await createTestUser(db, { orgUnitId: tree.branchA, name: "陈思雨", username: "2023002" }),
-    traineeB: await createTestUser(db, { orgUnitId: tree.branchB, name: "刘子涵", username: "2023101" }),
-    secretaryA: await createTestUser(db, { orgUnitId: tree.subA, roles: ["secretary"], stage: "full" }),
-    secretaryB: await createTestUser(db, { orgUnitId: tree.subB, roles: ["secretary"], stage: "full" }),
-    instructor: await createTestUser(db, { orgUnitId: tree.branchA, roles: ["instructor"], stage: "full", username: "js001" }),
-  };
-  courseId = (await syncSample(db, ctx.storage)).id;
-  cls = await makeClass(db, { adminId: users.admin!.id, hostUnitId: tree.root, courseId });
+  ({ db, ctx, tree, users, courseId, cls } = await classWorld());
   await enrollUsernames(db, { classId: cls.id, entries: ["2023001", "2023002", "2023101"].map((username) => ({ username })), source: "pick", skipProblems: false }, { actorId: users.admin!.id });
-  for (const who of ["traineeA", "traineeA2", "traineeB"]) await didTheWork(db, users[who]!.id, courseId, { essay: 85, exam: 90 });
+  for (const who of ["traineeA", "traineeA2", "traineeB"] as const) await didTheWork(db, users[who]!.id, courseId, { essay: 85, exam: 90 });
 });
 
 const admin = () => ({ actorId: users.admin!.id });

@@ -8,33 +8,18 @@ import * as myClasses from "../../app/routes/my.classes.tsx";
 import { confirmCompletion } from "../../app/models/certificates.server.ts";
 import { carryOverCandidates, enrollUsernames, readUsernameList, type ClassView } from "../../app/models/classes.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
-import { didTheWork, makeClass, syncSample } from "../setup/classes.ts";
-import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
+import { classWorld, didTheWork, makeClass, type ClassWorld } from "../setup/classes.ts";
+import { makeRequest, outcome } from "../setup/db.ts";
 
 let db: DB;
-let ctx: ReturnType<typeof testContext>;
-let tree: Awaited<ReturnType<typeof createTestTree>>;
-let users: Record<string, Awaited<ReturnType<typeof createTestUser>>>;
+let ctx: ClassWorld["ctx"];
+let tree: ClassWorld["tree"];
+let users: ClassWorld["users"];
 let courseId: number;
 let cls: ClassView;
 
 beforeEach(async () => {
-  db = await createTestDb();
-  ctx = testContext(db);
-  tree = await createTestTree(db);
-  users = {
-    admin: await createTestUser(db, { orgUnitId: tree.root, roles: ["admin"], stage: "full" }),
-    traineeA: await createTestUser(db, { orgUnitId: tree.branchA, name: "张晓明", username: "2023001" }),
-    traineeA2: await createTestUser(db, { orgUnitId: tree.branchA, name: "陈思雨", username: "2023002" }),
-    candidateA: await createTestUser(db, { orgUnitId: tree.branchA, name: "李文静", username: "2022015", stage: "candidate" }),
-    traineeB: await createTestUser(db, { orgUnitId: tree.branchB, name: "刘子涵", username: "2023101" }),
-    secretaryA: await createTestUser(db, { orgUnitId: tree.subA, roles: ["secretary"], stage: "full" }),
-    secretaryB: await createTestUser(db, { orgUnitId: tree.subB, roles: ["secretary"], stage: "full" }),
-    instructor: await createTestUser(db, { orgUnitId: tree.branchA, roles: ["instructor"], stage: "full", username: "js001" }),
-    otherInstructor: await createTestUser(db, { orgUnitId: tree.branchA, roles: ["instructor"], stage: "full", username: "js999" }),
-  };
-  courseId = (await syncSample(db, ctx.storage)).id;
-  cls = await makeClass(db, { adminId: users.admin!.id, hostUnitId: tree.root, courseId });
+  ({ db, ctx, tree, users, courseId, cls } = await classWorld());
 });
 
 const enroll = (usernames: string[], classId = cls.id) =>
@@ -49,7 +34,7 @@ const post = (who: Who, form: Record<string, string | string[]>) =>
 function upload(who: Who, bytes: Uint8Array, name: string) {
   const body = new FormData();
   body.append("intent", "enroll-upload");
-  body.append("file", new File([bytes], name));
+  body.append("file", new File([new Uint8Array(bytes)], name));
   const request = new Request(`http://localhost/admin/classes/${cls.id}`, { method: "POST", body, headers: { Origin: "http://localhost", Cookie: users[who!]!.cookie } });
   return outcome(classPage.action({ request, context: ctx, params: { id: String(cls.id) } }));
 }

@@ -1,7 +1,9 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { ExamError, itemAnalysis, listAttemptsForExam, listOverrides, setExamOverride } from "~/models/exams.server.ts";
+import {
+  ExamError, itemAnalysis, listAttemptsForExam, listEditedQuestions, listOverrides, regradeWithNewestVersion, setExamOverride,
+} from "~/models/exams.server.ts";
 import { requireExamEditor } from "~/utils/exam-guard.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { formatDateTime } from "~/utils/labels.ts";
@@ -15,15 +17,23 @@ export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d
 export async function loader(args: LoaderFunctionArgs) {
   const { course, exam } = await requireExamEditor(args);
   const { db } = args.context;
-  const [attempts, overrides, analysis] = await Promise.all([listAttemptsForExam(db, exam.id), listOverrides(db, exam.id), itemAnalysis(db, exam.id)]);
+  const [attempts, overrides, analysis, edited] = await Promise.all([
+    listAttemptsForExam(db, exam.id),
+    listOverrides(db, exam.id),
+    itemAnalysis(db, exam.id),
+    listEditedQuestions(db, exam.id),
+  ]);
   return {
     course: { slug: course.slug, title: course.title },
     exam: { id: exam.id, key: exam.key, title: exam.title, pass_score: exam.settings.pass_score, total_score: exam.settings.total_score },
     attempts,
     overrides,
     analysis: analysis.map(({ stem_md, ...a }) => ({ ...a, stem: markdownToPlainText(stem_md).slice(0, 80) })),
+    edited: edited.map(({ stem_md, ...q }) => ({ ...q, stem: markdownToPlainText(stem_md).slice(0, 80) })),
   };
 }
+
+const Regrade = z.object({ intent: z.literal("regrade"), questionId: z.coerce.number().int().positive() });
 
 const Override = z.object({
   intent: z.literal("override"),
@@ -36,7 +46,19 @@ const Override = z.object({
 /** Extra time or an extra attempt for one trainee (audited). */
 export async function action(args: ActionFunctionArgs) {
   const { user, exam } = await requireExamEditor(args);
-  const parsed = parseForm(await args.request.formData(), Override);
+  const form = await args.request.formData();
+  if (form.get("intent") === "regrade") {
+    const q = parseForm(form, Regrade);
+    if (!q.ok) return data({ ok: false as const, message: q.message }, { status: 400 });
+    try {
+      const r = await regradeWithNewestVersion(args.context.db, { examId: exam.id, questionId: q.data.questionId }, { actorId: user.id, ip: args.context.clientIp });
+      return { ok: true as const, message: `已按新版本重新评分：${r.answers} 份作答，其中 ${r.changed} 份得分变化` };
+    } catch (e) {
+      if (e instanceof ExamError) return data({ ok: false as const, message: e.message }, { status: e.status });
+      throw e;
+    }
+  }
+  const parsed = parseForm(form, Override);
   if (!parsed.ok) return data({ ok: false as const, message: parsed.message }, { status: 400 });
   const f = parsed.data;
   try {
@@ -108,6 +130,28 @@ export default function TeachExam() {
         </table>
       </section>
 
+      {d.edited.length ? (
+        <section className="card stack">
+          <h2>题目已修改（{d.edited.length}）</h2>
+          <p className="muted">以下题目在考生作答后被修改过。已交的答卷仍保留考生当时看到的版本；需要时可按新版本的答案重新评分（教师的人工评分保留，操作记入审计日志）。</p>
+          <ul className="file-list">
+            {d.edited.map((q) => (
+              <li key={q.id}>
+                <span>
+                  {q.type} · {q.stem} <small className="muted">第 {q.version} 版 → 第 {q.newVersion} 版 · {q.attempts} 份作答</small>
+                </span>{" "}
+                <Form method="post" className="inline-form">
+                  <input type="hidden" name="intent" value="regrade" />
+                  <input type="hidden" name="questionId" value={q.id} />
+                  <button type="submit" className="btn small">
+                    按新版本重新评分
+                  </button>
+                </Form>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <section className="card">
         <h2>延长时间 / 追加考试次数</h2>
         <Form method="post" className="form exam-override-form">

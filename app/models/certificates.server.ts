@@ -3,12 +3,14 @@
 // class's zip) and who may download what. PDFs are rendered on demand from the certificate row, which
 // holds everything printed on it, so a certificate reads the same years later.
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
 import { Zip, ZipPassThrough } from "fflate";
 import type { Role } from "../../db/types.ts";
 import { renderCertificatePdf, type CertificateData } from "~/utils/certificate-pdf.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { loadEnv } from "~/utils/env.server.ts";
+import { sniff } from "~/utils/sniff.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
 import { ClassError, classResults, requireClass } from "./classes.server.ts";
@@ -16,14 +18,33 @@ import { ClassError, classResults, requireClass } from "./classes.server.ts";
 type Actor = { actorId: number; ip?: string | null };
 export type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
 
-/** SCHOOL_CODE, CERT_SEAL_PATH and ORIGIN, validated once with the rest of the environment. */
+/**
+ * SCHOOL_CODE, CERT_SEAL_PATH and ORIGIN, validated once with the rest of the environment. A seal path
+ * that is not a readable PNG or JPEG is reported once and the drawn seal is used instead, so a wrong
+ * path never stops certificates from being issued.
+ */
 let env: { schoolCode: string; sealPath?: string; origin?: string } | undefined;
 export function certificateEnv() {
   if (!env) {
     const e = loadEnv();
-    env = { schoolCode: e.SCHOOL_CODE, sealPath: e.CERT_SEAL_PATH, origin: e.ORIGIN };
+    env = { schoolCode: e.SCHOOL_CODE, sealPath: usableSeal(e.CERT_SEAL_PATH), origin: e.ORIGIN };
   }
   return env;
+}
+
+export function usableSeal(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    const head = new Uint8Array(8);
+    const fd = fs.openSync(file, "r");
+    fs.readSync(fd, head, 0, 8, 0);
+    fs.closeSync(fd);
+    if (["png", "jpg"].includes(sniff(head) ?? "")) return file;
+    console.error(`CERT_SEAL_PATH=${file} 不是 PNG/JPEG 图片，证书将使用绘制的印章`);
+  } catch {
+    console.error(`CERT_SEAL_PATH=${file} 无法读取，证书将使用绘制的印章`);
+  }
+  return undefined;
 }
 
 /** The public origin for links printed on certificates: ORIGIN when set, else the request's own. */

@@ -21,6 +21,7 @@ import {
   newVerificationCode,
   revokeCertificate,
   verifyCertificate,
+  usableSeal,
   type CertificateRow,
 } from "../../app/models/certificates.server.ts";
 import type { ClassView } from "../../app/models/classes.server.ts";
@@ -111,6 +112,26 @@ describe("the certificate PDF", () => {
     const text = pdftotext((await certificatePdf(revoked, PDF_OPTS)).bytes);
     expect(text).toContain("本证书已于 2027年1月15日 撤销，不再有效");
     expect(text).toContain("张晓明");
+  });
+
+  it("prints the seal image from CERT_SEAL_PATH when it is a PNG, and falls back to the drawn seal for a bad path", async () => {
+    await issue();
+    const cert = await certOf(users.traineeA!.id);
+    const png = "tests/fixtures/courses/sample/media/cover.png";
+    expect(usableSeal(png)).toBe(png);
+    const withImage = await certificatePdf(cert, { ...PDF_OPTS, sealPath: png });
+    const drawn = await certificatePdf(cert, PDF_OPTS);
+    expect(withImage.bytes.includes("/Subtype /Image")).toBe(true);
+    expect(drawn.bytes.includes("/Subtype /Image")).toBe(false);
+    expect(pdftotext(withImage.bytes)).toContain(SENTENCE);
+    const quiet = console.error;
+    console.error = () => {};
+    try {
+      expect(usableSeal("/nonexistent/seal.png")).toBeUndefined();
+      expect(usableSeal("tests/fixtures/courses/sample/lessons/01-dang-de-xingzhi.md")).toBeUndefined();
+    } finally {
+      console.error = quiet;
+    }
   });
 
   it("shrinks a very long class name onto one line rather than wrapping it", async () => {

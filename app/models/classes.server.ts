@@ -6,6 +6,7 @@
 import Papa from "papaparse";
 import { z } from "zod";
 import { CLASS_KINDS, type ClassKind, type Role, type Stage } from "../../db/types.ts";
+import { cstDate } from "~/utils/certificate-pdf.server.ts";
 import { computeResult, ClassRulesSchema, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput, type ResultInputs } from "~/utils/class-rules.ts";
 import type { ExamSettings } from "~/utils/course-format.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
@@ -91,7 +92,7 @@ export async function requireClass(db: DB, id: number): Promise<ClassView> {
 /** 未开始 / 进行中 / 已结束 / 已结业, by the China Standard Time date. */
 export function classStatus(c: Pick<ClassView, "start_date" | "end_date" | "completed_at">, t = nowSeconds()): string {
   if (c.completed_at) return "已结业";
-  const today = new Date((t + 8 * 3600) * 1000).toISOString().slice(0, 10);
+  const today = cstDate(t);
   if (today < c.start_date) return "未开始";
   return today > c.end_date ? "已结束" : "进行中";
 }
@@ -206,7 +207,7 @@ async function checkHost(db: DB, hostUnitId: number) {
 }
 
 function uniqueTermError(e: unknown): never {
-  if (e instanceof Error && /UNIQUE/.test(e.message)) throw new ClassError("该主办单位已有同类别、同期次的培训班", 409);
+  if (e instanceof Error && /UNIQUE|duplicate key/i.test(e.message)) throw new ClassError("该主办单位已有同类别、同期次的培训班", 409);
   throw e;
 }
 

@@ -9,7 +9,8 @@ import { certificateEnv, confirmCompletion } from "~/models/certificates.server.
 import { ClassError, classResults, classStatus, getClassRow, memberView, setException } from "~/models/classes.server.ts";
 import classesCss from "~/styles/classes.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
-import { glyphWarnings } from "~/utils/certificate-pdf.server.ts";
+import { cstDate, glyphWarnings } from "~/utils/certificate-pdf.server.ts";
+import { now } from "~/utils/db.server.ts";
 import { idParam, optionalText, parseForm } from "~/utils/forms.server.ts";
 import { formatDateTime } from "~/utils/labels.ts";
 
@@ -27,7 +28,7 @@ async function load(args: LoaderFunctionArgs | ActionFunctionArgs) {
 export async function loader(args: LoaderFunctionArgs) {
   const { cls } = await load(args);
   const members = (await classResults(args.context.db, cls)).map(memberView);
-  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const today = cstDate(now());
   return {
     cls: { id: cls.id, name: cls.name, term: cls.term, endDate: cls.end_date, status: classStatus(cls), completedAt: cls.completed_at, manualUsual: cls.rules.usualSource === "manual" },
     ended: today > cls.end_date,

@@ -340,18 +340,19 @@ export async function submitAssignment(
 // ------------------------------------------------------------------------------------ grading queue
 
 export const QUEUE_STATUSES = ["waiting", "submitted", "late", "returned", "graded"] as const;
-export type QueueFilter = { status?: (typeof QUEUE_STATUSES)[number]; unitId?: number; late?: boolean };
+export type QueueFilter = { status?: (typeof QUEUE_STATUSES)[number]; unitId?: number; late?: boolean; classId?: number };
 
 const QueueParams = z.object({
   status: z.enum(QUEUE_STATUSES).optional().catch(undefined),
   unit: z.coerce.number().int().positive().optional().catch(undefined),
   late: z.literal("1").optional().catch(undefined),
+  class: z.coerce.number().int().positive().optional().catch(undefined),
 });
 
 /** The queue filter of the list page's query string (bad values are ignored); no branch filter while names are hidden. */
 export function queueFilterFrom(params: URLSearchParams, settings: Settings): QueueFilter {
   const f = QueueParams.parse(Object.fromEntries(params));
-  return { status: f.status, unitId: namesHidden(settings) ? undefined : f.unit, late: f.late === "1" };
+  return { status: f.status, unitId: namesHidden(settings) ? undefined : f.unit, late: f.late === "1", classId: f.class };
 }
 
 /**
@@ -374,6 +375,7 @@ export async function listQueue(db: DB, assignmentId: number, f: QueueFilter = {
   else if (f.status) q = q.where("s.status", "=", f.status);
   if (f.unitId) q = q.where("u.org_unit_id", "=", f.unitId);
   if (f.late) q = q.where("v.late", "=", 1);
+  if (f.classId) q = q.where("s.user_id", "in", db.selectFrom("class_members").select("user_id").where("class_id", "=", f.classId));
   const rows = await q.orderBy("v.submitted_at").orderBy("s.id").execute();
   const flags = rows.length ? await maxFlagBySubmission(db, assignmentId) : new Map<number, number>();
   const waiting = (s: SubmissionStatus) => (s === "submitted" || s === "late" ? 0 : 1);
@@ -383,6 +385,17 @@ export async function listQueue(db: DB, assignmentId: number, f: QueueFilter = {
 }
 
 export type QueueRow = Awaited<ReturnType<typeof listQueue>>[number];
+
+/** Training classes that include the assignment's course, for the class filter. */
+export async function listQueueClasses(db: DB, courseId: number) {
+  return db
+    .selectFrom("training_classes as c")
+    .innerJoin("class_courses as cc", "cc.class_id", "c.id")
+    .select(["c.id", "c.name"])
+    .where("cc.course_id", "=", courseId)
+    .orderBy("c.id", "desc")
+    .execute();
+}
 
 /** Units that appear among the submitters, for the branch filter. */
 export async function listQueueUnits(db: DB, assignmentId: number) {
@@ -791,17 +804,17 @@ export async function compareFlag(db: DB, assignmentId: number, submissionId: nu
 export async function exportSubmissionsZip(
   db: DB,
   storage: Storage,
-  input: { assignment: AssignmentView; settings: Settings; actorId: number },
+  input: { assignment: AssignmentView; settings: Settings; actorId: number; classId?: number },
   ctx: Ctx = {},
 ): Promise<{ stream: ReadableStream<Uint8Array>; count: number }> {
-  const rows = await listQueue(db, input.assignment.id);
+  const rows = await listQueue(db, input.assignment.id, { classId: input.classId });
   const hide = namesHidden(input.settings);
   await audit(db, {
     actorId: input.actorId,
     action: "assignment.export",
     targetType: "assignment",
     targetId: input.assignment.id,
-    detail: { submissions: rows.length, anonymous: hide },
+    detail: { submissions: rows.length, anonymous: hide, classId: input.classId ?? null },
     ip: ctx.ip,
   });
   const entries = async function* () {

@@ -9,6 +9,7 @@ import {
   grantExtension,
   listExtensions,
   listQueue,
+  listQueueClasses,
   listQueueUnits,
   namesHidden,
   queueFilterFrom,
@@ -38,10 +39,11 @@ export async function loader(args: LoaderFunctionArgs) {
   const { course, assignment, settings } = await assignmentFor(args);
   const { db } = args.context;
   const hide = namesHidden(settings);
-  const [rows, units, extensions] = await Promise.all([
+  const [rows, units, extensions, classes] = await Promise.all([
     listQueue(db, assignment.id, queueFilterFrom(new URL(args.request.url).searchParams, settings)),
     listQueueUnits(db, assignment.id),
     listExtensions(db, assignment.id),
+    listQueueClasses(db, course.id),
   ]);
   return {
     course: { slug: course.slug, title: course.title },
@@ -50,6 +52,7 @@ export async function loader(args: LoaderFunctionArgs) {
     hide,
     statuses: (["submitted", "late", "returned", "graded"] as const).map((value) => ({ value, label: STATUS_LABEL[value] })),
     units: hide ? [] : units,
+    classes,
     rows: rows.map((r) => ({
       id: r.id,
       who: hide ? anonymousLabel(r.id) : r.name,
@@ -154,7 +157,7 @@ export default function AssignmentQueue() {
         <h1>
           {d.assignment.title} <span className="tag">{d.assignment.kind}</span>
         </h1>
-        <a className="btn" href={`${base}/download.zip`} download>
+        <a className="btn" href={`${base}/download.zip${params.get("class") ? `?class=${params.get("class")}` : ""}`} download>
           下载全部（zip）
         </a>
       </div>
@@ -196,7 +199,16 @@ export default function AssignmentQueue() {
         <button type="submit" className="btn">
           筛选
         </button>
-        <span className="muted small">按班级筛选将在培训班功能上线后提供。</span>
+        {d.classes.length ? (
+          <select name="class" defaultValue={params.get("class") ?? ""} aria-label="培训班">
+            <option value="">全部培训班</option>
+            {d.classes.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        ) : null}
       </Form>
 
       <section className="card table-wrap">

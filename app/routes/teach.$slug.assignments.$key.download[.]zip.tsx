@@ -10,7 +10,9 @@ export async function loader(args: LoaderFunctionArgs) {
   const { user, course } = await requireCourseEditor(args, args.params.slug);
   const found = await getAssignmentForEditor(args.context.db, course, args.params.key ?? "");
   if (!found) throw new Response("作业不存在", { status: 404 });
-  const { stream } = await exportSubmissionsZip(args.context.db, args.context.storage, { ...found, actorId: user.id }, { ip: args.context.clientIp });
+  // ?class=<id>: only the members of one training class.
+  const classId = Number(new URL(args.request.url).searchParams.get("class")) || undefined;
+  const { stream } = await exportSubmissionsZip(args.context.db, args.context.storage, { ...found, actorId: user.id, classId }, { ip: args.context.clientIp });
   const name = `${course.title}-${found.assignment.title}.zip`.replace(/[/\\:*?"<>|\u0000-\u001f]/g, "_");
   return new Response(stream, {
     headers: {

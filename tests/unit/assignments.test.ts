@@ -409,6 +409,28 @@ describe("queue, navigation and overview", () => {
   });
 });
 
+describe("class filter", () => {
+  it("lists the classes that include the course and filters the queue to one class's members", async () => {
+    await trainee.act("traineeA", { intent: "submit", text: essay(21) });
+    await trainee.act("traineeB", { intent: "submit", text: essay(22) });
+    const course = await db.selectFrom("courses").select("id").executeTakeFirstOrThrow();
+    const { id: classId } = await db
+      .insertInto("training_classes")
+      .values({
+        name: "2026年秋季第12期入党积极分子培训班", kind: "activist", term: 12, host_unit_id: 1, start_date: "2026-09-01", end_date: "2026-12-31",
+        rules: "{}", final_exam_id: null, number_format: "{school}-{year}-{term}-{seq}", completed_at: null, completed_by: null, created_by: null, created_at: T0, updated_at: T0,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await db.insertInto("class_courses").values({ class_id: classId, course_id: course.id, required: 1, position: 1 }).execute();
+    await db.insertInto("class_members").values({ class_id: classId, user_id: users.traineeB!.id, source: "pick", added_by: null, added_at: T0, usual_score: null, usual_by: null }).execute();
+    const q = await teach.queue("instructor", `?class=${classId}`);
+    expect(q.data.classes).toEqual([{ id: classId, name: "2026年秋季第12期入党积极分子培训班" }]);
+    expect(q.data.rows.map((r: { who: string }) => r.who)).toEqual(["乙学员"]);
+    expect((await teach.queue("instructor")).data.rows).toHaveLength(2);
+  });
+});
+
 describe("similarity flags", () => {
   it("flags a copied submission, shows the score in the queue and the passages side by side", async () => {
     const original = essay(20, 2400);

@@ -1,0 +1,246 @@
+// The expectations for every route of the app: which URL (with ids that belong to someone else) to
+// request, who may see it, who may post to it, and which role's session the bad-input sweep uses.
+// tests/integration/authz-matrix.test.ts fails for a route of the build that has no row here, so a new
+// route cannot be missed: add its row when you add the route.
+import { DEMO, DEMO_ASSIGNMENT, DEMO_BANK, DEMO_EXAM, OTHER_COURSE, type Actor, type Scenario, type SecretKind, type SignedIn } from "./scenario.ts";
+
+/** Who: listed actors, every signed-in actor, everyone including anonymous, or nobody. */
+export type Who = readonly SignedIn[] | "signed-in" | "public" | "nobody";
+
+export type Body = { body: string | URLSearchParams | FormData; type?: string };
+
+export type Case = {
+  url: string;
+  /** Who gets the page: 2xx (or `status`). Everyone else is refused: 403/404/405, or anonymous sent to /login. */
+  view: Who;
+  /** Status the viewers get when it is not 200 (e.g. a redirect that is the right answer). */
+  status?: number | ((a: Actor) => number);
+  /** Who may post; default: the viewers. Everyone else's POST (with a same-origin `postBody`) is refused. */
+  post?: Who;
+  /** A body that would be valid for an allowed actor, so a refusal is the guard's doing, not validation's. */
+  postBody?: () => Body;
+  /** Kinds of B's data this URL rightly shows to each of its viewers (e.g. the public verification page). */
+  reveals?: SecretKind[];
+};
+
+export type Sweep = {
+  /** Whose session the bad-input sweep uses (the input must reach validation). */
+  as: SignedIn;
+  /** Where to post (default: the first case's URL); a page's forms are discovered from its HTML. */
+  url?: string;
+  /** For resource routes: a valid JSON body whose fields get the hostile values. */
+  json?: Record<string, unknown>;
+  /** For resource routes: valid form fields that get the hostile values. */
+  form?: Record<string, string>;
+  /** Reason a route with an action is not swept (only when posting as its actor would break the sweep). */
+  skip?: string;
+};
+
+export type Row = { cases: (s: Scenario) => Case[]; sweep?: (s: Scenario) => Sweep; note?: string };
+
+const INSTRUCTORS: Who = ["instructor", "instructorOther", "admin"];
+const DEMO_EDITORS: Who = ["instructor", "admin"];
+const DRAFT_EDITORS: Who = ["instructorOther", "admin"];
+const form = (fields: Record<string, string>): (() => Body) => () => ({ body: new URLSearchParams(fields) });
+const json = (value: unknown): (() => Body) => () => ({ body: JSON.stringify(value), type: "application/json" });
+const unknownIntent = form({ intent: "authz-probe" });
+
+export const ROUTES: Record<string, Row> = {
+  root: { cases: () => [], note: "the layout: its loader runs with every page below" },
+  "routes/_index": { cases: () => [{ url: "/", view: "signed-in" }] },
+  "routes/login": {
+    cases: () => [{ url: "/login", view: "public", status: (a) => (a === "anon" ? 200 : 302), post: "public" }],
+    sweep: () => ({ as: "traineeA" }),
+  },
+  "routes/logout": {
+    cases: () => [{ url: "/logout", view: "public", status: 302, post: "public" }],
+    sweep: () => ({ as: "traineeA", form: {} }),
+    note: "the sweep posts with a session of its own (newCookie), since a logout ends it",
+  },
+  "routes/account.password": {
+    cases: () => [{ url: "/account/password", view: "signed-in", postBody: form({ current: "x", next: "y", confirm: "y" }) }],
+    sweep: () => ({ as: "traineeA" }),
+  },
+
+  // ---------------------------------------------------------------- 组织部 (admin)
+  "routes/admin.users._index": { cases: () => [{ url: "/admin/users", view: ["admin"] }] },
+  "routes/admin.users.new": { cases: () => [{ url: "/admin/users/new", view: ["admin"], postBody: unknownIntent }], sweep: () => ({ as: "admin" }) },
+  "routes/admin.users.$userId": {
+    cases: (s) => [{ url: `/admin/users/${s.users.traineeB.id}`, view: ["admin"], postBody: form({ intent: "disable" }) }],
+    sweep: (s) => ({ as: "admin", url: `/admin/users/${s.users.traineeA.id}` }),
+  },
+  "routes/admin.users.import": { cases: () => [{ url: "/admin/users/import", view: ["admin"], postBody: form({ intent: "cancel", sha256: "0".repeat(64) }) }], sweep: () => ({ as: "admin" }) },
+  "routes/admin.users.import.passwords": {
+    cases: () => [{ url: "/admin/users/import/passwords", view: "nobody", post: ["admin"], postBody: form({ rows: JSON.stringify([{ 学号: "x1", 姓名: "某", 一次性密码: "abcdef12" }]) }) }],
+    sweep: () => ({ as: "admin", form: { rows: JSON.stringify([{ 学号: "x1", 姓名: "某", 一次性密码: "abcdef12" }]) } }),
+    note: "action only: a GET is a 400 for everyone",
+  },
+  "routes/admin.users.import.template[.]xlsx": { cases: () => [{ url: "/admin/users/import/template.xlsx", view: ["admin"] }] },
+  "routes/admin.org": { cases: () => [{ url: "/admin/org", view: ["admin"], postBody: form({ intent: "deactivate", id: "2" }) }], sweep: () => ({ as: "admin" }) },
+  "routes/admin.audit": { cases: () => [{ url: "/admin/audit", view: ["admin"] }] },
+  "routes/admin.audit.export[.]csv": { cases: () => [{ url: "/admin/audit/export.csv", view: ["admin"] }] },
+  "routes/admin.audit.export[.]xlsx": { cases: () => [{ url: "/admin/audit/export.xlsx", view: ["admin"] }] },
+
+  // ---------------------------------------------------------------- training classes and certificates
+  "routes/admin.classes._index": {
+    cases: () => [{ url: "/admin/classes", view: ["admin", "instructor", "instructorOther", "secretaryA", "secretaryB"], post: ["admin"], postBody: form({ name: "x" }) }],
+    sweep: () => ({ as: "admin" }),
+  },
+  "routes/admin.classes.$id._index": {
+    cases: (s) => [
+      {
+        url: `/admin/classes/${s.ids.classId}`,
+        view: ["admin", "instructor", "secretaryA", "secretaryB"],
+        post: ["admin", "instructor"],
+        postBody: form({ intent: "usual", userId: String(s.users.traineeB.id), score: "80" }),
+      },
+    ],
+    sweep: (s) => ({ as: "admin", url: `/admin/classes/${s.ids.classId}` }),
+  },
+  "routes/admin.classes.$id.completion": {
+    cases: (s) => [{ url: `/admin/classes/${s.ids.classId}/completion`, view: ["admin"], postBody: form({ intent: "confirm" }) }],
+    sweep: (s) => ({ as: "admin", url: `/admin/classes/${s.ids.classId}/completion` }),
+  },
+  "routes/admin.classes.$id.certificates[.]zip": { cases: (s) => [{ url: `/admin/classes/${s.ids.classId}/certificates.zip`, view: ["admin"] }] },
+  "routes/certificates.$id[.]pdf": { cases: (s) => [{ url: `/certificates/${s.ids.certificate}.pdf`, view: ["traineeB", "secretaryB", "admin"] }] },
+  "routes/my.certificates": { cases: () => [{ url: "/my/certificates", view: "signed-in" }] },
+  "routes/my.classes": { cases: () => [{ url: "/my/classes", view: "signed-in" }] },
+  "routes/verify.$code": {
+    cases: (s) => [
+      { url: `/verify/${s.ids.certificateCode}`, view: "public", reveals: ["certificateB"] },
+      { url: `/verify/${s.ids.certificateCode.replace(/.$/, (c) => (c === "0" ? "1" : "0"))}`, view: "nobody" },
+    ],
+    note: "public by design: the code is 128 random bits and the page shows a masked name",
+  },
+
+  // ---------------------------------------------------------------- secretaries
+  "routes/branch._index": { cases: () => [{ url: "/branch", view: ["secretaryA", "secretaryB"] }] },
+
+  // ---------------------------------------------------------------- learning (trainees)
+  "routes/courses._index": { cases: () => [{ url: "/courses", view: "signed-in" }] },
+  "routes/courses.$slug._index": {
+    cases: (s) => [
+      { url: `/courses/${OTHER_COURSE}`, view: DEMO_EDITORS },
+      { url: `/courses/${s.ids.draftSlug}`, view: DRAFT_EDITORS, reveals: ["draftOther"] },
+    ],
+  },
+  "routes/courses.$slug.lessons.$key": { cases: () => [{ url: `/courses/${OTHER_COURSE}/lessons/01-dangzhang-zonggang`, view: DEMO_EDITORS }] },
+  "routes/media.courses.$slug.$": { cases: () => [{ url: `/media/courses/${OTHER_COURSE}/cover.png`, view: DEMO_EDITORS }] },
+  "routes/api.lessons.$lessonId.beat": {
+    cases: (s) => [
+      {
+        url: `/api/lessons/${s.ids.lessonOther}/beat`,
+        view: "nobody",
+        post: "nobody",
+        postBody: json({ tabId: "authz-matrix-tab", segments: [[0, 5]], position: 5, visible: true }),
+      },
+    ],
+    sweep: (s) => ({ as: "traineeA", url: `/api/lessons/${s.ids.lessonDemo}/beat`, json: { tabId: "bad-input-tab-1", segments: [[0, 5]], position: 5, visible: true, duration: 60, takeover: true } }),
+    note: "the lesson is of a course for 发展对象: none of the actors is one",
+  },
+  "routes/api.lessons.$lessonId.presence": {
+    cases: (s) => [{ url: `/api/lessons/${s.ids.lessonOther}/presence`, view: "nobody", post: "signed-in", postBody: json({}) }],
+    note: "answers { ok: true } for any lesson id, visible or not: it only clears the caller's own pending check, so nothing of anyone else is reached",
+    sweep: (s) => ({ as: "traineeA", url: `/api/lessons/${s.ids.lessonDemo}/presence`, json: {} }),
+  },
+  "routes/progress._index": { cases: () => [{ url: "/progress", view: "signed-in" }] },
+  "routes/progress.$slug": {
+    cases: (s) => {
+      const credit = form({ intent: "credit", userIds: String(s.users.traineeB.id), kind: "分组研讨", hours: "1", activityDate: "2026-05-01", reason: "测试" });
+      return [
+        // secretaryA may open the roster (their subtree) but not credit B, who is outside it.
+        { url: `/progress/${DEMO}`, view: ["instructor", "secretaryA", "secretaryB", "admin"], post: ["instructor", "secretaryB", "admin"], postBody: credit },
+        { url: `/progress/${s.ids.draftSlug}`, view: DRAFT_EDITORS, postBody: credit, reveals: ["draftOther"] },
+      ];
+    },
+    sweep: () => ({ as: "instructor", url: `/progress/${DEMO}` }),
+  },
+
+  // ---------------------------------------------------------------- exams and assignments (trainees)
+  "routes/courses.$slug.exams.$key": {
+    cases: () => [{ url: `/courses/${OTHER_COURSE}/exams/${DEMO_EXAM}`, view: DEMO_EDITORS, postBody: form({}) }],
+    sweep: () => ({ as: "traineeA", url: `/courses/${DEMO}/exams/${DEMO_EXAM}` }),
+  },
+  "routes/exam-attempts.$id._index": {
+    cases: (s) => [
+      { url: `/exam-attempts/${s.ids.attemptOpen}`, view: ["traineeB"], reveals: ["attemptB"], postBody: form({ intent: "save", qid: "1" }) },
+      { url: `/exam-attempts/${s.ids.attemptDone}`, view: ["traineeB"], status: 302, postBody: form({ intent: "submit" }) },
+    ],
+    sweep: () => ({ as: "traineeA", skip: "needs an attempt of the sweep's own trainee: the bad-input test starts one and sweeps it by URL" }),
+  },
+  "routes/exam-attempts.$id.answers": {
+    cases: (s) => [{ url: `/exam-attempts/${s.ids.attemptOpen}/answers`, view: "nobody", post: ["traineeB"], postBody: json({ questionId: 1, seq: 999, answer: { text: "x" } }) }],
+    sweep: () => ({ as: "traineeA", skip: "swept by URL with the sweep trainee's own attempt (see the bad-input test)" }),
+  },
+  "routes/exam-attempts.$id.result": { cases: (s) => [{ url: `/exam-attempts/${s.ids.attemptDone}/result`, view: ["traineeB"], reveals: ["attemptB"] }] },
+  "routes/courses.$slug.assignments.$key": {
+    cases: () => [{ url: `/courses/${OTHER_COURSE}/assignments/01-xuexi-xinde`, view: DEMO_EDITORS, postBody: form({ intent: "save", text: "x" }) }],
+    sweep: () => ({ as: "traineeA", url: `/courses/${DEMO}/assignments/${DEMO_ASSIGNMENT}` }),
+  },
+  "routes/submission-files.$id": {
+    cases: (s) => [
+      { url: `/submission-files/${s.ids.file}`, view: ["traineeB", "instructor", "admin"] },
+      { url: `/submission-files/${s.ids.file}?inline=1`, view: ["traineeB", "instructor", "admin"] },
+    ],
+  },
+
+  // ---------------------------------------------------------------- instructors
+  "routes/grading._index": { cases: () => [{ url: "/grading", view: INSTRUCTORS }] },
+  "routes/teach._index": { cases: () => [{ url: "/teach", view: INSTRUCTORS }] },
+  "routes/teach.new": { cases: () => [{ url: "/teach/new", view: INSTRUCTORS, postBody: form({ slug: "x" }) }], sweep: () => ({ as: "instructorOther" }) },
+  "routes/teach.import": { cases: () => [{ url: "/teach/import", view: INSTRUCTORS, postBody: form({}) }], sweep: () => ({ as: "instructorOther" }) },
+  "routes/teach.$slug._index": {
+    cases: (s) => [
+      { url: `/teach/${s.ids.draftSlug}`, view: DRAFT_EDITORS, postBody: unknownIntent, reveals: ["draftOther"] },
+      { url: `/teach/${DEMO}`, view: DEMO_EDITORS, postBody: unknownIntent },
+    ],
+    sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}` }),
+  },
+  "routes/teach.$slug.edit.$": {
+    cases: (s) => [{ url: `/teach/${s.ids.draftSlug}/edit/course.md`, view: DRAFT_EDITORS, postBody: form({ intent: "preview", text: "x" }), reveals: ["draftOther"] }],
+    sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/edit/lessons/01-sweep.md` }),
+  },
+  "routes/teach.$slug.export": { cases: (s) => [{ url: `/teach/${s.ids.draftSlug}/export`, view: DRAFT_EDITORS }] },
+  "routes/teach.$slug.media": {
+    cases: (s) => [{ url: `/teach/${s.ids.draftSlug}/media`, view: DRAFT_EDITORS, postBody: form({ file: "none.png" }) }],
+    sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/media` }),
+  },
+  "routes/teach.$slug.preview": {
+    cases: (s) => [{ url: `/teach/${s.ids.draftSlug}/preview?file=/${s.ids.draftMedia.replace(/^media\//, "")}`, view: DRAFT_EDITORS, postBody: form({ text: "# x" }) }],
+    sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/preview`, form: { text: "# 标题" } }),
+  },
+  "routes/teach.$slug.bank._index": {
+    cases: () => [{ url: `/teach/${DEMO}/bank`, view: DEMO_EDITORS, postBody: form({ intent: "cancel", sha256: "0".repeat(64) }) }],
+    sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/bank` }),
+  },
+  "routes/teach.$slug.bank.template[.]xlsx": { cases: () => [{ url: `/teach/${DEMO}/bank/template.xlsx`, view: DEMO_EDITORS }] },
+  "routes/teach.$slug.bank.$bankKey.export[.]xlsx": { cases: () => [{ url: `/teach/${DEMO}/bank/${DEMO_BANK}/export.xlsx`, view: DEMO_EDITORS }] },
+  "routes/teach.$slug.bank.import.$sha.download": {
+    cases: (s) => [{ url: `/teach/${DEMO}/bank/import/${s.ids.pendingImport}/download`, view: ["instructor"] }],
+    note: "only the uploader's own pending import: even an admin gets 404",
+  },
+  "routes/teach.$slug.assignments.$key._index": {
+    cases: () => [{ url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}`, view: DEMO_EDITORS, postBody: form({ intent: "recompute" }) }],
+    sweep: () => ({ as: "instructor", url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}` }),
+  },
+  "routes/teach.$slug.assignments.$key.$submissionId": {
+    cases: (s) => [{ url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/${s.ids.submission}`, view: DEMO_EDITORS, postBody: form({ intent: "grade", score: "1" }) }],
+    sweep: (s) => ({ as: "instructor", url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/${s.ids.submission}` }),
+  },
+  "routes/teach.$slug.assignments.$key.download[.]zip": { cases: () => [{ url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/download.zip`, view: DEMO_EDITORS }] },
+  "routes/teach.$slug.exams.$key._index": {
+    cases: () => [{ url: `/teach/${DEMO}/exams/${DEMO_EXAM}`, view: DEMO_EDITORS, postBody: form({ intent: "override", username: "x", extra_minutes: "1", extra_attempts: "0", reason: "x" }) }],
+    sweep: () => ({ as: "instructor", url: `/teach/${DEMO}/exams/${DEMO_EXAM}` }),
+  },
+  "routes/teach.$slug.exams.$key.grading": {
+    cases: () => [{ url: `/teach/${DEMO}/exams/${DEMO_EXAM}/grading`, view: DEMO_EDITORS, postBody: form({ questionId: "1" }) }],
+    sweep: () => ({ as: "instructor", url: `/teach/${DEMO}/exams/${DEMO_EXAM}/grading` }),
+  },
+};
+
+export function allows(who: Who, actor: Actor): boolean {
+  if (who === "public") return true;
+  if (who === "nobody") return false;
+  if (actor === "anon") return false;
+  return who === "signed-in" || who.includes(actor);
+}

@@ -159,6 +159,8 @@ export const examScenarios: Scenario[] = [
   },
   autosaveScenario("autosave", "autosave as fast as answered: 500 trainees, seq-guarded upsert, synchronous=FULL", {}),
   autosaveScenario("autosave-normal", "the same with synchronous=NORMAL", { env: { DB_SYNCHRONOUS: "NORMAL" } }),
+  autosaveScenario("autosave-100", "1,000 trainees saving every 10 s (100 saves/s), synchronous=FULL", { rate: 100, seconds: 20 }),
+  autosaveScenario("autosave-200", "2,000 trainees saving every 10 s (200 saves/s), synchronous=FULL", { rate: 200, seconds: 20 }),
   autosaveScenario("autosave-300", "3,000 trainees saving every 10 s (300 saves/s), synchronous=FULL", { rate: 300, seconds: 20 }),
   autosaveScenario("autosave-300-normal", "the same 300 saves/s with synchronous=NORMAL", { rate: 300, seconds: 20, env: { DB_SYNCHRONOUS: "NORMAL" } }),
 ];

@@ -16,6 +16,10 @@ const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 export const XLSX_MAX_CELL_CHARS = 32_767;
 export const XLSX_MAX_SHEET_ROWS = 1_048_576;
 
+/** Rows serialized and deflated between two turns of the event loop. */
+const SLICE_ROWS = 200;
+const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
+
 /** A, B, … Z, AA, AB … for a 0-based column index. */
 export function columnLetter(index: number): string {
   let n = index + 1;
@@ -198,15 +202,20 @@ export function xlsxStream(sheetName: string, columns: StreamColumn[], batches: 
           finish();
           break;
         }
-        let xml = "";
-        for (const row of next.value) {
-          if (rowNumber >= XLSX_MAX_SHEET_ROWS) break;
-          rowNumber++;
-          let cells = "";
-          for (let i = 0; i < columns.length; i++) cells += cellXml(`${letters[i]}${rowNumber}`, row[i], styles.numberStyle[i]!, styles.dateStyle[i]!);
-          xml += `<row r="${rowNumber}">${cells}</row>`;
+        // Serializing and deflating are synchronous: a large batch is done in slices with a turn of
+        // the event loop between them, so other requests wait for one slice at most.
+        for (let start = 0; start < next.value.length; start += SLICE_ROWS) {
+          if (start > 0) await yieldToLoop();
+          let xml = "";
+          for (const row of next.value.slice(start, start + SLICE_ROWS)) {
+            if (rowNumber >= XLSX_MAX_SHEET_ROWS) break;
+            rowNumber++;
+            let cells = "";
+            for (let i = 0; i < columns.length; i++) cells += cellXml(`${letters[i]}${rowNumber}`, row[i], styles.numberStyle[i]!, styles.dateStyle[i]!);
+            xml += `<row r="${rowNumber}">${cells}</row>`;
+          }
+          if (xml) sheet.push(encoder.encode(xml));
         }
-        if (xml) sheet.push(encoder.encode(xml));
       }
       drain(controller);
       if (finished) controller.close();

@@ -104,7 +104,7 @@ describe("ledger rows", () => {
   });
 
   it("shows the confirmed result, 是/否, the certificate number and date once completion is confirmed, even if a grade changes later", async () => {
-    const t = 1_796_000_000; // 2026-12-30 Beijing time
+    const t = 1_796_000_000; // 2026-11-30 Beijing time
     const summary = await confirmCompletion(db, { classId: cls.id, schoolCode: "TST" }, { actorId: users.admin.id }, t);
     const confirmed = (await admin()).data.preview.find((r: { username: string }) => r.username === "2023001");
     // A regrade after the decision: the class page shows it live, the ledger keeps what was confirmed.

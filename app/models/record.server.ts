@@ -1,0 +1,274 @@
+// A trainee's full training record (培训档案): every training class with its ledger row, every course
+// they studied with 学时 (online lessons, offline activities, passed assignments), the offline 学时 one
+// by one, exams and assignments with their results, and certificates. Read for the trainee themself
+// (scores an exam or a blind assignment does not show yet are left out), admins and secretaries of
+// the trainee's subtree; rendered as a one-page PDF and as rows (XLSX/CSV).
+import type { Stage } from "../../db/types.ts";
+import { cstDate } from "~/utils/certificate-pdf.server.ts";
+import type { ExamSettings } from "~/utils/course-format.server.ts";
+import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
+import { csvLines, CSV_BOM, CSV_TYPE, downloadHeaders, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import { renderRecordPdf } from "~/utils/record-pdf.server.ts";
+import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
+import { getSettings, scoreVisible, STATUS_LABEL } from "./assignments.server.ts";
+import { audit } from "./audit.server.ts";
+import { certificatesOfUser } from "./certificates.server.ts";
+import { countedAttempt, resultsVisible } from "./exams.server.ts";
+import { ledgerBatches, LEDGER_STATUS_LABEL, type LedgerRow } from "./ledger.server.ts";
+import { courseSummaries, offlineHoursFor } from "./progress.server.ts";
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** The trainee as a record subject, or undefined when there is no such user. */
+async function person(db: DB, userId: number) {
+  const u = await db
+    .selectFrom("users as u")
+    .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+    .select(["u.id", "u.username", "u.name", "u.gender", "u.stage", "u.org_unit_id", "o.path as unit_path", "o.name as unit_name"])
+    .where("u.id", "=", userId)
+    .executeTakeFirst();
+  if (!u) return undefined;
+  const chain = await db.selectFrom("org_units").select(["id", "name", "kind"]).where("id", "in", u.unit_path.split("/").filter(Boolean).map(Number)).execute();
+  return {
+    ...u,
+    subcommittee: chain.find((c) => c.kind === "subcommittee")?.name ?? "",
+    branch: chain.find((c) => c.kind === "branch")?.name ?? "",
+  };
+}
+
+/** Who may read whose record: themself, admins, and secretaries of the trainee's subtree. */
+export async function recordSubjectFor(db: DB, userId: number, viewer: { id: number; roles: readonly string[]; org_unit_id: number }) {
+  const p = await person(db, userId);
+  if (!p) return undefined;
+  if (p.id === viewer.id || viewer.roles.includes("admin")) return p;
+  if (viewer.roles.includes("secretary")) {
+    const mine = await db.selectFrom("org_units").select("path").where("id", "=", viewer.org_unit_id).executeTakeFirst();
+    if (mine && p.unit_path.startsWith(mine.path)) return p;
+  }
+  return undefined;
+}
+export type RecordSubject = NonNullable<Awaited<ReturnType<typeof recordSubjectFor>>>;
+
+/** Ids of every course the trainee has anything in: a class, progress, offline 学时, an exam attempt or a submission. */
+async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
+  const [byClass, byLesson, byOffline, byExam, byAssignment] = await Promise.all([
+    db.selectFrom("class_courses as cc").innerJoin("class_members as m", "m.class_id", "cc.class_id").select("cc.course_id as id").where("m.user_id", "=", userId).execute(),
+    db.selectFrom("lesson_progress as p").innerJoin("lessons as l", "l.id", "p.lesson_id").select("l.course_id as id").where("p.user_id", "=", userId).execute(),
+    db.selectFrom("offline_hours").select("course_id as id").where("user_id", "=", userId).where("course_id", "is not", null).execute(),
+    db.selectFrom("exam_attempts as a").innerJoin("exams as e", "e.id", "a.exam_id").select("e.course_id as id").where("a.user_id", "=", userId).execute(),
+    db.selectFrom("submissions as s").innerJoin("assignments as a", "a.id", "s.assignment_id").select("a.course_id as id").where("s.user_id", "=", userId).where("s.current_version", ">", 0).execute(),
+  ]);
+  return [...new Set([...byClass, ...byLesson, ...byOffline, ...byExam, ...byAssignment].map((r) => r.id as number))];
+}
+
+export async function trainingRecord(db: DB, subject: RecordSubject, opts: { forTrainee: boolean }, t = nowSeconds()) {
+  const classes: LedgerRow[] = [];
+  for await (const rows of ledgerBatches(db, { unitPath: null, userId: subject.id })) classes.push(...rows);
+
+  const courseIds = await courseIdsOf(db, subject.id);
+  const courseRows = courseIds.length
+    ? await db.selectFrom("courses").select(["id", "slug", "title"]).where("id", "in", courseIds).orderBy("title").execute()
+    : [];
+  const titleOf = new Map(courseRows.map((c) => [c.id, c.title]));
+  const summaries = await courseSummaries(db, subject.id, courseIds);
+
+  const submissions = courseIds.length
+    ? await db
+        .selectFrom("submissions as s")
+        .innerJoin("assignments as a", "a.id", "s.assignment_id")
+        .select(["a.id", "a.course_id", "a.title", "a.hours", "a.max_score", "a.pass_score", "s.status", "s.current_version", "s.graded_version", "s.score", "s.updated_at"])
+        .where("s.user_id", "=", subject.id)
+        .where("s.current_version", ">", 0)
+        .orderBy("s.updated_at")
+        .execute()
+    : [];
+  const assignments = [];
+  const assignmentHours = new Map<number, number>();
+  for (const s of submissions) {
+    const graded = s.status === "graded" && s.graded_version === s.current_version;
+    const visible = !opts.forTrainee || scoreVisible(await getSettings(db, s.id));
+    if (graded && s.score !== null && s.score >= s.pass_score) assignmentHours.set(s.course_id, (assignmentHours.get(s.course_id) ?? 0) + s.hours);
+    assignments.push({
+      title: s.title,
+      course: titleOf.get(s.course_id) ?? "",
+      status: STATUS_LABEL[s.status],
+      score: graded && visible ? s.score : null,
+      maxScore: s.max_score,
+      passed: graded && visible ? (s.score ?? 0) >= s.pass_score : null,
+      at: s.updated_at,
+    });
+  }
+
+  const attempts = await db
+    .selectFrom("exam_attempts as a")
+    .innerJoin("exams as e", "e.id", "a.exam_id")
+    .select(["a.exam_id", "a.attempt_no", "a.status", "a.score", "a.passed", "a.max_score", "a.submitted_at", "a.started_at", "e.title", "e.course_id", "e.settings"])
+    .where("a.user_id", "=", subject.id)
+    .where("a.status", "!=", "in_progress")
+    .orderBy("a.exam_id")
+    .orderBy("a.attempt_no")
+    .execute();
+  const exams = [...new Set(attempts.map((a) => a.exam_id))].map((examId) => {
+    const mine = attempts.filter((a) => a.exam_id === examId);
+    const settings = JSON.parse(mine[0]!.settings) as ExamSettings;
+    const counted = countedAttempt(mine, settings.counts);
+    const visible = !opts.forTrainee || resultsVisible(settings, t);
+    const graded = counted?.status === "graded";
+    return {
+      title: mine[0]!.title,
+      course: titleOf.get(mine[0]!.course_id) ?? "",
+      attempts: mine.length,
+      counts: settings.counts,
+      score: graded && visible ? counted!.score : null,
+      maxScore: counted?.max_score ?? 0,
+      result: !counted ? "未完成" : !graded ? "待阅卷" : !visible ? "成绩未公布" : counted.passed === 1 ? "通过" : "未通过",
+      at: counted?.submitted_at ?? counted?.started_at ?? null,
+    };
+  });
+
+  const offline = (await offlineHoursFor(db, subject.id)).map((o) => ({
+    date: o.activity_date,
+    kind: o.kind,
+    hours: o.hours,
+    reason: o.reason,
+    course: o.course_id === null ? "" : titleOf.get(o.course_id) ?? "",
+    creditedBy: o.credited_by_name,
+  }));
+  const unassignedOffline = round(offline.filter((o) => !o.course).reduce((n, o) => n + o.hours, 0));
+
+  const courses = courseRows.map((c) => {
+    const s = summaries.get(c.id)!;
+    const fromAssignments = round(assignmentHours.get(c.id) ?? 0);
+    return {
+      title: c.title,
+      lessonsDone: s.lessonsDone,
+      lessonsTotal: s.lessonsTotal,
+      onlineHours: s.onlineHours,
+      offlineHours: s.offlineHours,
+      assignmentHours: fromAssignments,
+      hours: round(s.hoursEarned + fromAssignments),
+    };
+  });
+
+  const certificates = (await certificatesOfUser(db, subject.id)).map((c) => ({
+    number: c.number,
+    className: c.class_name,
+    term: c.term,
+    hours: c.hours,
+    composite: c.composite,
+    band: c.band,
+    issuedAt: c.issued_at,
+    revokedAt: c.revoked_at,
+  }));
+
+  const online = round(courses.reduce((n, c) => n + c.onlineHours, 0));
+  const offlineTotal = round(offline.reduce((n, o) => n + o.hours, 0));
+  const fromAssignments = round(courses.reduce((n, c) => n + c.assignmentHours, 0));
+  return {
+    person: {
+      id: subject.id,
+      username: subject.username,
+      name: subject.name,
+      gender: subject.gender,
+      stage: subject.stage as Stage,
+      subcommittee: subject.subcommittee,
+      branch: subject.branch,
+    },
+    classes,
+    courses,
+    offline,
+    unassignedOffline,
+    exams,
+    assignments,
+    certificates,
+    totals: {
+      hours: round(online + offlineTotal + fromAssignments),
+      online,
+      offline: offlineTotal,
+      assignments: fromAssignments,
+      classes: classes.length,
+      completed: classes.filter((c) => c.status === "completed").length,
+      certificates: certificates.filter((c) => c.revokedAt === null).length,
+    },
+    generatedAt: t,
+  };
+}
+export type TrainingRecord = Awaited<ReturnType<typeof trainingRecord>>;
+
+// ------------------------------------------------------------------------------------------ rows
+
+export const RECORD_COLUMNS: StreamColumn[] = [
+  { header: "类别", width: 9 },
+  { header: "名称", width: 34 },
+  { header: "所属课程/培训班", width: 28 },
+  { header: "期次", width: 6 },
+  { header: "开始日期", width: 12, numFmt: "yyyy-mm-dd" },
+  { header: "结束/完成日期", width: 13, numFmt: "yyyy-mm-dd" },
+  { header: "学时", width: 8, numFmt: "0.0#" },
+  { header: "成绩", width: 8, numFmt: "0.0#" },
+  { header: "结果", width: 14 },
+  { header: "证书编号", width: 20 },
+  { header: "备注", width: 44 },
+];
+
+/** A day as XLSX wants it (a date) or as CSV text. */
+const dayCell = (ymd: string | null, format: "csv" | "xlsx") => (ymd === null ? null : format === "xlsx" ? new Date(`${ymd}T00:00:00Z`) : ymd);
+const unixDay = (t: number | null) => (t === null ? null : cstDate(t));
+
+/** The record as rows of `RECORD_COLUMNS`: classes, courses, offline 学时, exams, assignments, certificates. */
+export function recordRows(r: TrainingRecord, format: "csv" | "xlsx"): unknown[][] {
+  const d = (ymd: string | null) => dayCell(ymd, format);
+  return [
+    ...r.classes.map((c) => [
+      "培训班", c.className, "", c.term, d(c.startDate), d(c.endDate), c.hours, c.composite, `${c.band}；结业：${LEDGER_STATUS_LABEL[c.status]}`, c.certificateNumber,
+      `应修 ${c.requiredHours} 学时${c.note ? `；${c.note}` : ""}`,
+    ]),
+    ...r.courses.map((c) => [
+      "课程", c.title, "", null, null, null, c.hours, null, `课时 ${c.lessonsDone}/${c.lessonsTotal}`, null, `线上 ${c.onlineHours}，线下 ${c.offlineHours}，作业 ${c.assignmentHours} 学时`,
+    ]),
+    ...r.offline.map((o) => ["线下学时", o.kind, o.course, null, null, d(o.date), o.hours, null, null, null, `${o.reason}（认定：${o.creditedBy}）`]),
+    ...r.exams.map((e) => ["考试", e.title, e.course, null, null, d(unixDay(e.at)), null, e.score, e.result, null, `共 ${e.attempts} 次作答，满分 ${e.maxScore}，${e.counts === "best" ? "取最高分" : "取最后一次"}`]),
+    ...r.assignments.map((a) => ["作业", a.title, a.course, null, null, d(unixDay(a.at)), null, a.score, a.passed === null ? a.status : a.passed ? "合格" : "不合格", null, `满分 ${a.maxScore}`]),
+    ...r.certificates.map((c) => [
+      "证书", c.className, "", c.term, null, d(unixDay(c.issuedAt)), c.hours, c.composite, c.revokedAt === null ? c.band : "已撤销", c.number,
+      c.revokedAt === null ? "" : `于 ${cstDate(c.revokedAt)} 撤销`,
+    ]),
+  ];
+}
+
+const fileBase = (r: TrainingRecord) => `培训档案-${r.person.username}-${r.person.name}`.replace(/[\\/:*?"<>|\u0000-\u001f]/g, "_").slice(0, 60);
+
+/** The record's rows as an XLSX or CSV download. */
+export function recordRowsResponse(r: TrainingRecord, format: "csv" | "xlsx"): Response {
+  const rows = recordRows(r, format);
+  const name = `${fileBase(r)}.${format}`;
+  if (format === "csv") return new Response(CSV_BOM + csvLines([RECORD_COLUMNS.map((c) => c.header), ...rows]), { headers: downloadHeaders(CSV_TYPE, name) });
+  return streamedXlsx(name, "培训档案", RECORD_COLUMNS, (async function* () {
+    yield rows;
+  })());
+}
+
+export const recordPdfName = (r: TrainingRecord) => `${fileBase(r)}.pdf`;
+
+/** Audits a staff member's download of someone's record (a trainee's own download is not an export of others' data). */
+export async function auditRecordExport(db: DB, r: TrainingRecord, e: { actorId: number; ip: string | null; format: string }) {
+  if (e.actorId === r.person.id) return;
+  await audit(db, { actorId: e.actorId, ip: e.ip, action: "record.export", targetType: "user", targetId: r.person.id, detail: { format: e.format, rows: recordRows(r, "csv").length } });
+}
+
+/** The record subject of a staff route's `:userId` for this viewer; 404 for a bad id, an unknown user or one outside the viewer's subtree. */
+export async function requireRecordSubject(db: DB, userIdParam: string | undefined, viewer: { id: number; roles: readonly string[]; org_unit_id: number }): Promise<RecordSubject> {
+  const id = Number(userIdParam);
+  const subject = Number.isSafeInteger(id) && id > 0 ? await recordSubjectFor(db, id, viewer) : undefined;
+  if (!subject) throw new Response("用户不存在", { status: 404 });
+  return subject;
+}
+
+/** A record as a download in one of the three formats (PDF rendered on demand). */
+export async function recordDownload(db: DB, subject: RecordSubject, e: { actorId: number; ip: string | null; format: "pdf" | "xlsx" | "csv"; schoolName: string; forTrainee: boolean }): Promise<Response> {
+  const record = await trainingRecord(db, subject, { forTrainee: e.forTrainee });
+  await auditRecordExport(db, record, e);
+  if (e.format !== "pdf") return recordRowsResponse(record, e.format);
+  const bytes = await renderRecordPdf(record, { schoolName: e.schoolName });
+  return new Response(new Uint8Array(bytes), { headers: { ...downloadHeaders("application/pdf", recordPdfName(record)), "Content-Length": String(bytes.length) } });
+}

@@ -1,0 +1,10 @@
+// A trainee's training record as a .pdf download: for admins, and secretaries of the trainee's subtree (404 otherwise); audited.
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { recordDownload, requireRecordSubject } from "~/models/record.server.ts";
+import { requireRole } from "~/utils/auth.server.ts";
+
+export async function loader(args: LoaderFunctionArgs) {
+  const me = await requireRole(args, "admin", "secretary");
+  const subject = await requireRecordSubject(args.context.db, args.params.userId, me);
+  return recordDownload(args.context.db, subject, { actorId: me.id, ip: args.context.clientIp, format: "pdf", schoolName: args.context.schoolName, forTrainee: false });
+}

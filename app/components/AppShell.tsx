@@ -12,11 +12,13 @@ export function navFor(roles: Role[]): { to: string; label: string }[] {
   items.push({ to: "/progress", label: "学习进度" });
   if (roles.includes("trainee")) items.push({ to: "/my/classes", label: "培训班" }, { to: "/my/certificates", label: "我的证书" });
   if (roles.includes("secretary")) items.push({ to: "/branch", label: "本支部学员" });
+  if (roles.includes("secretary") && !roles.includes("admin")) items.push({ to: "/branch/dashboard", label: "统计" });
   if (roles.includes("instructor") || roles.includes("admin")) items.push({ to: "/teach", label: "课程编写" });
   if (roles.includes("instructor")) items.push({ to: "/grading", label: "批改" });
   if (roles.includes("admin")) {
     items.push({ to: "/admin/users", label: "用户管理" }, { to: "/admin/org", label: "组织架构" }, { to: "/admin/audit", label: "审计日志" });
     items.push({ to: "/admin/classes", label: "培训班" });
+    items.push({ to: "/admin/dashboard", label: "统计" }, { to: "/admin/ledger", label: "培训台账" });
   }
   items.push({ to: "/account/password", label: "修改密码" });
   return items;

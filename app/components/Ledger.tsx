@@ -11,7 +11,7 @@ const STATUS_CHOICES = [
   ["undecided", "未认定（培训中或待确认）"],
 ] as const;
 
-export function LedgerView({ data, base, title, scopeNote }: { data: LedgerPageData; base: string; title: string; scopeNote?: string }) {
+export function LedgerView({ data, base, title, scopeNote, xapi = false }: { data: LedgerPageData; base: string; title: string; scopeNote?: string; xapi?: boolean }) {
   const { filter, query, counts, preview, classes, units } = data;
   const filtered = Object.keys(filter).length > 0;
   return (
@@ -153,6 +153,22 @@ export function LedgerView({ data, base, title, scopeNote }: { data: LedgerPageD
           </tbody>
         </table>
       </div>
+      {xapi ? (
+        // A plain form: the download is a resource route, not a page to navigate to in the app.
+        <form method="get" action="/admin/xapi" className="card xapi">
+          <h2>学习记录（xAPI 语句）</h2>
+          <p className="muted">供学习记录存储（LRS）导入：每个完成的课时、每次考试作答和每张证书各一条语句，JSON 格式。按北京时间日期筛选，留空为全部。</p>
+          <label className="nowrap">
+            自 <input type="date" name="since" aria-label="起始日期" />
+          </label>
+          <label className="nowrap">
+            至 <input type="date" name="until" aria-label="截止日期（不含）" />
+          </label>
+          <button type="submit" className="btn">
+            下载 JSON
+          </button>
+        </form>
+      ) : null}
     </div>
   );
 }

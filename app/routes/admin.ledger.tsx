@@ -16,5 +16,5 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 export default function AdminLedger() {
-  return <LedgerView data={useLoaderData<typeof loader>()} base="/admin/ledger" title="培训台账" />;
+  return <LedgerView data={useLoaderData<typeof loader>()} base="/admin/ledger" title="培训台账" xapi />;
 }

@@ -7,7 +7,8 @@ import { createElement as h, useId, type ReactElement } from "react";
 
 export type Series = { key: string; label: string; color: string };
 export type BarDatum = { label: string; values: Record<string, number> };
-export type Bin = { from: number; to: number; label: string; count: number };
+/** A bin [from, to); `open` for a last bin without an upper edge (to = Infinity, which JSON turns into null). */
+export type Bin = { from: number; to: number; label: string; count: number; open?: boolean };
 
 const W = 400;
 const FONT = "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', sans-serif";
@@ -19,7 +20,8 @@ const fmt = (n: number) => String(Math.round(n * 10) / 10);
 /** Bins [edge0, edge1), [edge1, edge2) … the last bin includes its upper edge; values outside are clamped into the end bins. */
 export function histogramBins(values: number[], edges: number[], label: (from: number, to: number, last: boolean) => string = (a, b) => `${fmt(a)}–${fmt(b)}`): Bin[] {
   if (edges.length < 2) throw new Error("histogramBins needs at least two edges");
-  const bins = edges.slice(0, -1).map((from, i) => ({ from, to: edges[i + 1]!, label: label(from, edges[i + 1]!, i === edges.length - 2), count: 0 }));
+  const bins: Bin[] = edges.slice(0, -1).map((from, i) => ({ from, to: edges[i + 1]!, label: label(from, edges[i + 1]!, i === edges.length - 2), count: 0 }));
+  if (!Number.isFinite(edges[edges.length - 1]!)) bins[bins.length - 1]!.open = true;
   for (const v of values) {
     if (!Number.isFinite(v)) continue;
     let i = bins.findIndex((b) => v < b.to);
@@ -144,7 +146,8 @@ export function Histogram({ title, bins, xLabel, unit = "人", color = "#c8161d"
     children.push(h("text", { key: `e${i}`, x, y: top + plotH + 13, fontSize: 9, fill: MUTED, textAnchor: i === 0 ? "start" : "middle" }, fmt(b.from)));
   });
   const lastBin = bins[bins.length - 1];
-  if (lastBin) children.push(h("text", { key: "end", x: W - right, y: top + plotH + 13, fontSize: 9, fill: MUTED, textAnchor: "end" }, fmt(lastBin.to)));
+  // An open last bin (e.g. "≥ 100%") has no right edge to label.
+  if (lastBin && !lastBin.open) children.push(h("text", { key: "end", x: W - right, y: top + plotH + 13, fontSize: 9, fill: MUTED, textAnchor: "end" }, fmt(lastBin.to)));
   children.push(h("text", { key: "xl", x: W / 2, y: height - 6, fontSize: 11, fill: INK, textAnchor: "middle" }, xLabel));
   if (!total) children.push(h("text", { key: "empty", x: W / 2, y: top + plotH / 2, fontSize: 13, fill: MUTED, textAnchor: "middle" }, empty));
   const desc = total ? `${xLabel}，共 ${total} ${unit}：${bins.map((b) => `${b.label} ${b.count}`).join("，")}` : empty;

@@ -1,0 +1,157 @@
+// 统计 page body for the organization department and secretaries: figures, charts drawn on the server
+// as SVG (each followed by its numbers as a table), the assignment backlog and the trainees at risk.
+import { Form, Link } from "@remix-run/react";
+import type { DashboardPageData } from "~/models/statistics.server.ts";
+import { BarChart, Histogram, type Series } from "~/utils/charts.ts";
+import { formatDateTime } from "~/utils/labels.ts";
+
+const STATUS_SERIES: Series[] = [
+  { key: "inProgress", label: "学习中", color: "#d9a200" },
+  { key: "completed", label: "已结业", color: "#2e7d32" },
+  { key: "failed", label: "未通过", color: "#c8161d" },
+];
+
+const values = (c: { inProgress: number; completed: number; failed: number }) => ({ inProgress: c.inProgress, completed: c.completed, failed: c.failed });
+
+export function DashboardView({ data, title, ledgerHref, canGrade }: { data: DashboardPageData; title: string; ledgerHref: string; canGrade: boolean }) {
+  const { filter, classChoices, totals, classes, units, bins, backlog, atRisk, rules } = data;
+  const waiting = backlog.reduce((n, b) => n + b.waiting, 0);
+  return (
+    <div className="stack dashboard">
+      <div className="page-head">
+        <h1>{title}</h1>
+        <Link to={ledgerHref} className="btn">
+          培训台账
+        </Link>
+      </div>
+      <Form method="get" className="card filters" aria-label="筛选">
+        <select name="class" defaultValue={filter.classId ?? ""} aria-label="培训班">
+          <option value="">{filter.includeCompleted ? "全部培训班" : "未确认结业的培训班"}</option>
+          {classChoices.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        <label className="check">
+          <input type="checkbox" name="all" value="1" defaultChecked={filter.includeCompleted} /> 包括已确认结业的培训班
+        </label>
+        <button type="submit" className="btn">
+          查看
+        </button>
+      </Form>
+      {data.capped ? <p className="alert warn">培训班较多，只统计最近的 {rules.maxClasses} 个；可选择某个培训班查看。</p> : null}
+      <div className="stat-grid" data-testid="dashboard-totals">
+        <Stat value={classes.length} label="培训班" />
+        <Stat value={totals.enrolled} label="在册学员" />
+        <Stat value={totals.inProgress} label="学习中" />
+        <Stat value={totals.completed} label="已结业" />
+        <Stat value={totals.failed} label="未通过" />
+        <Stat value={waiting} label="待批改作业" />
+        <Stat value={atRisk.length} label="进度落后" />
+      </div>
+      <p className="muted small-print">
+        已结业：组织部已确认结业，或尚未确认但已满足全部结业条件；未通过：组织部确认不予结业，或培训已结束仍未满足条件；其余为学习中。人数按培训班计（一人参加两个培训班计两次）。
+      </p>
+
+      <div className="charts">
+        <section className="card">
+          <BarChart title="各培训班学员状态" series={STATUS_SERIES} data={classes.map((c) => ({ label: `${c.name}（第${c.term}期）`, values: values(c) }))} />
+        </section>
+        <section className="card">
+          <BarChart title="各单位学员状态" series={STATUS_SERIES} data={units.map((u) => ({ label: u.name, values: values(u) }))} />
+        </section>
+        <section className="card">
+          <Histogram title="学时完成情况分布" bins={bins.hours} xLabel="已修学时占应修学时（%）" />
+        </section>
+        <section className="card">
+          <Histogram title="考试成绩分布" bins={bins.exam} xLabel={`考试成绩（百分制，${data.examTaken} 人次）`} unit="人次" color="#8a5a00" />
+        </section>
+      </div>
+
+      <section className="card table-wrap">
+        <h2>作业待批改</h2>
+        {backlog.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>培训班</th>
+                <th>作业</th>
+                <th>待批改</th>
+                <th>最早提交</th>
+              </tr>
+            </thead>
+            <tbody>
+              {backlog.map((b) => (
+                <tr key={`${b.classId}-${b.gradingUrl}`}>
+                  <td>
+                    {b.className}（第 {b.term} 期）
+                  </td>
+                  <td>
+                    {canGrade ? <Link to={b.gradingUrl}>{b.assignmentTitle}</Link> : b.assignmentTitle}
+                    <span className="muted"> · {b.courseTitle}</span>
+                  </td>
+                  <td>{b.waiting}</td>
+                  <td className="nowrap">{formatDateTime(b.oldest)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">没有等待批改的作业。</p>
+        )}
+      </section>
+
+      <section className="card table-wrap">
+        <h2>进度落后的学员</h2>
+        <p className="muted">
+          规则：培训班将在 {rules.atRiskDays} 天内（含今天）结束、尚未确认结业，且已修学时不足应修学时的 {rules.atRiskPercent}%。
+        </p>
+        {atRisk.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>学员</th>
+                <th>单位</th>
+                <th>培训班</th>
+                <th>剩余天数</th>
+                <th>已修/应修学时</th>
+                <th>尚缺</th>
+              </tr>
+            </thead>
+            <tbody>
+              {atRisk.map((r) => (
+                <tr key={`${r.classId}-${r.userId}`}>
+                  <td className="nowrap">
+                    <Link to={`/admin/users/${r.userId}/record`}>{r.name}</Link> <span className="muted">{r.username}</span>
+                  </td>
+                  <td>{r.unit}</td>
+                  <td>
+                    <Link to={`/admin/classes/${r.classId}`}>{r.className}</Link>
+                    <span className="muted">（{r.endDate} 结束）</span>
+                  </td>
+                  <td>{r.daysLeft}</td>
+                  <td className="nowrap">
+                    {r.hours} / {r.requiredHours}
+                  </td>
+                  <td className="muted">{r.blockers}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">没有符合条件的学员。</p>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function Stat({ value, label }: { value: number; label: string }) {
+  return (
+    <div className="stat">
+      <strong>{value}</strong>
+      <span>{label}</span>
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+// 统计 for a secretary: the same figures as the organization department's, for their subtree only.
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { DashboardView } from "~/components/Dashboard.tsx";
+import { listClassesFor } from "~/models/classes.server.ts";
+import { secretaryScope } from "~/models/ledger.server.ts";
+import { dashboardPage } from "~/models/statistics.server.ts";
+import dashboardCss from "~/styles/dashboard.css?url";
+import { requireRole } from "~/utils/auth.server.ts";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: dashboardCss }];
+export const meta: MetaFunction = () => [{ title: "本单位统计 · 网上党校" }];
+
+export async function loader(args: LoaderFunctionArgs) {
+  const me = await requireRole(args, "secretary");
+  const { db } = args.context;
+  const scope = await secretaryScope(db, me.org_unit_id);
+  return dashboardPage(db, new URL(args.request.url).searchParams, scope, await listClassesFor(db, me));
+}
+
+export default function BranchDashboard() {
+  const data = useLoaderData<typeof loader>();
+  return <DashboardView data={data} title="本单位统计" ledgerHref="/branch/ledger" canGrade={false} />;
+}

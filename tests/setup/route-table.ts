@@ -116,6 +116,26 @@ export const ROUTES: Record<string, Row> = {
   // ---------------------------------------------------------------- secretaries
   "routes/branch._index": { cases: () => [{ url: "/branch", view: ["secretaryA", "secretaryB"] }] },
 
+  // ---------------------------------------------------------------- ledger, training records, xAPI, dashboards
+  "routes/admin.ledger": { cases: () => [{ url: "/admin/ledger", view: ["admin"] }] },
+  "routes/admin.ledger.export[.]xlsx": { cases: () => [{ url: "/admin/ledger/export.xlsx", view: ["admin"] }] },
+  "routes/admin.ledger.export[.]csv": { cases: () => [{ url: "/admin/ledger/export.csv", view: ["admin"] }] },
+  "routes/branch.ledger": { cases: () => [{ url: "/branch/ledger", view: ["secretaryA", "secretaryB"] }], note: "secretary A's page lists their subtree only: B is not in it" },
+  "routes/branch.ledger.export[.]xlsx": { cases: () => [{ url: "/branch/ledger/export.xlsx", view: ["secretaryA", "secretaryB"] }] },
+  "routes/branch.ledger.export[.]csv": { cases: () => [{ url: "/branch/ledger/export.csv", view: ["secretaryA", "secretaryB"] }] },
+  "routes/admin.classes.$id.results[.]xlsx": {
+    cases: (s) => [{ url: `/admin/classes/${s.ids.classId}/results.xlsx`, view: ["admin", "instructor", "secretaryA", "secretaryB"] }],
+    note: "as the class page: secretary A gets the sheet of their subtree, which holds no row of B",
+  },
+  "routes/admin.users.$userId_.record": { cases: (s) => [{ url: `/admin/users/${s.users.traineeB.id}/record`, view: ["admin", "secretaryB"] }] },
+  "routes/admin.users.$userId_.record[.]pdf": { cases: (s) => [{ url: `/admin/users/${s.users.traineeB.id}/record.pdf`, view: ["admin", "secretaryB"] }] },
+  "routes/admin.users.$userId_.record[.]xlsx": { cases: (s) => [{ url: `/admin/users/${s.users.traineeB.id}/record.xlsx`, view: ["admin", "secretaryB"] }] },
+  "routes/admin.users.$userId_.record[.]csv": { cases: (s) => [{ url: `/admin/users/${s.users.traineeB.id}/record.csv`, view: ["admin", "secretaryB"] }] },
+  "routes/my.record[.]pdf": { cases: () => [{ url: "/my/record.pdf", view: "signed-in" }] },
+  "routes/admin.xapi": { cases: () => [{ url: "/admin/xapi", view: ["admin"] }] },
+  "routes/admin.dashboard": { cases: () => [{ url: "/admin/dashboard", view: ["admin"] }] },
+  "routes/branch.dashboard": { cases: () => [{ url: "/branch/dashboard", view: ["secretaryA", "secretaryB"] }] },
+
   // ---------------------------------------------------------------- learning (trainees)
   "routes/courses._index": { cases: () => [{ url: "/courses", view: "signed-in" }] },
   "routes/courses.$slug._index": {

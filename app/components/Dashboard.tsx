@@ -48,7 +48,7 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
         <Stat value={totals.completed} label="已结业" />
         <Stat value={totals.failed} label="未通过" />
         <Stat value={waiting} label="待批改作业" />
-        <Stat value={atRisk.length} label="进度落后" />
+        <Stat value={data.atRiskTotal} label="进度落后" />
       </div>
       <p className="muted small-print">
         已结业：组织部已确认结业，或尚未确认但已满足全部结业条件；未通过：组织部确认不予结业，或培训已结束仍未满足条件；其余为学习中。人数按培训班计（一人参加两个培训班计两次）。
@@ -62,7 +62,7 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
           <BarChart title="各单位学员状态" series={STATUS_SERIES} data={units.map((u) => ({ label: u.name, values: values(u) }))} />
         </section>
         <section className="card">
-          <Histogram title="学时完成情况分布" bins={bins.hours} xLabel="已修学时占应修学时（%）" />
+          <Histogram title="学时完成情况分布" bins={bins.hours} xLabel="已修学时占应修学时的百分比" />
         </section>
         <section className="card">
           <Histogram title="考试成绩分布" bins={bins.exam} xLabel={`考试成绩（百分制，${data.examTaken} 人次）`} unit="人次" color="#8a5a00" />
@@ -106,9 +106,10 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
         <h2>进度落后的学员</h2>
         <p className="muted">
           规则：培训班将在 {rules.atRiskDays} 天内（含今天）结束、尚未确认结业，且已修学时不足应修学时的 {rules.atRiskPercent}%。
+          {data.atRiskTotal > atRisk.length ? ` 共 ${data.atRiskTotal} 人，下表列出最紧迫的 ${atRisk.length} 人。` : ""}
         </p>
         {atRisk.length ? (
-          <table>
+          <table className="at-risk">
             <thead>
               <tr>
                 <th>学员</th>
@@ -134,7 +135,7 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
                   <td className="nowrap">
                     {r.hours} / {r.requiredHours}
                   </td>
-                  <td className="muted">{r.blockers}</td>
+                  <td className="muted blockers">{r.blockers}</td>
                 </tr>
               ))}
             </tbody>

@@ -15,6 +15,10 @@ export const AT_RISK_DAYS = 14;
 export const AT_RISK_SHARE = 0.5;
 /** Without a chosen class, the dashboard covers at most this many classes (the most recent). */
 export const MAX_CLASSES = 30;
+/** The page lists this many trainees at risk (the most urgent) and says how many there are. */
+export const AT_RISK_LISTED = 100;
+/** The units chart shows this many units (the largest) and adds up the rest in one bar. */
+export const UNITS_CHARTED = 15;
 
 export type StatusCounts = { enrolled: number; inProgress: number; completed: number; failed: number };
 export type Standing = "inProgress" | "completed" | "failed";
@@ -115,14 +119,26 @@ export async function dashboardData(db: DB, scope: Scope, f: { classId?: number;
     capped,
     totals,
     classes: perClass,
-    units: [...perUnit.entries()].map(([id, c]) => ({ id, name: unitNames.get(id) ?? "?", ...c })).sort((a, b) => b.enrolled - a.enrolled || a.name.localeCompare(b.name, "zh")),
+    units: chartedUnits([...perUnit.entries()].map(([id, c]) => ({ id, name: unitNames.get(id) ?? "?", ...c }))),
     hoursShare,
     examScores,
     backlog,
-    atRisk: atRisk.sort((a, b) => a.daysLeft - b.daysLeft || a.hours / (a.requiredHours || 1) - b.hours / (b.requiredHours || 1)),
+    atRiskTotal: atRisk.length,
+    atRisk: atRisk.sort((a, b) => a.daysLeft - b.daysLeft || a.hours / (a.requiredHours || 1) - b.hours / (b.requiredHours || 1)).slice(0, AT_RISK_LISTED),
   };
 }
 export type DashboardData = Awaited<ReturnType<typeof dashboardData>>;
+
+type UnitCounts = StatusCounts & { id: number | null; name: string };
+
+/** Units by size (largest first); beyond `UNITS_CHARTED`, the rest as one “其余 N 个单位” entry. */
+export function chartedUnits(units: UnitCounts[]): UnitCounts[] {
+  const sorted = [...units].sort((a, b) => b.enrolled - a.enrolled || a.name.localeCompare(b.name, "zh"));
+  if (sorted.length <= UNITS_CHARTED + 1) return sorted;
+  const rest = sorted.slice(UNITS_CHARTED);
+  const sum = rest.reduce((n, u) => ({ enrolled: n.enrolled + u.enrolled, inProgress: n.inProgress + u.inProgress, completed: n.completed + u.completed, failed: n.failed + u.failed }), emptyCounts());
+  return [...sorted.slice(0, UNITS_CHARTED), { id: null, name: `其余 ${rest.length} 个单位`, ...sum }];
+}
 
 /**
  * Handed-in work of the classes' members waiting for a grade (submitted or late, not graded, not
@@ -170,7 +186,7 @@ export async function dashboardPage(db: DB, params: URLSearchParams, scope: Scop
   return {
     filter: { classId: classId ?? null, includeCompleted },
     classChoices: classChoices.map((c) => ({ id: c.id, label: `${c.name}（第 ${c.term} 期）` })),
-    rules: { atRiskDays: AT_RISK_DAYS, atRiskPercent: AT_RISK_SHARE * 100, maxClasses: MAX_CLASSES },
+    rules: { atRiskDays: AT_RISK_DAYS, atRiskPercent: AT_RISK_SHARE * 100, maxClasses: MAX_CLASSES, atRiskListed: AT_RISK_LISTED },
     bins: distributionBins({ hoursShare, examScores }),
     examTaken: examScores.length,
     ...data,

@@ -1,8 +1,9 @@
 // Charts rendered on the server as inline SVG (no chart needs JavaScript): a stacked horizontal bar
 // chart and a histogram. Each is a <figure> with an SVG that scales to the width of a phone (viewBox,
 // width 100%), is announced as one image with a title and a description (role="img"), and is followed
-// by the same numbers as a table. Written with createElement so it stays a .ts file that the browser
-// can load too; text goes through React, so labels (class and unit names) are always escaped.
+// by the same numbers as a table; its text inherits the page's font. Written with createElement so it
+// stays a .ts file that the browser can load too; text goes through React, so labels (class and unit
+// names) are always escaped.
 import { createElement as h, useId, type ReactElement } from "react";
 
 export type Series = { key: string; label: string; color: string };
@@ -11,7 +12,6 @@ export type BarDatum = { label: string; values: Record<string, number> };
 export type Bin = { from: number; to: number; label: string; count: number; open?: boolean };
 
 const W = 400;
-const FONT = "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', sans-serif";
 const INK = "#333333";
 const MUTED = "#777777";
 
@@ -36,16 +36,22 @@ export function evenEdges(max: number, count: number): number[] {
   return Array.from({ length: count + 1 }, (_, i) => Math.round(((max * i) / count) * 100) / 100);
 }
 
+/** The chart's numbers as a table, folded away (without JavaScript, by <details>) when it is long. */
 function NumbersTable({ caption, head, rows }: { caption: string; head: string[]; rows: (string | number)[][] }) {
   return h(
-    "div",
-    { className: "chart-table table-wrap" },
+    "details",
+    { className: "chart-table", open: rows.length <= 12 },
+    h("summary", null, `数据表（${rows.length} 行）`),
     h(
-      "table",
-      null,
-      h("caption", { className: "sr-only" }, caption),
-      h("thead", null, h("tr", null, ...head.map((c, i) => h("th", { key: i, scope: "col" }, c)))),
-      h("tbody", null, ...rows.map((r, i) => h("tr", { key: i }, ...r.map((c, j) => (j === 0 ? h("th", { key: j, scope: "row" }, c) : h("td", { key: j }, c)))))),
+      "div",
+      { className: "table-wrap" },
+      h(
+        "table",
+        null,
+        h("caption", { className: "sr-only" }, caption),
+        h("thead", null, h("tr", null, ...head.map((c, i) => h("th", { key: i, scope: "col" }, c)))),
+        h("tbody", null, ...rows.map((r, i) => h("tr", { key: i }, ...r.map((c, j) => (j === 0 ? h("th", { key: j, scope: "row" }, c) : h("td", { key: j }, c)))))),
+      ),
     ),
   );
 }
@@ -59,7 +65,6 @@ function svgFrame(id: string, title: string, desc: string, height: number, child
       width: "100%",
       role: "img",
       "aria-labelledby": `${id}-t ${id}-d`,
-      fontFamily: FONT,
       preserveAspectRatio: "xMinYMin meet",
     },
     h("title", { id: `${id}-t` }, title),

@@ -6,7 +6,7 @@ import { createRemixStub } from "@remix-run/testing";
 import { render, screen, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
 import { enrollUsernames, type ClassView } from "../../app/models/classes.server.ts";
-import { standingOf } from "../../app/models/statistics.server.ts";
+import { chartedUnits, standingOf, UNITS_CHARTED } from "../../app/models/statistics.server.ts";
 import AdminDashboard, * as adminDashboard from "../../app/routes/admin.dashboard.tsx";
 import * as branchDashboard from "../../app/routes/branch.dashboard.tsx";
 import { cstDate } from "../../app/utils/certificate-pdf.server.ts";
@@ -73,7 +73,8 @@ describe("dashboard figures", () => {
   it("lists the assignment backlog and the trainees at risk by the stated rule", async () => {
     const { data } = await load(adminDashboard, "admin");
     expect(data.backlog).toEqual([expect.objectContaining({ classId: cls.id, assignmentTitle: "第一次思想汇报", waiting: 1, oldest: 1_790_000_000, gradingUrl: `/teach/sample/assignments/01-sixiang-huibao?status=waiting&class=${cls.id}` })]);
-    expect(data.rules).toEqual({ atRiskDays: 14, atRiskPercent: 50, maxClasses: 30 });
+    expect(data.rules).toEqual({ atRiskDays: 14, atRiskPercent: 50, maxClasses: 30, atRiskListed: 100 });
+    expect(data.atRiskTotal).toBe(2);
     expect(data.atRisk.map((r: { username: string; daysLeft: number }) => [r.username, r.daysLeft])).toEqual([
       ["2023009", 5],
       ["2023101", 5],
@@ -93,6 +94,15 @@ describe("dashboard figures", () => {
     expect(standingOf({ outcome: "not_completed", result: { passed: true } as never }, { end_date: "2999-01-01" }, today())).toBe("failed");
     expect(standingOf({ outcome: null, result: { passed: true } as never }, { end_date: "2999-01-01" }, today())).toBe("completed");
     expect(standingOf({ ...base, outcome: null }, { end_date: today() }, today())).toBe("inProgress");
+  });
+
+  it("charts the largest units and adds up the rest in one bar", () => {
+    const units = Array.from({ length: UNITS_CHARTED + 5 }, (_, i) => ({ id: i + 1, name: `单位${i + 1}`, enrolled: i + 1, inProgress: i + 1, completed: 0, failed: 0 }));
+    const charted = chartedUnits(units);
+    expect(charted).toHaveLength(UNITS_CHARTED + 1);
+    expect(charted[0]).toMatchObject({ name: `单位${UNITS_CHARTED + 5}`, enrolled: UNITS_CHARTED + 5 });
+    expect(charted[UNITS_CHARTED]).toEqual({ id: null, name: "其余 5 个单位", enrolled: 1 + 2 + 3 + 4 + 5, inProgress: 15, completed: 0, failed: 0 });
+    expect(chartedUnits(units.slice(0, UNITS_CHARTED + 1))).toHaveLength(UNITS_CHARTED + 1);
   });
 
   it("gives a secretary their subtree only, by their branches", async () => {

@@ -34,7 +34,7 @@ const GIVEN = [..."伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰�
 /** Writes the generated school into `dataDir/app.db` (migrated, demo seeded, demo courses synced). */
 export async function generate(dataDir: string, rows: number) {
   const classes = Math.ceil(rows / CLASS_SIZE);
-  const trainees = Math.ceil((classes * CLASS_SIZE) / CLASSES_PER_TRAINEE);
+  const trainees = Math.max(CLASS_SIZE, Math.ceil((classes * CLASS_SIZE) / CLASSES_PER_TRAINEE));
   const kdb = openDatabase(path.join(dataDir, "app.db"));
   await migrateToLatest(kdb);
   await seedDemo(kdb);

@@ -1,6 +1,7 @@
 // 统计 page body for the organization department and secretaries: figures, charts drawn on the server
 // as SVG (each followed by its numbers as a table), the assignment backlog and the trainees at risk.
 import { Form, Link } from "@remix-run/react";
+import { StatGrid } from "~/components/ClassMembers.tsx";
 import type { DashboardPageData } from "~/models/statistics.server.ts";
 import { BarChart, Histogram, type Series } from "~/utils/charts.ts";
 import { formatDateTime } from "~/utils/labels.ts";
@@ -41,14 +42,18 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
         </button>
       </Form>
       {data.capped ? <p className="alert warn">培训班较多，只统计最近的 {rules.maxClasses} 个；可选择某个培训班查看。</p> : null}
-      <div className="stat-grid" data-testid="dashboard-totals">
-        <Stat value={classes.length} label="培训班" />
-        <Stat value={totals.enrolled} label="在册学员" />
-        <Stat value={totals.inProgress} label="学习中" />
-        <Stat value={totals.completed} label="已结业" />
-        <Stat value={totals.failed} label="未通过" />
-        <Stat value={waiting} label="待批改作业" />
-        <Stat value={data.atRiskTotal} label="进度落后" />
+      <div data-testid="dashboard-totals">
+        <StatGrid
+          items={[
+            [classes.length, "培训班"],
+            [totals.enrolled, "在册学员"],
+            [totals.inProgress, "学习中"],
+            [totals.completed, "已结业"],
+            [totals.failed, "未通过"],
+            [waiting, "待批改作业"],
+            [data.atRiskTotal, "进度落后"],
+          ]}
+        />
       </div>
       <p className="muted small-print">
         已结业：组织部已确认结业，或尚未确认但已满足全部结业条件；未通过：组织部确认不予结业，或培训已结束仍未满足条件；其余为学习中。人数按培训班计（一人参加两个培训班计两次）。
@@ -144,15 +149,6 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
           <p className="muted">没有符合条件的学员。</p>
         )}
       </section>
-    </div>
-  );
-}
-
-function Stat({ value, label }: { value: number; label: string }) {
-  return (
-    <div className="stat">
-      <strong>{value}</strong>
-      <span>{label}</span>
     </div>
   );
 }

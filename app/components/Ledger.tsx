@@ -2,6 +2,7 @@
 // (/branch/ledger, their subtree): the filter form, counts, export links and the first rows.
 import { Form, Link } from "@remix-run/react";
 import { CLASS_KINDS } from "../../db/types.ts";
+import { StatGrid } from "~/components/ClassMembers.tsx";
 import type { LedgerPageData } from "~/models/ledger.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 
@@ -80,27 +81,16 @@ export function LedgerView({ data, base, title, scopeNote, xapi = false }: { dat
           </Link>
         ) : null}
       </Form>
-      <div className="stat-grid" data-testid="ledger-counts">
-        <div className="stat">
-          <strong>{counts.rows}</strong>
-          <span>台账行数</span>
-        </div>
-        <div className="stat">
-          <strong>{counts.classes}</strong>
-          <span>培训班</span>
-        </div>
-        <div className="stat">
-          <strong>{counts.completed}</strong>
-          <span>已结业</span>
-        </div>
-        <div className="stat">
-          <strong>{counts.notCompleted}</strong>
-          <span>未结业</span>
-        </div>
-        <div className="stat">
-          <strong>{counts.undecided}</strong>
-          <span>未认定</span>
-        </div>
+      <div data-testid="ledger-counts">
+        <StatGrid
+          items={[
+            [counts.rows, "台账行数"],
+            [counts.classes, "培训班"],
+            [counts.completed, "已结业"],
+            [counts.notCompleted, "未结业"],
+            [counts.undecided, "未认定"],
+          ]}
+        />
       </div>
       <p className="muted">{counts.rows > preview.length ? `下表为前 ${preview.length} 行，完整台账请导出。` : null}</p>
       <div className="table-wrap card">

@@ -11,6 +11,7 @@ import { blockerText, type ClassResult } from "~/utils/class-rules.ts";
 import type { DB } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { streamedCsvResponse, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import { safeSegment } from "~/utils/uploads.server.ts";
 import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
 import { audit, XLSX_MAX_ROWS } from "./audit.server.ts";
 import { classResults, getClassRow, listClassesFor, type ClassView, type ClassViewer } from "./classes.server.ts";
@@ -349,7 +350,6 @@ export function ledgerCells(r: LedgerRow, format: "csv" | "xlsx"): unknown[] {
 }
 
 const today = () => cstDate(Math.floor(Date.now() / 1000));
-const fileSafe = (s: string) => s.replace(/[\\/:*?"<>|\u0000-\u001f]/g, "_").slice(0, 60);
 
 const EXPORT_SLICE = 200;
 
@@ -399,7 +399,7 @@ export async function classResultsExportResponse(db: DB, cls: Pick<ClassView, "i
     action: "class.results_export",
     targetType: "class",
     targetId: cls.id,
-    fileName: fileSafe(`${cls.name}-第${cls.term}期-成绩`),
+    fileName: safeSegment(`${cls.name}-第${cls.term}期-成绩`, "成绩"),
     sheetName: "成绩",
   });
 }

@@ -9,6 +9,7 @@ import type { ExamSettings } from "~/utils/course-format.server.ts";
 import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
 import { csvLines, CSV_BOM, CSV_TYPE, downloadHeaders, type StreamColumn } from "~/utils/spreadsheet.server.ts";
 import { renderRecordPdf } from "~/utils/record-pdf.server.ts";
+import { safeSegment } from "~/utils/uploads.server.ts";
 import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
 import { getSettings, scoreVisible, STATUS_LABEL } from "./assignments.server.ts";
 import { audit } from "./audit.server.ts";
@@ -236,7 +237,7 @@ export function recordRows(r: TrainingRecord, format: "csv" | "xlsx"): unknown[]
   ];
 }
 
-const fileBase = (r: TrainingRecord) => `培训档案-${r.person.username}-${r.person.name}`.replace(/[\\/:*?"<>|\u0000-\u001f]/g, "_").slice(0, 60);
+const fileBase = (r: TrainingRecord) => safeSegment(`培训档案-${r.person.username}-${r.person.name}`, "培训档案");
 
 /** The record's rows as an XLSX or CSV download. */
 export function recordRowsResponse(r: TrainingRecord, format: "csv" | "xlsx"): Response {

@@ -5,6 +5,7 @@
 // ids are IRIs on our origin. Statement ids are name-based UUIDs of the record they describe, so
 // exporting the same period twice gives the same statements and an LRS keeps one copy.
 import { createHash } from "node:crypto";
+import { sql, type Expression, type SqlBool } from "kysely";
 import type { DB } from "~/utils/db.server.ts";
 import { audit } from "./audit.server.ts";
 
@@ -81,43 +82,43 @@ export function parsePeriod(params: URLSearchParams): { since: number | null; un
 
 type Period = { since: number | null; until: number | null };
 
+/** since ≤ time < until, for a column or an expression (either end may be open). */
+function inPeriod(time: Expression<number | null>, p: Period): Expression<SqlBool> {
+  const parts = [...(p.since !== null ? [sql`${time} >= ${p.since}`] : []), ...(p.until !== null ? [sql`${time} < ${p.until}`] : [])];
+  return parts.length ? sql<SqlBool>`(${sql.join(parts, sql` and `)})` : sql<SqlBool>`1 = 1`;
+}
+
 function lessonQuery(db: DB, p: Period) {
-  let q = db
+  return db
     .selectFrom("lesson_progress as p")
     .innerJoin("lessons as l", "l.id", "p.lesson_id")
     .innerJoin("courses as c", "c.id", "l.course_id")
     .innerJoin("users as u", "u.id", "p.user_id")
-    .where("p.completed_at", "is not", null);
-  if (p.since !== null) q = q.where("p.completed_at", ">=", p.since);
-  if (p.until !== null) q = q.where("p.completed_at", "<", p.until);
-  return q;
+    .where("p.completed_at", "is not", null)
+    .where(inPeriod(sql.ref("p.completed_at"), p));
 }
 
 /** Finalized attempts; one finalized by its deadline has no submission time and is dated by the deadline. */
 function attemptQuery(db: DB, p: Period) {
-  let q = db
+  return db
     .selectFrom("exam_attempts as a")
     .innerJoin("exams as e", "e.id", "a.exam_id")
     .innerJoin("courses as c", "c.id", "e.course_id")
     .innerJoin("users as u", "u.id", "a.user_id")
-    .where("a.status", "!=", "in_progress");
-  if (p.since !== null) q = q.where((eb) => eb(eb.fn.coalesce("a.submitted_at", "a.deadline_at"), ">=", p.since!));
-  if (p.until !== null) q = q.where((eb) => eb(eb.fn.coalesce("a.submitted_at", "a.deadline_at"), "<", p.until!));
-  return q;
+    .where("a.status", "!=", "in_progress")
+    .where(inPeriod(sql<number>`coalesce(${sql.ref("a.submitted_at")}, ${sql.ref("a.deadline_at")})`, p));
 }
 
 function certificateQuery(db: DB, p: Period) {
-  let q = db.selectFrom("certificates as k").innerJoin("users as u", "u.id", "k.user_id");
-  if (p.since !== null) q = q.where("k.issued_at", ">=", p.since);
-  if (p.until !== null) q = q.where("k.issued_at", "<", p.until);
-  return q;
+  return db.selectFrom("certificates as k").innerJoin("users as u", "u.id", "k.user_id").where(inPeriod(sql.ref("k.issued_at"), p));
 }
 
 function revokedQuery(db: DB, p: Period) {
-  let q = db.selectFrom("certificates as k").leftJoin("users as r", "r.id", "k.revoked_by").where("k.revoked_at", "is not", null);
-  if (p.since !== null) q = q.where("k.revoked_at", ">=", p.since);
-  if (p.until !== null) q = q.where("k.revoked_at", "<", p.until);
-  return q;
+  return db
+    .selectFrom("certificates as k")
+    .leftJoin("users as r", "r.id", "k.revoked_by")
+    .where("k.revoked_at", "is not", null)
+    .where(inPeriod(sql.ref("k.revoked_at"), p));
 }
 
 /** How many statements the period gives, by kind. */

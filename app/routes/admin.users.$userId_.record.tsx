@@ -3,6 +3,7 @@
 // with downloads as a one-page PDF and as rows (XLSX/CSV).
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { StatGrid } from "~/components/ClassMembers.tsx";
 import { LEDGER_STATUS_LABEL } from "~/models/ledger.server.ts";
 import { requireRecordSubject, trainingRecord } from "~/models/record.server.ts";
 import ledgerCss from "~/styles/ledger.css?url";
@@ -69,34 +70,16 @@ export default function Record() {
           ) : null}
         </ul>
       </section>
-      <div className="stat-grid">
-        <div className="stat">
-          <strong>{n(r.totals.hours)}</strong>
-          <span>累计学时</span>
-        </div>
-        <div className="stat">
-          <strong>{n(r.totals.online)}</strong>
-          <span>线上学时</span>
-        </div>
-        <div className="stat">
-          <strong>{n(r.totals.offline)}</strong>
-          <span>线下学时</span>
-        </div>
-        <div className="stat">
-          <strong>{n(r.totals.assignments)}</strong>
-          <span>作业学时</span>
-        </div>
-        <div className="stat">
-          <strong>
-            {r.totals.completed}/{r.totals.classes}
-          </strong>
-          <span>结业/培训班</span>
-        </div>
-        <div className="stat">
-          <strong>{r.totals.certificates}</strong>
-          <span>有效证书</span>
-        </div>
-      </div>
+      <StatGrid
+        items={[
+          [n(r.totals.hours), "累计学时"],
+          [n(r.totals.online), "线上学时"],
+          [n(r.totals.offline), "线下学时"],
+          [n(r.totals.assignments), "作业学时"],
+          [`${r.totals.completed}/${r.totals.classes}`, "结业/培训班"],
+          [r.totals.certificates, "有效证书"],
+        ]}
+      />
 
       <Section title="培训班" head={["培训班", "期次", "培训时间", "已修/应修学时", "综合成绩", "等级", "是否结业", "证书编号", "备注"]}>
         {r.classes.map((c) => (

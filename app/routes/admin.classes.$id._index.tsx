@@ -426,6 +426,9 @@ function AdminCertificates({ certificates, classId }: { certificates: NonNullabl
       <p>
         <a className="btn small" href={`/admin/classes/${classId}/certificates.zip`} download>
           下载全部证书（zip）
+        </a>{" "}
+        <a className="btn small" href={`/admin/classes/${classId}/results.xlsx`} download>
+          导出成绩表（Excel）
         </a>
       </p>
       <div className="table-wrap">

@@ -99,6 +99,9 @@ export default function EditUser() {
               重置为一次性密码
             </button>
           </Form>
+          <Link to={`/admin/users/${user.id}/record`} className="btn">
+            培训档案
+          </Link>
         </div>
       </div>
     </section>

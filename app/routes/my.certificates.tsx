@@ -32,7 +32,12 @@ export default function MyCertificates() {
   const { certificates } = useLoaderData<typeof loader>();
   return (
     <div className="stack classes">
-      <h1>我的证书</h1>
+      <div className="page-head">
+        <h1>我的证书</h1>
+        <a href="/my/record.pdf" className="btn" download>
+          下载我的培训档案（PDF）
+        </a>
+      </div>
       {certificates.length === 0 ? <p className="card empty">还没有结业证书。培训班结业后，证书会出现在这里。</p> : null}
       <ul className="cards">
         {certificates.map((c) => (

@@ -9,7 +9,7 @@ export function parseForm<S extends z.ZodTypeAny>(form: FormData, schema: S): Fo
     const all = form.getAll(key).map((v) => (typeof v === "string" ? v : v));
     raw[key] = all.length > 1 || key.endsWith("[]") ? all : all[0];
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { errorMap: chineseDefaults });
   if (parsed.success) return { ok: true, data: parsed.data };
   const errors: Record<string, string> = {};
   for (const issue of parsed.error.issues) {
@@ -18,6 +18,39 @@ export function parseForm<S extends z.ZodTypeAny>(form: FormData, schema: S): Fo
   }
   return { ok: false, errors, message: Object.values(errors)[0] ?? "表单有误" };
 }
+
+/**
+ * Zod's built-in messages are English ("Invalid literal value, expected …", "Expected string, received
+ * array"); a schema's own messages stay, only those defaults become Chinese (found by the bad-input
+ * sweep: a duplicated field, a wrong option or an over-long value showed English to the user).
+ */
+const chineseDefaults: z.ZodErrorMap = (issue, ctx) => {
+  if (ctx.defaultError !== z.defaultErrorMap(issue, { data: ctx.data, defaultError: "" }).message) return { message: ctx.defaultError };
+  const n = (v: unknown) => (typeof v === "bigint" ? String(v) : (v as number));
+  switch (issue.code) {
+    case z.ZodIssueCode.invalid_type:
+      return { message: issue.received === "undefined" ? "请填写此项" : issue.received === "nan" ? "请填写数字" : issue.expected === "integer" ? "请填写整数" : "格式不正确" };
+    case z.ZodIssueCode.invalid_literal:
+    case z.ZodIssueCode.invalid_enum_value:
+    case z.ZodIssueCode.invalid_union_discriminator:
+    case z.ZodIssueCode.invalid_union:
+      return { message: "选项无效" };
+    case z.ZodIssueCode.too_big:
+      return { message: issue.type === "string" ? `不能超过 ${n(issue.maximum)} 个字符` : issue.type === "array" || issue.type === "set" ? `最多 ${n(issue.maximum)} 项` : `不能大于 ${n(issue.maximum)}` };
+    case z.ZodIssueCode.too_small:
+      if (issue.type === "string") return { message: Number(issue.minimum) <= 1 ? "请填写此项" : `至少 ${n(issue.minimum)} 个字符` };
+      if (issue.type === "array" || issue.type === "set") return { message: `至少 ${n(issue.minimum)} 项` };
+      return { message: issue.inclusive ? `不能小于 ${n(issue.minimum)}` : `必须大于 ${n(issue.minimum)}` };
+    case z.ZodIssueCode.not_finite:
+      return { message: "请填写有效的数字" };
+    case z.ZodIssueCode.not_multiple_of:
+      return { message: `必须是 ${n(issue.multipleOf)} 的倍数` };
+    case z.ZodIssueCode.invalid_date:
+      return { message: "日期无效" };
+    default:
+      return { message: "格式不正确" };
+  }
+};
 
 /** A trimmed, required text field with a length limit. */
 export const text = (label: string, max = 100) =>

@@ -24,16 +24,18 @@ export type Case = {
 };
 
 export type Sweep = {
-  /** Whose session the bad-input sweep uses (the input must reach validation). */
-  as: SignedIn;
+  /** Whose session the bad-input sweep uses (the input must reach validation); "anon" for none. */
+  as: Actor;
+  /** A session other than the actor's own (e.g. of an account no other test uses). */
+  cookie?: string;
+  /** A new session of `as` for every request (the route ends sessions). */
+  fresh?: boolean;
   /** Where to post (default: the first case's URL); a page's forms are discovered from its HTML. */
   url?: string;
   /** For resource routes: a valid JSON body whose fields get the hostile values. */
   json?: Record<string, unknown>;
   /** For resource routes: valid form fields that get the hostile values. */
   form?: Record<string, string>;
-  /** Reason a route with an action is not swept (only when posting as its actor would break the sweep). */
-  skip?: string;
 };
 
 export type Row = { cases: (s: Scenario) => Case[]; sweep?: (s: Scenario) => Sweep; note?: string };
@@ -50,12 +52,11 @@ export const ROUTES: Record<string, Row> = {
   "routes/_index": { cases: () => [{ url: "/", view: "signed-in" }] },
   "routes/login": {
     cases: () => [{ url: "/login", view: "public", status: (a) => (a === "anon" ? 200 : 302), post: "public" }],
-    sweep: () => ({ as: "traineeA" }),
+    sweep: () => ({ as: "anon" }),
   },
   "routes/logout": {
     cases: () => [{ url: "/logout", view: "public", status: 302, post: "public" }],
-    sweep: () => ({ as: "traineeA", form: {} }),
-    note: "the sweep posts with a session of its own (newCookie), since a logout ends it",
+    sweep: () => ({ as: "traineeA", form: {}, fresh: true }),
   },
   "routes/account.password": {
     cases: () => [{ url: "/account/password", view: "signed-in", postBody: form({ current: "x", next: "y", confirm: "y" }) }],
@@ -67,7 +68,7 @@ export const ROUTES: Record<string, Row> = {
   "routes/admin.users.new": { cases: () => [{ url: "/admin/users/new", view: ["admin"], postBody: unknownIntent }], sweep: () => ({ as: "admin" }) },
   "routes/admin.users.$userId": {
     cases: (s) => [{ url: `/admin/users/${s.users.traineeB.id}`, view: ["admin"], postBody: form({ intent: "disable" }) }],
-    sweep: (s) => ({ as: "admin", url: `/admin/users/${s.users.traineeA.id}` }),
+    sweep: (s) => ({ as: "admin", url: `/admin/users/${s.extra.spare.id}` }),
   },
   "routes/admin.users.import": { cases: () => [{ url: "/admin/users/import", view: ["admin"], postBody: form({ intent: "cancel", sha256: "0".repeat(64) }) }], sweep: () => ({ as: "admin" }) },
   "routes/admin.users.import.passwords": {
@@ -186,11 +187,16 @@ export const ROUTES: Record<string, Row> = {
       { url: `/exam-attempts/${s.ids.attemptOpen}`, view: ["traineeB"], reveals: ["attemptB"], postBody: form({ intent: "save", qid: "1" }) },
       { url: `/exam-attempts/${s.ids.attemptDone}`, view: ["traineeB"], status: 302, postBody: form({ intent: "submit" }) },
     ],
-    sweep: () => ({ as: "traineeA", skip: "needs an attempt of the sweep's own trainee: the bad-input test starts one and sweeps it by URL" }),
+    sweep: (s) => ({ as: "traineeA", url: `/exam-attempts/${s.ids.attemptA}` }),
   },
   "routes/exam-attempts.$id.answers": {
     cases: (s) => [{ url: `/exam-attempts/${s.ids.attemptOpen}/answers`, view: "nobody", post: ["traineeB"], postBody: json({ questionId: 1, seq: 999, answer: { text: "x" } }) }],
-    sweep: () => ({ as: "traineeA", skip: "swept by URL with the sweep trainee's own attempt (see the bad-input test)" }),
+    sweep: (s) => ({
+      as: "traineeA",
+      cookie: s.extra.saver.cookie,
+      url: `/exam-attempts/${s.extra.saver.attempt}/answers`,
+      json: { questionId: s.extra.saver.essay, seq: 1, answer: { text: "答案" } },
+    }),
   },
   "routes/exam-attempts.$id.result": { cases: (s) => [{ url: `/exam-attempts/${s.ids.attemptDone}/result`, view: ["traineeB"], reveals: ["attemptB"] }] },
   "routes/courses.$slug.assignments.$key": {
@@ -218,7 +224,7 @@ export const ROUTES: Record<string, Row> = {
   },
   "routes/teach.$slug.edit.$": {
     cases: (s) => [{ url: `/teach/${s.ids.draftSlug}/edit/course.md`, view: DRAFT_EDITORS, postBody: form({ intent: "preview", text: "x" }), reveals: ["draftOther"] }],
-    sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/edit/lessons/01-sweep.md` }),
+    sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/edit/course.md` }),
   },
   "routes/teach.$slug.export": { cases: (s) => [{ url: `/teach/${s.ids.draftSlug}/export`, view: DRAFT_EDITORS }] },
   "routes/teach.$slug.media": {

@@ -57,6 +57,13 @@ export type Scenario = {
     certificate: number;
     certificateCode: string;
     classId: number;
+    /** An attempt in progress of trainee A (their own: for the bad-input sweep of the exam page). */
+    attemptA: number;
+  };
+  /** Accounts that are nobody's actor: a target for admin edits, a trainee whose attempt takes hostile saves. */
+  extra: {
+    spare: { id: number; cookie: string };
+    saver: { id: number; cookie: string; attempt: number; essay: number };
   };
   secrets: Record<SecretKind, string[]>;
   /** A request with an actor's session, as a same-origin browser would send it. */
@@ -96,6 +103,18 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   const cookies = {} as Record<SignedIn, string>;
   for (const a of Object.keys(users) as SignedIn[]) cookies[a] = await newCookie(a);
 
+  const extraUser = async (username: string, name: string) => {
+    const { id } = await createUser(
+      db,
+      { username, name, gender: "男", orgUnitId: unit("计算机学院研究生党支部"), stage: "activist", roles: ["trainee"] },
+      { actorId: null, ip: "test" },
+      `pw${t}Abc123`,
+    );
+    return { id, cookie: `${SESSION_COOKIE}=${(await createSession(db, id)).token}` };
+  };
+  const spare = await extraUser(`px${t}`, `备用学员${t}`);
+  const saverUser = await extraUser(`py${t}`, `答题学员${t}`);
+
   const request = (actor: Actor, p: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     if (actor !== "anon") headers.set("Cookie", cookies[actor]);
@@ -125,8 +144,8 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
 
   // --- B's exam attempts: one handed in with an essay answer, one in progress.
   const examPath = `/courses/${DEMO}/exams/${DEMO_EXAM}`;
-  const start = async () => {
-    const res = await expectStatus(await request("traineeB", examPath, { method: "POST" }), [302], "start exam");
+  const start = async (cookie = cookies.traineeB) => {
+    const res = await expectStatus(await fetch(server.url + examPath, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: server.url } }), [302], "start exam");
     return Number(/\/exam-attempts\/(\d+)$/.exec(res.headers.get("location") ?? "")?.[1] ?? fail("no attempt id"));
   };
   const essayOf = async (attemptId: number) =>
@@ -148,6 +167,8 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   await expectStatus(await request("traineeB", `/exam-attempts/${attemptDone}`, { method: "POST", body: new URLSearchParams({ intent: "submit" }) }), [302], "submit exam");
   const attemptOpen = await start();
   await answer(attemptOpen, secrets.attemptB[1]!);
+  const attemptA = await start(cookies.traineeA);
+  const saverAttempt = await start(saverUser.cookie);
 
   // --- B's submission with a PDF attachment.
   const text = `${secrets.submissionB[0]}\n\n${"敬爱的党组织：通过学习，我对党的性质和宗旨有了更深的认识。".repeat(60)}`;
@@ -240,7 +261,9 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
       certificate: cert.id,
       certificateCode: cert.code,
       classId,
+      attemptA,
     },
+    extra: { spare, saver: { ...saverUser, attempt: saverAttempt, essay: await essayOf(saverAttempt) } },
     secrets,
     request,
     newCookie,

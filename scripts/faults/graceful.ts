@@ -2,9 +2,9 @@
 // load. Requests already in the server when the signal comes — proven by slow requests whose body is
 // still arriving — must finish with their answer; the process must exit 0 within its 10 s grace; no
 // acknowledged write may be missing and no request the server applied may have lost its answer
-// (found by looking up the unique value of every failed request). Failures of requests the server
-// never took (connection refused after the listener closed, or a keep-alive connection it closed while
-// idle) are counted, not failed: a client may retry those.
+// (found by looking up the unique value of every failed request), and no answer may be cut once begun.
+// Failures of requests the server never took (connection refused after the listener closed, a
+// keep-alive connection it closed while idle) are counted, not failed: a client may retry those.
 import http from "node:http";
 import { randomInt } from "node:crypto";
 import fs from "node:fs";
@@ -155,7 +155,8 @@ export async function runGraceful(opts: { rounds: number; log?: (line: string) =
       summary.appliedButFailed === 0 &&
       !summary.errorsBeforeStop.length &&
       !summary.integrity.length &&
-      Object.keys(summary.refused).every((k) => k.startsWith("ECONNREFUSED") || k.includes("(reused keep-alive connection)"));
+      // A request may fail only before its answer began, and (appliedButFailed) only if the server never applied it.
+      Object.keys(summary.refused).every((k) => !k.includes("(after the answer began)"));
     return summary;
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -24,15 +24,21 @@ export type Reply = { status: number; headers: http.IncomingHttpHeaders; body: s
 /** A failed request, with what the client knows about where it failed. */
 export type SendError = Error & { code?: string; reusedSocket?: boolean; answered?: boolean };
 
-/** A keep-alive HTTP client (node:http, so a failure says whether it happened on a reused connection). */
+/**
+ * A keep-alive HTTP client (node:http, so a failure says whether it happened on a reused connection).
+ * Like a browser, it sends a request once more on a new connection when a reused keep-alive connection
+ * turns out to be closed before any answer (the server had closed it while idle, so it never read the
+ * request); `retried` counts those.
+ */
 export function httpClient(maxSockets = 64) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
-  const send = (base: string, p: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}) =>
+  const stats = { retried: 0 };
+  const once = (base: string, p: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer }, fresh: boolean) =>
     new Promise<Reply>((resolve, reject) => {
       const body = init.body === undefined ? undefined : Buffer.isBuffer(init.body) ? init.body : Buffer.from(init.body);
       const req = http.request(new URL(p, base), {
         method: init.method ?? "GET",
-        agent,
+        agent: fresh ? false : agent,
         headers: { ...init.headers, ...(body ? { "Content-Length": String(body.length) } : {}) },
       });
       let answered = false;
@@ -48,7 +54,17 @@ export function httpClient(maxSockets = 64) {
       req.setTimeout(30_000, () => req.destroy(Object.assign(new Error("no answer in 30 s"), { code: "TIMEOUT" })));
       req.end(body);
     });
-  return { send, close: () => agent.destroy() };
+  const send = async (base: string, p: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}) => {
+    try {
+      return await once(base, p, init, false);
+    } catch (e) {
+      const err = e as SendError;
+      if (!err.reusedSocket || err.answered || !["ECONNRESET", "EPIPE"].includes(err.code ?? "")) throw err;
+      stats.retried++;
+      return once(base, p, init, true);
+    }
+  };
+  return { send, stats, close: () => agent.destroy() };
 }
 
 /** A multipart body as a browser would encode it. */

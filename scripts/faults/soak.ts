@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { httpClient, MIXED, newLedger, OPS, prepareWorld, runLoad, totalLost, verifyLedger, type Ledger } from "./load.ts";
+import { httpClient, MIXED, newLedger, OPS, prepareWorld, runLoad, totalLost, verifyLedger, type Ledger, type Op } from "./load.ts";
 import { checkDatabase, launch, requireBuild, rssMb, slope, sleep, walBytes } from "./server.ts";
 
 export type SoakSummary = {
@@ -36,7 +36,14 @@ export const SOAK_LIMITS = { rssSlopeMbPerMinute: 1, shortRunGrowthMb: 120, walM
 
 const mean = (xs: { rss: number }[]) => xs.reduce((a, s) => a + s.rss, 0) / Math.max(1, xs.length);
 
-export async function runSoak(opts: { minutes: number; rate?: number; workers?: number; sampleSeconds?: number; log?: (line: string) => void }): Promise<SoakSummary> {
+export async function runSoak(opts: {
+  minutes: number;
+  rate?: number;
+  workers?: number;
+  sampleSeconds?: number;
+  mix?: Partial<Record<Op, number>>;
+  log?: (line: string) => void;
+}): Promise<SoakSummary> {
   requireBuild();
   const log = opts.log ?? (() => {});
   const rate = opts.rate ?? 60;
@@ -60,7 +67,7 @@ export async function runSoak(opts: { minutes: number; rate?: number; workers?: 
     const until = started + opts.minutes * 60_000;
     const samples: { t: number; rss: number; wal: number }[] = [];
     let stop = false;
-    const load = runLoad({ target: () => app.url, world, ledger, workers: opts.workers ?? 16, mix: MIXED, rate, stop: () => stop, client: timed });
+    const load = runLoad({ target: () => app.url, world, ledger, workers: opts.workers ?? 16, mix: opts.mix ?? MIXED, rate, stop: () => stop, client: timed });
     const every = (opts.sampleSeconds ?? 5) * 1000;
     while (Date.now() < until) {
       await sleep(Math.min(every, until - Date.now()));

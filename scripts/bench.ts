@@ -4,6 +4,7 @@
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { authScenarios } from "./bench/scenarios/auth.ts";
@@ -35,7 +36,9 @@ async function waitReady(url: string, proc: ChildProcess, out: () => string) {
 }
 
 async function start(kind: "app" | "baseline", dataDir: string, port: number, extraEnv: Record<string, string> = {}): Promise<Target> {
-  const args = kind === "app" ? ["--import", "tsx", "server.ts"] : ["--import", "tsx", "scripts/bench/baseline.ts"];
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each app run there (open it in Chrome DevTools).
+  const prof = kind === "app" && process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
+  const args = [...prof, "--import", "tsx", kind === "app" ? "server.ts" : "scripts/bench/baseline.ts"];
   let out = "";
   const proc = spawn(process.execPath, args, {
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, ...extraEnv },
@@ -70,14 +73,66 @@ async function stop(t: Target) {
   });
 }
 
+const percentile = (sorted: number[], p: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(1));
+
+/**
+ * A fixed rate as independent users make it: arrivals at random (Poisson) moments, each request sent
+ * when its moment comes whatever the earlier ones are doing, and its latency counted from that moment
+ * (so a stalled server cannot hide its stall by delaying the next requests). autocannon's overallRate
+ * instead sends each second's quota as a burst at the start of the second, which measures a burst of
+ * `rate` requests, not `rate` requests per second.
+ */
+async function paced(t: Target, s: Scenario, requests: Request[]) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const latencies: number[] = [];
+  let errors = 0;
+  let i = 0;
+  const one = (due: number) =>
+    new Promise<void>((resolve) => {
+      const template = requests[i++ % requests.length]!;
+      const context: Record<string, unknown> = {};
+      const r = template.setupRequest ? template.setupRequest(template, context) : template;
+      const req = http.request(new URL(r.path, t.url), { method: r.method ?? "GET", agent, headers: { origin: t.url, ...r.headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          latencies.push(performance.now() - due);
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) errors++;
+          r.onResponse?.(status, Buffer.concat(chunks).toString(), context);
+          resolve();
+        });
+      });
+      req.on("error", () => (errors++, resolve()));
+      req.end(r.body);
+    });
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  const end = started + s.seconds * 1000;
+  let due = started;
+  while ((due += (-Math.log(1 - Math.random()) * 1000) / s.rate!) < end) {
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(one(due));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  const sorted = latencies.sort((a, b) => a - b);
+  return { rps: Math.round(latencies.length / s.seconds), p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors, requests: pending.length };
+}
+
 async function load(t: Target, s: Scenario, requests: Request[]) {
   const cpuBefore = cpuSeconds(t.proc.pid!);
   const started = performance.now();
+  if (s.rate) {
+    const result = await paced(t, s, requests);
+    const wall = (performance.now() - started) / 1000;
+    return { ...result, wallSeconds: Number(wall.toFixed(2)), cpuPercent: Math.round(((cpuSeconds(t.proc.pid!) - cpuBefore) / wall) * 100) };
+  }
   const result = await autocannon({
     url: t.url,
     connections: s.connections,
     ...(s.amount ? { amount: s.amount } : { duration: s.seconds }),
-    ...(s.rate ? { overallRate: s.rate } : {}),
     requests: requests.map((r) => ({ ...r, headers: { origin: t.url, ...r.headers } })),
   });
   const wall = (performance.now() - started) / 1000;

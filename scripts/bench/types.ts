@@ -14,7 +14,7 @@ export type Scenario = {
   what: string;
   connections: number;
   seconds: number;
-  /** Requests per second across all connections; unset = as fast as possible (peak throughput). */
+  /** Requests per second, arriving at random moments (open loop, see paced() in bench.ts); unset = as fast as answered (peak throughput, autocannon). */
   rate?: number;
   /** Requests for one run; called separately for app and baseline so each gets fresh state. */
   requests: (dataDir: string) => Promise<Request[]>;

@@ -16,7 +16,7 @@ import { rosterField } from "~/utils/roster-import.server.ts";
 import { sniff } from "~/utils/sniff.server.ts";
 import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell } from "~/utils/spreadsheet.server.ts";
 import { audit } from "./audit.server.ts";
-import { countedAttempt } from "./exams.server.ts";
+import { countedAttempt, resultsVisible } from "./exams.server.ts";
 
 export type ClassViewer = { id: number; username: string; stage: Stage; roles: readonly Role[]; org_unit_id: number };
 type Actor = { actorId: number; ip?: string | null };
@@ -556,9 +556,13 @@ export type MemberRow = {
   certificate: { id: number; number: string; issuedAt: number } | null;
 };
 
-type MemberFilter = { unitPath?: string; userId?: number };
+/**
+ * `asTraineeAt`: results as the trainee sees them at that time: an exam result the exam does not show
+ * yet (review after close, or never) is "hidden" until the member's certificate is issued.
+ */
+type MemberFilter = { unitPath?: string; userId?: number; asTraineeAt?: number };
 
-const parseExamSettings = (json: string) => JSON.parse(json) as Pick<ExamSettings, "counts" | "pass_score">;
+const parseExamSettings = (json: string) => JSON.parse(json) as ExamSettings;
 
 /**
  * Every member's inputs and computed result in a fixed number of queries (lessons, progress, offline
@@ -669,6 +673,8 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
       const counted = countedAttempt(attemptsBy.get(`${m.user_id}:${e.id}`) ?? [], examSettings.get(e.id)!.counts);
       if (!counted) return { title: e.title, status: "none", score: null, maxScore: 0, passed: false };
       const pending = counted.status !== "graded";
+      const hidden = !pending && filter.asTraineeAt !== undefined && !certBy.has(m.user_id) && !resultsVisible(examSettings.get(e.id)!, filter.asTraineeAt);
+      if (hidden) return { title: e.title, status: "hidden", score: null, maxScore: counted.max_score, passed: false };
       return { title: e.title, status: pending ? "pending" : "graded", score: pending ? null : counted.score, maxScore: counted.max_score, passed: !pending && counted.passed === 1 };
     });
     const exception = m.exception ? { kind: m.exception, reason: m.exception_reason ?? "" } : null;
@@ -713,7 +719,7 @@ export async function myClasses(db: DB, userId: number) {
   for (const { class_id } of ids) {
     const cls = await getClassRow(db, class_id);
     if (!cls) continue;
-    const [row] = await classResults(db, cls, { userId });
+    const [row] = await classResults(db, cls, { userId, asTraineeAt: nowSeconds() });
     const courses = await classCourses(db, class_id);
     out.push({
       id: cls.id,
@@ -793,12 +799,16 @@ export async function setException(db: DB, input: { classId: number; userId: num
 
 // ------------------------------------------------------------------------------------------ display
 
-const examText = (e: ExamInput) => (e.status === "graded" ? `${e.title} ${e.score} 分${e.passed ? "" : "（未通过）"}` : e.status === "pending" ? `${e.title} 待阅卷` : `${e.title} 未参加`);
+const EXAM_STATUS_TEXT = { pending: "待阅卷", hidden: "已交卷，成绩待公布", none: "未参加" } as const;
+const examText = (e: ExamInput) => (e.status === "graded" ? `${e.title} ${e.score} 分${e.passed ? "" : "（未通过）"}` : `${e.title} ${EXAM_STATUS_TEXT[e.status]}`);
 const assignmentText = (a: AssignmentInput) =>
   a.status === "graded" ? `${a.title} ${a.score} 分` : a.status === "none" ? `${a.title} 未提交` : a.status === "returned" ? `${a.title} 退回修改` : `${a.title} 待批改`;
 
 /** A member's row as the pages show it: numbers, results in words, blockers. */
 export function memberView(r: MemberRow) {
+  // While an exam result is hidden from the trainee, so is everything computed from it.
+  const hidden = r.inputs.exams.some((e) => e.status === "hidden");
+  const unknown = (x: number | string) => (hidden ? "待公布" : x);
   return {
     userId: r.userId,
     username: r.username,
@@ -810,9 +820,9 @@ export function memberView(r: MemberRow) {
     lessonsTotal: r.result.requiredLessonsTotal,
     exams: r.inputs.exams.map(examText),
     assignments: r.inputs.assignments.filter((a) => a.required).map(assignmentText),
-    components: r.result.components,
-    composite: r.result.composite,
-    band: r.result.band,
+    components: { ...r.result.components, exam: unknown(r.result.components.exam) },
+    composite: unknown(r.result.composite),
+    band: unknown(r.result.band),
     passed: r.result.passed,
     blockers: r.result.blockers,
     forced: r.result.forced,

@@ -5,6 +5,7 @@
 // the trainee's subtree; rendered as a one-page PDF and as rows (XLSX/CSV).
 import type { Stage } from "../../db/types.ts";
 import { cstDate } from "~/utils/certificate-pdf.server.ts";
+import { blockerText } from "~/utils/class-rules.ts";
 import type { ExamSettings } from "~/utils/course-format.server.ts";
 import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
 import { csvLines, CSV_BOM, CSV_TYPE, downloadHeaders, type StreamColumn } from "~/utils/spreadsheet.server.ts";
@@ -14,6 +15,7 @@ import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
 import { getSettings, scoreVisible, STATUS_LABEL } from "./assignments.server.ts";
 import { audit } from "./audit.server.ts";
 import { certificatesOfUser } from "./certificates.server.ts";
+import { myClasses } from "./classes.server.ts";
 import { countedAttempt, resultsVisible } from "./exams.server.ts";
 import { ledgerBatches, LEDGER_STATUS_LABEL, type LedgerRow } from "./ledger.server.ts";
 import { courseSummaries, offlineHoursFor } from "./progress.server.ts";
@@ -63,8 +65,16 @@ async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
 }
 
 export async function trainingRecord(db: DB, subject: RecordSubject, opts: { forTrainee: boolean }, t = nowSeconds()) {
-  const classes: LedgerRow[] = [];
-  for await (const rows of ledgerBatches(db, { unitPath: null, userId: subject.id })) classes.push(...rows);
+  const ledger: LedgerRow[] = [];
+  for await (const rows of ledgerBatches(db, { unitPath: null, userId: subject.id })) ledger.push(...rows);
+  // The trainee's own copy hides what an exam does not show yet, and what is computed from it.
+  const hiding = new Map(
+    (opts.forTrainee ? await myClasses(db, subject.id) : []).filter((c) => c.row.inputs.exams.some((e) => e.status === "hidden")).map((c) => [c.id, c.row.result]),
+  );
+  const classes = ledger.map((c): Omit<LedgerRow, "exam" | "composite"> & { exam: number | null; composite: number | null } => {
+    const seen = hiding.get(c.classId);
+    return seen ? { ...c, exam: null, composite: null, band: "待公布", note: `尚未达到结业条件：${blockerText(seen)}` } : c;
+  });
 
   const courseIds = await courseIdsOf(db, subject.id);
   const courseRows = courseIds.length

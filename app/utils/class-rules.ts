@@ -71,8 +71,11 @@ export type AssignmentInput = {
 /** An exam that counts for the class (the final exam, or every exam of the required courses). */
 export type ExamInput = {
   title: string;
-  /** none: no finalized attempt; pending: the counted attempt waits for manual grading. */
-  status: "none" | "pending" | "graded";
+  /**
+   * none: no finalized attempt; pending: the counted attempt waits for manual grading; hidden: graded,
+   * but the exam does not show results to this viewer yet (a trainee before the exam's review time).
+   */
+  status: "none" | "pending" | "graded" | "hidden";
   score: number | null;
   maxScore: number;
   passed: boolean;
@@ -163,6 +166,7 @@ export function computeResult(inputs: ResultInputs, rules: ClassRules): ClassRes
     for (const e of inputs.exams) {
       if (e.status === "none") blockers.push(`《${e.title}》未参加`);
       else if (e.status === "pending") blockers.push(`《${e.title}》待阅卷`);
+      else if (e.status === "hidden") blockers.push(`《${e.title}》成绩待公布`);
       else if (!e.passed) blockers.push(`《${e.title}》未通过`);
     }
   }
@@ -176,7 +180,10 @@ export function computeResult(inputs: ResultInputs, rules: ClassRules): ClassRes
   }
   if (rules.usualSource === "manual" && rules.weights.usual > 0 && inputs.usualScore === null) blockers.push("平时成绩未录入");
   if (rules.gates.noCheating && inputs.cheating) blockers.push("有违纪（作弊）记录");
-  if (composite < rules.passLine) blockers.push(`综合成绩 ${fmt(composite)} 分，未达及格线 ${fmt(rules.passLine)} 分`);
+  // A hidden result leaves the composite unknown to the viewer: it is not judged, and views show 待公布.
+  const hidden = inputs.exams.some((e) => e.status === "hidden");
+  if (hidden && !rules.gates.examPassed) blockers.push("考试成绩待公布");
+  if (!hidden && composite < rules.passLine) blockers.push(`综合成绩 ${fmt(composite)} 分，未达及格线 ${fmt(rules.passLine)} 分`);
 
   const forced = inputs.exception?.kind ?? null;
   if (forced === "fail") blockers.push(`组织部决定不予结业：${inputs.exception!.reason}`);

@@ -117,6 +117,14 @@ const cases: Case[] = [
   },
   { name: "exam not taken", in: { exam: { status: "none", score: null, passed: false } }, composite: 26, passed: false, blockers: ["《结业考试》未参加", "综合成绩 26 分，未达及格线 60 分"] },
   { name: "exam waiting for manual grading", in: { exam: { status: "pending", score: null, passed: false } }, passed: false, blockers: ["《结业考试》待阅卷", "综合成绩 26 分，未达及格线 60 分"] },
+  { name: "exam result hidden from the trainee: the composite is not judged", in: { exam: { status: "hidden", score: null, passed: false } }, passed: false, blockers: ["《结业考试》成绩待公布"] },
+  {
+    name: "hidden exam result with the exam gate off still leaves the standing open",
+    in: { exam: { status: "hidden", score: null, passed: false } },
+    rules: { gates: { examPassed: false, assignmentsPassed: true, noCheating: true } },
+    passed: false,
+    blockers: ["考试成绩待公布"],
+  },
   {
     name: "assignment not handed in: counts 0, no 学时, and blocks",
     in: { essay: { status: "none", score: null } },

@@ -105,6 +105,34 @@ describe("who sees a class", () => {
     const none = await outcome(myClasses.loader({ request: makeRequest("/my/classes", { cookie: users.candidateA!.cookie }), context: ctx, params: {} }));
     expect(none.data.classes).toEqual([]);
   });
+
+  it("我的培训班 keeps an exam's score, and the composite computed from it, hidden until the exam shows results", async () => {
+    const mine = async () => (await outcome(myClasses.loader({ request: makeRequest("/my/classes", { cookie: users.traineeA!.cookie }), context: ctx, params: {} }))).data.classes[0].row;
+    const setReview = (show: string, closesAt: number | null) =>
+      db
+        .updateTable("exams")
+        .set((eb) => ({ settings: eb.fn("json_set", ["settings", eb.val("$.show_results"), eb.val(show), eb.val("$.closes_at"), eb.val(closesAt)]) }))
+        .execute();
+    await setReview("never", null);
+    const hidden = await mine();
+    expect(hidden).toMatchObject({ exams: ["结业考试 已交卷，成绩待公布"], composite: "待公布", band: "待公布", passed: false });
+    expect(hidden.components.exam).toBe("待公布");
+    expect(hidden.blockers).toEqual(["《结业考试》成绩待公布"]);
+    expect(JSON.stringify(hidden)).not.toContain("90");
+    // Staff see the score as before.
+    expect((await page("admin")).data.members.find((m: { username: string }) => m.username === "2023001").exams).toEqual(["结业考试 90 分"]);
+
+    const t = Math.floor(Date.now() / 1000);
+    await setReview("after_close", t + 3600);
+    expect((await mine()).composite).toBe("待公布");
+    await setReview("after_close", t - 60);
+    expect(await mine()).toMatchObject({ exams: ["结业考试 90 分"], band: "优秀", passed: true });
+
+    // Once the certificate is issued its composite is on it: nothing is hidden any more.
+    await setReview("never", null);
+    await confirmCompletion(db, { classId: cls.id, schoolCode: "JSU" }, { actorId: users.admin!.id });
+    expect(await mine()).toMatchObject({ exams: ["结业考试 90 分"], band: "优秀" });
+  });
 });
 
 describe("changing a class", () => {

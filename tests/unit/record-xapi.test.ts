@@ -140,8 +140,18 @@ describe("training record", () => {
     const subject = (await recordSubjectFor(db, users.traineeA.id, { id: users.traineeA.id, roles: ["trainee"], org_unit_id: 0 }))!;
     const own = await trainingRecord(db, subject, { forTrainee: true });
     expect(own.exams[0]).toMatchObject({ score: null, result: "成绩未公布" });
+    // Their class has issued the certificate, which prints the composite: that stays.
+    expect(own.classes[0]).toMatchObject({ composite: 90, band: "优秀" });
     const staff = await trainingRecord(db, subject, { forTrainee: false });
     expect(staff.exams[0]).toMatchObject({ score: 90, result: "通过" });
+    // Without a certificate, the class's composite, band and standing are computed from the hidden score: hidden too.
+    const failed = (await recordSubjectFor(db, users.traineeB.id, { id: users.traineeB.id, roles: ["trainee"], org_unit_id: 0 }))!;
+    const ownB = await trainingRecord(db, failed, { forTrainee: true });
+    expect(ownB.classes[0]).toMatchObject({ exam: null, composite: null, band: "待公布", certificateNumber: null });
+    expect(ownB.classes[0]!.note).toBe("尚未达到结业条件：《结业考试》成绩待公布");
+    const staffB = await trainingRecord(db, failed, { forTrainee: false });
+    expect(staffB.classes[0]!.composite).toEqual(expect.any(Number));
+    expect(staffB.classes[0]!.note).toContain("《结业考试》未通过");
   });
 });
 

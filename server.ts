@@ -36,6 +36,8 @@ if (env.SEED_DEMO === "1") {
   if (seeded) console.log("已载入演示数据 (demo data loaded into a new database)");
 }
 const storage = createStorage(env.dataDir);
+const swept = storage.sweepScratch();
+if (swept) console.log(`removed ${swept} upload scratch files left by an earlier stop`);
 if (env.COURSES_DIR !== "") {
   // The bundled courses are synced at every start; unchanged courses are skipped by their hash.
   const started = performance.now();

@@ -59,7 +59,25 @@ export function createStorage(dataDir: string) {
     return put(fs.createReadStream(file), size);
   }
 
-  return { put, putFile, pathOf, exists: (sha256: string) => fs.existsSync(pathOf(sha256)) };
+  /**
+   * Removes scratch files an upload left behind when the process was killed mid-upload. Only files
+   * older than `olderThanMs` go: another instance on the same DATA_DIR may be writing the young ones.
+   */
+  function sweepScratch(olderThanMs = 60 * 60 * 1000, t = Date.now()): number {
+    if (!fs.existsSync(tmp)) return 0;
+    let removed = 0;
+    for (const name of fs.readdirSync(tmp)) {
+      const file = path.join(tmp, name);
+      const stat = fs.statSync(file, { throwIfNoEntry: false });
+      if (stat?.isFile() && t - stat.mtimeMs > olderThanMs) {
+        fs.rmSync(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  return { put, putFile, pathOf, sweepScratch, exists: (sha256: string) => fs.existsSync(pathOf(sha256)) };
 }
 
 export type Storage = ReturnType<typeof createStorage>;

@@ -22,7 +22,7 @@ export type CrashSummary = {
   resumeProblems: string[];
   restartMs: { avg: number; max: number };
   killAfterMs: { min: number; max: number };
-  /** Upload scratch files left in DATA_DIR/tmp by killed uploads (nothing cleans them). */
+  /** Upload scratch files left in DATA_DIR/tmp by killed uploads (a start removes those older than an hour). */
   tmpLeftovers: number;
   ok: boolean;
 };

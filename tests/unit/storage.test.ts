@@ -42,6 +42,25 @@ describe("storage", () => {
   });
 });
 
+describe("upload scratch files", () => {
+  it("a start removes the scratch files a killed upload left, but not young ones another instance may be writing", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "store-"));
+    const s = createStorage(dir);
+    expect(s.sweepScratch()).toBe(0); // no tmp folder yet
+    await s.put(chunks("kept"), 100);
+    const tmp = path.join(dir, "tmp");
+    const old = path.join(tmp, "killed-upload");
+    const young = path.join(tmp, "upload-in-progress");
+    fs.writeFileSync(old, "half a file");
+    fs.writeFileSync(young, "half a file");
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    fs.utimesSync(old, twoHoursAgo, twoHoursAgo);
+    expect(s.sweepScratch()).toBe(1);
+    expect(fs.readdirSync(tmp)).toEqual(["upload-in-progress"]);
+    expect(fs.readdirSync(path.join(dir, "files"))).toHaveLength(1); // stored files are never touched
+  });
+});
+
 describe("sniff", () => {
   const b = (...x: number[]) => Uint8Array.from(x);
   const t = (s: string) => new TextEncoder().encode(s);

@@ -9,16 +9,18 @@ import os from "node:os";
 import path from "node:path";
 import { authScenarios } from "./bench/scenarios/auth.ts";
 import { courseSync } from "./bench/scenarios/course-sync.ts";
+import { certificateBatch } from "./bench/scenarios/certificates.ts";
 import { ledgerExport } from "./bench/scenarios/ledger.ts";
 import { examScenarios } from "./bench/scenarios/exams.ts";
 import { learningScenarios } from "./bench/scenarios/learning.ts";
+import { similarity } from "./bench/scenarios/similarity.ts";
 import type { Measurement, Request, Scenario } from "./bench/types.ts";
 import { freePort } from "../tests/setup/server.ts";
 
 type Target = { url: string; proc: ChildProcess };
 
 const SCENARIOS: Scenario[] = [...authScenarios, ...learningScenarios, ...examScenarios];
-const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport];
+const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport, certificateBatch, similarity];
 
 async function waitReady(url: string, proc: ChildProcess, out: () => string) {
   const deadline = Date.now() + 30_000;

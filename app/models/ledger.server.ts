@@ -188,7 +188,7 @@ function pageQuery(db: DB, f: ResolvedFilter, classId: number, after: { path: st
 }
 
 /** 备注: why a row is what it is, in words. */
-function noteFor(status: LedgerStatus, result: ClassResult, m: Pick<MemberLine, "exception" | "exception_reason" | "cert_number">): string {
+export function noteFor(status: LedgerStatus, result: ClassResult, m: Pick<MemberLine, "exception" | "exception_reason" | "cert_number">): string {
   if (status === "completed") {
     const parts = m.exception === "complete" ? [`例外准予结业：${m.exception_reason ?? ""}`] : [];
     if (!m.cert_number) parts.push("证书未发放或已撤销");

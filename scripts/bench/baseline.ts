@@ -14,6 +14,10 @@ import { creditSegments, type Interval } from "../../app/utils/coverage.ts";
 import { parseRange } from "../../app/utils/files.server.ts";
 import { renderMarkdown } from "../../app/utils/markdown.server.ts";
 import { validateResponse } from "../../app/models/exams.server.ts";
+import { loadEnv } from "../../app/utils/env.server.ts";
+import { bareCertificates } from "./bare/certificates.ts";
+import { bareLedger } from "./bare/ledger.ts";
+import { bareSimilarity } from "./bare/similarity.ts";
 
 const dataDir = process.env.DATA_DIR!;
 const db = new Sqlite(path.join(dataDir, "app.db"));
@@ -229,6 +233,13 @@ async function saveExamAnswer(user: User, attemptId: number, req: http.IncomingM
   res.writeHead(r.status, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(JSON.stringify({ ...r.body, serverTime: Date.now() }));
 }
 
+// ---- measurements (scripts/bench/scenarios/ledger.ts, certificates.ts, similarity.ts): handlers in ./bare/
+
+const env = loadEnv();
+const exportLedger = bareLedger(db);
+const certificates = bareCertificates(db, { schoolCode: env.SCHOOL_CODE, schoolName: env.SCHOOL_NAME });
+const similarity = bareSimilarity(db);
+
 const server = http.createServer(async (req, res) => {
   try {
     const url = new URL(req.url ?? "/", "http://x");
@@ -242,6 +253,11 @@ const server = http.createServer(async (req, res) => {
     if (req.method === "GET" && (m = /^\/media\/courses\/([^/]+)\/(.+)$/.exec(url.pathname))) return media(user, m[1]!, m[2]!, req, res);
     if (req.method === "POST" && (m = /^\/courses\/([^/]+)\/exams\/([^/]+)$/.exec(url.pathname))) return startExam(user, m[1]!, m[2]!, res);
     if (req.method === "POST" && (m = /^\/exam-attempts\/(\d+)\/answers$/.exec(url.pathname))) return await saveExamAnswer(user, Number(m[1]), req, res);
+    if (req.method === "GET" && (m = /^\/admin\/ledger\/export\.(csv|xlsx)$/.exec(url.pathname))) return await exportLedger(user, m[1] as "csv" | "xlsx", req, res);
+    if (req.method === "POST" && (m = /^\/admin\/classes\/(\d+)\/completion(\.data)?$/.exec(url.pathname))) return certificates.confirm(user, Number(m[1]), req, res);
+    if (req.method === "GET" && (m = /^\/admin\/classes\/(\d+)\/certificates\.zip$/.exec(url.pathname))) return await certificates.zip(user, Number(m[1]), req, res);
+    if (req.method === "POST" && (m = /^\/courses\/([^/]+)\/assignments\/([^/.]+)(\.data)?$/.exec(url.pathname))) return await similarity.submit(user, m[1]!, m[2]!, req, res);
+    if (req.method === "POST" && (m = /^\/teach\/([^/]+)\/assignments\/([^/.]+)(\.data)?$/.exec(url.pathname))) return await similarity.recompute(user, m[1]!, m[2]!, req, res);
     res.writeHead(404).end();
   } catch (e) {
     res.writeHead(500).end(String(e));

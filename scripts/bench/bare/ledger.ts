@@ -1,0 +1,88 @@
+// The bare ledger export (GET /admin/ledger/export.csv|.xlsx, no filter, by an admin): the same rows and
+// columns as ledgerExportResponse (app/models/ledger.server.ts) from better-sqlite3 statements. Classes
+// newest first, members by unit and 学号 in pages of 1,000 (keyset); decided members print the result
+// stored with the decision, the others their live standing (bareResults: the same computeResult).
+// 备注 and the cells come from the same pure functions as the app's (noteFor, ledgerCells), the file
+// from the same writers: csvLines (Papa) and the streamed SpreadsheetML writer xlsxStream (fflate).
+import type Sqlite from "better-sqlite3";
+import type http from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { LEDGER_COLUMNS, ledgerCells, noteFor, type LedgerRow, type LedgerStatus } from "../../../app/models/ledger.server.ts";
+import { cstDate } from "../../../app/utils/certificate-pdf.server.ts";
+import type { ClassResult } from "../../../app/utils/class-rules.ts";
+import { CSV_BOM, CSV_TYPE, csvLines, downloadHeaders, XLSX_TYPE } from "../../../app/utils/spreadsheet.server.ts";
+import { xlsxStream } from "../../../app/utils/xlsx-stream.server.ts";
+import { bareCommon, send, type BareUser } from "./common.ts";
+import { bareResults } from "./results.ts";
+
+type Line = {
+  user_id: number; username: string; name: string; gender: string; stage: LedgerRow["stage"]; unit_path: string;
+  outcome: "completed" | "not_completed" | null; result: string | null; exception: "complete" | "fail" | null; exception_reason: string | null;
+  usual_score: number | null; cheating: number; cert_number: string | null; cert_issued_at: number | null;
+};
+
+const PAGE = 1000;
+
+export function bareLedger(db: Sqlite.Database) {
+  const common = bareCommon(db);
+  const standings = bareResults(db);
+  const q = {
+    count: db.prepare("select count(*) as n from class_members m join users u on u.id = m.user_id join org_units o on o.id = u.org_unit_id"),
+    classes: db.prepare("select id from training_classes order by start_date desc, id desc"),
+    page: db.prepare(
+      `select m.user_id, u.username, u.name, u.gender, u.stage, o.path as unit_path, m.outcome, m.result, m.exception, m.exception_reason,
+       m.usual_score, m.cheating, c.number as cert_number, c.issued_at as cert_issued_at
+       from class_members m join users u on u.id = m.user_id join org_units o on o.id = u.org_unit_id
+       left join certificates c on c.class_id = m.class_id and c.user_id = m.user_id and c.revoked_at is null
+       where m.class_id = ? and (o.path > ? or (o.path = ? and u.username > ?)) order by o.path, u.username limit ?`,
+    ),
+  };
+
+  async function* batches(format: "csv" | "xlsx"): AsyncGenerator<unknown[][]> {
+    const chain = standings.unitChains();
+    let seq = 1;
+    for (const { id } of q.classes.all() as { id: number }[]) {
+      const cls = standings.classOf(id)!;
+      const ctx = standings.classContext(cls);
+      let after = { path: "", username: "" };
+      for (;;) {
+        const page = q.page.all(id, after.path, after.path, after.username, PAGE) as Line[];
+        if (!page.length) break;
+        const live = standings.results(ctx, page.filter((m) => m.outcome === null || m.result === null));
+        yield page.map((m) => {
+          const result = m.outcome !== null && m.result !== null ? (JSON.parse(m.result) as ClassResult) : live.get(m.user_id)!;
+          const status: LedgerStatus = m.outcome ?? "undecided";
+          const units = chain(m.unit_path);
+          const row: LedgerRow = {
+            seq: seq++, userId: m.user_id, username: m.username, name: m.name, gender: m.gender,
+            subcommittee: units.find((u) => u?.kind === "subcommittee")?.name ?? "", branch: units.find((u) => u?.kind === "branch")?.name ?? "",
+            stage: m.stage, classId: cls.id, className: cls.name, term: cls.term, startDate: cls.start_date, endDate: cls.end_date,
+            requiredHours: result.requiredHours, hours: result.hours,
+            lessonRate: result.requiredLessonsTotal ? Math.round((result.requiredLessonsDone / result.requiredLessonsTotal) * 1000) / 1000 : null,
+            assignment: result.components.assignment, exam: result.components.exam, usual: result.components.usual,
+            composite: result.composite, band: result.band, status, certificateNumber: m.cert_number, issuedAt: m.cert_issued_at, note: noteFor(status, result, m),
+          };
+          return ledgerCells(row, format);
+        });
+        if (page.length < PAGE) break;
+        after = { path: page[page.length - 1]!.unit_path, username: page[page.length - 1]!.username };
+      }
+    }
+  }
+
+  return async function exportLedger(user: BareUser, format: "csv" | "xlsx", req: http.IncomingMessage, res: http.ServerResponse) {
+    if (!common.hasRole(user, "admin")) return res.writeHead(403).end();
+    const { n } = q.count.get() as { n: number };
+    common.audit(user.id, "ledger.export", null, { format, filter: {}, scope: "all", rows: n }, req.socket.remoteAddress ?? null);
+    const name = `培训台账-${cstDate(Math.floor(Date.now() / 1000))}.${format}`;
+    res.writeHead(200, downloadHeaders(format === "csv" ? CSV_TYPE : XLSX_TYPE, name));
+    if (format === "xlsx") {
+      return pipeline(Readable.fromWeb(xlsxStream("培训台账", LEDGER_COLUMNS, batches("xlsx")) as NodeReadableStream<Uint8Array>), res);
+    }
+    await send(res, CSV_BOM + csvLines([LEDGER_COLUMNS.map((c) => c.header)]));
+    for await (const rows of batches("csv")) await send(res, csvLines(rows));
+    res.end();
+  };
+}

@@ -5,7 +5,7 @@
 // the end every acknowledged write must be in the database. Exits non-zero on errors, lost writes, a
 // WAL over 64 MB, or memory that grows: over 1 MB/min in a run of 10 minutes or more (a shorter run is
 // mostly the garbage collector's sawtooth, so there the last quarter's mean may exceed the first
-// warm quarter's by at most 50 MB).
+// warm quarter's by at most 120 MB, a check for a runaway leak only).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

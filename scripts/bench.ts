@@ -2,7 +2,6 @@
 // against a bare node:http + better-sqlite3 baseline doing the same database work. Prints a table of
 // throughput, p50/p99, errors, app ÷ baseline and peak RSS, and writes bench-results/latest.json.
 import autocannon from "autocannon";
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -15,45 +14,10 @@ import { examScenarios } from "./bench/scenarios/exams.ts";
 import { learningScenarios } from "./bench/scenarios/learning.ts";
 import { similarity } from "./bench/scenarios/similarity.ts";
 import type { Measurement, Request, Scenario } from "./bench/types.ts";
-import { freePort } from "../tests/setup/server.ts";
-
-type Target = { url: string; proc: ChildProcess };
+import { pct, round, startServer, stopServer, type Server } from "./bench/servers.ts";
 
 const SCENARIOS: Scenario[] = [...authScenarios, ...learningScenarios, ...examScenarios];
 const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport, certificateBatch, similarity];
-
-async function waitReady(url: string, proc: ChildProcess, out: () => string) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`process exited:\n${out()}`);
-    try {
-      const r = await fetch(url, { redirect: "manual" });
-      if (r.status < 500) return;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not ready in 30 s:\n${out()}`);
-}
-
-async function start(kind: "app" | "baseline", dataDir: string, port: number, extraEnv: Record<string, string> = {}): Promise<Target> {
-  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each app run there (open it in Chrome DevTools).
-  const prof = kind === "app" && process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
-  const args = [...prof, "--import", "tsx", kind === "app" ? "server.ts" : "scripts/bench/baseline.ts"];
-  let out = "";
-  const proc = spawn(process.execPath, args, {
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, ...extraEnv },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  proc.stdout!.on("data", (d) => (out += d));
-  proc.stderr!.on("data", (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
-  // A crashed run must not leave a server behind to answer the next one.
-  process.once("exit", () => proc.kill("SIGKILL"));
-  await waitReady(kind === "app" ? `${url}/healthz` : `${url}/`, proc, () => out);
-  return { url, proc };
-}
 
 function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
@@ -67,16 +31,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function stop(t: Target) {
-  if (t.proc.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    t.proc.once("exit", () => resolve());
-    t.proc.kill("SIGTERM");
-  });
-}
-
-const percentile = (sorted: number[], p: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(1));
-
 /**
  * A fixed rate as independent users make it: arrivals at random (Poisson) moments, each request sent
  * when its moment comes whatever the earlier ones are doing, and its latency counted from that moment
@@ -84,7 +38,7 @@ const percentile = (sorted: number[], p: number) => Number((sorted[Math.min(sort
  * instead sends each second's quota as a burst at the start of the second, which measures a burst of
  * `rate` requests, not `rate` requests per second.
  */
-async function paced(t: Target, s: Scenario, requests: Request[]) {
+async function paced(t: Server, s: Scenario, requests: Request[]) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const latencies: number[] = [];
   let errors = 0;
@@ -119,11 +73,10 @@ async function paced(t: Target, s: Scenario, requests: Request[]) {
   }
   await Promise.all(pending);
   agent.destroy();
-  const sorted = latencies.sort((a, b) => a - b);
-  return { rps: Math.round(latencies.length / s.seconds), p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors, requests: pending.length };
+  return { rps: Math.round(latencies.length / s.seconds), p50: round(pct(latencies, 50)), p99: round(pct(latencies, 99)), errors, requests: pending.length };
 }
 
-async function load(t: Target, s: Scenario, requests: Request[]) {
+async function load(t: Server, s: Scenario, requests: Request[]) {
   const cpuBefore = cpuSeconds(t.proc.pid!);
   const started = performance.now();
   if (s.rate) {
@@ -155,15 +108,15 @@ async function runScenario(s: Scenario) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dangxiao-bench-${s.name}-`));
   try {
     // The app creates, seeds and syncs the database; the baseline then works on the same file.
-    const app = await start("app", dataDir, await freePort(), s.env);
+    const app = await startServer("app", dataDir, s.env);
     const appResult = await load(app, s, await s.requests(dataDir));
     const appRss = peakRssMb(app.proc.pid!);
-    await stop(app);
+    await stopServer(app);
     const appChecks = await s.verify?.(dataDir);
-    const base = await start("baseline", dataDir, await freePort(), s.env);
+    const base = await startServer("baseline", dataDir, s.env);
     const baseResult = await load(base, s, await s.requests(dataDir));
     const baseRss = peakRssMb(base.proc.pid!);
-    await stop(base);
+    await stopServer(base);
     const baseChecks = await s.verify?.(dataDir);
     return {
       scenario: s.name,

@@ -11,12 +11,14 @@ import { cloneDataDir } from "./fixtures.ts";
 export type Server = { kind: "app" | "baseline"; url: string; proc: ChildProcess; kill: () => void };
 
 /** `app`: server.ts from BUILD_DIR (default build); `baseline`: scripts/bench/baseline.ts (node:http + better-sqlite3). */
-export async function startServer(kind: Server["kind"], dataDir: string): Promise<Server> {
+export async function startServer(kind: Server["kind"], dataDir: string, extraEnv: Record<string, string> = {}): Promise<Server> {
   if (kind === "app" && !fs.existsSync(`${process.env.BUILD_DIR ?? "build"}/server/index.js`)) throw new Error("run `npm run build` first");
   const port = await freePort();
   let out = "";
-  const proc = spawn(process.execPath, ["--import", "tsx", kind === "app" ? "server.ts" : "scripts/bench/baseline.ts"], {
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, COURSES_DIR: "courses" },
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each app run there (open it in Chrome DevTools).
+  const prof = kind === "app" && process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
+  const proc = spawn(process.execPath, [...prof, "--import", "tsx", kind === "app" ? "server.ts" : "scripts/bench/baseline.ts"], {
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, COURSES_DIR: "courses", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   proc.stdout!.on("data", (d) => (out += d));

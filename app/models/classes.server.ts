@@ -713,13 +713,13 @@ async function chunked<T>(ids: number[], run: (ids: number[]) => Promise<T[]>): 
 }
 
 /** The classes a trainee is in, with their own standing in each ("我的培训班"). */
-export async function myClasses(db: DB, userId: number) {
+export async function myClasses(db: DB, userId: number, t = nowSeconds()) {
   const ids = await db.selectFrom("class_members").select("class_id").where("user_id", "=", userId).execute();
   const out = [];
   for (const { class_id } of ids) {
     const cls = await getClassRow(db, class_id);
     if (!cls) continue;
-    const [row] = await classResults(db, cls, { userId, asTraineeAt: nowSeconds() });
+    const [row] = await classResults(db, cls, { userId, asTraineeAt: t });
     const courses = await classCourses(db, class_id);
     out.push({
       id: cls.id,
@@ -807,8 +807,7 @@ const assignmentText = (a: AssignmentInput) =>
 /** A member's row as the pages show it: numbers, results in words, blockers. */
 export function memberView(r: MemberRow) {
   // While an exam result is hidden from the trainee, so is everything computed from it.
-  const hidden = r.inputs.exams.some((e) => e.status === "hidden");
-  const unknown = (x: number | string) => (hidden ? "待公布" : x);
+  const unknown = (x: number | string) => (r.result.hidden ? "待公布" : x);
   return {
     userId: r.userId,
     username: r.username,
@@ -822,6 +821,7 @@ export function memberView(r: MemberRow) {
     assignments: r.inputs.assignments.filter((a) => a.required).map(assignmentText),
     components: { ...r.result.components, exam: unknown(r.result.components.exam) },
     composite: unknown(r.result.composite),
+    resultHidden: r.result.hidden,
     band: unknown(r.result.band),
     passed: r.result.passed,
     blockers: r.result.blockers,

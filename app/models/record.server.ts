@@ -68,12 +68,13 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
   const ledger: LedgerRow[] = [];
   for await (const rows of ledgerBatches(db, { unitPath: null, userId: subject.id })) ledger.push(...rows);
   // The trainee's own copy hides what an exam does not show yet, and what is computed from it.
-  const hiding = new Map(
-    (opts.forTrainee ? await myClasses(db, subject.id) : []).filter((c) => c.row.inputs.exams.some((e) => e.status === "hidden")).map((c) => [c.id, c.row.result]),
-  );
+  const hiding = new Map((opts.forTrainee ? await myClasses(db, subject.id, t) : []).filter((c) => c.row.result.hidden).map((c) => [c.id, c.row.result]));
   const classes = ledger.map((c): Omit<LedgerRow, "exam" | "composite"> & { exam: number | null; composite: number | null } => {
     const seen = hiding.get(c.classId);
-    return seen ? { ...c, exam: null, composite: null, band: "待公布", note: `尚未达到结业条件：${blockerText(seen)}` } : c;
+    if (!seen) return c;
+    // A decided row keeps its own words unless they carry the numbers (a not-completed row's blockers).
+    const note = c.status === "undecided" ? `尚未达到结业条件：${blockerText(seen)}` : c.status === "not_completed" ? "组织部已认定未结业" : c.note;
+    return { ...c, exam: null, composite: null, band: "待公布", note };
   });
 
   const courseIds = await courseIdsOf(db, subject.id);

@@ -66,6 +66,10 @@ export default function MyClasses() {
                 <>
                   <span className="tag ok">已结业</span> 证书编号 {m.certificate.number} · <Link to="/my/certificates">我的证书</Link>
                 </>
+              ) : m.outcome === "not_completed" ? (
+                <>
+                  <span className="tag">未结业</span> 组织部已认定未达到结业条件{m.resultHidden || !m.blockers.length ? "" : `：${m.blockers.join("；")}`}
+                </>
               ) : m.passed ? (
                 <>
                   <span className="tag ok">已达到结业条件</span> <span className="muted">组织部确认结业后颁发证书</span>

@@ -106,6 +106,8 @@ export type ClassResult = {
   /** What stands in the way, in plain words, even when an exception overrides them. */
   blockers: string[];
   forced: "complete" | "fail" | null;
+  /** The composite (and band) depend on an exam result the viewer may not see yet: views say 待公布. */
+  hidden: boolean;
 };
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -180,9 +182,10 @@ export function computeResult(inputs: ResultInputs, rules: ClassRules): ClassRes
   }
   if (rules.usualSource === "manual" && rules.weights.usual > 0 && inputs.usualScore === null) blockers.push("平时成绩未录入");
   if (rules.gates.noCheating && inputs.cheating) blockers.push("有违纪（作弊）记录");
-  // A hidden result leaves the composite unknown to the viewer: it is not judged, and views show 待公布.
-  const hidden = inputs.exams.some((e) => e.status === "hidden");
-  if (hidden && !rules.gates.examPassed) blockers.push("考试成绩待公布");
+  // A hidden result (counted as 0 above) leaves a weighted composite unknown to the viewer: below the
+  // pass line it is not judged (a composite that passes even so gives nothing away).
+  const hidden = rules.weights.exam > 0 && inputs.exams.some((e) => e.status === "hidden");
+  if (hidden && composite < rules.passLine && !rules.gates.examPassed) blockers.push("考试成绩待公布");
   if (!hidden && composite < rules.passLine) blockers.push(`综合成绩 ${fmt(composite)} 分，未达及格线 ${fmt(rules.passLine)} 分`);
 
   const forced = inputs.exception?.kind ?? null;
@@ -199,6 +202,7 @@ export function computeResult(inputs: ResultInputs, rules: ClassRules): ClassRes
     passed,
     blockers,
     forced,
+    hidden,
   };
 }
 

@@ -119,11 +119,24 @@ const cases: Case[] = [
   { name: "exam waiting for manual grading", in: { exam: { status: "pending", score: null, passed: false } }, passed: false, blockers: ["《结业考试》待阅卷", "综合成绩 26 分，未达及格线 60 分"] },
   { name: "exam result hidden from the trainee: the composite is not judged", in: { exam: { status: "hidden", score: null, passed: false } }, passed: false, blockers: ["《结业考试》成绩待公布"] },
   {
-    name: "hidden exam result with the exam gate off still leaves the standing open",
+    name: "hidden exam result with the exam gate off leaves a composite below the pass line open",
     in: { exam: { status: "hidden", score: null, passed: false } },
     rules: { gates: { examPassed: false, assignmentsPassed: true, noCheating: true } },
     passed: false,
     blockers: ["考试成绩待公布"],
+  },
+  {
+    name: "hidden exam result with the exam gate off: a composite that passes even with the exam at 0 gives nothing away",
+    in: { exam: { status: "hidden", score: null, passed: false }, essay: { score: 100 } },
+    rules: { weights: { exam: 30, assignment: 50, usual: 20 }, gates: { examPassed: false, assignmentsPassed: true, noCheating: true } },
+    passed: true,
+  },
+  {
+    name: "hidden exam result that weighs nothing: the composite is judged as usual",
+    in: { exam: { status: "hidden", score: null, passed: false }, essay: { score: 40 }, offline: 2 },
+    rules: { weights: { exam: 0, assignment: 80, usual: 20 }, gates: { examPassed: false, assignmentsPassed: false, noCheating: true } },
+    passed: false,
+    blockers: ["综合成绩 52 分，未达及格线 60 分"],
   },
   {
     name: "assignment not handed in: counts 0, no 学时, and blocks",

@@ -118,7 +118,8 @@ describe("who sees a class", () => {
     expect(hidden).toMatchObject({ exams: ["结业考试 已交卷，成绩待公布"], composite: "待公布", band: "待公布", passed: false });
     expect(hidden.components.exam).toBe("待公布");
     expect(hidden.blockers).toEqual(["《结业考试》成绩待公布"]);
-    expect(JSON.stringify(hidden)).not.toContain("90");
+    expect(hidden.resultHidden).toBe(true);
+    expect(JSON.stringify(hidden)).not.toMatch(/90 分|"composite":\d|"band":"优秀"/);
     // Staff see the score as before.
     expect((await page("admin")).data.members.find((m: { username: string }) => m.username === "2023001").exams).toEqual(["结业考试 90 分"]);
 

@@ -148,7 +148,15 @@ describe("training record", () => {
     const failed = (await recordSubjectFor(db, users.traineeB.id, { id: users.traineeB.id, roles: ["trainee"], org_unit_id: 0 }))!;
     const ownB = await trainingRecord(db, failed, { forTrainee: true });
     expect(ownB.classes[0]).toMatchObject({ exam: null, composite: null, band: "待公布", certificateNumber: null });
-    expect(ownB.classes[0]!.note).toBe("尚未达到结业条件：《结业考试》成绩待公布");
+    // Decided by the 组织部: said so, without the blockers that carry the numbers.
+    expect(ownB.classes[0]!.note).toBe("组织部已认定未结业");
+    const { text: pdfText } = pdf(await bytesOf(await myRecord.loader(args("traineeB", "/my/record.pdf") as never)));
+    expect(pdfText).toContain("待公布");
+    const staffComposite = (await trainingRecord(db, failed, { forTrainee: false })).classes[0]!.composite!;
+    const shown = `${Math.round(staffComposite * 10) / 10}`;
+    expect(pdfText).not.toContain(shown);
+    // …which the staff copy of the same record does print.
+    expect(pdf(await bytesOf(await recordPdf.loader(recordArgs("admin", users.traineeB.id, ".pdf") as never))).text).toContain(shown);
     const staffB = await trainingRecord(db, failed, { forTrainee: false });
     expect(staffB.classes[0]!.composite).toEqual(expect.any(Number));
     expect(staffB.classes[0]!.note).toContain("《结业考试》未通过");

@@ -136,7 +136,10 @@ function shutdown(signal: string) {
     await db.destroy();
     process.exit(0);
   });
+  // Connections whose answer was already under way at the signal still said keep-alive: close each as
+  // soon as it goes idle, not after keepAliveTimeout.
   server.closeIdleConnections();
+  setInterval(() => server.closeIdleConnections(), 100).unref();
   setTimeout(() => {
     console.error("10 s after the signal requests were still open; stopping anyway");
     process.exit(1);

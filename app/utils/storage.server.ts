@@ -60,8 +60,9 @@ export function createStorage(dataDir: string) {
   }
 
   /**
-   * Removes scratch files an upload left behind when the process was killed mid-upload. Only files
-   * older than `olderThanMs` go: another instance on the same DATA_DIR may be writing the young ones.
+   * Removes what a killed process left in DATA_DIR/tmp: upload scratch files and course-import work
+   * folders. Only entries older than `olderThanMs` go: another instance on the same DATA_DIR may be
+   * writing the young ones.
    */
   function sweepScratch(olderThanMs = 60 * 60 * 1000, t = Date.now()): number {
     if (!fs.existsSync(tmp)) return 0;
@@ -69,8 +70,8 @@ export function createStorage(dataDir: string) {
     for (const name of fs.readdirSync(tmp)) {
       const file = path.join(tmp, name);
       const stat = fs.statSync(file, { throwIfNoEntry: false });
-      if (stat?.isFile() && t - stat.mtimeMs > olderThanMs) {
-        fs.rmSync(file, { force: true });
+      if (stat && t - stat.mtimeMs > olderThanMs) {
+        fs.rmSync(file, { force: true, recursive: true });
         removed++;
       }
     }

@@ -43,7 +43,7 @@ describe("storage", () => {
 });
 
 describe("upload scratch files", () => {
-  it("a start removes the scratch files a killed upload left, but not young ones another instance may be writing", async () => {
+  it("a start removes what a killed upload or course import left, but not young entries another instance may be writing", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "store-"));
     const s = createStorage(dir);
     expect(s.sweepScratch()).toBe(0); // no tmp folder yet
@@ -53,9 +53,12 @@ describe("upload scratch files", () => {
     const young = path.join(tmp, "upload-in-progress");
     fs.writeFileSync(old, "half a file");
     fs.writeFileSync(young, "half a file");
+    const importDir = path.join(tmp, "import-killed");
+    fs.mkdirSync(importDir);
+    fs.writeFileSync(path.join(importDir, "upload.zip"), "PK");
     const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
-    fs.utimesSync(old, twoHoursAgo, twoHoursAgo);
-    expect(s.sweepScratch()).toBe(1);
+    for (const f of [old, importDir]) fs.utimesSync(f, twoHoursAgo, twoHoursAgo);
+    expect(s.sweepScratch()).toBe(2);
     expect(fs.readdirSync(tmp)).toEqual(["upload-in-progress"]);
     expect(fs.readdirSync(path.join(dir, "files"))).toHaveLength(1); // stored files are never touched
   });

@@ -44,6 +44,7 @@ async function paced(t: Server, s: Scenario, requests: Request[]) {
   let errors = 0;
   let i = 0;
   let lastDone = 0;
+  const answered = (status: number) => (status >= 200 && status < 300) || (!!s.redirectsOk && status >= 300 && status < 400);
   const one = (due: number) =>
     new Promise<void>((resolve) => {
       const template = requests[i++ % requests.length]!;
@@ -64,10 +65,10 @@ async function paced(t: Server, s: Scenario, requests: Request[]) {
         res.on("end", () => {
           const status = res.statusCode ?? 0;
           r.onResponse?.(status, Buffer.concat(chunks).toString(), context);
-          settle(status >= 200 && status < 300);
+          settle(answered(status));
         });
         // A connection lost after the answer began: no "end", no request error.
-        res.on("close", () => settle(res.complete && (res.statusCode ?? 0) < 300));
+        res.on("close", () => settle(res.complete && answered(res.statusCode ?? 0)));
       });
       req.setTimeout(30_000, () => req.destroy(new Error("no answer in 30 s")));
       req.on("error", () => settle(false));

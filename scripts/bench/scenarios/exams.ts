@@ -155,6 +155,16 @@ export const examScenarios: Scenario[] = [
     requests: stormRequests,
     verify: verifyStorm,
   },
+  {
+    name: "exam-start-paced",
+    what: `about ${STORM} different trainees POST ${EXAM_PATH} at random moments within 10 s (300 starts/s)`,
+    connections: 100,
+    seconds: 10,
+    rate: 300,
+    redirectsOk: true,
+    requests: stormRequests,
+    verify: verifyStorm,
+  },
   autosaveScenario("autosave", "autosave as fast as answered: 500 trainees, seq-guarded upsert, synchronous=FULL", {}),
   autosaveScenario("autosave-normal", "the same with synchronous=NORMAL", { env: { DB_SYNCHRONOUS: "NORMAL" } }),
   // Fixed rates: 1,000 trainees saving every 10 s is 100 saves/s; 3,000 (a whole cohort) is 300.

@@ -3,7 +3,6 @@
 // throughput, p50/p99, errors, app ÷ baseline and peak RSS, and writes bench-results/latest.json.
 import autocannon from "autocannon";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { authScenarios } from "./bench/scenarios/auth.ts";
@@ -15,6 +14,7 @@ import { learningScenarios } from "./bench/scenarios/learning.ts";
 import { similarity } from "./bench/scenarios/similarity.ts";
 import type { Measurement, Request, Scenario } from "./bench/types.ts";
 import { pct, round, startServer, stopServer, type Server } from "./bench/servers.ts";
+import { httpClient } from "./faults/load.ts";
 
 const SCENARIOS: Scenario[] = [...authScenarios, ...learningScenarios, ...examScenarios];
 const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport, certificateBatch, similarity];
@@ -39,41 +39,26 @@ function cpuSeconds(pid: number): number {
  * `rate` requests, not `rate` requests per second.
  */
 async function paced(t: Server, s: Scenario, requests: Request[]) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const client = httpClient(512);
   const latencies: number[] = [];
   let errors = 0;
   let i = 0;
   let lastDone = 0;
   const answered = (status: number) => (status >= 200 && status < 300) || (!!s.redirectsOk && status >= 300 && status < 400);
-  const one = (due: number) =>
-    new Promise<void>((resolve) => {
-      const template = requests[i++ % requests.length]!;
-      const context: Record<string, unknown> = {};
-      const r = template.setupRequest ? template.setupRequest(template, context) : template;
-      let settled = false;
-      const settle = (ok: boolean) => {
-        if (settled) return;
-        settled = true;
-        lastDone = performance.now();
-        if (ok) latencies.push(lastDone - due);
-        else errors++;
-        resolve();
-      };
-      const req = http.request(new URL(r.path, t.url), { method: r.method ?? "GET", agent, headers: { origin: t.url, ...r.headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const status = res.statusCode ?? 0;
-          r.onResponse?.(status, Buffer.concat(chunks).toString(), context);
-          settle(answered(status));
-        });
-        // A connection lost after the answer began: no "end", no request error.
-        res.on("close", () => settle(res.complete && answered(res.statusCode ?? 0)));
-      });
-      req.setTimeout(30_000, () => req.destroy(new Error("no answer in 30 s")));
-      req.on("error", () => settle(false));
-      req.end(r.body);
-    });
+  const one = async (due: number) => {
+    const template = requests[i++ % requests.length]!;
+    const context: Record<string, unknown> = {};
+    const r = template.setupRequest ? template.setupRequest(template, context) : template;
+    try {
+      const reply = await client.send(t.url, r.path, { method: r.method, headers: { origin: t.url, ...r.headers }, body: r.body });
+      if (answered(reply.status)) latencies.push(performance.now() - due);
+      else errors++;
+      r.onResponse?.(reply.status, reply.body, context);
+    } catch {
+      errors++; // refused, reset, cut mid-answer or no answer in 30 s
+    }
+    lastDone = performance.now();
+  };
   const pending: Promise<void>[] = [];
   const started = performance.now();
   const end = started + s.seconds * 1000;
@@ -84,7 +69,7 @@ async function paced(t: Server, s: Scenario, requests: Request[]) {
     pending.push(one(due));
   }
   await Promise.all(pending);
-  agent.destroy();
+  client.close();
   // Answers per second until the last one: a server that falls behind finishes its backlog late and
   // shows a lower rate than was offered. Latencies are of the successful answers; failures are errors.
   const rps = latencies.length / (Math.max(end, lastDone) - started) * 1000;

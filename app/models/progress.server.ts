@@ -2,7 +2,7 @@
 // one lesson at a time per trainee, and a lesson's 学时 count once it completes.
 import { randomInt } from "node:crypto";
 import type { OfflineKind } from "../../db/types.ts";
-import { coveragePercent, creditSegments, mergeIntervals, totalSeconds, type Interval } from "~/utils/coverage.ts";
+import { coveragePercent, creditSegments, mergeIntervals, SEEK_TOLERANCE, totalSeconds, type Interval } from "~/utils/coverage.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import type { ProgressRules } from "~/utils/course-format.server.ts";
 import { audit } from "./audit.server.ts";
@@ -13,8 +13,6 @@ export const PRESENCE_TTL = 45;
 /** The longest gap between two beats that still earns time (the page beats every 10–15 s). */
 export const MAX_VIDEO_GAP = 60;
 export const MAX_READ_GAP = 30;
-/** Seconds past the furthest point a segment may start and still count. */
-export const SEEK_TOLERANCE = 3;
 /** Extra seconds of budget per beat for timer jitter and network delay. */
 const SLACK = 2;
 
@@ -30,6 +28,8 @@ export type Beat = {
   duration?: number;
   /** Take over from another tab or device that holds the presence. */
   takeover?: boolean;
+  /** The page is being closed or hidden: credit this beat, then give the presence up at once. */
+  release?: boolean;
 };
 
 export type BeatResult =
@@ -168,6 +168,8 @@ export async function recordBeat(
       .values({ user_id: input.userId, lesson_id: lesson.id, ...values })
       .onConflict((oc) => oc.columns(["user_id", "lesson_id"]).doUpdateSet(values))
       .execute();
+    // A closed or hidden page frees the trainee at once: the next lesson opened starts counting now.
+    if (beat.release) await trx.deleteFrom("learning_presence").where("user_id", "=", input.userId).where("tab_id", "=", beat.tabId).execute();
     return { ok: true, credited: round(credited), coverage: round(coverage), readSeconds, furthest: values.furthest, completed: completedAt !== null, presenceCheck: checkPending };
   });
 }

@@ -1,0 +1,143 @@
+// 学时 a trainee can trust, walked on a phone: a closed tab does not cost the next lesson its time, a
+// page told "busy" does not play on uncounted, locks say why, and the course page adds up like the
+// training record.
+import path from "node:path";
+import type { Page } from "@playwright/test";
+import { E2E_DATA_DIR } from "../../playwright.config.ts";
+import { coveragePercent } from "../../app/utils/coverage.ts";
+import { openDatabase } from "../../app/utils/db.server.ts";
+import { expect, test } from "./fixtures.ts";
+
+const VIDEO = "/courses/test-progress/lessons/01-video";
+const READING = "/courses/test-progress/lessons/02-reading";
+const shot = (name: string) => path.join("test-results", "hours", `${name}.png`);
+
+/** Coverage of the fixture video the server holds for this trainee (what every view reads). */
+async function serverCoverage(username: string): Promise<number> {
+  const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
+  try {
+    const row = await db
+      .selectFrom("lesson_progress as p")
+      .innerJoin("lessons as l", "l.id", "p.lesson_id")
+      .innerJoin("users as u", "u.id", "p.user_id")
+      .select(["p.covered", "l.video_duration"])
+      .where("u.username", "=", username)
+      .where("l.key", "=", "01-video")
+      .executeTakeFirst();
+    return row && row.video_duration ? coveragePercent(JSON.parse(row.covered), row.video_duration) : 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+const video = (page: Page) => page.locator(".video-js video");
+
+async function playToEnd(page: Page) {
+  await expect(page.getByTestId("lesson-player").locator(".video-js")).toBeVisible();
+  await video(page).evaluate((v: HTMLVideoElement) => {
+    v.muted = true;
+  });
+  await page.getByTestId("lesson-player").locator(".vjs-big-play-button").click();
+  await page.waitForFunction(() => document.querySelector<HTMLVideoElement>(".video-js video")!.ended, null, { timeout: 30_000 });
+}
+
+test("@phone problem 1: close a tab, open a video lesson at once, watch it once → ≥ 90 % credited", async ({ context, loginAsNewTrainee }) => {
+  const username = await loginAsNewTrainee();
+  const first = await context.newPage();
+  await first.goto(READING);
+  await expect(first.getByTestId("lesson-progress")).toContainText("已阅读");
+  // The reading page holds the trainee's presence; closing its tab must give it up at once.
+  await first.close({ runBeforeUnload: true });
+
+  const page = await context.newPage();
+  await page.goto(VIDEO);
+  await playToEnd(page);
+  await expect.poll(() => serverCoverage(username), { timeout: 20_000 }).toBeGreaterThanOrEqual(90);
+  await expect(page.getByText("您正在其他页面或设备上学习")).toHaveCount(0);
+  await expect(page.getByTestId("lesson-progress")).toContainText("本课已完成");
+  await page.screenshot({ path: shot("1-closed-tab-then-video"), fullPage: true });
+});
+
+test("@phone a page told 'busy' pauses its video, says why, and counts after 在此继续学习", async ({ context, loginAsNewTrainee }) => {
+  const username = await loginAsNewTrainee();
+  const reading = await context.newPage();
+  await reading.goto(READING);
+  await expect(reading.getByTestId("lesson-progress")).toContainText("已阅读");
+
+  const page = await context.newPage();
+  await page.goto(VIDEO);
+  await expect(page.getByText("您正在其他页面或设备上学习")).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId("lesson-player").locator(".video-js")).toBeVisible();
+  await video(page).evaluate((v: HTMLVideoElement) => {
+    v.muted = true;
+  });
+  await page.getByTestId("lesson-player").locator(".vjs-big-play-button").click();
+  // It does not play on uncounted: paused at the start, with the reason on the player.
+  await expect(page.getByTestId("player-note")).toHaveText("另一页面正在计时，本页已暂停播放");
+  await page.waitForFunction(() => document.querySelector<HTMLVideoElement>(".video-js video")!.paused);
+  expect(await video(page).evaluate((v: HTMLVideoElement) => v.currentTime)).toBeLessThan(1.5);
+  await page.screenshot({ path: shot("2-busy-paused"), fullPage: true });
+
+  await page.getByRole("button", { name: "在此继续学习" }).click();
+  await expect(page.getByText("您正在其他页面或设备上学习")).toHaveCount(0);
+  await expect(page.getByTestId("player-note")).toHaveCount(0);
+  await video(page).evaluate((v: HTMLVideoElement) => {
+    v.currentTime = 0;
+    return v.play();
+  });
+  await page.waitForFunction(() => document.querySelector<HTMLVideoElement>(".video-js video")!.ended, null, { timeout: 30_000 });
+  await expect.poll(() => serverCoverage(username), { timeout: 20_000 }).toBeGreaterThanOrEqual(90);
+  // The reading page is now the one that waits.
+  await expect(reading.getByText("您正在其他页面或设备上学习")).toBeVisible({ timeout: 20_000 });
+});
+
+test("@phone the seek and speed locks explain themselves on the player", async ({ page, loginAsNewTrainee }) => {
+  await loginAsNewTrainee();
+  await page.goto(VIDEO);
+  await expect(page.getByTestId("lesson-player").locator(".video-js")).toBeVisible();
+  await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>(".video-js video")?.readyState ?? 0) >= 1);
+  await expect(page.getByTestId("player-note")).toHaveCount(0);
+  await video(page).evaluate((v: HTMLVideoElement) => {
+    v.currentTime = 7;
+  });
+  await expect(page.getByTestId("player-note")).toHaveText(/完成本课前不能快进/);
+  expect(await video(page).evaluate((v: HTMLVideoElement) => v.currentTime)).toBeLessThan(3);
+  await page.screenshot({ path: shot("4-seek-lock"), fullPage: true });
+
+  await video(page).evaluate((v: HTMLVideoElement) => {
+    v.playbackRate = 2;
+  });
+  await expect(page.getByTestId("player-note")).toHaveText("完成本课前只能以正常速度（1×）播放");
+  expect(await video(page).evaluate((v: HTMLVideoElement) => v.playbackRate)).toBe(1);
+  await page.screenshot({ path: shot("4-rate-lock"), fullPage: true });
+});
+
+test("@phone when the server credited less than was played, the player goes back to where credit stops and says why", async ({ page, loginAsNewTrainee }) => {
+  const username = await loginAsNewTrainee();
+  await page.goto(VIDEO);
+  await expect(page.getByTestId("lesson-player").locator(".video-js")).toBeVisible();
+  await video(page).evaluate((v: HTMLVideoElement) => {
+    v.muted = true;
+  });
+  await page.getByTestId("lesson-player").locator(".vjs-big-play-button").click();
+  await page.waitForFunction(() => document.querySelector<HTMLVideoElement>(".video-js video")!.currentTime > 2.5);
+  await video(page).evaluate((v: HTMLVideoElement) => v.pause());
+  await expect.poll(() => serverCoverage(username)).toBeGreaterThan(25);
+  // The server loses its clock for this trainee (as after a gap longer than a beat may bridge):
+  // the next beat starts the clock again and credits none of what was played meanwhile.
+  const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
+  await db
+    .updateTable("lesson_progress")
+    .set({ last_beat_at: null })
+    .where("user_id", "=", db.selectFrom("users").select("id").where("username", "=", username))
+    .execute();
+  await db.destroy();
+  await video(page).evaluate((v: HTMLVideoElement) => v.play());
+  await expect(page.getByTestId("player-note")).toHaveText(/之前的观看计入了学时.*已回到该处继续/, { timeout: 20_000 });
+  const at = await video(page).evaluate((v: HTMLVideoElement) => v.currentTime);
+  expect(at).toBeLessThan(5);
+  await page.screenshot({ path: shot("1b-rewound"), fullPage: true });
+  // From there, playing on counts again and the lesson completes.
+  await video(page).evaluate((v: HTMLVideoElement) => v.play());
+  await expect(page.getByTestId("lesson-progress")).toContainText("本课已完成", { timeout: 30_000 });
+});

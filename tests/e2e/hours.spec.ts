@@ -141,3 +141,48 @@ test("@phone when the server credited less than was played, the player goes back
   await video(page).evaluate((v: HTMLVideoElement) => v.play());
   await expect(page.getByTestId("lesson-progress")).toContainText("本课已完成", { timeout: 30_000 });
 });
+
+test("@phone problem 3: offline answers → the save status tells the truth → 交卷 waits plainly → online → all saved and handed in", async ({ page, context, loginAsNewTrainee }) => {
+  await loginAsNewTrainee();
+  await page.goto("/courses/jijifenzi-peixun/exams/jieye-kaoshi");
+  await page.getByRole("button", { name: /开始考试|继续考试/ }).click();
+  await page.waitForURL(/\/exam-attempts\/\d+$/);
+  const id = Number(/\/exam-attempts\/(\d+)$/.exec(page.url())![1]);
+  await expect(page.getByRole("navigation", { name: "题目导航" })).toBeVisible();
+  const status = page.getByTestId("save-status");
+  const q = (n: number) => page.locator(`#q-${n}`);
+  const answers = async () => {
+    const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
+    try {
+      return (await db.selectFrom("attempt_answers").select("question_id").where("attempt_id", "=", id).execute()).length;
+    } finally {
+      await db.destroy();
+    }
+  };
+
+  await q(1).getByRole("radio").first().check();
+  await expect(status).toHaveText(/^已保存 \d\d:\d\d:\d\d$/);
+
+  await context.setOffline(true);
+  await q(2).getByRole("radio").nth(1).check();
+  // From the first failed save, not "已保存".
+  await expect(status).toHaveText("网络已断开：1 道题的答案保存在本机，网络恢复后自动发送");
+  await q(21).getByRole("radio", { name: "正确" }).check();
+  await q(22).getByRole("radio", { name: "错误" }).check();
+  await expect(status).toHaveText("网络已断开：3 道题的答案保存在本机，网络恢复后自动发送");
+  await page.screenshot({ path: shot("3-offline-status") });
+
+  await page.getByRole("button", { name: "交卷" }).first().click();
+  const dialog = page.getByRole("dialog", { name: "确认交卷" });
+  await expect(dialog).toContainText("网络未连接：3 道题的答案还没有送达服务器");
+  await page.screenshot({ path: shot("3-offline-confirm") });
+  await dialog.getByRole("button", { name: "确认交卷" }).click();
+  await expect(page.getByTestId("submit-status")).toContainText("尚未交卷：3 道题的答案还在本机");
+  await expect(page.getByText("正在交卷…")).toHaveCount(0);
+  await page.screenshot({ path: shot("3-offline-submit") });
+  expect(await answers()).toBe(1);
+
+  await context.setOffline(false);
+  await page.waitForURL(`**/exam-attempts/${id}/result`, { timeout: 30_000 });
+  expect(await answers()).toBe(4);
+});

@@ -186,3 +186,35 @@ test("@phone problem 3: offline answers → the save status tells the truth → 
   await page.waitForURL(`**/exam-attempts/${id}/result`, { timeout: 30_000 });
   expect(await answers()).toBe(4);
 });
+
+test("@phone problem 2: a passed 思想汇报 counts the same on the course page, /progress and the training record; the course page shows each assignment's and exam's status", async ({ page, loginAs, loginAsNewTrainee }) => {
+  const username = await loginAsNewTrainee();
+  // Two lessons done (3 + 3 学时) and the 思想汇报 graded 80 (合格后计 2 学时), as the grader and the heartbeats would leave them.
+  const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
+  const user = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirstOrThrow();
+  const course = await db.selectFrom("courses").select("id").where("slug", "=", "jijifenzi-peixun").executeTakeFirstOrThrow();
+  const lessons = await db.selectFrom("lessons").select("id").where("course_id", "=", course.id).orderBy("position").limit(2).execute();
+  const t = Math.floor(Date.now() / 1000);
+  for (const l of lessons) await db.insertInto("lesson_progress").values({ user_id: user.id, lesson_id: l.id, completed_at: t, updated_at: t, seconds_credited: 600 }).execute();
+  const a = await db.selectFrom("assignments").select("id").where("course_id", "=", course.id).executeTakeFirstOrThrow();
+  await db.insertInto("submissions").values({ assignment_id: a.id, user_id: user.id, status: "graded", current_version: 1, graded_version: 1, raw_score: 80, score: 80, created_at: t, updated_at: t }).execute();
+  await db.destroy();
+
+  await page.goto("/courses/jijifenzi-peixun");
+  await expect(page.getByTestId("hours-by-source")).toHaveText(/课时 6\s*作业 2\s*线下 0\s*合计 8 学时/);
+  await expect(page.locator(".stat").filter({ hasText: "学时" }).first()).toContainText("8/24");
+  await expect(page.getByRole("link", { name: /思想汇报/ })).toContainText("合格（80 分），2 学时已计入");
+  await expect(page.getByRole("link", { name: /结业考试/ })).toContainText("未参加");
+  await page.screenshot({ path: shot("2-course-page"), fullPage: true });
+
+  await page.goto("/progress");
+  await expect(page.getByTestId("total-hours")).toHaveText("8");
+  await expect(page.locator("section", { hasText: "入党积极分子培训" })).toContainText("学时 8/24");
+  await page.screenshot({ path: shot("2-progress"), fullPage: true });
+
+  await loginAs("zzb001");
+  await page.goto(`/admin/users/${user.id}/record`);
+  await expect(page.locator(".stat", { hasText: "累计学时" })).toContainText("8");
+  await expect(page.locator(".stat", { hasText: "作业学时" })).toContainText("2");
+  await page.screenshot({ path: shot("2-record"), fullPage: true });
+});

@@ -1,7 +1,7 @@
 // The page side of honest progress: collects played segments and visible time, beats every 12 s,
 // keeps unacknowledged segments (also across a reload) and re-sends them when the network is back.
-// A hidden or closed page gives its presence up with its last beat (a beacon on pagehide), so the
-// trainee's next lesson starts counting at once.
+// A hidden or closed page gives its presence up with its last beat (a beacon on pagehide), and so does a
+// page left inside the app (unmount), so the trainee's next lesson starts counting at once.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { mergeIntervals, type Interval } from "~/utils/coverage.ts";
 
@@ -18,6 +18,13 @@ export type BeatState = {
 
 export type AckReply = { ok: true; credited: number; coverage: number; readSeconds: number; furthest: number; completed: boolean; presenceCheck: boolean };
 type Reply = AckReply | { ok: false; reason: string; message?: string };
+
+/**
+ * The last beat of a lesson page left inside the app. The next page's first beat waits for it: both come
+ * from the same tab, and the server must see the old lesson's last seconds before the new lesson's clock
+ * starts (a release arriving later would drop the new lesson's presence).
+ */
+let leaving: Promise<unknown> = Promise.resolve();
 
 /** One id per browser tab that survives reloads (sessionStorage), so a reload is not "another tab". */
 function tabId(): string {
@@ -51,11 +58,11 @@ export function useHeartbeat(opts: {
 
   /** The next beat's body; a beat sent while the page is hidden gives the presence up. */
   const body = useCallback(
-    (visible: boolean, leaving = false) => {
+    (visible: boolean, closing = false) => {
       const taken = takeRef.current?.();
       if (taken) pending.current = mergeIntervals([...pending.current, ...taken.segments]);
       localStorage.setItem(storageKey, JSON.stringify(pending.current));
-      const release = leaving || document.visibilityState === "hidden";
+      const release = closing || document.visibilityState === "hidden";
       return { sent: pending.current, position: taken?.position ?? 0, json: JSON.stringify({ tabId: tabId(), segments: pending.current, position: taken?.position ?? 0, duration: taken?.duration, visible, takeover: takeover.current, release }) };
     },
     [storageKey],
@@ -91,6 +98,16 @@ export function useHeartbeat(opts: {
     [lessonId, storageKey, body],
   );
 
+  /** The last beat of a page that goes away while the tab stays open; what is not acknowledged stays queued. */
+  const leave = useCallback(() => {
+    const { sent, json } = body(true, true);
+    return fetch(`/api/lessons/${lessonId}/beat`, { method: "POST", keepalive: true, headers: { "Content-Type": "application/json" }, body: json })
+      .then(async (res) => {
+        if (res.ok && ((await res.json()) as Reply).ok) localStorage.setItem(storageKey, JSON.stringify(pending.current.filter((p) => !sent.includes(p))));
+      })
+      .catch(() => undefined);
+  }, [body, lessonId, storageKey]);
+
   useEffect(() => {
     try {
       pending.current = mergeIntervals(JSON.parse(localStorage.getItem(storageKey) ?? "[]"));
@@ -98,7 +115,7 @@ export function useHeartbeat(opts: {
       pending.current = [];
     }
     // The first beat starts the server's clock; later ones are credited against it.
-    void send(document.visibilityState === "visible");
+    void leaving.then(() => send(document.visibilityState === "visible"));
     const timer = setInterval(() => {
       if (document.visibilityState === "visible") void send(true);
     }, BEAT_MS);
@@ -122,8 +139,11 @@ export function useHeartbeat(opts: {
       document.removeEventListener("visibilitychange", onVisibility);
       window.removeEventListener("online", onOnline);
       window.removeEventListener("pagehide", onPageHide);
+      // Left inside the app (another lesson, the course page): the seconds since the last beat are sent
+      // and the presence given up. A hidden page already did both when it was hidden.
+      if (document.visibilityState === "visible") leaving = leave();
     };
-  }, [send, body, lessonId, storageKey]);
+  }, [send, body, leave, lessonId, storageKey]);
 
   const takeOver = useCallback(() => {
     takeover.current = true;

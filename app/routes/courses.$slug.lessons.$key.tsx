@@ -64,8 +64,17 @@ export async function loader(args: LoaderFunctionArgs) {
   };
 }
 
+/**
+ * One page per lesson: moving to another lesson inside the app mounts a new page (new player, new
+ * heartbeat) instead of reusing this one, so the old lesson sends its last beat and no segment of its
+ * video can be taken for the next lesson.
+ */
 export default function LessonPage() {
-  const { course, lesson, progress, prev, next } = useLoaderData<typeof loader>();
+  const data = useLoaderData<typeof loader>();
+  return <Lesson key={data.lesson.id} {...data} />;
+}
+
+function Lesson({ course, lesson, progress, prev, next }: ReturnType<typeof useLoaderData<typeof loader>>) {
   const controls = useRef<PlayerControls | null>(null);
   const { state, takeOver, confirmPresence, beatNow } = useHeartbeat({
     lessonId: lesson.id,

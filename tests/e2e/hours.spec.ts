@@ -12,32 +12,44 @@ const VIDEO = "/courses/test-progress/lessons/01-video";
 const READING = "/courses/test-progress/lessons/02-reading";
 const shot = (name: string) => path.join("test-results", "hours", `${name}.png`);
 
-/** Coverage of the fixture video the server holds for this trainee (what every view reads). */
-async function serverCoverage(username: string): Promise<number> {
+/** What the server holds of one of this trainee's test-progress lessons (what every view reads). */
+async function serverProgress(username: string, key: string) {
   const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
   try {
     const row = await db
       .selectFrom("lesson_progress as p")
       .innerJoin("lessons as l", "l.id", "p.lesson_id")
       .innerJoin("users as u", "u.id", "p.user_id")
-      .select(["p.covered", "l.video_duration"])
+      .select(["p.covered", "p.read_seconds", "l.video_duration"])
       .where("u.username", "=", username)
-      .where("l.key", "=", "01-video")
+      .where("l.key", "=", key)
       .executeTakeFirst();
-    return row && row.video_duration ? coveragePercent(JSON.parse(row.covered), row.video_duration) : 0;
+    const covered = row ? (JSON.parse(row.covered) as [number, number][]) : [];
+    return { covered, duration: row?.video_duration ?? null, readSeconds: row?.read_seconds ?? 0 };
   } finally {
     await db.destroy();
   }
 }
 
+/** Coverage of the fixture video the server holds for this trainee. */
+async function serverCoverage(username: string): Promise<number> {
+  const p = await serverProgress(username, "01-video");
+  return p.duration ? coveragePercent(p.covered, p.duration) : 0;
+}
+
 const video = (page: Page) => page.locator(".video-js video");
 
-async function playToEnd(page: Page) {
+/** Presses the player's big play button (muted, as autoplay rules want). */
+async function pressPlay(page: Page) {
   await expect(page.getByTestId("lesson-player").locator(".video-js")).toBeVisible();
   await video(page).evaluate((v: HTMLVideoElement) => {
     v.muted = true;
   });
   await page.getByTestId("lesson-player").locator(".vjs-big-play-button").click();
+}
+
+async function playToEnd(page: Page) {
+  await pressPlay(page);
   await page.waitForFunction(() => document.querySelector<HTMLVideoElement>(".video-js video")!.ended, null, { timeout: 30_000 });
 }
 
@@ -67,11 +79,7 @@ test("@phone a page told 'busy' pauses its video, says why, and counts after 在
   const page = await context.newPage();
   await page.goto(VIDEO);
   await expect(page.getByText("您正在其他页面或设备上学习")).toBeVisible({ timeout: 20_000 });
-  await expect(page.getByTestId("lesson-player").locator(".video-js")).toBeVisible();
-  await video(page).evaluate((v: HTMLVideoElement) => {
-    v.muted = true;
-  });
-  await page.getByTestId("lesson-player").locator(".vjs-big-play-button").click();
+  await pressPlay(page);
   // It does not play on uncounted: paused at the start, with the reason on the player.
   await expect(page.getByTestId("player-note")).toHaveText("另一页面正在计时，本页已暂停播放");
   await page.waitForFunction(() => document.querySelector<HTMLVideoElement>(".video-js video")!.paused);
@@ -89,6 +97,29 @@ test("@phone a page told 'busy' pauses its video, says why, and counts after 在
   await expect.poll(() => serverCoverage(username), { timeout: 20_000 }).toBeGreaterThanOrEqual(90);
   // The reading page is now the one that waits.
   await expect(reading.getByText("您正在其他页面或设备上学习")).toBeVisible({ timeout: 20_000 });
+});
+
+test("@phone moving to the next lesson inside the app credits the last seconds of the one left, and the next counts at once", async ({ page, loginAsNewTrainee }) => {
+  const username = await loginAsNewTrainee();
+  await page.goto(VIDEO);
+  await pressPlay(page);
+  // Part of the video, well within one beat period: no periodic beat has carried it yet.
+  await page.waitForFunction(() => document.querySelector<HTMLVideoElement>(".video-js video")!.currentTime > 4);
+  const left = await video(page).evaluate((v: HTMLVideoElement) => v.currentTime);
+  await page.screenshot({ path: shot("5-before-next"), fullPage: true });
+  await page.getByRole("link", { name: "阅读课 →" }).click();
+  await expect(page.getByRole("heading", { name: "阅读课" })).toBeVisible();
+  // The lesson left behind is credited up to where it was left (the last segment ends at the last timeupdate).
+  await expect.poll(async () => Math.max(0, ...(await serverProgress(username, "01-video")).covered.map(([, e]) => e))).toBeGreaterThanOrEqual(left - 0.5);
+  // The next lesson is never told "busy", and its clock started with its first beat: one beat period later
+  // that whole period is credited.
+  await expect.poll(async () => (await serverProgress(username, "02-reading")).readSeconds, { timeout: 30_000 }).toBeGreaterThanOrEqual(10);
+  await expect(page.getByText("您正在其他页面或设备上学习")).toHaveCount(0);
+  await expect(page.getByTestId("lesson-progress")).toContainText(/已阅读 0 分 (1\d|[2-5]\d) 秒/);
+  await page.screenshot({ path: shot("5-next-lesson-counting"), fullPage: true });
+  // Back to the video lesson: it shows what the server holds, from a fresh player.
+  await page.getByRole("link", { name: "← 短视频课" }).click();
+  await expect(page.getByTestId("lesson-progress")).toContainText("本课已完成");
 });
 
 test("@phone the seek and speed locks explain themselves on the player", async ({ page, loginAsNewTrainee }) => {
@@ -115,11 +146,7 @@ test("@phone the seek and speed locks explain themselves on the player", async (
 test("@phone when the server credited less than was played, the player goes back to where credit stops and says why", async ({ page, loginAsNewTrainee }) => {
   const username = await loginAsNewTrainee();
   await page.goto(VIDEO);
-  await expect(page.getByTestId("lesson-player").locator(".video-js")).toBeVisible();
-  await video(page).evaluate((v: HTMLVideoElement) => {
-    v.muted = true;
-  });
-  await page.getByTestId("lesson-player").locator(".vjs-big-play-button").click();
+  await pressPlay(page);
   await page.waitForFunction(() => document.querySelector<HTMLVideoElement>(".video-js video")!.currentTime > 2.5);
   await video(page).evaluate((v: HTMLVideoElement) => v.pause());
   await expect.poll(() => serverCoverage(username)).toBeGreaterThan(25);

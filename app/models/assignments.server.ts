@@ -94,7 +94,7 @@ export async function getSettings(db: DB, assignmentId: number): Promise<Setting
 /** Names are hidden from graders while blind grading is on and grades are not yet released. */
 export const namesHidden = (s: Settings) => s.blind && s.releasedAt === null;
 /** Trainees see a score once graded, or with blind grading once the grades are released. */
-export const scoreVisible = (s: Settings) => !s.blind || s.releasedAt !== null;
+export const scoreVisible = (s: Pick<Settings, "blind" | "releasedAt">) => !s.blind || s.releasedAt !== null;
 
 async function assignmentRow(db: DB, courseId: number, key: string) {
   const row = await db.selectFrom("assignments").select(ASSIGNMENT_COLUMNS).where("course_id", "=", courseId).where("key", "=", key).executeTakeFirst();

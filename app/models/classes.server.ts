@@ -559,7 +559,8 @@ export type MemberRow = {
 
 /**
  * `asTraineeAt`: results as the trainee sees them at that time: an exam result the exam does not show
- * yet (review after close, or never) is "hidden" until the member's certificate is issued.
+ * yet (review after close, or never) is "hidden" until the member's certificate is issued, and a blind
+ * grade is "hidden" (its 学时 not counted) until the instructor releases the assignment's grades.
  */
 type MemberFilter = { unitPath?: string; userId?: number; asTraineeAt?: number };
 
@@ -599,7 +600,7 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
     return q.orderBy("course_id").orderBy("position").execute();
   })();
   const [standings, attempts, certs] = await Promise.all([
-    courseStandings(db, userIds, courseIds),
+    courseStandings(db, userIds, courseIds, filter.asTraineeAt === undefined ? "staff" : "trainee"),
     exams.length
       ? inUsers((ids) =>
           db
@@ -756,13 +757,14 @@ export async function setException(db: DB, input: { classId: number; userId: num
 
 const EXAM_STATUS_TEXT = { pending: "待阅卷", hidden: "已交卷，成绩待公布", none: "未参加" } as const;
 const examText = (e: ExamInput) => (e.status === "graded" ? `${e.title} ${e.score} 分${e.passed ? "" : "（未通过）"}` : `${e.title} ${EXAM_STATUS_TEXT[e.status]}`);
-const assignmentText = (a: AssignmentInput) =>
-  a.status === "graded" ? `${a.title} ${a.score} 分` : a.status === "none" ? `${a.title} 未提交` : a.status === "returned" ? `${a.title} 退回修改` : `${a.title} 待批改`;
+const ASSIGNMENT_STATUS_TEXT = { none: "未提交", returned: "退回修改", submitted: "待批改", hidden: "已评分，成绩待公布" } as const;
+const assignmentText = (a: AssignmentInput) => (a.status === "graded" ? `${a.title} ${a.score} 分` : `${a.title} ${ASSIGNMENT_STATUS_TEXT[a.status]}`);
 
 /** A member's row as the pages show it: numbers, results in words, blockers. */
 export function memberView(r: MemberRow) {
-  // While an exam result is hidden from the trainee, so is everything computed from it.
+  // While an exam result or a blind grade is hidden from the trainee, so is everything computed from it.
   const unknown = (x: number | string) => (r.result.hidden ? "待公布" : x);
+  const hiddenPart = (part: "exams" | "assignments", x: number) => (r.inputs[part].some((i) => i.status === "hidden") ? "待公布" : x);
   return {
     userId: r.userId,
     username: r.username,
@@ -774,7 +776,7 @@ export function memberView(r: MemberRow) {
     lessonsTotal: r.result.requiredLessonsTotal,
     exams: r.inputs.exams.map(examText),
     assignments: r.inputs.assignments.filter((a) => a.required).map(assignmentText),
-    components: { ...r.result.components, exam: unknown(r.result.components.exam) },
+    components: { ...r.result.components, exam: hiddenPart("exams", r.result.components.exam), assignment: hiddenPart("assignments", r.result.components.assignment) },
     composite: unknown(r.result.composite),
     resultHidden: r.result.hidden,
     band: unknown(r.result.band),

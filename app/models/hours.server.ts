@@ -3,12 +3,21 @@
 // (with the attempt that counts) and the offline 学时 credited to it. The arithmetic itself is
 // `hoursOf` in app/utils/class-rules.ts; the course page, /progress, the catalog, the training record,
 // the instructor's roster and training classes (and so the ledger, dashboards and certificates) all read
-// these standings, so they cannot disagree.
+// these standings, so they cannot disagree. Views for a trainee differ from staff views only by the
+// blind grades not yet released (see `Audience`).
 import type { AttemptStatus } from "../../db/types.ts";
 import { addHours, hoursOf, type AssignmentInput, type Hours, type LessonInput } from "~/utils/class-rules.ts";
 import type { ExamSettings } from "~/utils/course-format.server.ts";
 import type { DB } from "~/utils/db.server.ts";
+import { scoreVisible } from "./assignments.server.ts";
 import { countedAttempt } from "./exams.server.ts";
+
+/**
+ * Who looks: staff see every grade; a trainee's own views ("trainee") do not see a blind-graded
+ * assignment's grade before the instructor releases it, so its 学时 wait for the release too — unless
+ * the trainee holds a valid certificate of a class with that course, which prints them anyway.
+ */
+export type Audience = "staff" | "trainee";
 
 export type StandingLesson = LessonInput & { id: number; courseId: number };
 export type StandingAssignment = AssignmentInput & { id: number; courseId: number; key: string };
@@ -36,10 +45,10 @@ export async function chunked<T>(ids: number[], run: (ids: number[]) => Promise<
   return out;
 }
 
-/** The state of a trainee's current submission as the rules see it. */
-export function assignmentStatus(s: { status: string; current_version: number; graded_version: number | null } | undefined): AssignmentInput["status"] {
+/** The state of a trainee's current submission as the rules see it; `visible`: whether the viewer may see its grade. */
+export function assignmentStatus(s: { status: string; current_version: number; graded_version: number | null } | undefined, visible = true): AssignmentInput["status"] {
   if (!s || s.current_version === 0) return "none";
-  if (s.status === "graded" && s.graded_version === s.current_version) return "graded";
+  if (s.status === "graded" && s.graded_version === s.current_version) return visible ? "graded" : "hidden";
   return s.status === "returned" ? "returned" : "submitted";
 }
 
@@ -48,7 +57,7 @@ export function assignmentStatus(s: { status: string; current_version: number; g
  * in chunks of 500). Archived lessons, assignments and exams do not count; every course gets a standing,
  * also one the trainee never opened.
  */
-export async function courseStandings(db: DB, userIds: number[], courseIds: number[]): Promise<Map<number, Map<number, CourseStanding>>> {
+export async function courseStandings(db: DB, userIds: number[], courseIds: number[], audience: Audience = "staff"): Promise<Map<number, Map<number, CourseStanding>>> {
   const out = new Map<number, Map<number, CourseStanding>>();
   if (!userIds.length) return out;
   const inCourses = courseIds.length ? courseIds : none;
@@ -68,7 +77,7 @@ export async function courseStandings(db: DB, userIds: number[], courseIds: numb
   const assignmentIds = assignments.length ? assignments.map((a) => a.id) : none;
   const examIds = exams.length ? exams.map((e) => e.id) : none;
   const byUsers = <T>(run: (ids: number[]) => Promise<T[]>) => chunked(userIds, run);
-  const [done, offline, submissions, attempts] = await Promise.all([
+  const [done, offline, submissions, attempts, unreleased, certified] = await Promise.all([
     byUsers((ids) => db.selectFrom("lesson_progress").select(["user_id", "lesson_id"]).where("user_id", "in", ids).where("lesson_id", "in", lessonIds).where("completed_at", "is not", null).execute()),
     byUsers((ids) =>
       db
@@ -90,7 +99,24 @@ export async function courseStandings(db: DB, userIds: number[], courseIds: numb
     byUsers((ids) =>
       db.selectFrom("exam_attempts").select(["user_id", "exam_id", "attempt_no", "status", "score", "passed", "max_score"]).where("user_id", "in", ids).where("exam_id", "in", examIds).execute(),
     ),
+    audience === "trainee"
+      ? db.selectFrom("assignment_settings").select(["assignment_id", "blind", "released_at"]).where("assignment_id", "in", assignmentIds).execute()
+      : Promise.resolve([]),
+    audience === "trainee"
+      ? byUsers((ids) =>
+          db
+            .selectFrom("certificates as c")
+            .innerJoin("class_courses as cc", "cc.class_id", "c.class_id")
+            .select(["c.user_id", "cc.course_id"])
+            .where("c.user_id", "in", ids)
+            .where("c.revoked_at", "is", null)
+            .where("cc.course_id", "in", inCourses)
+            .execute(),
+        )
+      : Promise.resolve([]),
   ]);
+  const gradeHidden = new Set(unreleased.filter((r) => !scoreVisible({ blind: r.blind === 1, releasedAt: r.released_at })).map((r) => r.assignment_id));
+  const certifiedIn = new Set(certified.map((c) => `${c.user_id}:${c.course_id}`));
   const doneSet = new Set(done.map((d) => `${d.user_id}:${d.lesson_id}`));
   const offlineBy = new Map(offline.map((o) => [`${o.user_id}:${o.course_id}`, Number(o.hours ?? 0)]));
   const subBy = new Map(submissions.map((s) => [`${s.user_id}:${s.assignment_id}`, s]));
@@ -108,7 +134,7 @@ export async function courseStandings(db: DB, userIds: number[], courseIds: numb
         .filter((a) => a.course_id === courseId)
         .map((a) => {
           const s = subBy.get(`${userId}:${a.id}`);
-          const status = assignmentStatus(s);
+          const status = assignmentStatus(s, !gradeHidden.has(a.id) || certifiedIn.has(`${userId}:${courseId}`));
           return { id: a.id, courseId, key: a.key, title: a.title, required: true, hours: a.hours, maxScore: a.max_score, passScore: a.pass_score, status, score: status === "graded" ? s!.score : null };
         });
       const es: StandingExam[] = exams
@@ -138,9 +164,9 @@ export async function courseStandings(db: DB, userIds: number[], courseIds: numb
   return out;
 }
 
-/** One trainee's standing in each of the given courses. */
-export async function myCourseStandings(db: DB, userId: number, courseIds: number[]): Promise<Map<number, CourseStanding>> {
-  return (await courseStandings(db, [userId], courseIds)).get(userId) ?? new Map();
+/** One trainee's standing in each of the given courses, as they see it themselves unless staff look. */
+export async function myCourseStandings(db: DB, userId: number, courseIds: number[], audience: Audience = "trainee"): Promise<Map<number, CourseStanding>> {
+  return (await courseStandings(db, [userId], courseIds, audience)).get(userId) ?? new Map();
 }
 
 /** Ids of every course the trainee has anything in: a class, progress, offline 学时, an exam attempt or a submission. */
@@ -159,9 +185,9 @@ export async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
  * A trainee's 累计学时: every course they have anything in, plus offline 学时 credited to no course.
  * The training record and /progress show this total.
  */
-export async function traineeHours(db: DB, userId: number) {
+export async function traineeHours(db: DB, userId: number, audience: Audience = "trainee") {
   const courseIds = await courseIdsOf(db, userId);
-  const courses = await myCourseStandings(db, userId, courseIds);
+  const courses = await myCourseStandings(db, userId, courseIds, audience);
   const loose = await db.selectFrom("offline_hours").select((eb) => eb.fn.sum<number>("hours").as("hours")).where("user_id", "=", userId).where("course_id", "is", null).executeTakeFirst();
   const unassignedOffline = Number(loose?.hours ?? 0);
   const total = addHours([...[...courses.values()].map((c) => c.hours), { lessons: 0, assignments: 0, offline: unassignedOffline, total: unassignedOffline }]);

@@ -55,17 +55,20 @@ export type RecordSubject = NonNullable<Awaited<ReturnType<typeof recordSubjectF
 export async function trainingRecord(db: DB, subject: RecordSubject, opts: { forTrainee: boolean }, t = nowSeconds()) {
   const ledger: LedgerRow[] = [];
   for await (const rows of ledgerBatches(db, { unitPath: null, userId: subject.id })) ledger.push(...rows);
-  // The trainee's own copy hides what an exam does not show yet, and what is computed from it.
-  const hiding = new Map((opts.forTrainee ? await myClasses(db, subject.id, t) : []).filter((c) => c.row.result.hidden).map((c) => [c.id, c.row.result]));
-  const classes = ledger.map((c): Omit<LedgerRow, "exam" | "composite"> & { exam: number | null; composite: number | null } => {
-    const seen = hiding.get(c.classId);
-    if (!seen) return c;
+  // The trainee's own copy hides what an exam or a blind grade does not show yet, and what is computed
+  // from it: such a grade's 学时 are left out as on every trainee view (as 我的培训班 shows them).
+  const seenBy = new Map((opts.forTrainee ? await myClasses(db, subject.id, t) : []).map((c) => [c.id, c.row]));
+  const classes = ledger.map((c): Omit<LedgerRow, "exam" | "assignment" | "composite"> & { exam: number | null; assignment: number | null; composite: number | null } => {
+    const seen = seenBy.get(c.classId);
+    const hides = (part: "exams" | "assignments") => !!seen?.inputs[part].some((i) => i.status === "hidden");
+    const row = hides("assignments") ? { ...c, hours: seen!.result.hours, assignment: null } : c;
+    if (!seen?.result.hidden) return row;
     // A decided row keeps its own words unless they carry the numbers (a not-completed row's blockers).
-    const note = c.status === "undecided" ? `尚未达到结业条件：${blockerText(seen)}` : c.status === "not_completed" ? "组织部已认定未结业" : c.note;
-    return { ...c, exam: null, composite: null, band: "待公布", note };
+    const note = c.status === "undecided" ? `尚未达到结业条件：${blockerText(seen.result)}` : c.status === "not_completed" ? "组织部已认定未结业" : c.note;
+    return { ...row, exam: hides("exams") ? null : row.exam, composite: null, band: "待公布", note };
   });
 
-  const hours = await traineeHours(db, subject.id);
+  const hours = await traineeHours(db, subject.id, opts.forTrainee ? "trainee" : "staff");
   const courseIds = hours.courseIds;
   const courseRows = courseIds.length
     ? await db.selectFrom("courses").select(["id", "slug", "title"]).where("id", "in", courseIds).orderBy("title").execute()

@@ -1,7 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getCourseBySlug, whyCourseHidden } from "~/models/courses.server.ts";
-import { getSettings, scoreVisible } from "~/models/assignments.server.ts";
 import { resultsVisible } from "~/models/exams.server.ts";
 import { myCourseStandings, type StandingAssignment, type StandingExam } from "~/models/hours.server.ts";
 import { getLessonProgress, offlineHoursFor, summarize } from "~/models/progress.server.ts";
@@ -34,8 +33,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const summary = summarize(standing);
   const next = lessons.find((l) => !progress.get(l.id)?.completed);
   const t = nowSeconds();
-  const assignmentState = new Map<number, string>();
-  for (const a of standing.assignments) assignmentState.set(a.id, assignmentText(a, scoreVisible(await getSettings(db, a.id))));
+  const assignmentState = new Map(standing.assignments.map((a) => [a.id, assignmentText(a)]));
   return {
     course: {
       slug: course.slug,
@@ -65,11 +63,11 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 /** A trainee's assignment in words: what they still have to do, or the grade and whether its 学时 count. */
-function assignmentText(a: StandingAssignment, visible: boolean): string {
+function assignmentText(a: StandingAssignment): string {
   if (a.status === "none") return "未提交";
   if (a.status === "submitted") return "已提交，待批改";
   if (a.status === "returned") return "已退回修改，待重新提交";
-  if (!visible) return "已评分，成绩待公布";
+  if (a.status === "hidden") return `已评分，成绩待公布${a.hours ? `（${a.hours} 学时随成绩公布）` : ""}`;
   return a.score !== null && a.score >= a.passScore ? `合格（${a.score} 分）${a.hours ? `，${a.hours} 学时已计入` : ""}` : `未达合格分 ${a.passScore}（${a.score} 分）`;
 }
 

@@ -64,8 +64,11 @@ export type AssignmentInput = {
   hours: number;
   maxScore: number;
   passScore: number;
-  /** none: never handed in; submitted: waiting for a grade (or returned for revision); graded: score counts. */
-  status: "none" | "submitted" | "returned" | "graded";
+  /**
+   * none: never handed in; submitted: waiting for a grade; returned: sent back for revision; graded: the
+   * score counts; hidden: graded blind, and the grades are not released to this viewer (a trainee) yet.
+   */
+  status: "none" | "submitted" | "returned" | "graded" | "hidden";
   score: number | null;
 };
 /** An exam that counts for the class (the final exam, or every exam of the required courses). */
@@ -106,7 +109,7 @@ export type ClassResult = {
   /** What stands in the way, in plain words, even when an exception overrides them. */
   blockers: string[];
   forced: "complete" | "fail" | null;
-  /** The composite (and band) depend on an exam result the viewer may not see yet: views say 待公布. */
+  /** The composite (and band) depend on an exam or assignment result the viewer may not see yet: views say 待公布. */
   hidden: boolean;
 };
 
@@ -122,7 +125,8 @@ export type Hours = { lessons: number; assignments: number; offline: number; tot
 
 /**
  * 学时, by source: completed lessons (each once, whatever the coverage beyond the threshold), assignments
- * whose current version is graded at or above the pass score, and offline 学时 credited by staff. Exams
+ * whose current version is graded at or above the pass score (a blind grade not yet released to the viewer
+ * is "hidden" and counts only once released), and offline 学时 credited by staff. Exams
  * earn no 学时 (they decide completion). The caller passes only what counts: the lessons and assignments
  * that are not archived, and the offline entries of the course(s) in question.
  */
@@ -199,6 +203,7 @@ export function computeResult(inputs: ResultInputs, rules: ClassRules): ClassRes
       if (a.status === "none") blockers.push(`《${a.title}》未提交`);
       else if (a.status === "returned") blockers.push(`《${a.title}》已退回修改，待重新提交`);
       else if (a.status === "submitted") blockers.push(`《${a.title}》待批改`);
+      else if (a.status === "hidden") blockers.push(`《${a.title}》成绩待公布`);
       else if (!assignmentPassed(a)) blockers.push(`《${a.title}》未达合格分 ${fmt(a.passScore)}`);
     }
   }
@@ -206,8 +211,11 @@ export function computeResult(inputs: ResultInputs, rules: ClassRules): ClassRes
   if (rules.gates.noCheating && inputs.cheating) blockers.push("有违纪（作弊）记录");
   // A hidden result (counted as 0 above) leaves a weighted composite unknown to the viewer: below the
   // pass line it is not judged (a composite that passes even so gives nothing away).
-  const hidden = rules.weights.exam > 0 && inputs.exams.some((e) => e.status === "hidden");
-  if (hidden && composite < rules.passLine && !rules.gates.examPassed) blockers.push("考试成绩待公布");
+  const examHidden = rules.weights.exam > 0 && inputs.exams.some((e) => e.status === "hidden");
+  const assignmentHidden = rules.weights.assignment > 0 && requiredAssignments.some((a) => a.status === "hidden");
+  const hidden = examHidden || assignmentHidden;
+  const gateSaysSo = (examHidden && rules.gates.examPassed) || (assignmentHidden && rules.gates.assignmentsPassed);
+  if (hidden && composite < rules.passLine && !gateSaysSo) blockers.push(examHidden ? "考试成绩待公布" : "作业成绩待公布");
   if (!hidden && composite < rules.passLine) blockers.push(`综合成绩 ${fmt(composite)} 分，未达及格线 ${fmt(rules.passLine)} 分`);
 
   const forced = inputs.exception?.kind ?? null;

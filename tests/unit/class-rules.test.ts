@@ -132,6 +132,21 @@ const cases: Case[] = [
     passed: true,
   },
   {
+    name: "blind grade not released to the trainee: its 学时 wait, and the gate says 成绩待公布 instead of a judgement",
+    in: { essay: { status: "hidden", score: null } },
+    hours: 8,
+    passed: false,
+    blockers: ["还差 2 学时", "《思想汇报》成绩待公布"],
+  },
+  {
+    name: "blind grade not released, assignment gate off: a composite below the pass line is left open",
+    in: { essay: { status: "hidden", score: null }, exam: { score: 50 } },
+    rules: { gates: { examPassed: true, assignmentsPassed: false, noCheating: true } },
+    hours: 8,
+    passed: false,
+    blockers: ["还差 2 学时", "作业成绩待公布"],
+  },
+  {
     name: "hidden exam result that weighs nothing: the composite is judged as usual",
     in: { exam: { status: "hidden", score: null, passed: false }, essay: { score: 40 }, offline: 2 },
     rules: { weights: { exam: 0, assignment: 80, usual: 20 }, gates: { examPassed: false, assignmentsPassed: false, noCheating: true } },
@@ -229,6 +244,12 @@ describe("computeResult", () => {
   it("counts assignment 学时 only when the assignment passed, and offline 学时 always", () => {
     expect(computeResult(inputs({ offline: 1.5 }), rules()).hours).toBe(11.5);
     expect(computeResult(inputs({ essay: { score: 59 } }), rules()).hours).toBe(8);
+  });
+
+  it("marks the composite hidden while a weighted exam result or blind grade is hidden from the viewer", () => {
+    expect(computeResult(inputs({ essay: { status: "hidden", score: null } }), rules()).hidden).toBe(true);
+    expect(computeResult(inputs({ essay: { status: "hidden", score: null } }), rules({ weights: { exam: 90, assignment: 0, usual: 10 } })).hidden).toBe(false);
+    expect(computeResult(inputs(), rules()).hidden).toBe(false);
   });
 
   it("joins the blockers in plain words", () => {

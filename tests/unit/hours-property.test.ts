@@ -2,17 +2,19 @@
 // watched through real heartbeats (some lost and re-sent with the next, some retried, some from a
 // hidden tab), assignments drafted/submitted/returned/graded/resubmitted, exams passed, failed and
 // waiting for the grader, offline 学时 for the course or for none, deadline extensions, an archived
-// lesson, completion confirmed and certificates revoked — and every view that shows 学时 or completion
-// must give the same figures per trainee: the course page, /progress, the catalog, 我的培训班, the
-// training record (page data and its XLSX/CSV rows), the ledger, completion review, the instructor's
-// roster, the dashboard, the certificate and xAPI. The expected 学时 are also computed here from the
-// raw tables, independently of the app's code.
+// lesson, blind grading with the grades released or not, completion confirmed and certificates revoked —
+// and every view for the same audience must give the same figures per trainee. Staff views (completion
+// review, the ledger, the training record as staff see it, the instructor's roster, the dashboard, the
+// certificate and xAPI) give the 学时 counted from the raw tables, independently of the app's code. The
+// trainee's own views (the course page, /progress, the catalog, 我的培训班, their own training record and
+// its XLSX/CSV rows) give exactly that minus the 学时 of a blind grade not released yet (which a valid
+// certificate for the course releases), and completion differs only where such a grade is hidden.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { grantExtension } from "../../app/models/assignments.server.ts";
+import { grantExtension, setReleased, updateSettings } from "../../app/models/assignments.server.ts";
 import { certificatesOfClass, confirmCompletion, revokeCertificate } from "../../app/models/certificates.server.ts";
 import { classResults, enrollUsernames, getClassRow, myClasses } from "../../app/models/classes.server.ts";
 import { syncCourses } from "../../app/models/courses.server.ts";
@@ -60,6 +62,7 @@ const diligentArb = traineeArb.chain((t) =>
 const worldArb = fc.record({
   trainees: fc.array(fc.oneof({ arbitrary: traineeArb, weight: 2 }, { arbitrary: diligentArb, weight: 1 }), { minLength: 1, maxLength: 5 }),
   archiveElective: fc.boolean(),
+  grading: fc.constantFrom("open", "blind", "released"),
   confirm: fc.boolean(),
   reissuable: fc.boolean(),
 });
@@ -102,6 +105,8 @@ async function buildWorld(w: World, run: number) {
   const lessons = await db.selectFrom("lessons").select(["id", "key", "video"]).where("course_id", "=", course.id).orderBy("position").execute();
   const assignment = await db.selectFrom("assignments").selectAll().where("course_id", "=", course.id).executeTakeFirstOrThrow();
   const exam = await db.selectFrom("exams").select("id").where("course_id", "=", course.id).executeTakeFirstOrThrow();
+  if (w.grading !== "open") await updateSettings(db, { assignmentId: assignment.id, blind: true, latePenaltyPercent: 0, similarityThreshold: 0.8, actorId: instructor.id });
+  if (w.grading === "released") await setReleased(db, { assignmentId: assignment.id, released: true, actorId: instructor.id });
 
   const users = [];
   for (const [i, h] of w.trainees.entries()) {
@@ -181,11 +186,40 @@ async function expectedHours(db: DB, userId: number, courseId: number) {
   return { lessons: n(lessons), assignments: n(assignments), offline: n(offline), course: n(lessons) + n(assignments) + n(offline), loose: n(loose) };
 }
 
+/**
+ * What the trainee may not see yet, from the tables: a current graded version of a blind assignment whose
+ * grades are not released, unless the trainee holds a valid certificate of a class with the course.
+ */
+async function hiddenFromTrainee(db: DB, userId: number, courseId: number) {
+  const rows = await db
+    .selectFrom("submissions as s")
+    .innerJoin("assignments as a", "a.id", "s.assignment_id")
+    .innerJoin("assignment_settings as x", "x.assignment_id", "a.id")
+    .select(["a.hours", "a.pass_score", "s.score"])
+    .where("s.user_id", "=", userId)
+    .where("a.course_id", "=", courseId)
+    .where("s.status", "=", "graded")
+    .whereRef("s.graded_version", "=", "s.current_version")
+    .where("x.blind", "=", 1)
+    .where("x.released_at", "is", null)
+    .execute();
+  const cert = await db
+    .selectFrom("certificates as c")
+    .innerJoin("class_courses as cc", "cc.class_id", "c.class_id")
+    .select("c.id")
+    .where("c.user_id", "=", userId)
+    .where("cc.course_id", "=", courseId)
+    .where("c.revoked_at", "is", null)
+    .executeTakeFirst();
+  if (cert) return { any: false, hours: 0 };
+  return { any: rows.length > 0, hours: rows.filter((r) => (r.score ?? 0) >= r.pass_score).reduce((n, r) => n + r.hours, 0) };
+}
+
 // ------------------------------------------------------------------------------------------ the property
 
 let run = 0;
 /** How much of the space the runs covered, so a property that passes vacuously is noticed. */
-const seen = { trainees: 0, lessonsDone: 0, assignmentHours: 0, offline: 0, passed: 0, certificates: 0, revoked: 0, archived: 0 };
+const seen = { trainees: 0, lessonsDone: 0, assignmentHours: 0, hiddenHours: 0, releasedHours: 0, offline: 0, passed: 0, certificates: 0, revoked: 0, archived: 0 };
 
 describe("学时 and completion: one definition, every view", () => {
   it("gives every trainee the same 学时 and the same completion in every view, for random histories", { timeout: 240_000 }, async () => {
@@ -216,32 +250,42 @@ describe("学时 and completion: one definition, every view", () => {
           const H = row.result.hours;
           const passed = row.result.passed;
           expect(H, "class result vs the raw tables").toBe(want.course);
+          // The trainee's own views: the same, less a blind grade not released yet (and its judgement).
+          const hid = await hiddenFromTrainee(db, u.id, course.id);
+          const mineH = H - hid.hours;
+          const minePassed = hid.any ? false : passed;
           seen.trainees++;
           if (want.lessons > 0) seen.lessonsDone++;
           if (want.assignments > 0) seen.assignmentHours++;
+          if (hid.hours > 0) seen.hiddenHours++;
+          if (w.grading === "released" && want.assignments > 0) seen.releasedHours++;
           if (want.offline + want.loose > 0) seen.offline++;
           if (passed) seen.passed++;
 
           const page = await call(coursePage, "/courses/sample", u.cookie, { slug: "sample" });
-          expect(page.summary).toMatchObject({ hoursEarned: H, onlineHours: want.lessons, assignmentHours: want.assignments, offlineHours: want.offline });
+          expect(page.summary).toMatchObject({ hoursEarned: mineH, onlineHours: want.lessons, assignmentHours: want.assignments - hid.hours, offlineHours: want.offline });
+          expect(page.assignments[0].state.includes("成绩待公布"), "the course page says a hidden grade is pending").toBe(hid.any);
           const progress = await call(progressPage, "/progress", u.cookie);
-          expect(progress.mine.courses.find((c: { slug: string }) => c.slug === "sample").hoursEarned).toBe(H);
-          expect(progress.mine.total.total).toBe(H + want.loose);
+          expect(progress.mine.courses.find((c: { slug: string }) => c.slug === "sample").hoursEarned).toBe(mineH);
+          expect(progress.mine.total.total).toBe(mineH + want.loose);
           const cat = await call(catalog, "/courses", u.cookie);
-          expect(cat.courses.find((c: { slug: string }) => c.slug === "sample").progress.hoursEarned).toBe(H);
+          expect(cat.courses.find((c: { slug: string }) => c.slug === "sample").progress.hoursEarned).toBe(mineH);
           const mine = await call(myClassesPage, "/my/classes", u.cookie);
-          expect(mine.classes[0].row).toMatchObject({ hours: H, passed });
-          expect((await myClasses(db, u.id))[0]!.row.result).toMatchObject({ hours: H, passed });
+          expect(mine.classes[0].row).toMatchObject({ hours: mineH, passed: minePassed });
+          expect((await myClasses(db, u.id))[0]!.row.result).toMatchObject({ hours: mineH, passed: minePassed });
 
           const subject = (await recordSubjectFor(db, u.id, { id: world.admin.id, roles: ["admin"], org_unit_id: 0 }))!;
-          const record = await trainingRecord(db, subject, { forTrainee: false });
-          expect(record.courses.find((c) => c.title === "入党积极分子培训（样例）")).toMatchObject({ hours: H, onlineHours: want.lessons, assignmentHours: want.assignments, offlineHours: want.offline });
-          expect(record.totals.hours).toBe(H + want.loose);
-          for (const format of ["xlsx", "csv"] as const) {
-            const rows = recordRows(record, format);
-            expect(rows.find((r) => r[0] === "课程")![6]).toBe(H);
-            const classRow = rows.find((r) => r[0] === "培训班")!;
-            expect(classRow[6]).toBe(H);
+          for (const [forTrainee, h] of [[false, H], [true, mineH]] as const) {
+            const record = await trainingRecord(db, subject, { forTrainee });
+            const a = want.assignments - (forTrainee ? hid.hours : 0);
+            expect(record.courses.find((c) => c.title === "入党积极分子培训（样例）")).toMatchObject({ hours: h, onlineHours: want.lessons, assignmentHours: a, offlineHours: want.offline });
+            expect(record.totals.hours).toBe(h + want.loose);
+            for (const format of ["xlsx", "csv"] as const) {
+              const rows = recordRows(record, format);
+              expect(rows.find((r) => r[0] === "课程")![6]).toBe(h);
+              const classRow = rows.find((r) => r[0] === "培训班")!;
+              expect(classRow[6]).toBe(h);
+            }
           }
 
           const l = ledger.find((r) => r.userId === u.id)!;

@@ -8,7 +8,6 @@ import { z } from "zod";
 import { CLASS_KINDS, type ClassKind, type Role, type Stage } from "../../db/types.ts";
 import { cstDate } from "~/utils/certificate-pdf.server.ts";
 import { computeResult, ClassRulesSchema, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput, type ResultInputs } from "~/utils/class-rules.ts";
-import type { ExamSettings } from "~/utils/course-format.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { text } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
@@ -16,7 +15,7 @@ import { rosterField } from "~/utils/roster-import.server.ts";
 import { sniff } from "~/utils/sniff.server.ts";
 import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell } from "~/utils/spreadsheet.server.ts";
 import { audit } from "./audit.server.ts";
-import { countedAttempt, resultsVisible } from "./exams.server.ts";
+import { resultsVisible } from "./exams.server.ts";
 import { chunked, courseStandings } from "./hours.server.ts";
 
 export type ClassViewer = { id: number; username: string; stage: Stage; roles: readonly Role[]; org_unit_id: number };
@@ -564,8 +563,6 @@ export type MemberRow = {
  */
 type MemberFilter = { unitPath?: string; userId?: number; asTraineeAt?: number };
 
-const parseExamSettings = (json: string) => JSON.parse(json) as ExamSettings;
-
 /**
  * Every member's inputs and computed result in a fixed number of queries (lessons, progress, offline
  * 学时, assignments with submissions, exams with attempts), whatever the class size.
@@ -594,34 +591,17 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
   const requiredCourse = new Set(courses.filter((c) => c.required === 1).map((c) => c.course_id));
   const none = [-1];
   const exams = await (() => {
-    let q = db.selectFrom("exams").select(["id", "title", "settings"]).where("archived", "=", 0);
+    let q = db.selectFrom("exams").select(["id", "title"]).where("archived", "=", 0);
     if (cls.final_exam_id !== null) q = q.where("id", "=", cls.final_exam_id);
     else q = q.where("course_id", "in", [...requiredCourse].length ? [...requiredCourse] : none);
     return q.orderBy("course_id").orderBy("position").execute();
   })();
-  const [standings, attempts, certs] = await Promise.all([
+  const [standings, certs] = await Promise.all([
     courseStandings(db, userIds, courseIds, filter.asTraineeAt === undefined ? "staff" : "trainee"),
-    exams.length
-      ? inUsers((ids) =>
-          db
-            .selectFrom("exam_attempts")
-            .select(["user_id", "exam_id", "attempt_no", "status", "score", "passed", "max_score"])
-            .where("user_id", "in", ids)
-            .where("exam_id", "in", exams.map((e) => e.id))
-            .execute(),
-        )
-      : Promise.resolve([]),
     inUsers((ids) =>
       db.selectFrom("certificates").select(["id", "user_id", "number", "issued_at"]).where("class_id", "=", cls.id).where("user_id", "in", ids).where("revoked_at", "is", null).execute(),
     ),
   ]);
-
-  const attemptsBy = new Map<string, typeof attempts>();
-  for (const a of attempts) {
-    const k = `${a.user_id}:${a.exam_id}`;
-    attemptsBy.set(k, [...(attemptsBy.get(k) ?? []), a]);
-  }
-  const examSettings = new Map(exams.map((e) => [e.id, parseExamSettings(e.settings)]));
   const certBy = new Map(certs.map((c) => [c.user_id, c]));
 
   return members.map((m) => {
@@ -631,11 +611,14 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
     const assignmentInputs: AssignmentInput[] = mine.flatMap((c) =>
       c.assignments.map((a) => ({ title: a.title, required: requiredCourse.has(c.courseId), hours: a.hours, maxScore: a.maxScore, passScore: a.passScore, status: a.status, score: a.score })),
     );
+    // The class's exams are exams of its courses (the final exam is checked to be one), so the standings hold their counted attempts.
+    const standingExams = new Map(mine.flatMap((c) => c.exams).map((e) => [e.id, e]));
     const examInputs: ExamInput[] = exams.map((e) => {
-      const counted = countedAttempt(attemptsBy.get(`${m.user_id}:${e.id}`) ?? [], examSettings.get(e.id)!.counts);
-      if (!counted) return { title: e.title, status: "none", score: null, maxScore: 0, passed: false };
+      const standing = standingExams.get(e.id);
+      const counted = standing?.counted;
+      if (!standing || !counted) return { title: e.title, status: "none", score: null, maxScore: 0, passed: false };
       const pending = counted.status !== "graded";
-      const hidden = !pending && filter.asTraineeAt !== undefined && !certBy.has(m.user_id) && !resultsVisible(examSettings.get(e.id)!, filter.asTraineeAt);
+      const hidden = !pending && filter.asTraineeAt !== undefined && !certBy.has(m.user_id) && !resultsVisible(standing.settings, filter.asTraineeAt);
       if (hidden) return { title: e.title, status: "hidden", score: null, maxScore: counted.max_score, passed: false };
       return { title: e.title, status: pending ? "pending" : "graded", score: pending ? null : counted.score, maxScore: counted.max_score, passed: !pending && counted.passed === 1 };
     });

@@ -2,7 +2,8 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { getCurrentUser, login } from "~/utils/auth.server.ts";
-import { parseForm, safeRedirect } from "~/utils/forms.server.ts";
+import { parseForm } from "~/utils/forms.server.ts";
+import { safeRedirect } from "~/utils/safe-redirect.ts";
 import { sessionCookie } from "~/utils/session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "登录 · 网上党校" }];

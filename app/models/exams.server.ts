@@ -343,13 +343,14 @@ async function saveInTrx(trx: DB, attemptId: number, questionId: number, raw: un
     .selectFrom("attempt_questions as aq")
     .innerJoin("questions as q", "q.id", "aq.question_id")
     .leftJoin("attempt_answers as aa", (j) => j.onRef("aa.attempt_id", "=", "aq.attempt_id").onRef("aa.question_id", "=", "aq.question_id"))
-    .select(["q.type", "q.options", "q.stem_md", "aa.seq", "aa.saved_at"])
+    .select(["q.type", "q.options", "q.stem_md", "aq.option_order", "aa.seq", "aa.saved_at"])
     .where("aq.attempt_id", "=", attemptId)
     .where("aq.question_id", "=", questionId)
     .executeTakeFirst();
   if (!q) return { ok: false, reason: "not_found", message: "本试卷中没有这道题", status: 404, now: t };
-  const response = validateResponse(q, raw);
-  if (!response) return { ok: false, reason: "bad_answer", message: "答案格式不正确", status: 400, now: t };
+  const onPage = validateResponse(q, raw);
+  if (!onPage) return { ok: false, reason: "bad_answer", message: "答案格式不正确", status: 400, now: t };
+  const response = choicesFromPage(onPage, q);
   const nextSeq = seq === "next" ? (q.seq ?? 0) + 1 : seq;
   const row = await trx
     .insertInto("attempt_answers")
@@ -632,12 +633,37 @@ async function paperRows(db: DB, attemptId: number): Promise<PaperRow[]> {
     .execute();
 }
 
-/** Options in the order this attempt shows them; `value` is the original index the answer refers to. */
-function displayedOptions(row: { options: string | null; option_order: string | null }) {
+type OptionRow = { options: string | null; option_order: string | null };
+
+/** This attempt's option order: the option at position p on the page is option `order[p]` of the bank. */
+function optionOrder(row: OptionRow): number[] {
+  const n = row.options ? (JSON.parse(row.options) as unknown[]).length : 0;
+  return row.option_order ? (JSON.parse(row.option_order) as number[]) : Array.from({ length: n }, (_, i) => i);
+}
+
+/** Options in the order this attempt shows them; `value` is the original index the answer refers to (review only). */
+function displayedOptions(row: OptionRow) {
   if (!row.options) return null;
   const texts = JSON.parse(row.options) as string[];
-  const order = row.option_order ? (JSON.parse(row.option_order) as number[]) : texts.map((_, i) => i);
-  return order.map((value) => ({ value, text: texts[value] }));
+  return optionOrder(row).map((value) => ({ value, text: texts[value] }));
+}
+
+// The page names a choice by its position in this attempt's shuffled order, never by its index in the
+// bank: a bank written with the key first would otherwise give the key away in every radio's value.
+// Stored answers, grading, regrading and item analysis stay in bank indexes.
+
+/** A response as the page sent it (choice positions) → as stored (bank indexes). */
+function choicesFromPage(r: ExamResponse, row: OptionRow): ExamResponse {
+  if (!("choices" in r)) return r;
+  const order = optionOrder(row);
+  return { choices: r.choices.map((p) => order[p]).sort((a, b) => a - b) };
+}
+
+/** A stored response (bank indexes) → as the page shows it (choice positions). */
+function choicesToPage(r: ExamResponse, row: OptionRow): ExamResponse {
+  if (!("choices" in r)) return r;
+  const order = optionOrder(row);
+  return { choices: r.choices.map((i) => order.indexOf(i)).sort((a, b) => a - b) };
 }
 
 async function attemptHeader(db: DB, attemptId: number, userId: number) {
@@ -665,8 +691,9 @@ async function readAttempt(db: DB, attemptId: number, userId: number, t: number)
 }
 
 /**
- * The paper of an attempt for its trainee, WITHOUT answers or 解析: stems, options in this attempt's
- * order, and what the trainee saved (with its seq). An overdue attempt is finalized on this read.
+ * The paper of an attempt for its trainee, WITHOUT answers or 解析: stems, option texts in this
+ * attempt's order (a choice is named by its position there), and what the trainee saved, in the same
+ * positions (with its seq). An overdue attempt is finalized on this read.
  */
 export async function getAttemptPaper(db: DB, input: { attemptId: number; userId: number; now?: number }) {
   const t = input.now ?? nowSeconds();
@@ -686,9 +713,9 @@ export async function getAttemptPaper(db: DB, input: { attemptId: number; userId
       type: r.type,
       score: r.max,
       stem_md: r.stem_md,
-      options: displayedOptions(r),
+      options: displayedOptions(r)?.map((o) => o.text) ?? null,
       blanks: r.type === "填空" ? blankCount(r.stem_md) : 0,
-      response: r.response ? (JSON.parse(r.response) as ExamResponse) : null,
+      response: r.response ? choicesToPage(JSON.parse(r.response) as ExamResponse, r) : null,
       seq: r.seq ?? 0,
     })),
   };

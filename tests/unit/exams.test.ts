@@ -65,12 +65,16 @@ const attemptRow = (id: number) => db.selectFrom("exam_attempts").selectAll().wh
 const stored = (attemptId: number, questionId: number) =>
   db.selectFrom("attempt_answers").selectAll().where("attempt_id", "=", attemptId).where("question_id", "=", questionId).executeTakeFirst();
 
+/** Bank option indexes as the exam page names them: positions in the attempt's option order. */
+const onPage = (choices: number[], optionOrder: string | null) =>
+  optionOrder ? choices.map((c) => (JSON.parse(optionOrder) as number[]).indexOf(c)).sort((a, b) => a - b) : choices;
+
 /** Right answers for every question of a paper (the 简答 gets a text). */
 async function answerAll(attemptId: number, now = T0 + 10) {
   for (const q of await paperOf(attemptId)) {
     const a = JSON.parse(q.answer);
     const answer =
-      q.type === "填空" ? { blanks: a.blanks.map((alts: string[]) => alts[0]) } : q.type === "简答" ? { text: "认真学习，贯彻执行党的基本路线" } : "judge" in a ? { judge: a.judge } : { choices: a.choices };
+      q.type === "填空" ? { blanks: a.blanks.map((alts: string[]) => alts[0]) } : q.type === "简答" ? { text: "认真学习，贯彻执行党的基本路线" } : "judge" in a ? { judge: a.judge } : { choices: onPage(a.choices, q.option_order) };
     const r = await saveAnswer(db, { attemptId, userId: trainee.id, questionId: q.question_id, answer, seq: 1, now });
     expect(r.ok).toBe(true);
   }
@@ -553,7 +557,7 @@ describe("routes", () => {
     const f = paper.find((q) => q.type === "填空")!;
     const p = { id: String(id) };
     const saved = await outcome(
-      attemptRoute.action(args(`/exam-attempts/${id}?index`, { cookie: trainee.cookie, form: { qid: [String(s.question_id)], [`q${s.question_id}`]: String(JSON.parse(s.answer).choices[0]), page: "1", goto: "2" } }, p)),
+      attemptRoute.action(args(`/exam-attempts/${id}?index`, { cookie: trainee.cookie, form: { qid: [String(s.question_id)], [`q${s.question_id}`]: String(onPage(JSON.parse(s.answer).choices, s.option_order)[0]), page: "1", goto: "2" } }, p)),
     );
     expect(saved).toMatchObject({ status: 302, location: `/exam-attempts/${id}?page=2&saved=1` });
     expect(await stored(id, s.question_id)).toMatchObject({ seq: 1 });

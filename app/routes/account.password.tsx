@@ -28,7 +28,7 @@ export async function action(args: ActionFunctionArgs) {
   try {
     await changePassword(args.context.db, user.id, form.data.current, form.data.next, args.context.clientIp);
   } catch (e) {
-    if (e instanceof UserError) return data({ error: e.message }, { status: 400 });
+    if (e instanceof UserError) return data({ error: e.message }, { status: e.status });
     throw e;
   }
   // Every old session ended with the change; this device continues with a new one.
@@ -51,7 +51,7 @@ export default function ChangePassword() {
         <label>
           新密码
           <input name="next" type="password" autoComplete="new-password" required minLength={8} />
-          <small>至少 8 位，需同时包含字母和数字。修改后其他设备上的登录将失效。</small>
+          <small>至少 8 位，不能是常见密码或学号、姓名等别人知道的信息；几个不相关的词加上数字或符号就很好记。修改后其他设备上的登录将失效。</small>
         </label>
         <label>
           确认新密码

@@ -529,11 +529,29 @@ export function countedAttempt<T extends { attempt_no: number; status: AttemptSt
   return done.reduce((x, y) => ((y.score ?? -1) > (x.score ?? -1) ? y : x));
 }
 
-/** Results and answers may be shown: after submit, after the window closes, or never. */
+/** Results (scores) may be shown: after submit, after the window closes, or never. */
 export function resultsVisible(settings: ExamSettings, t: number): boolean {
   if (settings.show_results === "never") return false;
   if (settings.show_results === "after_close") return settings.closes_at === null || t >= settings.closes_at;
   return true;
+}
+
+/** 正确答案 and 解析 may be shown: with the results, except that after_last_attempt waits for the last attempt (or the close). */
+export function answersVisible(settings: ExamSettings, t: number, attemptsLeft: number): boolean {
+  if (!resultsVisible(settings, t)) return false;
+  if (settings.show_results !== "after_last_attempt") return true;
+  return attemptsLeft <= 0 || (settings.closes_at !== null && t >= settings.closes_at);
+}
+
+/**
+ * The warning an instructor gets when the review gives the answers away before the trainee's next
+ * attempt (after_submit, or after_close without a close time, with more than one attempt), or null.
+ */
+export function reviewLeakWarning(settings: Pick<ExamSettings, "show_results" | "attempts" | "closes_at">, extraAttempts = 0): string | null {
+  const attempts = settings.attempts + extraAttempts;
+  const early = settings.show_results === "after_submit" || (settings.show_results === "after_close" && settings.closes_at === null);
+  if (!early || attempts <= 1) return null;
+  return `注意：本考试允许作答 ${attempts} 次，而每次交卷后就显示正确答案和解析。学员可以先交一次卷看答案，再用剩下的机会照着作答，重复抽到的题目等于开卷。建议把 show_results 改为 after_last_attempt（每次交卷后公布成绩，用完机会后才公布答案）、设置 closes 并用 after_close，或只允许作答 1 次。`;
 }
 
 /** The exam's intro for one trainee: rules, window, attempts used and left, the counted result. */
@@ -721,6 +739,15 @@ export async function getAttemptPaper(db: DB, input: { attemptId: number; userId
   };
 }
 
+/** Attempts a trainee may still start (the exam's plus any granted extra ones, less those made). */
+async function attemptsLeft(db: DB, examId: number, userId: number, settings: ExamSettings): Promise<number> {
+  const [made, override] = await Promise.all([
+    db.selectFrom("exam_attempts").select((eb) => eb.fn.countAll<number>().as("n")).where("exam_id", "=", examId).where("user_id", "=", userId).executeTakeFirstOrThrow(),
+    overrideFor(db, examId, userId),
+  ]);
+  return settings.attempts + (override?.extra_attempts ?? 0) - Number(made.n);
+}
+
 /** The result of an attempt for its trainee, with answers and 解析 only when review is allowed. */
 export async function getAttemptReview(db: DB, input: { attemptId: number; userId: number; now?: number }) {
   const t = input.now ?? nowSeconds();
@@ -728,14 +755,16 @@ export async function getAttemptReview(db: DB, input: { attemptId: number; userI
   if (!read) return undefined;
   const { attempt, settings } = read;
   const visible = attempt.status !== "in_progress" && resultsVisible(settings, t);
+  const answers = visible && answersVisible(settings, t, await attemptsLeft(db, attempt.exam_id, input.userId, settings));
   const base = {
     attempt: { ...attempt, score: visible ? attempt.score : null, passed: visible ? attempt.passed : null },
     passScore: settings.pass_score,
     showResults: settings.show_results,
     closesAt: settings.closes_at,
     visible,
+    answersVisible: answers,
   };
-  if (!visible) return { ...base, questions: [] };
+  if (!answers) return { ...base, questions: [] };
   const rows = await db
     .selectFrom("attempt_questions as aq")
     .innerJoin("questions as q", "q.id", "aq.question_id")

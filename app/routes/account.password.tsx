@@ -4,7 +4,7 @@ import { z } from "zod";
 import { changePassword, UserError } from "~/models/users.server.ts";
 import { requireUser } from "~/utils/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
-import { createSession, sessionCookie } from "~/utils/session.server.ts";
+import { createSession, signInHeaders } from "~/utils/session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "修改密码 · 网上党校" }];
 
@@ -33,7 +33,7 @@ export async function action(args: ActionFunctionArgs) {
   }
   // Every old session ended with the change; this device continues with a new one.
   const { token } = await createSession(args.context.db, user.id);
-  return redirect("/?passwordChanged=1", { headers: { "Set-Cookie": sessionCookie(token, args.context.cookieSecure) } });
+  return redirect("/?passwordChanged=1", { headers: signInHeaders(token, args.context.cookieSecure) });
 }
 
 export default function ChangePassword() {

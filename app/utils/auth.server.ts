@@ -18,7 +18,7 @@ export function getCurrentUser({ request, context }: Args): Promise<CurrentUser 
   let pending = cache.get(request);
   if (!pending) {
     pending = (async () => {
-      const token = readSessionToken(request);
+      const token = readSessionToken(request, context.cookieSecure);
       if (!token) return null;
       const session = await validateSessionToken(context.db, token);
       if (!session) return null;

@@ -134,9 +134,16 @@ describe("HTTP: security headers", () => {
     const signOut = await client(server.url).post("/logout", {}, { cookie: cookieFrom(signIn)! });
     for (const [what, res] of [["sign-in", signIn], ["sign-out", signOut]] as const) {
       const set = res.headers.get("set-cookie") ?? "";
-      expect(set, what).toMatch(/^dx_session=/);
+      expect(set, what).toMatch(/^__Host-dx_session=/);
+      expect(set, what).not.toMatch(/Domain=/i);
       for (const flag of ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"]) expect(set, `${what}: ${flag}`).toContain(flag);
     }
-    expect(signOut.headers.get("set-cookie")).toMatch(/dx_session=;.*Max-Age=0/);
+    expect(signOut.headers.get("set-cookie")).toMatch(/__Host-dx_session=;.*Max-Age=0/);
+    // The cookie's former name is expired at sign-in; a session under that name is not honoured any more.
+    expect(signIn.headers.get("set-cookie")).toMatch(/(^|, )dx_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0; Secure/);
+    const again = await client(server.url).post("/login", { username: "2022015", password: DEMO_PASSWORD });
+    const token = cookieFrom(again)!.split("=").slice(1).join("=");
+    expect((await client(server.url).get("/", `__Host-dx_session=${token}`)).status).toBe(200);
+    expect((await client(server.url).get("/", `dx_session=${token}`)).headers.get("location")).toBe("/login");
   });
 });

@@ -10,6 +10,7 @@ import * as introRoute from "../../app/routes/courses.$slug.exams.$key.tsx";
 import * as teachRoute from "../../app/routes/teach.$slug.exams.$key._index.tsx";
 import * as gradingRoute from "../../app/routes/teach.$slug.exams.$key.grading.tsx";
 import { syncCourses } from "../../app/models/courses.server.ts";
+import { parseCourses } from "../../app/utils/course-format.server.ts";
 import {
   computeDeadline,
   countedAttempt,
@@ -23,6 +24,7 @@ import {
   listAttemptsForExam,
   matchBlanks,
   recordLeave,
+  reviewLeakWarning,
   saveAnswer,
   setExamOverride,
   startExamAttempt,
@@ -619,4 +621,43 @@ it("uses only portable SQL for the seq guard (one INSERT … ON CONFLICT … DO 
   expect(compiled).toMatch(/on conflict \("attempt_id", "question_id"\) do update set .* where "excluded"\."seq" > "attempt_answers"\."seq"/);
   const version = await sql<{ v: string }>`select sqlite_version() as v`.execute(db);
   expect(version.rows[0].v >= "3.35").toBe(true); // RETURNING on upsert
+});
+
+describe("review that gives the answers away (finding: the demo exam taught its answers)", () => {
+  it("warns when answers show after an attempt while more remain; the demo exams are safe", async () => {
+    const base = { attempts: 2, closes_at: null };
+    expect(reviewLeakWarning({ ...base, show_results: "after_submit" })).toMatch(/允许作答 2 次.*正确答案和解析/);
+    expect(reviewLeakWarning({ ...base, show_results: "after_close" })).not.toBeNull(); // no close time: right after submit
+    expect(reviewLeakWarning({ ...base, show_results: "after_close", closes_at: T0 })).toBeNull();
+    expect(reviewLeakWarning({ ...base, show_results: "after_last_attempt" })).toBeNull();
+    expect(reviewLeakWarning({ ...base, attempts: 1, show_results: "after_submit" })).toBeNull();
+    expect(reviewLeakWarning({ ...base, attempts: 1, show_results: "after_submit" }, 1)).not.toBeNull(); // an extra attempt granted
+    const { courses, errors } = parseCourses("courses");
+    expect(errors).toEqual([]);
+    const exams = courses.flatMap((c) => c.exams);
+    expect(exams.length).toBeGreaterThan(0);
+    for (const e of exams) expect(reviewLeakWarning(e.settings), e.key).toBeNull();
+  });
+
+  it("the exam page shows the warning to its instructor", async () => {
+    const t = { slug: "exam-test", key: "main" };
+    const page = await outcome(teachRoute.loader(args("/teach/exam-test/exams/main", { cookie: teacher.cookie }, t)));
+    expect(page.data.reviewWarning).toMatch(/注意：本考试允许作答 2 次/);
+  });
+
+  it("after_last_attempt: the score after each submit, 正确答案 and 解析 only once no attempt is left", async () => {
+    const ex = await examId("main");
+    const row = await db.selectFrom("exams").select("settings").where("id", "=", ex).executeTakeFirstOrThrow();
+    await db.updateTable("exams").set({ settings: JSON.stringify({ ...JSON.parse(row.settings), show_results: "after_last_attempt" }) }).where("id", "=", ex).execute();
+    const first = await start("main", trainee.id, T0);
+    await submitAttempt(db, { attemptId: first, userId: trainee.id, now: T0 + 10 });
+    const r1 = await getAttemptReview(db, { attemptId: first, userId: trainee.id, now: T0 + 20 });
+    expect(r1).toMatchObject({ visible: true, answersVisible: false, questions: [] });
+    expect(r1!.attempt.score).toBe(0);
+    const second = await start("main", trainee.id, T0 + 30);
+    await submitAttempt(db, { attemptId: second, userId: trainee.id, now: T0 + 40 });
+    const r2 = await getAttemptReview(db, { attemptId: first, userId: trainee.id, now: T0 + 50 });
+    expect(r2).toMatchObject({ visible: true, answersVisible: true });
+    expect(r2!.questions[0]).toHaveProperty("correct");
+  });
 });

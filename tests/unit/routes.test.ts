@@ -71,7 +71,7 @@ describe("sign-in", () => {
   it("signs in with the right password and sets a session cookie", async () => {
     const r = await outcome(login.action(args("/login", { form: { username: trainee.username, password: TEST_PASSWORD, redirectTo: "/" } })));
     expect(r.status).toBe(302);
-    expect(r.headers.get("Set-Cookie")).toMatch(/^dx_session=[a-z2-9]{24}\.[a-z2-9]{24}; Path=\/; HttpOnly; SameSite=Lax/);
+    expect(r.headers.get("Set-Cookie")).toMatch(/^__Host-dx_session=[a-z2-9]{24}\.[a-z2-9]{24}; Path=\/; HttpOnly; SameSite=Lax/);
   });
 
   it("answers the same way for an unknown account and a wrong password", async () => {

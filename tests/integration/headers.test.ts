@@ -8,7 +8,7 @@ let server: TestServer;
 let cookie: string;
 let s: Scenario;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ SECURITY_CONTACT: "mailto:security@example.edu.cn" });
   cookie = cookieFrom(await client(server.url).post("/login", { username: "2023001", password: DEMO_PASSWORD }))!;
   s = await seedScenario(server); // a submission file and a certificate to download
 });
@@ -127,6 +127,18 @@ describe("HTTP: security headers", () => {
     expect(res.headers.get("content-disposition")).toMatch(/^inline/);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("/.well-known/security.txt names the contact from SECURITY_CONTACT", async () => {
+    const res = await fetch(`${server.url}/.well-known/security.txt`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    const text = await res.text();
+    expect(text).toMatch(/^Contact: mailto:security@example\.edu\.cn\nExpires: \d{4}-\d\d-\d\dT00:00:00\.000Z\n/);
+    const expires = Date.parse(/Expires: (\S+)/.exec(text)![1]);
+    expect(expires).toBeGreaterThan(Date.now());
+    expect(expires).toBeLessThan(Date.now() + 365 * 24 * 3600 * 1000);
   });
 
   it("the cookies of sign-in and sign-out are HttpOnly, SameSite=Lax, Secure and site-wide; sign-out expires it", async () => {

@@ -103,7 +103,8 @@ export async function clearAccountLock(db: DB, username: string): Promise<boolea
 
 export type GuessResult = { ok: true } | { ok: false; status: 401 | 429; message: string };
 
-const inMinutes = (seconds: number) => (seconds < 60 ? `${Math.max(1, seconds)} 秒` : `${Math.ceil(seconds / 60)} 分钟`);
+const inMinutes = (seconds: number) =>
+  seconds < 60 ? `${Math.max(1, seconds)} 秒` : seconds < 2 * 3600 ? `${Math.ceil(seconds / 60)} 分钟` : `${Math.ceil(seconds / 3600)} 小时`;
 
 /** What a waiting guess is told; the same whether or not the account exists. */
 function waitMessage(w: LoginWait, t: number): string {

@@ -11,7 +11,7 @@ import { sql } from "kysely";
 import { migrateToLatest } from "./db/migrate.ts";
 import { openDatabase } from "./app/utils/db.server.ts";
 import { loadEnv } from "./app/utils/env.server.ts";
-import { isAllowedOrigin, securityHeaders } from "./app/utils/http.server.ts";
+import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
 import { seedDemo } from "./scripts/seed.ts";
 import { syncCourses } from "./app/models/courses.server.ts";
 import { sweepOverdueAttempts } from "./app/models/exams.server.ts";
@@ -87,6 +87,11 @@ app.get("/healthz", async (_req, res) => {
   } catch {
     res.status(503).json({ ok: false, db: "error" });
   }
+});
+
+app.get("/.well-known/security.txt", (req, res) => {
+  if (!env.SECURITY_CONTACT) return void res.status(404).type("text/plain; charset=utf-8").send("未配置 (SECURITY_CONTACT is not set)");
+  res.type("text/plain; charset=utf-8").set("Cache-Control", "max-age=86400").send(securityTxt(env.SECURITY_CONTACT, env.ORIGIN ?? `${req.protocol}://${req.get("host")}`));
 });
 
 if (vite) {

@@ -13,7 +13,8 @@ export type PaperQuestion = {
   type: "单选" | "多选" | "判断" | "填空" | "简答";
   score: number;
   stemHtml: string;
-  options: { value: number; text: string }[] | null;
+  /** Option texts in this attempt's order; a choice is its position here (the server maps it). */
+  options: string[] | null;
   blanks: number;
   response: ExamResponse | null;
   seq: number;
@@ -54,22 +55,22 @@ function QuestionInputs({ q, value, onChange }: { q: PaperQuestion; value: ExamR
     const chosen = "choices" in v ? v.choices : [];
     return (
       <ol className="exam-options">
-        {q.options!.map((o, i) => {
-          const checked = chosen.includes(o.value);
+        {q.options!.map((text, i) => {
+          const checked = chosen.includes(i);
           const toggle = () => {
-            if (q.type === "单选") onChange?.({ choices: [o.value] });
-            else onChange?.({ choices: checked ? chosen.filter((c) => c !== o.value) : [...chosen, o.value].sort((a, b) => a - b) });
+            if (q.type === "单选") onChange?.({ choices: [i] });
+            else onChange?.({ choices: checked ? chosen.filter((c) => c !== i) : [...chosen, i].sort((a, b) => a - b) });
           };
           return (
-            <li key={o.value}>
+            <li key={i}>
               <label className="check exam-option">
                 <input
                   type={q.type === "单选" ? "radio" : "checkbox"}
                   name={name}
-                  value={o.value}
+                  value={i}
                   {...(controlled ? { checked, onChange: toggle } : { defaultChecked: checked })}
                 />
-                <span className="exam-letter">{optionLetter(i)}.</span> <span>{o.text}</span>
+                <span className="exam-letter">{optionLetter(i)}.</span> <span>{text}</span>
               </label>
             </li>
           );

@@ -343,13 +343,14 @@ async function saveInTrx(trx: DB, attemptId: number, questionId: number, raw: un
     .selectFrom("attempt_questions as aq")
     .innerJoin("questions as q", "q.id", "aq.question_id")
     .leftJoin("attempt_answers as aa", (j) => j.onRef("aa.attempt_id", "=", "aq.attempt_id").onRef("aa.question_id", "=", "aq.question_id"))
-    .select(["q.type", "q.options", "q.stem_md", "aa.seq", "aa.saved_at"])
+    .select(["q.type", "q.options", "q.stem_md", "aq.option_order", "aa.seq", "aa.saved_at"])
     .where("aq.attempt_id", "=", attemptId)
     .where("aq.question_id", "=", questionId)
     .executeTakeFirst();
   if (!q) return { ok: false, reason: "not_found", message: "本试卷中没有这道题", status: 404, now: t };
-  const response = validateResponse(q, raw);
-  if (!response) return { ok: false, reason: "bad_answer", message: "答案格式不正确", status: 400, now: t };
+  const onPage = validateResponse(q, raw);
+  if (!onPage) return { ok: false, reason: "bad_answer", message: "答案格式不正确", status: 400, now: t };
+  const response = choicesFromPage(onPage, q);
   const nextSeq = seq === "next" ? (q.seq ?? 0) + 1 : seq;
   const row = await trx
     .insertInto("attempt_answers")
@@ -528,11 +529,29 @@ export function countedAttempt<T extends { attempt_no: number; status: AttemptSt
   return done.reduce((x, y) => ((y.score ?? -1) > (x.score ?? -1) ? y : x));
 }
 
-/** Results and answers may be shown: after submit, after the window closes, or never. */
+/** Results (scores) may be shown: after submit, after the window closes, or never. */
 export function resultsVisible(settings: ExamSettings, t: number): boolean {
   if (settings.show_results === "never") return false;
   if (settings.show_results === "after_close") return settings.closes_at === null || t >= settings.closes_at;
   return true;
+}
+
+/** 正确答案 and 解析 may be shown: with the results, except that after_last_attempt waits for the last attempt (or the close). */
+export function answersVisible(settings: ExamSettings, t: number, attemptsLeft: number): boolean {
+  if (!resultsVisible(settings, t)) return false;
+  if (settings.show_results !== "after_last_attempt") return true;
+  return attemptsLeft <= 0 || (settings.closes_at !== null && t >= settings.closes_at);
+}
+
+/**
+ * The warning an instructor gets when the review gives the answers away before the trainee's next
+ * attempt (after_submit, or after_close without a close time, with more than one attempt), or null.
+ */
+export function reviewLeakWarning(settings: Pick<ExamSettings, "show_results" | "attempts" | "closes_at">, extraAttempts = 0): string | null {
+  const attempts = settings.attempts + extraAttempts;
+  const early = settings.show_results === "after_submit" || (settings.show_results === "after_close" && settings.closes_at === null);
+  if (!early || attempts <= 1) return null;
+  return `注意：本考试允许作答 ${attempts} 次，而每次交卷后就显示正确答案和解析。学员可以先交一次卷看答案，再用剩下的机会照着作答，重复抽到的题目等于开卷。建议把 show_results 改为 after_last_attempt（每次交卷后公布成绩，用完机会后才公布答案）、设置 closes 并用 after_close，或只允许作答 1 次。`;
 }
 
 /** The exam's intro for one trainee: rules, window, attempts used and left, the counted result. */
@@ -632,12 +651,37 @@ async function paperRows(db: DB, attemptId: number): Promise<PaperRow[]> {
     .execute();
 }
 
-/** Options in the order this attempt shows them; `value` is the original index the answer refers to. */
-function displayedOptions(row: { options: string | null; option_order: string | null }) {
+type OptionRow = { options: string | null; option_order: string | null };
+
+/** This attempt's option order: the option at position p on the page is option `order[p]` of the bank. */
+function optionOrder(row: OptionRow): number[] {
+  const n = row.options ? (JSON.parse(row.options) as unknown[]).length : 0;
+  return row.option_order ? (JSON.parse(row.option_order) as number[]) : Array.from({ length: n }, (_, i) => i);
+}
+
+/** Options in the order this attempt shows them; `value` is the original index the answer refers to (review only). */
+function displayedOptions(row: OptionRow) {
   if (!row.options) return null;
   const texts = JSON.parse(row.options) as string[];
-  const order = row.option_order ? (JSON.parse(row.option_order) as number[]) : texts.map((_, i) => i);
-  return order.map((value) => ({ value, text: texts[value] }));
+  return optionOrder(row).map((value) => ({ value, text: texts[value] }));
+}
+
+// The page names a choice by its position in this attempt's shuffled order, never by its index in the
+// bank: a bank written with the key first would otherwise give the key away in every radio's value.
+// Stored answers, grading, regrading and item analysis stay in bank indexes.
+
+/** A response as the page sent it (choice positions) → as stored (bank indexes). */
+function choicesFromPage(r: ExamResponse, row: OptionRow): ExamResponse {
+  if (!("choices" in r)) return r;
+  const order = optionOrder(row);
+  return { choices: r.choices.map((p) => order[p]).sort((a, b) => a - b) };
+}
+
+/** A stored response (bank indexes) → as the page shows it (choice positions). */
+function choicesToPage(r: ExamResponse, row: OptionRow): ExamResponse {
+  if (!("choices" in r)) return r;
+  const order = optionOrder(row);
+  return { choices: r.choices.map((i) => order.indexOf(i)).sort((a, b) => a - b) };
 }
 
 async function attemptHeader(db: DB, attemptId: number, userId: number) {
@@ -665,8 +709,9 @@ async function readAttempt(db: DB, attemptId: number, userId: number, t: number)
 }
 
 /**
- * The paper of an attempt for its trainee, WITHOUT answers or 解析: stems, options in this attempt's
- * order, and what the trainee saved (with its seq). An overdue attempt is finalized on this read.
+ * The paper of an attempt for its trainee, WITHOUT answers or 解析: stems, option texts in this
+ * attempt's order (a choice is named by its position there), and what the trainee saved, in the same
+ * positions (with its seq). An overdue attempt is finalized on this read.
  */
 export async function getAttemptPaper(db: DB, input: { attemptId: number; userId: number; now?: number }) {
   const t = input.now ?? nowSeconds();
@@ -686,12 +731,21 @@ export async function getAttemptPaper(db: DB, input: { attemptId: number; userId
       type: r.type,
       score: r.max,
       stem_md: r.stem_md,
-      options: displayedOptions(r),
+      options: displayedOptions(r)?.map((o) => o.text) ?? null,
       blanks: r.type === "填空" ? blankCount(r.stem_md) : 0,
-      response: r.response ? (JSON.parse(r.response) as ExamResponse) : null,
+      response: r.response ? choicesToPage(JSON.parse(r.response) as ExamResponse, r) : null,
       seq: r.seq ?? 0,
     })),
   };
+}
+
+/** Attempts a trainee may still start (the exam's plus any granted extra ones, less those made). */
+async function attemptsLeft(db: DB, examId: number, userId: number, settings: ExamSettings): Promise<number> {
+  const [made, override] = await Promise.all([
+    db.selectFrom("exam_attempts").select((eb) => eb.fn.countAll<number>().as("n")).where("exam_id", "=", examId).where("user_id", "=", userId).executeTakeFirstOrThrow(),
+    overrideFor(db, examId, userId),
+  ]);
+  return settings.attempts + (override?.extra_attempts ?? 0) - Number(made.n);
 }
 
 /** The result of an attempt for its trainee, with answers and 解析 only when review is allowed. */
@@ -701,14 +755,16 @@ export async function getAttemptReview(db: DB, input: { attemptId: number; userI
   if (!read) return undefined;
   const { attempt, settings } = read;
   const visible = attempt.status !== "in_progress" && resultsVisible(settings, t);
+  const answers = visible && answersVisible(settings, t, await attemptsLeft(db, attempt.exam_id, input.userId, settings));
   const base = {
     attempt: { ...attempt, score: visible ? attempt.score : null, passed: visible ? attempt.passed : null },
     passScore: settings.pass_score,
     showResults: settings.show_results,
     closesAt: settings.closes_at,
     visible,
+    answersVisible: answers,
   };
-  if (!visible) return { ...base, questions: [] };
+  if (!answers) return { ...base, questions: [] };
   const rows = await db
     .selectFrom("attempt_questions as aq")
     .innerJoin("questions as q", "q.id", "aq.question_id")

@@ -1,6 +1,7 @@
 import { ROLES, type Role, type Stage, type User } from "../../db/types.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
-import { generateOneTimePassword, hashOneTimePassword, hashPassword, passwordProblem, verifyPassword } from "~/utils/password.server.ts";
+import { generateOneTimePassword, hashOneTimePassword, hashPassword, passwordProblem } from "~/utils/password.server.ts";
+import { checkPasswordGuess, clearAccountLock } from "~/utils/throttle.server.ts";
 import { planRoster, type IssuedPassword, type RosterExisting, type RosterPlan, type RosterRow } from "~/utils/roster-import.server.ts";
 import { invalidateAllSessions } from "~/utils/session.server.ts";
 import { audit } from "./audit.server.ts";
@@ -8,7 +9,11 @@ import { getOrgUnit, listOrgUnits } from "./org.server.ts";
 
 export type UserWithRoles = Omit<User, "password_hash"> & { roles: Role[] };
 
-export class UserError extends Error {}
+export class UserError extends Error {
+  constructor(message: string, readonly status: 400 | 429 = 400) {
+    super(message);
+  }
+}
 
 type Actor = { actorId: number | null; ip?: string | null };
 
@@ -164,6 +169,18 @@ export async function setUserActive(db: DB, id: number, active: boolean, actor: 
   });
 }
 
+/**
+ * Clears the failed sign-ins and lock of an account, by its owner (signed in elsewhere) or an admin;
+ * audited when there was something to clear.
+ */
+export async function unlockAccount(db: DB, id: number, actor: Actor): Promise<boolean> {
+  const user = await db.selectFrom("users").select("username").where("id", "=", id).executeTakeFirst();
+  if (!user) throw new UserError("用户不存在");
+  const cleared = await clearAccountLock(db, user.username);
+  if (cleared) await audit(db, { ...actor, action: "account.unlock", targetType: "user", targetId: id, detail: { username: user.username } });
+  return cleared;
+}
+
 /** Sets a one-time password that must be changed at next sign-in; ends the user's sessions. */
 export async function resetPassword(db: DB, id: number, actor: Actor): Promise<string> {
   const oneTimePassword = generateOneTimePassword();
@@ -181,11 +198,16 @@ export async function resetPassword(db: DB, id: number, actor: Actor): Promise<s
   return oneTimePassword;
 }
 
-/** Changes one's own password; every existing session of the user ends (the caller signs in anew). */
+/**
+ * Changes one's own password; every existing session of the user ends (the caller signs in anew). The
+ * current password is a guess like a sign-in: throttled per account and address, and audited.
+ */
 export async function changePassword(db: DB, userId: number, current: string, next: string, ip: string | null) {
-  const row = await db.selectFrom("users").select(["password_hash"]).where("id", "=", userId).executeTakeFirst();
-  if (!row || !(await verifyPassword(row.password_hash, current))) throw new UserError("当前密码不正确");
-  const problem = passwordProblem(next);
+  const row = await db.selectFrom("users").select(["username", "name", "phone", "email", "password_hash"]).where("id", "=", userId).executeTakeFirst();
+  if (!row) throw new UserError("用户不存在");
+  const guess = await checkPasswordGuess(db, { username: row.username, passwordHash: row.password_hash, password: current, ip: ip ?? "unknown", userId, action: "password" });
+  if (!guess.ok) throw guess.status === 429 ? new UserError(guess.message, 429) : new UserError("当前密码不正确");
+  const problem = await passwordProblem(next, [row.username, row.name, row.phone, row.email]);
   if (problem) throw new UserError(problem);
   if (current === next) throw new UserError("新密码不能与当前密码相同");
   const passwordHash = await hashPassword(next);

@@ -1,11 +1,14 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { AccountLockNotice } from "~/components/AccountLock.tsx";
 import { STAGES } from "../../db/types.ts";
 import { adminSummary, countByStage } from "~/models/dashboard.server.ts";
 import { listCatalogForStage } from "~/models/courses.server.ts";
 import { getOrgUnit } from "~/models/org.server.ts";
 import { courseSummaries } from "~/models/progress.server.ts";
+import { unlockAccount } from "~/models/users.server.ts";
 import { requireUser } from "~/utils/auth.server.ts";
+import { ACCOUNT_FREE_FAILURES, getAccountLock } from "~/utils/throttle.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 
 export const meta: MetaFunction = () => [{ title: "首页 · 网上党校" }];
@@ -25,22 +28,37 @@ export async function loader(args: LoaderFunctionArgs) {
       return { slug: c.slug, title: c.title, hours: c.hours, earned: s.hoursEarned, done: s.lessonsDone, total: s.lessonsTotal, next: s.next };
     });
   }
+  const lock = await getAccountLock(db, user.username);
   return {
     courses,
+    // Someone is guessing this account's password elsewhere: its owner sees it here and can clear it.
+    lock: lock && lock.failures >= ACCOUNT_FREE_FAILURES ? lock : null,
     me: { name: user.name, username: user.username, stage: user.stage, roles: user.roles, unit: unit?.name ?? "" },
     branch: isSecretary && unit ? { unit: unit.name, counts: await countByStage(db, unit.path) } : null,
     admin: isAdmin ? await adminSummary(db) : null,
   };
 }
 
+/** intent=unlock: the owner clears their account's lock (audited). */
+export async function action(args: ActionFunctionArgs) {
+  const user = await requireUser(args);
+  const form = await args.request.formData();
+  if (form.get("intent") !== "unlock") return data({ message: "未知操作" }, { status: 400 });
+  await unlockAccount(args.context.db, user.id, { actorId: user.id, ip: args.context.clientIp });
+  return { message: "已解除锁定。如果不是您本人在尝试登录，请尽快修改密码。" };
+}
+
 export default function Home() {
-  const { me, branch, admin, courses } = useLoaderData<typeof loader>();
+  const { me, branch, admin, courses, lock } = useLoaderData<typeof loader>();
+  const done = useActionData<typeof action>();
   const [params] = useSearchParams();
   const isTrainee = me.roles.includes("trainee");
   const stageIndex = STAGES.indexOf(me.stage);
   return (
     <div className="stack">
       {params.get("passwordChanged") ? <p className="alert ok">密码已修改，其他设备上的登录已失效。</p> : null}
+      {done ? <p className="alert ok" role="status">{done.message}</p> : null}
+      {lock ? <AccountLockNotice lock={lock} owner /> : null}
       <section className="card welcome">
         <h1>您好，{me.name}</h1>
         <p className="muted">

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { changePassword, UserError } from "~/models/users.server.ts";
 import { requireUser } from "~/utils/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
-import { createSession, sessionCookie } from "~/utils/session.server.ts";
+import { createSession, signInHeaders } from "~/utils/session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "修改密码 · 网上党校" }];
 
@@ -28,12 +28,12 @@ export async function action(args: ActionFunctionArgs) {
   try {
     await changePassword(args.context.db, user.id, form.data.current, form.data.next, args.context.clientIp);
   } catch (e) {
-    if (e instanceof UserError) return data({ error: e.message }, { status: 400 });
+    if (e instanceof UserError) return data({ error: e.message }, { status: e.status });
     throw e;
   }
   // Every old session ended with the change; this device continues with a new one.
   const { token } = await createSession(args.context.db, user.id);
-  return redirect("/?passwordChanged=1", { headers: { "Set-Cookie": sessionCookie(token, args.context.cookieSecure) } });
+  return redirect("/?passwordChanged=1", { headers: signInHeaders(token, args.context.cookieSecure) });
 }
 
 export default function ChangePassword() {
@@ -51,7 +51,7 @@ export default function ChangePassword() {
         <label>
           新密码
           <input name="next" type="password" autoComplete="new-password" required minLength={8} />
-          <small>至少 8 位，需同时包含字母和数字。修改后其他设备上的登录将失效。</small>
+          <small>至少 8 位，不能是常见密码或学号、姓名等别人知道的信息；几个不相关的词加上数字或符号就很好记。修改后其他设备上的登录将失效。</small>
         </label>
         <label>
           确认新密码

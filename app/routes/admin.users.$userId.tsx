@@ -1,12 +1,14 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { AccountLockNotice } from "~/components/AccountLock.tsx";
 import { OneTimePassword } from "~/components/OneTimePassword.tsx";
 import { UserFieldset } from "~/components/UserFields.tsx";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
-import { getUserWithRoles, resetPassword, setUserActive, updateUser, UserError } from "~/models/users.server.ts";
+import { getUserWithRoles, resetPassword, setUserActive, unlockAccount, updateUser, UserError } from "~/models/users.server.ts";
 import { requireRole } from "~/utils/auth.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { formatDateTime } from "~/utils/labels.ts";
+import { getAccountLock } from "~/utils/throttle.server.ts";
 import { UserFields } from "~/utils/user-form.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "编辑用户 · 网上党校" }];
@@ -21,7 +23,7 @@ export async function loader(args: LoaderFunctionArgs) {
   await requireRole(args, "admin");
   const user = await getUserWithRoles(args.context.db, userIdFrom(args.params));
   if (!user) throw new Response("用户不存在", { status: 404 });
-  return { user, units: withLabels(await listOrgUnits(args.context.db)) };
+  return { user, units: withLabels(await listOrgUnits(args.context.db)), lock: await getAccountLock(args.context.db, user.username) };
 }
 
 type ActionResult = { ok: boolean; message: string; errors?: Record<string, string>; oneTimePassword?: string };
@@ -45,6 +47,8 @@ export async function action(args: ActionFunctionArgs) {
       case "enable":
         await setUserActive(db, id, form.get("intent") === "enable", actor);
         return data<ActionResult>({ ok: true, message: form.get("intent") === "enable" ? "账号已启用" : "账号已停用，其所有登录已失效" });
+      case "unlock":
+        return data<ActionResult>({ ok: true, message: (await unlockAccount(db, id, actor)) ? "已解除锁定" : "该账号没有被锁定" });
       case "reset-password":
         return data<ActionResult>({ ok: true, message: "密码已重置", oneTimePassword: await resetPassword(db, id, actor) });
       default:
@@ -57,7 +61,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function EditUser() {
-  const { user, units } = useLoaderData<typeof loader>();
+  const { user, units, lock } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   return (
     <section className="narrow stack">
@@ -86,6 +90,7 @@ export default function EditUser() {
           状态：{user.active ? "正常" : "已停用"} · 创建于 {formatDateTime(user.created_at)}
           {user.must_change_password ? " · 待修改一次性密码" : ""}
         </p>
+        {lock ? <AccountLockNotice lock={lock} owner={false} /> : null}
         <div className="row-actions">
           <Form method="post">
             <input type="hidden" name="intent" value={user.active ? "disable" : "enable"} />

@@ -47,7 +47,12 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 const COUNTS = { best: "取最高分", last: "取最后一次" } as const;
-const SHOW = { after_submit: "交卷后立即公布成绩和答案", after_close: "考试关闭后公布成绩和答案", never: "不公布成绩和答案" } as const;
+const SHOW = {
+  after_submit: "交卷后立即公布成绩和答案",
+  after_last_attempt: "交卷后公布成绩，用完全部考试机会后公布答案和解析",
+  after_close: "考试关闭后公布成绩和答案",
+  never: "不公布成绩和答案",
+} as const;
 const STATUS = { in_progress: "作答中", submitted: "已交卷（待阅卷）", graded: "已评分" } as const;
 
 export default function ExamIntro() {

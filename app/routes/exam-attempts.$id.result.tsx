@@ -138,6 +138,7 @@ export default function ExamResult() {
           </p>
         )}
         {d.visible && a.status === "submitted" ? <p className="muted">主观题待教师阅卷，当前得分为客观题得分。</p> : null}
+        {d.visible && !d.answersVisible ? <p className="muted">正确答案和解析将在您用完全部考试机会后公布。</p> : null}
       </section>
       {d.questions.map((q) => (
         <Review key={q.questionId} q={q} />

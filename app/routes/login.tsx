@@ -2,8 +2,9 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { getCurrentUser, login } from "~/utils/auth.server.ts";
-import { parseForm, safeRedirect } from "~/utils/forms.server.ts";
-import { sessionCookie } from "~/utils/session.server.ts";
+import { parseForm } from "~/utils/forms.server.ts";
+import { safeRedirect } from "~/utils/safe-redirect.ts";
+import { signInHeaders } from "~/utils/session.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "登录 · 网上党校" }];
 
@@ -24,7 +25,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const result = await login(context, form.data.username, form.data.password);
   if (!result.ok) return data({ error: result.message }, { status: result.status });
   return redirect(safeRedirect(form.data.redirectTo), {
-    headers: { "Set-Cookie": sessionCookie(result.token, context.cookieSecure) },
+    headers: signInHeaders(result.token, context.cookieSecure),
   });
 }
 

@@ -21,7 +21,8 @@ import {
 import { ExtensionFields } from "~/components/ExtensionFields.tsx";
 import assignmentsCss from "~/styles/assignments.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
-import { idParam, parseForm, safeRedirect, text } from "~/utils/forms.server.ts";
+import { idParam, parseForm, text } from "~/utils/forms.server.ts";
+import { safeRedirect } from "~/utils/safe-redirect.ts";
 import { formatDateTime } from "~/utils/labels.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: assignmentsCss }];

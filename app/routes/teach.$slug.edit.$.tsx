@@ -17,6 +17,7 @@ import authoringCss from "~/styles/authoring.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
+import { reviewLeakWarning } from "~/models/exams.server.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: proseCss },
@@ -28,11 +29,13 @@ type Kind = "course" | "lesson" | "assignment" | "bank" | "exam";
 const kindOf = (rel: string): Kind =>
   rel === "course.md" ? "course" : rel.startsWith("lessons/") ? "lesson" : rel.startsWith("assignments/") ? "assignment" : rel.startsWith("bank/") ? "bank" : "exam";
 
-/** Errors of this file, and how many the rest of the draft has. */
+/** Errors of this file, how many the rest of the draft has, and for an exam a review that gives the answers away. */
 function checkDraft(slug: string, rel: string) {
-  const all = errorsOf(validateDraft(slug), slug);
+  const state = validateDraft(slug);
+  const all = errorsOf(state, slug);
   const mine = all.filter((e) => e.file === rel).map(({ line, message }) => ({ line, message }));
-  return { errors: mine, otherErrors: all.length - mine.length };
+  const exam = state.course.exams.find((x) => `exams/${x.key}.md` === rel);
+  return { errors: mine, otherErrors: all.length - mine.length, warning: exam ? reviewLeakWarning(exam.settings) : null };
 }
 
 const preview = (slug: string, text: string) => renderMarkdown(markdownBodyOf(text), { mediaBase: draftMediaBase(slug) });
@@ -71,6 +74,7 @@ type Result = {
   html?: string;
   errors?: { line: number; message: string }[];
   otherErrors?: number;
+  warning?: string | null;
 };
 
 export async function action(args: ActionFunctionArgs) {
@@ -111,7 +115,7 @@ export default function EditFile() {
 }
 
 function Editor() {
-  const { slug, courseTitle, rel, kind, text: savedText, version, html, errors, otherErrors, media } = useLoaderData<typeof loader>();
+  const { slug, courseTitle, rel, kind, text: savedText, version, html, errors, otherErrors, warning, media } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const [text, setText] = useState(result?.text ?? savedText);
@@ -124,6 +128,7 @@ function Editor() {
   const dirty = text.replace(/\r\n?/g, "\n") !== savedText;
   const shownErrors = result?.errors ?? errors;
   const shownOther = result?.otherErrors ?? otherErrors;
+  const shownWarning = result && "warning" in result ? result.warning : warning;
 
   useEffect(() => setHydrated(true), []);
 
@@ -255,6 +260,11 @@ function Editor() {
             {result ? <span className={result.ok ? "ok-text" : "bad-text"}>{result.message}</span> : null} {dirty ? <span className="muted">有未保存的修改</span> : null}
           </p>
           <div id="file-errors">
+            {shownWarning ? (
+              <p className="alert warn" role="alert">
+                {shownWarning}
+              </p>
+            ) : null}
             {shownErrors.length ? (
               <div className="alert error">
                 <strong>本文件有 {shownErrors.length} 处错误（保存后重新校验）：</strong>

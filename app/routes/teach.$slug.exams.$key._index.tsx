@@ -2,7 +2,7 @@ import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionA
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import {
-  ExamError, itemAnalysis, listAttemptsForExam, listEditedQuestions, listOverrides, regradeWithNewestVersion, setExamOverride,
+  ExamError, itemAnalysis, listAttemptsForExam, listEditedQuestions, listOverrides, regradeWithNewestVersion, reviewLeakWarning, setExamOverride,
 } from "~/models/exams.server.ts";
 import { requireExamEditor } from "~/utils/exam-guard.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
@@ -26,6 +26,7 @@ export async function loader(args: LoaderFunctionArgs) {
   return {
     course: { slug: course.slug, title: course.title },
     exam: { id: exam.id, key: exam.key, title: exam.title, pass_score: exam.settings.pass_score, total_score: exam.settings.total_score },
+    reviewWarning: reviewLeakWarning(exam.settings),
     attempts,
     overrides,
     analysis: analysis.map(({ stem_md, ...a }) => ({ ...a, stem: markdownToPlainText(stem_md).slice(0, 80) })),
@@ -67,7 +68,12 @@ export async function action(args: ActionFunctionArgs) {
       { examId: exam.id, username: f.username, extraMinutes: f.extra_minutes, extraAttempts: f.extra_attempts, reason: f.reason },
       { actorId: user.id, ip: args.context.clientIp },
     );
-    return { ok: true as const, message: `已为 ${r.name}（${f.username}）设置：延长 ${f.extra_minutes} 分钟，追加 ${f.extra_attempts} 次${r.deadline ? `；进行中的考试截止时间改为 ${formatDateTime(r.deadline)}` : ""}` };
+    const leak = reviewLeakWarning(exam.settings, f.extra_attempts);
+    return {
+      ok: true as const,
+      message: `已为 ${r.name}（${f.username}）设置：延长 ${f.extra_minutes} 分钟，追加 ${f.extra_attempts} 次${r.deadline ? `；进行中的考试截止时间改为 ${formatDateTime(r.deadline)}` : ""}`,
+      warning: leak && !reviewLeakWarning(exam.settings) ? `该学员现在有多次机会。${leak}` : null,
+    };
   } catch (e) {
     if (e instanceof ExamError) return data({ ok: false as const, message: e.message }, { status: e.status });
     throw e;
@@ -93,6 +99,8 @@ export default function TeachExam() {
           阅卷{pending ? `（${pending} 待评）` : ""}
         </Link>
       </div>
+      {d.reviewWarning ? <p className="alert warn" role="alert">{d.reviewWarning}</p> : null}
+      {r && "warning" in r && r.warning ? <p className="alert warn" role="alert">{r.warning}</p> : null}
       <section className="card table-wrap">
         <h2 className="table-title">作答记录（{d.attempts.length}）</h2>
         <table>

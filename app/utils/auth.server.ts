@@ -5,10 +5,8 @@ import type { Role } from "../../db/types.ts";
 import { audit } from "~/models/audit.server.ts";
 import { getCourseRowForEditor, seesEverything } from "~/models/courses.server.ts";
 import { getUserForLogin, getUserWithRoles, type UserWithRoles } from "~/models/users.server.ts";
-import { randomUUID } from "node:crypto";
-import { hashPassword, verifyPassword } from "./password.server.ts";
 import { createSession, invalidateSession, readSessionToken, validateSessionToken } from "./session.server.ts";
-import { loginLockedFor, recordLoginFailure, recordLoginSuccess } from "./throttle.server.ts";
+import { checkPasswordGuess } from "./throttle.server.ts";
 
 type Args = { request: Request; context: AppContext };
 export type CurrentUser = UserWithRoles & { sessionId: string };
@@ -20,7 +18,7 @@ export function getCurrentUser({ request, context }: Args): Promise<CurrentUser 
   let pending = cache.get(request);
   if (!pending) {
     pending = (async () => {
-      const token = readSessionToken(request);
+      const token = readSessionToken(request, context.cookieSecure);
       if (!token) return null;
       const session = await validateSessionToken(context.db, token);
       if (!session) return null;
@@ -68,25 +66,13 @@ const GENERIC_FAILURE = "学号/工号或密码不正确";
 /** Checks credentials with throttling; the message never says whether the account exists. */
 export async function login(context: AppContext, username: string, password: string): Promise<LoginResult> {
   const { db, clientIp: ip } = context;
-  const lockedFor = await loginLockedFor(db, username, ip);
-  if (lockedFor > 0) {
-    await audit(db, { actorId: null, action: "login.throttled", detail: { username }, ip });
-    return { ok: false, status: 429, message: `尝试次数过多，请 ${Math.ceil(lockedFor / 60)} 分钟后再试` };
-  }
   const user = await getUserForLogin(db, username);
-  // Verify against a real hash even for unknown users so timing does not reveal who exists.
-  const valid = await verifyPassword(user?.password_hash ?? (await dummyHash()), password);
-  if (!user || !valid || !user.active) {
-    await recordLoginFailure(db, username, ip);
-    await audit(db, {
-      actorId: user?.id ?? null,
-      action: "login.failure",
-      detail: { username, reason: !user ? "unknown_user" : !valid ? "bad_password" : "disabled" },
-      ip,
-    });
-    return { ok: false, status: 401, message: user && valid && !user.active ? "账号已停用，请联系组织部" : GENERIC_FAILURE };
+  const guess = await checkPasswordGuess(db, { username, passwordHash: user?.password_hash ?? null, password, ip, userId: user?.id ?? null, action: "login" });
+  if (!guess.ok) return { ok: false, status: guess.status, message: guess.status === 429 ? guess.message : GENERIC_FAILURE };
+  if (!user?.active) {
+    await audit(db, { actorId: user?.id ?? null, action: "login.failure", detail: { username, reason: "disabled" }, ip });
+    return { ok: false, status: 401, message: "账号已停用，请联系组织部" };
   }
-  await recordLoginSuccess(db, username, ip);
   const { token } = await createSession(db, user.id);
   await audit(db, { actorId: user.id, action: "login.success", targetType: "user", targetId: user.id, ip });
   return { ok: true, token, userId: user.id };
@@ -98,10 +84,6 @@ export async function logout(args: Args): Promise<void> {
   await invalidateSession(args.context.db, user.sessionId);
   await audit(args.context.db, { actorId: user.id, action: "logout", targetType: "user", targetId: user.id, ip: args.context.clientIp });
 }
-
-// A real argon2id hash of a random string, made once, so unknown accounts cost the same time.
-let dummy: Promise<string> | undefined;
-const dummyHash = () => (dummy ??= hashPassword(randomUUID()));
 
 /**
  * An instructor named in the course, or an admin, working on one course (authoring, banks, exams,

@@ -134,7 +134,8 @@ export type ExamSettings = {
   closes_at: number | null;
   shuffle_questions: boolean;
   shuffle_options: boolean;
-  show_results: "after_submit" | "after_close" | "never";
+  /** after_last_attempt: the score after each submit, 正确答案 and 解析 once no attempt is left (or the window closed). */
+  show_results: "after_submit" | "after_last_attempt" | "after_close" | "never";
   multi_scoring: "all_or_nothing" | "partial";
   grace_seconds: number;
   draw: DrawRule[];
@@ -971,7 +972,7 @@ function parseExam(ctx: Ctx, rel: string, position: number, bankFiles: string[],
     closes_at: closes,
     shuffle_questions: f.bool("shuffle_questions", true),
     shuffle_options: f.bool("shuffle_options", true),
-    show_results: f.choice("show_results", ["after_submit", "after_close", "never"] as const, { def: "after_submit" }) ?? "after_submit",
+    show_results: f.choice("show_results", ["after_submit", "after_last_attempt", "after_close", "never"] as const, { def: "after_submit" }) ?? "after_submit",
     multi_scoring: f.choice("multi_scoring", ["all_or_nothing", "partial"] as const, { def: "all_or_nothing" }) ?? "all_or_nothing",
     grace_seconds: f.num("grace_seconds", intIn(0, 600), { def: 30 }) ?? 30,
     draw,

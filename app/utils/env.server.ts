@@ -21,6 +21,11 @@ const schema = z.object({
   CERT_SEAL_PATH: z.string().min(1).optional(),
   /** Course source roots synced at start, comma-separated; empty to skip. */
   COURSES_DIR: z.string().default("courses"),
+  /** Who receives vulnerability reports, for /.well-known/security.txt: a mailto: or https: URI. Unset: no security.txt. */
+  SECURITY_CONTACT: z
+    .string()
+    .regex(/^(mailto:[^\s@]+@[^\s@]+\.[^\s@]+|https:\/\/[^\s]+)$/, "a mailto: address or an https: URL, e.g. mailto:security@example.edu.cn")
+    .optional(),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */
   BUILD_DIR: z.string().min(1).default("build"),
 });

@@ -1,6 +1,9 @@
 // What a trainee answers, shared by the exam page (browser) and the exam model; safe for the browser.
 
-/** Choice indexes are the question's original option indexes (options are shuffled only on screen). */
+/**
+ * Choices are option indexes: on the exam page, positions in the attempt's shuffled order; in the
+ * database, the question's own (bank) indexes. The exam model maps one to the other.
+ */
 export type ExamResponse = { choices: number[] } | { judge: boolean | null } | { blanks: string[] } | { text: string };
 
 export function isAnswered(r: ExamResponse | null | undefined): boolean {

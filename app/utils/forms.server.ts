@@ -65,9 +65,3 @@ export const optionalText = (label: string, max = 100) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), text(label, max).optional());
 
 export const idParam = z.coerce.number({ invalid_type_error: "编号无效" }).int().positive("编号无效");
-
-/** Only same-site relative paths, never "//evil.example" or "https://…". */
-export function safeRedirect(to: unknown, fallback = "/"): string {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
-}

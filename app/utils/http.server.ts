@@ -44,3 +44,13 @@ export function securityHeaders(nonce: string, opts: { production: boolean; secu
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
   };
 }
+
+/**
+ * /.well-known/security.txt (RFC 9116): where to report a vulnerability. Expires is always half a year
+ * ahead of the answer, so a file read from a cache or an archive says when it stops being trustworthy.
+ */
+export function securityTxt(contact: string, origin: string, nowMs = Date.now()): string {
+  const expires = new Date(nowMs + 182 * 24 * 3600 * 1000);
+  expires.setUTCHours(0, 0, 0, 0);
+  return [`Contact: ${contact}`, `Expires: ${expires.toISOString()}`, "Preferred-Languages: zh, en", `Canonical: ${origin}/.well-known/security.txt`, ""].join("\n");
+}

@@ -7,7 +7,18 @@ import { randomBytes } from "node:crypto";
 import type { Session } from "../../db/types.ts";
 import { now, type DB } from "./db.server.ts";
 
-export const SESSION_COOKIE = "dx_session";
+/**
+ * The session cookie's name over HTTPS. The __Host- prefix makes browsers accept it only with Secure,
+ * Path=/ and no Domain, so neither a sibling subdomain nor a plain-HTTP page can plant or overwrite it.
+ */
+export const SESSION_COOKIE = "__Host-dx_session";
+/**
+ * Browsers refuse a __Host- cookie without Secure, and a Secure cookie over plain HTTP except on
+ * localhost: with COOKIE_SECURE=0 (the Vite dev server, a plain-HTTP intranet trial) the plain name is
+ * used. It was also the HTTPS name before, and is then ignored (and expired at sign-in): such users sign in once more.
+ */
+export const PLAIN_SESSION_COOKIE = "dx_session";
+export const sessionCookieName = (secure: boolean) => (secure ? SESSION_COOKIE : PLAIN_SESSION_COOKIE);
 /** A session unused for this long ends. */
 export const INACTIVITY_TIMEOUT = 7 * 24 * 3600;
 /** A session ends this long after sign-in, however active. */
@@ -67,27 +78,32 @@ export async function invalidateAllSessions(db: DB, userId: number): Promise<voi
   await db.deleteFrom("sessions").where("user_id", "=", userId).execute();
 }
 
+const attributes = (secure: boolean, maxAge: number) => ["Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAge}`, ...(secure ? ["Secure"] : [])];
+
 export function sessionCookie(token: string, secure: boolean): string {
-  return [
-    `${SESSION_COOKIE}=${token}`,
-    "Path=/",
-    "HttpOnly",
-    "SameSite=Lax",
-    `Max-Age=${ABSOLUTE_TIMEOUT}`,
-    ...(secure ? ["Secure"] : []),
-  ].join("; ");
+  return [`${sessionCookieName(secure)}=${token}`, ...attributes(secure, ABSOLUTE_TIMEOUT)].join("; ");
 }
 
 export function clearSessionCookie(secure: boolean): string {
-  return [`${SESSION_COOKIE}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0", ...(secure ? ["Secure"] : [])].join("; ");
+  return [`${sessionCookieName(secure)}=`, ...attributes(secure, 0)].join("; ");
 }
 
-export function readSessionToken(request: Request): string | null {
+/** Set-Cookie headers of a sign-in: the session, and over HTTPS the expiry of the cookie's former name. */
+export function signInHeaders(token: string, secure: boolean): Headers {
+  const headers = new Headers();
+  headers.append("Set-Cookie", sessionCookie(token, secure));
+  if (secure) headers.append("Set-Cookie", [`${PLAIN_SESSION_COOKIE}=`, ...attributes(true, 0)].join("; "));
+  return headers;
+}
+
+/** The session token from this mode's cookie only: over HTTPS a plain `dx_session` (plantable) is ignored. */
+export function readSessionToken(request: Request, secure: boolean): string | null {
   const header = request.headers.get("Cookie");
   if (!header) return null;
+  const wanted = sessionCookieName(secure);
   for (const part of header.split(";")) {
     const [name, ...rest] = part.trim().split("=");
-    if (name === SESSION_COOKIE) return rest.join("=") || null;
+    if (name === wanted) return rest.join("=") || null;
   }
   return null;
 }

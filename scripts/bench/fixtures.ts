@@ -46,7 +46,7 @@ export function sessionCookie(db: Database.Database, userId: number): string {
   const secret = randomBytes(15).toString("hex");
   const t = Math.floor(Date.now() / 1000);
   db.prepare("insert into sessions (id, secret_hash, user_id, created_at, last_verified_at) values (?, ?, ?, ?, ?)").run(sid, createHash("sha256").update(secret).digest("hex"), userId, t, t);
-  return `dx_session=${sid}.${secret}`;
+  return `__Host-dx_session=${sid}.${secret}`;
 }
 
 const SURNAMES = [..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"];

@@ -326,7 +326,7 @@ export async function runLoad(opts: {
           c.sent++;
           const res = await client.send(base, "/login", { method: "POST", headers: form(""), body: new URLSearchParams({ username, password: DEMO_PASSWORD }).toString() });
           const cookie = String(res.headers["set-cookie"] ?? "").split(";")[0]!;
-          if (res.status === 302 && cookie.startsWith("dx_session=")) {
+          if (res.status === 302 && cookie.startsWith("__Host-dx_session=")) {
             c.acked++;
             ledger.sessions.push({ cookie, at: Date.now() });
           } else ledger.unexpected.push({ op, status: res.status, body: res.body.slice(0, 200) });

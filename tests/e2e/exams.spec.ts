@@ -121,7 +121,9 @@ test("submitting asks to confirm and lists unanswered questions", async ({ page,
   await dialog.getByRole("button", { name: "确认交卷" }).click();
   await page.waitForURL(`**/exam-attempts/${id}/result`);
   await expect(page.getByText("本人交卷")).toBeVisible();
-  await expect(page.getByText("解析：").first()).toBeVisible(); // after_submit: review with 解析
+  // after_last_attempt: the score now, 正确答案 and 解析 only once the second attempt is used.
+  await expect(page.getByText("正确答案和解析将在您用完全部考试机会后公布")).toBeVisible();
+  await expect(page.getByText("解析：")).toHaveCount(0);
 });
 
 test.describe("without JavaScript", () => {

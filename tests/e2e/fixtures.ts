@@ -21,7 +21,8 @@ export const test = base.extend<Fixtures>({
     await use(async (username) => {
       const user = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirstOrThrow();
       const { token } = await createSession(db, user.id);
-      await context.addCookies([{ name: SESSION_COOKIE, value: token, url: baseURL!, httpOnly: true, sameSite: "Lax", secure: true }]);
+      // A __Host- cookie is host-only with Path=/ (Chromium refuses it when given as a url).
+      await context.addCookies([{ name: SESSION_COOKIE, value: token, domain: new URL(baseURL!).hostname, path: "/", httpOnly: true, sameSite: "Lax", secure: true }]);
     });
     await db.destroy();
   },

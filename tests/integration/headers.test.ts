@@ -8,7 +8,7 @@ let server: TestServer;
 let cookie: string;
 let s: Scenario;
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ SECURITY_CONTACT: "mailto:security@example.edu.cn" });
   cookie = cookieFrom(await client(server.url).post("/login", { username: "2023001", password: DEMO_PASSWORD }))!;
   s = await seedScenario(server); // a submission file and a certificate to download
 });
@@ -129,14 +129,33 @@ describe("HTTP: security headers", () => {
     expect(res.headers.get("x-frame-options")).toBe("DENY");
   });
 
+  it("/.well-known/security.txt names the contact from SECURITY_CONTACT", async () => {
+    const res = await fetch(`${server.url}/.well-known/security.txt`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    const text = await res.text();
+    expect(text).toMatch(/^Contact: mailto:security@example\.edu\.cn\nExpires: \d{4}-\d\d-\d\dT00:00:00\.000Z\n/);
+    const expires = Date.parse(/Expires: (\S+)/.exec(text)![1]);
+    expect(expires).toBeGreaterThan(Date.now());
+    expect(expires).toBeLessThan(Date.now() + 365 * 24 * 3600 * 1000);
+  });
+
   it("the cookies of sign-in and sign-out are HttpOnly, SameSite=Lax, Secure and site-wide; sign-out expires it", async () => {
     const signIn = await client(server.url).post("/login", { username: "2022015", password: DEMO_PASSWORD });
     const signOut = await client(server.url).post("/logout", {}, { cookie: cookieFrom(signIn)! });
     for (const [what, res] of [["sign-in", signIn], ["sign-out", signOut]] as const) {
       const set = res.headers.get("set-cookie") ?? "";
-      expect(set, what).toMatch(/^dx_session=/);
+      expect(set, what).toMatch(/^__Host-dx_session=/);
+      expect(set, what).not.toMatch(/Domain=/i);
       for (const flag of ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"]) expect(set, `${what}: ${flag}`).toContain(flag);
     }
-    expect(signOut.headers.get("set-cookie")).toMatch(/dx_session=;.*Max-Age=0/);
+    expect(signOut.headers.get("set-cookie")).toMatch(/__Host-dx_session=;.*Max-Age=0/);
+    // The cookie's former name is expired at sign-in; a session under that name is not honoured any more.
+    expect(signIn.headers.get("set-cookie")).toMatch(/(^|, )dx_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0; Secure/);
+    const again = await client(server.url).post("/login", { username: "2022015", password: DEMO_PASSWORD });
+    const token = cookieFrom(again)!.split("=").slice(1).join("=");
+    expect((await client(server.url).get("/", `__Host-dx_session=${token}`)).status).toBe(200);
+    expect((await client(server.url).get("/", `dx_session=${token}`)).headers.get("location")).toBe("/login");
   });
 });

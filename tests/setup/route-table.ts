@@ -49,7 +49,11 @@ const unknownIntent = form({ intent: "authz-probe" });
 
 export const ROUTES: Record<string, Row> = {
   root: { cases: () => [], note: "the layout: its loader runs with every page below" },
-  "routes/_index": { cases: () => [{ url: "/", view: "signed-in" }] },
+  "routes/_index": {
+    // Its one action clears the signed-in user's own account lock.
+    cases: () => [{ url: "/?index", view: "signed-in", postBody: form({ intent: "unlock" }) }],
+    sweep: () => ({ as: "traineeA", form: { intent: "unlock" } }),
+  },
   "routes/login": {
     cases: () => [{ url: "/login", view: "public", status: (a) => (a === "anon" ? 200 : 302), post: "public" }],
     sweep: () => ({ as: "anon" }),

@@ -10,6 +10,7 @@ import * as introRoute from "../../app/routes/courses.$slug.exams.$key.tsx";
 import * as teachRoute from "../../app/routes/teach.$slug.exams.$key._index.tsx";
 import * as gradingRoute from "../../app/routes/teach.$slug.exams.$key.grading.tsx";
 import { syncCourses } from "../../app/models/courses.server.ts";
+import { parseCourses } from "../../app/utils/course-format.server.ts";
 import {
   computeDeadline,
   countedAttempt,
@@ -23,6 +24,7 @@ import {
   listAttemptsForExam,
   matchBlanks,
   recordLeave,
+  reviewLeakWarning,
   saveAnswer,
   setExamOverride,
   startExamAttempt,
@@ -65,12 +67,16 @@ const attemptRow = (id: number) => db.selectFrom("exam_attempts").selectAll().wh
 const stored = (attemptId: number, questionId: number) =>
   db.selectFrom("attempt_answers").selectAll().where("attempt_id", "=", attemptId).where("question_id", "=", questionId).executeTakeFirst();
 
+/** Bank option indexes as the exam page names them: positions in the attempt's option order. */
+const onPage = (choices: number[], optionOrder: string | null) =>
+  optionOrder ? choices.map((c) => (JSON.parse(optionOrder) as number[]).indexOf(c)).sort((a, b) => a - b) : choices;
+
 /** Right answers for every question of a paper (the 简答 gets a text). */
 async function answerAll(attemptId: number, now = T0 + 10) {
   for (const q of await paperOf(attemptId)) {
     const a = JSON.parse(q.answer);
     const answer =
-      q.type === "填空" ? { blanks: a.blanks.map((alts: string[]) => alts[0]) } : q.type === "简答" ? { text: "认真学习，贯彻执行党的基本路线" } : "judge" in a ? { judge: a.judge } : { choices: a.choices };
+      q.type === "填空" ? { blanks: a.blanks.map((alts: string[]) => alts[0]) } : q.type === "简答" ? { text: "认真学习，贯彻执行党的基本路线" } : "judge" in a ? { judge: a.judge } : { choices: onPage(a.choices, q.option_order) };
     const r = await saveAnswer(db, { attemptId, userId: trainee.id, questionId: q.question_id, answer, seq: 1, now });
     expect(r.ok).toBe(true);
   }
@@ -553,7 +559,7 @@ describe("routes", () => {
     const f = paper.find((q) => q.type === "填空")!;
     const p = { id: String(id) };
     const saved = await outcome(
-      attemptRoute.action(args(`/exam-attempts/${id}?index`, { cookie: trainee.cookie, form: { qid: [String(s.question_id)], [`q${s.question_id}`]: String(JSON.parse(s.answer).choices[0]), page: "1", goto: "2" } }, p)),
+      attemptRoute.action(args(`/exam-attempts/${id}?index`, { cookie: trainee.cookie, form: { qid: [String(s.question_id)], [`q${s.question_id}`]: String(onPage(JSON.parse(s.answer).choices, s.option_order)[0]), page: "1", goto: "2" } }, p)),
     );
     expect(saved).toMatchObject({ status: 302, location: `/exam-attempts/${id}?page=2&saved=1` });
     expect(await stored(id, s.question_id)).toMatchObject({ seq: 1 });
@@ -615,4 +621,43 @@ it("uses only portable SQL for the seq guard (one INSERT … ON CONFLICT … DO 
   expect(compiled).toMatch(/on conflict \("attempt_id", "question_id"\) do update set .* where "excluded"\."seq" > "attempt_answers"\."seq"/);
   const version = await sql<{ v: string }>`select sqlite_version() as v`.execute(db);
   expect(version.rows[0].v >= "3.35").toBe(true); // RETURNING on upsert
+});
+
+describe("review that gives the answers away (finding: the demo exam taught its answers)", () => {
+  it("warns when answers show after an attempt while more remain; the demo exams are safe", async () => {
+    const base = { attempts: 2, closes_at: null };
+    expect(reviewLeakWarning({ ...base, show_results: "after_submit" })).toMatch(/允许作答 2 次.*正确答案和解析/);
+    expect(reviewLeakWarning({ ...base, show_results: "after_close" })).not.toBeNull(); // no close time: right after submit
+    expect(reviewLeakWarning({ ...base, show_results: "after_close", closes_at: T0 })).toBeNull();
+    expect(reviewLeakWarning({ ...base, show_results: "after_last_attempt" })).toBeNull();
+    expect(reviewLeakWarning({ ...base, attempts: 1, show_results: "after_submit" })).toBeNull();
+    expect(reviewLeakWarning({ ...base, attempts: 1, show_results: "after_submit" }, 1)).not.toBeNull(); // an extra attempt granted
+    const { courses, errors } = parseCourses("courses");
+    expect(errors).toEqual([]);
+    const exams = courses.flatMap((c) => c.exams);
+    expect(exams.length).toBeGreaterThan(0);
+    for (const e of exams) expect(reviewLeakWarning(e.settings), e.key).toBeNull();
+  });
+
+  it("the exam page shows the warning to its instructor", async () => {
+    const t = { slug: "exam-test", key: "main" };
+    const page = await outcome(teachRoute.loader(args("/teach/exam-test/exams/main", { cookie: teacher.cookie }, t)));
+    expect(page.data.reviewWarning).toMatch(/注意：本考试允许作答 2 次/);
+  });
+
+  it("after_last_attempt: the score after each submit, 正确答案 and 解析 only once no attempt is left", async () => {
+    const ex = await examId("main");
+    const row = await db.selectFrom("exams").select("settings").where("id", "=", ex).executeTakeFirstOrThrow();
+    await db.updateTable("exams").set({ settings: JSON.stringify({ ...JSON.parse(row.settings), show_results: "after_last_attempt" }) }).where("id", "=", ex).execute();
+    const first = await start("main", trainee.id, T0);
+    await submitAttempt(db, { attemptId: first, userId: trainee.id, now: T0 + 10 });
+    const r1 = await getAttemptReview(db, { attemptId: first, userId: trainee.id, now: T0 + 20 });
+    expect(r1).toMatchObject({ visible: true, answersVisible: false, questions: [] });
+    expect(r1!.attempt.score).toBe(0);
+    const second = await start("main", trainee.id, T0 + 30);
+    await submitAttempt(db, { attemptId: second, userId: trainee.id, now: T0 + 40 });
+    const r2 = await getAttemptReview(db, { attemptId: first, userId: trainee.id, now: T0 + 50 });
+    expect(r2).toMatchObject({ visible: true, answersVisible: true });
+    expect(r2!.questions[0]).toHaveProperty("correct");
+  });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadEnv } from "../../app/utils/env.server.ts";
-import { isAllowedOrigin, securityHeaders } from "../../app/utils/http.server.ts";
-import { safeRedirect } from "../../app/utils/forms.server.ts";
+import { isAllowedOrigin, securityHeaders, securityTxt } from "../../app/utils/http.server.ts";
 
 const expectedOrigin = "https://dangxiao.example.edu.cn";
 
@@ -46,12 +45,19 @@ describe("environment", () => {
   });
 });
 
-describe("redirect targets", () => {
-  it.each([
-    ["/admin/users", "/admin/users"],
-    ["//evil.example", "/"],
-    ["https://evil.example", "/"],
-    ["/\\evil.example", "/"],
-    [undefined, "/"],
-  ])("%s → %s", (to, expected) => expect(safeRedirect(to)).toBe(expected));
+describe("security.txt", () => {
+  it("takes its contact from a validated SECURITY_CONTACT", () => {
+    expect(loadEnv({ SECURITY_CONTACT: "mailto:security@example.edu.cn" }).SECURITY_CONTACT).toBe("mailto:security@example.edu.cn");
+    expect(loadEnv({ SECURITY_CONTACT: "https://example.edu.cn/security" }).SECURITY_CONTACT).toBe("https://example.edu.cn/security");
+    for (const bad of ["security@example.edu.cn", "http://example.edu.cn/x", "mailto:nobody", "javascript:alert(1)", "mailto:a@b.cn\nContact: mailto:evil@x.com"]) {
+      expect(() => loadEnv({ SECURITY_CONTACT: bad }), bad).toThrow(/SECURITY_CONTACT/);
+    }
+  });
+  it("says Contact, Expires (within a year), Preferred-Languages and Canonical (RFC 9116)", () => {
+    const now = Date.UTC(2026, 11, 3, 10, 0, 0);
+    const text = securityTxt("mailto:security@example.edu.cn", "https://dangxiao.example.edu.cn", now);
+    expect(text).toBe(
+      "Contact: mailto:security@example.edu.cn\nExpires: 2027-06-03T00:00:00.000Z\nPreferred-Languages: zh, en\nCanonical: https://dangxiao.example.edu.cn/.well-known/security.txt\n",
+    );
+  });
 });

@@ -10,7 +10,7 @@ import * as editUser from "../../app/routes/admin.users.$userId.tsx";
 import * as branch from "../../app/routes/branch._index.tsx";
 import * as login from "../../app/routes/login.tsx";
 import type { DB } from "../../app/utils/db.server.ts";
-import { PAIR_LIMIT } from "../../app/utils/throttle.server.ts";
+import { ACCOUNT_FREE_FAILURES } from "../../app/utils/throttle.server.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext, TEST_PASSWORD } from "../setup/db.ts";
 
 let db: DB;
@@ -71,7 +71,7 @@ describe("sign-in", () => {
   it("signs in with the right password and sets a session cookie", async () => {
     const r = await outcome(login.action(args("/login", { form: { username: trainee.username, password: TEST_PASSWORD, redirectTo: "/" } })));
     expect(r.status).toBe(302);
-    expect(r.headers.get("Set-Cookie")).toMatch(/^dx_session=[a-z2-9]{24}\.[a-z2-9]{24}; Path=\/; HttpOnly; SameSite=Lax/);
+    expect(r.headers.get("Set-Cookie")).toMatch(/^__Host-dx_session=[a-z2-9]{24}\.[a-z2-9]{24}; Path=\/; HttpOnly; SameSite=Lax/);
   });
 
   it("answers the same way for an unknown account and a wrong password", async () => {
@@ -82,7 +82,7 @@ describe("sign-in", () => {
   });
 
   it("throttles the 11th wrong password, even when the 11th is right", async () => {
-    for (let i = 0; i < PAIR_LIMIT; i++) await outcome(login.action(args("/login", { form: { username: trainee.username, password: "bad" } })));
+    for (let i = 0; i < ACCOUNT_FREE_FAILURES; i++) await outcome(login.action(args("/login", { form: { username: trainee.username, password: "bad" } })));
     const r = await outcome(login.action(args("/login", { form: { username: trainee.username, password: TEST_PASSWORD } })));
     expect(r.status).toBe(429);
     expect(r.data.error).toMatch(/尝试次数过多/);

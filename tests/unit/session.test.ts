@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ABSOLUTE_TIMEOUT, createSession, INACTIVITY_TIMEOUT, invalidateAllSessions, invalidateSession,
-  readSessionToken, sessionCookie, validateSessionToken,
+  readSessionToken, sessionCookie, signInHeaders, validateSessionToken,
 } from "../../app/utils/session.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { createTestDb, createTestTree, createTestUser } from "../setup/db.ts";
@@ -80,6 +80,18 @@ describe("sessions", () => {
     expect(c).toMatch(/Secure/);
     expect(sessionCookie("abc.def", false)).not.toMatch(/Secure/);
     const req = new Request("http://x/", { headers: { Cookie: "a=1; dx_session=abc.def; b=2" } });
-    expect(readSessionToken(req)).toBe("abc.def");
+    expect(readSessionToken(req, false)).toBe("abc.def");
+  });
+
+  it("over HTTPS the cookie is __Host-dx_session and the plain name (plantable by a subdomain) is ignored", () => {
+    expect(sessionCookie("abc.def", true)).toMatch(/^__Host-dx_session=abc\.def; Path=\/; /);
+    expect(sessionCookie("abc.def", true)).not.toMatch(/Domain/i);
+    expect(sessionCookie("abc.def", false)).toMatch(/^dx_session=abc\.def; /);
+    const both = new Request("http://x/", { headers: { Cookie: "dx_session=planted.one; __Host-dx_session=real.one" } });
+    expect(readSessionToken(both, true)).toBe("real.one");
+    expect(readSessionToken(new Request("http://x/", { headers: { Cookie: "dx_session=old.one" } }), true)).toBeNull();
+    // Signing in expires the old name's cookie once.
+    expect(signInHeaders("abc.def", true).getSetCookie()).toEqual([sessionCookie("abc.def", true), "dx_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure"]);
+    expect(signInHeaders("abc.def", false).getSetCookie()).toEqual([sessionCookie("abc.def", false)]);
   });
 });

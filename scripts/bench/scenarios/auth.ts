@@ -22,7 +22,7 @@ export const authScenarios: Scenario[] = [
     requests: async (dataDir) => {
       const db = openDatabase(path.join(dataDir, "app.db"));
       const ids = await db.selectFrom("users").select("id").where("username", "like", "2%").execute();
-      const cookies = await Promise.all(ids.map(async (u) => `dx_session=${(await createSession(db, u.id)).token}`));
+      const cookies = await Promise.all(ids.map(async (u) => `__Host-dx_session=${(await createSession(db, u.id)).token}`));
       await db.destroy();
       return cookies.map((c) => ({ path: "/", headers: { cookie: c } }));
     },

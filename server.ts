@@ -38,20 +38,24 @@ if (env.SEED_DEMO === "1") {
 const storage = createStorage(env.dataDir);
 const swept = storage.sweepScratch();
 if (swept) console.log(`removed ${swept} upload scratch files left by an earlier stop`);
-if (env.COURSES_DIR !== "") {
-  // The bundled courses are synced at every start; unchanged courses are skipped by their hash.
+if (env.courseRoots.length) {
+  // The bundled courses are synced at every start; unchanged courses are skipped by their hash. A start
+  // never archives a course: that takes `npm run courses:sync -- --prune`.
   const started = performance.now();
-  const synced = await syncCourses(db, { root: env.COURSES_DIR.split(","), storage, leaveOthers: true });
+  const synced = await syncCourses(db, { root: env.courseRoots, storage, leaveOthers: true });
   if (!synced.ok) {
     for (const e of synced.errors) console.error(formatError(e));
-    console.error("课程同步失败，服务未启动 (course sync failed; fix the files above)");
+    console.error("课程同步失败，服务未启动：请修正以上文件");
     process.exit(1);
   }
+  for (const w of synced.warnings) console.warn(`提醒：${formatError(w)}`);
   for (const c of synced.courses.filter((x) => x.status === "owned_elsewhere")) {
-    console.warn(`课程 ${c.slug} 已转为在线编辑，courses/${c.slug} 中的文件未同步 (the browser owns this course now)`);
+    console.warn(`课程 ${c.slug} 已转为在线编辑，课程文件夹中的 ${c.slug} 未同步`);
   }
+  const gone = synced.courses.filter((x) => x.status === "gone").map((x) => x.slug);
+  if (gone.length) console.warn(`课程文件夹已不在，未归档：${gone.join("、")}（确认要归档时运行 npm run courses:sync -- --prune）`);
   const s = synced.summary;
-  console.log(`课程已同步: created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged}, archived ${s.archived} (${Math.round(performance.now() - started)} ms)`);
+  console.log(`课程已同步：新建 ${s.created}，更新 ${s.updated}，未变 ${s.unchanged}（${Math.round(performance.now() - started)} ms）`);
 }
 
 const vite = dev

@@ -21,6 +21,7 @@ import {
   type QuestionAnswer,
   type QuestionType,
 } from "./course-format.server.ts";
+import { MSG } from "./course-messages.server.ts";
 import { sniff } from "./sniff.server.ts";
 import { cellText, restoreCell, writeSheet, type SheetColumn } from "./spreadsheet.server.ts";
 
@@ -721,8 +722,6 @@ export function parseAiken(text: string): ImportResult {
 
 // ------------------------------------------------------------------------------------------ Markdown
 
-const DUPLICATE_STEM = /^题干 \(stem\) duplicates/;
-
 /**
  * The course's own bank form (courses/README.md), read by the course parser. Front matter is optional
  * here (a file of `##` questions is enough). Duplicate stems are left to `findDuplicates`, like every format.
@@ -733,7 +732,7 @@ export function parseMarkdownBank(text: string, opts: { media?: string[] } = {})
   const offset = hasFront ? 0 : 3;
   const { bank, errors } = parseBankText(hasFront ? clean : `---\ntitle: 导入\n---\n${clean}`, { file: "bank/import.md", media: opts.media });
   const issues = errors
-    .filter((e) => !DUPLICATE_STEM.test(e.message))
+    .filter((e) => !MSG.isStemDuplicate(e.message))
     .map((e) => ({ line: Math.max(0, e.line - offset), message: e.message }));
   const questions = (bank?.questions ?? []).map((q) => ({ ...q, line: q.line - offset }));
   // The parser reports a bad question yet may still return it: a question whose section (from its `##`

@@ -376,7 +376,7 @@ describe("Markdown", () => {
     const text = "## 单选 [2分]\n题一\n- [x] 甲\n- [ ] 乙\n\n## 单选\n两个答案\n- [x] 甲\n- [x] 乙\n\n## 判断\n题三\n答案：对\n";
     const r = parseMarkdownBank(text);
     expect(r.questions.map((q) => [q.line, q.stem_md])).toEqual([[1, "题一"], [11, "题三"]]);
-    expect(r.errors).toEqual([{ line: 6, message: "答案 (answer) 单选 needs exactly one - [x] option, found 2" }]);
+    expect(r.errors).toEqual([{ line: 6, message: "单选题必须有且只有一个 - [x] 正确选项，现有 2 个" }]);
     const withFront = parseMarkdownBank(`---\ntitle: 我的题库\n---\n\n${text}`);
     expect(withFront.title).toBe("我的题库");
     expect(withFront.questions.map((q) => q.line)).toEqual([5, 15]);

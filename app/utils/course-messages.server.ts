@@ -56,7 +56,7 @@ export const MSG = {
   courseMdMissing: "缺少课程说明文件 course.md",
   rootMissing: "找不到课程目录",
   courseFolderMissing: "找不到课程文件夹",
-  symlink: "是符号链接：课程文件必须是文件本身，不能是链接",
+  symlink: "这是符号链接：课程文件必须是文件本身，不能是链接",
   mediaNotFile: "媒体文件必须是普通文件，不能是链接",
   mediaType: (allowed: string[]) => `不支持的媒体类型；允许：${allowed.join(" ")}`,
   onlyMd: (dir: string) => `${dir}/ 中只能放 .md 文件`,

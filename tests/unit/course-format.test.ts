@@ -167,6 +167,9 @@ describe("malformed courses: one exact file:line message each", () => {
     ["YAML syntax error",
       { "lessons/03-jilv.md": lesson("title: [党的纪律\nchapter: 第二章 党的纪律\nhours: 2") },
       "courses/bad/lessons/03-jilv.md:2: 文件头 YAML 格式错误：缩进不对，或方括号 [ ]、花括号 { } 没有闭合"],
+    ["YAML quote left open: the fault is on the line that opens it",
+      { "lessons/03-jilv.md": lesson('title: "党的纪律\nchapter: 第二章 党的纪律\nhours: 2') },
+      "courses/bad/lessons/03-jilv.md:2: 文件头 YAML 格式错误：缺少结束的引号或括号"],
     ["duplicate YAML key",
       { "lessons/03-jilv.md": lesson(`${LESSON_OK}\ntitle: 又一个标题`) },
       "courses/bad/lessons/03-jilv.md:5: 文件头 YAML 格式错误：同一个字段写了两次"],
@@ -311,6 +314,19 @@ describe("malformed courses: one exact file:line message each", () => {
   it("has at least 20 distinct malformed inputs", () => {
     expect(new Set(cases.map((c) => c[2])).size).toBe(cases.length);
     expect(cases.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it("says everything in Chinese: no English sentence around the field names and values", () => {
+    for (const [, , expected] of cases) {
+      const message = expected.replace(/^[^:]+:\d+: /, "").replace(/（[a-z_]+）/g, "").replace(/「[^」]*」|：.*$/g, "");
+      expect(message, expected).not.toMatch(/\b(?:must|is|are|needs?|found|only|required|unexpected|allowed|not|file|line)\b/);
+    }
+  });
+
+  it("refuses a symlinked .md as a symlink", () => {
+    const dir = courseWith({ "lessons/03-jilv.md": null });
+    fs.symlinkSync(path.join(SAMPLE, "lessons/03-jilv.md"), path.join(dir, "lessons/03-jilv.md"));
+    expect(parseCourse(dir, "courses/bad").errors.map(formatError)).toEqual(["courses/bad/lessons/03-jilv.md:1: 这是符号链接：课程文件必须是文件本身，不能是链接"]);
   });
 
   it("rejects a symbolic link in media/ (it could expose a file outside the course)", () => {

@@ -16,7 +16,7 @@ import { extractZipEntries, listFolderFiles, readZipDirectory, unsafeZipName, Zi
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { loadEnv } from "~/utils/env.server.ts";
 import { sniff, type SniffedType } from "~/utils/sniff.server.ts";
-import { UploadTooLarge, type Storage } from "~/utils/storage.server.ts";
+import { isUploadTooLarge, UploadTooLarge, type Storage } from "~/utils/storage.server.ts";
 
 export class AuthoringError extends Error {
   constructor(message: string, readonly status = 400) {
@@ -705,7 +705,7 @@ export function requireBrowserCourse(course: { source: "files" | "browser" }) {
 /** The message and status of an expected failure (bad input, conflict, refused upload), or null. */
 export function failureOf(e: unknown): { message: string; status: number } | null {
   if (e instanceof AuthoringError) return { message: e.message, status: e.status };
-  if (e instanceof UploadTooLarge) return { message: e.message, status: 413 };
+  if (isUploadTooLarge(e)) return { message: e.message, status: 413 };
   return null;
 }
 

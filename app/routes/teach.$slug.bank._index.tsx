@@ -1,18 +1,6 @@
 // 题库: the course's question banks with counts, Excel export and template, and imports
 // (upload → preview with every bad row and duplicate → confirm). Nothing is written before confirm.
-import {
-  data,
-  MaxPartSizeExceededError,
-  redirect,
-  unstable_composeUploadHandlers,
-  unstable_createMemoryUploadHandler,
-  unstable_parseMultipartFormData,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  type UploadHandler,
-} from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { failureOf } from "~/models/authoring.server.ts";
@@ -31,7 +19,7 @@ import { requireCourseEditor } from "~/utils/auth.server.ts";
 import { answerText, describeDuplicate, FORMAT_LABEL, formatIssue, MAX_IMPORT_BYTES } from "~/utils/bank-import.server.ts";
 import { DIFFICULTIES, QUESTION_TYPES } from "~/utils/course-format.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
-import { UploadTooLarge, type StoredFile } from "~/utils/storage.server.ts";
+import { parseFormWithOneFile } from "~/utils/uploads.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: banksCss }];
 export const meta: MetaFunction = () => [{ title: "题库 · 网上党校" }];
@@ -118,37 +106,14 @@ export async function action(args: ActionFunctionArgs) {
   const { db, storage, clientIp } = args.context;
   const base = `/teach/${course.slug}/bank`;
 
-  // Only multipart bodies carry a file; the upload handler streams it into the store with the size limit.
-  let stored: StoredFile | null = null;
-  let fileName = "";
-  let form: FormData;
-  if ((args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
-    const fileHandler: UploadHandler = async ({ name, filename, data: bytes }) => {
-      if (name !== "file") return undefined;
-      if (!filename) {
-        for await (const _ of bytes) {
-          /* no file chosen: drain the empty part */
-        }
-        return "";
-      }
-      fileName = filename.split(/[/\\]/).pop()!.slice(0, 200);
-      stored = await storage.put(bytes, MAX_IMPORT_BYTES);
-      return stored.sha256;
-    };
-    try {
-      form = await unstable_parseMultipartFormData(
-        args.request,
-        unstable_composeUploadHandlers(fileHandler, unstable_createMemoryUploadHandler({ maxPartSize: 16 * 1024 })),
-      );
-    } catch (e) {
-      if (e instanceof UploadTooLarge) return fail(e.message, 413);
-      if (e instanceof MaxPartSizeExceededError) return fail("表单内容过长", 413);
-      throw e;
-    }
-  } else form = await args.request.formData();
+  // Only multipart bodies carry a file; it streams into the store with the size limit.
+  const body = await parseFormWithOneFile(args.request, { storage, field: "file", maxBytes: MAX_IMPORT_BYTES });
+  if (!body.ok) return fail(body.message, body.status);
+  const { form, file: stored } = body;
+  const fileName = stored?.name ?? "";
 
   if (form.get("intent") === "upload") {
-    const file = stored as StoredFile | null;
+    const file = stored;
     if (!file || file.size === 0) return fail("请选择要导入的文件");
     const target = parseForm(form, Target);
     if (!target.ok) return fail(target.message);

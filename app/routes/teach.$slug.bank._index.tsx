@@ -2,6 +2,7 @@
 // (upload → preview with every bad row and duplicate → confirm). Nothing is written before confirm.
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useEffect, useState } from "react";
 import { z } from "zod";
 import { failureOf } from "~/models/authoring.server.ts";
 import {
@@ -397,30 +398,7 @@ function Preview({ preview: p, source, base, busy }: { preview: NonNullable<Retu
       ) : null}
 
       {p.format && p.counts.importable > 0 ? (
-        <Form method="post" reloadDocument className="form confirm-form">
-          <input type="hidden" name="intent" value="confirm" />
-          <input type="hidden" name="sha256" value={p.sha256} />
-          {p.counts.errors ? (
-            <label className="check">
-              <input type="checkbox" name="skipErrors" /> 跳过有错误的行，只导入其余题目
-            </label>
-          ) : null}
-          {p.counts.duplicates ? (
-            <label className="check">
-              <input type="checkbox" name="skipDuplicates" /> 跳过重复的题目
-            </label>
-          ) : null}
-          <p className="muted">
-            {source === "browser"
-              ? `确认后写入课程草稿的 bank/${p.bank.key}.md，在课程编辑页“发布更新”后生效。`
-              : `本课程由 courses/ 文件夹同步：确认后将下载合并好的 bank/${p.bank.key}.md，请用它替换课程文件夹中的同名文件并提交，同步后生效。`}
-          </p>
-          <div className="row-actions">
-            <button type="submit" className="btn primary" disabled={busy}>
-              {source === "browser" ? `确认导入 ${p.counts.importable} 道题` : "生成并下载题库文件"}
-            </button>
-          </div>
-        </Form>
+        <ConfirmImport preview={p} source={source} busy={busy} />
       ) : (
         <p className="alert warn">没有可导入的题目。请修改文件后重新上传。</p>
       )}
@@ -432,5 +410,49 @@ function Preview({ preview: p, source, base, busy }: { preview: NonNullable<Retu
         </button>
       </Form>
     </section>
+  );
+}
+
+/**
+ * The confirm form. Bad rows and duplicates are decisions the instructor must take first: each has a
+ * required checkbox, and the button says what is still undecided instead of sending a request the server
+ * would refuse (without JavaScript the browser's own check of the required boxes says it).
+ */
+function ConfirmImport({ preview: p, source, busy }: { preview: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["preview"]>; source: string; busy: boolean }) {
+  const [skipErrors, setSkipErrors] = useState(false);
+  const [skipDuplicates, setSkipDuplicates] = useState(false);
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const undecided = [
+    p.counts.errors && !skipErrors ? `有 ${p.counts.errors} 处错误：勾选“跳过有错误的行”` : null,
+    p.counts.duplicates && !skipDuplicates ? `有 ${p.counts.duplicates} 道重复题：勾选“跳过重复的题目”` : null,
+  ].filter((x): x is string => x !== null);
+  const label = source === "browser" ? `确认导入 ${p.counts.importable} 道题` : "生成并下载题库文件";
+  return (
+    <Form method="post" reloadDocument className="form confirm-form">
+      <input type="hidden" name="intent" value="confirm" />
+      <input type="hidden" name="sha256" value={p.sha256} />
+      {p.counts.errors || p.counts.duplicates ? <p>导入前请先决定：跳过下列内容，或修改文件后重新上传。</p> : null}
+      {p.counts.errors ? (
+        <label className="check">
+          <input type="checkbox" name="skipErrors" required checked={skipErrors} onChange={(e) => setSkipErrors(e.target.checked)} /> 跳过有错误的行，只导入其余题目
+        </label>
+      ) : null}
+      {p.counts.duplicates ? (
+        <label className="check">
+          <input type="checkbox" name="skipDuplicates" required checked={skipDuplicates} onChange={(e) => setSkipDuplicates(e.target.checked)} /> 跳过重复的题目
+        </label>
+      ) : null}
+      <p className="muted">
+        {source === "browser"
+          ? `确认后写入课程草稿的 bank/${p.bank.key}.md，在课程编辑页“发布更新”后生效。`
+          : `本课程由 courses/ 文件夹同步：确认后将下载合并好的 bank/${p.bank.key}.md，请用它替换课程文件夹中的同名文件并提交，同步后生效。`}
+      </p>
+      <div className="row-actions">
+        <button type="submit" className="btn primary" disabled={busy || (hydrated && undecided.length > 0)}>
+          {undecided.length ? `请先决定：${undecided.join("；")}` : label}
+        </button>
+      </div>
+    </Form>
   );
 }

@@ -595,14 +595,15 @@ export function parseGift(text: string): ImportResult {
     if (!block) return;
     const b = block;
     block = null;
-    while (b.lines.length && /^\s*\$CATEGORY\s*:/i.test(b.lines[0])) {
-      const path = b.lines.shift()!.replace(/^\s*\$CATEGORY\s*:/i, "").trim();
+    let first = 0;
+    for (; first < b.lines.length && /^\s*\$CATEGORY\s*:/i.test(b.lines[first]); first++) {
+      const path = b.lines[first].replace(/^\s*\$CATEGORY\s*:/i, "").trim();
       const parts = path.split("/").map((p) => p.trim()).filter((p) => p && !/^\$\w+\$$/.test(p) && p !== "top");
       category = parts.length ? parts[parts.length - 1] : null;
       b.line++;
     }
-    if (!b.lines.length) return;
-    const issue = giftQuestion(b.lines.join("\n"), category, () => titleLines.push(b.line));
+    if (first === b.lines.length) return;
+    const issue = giftQuestion(b.lines.slice(first).join("\n"), category, () => titleLines.push(b.line));
     if ("message" in issue) errors.push({ line: b.line, message: issue.message });
     else {
       drafts.push({ ...issue.draft, line: b.line });
@@ -729,18 +730,19 @@ function giftQuestion(raw: string, knowledge: string | null, lostTitle: (title: 
   const choices = single ? [answers.indexOf(full[0])] : answers.flatMap((a, i) => (a.correct ? [i] : []));
   if (!choices.length) return { message: "选择题没有正确答案（用 = 标出，或多选题用 ~%50% 这样的正分值）" };
   const type: QuestionType = choices.length === 1 ? "单选" : "多选";
-  const letter = (a: GiftAnswer) => LETTERS[answers.indexOf(a)] ?? "?";
+  const letter = (i: number) => LETTERS[i] ?? "?";
   if (single) {
-    for (const a of answers.filter((x) => x !== full[0] && (x.weight ?? 0) > 0)) {
-      warnings.push(`选项${letter(a)}「${a.text}」的部分得分 ${percent(a.weight!)} 未导入：单选题只有一个正确答案，它按错误选项计分`);
-    }
+    answers.forEach((a, i) => {
+      if (i !== choices[0] && (a.weight ?? 0) > 0) warnings.push(`选项${letter(i)}「${a.text}」的部分得分 ${percent(a.weight!)} 未导入：单选题只有一个正确答案，它按错误选项计分`);
+    });
   } else {
     const weights = [...new Set(choices.map((i) => answers[i].weight))];
     if (weights.length > 1) warnings.push(`各正确答案的分值比例（${choices.map((i) => `${LETTERS[i]} ${percent(answers[i].weight ?? 0)}`).join("、")}）未导入：多选题按考试的多选计分规则给分`);
   }
-  const penalties = answers.filter((a) => (a.weight ?? 0) < 0);
-  if (penalties.length) warnings.push(`选错扣分（${penalties.map((a) => `${letter(a)} ${percent(a.weight!)}`).join("、")}）未导入：题库不支持扣分`);
-  const feedback = answers.flatMap((a, i) => (a.feedback ? [{ label: `选${LETTERS[i] ?? "?"}`, text: a.feedback, right: choices.includes(i) }] : []));
+  const penalties = answers.flatMap((a, i) => ((a.weight ?? 0) < 0 ? [`${letter(i)} ${percent(a.weight!)}`] : []));
+  if (penalties.length) warnings.push(`选错扣分（${penalties.join("、")}）未导入：题库不支持扣分`);
+  const right = new Set(choices);
+  const feedback = answers.flatMap((a, i) => (a.feedback ? [{ label: `选${letter(i)}`, text: a.feedback, right: right.has(i) }] : []));
   return {
     draft: {
       ...base, type, stem_md: inPlace("（ ）"), options: answers.map((a) => a.text), score: DEFAULT_SCORE[type],
@@ -821,9 +823,13 @@ export function parseMarkdownBank(text: string, opts: { media?: string[] } = {})
   const questions = (bank?.questions ?? []).map((q) => ({ ...q, line: q.line - offset }));
   // The parser reports a bad question yet may still return it: a question whose section (from its `##`
   // line to the next one) has an error is not imported.
-  const sections = clean.split("\n").flatMap((l, i) => (/^##\s/.test(l) ? [i + 1] : []));
-  const sectionOf = (line: number) => sections.filter((s) => s <= line).pop();
-  const badSections = new Set(issues.map((e) => sectionOf(e.line)).filter((s) => s !== undefined));
+  const sectionOf: number[] = [];
+  let section = 0;
+  clean.split("\n").forEach((l, i) => {
+    if (/^##\s/.test(l)) section = i + 1;
+    sectionOf[i + 1] = section;
+  });
+  const badSections = new Set(issues.flatMap((e) => (sectionOf[e.line] ? [sectionOf[e.line]] : [])));
   const ok = questions.filter((q) => !badSections.has(q.line));
   if (ok.length > MAX_IMPORT_QUESTIONS) issues.push({ line: 0, message: `一次最多导入 ${MAX_IMPORT_QUESTIONS} 道题，文件中有 ${ok.length} 道` });
   if (!questions.length && !issues.length) issues.push({ line: 0, message: "文件中没有题目（每道题以 ## 题型 开头）" });

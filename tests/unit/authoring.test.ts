@@ -214,6 +214,18 @@ describe("drafts", () => {
     expect(fs.readFileSync(draftFile("dangshi", rel), "utf8")).toBe(bad.replace(/\r\n/g, "\n"));
   });
 
+  it("shows the parser's warnings beside the course (two lessons with one number), which do not stop publishing", async () => {
+    await newCourse();
+    const first = await addLesson("dangshi");
+    fs.copyFileSync(draftFile("dangshi", first), draftFile("dangshi", first.replace(/-[a-z]+\.md$/, "-copy.md")));
+    const page = await outcome(overview.loader(courseArgs("dangshi", teacher.cookie)));
+    expect(page.data.errors).toEqual([]);
+    expect(page.data.warnings.map((w: { text: string }) => w.text)).toEqual([
+      "dangshi/lessons/01-jiandang.md:1: 文件名的编号 01 与 lessons/01-copy.md 相同：请改用不同的编号（或用 order: 指定顺序）",
+    ]);
+    expect((await publish("dangshi")).data.ok).toBe(true);
+  });
+
   it("previews with the lesson page's sanitizing renderer", async () => {
     await newCourse();
     const r = await outcome(

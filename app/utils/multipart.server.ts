@@ -8,10 +8,15 @@ import { once } from "node:events";
 /** A text field longer than this is refused (413) before it is held in memory. */
 const MAX_FIELD_BYTES = 4 * 1024 * 1024;
 
+/** A body busboy cannot read (broken framing, a control character in a part header): the user's 400. */
+const malformed = () =>
+  new Response("上传的表单无法读取：格式有误，或文件名含有控制字符。请换个文件名后重试。", { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+
 /**
  * Same contract as Remix's `unstable_parseMultipartFormData`: the handler sees every part in order
  * (`filename` undefined for text fields) and returns what goes into the form, or undefined to leave it
- * out. A file part the handler does not read is drained. Any other body is read as an ordinary form. An error of the handler stops the parse and is
+ * out. A file part the handler does not read is drained. Any other body is read as an ordinary form. A
+ * body that is not valid multipart throws a 400 Response with a Chinese message. An error of the handler stops the parse and is
  * thrown as it is.
  */
 export async function parseMultipartForm(request: Request, handler: UploadHandler): Promise<FormData> {
@@ -51,16 +56,19 @@ export async function parseMultipartForm(request: Request, handler: UploadHandle
   parser.on("file", (name, stream, info) => {
     handle(name, () => handler({ name, filename: info.filename ?? "", contentType: info.mimeType, data: stream }), () => stream.resume());
   });
-  parser.on("error", fail);
+  parser.on("error", () => fail(malformed()));
   const finished = once(parser, "close");
-  finished.catch(fail);
+  finished.catch(() => fail(malformed()));
 
-  if (request.body) {
-    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-      if (failed) break;
-      if (!parser.write(chunk)) await once(parser, "drain", { signal: stop.signal }).catch(() => undefined);
-    }
+  // Read without cancelling the body on failure: cancelling would reset the connection before the
+  // answer is sent; an unread rest is dropped by the server after the answer.
+  const reader = request.body?.getReader();
+  while (reader && !failed) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!parser.write(value)) await once(parser, "drain", { signal: stop.signal }).catch(() => undefined);
   }
+  reader?.releaseLock();
   if (!failed) {
     parser.end();
     // A handler that fails mid-file leaves that file unread, and busboy would wait for it forever.

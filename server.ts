@@ -15,7 +15,8 @@ import { isAllowedOrigin, securityHeaders } from "./app/utils/http.server.ts";
 import { seedDemo } from "./scripts/seed.ts";
 import { syncCourses } from "./app/models/courses.server.ts";
 import { sweepOverdueAttempts } from "./app/models/exams.server.ts";
-import { formatError } from "./app/utils/course-format.server.ts";
+import { displayPath, formatError } from "./app/utils/course-format.server.ts";
+import { SYNC_MSG } from "./app/utils/course-messages.server.ts";
 import { createStorage } from "./app/utils/storage.server.ts";
 
 const dev = process.argv.includes("--dev");
@@ -48,14 +49,11 @@ if (env.courseRoots.length) {
     console.error("课程同步失败，服务未启动：请修正以上文件");
     process.exit(1);
   }
-  for (const w of synced.warnings) console.warn(`提醒：${formatError(w)}`);
-  for (const c of synced.courses.filter((x) => x.status === "owned_elsewhere")) {
-    console.warn(`课程 ${c.slug} 已转为在线编辑，课程文件夹中的 ${c.slug} 未同步`);
-  }
+  for (const w of synced.warnings) console.warn(SYNC_MSG.warning(formatError(w)));
+  for (const c of synced.courses.filter((x) => x.status === "owned_elsewhere")) console.warn(SYNC_MSG.ownedByBrowser(c.slug));
   const gone = synced.courses.filter((x) => x.status === "gone").map((x) => x.slug);
-  if (gone.length) console.warn(`课程文件夹已不在，未归档：${gone.join("、")}（确认要归档时运行 npm run courses:sync -- --prune）`);
-  const s = synced.summary;
-  console.log(`课程已同步：新建 ${s.created}，更新 ${s.updated}，未变 ${s.unchanged}（${Math.round(performance.now() - started)} ms）`);
+  if (gone.length) console.warn(SYNC_MSG.gone(env.courseRoots.map(displayPath).join("、"), gone));
+  console.log(SYNC_MSG.done(synced.summary, Math.round(performance.now() - started)));
 }
 
 const vite = dev

@@ -8,13 +8,13 @@ import path from "node:path";
 import { migrateToLatest } from "../db/migrate.ts";
 import { syncCourses } from "../app/models/courses.server.ts";
 import { displayPath, formatError } from "../app/utils/course-format.server.ts";
-import { SYNC_STATUS } from "../app/utils/course-messages.server.ts";
+import { SYNC_MSG, SYNC_STATUS } from "../app/utils/course-messages.server.ts";
 import { openDatabase } from "../app/utils/db.server.ts";
 import { loadEnv } from "../app/utils/env.server.ts";
 import { createStorage } from "../app/utils/storage.server.ts";
 
 const started = performance.now();
-const args = process.argv.slice(2);
+const args = process.argv.slice(2).filter((a) => a !== "--");
 const prune = args.includes("--prune");
 const unknown = args.filter((a) => a.startsWith("-") && a !== "--prune");
 const env = loadEnv();
@@ -47,19 +47,17 @@ try {
   });
   if (!result.ok) {
     for (const e of result.errors) console.error(formatError(e));
-    console.error(`课程同步失败：${result.errors.length} 个错误，数据库未改动`);
+    console.error(SYNC_MSG.failed(result.errors.length));
     process.exitCode = 1;
   } else {
-    for (const w of result.warnings) console.warn(`提醒：${formatError(w)}`);
+    for (const w of result.warnings) console.warn(SYNC_MSG.warning(formatError(w)));
     for (const c of result.courses) console.log(`${c.slug}：${SYNC_STATUS[c.status]}`);
     const gone = result.courses.filter((c) => c.status === "gone").map((c) => c.slug);
     const archived = result.courses.filter((c) => c.status === "archived").map((c) => c.slug);
     const where = roots.map(displayPath).join("、");
-    if (gone.length) console.warn(`以下课程的文件夹已不在 ${where} 中，未归档：${gone.join("、")}。确认要归档时加 --prune 再同步一次。`);
-    if (archived.length) console.log(`已归档（文件夹已不在 ${where} 中，学员不再看到，学习记录保留）：${archived.join("、")}`);
-    const s = result.summary;
-    const ms = Math.round(performance.now() - started);
-    console.log(`课程同步完成：新建 ${s.created}，更新 ${s.updated}，未变 ${s.unchanged}，归档 ${s.archived}（各类条目合计，${ms} ms）`);
+    if (gone.length) console.warn(SYNC_MSG.gone(where, gone));
+    if (archived.length) console.log(SYNC_MSG.archived(where, archived));
+    console.log(SYNC_MSG.done(result.summary, Math.round(performance.now() - started)));
   }
 } finally {
   await db.destroy();

@@ -138,6 +138,17 @@ export const MSG = {
   ownedByFiles: (slug: string) => `课程 ${slug} 由课程文件夹同步（来源：文件）；要在浏览器中编辑，请先“转为在线编辑”`,
 };
 
+/** What the command line and the start-up log say about a sync. */
+export const SYNC_MSG = {
+  failed: (n: number) => `课程同步失败：${n} 个错误，数据库未改动`,
+  warning: (text: string) => `提醒：${text}`,
+  gone: (where: string, slugs: string[]) => `以下课程的文件夹已不在 ${where} 中，未归档：${slugs.join("、")}。确认要归档时加 --prune 再同步一次（npm run courses:sync -- --prune）。`,
+  archived: (where: string, slugs: string[]) => `已归档（文件夹已不在 ${where} 中，学员不再看到，学习记录保留）：${slugs.join("、")}`,
+  done: (s: { created: number; updated: number; unchanged: number; archived: number }, ms: number) =>
+    `课程同步完成：新建 ${s.created}，更新 ${s.updated}，未变 ${s.unchanged}，归档 ${s.archived}（各类条目合计，${ms} ms）`,
+  ownedByBrowser: (slug: string) => `课程 ${slug} 已转为在线编辑，课程文件夹中的 ${slug} 未同步`,
+};
+
 /** Sync statuses as the command line and the start-up log print them. */
 export const SYNC_STATUS: Record<string, string> = {
   created: "新建",

@@ -338,7 +338,7 @@ describe("npm run courses:sync", () => {
     const plain = run(dataDir, root);
     expect(plain.status).toBe(0);
     expect(plain.stdout).toContain("second：文件夹已不在，未归档");
-    expect(plain.stderr).toContain("未归档：second。确认要归档时加 --prune 再同步一次。");
+    expect(plain.stderr).toContain("未归档：second。确认要归档时加 --prune 再同步一次");
     expect((await archivedIn(dataDir)).find((c) => c.slug === "second")?.archived).toBe(0);
 
     const pruned = run(dataDir, root, "--prune");

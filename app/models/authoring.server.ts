@@ -408,7 +408,7 @@ export async function detachCourse(db: DB, opts: { slug: string; storage: Storag
   if (!row) throw new AuthoringError("课程不存在", 404);
   if (row.source !== "files") throw new AuthoringError("该课程已经在浏览器中编辑", 409);
   const src = fileCourseDir(opts.slug);
-  if (!src) throw new AuthoringError(`找不到课程源文件夹 courses/${opts.slug}，无法转为在线编辑`, 409);
+  if (!src) throw new AuthoringError(`课程文件夹中找不到 ${opts.slug}（COURSES_DIR 的各目录中都没有），无法转为在线编辑`, 409);
   const dest = draftDir(opts.slug);
   const work = path.join(roots.drafts, `.detach-${randomUUID()}`);
   fs.mkdirSync(roots.drafts, { recursive: true });

@@ -4,6 +4,7 @@
 import { MaxPartSizeExceededError, type UploadHandler } from "@remix-run/node";
 import busboy from "busboy";
 import { once } from "node:events";
+import type { Readable } from "node:stream";
 
 /** A text field longer than this is refused (413) before it is held in memory. */
 const MAX_FIELD_BYTES = 4 * 1024 * 1024;
@@ -29,9 +30,12 @@ export async function parseMultipartForm(request: Request, handler: UploadHandle
   const parts: Promise<{ name: string; value: Awaited<ReturnType<UploadHandler>> }>[] = [];
   let failed: unknown = null;
   const stop = new AbortController();
+  /** File streams not yet ended: after a failure nothing feeds them, so a handler reading one must stop. */
+  const open = new Set<Readable>();
   const fail = (e: unknown) => {
     failed ??= e;
     stop.abort();
+    for (const stream of open) stream.destroy();
   };
   // Parts are handled one after another, like Remix does, so a handler may rely on their order.
   let previous: Promise<unknown> = Promise.resolve();
@@ -54,6 +58,8 @@ export async function parseMultipartForm(request: Request, handler: UploadHandle
     handle(name, () => handler({ name, filename: undefined, contentType: info.mimeType, data: (async function* () { yield bytes; })() }));
   });
   parser.on("file", (name, stream, info) => {
+    open.add(stream);
+    stream.on("end", () => open.delete(stream)).on("close", () => open.delete(stream));
     handle(name, () => handler({ name, filename: info.filename ?? "", contentType: info.mimeType, data: stream }), () => stream.resume());
   });
   parser.on("error", () => fail(malformed()));

@@ -4,11 +4,13 @@
 # 产物已提交到仓库，CI 不运行本脚本；修改讲稿或版式后手动重新生成：
 #
 #   apt-get update && apt-get install -y ffmpeg espeak-ng imagemagick fonts-noto-cjk
-#   bash scripts/make-demo-video.sh
+#   bash scripts/make-demo-video.sh                      # 全部课程
+#   bash scripts/make-demo-video.sh yubei-dangyuan       # 只生成列出的课程
 #
 # 生成：
 #   courses/jijifenzi-peixun/media/lecture-01.mp4 / .vtt   第一讲 党的性质和宗旨
 #   courses/fazhan-duixiang/media/lecture-06.mp4 / .vtt    入党志愿书与入党誓词
+#   courses/yubei-dangyuan/media/lecture-01.mp4 / .vtt     预备期：教育和考察
 #   courses/*/media/cover.png                               课程封面
 #
 # 每条字幕就是一段讲稿：逐段用 espeak-ng 的普通话音色（-v cmn）合成，量出时长，
@@ -31,7 +33,7 @@ done
 
 FONT_REGULAR="Noto-Sans-CJK-SC"
 FONT_BOLD="Noto-Sans-CJK-SC-Bold"
-if ! "$IM" -list font 2>/dev/null | grep -q "Font: $FONT_BOLD"; then
+if ! "$IM" -list font 2>/dev/null | grep "Font: $FONT_BOLD" >/dev/null; then  # not -q: with pipefail an early exit kills convert
   echo "找不到字体 $FONT_BOLD：请安装 fonts-noto-cjk" >&2
   exit 1
 fi
@@ -162,6 +164,7 @@ build() {
 }
 
 # ================================================================ 入党积极分子培训 · 第一讲
+jijifenzi_peixun() {
 C1="$ROOT/courses/jijifenzi-peixun/media"
 mkdir -p "$C1"
 title_slide "$WORK/slide-1.png" "党的性质和宗旨" "第一讲 · 学习《中国共产党章程》总纲" "入党积极分子培训"
@@ -193,8 +196,11 @@ cat >"$WORK/script-1.txt" <<'EOF'
 EOF
 build "$C1/lecture-01" 4 "$WORK/script-1.txt"
 cover "$C1/cover.png" "入党积极分子培训" "党的基本知识 · 24 学时"
+ls -l "$C1"
+}
 
 # ================================================================ 发展对象集中培训 · 入党誓词
+fazhan_duixiang() {
 C2="$ROOT/courses/fazhan-duixiang/media"
 mkdir -p "$C2"
 title_slide "$WORK/slide-1.png" "入党誓词" "学习《中国共产党章程》第六条" "发展对象集中培训"
@@ -225,5 +231,55 @@ cat >"$WORK/script-2.txt" <<'EOF'
 EOF
 build "$C2/lecture-06" 4 "$WORK/script-2.txt"
 cover "$C2/cover.png" "发展对象集中培训" "党章与党员标准 · 不少于 24 学时"
+ls -l "$C2"
+}
 
-ls -l "$C1" "$C2"
+# ================================================================ 预备党员教育培训 · 第一讲
+yubei_dangyuan() {
+C3="$ROOT/courses/yubei-dangyuan/media"
+mkdir -p "$C3"
+K3="预备党员教育培训 · 第一讲"
+title_slide "$WORK/slide-1.png" "预备期：教育和考察" "第一讲 · 学习《中国共产党章程》第七条" "预备党员教育培训"
+slide "$WORK/slide-2.png" "预备期为一年" "$K3" \
+  "• 从支部大会通过为预备党员之日算起" \
+  "• 党组织应当认真教育和考察" \
+  "（《中国共产党章程》第七条）"
+slide "$WORK/slide-3.png" "义务一样，权利有别" "$K3" \
+  "• 预备党员的义务同正式党员一样" \
+  "• 权利也同正式党员一样，但是——" \
+  "> 没有表决权、选举权和被选举权" \
+  "（《中国共产党章程》第七条）"
+slide "$WORK/slide-4.png" "怎样教育和考察" "$K3" \
+  "• 党的组织生活" \
+  "• 听取本人汇报、个别谈心" \
+  "• 集中培训、实践锻炼" \
+  "（《中国共产党发展党员工作细则》）"
+slide "$WORK/slide-5.png" "预备期满" "$K3" \
+  "• 具备党员条件的，按期转为正式党员" \
+  "• 需要继续考察的，延长预备期，不超过一年" \
+  "• 不具备党员条件的，取消预备党员资格" \
+  "> 都须经支部大会通过、上级党组织批准"
+cat >"$WORK/script-3.txt" <<'SCRIPT'
+1|本讲学习预备期的教育和考察。
+2|党章第七条规定：预备党员的预备期为一年，^从支部大会通过他为预备党员之日算起。
+2|党组织对预备党员应当认真教育和考察。
+3|预备党员的义务同正式党员一样；^权利除了没有表决权、选举权和被选举权，也同正式党员一样。
+4|党组织通过组织生活、本人汇报、个别谈心、^集中培训和实践锻炼，继续教育和考察。
+5|预备期满，具备条件的按期转正；^需要继续考察的，延长预备期，不超过一年；
+5|不具备条件的，取消预备党员资格。^都要经支部大会通过和上级党组织批准。
+SCRIPT
+build "$C3/lecture-01" 5 "$WORK/script-3.txt"
+cover "$C3/cover.png" "预备期的教育和考察" "预备党员教育培训 · 22 学时"
+ls -l "$C3"
+}
+
+courses=("$@")
+[ ${#courses[@]} -eq 0 ] && courses=(jijifenzi-peixun fazhan-duixiang yubei-dangyuan)
+for c in "${courses[@]}"; do
+  case "$c" in
+    jijifenzi-peixun) jijifenzi_peixun ;;
+    fazhan-duixiang) fazhan_duixiang ;;
+    yubei-dangyuan) yubei_dangyuan ;;
+    *) echo "未知课程：$c（可选 jijifenzi-peixun fazhan-duixiang yubei-dangyuan）" >&2; exit 1 ;;
+  esac
+done

@@ -4,6 +4,7 @@
 // localStorage re-sent in order, leave-page counting and a confirmed, idempotent final submit.
 import { Form, Link, useNavigate } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { confirmWarning, emptyQueue, enqueue as enqueueItem, saveStatus, settle, submitStatus, type Outcome, type Queue, type QueueItem, type SaveReply } from "~/utils/answer-queue.ts";
 import { cstClock, isAnswered, optionLetter, type ExamResponse } from "~/utils/exam-response.ts";
 
 export type PaperQuestion = {
@@ -31,12 +32,7 @@ export type ExamAttemptProps = {
 
 export const DEBOUNCE_MS = 800;
 const RETRY_MS = 3000;
-export const OFFLINE_NOTICE = "网络已断开，答案已暂存在本机，恢复后自动提交";
-
-type QueueItem = { questionId: number; answer: ExamResponse; seq: number };
-type SaveReply =
-  | { ok: true; savedAt: number; seq: number; applied: boolean; now: number; serverTime: number }
-  | { ok: false; reason: string; message: string };
+const SAVE_TIMEOUT_MS = 10_000;
 
 const emptyResponse = (q: PaperQuestion): ExamResponse =>
   q.type === "判断" ? { judge: null } : q.type === "填空" ? { blanks: Array(q.blanks).fill("") } : q.type === "简答" ? { text: "" } : { choices: [] };
@@ -212,97 +208,69 @@ function PagedExam(p: ExamAttemptProps) {
 
 // ------------------------------------------------------------------------------------------ with JavaScript
 
-type SaveStatus = "idle" | "saving" | "saved" | "offline" | "error" | "closed";
-
-/** The autosave queue: one request at a time, in order, kept in localStorage until acknowledged. */
+/** The autosave queue: one request at a time, in order, kept in localStorage until acknowledged (rules in answer-queue). */
 function useAutosave(attemptId: number, initialSeqs: Record<number, number>, onServerTime: (serverMs: number, rttMid: number) => void) {
   const storageKey = `dx-exam-queue-${attemptId}`;
-  const queue = useRef<QueueItem[]>([]);
+  const q = useRef<Queue>(emptyQueue());
   const seqs = useRef<Record<number, number>>({ ...initialSeqs });
   const sending = useRef(false);
   const retry = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const [status, setStatus] = useState<SaveStatus>("idle");
-  const [savedAt, setSavedAt] = useState<number | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-  const [pending, setPending] = useState(0);
-  const closed = useRef(false);
+  const [view, setView] = useState<Queue>(q.current);
 
-  const persist = useCallback(() => {
-    try {
-      localStorage.setItem(storageKey, JSON.stringify(queue.current));
-    } catch {
-      /* storage full or disabled: the queue still lives in memory */
-    }
-    setPending(queue.current.length);
-  }, [storageKey]);
+  const update = useCallback(
+    (next: Queue) => {
+      q.current = next;
+      try {
+        localStorage.setItem(storageKey, JSON.stringify(next.items));
+      } catch {
+        /* storage full or disabled: the queue still lives in memory */
+      }
+      setView(next);
+    },
+    [storageKey],
+  );
 
   const pump = useCallback(async () => {
-    if (sending.current || closed.current) return;
+    if (sending.current || q.current.closed) return;
     if (retry.current) clearTimeout(retry.current);
     retry.current = null;
-    const later = (s: SaveStatus) => {
-      sending.current = false;
-      setStatus(s);
-      retry.current = setTimeout(() => void pump(), RETRY_MS);
-    };
-    while (queue.current.length && !closed.current) {
-      const item = queue.current[0];
+    while (q.current.items.length && !q.current.closed) {
+      const item = q.current.items[0];
       sending.current = true;
-      setStatus("saving");
-      let res: Response;
       const sentAt = Date.now();
+      let outcome: Outcome;
       try {
-        res = await fetch(`/exam-attempts/${attemptId}/answers`, {
+        // A request that hangs (a network that connects but carries nothing) counts as no network.
+        const res = await fetch(`/exam-attempts/${attemptId}/answers`, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify(item),
+          signal: AbortSignal.timeout(SAVE_TIMEOUT_MS),
         });
+        outcome = { kind: "reply", status: res.status, reply: (await res.json().catch(() => null)) as SaveReply | null };
       } catch {
-        return later("offline");
+        outcome = { kind: "network" };
       }
-      const reply = (await res.json().catch(() => null)) as SaveReply | null;
-      if (!reply || res.status >= 500 || res.status === 429) {
-        setMessage(reply ? null : "保存失败（登录可能已失效），答案已暂存在本机");
-        return later(navigator.onLine ? "error" : "offline");
-      }
-      queue.current = queue.current.filter((x) => x !== item);
-      if (reply.ok) {
-        onServerTime(reply.serverTime, (sentAt + Date.now()) / 2);
-        setSavedAt(reply.savedAt);
-        setMessage(null);
-        if (!reply.applied && reply.seq > item.seq && seqs.current[item.questionId] === item.seq) {
-          // Saved meanwhile from another tab or device; this page's value is the one just chosen here.
-          seqs.current[item.questionId] = reply.seq + 1;
-          queue.current.push({ ...item, seq: reply.seq + 1 });
-        }
-      } else if (res.status === 409 || res.status === 410) {
-        closed.current = true;
-        queue.current = [];
-        persist();
-        sending.current = false;
-        setMessage(reply.message);
-        setStatus("closed");
-        return;
-      } else {
-        setMessage(reply.message);
-      }
-      persist();
+      const r = settle(q.current, item, outcome, { online: navigator.onLine, latestSeq: seqs.current[item.questionId] ?? 0 });
+      if (r.requeued !== undefined) seqs.current[item.questionId] = r.requeued;
+      if (outcome.kind === "reply" && outcome.reply?.ok) onServerTime(outcome.reply.serverTime, (sentAt + Date.now()) / 2);
+      update(r.queue);
       sending.current = false;
+      if (r.retry) {
+        retry.current = setTimeout(() => void pump(), RETRY_MS);
+        return;
+      }
     }
-    setStatus((s) => (s === "saving" ? "saved" : s));
-  }, [attemptId, onServerTime, persist]);
+  }, [attemptId, onServerTime, update]);
 
   const enqueue = useCallback(
     (questionId: number, answer: ExamResponse) => {
       const seq = (seqs.current[questionId] ?? 0) + 1;
       seqs.current[questionId] = seq;
-      // An older unsent value of the same question is replaced (the one in flight stays).
-      queue.current = queue.current.filter((x, i) => x.questionId !== questionId || (i === 0 && sending.current));
-      queue.current.push({ questionId, answer, seq });
-      persist();
+      update(enqueueItem(q.current, { questionId, answer, seq }, sending.current));
       void pump();
     },
-    [persist, pump],
+    [update, pump],
   );
 
   /** Answers left in this browser by an earlier visit (offline, or closed before they were sent). */
@@ -313,11 +281,11 @@ function useAutosave(attemptId: number, initialSeqs: Record<number, number>, onS
     } catch {
       stored = [];
     }
-    queue.current = stored.filter((x) => x && typeof x.seq === "number" && x.seq > (seqs.current[x.questionId] ?? 0));
-    for (const x of queue.current) seqs.current[x.questionId] = Math.max(seqs.current[x.questionId] ?? 0, x.seq);
-    persist();
-    return queue.current;
-  }, [persist, storageKey]);
+    const items = stored.filter((x) => x && typeof x.seq === "number" && x.seq > (seqs.current[x.questionId] ?? 0));
+    for (const x of items) seqs.current[x.questionId] = Math.max(seqs.current[x.questionId] ?? 0, x.seq);
+    update({ ...q.current, items });
+    return items;
+  }, [update, storageKey]);
 
   useEffect(() => {
     const online = () => void pump();
@@ -328,7 +296,7 @@ function useAutosave(attemptId: number, initialSeqs: Record<number, number>, onS
     };
   }, [pump]);
 
-  return { enqueue, pump, restore, status, savedAt, message, pending, queue, closed };
+  return { enqueue, pump, restore, view, q };
 }
 
 function InteractiveExam(p: ExamAttemptProps) {
@@ -341,7 +309,9 @@ function InteractiveExam(p: ExamAttemptProps) {
   const [warning, setWarning] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [submitting, setSubmitting] = useState<null | "user" | "timeout">(null);
-  const [submitError, setSubmitError] = useState<string | null>(null);
+  const [submitFailed, setSubmitFailed] = useState(false);
+  /** Bumped by each submission and by 继续作答, so a cancelled submission's loop stops. */
+  const submission = useRef(0);
   const debounces = useRef(new Map<number, { timer: ReturnType<typeof setTimeout>; answer: ExamResponse }>());
   const warned = useRef({ five: false, one: false, zero: false });
 
@@ -371,7 +341,7 @@ function InteractiveExam(p: ExamAttemptProps) {
   }, [saver]);
 
   const change = (qid: number, answer: ExamResponse) => {
-    if (saver.closed.current || submitting) return;
+    if (saver.q.current.closed || submitting) return;
     setResponses((r) => ({ ...r, [qid]: answer }));
     const old = debounces.current.get(qid);
     if (old) clearTimeout(old.timer);
@@ -409,23 +379,27 @@ function InteractiveExam(p: ExamAttemptProps) {
   const submit = useCallback(
     async (why: "user" | "timeout") => {
       setSubmitting(why);
+      setSubmitFailed(false);
+      const run = ++submission.current;
       setConfirming(false);
       flush();
       // Every answer goes first; the server gives grace seconds after the deadline for this.
       const until = Date.now() + Math.max(5, p.attempt.graceSeconds - 5) * 1000;
-      while (saver.queue.current.length && !saver.closed.current && (why === "user" || Date.now() < until)) {
+      while (saver.q.current.items.length && !saver.q.current.closed && (why === "user" || Date.now() < until)) {
+        if (submission.current !== run) return;
         void saver.pump();
         await new Promise((r) => setTimeout(r, 300));
       }
       for (;;) {
+        if (submission.current !== run) return;
         try {
           const body = new URLSearchParams({ intent: "submit" });
           const res = await fetch(`/exam-attempts/${id}?index`, { method: "POST", body, redirect: "manual" });
           if (res.type === "opaqueredirect" || res.ok || res.status === 409) break;
-          setSubmitError("交卷失败，正在重试…");
         } catch {
-          setSubmitError(OFFLINE_NOTICE);
+          /* no network: said on the page, tried again below */
         }
+        setSubmitFailed(true);
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
       try {
@@ -462,11 +436,11 @@ function InteractiveExam(p: ExamAttemptProps) {
   }, [offset, p.attempt.deadlineMs, submit]);
 
   useEffect(() => {
-    if (saver.status === "closed") {
+    if (saver.view.closed) {
       const t = setTimeout(() => navigate(`/exam-attempts/${id}/result`), 3000);
       return () => clearTimeout(t);
     }
-  }, [saver.status, id, navigate]);
+  }, [saver.view.closed, id, navigate]);
 
   const toggleFlag = (qid: number) => {
     const next = flags.includes(qid) ? flags.filter((f) => f !== qid) : [...flags, qid];
@@ -479,26 +453,41 @@ function InteractiveExam(p: ExamAttemptProps) {
   };
 
   const unanswered = p.questions.filter((q) => !isAnswered(responses[q.questionId]));
-  const offline = saver.status === "offline";
+  const status = saveStatus(saver.view);
+  const handing = submitting ? submitStatus(submitting, saver.view, submitFailed) : null;
+  const warnConfirm = confirmWarning(saver.view);
   return (
     <div className="exam-layout">
       <div className="exam-bar card" role="region" aria-label="考试状态">
         <div className={`exam-clock${remaining <= 300_000 ? " urgent" : ""}`} aria-label="剩余时间">
           <span className="muted">剩余</span> <strong data-testid="countdown">{formatRemaining(remaining)}</strong>
         </div>
-        <div className="exam-save" role="status" aria-live="polite">
-          {saver.status === "saving" ? "正在保存…" : saver.savedAt ? `已保存 ${cstClock(saver.savedAt)}` : "作答后自动保存"}
-          {saver.pending && !offline ? <span className="muted">（{saver.pending} 条待发送）</span> : null}
+        <div className={`exam-save ${status.tone}`} role="status" aria-live="polite" data-testid="save-status">
+          {status.text}
         </div>
         <button type="button" className="btn primary" onClick={() => setConfirming(true)} disabled={Boolean(submitting)}>
           交卷
         </button>
+        {handing ? (
+          <div className={`alert ${handing.waiting ? "warn" : "ok"}`} role="status" data-testid="submit-status">
+            {handing.text}
+            {handing.waiting && submitting === "user" ? (
+              <button
+                type="button"
+                className="btn small"
+                onClick={() => {
+                  submission.current++;
+                  setSubmitting(null);
+                }}
+              >
+                继续作答
+              </button>
+            ) : null}
+          </div>
+        ) : null}
       </div>
-      {offline ? <p className="alert warn" role="alert">{OFFLINE_NOTICE}</p> : null}
-      {saver.message ? <p className="alert error" role="alert">{saver.message}</p> : null}
+      {saver.view.message ? <p className="alert error" role="alert">{saver.view.message}</p> : null}
       {warning ? <p className="alert warn" role="alert">{warning}</p> : null}
-      {submitting ? <p className="alert ok" role="status">{submitting === "timeout" ? "考试时间到，正在自动交卷…" : "正在交卷…"}</p> : null}
-      {submitError ? <p className="alert error" role="alert">{submitError}</p> : null}
       <nav className="exam-nav card" aria-label="题目导航">
         {p.questions.map((q) => {
           const answered = isAnswered(responses[q.questionId]);
@@ -543,6 +532,7 @@ function InteractiveExam(p: ExamAttemptProps) {
               <p>全部题目均已作答。</p>
             )}
             <p>交卷后不能再修改答案。</p>
+            {warnConfirm ? <p className="alert warn">{warnConfirm}</p> : null}
             <div className="row-actions">
               <button type="button" className="btn primary" onClick={() => void submit("user")}>确认交卷</button>
               <button type="button" className="btn" onClick={() => setConfirming(false)}>返回检查</button>

@@ -1,5 +1,7 @@
 // The page side of honest progress: collects played segments and visible time, beats every 12 s,
 // keeps unacknowledged segments (also across a reload) and re-sends them when the network is back.
+// A hidden or closed page gives its presence up with its last beat (a beacon on pagehide), so the
+// trainee's next lesson starts counting at once.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { mergeIntervals, type Interval } from "~/utils/coverage.ts";
 
@@ -14,9 +16,8 @@ export type BeatState = {
   message?: string;
 };
 
-type Reply =
-  | { ok: true; credited: number; coverage: number; readSeconds: number; furthest: number; completed: boolean; presenceCheck: boolean }
-  | { ok: false; reason: string; message?: string };
+export type AckReply = { ok: true; credited: number; coverage: number; readSeconds: number; furthest: number; completed: boolean; presenceCheck: boolean };
+type Reply = AckReply | { ok: false; reason: string; message?: string };
 
 /** One id per browser tab that survives reloads (sessionStorage), so a reload is not "another tab". */
 function tabId(): string {
@@ -34,6 +35,8 @@ export function useHeartbeat(opts: {
   initial: Omit<BeatState, "status">;
   /** Video lessons give the player's position, duration and the segments played since the last call. */
   takeSegments?: () => { segments: Interval[]; position: number; duration?: number };
+  /** A beat was acknowledged; `position` is where the player was when it was sent. */
+  onAck?: (reply: AckReply, position: number) => void;
 }) {
   const { lessonId } = opts;
   const [state, setState] = useState<BeatState>({ status: "idle", ...opts.initial });
@@ -43,19 +46,26 @@ export function useHeartbeat(opts: {
   const storageKey = `dx-beat-${lessonId}`;
   const takeRef = useRef(opts.takeSegments);
   takeRef.current = opts.takeSegments;
+  const ackRef = useRef(opts.onAck);
+  ackRef.current = opts.onAck;
 
-  const send = useCallback(
-    async (visible: boolean) => {
+  /** The next beat's body; a beat sent while the page is hidden gives the presence up. */
+  const body = useCallback(
+    (visible: boolean, leaving = false) => {
       const taken = takeRef.current?.();
       if (taken) pending.current = mergeIntervals([...pending.current, ...taken.segments]);
       localStorage.setItem(storageKey, JSON.stringify(pending.current));
-      const sent = pending.current;
+      const release = leaving || document.visibilityState === "hidden";
+      return { sent: pending.current, position: taken?.position ?? 0, json: JSON.stringify({ tabId: tabId(), segments: pending.current, position: taken?.position ?? 0, duration: taken?.duration, visible, takeover: takeover.current, release }) };
+    },
+    [storageKey],
+  );
+
+  const send = useCallback(
+    async (visible: boolean) => {
+      const { sent, position, json } = body(visible);
       try {
-        const res = await fetch(`/api/lessons/${lessonId}/beat`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ tabId: tabId(), segments: sent, position: taken?.position ?? 0, duration: taken?.duration, visible, takeover: takeover.current }),
-        });
+        const res = await fetch(`/api/lessons/${lessonId}/beat`, { method: "POST", keepalive: true, headers: { "Content-Type": "application/json" }, body: json });
         if (!res.ok && res.status !== 409) throw new Error(String(res.status));
         const reply = (await res.json()) as Reply;
         takeover.current = false;
@@ -70,6 +80,7 @@ export function useHeartbeat(opts: {
             furthest: reply.furthest,
             completed: reply.completed,
           });
+          ackRef.current?.(reply, position);
         } else if (reply.reason === "busy") {
           setState((s) => ({ ...s, status: "busy", message: reply.message }));
         }
@@ -77,7 +88,7 @@ export function useHeartbeat(opts: {
         setState((s) => ({ ...s, status: "offline" }));
       }
     },
-    [lessonId, storageKey],
+    [lessonId, storageKey, body],
   );
 
   useEffect(() => {
@@ -98,14 +109,21 @@ export function useHeartbeat(opts: {
       visibleSince.current = visible;
     };
     const onOnline = () => void send(document.visibilityState === "visible");
+    // Closing the tab: the last seconds and the release go out as a beacon, which outlives the page.
+    const onPageHide = () => {
+      const { json } = body(visibleSince.current, true);
+      navigator.sendBeacon(`/api/lessons/${lessonId}/beat`, new Blob([json], { type: "application/json" }));
+    };
     document.addEventListener("visibilitychange", onVisibility);
     window.addEventListener("online", onOnline);
+    window.addEventListener("pagehide", onPageHide);
     return () => {
       clearInterval(timer);
       document.removeEventListener("visibilitychange", onVisibility);
       window.removeEventListener("online", onOnline);
+      window.removeEventListener("pagehide", onPageHide);
     };
-  }, [send, storageKey]);
+  }, [send, body, lessonId, storageKey]);
 
   const takeOver = useCallback(() => {
     takeover.current = true;

@@ -17,6 +17,7 @@ import { sniff } from "~/utils/sniff.server.ts";
 import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell } from "~/utils/spreadsheet.server.ts";
 import { audit } from "./audit.server.ts";
 import { countedAttempt, resultsVisible } from "./exams.server.ts";
+import { chunked, courseStandings } from "./hours.server.ts";
 
 export type ClassViewer = { id: number; username: string; stage: Stage; roles: readonly Role[]; org_unit_id: number };
 type Actor = { actorId: number; ip?: string | null };
@@ -587,54 +588,17 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
   const inUsers = <T>(run: (ids: number[]) => Promise<T[]>) => chunked(userIds, run);
 
   const courses = await db.selectFrom("class_courses").select(["course_id", "required"]).where("class_id", "=", cls.id).execute();
-  const courseIds = courses.map((c) => c.course_id);
+  const courseIds = courses.map((c) => c.course_id).sort((a, b) => a - b);
   const requiredCourse = new Set(courses.filter((c) => c.required === 1).map((c) => c.course_id));
   const none = [-1];
-  const [lessons, assignments, exams] = await Promise.all([
-    db.selectFrom("lessons").select(["id", "course_id", "hours", "required"]).where("course_id", "in", courseIds.length ? courseIds : none).where("archived", "=", 0).execute(),
-    db
-      .selectFrom("assignments")
-      .select(["id", "course_id", "title", "hours", "max_score", "pass_score"])
-      .where("course_id", "in", courseIds.length ? courseIds : none)
-      .where("archived", "=", 0)
-      .orderBy("course_id")
-      .orderBy("position")
-      .execute(),
-    (() => {
-      let q = db.selectFrom("exams").select(["id", "title", "settings"]).where("archived", "=", 0);
-      if (cls.final_exam_id !== null) q = q.where("id", "=", cls.final_exam_id);
-      else q = q.where("course_id", "in", [...requiredCourse].length ? [...requiredCourse] : none);
-      return q.orderBy("course_id").orderBy("position").execute();
-    })(),
-  ]);
-  const lessonIds = lessons.map((l) => l.id);
-  const [done, offline, submissions, attempts, certs] = await Promise.all([
-    lessonIds.length
-      ? inUsers((ids) =>
-          db.selectFrom("lesson_progress").select(["user_id", "lesson_id"]).where("user_id", "in", ids).where("lesson_id", "in", lessonIds).where("completed_at", "is not", null).execute(),
-        )
-      : Promise.resolve([]),
-    courseIds.length
-      ? inUsers((ids) =>
-          db
-            .selectFrom("offline_hours")
-            .select(["user_id", (eb) => eb.fn.sum<number>("hours").as("hours")])
-            .where("user_id", "in", ids)
-            .where("course_id", "in", courseIds)
-            .groupBy("user_id")
-            .execute(),
-        )
-      : Promise.resolve([]),
-    assignments.length
-      ? inUsers((ids) =>
-          db
-            .selectFrom("submissions")
-            .select(["user_id", "assignment_id", "status", "current_version", "graded_version", "score"])
-            .where("user_id", "in", ids)
-            .where("assignment_id", "in", assignments.map((a) => a.id))
-            .execute(),
-        )
-      : Promise.resolve([]),
+  const exams = await (() => {
+    let q = db.selectFrom("exams").select(["id", "title", "settings"]).where("archived", "=", 0);
+    if (cls.final_exam_id !== null) q = q.where("id", "=", cls.final_exam_id);
+    else q = q.where("course_id", "in", [...requiredCourse].length ? [...requiredCourse] : none);
+    return q.orderBy("course_id").orderBy("position").execute();
+  })();
+  const [standings, attempts, certs] = await Promise.all([
+    courseStandings(db, userIds, courseIds),
     exams.length
       ? inUsers((ids) =>
           db
@@ -650,9 +614,6 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
     ),
   ]);
 
-  const doneSet = new Set(done.map((d) => `${d.user_id}:${d.lesson_id}`));
-  const offlineBy = new Map(offline.map((o) => [o.user_id, Number(o.hours ?? 0)]));
-  const subBy = new Map(submissions.map((s) => [`${s.user_id}:${s.assignment_id}`, s]));
   const attemptsBy = new Map<string, typeof attempts>();
   for (const a of attempts) {
     const k = `${a.user_id}:${a.exam_id}`;
@@ -662,12 +623,12 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
   const certBy = new Map(certs.map((c) => [c.user_id, c]));
 
   return members.map((m) => {
-    const assignmentInputs: AssignmentInput[] = assignments.map((a) => {
-      const s = subBy.get(`${m.user_id}:${a.id}`);
-      const graded = s?.status === "graded" && s.graded_version === s.current_version;
-      const status: AssignmentInput["status"] = !s || s.current_version === 0 ? "none" : graded ? "graded" : s.status === "returned" ? "returned" : "submitted";
-      return { title: a.title, required: requiredCourse.has(a.course_id), hours: a.hours, maxScore: a.max_score, passScore: a.pass_score, status, score: graded ? s!.score : null };
-    });
+    const mine = [...(standings.get(m.user_id)?.values() ?? [])];
+    // Only the required courses' lessons and assignments are required for the class.
+    const lessonInputs = mine.flatMap((c) => c.lessons.map((l) => ({ hours: l.hours, required: requiredCourse.has(c.courseId) && l.required, completed: l.completed })));
+    const assignmentInputs: AssignmentInput[] = mine.flatMap((c) =>
+      c.assignments.map((a) => ({ title: a.title, required: requiredCourse.has(c.courseId), hours: a.hours, maxScore: a.maxScore, passScore: a.passScore, status: a.status, score: a.score })),
+    );
     const examInputs: ExamInput[] = exams.map((e) => {
       const counted = countedAttempt(attemptsBy.get(`${m.user_id}:${e.id}`) ?? [], examSettings.get(e.id)!.counts);
       if (!counted) return { title: e.title, status: "none", score: null, maxScore: 0, passed: false };
@@ -678,8 +639,8 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
     });
     const exception = m.exception ? { kind: m.exception, reason: m.exception_reason ?? "" } : null;
     const inputs: ResultInputs = {
-      lessons: lessons.map((l) => ({ hours: l.hours, required: requiredCourse.has(l.course_id) && l.required === 1, completed: doneSet.has(`${m.user_id}:${l.id}`) })),
-      offlineHours: offlineBy.get(m.user_id) ?? 0,
+      lessons: lessonInputs,
+      offlineHours: mine.reduce((n, c) => n + c.offlineHours, 0),
       assignments: assignmentInputs,
       exams: examInputs,
       usualScore: m.usual_score,
@@ -703,12 +664,6 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
       certificate: cert ? { id: cert.id, number: cert.number, issuedAt: cert.issued_at } : null,
     };
   });
-}
-
-async function chunked<T>(ids: number[], run: (ids: number[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += 500) out.push(...(await run(ids.slice(i, i + 500))));
-  return out;
 }
 
 /** The classes a trainee is in, with their own standing in each ("我的培训班"). */

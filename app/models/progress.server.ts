@@ -2,18 +2,17 @@
 // one lesson at a time per trainee, and a lesson's 学时 count once it completes.
 import { randomInt } from "node:crypto";
 import type { OfflineKind } from "../../db/types.ts";
-import { coveragePercent, creditSegments, mergeIntervals, totalSeconds, type Interval } from "~/utils/coverage.ts";
+import { coveragePercent, creditSegments, mergeIntervals, SEEK_TOLERANCE, totalSeconds, type Interval } from "~/utils/coverage.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import type { ProgressRules } from "~/utils/course-format.server.ts";
 import { audit } from "./audit.server.ts";
+import { chunked, courseStandings, myCourseStandings, type CourseStanding } from "./hours.server.ts";
 
 /** A presence older than this is free for another tab or device to take. */
 export const PRESENCE_TTL = 45;
 /** The longest gap between two beats that still earns time (the page beats every 10–15 s). */
 export const MAX_VIDEO_GAP = 60;
 export const MAX_READ_GAP = 30;
-/** Seconds past the furthest point a segment may start and still count. */
-export const SEEK_TOLERANCE = 3;
 /** Extra seconds of budget per beat for timer jitter and network delay. */
 const SLACK = 2;
 
@@ -29,6 +28,8 @@ export type Beat = {
   duration?: number;
   /** Take over from another tab or device that holds the presence. */
   takeover?: boolean;
+  /** The page is being closed or hidden: credit this beat, then give the presence up at once. */
+  release?: boolean;
 };
 
 export type BeatResult =
@@ -167,6 +168,8 @@ export async function recordBeat(
       .values({ user_id: input.userId, lesson_id: lesson.id, ...values })
       .onConflict((oc) => oc.columns(["user_id", "lesson_id"]).doUpdateSet(values))
       .execute();
+    // A closed or hidden page frees the trainee at once: the next lesson opened starts counting now.
+    if (beat.release) await trx.deleteFrom("learning_presence").where("user_id", "=", input.userId).where("tab_id", "=", beat.tabId).execute();
     return { ok: true, credited: round(credited), coverage: round(coverage), readSeconds, furthest: values.furthest, completed: completedAt !== null, presenceCheck: checkPending };
   });
 }
@@ -238,20 +241,17 @@ export async function getLessonProgress(db: DB, userId: number, lessonIds: numbe
   );
 }
 
-type LessonHours = { id: number; hours: number; required: number | boolean };
-
-/** 学时 of a course for one trainee: completed lessons once each, plus offline hours credited to the course. */
-export function summarize(lessons: LessonHours[], progress: Map<number, LessonProgressView>, offlineHours: number) {
-  const done = lessons.filter((l) => progress.get(l.id)?.completed);
-  const required = lessons.filter((l) => Boolean(l.required));
+/** Lessons done and 学时 by source of one trainee's course standing, as the pages show them. */
+export function summarize(s: CourseStanding) {
   return {
-    lessonsDone: done.length,
-    lessonsTotal: lessons.length,
-    requiredDone: required.filter((l) => progress.get(l.id)?.completed).length,
-    requiredTotal: required.length,
-    hoursEarned: round(done.reduce((n, l) => n + l.hours, 0) + offlineHours),
-    onlineHours: round(done.reduce((n, l) => n + l.hours, 0)),
-    offlineHours: round(offlineHours),
+    lessonsDone: s.lessonsDone,
+    lessonsTotal: s.lessonsTotal,
+    requiredDone: s.requiredDone,
+    requiredTotal: s.requiredTotal,
+    hoursEarned: s.hours.total,
+    onlineHours: s.hours.lessons,
+    assignmentHours: s.hours.assignments,
+    offlineHours: s.hours.offline,
   };
 }
 
@@ -292,33 +292,19 @@ export async function creditOfflineHours(
   });
 }
 
-/** 学时 and lessons done per course for one trainee (catalog, "我的学习"). */
+/** 学时 and lessons done per course for one trainee (catalog, "我的学习", the record), with the next lesson to study. */
 export async function courseSummaries(db: DB, userId: number, courseIds: number[]) {
   type Summary = ReturnType<typeof summarize> & { next: { key: string; title: string } | null };
-  if (!courseIds.length) return new Map<number, Summary>();
-  const lessons = await db
-    .selectFrom("lessons")
-    .select(["id", "course_id", "hours", "required", "key", "title"])
-    .where("course_id", "in", courseIds)
-    .where("archived", "=", 0)
-    .orderBy("position")
-    .execute();
-  const progress = await getLessonProgress(db, userId, lessons.map((l) => l.id));
-  const offline = await db
-    .selectFrom("offline_hours")
-    .select(["course_id", (eb) => eb.fn.sum<number>("hours").as("hours")])
-    .where("user_id", "=", userId)
-    .where("course_id", "in", courseIds)
-    .groupBy("course_id")
-    .execute();
+  const standings = await myCourseStandings(db, userId, courseIds);
+  const lessons = courseIds.length
+    ? await db.selectFrom("lessons").select(["id", "key", "title"]).where("course_id", "in", courseIds).where("archived", "=", 0).orderBy("position").execute()
+    : [];
+  const title = new Map(lessons.map((l) => [l.id, l]));
   return new Map<number, Summary>(
     courseIds.map((id) => {
-      const mine = lessons.filter((l) => l.course_id === id);
-      const next = mine.find((l) => !progress.get(l.id)?.completed);
-      return [
-        id,
-        { ...summarize(mine, progress, Number(offline.find((o) => o.course_id === id)?.hours ?? 0)), next: next ? { key: next.key, title: next.title } : null },
-      ];
+      const s = standings.get(id)!;
+      const next = s.lessons.find((l) => !l.completed);
+      return [id, { ...summarize(s), next: next ? { key: title.get(next.id)!.key, title: title.get(next.id)!.title } : null }];
     }),
   );
 }
@@ -332,7 +318,7 @@ export type RosterScope = { unitPath?: string };
 export async function courseRoster(db: DB, course: { id: number; audience: string[] }, scope: RosterScope, now = nowSeconds()) {
   const lessons = await db
     .selectFrom("lessons")
-    .select(["id", "key", "title", "hours", "required", "video", "video_duration"])
+    .select(["id", "key", "title", "video", "video_duration"])
     .where("course_id", "=", course.id)
     .where("archived", "=", 0)
     .orderBy("position")
@@ -349,44 +335,36 @@ export async function courseRoster(db: DB, course: { id: number; audience: strin
   if (scope.unitPath) q = q.where("o.path", "like", `${scope.unitPath}%`);
   const trainees = await q.execute();
   const ids = trainees.map((t) => t.id);
-  const lessonIds = lessons.map((l) => l.id);
-  const progress = ids.length && lessonIds.length
-    ? await db
+  const videoIds = lessons.filter((l) => l.video).map((l) => l.id);
+  const [standings, progress] = await Promise.all([
+    courseStandings(db, ids, [course.id]),
+    chunked(ids, (chunk) =>
+      db
         .selectFrom("lesson_progress")
-        .select(["user_id", "lesson_id", "completed_at", "covered", "read_seconds", "updated_at"])
-        .where("lesson_id", "in", lessonIds)
-        .where("user_id", "in", ids)
-        .execute()
-    : [];
-  const offline = ids.length
-    ? await db
-        .selectFrom("offline_hours")
-        .select(["user_id", (eb) => eb.fn.sum<number>("hours").as("hours")])
-        .where("course_id", "=", course.id)
-        .where("user_id", "in", ids)
-        .groupBy("user_id")
-        .execute()
-    : [];
+        .select(["user_id", "lesson_id", "covered", "updated_at"])
+        .where("lesson_id", "in", lessons.length ? lessons.map((l) => l.id) : [-1])
+        .where("user_id", "in", chunk)
+        .execute(),
+    ),
+  ]);
   const byUser = new Map<number, typeof progress>();
   for (const p of progress) byUser.set(p.user_id, [...(byUser.get(p.user_id) ?? []), p]);
   const STUCK_AFTER = 7 * 86400;
   const rows = trainees.map((t) => {
     const mine = byUser.get(t.id) ?? [];
-    const map = new Map<number, LessonProgressView>(
-      mine.map((p) => {
-        const l = lessons.find((x) => x.id === p.lesson_id)!;
-        const coverage = l.video_duration ? round(coveragePercent(JSON.parse(p.covered), l.video_duration)) : 0;
-        return [p.lesson_id, { lessonId: p.lesson_id, completed: p.completed_at !== null, coverage, readSeconds: p.read_seconds, position: 0, furthest: 0, updatedAt: p.updated_at }];
-      }),
-    );
-    const summary = summarize(lessons, map, Number(offline.find((o) => o.user_id === t.id)?.hours ?? 0));
+    const summary = summarize(standings.get(t.id)!.get(course.id)!);
     const lastActive = mine.reduce((m, p) => Math.max(m, p.updated_at), 0) || null;
     const finished = summary.lessonsDone === summary.lessonsTotal;
+    const coverageOf = (lessonId: number) => {
+      const l = lessons.find((x) => x.id === lessonId)!;
+      const p = mine.find((x) => x.lesson_id === lessonId);
+      return p && l.video_duration ? round(coveragePercent(JSON.parse(p.covered), l.video_duration)) : 0;
+    };
     return {
       ...t,
       ...summary,
       lastActive,
-      coverage: Object.fromEntries(lessons.filter((l) => l.video).map((l) => [l.id, map.get(l.id)?.coverage ?? 0])),
+      coverage: Object.fromEntries(videoIds.map((id) => [id, coverageOf(id)])),
       stuck: !finished && (lastActive === null || now - lastActive > STUCK_AFTER),
     };
   });

@@ -18,9 +18,9 @@ import { certificatesOfUser } from "./certificates.server.ts";
 import { myClasses } from "./classes.server.ts";
 import { countedAttempt, resultsVisible } from "./exams.server.ts";
 import { ledgerBatches, LEDGER_STATUS_LABEL, type LedgerRow } from "./ledger.server.ts";
-import { courseSummaries, offlineHoursFor } from "./progress.server.ts";
+import { assignmentStatus, traineeHours } from "./hours.server.ts";
+import { offlineHoursFor, summarize } from "./progress.server.ts";
 
-const round = (n: number) => Math.round(n * 100) / 100;
 
 /** The trainee as a record subject, or undefined when there is no such user. */
 async function person(db: DB, userId: number) {
@@ -52,18 +52,6 @@ export async function recordSubjectFor(db: DB, userId: number, viewer: { id: num
 }
 export type RecordSubject = NonNullable<Awaited<ReturnType<typeof recordSubjectFor>>>;
 
-/** Ids of every course the trainee has anything in: a class, progress, offline 学时, an exam attempt or a submission. */
-async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
-  const [byClass, byLesson, byOffline, byExam, byAssignment] = await Promise.all([
-    db.selectFrom("class_courses as cc").innerJoin("class_members as m", "m.class_id", "cc.class_id").select("cc.course_id as id").where("m.user_id", "=", userId).execute(),
-    db.selectFrom("lesson_progress as p").innerJoin("lessons as l", "l.id", "p.lesson_id").select("l.course_id as id").where("p.user_id", "=", userId).execute(),
-    db.selectFrom("offline_hours").select("course_id as id").where("user_id", "=", userId).where("course_id", "is not", null).execute(),
-    db.selectFrom("exam_attempts as a").innerJoin("exams as e", "e.id", "a.exam_id").select("e.course_id as id").where("a.user_id", "=", userId).execute(),
-    db.selectFrom("submissions as s").innerJoin("assignments as a", "a.id", "s.assignment_id").select("a.course_id as id").where("s.user_id", "=", userId).where("s.current_version", ">", 0).execute(),
-  ]);
-  return [...new Set([...byClass, ...byLesson, ...byOffline, ...byExam, ...byAssignment].map((r) => r.id as number))];
-}
-
 export async function trainingRecord(db: DB, subject: RecordSubject, opts: { forTrainee: boolean }, t = nowSeconds()) {
   const ledger: LedgerRow[] = [];
   for await (const rows of ledgerBatches(db, { unitPath: null, userId: subject.id })) ledger.push(...rows);
@@ -77,12 +65,12 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
     return { ...c, exam: null, composite: null, band: "待公布", note };
   });
 
-  const courseIds = await courseIdsOf(db, subject.id);
+  const hours = await traineeHours(db, subject.id);
+  const courseIds = hours.courseIds;
   const courseRows = courseIds.length
     ? await db.selectFrom("courses").select(["id", "slug", "title"]).where("id", "in", courseIds).orderBy("title").execute()
     : [];
   const titleOf = new Map(courseRows.map((c) => [c.id, c.title]));
-  const summaries = await courseSummaries(db, subject.id, courseIds);
 
   const submissions = courseIds.length
     ? await db
@@ -95,11 +83,9 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
         .execute()
     : [];
   const assignments = [];
-  const assignmentHours = new Map<number, number>();
   for (const s of submissions) {
-    const graded = s.status === "graded" && s.graded_version === s.current_version;
+    const graded = assignmentStatus(s) === "graded";
     const visible = !opts.forTrainee || scoreVisible(await getSettings(db, s.id));
-    if (graded && s.score !== null && s.score >= s.pass_score) assignmentHours.set(s.course_id, (assignmentHours.get(s.course_id) ?? 0) + s.hours);
     assignments.push({
       title: s.title,
       course: titleOf.get(s.course_id) ?? "",
@@ -146,19 +132,17 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
     course: o.course_id === null ? "" : titleOf.get(o.course_id) ?? "",
     creditedBy: o.credited_by_name,
   }));
-  const unassignedOffline = round(offline.filter((o) => !o.course).reduce((n, o) => n + o.hours, 0));
 
   const courses = courseRows.map((c) => {
-    const s = summaries.get(c.id)!;
-    const fromAssignments = round(assignmentHours.get(c.id) ?? 0);
+    const s = summarize(hours.courses.get(c.id)!);
     return {
       title: c.title,
       lessonsDone: s.lessonsDone,
       lessonsTotal: s.lessonsTotal,
       onlineHours: s.onlineHours,
       offlineHours: s.offlineHours,
-      assignmentHours: fromAssignments,
-      hours: round(s.hoursEarned + fromAssignments),
+      assignmentHours: s.assignmentHours,
+      hours: s.hoursEarned,
     };
   });
 
@@ -173,9 +157,6 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
     revokedAt: c.revoked_at,
   }));
 
-  const online = round(courses.reduce((n, c) => n + c.onlineHours, 0));
-  const offlineTotal = round(offline.reduce((n, o) => n + o.hours, 0));
-  const fromAssignments = round(courses.reduce((n, c) => n + c.assignmentHours, 0));
   return {
     person: {
       id: subject.id,
@@ -189,15 +170,15 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
     classes,
     courses,
     offline,
-    unassignedOffline,
+    unassignedOffline: hours.unassignedOffline,
     exams,
     assignments,
     certificates,
     totals: {
-      hours: round(online + offlineTotal + fromAssignments),
-      online,
-      offline: offlineTotal,
-      assignments: fromAssignments,
+      hours: hours.total.total,
+      online: hours.total.lessons,
+      offline: hours.total.offline,
+      assignments: hours.total.assignments,
       classes: classes.length,
       completed: classes.filter((c) => c.status === "completed").length,
       certificates: certificates.filter((c) => c.revokedAt === null).length,

@@ -95,6 +95,8 @@ function lessonQuery(db: DB, p: Period) {
     .innerJoin("courses as c", "c.id", "l.course_id")
     .innerJoin("users as u", "u.id", "p.user_id")
     .where("p.completed_at", "is not", null)
+    // An archived lesson earns no 学时 anywhere, so no statement reports it.
+    .where("l.archived", "=", 0)
     .where(inPeriod(sql.ref("p.completed_at"), p));
 }
 

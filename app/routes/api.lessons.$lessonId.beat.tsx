@@ -12,6 +12,7 @@ const BeatBody = z.object({
   visible: z.boolean(),
   duration: z.number().finite().positive().max(86_400).optional(),
   takeover: z.boolean().optional(),
+  release: z.boolean().optional(),
 });
 
 export const loader = () => new Response("Method Not Allowed", { status: 405 });

@@ -1,10 +1,14 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getCourseBySlug, whyCourseHidden } from "~/models/courses.server.ts";
+import { getSettings, scoreVisible } from "~/models/assignments.server.ts";
+import { resultsVisible } from "~/models/exams.server.ts";
+import { myCourseStandings, type StandingAssignment, type StandingExam } from "~/models/hours.server.ts";
 import { getLessonProgress, offlineHoursFor, summarize } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/utils/auth.server.ts";
+import { now as nowSeconds } from "~/utils/db.server.ts";
 import { formatDateTime, STAGE_LABEL } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 
@@ -26,8 +30,12 @@ export async function loader(args: LoaderFunctionArgs) {
   const lessons = course.chapters.flatMap((c) => c.lessons);
   const progress = await getLessonProgress(db, user.id, lessons.map((l) => l.id));
   const offline = await offlineHoursFor(db, user.id, course.id);
-  const summary = summarize(lessons, progress, offline.reduce((n, o) => n + o.hours, 0));
+  const standing = (await myCourseStandings(db, user.id, [course.id])).get(course.id)!;
+  const summary = summarize(standing);
   const next = lessons.find((l) => !progress.get(l.id)?.completed);
+  const t = nowSeconds();
+  const assignmentState = new Map<number, string>();
+  for (const a of standing.assignments) assignmentState.set(a.id, assignmentText(a, scoreVisible(await getSettings(db, a.id))));
   return {
     course: {
       slug: course.slug,
@@ -45,12 +53,33 @@ export async function loader(args: LoaderFunctionArgs) {
         return { key: l.key, title: l.title, hours: l.hours, required: l.required === 1, video: !!l.video, completed: !!p?.completed, coverage: p?.coverage ?? 0, started: !!p };
       }),
     })),
-    assignments: course.assignments.map((a) => ({ key: a.key, title: a.title, kind: a.kind, due_at: a.due_at, hours: a.hours })),
-    exams: course.exams.map((e) => ({ key: e.key, title: e.title })),
+    assignments: course.assignments.map((a) => ({ key: a.key, title: a.title, kind: a.kind, due_at: a.due_at, hours: a.hours, state: assignmentState.get(a.id) ?? "" })),
+    exams: course.exams.map((e) => {
+      const s = standing.exams.find((x) => x.id === e.id);
+      return { key: e.key, title: e.title, state: s ? examText(s, t) : "" };
+    }),
     offline: offline.map((o) => ({ id: o.id, kind: o.kind, hours: o.hours, reason: o.reason, date: o.activity_date })),
     summary,
     next: next ? { key: next.key, title: next.title } : null,
   };
+}
+
+/** A trainee's assignment in words: what they still have to do, or the grade and whether its 学时 count. */
+function assignmentText(a: StandingAssignment, visible: boolean): string {
+  if (a.status === "none") return "未提交";
+  if (a.status === "submitted") return "已提交，待批改";
+  if (a.status === "returned") return "已退回修改，待重新提交";
+  if (!visible) return "已评分，成绩待公布";
+  return a.score !== null && a.score >= a.passScore ? `合格（${a.score} 分）${a.hours ? `，${a.hours} 学时已计入` : ""}` : `未达合格分 ${a.passScore}（${a.score} 分）`;
+}
+
+/** A trainee's exam in words: the attempt that counts, as far as the exam shows results yet. */
+function examText(e: StandingExam, t: number): string {
+  if (e.inProgress) return "作答中";
+  if (!e.counted) return "未参加";
+  if (e.counted.status !== "graded") return "已交卷，待阅卷";
+  if (!resultsVisible(e.settings, t)) return "已交卷，成绩待公布";
+  return `${e.counted.passed === 1 ? "已通过" : "未通过"}（${e.counted.score} 分${e.attempts > 1 ? `，共 ${e.attempts} 次` : ""}）`;
 }
 
 export default function CoursePage() {
@@ -87,6 +116,12 @@ export default function CoursePage() {
             <span>必修完成</span>
           </div>
         </div>
+        <p className="meta" data-testid="hours-by-source">
+          <span>课时 {summary.onlineHours}</span>
+          <span>作业 {summary.assignmentHours}</span>
+          <span>线下 {summary.offlineHours}</span>
+          <span>合计 {summary.hoursEarned} 学时</span>
+        </p>
         <div className="meter" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="课程进度">
           <span style={{ width: `${pct}%` }} />
         </div>
@@ -140,6 +175,7 @@ export default function CoursePage() {
                   <span className="title">
                     {a.title} <span className="tag">{a.kind}</span>
                     {a.due_at ? <small className="muted"> 截止 {formatDateTime(a.due_at)}</small> : null}
+                    <small className="state">{a.state}</small>
                   </span>
                   <span className="hours">{a.hours ? `${a.hours} 学时` : ""}</span>
                 </Link>
@@ -149,7 +185,10 @@ export default function CoursePage() {
               <li key={`e-${e.key}`}>
                 <Link to={`exams/${e.key}`}>
                   <span className="mark">考</span>
-                  <span className="title">{e.title}</span>
+                  <span className="title">
+                    {e.title}
+                    <small className="state">{e.state}</small>
+                  </span>
                 </Link>
               </li>
             ))}

@@ -3,6 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useRef } from "react";
 import { LessonPlayer, type PlayerControls } from "~/components/LessonPlayer.tsx";
 import { useHeartbeat } from "~/components/useHeartbeat.ts";
+import { creditedLimit } from "~/utils/coverage.ts";
 import { getLesson, whyCourseHidden } from "~/models/courses.server.ts";
 import { getLessonProgress } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
@@ -32,6 +33,9 @@ export async function loader(args: LoaderFunctionArgs) {
   }
   const { course, lesson, prev, next } = found;
   const p = (await getLessonProgress(db, user.id, [lesson.id])).get(lesson.id);
+  // A locked player resumes no further than credit reaches: play beyond it would never count.
+  const locked = course.progress.lock_seek && !p?.completed;
+  const position = p ? (locked ? Math.min(p.position, creditedLimit(p.furthest)) : p.position) : 0;
   return {
     course: { slug: course.slug, title: course.title, rules: course.progress },
     lesson: {
@@ -53,7 +57,7 @@ export async function loader(args: LoaderFunctionArgs) {
       coverage: p?.coverage ?? 0,
       readSeconds: p?.readSeconds ?? 0,
       furthest: p?.furthest ?? 0,
-      position: p?.position ?? 0,
+      position,
     },
     prev,
     next,
@@ -67,11 +71,16 @@ export default function LessonPage() {
     lessonId: lesson.id,
     initial: { coverage: progress.coverage, readSeconds: progress.readSeconds, furthest: progress.furthest, completed: progress.completed },
     takeSegments: lesson.video ? () => controls.current?.take() ?? { segments: [], position: 0 } : undefined,
+    // The server credited less than was played (a long network gap, a busy page): with seeking locked
+    // nothing beyond its furthest point would ever count, so the player goes back there and says why.
+    onAck: (reply, position) => {
+      if (lesson.video && course.rules.lock_seek && !reply.completed && position > creditedLimit(reply.furthest) + 1) controls.current?.rewindTo(reply.furthest);
+    },
   });
   const done = state.completed;
   const goal = lesson.video ? lesson.watchPercent : 100;
   const value = lesson.video ? state.coverage : Math.min(100, (state.readSeconds / (lesson.readMinutes * 60)) * 100);
-  if (state.status === "busy" || state.status === "check") controls.current?.pause();
+  const hold = state.status === "busy" ? "另一页面正在计时，本页已暂停播放" : state.status === "check" ? "请先确认继续学习" : null;
 
   return (
     <article className="lesson-page">
@@ -89,6 +98,7 @@ export default function LessonPage() {
           lockSeek={course.rules.lock_seek && !done}
           lockRate={course.rules.lock_rate && !done}
           controlsRef={controls}
+          hold={hold}
           onStop={() => void beatNow()}
         />
       ) : null}
@@ -129,7 +139,7 @@ export default function LessonPage() {
           <span className="alert warn">
             {state.message}{" "}
             <button type="button" className="btn small" onClick={takeOver}>
-              在此页面继续学习
+              在此继续学习
             </button>
           </span>
         ) : null}

@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { listCatalogForStage, listCoursesForStaff } from "~/models/courses.server.ts";
+import { traineeHours } from "~/models/hours.server.ts";
 import { courseSummaries, offlineHoursFor } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
 import { requireUser } from "~/utils/auth.server.ts";
@@ -19,6 +20,7 @@ export async function loader(args: LoaderFunctionArgs) {
     const summaries = await courseSummaries(db, user.id, courses.map((c) => c.id));
     const offline = await offlineHoursFor(db, user.id);
     mine = {
+      total: (await traineeHours(db, user.id)).total,
       courses: courses.map((c) => ({ slug: c.slug, title: c.title, hours: c.hours, ...summaries.get(c.id)! })),
       offline: offline.map((o) => ({ id: o.id, kind: o.kind, hours: o.hours, reason: o.reason, date: o.activity_date, by: o.credited_by_name })),
     };
@@ -29,7 +31,6 @@ export async function loader(args: LoaderFunctionArgs) {
 
 export default function ProgressOverview() {
   const { mine, staff } = useLoaderData<typeof loader>();
-  const total = mine?.courses.reduce((n, c) => n + c.hoursEarned, 0) ?? 0;
   return (
     <div className="stack">
       <h1>学习进度</h1>
@@ -39,8 +40,8 @@ export default function ProgressOverview() {
             <h2>我的学时</h2>
             <div className="stat-grid">
               <div className="stat">
-                <strong>{Math.round(total * 10) / 10}</strong>
-                <span>已获学时</span>
+                <strong data-testid="total-hours">{mine.total.total}</strong>
+                <span>累计学时</span>
               </div>
               <div className="stat">
                 <strong>{mine.courses.filter((c) => c.lessonsDone === c.lessonsTotal && c.lessonsTotal > 0).length}</strong>
@@ -63,6 +64,7 @@ export default function ProgressOverview() {
                 <span>
                   学时 {c.hoursEarned}/{c.hours}
                 </span>
+                {c.assignmentHours ? <span>其中作业 {c.assignmentHours}</span> : null}
                 {c.offlineHours ? <span>其中线下 {c.offlineHours}</span> : null}
               </p>
               {c.next ? (

@@ -1,6 +1,6 @@
-// Completion rules of a training class (培训班): the composite grade, its band and what blocks 结业.
-// Pure and table-driven (no database), so the rules are tested case by case and the same function
-// serves the admin's review, the instructor's and secretary's view and the trainee's own page.
+// The one definition of 学时 (`hoursOf`) and the completion rules of a training class (培训班): the
+// composite grade, its band and what blocks 结业. Pure and table-driven (no database), so the rules are
+// tested case by case and the same functions serve every page, export and certificate that shows 学时.
 import { z } from "zod";
 
 export const BANDS = ["优秀", "良好", "合格", "不合格"] as const;
@@ -116,7 +116,31 @@ const fmt = (n: number) => String(round1(n));
 const percentOf = (score: number | null, max: number) => (score === null || max <= 0 ? 0 : Math.max(0, Math.min(100, (score / max) * 100)));
 const average = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
-export const assignmentPassed = (a: AssignmentInput) => a.status === "graded" && a.score !== null && a.score >= a.passScore;
+export const assignmentPassed = (a: Pick<AssignmentInput, "status" | "score" | "passScore">) => a.status === "graded" && a.score !== null && a.score >= a.passScore;
+
+export type Hours = { lessons: number; assignments: number; offline: number; total: number };
+
+/**
+ * 学时, by source: completed lessons (each once, whatever the coverage beyond the threshold), assignments
+ * whose current version is graded at or above the pass score, and offline 学时 credited by staff. Exams
+ * earn no 学时 (they decide completion). The caller passes only what counts: the lessons and assignments
+ * that are not archived, and the offline entries of the course(s) in question.
+ */
+export function hoursOf(i: { lessons: Pick<LessonInput, "hours" | "completed">[]; assignments: Pick<AssignmentInput, "hours" | "status" | "score" | "passScore">[]; offlineHours: number }): Hours {
+  const lessons = round2(i.lessons.filter((l) => l.completed).reduce((n, l) => n + l.hours, 0));
+  const assignments = round2(i.assignments.filter(assignmentPassed).reduce((n, a) => n + a.hours, 0));
+  const offline = round2(i.offlineHours);
+  return { lessons, assignments, offline, total: round2(lessons + assignments + offline) };
+}
+
+/** Hours added up (several courses), rounded once per source like `hoursOf`. */
+export function addHours(list: Hours[]): Hours {
+  const sum = (k: keyof Hours) => round2(list.reduce((n, h) => n + h[k], 0));
+  const lessons = sum("lessons");
+  const assignments = sum("assignments");
+  const offline = sum("offline");
+  return { lessons, assignments, offline, total: round2(lessons + assignments + offline) };
+}
 
 /** The band of a composite: 不合格 below the 合格 cut-off and below the pass line. */
 export function bandOf(composite: number, rules: Pick<ClassRules, "bands" | "passLine">): Band {
@@ -129,8 +153,8 @@ export function bandOf(composite: number, rules: Pick<ClassRules, "bands" | "pas
 
 /**
  * 学时, composite grade, band and completion of one trainee in one class.
- * - 学时 = completed lessons' 学时 (every course of the class) + offline 学时 credited to those courses
- *   + 学时 of assignments graded at or above their pass score.
+ * - 学时 = `hoursOf` the class's courses: completed lessons + passed assignments + offline 学时
+ *   credited to those courses.
  * - Composite = exam % × w.exam + assignment % × w.assignment + 平时 × w.usual, each component 0–100:
  *   exam % is the mean of the counted exams' score/max (missing = 0), assignment % the mean over the
  *   required courses' assignments (missing or ungraded = 0), 平时 the required-lesson completion rate × 100
@@ -141,9 +165,7 @@ export function bandOf(composite: number, rules: Pick<ClassRules, "bands" | "pas
 export function computeResult(inputs: ResultInputs, rules: ClassRules): ClassResult {
   const blockers: string[] = [];
 
-  const lessonHours = inputs.lessons.filter((l) => l.completed).reduce((n, l) => n + l.hours, 0);
-  const assignmentHours = inputs.assignments.filter(assignmentPassed).reduce((n, a) => n + a.hours, 0);
-  const hours = round2(lessonHours + inputs.offlineHours + assignmentHours);
+  const hours = hoursOf(inputs).total;
   if (hours + 1e-9 < rules.requiredHours) blockers.push(`还差 ${fmt(rules.requiredHours - hours)} 学时`);
 
   const required = inputs.lessons.filter((l) => l.required);

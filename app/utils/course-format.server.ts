@@ -157,6 +157,8 @@ export type ParsedCourse = {
   summary: string;
   audience: Stage[];
   hours: number;
+  /** The part of `hours` earned offline (分组研讨, 社会实践…), credited by instructors: not in any file. */
+  offline_hours: number;
   instructors: string[];
   cover: string | null;
   published: boolean;
@@ -504,12 +506,13 @@ export function parseCourse(dir: string, label = displayPath(dir)): { course: Pa
   readMedia(ctx, "media");
 
   const course: ParsedCourse = {
-    slug, label, dir, title: "", summary: "", audience: [], hours: 0, instructors: [], cover: null, published: true,
+    slug, label, dir, title: "", summary: "", audience: [], hours: 0, offline_hours: 0, instructors: [], cover: null, published: true,
     progress: { lock_seek: true, lock_rate: true, presence_check: false }, intro_md: "", hash: "",
     lessons: [], assignments: [], banks: [], exams: [], media: [],
   };
+  let hoursLine: number | null = null;
   if (!fs.existsSync(path.join(dir, "course.md"))) ctx.error("course.md", 1, MSG.courseMdMissing);
-  else readCourseMd(ctx, course);
+  else hoursLine = readCourseMd(ctx, course);
 
   const lessons = inOrder(numberedFiles(ctx, "lessons").flatMap((rel) => parseLesson(ctx, rel) ?? []));
   checkChapters(ctx, lessons);
@@ -518,6 +521,8 @@ export function parseCourse(dir: string, label = displayPath(dir)): { course: Pa
   const bankFiles = mdFiles(ctx, "bank");
   course.banks = bankFiles.flatMap((rel) => parseBank(ctx, rel) ?? []);
   course.exams = mdFiles(ctx, "exams").flatMap((rel, i) => parseExam(ctx, rel, i + 1, bankFiles, course.banks) ?? []);
+  // Checked once every file reads cleanly (a broken lesson would make the sum wrong twice over).
+  if (course.published && hoursLine !== null && !ctx.errors.length) checkDeclaredHours(ctx, course, hoursLine);
   course.media = [...ctx.media.values()];
   course.hash = courseFolderHash(dir);
   return { course, errors: ctx.sortedErrors(), warnings: ctx.warnings };
@@ -575,13 +580,15 @@ export function parseCourses(root: string, opts: { only?: string; label?: string
   return { courses, skipped, errors, warnings };
 }
 
-function readCourseMd(ctx: Ctx, course: ParsedCourse) {
+/** The line of `hours:` (for the declared-hours check), or null when course.md is unreadable. */
+function readCourseMd(ctx: Ctx, course: ParsedCourse): number | null {
   const doc = readDoc(ctx, "course.md");
-  if (!doc) return;
+  if (!doc) return null;
   const f = doc.fields;
   course.title = f.text("title", { required: true, max: 60 }) ?? "";
   course.summary = f.text("summary", { required: true, max: 200 }) ?? "";
   course.hours = f.num("hours", POSITIVE, { required: true }) ?? 0;
+  course.offline_hours = f.hours("offline_hours", NON_NEGATIVE, { def: 0 }) ?? 0;
   for (const item of f.list("audience", { required: true })) {
     const stage = STAGE_BY_NAME[item.text];
     if (!stage) f.errorAt(item.line, `${term("audience")}${MSG.stages(Object.keys(STAGE_BY_NAME), item.text)}`);
@@ -597,6 +604,25 @@ function readCourseMd(ctx: Ctx, course: ParsedCourse) {
   }
   f.done();
   course.intro_md = doc.body.trim();
+  return f.line("hours");
+}
+
+/**
+ * A published course's declared 学时 must be what a trainee can earn in it: its lessons, its assignments
+ * (once passed) and the offline 学时 it names — with electives (required: false), anything from the
+ * required part to everything. Otherwise the course page could never reach its total, or pass it.
+ */
+function checkDeclaredHours(ctx: Ctx, course: ParsedCourse, line: number) {
+  const sum = (xs: { hours: number }[]) => xs.reduce((n, x) => n + x.hours, 0);
+  const required = sum(course.lessons.filter((l) => l.required));
+  const electives = sum(course.lessons.filter((l) => !l.required));
+  const rest = sum(course.assignments) + course.offline_hours;
+  const low = required + rest;
+  const high = low + electives;
+  if (course.hours > low - 1e-9 && course.hours < high + 1e-9) return;
+  const parts = `课时 ${required}${electives ? `（另有选修 ${electives}）` : ""} + 作业 ${sum(course.assignments)} + 线下 ${course.offline_hours}`;
+  const total = electives ? `${low}–${high}` : `${low}`;
+  ctx.error("course.md", line, MSG.declaredHours(course.hours, total, parts));
 }
 
 function readMedia(ctx: Ctx, relDir: string) {

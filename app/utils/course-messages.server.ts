@@ -3,7 +3,7 @@
 // field is named by its Chinese term with the YAML key the author types in brackets: 学时（hours）.
 
 const TERM: Record<string, string> = {
-  title: "标题", audience: "适用对象", summary: "简介", hours: "学时", instructors: "授课教师", cover: "封面",
+  title: "标题", audience: "适用对象", summary: "简介", hours: "学时", offline_hours: "线下学时", instructors: "授课教师", cover: "封面",
   published: "发布", progress: "进度规则", lock_seek: "禁止拖动", lock_rate: "禁止倍速", presence_check: "在线确认",
   chapter: "章节", order: "顺序", required: "必修", video: "视频", captions: "字幕", complete: "完成条件", read_minutes: "阅读时长",
   watch_percent: "观看比例", kind: "作业类型", due: "截止时间", cutoff: "最终截止时间", max_score: "满分",
@@ -83,6 +83,8 @@ export const MSG = {
   attachmentTypes: (types: readonly string[], text: string) => `必须是 ${types.join("、")} 之一，实际为「${text}」`,
   needsVideo: "需要先有视频（video）",
   onlyWithVideo: "只适用于有视频（video）的课时",
+  declaredHours: (hours: number, total: string, parts: string) =>
+    `${term("hours")}写的是 ${hours}，但本课程能获得的学时合计 ${total}（${parts}）：请改正 hours，或用 offline_hours 写明线下学时`,
   chapterContinuous: (chapter: string) => `「${chapter}」的课时必须相邻：请把同一章的课时放在一起`,
 
   // media references (follow what is referred to: a field's term or 图片)

@@ -3,6 +3,15 @@
 
 export type Interval = [start: number, end: number];
 
+/** Seconds past the furthest point a segment may start and still count while seeking is locked. */
+export const SEEK_TOLERANCE = 3;
+
+/**
+ * Where a locked player may resume or play on: not beyond what the server has credited, since nothing
+ * played beyond furthest + tolerance would count and the trainee would be stuck there.
+ */
+export const creditedLimit = (furthest: number) => furthest + SEEK_TOLERANCE;
+
 /** Gaps smaller than this (seconds) are treated as continuous play. */
 const JOIN = 0.5;
 

@@ -16,7 +16,7 @@ test("an instructor writes a lesson with live preview and publishes it; a traine
   await page.getByLabel("课程名称").fill("端到端测试课程");
   await page.getByLabel("入党积极分子").check();
   await page.getByLabel("课程简介").fill("用于浏览器测试的课程。");
-  await page.getByLabel("总学时").fill("2");
+  await page.getByLabel("总学时").fill("1");
   await page.getByRole("button", { name: "创建课程草稿" }).click();
   await expect(page).toHaveURL(`/teach/${slug}`);
   await expect(page.getByText("未发布", { exact: true })).toBeVisible();

@@ -7,7 +7,7 @@ import { openDatabase } from "../../app/utils/db.server.ts";
 import { expect, test } from "./fixtures.ts";
 
 const EXAM = "/courses/jijifenzi-peixun/exams/jieye-kaoshi";
-const OFFLINE = "网络已断开，答案已暂存在本机，恢复后自动提交";
+const OFFLINE = /网络已断开：\d+ 道题的答案保存在本机/;
 
 async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
   const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));

@@ -60,6 +60,6 @@ test("a second tab of the same trainee is told that another page is earning time
   const second = await context.newPage();
   await second.goto("/courses/test-progress/lessons/01-video");
   await expect(second.getByText("您正在其他页面或设备上学习")).toBeVisible({ timeout: 20_000 });
-  await second.getByRole("button", { name: "在此页面继续学习" }).click();
+  await second.getByRole("button", { name: "在此继续学习" }).click();
   await expect(second.getByText("您正在其他页面或设备上学习")).toHaveCount(0);
 });

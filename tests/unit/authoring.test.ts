@@ -86,7 +86,18 @@ async function save(slug: string, rel: string, text: string, cookie = teacher.co
   const loaded = await outcome(edit.loader(editArgs(slug, rel, cookie)));
   return outcome(edit.action(editArgs(slug, rel, cookie, { intent: "save", text, version: loaded.data.version })));
 }
-const publish = (slug: string, intent = "publish", cookie = teacher.cookie) => outcome(overview.action(courseArgs(slug, cookie, { intent })));
+/** Declares in the draft's course.md the 学时 its files add up to, as an author must before publishing. */
+function declareHours(slug: string) {
+  const dir = path.join(roots().drafts, slug);
+  if (!fs.existsSync(path.join(dir, "course.md"))) return;
+  const { course } = parseCourse(dir, slug);
+  const sum = [...course.lessons, ...course.assignments].reduce((n, x) => n + x.hours, course.offline_hours);
+  if (sum > 0) fs.writeFileSync(path.join(dir, "course.md"), setFrontMatterField(fs.readFileSync(path.join(dir, "course.md"), "utf8"), "hours", String(sum)));
+}
+const publish = (slug: string, intent = "publish", cookie = teacher.cookie) => {
+  if (intent !== "unpublish") declareHours(slug);
+  return outcome(overview.action(courseArgs(slug, cookie, { intent })));
+};
 
 // ------------------------------------------------------------------------------------------ format
 

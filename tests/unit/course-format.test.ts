@@ -370,6 +370,26 @@ describe("a run with several errors", () => {
   });
 });
 
+describe("the demo courses in courses/", () => {
+  const { courses, errors } = parseCourses(path.resolve("courses"), { label: "courses" });
+
+  it("parse without errors, one course per stage a trainee studies in", () => {
+    expect(errors.map(formatError)).toEqual([]);
+    expect(courses.map((c) => [c.slug, c.audience])).toEqual([
+      ["fazhan-duixiang", ["candidate"]],
+      ["jijifenzi-peixun", ["activist"]],
+      ["yubei-dangyuan", ["probationary"]],
+    ]);
+  });
+
+  it("declare the 学时 their lessons and passed assignments earn", () => {
+    for (const c of courses) {
+      const earned = [...c.lessons, ...c.assignments].reduce((sum, x) => sum + x.hours, 0);
+      expect(earned, c.slug).toBe(c.hours);
+    }
+  });
+});
+
 describe("parseCstTime", () => {
   it("reads China Standard Time and refuses impossible dates", () => {
     expect(parseCstTime("2026-01-01 08:00")).toBe(Date.UTC(2026, 0, 1, 0, 0) / 1000);

@@ -115,12 +115,14 @@ describe("syncCourses", () => {
     const progress = await progressRows();
     const saved = fs.readFileSync(file("lessons/03-jilv.md"));
     fs.rmSync(file("lessons/03-jilv.md"));
+    edit("course.md", (t) => t.replace("hours: 8", "hours: 6")); // the elective's 学时 leave the declared total
     expect(await sync()).toMatchObject({ ok: true, summary: { created: 0, updated: 1, archived: 1 } });
     const archived = await db.selectFrom("lessons").selectAll().where("key", "=", "03-jilv").executeTakeFirstOrThrow();
     expect(archived.archived).toBe(1);
     expect(await progressRows()).toEqual(progress);
 
     fs.writeFileSync(file("lessons/03-jilv.md"), saved);
+    edit("course.md", (t) => t.replace("hours: 6", "hours: 8"));
     expect(await sync()).toMatchObject({ ok: true, summary: { created: 0, updated: 2, archived: 0 } });
     expect((await db.selectFrom("lessons").select("archived").where("id", "=", archived.id).executeTakeFirstOrThrow()).archived).toBe(0);
   });
@@ -169,7 +171,7 @@ describe("syncCourses", () => {
   it("refuses a course owned by the browser editor and writes nothing", async () => {
     await sync();
     await db.updateTable("courses").set({ source: "browser" }).execute();
-    edit("course.md", (t) => t.replace("hours: 8", "hours: 9"));
+    edit("course.md", (t) => t.replace("hours: 8", "hours: 7"));
     const before = await dump();
     const result = await sync();
     expect(result.ok).toBe(false);
@@ -283,6 +285,7 @@ describe("course reads", () => {
     expect(await getLesson(db, "sample", "02-zhidao-sixiang", trainee("full"))).toBeUndefined();
 
     fs.rmSync(file("lessons/03-jilv.md"));
+    edit("course.md", (t) => t.replace("hours: 8", "hours: 6"));
     await sync();
     expect(await getLesson(db, "sample", "03-jilv", trainee("activist"))).toBeUndefined();
     expect((await getLesson(db, "sample", "03-jilv", admin))?.lesson.archived).toBe(true);

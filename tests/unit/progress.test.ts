@@ -95,6 +95,20 @@ describe("one lesson at a time", () => {
     expect(await beat(video, 10, { segments: [[0, 3]] })).toMatchObject({ ok: false, reason: "busy" });
   });
 
+  it("a closed tab's release beat credits its last seconds and frees the trainee at once", async () => {
+    await beat(reading, 0);
+    expect(await beat(reading, 10, { release: true })).toMatchObject({ ok: true, credited: 10 });
+    // The next lesson, opened a second later in a new tab, is not told "busy" and counts from its first beat.
+    expect(await beat(video, 11, { tabId: "tab-b" })).toMatchObject({ ok: true, credited: 0 });
+    expect(await beat(video, 14, { tabId: "tab-b", segments: [[0, 3]] })).toMatchObject({ ok: true, credited: 3 });
+  });
+
+  it("a release from a tab that does not hold the presence frees nothing", async () => {
+    await beat(video, 0);
+    expect(await beat(reading, 5, { tabId: "tab-b", release: true })).toMatchObject({ ok: false, reason: "busy" });
+    expect(await beat(reading, 6, { tabId: "tab-c" })).toMatchObject({ ok: false, reason: "busy" });
+  });
+
   it("a stale presence (closed tab) is free to take", async () => {
     await beat(video, 0);
     expect(await beat(reading, 100, { tabId: "tab-b" })).toMatchObject({ ok: true });

@@ -9,6 +9,9 @@ import type { Readable } from "node:stream";
 /** A text field longer than this is refused (413) before it is held in memory. */
 const MAX_FIELD_BYTES = 4 * 1024 * 1024;
 
+/** How much of the body is still read after a failure, so that the answer is not lost to a reset. */
+const MAX_DRAIN_BYTES = 4 * 1024 * 1024;
+
 /** A body busboy cannot read (broken framing, a control character in a part header): the user's 400. */
 const malformed = () =>
   new Response("上传的表单无法读取：格式有误，或文件名含有控制字符。请换个文件名后重试。", { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
@@ -60,19 +63,26 @@ export async function parseMultipartForm(request: Request, handler: UploadHandle
   parser.on("file", (name, stream, info) => {
     open.add(stream);
     stream.on("end", () => open.delete(stream)).on("close", () => open.delete(stream));
-    handle(name, () => handler({ name, filename: info.filename ?? "", contentType: info.mimeType, data: stream }), () => stream.resume());
+    // Only the base name, as Remix's parser and RFC 7578 §4.2 have it.
+    const filename = (info.filename ?? "").split(/[/\\]/).pop()!;
+    handle(name, () => handler({ name, filename, contentType: info.mimeType, data: stream }), () => stream.resume());
   });
   parser.on("error", () => fail(malformed()));
   const finished = once(parser, "close");
   finished.catch(() => fail(malformed()));
 
-  // Read without cancelling the body on failure: cancelling would reset the connection before the
-  // answer is sent; an unread rest is dropped by the server after the answer.
+  // After a failure the rest of a small body (declared at most MAX_DRAIN_BYTES) is still read and
+  // dropped: a server that answers and closes while the client is still sending makes the client's TCP
+  // stack see a reset, and the answer can be lost with it. A larger body is not read further (an
+  // oversized upload stops at its limit). The body is never cancelled, which would reset the connection
+  // before the answer.
+  const declared = Number(request.headers.get("Content-Length") ?? NaN);
+  const drain = declared <= MAX_DRAIN_BYTES;
   const reader = request.body?.getReader();
-  while (reader && !failed) {
+  while (reader && (!failed || drain)) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (!parser.write(value)) await once(parser, "drain", { signal: stop.signal }).catch(() => undefined);
+    if (!failed && !parser.write(value)) await once(parser, "drain", { signal: stop.signal }).catch(() => undefined);
   }
   reader?.releaseLock();
   if (!failed) {

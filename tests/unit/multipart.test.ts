@@ -22,6 +22,18 @@ describe("parseMultipartForm", () => {
     expect([...parsed.entries()]).toEqual([["intent", "save"], ["file", "思想汇报=终稿;2.pdf"], ["after", "a=b; c"]]);
   });
 
+  it("passes only the base name of a file, as Remix's parser did", async () => {
+    const form = new FormData();
+    form.append("file", new File(["x"], "..\\..\\etc/passwd.pdf"));
+    const parsed = await parseMultipartForm(request(form), async ({ filename, data }) => {
+      for await (const _ of data) {
+        /* drain */
+      }
+      return filename;
+    });
+    expect(parsed.get("file")).toBe("passwd.pdf");
+  });
+
   it("stops at a handler's error, with that error, while later files are still in the body", async () => {
     const form = new FormData();
     form.append("one", big(3 * 1024 * 1024));

@@ -15,7 +15,8 @@ import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.
 import { seedDemo } from "./scripts/seed.ts";
 import { syncCourses } from "./app/models/courses.server.ts";
 import { sweepOverdueAttempts } from "./app/models/exams.server.ts";
-import { formatError } from "./app/utils/course-format.server.ts";
+import { displayPath, formatError } from "./app/utils/course-format.server.ts";
+import { SYNC_MSG } from "./app/utils/course-messages.server.ts";
 import { createStorage } from "./app/utils/storage.server.ts";
 
 const dev = process.argv.includes("--dev");
@@ -38,20 +39,21 @@ if (env.SEED_DEMO === "1") {
 const storage = createStorage(env.dataDir);
 const swept = storage.sweepScratch();
 if (swept) console.log(`removed ${swept} upload scratch files left by an earlier stop`);
-if (env.COURSES_DIR !== "") {
-  // The bundled courses are synced at every start; unchanged courses are skipped by their hash.
+if (env.courseRoots.length) {
+  // The bundled courses are synced at every start; unchanged courses are skipped by their hash. A start
+  // never archives a course: that takes `npm run courses:sync -- --prune`.
   const started = performance.now();
-  const synced = await syncCourses(db, { root: env.COURSES_DIR.split(","), storage, leaveOthers: true });
+  const synced = await syncCourses(db, { root: env.courseRoots, storage, leaveOthers: true });
   if (!synced.ok) {
     for (const e of synced.errors) console.error(formatError(e));
-    console.error("课程同步失败，服务未启动 (course sync failed; fix the files above)");
+    console.error("课程同步失败，服务未启动：请修正以上文件");
     process.exit(1);
   }
-  for (const c of synced.courses.filter((x) => x.status === "owned_elsewhere")) {
-    console.warn(`课程 ${c.slug} 已转为在线编辑，courses/${c.slug} 中的文件未同步 (the browser owns this course now)`);
-  }
-  const s = synced.summary;
-  console.log(`课程已同步: created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged}, archived ${s.archived} (${Math.round(performance.now() - started)} ms)`);
+  for (const w of synced.warnings) console.warn(SYNC_MSG.warning(formatError(w)));
+  for (const c of synced.courses.filter((x) => x.status === "owned_elsewhere")) console.warn(SYNC_MSG.ownedByBrowser(c.slug));
+  const gone = synced.courses.filter((x) => x.status === "gone").map((x) => x.slug);
+  if (gone.length) console.warn(SYNC_MSG.gone(env.courseRoots.map(displayPath).join("、"), gone));
+  console.log(SYNC_MSG.done(synced.summary, Math.round(performance.now() - started)));
 }
 
 const vite = dev

@@ -104,6 +104,8 @@ export interface CourseTable extends SyncedColumns {
   cover: string | null;
   published: Generated<number>;
   source: Generated<CourseSource>;
+  /** Absolute path of the courses root a file course was last synced from (migration 0015); null before. */
+  source_root: string | null;
   /** JSON { lock_seek, lock_rate, presence_check }. */
   progress: string;
   intro_md: string;

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
 import { z } from "zod";
 import type { AttachmentType, SubmissionStatus } from "../../db/types.ts";
-import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { likeContains, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import {
   candidatePairs,
   candidatesFor,
@@ -598,7 +598,7 @@ export async function listGradingOverview(db: DB, viewer: Person) {
     .select(["a.id", "a.key", "a.title", "a.kind", "a.due_at", "c.slug", "c.title as course_title", "c.instructors"])
     .where("a.archived", "=", 0)
     .where("c.archived", "=", 0);
-  if (!viewer.roles.includes("admin")) q = q.where("c.instructors", "like", `%${JSON.stringify(viewer.username)}%`);
+  if (!viewer.roles.includes("admin")) q = q.where(likeContains("c.instructors", JSON.stringify(viewer.username)));
   const rows = (await q.orderBy("c.id").orderBy("a.position").execute()).filter((r) =>
     seesEverything({ instructors: JSON.parse(r.instructors) as string[] }, viewer),
   );

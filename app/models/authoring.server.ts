@@ -16,7 +16,7 @@ import { extractZipEntries, listFolderFiles, readZipDirectory, unsafeZipName, Zi
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { loadEnv } from "~/utils/env.server.ts";
 import { sniff, type SniffedType } from "~/utils/sniff.server.ts";
-import { UploadTooLarge, type Storage } from "~/utils/storage.server.ts";
+import { isUploadTooLarge, UploadTooLarge, type Storage } from "~/utils/storage.server.ts";
 
 export class AuthoringError extends Error {
   constructor(message: string, readonly status = 400) {
@@ -32,14 +32,21 @@ export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const EDITABLE = /^(?:course\.md|(?:lessons|assignments|bank|exams)\/[^/\\.\u0000-\u001f][^/\\\u0000-\u001f]*\.md)$/;
 const MAX_TEXT_BYTES = 1 * MB;
 
-/** Where drafts live (DATA_DIR/authoring), scratch space (DATA_DIR/tmp) and the file courses (COURSES_DIR). */
+/** Where drafts live (DATA_DIR/authoring), scratch space (DATA_DIR/tmp) and the file courses (the COURSES_DIR roots). */
 export function authoringRoots() {
   const env = loadEnv();
   return {
     drafts: path.join(env.dataDir, "authoring"),
     tmp: path.join(env.dataDir, "tmp"),
-    courses: env.COURSES_DIR ? path.resolve(env.COURSES_DIR) : null,
+    courses: env.courseRoots,
   };
+}
+
+/** The folder of a file course: `<root>/<slug>` in the first COURSES_DIR root that has it, or null. */
+export function fileCourseDir(slug: string): string | null {
+  if (!SLUG.test(slug)) return null;
+  const root = authoringRoots().courses.find((r) => fs.existsSync(path.join(r, slug, "course.md")));
+  return root ? path.join(root, slug) : null;
 }
 
 export function draftDir(slug: string): string {
@@ -107,8 +114,7 @@ export function validateDraft(slug: string): DraftState {
 
 /** The folder an export or an overview reads: the draft for browser courses, courses/<slug> for file courses. */
 export function courseFolder(course: { slug: string; source: "files" | "browser" }): string | null {
-  const roots = authoringRoots();
-  const dir = course.source === "browser" ? draftDir(course.slug) : roots.courses && path.join(roots.courses, course.slug);
+  const dir = course.source === "browser" ? draftDir(course.slug) : fileCourseDir(course.slug);
   return dir && fs.existsSync(path.join(dir, "course.md")) ? dir : null;
 }
 
@@ -161,7 +167,7 @@ async function slugTaken(db: DB, slug: string): Promise<string | null> {
   const roots = authoringRoots();
   if (await db.selectFrom("courses").select("id").where("slug", "=", slug).executeTakeFirst()) return `课程标识 ${slug} 已被其他课程使用`;
   if (fs.existsSync(path.join(roots.drafts, slug))) return `课程标识 ${slug} 已有草稿`;
-  if (roots.courses && fs.existsSync(path.join(roots.courses, slug))) return `课程标识 ${slug} 已被 courses/ 中的课程使用`;
+  if (roots.courses.some((r) => fs.existsSync(path.join(r, slug)))) return `课程标识 ${slug} 已被课程文件夹中的课程使用`;
   return null;
 }
 
@@ -401,8 +407,8 @@ export async function detachCourse(db: DB, opts: { slug: string; storage: Storag
   const row = await db.selectFrom("courses").select(["id", "source"]).where("slug", "=", opts.slug).executeTakeFirst();
   if (!row) throw new AuthoringError("课程不存在", 404);
   if (row.source !== "files") throw new AuthoringError("该课程已经在浏览器中编辑", 409);
-  const src = roots.courses && path.join(roots.courses, opts.slug);
-  if (!src || !fs.existsSync(path.join(src, "course.md"))) throw new AuthoringError(`找不到课程源文件夹 courses/${opts.slug}，无法转为在线编辑`, 409);
+  const src = fileCourseDir(opts.slug);
+  if (!src) throw new AuthoringError(`课程文件夹中找不到 ${opts.slug}（COURSES_DIR 的各目录中都没有），无法转为在线编辑`, 409);
   const dest = draftDir(opts.slug);
   const work = path.join(roots.drafts, `.detach-${randomUUID()}`);
   fs.mkdirSync(roots.drafts, { recursive: true });
@@ -699,7 +705,7 @@ export function requireBrowserCourse(course: { source: "files" | "browser" }) {
 /** The message and status of an expected failure (bad input, conflict, refused upload), or null. */
 export function failureOf(e: unknown): { message: string; status: number } | null {
   if (e instanceof AuthoringError) return { message: e.message, status: e.status };
-  if (e instanceof UploadTooLarge) return { message: e.message, status: 413 };
+  if (isUploadTooLarge(e)) return { message: e.message, status: 413 };
   return null;
 }
 

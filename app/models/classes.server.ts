@@ -8,7 +8,8 @@ import { z } from "zod";
 import { CLASS_KINDS, type ClassKind, type Role, type Stage } from "../../db/types.ts";
 import { cstDate } from "~/utils/certificate-pdf.server.ts";
 import { computeResult, ClassRulesSchema, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput, type ResultInputs } from "~/utils/class-rules.ts";
-import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import type { ExamSettings } from "~/utils/course-format.server.ts";
+import { likeContains, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { text } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { rosterField } from "~/utils/roster-import.server.ts";
@@ -425,7 +426,6 @@ export async function enrollByUnit(db: DB, input: { classId: number; unitId: num
 export async function searchEnrollable(db: DB, classId: number, q: string) {
   const cls = await getClassRow(db, classId);
   if (!cls || !q) return [];
-  const like = `%${q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
   return db
     .selectFrom("users as u")
     .innerJoin("org_units as o", "o.id", "u.org_unit_id")
@@ -434,7 +434,7 @@ export async function searchEnrollable(db: DB, classId: number, q: string) {
     .where("u.stage", "=", cls.kind)
     .where("u.id", "in", db.selectFrom("user_roles").select("user_id").where("role", "=", "trainee"))
     .where("u.id", "not in", db.selectFrom("class_members").select("user_id").where("class_id", "=", classId))
-    .where((eb) => eb.or([eb("u.username", "like", like), eb("u.name", "like", like)]))
+    .where((eb) => eb.or([likeContains("u.username", q), likeContains("u.name", q)]))
     .orderBy("u.username")
     .limit(30)
     .execute();

@@ -9,22 +9,27 @@ import {
   type ParsedQuestion,
   type ProgressRules,
 } from "~/utils/course-format.server.ts";
+import { MSG } from "~/utils/course-messages.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import type { Storage } from "~/utils/storage.server.ts";
 
 export type SyncCounts = { created: number; updated: number; unchanged: number; archived: number };
-export type CourseSyncStatus = "created" | "updated" | "unchanged" | "archived" | "owned_elsewhere";
+/** "gone": the folder is no longer in its root, and the sync was not asked to archive it (`prune`). */
+export type CourseSyncStatus = "created" | "updated" | "unchanged" | "archived" | "gone" | "owned_elsewhere";
 export type SyncResult =
-  | { ok: true; summary: SyncCounts; courses: { slug: string; status: CourseSyncStatus }[] }
+  | { ok: true; summary: SyncCounts; courses: { slug: string; status: CourseSyncStatus }[]; warnings: FormatError[] }
   | { ok: false; errors: FormatError[] };
 
 /**
  * Imports the course folders under `root` (or only the folder `only`). Everything is validated first;
  * with any error nothing is written. Otherwise one transaction creates and updates rows by slug/key,
  * skips every course whose files hash the same as last time, and archives (never deletes) what the
- * files no longer have, so that trainees' progress stays attached. When the whole root is synced, file
- * courses whose folder is gone are archived too.
+ * files no longer have, so that trainees' progress stays attached.
+ *
+ * A sync changes only the roots it was given. A file course last synced from one of these roots whose
+ * folder is gone is archived only with `prune` (status "archived"); without it the course is left as it
+ * is and reported with status "gone", so nobody archives courses by syncing the wrong folder.
  *
  * The summary counts rows of every kind: courses, lessons, assignments, banks, questions, exams, media.
  * `label` is how `root` is named in messages (default: its path relative to the working directory).
@@ -41,10 +46,12 @@ export async function syncCourses(
     source?: CourseSource;
     /** Leave folders whose course the other source owns (start-up sync after a detach) instead of failing. */
     leaveOthers?: boolean;
+    /** Archive the courses of these roots whose folder is gone (otherwise they are only reported). */
+    prune?: boolean;
   },
 ): Promise<SyncResult> {
   const source = opts.source ?? "files";
-  const existing = await db.selectFrom("courses").select(["id", "slug", "source", "content_hash", "archived"]).execute();
+  const existing = await db.selectFrom("courses").select(["id", "slug", "source", "source_root", "content_hash", "archived"]).execute();
   const bySlug = new Map(existing.map((row) => [row.slug, row]));
   // A folder whose files hash as last time is not even parsed.
   const foreign: string[] = [];
@@ -54,13 +61,15 @@ export async function syncCourses(
     return !!row && row.source === source && row.content_hash === hash && !row.archived;
   };
   // Several roots are synced as one set, so a course is "gone" only when no root has it.
-  const roots = Array.isArray(opts.root) ? opts.root : [opts.root];
+  const roots = (Array.isArray(opts.root) ? opts.root : [opts.root]).map((r) => path.resolve(r));
   const parsed = roots.map((root) => parseCourses(root, { ...opts, skip, label: roots.length > 1 ? undefined : opts.label }));
+  const rootOf = new Map(parsed.flatMap((p, i) => [...p.courses.map((c) => c.slug), ...p.skipped].map((slug) => [slug, roots[i]] as const)));
   const courses = parsed.flatMap((p) => p.courses);
   const skipped = parsed.flatMap((p) => p.skipped);
   const errors = parsed.flatMap((p) => p.errors);
+  const warnings = parsed.flatMap((p) => p.warnings);
   for (const [slug, n] of countBy([...courses.map((c) => c.slug), ...skipped])) {
-    if (n > 1) errors.push({ file: slug, line: 1, message: `课程目录 (slug) ${slug} appears in more than one courses root` });
+    if (n > 1) errors.push({ file: slug, line: 1, message: MSG.slugInTwoRoots(slug) });
   }
   for (const c of courses) {
     const owner = bySlug.get(c.slug)?.source;
@@ -84,8 +93,15 @@ export async function syncCourses(
     }
     return true;
   });
-  const present = new Set([...courses.map((c) => c.slug), ...skipped]);
-  const gone = opts.only ? [] : existing.filter((row) => row.source === source && !row.archived && !present.has(row.slug));
+  // Gone: last synced from one of these roots, and no root has its folder now. A row synced before
+  // roots were recorded (null) is never archived by a sync: its root is unknown.
+  const gone = opts.only
+    ? []
+    : existing.filter((row) => row.source === source && !row.archived && !rootOf.has(row.slug) && row.source_root !== null && roots.includes(row.source_root));
+  const toArchive = opts.prune ? gone : [];
+  if (!opts.prune) statuses.push(...gone.map((row) => ({ slug: row.slug, status: "gone" as const })));
+  // Unchanged courses whose recorded root differs (moved, or synced before roots were recorded).
+  const reroot = same.filter((slug) => bySlug.get(slug)!.source_root !== rootOf.get(slug));
   // Media files go into the content-addressed store first (idempotent), so rows never point at
   // bytes that are not there; the reader serves them from the store whatever folder they came from.
   if (opts.storage) {
@@ -93,11 +109,12 @@ export async function syncCourses(
       for (const m of c.media) if (!opts.storage.exists(m.sha256)) await opts.storage.putFile(path.join(c.dir, m.path));
     }
   }
-  if (changed.length || gone.length) {
+  if (changed.length || toArchive.length || reroot.length) {
     await writeTransaction(db, async (trx) => {
       const t = now();
-      for (const c of changed) statuses.push({ slug: c.slug, status: await applyCourse(trx, c, summary, t, source) });
-      for (const row of gone) {
+      for (const c of changed) statuses.push({ slug: c.slug, status: await applyCourse(trx, c, summary, t, source, rootOf.get(c.slug)!) });
+      for (const slug of reroot) await trx.updateTable("courses").set({ source_root: rootOf.get(slug)! }).where("id", "=", bySlug.get(slug)!.id).execute();
+      for (const row of toArchive) {
         await trx.updateTable("courses").set({ archived: 1, updated_at: t }).where("id", "=", row.id).execute();
         summary.archived++;
         statuses.push({ slug: row.slug, status: "archived" });
@@ -105,7 +122,7 @@ export async function syncCourses(
     });
   }
   statuses.sort((a, b) => (a.slug < b.slug ? -1 : 1));
-  return { ok: true, summary, courses: statuses };
+  return { ok: true, summary, courses: statuses, warnings };
 }
 
 /** Current rows of every kind of the given courses (the summary counts rows, not just courses). */
@@ -133,10 +150,7 @@ function countBy(values: string[]): Map<string, number> {
   return m;
 }
 
-const ownedElsewhere = (slug: string, owner: CourseSource) =>
-  owner === "browser"
-    ? `课程来源 (source) is "browser": course ${slug} is edited in the browser, so file sync does not overwrite it`
-    : `课程来源 (source) is "files": course ${slug} is synced from courses/; use 转为在线编辑 (detach) before editing it in the browser`;
+const ownedElsewhere = (slug: string, owner: CourseSource) => (owner === "browser" ? MSG.ownedByBrowser(slug) : MSG.ownedByFiles(slug));
 
 const itemCount = (c: ParsedCourse) =>
   1 + c.lessons.length + c.assignments.length + c.banks.length + c.exams.length + c.media.length +
@@ -144,7 +158,7 @@ const itemCount = (c: ParsedCourse) =>
 
 const bit = (b: boolean) => (b ? 1 : 0);
 
-async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: number, source: CourseSource): Promise<CourseSyncStatus> {
+async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: number, source: CourseSource, root: string): Promise<CourseSyncStatus> {
   const row = await trx.selectFrom("courses").select(["id", "source"]).where("slug", "=", c.slug).executeTakeFirst();
   if (row && row.source !== source) throw new Error(ownedElsewhere(c.slug, row.source));
   const values = {
@@ -158,6 +172,7 @@ async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: numb
     progress: JSON.stringify(c.progress),
     intro_md: c.intro_md,
     content_hash: c.hash,
+    source_root: root,
     archived: 0,
     updated_at: t,
   };

@@ -1,5 +1,5 @@
 import { ROLES, type Role, type Stage, type User } from "../../db/types.ts";
-import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { likeContains, now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { generateOneTimePassword, hashOneTimePassword, hashPassword, passwordProblem } from "~/utils/password.server.ts";
 import { checkPasswordGuess, clearAccountLock } from "~/utils/throttle.server.ts";
 import { planRoster, type IssuedPassword, type RosterExisting, type RosterPlan, type RosterRow } from "~/utils/roster-import.server.ts";
@@ -49,9 +49,9 @@ export async function listUsers(db: DB, f: UserFilter = {}) {
   if (f.stage) q = q.where("u.stage", "=", f.stage);
   if (f.active !== undefined) q = q.where("u.active", "=", f.active ? 1 : 0);
   if (f.role) q = q.where("u.id", "in", db.selectFrom("user_roles").select("user_id").where("role", "=", f.role));
-  if (f.q) {
-    const like = `%${f.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-    q = q.where((eb) => eb.or([eb("u.username", "like", like), eb("u.name", "like", like)]));
+  const text = f.q;
+  if (text) {
+    q = q.where((eb) => eb.or([likeContains("u.username", text), likeContains("u.name", text)]));
   }
   const rows = await q.orderBy("u.username").limit(f.limit ?? 50).offset(f.offset ?? 0).execute();
   const roleRows = rows.length

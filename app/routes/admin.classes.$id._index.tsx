@@ -6,12 +6,12 @@ import {
   data,
   MaxPartSizeExceededError,
   unstable_createMemoryUploadHandler,
-  unstable_parseMultipartFormData,
   type ActionFunctionArgs,
   type LinksFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
+import { parseMultipartForm } from "~/utils/multipart.server.ts";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
@@ -142,7 +142,7 @@ const Confirm = z.object({ usernames: z.array(z.string().trim().min(1).max(40)).
 
 async function readForm(request: Request) {
   if (!(request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) return request.formData();
-  return unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: MAX_LIST_BYTES }));
+  return parseMultipartForm(request, unstable_createMemoryUploadHandler({ maxPartSize: MAX_LIST_BYTES }));
 }
 
 export async function action(args: ActionFunctionArgs) {

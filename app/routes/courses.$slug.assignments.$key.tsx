@@ -134,7 +134,7 @@ export async function action(args: ActionFunctionArgs) {
         return fail("未知操作");
     }
   } catch (e) {
-    if (e instanceof UploadRefused) return fail(e.message, 400);
+    if (e instanceof UploadRefused) return fail(e.message, e.status);
     if (e instanceof AssignmentError) return fail(e.message, e.status);
     throw e;
   }

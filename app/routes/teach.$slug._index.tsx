@@ -46,6 +46,7 @@ export async function loader(args: LoaderFunctionArgs) {
     course: { slug: course.slug, title: course.title, source: course.source, published: course.published, archived: course.archived },
     draft,
     errors: parsed ? errorsOf(parsed, course.slug) : [],
+    warnings: parsed ? errorsOf({ errors: parsed.warnings }, course.slug) : [],
     differs: browser && parsed ? await draftDiffersFromLive(args.context.db, course.slug, parsed.course.hash) : false,
     mediaCount: browser && dir ? listDraftMedia(course.slug).length : 0,
     kinds: ASSIGNMENT_KINDS,
@@ -160,7 +161,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function CourseOverview() {
-  const { course, draft, errors, differs, mediaCount, kinds } = useLoaderData<typeof loader>();
+  const { course, draft, errors, warnings, differs, mediaCount, kinds } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const browser = course.source === "browser";
@@ -277,6 +278,16 @@ export default function CourseOverview() {
         </section>
       ) : draft ? (
         <p className="alert ok">草稿校验通过。</p>
+      ) : null}
+      {warnings.length ? (
+        <section className="alert warn" aria-label="提醒">
+          <p>提醒（不影响发布）：</p>
+          <ul className="problems">
+            {warnings.map((w) => (
+              <li key={w.text}>{`${w.file}:${w.line}: ${w.message}`}</li>
+            ))}
+          </ul>
+        </section>
       ) : null}
 
       {draft ? (

@@ -1,19 +1,8 @@
 // 题库: the course's question banks with counts, Excel export and template, and imports
 // (upload → preview with every bad row and duplicate → confirm). Nothing is written before confirm.
-import {
-  data,
-  MaxPartSizeExceededError,
-  redirect,
-  unstable_composeUploadHandlers,
-  unstable_createMemoryUploadHandler,
-  unstable_parseMultipartFormData,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  type UploadHandler,
-} from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useEffect, useState } from "react";
 import { z } from "zod";
 import { failureOf } from "~/models/authoring.server.ts";
 import {
@@ -31,7 +20,7 @@ import { requireCourseEditor } from "~/utils/auth.server.ts";
 import { answerText, describeDuplicate, FORMAT_LABEL, formatIssue, MAX_IMPORT_BYTES } from "~/utils/bank-import.server.ts";
 import { DIFFICULTIES, QUESTION_TYPES } from "~/utils/course-format.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
-import { UploadTooLarge, type StoredFile } from "~/utils/storage.server.ts";
+import { parseFormWithOneFile } from "~/utils/uploads.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: banksCss }];
 export const meta: MetaFunction = () => [{ title: "题库 · 网上党校" }];
@@ -118,37 +107,14 @@ export async function action(args: ActionFunctionArgs) {
   const { db, storage, clientIp } = args.context;
   const base = `/teach/${course.slug}/bank`;
 
-  // Only multipart bodies carry a file; the upload handler streams it into the store with the size limit.
-  let stored: StoredFile | null = null;
-  let fileName = "";
-  let form: FormData;
-  if ((args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
-    const fileHandler: UploadHandler = async ({ name, filename, data: bytes }) => {
-      if (name !== "file") return undefined;
-      if (!filename) {
-        for await (const _ of bytes) {
-          /* no file chosen: drain the empty part */
-        }
-        return "";
-      }
-      fileName = filename.split(/[/\\]/).pop()!.slice(0, 200);
-      stored = await storage.put(bytes, MAX_IMPORT_BYTES);
-      return stored.sha256;
-    };
-    try {
-      form = await unstable_parseMultipartFormData(
-        args.request,
-        unstable_composeUploadHandlers(fileHandler, unstable_createMemoryUploadHandler({ maxPartSize: 16 * 1024 })),
-      );
-    } catch (e) {
-      if (e instanceof UploadTooLarge) return fail(e.message, 413);
-      if (e instanceof MaxPartSizeExceededError) return fail("表单内容过长", 413);
-      throw e;
-    }
-  } else form = await args.request.formData();
+  // Only multipart bodies carry a file; it streams into the store with the size limit.
+  const body = await parseFormWithOneFile(args.request, { storage, field: "file", maxBytes: MAX_IMPORT_BYTES });
+  if (!body.ok) return fail(body.message, body.status);
+  const { form, file: stored } = body;
+  const fileName = stored?.name ?? "";
 
   if (form.get("intent") === "upload") {
-    const file = stored as StoredFile | null;
+    const file = stored;
     if (!file || file.size === 0) return fail("请选择要导入的文件");
     const target = parseForm(form, Target);
     if (!target.ok) return fail(target.message);
@@ -432,30 +398,7 @@ function Preview({ preview: p, source, base, busy }: { preview: NonNullable<Retu
       ) : null}
 
       {p.format && p.counts.importable > 0 ? (
-        <Form method="post" reloadDocument className="form confirm-form">
-          <input type="hidden" name="intent" value="confirm" />
-          <input type="hidden" name="sha256" value={p.sha256} />
-          {p.counts.errors ? (
-            <label className="check">
-              <input type="checkbox" name="skipErrors" /> 跳过有错误的行，只导入其余题目
-            </label>
-          ) : null}
-          {p.counts.duplicates ? (
-            <label className="check">
-              <input type="checkbox" name="skipDuplicates" /> 跳过重复的题目
-            </label>
-          ) : null}
-          <p className="muted">
-            {source === "browser"
-              ? `确认后写入课程草稿的 bank/${p.bank.key}.md，在课程编辑页“发布更新”后生效。`
-              : `本课程由 courses/ 文件夹同步：确认后将下载合并好的 bank/${p.bank.key}.md，请用它替换课程文件夹中的同名文件并提交，同步后生效。`}
-          </p>
-          <div className="row-actions">
-            <button type="submit" className="btn primary" disabled={busy}>
-              {source === "browser" ? `确认导入 ${p.counts.importable} 道题` : "生成并下载题库文件"}
-            </button>
-          </div>
-        </Form>
+        <ConfirmImport preview={p} source={source} busy={busy} />
       ) : (
         <p className="alert warn">没有可导入的题目。请修改文件后重新上传。</p>
       )}
@@ -467,5 +410,49 @@ function Preview({ preview: p, source, base, busy }: { preview: NonNullable<Retu
         </button>
       </Form>
     </section>
+  );
+}
+
+/**
+ * The confirm form. Bad rows and duplicates are decisions the instructor must take first: each has a
+ * required checkbox, and the button says what is still undecided instead of sending a request the server
+ * would refuse (without JavaScript the browser's own check of the required boxes says it).
+ */
+function ConfirmImport({ preview: p, source, busy }: { preview: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["preview"]>; source: string; busy: boolean }) {
+  const [skipErrors, setSkipErrors] = useState(false);
+  const [skipDuplicates, setSkipDuplicates] = useState(false);
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const undecided = [
+    p.counts.errors && !skipErrors ? `有 ${p.counts.errors} 处错误：勾选“跳过有错误的行”` : null,
+    p.counts.duplicates && !skipDuplicates ? `有 ${p.counts.duplicates} 道重复题：勾选“跳过重复的题目”` : null,
+  ].filter((x): x is string => x !== null);
+  const label = source === "browser" ? `确认导入 ${p.counts.importable} 道题` : "生成并下载题库文件";
+  return (
+    <Form method="post" reloadDocument className="form confirm-form">
+      <input type="hidden" name="intent" value="confirm" />
+      <input type="hidden" name="sha256" value={p.sha256} />
+      {p.counts.errors || p.counts.duplicates ? <p>导入前请先决定：跳过下列内容，或修改文件后重新上传。</p> : null}
+      {p.counts.errors ? (
+        <label className="check">
+          <input type="checkbox" name="skipErrors" required checked={skipErrors} onChange={(e) => setSkipErrors(e.target.checked)} /> 跳过有错误的行，只导入其余题目
+        </label>
+      ) : null}
+      {p.counts.duplicates ? (
+        <label className="check">
+          <input type="checkbox" name="skipDuplicates" required checked={skipDuplicates} onChange={(e) => setSkipDuplicates(e.target.checked)} /> 跳过重复的题目
+        </label>
+      ) : null}
+      <p className="muted">
+        {source === "browser"
+          ? `确认后写入课程草稿的 bank/${p.bank.key}.md，在课程编辑页“发布更新”后生效。`
+          : `本课程由 courses/ 文件夹同步：确认后将下载合并好的 bank/${p.bank.key}.md，请用它替换课程文件夹中的同名文件并提交，同步后生效。`}
+      </p>
+      <div className="row-actions">
+        <button type="submit" className="btn primary" disabled={busy || (hydrated && undecided.length > 0)}>
+          {undecided.length ? `请先决定：${undecided.join("；")}` : label}
+        </button>
+      </div>
+    </Form>
   );
 }

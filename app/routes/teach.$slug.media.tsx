@@ -1,11 +1,11 @@
 import {
   data,
-  unstable_parseMultipartFormData,
   type ActionFunctionArgs,
   type LinksFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
+import { parseMultipartForm } from "~/utils/multipart.server.ts";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import {
@@ -51,7 +51,7 @@ export async function action(args: ActionFunctionArgs) {
   try {
     if ((request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
       // Each file streams into the store while its type is sniffed and its size counted.
-      await unstable_parseMultipartFormData(request, async (part) => {
+      await parseMultipartForm(request, async (part) => {
         if (part.filename === undefined) return readSmallField(part.data);
         if (part.name !== "file") throw new AuthoringError("未知的上传字段");
         if (!part.filename) {

@@ -1,12 +1,12 @@
 import {
   data,
   redirect,
-  unstable_parseMultipartFormData,
   type ActionFunctionArgs,
   type LinksFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
+import { parseMultipartForm } from "~/utils/multipart.server.ts";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ProblemList } from "~/components/ProblemList.tsx";
 import { AuthoringError, failureOf, importCourseZip, IMPORT_LIMITS, readSmallField, type ImportResult } from "~/models/authoring.server.ts";
@@ -30,7 +30,7 @@ export async function action(args: ActionFunctionArgs) {
   let result: ImportResult | null = null;
   try {
     // The zip is checked and unpacked while it streams in; the slug field comes before it in the form.
-    await unstable_parseMultipartFormData(args.request, async (part) => {
+    await parseMultipartForm(args.request, async (part) => {
       if (part.filename === undefined) return (fields[part.name] = await readSmallField(part.data, 200));
       if (part.name !== "zip" || result) throw new AuthoringError("请只上传一个 zip 文件");
       if (!part.filename) return undefined;

@@ -21,6 +21,7 @@ import {
   type QuestionAnswer,
   type QuestionType,
 } from "./course-format.server.ts";
+import { MSG } from "./course-messages.server.ts";
 import { sniff } from "./sniff.server.ts";
 import { cellText, restoreCell, writeSheet, type SheetColumn } from "./spreadsheet.server.ts";
 
@@ -258,18 +259,15 @@ export async function parseExcelBank(bytes: Uint8Array): Promise<ImportResult> {
   const ws = workbook.worksheets.find((w) => w.state === "visible" && w.rowCount > 0) ?? workbook.worksheets[0];
   if (!ws) return fail("Excel 文件中没有工作表");
 
-  let headerRow = 0;
-  let columns = new Map<Field, number>();
-  for (let r = 1; r <= Math.min(10, ws.rowCount) && !headerRow; r++) {
-    const found = new Map<Field, number>();
-    ws.getRow(r).eachCell((cell, col) => {
-      const field = headerField(cellText(cell.value));
-      if (field && !found.has(field)) found.set(field, col);
-    });
-    if (found.has("题型") && found.has("题干")) [headerRow, columns] = [r, found];
-  }
-  if (!headerRow) return fail("找不到表头：请使用题库导入模板，表头应包含 题型、题干、选项A…选项F、答案 等列");
+  const warnings: ImportIssue[] = [];
+  const header = findHeader(ws);
+  if (!header) return fail("找不到表头：请使用题库导入模板，表头应包含 题型、题干、选项A…选项F、答案 等列");
+  const { row: headerRow, columns } = header;
   if (!columns.has("答案")) errors.push({ line: headerRow, message: "表头缺少「答案」列" });
+  for (const name of header.ignored) warnings.push({ line: headerRow, message: `列「${name}」不是模板中的列（或与前面的列重复），这一列未导入` });
+  for (const other of workbook.worksheets) {
+    if (other !== ws && findHeader(other)) warnings.push({ line: 0, message: `只读取第一个工作表「${ws.name}」，工作表「${other.name}」中的题目未导入` });
+  }
 
   const drafts: Draft[] = [];
   for (let r = headerRow + 1; r <= ws.rowCount; r++) {
@@ -280,15 +278,44 @@ export async function parseExcelBank(bytes: Uint8Array): Promise<ImportResult> {
     };
     if ([...columns.keys()].every((f) => !get(f))) continue;
     const rowErrors: string[] = [];
-    const draft = readExcelRow(get, rowErrors);
+    const rowWarnings: string[] = [];
+    const draft = readExcelRow(get, rowErrors, rowWarnings);
     if (rowErrors.length || !draft) for (const message of rowErrors) errors.push({ line: r, message });
-    else drafts.push({ ...draft, line: r });
+    else {
+      drafts.push({ ...draft, line: r });
+      for (const message of rowWarnings) warnings.push({ line: r, message });
+    }
   }
   if (!drafts.length && !errors.length) errors.push({ line: 0, message: "表格中没有题目" });
-  return result("xlsx", drafts, errors);
+  return result("xlsx", drafts, errors, warnings);
 }
 
-function readExcelRow(get: (f: Field) => string, errs: string[]): QuestionInput | null {
+/** Cells the row's type has no use for: their content would be dropped without a word. */
+function unusedCells(type: QuestionType, get: (f: Field) => string): string[] {
+  const out: string[] = [];
+  if (type !== "单选" && type !== "多选" && [...LETTERS].some((l) => get(`选项${l}`))) out.push(`${type}题不用选项，选项列的内容未导入`);
+  if (type !== "简答" && get("关键词")) out.push(`关键词只用于简答题，「关键词」列的内容未导入`);
+  if (type !== "填空" && get("顺序无关")) out.push(`顺序无关只用于填空题，「顺序无关」列的内容未导入`);
+  return out;
+}
+
+/** The header row (within the first 10) naming 题型 and 题干, its columns, and the headers it does not know. */
+function findHeader(ws: ExcelJS.Worksheet): { row: number; columns: Map<Field, number>; ignored: string[] } | null {
+  for (let r = 1; r <= Math.min(10, ws.rowCount); r++) {
+    const columns = new Map<Field, number>();
+    const ignored: string[] = [];
+    ws.getRow(r).eachCell((cell, col) => {
+      const text = cellText(cell.value).trim();
+      const field = headerField(text);
+      if (field && !columns.has(field)) columns.set(field, col);
+      else if (text) ignored.push(text);
+    });
+    if (columns.has("题型") && columns.has("题干")) return { row: r, columns, ignored };
+  }
+  return null;
+}
+
+function readExcelRow(get: (f: Field) => string, errs: string[], warns: string[]): QuestionInput | null {
   const typeText = get("题型");
   const type = TYPE_ALIASES[typeText];
   if (!type) {
@@ -297,6 +324,7 @@ function readExcelRow(get: (f: Field) => string, errs: string[]): QuestionInput 
   }
   const stem = get("题干");
   if (!stem) errs.push("题干不能为空");
+  warns.push(...unusedCells(type, get));
 
   const scoreText = get("分值");
   const score = scoreText ? Number(scoreText) : DEFAULT_SCORE[type];
@@ -561,23 +589,25 @@ export function parseGift(text: string): ImportResult {
   const lines = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
   let category: string | null = null;
   let block: { line: number; lines: string[] } | null = null;
+  const titleLines: number[] = [];
 
   const flush = () => {
     if (!block) return;
     const b = block;
     block = null;
-    while (b.lines.length && /^\s*\$CATEGORY\s*:/i.test(b.lines[0])) {
-      const path = b.lines.shift()!.replace(/^\s*\$CATEGORY\s*:/i, "").trim();
+    let first = 0;
+    for (; first < b.lines.length && /^\s*\$CATEGORY\s*:/i.test(b.lines[first]); first++) {
+      const path = b.lines[first].replace(/^\s*\$CATEGORY\s*:/i, "").trim();
       const parts = path.split("/").map((p) => p.trim()).filter((p) => p && !/^\$\w+\$$/.test(p) && p !== "top");
       category = parts.length ? parts[parts.length - 1] : null;
       b.line++;
     }
-    if (!b.lines.length) return;
-    const issue = giftQuestion(b.lines.join("\n"), category);
+    if (first === b.lines.length) return;
+    const issue = giftQuestion(b.lines.slice(first).join("\n"), category, () => titleLines.push(b.line));
     if ("message" in issue) errors.push({ line: b.line, message: issue.message });
     else {
       drafts.push({ ...issue.draft, line: b.line });
-      if (issue.warning) warnings.push({ line: b.line, message: issue.warning });
+      for (const message of issue.warnings ?? []) warnings.push({ line: b.line, message });
     }
   };
 
@@ -589,14 +619,40 @@ export function parseGift(text: string): ImportResult {
   });
   flush();
   if (!drafts.length && !errors.length) errors.push({ line: 0, message: "文件中没有题目" });
+  // Moodle gives every question a title: one line for all of them, not one per question.
+  if (titleLines.length) {
+    const shown = titleLines.slice(0, 20).join("、") + (titleLines.length > 20 ? ` 等 ${titleLines.length} 处` : "");
+    warnings.push({ line: 0, message: `题目标题 ::…:: 未导入（题库没有题目标题）：第 ${shown} 行` });
+  }
   return result("gift", drafts, errors, warnings);
 }
 
-function giftQuestion(raw: string, knowledge: string | null): { draft: QuestionInput; warning?: string } | { message: string } {
+/** Feedback of single answers, kept in 解析: the only place our questions have for it. */
+type Feedback = { label: string; text: string; right: boolean };
+
+/**
+ * 解析 from GIFT's general feedback (`####…`) and its per-answer feedback. Feedback on the right answer
+ * alone is the explanation as it is; otherwise each answer's feedback becomes a labelled line, and the
+ * instructor is told (trainees see 解析 after submitting, whatever they chose).
+ */
+function giftExplanation(general: string | null, feedback: Feedback[], warnings: string[]): string | null {
+  if (!feedback.length) return general;
+  if (!general && feedback.length === 1 && feedback[0].right) return feedback[0].text;
+  warnings.push(`各答案的反馈（${feedback.map((f) => f.label).join("、")}）已写入解析：题库没有按所选答案显示的反馈，学员交卷后都会看到`);
+  return [general, ...feedback.map((f) => `${f.label}：${f.text}`)].filter(Boolean).join("\n");
+}
+
+const percent = (w: number) => `${w}%`;
+
+/** One GIFT question; `lostTitle` hears of a `::title::` the bank has no place for. */
+function giftQuestion(raw: string, knowledge: string | null, lostTitle: (title: string) => void): { draft: QuestionInput; warnings?: string[] } | { message: string } {
   let s = raw.trim();
+  const warnings: string[] = [];
+  let title: string | null = null;
   if (s.startsWith("::")) {
     const end = splitUnescaped(s.slice(2), "::");
     if (end.length < 2) return { message: "题目标题 ::…:: 没有结束的 ::" };
+    title = giftUnescape(end[0]).trim();
     s = end.slice(1).join("::").trim();
   }
   s = s.replace(GIFT_FORMAT, "");
@@ -613,23 +669,32 @@ function giftQuestion(raw: string, knowledge: string | null): { draft: QuestionI
   const base = { score: 0, difficulty: "中" as Difficulty, knowledge, tags: [] as string[], key: null };
   /** Stem with the answer's place marked when there is text after the braces. */
   const inPlace = (mark: string) => (after ? `${before}${mark}${after}` : before);
+  // A title that is not just the start of the stem (Moodle's export repeats the stem there) is lost.
+  const compact = (x: string) => x.replace(/\s+/g, "").replace(/[.…]+$/, "");
+  if (title && !compact(before).startsWith(compact(title))) lostTitle(title);
 
   if (!answerBody) {
     const draft: QuestionInput = {
       ...base, type: "简答", stem_md: inPlace(""), options: null, explanation: null, score: DEFAULT_SCORE.简答,
       answer: { reference: generalFeedback ?? ESSAY_PLACEHOLDER, keywords: [] },
     };
-    return generalFeedback ? { draft } : { draft, warning: `简答题没有参考答案，已填入「${ESSAY_PLACEHOLDER}」，请在题库中补充` };
+    if (!generalFeedback) warnings.push(`简答题没有参考答案，已填入「${ESSAY_PLACEHOLDER}」，请在题库中补充`);
+    return { draft, warnings };
   }
   if (answerBody.startsWith("#")) return { message: "不支持数值题（Numerical），未导入" };
   const tf = /^(T|TRUE|F|FALSE)\s*(#.*)?$/is.exec(answerBody);
   if (tf) {
-    const feedback = tf[2] ? splitUnescaped(tf[2].slice(1), "#").map((f) => giftUnescape(f).trim()) : [];
+    // `{T#shown to a wrong answer#shown to a right answer}`
+    const [wrong, right] = tf[2] ? splitUnescaped(tf[2].slice(1), "#").map((f) => giftUnescape(f).trim()) : [];
+    const feedback: Feedback[] = [];
+    if (right) feedback.push({ label: "答对时", text: right, right: true });
+    if (wrong) feedback.push({ label: "答错时", text: wrong, right: false });
     return {
       draft: {
         ...base, type: "判断", stem_md: inPlace("（ ）"), options: null, score: DEFAULT_SCORE.判断,
-        answer: { judge: tf[1].toUpperCase().startsWith("T") }, explanation: generalFeedback ?? (feedback[1] || null),
+        answer: { judge: tf[1].toUpperCase().startsWith("T") }, explanation: giftExplanation(generalFeedback, feedback, warnings),
       },
+      warnings,
     };
   }
   const answers = giftAnswers(answerBody);
@@ -641,27 +706,49 @@ function giftQuestion(raw: string, knowledge: string | null): { draft: QuestionI
     const alternatives = answers.filter((a) => a.correct).map((a) => a.text);
     if (!alternatives.length) return { message: "填空题（Short answer）没有满分的答案" };
     if (alternatives.some((a) => a.includes("/"))) return { message: "填空题的答案不能含有 /（/ 用来分隔备选答案）" };
+    for (const a of answers.filter((x) => !x.correct)) {
+      warnings.push(`答案「${a.text}」只得 ${percent(a.weight ?? 0)} 分：填空题不能给部分分，它未作为正确答案导入`);
+    }
     const placed = after ? { stem: inPlace("{{}}"), blanks: [alternatives] } : placeBlanks(before, [alternatives]);
     if (typeof placed === "string") return { message: placed };
+    const feedback = answers.flatMap((a) => (a.feedback ? [{ label: `答「${a.text}」`, text: a.feedback, right: a.correct }] : []));
     return {
       draft: {
         ...base, type: "填空", stem_md: placed.stem, options: null, score: DEFAULT_SCORE.填空,
-        answer: { blanks: placed.blanks, orderFree: false }, explanation: generalFeedback,
+        answer: { blanks: placed.blanks, orderFree: false }, explanation: giftExplanation(generalFeedback, feedback, warnings),
       },
+      warnings,
     };
   }
 
   const equals = answers.filter((a) => a.marker === "=");
   if (equals.length > 1) return { message: "选择题只能有一个 = 正确答案；多选题请用 ~%50% 这样的正分值标出每个正确答案" };
-  const choices = equals.length ? [answers.indexOf(equals[0])] : answers.flatMap((a, i) => (a.correct ? [i] : []));
+  // One answer with full marks (`=` or `~%100%`) makes a single-answer question; the others' partial
+  // credit cannot be held. Otherwise the answers with positive weights are the right ones of a 多选.
+  const full = equals.length ? equals : answers.filter((a) => a.weight === 100);
+  const single = full.length === 1;
+  const choices = single ? [answers.indexOf(full[0])] : answers.flatMap((a, i) => (a.correct ? [i] : []));
   if (!choices.length) return { message: "选择题没有正确答案（用 = 标出，或多选题用 ~%50% 这样的正分值）" };
   const type: QuestionType = choices.length === 1 ? "单选" : "多选";
-  const rightFeedback = type === "单选" ? answers[choices[0]].feedback : null;
+  const letter = (i: number) => LETTERS[i] ?? "?";
+  if (single) {
+    answers.forEach((a, i) => {
+      if (i !== choices[0] && (a.weight ?? 0) > 0) warnings.push(`选项${letter(i)}「${a.text}」的部分得分 ${percent(a.weight!)} 未导入：单选题只有一个正确答案，它按错误选项计分`);
+    });
+  } else {
+    const weights = [...new Set(choices.map((i) => answers[i].weight))];
+    if (weights.length > 1) warnings.push(`各正确答案的分值比例（${choices.map((i) => `${LETTERS[i]} ${percent(answers[i].weight ?? 0)}`).join("、")}）未导入：多选题按考试的多选计分规则给分`);
+  }
+  const penalties = answers.flatMap((a, i) => ((a.weight ?? 0) < 0 ? [`${letter(i)} ${percent(a.weight!)}`] : []));
+  if (penalties.length) warnings.push(`选错扣分（${penalties.join("、")}）未导入：题库不支持扣分`);
+  const right = new Set(choices);
+  const feedback = answers.flatMap((a, i) => (a.feedback ? [{ label: `选${letter(i)}`, text: a.feedback, right: right.has(i) }] : []));
   return {
     draft: {
       ...base, type, stem_md: inPlace("（ ）"), options: answers.map((a) => a.text), score: DEFAULT_SCORE[type],
-      answer: { choices }, explanation: generalFeedback ?? rightFeedback,
+      answer: { choices }, explanation: giftExplanation(generalFeedback, feedback, warnings),
     },
+    warnings,
   };
 }
 
@@ -721,8 +808,6 @@ export function parseAiken(text: string): ImportResult {
 
 // ------------------------------------------------------------------------------------------ Markdown
 
-const DUPLICATE_STEM = /^题干 \(stem\) duplicates/;
-
 /**
  * The course's own bank form (courses/README.md), read by the course parser. Front matter is optional
  * here (a file of `##` questions is enough). Duplicate stems are left to `findDuplicates`, like every format.
@@ -733,14 +818,18 @@ export function parseMarkdownBank(text: string, opts: { media?: string[] } = {})
   const offset = hasFront ? 0 : 3;
   const { bank, errors } = parseBankText(hasFront ? clean : `---\ntitle: 导入\n---\n${clean}`, { file: "bank/import.md", media: opts.media });
   const issues = errors
-    .filter((e) => !DUPLICATE_STEM.test(e.message))
+    .filter((e) => !MSG.isStemDuplicate(e.message))
     .map((e) => ({ line: Math.max(0, e.line - offset), message: e.message }));
   const questions = (bank?.questions ?? []).map((q) => ({ ...q, line: q.line - offset }));
   // The parser reports a bad question yet may still return it: a question whose section (from its `##`
   // line to the next one) has an error is not imported.
-  const sections = clean.split("\n").flatMap((l, i) => (/^##\s/.test(l) ? [i + 1] : []));
-  const sectionOf = (line: number) => sections.filter((s) => s <= line).pop();
-  const badSections = new Set(issues.map((e) => sectionOf(e.line)).filter((s) => s !== undefined));
+  const sectionOf: number[] = [];
+  let section = 0;
+  clean.split("\n").forEach((l, i) => {
+    if (/^##\s/.test(l)) section = i + 1;
+    sectionOf[i + 1] = section;
+  });
+  const badSections = new Set(issues.flatMap((e) => (sectionOf[e.line] ? [sectionOf[e.line]] : [])));
   const ok = questions.filter((q) => !badSections.has(q.line));
   if (ok.length > MAX_IMPORT_QUESTIONS) issues.push({ line: 0, message: `一次最多导入 ${MAX_IMPORT_QUESTIONS} 道题，文件中有 ${ok.length} 道` });
   if (!questions.length && !issues.length) issues.push({ line: 0, message: "文件中没有题目（每道题以 ## 题型 开头）" });
@@ -767,14 +856,21 @@ function decodeText(bytes: Uint8Array): string | null {
   }
 }
 
-/** Which text format a file is, from its content (and its extension for Markdown). */
-export function detectTextFormat(text: string, ext: string): Exclude<ImportFormat, "xlsx"> | null {
+/**
+ * Reads a text bank in the format its structure shows: Markdown by its extension, front matter or `## 题型`
+ * headings; otherwise Aiken (`ANSWER:` lines) and GIFT (`{…}` answers) are both tried when both could
+ * apply, and the reading that finds more questions (then fewer errors) wins. So an Aiken file with a `{`
+ * in a stem is read as Aiken, and a GIFT file that mentions "ANSWER:" as GIFT. Null: neither.
+ */
+export function parseTextBank(text: string, ext: string, opts: { media?: string[] } = {}): ImportResult | null {
   const t = text.replace(/^\uFEFF/, "");
-  if (ext === "md" || ext === "markdown" || /^---\s*$/m.test(t.split("\n")[0]) || /^##\s+(单选|多选|判断|填空|简答)/m.test(t)) return "markdown";
-  const hasBraces = unescapedIndexes(t, "{").length > 0;
-  if (/^\s*ANSWER\s*[:：]/im.test(t) && !hasBraces) return "aiken";
-  if (hasBraces) return "gift";
-  return null;
+  if (ext === "md" || ext === "markdown" || /^---\s*$/.test(t.split("\n")[0]) || /^##\s+(单选|多选|判断|填空|简答)/m.test(t)) return parseMarkdownBank(text, opts);
+  const readings = [
+    /^\s*ANSWER\s*[:：]/im.test(t) ? parseAiken(text) : null,
+    unescapedIndexes(t, "{").length > 0 ? parseGift(text) : null,
+  ].filter((r): r is ImportResult => r !== null);
+  const score = (r: ImportResult) => r.questions.length * 1e6 - r.errors.length;
+  return readings.sort((a, b) => score(b) - score(a))[0] ?? null;
 }
 
 /**
@@ -796,11 +892,7 @@ export async function parseBankFile(bytes: Uint8Array, fileName: string, opts: {
   if (ext && !TEXT_EXT.includes(ext)) return fail(`不支持的文件类型 .${ext}：请上传 Excel（.xlsx）、GIFT 或 Aiken（.txt）、题库 Markdown（.md）`);
   const text = decodeText(bytes);
   if (text === null) return fail("无法读取文件：不是文本文件，或编码不是 UTF-8 / GBK");
-  const format = detectTextFormat(text, ext);
-  if (format === "markdown") return parseMarkdownBank(text, opts);
-  if (format === "gift") return parseGift(text);
-  if (format === "aiken") return parseAiken(text);
-  return fail("无法识别文件格式：支持 Excel 模板（.xlsx）、Moodle GIFT、Moodle Aiken 和题库 Markdown（.md）");
+  return parseTextBank(text, ext, opts) ?? fail("无法识别文件格式：支持 Excel 模板（.xlsx）、Moodle GIFT、Moodle Aiken 和题库 Markdown（.md）");
 }
 
 // ------------------------------------------------------------------------------------------ duplicates

@@ -5,13 +5,16 @@ import { createHash } from "node:crypto";
 import { mp4Duration } from "./mp4.server.ts";
 import fs from "node:fs";
 import path from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import { isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from "yaml";
 import type { Stage } from "../../db/types.ts";
+import { EXPECT, MSG, term } from "./course-messages.server.ts";
 
 /** Bump when the parser's output changes for the same files, so that the next sync re-applies every course. */
 const FORMAT_VERSION = "2";
 
 export type FormatError = { file: string; line: number; message: string };
+/** A lesson body larger than this is accepted with a warning: phones open it slowly. */
+export const LESSON_WARN_BYTES = 200 * 1024;
 
 export function formatError(e: FormatError): string {
   return `${e.file}:${e.line}: ${e.message}`;
@@ -177,6 +180,7 @@ const sha256 = (data: string | Buffer) => createHash("sha256").update(data).dige
 const hashOf = (value: unknown) => sha256(JSON.stringify(value));
 const extOf = (p: string) => path.posix.extname(p).slice(1).toLowerCase();
 const isHalfStep = (n: number) => Number.isInteger(n * 2);
+const megabytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`);
 
 /** One read buffer for all hashing (sync code, so never shared by two calls at once). */
 const HASH_BUF = Buffer.allocUnsafe(1 << 20);
@@ -213,12 +217,17 @@ export function displayPath(p: string): string {
 /** State of parsing one course folder. */
 class Ctx {
   errors: FormatError[] = [];
+  /** Accepted, but the author should know (same shape as errors; they never stop a sync). */
+  warnings: FormatError[] = [];
   media = new Map<string, ParsedMedia>();
   private fileHashes: string[] = [];
   constructor(readonly dir: string, readonly label: string) {}
 
   error(rel: string, line: number, message: string) {
     this.errors.push({ file: `${this.label}/${rel}`, line, message });
+  }
+  warn(rel: string, line: number, message: string) {
+    this.warnings.push({ file: `${this.label}/${rel}`, line, message });
   }
   recordFile(rel: string, hash: string) {
     this.fileHashes.push(`${rel}\0${hash}`);
@@ -251,33 +260,20 @@ class Ctx {
     try {
       return new TextDecoder("utf-8", { fatal: true }).decode(buf).replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
     } catch {
-      this.error(rel, 1, "编码 (encoding) must be UTF-8");
+      this.error(rel, 1, MSG.encoding);
       return null;
     }
   }
 }
 
-// Chinese terms of the front matter fields, for messages such as `学时 (hours) must be a positive number`.
-const TERM: Record<string, string> = {
-  title: "标题", audience: "适用对象", summary: "简介", hours: "学时", offline_hours: "线下学时", instructors: "授课教师", cover: "封面",
-  published: "发布", progress: "进度规则", lock_seek: "禁止拖动", lock_rate: "禁止倍速", presence_check: "在线确认",
-  chapter: "章节", order: "顺序", required: "必修", video: "视频", captions: "字幕", complete: "完成条件", read_minutes: "阅读时长",
-  watch_percent: "观看比例", kind: "作业类型", due: "截止时间", cutoff: "最终截止时间", max_score: "满分",
-  pass_score: "及格分", min_length: "最少字数", attachments: "附件类型", max_attachment_mb: "附件大小上限",
-  resubmit: "允许重交", bank: "题库", banks: "题库", duration_minutes: "考试时长", attempts: "考试次数",
-  counts: "计分方式", opens: "开放时间", closes: "关闭时间", shuffle_questions: "题目乱序", shuffle_options: "选项乱序",
-  show_results: "成绩公布", multi_scoring: "多选计分", grace_seconds: "宽限时间", draw: "抽题规则", type: "题型",
-  count: "题数", score: "分值", difficulty: "难度", knowledge: "知识点",
-};
-const term = (key: string) => `${TERM[key] ?? key} (${key})`;
 
 type NumRule = { ok: (n: number) => boolean; expect: string };
-const POSITIVE: NumRule = { ok: (n) => n > 0, expect: "a positive number" };
-const NON_NEGATIVE: NumRule = { ok: (n) => n >= 0, expect: "a number ≥ 0" };
-const WHOLE: NumRule = { ok: (n) => Number.isInteger(n) && n >= 0, expect: "a whole number ≥ 0" };
+const POSITIVE: NumRule = { ok: (n) => n > 0, expect: EXPECT.positive };
+const NON_NEGATIVE: NumRule = { ok: (n) => n >= 0, expect: EXPECT.nonNegative };
+const WHOLE: NumRule = { ok: (n) => Number.isInteger(n) && n >= 0, expect: EXPECT.whole };
 const intIn = (min: number, max: number): NumRule => ({
   ok: (n) => Number.isInteger(n) && n >= min && n <= max,
-  expect: `a whole number from ${min} to ${max}`,
+  expect: EXPECT.intIn(min, max),
 });
 
 type Item = { text: string; line: number };
@@ -324,69 +320,69 @@ class Fields {
     if (!this.quiet) this.ctx.error(this.rel, line, message);
   }
   fail(key: string, message: string): null {
-    this.errorAt(this.line(key), `${term(key)} ${message}`);
+    this.errorAt(this.line(key), `${term(key)}${message}`);
     return null;
   }
 
   text(key: string, opts: { required?: boolean; max?: number } = {}): string | null {
     const v = this.value(key);
-    if (!v) return opts.required ? this.fail(key, "is required") : null;
-    if (!isScalar(v)) return this.fail(key, "must be text");
+    if (!v) return opts.required ? this.fail(key, MSG.required) : null;
+    if (!isScalar(v)) return this.fail(key, MSG.text);
     const text = scalarText(v).trim();
-    if (opts.max && [...text].length > opts.max) return this.fail(key, `must be at most ${opts.max} characters`);
+    if (opts.max && [...text].length > opts.max) return this.fail(key, MSG.maxChars(opts.max));
     return text;
   }
   num(key: string, rule: NumRule, opts: { required?: boolean; def?: number } = {}): number | null {
     const v = this.value(key);
-    if (!v) return opts.required ? this.fail(key, "is required") : opts.def ?? null;
-    if (!isScalar(v) || typeof v.value !== "number" || !rule.ok(v.value)) return this.fail(key, `must be ${rule.expect}`);
+    if (!v) return opts.required ? this.fail(key, MSG.required) : opts.def ?? null;
+    if (!isScalar(v) || typeof v.value !== "number" || !rule.ok(v.value)) return this.fail(key, MSG.mustBe(rule.expect));
     return v.value;
   }
   /** 学时: a number in 0.5 steps. */
   hours(key: string, rule: NumRule, opts: { required?: boolean; def?: number }): number | null {
     const n = this.num(key, rule, opts);
-    return n !== null && !isHalfStep(n) ? this.fail(key, "must be in steps of 0.5") : n;
+    return n !== null && !isHalfStep(n) ? this.fail(key, MSG.halfStep) : n;
   }
   bool(key: string, def: boolean): boolean {
     const v = this.value(key);
     if (!v) return def;
-    if (!isScalar(v) || typeof v.value !== "boolean") return this.fail(key, "must be true or false") ?? def;
+    if (!isScalar(v) || typeof v.value !== "boolean") return this.fail(key, MSG.bool) ?? def;
     return v.value;
   }
   choice<T extends string>(key: string, values: readonly T[], opts: { required?: boolean; def?: T } = {}): T | null {
     const text = this.text(key, opts);
     if (text === null) return opts.def ?? null;
-    return values.includes(text as T) ? (text as T) : this.fail(key, `must be one of ${values.join(" | ")}: ${text}`);
+    return values.includes(text as T) ? (text as T) : this.fail(key, MSG.oneOf(values, text));
   }
   time(key: string): number | null {
     const text = this.text(key);
     if (text === null) return null;
-    return parseCstTime(text) ?? this.fail(key, `must be a time YYYY-MM-DD HH:mm (China Standard Time): ${text}`);
+    return parseCstTime(text) ?? this.fail(key, MSG.time(text));
   }
   /** A YAML list of scalars (a single scalar counts as a list of one). */
   list(key: string, opts: { required?: boolean } = {}): Item[] {
     const v = this.value(key);
     const items = !v ? [] : isScalar(v) ? [v] : isSeq(v) ? (v.items as Node[]) : null;
-    if (!items || items.some((i) => !isScalar(i))) return this.fail(key, "must be a list like [a, b]") ?? [];
+    if (!items || items.some((i) => !isScalar(i))) return this.fail(key, MSG.list) ?? [];
     const out = items.map((i) => ({ text: isScalar(i) ? scalarText(i).trim() : "", line: this.nodeLine(i) }));
-    if (opts.required && !out.some((i) => i.text)) this.fail(key, "is required");
+    if (opts.required && !out.some((i) => i.text)) this.fail(key, MSG.required);
     return out.filter((i) => i.text);
   }
   /** A nested mapping such as `progress:` or `complete:`. */
   sub(key: string): Fields | null {
     const v = this.value(key);
     if (!v) return null;
-    if (!isMap(v)) return this.fail(key, "must be a mapping (key: value lines)");
+    if (!isMap(v)) return this.fail(key, MSG.mapping);
     return new Fields(this.ctx, this.rel, v, this.lineAt, this.nodeLine(v), this.quiet);
   }
   /** A list of mappings such as `draw:`. */
   maps(key: string, opts: { required?: boolean } = {}): Fields[] {
     const v = this.value(key);
-    if (!v) return opts.required ? (this.fail(key, "is required") ?? []) : [];
-    if (!isSeq(v)) return this.fail(key, "must be a list") ?? [];
+    if (!v) return opts.required ? (this.fail(key, MSG.required) ?? []) : [];
+    if (!isSeq(v)) return this.fail(key, MSG.seq) ?? [];
     return (v.items as Node[]).flatMap((item) => {
       if (isMap(item)) return [new Fields(this.ctx, this.rel, item, this.lineAt, this.nodeLine(item), this.quiet)];
-      this.errorAt(this.nodeLine(item), `${term(key)} each entry must be a mapping like { type: 单选, count: 10, score: 2 }`);
+      this.errorAt(this.nodeLine(item), `${term(key)}${MSG.eachMapping}`);
       return [];
     });
   }
@@ -399,7 +395,7 @@ class Fields {
   done() {
     for (const p of this.map?.items ?? []) {
       const key = isScalar(p.key) ? scalarText(p.key) : String(p.key);
-      if (!this.used.has(key)) this.errorAt(this.nodeLine(p.key), `未知字段 (unknown field) "${key}" is not part of the course format`);
+      if (!this.used.has(key)) this.errorAt(this.nodeLine(p.key), MSG.unknownField(key));
     }
   }
 }
@@ -416,9 +412,9 @@ function scalarText(node: Node): string {
  * Markdown bodies and "" for front matter, whose paths are relative to the course folder.
  */
 function mediaRef(ctx: Ctx, rel: string, line: number, what: string, ref: string, fromDir: string, exts: string[]): string | null {
-  const fail = (message: string) => (ctx.error(rel, line, `${what} ${message}: ${ref}`), null);
-  if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(ref)) return /^https:\/\/[^/\s]+/i.test(ref) ? ref : fail("must be a file in media/ or an https:// URL");
-  if (ref.startsWith("/")) return fail("must be a relative path");
+  const fail = (message: string) => (ctx.error(rel, line, MSG.ref(what, message, ref)), null);
+  if (/^[a-z][a-z0-9+.-]*:|^\/\//i.test(ref)) return /^https:\/\/[^/\s]+/i.test(ref) ? ref : fail(MSG.mediaOrHttps);
+  if (ref.startsWith("/")) return fail(MSG.relative);
   let decoded = ref.replace(/[?#].*$/, "");
   try {
     decoded = decodeURIComponent(decoded);
@@ -426,10 +422,10 @@ function mediaRef(ctx: Ctx, rel: string, line: number, what: string, ref: string
     /* keep as written */
   }
   const target = path.posix.normalize(path.posix.join(fromDir, decoded));
-  if (target === ".." || target.startsWith("../")) return fail("must not point outside the course folder");
-  if (!target.startsWith("media/")) return fail("must be a file in media/");
-  if (!exts.includes(extOf(target))) return fail(`must be a ${exts.map((e) => `.${e}`).join("/")} file`);
-  if (!ctx.media.has(target)) return fail("file not found");
+  if (target === ".." || target.startsWith("../")) return fail(MSG.outside);
+  if (!target.startsWith("media/")) return fail(MSG.inMedia);
+  if (!exts.includes(extOf(target))) return fail(MSG.ext(exts));
+  if (!ctx.media.has(target)) return fail(MSG.notFound);
   return target;
 }
 
@@ -445,11 +441,27 @@ function checkImages(ctx: Ctx, rel: string, body: string, firstLine: number) {
       ...[...line.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+["'][^"']*["'])?\s*\)/g)].map((m) => m[1]),
       ...[...line.matchAll(/<img\b[^>]*\bsrc\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1]),
     ];
-    for (const ref of refs) mediaRef(ctx, rel, firstLine + i, "图片 (image)", ref, fromDir, IMAGE_EXT);
+    for (const ref of refs) mediaRef(ctx, rel, firstLine + i, MSG.image, ref, fromDir, IMAGE_EXT);
   });
 }
 
 type Doc = { fields: Fields; body: string; bodyLine: number };
+
+/**
+ * Where a YAML fault is. For an unclosed bracket or quote the library points at the place it noticed
+ * (often the next line); the fault is where the bracket or quote was opened, the innermost one around it.
+ */
+function faultOffset(doc: Document, e: YAMLError): number {
+  const at = e.pos[0];
+  if (e.code !== "BAD_INDENT" && e.code !== "MISSING_CHAR") return at;
+  let opened = -1;
+  visit(doc, (_key, node) => {
+    const opener = (isCollection(node) && node.flow) || (isScalar(node) && (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE"));
+    const range = opener ? (node as Node).range : null;
+    if (range && range[0] < at && range[2] >= at) opened = Math.max(opened, range[0]);
+  });
+  return opened >= 0 ? opened : at;
+}
 
 /** Splits `---` front matter from the Markdown body and parses the YAML with line numbers. */
 function readDoc(ctx: Ctx, rel: string): Doc | null {
@@ -457,22 +469,22 @@ function readDoc(ctx: Ctx, rel: string): Doc | null {
   if (text === null) return null;
   const lines = text.split("\n");
   if (lines[0].trimEnd() !== "---") {
-    ctx.error(rel, 1, "文件头 (front matter) must start the file with a --- line");
+    ctx.error(rel, 1, MSG.frontMatterStart);
     return null;
   }
   const close = lines.findIndex((l, i) => i > 0 && l.trimEnd() === "---");
   if (close < 0) {
-    ctx.error(rel, 1, "文件头 (front matter) has no closing --- line");
+    ctx.error(rel, 1, MSG.frontMatterClose);
     return null;
   }
   const counter = new LineCounter();
   const doc = parseDocument(lines.slice(1, close).join("\n"), { lineCounter: counter, prettyErrors: false });
   const lineAt = (offset: number) => counter.linePos(offset).line + 1;
-  for (const e of doc.errors) ctx.error(rel, lineAt(e.pos[0]), `YAML 格式错误 (YAML syntax): ${e.message.split("\n")[0]}`);
+  for (const e of doc.errors) ctx.error(rel, lineAt(faultOffset(doc, e)), MSG.yaml(e.code));
   const broken = doc.errors.length > 0;
   let map: YAMLMap | null = null;
   if (isMap(doc.contents)) map = doc.contents;
-  else if (doc.contents !== null && !broken) ctx.error(rel, 2, "文件头 (front matter) must be key: value lines");
+  else if (doc.contents !== null && !broken) ctx.error(rel, 2, MSG.frontMatterShape);
   const body = lines.slice(close + 1).join("\n");
   checkImages(ctx, rel, body, close + 2);
   return { fields: new Fields(ctx, rel, map, lineAt, 1, broken), body, bodyLine: close + 2 };
@@ -480,16 +492,16 @@ function readDoc(ctx: Ctx, rel: string): Doc | null {
 
 // ------------------------------------------------------------------------------------------ course
 
-export function parseCourse(dir: string, label = displayPath(dir)): { course: ParsedCourse; errors: FormatError[] } {
+export function parseCourse(dir: string, label = displayPath(dir)): { course: ParsedCourse; errors: FormatError[]; warnings: FormatError[] } {
   const ctx = new Ctx(dir, label);
   const slug = path.basename(dir);
   if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
-    ctx.error("course.md", 1, `课程目录名 (slug) must use lowercase letters, digits and -: ${slug}`);
+    ctx.error("course.md", 1, MSG.slug(slug));
   }
   for (const e of ctx.list("")) {
     const expectDir = e.name !== "course.md";
     if (!COURSE_ENTRIES.includes(e.name) || e.isDirectory() !== expectDir) {
-      ctx.error(e.name, 1, `课程文件 (course layout) unexpected ${e.isDirectory() ? "folder" : "file"}: expected course.md, lessons/, assignments/, bank/, exams/, media/`);
+      ctx.error(e.name, 1, MSG.layout(e.isDirectory()));
     }
   }
   readMedia(ctx, "media");
@@ -500,7 +512,7 @@ export function parseCourse(dir: string, label = displayPath(dir)): { course: Pa
     lessons: [], assignments: [], banks: [], exams: [], media: [],
   };
   let hoursLine: number | null = null;
-  if (!fs.existsSync(path.join(dir, "course.md"))) ctx.error("course.md", 1, "课程说明 (course.md) is missing");
+  if (!fs.existsSync(path.join(dir, "course.md"))) ctx.error("course.md", 1, MSG.courseMdMissing);
   else hoursLine = readCourseMd(ctx, course);
 
   const lessons = inOrder(numberedFiles(ctx, "lessons").flatMap((rel) => parseLesson(ctx, rel) ?? []));
@@ -514,7 +526,7 @@ export function parseCourse(dir: string, label = displayPath(dir)): { course: Pa
   if (course.published && hoursLine !== null && !ctx.errors.length) checkDeclaredHours(ctx, course, hoursLine);
   course.media = [...ctx.media.values()];
   course.hash = courseFolderHash(dir);
-  return { course, errors: ctx.sortedErrors() };
+  return { course, errors: ctx.sortedErrors(), warnings: ctx.warnings };
 }
 
 /**
@@ -542,10 +554,11 @@ export function courseFolderHash(dir: string): string {
 export function parseCourses(root: string, opts: { only?: string; label?: string; skip?: (slug: string, hash: string) => boolean } = {}) {
   const label = opts.label ?? displayPath(root);
   const errors: FormatError[] = [];
+  const warnings: FormatError[] = [];
   const courses: ParsedCourse[] = [];
   const skipped: string[] = [];
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-    return { courses, skipped, errors: [{ file: label, line: 1, message: "课程目录 (courses folder) not found" }] };
+    return { courses, skipped, errors: [{ file: label, line: 1, message: MSG.rootMissing }], warnings };
   }
   const names = opts.only
     ? [path.basename(opts.only)]
@@ -553,7 +566,7 @@ export function parseCourses(root: string, opts: { only?: string; label?: string
   for (const name of names) {
     const dir = path.join(root, name);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-      errors.push({ file: `${label}/${name}`, line: 1, message: "课程目录 (course folder) not found" });
+      errors.push({ file: `${label}/${name}`, line: 1, message: MSG.courseFolderMissing });
       continue;
     }
     if (opts.skip?.(name, courseFolderHash(dir))) {
@@ -563,8 +576,9 @@ export function parseCourses(root: string, opts: { only?: string; label?: string
     const parsed = parseCourse(dir, `${label}/${name}`);
     courses.push(parsed.course);
     errors.push(...parsed.errors);
+    warnings.push(...parsed.warnings);
   }
-  return { courses, skipped, errors };
+  return { courses, skipped, errors, warnings };
 }
 
 /** The line of `hours:` (for the declared-hours check), or null when course.md is unreadable. */
@@ -578,7 +592,7 @@ function readCourseMd(ctx: Ctx, course: ParsedCourse): number | null {
   course.offline_hours = f.hours("offline_hours", NON_NEGATIVE, { def: 0 }) ?? 0;
   for (const item of f.list("audience", { required: true })) {
     const stage = STAGE_BY_NAME[item.text];
-    if (!stage) f.errorAt(item.line, `${term("audience")} must be member stages (${Object.keys(STAGE_BY_NAME).join(", ")}): ${item.text}`);
+    if (!stage) f.errorAt(item.line, `${term("audience")}${MSG.stages(Object.keys(STAGE_BY_NAME), item.text)}`);
     else if (!course.audience.includes(stage)) course.audience.push(stage);
   }
   course.instructors = [...new Set(f.list("instructors", { required: true }).map((i) => i.text))];
@@ -609,7 +623,7 @@ function checkDeclaredHours(ctx: Ctx, course: ParsedCourse, line: number) {
   if (course.hours > low - 1e-9 && course.hours < high + 1e-9) return;
   const parts = `课时 ${required}${electives ? `（另有选修 ${electives}）` : ""} + 作业 ${sum(course.assignments)} + 线下 ${course.offline_hours}`;
   const total = electives ? `${low}–${high}` : `${low}`;
-  ctx.error("course.md", line, `学时 (hours) 写的是 ${course.hours}，但本课程能获得的学时合计 ${total}（${parts}）：请改正 hours，或用 offline_hours 写明线下学时`);
+  ctx.error("course.md", line, MSG.declaredHours(course.hours, total, parts));
 }
 
 function readMedia(ctx: Ctx, relDir: string) {
@@ -621,11 +635,11 @@ function readMedia(ctx: Ctx, relDir: string) {
     }
     const mime = MIME[extOf(rel)];
     if (!e.isFile()) {
-      ctx.error(rel, 1, "媒体文件 (media file) must be a plain file, not a link");
+      ctx.error(rel, 1, MSG.mediaNotFile);
       continue;
     }
     if (!mime) {
-      ctx.error(rel, 1, `媒体类型 (media type) not supported; allowed: ${Object.keys(MIME).map((x) => `.${x}`).join(" ")}`);
+      ctx.error(rel, 1, MSG.mediaType(Object.keys(MIME).map((x) => `.${x}`)));
       continue;
     }
     const abs = path.join(ctx.dir, rel);
@@ -640,7 +654,7 @@ function mdFiles(ctx: Ctx, relDir: string): string[] {
   return ctx.list(relDir).flatMap((e) => {
     const rel = `${relDir}/${e.name}`;
     if (e.isFile() && e.name.endsWith(".md")) return [rel];
-    ctx.error(rel, 1, `文件 (file) only .md files belong in ${relDir}/`);
+    ctx.error(rel, 1, e.isSymbolicLink() ? MSG.symlink : MSG.onlyMd(relDir));
     return [];
   });
 }
@@ -649,11 +663,15 @@ function mdFiles(ctx: Ctx, relDir: string): string[] {
 function numberedFiles(ctx: Ctx, relDir: string): string[] {
   const files = mdFiles(ctx, relDir).filter((rel) => {
     if (/^\d+-.+\.md$/.test(path.posix.basename(rel))) return true;
-    ctx.error(rel, 1, "文件名 (file name) must look like NN-name.md, e.g. 01-dang-de-xingzhi.md");
+    ctx.error(rel, 1, MSG.fileName);
     return false;
   });
   const num = (rel: string) => parseInt(path.posix.basename(rel), 10);
-  return files.sort((a, b) => num(a) - num(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = files.sort((a, b) => num(a) - num(b) || (a < b ? -1 : a > b ? 1 : 0));
+  sorted.forEach((rel, i) => {
+    if (i > 0 && num(sorted[i - 1]) === num(rel)) ctx.warn(rel, 1, MSG.numberTwice(/^\d+/.exec(path.posix.basename(rel))![0], sorted[i - 1]));
+  });
+  return sorted;
 }
 
 const keyOf = (rel: string) => path.posix.basename(rel, ".md");
@@ -685,14 +703,16 @@ function inOrder<T extends { position: number; hash: string }, E extends Numbere
 function parseLesson(ctx: Ctx, rel: string): (Numbered<ParsedLesson> & { chapterLine: number }) | null {
   const doc = readDoc(ctx, rel);
   if (!doc) return null;
+  const bytes = Buffer.byteLength(doc.body);
+  if (bytes > LESSON_WARN_BYTES) ctx.warn(rel, doc.bodyLine, MSG.lessonLarge(megabytes(bytes), megabytes(LESSON_WARN_BYTES)));
   const f = doc.fields;
   const video = f.media("video", VIDEO_EXT);
   const captions = f.media("captions", CAPTION_EXT);
-  if (f.has("captions") && !f.has("video")) f.fail("captions", "needs a video (视频)");
+  if (f.has("captions") && !f.has("video")) f.fail("captions", MSG.needsVideo);
   const complete = f.sub("complete");
   const readMinutes = complete?.num("read_minutes", POSITIVE, { def: 5 }) ?? 5;
   const watchPercent = complete?.num("watch_percent", intIn(1, 100), { def: 90 }) ?? 90;
-  if (complete?.has("watch_percent") && !f.has("video")) complete.fail("watch_percent", "applies only to a lesson with a video (视频)");
+  if (complete?.has("watch_percent") && !f.has("video")) complete.fail("watch_percent", MSG.onlyWithVideo);
   complete?.done();
   const order = readOrder(f, rel);
   const values = {
@@ -719,7 +739,7 @@ function checkChapters(ctx: Ctx, lessons: { item: ParsedLesson; chapterLine: num
   lessons.forEach(({ item: lesson, chapterLine }, i) => {
     if (i > 0 && lessons[i - 1].item.chapter === lesson.chapter) return;
     if (seen.has(lesson.chapter)) {
-      ctx.error(`lessons/${lesson.key}.md`, chapterLine, `${term("chapter")} "${lesson.chapter}" must be continuous: put the lessons of one chapter next to each other`);
+      ctx.error(`lessons/${lesson.key}.md`, chapterLine, `${term("chapter")}${MSG.chapterContinuous(lesson.chapter)}`);
     }
     seen.add(lesson.chapter);
   });
@@ -733,14 +753,14 @@ function parseAssignment(ctx: Ctx, rel: string): Numbered<ParsedAssignment> | nu
   const f = doc.fields;
   const due = f.time("due");
   const cutoff = f.time("cutoff");
-  if (due !== null && cutoff !== null && cutoff < due) f.fail("cutoff", `must not be before ${term("due")}`);
+  if (due !== null && cutoff !== null && cutoff < due) f.fail("cutoff", MSG.notBefore(term("due")));
   const maxScore = f.num("max_score", POSITIVE, { def: 100 }) ?? 100;
   const passScore = f.num("pass_score", NON_NEGATIVE, { def: 60 }) ?? 60;
-  if (passScore > maxScore) f.fail("pass_score", `must not exceed ${term("max_score")} ${maxScore}`);
+  if (passScore > maxScore) f.fail("pass_score", MSG.notAbove(`${term("max_score")} ${maxScore}`));
   const attachments = f.list("attachments").flatMap((item) => {
     const ext = item.text.toLowerCase().replace(/^\./, "");
     if ((ATTACHMENT_TYPES as readonly string[]).includes(ext)) return [ext];
-    f.errorAt(item.line, `${term("attachments")} must be among ${ATTACHMENT_TYPES.join(", ")}: ${item.text}`);
+    f.errorAt(item.line, `${term("attachments")}${MSG.attachmentTypes(ATTACHMENT_TYPES, item.text)}`);
     return [];
   });
   const order = readOrder(f, rel);
@@ -756,7 +776,7 @@ function parseAssignment(ctx: Ctx, rel: string): Numbered<ParsedAssignment> | nu
     hours: f.hours("hours", NON_NEGATIVE, { def: 0 }) ?? 0,
     min_length: f.num("min_length", WHOLE),
     attachments,
-    max_attachment_mb: f.num("max_attachment_mb", { ok: (n) => n > 0 && n <= 100, expect: "a number above 0 and at most 100" }, { def: 10 }) ?? 10,
+    max_attachment_mb: f.num("max_attachment_mb", { ok: (n) => n > 0 && n <= 100, expect: EXPECT.range(0, 100) }, { def: 10 }) ?? 10,
     resubmit: f.bool("resubmit", false),
     body_md: doc.body.trim(),
   };
@@ -794,10 +814,10 @@ function parseBank(ctx: Ctx, rel: string): ParsedBank | null {
   for (const q of questions) {
     const stem = normalizeStem(q.stem_md);
     const dup = byStem.get(stem);
-    if (dup) ctx.error(rel, q.line, `题干 (stem) duplicates the question at line ${dup}`);
+    if (dup) ctx.error(rel, q.line, MSG.stemDuplicate(dup));
     else byStem.set(stem, q.line);
     const sameKey = byKey.get(q.key);
-    if (sameKey && !dup) ctx.error(rel, q.line, `编号 (key) ${q.key} is already used at line ${sameKey}`);
+    if (sameKey && !dup) ctx.error(rel, q.line, MSG.keyUsed(q.key, sameKey));
     else byKey.set(q.key, q.line);
   }
   return { key: keyOf(rel), title, questions, hash: hashOf([title, questions.map((q) => [q.key, q.hash])]) };
@@ -823,7 +843,7 @@ function parseHeading(ctx: Ctx, rel: string, text: string, line: number): Headin
   const m = /^##\s+([^\s[]+)\s*(.*)$/.exec(text)!;
   const type = m[1] as QuestionType;
   if (!QUESTION_TYPES.includes(type)) {
-    ctx.error(rel, line, `题型 (question type) must be one of ${QUESTION_TYPES.join(", ")}: ${m[1]}`);
+    ctx.error(rel, line, MSG.questionType(QUESTION_TYPES, m[1]));
     return null;
   }
   const h: Heading = { type, score: DEFAULT_SCORE[type], difficulty: "中", knowledge: null, tags: [], key: null, orderFree: false };
@@ -840,9 +860,9 @@ function parseHeading(ctx: Ctx, rel: string, text: string, line: number): Headin
       if (named[1] === "知识点") h.knowledge = value;
       else if (named[1] === "编号") h.key = value;
       else h.tags = value.split(/[,，、]/).map((t) => t.trim()).filter(Boolean);
-    } else ctx.error(rel, line, `题目属性 (attribute) [${attr}] is not one of [N分] [易|中|难] [知识点:…] [标签:…] [编号:…]${type === "填空" ? " [顺序无关]" : ""}`);
+    } else ctx.error(rel, line, MSG.attribute(attr, type === "填空"));
   }
-  if (rest) ctx.error(rel, line, `题目属性 (attribute) must be written in square brackets: ${rest}`);
+  if (rest) ctx.error(rel, line, MSG.attributeBrackets(rest));
   return h;
 }
 
@@ -864,20 +884,20 @@ function parseQuestion(ctx: Ctx, rel: string, lines: string[], line0: number): P
     const labelled = /^(答案|参考答案|关键词)\s*[:：]\s*(.*)$/.exec(text.trim());
     const note = /^>\s*解析\s*[:：]\s*(.*)$/.exec(text);
     if (option) {
-      if (mode !== "stem" && mode !== "options") fail(line, "选项 (option) must come right after the stem");
-      if (!option[2].trim()) fail(line, "选项 (option) is empty");
+      if (mode !== "stem" && mode !== "options") fail(line, MSG.optionPlace);
+      if (!option[2].trim()) fail(line, MSG.optionEmpty);
       options.push({ text: option[2].trim(), correct: option[1] !== " ", line });
       mode = "options";
     } else if (labelled?.[1] === "答案") {
-      if (h.type !== "判断") fail(line, `答案 (answer) line is only for 判断; ${h.type} marks its answer ${h.type === "填空" ? "with {{…}} in the stem" : h.type === "简答" ? "with 参考答案：" : "with - [x]"}`);
+      if (h.type !== "判断") fail(line, MSG.answerLineOnlyJudge(h.type));
       judge = { text: labelled[2].trim(), line };
       mode = "after";
     } else if (labelled?.[1] === "参考答案") {
-      if (h.type !== "简答") fail(line, "参考答案 (reference answer) is only for 简答");
+      if (h.type !== "简答") fail(line, MSG.referenceOnlyEssay);
       reference.push(labelled[2]);
       mode = "reference";
     } else if (labelled?.[1] === "关键词") {
-      if (h.type !== "简答") fail(line, "关键词 (keywords) are only for 简答");
+      if (h.type !== "简答") fail(line, MSG.keywordsOnlyEssay);
       keywords = labelled[2].split(/[,，、]/).map((k) => k.trim()).filter(Boolean);
       mode = "after";
     } else if (note) {
@@ -892,34 +912,34 @@ function parseQuestion(ctx: Ctx, rel: string, lines: string[], line0: number): P
     } else if (mode === "stem" || mode === "reference") {
       (mode === "stem" ? stem : reference).push(text);
     } else {
-      fail(line, `无法识别的内容 (unrecognized line) after the ${mode === "options" ? "options" : "answer"}: ${text.trim()}`);
+      fail(line, MSG.unrecognized(mode === "options", text.trim()));
     }
   });
 
   const stemText = stem.join("\n").trim();
-  if (!stemText) fail(line0, "题干 (stem) is required");
-  if (options.length && h.type !== "单选" && h.type !== "多选") fail(options[0].line, "选项 (options) are only for 单选 and 多选");
+  if (!stemText) fail(line0, MSG.stemRequired);
+  if (options.length && h.type !== "单选" && h.type !== "多选") fail(options[0].line, MSG.optionsOnlyChoice);
   let answer: QuestionAnswer;
   const correct = options.flatMap((o, i) => (o.correct ? [i] : []));
   if (h.type === "单选" || h.type === "多选") {
-    if (options.length < 2 || options.length > 8) fail(line0, `选项 (options) ${h.type} needs 2–8 options, found ${options.length}`);
-    if (h.type === "单选" && correct.length !== 1) fail(line0, `答案 (answer) 单选 needs exactly one - [x] option, found ${correct.length}`);
-    if (h.type === "多选" && correct.length < 2) fail(line0, `答案 (answer) 多选 needs at least two - [x] options, found ${correct.length}`);
+    if (options.length < 2 || options.length > 8) fail(line0, MSG.optionCount(h.type, options.length));
+    if (h.type === "单选" && correct.length !== 1) fail(line0, MSG.singleAnswer(correct.length));
+    if (h.type === "多选" && correct.length < 2) fail(line0, MSG.multiAnswer(correct.length));
     answer = { choices: correct };
   } else if (h.type === "判断") {
     const j = judge as { text: string; line: number } | null;
     const value = j ? JUDGE[j.text.toLowerCase()] : undefined;
-    if (!j) fail(line0, "答案 (answer) 判断 needs a line 答案：正确 or 答案：错误");
-    else if (value === undefined) fail(j.line, `答案 (answer) must be 正确/错误, 对/错, √/× or true/false: ${j.text}`);
+    if (!j) fail(line0, MSG.judgeMissing);
+    else if (value === undefined) fail(j.line, MSG.judgeValue(j.text));
     answer = { judge: value ?? false };
   } else if (h.type === "填空") {
     const blanks = [...stemText.matchAll(BLANK)].map((m) => m[1].split("/").map((a) => a.trim()));
-    if (!blanks.length) fail(line0, "填空 (blank) needs at least one {{answer}} in the stem");
-    if (blanks.some((b) => b.some((a) => !a))) fail(line0, "填空 (blank) has an empty answer in {{…}}");
+    if (!blanks.length) fail(line0, MSG.blankMissing);
+    if (blanks.some((b) => b.some((a) => !a))) fail(line0, MSG.blankEmpty);
     answer = { blanks, orderFree: h.orderFree };
   } else {
     const ref = reference.join("\n").trim();
-    if (!ref) fail(line0, "参考答案 (reference answer) is required for 简答");
+    if (!ref) fail(line0, MSG.referenceRequired);
     answer = { reference: ref, keywords };
   }
   const stemMd = h.type === "填空" ? stemText.replace(BLANK, "{{}}") : stemText;
@@ -944,12 +964,12 @@ function parseExam(ctx: Ctx, rel: string, position: number, bankFiles: string[],
   const doc = readDoc(ctx, rel);
   if (!doc) return null;
   const f = doc.fields;
-  if (f.has("bank") && f.has("banks")) f.fail("banks", `cannot be used together with ${term("bank")}`);
+  if (f.has("bank") && f.has("banks")) f.fail("banks", MSG.notWith(term("bank")));
   const refs = f.has("banks") ? f.list("banks", { required: true }) : f.list("bank", { required: !f.has("banks") });
   const bankKeys = refs.flatMap((r) => {
     const target = path.posix.normalize(r.text);
     if (bankFiles.includes(target)) return [keyOf(target)];
-    f.errorAt(r.line, `${term("bank")} must name a file in bank/, e.g. bank/jiben-zhishi.md: ${r.text}`);
+    f.errorAt(r.line, `${term("bank")}${MSG.bankFile(r.text)}`);
     return [];
   });
   // With a wrong bank reference the pool is unknown: its error is enough, rules are not counted.
@@ -957,10 +977,10 @@ function parseExam(ctx: Ctx, rel: string, position: number, bankFiles: string[],
   const draw = readDrawRules(f, pool);
   const total = draw.reduce((sum, r) => sum + r.count * r.score, 0);
   const passScore = f.num("pass_score", NON_NEGATIVE, { required: true }) ?? 0;
-  if (draw.length && passScore > total) f.fail("pass_score", `must not exceed the exam's total score ${total}`);
+  if (draw.length && passScore > total) f.fail("pass_score", MSG.aboveTotal(total));
   const opens = f.time("opens");
   const closes = f.time("closes");
-  if (opens !== null && closes !== null && closes <= opens) f.fail("closes", `must be after ${term("opens")}`);
+  if (opens !== null && closes !== null && closes <= opens) f.fail("closes", MSG.after(term("opens")));
   const settings: ExamSettings = {
     banks: bankKeys,
     duration_minutes: f.num("duration_minutes", intIn(1, 600), { required: true }) ?? 0,
@@ -991,20 +1011,20 @@ function readDrawRules(f: Fields, pool: ParsedQuestion[] | null): DrawRule[] {
     const score = r.num("score", POSITIVE, { required: true });
     const difficulty = r.list("difficulty").flatMap((d) => {
       if ((DIFFICULTIES as readonly string[]).includes(d.text)) return [d.text as Difficulty];
-      r.errorAt(d.line, `${term("difficulty")} must be 易, 中 or 难: ${d.text}`);
+      r.errorAt(d.line, `${term("difficulty")}${MSG.difficulty(d.text)}`);
       return [];
     });
     const knowledge = r.list("knowledge").map((k) => k.text);
     r.done();
     if (!type || count === null || score === null) return [];
-    if (seen.has(type)) return r.fail("type", `${type} already has a draw rule: use one rule per type`) ?? [];
+    if (seen.has(type)) return r.fail("type", MSG.drawTwice(type)) ?? [];
     seen.add(type);
     const available = pool?.filter(
       (q) => q.type === type && (!difficulty.length || difficulty.includes(q.difficulty)) && (!knowledge.length || (q.knowledge !== null && knowledge.includes(q.knowledge))),
     ).length;
     if (available !== undefined && available < count) {
-      const filters = [difficulty.length ? `难度 ${difficulty.join("/")}` : "", knowledge.length ? `知识点 ${knowledge.join("/")}` : ""].filter(Boolean).join(", ");
-      r.errorAt(r.line0, `${term("draw")} needs ${count} ${type}${filters ? ` (${filters})` : ""} questions but the bank has ${available}`);
+      const filters = [difficulty.length ? `难度 ${difficulty.join("/")}` : "", knowledge.length ? `知识点 ${knowledge.join("/")}` : ""].filter(Boolean).join("，");
+      r.errorAt(r.line0, `${term("draw")}${MSG.drawShort(count, type, filters, available)}`);
     }
     return [{ type, count, score, difficulty: difficulty.length ? difficulty : null, knowledge: knowledge.length ? knowledge : null }];
   });

@@ -1,5 +1,5 @@
 import Sqlite from "better-sqlite3";
-import { Kysely, SqliteDialect, sql } from "kysely";
+import { Kysely, SqliteDialect, sql, type RawBuilder, type SqlBool } from "kysely";
 import type { Database } from "../../db/types.ts";
 
 export type DB = Kysely<Database>;
@@ -58,3 +58,13 @@ export async function writeTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): 
 }
 
 export const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * `column LIKE '%text%'` where the user's `%`, `_` and `\` are taken literally. The ESCAPE clause is
+ * what makes the backslashes mean anything (SQLite has no default escape character); it reads the
+ * same in SQLite and PostgreSQL. Every LIKE on user text goes through here.
+ */
+export function likeContains(column: string, text: string): RawBuilder<SqlBool> {
+  const pattern = `%${text.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`;
+}

@@ -30,7 +30,17 @@ const schema = z.object({
   BUILD_DIR: z.string().min(1).default("build"),
 });
 
-export type Env = z.infer<typeof schema> & { dataDir: string; cookieSecure: boolean };
+export type Env = z.infer<typeof schema> & {
+  dataDir: string;
+  cookieSecure: boolean;
+  /** COURSES_DIR as absolute paths, in order; empty to skip. Every reader of COURSES_DIR uses this. */
+  courseRoots: string[];
+};
+
+/** `courses, /srv/more-courses` → absolute paths; blanks between commas are ignored. */
+export function parseCourseRoots(value: string): string[] {
+  return [...new Set(value.split(",").map((p) => p.trim()).filter(Boolean).map((p) => path.resolve(p)))];
+}
 
 /** Validates the environment once at start; throws one message listing every bad variable. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
@@ -43,6 +53,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   return {
     ...env,
     dataDir: path.resolve(env.DATA_DIR),
+    courseRoots: parseCourseRoots(env.COURSES_DIR),
     cookieSecure: env.COOKIE_SECURE ? env.COOKIE_SECURE === "1" : env.NODE_ENV === "production",
   };
 }

@@ -4,10 +4,22 @@ import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
+const TOO_LARGE = "UPLOAD_TOO_LARGE";
+
 export class UploadTooLarge extends Error {
+  readonly code = TOO_LARGE;
   constructor(public limit: number) {
     super(`文件超过大小限制（最大 ${Math.round(limit / 1024 / 1024)} MB）`);
+    this.name = "UploadTooLarge";
   }
+}
+
+/**
+ * An UploadTooLarge from any copy of this module. server.ts (which creates the storage) and the built
+ * app each load their own copy, so `instanceof` fails for the error the storage throws: check the code.
+ */
+export function isUploadTooLarge(e: unknown): e is UploadTooLarge {
+  return e instanceof Error && (e as { code?: unknown }).code === TOO_LARGE;
 }
 
 export type StoredFile = { sha256: string; size: number; head: Uint8Array };

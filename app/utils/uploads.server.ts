@@ -7,19 +7,18 @@
  * Every check runs inside the stream that storage.put consumes, so a refused file throws before put
  * renames anything into the store: its temporary file is removed and nothing is left on disk.
  */
-import {
-  MaxPartSizeExceededError,
-  unstable_composeUploadHandlers,
-  unstable_createMemoryUploadHandler,
-  unstable_parseMultipartFormData,
-  type UploadHandler,
-} from "@remix-run/node";
+import { MaxPartSizeExceededError, unstable_composeUploadHandlers, unstable_createMemoryUploadHandler, type UploadHandler } from "@remix-run/node";
 import type { AttachmentType } from "../../db/types.ts";
 import { sniff } from "~/utils/sniff.server.ts";
-import { UploadTooLarge, type Storage, type StoredFile } from "~/utils/storage.server.ts";
+import { parseMultipartForm } from "~/utils/multipart.server.ts";
+import { isUploadTooLarge, type Storage, type StoredFile } from "~/utils/storage.server.ts";
 
-/** A file the user should be told about, in Chinese; nothing was stored. */
-export class UploadRefused extends Error {}
+/** A file the user should be told about, in Chinese; nothing was stored. 413 for a size limit. */
+export class UploadRefused extends Error {
+  constructor(message: string, readonly status = 400) {
+    super(message);
+  }
+}
 
 export const TYPE_LABEL: Record<AttachmentType, string> = { pdf: "PDF", doc: "Word 97-2003 (.doc)", docx: "Word (.docx)", jpg: "JPG 图片", png: "PNG 图片" };
 export const MIME_OF: Record<AttachmentType, string> = {
@@ -237,7 +236,7 @@ export async function parseUploadForm(
       let size = 0;
       for await (const c of part.data) {
         size += c.byteLength;
-        if (size > maxText) throw new UploadRefused("提交的文字过长");
+        if (size > maxText) throw new UploadRefused("提交的文字过长", 413);
         chunks.push(c);
       }
       return new TextDecoder().decode(Buffer.concat(chunks));
@@ -256,13 +255,13 @@ export async function parseUploadForm(
     try {
       stored = await opts.storage.put(inspectUpload(part.data, { allowed: opts.allowed, name: shown }, result), opts.maxBytes);
     } catch (e) {
-      if (e instanceof UploadTooLarge) throw new UploadRefused(`“${shown}”超过大小限制（最大 ${formatMb(opts.maxBytes)} MB），已停止接收`);
+      if (isUploadTooLarge(e)) throw new UploadRefused(`“${shown}”超过大小限制（最大 ${formatMb(opts.maxBytes)} MB），已停止接收`, 413);
       throw e;
     }
     files.push({ sha256: stored.sha256, size: stored.size, type: result.type!, name: sanitizeFileName(part.filename, result.type) });
     return undefined;
   };
-  const form = await unstable_parseMultipartFormData(request, handler);
+  const form = await parseMultipartForm(request, handler);
   return { form, files };
 }
 
@@ -294,13 +293,13 @@ export async function parseFormWithOneFile(request: Request, opts: { storage: St
     return stored.sha256;
   };
   try {
-    const form = await unstable_parseMultipartFormData(
+    const form = await parseMultipartForm(
       request,
       unstable_composeUploadHandlers(fileHandler, unstable_createMemoryUploadHandler({ maxPartSize: 16 * 1024 })),
     );
     return { ok: true, form, file };
   } catch (e) {
-    if (e instanceof UploadTooLarge) return { ok: false, message: e.message, status: 413 };
+    if (isUploadTooLarge(e)) return { ok: false, message: e.message, status: 413 };
     if (e instanceof MaxPartSizeExceededError) return { ok: false, message: "表单内容过长", status: 413 };
     throw e;
   }

@@ -57,7 +57,7 @@ test("an instructor writes a lesson with live preview and publishes it; a traine
   await source.fill((await source.inputValue()).replace("hours: 1", "hours: 0"));
   await page.getByRole("button", { name: "保存草稿" }).click();
   await expect(page.getByRole("button", { name: "第 4 行" })).toBeVisible();
-  await expect(page.getByText("学时 (hours) must be a positive number")).toBeVisible();
+  await expect(page.getByText("学时（hours）必须是大于 0 的数")).toBeVisible();
   await source.fill((await source.inputValue()).replace("hours: 0", "hours: 1"));
   await page.getByRole("button", { name: "保存草稿" }).click();
   await expect(page.getByText("本文件校验通过。")).toBeVisible();

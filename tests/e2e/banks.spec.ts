@@ -38,11 +38,16 @@ test("an instructor previews an Excel import with its bad rows and duplicates, t
   await expect(page.getByText(/第 4 行「中国共产党是中国工人阶级的先锋队.*」：与题库中已有的题目相同$/)).toBeVisible();
   await expect(page.getByRole("cell", { name: /^浏览器测试：党的根本组织原则是/ })).toBeVisible();
 
-  await page.getByRole("button", { name: "生成并下载题库文件" }).click();
-  await expect(page.getByRole("alert")).toContainText("文件中有 1 处错误");
-
+  // The button says what must be decided first, instead of sending a request the server refuses.
+  const confirm = page.locator(".confirm-form button[type=submit]");
+  await expect(confirm).toHaveText("请先决定：有 1 处错误：勾选“跳过有错误的行”；有 1 道重复题：勾选“跳过重复的题目”");
+  await expect(confirm).toBeDisabled();
   await page.getByLabel("跳过有错误的行，只导入其余题目").check();
+  await expect(confirm).toHaveText("请先决定：有 1 道重复题：勾选“跳过重复的题目”");
+  await expect(confirm).toBeDisabled();
   await page.getByLabel("跳过重复的题目").check();
+  await expect(confirm).toHaveText("生成并下载题库文件");
+  await expect(confirm).toBeEnabled();
   const merged = page.waitForEvent("download");
   await page.getByRole("button", { name: "生成并下载题库文件" }).click();
   const download = await merged;
@@ -54,6 +59,21 @@ test("an instructor previews an Excel import with its bad rows and duplicates, t
   const exported = page.waitForEvent("download");
   await page.getByRole("link", { name: "Excel", exact: true }).first().click();
   expect((await exported).suggestedFilename()).toMatch(/\.xlsx$/);
+});
+
+test("@phone the import preview says what must be decided before confirming", async ({ page, loginAs }) => {
+  await loginAs("js001");
+  await page.goto(PAGE);
+  await page.getByLabel("选择文件").setInputFiles(await importFile());
+  await page.getByRole("button", { name: "上传并预览" }).click();
+  const confirm = page.locator(".confirm-form button[type=submit]");
+  await expect(confirm).toBeDisabled();
+  await confirm.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(os.tmpdir(), "bank-confirm-undecided-phone.png") });
+  await page.getByLabel("跳过有错误的行，只导入其余题目").check();
+  await page.getByLabel("跳过重复的题目").check();
+  await expect(confirm).toBeEnabled();
+  await page.screenshot({ path: path.join(os.tmpdir(), "bank-confirm-decided-phone.png") });
 });
 
 test("a trainee cannot open the bank page", async ({ page, loginAs }) => {

@@ -120,7 +120,7 @@ describe("order: front matter field", () => {
     const dir = path.join(tmp, "order-bad", "sample");
     fs.cpSync(SAMPLE, dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "lessons/03-jilv.md"), "---\ntitle: 党的纪律\nchapter: 第二章 党的纪律\nhours: 2\norder: -1\n---\n正文\n");
-    expect(parseCourse(dir, "courses/sample").errors.map(formatError)).toEqual(["courses/sample/lessons/03-jilv.md:5: 顺序 (order) must be a whole number ≥ 0"]);
+    expect(parseCourse(dir, "courses/sample").errors.map(formatError)).toEqual(["courses/sample/lessons/03-jilv.md:5: 顺序（order）必须是大于或等于 0 的整数"]);
   });
 
   it("edits one front matter key without touching the rest", () => {
@@ -210,19 +210,31 @@ describe("drafts", () => {
     const bad = "---\r\ntitle: 伟大建党精神\r\nchapter: 第一章 建党\r\nhours: 0\r\n---\r\n\r\n正文\r\n";
     const r = await save("dangshi", rel, bad);
     expect(r.status).toBe(200);
-    expect(r.data.errors).toEqual([{ line: 4, message: "学时 (hours) must be a positive number" }]);
+    expect(r.data.errors).toEqual([{ line: 4, message: "学时（hours）必须是大于 0 的数" }]);
     expect(fs.readFileSync(draftFile("dangshi", rel), "utf8")).toBe(bad.replace(/\r\n/g, "\n"));
     expect(fs.readdirSync(path.dirname(draftFile("dangshi", rel))).filter((f) => f.startsWith("."))).toEqual([]);
     // The course page shows it as file:line too, and publishing is refused with the same message.
     const page = await outcome(overview.loader(courseArgs("dangshi", teacher.cookie)));
-    expect(page.data.errors.map((e: { text: string }) => e.text)).toEqual(["dangshi/lessons/01-jiandang.md:4: 学时 (hours) must be a positive number"]);
+    expect(page.data.errors.map((e: { text: string }) => e.text)).toEqual(["dangshi/lessons/01-jiandang.md:4: 学时（hours）必须是大于 0 的数"]);
     const refused = await publish("dangshi");
     expect(refused.status).toBe(400);
-    expect(refused.data.problems).toEqual(["dangshi/lessons/01-jiandang.md:4: 学时 (hours) must be a positive number"]);
+    expect(refused.data.problems).toEqual(["dangshi/lessons/01-jiandang.md:4: 学时（hours）必须是大于 0 的数"]);
 
     const stale = await outcome(edit.action(editArgs("dangshi", rel, teacher.cookie, { intent: "save", text: "x", version: "0000000000000000" })));
     expect(stale.status).toBe(409);
     expect(fs.readFileSync(draftFile("dangshi", rel), "utf8")).toBe(bad.replace(/\r\n/g, "\n"));
+  });
+
+  it("shows the parser's warnings beside the course (two lessons with one number), which do not stop publishing", async () => {
+    await newCourse();
+    const first = await addLesson("dangshi");
+    fs.copyFileSync(draftFile("dangshi", first), draftFile("dangshi", first.replace(/-[a-z]+\.md$/, "-copy.md")));
+    const page = await outcome(overview.loader(courseArgs("dangshi", teacher.cookie)));
+    expect(page.data.errors).toEqual([]);
+    expect(page.data.warnings.map((w: { text: string }) => w.text)).toEqual([
+      "dangshi/lessons/01-jiandang.md:1: 文件名的编号 01 与 lessons/01-copy.md 相同：请改用不同的编号（或用 order: 指定顺序）",
+    ]);
+    expect((await publish("dangshi")).data.ok).toBe(true);
   });
 
   it("previews with the lesson page's sanitizing renderer", async () => {
@@ -332,7 +344,7 @@ describe("files or browser: a course is owned by its source", () => {
     expect(audit).toEqual([{ actor_id: teacher.id, target_id: "sample" }]);
 
     const sync = await syncCourses(db, { root: process.env.COURSES_DIR!, label: "courses" });
-    expect(sync).toEqual({ ok: false, errors: [{ file: "courses/sample/course.md", line: 1, message: '课程来源 (source) is "browser": course sample is edited in the browser, so file sync does not overwrite it' }] });
+    expect(sync).toEqual({ ok: false, errors: [{ file: "courses/sample/course.md", line: 1, message: '课程 sample 已在浏览器中编辑（来源：在线编辑），文件同步不会覆盖它' }] });
     // Now it is edited here, and published by the same path.
     const rel = "lessons/03-jilv.md";
     const text = fs.readFileSync(draftFile("sample", rel), "utf8").replace("hours: 2", "hours: 2.5");
@@ -353,12 +365,35 @@ describe("files or browser: a course is owned by its source", () => {
     const r = await syncCourses(db, { root: roots().drafts, only: "sample", label: "authoring", source: "browser" });
     expect(r).toEqual({
       ok: false,
-      errors: [{ file: "authoring/sample/course.md", line: 1, message: '课程来源 (source) is "files": course sample is synced from courses/; use 转为在线编辑 (detach) before editing it in the browser' }],
+      errors: [{ file: "authoring/sample/course.md", line: 1, message: '课程 sample 由课程文件夹同步（来源：文件）；要在浏览器中编辑，请先“转为在线编辑”' }],
     });
   });
 });
 
 // ------------------------------------------------------------------------------------------ uploads
+
+describe("COURSES_DIR with two roots (one parsed value for every reader)", () => {
+  it("finds a file course in the second root for the overview, the export and 转为在线编辑", async () => {
+    const first = path.join(tmp, "more-courses");
+    fs.rmSync(first, { recursive: true, force: true });
+    fs.cpSync(DEMO, path.join(first, "jijifenzi-peixun"), { recursive: true });
+    const single = process.env.COURSES_DIR!;
+    process.env.COURSES_DIR = `${first}, ${single}`;
+    try {
+      expect(roots().courses).toEqual([first, single]);
+      expect((await syncCourses(db, { root: roots().courses, storage: testContext(db).storage })).ok).toBe(true);
+      const page = await outcome(overview.loader(courseArgs("sample", teacher.cookie)));
+      expect(page.status).toBe(200);
+      expect(page.data.draft?.lessons.length).toBe(3);
+      expect(page.data.errors).toEqual([]);
+      expect(Object.keys(unzipSync(await exported("sample"))).some((n) => n === "sample/course.md")).toBe(true);
+      expect((await outcome(overview.action(courseArgs("sample", teacher.cookie, { intent: "detach" })))).data.ok).toBe(true);
+      expect(fs.existsSync(draftFile("sample", "course.md"))).toBe(true);
+    } finally {
+      process.env.COURSES_DIR = single;
+    }
+  });
+});
 
 describe("media uploads", () => {
   const upload = (slug: string, files: File[], cookie = teacher.cookie) => {
@@ -480,7 +515,7 @@ describe("zip import refuses unsafe archives", () => {
   it("shows parser errors as file:line relative to the zip", async () => {
     const bad = strToU8("---\ntitle: 纪律\nchapter: 第二章 党的纪律\nhours: 0\n---\n");
     const r = await importZip(sampleZip({ "sample/lessons/03-jilv.md": bad }), "imported");
-    expect(r.data.errors).toEqual(["sample/lessons/03-jilv.md:4: 学时 (hours) must be a positive number"]);
+    expect(r.data.errors).toEqual(["sample/lessons/03-jilv.md:4: 学时（hours）必须是大于 0 的数"]);
   });
 
   it("refuses a zip bomb by its declared sizes, and by the bytes it really inflates when it lies", async () => {
@@ -537,7 +572,7 @@ async function liveCourse(slug: string) {
     .execute();
   return {
     // The course row's content_hash covers course.md, whose published: line import and publish rewrite.
-    course: drop(course, ...TIMES, "slug", "source", "content_hash"),
+    course: drop(course, ...TIMES, "slug", "source", "source_root", "content_hash"),
     lessons: (await of("lessons", "position")).map((r) => drop(r, ...TIMES)),
     assignments: (await of("assignments", "position")).map((r) => drop(r, ...TIMES)),
     banks: banks.map((r) => drop(r, ...TIMES)),

@@ -303,7 +303,7 @@ describe("GIFT", () => {
       explanation: "学习党的基本知识是义务。", score: 2,
     });
     expect(byStem("预备党员")).toMatchObject({ type: "判断", line: 17, answer: { judge: true }, explanation: null });
-    expect(byStem("党员可以不参加")).toMatchObject({ type: "判断", answer: { judge: false }, explanation: "对，党员必须参加" });
+    expect(byStem("党员可以不参加")).toMatchObject({ type: "判断", answer: { judge: false }, explanation: "答对时：对，党员必须参加\n答错时：错了" });
     expect(byStem("党的最高领导机关是")).toMatchObject({
       type: "填空", stem_md: "党的最高领导机关是{{}}", answer: { blanks: [["党的全国代表大会", "全国代表大会"]], orderFree: false },
     });
@@ -321,7 +321,12 @@ describe("GIFT", () => {
   it("takes the category's last part as 知识点 and makes essays 简答", () => {
     expect(byStem("谈谈你的入党动机")).toMatchObject({ type: "简答", knowledge: "党员义务", answer: { reference: "（原题未提供参考答案）", keywords: [] }, score: 10 });
     expect(byStem("简述党员义务")).toMatchObject({ type: "简答", answer: { reference: "认真学习马克思列宁主义……" } });
-    expect(r.warnings.map(formatIssue)).toEqual([`第 29 行：简答题没有参考答案，已填入「（原题未提供参考答案）」，请在题库中补充`]);
+    expect(r.warnings.map(formatIssue)).toEqual([
+      "题目标题 ::…:: 未导入（题库没有题目标题）：第 4、21 行",
+      "第 11 行：选错扣分（C -100%）未导入：题库不支持扣分",
+      "第 19 行：各答案的反馈（答对时、答错时）已写入解析：题库没有按所选答案显示的反馈，学员交卷后都会看到",
+      "第 29 行：简答题没有参考答案，已填入「（原题未提供参考答案）」，请在题库中补充",
+    ]);
   });
 
   it("reports numerical, matching and answerless items as unsupported, with their lines", () => {
@@ -339,6 +344,65 @@ describe("GIFT", () => {
       "第 3 行：答案部分缺少结束的 }",
       "第 5 行：选择题只能有一个 = 正确答案；多选题请用 ~%50% 这样的正分值标出每个正确答案",
     ]);
+  });
+});
+
+describe("GIFT: what our questions cannot hold is kept where it fits, and every loss is listed by line", () => {
+  it("keeps partial credit on a single-answer question as 单选 and says the partial credit is not kept", () => {
+    const r = parseGift("党的最高领导机关是 {=党的全国代表大会 ~%50%中央委员会 ~中央政治局}\n\n党的根本宗旨是 {~%100%全心全意为人民服务 ~%50%为人民服务 ~发展经济}");
+    expect(r.questions.map((q) => [q.line, q.type, q.answer])).toEqual([[1, "单选", { choices: [0] }], [3, "单选", { choices: [0] }]]);
+    expect(r.warnings.map(formatIssue)).toEqual([
+      "第 1 行：选项B「中央委员会」的部分得分 50% 未导入：单选题只有一个正确答案，它按错误选项计分",
+      "第 3 行：选项B「为人民服务」的部分得分 50% 未导入：单选题只有一个正确答案，它按错误选项计分",
+    ]);
+  });
+
+  it("keeps per-answer and wrong-answer feedback in 解析, labelled, and says so", () => {
+    const r = parseGift("党的最高领导机关是 {=党的全国代表大会#正确 ~中央委员会#不对，中央委员会是闭会期间的领导机关 ####见党章第十条}");
+    expect(r.questions[0]).toMatchObject({ type: "单选", explanation: "见党章第十条\n选A：正确\n选B：不对，中央委员会是闭会期间的领导机关" });
+    expect(r.warnings.map(formatIssue)).toEqual(["第 1 行：各答案的反馈（选A、选B）已写入解析：题库没有按所选答案显示的反馈，学员交卷后都会看到"]);
+  });
+
+  it("lists unequal weights of a 多选 and a short answer's partly right alternative", () => {
+    const r = parseGift("下列正确的是 {~%70%甲 ~%30%乙 ~%0%丙}\n\n首都是 {=北京 =%50%燕京}");
+    expect(r.questions.map((q) => [q.type, q.answer])).toEqual([["多选", { choices: [0, 1] }], ["填空", { blanks: [["北京"]], orderFree: false }]]);
+    expect(r.warnings.map(formatIssue)).toEqual([
+      "第 1 行：各正确答案的分值比例（A 70%、B 30%）未导入：多选题按考试的多选计分规则给分",
+      "第 3 行：答案「燕京」只得 50% 分：填空题不能给部分分，它未作为正确答案导入",
+    ]);
+  });
+});
+
+describe("format detection by structure", () => {
+  it("reads a valid Aiken file with { in a stem as Aiken, and a GIFT file that says ANSWER: as GIFT", async () => {
+    const aiken = new TextEncoder().encode("集合 {1, 2} 有几个元素？\nA. 一个\nB. 两个\nANSWER: B\n\n党的根本宗旨是什么？\nA. 全心全意为人民服务\nB. 发展经济\nANSWER: A\n");
+    const a = await parseBankFile(aiken, "aiken.txt");
+    expect([a.format, a.errors, a.questions.map((q) => q.stem_md)]).toEqual(["aiken", [], ["集合 {1, 2} 有几个元素？", "党的根本宗旨是什么？"]]);
+    const gift = new TextEncoder().encode("ANSWER: 请在下面作答。党的根本宗旨是 {=全心全意为人民服务 ~发展经济}\n");
+    expect((await parseBankFile(gift, "moodle.txt")).format).toBe("gift");
+  });
+});
+
+describe("Excel: cells the template cannot hold are listed by row", () => {
+  it("names unknown columns, option cells of a 判断, keywords outside 简答 and an ignored question sheet", async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("题目");
+    ws.addRow(["题型", "题干", "选项A", "选项B", "答案", "关键词", "备注"]);
+    ws.addRow(["判断", "预备期为一年。", "对", "错", "正确", "", "来自旧题库"]);
+    ws.addRow(["单选", "党的最高领导机关是（ ）。", "党的全国代表大会", "中央委员会", "A", "党代会", ""]);
+    const more = wb.addWorksheet("第二部分");
+    more.addRow(["题型", "题干", "答案"]);
+    more.addRow(["判断", "党员有退党的自由。", "正确"]);
+    const r = await parseExcelBank(new Uint8Array(await wb.xlsx.writeBuffer()));
+    expect(r.questions).toHaveLength(2);
+    expect(r.warnings.map(formatIssue)).toEqual([
+      "只读取第一个工作表「题目」，工作表「第二部分」中的题目未导入",
+      "第 1 行：列「备注」不是模板中的列（或与前面的列重复），这一列未导入",
+      "第 2 行：判断题不用选项，选项列的内容未导入",
+      "第 3 行：关键词只用于简答题，「关键词」列的内容未导入",
+    ]);
+    // The template itself (with its instructions sheet) imports without a warning.
+    expect((await parseExcelBank(new Uint8Array(await templateWorkbook().xlsx.writeBuffer()))).warnings).toEqual([]);
   });
 });
 
@@ -376,7 +440,7 @@ describe("Markdown", () => {
     const text = "## 单选 [2分]\n题一\n- [x] 甲\n- [ ] 乙\n\n## 单选\n两个答案\n- [x] 甲\n- [x] 乙\n\n## 判断\n题三\n答案：对\n";
     const r = parseMarkdownBank(text);
     expect(r.questions.map((q) => [q.line, q.stem_md])).toEqual([[1, "题一"], [11, "题三"]]);
-    expect(r.errors).toEqual([{ line: 6, message: "答案 (answer) 单选 needs exactly one - [x] option, found 2" }]);
+    expect(r.errors).toEqual([{ line: 6, message: "单选题必须有且只有一个 - [x] 正确选项，现有 2 个" }]);
     const withFront = parseMarkdownBank(`---\ntitle: 我的题库\n---\n\n${text}`);
     expect(withFront.title).toBe("我的题库");
     expect(withFront.questions.map((q) => q.line)).toEqual([5, 15]);

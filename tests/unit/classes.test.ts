@@ -9,7 +9,7 @@ import { confirmCompletion } from "../../app/models/certificates.server.ts";
 import { carryOverCandidates, enrollUsernames, readUsernameList, type ClassView } from "../../app/models/classes.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { classWorld, didTheWork, makeClass, type ClassWorld } from "../setup/classes.ts";
-import { makeRequest, outcome } from "../setup/db.ts";
+import { createTestUser, makeRequest, outcome } from "../setup/db.ts";
 
 let db: DB;
 let ctx: ClassWorld["ctx"];
@@ -249,6 +249,13 @@ describe("enrollment", () => {
     const r = await page("admin", "?q=20");
     expect(r.data.admin.found.map((u: { username: string }) => u.username)).toEqual(["2023002", "2023101"]);
     expect((await post("admin", { intent: "enroll-pick", usernames: "2023101" })).data.ok).toBe("已加入 1 人");
+  });
+
+  it("searches 学号 with _ and % taken literally", async () => {
+    for (const username of ["2023_01", "2023X01"]) await createTestUser(db, { orgUnitId: tree.branchA, stage: "activist", username });
+    const found = async (q: string) => (await page("admin", `?q=${encodeURIComponent(q)}`)).data.admin.found.map((u: { username: string }) => u.username);
+    expect(await found("3_0")).toEqual(["2023_01"]);
+    expect(await found("%")).toEqual([]);
   });
 
   it("carries over the previous 期次's trainees who did not complete", async () => {

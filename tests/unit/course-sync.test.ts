@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,7 +22,7 @@ let db: DB;
 let root: string;
 let userId: number;
 
-const sync = (opts: { only?: string } = {}) => syncCourses(db, { root, label: "courses", ...opts });
+const sync = (opts: { only?: string; prune?: boolean } = {}) => syncCourses(db, { root, label: "courses", ...opts });
 const file = (rel: string) => path.join(root, "sample", rel);
 const edit = (rel: string, fn: (text: string) => string) => fs.writeFileSync(file(rel), fn(fs.readFileSync(file(rel), "utf8")));
 
@@ -63,7 +64,7 @@ beforeEach(async () => {
 describe("syncCourses", () => {
   it("imports the sample course", async () => {
     const result = await sync();
-    expect(result).toEqual({ ok: true, summary: { created: SAMPLE_ITEMS, updated: 0, unchanged: 0, archived: 0 }, courses: [{ slug: "sample", status: "created" }] });
+    expect(result).toEqual({ ok: true, summary: { created: SAMPLE_ITEMS, updated: 0, unchanged: 0, archived: 0 }, courses: [{ slug: "sample", status: "created" }], warnings: [] });
     const course = await db.selectFrom("courses").selectAll().executeTakeFirstOrThrow();
     expect(course).toMatchObject({ slug: "sample", source: "files", published: 1, archived: 0, hours: 8 });
     expect(JSON.parse(course.audience)).toEqual(["activist", "candidate"]);
@@ -86,7 +87,7 @@ describe("syncCourses", () => {
     const before = await dump();
     const changes = await totalChanges();
     const result = await sync();
-    expect(result).toEqual({ ok: true, summary: { created: 0, updated: 0, unchanged: SAMPLE_ITEMS, archived: 0 }, courses: [{ slug: "sample", status: "unchanged" }] });
+    expect(result).toEqual({ ok: true, summary: { created: 0, updated: 0, unchanged: SAMPLE_ITEMS, archived: 0 }, courses: [{ slug: "sample", status: "unchanged" }], warnings: [] });
     expect(await totalChanges()).toBe(changes);
     expect(await dump()).toEqual(before);
   });
@@ -163,7 +164,7 @@ describe("syncCourses", () => {
     edit("lessons/03-jilv.md", (t) => t.replace("hours: 2", "hours: 0"));
     const result = await sync();
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.errors.map(formatError)).toEqual(["courses/sample/lessons/03-jilv.md:4: 学时 (hours) must be a positive number"]);
+    if (!result.ok) expect(result.errors.map(formatError)).toEqual(["courses/sample/lessons/03-jilv.md:4: 学时（hours）必须是大于 0 的数"]);
     expect(await dump()).toEqual(before);
   });
 
@@ -176,18 +177,27 @@ describe("syncCourses", () => {
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.errors.map(formatError)).toEqual([
-        'courses/sample/course.md:1: 课程来源 (source) is "browser": course sample is edited in the browser, so file sync does not overwrite it',
+        'courses/sample/course.md:1: 课程 sample 已在浏览器中编辑（来源：在线编辑），文件同步不会覆盖它',
       ]);
     }
     expect(await dump()).toEqual(before);
   });
 
-  it("archives a file course whose folder is gone, but not when syncing one course", async () => {
+  it("archives a file course whose folder is gone only with prune, and never when syncing one course", async () => {
     fs.cpSync(SAMPLE, path.join(root, "second"), { recursive: true });
     await sync();
     fs.rmSync(path.join(root, "second"), { recursive: true });
     expect(await sync({ only: "sample" })).toMatchObject({ ok: true, summary: { archived: 0 }, courses: [{ slug: "sample", status: "unchanged" }] });
+    expect(await sync({ only: "sample", prune: true })).toMatchObject({ ok: true, summary: { archived: 0 }, courses: [{ slug: "sample", status: "unchanged" }] });
+    // A plain sync names what it would archive and leaves it alone.
+    const changes = await totalChanges();
     expect(await sync()).toMatchObject({
+      ok: true,
+      summary: { archived: 0, unchanged: SAMPLE_ITEMS },
+      courses: [{ slug: "sample", status: "unchanged" }, { slug: "second", status: "gone" }],
+    });
+    expect(await totalChanges()).toBe(changes);
+    expect(await sync({ prune: true })).toMatchObject({
       ok: true,
       summary: { archived: 1, unchanged: SAMPLE_ITEMS },
       courses: [{ slug: "sample", status: "unchanged" }, { slug: "second", status: "archived" }],
@@ -195,6 +205,38 @@ describe("syncCourses", () => {
     expect(await db.selectFrom("courses").select(["slug", "archived"]).orderBy("slug").execute()).toEqual([
       { slug: "sample", archived: 0 },
       { slug: "second", archived: 1 },
+    ]);
+  });
+
+  it("changes only the roots it was given: syncing another folder, even with prune, leaves these courses alone", async () => {
+    fs.cpSync(SAMPLE, path.join(root, "second"), { recursive: true });
+    await sync();
+    const other = fs.mkdtempSync(path.join(tmp, "other-"));
+    fs.cpSync(SAMPLE, path.join(other, "third"), { recursive: true });
+    for (const prune of [false, true]) {
+      const result = await syncCourses(db, { root: other, label: "other", prune });
+      expect(result).toMatchObject({ ok: true, summary: { archived: 0 } });
+      expect(result.ok && result.courses.map((c) => c.status)).toEqual([prune ? "unchanged" : "created"]);
+    }
+    expect(await db.selectFrom("courses").select(["slug", "archived"]).orderBy("slug").execute()).toEqual([
+      { slug: "sample", archived: 0 },
+      { slug: "second", archived: 0 },
+      { slug: "third", archived: 0 },
+    ]);
+    // Two roots synced together are one set; a course that moved to the other root is not gone.
+    fs.renameSync(path.join(root, "second"), path.join(other, "second"));
+    expect(await syncCourses(db, { root: [root, other], prune: true })).toMatchObject({ ok: true, summary: { archived: 0 } });
+    expect(await syncCourses(db, { root: other, prune: true })).toMatchObject({ ok: true, summary: { archived: 0 } });
+    expect((await db.selectFrom("courses").select("source_root").where("slug", "=", "second").executeTakeFirstOrThrow()).source_root).toBe(other);
+  });
+
+  it("warns about two files with one number and about an oversized lesson, and syncs", async () => {
+    fs.writeFileSync(file("lessons/03-zuofeng.md"), `---\ntitle: 党的作风\nchapter: 第二章 党的纪律\nhours: 1\n---\n${"党".repeat(2 * 1024 * 1024)}\n`);
+    const result = await sync();
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.warnings.map(formatError)).toEqual([
+      "courses/sample/lessons/03-zuofeng.md:1: 文件名的编号 03 与 lessons/03-jilv.md 相同：请改用不同的编号（或用 order: 指定顺序）",
+      "courses/sample/lessons/03-zuofeng.md:6: 课时文件有 6.0 MB（超过 200 KB），学员在手机上打开会很慢：请拆成几个课时，或把大段内容做成附件",
     ]);
   });
 });
@@ -261,4 +303,54 @@ describe("start-up sync after a detach", () => {
     expect(lenient).toMatchObject({ ok: true, courses: [{ slug: "sample", status: "owned_elsewhere" }] });
     expect((await db.selectFrom("courses").select("archived").where("slug", "=", "sample").executeTakeFirstOrThrow()).archived).toBe(0);
   });
+});
+
+describe("npm run courses:sync", () => {
+  const run = (dataDir: string, coursesDir: string, ...args: string[]) =>
+    spawnSync(path.resolve("node_modules/.bin/tsx"), ["scripts/courses-sync.ts", ...args], {
+      env: { ...process.env, DATA_DIR: dataDir, COURSES_DIR: coursesDir },
+      encoding: "utf8",
+    });
+  const archivedIn = async (dataDir: string) => {
+    const db = openDatabase(path.join(dataDir, "app.db"));
+    try {
+      return await db.selectFrom("courses").select(["slug", "archived"]).orderBy("slug").execute();
+    } finally {
+      await db.destroy();
+    }
+  };
+
+  it("syncs another folder without archiving the configured courses, names what is gone, and archives it only with --prune", async () => {
+    const dataDir = fs.mkdtempSync(path.join(tmp, "data-"));
+    const other = fs.mkdtempSync(path.join(tmp, "other-"));
+    fs.cpSync(SAMPLE, path.join(root, "second"), { recursive: true });
+    fs.cpSync(SAMPLE, path.join(other, "third"), { recursive: true });
+    expect(run(dataDir, root).status).toBe(0);
+
+    const another = run(dataDir, root, other);
+    expect(another.status).toBe(0);
+    expect(another.stdout).toContain("third：新建");
+    expect(another.stdout + another.stderr).not.toMatch(/归档（|未归档/);
+    expect(await archivedIn(dataDir)).toEqual([
+      { slug: "sample", archived: 0 },
+      { slug: "second", archived: 0 },
+      { slug: "third", archived: 0 },
+    ]);
+
+    fs.rmSync(path.join(root, "second"), { recursive: true });
+    const plain = run(dataDir, root);
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toContain("second：文件夹已不在，未归档");
+    expect(plain.stderr).toContain("未归档：second。确认要归档时加 --prune 再同步一次");
+    expect((await archivedIn(dataDir)).find((c) => c.slug === "second")?.archived).toBe(0);
+
+    const pruned = run(dataDir, root, "--prune");
+    expect(pruned.status).toBe(0);
+    expect(pruned.stdout).toContain("学员不再看到，学习记录保留）：second");
+    expect(await archivedIn(dataDir)).toEqual([
+      { slug: "sample", archived: 0 },
+      { slug: "second", archived: 1 },
+      { slug: "third", archived: 0 },
+    ]);
+  }, 60_000);
 });

@@ -27,16 +27,16 @@ describe("declared 学时", () => {
 
   it("reports a total the course cannot give, or passes, at the hours: line in Chinese", () => {
     expect(errorsWith((t) => t.replace("hours: 8", "hours: 9"))).toEqual([
-      "courses/sample/course.md:5: 学时 (hours) 写的是 9，但本课程能获得的学时合计 6–8（课时 3.5（另有选修 2） + 作业 2 + 线下 0.5）：请改正 hours，或用 offline_hours 写明线下学时",
+      "courses/sample/course.md:5: 学时（hours）写的是 9，但本课程能获得的学时合计 6–8（课时 3.5（另有选修 2） + 作业 2 + 线下 0.5）：请改正 hours，或用 offline_hours 写明线下学时",
     ]);
     expect(errorsWith((t) => t.replace("offline_hours: 0.5\n", "").replace("hours: 8", "hours: 5"))).toEqual([
-      "courses/sample/course.md:5: 学时 (hours) 写的是 5，但本课程能获得的学时合计 5.5–7.5（课时 3.5（另有选修 2） + 作业 2 + 线下 0）：请改正 hours，或用 offline_hours 写明线下学时",
+      "courses/sample/course.md:5: 学时（hours）写的是 5，但本课程能获得的学时合计 5.5–7.5（课时 3.5（另有选修 2） + 作业 2 + 线下 0）：请改正 hours，或用 offline_hours 写明线下学时",
     ]);
   });
 
   it("counts offline_hours toward the total and checks its steps", () => {
     expect(errorsWith((t) => t.replace("offline_hours: 0.5", "offline_hours: 1.5").replace("hours: 8", "hours: 9"))).toEqual([]);
-    expect(errorsWith((t) => t.replace("offline_hours: 0.5", "offline_hours: 0.3"))).toEqual(["courses/sample/course.md:11: 线下学时 (offline_hours) must be in steps of 0.5"]);
+    expect(errorsWith((t) => t.replace("offline_hours: 0.5", "offline_hours: 0.3"))).toEqual(["courses/sample/course.md:11: 线下学时（offline_hours）必须以 0.5 为单位"]);
   });
 
   it("leaves an unpublished draft alone, so a course can be written lesson by lesson", () => {

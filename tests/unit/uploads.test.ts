@@ -71,6 +71,27 @@ describe("accepted uploads", () => {
     expect(storage.pathOf(files[0]!.sha256)).not.toContain("思想汇报");
   });
 
+  it("accepts any legal file name, = and ; and quotes included, with the fields in order around it", async () => {
+    for (const name of ["思想汇报=终稿;2.pdf", 'a; filename="b.pdf', "x=y.pdf"]) {
+      const { form, files } = await parse(multipart([{ name, bytes: MINIMAL_PDF }], { intent: "save", text: "a=b; c" }));
+      expect([form.get("intent"), form.get("text")]).toEqual(["save", "a=b; c"]);
+      expect(files.map((f) => f.name)).toEqual([name.replace(/"/g, "%22")]);
+    }
+  });
+
+  it("answers an oversize file with 413 even when the size error comes from another copy of the storage module", async () => {
+    // server.ts creates the storage from its own copy of the module; the routes are in the built bundle.
+    const copy = "../../app/utils/storage.server.ts?server-copy";
+    const other = (await import(/* @vite-ignore */ copy)) as typeof import("../../app/utils/storage.server.ts");
+    const foreign = other.createStorage(fs.mkdtempSync(path.join(os.tmpdir(), "storage-copy-")));
+    const big = new Uint8Array(2 * MB).fill(0x20);
+    big.set(MINIMAL_PDF);
+    const p = parseUploadForm(multipart([{ name: "大.pdf", bytes: big }]), { storage: foreign, allowed: allowedTypes(["pdf"]), maxBytes: MB, maxFiles: 5 });
+    const e = await p.catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UploadRefused);
+    expect([(e as UploadRefused).status, (e as UploadRefused).message]).toEqual([413, "“大.pdf”超过大小限制（最大 1 MB），已停止接收"]);
+  });
+
   it("accepts a real minimal DOCX (a zip with [Content_Types].xml and word/document.xml)", async () => {
     const bytes = docx();
     const { files } = await parse(multipart([{ name: "心得.docx", bytes }]));

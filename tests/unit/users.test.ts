@@ -82,6 +82,18 @@ describe("users", () => {
     expect(await listUsers(db, { q: "%" })).toHaveLength(0);
   });
 
+  it("search takes % _ and \\ literally: js_0 finds js_001, not jsX001", async () => {
+    for (const [username, name] of [["js_001", "赵一"], ["jsX001", "钱二"], ["js002", "100%同意"], ["js003", "反\\斜"]]) {
+      await createTestUser(db, { orgUnitId: t.branchA, username, name });
+    }
+    const names = async (q: string) => (await listUsers(db, { q })).map((u) => u.username).sort();
+    expect(await names("js_0")).toEqual(["js_001"]);
+    expect(await names("%")).toEqual(["js002"]);
+    expect(await names("0%同")).toEqual(["js002"]);
+    expect(await names("\\")).toEqual(["js003"]);
+    expect(await names("s_0")).toEqual(["js_001"]);
+  });
+
   it("the audit log refuses UPDATE and DELETE, even in plain SQL", async () => {
     await createTestUser(db, { orgUnitId: t.branchA });
     await expect(sql`UPDATE audit_log SET action = 'x'`.execute(db)).rejects.toThrow(/append-only/);

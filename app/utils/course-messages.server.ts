@@ -1,0 +1,162 @@
+// The Chinese messages of the course format, the course sync and the imports that go through the
+// course parser: one catalogue, so that every message an instructor reads is in the same words. A
+// field is named by its Chinese term with the YAML key the author types in brackets: 学时（hours）.
+
+const TERM: Record<string, string> = {
+  title: "标题", audience: "适用对象", summary: "简介", hours: "学时", offline_hours: "线下学时", instructors: "授课教师", cover: "封面",
+  published: "发布", progress: "进度规则", lock_seek: "禁止拖动", lock_rate: "禁止倍速", presence_check: "在线确认",
+  chapter: "章节", order: "顺序", required: "必修", video: "视频", captions: "字幕", complete: "完成条件", read_minutes: "阅读时长",
+  watch_percent: "观看比例", kind: "作业类型", due: "截止时间", cutoff: "最终截止时间", max_score: "满分",
+  pass_score: "及格分", min_length: "最少字数", attachments: "附件类型", max_attachment_mb: "附件大小上限",
+  resubmit: "允许重交", bank: "题库", banks: "题库", duration_minutes: "考试时长", attempts: "考试次数",
+  counts: "计分方式", opens: "开放时间", closes: "关闭时间", shuffle_questions: "题目乱序", shuffle_options: "选项乱序",
+  show_results: "成绩公布", multi_scoring: "多选计分", grace_seconds: "宽限时间", draw: "抽题规则", type: "题型",
+  count: "题数", score: "分值", difficulty: "难度", knowledge: "知识点",
+};
+
+/** `学时（hours）`: how a front matter field is named in messages. */
+export const term = (key: string) => (TERM[key] ? `${TERM[key]}（${key}）` : `字段 ${key}`);
+
+const list = (items: readonly string[]) => items.join("、");
+
+/** What a number must be (the `expect` of a number rule). */
+export const EXPECT = {
+  positive: "大于 0 的数",
+  nonNegative: "大于或等于 0 的数",
+  whole: "大于或等于 0 的整数",
+  intIn: (min: number, max: number) => `${min} 到 ${max} 之间的整数`,
+  range: (above: number, max: number) => `大于 ${above} 且不超过 ${max} 的数`,
+};
+
+/** YAML syntax faults by the library's error code; anything else gets the generic sentence. */
+const YAML_CODES: Record<string, string> = {
+  BAD_INDENT: "缩进不对，或方括号 [ ]、花括号 { } 没有闭合",
+  MISSING_CHAR: "缺少结束的引号或括号",
+  DUPLICATE_KEY: "同一个字段写了两次",
+  TAB_AS_INDENT: "不能用 Tab 缩进，请用空格",
+  BLOCK_AS_IMPLICIT_KEY: "一行里不能有两个“键: 值”（值中含有冒号时请加引号）",
+  MULTILINE_IMPLICIT_KEY: "字段名必须写在一行内（值中含有冒号时请加引号）",
+  BAD_SCALAR_START: "值不能以 @ 或 ` 开头（请加引号）",
+  UNEXPECTED_TOKEN: "无法识别的内容（值中含有 : # 等符号时请加引号）",
+  BAD_DQ_ESCAPE: "双引号中的转义字符无效",
+  BAD_ALIAS: "别名（*）无效",
+  MULTIPLE_DOCS: "文件头中只能有一段 YAML",
+  RESOURCE_EXHAUSTION: "别名展开后过大",
+};
+
+export const MSG = {
+  // files and layout
+  encoding: "文件编码必须是 UTF-8（请用 UTF-8 另存）",
+  frontMatterStart: "文件头必须以一行 --- 开始",
+  frontMatterClose: "文件头缺少结束的 --- 行",
+  frontMatterShape: "文件头必须是“字段: 值”形式的若干行",
+  yaml: (code: string) => `文件头 YAML 格式错误：${YAML_CODES[code] ?? "语法错误"}`,
+  slug: (slug: string) => `课程文件夹名「${slug}」无效：只能用小写字母、数字和 -`,
+  layout: (isDir: boolean) => `课程文件夹中不应有这个${isDir ? "文件夹" : "文件"}：只能有 course.md、lessons/、assignments/、bank/、exams/、media/`,
+  courseMdMissing: "缺少课程说明文件 course.md",
+  rootMissing: "找不到课程目录",
+  courseFolderMissing: "找不到课程文件夹",
+  symlink: "这是符号链接：课程文件必须是文件本身，不能是链接",
+  mediaNotFile: "媒体文件必须是普通文件，不能是链接",
+  mediaType: (allowed: string[]) => `不支持的媒体类型；允许：${allowed.join(" ")}`,
+  onlyMd: (dir: string) => `${dir}/ 中只能放 .md 文件`,
+  fileName: "文件名必须形如 NN-名称.md，例如 01-dang-de-xingzhi.md",
+
+  // front matter fields (each follows the field's term)
+  required: "不能为空",
+  text: "必须是文字",
+  maxChars: (n: number) => `不能超过 ${n} 个字`,
+  mustBe: (expect: string) => `必须是${/^\d/.test(expect) ? " " : ""}${expect}`,
+  halfStep: "必须以 0.5 为单位",
+  bool: "必须是 true 或 false",
+  oneOf: (values: readonly string[], text: string) => `必须是 ${values.join(" | ")} 之一，实际为「${text}」`,
+  time: (text: string) => `必须是 YYYY-MM-DD HH:mm 格式的北京时间，实际为「${text}」`,
+  list: "必须是列表，如 [甲, 乙]",
+  mapping: "必须是“字段: 值”形式的若干行",
+  seq: "必须是列表",
+  eachMapping: "的每一项必须形如 { type: 单选, count: 10, score: 2 }",
+  unknownField: (key: string) => `未知字段「${key}」：课程格式中没有这个字段`,
+  stages: (stages: string[], text: string) => `必须是发展阶段（${list(stages)}），实际为「${text}」`,
+  notBefore: (other: string) => `不能早于${other}`,
+  after: (other: string) => `必须晚于${other}`,
+  notAbove: (other: string) => `不能高于${other}`,
+  attachmentTypes: (types: readonly string[], text: string) => `必须是 ${types.join("、")} 之一，实际为「${text}」`,
+  needsVideo: "需要先有视频（video）",
+  onlyWithVideo: "只适用于有视频（video）的课时",
+  declaredHours: (hours: number, total: string, parts: string) =>
+    `${term("hours")}写的是 ${hours}，但本课程能获得的学时合计 ${total}（${parts}）：请改正 hours，或用 offline_hours 写明线下学时`,
+  chapterContinuous: (chapter: string) => `「${chapter}」的课时必须相邻：请把同一章的课时放在一起`,
+
+  // media references (follow what is referred to: a field's term or 图片)
+  image: "图片",
+  mediaOrHttps: "必须是 media/ 中的文件或 https:// 地址",
+  relative: "必须是相对路径",
+  outside: "不能指向课程文件夹之外",
+  inMedia: "必须是 media/ 中的文件",
+  ext: (exts: string[]) => `必须是 ${exts.map((e) => `.${e}`).join("/")} 文件`,
+  notFound: "文件不存在",
+  ref: (what: string, message: string, ref: string) => `${what}${message}：${ref}`,
+
+  // question banks
+  stemDuplicate: (line: number) => `题干与第 ${line} 行的题目重复`,
+  isStemDuplicate: (message: string) => /^题干与第 \d+ 行的题目重复$/.test(message),
+  keyUsed: (key: string, line: number) => `编号 ${key} 已在第 ${line} 行使用`,
+  questionType: (types: readonly string[], text: string) => `题型必须是 ${list(types)} 之一，实际为「${text}」`,
+  attribute: (attr: string, blank: boolean) => `题目属性 [${attr}] 无效：可用 [N分] [易|中|难] [知识点:…] [标签:…] [编号:…]${blank ? " [顺序无关]" : ""}`,
+  attributeBrackets: (rest: string) => `题目属性必须写在方括号中：${rest}`,
+  optionPlace: "选项必须紧跟在题干之后",
+  optionEmpty: "选项不能为空",
+  answerLineOnlyJudge: (type: string) =>
+    `“答案：”行只用于判断题；${type}题的答案${type === "填空" ? "用 {{…}} 写在题干中" : type === "简答" ? "写在“参考答案：”之后" : "用 - [x] 标出"}`,
+  referenceOnlyEssay: "“参考答案：”只用于简答题",
+  keywordsOnlyEssay: "“关键词：”只用于简答题",
+  unrecognized: (afterOptions: boolean, text: string) => `无法识别的内容（在${afterOptions ? "选项" : "答案"}之后）：${text}`,
+  stemRequired: "题干不能为空",
+  optionsOnlyChoice: "选项只用于单选和多选题",
+  optionCount: (type: string, n: number) => `${type}题需要 2–8 个选项，现有 ${n} 个`,
+  singleAnswer: (n: number) => `单选题必须有且只有一个 - [x] 正确选项，现有 ${n} 个`,
+  multiAnswer: (n: number) => `多选题至少要有两个 - [x] 正确选项，现有 ${n} 个`,
+  judgeMissing: "判断题需要一行“答案：正确”或“答案：错误”",
+  judgeValue: (text: string) => `判断题的答案必须是 正确/错误、对/错、√/× 或 true/false，实际为「${text}」`,
+  blankMissing: "填空题的题干中至少要有一个 {{答案}}",
+  blankEmpty: "填空题的 {{…}} 中有空的答案",
+  referenceRequired: "简答题需要参考答案（参考答案：…）",
+
+  // exams
+  bankFile: (text: string) => `必须是 bank/ 中的文件，如 bank/jiben-zhishi.md，实际为「${text}」`,
+  notWith: (other: string) => `不能与${other}同时使用`,
+  aboveTotal: (total: number) => `不能高于考试总分 ${total}`,
+  difficulty: (text: string) => `必须是 易、中 或 难，实际为「${text}」`,
+  drawTwice: (type: string) => `${type}已有一条抽题规则：每种题型只写一条`,
+  drawShort: (count: number, type: string, filters: string, available: number) => `需要 ${count} 道${type}题${filters ? `（${filters}）` : ""}，题库中只有 ${available} 道`,
+
+  // warnings (the sync goes ahead)
+  numberTwice: (nn: string, other: string) => `文件名的编号 ${nn} 与 ${other} 相同：请改用不同的编号（或用 order: 指定顺序）`,
+  lessonLarge: (mb: string, limit: string) => `课时文件有 ${mb}（超过 ${limit}），学员在手机上打开会很慢：请拆成几个课时，或把大段内容做成附件`,
+
+  // sync
+  slugInTwoRoots: (slug: string) => `课程文件夹 ${slug} 同时出现在多个课程目录中`,
+  ownedByBrowser: (slug: string) => `课程 ${slug} 已在浏览器中编辑（来源：在线编辑），文件同步不会覆盖它`,
+  ownedByFiles: (slug: string) => `课程 ${slug} 由课程文件夹同步（来源：文件）；要在浏览器中编辑，请先“转为在线编辑”`,
+};
+
+/** What the command line and the start-up log say about a sync. */
+export const SYNC_MSG = {
+  failed: (n: number) => `课程同步失败：${n} 个错误，数据库未改动`,
+  warning: (text: string) => `提醒：${text}`,
+  gone: (where: string, slugs: string[]) => `以下课程的文件夹已不在 ${where} 中，未归档：${slugs.join("、")}。确认要归档时加 --prune 再同步一次（npm run courses:sync -- --prune）。`,
+  archived: (where: string, slugs: string[]) => `已归档（文件夹已不在 ${where} 中，学员不再看到，学习记录保留）：${slugs.join("、")}`,
+  done: (s: { created: number; updated: number; unchanged: number; archived: number }, ms: number) =>
+    `课程同步完成：新建 ${s.created}，更新 ${s.updated}，未变 ${s.unchanged}，归档 ${s.archived}（各类条目合计，${ms} ms）`,
+  ownedByBrowser: (slug: string) => `课程 ${slug} 已转为在线编辑，课程文件夹中的 ${slug} 未同步`,
+};
+
+/** Sync statuses as the command line and the start-up log print them. */
+export const SYNC_STATUS: Record<string, string> = {
+  created: "新建",
+  updated: "已更新",
+  unchanged: "未变",
+  archived: "已归档",
+  gone: "文件夹已不在，未归档",
+  owned_elsewhere: "已转为在线编辑，文件未同步",
+};

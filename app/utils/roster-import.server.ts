@@ -231,6 +231,7 @@ export function planRoster(
       const lines = seen.get(username) ?? [];
       if (lines.length > 1) messages.push(`学号/工号 ${username} 在文件中重复（第 ${lines.join("、")} 行）`);
     }
+    const parsedName = NewUserFields.shape.name.safeParse(cells.name);
     if (cells.name) {
       const bad = zodMessage(NewUserFields.shape.name, cells.name);
       if (bad) messages.push(bad);
@@ -291,7 +292,7 @@ export function planRoster(
       continue;
     }
     const entry: RosterEntry = {
-      line, username, name: cells.name, gender: gender!, orgUnitId, unitLabel: unitLabel(orgUnitId), stage: stage!, roles: sortedRoles, phone, email,
+      line, username, name: parsedName.success ? parsedName.data : cells.name, gender: gender!, orgUnitId, unitLabel: unitLabel(orgUnitId), stage: stage!, roles: sortedRoles, phone, email,
     };
     if (!existing) {
       plan.creates.push(entry);

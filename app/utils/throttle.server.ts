@@ -21,21 +21,38 @@ export async function loginLockedFor(db: DB, username: string, ip: string): Prom
   return Math.max(0, until - now());
 }
 
+/** Adds a failure to a counter; at `limit` the key is locked for LOCK_SECONDS (a lock that has run out starts afresh). */
+async function countFailure(trx: DB, key: string, limit: number) {
+  const t = now();
+  const row = await trx.selectFrom("login_throttle").selectAll().where("key", "=", key).executeTakeFirst();
+  const failures = (row && row.locked_until <= t && row.failures >= limit ? 0 : row?.failures ?? 0) + 1;
+  const locked_until = failures >= limit ? t + LOCK_SECONDS : 0;
+  await trx
+    .insertInto("login_throttle")
+    .values({ key, failures, locked_until, updated_at: t })
+    .onConflict((oc) => oc.column("key").doUpdateSet({ failures, locked_until, updated_at: t }))
+    .execute();
+}
+
 export async function recordLoginFailure(db: DB, username: string, ip: string): Promise<void> {
   await writeTransaction(db, async (trx) => {
-    for (const [key, limit] of [[pairKey(username, ip), PAIR_LIMIT], [ipKey(ip), IP_LIMIT]] as const) {
-      const t = now();
-      const row = await trx.selectFrom("login_throttle").selectAll().where("key", "=", key).executeTakeFirst();
-      // A lock that has run out starts a fresh count.
-      const failures = (row && row.locked_until <= t && row.failures >= limit ? 0 : row?.failures ?? 0) + 1;
-      const locked_until = failures >= limit ? t + LOCK_SECONDS : 0;
-      await trx
-        .insertInto("login_throttle")
-        .values({ key, failures, locked_until, updated_at: t })
-        .onConflict((oc) => oc.column("key").doUpdateSet({ failures, locked_until, updated_at: t }))
-        .execute();
-    }
+    await countFailure(trx, pairKey(username, ip), PAIR_LIMIT);
+    await countFailure(trx, ipKey(ip), IP_LIMIT);
   });
+}
+
+/** Certificate lookups by number and name that found nothing, per address, before the address waits. */
+export const VERIFY_MISS_LIMIT = 10;
+const verifyKey = (ip: string) => `verify:${ip}`;
+
+/** Seconds until this address may look up certificates again, or 0. */
+export async function verifyLockedFor(db: DB, ip: string): Promise<number> {
+  const row = await db.selectFrom("login_throttle").select("locked_until").where("key", "=", verifyKey(ip)).executeTakeFirst();
+  return Math.max(0, (row?.locked_until ?? 0) - now());
+}
+
+export async function recordVerifyMiss(db: DB, ip: string): Promise<void> {
+  await writeTransaction(db, (trx) => countFailure(trx, verifyKey(ip), VERIFY_MISS_LIMIT));
 }
 
 export async function recordLoginSuccess(db: DB, username: string, ip: string): Promise<void> {

@@ -33,7 +33,7 @@ function uploadArgs(cookie: string, name: string, bytes: Uint8Array) {
 
 const CSV = [
   "学号/工号,姓名,性别,二级党委,党支部,发展阶段,角色,手机,邮箱",
-  "2025001,=HYPERLINK(\"http://evil.example\"),男,甲学院党委,甲学院第一党支部,入党积极分子,学员,,",
+  "2025001,张 三,男,甲学院党委,甲学院第一党支部,入党积极分子,学员,,",
   "2025002,李四,女,乙学院党委,乙学院第一党支部,发展对象,学员,,",
   "2025003,王五,男,甲学院党委,甲学院第一党支部,群众,学员,,",
 ].join("\r\n");
@@ -90,6 +90,8 @@ describe("批量导入 routes", () => {
     const done = await outcome(importPage.action(args("/admin/users/import", { cookie: admin.cookie, form: { intent: "confirm", sha256: sha!, skipErrors: "on" } })));
     expect(done.status).toBe(200);
     expect(done.data.done.created.map((c: { 学号: string }) => c.学号)).toEqual(["2025001", "2025002"]);
+    // The inner space of 张 三 is not part of the name.
+    expect((await db.selectFrom("users").select("name").where("username", "=", "2025001").executeTakeFirstOrThrow()).name).toBe("张三");
     expect(done.data.done.skipped).toHaveLength(1);
     expect(await count("users")).toBe(usersBefore + 2);
 

@@ -9,7 +9,7 @@ import type http from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { LEDGER_COLUMNS, ledgerCells, noteFor, type LedgerRow, type LedgerStatus } from "../../../app/models/ledger.server.ts";
+import { LEDGER_COLUMNS, ledgerBand, ledgerCells, noteFor, type LedgerRow, type LedgerStatus } from "../../../app/models/ledger.server.ts";
 import { cstDate } from "../../../app/utils/certificate-pdf.server.ts";
 import type { ClassResult } from "../../../app/utils/class-rules.ts";
 import { CSV_BOM, CSV_TYPE, csvLines, downloadHeaders, XLSX_TYPE } from "../../../app/utils/spreadsheet.server.ts";
@@ -62,7 +62,8 @@ export function bareLedger(db: Sqlite.Database) {
             requiredHours: result.requiredHours, hours: result.hours,
             lessonRate: result.requiredLessonsTotal ? Math.round((result.requiredLessonsDone / result.requiredLessonsTotal) * 1000) / 1000 : null,
             assignment: result.components.assignment, exam: result.components.exam, usual: result.components.usual,
-            composite: result.composite, band: result.band, status, certificateNumber: m.cert_number, issuedAt: m.cert_issued_at, note: noteFor(status, result, m),
+            composite: result.composite, band: ledgerBand(status, result), status, certificateNumber: m.cert_number, issuedAt: m.cert_issued_at, revokedAt: null, revokeReason: null,
+            note: noteFor(status, result, { ...m, exception_basis: null, member_note: null }, m.cert_number === null ? null : { number: m.cert_number, revoked_at: null, revoke_reason: null }),
           };
           return ledgerCells(row, format);
         });

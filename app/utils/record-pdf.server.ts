@@ -161,9 +161,13 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
   doc.registerFont("serif", face("regular"));
   doc.registerFont("serif-bold", face("bold"));
 
-  /** One line at (x, y), never wrapped: cut with … to `width` when given. */
-  const text = (s: string, x: number, y: number, o: { size: number; bold?: boolean; color?: string; width?: number; align?: "left" | "right" | "center" }) => {
+  /**
+   * One line at (x, y), never wrapped. Too wide for `width`: with `shrink`, set smaller (down to 60 %)
+   * so a long class name still reads in full; only beyond that cut with ….
+   */
+  const text = (s: string, x: number, y: number, o: { size: number; bold?: boolean; color?: string; width?: number; align?: "left" | "right" | "center"; shrink?: boolean }) => {
     doc.font(o.bold ? "serif-bold" : "serif").fontSize(o.size).fillColor(o.color ?? INK);
+    if (o.shrink && o.width !== undefined && doc.widthOfString(s) > o.width) doc.fontSize(Math.max(o.size * 0.6, (o.size * o.width) / doc.widthOfString(s)));
     let out = s;
     if (o.width !== undefined && doc.widthOfString(out) > o.width) {
       const chars = [...out];
@@ -224,7 +228,7 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
       x = MARGIN;
       row.forEach((cell, i) => {
         const c = table.columns[i]!;
-        text(cell, x + 2, y, { size, width: c.width - 4, align: c.align });
+        text(cell, x + 2, y, { size, width: c.width - 4, align: c.align, shrink: true });
         x += c.width;
       });
       y += lh;

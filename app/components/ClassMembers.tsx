@@ -5,7 +5,8 @@ import { Pager } from "~/components/Pager.tsx";
 import type { ReactNode } from "react";
 import { CLASS_KINDS, type ClassKind } from "../../db/types.ts";
 import type { MemberView } from "~/models/classes.server.ts";
-import { MEMBER_SORTS, MEMBER_STATUSES, type MemberTableData } from "~/models/member-table.server.ts";
+import type { MemberTableData } from "~/models/member-table.server.ts";
+import { MEMBER_SORTS, MEMBER_STATUSES } from "~/utils/member-filters.ts";
 import { basisLabel } from "~/utils/completion.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 
@@ -181,8 +182,8 @@ export function MemberTable({
             <td className="nowrap">
               {m.lessonsDone}/{m.lessonsTotal}
             </td>
-            <td>{m.exams.join("；") || "—"}</td>
-            <td>{m.assignments.join("；") || "—"}</td>
+            <td className="work">{m.exams.join("；") || "—"}</td>
+            <td className="work">{m.assignments.join("；") || "—"}</td>
             <td>
               {manualUsual && canGrade ? (
                 <Form method="post" className="inline-form usual">

@@ -27,7 +27,7 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
       </div>
       <Form method="get" className="card filters" aria-label="筛选">
         <select name="class" defaultValue={filter.classId ?? ""} aria-label="培训班">
-          <option value="">{filter.includeCompleted ? "全部培训班" : "未确认结业的培训班"}</option>
+          <option value="">{filter.includeCompleted ? "全部培训班" : "未结班的培训班"}</option>
           {classChoices.map((c) => (
             <option key={c.id} value={c.id}>
               {c.label}
@@ -35,7 +35,7 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
           ))}
         </select>
         <label className="check">
-          <input type="checkbox" name="all" value="1" defaultChecked={filter.includeCompleted} /> 包括已确认结业的培训班
+          <input type="checkbox" name="all" value="1" defaultChecked={filter.includeCompleted} /> 包括已结班的培训班
         </label>
         <button type="submit" className="btn">
           查看

@@ -1,6 +1,7 @@
 // A certificate as the public verification page shows it: valid or revoked (with its date),
 // the masked name and what was decided. The reason for a revocation stays in the ledger.
 import type { VerificationFields } from "~/models/certificates.server.ts";
+import { withTerm } from "~/utils/completion.ts";
 
 export function VerifyResult({ c, schoolName }: { c: VerificationFields; schoolName: string }) {
   return (
@@ -22,9 +23,7 @@ export function VerifyResult({ c, schoolName }: { c: VerificationFields; schoolN
         <dt>姓名</dt>
         <dd>{c.name}</dd>
         <dt>培训班</dt>
-        <dd>
-          {c.className}（第 {c.term} 期）
-        </dd>
+        <dd>{withTerm(c.className, c.term)}</dd>
         <dt>培训时间</dt>
         <dd>{c.period}</dd>
         <dt>总学时</dt>

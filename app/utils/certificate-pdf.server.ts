@@ -7,7 +7,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
-import { basisLabel, decisionSentence, type CertificateLayout, type Decision } from "./completion.ts";
+import { basisLabel, decisionSentence, withTerm, type CertificateLayout, type Decision } from "./completion.ts";
 
 const require = createRequire(import.meta.url);
 const FONT_FILES = {
@@ -201,8 +201,6 @@ export async function renderCertificatePdf(c: CertificateData, opts: { sealPath?
 
 type LineFn = (text: string, x: number, y: number, o: { size: number; bold?: boolean; maxWidth?: number; color?: string; align?: "left" | "center" | "right"; spacing?: number }) => void;
 
-/** 第12期 in the class name already, or the term to add after it. */
-const termSuffix = (c: CertificateData) => (c.className.includes(`第${c.term}期`) ? "" : `（第${c.term}期）`);
 
 /** The exception's basis as printed (认定依据), or nothing. */
 const basisLine = (c: CertificateData) => (c.decision === "exception" && basisLabel(c.exceptionBasis) ? `认定依据：${basisLabel(c.exceptionBasis)}` : null);
@@ -214,10 +212,11 @@ const basisLine = (c: CertificateData) => (c.decision === "exception" && basisLa
  */
 function drawNarrative(doc: PDFKit.PDFDocument, c: CertificateData, line: LineFn, W: number) {
   const who = `${c.holderName}同志${c.showUsername ? `（学号/工号：${c.holderUsername}）` : ""}`;
-  const unit = [c.subcommitteeName, c.branchName].filter((n) => n && n !== "—").join("");
+  // The branch's name carries its college ("计算机学院本科生第一党支部"); without a branch, the 二级党委.
+  const unit = c.branchName && c.branchName !== "—" ? c.branchName : c.subcommitteeName;
   const score = c.showScore && c.decision === "rules" ? `，综合成绩${fmtNumber(c.composite)}分（${c.band}）` : "";
   const text =
-    `${who}${unit ? `，${unit}` : ""}，于${chineseDate(c.startDate)}至${chineseDate(c.endDate)}参加${c.className}${termSuffix(c)}学习，` +
+    `${who}${unit ? `，${unit}` : ""}，于${chineseDate(c.startDate)}至${chineseDate(c.endDate)}参加${withTerm(c.className, c.term)}学习，` +
     `共完成${fmtNumber(c.hours)}学时${score}，${decisionSentence(c.decision)}`;
   const left = 110;
   const width = W - 2 * left;
@@ -247,7 +246,7 @@ function drawLabels(c: CertificateData, line: LineFn, W: number) {
   y += step;
   line(`党 支 部：${c.branchName}`, left, y, { size: 16, maxWidth: fieldWidth });
   y += step;
-  line(`培 训 班：${c.className}${termSuffix(c)}`, left, y, { size: 16, maxWidth: fieldWidth });
+  line(`培 训 班：${withTerm(c.className, c.term)}`, left, y, { size: 16, maxWidth: fieldWidth });
   y += step;
   line(`培训时间：${chineseDate(c.startDate)}至${chineseDate(c.endDate)}`, left, y, { size: 16, maxWidth: fieldWidth });
   y += step;

@@ -48,3 +48,6 @@ export function candidateRuleWarning(kind: string, hours: number): string | null
   if (kind !== "candidate" || hours >= CANDIDATE_MIN_HOURS) return null;
   return `按《中国共产党发展党员工作细则》第十七条，发展对象须经不少于${CANDIDATE_MIN_DAYS}天或${CANDIDATE_MIN_HOURS}学时的集中培训；系统记录该学员 ${hours} 学时，请核实其参加集中培训已满${CANDIDATE_MIN_DAYS}天后勾选确认`;
 }
+
+/** The class name with its 期次, unless the name already says it: "…培训班（第12期）". */
+export const withTerm = (className: string, term: number) => (className.includes(`第${term}期`) ? className : `${className}（第${term}期）`);

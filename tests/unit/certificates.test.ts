@@ -76,7 +76,7 @@ describe("the certificate PDF", () => {
     expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
     expect(bytes.length).toBeLessThan(300 * 1024);
     const text = pdftotext(bytes);
-    for (const s of ["张晓明", "2023001", "2026年秋季第12期入党积极分子培训班", "JSU-2026-12-0001", SENTENCE, "甲学院党委", "甲学院第一党支部", "中共测试大学委员会党校", "2026年9月1日至2026年11月30日"]) {
+    for (const s of ["张晓明", "2023001", "2026年秋季第12期入党积极分子培训班", "JSU-2026-12-0001", SENTENCE, "甲学院第一党支部", "中共测试大学委员会党校", "2026年9月1日至2026年11月30日"]) {
       expect(text).toContain(s);
     }
     expect(text).toMatch(/共完成5\.5学时，综合成绩\d+(\.\d)?分（(优秀|良好|合格)）/);

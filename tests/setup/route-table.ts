@@ -115,6 +115,7 @@ export const ROUTES: Record<string, Row> = {
   },
   "routes/verify._index": {
     cases: () => [{ url: "/verify", view: "public", post: "public", postBody: form({ number: "NONE-0000", name: "某某" }) }],
+    sweep: () => ({ as: "anon" }),
     note: "public by design: a lookup needs the certificate number and the holder's full name; misses are throttled per address",
   },
 

@@ -108,6 +108,13 @@ const DETAIL_LABEL: Record<string, string> = {
   notCompleted: "未结业人数", studying: "学习中人数", issued: "颁发份数", decision: "结业依据", note: "说明", source: "方式", courses: "课程",
   reissuable: "可重新颁发", name: "名称", parentId: "上级组织", username: "学号/工号", roles: "角色", layout: "版式", showUsername: "印学号",
   showScore: "印成绩", before: "修改前", after: "修改后", score: "成绩", hours: "学时", count: "数量", created: "新建", updated: "更新",
+  unchanged: "未变", skipped: "跳过", errors: "错误行", file: "文件", sha256: "文件校验值", usernames: "学号/工号", anonymous: "匿名",
+  answers: "答案", assignmentId: "作业编号", attemptId: "答卷编号", blind: "匿名评阅", changed: "变更", comment: "评语", cutoffAt: "截止时间",
+  deadline: "截止时间", draftErrors: "草稿错误", dueAt: "提交期限", entries: "条目", extraAttempts: "加考次数", extraMinutes: "延长分钟",
+  finalExamId: "结业考试", latePenaltyPercent: "迟交扣分%", mode: "方式", newVersion: "新版本", numberFormat: "证书编号格式",
+  offlineId: "线下学时编号", penaltyPercent: "扣分%", previousScore: "原成绩", questionId: "题目编号", rawScore: "原始分", rules: "结业条件",
+  similarityThreshold: "相似度阈值", since: "起", until: "止", statements: "语句数", submissions: "提交数", term: "期次",
+  totalAfter: "调整后总分", totalBefore: "调整前总分", version: "版本", createdUsernames: "新建的学号/工号", updatedUsernames: "更新的学号/工号",
 };
 
 const VALUE_LABEL: Record<string, string> = {

@@ -217,11 +217,19 @@ async function runIntent(
       );
       return { ok: `已加入 ${r.added} 人${r.plan.problems.length ? `，跳过 ${r.plan.problems.length} 人` : ""}` };
     }
-    case "enroll-upload": {
+    case "enroll-upload":
+    case "enroll-paste": {
+      // A file, or 学号 pasted from a spreadsheet column (one a line, or separated by spaces or commas).
       const file = form.get("file");
-      if (!(file instanceof File) || file.size === 0) return fail("请选择学号名单文件");
-      const list = await readUsernameList(new Uint8Array(await file.arrayBuffer()), file.name);
-      if (!list.ok) return fail(list.message);
+      const pasted = String(form.get("usernames") ?? "");
+      if (intent === "enroll-paste" && pasted.length > MAX_LIST_BYTES) return fail("名单太长，请改用上传文件");
+      const list =
+        intent === "enroll-paste"
+          ? await readUsernameList(new TextEncoder().encode(pasted.replace(/[\s,，;；、]+/g, "\n")), "名单.txt")
+          : file instanceof File && file.size > 0
+            ? await readUsernameList(new Uint8Array(await file.arrayBuffer()), file.name)
+            : { ok: false as const, message: "请选择学号名单文件" };
+      if (!list.ok) return fail(intent === "enroll-paste" ? "没有粘贴学号" : list.message);
       const r = await enrollUsernames(db, { classId: cls.id, entries: list.entries, source: "upload", skipProblems: false }, actor);
       if (!r.applied) return { plan: r.plan };
       return { ok: `已加入 ${r.added} 人${r.plan.already.length ? `（${r.plan.already.length} 人已在班中）` : ""}` };
@@ -384,7 +392,14 @@ export default function ClassPage() {
                   上传学号名单
                 </button>
               </Form>
-              <p className="muted small-print">名单为 Excel（.xlsx）或 CSV（UTF-8 / GBK），一列学号，表头可写“学号”。有问题的行会逐行列出，确认后才跳过。</p>
+              <Form method="post" className="filters">
+                <input type="hidden" name="intent" value="enroll-paste" />
+                <textarea name="usernames" rows={3} required placeholder="粘贴学号（每行一个，或用空格、逗号分隔）" aria-label="粘贴学号" />
+                <button type="submit" className="btn" disabled={busy}>
+                  按学号批量加入
+                </button>
+              </Form>
+              <p className="muted small-print">名单为 Excel（.xlsx）或 CSV（UTF-8 / GBK），一列学号，表头可写“学号”；也可以从表格中复制一列学号粘贴。有问题的行会逐行列出，确认后才跳过。</p>
               {admin.carry.previous ? (
                 <div className="carry">
                   <p>

@@ -221,6 +221,21 @@ describe("5. tables at class scale", () => {
   });
 });
 
+describe("5. bulk enrollment by pasted 学号", () => {
+  it("lists bad 学号 and adds nobody until confirmed; a clean list goes in at once", async () => {
+    const a = await createTestUser(db, { orgUnitId: tree.branchA, username: "2026001", name: "甲一" });
+    const b = await createTestUser(db, { orgUnitId: tree.branchB, username: "2026002", name: "乙二" });
+    const post = (usernames: string) => outcome(classPage.action(pageArgs(`/admin/classes/${cls.id}`, { id: String(cls.id) }, { intent: "enroll-paste", usernames })));
+    const bad = await post("2026001\n2026002，9999999");
+    expect(bad.data.plan.problems).toEqual([{ line: 3, username: "9999999", message: "没有这个学号/工号的用户" }]);
+    expect(await db.selectFrom("class_members").select("user_id").where("user_id", "in", [a.id, b.id]).execute()).toEqual([]);
+    const ok = await post("2026001 2026002");
+    expect(ok.data.ok).toBe("已加入 2 人");
+    const empty = await post("  ");
+    expect([empty.status, empty.data.error]).toEqual([400, "没有粘贴学号"]);
+  });
+});
+
 describe("6. an audit log a clerk can read", () => {
   it("names every action the application writes in Chinese", () => {
     const files = execFileSync("grep", ["-rhoE", `action: "[a-z_.]+"|action: e\\.action \\?\\? "[a-z_.]+"|"class\\.(close|complete)"`, "app"]).toString();

@@ -1,12 +1,22 @@
 import { PassThrough } from "node:stream";
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceProvider } from "./utils/nonce.tsx";
 
 const ABORT_DELAY = 5_000;
+
+/**
+ * Errors worth a log line: not a 404/405 (an unknown address or method is the visitor's, and the
+ * router's stack trace for each would bury real errors), not a request the client gave up on.
+ */
+export function handleError(error: unknown, { request }: { request: Request }) {
+  if (request.signal.aborted) return;
+  if (isRouteErrorResponse(error) && (error.status === 404 || error.status === 405)) return;
+  console.error(error);
+}
 export const streamTimeout = ABORT_DELAY;
 
 export default function handleRequest(

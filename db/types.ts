@@ -480,6 +480,12 @@ export interface ClassMemberTable {
   exception_reason: string | null;
   exception_by: number | null;
   exception_at: number | null;
+  /** What the exception rests on (EXCEPTION_BASES in app/utils/completion.ts); null for 不予结业. */
+  exception_basis: string | null;
+  /** 备注 the organization department writes for the ledger (audited). */
+  note: string | null;
+  note_by: number | null;
+  note_at: number | null;
   outcome: "completed" | "not_completed" | null;
   /** JSON ClassResult when completion was confirmed. */
   result: string | null;
@@ -514,6 +520,22 @@ export interface CertificateTable {
   revoked_at: number | null;
   revoked_by: number | null;
   revoke_reason: string | null;
+  /** rules: the class's rules were met; exception: the Party school decided (exception_basis says on what). */
+  decision: Generated<"rules" | "exception">;
+  exception_basis: string | null;
+  layout: Generated<"narrative" | "labels">;
+  show_username: Generated<number>;
+  show_score: Generated<number>;
+}
+
+/** The certificate wording of each class kind (migration 0013). */
+export interface CertificateTemplateTable {
+  kind: ClassKind;
+  layout: "narrative" | "labels";
+  show_username: number;
+  show_score: number;
+  updated_by: number | null;
+  updated_at: number;
 }
 
 /** The one Database interface: every table of every migration. */
@@ -523,6 +545,7 @@ export interface Database {
   user_roles: UserRoleTable;
   sessions: SessionTable;
   login_throttle: LoginThrottleTable;
+  certificate_templates: CertificateTemplateTable;
   audit_log: AuditLogTable;
   courses: CourseTable;
   lessons: LessonTable;

@@ -52,8 +52,9 @@ export function AppShell({ user, schoolName, children }: { user: ShellUser | nul
         </div>
         {user && !user.mustChangePassword ? (
           <nav className="mainnav" aria-label="主导航">
-            {navFor(user.roles).map((item) => (
-              <NavLink key={item.to} to={item.to} end={item.to === "/"} prefetch="intent">
+            {navFor(user.roles).map((item, _i, items) => (
+              // One tab is current: the longest one that contains the page (统计 at /branch/dashboard, not 本支部学员 too).
+              <NavLink key={item.to} to={item.to} end={item.to === "/" || items.some((o) => o.to.startsWith(`${item.to}/`))} prefetch="intent">
                 {item.label}
               </NavLink>
             ))}

@@ -27,7 +27,7 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
       </div>
       <Form method="get" className="card filters" aria-label="筛选">
         <select name="class" defaultValue={filter.classId ?? ""} aria-label="培训班">
-          <option value="">{filter.includeCompleted ? "全部培训班" : "未确认结业的培训班"}</option>
+          <option value="">{filter.includeCompleted ? "全部培训班" : "未结班的培训班"}</option>
           {classChoices.map((c) => (
             <option key={c.id} value={c.id}>
               {c.label}
@@ -35,7 +35,7 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
           ))}
         </select>
         <label className="check">
-          <input type="checkbox" name="all" value="1" defaultChecked={filter.includeCompleted} /> 包括已确认结业的培训班
+          <input type="checkbox" name="all" value="1" defaultChecked={filter.includeCompleted} /> 包括已结班的培训班
         </label>
         <button type="submit" className="btn">
           查看
@@ -110,7 +110,7 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
       <section className="card table-wrap">
         <h2>进度落后的学员</h2>
         <p className="muted">
-          规则：培训班将在 {rules.atRiskDays} 天内（含今天）结束、尚未确认结业，且已修学时不足应修学时的 {rules.atRiskPercent}%。
+          规则：尚未确认结业，且培训班将在 {rules.atRiskDays} 天内（含今天）结束而已修学时不足应修学时的 {rules.atRiskPercent}%；或培训期已过 {rules.atRiskFromPercent}% 以上，而已修学时不足按进度应修学时的一半。
           {data.atRiskTotal > atRisk.length ? ` 共 ${data.atRiskTotal} 人，下表列出最紧迫的 ${atRisk.length} 人。` : ""}
         </p>
         {atRisk.length ? (

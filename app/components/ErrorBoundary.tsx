@@ -15,7 +15,8 @@ export function GeneralErrorBoundary() {
   let detail: string | null = null;
   if (isRouteErrorResponse(error)) {
     status = error.status;
-    if (typeof error.data === "string" && error.data && error.data.length < 200) detail = error.data;
+    // Our own responses carry a Chinese message; the router's ("Error: No route matches URL …") is not for readers.
+    if (typeof error.data === "string" && error.data && error.data.length < 200 && !/^Error: /.test(error.data)) detail = error.data;
   } else if (error) {
     console.error(error);
   }

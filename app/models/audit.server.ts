@@ -67,15 +67,148 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "assignment.release": "公布作业成绩",
   "assignment.unrelease": "撤回作业成绩",
   "assignment.export": "导出作业",
+  "exam.regrade": "考试重新评分",
   "hours.offline_credit": "认定线下学时",
   "audit.export": "导出审计日志",
+  "class.create": "新建培训班",
+  "class.update": "修改培训班设置",
+  "class.courses": "设置培训班课程",
+  "class.enroll": "学员报名入班",
+  "class.unenroll": "移出培训班",
+  "class.usual_score": "录入平时成绩",
+  "class.cheating_mark": "记录违纪",
+  "class.cheating_clear": "清除违纪记录",
+  "class.exception": "结业例外处理",
+  "class.note": "修改台账备注",
+  "class.complete": "确认结业（一轮）",
+  "class.close": "培训班结班",
+  "class.results_export": "导出培训班成绩",
+  "certificate.issue": "颁发结业证书",
+  "certificate.revoke": "撤销结业证书",
+  "certificate.download": "下载结业证书",
+  "certificate.export": "批量下载结业证书",
+  "certificate.template": "修改证书版式",
+  "ledger.export": "导出培训台账",
+  "record.export": "导出个人培训档案",
+  "xapi.export": "导出学习记录（xAPI）",
 };
+
+const TARGET_TYPE_LABEL: Record<string, string> = {
+  user: "用户",
+  class: "培训班",
+  certificate: "证书",
+  org_unit: "组织",
+  course: "课程",
+  exam: "考试",
+  exam_attempt: "答卷",
+  assignment: "作业",
+  submission: "作业提交",
+  class_kind: "培训班类别",
+};
+
+/** Labels of the detail fields the application writes; other keys are shown as they are. */
+const DETAIL_LABEL: Record<string, string> = {
+  userId: "学员", userIds: "学员", classId: "培训班", number: "证书编号", reason: "理由", basis: "认定依据", from: "原值", to: "新值",
+  kind: "类别", format: "格式", filter: "筛选条件", rows: "行数", scope: "范围", certificates: "证书份数", completed: "结业人数",
+  notCompleted: "未结业人数", studying: "学习中人数", issued: "颁发份数", decision: "结业依据", note: "说明", source: "方式", courses: "课程",
+  reissuable: "可重新颁发", name: "名称", parentId: "上级组织", username: "学号/工号", roles: "角色", layout: "版式", showUsername: "印学号",
+  showScore: "印成绩", before: "修改前", after: "修改后", score: "成绩", hours: "学时", count: "数量", created: "新建", updated: "更新",
+  unchanged: "未变", skipped: "跳过", errors: "错误行", file: "文件", sha256: "文件校验值", usernames: "学号/工号", anonymous: "匿名",
+  answers: "答案", assignmentId: "作业编号", attemptId: "答卷编号", blind: "匿名评阅", changed: "变更", comment: "评语", cutoffAt: "截止时间",
+  deadline: "截止时间", draftErrors: "草稿错误", dueAt: "提交期限", entries: "条目", extraAttempts: "加考次数", extraMinutes: "延长分钟",
+  finalExamId: "结业考试", latePenaltyPercent: "迟交扣分%", mode: "方式", newVersion: "新版本", numberFormat: "证书编号格式",
+  offlineId: "线下学时编号", penaltyPercent: "扣分%", previousScore: "原成绩", questionId: "题目编号", rawScore: "原始分", rules: "结业条件",
+  similarityThreshold: "相似度阈值", since: "起", until: "止", statements: "语句数", submissions: "提交数", term: "期次",
+  totalAfter: "调整后总分", totalBefore: "调整前总分", version: "版本", createdUsernames: "新建的学号/工号", updatedUsernames: "更新的学号/工号",
+};
+
+const VALUE_LABEL: Record<string, string> = {
+  complete: "准予结业", fail: "不予结业", rules: "按结业条件", exception: "经党校认定", narrative: "叙述式", labels: "表格式",
+  pick: "逐个选择", unit: "按组织", upload: "上传名单", carryover: "上期转入", csv: "CSV", xlsx: "Excel", all: "全部",
+  offline: "线下培训已完成", makeup: "因公缺课，已补学", transfer: "已在其他党校（培训班）结业", other: "其他",
+  activist: "入党积极分子", candidate: "发展对象", probationary: "预备党员",
+};
+
+type Names = { user: Map<number, string>; class: Map<number, string>; certificate: Map<number, string>; org_unit: Map<number, string>; course: Map<number, string> };
+
+const asIds = (v: unknown): number[] => (Array.isArray(v) ? v : [v]).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+
+/** Names for every id the entries mention (targets and the detail's userId/userIds/classId), in a few queries. */
+async function namesFor(db: DB, rows: Pick<AuditRow, "target_type" | "target_id" | "detail">[]): Promise<Names> {
+  const want = { user: new Set<number>(), class: new Set<number>(), certificate: new Set<number>(), org_unit: new Set<number>(), course: new Set<number>() };
+  for (const r of rows) {
+    if (r.target_type && r.target_type in want) for (const id of asIds(r.target_id)) want[r.target_type as keyof typeof want].add(id);
+    const d = parseDetail(r.detail);
+    for (const id of asIds(d.userId ?? [])) want.user.add(id);
+    for (const id of asIds(d.userIds ?? []).slice(0, 20)) want.user.add(id);
+    for (const id of asIds(d.classId ?? [])) want.class.add(id);
+  }
+  const ids = (set: Set<number>) => (set.size ? [...set] : [-1]);
+  const [users, classes, certs, units, courses] = await Promise.all([
+    db.selectFrom("users").select(["id", "name", "username"]).where("id", "in", ids(want.user)).execute(),
+    db.selectFrom("training_classes").select(["id", "name", "term"]).where("id", "in", ids(want.class)).execute(),
+    db.selectFrom("certificates").select(["id", "number", "holder_name"]).where("id", "in", ids(want.certificate)).execute(),
+    db.selectFrom("org_units").select(["id", "name"]).where("id", "in", ids(want.org_unit)).execute(),
+    db.selectFrom("courses").select(["id", "title"]).where("id", "in", ids(want.course)).execute(),
+  ]);
+  return {
+    user: new Map(users.map((u) => [u.id, `${u.name}（${u.username}）`])),
+    class: new Map(classes.map((c) => [c.id, c.name.includes(`第${c.term}期`) ? c.name : `${c.name}（第${c.term}期）`])),
+    certificate: new Map(certs.map((c) => [c.id, `${c.number}（${c.holder_name}）`])),
+    org_unit: new Map(units.map((u) => [u.id, u.name])),
+    course: new Map(courses.map((c) => [c.id, `《${c.title}》`])),
+  };
+}
+
+function parseDetail(detail: string | null): Record<string, unknown> {
+  if (!detail) return {};
+  try {
+    const v = JSON.parse(detail) as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : { 详情: v };
+  } catch {
+    return { 详情: detail };
+  }
+}
+
+function valueText(key: string, v: unknown, names: Names): string {
+  if (v === null || v === undefined || v === "") return "—";
+  if (key === "userId") return names.user.get(Number(v)) ?? `已删除的用户`;
+  if (key === "userIds") {
+    const ids = asIds(v);
+    const shown = ids.slice(0, 20).map((id) => names.user.get(id) ?? "已删除的用户").join("、");
+    return ids.length > 20 ? `${shown} 等 ${ids.length} 人` : shown;
+  }
+  if (key === "classId") return names.class.get(Number(v)) ?? "已删除的培训班";
+  if (typeof v === "boolean") return v ? "是" : "否";
+  if (typeof v === "string") return VALUE_LABEL[v] ?? v;
+  if (typeof v === "number") return String(v);
+  if (Array.isArray(v)) return v.map((x) => valueText("", x, names)).join("、");
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${DETAIL_LABEL[k] ?? k}：${valueText(k, x, names)}`)
+    .join("；");
+}
+
+/**
+ * Entries as a clerk reads them: the action in Chinese, the object by its name (学员 name and 学号, the
+ * class's name, the certificate's number), and the detail as labelled fields with names for ids.
+ */
+export async function describeAuditEntries(db: DB, rows: AuditRow[]) {
+  const names = await namesFor(db, rows);
+  return rows.map((r) => {
+    const type = r.target_type ?? "";
+    const id = Number(r.target_id);
+    const named = type in names ? names[type as keyof Names].get(id) : undefined;
+    const target = !type ? "" : named ? `${TARGET_TYPE_LABEL[type] ?? type}：${named}` : `${TARGET_TYPE_LABEL[type] ?? type}：${VALUE_LABEL[r.target_id ?? ""] ?? r.target_id ?? ""}`;
+    const fields = Object.entries(parseDetail(r.detail)).map(([k, v]) => ({ label: DETAIL_LABEL[k] ?? k, value: valueText(k, v, names) }));
+    return { id: r.id, at: r.at, actor: r.actor_name ? `${r.actor_name}（${r.actor_username}）` : "—", action: AUDIT_ACTIONS[r.action] ?? r.action, target, fields, ip: r.ip };
+  });
+}
 
 /** The known actions and any other action already in the log, for the filter's drop-down. */
 export async function listAuditActions(db: DB): Promise<{ code: string; label: string }[]> {
   const seen = await db.selectFrom("audit_log").select("action").distinct().execute();
   const codes = new Set([...Object.keys(AUDIT_ACTIONS), ...seen.map((r) => r.action)]);
-  return [...codes].sort().map((code) => ({ code, label: AUDIT_ACTIONS[code] ?? code }));
+  return [...codes].map((code) => ({ code, label: AUDIT_ACTIONS[code] ?? code })).sort((a, b) => a.label.localeCompare(b.label, "zh-Hans-CN"));
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;

@@ -6,14 +6,17 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
 import { Zip, ZipPassThrough } from "fflate";
-import type { Role } from "../../db/types.ts";
-import { renderCertificatePdf, type CertificateData } from "~/utils/certificate-pdf.server.ts";
+import type { Selectable } from "kysely";
+import type { CertificateTable, ClassKind, Role } from "../../db/types.ts";
+import { chineseDate, cstDate, renderCertificatePdf, type CertificateData } from "~/utils/certificate-pdf.server.ts";
+import { decisionResult, DEFAULT_TEMPLATE, type CertificateTemplate, type Decision } from "~/utils/completion.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { loadEnv } from "~/utils/env.server.ts";
 import { sniff } from "~/utils/sniff.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
-import { ClassError, classResults, requireClass } from "./classes.server.ts";
+import { ClassError, classResults, memberNotes, requireClass } from "./classes.server.ts";
+import { compareUnitPaths } from "./org.server.ts";
 
 type Actor = { actorId: number; ip?: string | null };
 export type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
@@ -101,30 +104,60 @@ async function unitNames(db: DB) {
   };
 }
 
-export type CompletionSummary = { completed: number; notCompleted: number; issued: { userId: number; number: string }[] };
+export type CompletionSummary = { completed: number; notCompleted: number; studying: number; issued: { userId: number; number: string }[]; closed: boolean };
+
+/** The certificate wording of a class kind (the default narrative one when none was saved). */
+export async function certificateTemplate(db: DB, kind: ClassKind): Promise<CertificateTemplate> {
+  const row = await db.selectFrom("certificate_templates").selectAll().where("kind", "=", kind).executeTakeFirst();
+  return row ? { layout: row.layout, showUsername: row.show_username === 1, showScore: row.show_score === 1 } : DEFAULT_TEMPLATE;
+}
+
+export async function saveCertificateTemplate(db: DB, kind: ClassKind, tpl: CertificateTemplate, actor: Actor) {
+  const t = nowSeconds();
+  const values = { layout: tpl.layout, show_username: tpl.showUsername ? 1 : 0, show_score: tpl.showScore ? 1 : 0, updated_by: actor.actorId, updated_at: t };
+  await writeTransaction(db, async (trx) => {
+    await trx.insertInto("certificate_templates").values({ kind, ...values }).onConflict((oc) => oc.column("kind").doUpdateSet(values)).execute();
+    await audit(trx, { ...actor, action: "certificate.template", targetType: "class_kind", targetId: kind, detail: { ...tpl } });
+  });
+}
 
 /**
- * Confirms a class's completion: every member's computed result (exceptions applied) is recorded as
- * their outcome, and each member who completed and holds no valid certificate of the class gets one,
- * numbered from the class's counter. One transaction; audited (the class, and each certificate).
- * Confirming again later issues certificates to those who completed since, and never renumbers.
+ * Confirms completion, in rounds: each member who meets the class's rules, or holds a 准予结业 exception,
+ * is recorded as completed and gets a certificate numbered from the class's counter; a 不予结业
+ * exception is recorded as not completed; everyone else stays 学习中 (undecided) while the class is
+ * open. `close` ends the class: the rest are recorded as not completed. Closing before the end date
+ * needs `early`. A certificate's training period ends on its issue date when it is issued early, so
+ * the dates printed agree. One transaction; audited (the class, and each certificate).
  */
-export async function confirmCompletion(db: DB, input: { classId: number; schoolCode: string }, actor: Actor, t = nowSeconds()): Promise<CompletionSummary> {
+export async function confirmCompletion(
+  db: DB,
+  input: { classId: number; schoolCode: string; close?: boolean; early?: boolean },
+  actor: Actor,
+  t = nowSeconds(),
+): Promise<CompletionSummary> {
   return writeTransaction(db, async (trx) => {
     const cls = await requireClass(trx, input.classId);
+    if (cls.completed_at !== null && input.close) throw new ClassError("培训班已经结班", 409);
+    const today = cstDate(t);
+    if (input.close && today <= cls.end_date && !input.early) throw new ClassError(`培训班尚未结束（结束日期 ${cls.end_date}），提前结班须勾选确认`);
     const rows = await classResults(trx, cls);
     if (!rows.length) throw new ClassError("培训班还没有学员");
+    const closing = input.close || cls.completed_at !== null;
     const names = await unitNames(trx);
+    const extras = await memberNotes(trx, cls.id);
+    const template = await certificateTemplate(trx, cls.kind);
+    const outcomeOf = (r: (typeof rows)[number]) =>
+      r.certificate || r.result.passed ? ("completed" as const) : r.result.forced === "fail" || closing ? ("not_completed" as const) : null;
     for (const r of rows) {
-      const outcome = r.certificate || r.result.passed ? "completed" : "not_completed";
+      const outcome = outcomeOf(r);
       await trx
         .updateTable("class_members")
-        .set({ outcome, result: JSON.stringify(r.result), decided_at: t })
+        .set({ outcome, result: outcome ? JSON.stringify(r.result) : null, decided_at: outcome ? t : null })
         .where("class_id", "=", cls.id)
         .where("user_id", "=", r.userId)
         .execute();
     }
-    const toIssue = rows.filter((r) => r.result.passed && !r.certificate);
+    const toIssue = rows.filter((r) => r.result.passed && !r.certificate).sort((a, b) => compareUnitPaths(a.unitPath, b.unitPath) || a.username.localeCompare(b.username));
     const prefix = numberPrefix(cls.number_format, { school: input.schoolCode, year: cls.start_date.slice(0, 4), term: cls.term });
     const seqs = toIssue.length ? await takeNumbers(trx, prefix, toIssue.length) : [];
     const issued: CompletionSummary["issued"] = [];
@@ -132,6 +165,7 @@ export async function confirmCompletion(db: DB, input: { classId: number; school
       const n = names(r.unitPath);
       const number = formatNumber(prefix, seqs[i]!);
       issued.push({ userId: r.userId, number });
+      const exception = r.result.forced === "complete";
       return {
         class_id: cls.id,
         user_id: r.userId,
@@ -144,24 +178,41 @@ export async function confirmCompletion(db: DB, input: { classId: number; school
         class_name: cls.name,
         term: cls.term,
         start_date: cls.start_date,
-        end_date: cls.end_date,
+        end_date: today < cls.end_date ? today : cls.end_date,
         hours: r.result.hours,
         composite: r.result.composite,
-        band: r.result.band,
+        band: exception ? "—" : r.result.band,
         issued_at: t,
         issued_by: actor.actorId,
+        decision: exception ? ("exception" as const) : ("rules" as const),
+        exception_basis: exception ? (extras.get(r.userId)?.basis ?? null) : null,
+        layout: template.layout,
+        show_username: template.showUsername ? 1 : 0,
+        show_score: template.showScore ? 1 : 0,
       };
     });
     for (let i = 0; i < values.length; i += 200) {
-      const inserted = await trx.insertInto("certificates").values(values.slice(i, i + 200)).returning(["id", "number", "user_id"]).execute();
+      const inserted = await trx.insertInto("certificates").values(values.slice(i, i + 200)).returning(["id", "number", "user_id", "decision"]).execute();
       for (const c of inserted) {
-        await audit(trx, { ...actor, action: "certificate.issue", targetType: "certificate", targetId: c.id, detail: { classId: cls.id, userId: c.user_id, number: c.number } });
+        await audit(trx, { ...actor, action: "certificate.issue", targetType: "certificate", targetId: c.id, detail: { classId: cls.id, userId: c.user_id, number: c.number, decision: c.decision } });
       }
     }
-    await trx.updateTable("training_classes").set({ completed_at: cls.completed_at ?? t, completed_by: actor.actorId, updated_at: t }).where("id", "=", cls.id).execute();
-    const completed = rows.filter((r) => r.certificate || r.result.passed).length;
-    const summary = { completed, notCompleted: rows.length - completed, issued };
-    await audit(trx, { ...actor, action: "class.complete", targetType: "class", targetId: cls.id, detail: { completed, notCompleted: summary.notCompleted, issued: issued.length } });
+    if (input.close) await trx.updateTable("training_classes").set({ completed_at: t, completed_by: actor.actorId, updated_at: t }).where("id", "=", cls.id).execute();
+    const outcomes = rows.map(outcomeOf);
+    const summary = {
+      completed: outcomes.filter((o) => o === "completed").length,
+      notCompleted: outcomes.filter((o) => o === "not_completed").length,
+      studying: outcomes.filter((o) => o === null).length,
+      issued,
+      closed: closing,
+    };
+    await audit(trx, {
+      ...actor,
+      action: input.close ? "class.close" : "class.complete",
+      targetType: "class",
+      targetId: cls.id,
+      detail: { completed: summary.completed, notCompleted: summary.notCompleted, studying: summary.studying, issued: issued.length },
+    });
     return summary;
   });
 }
@@ -210,32 +261,55 @@ export function maskName(name: string): string {
   return `${chars[0]}*${chars[chars.length - 1]}`;
 }
 
-/** The public view of a certificate by its verification code; undefined for anything unknown. */
-export async function verifyCertificate(db: DB, code: string) {
-  if (!CODE_PATTERN.test(code)) return undefined;
-  const c = await db
-    .selectFrom("certificates")
-    .select(["number", "holder_name", "class_name", "term", "start_date", "end_date", "hours", "band", "issued_at", "revoked_at"])
-    .where("code", "=", code)
-    .executeTakeFirst();
-  if (!c) return undefined;
+const PUBLIC_COLUMNS = ["number", "code", "holder_name", "class_name", "term", "start_date", "end_date", "hours", "band", "decision", "exception_basis", "issued_at", "revoked_at"] as const;
+
+type PublicRow = Omit<Selectable<CertificateTable>, "decision"> & { decision: Decision };
+
+function publicView(c: Pick<PublicRow, (typeof PUBLIC_COLUMNS)[number]>) {
   return {
     number: c.number,
+    code: c.code,
     maskedName: maskName(c.holder_name),
     className: c.class_name,
     term: c.term,
     startDate: c.start_date,
     endDate: c.end_date,
     hours: c.hours,
-    band: c.band,
+    result: decisionResult({ decision: c.decision, band: c.band, exceptionBasis: c.exception_basis }),
     issuedAt: c.issued_at,
     revokedAt: c.revoked_at,
   };
 }
 
+/** The public view of a certificate by its verification code (any letter case); undefined for anything unknown. */
+export async function verifyCertificate(db: DB, code: string) {
+  const lower = code.trim().toLowerCase();
+  if (!CODE_PATTERN.test(lower)) return undefined;
+  const c = await db.selectFrom("certificates").select(PUBLIC_COLUMNS).where("code", "=", lower).executeTakeFirst();
+  return c && publicView(c);
+}
+
+/** Spaces and full-width forms folded, as people type a number or a name from paper. */
+const folded = (s: string) => s.normalize("NFKC").replace(/\s+/g, "");
+
+/**
+ * A certificate by its number and the holder's full name, as someone checking a paper copy does. The
+ * number alone finds nothing (the name must match), so numbers cannot be walked to collect names;
+ * callers rate-limit misses per address. Letter case of the number does not matter.
+ */
+export async function lookupCertificate(db: DB, input: { number: string; name: string }) {
+  const number = folded(input.number).toUpperCase();
+  const name = folded(input.name);
+  if (!number || !name || number.length > 60 || name.length > 40) return undefined;
+  const rows = await db.selectFrom("certificates").select(PUBLIC_COLUMNS).where((eb) => eb.or([eb("number", "=", number), eb("number", "=", folded(input.number))])).execute();
+  const c = rows.find((r) => folded(r.holder_name) === name);
+  return c && publicView(c);
+}
+
 const CERT_COLUMNS = [
   "c.id", "c.class_id", "c.user_id", "c.number", "c.code", "c.holder_name", "c.holder_username", "c.subcommittee_name", "c.branch_name",
   "c.class_name", "c.term", "c.start_date", "c.end_date", "c.hours", "c.composite", "c.band", "c.issued_at", "c.revoked_at", "c.revoke_reason",
+  "c.decision", "c.exception_basis", "c.layout", "c.show_username", "c.show_score",
 ] as const;
 export type CertificateRow = Awaited<ReturnType<typeof certificatesOfClass>>[number];
 
@@ -292,6 +366,12 @@ export function certificateData(c: CertificateRow, opts: { schoolName: string; o
     revokedAt: c.revoked_at,
     schoolName: opts.schoolName,
     verifyUrl: `${opts.origin}${verifyPath(c.code)}`,
+    code: c.code,
+    decision: c.decision,
+    exceptionBasis: c.exception_basis,
+    layout: c.layout,
+    showUsername: c.show_username === 1,
+    showScore: c.show_score === 1,
   };
 }
 
@@ -346,3 +426,20 @@ export async function classCertificatesZip(db: DB, classId: number, opts: PdfOpt
   });
   return { stream, count: certs.length };
 }
+
+/** What the public verification page prints of a certificate (dates in words, the decision in words). */
+export function verificationFields(c: NonNullable<Awaited<ReturnType<typeof verifyCertificate>>>) {
+  return {
+    number: c.number,
+    code: c.code.toUpperCase(),
+    name: c.maskedName,
+    className: c.className,
+    term: c.term,
+    period: `${chineseDate(c.startDate)}至${chineseDate(c.endDate)}`,
+    hours: c.hours,
+    result: c.result,
+    issued: chineseDate(cstDate(c.issuedAt)),
+    revoked: c.revokedAt === null ? null : chineseDate(cstDate(c.revokedAt)),
+  };
+}
+export type VerificationFields = ReturnType<typeof verificationFields>;

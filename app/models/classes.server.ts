@@ -7,6 +7,7 @@ import Papa from "papaparse";
 import { z } from "zod";
 import { CLASS_KINDS, type ClassKind, type Role, type Stage } from "../../db/types.ts";
 import { cstDate } from "~/utils/certificate-pdf.server.ts";
+import { candidateRuleWarning, type ExceptionBasis } from "~/utils/completion.ts";
 import { computeResult, ClassRulesSchema, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput, type ResultInputs } from "~/utils/class-rules.ts";
 import type { ExamSettings } from "~/utils/course-format.server.ts";
 import { likeContains, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
@@ -715,24 +716,87 @@ export async function setCheating(db: DB, input: { classId: number; userId: numb
   });
 }
 
-/** An exception to the computed outcome (force complete / force not complete) with a reason, or none; audited. */
-export async function setException(db: DB, input: { classId: number; userId: number; kind: "complete" | "fail" | null; reason: string | null }, actor: Actor) {
+export type ExceptionInput = {
+  classId: number;
+  userIds: number[];
+  kind: "complete" | "fail" | null;
+  /** What a 准予结业 rests on (EXCEPTION_BASES); required for it. */
+  basis: ExceptionBasis | null;
+  reason: string | null;
+  /** The reviewer confirmed the 细则's minimum for 发展对象 where the 学时 fall short of it. */
+  acknowledged?: boolean;
+};
+
+/**
+ * An exception to the computed outcome (准予结业 on a stated basis, or 不予结业) with a reason, or its
+ * removal, for one trainee or many at once; members with a valid certificate are left alone. In a
+ * 发展对象 class a 准予结业 below 24 学时 needs the reviewer's confirmation of the 细则's 3 days. One
+ * transaction, one audit entry per member.
+ */
+export async function setException(db: DB, input: ExceptionInput, actor: Actor): Promise<{ changed: number; skipped: number }> {
+  if (!input.userIds.length) throw new ClassError("请至少选择一名学员");
   if (input.kind && !input.reason) throw new ClassError("请填写例外处理的理由");
+  if (input.kind === "complete" && !input.basis) throw new ClassError("请选择认定依据");
+  return writeTransaction(db, async (trx) => {
+    const cls = await requireClass(trx, input.classId);
+    const wanted = new Set(input.userIds);
+    const rows = (await classResults(trx, cls)).filter((r) => wanted.has(r.userId));
+    if (rows.length !== wanted.size) throw new ClassError("该学员不在本班", 404);
+    if (input.kind === "complete" && !input.acknowledged) {
+      const short = rows.filter((r) => !r.certificate).flatMap((r) => {
+        const w = candidateRuleWarning(cls.kind, r.result.hours);
+        return w ? [`${r.name}（${r.username}）：${w}`] : [];
+      });
+      if (short.length) throw new ClassError(short.length === 1 ? short[0]! : `${short.length} 名学员：${short[0]}`, 409);
+    }
+    let changed = 0;
+    const t = nowSeconds();
+    for (const r of rows) {
+      if (r.certificate) continue;
+      await trx
+        .updateTable("class_members")
+        .set({
+          exception: input.kind,
+          exception_basis: input.kind === "complete" ? input.basis : null,
+          exception_reason: input.kind ? input.reason : null,
+          exception_by: input.kind ? actor.actorId : null,
+          exception_at: input.kind ? t : null,
+        })
+        .where("class_id", "=", input.classId)
+        .where("user_id", "=", r.userId)
+        .execute();
+      await audit(trx, {
+        ...actor,
+        action: "class.exception",
+        targetType: "class",
+        targetId: input.classId,
+        detail: { userId: r.userId, from: r.exception?.kind ?? null, to: input.kind, basis: input.kind === "complete" ? input.basis : null, reason: input.reason },
+      });
+      changed++;
+    }
+    return { changed, skipped: rows.length - changed };
+  });
+}
+
+/** Exception bases and 备注 of a class's members (what the review and the ledger print beside the standing). */
+export async function memberNotes(db: DB, classId: number): Promise<Map<number, { basis: string | null; note: string | null }>> {
+  const rows = await db.selectFrom("class_members").select(["user_id", "exception_basis", "note"]).where("class_id", "=", classId).execute();
+  return new Map(rows.map((r) => [r.user_id, { basis: r.exception_basis, note: r.note }]));
+}
+
+/** 备注 for the ledger, written by the organization department (empty clears it); audited with the old text. */
+export async function setMemberNote(db: DB, input: { classId: number; userId: number; note: string }, actor: Actor) {
+  const note = input.note.trim();
+  if (note.length > 200) throw new ClassError("备注不能超过 200 字");
   await writeTransaction(db, async (trx) => {
     const m = await requireMember(trx, input.classId, input.userId);
     await trx
       .updateTable("class_members")
-      .set({ exception: input.kind, exception_reason: input.kind ? input.reason : null, exception_by: input.kind ? actor.actorId : null, exception_at: input.kind ? nowSeconds() : null })
+      .set({ note: note || null, note_by: actor.actorId, note_at: nowSeconds() })
       .where("class_id", "=", input.classId)
       .where("user_id", "=", input.userId)
       .execute();
-    await audit(trx, {
-      ...actor,
-      action: "class.exception",
-      targetType: "class",
-      targetId: input.classId,
-      detail: { userId: input.userId, from: m.exception, to: input.kind, reason: input.reason },
-    });
+    await audit(trx, { ...actor, action: "class.note", targetType: "class", targetId: input.classId, detail: { userId: input.userId, from: m.note, to: note || null } });
   });
 }
 

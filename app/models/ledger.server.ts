@@ -8,6 +8,7 @@ import { z } from "zod";
 import { CLASS_KINDS, type OrgKind, type Stage } from "../../db/types.ts";
 import { cstDate } from "~/utils/certificate-pdf.server.ts";
 import { blockerText, type ClassResult } from "~/utils/class-rules.ts";
+import { basisLabel } from "~/utils/completion.ts";
 import type { DB } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { streamedCsvResponse, type StreamColumn } from "~/utils/spreadsheet.server.ts";
@@ -15,7 +16,7 @@ import { safeSegment } from "~/utils/uploads.server.ts";
 import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
 import { audit, XLSX_MAX_ROWS } from "./audit.server.ts";
 import { classResults, getClassRow, listClassesFor, type ClassView, type ClassViewer } from "./classes.server.ts";
-import { listOrgUnits, withLabels } from "./org.server.ts";
+import { compareUnitPaths, listOrgUnits, withLabels } from "./org.server.ts";
 
 // ------------------------------------------------------------------------------------------ filter
 
@@ -140,6 +141,9 @@ export type LedgerRow = {
   certificateNumber: string | null;
   /** Unix seconds. */
   issuedAt: number | null;
+  /** When the certificate shown was revoked (a revoked one is shown when no valid one exists), and why. */
+  revokedAt: number | null;
+  revokeReason: string | null;
   note: string;
 };
 
@@ -171,31 +175,68 @@ type MemberLine = {
   result: string | null;
   exception: "complete" | "fail" | null;
   exception_reason: string | null;
-  cert_number: string | null;
-  cert_issued_at: number | null;
+  exception_basis: string | null;
+  /** 备注 written by the organization department. */
+  member_note: string | null;
 };
 
-function pageQuery(db: DB, f: ResolvedFilter, classId: number, after: { path: string; username: string } | null, limit: number) {
+type CertLine = { user_id: number; number: string; issued_at: number; revoked_at: number | null; revoke_reason: string | null };
+
+function pageQuery(db: DB, f: ResolvedFilter, classId: number, unitPath: string, after: string | null, limit: number) {
   let q = membersQuery(db, f)
-    .leftJoin("certificates as c", (j) => j.onRef("c.class_id", "=", "m.class_id").onRef("c.user_id", "=", "m.user_id").on("c.revoked_at", "is", null))
     .select([
       "m.user_id", "u.username", "u.name", "u.gender", "u.stage", "o.path as unit_path", "m.outcome", "m.result", "m.exception", "m.exception_reason",
-      "c.number as cert_number", "c.issued_at as cert_issued_at",
+      "m.exception_basis", "m.note as member_note",
     ])
-    .where("m.class_id", "=", classId);
-  if (after) q = q.where((eb) => eb.or([eb("o.path", ">", after.path), eb.and([eb("o.path", "=", after.path), eb("u.username", ">", after.username)])]));
-  return q.orderBy("o.path").orderBy("u.username").limit(limit);
+    .where("m.class_id", "=", classId)
+    .where("o.path", "=", unitPath);
+  if (after !== null) q = q.where("u.username", ">", after);
+  return q.orderBy("u.username").limit(limit);
 }
 
-/** 备注: why a row is what it is, in words. */
-export function noteFor(status: LedgerStatus, result: ClassResult, m: Pick<MemberLine, "exception" | "exception_reason" | "cert_number">): string {
-  if (status === "completed") {
-    const parts = m.exception === "complete" ? [`例外准予结业：${m.exception_reason ?? ""}`] : [];
-    if (!m.cert_number) parts.push("证书未发放或已撤销");
-    return parts.join("；");
+/** Each member's certificate of the class as the ledger shows it: the valid one, else the last revoked. */
+async function certificatesOf(db: DB, classId: number, userIds: number[]): Promise<Map<number, CertLine>> {
+  const rows = userIds.length
+    ? await db
+        .selectFrom("certificates")
+        .select(["user_id", "number", "issued_at", "revoked_at", "revoke_reason"])
+        .where("class_id", "=", classId)
+        .where("user_id", "in", userIds)
+        .orderBy("id")
+        .execute()
+    : [];
+  const out = new Map<number, CertLine>();
+  for (const c of rows) {
+    const held = out.get(c.user_id);
+    if (!held || held.revoked_at !== null) out.set(c.user_id, c);
   }
-  if (status === "not_completed") return blockerText(result);
-  return result.passed ? "已达到结业条件，待组织部确认" : `尚未达到结业条件：${blockerText(result)}`;
+  return out;
+}
+
+/** 考核等级 as the ledger prints it: a band only for a decision the rules made. */
+export function ledgerBand(status: LedgerStatus, result: ClassResult): string {
+  if (status === "undecided") return "—";
+  if (status === "not_completed") return "不合格";
+  return result.forced === "complete" ? "认定结业" : result.band;
+}
+
+/** 备注: why a row is what it is, in words, then what the organization department wrote. */
+export function noteFor(
+  status: LedgerStatus,
+  result: ClassResult,
+  m: Pick<MemberLine, "exception" | "exception_reason" | "exception_basis" | "member_note">,
+  cert: Pick<CertLine, "number" | "revoked_at" | "revoke_reason"> | null,
+): string {
+  const parts: string[] = [];
+  const basis = basisLabel(m.exception_basis);
+  if (status === "completed") {
+    if (m.exception === "complete") parts.push(`经党校认定准予结业${basis ? `（${basis}）` : ""}：${m.exception_reason ?? ""}`);
+    if (!cert) parts.push("证书未发放");
+  } else if (status === "not_completed") parts.push(blockerText(result));
+  else parts.push(result.passed ? "已达到结业条件，待组织部确认" : `尚未达到结业条件：${blockerText(result)}`);
+  if (cert && cert.revoked_at !== null) parts.push(`证书 ${cert.number} 已于 ${cstDate(cert.revoked_at)} 撤销：${cert.revoke_reason ?? ""}`);
+  if (m.member_note) parts.push(`备注：${m.member_note}`);
+  return parts.filter(Boolean).join("；");
 }
 
 const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
@@ -214,7 +255,9 @@ async function pageRows(db: DB, cls: ClassView, page: MemberLine[], names: Await
     await yieldToLoop();
     for (const r of await classResults(db, cls, { unitPath })) if (r.unitPath === unitPath && wanted.has(r.userId)) live.set(r.userId, r.result);
   }
+  const certs = await certificatesOf(db, cls.id, page.map((m) => m.user_id));
   return page.map((m, i) => {
+    const cert = certs.get(m.user_id) ?? null;
     const decided = m.outcome !== null && m.result !== null;
     const result = decided ? (JSON.parse(m.result!) as ClassResult) : live.get(m.user_id)!;
     const status: LedgerStatus = m.outcome ?? "undecided";
@@ -240,11 +283,13 @@ async function pageRows(db: DB, cls: ClassView, page: MemberLine[], names: Await
       exam: result.components.exam,
       usual: result.components.usual,
       composite: result.composite,
-      band: result.band,
+      band: ledgerBand(status, result),
       status,
-      certificateNumber: m.cert_number,
-      issuedAt: m.cert_issued_at,
-      note: noteFor(status, result, m),
+      certificateNumber: cert?.number ?? null,
+      issuedAt: cert?.issued_at ?? null,
+      revokedAt: cert?.revoked_at ?? null,
+      revokeReason: cert?.revoke_reason ?? null,
+      note: noteFor(status, result, m, cert),
     };
   });
 }
@@ -261,17 +306,20 @@ export async function* ledgerBatches(db: DB, f: ResolvedFilter, batch = 1000): A
   for (const classId of classIds) {
     const cls = await getClassRow(db, classId);
     if (!cls) continue;
-    let after: { path: string; username: string } | null = null;
-    for (;;) {
-      await yieldToLoop();
-      const page: MemberLine[] = await pageQuery(db, f, classId, after, batch).execute();
-      if (!page.length) break;
-      const rows = await pageRows(db, cls, page, names, seq);
-      seq += rows.length;
-      yield rows;
-      if (page.length < batch) break;
-      const last = page[page.length - 1]!;
-      after = { path: last.unit_path, username: last.username };
+    // Units in tree order (ids as numbers), then 学号 within a unit, each unit paged by keyset.
+    const units = (await membersQuery(db, f).where("m.class_id", "=", classId).select("o.path").distinct().execute()).map((u) => u.path).sort(compareUnitPaths);
+    for (const unitPath of units) {
+      let after: string | null = null;
+      for (;;) {
+        await yieldToLoop();
+        const page: MemberLine[] = await pageQuery(db, f, classId, unitPath, after, batch).execute();
+        if (!page.length) break;
+        const rows = await pageRows(db, cls, page, names, seq);
+        seq += rows.length;
+        yield rows;
+        if (page.length < batch) break;
+        after = page[page.length - 1]!.username;
+      }
     }
   }
 }
@@ -290,7 +338,7 @@ export async function ledgerPreview(db: DB, f: ResolvedFilter, limit = 50): Prom
 
 // ------------------------------------------------------------------------------------------ export
 
-/** DESIGN.md §2's columns, in order. */
+/** The ledger's columns in the order the organization department keeps them, with the certificate's state. */
 export const LEDGER_COLUMNS: StreamColumn[] = [
   { header: "序号", width: 7 },
   { header: "学号/工号", width: 13 },
@@ -313,6 +361,9 @@ export const LEDGER_COLUMNS: StreamColumn[] = [
   { header: "是否结业", width: 9 },
   { header: "证书编号", width: 20 },
   { header: "发证日期", width: 12, numFmt: "yyyy-mm-dd" },
+  { header: "证书状态", width: 9 },
+  { header: "撤销日期", width: 12, numFmt: "yyyy-mm-dd" },
+  { header: "撤销原因", width: 24 },
   { header: "备注", width: 44 },
 ];
 
@@ -323,6 +374,7 @@ const percentText = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
 /** A row's cells: XLSX gets numbers and a real date, CSV the same as text where Excel would guess wrong. */
 export function ledgerCells(r: LedgerRow, format: "csv" | "xlsx"): unknown[] {
   const issued = r.issuedAt === null ? null : cstDate(r.issuedAt);
+  const revoked = r.revokedAt === null ? null : cstDate(r.revokedAt);
   return [
     r.seq,
     r.username,
@@ -345,6 +397,9 @@ export function ledgerCells(r: LedgerRow, format: "csv" | "xlsx"): unknown[] {
     LEDGER_STATUS_LABEL[r.status],
     r.certificateNumber,
     issued === null ? null : format === "xlsx" ? dayDate(issued) : issued,
+    r.certificateNumber === null ? null : r.revokedAt === null ? "有效" : "已撤销",
+    revoked === null ? null : format === "xlsx" ? dayDate(revoked) : revoked,
+    r.revokeReason,
     r.note,
   ];
 }

@@ -10,10 +10,21 @@ const CHILD_KIND: Record<OrgKind, OrgKind | null> = { committee: "subcommittee",
 
 export class OrgError extends Error {}
 
+/**
+ * Tree order of two materialized paths: parents first, siblings in the order they were created (ids
+ * compared as numbers, so a unit /1/10/ made later comes after /1/9/, which plain string order reverses).
+ */
+export function compareUnitPaths(a: string, b: string): number {
+  const x = a.split("/").filter(Boolean).map(Number);
+  const y = b.split("/").filter(Boolean).map(Number);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
 export async function listOrgUnits(db: DB, opts: { activeOnly?: boolean } = {}) {
-  let q = db.selectFrom("org_units").selectAll().orderBy("path");
+  let q = db.selectFrom("org_units").selectAll();
   if (opts.activeOnly) q = q.where("active", "=", 1);
-  return q.execute();
+  return (await q.execute()).sort((a, b) => compareUnitPaths(a.path, b.path));
 }
 
 export async function getOrgUnit(db: DB, id: number) {

@@ -11,8 +11,25 @@ import { classResults, getClassRow, type ClassView, type MemberRow } from "./cla
 
 /** Trainees at risk: the class ends within this many days (today included) … */
 export const AT_RISK_DAYS = 14;
-/** … and they have less than this share of the required 学时. */
+/** … and they have less than this share of the required 学时; */
 export const AT_RISK_SHARE = 0.5;
+/** or, earlier, once this share of the training period has passed, they are below half the pace it asks. */
+export const AT_RISK_FROM_ELAPSED = 0.25;
+
+/**
+ * Whether an undecided trainee who does not yet meet the rules is at risk: near the end with less than
+ * half the 学时, or at any point after the first quarter of the period with less than half of the
+ * 学时 the elapsed share of the period would call for (0 % halfway through a class is at risk long
+ * before its last two weeks).
+ */
+export function isAtRisk(p: { hours: number; requiredHours: number; startDate: string; endDate: string; today: string }): boolean {
+  if (p.today < p.startDate || p.today > p.endDate || p.requiredHours <= 0) return false;
+  const share = p.hours / p.requiredHours;
+  const total = daysBetween(p.startDate, p.endDate) + 1;
+  const elapsed = (daysBetween(p.startDate, p.today) + 1) / total;
+  if (daysBetween(p.today, p.endDate) <= AT_RISK_DAYS && share < AT_RISK_SHARE) return true;
+  return elapsed >= AT_RISK_FROM_ELAPSED && share < elapsed * AT_RISK_SHARE;
+}
 /** Without a chosen class, the dashboard covers at most this many classes (the most recent). */
 export const MAX_CLASSES = 30;
 /** The page lists this many trainees at risk (the most urgent) and says how many there are. */
@@ -92,7 +109,7 @@ export async function dashboardData(db: DB, scope: Scope, f: { classId?: number;
       const required = m.result.requiredHours;
       hoursShare.push(required > 0 ? (m.result.hours / required) * 100 : 100);
       for (const e of m.inputs.exams) if (e.status === "graded" && e.maxScore > 0) examScores.push(((e.score ?? 0) / e.maxScore) * 100);
-      if (m.outcome === null && !m.result.passed && daysLeft >= 0 && daysLeft <= AT_RISK_DAYS && m.result.hours < required * AT_RISK_SHARE) {
+      if (m.outcome === null && !m.result.passed && isAtRisk({ hours: m.result.hours, requiredHours: required, startDate: cls.start_date, endDate: cls.end_date, today })) {
         atRisk.push({
           userId: m.userId,
           username: m.username,
@@ -186,7 +203,7 @@ export async function dashboardPage(db: DB, params: URLSearchParams, scope: Scop
   return {
     filter: { classId: classId ?? null, includeCompleted },
     classChoices: classChoices.map((c) => ({ id: c.id, label: `${c.name}（第 ${c.term} 期）` })),
-    rules: { atRiskDays: AT_RISK_DAYS, atRiskPercent: AT_RISK_SHARE * 100, maxClasses: MAX_CLASSES, atRiskListed: AT_RISK_LISTED },
+    rules: { atRiskDays: AT_RISK_DAYS, atRiskPercent: AT_RISK_SHARE * 100, atRiskFromPercent: AT_RISK_FROM_ELAPSED * 100, maxClasses: MAX_CLASSES, atRiskListed: AT_RISK_LISTED },
     bins: distributionBins({ hoursShare, examScores }),
     examTaken: examScores.length,
     ...data,

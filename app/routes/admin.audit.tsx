@@ -3,7 +3,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Pager } from "~/components/Pager.tsx";
-import { AUDIT_ACTIONS, countAuditEntries, listAuditActions, listAuditEntries, parseAuditFilter } from "~/models/audit.server.ts";
+import { countAuditEntries, describeAuditEntries, listAuditActions, listAuditEntries, parseAuditFilter } from "~/models/audit.server.ts";
 import rosterCss from "~/styles/roster.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
 import { formatDateTime } from "~/utils/labels.ts";
@@ -25,10 +25,9 @@ export async function loader(args: LoaderFunctionArgs) {
     countAuditEntries(db, filter),
     listAuditActions(db),
   ]);
-  const entries = rows.map((e) => ({
+  const entries = (await describeAuditEntries(db, rows)).map((e) => ({
     ...e,
-    label: AUDIT_ACTIONS[e.action] ?? null,
-    detail: e.detail && e.detail.length > DETAIL_CHARS ? `${e.detail.slice(0, DETAIL_CHARS)}…` : e.detail,
+    fields: e.fields.map((f) => ({ ...f, value: f.value.length > DETAIL_CHARS ? `${f.value.slice(0, DETAIL_CHARS)}…` : f.value })),
   }));
   return { entries, total, page, pages: Math.max(1, Math.ceil(total / PAGE)), actions, filter };
 }
@@ -57,11 +56,11 @@ export default function Audit() {
           <option value="">全部操作</option>
           {actions.map((a) => (
             <option key={a.code} value={a.code}>
-              {a.label === a.code ? a.code : `${a.label}（${a.code}）`}
+              {a.label}
             </option>
           ))}
         </select>
-        <input name="target" placeholder="对象：学号、user#12 或编号" defaultValue={filter.target ?? ""} aria-label="对象" />
+        <input name="target" placeholder="对象：学号/工号或编号" defaultValue={filter.target ?? ""} aria-label="对象" />
         <label className="nowrap">
           从 <input type="date" name="from" defaultValue={filter.from ?? ""} aria-label="开始日期" />
         </label>
@@ -96,13 +95,21 @@ export default function Audit() {
             {entries.map((e) => (
               <tr key={e.id}>
                 <td className="nowrap">{formatDateTime(e.at)}</td>
-                <td>{e.actor_name ? `${e.actor_name}（${e.actor_username}）` : "—"}</td>
-                <td>
-                  {e.label ? <div>{e.label}</div> : null}
-                  <code>{e.action}</code>
+                <td>{e.actor}</td>
+                <td>{e.action}</td>
+                <td>{e.target}</td>
+                <td className="detail">
+                  {e.fields.length ? (
+                    <dl className="fields">
+                      {e.fields.map((f, i) => (
+                        <div key={i}>
+                          <dt>{f.label}</dt>
+                          <dd>{f.value}</dd>
+                        </div>
+                      ))}
+                    </dl>
+                  ) : null}
                 </td>
-                <td>{e.target_type ? `${e.target_type}#${e.target_id ?? ""}` : ""}</td>
-                <td className="detail">{e.detail}</td>
                 <td>{e.ip}</td>
               </tr>
             ))}

@@ -15,7 +15,9 @@ import { parseMultipartForm } from "~/utils/multipart.server.ts";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
-import { certificatesOfClass, revokeCertificate } from "~/models/certificates.server.ts";
+import { certificatesOfClass, certificateTemplate, revokeCertificate, saveCertificateTemplate } from "~/models/certificates.server.ts";
+import { memberTable, parseMemberQuery } from "~/models/member-table.server.ts";
+import { CERTIFICATE_LAYOUTS } from "~/utils/completion.ts";
 import {
   carryOver,
   carryOverCandidates,
@@ -30,11 +32,11 @@ import {
   enrollUsernames,
   getClassRow,
   MAX_LIST_BYTES,
-  memberView,
   readUsernameList,
   removeMember,
   searchEnrollable,
   setCheating,
+  setMemberNote,
   setClassCourses,
   setUsualScore,
   updateClassSettings,
@@ -48,7 +50,7 @@ import { glyphWarnings } from "~/utils/certificate-pdf.server.ts";
 import { ClassRulesSchema } from "~/utils/class-rules.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { formatDateTime, STAGE_LABEL } from "~/utils/labels.ts";
-import { ClassKindSelect, GlyphWarnings, MemberTable, StatGrid } from "~/components/ClassMembers.tsx";
+import { ClassKindSelect, GlyphWarnings, MemberFilters, MemberPager, MemberTable, StatGrid } from "~/components/ClassMembers.tsx";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.cls.name ?? "培训班"} · 网上党校` }];
@@ -68,9 +70,11 @@ async function load(args: Args) {
 export async function loader(args: LoaderFunctionArgs) {
   const { me, cls, scope } = await load(args);
   const { db } = args.context;
-  const q = (new URL(args.request.url).searchParams.get("q") ?? "").trim().slice(0, 40);
+  const params = new URL(args.request.url).searchParams;
+  const q = (params.get("q") ?? "").trim().slice(0, 40);
   const [rows, courses] = await Promise.all([classResults(db, cls, scope.kind === "subtree" ? { unitPath: scope.unitPath } : {}), classCourses(db, cls.id)]);
-  const members = rows.map(memberView);
+  const table = await memberTable(db, cls.id, rows, parseMemberQuery(params));
+  const offeredHours = courses.reduce((n, c) => n + c.hours, 0);
   const admin = scope.canEdit
     ? {
         allCourses: (await listCoursesForStaff(db, me)).map((c) => ({ id: c.id, title: c.title, slug: c.slug, published: c.published })),
@@ -87,6 +91,7 @@ export async function loader(args: LoaderFunctionArgs) {
           revokeReason: c.revoke_reason,
         })),
         warnings: [...glyphWarnings({ 培训班名称: cls.name }), ...rows.flatMap((r) => glyphWarnings({ [`${r.username} 的姓名`]: r.name }))],
+        template: await certificateTemplate(db, cls.kind),
       }
     : null;
   return {
@@ -107,7 +112,10 @@ export async function loader(args: LoaderFunctionArgs) {
     },
     scope: { kind: scope.kind, canEdit: scope.canEdit, canGrade: scope.canGrade },
     courses,
-    members,
+    members: table.members,
+    table: { ...table, members: undefined },
+    completed: rows.filter((r) => r.result.passed).length,
+    hoursWarning: courses.length && offeredHours < cls.rules.requiredHours ? `应修学时为 ${cls.rules.requiredHours}，而本班课程合计只有 ${offeredHours} 学时：学员无法仅靠课程达到，请调整应修学时或增加课程` : null,
     admin,
     q,
   };
@@ -135,6 +143,8 @@ function rulesFromForm(form: FormData) {
 }
 
 const Member = z.object({ userId: idParam });
+const Note = Member.extend({ note: z.string().max(400).optional() });
+const Template = z.object({ layout: z.enum(["narrative", "labels"], { errorMap: () => ({ message: "请选择证书版式" }) }), showUsername: z.literal("on").optional(), showScore: z.literal("on").optional() });
 const Usual = Member.extend({ score: z.string().trim().max(10).optional() });
 const Cheating = Member.extend({ cheating: z.enum(["on", "off"]), note: z.string().trim().max(200).optional() });
 const Revoke = z.object({ certificateId: idParam, reason: text("撤销理由", 200), reissuable: z.literal("on").optional() });
@@ -207,11 +217,19 @@ async function runIntent(
       );
       return { ok: `已加入 ${r.added} 人${r.plan.problems.length ? `，跳过 ${r.plan.problems.length} 人` : ""}` };
     }
-    case "enroll-upload": {
+    case "enroll-upload":
+    case "enroll-paste": {
+      // A file, or 学号 pasted from a spreadsheet column (one a line, or separated by spaces or commas).
       const file = form.get("file");
-      if (!(file instanceof File) || file.size === 0) return fail("请选择学号名单文件");
-      const list = await readUsernameList(new Uint8Array(await file.arrayBuffer()), file.name);
-      if (!list.ok) return fail(list.message);
+      const pasted = String(form.get("usernames") ?? "");
+      if (intent === "enroll-paste" && pasted.length > MAX_LIST_BYTES) return fail("名单太长，请改用上传文件");
+      const list =
+        intent === "enroll-paste"
+          ? await readUsernameList(new TextEncoder().encode(pasted.replace(/[\s,，;；、]+/g, "\n")), "名单.txt")
+          : file instanceof File && file.size > 0
+            ? await readUsernameList(new Uint8Array(await file.arrayBuffer()), file.name)
+            : { ok: false as const, message: "请选择学号名单文件" };
+      if (!list.ok) return fail(intent === "enroll-paste" ? "没有粘贴学号" : list.message);
       const r = await enrollUsernames(db, { classId: cls.id, entries: list.entries, source: "upload", skipProblems: false }, actor);
       if (!r.applied) return { plan: r.plan };
       return { ok: `已加入 ${r.added} 人${r.plan.already.length ? `（${r.plan.already.length} 人已在班中）` : ""}` };
@@ -225,6 +243,18 @@ async function runIntent(
     case "carryover": {
       const r = await carryOver(db, cls.id, actor);
       return { ok: `已转入上一期未结业学员 ${r.added} 人${r.skipped ? `；${r.skipped} 人发展阶段已不符或账号停用，未转入` : ""}` };
+    }
+    case "note": {
+      const p = parseForm(form, Note);
+      if (!p.ok) return fail(p.message);
+      await setMemberNote(db, { classId: cls.id, userId: p.data.userId, note: p.data.note ?? "" }, actor);
+      return { ok: "备注已保存" };
+    }
+    case "template": {
+      const p = parseForm(form, Template);
+      if (!p.ok) return fail(p.message);
+      await saveCertificateTemplate(db, cls.kind, { layout: p.data.layout, showUsername: !!p.data.showUsername, showScore: !!p.data.showScore }, actor);
+      return { ok: `已保存${STAGE_LABEL[cls.kind]}培训班的证书版式（此后颁发的证书适用）` };
     }
     case "remove": {
       const p = parseForm(form, Member);
@@ -260,10 +290,9 @@ async function runIntent(
 // ------------------------------------------------------------------------------------------ page
 
 export default function ClassPage() {
-  const { cls, scope, courses, members, admin, q } = useLoaderData<typeof loader>();
+  const { cls, scope, courses, members, table, completed, hoursWarning, admin, q } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionData | undefined;
   const busy = useNavigation().state === "submitting";
-  const completed = members.filter((m) => m.passed).length;
   return (
     <div className="stack classes">
       <div className="page-head">
@@ -288,11 +317,12 @@ export default function ClassPage() {
       {result?.ok ? <p className="alert ok">{result.ok}</p> : null}
       {result?.plan ? <UploadPreview plan={result.plan} busy={busy} /> : null}
       <GlyphWarnings title="以下文字含有证书字体缺少的字符：" warnings={admin?.warnings ?? []} />
+      {hoursWarning ? <p className="alert warn">{hoursWarning}</p> : null}
 
       <section className="card">
         <StatGrid
           items={[
-            [members.length, scope.kind === "subtree" ? "本组织学员" : "学员"],
+            [table.total, scope.kind === "subtree" ? "本组织学员" : "学员"],
             [completed, "符合结业条件"],
             [cls.rules.requiredHours, "应修学时"],
             [cls.rules.passLine, "及格线"],
@@ -305,15 +335,19 @@ export default function ClassPage() {
         </p>
       </section>
 
-      <section className="card table-wrap">
-        <h2 className="pad">学员学习情况</h2>
-        <MemberTable members={members} manualUsual={cls.rules.usualSource === "manual"} canGrade={scope.canGrade} canRemove={scope.canEdit} />
+      <section className="card stack">
+        <h2>学员学习情况</h2>
+        <MemberFilters t={table} path={`/admin/classes/${cls.id}`} />
+        <div className="table-wrap">
+          <MemberTable members={members} manualUsual={cls.rules.usualSource === "manual"} canGrade={scope.canGrade} canRemove={scope.canEdit} />
+        </div>
+        <MemberPager page={table.page} pages={table.pages} />
       </section>
 
       {admin ? (
         <>
           <AdminCertificates certificates={admin.certificates} classId={cls.id} />
-          <details className="card" open={!members.length}>
+          <details className="card" open={!table.total}>
             <summary>报名学员</summary>
             <div className="stack enroll">
               <Form method="get" className="filters" preventScrollReset>
@@ -358,7 +392,14 @@ export default function ClassPage() {
                   上传学号名单
                 </button>
               </Form>
-              <p className="muted small-print">名单为 Excel（.xlsx）或 CSV（UTF-8 / GBK），一列学号，表头可写“学号”。有问题的行会逐行列出，确认后才跳过。</p>
+              <Form method="post" className="filters">
+                <input type="hidden" name="intent" value="enroll-paste" />
+                <textarea name="usernames" rows={3} required placeholder="粘贴学号（每行一个，或用空格、逗号分隔）" aria-label="粘贴学号" />
+                <button type="submit" className="btn" disabled={busy}>
+                  按学号批量加入
+                </button>
+              </Form>
+              <p className="muted small-print">名单为 Excel（.xlsx）或 CSV（UTF-8 / GBK），一列学号，表头可写“学号”；也可以从表格中复制一列学号粘贴。有问题的行会逐行列出，确认后才跳过。</p>
               {admin.carry.previous ? (
                 <div className="carry">
                   <p>
@@ -379,6 +420,7 @@ export default function ClassPage() {
           </details>
           <CourseSettings classId={cls.id} allCourses={admin.allCourses} courses={courses} busy={busy} />
           <ClassSettings cls={cls} units={admin.units} courses={courses} busy={busy} />
+          <TemplateSettings kind={cls.kind} template={admin.template} busy={busy} />
         </>
       ) : null}
     </div>
@@ -639,6 +681,32 @@ function ClassSettings({ cls, units, courses, busy }: { cls: LoaderData["cls"]; 
         </label>
         <button type="submit" className="btn primary" disabled={busy}>
           保存设置
+        </button>
+      </Form>
+    </details>
+  );
+}
+
+function TemplateSettings({ kind, template, busy }: { kind: LoaderData["cls"]["kind"]; template: NonNullable<LoaderData["admin"]>["template"]; busy: boolean }) {
+  return (
+    <details className="card">
+      <summary>证书版式（{STAGE_LABEL[kind]}培训班）</summary>
+      <Form method="post" className="form" key={JSON.stringify(template)}>
+        <input type="hidden" name="intent" value="template" />
+        {Object.entries(CERTIFICATE_LAYOUTS).map(([k, label]) => (
+          <label key={k} className="check">
+            <input type="radio" name="layout" value={k} defaultChecked={template.layout === k} /> {label}
+          </label>
+        ))}
+        <label className="check">
+          <input type="checkbox" name="showUsername" defaultChecked={template.showUsername} /> 证书上印学号/工号
+        </label>
+        <label className="check">
+          <input type="checkbox" name="showScore" defaultChecked={template.showScore} /> 证书上印综合成绩和等级
+        </label>
+        <small>适用于所有{STAGE_LABEL[kind]}培训班此后颁发的证书；已颁发的证书保持原样。经认定准予结业的证书写“经党校认定，准予结业”，不印成绩。</small>
+        <button type="submit" className="btn primary" disabled={busy}>
+          保存证书版式
         </button>
       </Form>
     </details>

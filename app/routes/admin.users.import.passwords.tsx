@@ -1,9 +1,12 @@
 // The new accounts' one-time passwords as a sheet to hand out. The server does not keep them: the
 // result page posts them back here once, and this turns them into an .xlsx (every cell neutralized
-// against formula injection). Audited as an export of personal data.
+// against formula injection), with each account's unit and the sign-in address. Audited as an export
+// of personal data.
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { audit } from "~/models/audit.server.ts";
+import { publicOrigin } from "~/models/certificates.server.ts";
+import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { requireRole } from "~/utils/auth.server.ts";
 import { MAX_ROSTER_ROWS, passwordsWorkbook } from "~/utils/roster-import.server.ts";
 import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
@@ -35,5 +38,14 @@ export async function action(args: ActionFunctionArgs) {
     targetType: "user",
     detail: { rows: rows.length, usernames: rows.map((r) => r.学号) },
   });
-  return xlsxResponse(passwordsWorkbook(rows), "一次性密码.xlsx");
+  // Units come from the roster, not from what the browser sent.
+  const { db } = args.context;
+  const units = withLabels(await listOrgUnits(db));
+  const unitOf = new Map<string, string>();
+  for (let i = 0; i < rows.length; i += 500) {
+    const found = await db.selectFrom("users").select(["username", "org_unit_id"]).where("username", "in", rows.slice(i, i + 500).map((r) => r.学号)).execute();
+    for (const u of found) unitOf.set(u.username, units.find((x) => x.id === u.org_unit_id)?.fullName ?? "");
+  }
+  const sheet = passwordsWorkbook(rows.map((r) => ({ ...r, unit: unitOf.get(r.学号) ?? "" })), `${publicOrigin(args.request)}/login`);
+  return xlsxResponse(sheet, "一次性密码.xlsx");
 }

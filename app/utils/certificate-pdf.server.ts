@@ -7,6 +7,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
+import { basisLabel, decisionSentence, withTerm, type CertificateLayout, type Decision } from "./completion.ts";
 
 const require = createRequire(import.meta.url);
 const FONT_FILES = {
@@ -86,6 +87,14 @@ export type CertificateData = {
   /** Issuing body, e.g. 中共示范大学委员会党校 */
   schoolName: string;
   verifyUrl: string;
+  /** The verification code, printed under the QR code for typing in by hand. */
+  code: string;
+  /** What was decided: by the rules (经考核合格) or by the Party school (经党校认定, no score printed). */
+  decision: Decision;
+  exceptionBasis: string | null;
+  layout: CertificateLayout;
+  showUsername: boolean;
+  showScore: boolean;
 };
 
 /** What the PDF will warn about: the holder's and class's text the font cannot draw. */
@@ -153,28 +162,8 @@ export async function renderCertificatePdf(c: CertificateData, opts: { sealPath?
 
   line(`证书编号：${c.number}`, W - 60, 48, { size: 11, align: "right" });
   line("结业证书", W / 2, 70, { size: 40, bold: true, color: RED, align: "center", spacing: 14 });
-
-  const left = 120;
-  const right = 470;
-  const fieldWidth = W - left - 120;
-  const termText = c.className.includes(`第${c.term}期`) ? "" : `（第 ${c.term} 期）`;
-  let y = 165;
-  const step = 36;
-  line(`姓　　名：${c.holderName}`, left, y, { size: 16, maxWidth: right - left - 20 });
-  line(`学号/工号：${c.holderUsername}`, right, y, { size: 16, maxWidth: W - right - 80 });
-  y += step;
-  line(`二级党委：${c.subcommitteeName}`, left, y, { size: 16, maxWidth: fieldWidth });
-  y += step;
-  line(`党 支 部：${c.branchName}`, left, y, { size: 16, maxWidth: fieldWidth });
-  y += step;
-  line(`培 训 班：${c.className}${termText}`, left, y, { size: 16, maxWidth: fieldWidth });
-  y += step;
-  line(`培训时间：${chineseDate(c.startDate)}至${chineseDate(c.endDate)}`, left, y, { size: 16, maxWidth: fieldWidth });
-  y += step;
-  line(`总 学 时：${fmtNumber(c.hours)} 学时`, left, y, { size: 16 });
-  line(`综合成绩：${fmtNumber(c.composite)} 分（${c.band}）`, right, y, { size: 16 });
-
-  line("经考核合格，准予结业，特发此证。", W / 2, 385, { size: 22, bold: true, align: "center", spacing: 2 });
+  if (c.layout === "narrative") drawNarrative(doc, c, line, W);
+  else drawLabels(c, line, W);
 
   // Issuing body and date, bottom right, under the seal.
   const sealX = W - 205;
@@ -189,8 +178,9 @@ export async function renderCertificatePdf(c: CertificateData, opts: { sealPath?
 
   // QR code to the verification page, bottom left.
   const qrSize = 92;
-  drawQr(doc, c.verifyUrl, 70, H - 70 - qrSize - 14, qrSize);
-  line("扫码验证证书真伪", 70 + qrSize / 2, H - 70 - 8, { size: 9, align: "center", color: "#555555" });
+  drawQr(doc, c.verifyUrl, 70, H - 70 - qrSize - 24, qrSize);
+  line("扫码或凭证书编号验证真伪", 70 + qrSize / 2, H - 70 - 18, { size: 9, align: "center", color: "#555555" });
+  line(`验证码 ${c.code.toUpperCase()}`, 70 + qrSize / 2, H - 70 - 5, { size: 7.5, align: "center", color: "#555555", maxWidth: 170 });
 
   if (c.revokedAt !== null) {
     // A large diagonal mark in outlines (as text it would split the page's lines in pdftotext).
@@ -207,6 +197,64 @@ export async function renderCertificatePdf(c: CertificateData, opts: { sealPath?
   doc.end();
   await done;
   return { bytes: Buffer.concat(chunks), warnings };
+}
+
+type LineFn = (text: string, x: number, y: number, o: { size: number; bold?: boolean; maxWidth?: number; color?: string; align?: "left" | "center" | "right"; spacing?: number }) => void;
+
+
+/** The exception's basis as printed (认定依据), or nothing. */
+const basisLine = (c: CertificateData) => (c.decision === "exception" && basisLabel(c.exceptionBasis) ? `认定依据：${basisLabel(c.exceptionBasis)}` : null);
+
+/**
+ * The usual wording: "XX同志（学号…），…党支部，于…至…参加…培训班学习，共完成 N 学时，综合成绩…，经考核合格，
+ * 准予结业，特发此证。" set as a paragraph that wraps inside the frame. An exception says 经党校认定 and
+ * prints no score.
+ */
+function drawNarrative(doc: PDFKit.PDFDocument, c: CertificateData, line: LineFn, W: number) {
+  const who = `${c.holderName}同志${c.showUsername ? `（学号/工号：${c.holderUsername}）` : ""}`;
+  // The branch's name carries its college ("计算机学院本科生第一党支部"); without a branch, the 二级党委.
+  const unit = c.branchName && c.branchName !== "—" ? c.branchName : c.subcommitteeName;
+  const score = c.showScore && c.decision === "rules" ? `，综合成绩${fmtNumber(c.composite)}分（${c.band}）` : "";
+  const text =
+    `${who}${unit ? `，${unit}` : ""}，于${chineseDate(c.startDate)}至${chineseDate(c.endDate)}参加${withTerm(c.className, c.term)}学习，` +
+    `共完成${fmtNumber(c.hours)}学时${score}，${decisionSentence(c.decision)}`;
+  const left = 110;
+  const width = W - 2 * left;
+  let size = 19;
+  doc.font("serif").fillColor(INK);
+  // Shrink until the paragraph fits in the space between the title and the seal.
+  for (; size > 12; size -= 0.5) {
+    doc.fontSize(size);
+    if (doc.heightOfString(text, { width, lineGap: size * 0.75, indent: size * 2 }) <= 210) break;
+  }
+  doc.fontSize(size).text(text, left, 160, { width, lineGap: size * 0.75, indent: size * 2, align: "justify" });
+  const basis = basisLine(c);
+  if (basis) line(basis, left + size * 2, 385, { size: 13, color: "#444444", maxWidth: width });
+}
+
+/** The label layout: each field on its line, then the sentence. */
+function drawLabels(c: CertificateData, line: LineFn, W: number) {
+  const left = 120;
+  const right = 470;
+  const fieldWidth = W - left - 120;
+  let y = 165;
+  const step = 36;
+  line(`姓　　名：${c.holderName}`, left, y, { size: 16, maxWidth: right - left - 20 });
+  if (c.showUsername) line(`学号/工号：${c.holderUsername}`, right, y, { size: 16, maxWidth: W - right - 80 });
+  y += step;
+  line(`二级党委：${c.subcommitteeName}`, left, y, { size: 16, maxWidth: fieldWidth });
+  y += step;
+  line(`党 支 部：${c.branchName}`, left, y, { size: 16, maxWidth: fieldWidth });
+  y += step;
+  line(`培 训 班：${withTerm(c.className, c.term)}`, left, y, { size: 16, maxWidth: fieldWidth });
+  y += step;
+  line(`培训时间：${chineseDate(c.startDate)}至${chineseDate(c.endDate)}`, left, y, { size: 16, maxWidth: fieldWidth });
+  y += step;
+  line(`总 学 时：${fmtNumber(c.hours)} 学时`, left, y, { size: 16 });
+  if (c.showScore && c.decision === "rules") line(`综合成绩：${fmtNumber(c.composite)} 分（${c.band}）`, right, y, { size: 16 });
+  const basis = basisLine(c);
+  if (basis) line(basis, right, y, { size: 16, maxWidth: W - right - 80 });
+  line(decisionSentence(c.decision), W / 2, 385, { size: 22, bold: true, align: "center", spacing: 2 });
 }
 
 /**

@@ -29,7 +29,11 @@ const RED = "#c8161d";
 const RULE = "#cccccc";
 
 type Column = { header: string; width: number; align?: "left" | "right" | "center" };
-type Table = { title: string; columns: Column[]; rows: string[][]; always?: boolean };
+/** `nameLine`: a first cell too long for its column (a class's full name) gets a line of its own above the rest. */
+type Table = { title: string; columns: Column[]; rows: string[][]; always?: boolean; nameLine?: boolean };
+
+/** Whether a row's first cell takes its own line: wider than its column even at the 60 % shrink (CJK ≈ 1 em). */
+const ownLine = (t: Table, row: string[], size: number) => !!t.nameLine && [...row[0]!].length * size * 0.6 > t.columns[0]!.width - 4;
 
 const num = (n: number | null | undefined) => (n === null || n === undefined ? "—" : String(Math.round(n * 10) / 10));
 const day = (t: number | null) => (t === null ? "—" : cstDate(t));
@@ -47,6 +51,7 @@ function tablesOf(r: TrainingRecord): Table[] {
     {
       title: "培训班",
       always: true,
+      nameLine: true,
       columns: layout([
         { header: "培训班", width: 0 },
         { header: "期次", width: 28, align: "center" },
@@ -132,12 +137,13 @@ const SECTION = 2.2; // a table's title above its header row
  * size the longest tables give up rows (one line is kept to say how many were left out).
  */
 function fit(tables: Table[], height: number): { size: number; shown: number[] } {
-  const lines = (shown: number[]) => tables.reduce((n, t, i) => n + SECTION + 1 + Math.max(1, shown[i]!) + (shown[i]! < t.rows.length ? 1 : 0), 0);
+  const rowLines = (t: Table, n: number, size: number) => t.rows.slice(0, n).reduce((k, row) => k + (ownLine(t, row, size) ? 2 : 1), 0);
+  const lines = (shown: number[], size: number) => tables.reduce((n, t, i) => n + SECTION + 1 + Math.max(1, rowLines(t, shown[i]!, size)) + (shown[i]! < t.rows.length ? 1 : 0), 0);
   const all = tables.map((t) => t.rows.length);
-  for (const size of SIZES) if (lines(all) * size * LINE <= height) return { size, shown: all };
+  for (const size of SIZES) if (lines(all, size) * size * LINE <= height) return { size, shown: all };
   const size = SIZES[SIZES.length - 1]!;
   const shown = [...all];
-  while (lines(shown) * size * LINE > height) {
+  while (lines(shown, size) * size * LINE > height) {
     const i = shown.indexOf(Math.max(...shown));
     if (shown[i]! <= 1) break;
     shown[i]!--;
@@ -161,9 +167,13 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
   doc.registerFont("serif", face("regular"));
   doc.registerFont("serif-bold", face("bold"));
 
-  /** One line at (x, y), never wrapped: cut with … to `width` when given. */
-  const text = (s: string, x: number, y: number, o: { size: number; bold?: boolean; color?: string; width?: number; align?: "left" | "right" | "center" }) => {
+  /**
+   * One line at (x, y), never wrapped. Too wide for `width`: with `shrink`, set smaller (down to 60 %)
+   * so a long class name still reads in full; only beyond that cut with ….
+   */
+  const text = (s: string, x: number, y: number, o: { size: number; bold?: boolean; color?: string; width?: number; align?: "left" | "right" | "center"; shrink?: boolean }) => {
     doc.font(o.bold ? "serif-bold" : "serif").fontSize(o.size).fillColor(o.color ?? INK);
+    if (o.shrink && o.width !== undefined && doc.widthOfString(s) > o.width) doc.fontSize(Math.max(o.size * 0.6, (o.size * o.width) / doc.widthOfString(s)));
     let out = s;
     if (o.width !== undefined && doc.widthOfString(out) > o.width) {
       const chars = [...out];
@@ -222,9 +232,14 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
     }
     for (const row of rows) {
       x = MARGIN;
+      const alone = ownLine(table, row, size);
+      if (alone) {
+        text(row[0]!, MARGIN + 2, y, { size, width: PAGE.w - 2 * MARGIN - 4, shrink: true });
+        y += lh;
+      }
       row.forEach((cell, i) => {
         const c = table.columns[i]!;
-        text(cell, x + 2, y, { size, width: c.width - 4, align: c.align });
+        if (!(alone && i === 0)) text(cell, x + 2, y, { size, width: c.width - 4, align: c.align, shrink: true });
         x += c.width;
       });
       y += lh;

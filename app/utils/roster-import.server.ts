@@ -231,6 +231,7 @@ export function planRoster(
       const lines = seen.get(username) ?? [];
       if (lines.length > 1) messages.push(`学号/工号 ${username} 在文件中重复（第 ${lines.join("、")} 行）`);
     }
+    const parsedName = NewUserFields.shape.name.safeParse(cells.name);
     if (cells.name) {
       const bad = zodMessage(NewUserFields.shape.name, cells.name);
       if (bad) messages.push(bad);
@@ -291,7 +292,7 @@ export function planRoster(
       continue;
     }
     const entry: RosterEntry = {
-      line, username, name: cells.name, gender: gender!, orgUnitId, unitLabel: unitLabel(orgUnitId), stage: stage!, roles: sortedRoles, phone, email,
+      line, username, name: parsedName.success ? parsedName.data : cells.name, gender: gender!, orgUnitId, unitLabel: unitLabel(orgUnitId), stage: stage!, roles: sortedRoles, phone, email,
     };
     if (!existing) {
       plan.creates.push(entry);
@@ -384,15 +385,18 @@ export function rosterTemplate(units: RosterUnit[]): ExcelJS.Workbook {
 
 export type IssuedPassword = { 学号: string; 姓名: string; 一次性密码: string };
 
-/** The sheet of new accounts' one-time passwords, to print and hand out. */
-export function passwordsWorkbook(rows: IssuedPassword[]): ExcelJS.Workbook {
+/**
+ * The sheet of new accounts' one-time passwords, to print, cut into slips and hand out through the
+ * branches: each row says whose branch it goes to and where to sign in.
+ */
+export function passwordsWorkbook(rows: (IssuedPassword & { unit: string })[], loginUrl: string): ExcelJS.Workbook {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = "网上党校";
   const ws = workbook.addWorksheet("一次性密码");
   writeSheet(
     ws,
-    [{ header: "学号/工号", width: 16 }, { header: "姓名", width: 12 }, { header: "一次性密码", width: 16 }],
-    rows.map((r) => [r.学号, r.姓名, r.一次性密码]),
+    [{ header: "学号/工号", width: 16 }, { header: "姓名", width: 12 }, { header: "所属组织", width: 36 }, { header: "一次性密码", width: 16 }, { header: "登录网址", width: 36 }],
+    rows.map((r) => [r.学号, r.姓名, r.unit, r.一次性密码, loginUrl]),
   );
   ws.getColumn(1).numFmt = "@";
   return workbook;

@@ -142,3 +142,30 @@ export async function checkPasswordGuess(
   if (counted.addressSlowed) await audit(db, { actorId: null, action: "address.slowed", detail: { failures: ADDRESS_CEILING, windowSeconds: ADDRESS_WINDOW_SECONDS }, ip });
   return { ok: false, status: 401, message: "" };
 }
+
+/** Certificate lookups by number and name that found nothing, per address, before the address waits. */
+export const VERIFY_MISS_LIMIT = 10;
+export const VERIFY_LOCK_SECONDS = 15 * 60;
+const verifyKey = (ip: string) => `verify:${ip}`;
+
+/** Seconds until this address may look up certificates again, or 0. */
+export async function verifyLockedFor(db: DB, ip: string): Promise<number> {
+  const row = await db.selectFrom("login_throttle").select("locked_until").where("key", "=", verifyKey(ip)).executeTakeFirst();
+  return Math.max(0, (row?.locked_until ?? 0) - now());
+}
+
+/** Counts a lookup that found nothing; at VERIFY_MISS_LIMIT the address waits (a wait that has run out starts afresh). */
+export async function recordVerifyMiss(db: DB, ip: string): Promise<void> {
+  await writeTransaction(db, async (trx) => {
+    const key = verifyKey(ip);
+    const t = now();
+    const row = await trx.selectFrom("login_throttle").selectAll().where("key", "=", key).executeTakeFirst();
+    const failures = (row && row.locked_until <= t && row.failures >= VERIFY_MISS_LIMIT ? 0 : row?.failures ?? 0) + 1;
+    const locked_until = failures >= VERIFY_MISS_LIMIT ? t + VERIFY_LOCK_SECONDS : 0;
+    await trx
+      .insertInto("login_throttle")
+      .values({ key, failures, locked_until, updated_at: t })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ failures, locked_until, updated_at: t }))
+      .execute();
+  });
+}

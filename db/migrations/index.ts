@@ -10,6 +10,7 @@ import * as m0008 from "./0008_desk.ts";
 import * as m0009 from "./0009_classes.ts";
 import * as m0010 from "./0010_security.ts";
 import * as m0015 from "./0015_course_roots.ts";
+import * as m0013 from "./0013_completion_desk.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "0009_classes": m0009,
   "0010_security": m0010,
   "0015_course_roots": m0015,
+  "0013_completion_desk": m0013,
 };

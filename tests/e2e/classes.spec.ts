@@ -1,5 +1,5 @@
 // A training class in a real browser: the organization department opens a class with the demo course,
-// enrolls 2023001, sees what blocks completion, completes them by exception with a reason, issues the
+// enrolls 2023001, sees what blocks completion, completes them by exception with a basis and reason, issues the
 // certificate; the trainee sees the class, downloads the PDF from 我的证书 and opens the public check.
 import fs from "node:fs";
 import { expect, test } from "./fixtures.ts";
@@ -44,13 +44,14 @@ test("an admin runs a class to completion and the trainee downloads the certific
   await page.getByRole("link", { name: "结业审核" }).click();
   await expect(page.getByRole("heading", { name: "结业审核" })).toBeVisible();
   const review = page.locator("table.members tbody tr", { hasText: "2023001" });
-  await review.locator("summary", { hasText: "设置" }).click();
-  await review.getByLabel("张晓明 的例外处理").selectOption("complete");
-  await review.getByLabel("张晓明 的例外理由").fill("线下集中培训已完成，结业考试线下补考合格");
-  await review.getByRole("button", { name: "保存" }).click();
-  await expect(page.getByText("例外处理已记录")).toBeVisible();
-  await expect(review).toContainText("例外：准予结业");
-  await page.getByRole("button", { name: /确认结业并颁发证书（1 份）/ }).click();
+  await review.getByLabel("选择 张晓明").check();
+  await page.getByLabel("例外处理方式").selectOption("complete");
+  await page.getByLabel("认定依据").selectOption({ label: "线下培训已完成" });
+  await page.getByLabel("例外理由").fill("线下集中培训已完成，结业考试线下补考合格");
+  await page.getByRole("button", { name: "应用" }).click();
+  await expect(page.getByText("已设为经认定准予结业（线下培训已完成）：1 人")).toBeVisible();
+  await expect(review).toContainText("经认定准予结业");
+  await page.getByRole("button", { name: /确认本轮结业并颁发证书（1 份）/ }).click();
   await expect(page.getByText(/本次颁发证书 1 份（DXU-2026-12-0001 起）/)).toBeVisible();
 
   // The class page lists the certificate.

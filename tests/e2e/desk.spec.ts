@@ -41,7 +41,7 @@ test("an admin imports a GBK roster, hands out passwords, and finds the import i
   expect(download.suggestedFilename()).toBe("一次性密码.xlsx");
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(new Uint8Array(fs.readFileSync((await download.path())!)).buffer);
-  expect(wb.worksheets[0]!.getRow(2).values).toEqual([undefined, "2026901", "周一", password]);
+  expect(wb.worksheets[0]!.getRow(2).values).toEqual([undefined, "2026901", "周一", "计算机学院党委 / 计算机学院本科生第一党支部", password, `${baseURL}/login`]);
 
   // The new account signs in with its one-time password and is sent to change it.
   const other = await browser.newContext({ baseURL });
@@ -54,7 +54,10 @@ test("an admin imports a GBK roster, hands out passwords, and finds the import i
   await page.getByLabel("操作", { exact: true }).selectOption("user.import");
   await page.getByRole("button", { name: "筛选" }).click();
   await expect(page.getByTestId("audit-total")).toHaveText(/共 1 条/);
-  await expect(page.getByText('"created":2')).toBeVisible();
+  // The detail reads as labelled fields, not JSON.
+  await expect(page.locator("dl.fields > div", { has: page.locator("dt", { hasText: /^新建$/ }) }).locator("dd")).toHaveText("2");
+  await expect(page.getByText('"created"')).toHaveCount(0);
+  await page.screenshot({ path: "test-results/desk-scale/8-audit-log.png" });
   const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "导出 CSV" }).click()]);
   const bytes = fs.readFileSync((await csv.path())!);
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);

@@ -55,7 +55,7 @@ test("an admin filters the ledger, downloads it as Excel and CSV, and opens a tr
   await wb.xlsx.load(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
   const ws = wb.worksheets[0]!;
   expect(ws.getRow(1).getCell(1).value).toBe("序号");
-  expect(ws.getRow(1).getCell(22).value).toBe("备注");
+  expect(ws.getRow(1).getCell(25).value).toBe("备注");
   expect(ws.rowCount).toBe(2);
   expect(ws.getRow(2).getCell(2).value).toBe(c.username);
   expect(ws.getRow(2).getCell(9).value).toBe(c.term);

@@ -117,6 +117,11 @@ export const ROUTES: Record<string, Row> = {
     ],
     note: "public by design: the code is 128 random bits and the page shows a masked name",
   },
+  "routes/verify._index": {
+    cases: () => [{ url: "/verify", view: "public", post: "public", postBody: form({ number: "NONE-0000", name: "某某" }) }],
+    sweep: () => ({ as: "anon" }),
+    note: "public by design: a lookup needs the certificate number and the holder's full name; misses are throttled per address",
+  },
 
   // ---------------------------------------------------------------- secretaries
   "routes/branch._index": { cases: () => [{ url: "/branch", view: ["secretaryA", "secretaryB"] }] },

@@ -227,7 +227,7 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   const demoId = (await db.selectFrom("courses").select("id").where("slug", "=", DEMO).executeTakeFirstOrThrow()).id;
   await setClassCourses(db, classId, [{ courseId: demoId, required: true }], adminActor);
   await enrollUsernames(db, { classId, entries: [{ username: users.traineeB.username }], source: "pick", skipProblems: false }, adminActor);
-  await setException(db, { classId, userId: users.traineeB.id, kind: "complete", reason: "测试：例外结业" }, adminActor);
+  await setException(db, { classId, userIds: [users.traineeB.id], kind: "complete", basis: "offline", reason: "测试：例外结业" }, adminActor);
   await confirmCompletion(db, { classId, schoolCode: "PROOF" }, adminActor);
   const cert = await db.selectFrom("certificates").select(["id", "number", "code"]).where("class_id", "=", classId).executeTakeFirstOrThrow();
   secrets.certificateB.push(cert.number, cert.code);

@@ -59,17 +59,17 @@ describe("审计日志 page", () => {
   });
 
   it("filters by actor (学号 or name), action, target and Beijing-time dates", async () => {
-    expect(mine((await page("?actor=2023001")).entries).map((e) => e.action)).toEqual(["login.success"]);
-    expect(mine((await page("?actor=王建国")).entries).map((e) => e.action)).toEqual(["user.roles"]);
+    expect(mine((await page("?actor=2023001")).entries).map((e) => e.action)).toEqual(["登录成功"]);
+    expect(mine((await page("?actor=王建国")).entries).map((e) => e.action)).toEqual(["变更角色"]);
     expect((await page("?action=login.failure")).entries).toHaveLength(1);
     // A 学号 as target finds entries about that user; `type#id` and a bare id work too.
     const aboutTrainee = mine((await page("?target=2023001")).entries);
-    expect(aboutTrainee.map((e) => e.action)).toEqual(["login.success", "user.roles"]);
+    expect(aboutTrainee.map((e) => e.action)).toEqual(["登录成功", "变更角色"]);
     expect(mine((await page(`?target=user%23${trainee.id}`)).entries)).toHaveLength(2);
     expect((await page("?target=%2B1")).entries).toHaveLength(1);
     // Days are Beijing days, both ends inclusive.
     const march1 = await page("?from=2026-03-01&to=2026-03-01");
-    expect(march1.entries.map((e) => e.action)).toEqual(["user.roles"]);
+    expect(march1.entries.map((e) => e.action)).toEqual(["变更角色"]);
     const march2 = await page("?from=2026-03-02");
     expect(mine(march2.entries)).toHaveLength(3);
     expect(march2.filter).toEqual({ from: "2026-03-02" });
@@ -85,7 +85,7 @@ describe("审计日志 page", () => {
     expect([p1.total, p1.pages, p1.entries.length]).toEqual([120, 3, 50]);
     const p3 = await page("?action=org.rename&page=3");
     expect(p3.entries).toHaveLength(20);
-    expect(p3.entries.at(-1)!.target_id).toBe("0");
+    expect(p3.entries.at(-1)!.target).toBe("组织：0");
     expect(p1.actions).toEqual(expect.arrayContaining([{ code: "user.import", label: "批量导入用户" }, { code: "login.success", label: "登录成功" }]));
   });
 

@@ -73,14 +73,17 @@ describe("dashboard figures", () => {
   it("lists the assignment backlog and the trainees at risk by the stated rule", async () => {
     const { data } = await load(adminDashboard, "admin");
     expect(data.backlog).toEqual([expect.objectContaining({ classId: cls.id, assignmentTitle: "第一次思想汇报", waiting: 1, oldest: 1_790_000_000, gradingUrl: `/teach/sample/assignments/01-sixiang-huibao?status=waiting&class=${cls.id}` })]);
-    expect(data.rules).toEqual({ atRiskDays: 14, atRiskPercent: 50, maxClasses: 30, atRiskListed: 100 });
+    expect(data.rules).toEqual({ atRiskDays: 14, atRiskPercent: 50, atRiskFromPercent: 25, maxClasses: 30, atRiskListed: 100 });
     expect(data.atRiskTotal).toBe(2);
     expect(data.atRisk.map((r: { username: string; daysLeft: number }) => [r.username, r.daysLeft])).toEqual([
       ["2023009", 5],
       ["2023101", 5],
     ]);
-    // Further from the end, nobody is at risk yet; after the end, the unfinished count as failed.
-    await db.updateTable("training_classes").set({ end_date: shift(15) }).where("id", "=", cls.id).execute();
+    // Further from the end, those far behind the pace of a long-running class are at risk all the same
+    // (0 学时 17 days before the end of a three-month class); in a class that has just begun, nobody is.
+    await db.updateTable("training_classes").set({ end_date: shift(17) }).where("id", "=", cls.id).execute();
+    expect((await load(adminDashboard, "admin")).data.atRisk.map((r: { username: string }) => r.username).sort()).toEqual(["2023009", "2023101"]);
+    await db.updateTable("training_classes").set({ start_date: shift(-2), end_date: shift(60) }).where("id", "=", cls.id).execute();
     expect((await load(adminDashboard, "admin")).data.atRisk).toEqual([]);
     await db.updateTable("training_classes").set({ end_date: shift(-1) }).where("id", "=", cls.id).execute();
     const ended = (await load(adminDashboard, "admin")).data;

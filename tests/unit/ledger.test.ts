@@ -30,7 +30,7 @@ let cls: ClassView;
 
 const HEADERS = [
   "序号", "学号/工号", "姓名", "性别", "二级党委", "党支部", "发展阶段", "培训班名称", "期次", "培训起止日期", "应修学时", "已修学时", "必修完成率",
-  "作业成绩", "考试成绩", "平时成绩", "综合成绩", "考核等级", "是否结业", "证书编号", "发证日期", "备注",
+  "作业成绩", "考试成绩", "平时成绩", "综合成绩", "考核等级", "是否结业", "证书编号", "发证日期", "证书状态", "撤销日期", "撤销原因", "备注",
 ];
 const HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+1", "-1+1", "@SUM(A1)", "\t制表符"];
 const col = (h: string) => HEADERS.indexOf(h);
@@ -94,7 +94,7 @@ describe("ledger rows", () => {
         hours: r.hours,
         requiredHours: r.requiredHours,
         composite: r.composite,
-        band: r.band,
+        band: "—", // no 等级 before the organization department decides
       });
       expect(row.status).toBe("未认定");
     }
@@ -105,7 +105,7 @@ describe("ledger rows", () => {
 
   it("shows the confirmed result, 是/否, the certificate number and date once completion is confirmed, even if a grade changes later", async () => {
     const t = 1_796_000_000; // 2026-11-30 Beijing time
-    const summary = await confirmCompletion(db, { classId: cls.id, schoolCode: "TST" }, { actorId: users.admin.id }, t);
+    const summary = await confirmCompletion(db, { classId: cls.id, schoolCode: "TST", close: true, early: true }, { actorId: users.admin.id }, t);
     const confirmed = (await admin()).data.preview.find((r: { username: string }) => r.username === "2023001");
     // A regrade after the decision: the class page shows it live, the ledger keeps what was confirmed.
     await db.updateTable("submissions").set({ score: 20, raw_score: 20 }).where("user_id", "=", users.traineeA.id).execute();
@@ -172,7 +172,7 @@ describe("filters", () => {
   });
 
   it("by completion status, and ignores bad values instead of failing", async () => {
-    await confirmCompletion(db, { classId: cls.id, schoolCode: "TST" }, { actorId: users.admin.id });
+    await confirmCompletion(db, { classId: cls.id, schoolCode: "TST", close: true }, { actorId: users.admin.id });
     expect(await names("?status=undecided")).toEqual(["C:2022015", "C:2022099"]);
     const done = await names("?status=completed");
     expect(done).toContain("A:2023001");

@@ -42,7 +42,7 @@ beforeEach(async () => {
   await didTheWork(db, users.traineeB.id, courseId, { essay: 70, exam: 40, lessons: "all" });
   await creditOfflineHours(db, { userId: users.traineeA.id, courseId, kind: "分组研讨", hours: 2, reason: "第三小组专题研讨", activityDate: "2026-10-12" }, { actorId: users.instructor.id });
   await creditOfflineHours(db, { userId: users.traineeA.id, courseId: null, kind: "社会实践", hours: 1, reason: "社区志愿服务", activityDate: "2026-10-20" }, { actorId: users.secretaryA.id });
-  await confirmCompletion(db, { classId: cls.id, schoolCode: "TST" }, { actorId: users.admin.id }, ISSUED);
+  await confirmCompletion(db, { classId: cls.id, schoolCode: "TST", close: true, early: true }, { actorId: users.admin.id }, ISSUED);
 });
 
 type Who = keyof ClassWorld["users"] | null;

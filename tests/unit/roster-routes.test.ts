@@ -13,9 +13,10 @@ let db: DB;
 let admin: Awaited<ReturnType<typeof createTestUser>>;
 let otherAdmin: Awaited<ReturnType<typeof createTestUser>>;
 let secretary: Awaited<ReturnType<typeof createTestUser>>;
+let t: Awaited<ReturnType<typeof createTestTree>>;
 beforeEach(async () => {
   db = await createTestDb();
-  const t = await createTestTree(db);
+  t = await createTestTree(db);
   admin = await createTestUser(db, { orgUnitId: t.branchA, roles: ["admin"], stage: "full" });
   otherAdmin = await createTestUser(db, { orgUnitId: t.branchA, roles: ["admin"], stage: "full" });
   secretary = await createTestUser(db, { orgUnitId: t.subA, roles: ["secretary", "instructor"], stage: "full" });
@@ -33,7 +34,7 @@ function uploadArgs(cookie: string, name: string, bytes: Uint8Array) {
 
 const CSV = [
   "学号/工号,姓名,性别,二级党委,党支部,发展阶段,角色,手机,邮箱",
-  "2025001,=HYPERLINK(\"http://evil.example\"),男,甲学院党委,甲学院第一党支部,入党积极分子,学员,,",
+  "2025001,张 三,男,甲学院党委,甲学院第一党支部,入党积极分子,学员,,",
   "2025002,李四,女,乙学院党委,乙学院第一党支部,发展对象,学员,,",
   "2025003,王五,男,甲学院党委,甲学院第一党支部,群众,学员,,",
 ].join("\r\n");
@@ -90,6 +91,8 @@ describe("批量导入 routes", () => {
     const done = await outcome(importPage.action(args("/admin/users/import", { cookie: admin.cookie, form: { intent: "confirm", sha256: sha!, skipErrors: "on" } })));
     expect(done.status).toBe(200);
     expect(done.data.done.created.map((c: { 学号: string }) => c.学号)).toEqual(["2025001", "2025002"]);
+    // The inner space of 张 三 is not part of the name.
+    expect((await db.selectFrom("users").select("name").where("username", "=", "2025001").executeTakeFirstOrThrow()).name).toBe("张三");
     expect(done.data.done.skipped).toHaveLength(1);
     expect(await count("users")).toBe(usersBefore + 2);
 
@@ -129,6 +132,10 @@ describe("批量导入 routes", () => {
   });
 
   it("the password sheet neutralizes formula cells, is not cached, refuses a bad payload and is audited", async () => {
+    await createTestUser(db, { orgUnitId: t.branchB, username: "2025004", name: "赵六" });
+    const slip = await passwordsRoute.action(args("/admin/users/import/passwords", { cookie: admin.cookie, form: { rows: JSON.stringify([{ 学号: "2025004", 姓名: "赵六", 一次性密码: "abcDEF2345" }]) } }));
+    // Each slip says which branch it goes to.
+    expect((await readXlsx(slip)).worksheets[0]!.getRow(2).getCell(3).value).toBe("乙学院党委 / 乙学院第一党支部");
     const rows = [
       { 学号: "2025001", 姓名: '=HYPERLINK("http://evil.example")', 一次性密码: "abcDEF2345" },
       { 学号: "2025002", 姓名: "@SUM(A1)", 一次性密码: "xyzXYZ6789" },
@@ -139,12 +146,12 @@ describe("批量导入 routes", () => {
     expect(res.headers.get("Cache-Control")).toContain("no-store");
     expect(res.headers.get("Content-Disposition")).toContain("attachment");
     const ws = (await readXlsx(res)).worksheets[0]!;
-    expect(ws.getRow(1).values).toEqual([undefined, "学号/工号", "姓名", "一次性密码"]);
-    expect(ws.getRow(2).values).toEqual([undefined, "2025001", `'=HYPERLINK("http://evil.example")`, "abcDEF2345"]);
+    expect(ws.getRow(1).values).toEqual([undefined, "学号/工号", "姓名", "所属组织", "一次性密码", "登录网址"]);
+    expect(ws.getRow(2).values).toEqual([undefined, "2025001", `'=HYPERLINK("http://evil.example")`, "", "abcDEF2345", expect.stringMatching(/^https?:\/\/[^/]+\/login$/)]);
     expect(ws.getRow(3).getCell(2).value).toBe("'@SUM(A1)");
     expect(ws.getRow(4).getCell(2).value).toBe("'-1+1");
     for (let r = 1; r <= ws.rowCount; r++) ws.getRow(r).eachCell((c) => expect(typeof c.value).toBe("string"));
-    const entry = await db.selectFrom("audit_log").selectAll().where("action", "=", "user.passwords_export").executeTakeFirstOrThrow();
+    const entry = await db.selectFrom("audit_log").selectAll().where("action", "=", "user.passwords_export").orderBy("id", "desc").executeTakeFirstOrThrow();
     expect(entry.actor_id).toBe(admin.id);
     expect(JSON.parse(entry.detail!)).toEqual({ rows: 3, usernames: ["2025001", "2025002", "2025003"] });
 

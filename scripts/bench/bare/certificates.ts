@@ -8,19 +8,20 @@ import type Sqlite from "better-sqlite3";
 import { Zip, ZipPassThrough } from "fflate";
 import type http from "node:http";
 import { certificateData, certificateFileName, formatNumber, newVerificationCode, numberPrefix, type CertificateRow } from "../../../app/models/certificates.server.ts";
-import { renderCertificatePdf } from "../../../app/utils/certificate-pdf.server.ts";
+import { compareUnitPaths } from "../../../app/models/org.server.ts";
+import { cstDate, renderCertificatePdf } from "../../../app/utils/certificate-pdf.server.ts";
 import { downloadHeaders } from "../../../app/utils/spreadsheet.server.ts";
 import { bareCommon, now, send, type BareUser } from "./common.ts";
 import { bareResults, type MemberInputs } from "./results.ts";
 
-type Member = MemberInputs & { username: string; name: string; unit_path: string };
+type Member = MemberInputs & { username: string; name: string; unit_path: string; exception_basis: string | null };
 
 export function bareCertificates(db: Sqlite.Database, opts: { schoolCode: string; schoolName: string }) {
   const common = bareCommon(db);
   const standings = bareResults(db);
   const q = {
     members: db.prepare(
-      `select m.user_id, u.username, u.name, o.path as unit_path, m.usual_score, m.cheating, m.exception, m.exception_reason
+      `select m.user_id, u.username, u.name, o.path as unit_path, m.usual_score, m.cheating, m.exception, m.exception_reason, m.exception_basis
        from class_members m join users u on u.id = m.user_id join org_units o on o.id = u.org_unit_id where m.class_id = ? order by o.path, u.username`,
     ),
     certified: db.prepare("select user_id from certificates where class_id = ? and revoked_at is null"),
@@ -30,12 +31,13 @@ export function bareCertificates(db: Sqlite.Database, opts: { schoolCode: string
     newCounter: db.prepare("insert into certificate_counters (prefix, last_seq) values (?, ?)"),
     issue: db.prepare(
       `insert into certificates (class_id, user_id, number, code, holder_name, holder_username, subcommittee_name, branch_name, class_name, term,
-       start_date, end_date, hours, composite, band, issued_at, issued_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       start_date, end_date, hours, composite, band, issued_at, issued_by, decision, exception_basis, layout, show_username, show_score)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    complete: db.prepare("update training_classes set completed_at = coalesce(completed_at, ?), completed_by = ?, updated_at = ? where id = ?"),
+    template: db.prepare("select layout, show_username, show_score from certificate_templates where kind = ?"),
     valid: db.prepare(
       `select id, class_id, user_id, number, code, holder_name, holder_username, subcommittee_name, branch_name, class_name, term, start_date, end_date,
-       hours, composite, band, issued_at, revoked_at, revoke_reason from certificates where class_id = ? and revoked_at is null order by number`,
+       hours, composite, band, issued_at, revoked_at, revoke_reason, decision, exception_basis, layout, show_username, show_score from certificates where class_id = ? and revoked_at is null order by number`,
     ),
   };
 
@@ -46,11 +48,21 @@ export function bareCertificates(db: Sqlite.Database, opts: { schoolCode: string
     const members = q.members.all(classId) as Member[];
     const results = standings.results(standings.classContext(cls), members);
     const certified = new Set((q.certified.all(classId) as { user_id: number }[]).map((c) => c.user_id));
-    for (const m of members) {
+    // A round: who meets the rules (or holds an exception) is completed, a 不予结业 exception not completed,
+    // the rest stay undecided unless the class was closed.
+    const outcomeOf = (m: Member) => {
       const r = results.get(m.user_id)!;
-      q.decide.run(certified.has(m.user_id) || r.passed ? "completed" : "not_completed", JSON.stringify(r), t, classId, m.user_id);
+      return certified.has(m.user_id) || r.passed ? "completed" : r.forced === "fail" || cls.completed_at !== null ? "not_completed" : null;
+    };
+    for (const m of members) {
+      const o = outcomeOf(m);
+      q.decide.run(o, o ? JSON.stringify(results.get(m.user_id)!) : null, o ? t : null, classId, m.user_id);
     }
-    const toIssue = members.filter((m) => results.get(m.user_id)!.passed && !certified.has(m.user_id));
+    const toIssue = members
+      .filter((m) => results.get(m.user_id)!.passed && !certified.has(m.user_id))
+      .sort((a, b) => compareUnitPaths(a.unit_path, b.unit_path) || a.username.localeCompare(b.username));
+    const tpl = (q.template.get(cls.kind) as { layout: string; show_username: number; show_score: number } | undefined) ?? { layout: "narrative", show_username: 1, show_score: 1 };
+    const today = cstDate(t);
     const prefix = numberPrefix(cls.number_format, { school: opts.schoolCode, year: cls.start_date.slice(0, 4), term: cls.term });
     const last = (q.counter.get(prefix) as { last_seq: number } | undefined)?.last_seq;
     if (last === undefined) q.newCounter.run(prefix, toIssue.length);
@@ -63,13 +75,19 @@ export function bareCertificates(db: Sqlite.Database, opts: { schoolCode: string
       const subcommittee = units.find((u) => u?.kind === "subcommittee")?.name ?? units[0]?.name ?? "";
       const branch = units.find((u) => u?.kind === "branch")?.name ?? "—";
       const id = q.issue.run(
-        classId, m.user_id, number, newVerificationCode(), m.name, m.username, subcommittee, branch, cls.name, cls.term, cls.start_date, cls.end_date, r.hours, r.composite, r.band, t, user.id,
+        classId, m.user_id, number, newVerificationCode(), m.name, m.username, subcommittee, branch, cls.name, cls.term, cls.start_date,
+        today < cls.end_date ? today : cls.end_date, r.hours, r.composite, r.forced === "complete" ? "—" : r.band, t, user.id,
+        r.forced === "complete" ? "exception" : "rules", r.forced === "complete" ? m.exception_basis : null, tpl.layout, tpl.show_username, tpl.show_score,
       ).lastInsertRowid;
       common.audit(user.id, "certificate.issue", { type: "certificate", id: Number(id) }, { classId, userId: m.user_id, number }, ip);
     });
-    q.complete.run(t, user.id, t, classId);
-    const completed = members.filter((m) => certified.has(m.user_id) || results.get(m.user_id)!.passed).length;
-    const summary = { completed, notCompleted: members.length - completed, issued: toIssue.length };
+    const outcomes = members.map(outcomeOf);
+    const summary = {
+      completed: outcomes.filter((o) => o === "completed").length,
+      notCompleted: outcomes.filter((o) => o === "not_completed").length,
+      studying: outcomes.filter((o) => o === null).length,
+      issued: toIssue.length,
+    };
     common.audit(user.id, "class.complete", { type: "class", id: classId }, summary, ip);
     return summary;
   });

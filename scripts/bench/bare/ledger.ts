@@ -1,6 +1,6 @@
 // The bare ledger export (GET /admin/ledger/export.csv|.xlsx, no filter, by an admin): the same rows and
 // columns as ledgerExportResponse (app/models/ledger.server.ts) from better-sqlite3 statements. Classes
-// newest first, members by unit and 学号 in pages of 1,000 (keyset); decided members print the result
+// newest first, units in tree order (compareUnitPaths), members by 学号 in pages of 1,000 (keyset); decided members print the result
 // stored with the decision, the others their live standing (bareResults: the same computeResult).
 // 备注 and the cells come from the same pure functions as the app's (noteFor, ledgerCells), the file
 // from the same writers: csvLines (Papa) and the streamed SpreadsheetML writer xlsxStream (fflate).
@@ -9,7 +9,8 @@ import type http from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { LEDGER_COLUMNS, ledgerCells, noteFor, type LedgerRow, type LedgerStatus } from "../../../app/models/ledger.server.ts";
+import { LEDGER_COLUMNS, ledgerBand, ledgerCells, noteFor, type LedgerRow, type LedgerStatus } from "../../../app/models/ledger.server.ts";
+import { compareUnitPaths } from "../../../app/models/org.server.ts";
 import { cstDate } from "../../../app/utils/certificate-pdf.server.ts";
 import type { ClassResult } from "../../../app/utils/class-rules.ts";
 import { CSV_BOM, CSV_TYPE, csvLines, downloadHeaders, XLSX_TYPE } from "../../../app/utils/spreadsheet.server.ts";
@@ -20,8 +21,9 @@ import { bareResults } from "./results.ts";
 type Line = {
   user_id: number; username: string; name: string; gender: string; stage: LedgerRow["stage"]; unit_path: string;
   outcome: "completed" | "not_completed" | null; result: string | null; exception: "complete" | "fail" | null; exception_reason: string | null;
-  usual_score: number | null; cheating: number; cert_number: string | null; cert_issued_at: number | null;
+  exception_basis: string | null; member_note: string | null; usual_score: number | null; cheating: number;
 };
+type Cert = { user_id: number; number: string; issued_at: number; revoked_at: number | null; revoke_reason: string | null };
 
 const PAGE = 1000;
 
@@ -31,13 +33,17 @@ export function bareLedger(db: Sqlite.Database) {
   const q = {
     count: db.prepare("select count(*) as n from class_members m join users u on u.id = m.user_id join org_units o on o.id = u.org_unit_id"),
     classes: db.prepare("select id from training_classes order by start_date desc, id desc"),
+    units: db.prepare(
+      "select distinct o.path from class_members m join users u on u.id = m.user_id join org_units o on o.id = u.org_unit_id where m.class_id = ?",
+    ),
     page: db.prepare(
       `select m.user_id, u.username, u.name, u.gender, u.stage, o.path as unit_path, m.outcome, m.result, m.exception, m.exception_reason,
-       m.usual_score, m.cheating, c.number as cert_number, c.issued_at as cert_issued_at
+       m.exception_basis, m.note as member_note, m.usual_score, m.cheating
        from class_members m join users u on u.id = m.user_id join org_units o on o.id = u.org_unit_id
-       left join certificates c on c.class_id = m.class_id and c.user_id = m.user_id and c.revoked_at is null
-       where m.class_id = ? and (o.path > ? or (o.path = ? and u.username > ?)) order by o.path, u.username limit ?`,
+       where m.class_id = ? and o.path = ? and u.username > ? order by u.username limit ?`,
     ),
+    // Every certificate of the class, in issue order: the valid one wins, else the last revoked.
+    certs: db.prepare("select user_id, number, issued_at, revoked_at, revoke_reason from certificates where class_id = ? order by id"),
   };
 
   async function* batches(format: "csv" | "xlsx"): AsyncGenerator<unknown[][]> {
@@ -46,28 +52,35 @@ export function bareLedger(db: Sqlite.Database) {
     for (const { id } of q.classes.all() as { id: number }[]) {
       const cls = standings.classOf(id)!;
       const ctx = standings.classContext(cls);
-      let after = { path: "", username: "" };
-      for (;;) {
-        const page = q.page.all(id, after.path, after.path, after.username, PAGE) as Line[];
-        if (!page.length) break;
-        const live = standings.results(ctx, page.filter((m) => m.outcome === null || m.result === null));
-        yield page.map((m) => {
-          const result = m.outcome !== null && m.result !== null ? (JSON.parse(m.result) as ClassResult) : live.get(m.user_id)!;
-          const status: LedgerStatus = m.outcome ?? "undecided";
-          const units = chain(m.unit_path);
-          const row: LedgerRow = {
-            seq: seq++, userId: m.user_id, username: m.username, name: m.name, gender: m.gender,
-            subcommittee: units.find((u) => u?.kind === "subcommittee")?.name ?? "", branch: units.find((u) => u?.kind === "branch")?.name ?? "",
-            stage: m.stage, classId: cls.id, className: cls.name, term: cls.term, startDate: cls.start_date, endDate: cls.end_date,
-            requiredHours: result.requiredHours, hours: result.hours,
-            lessonRate: result.requiredLessonsTotal ? Math.round((result.requiredLessonsDone / result.requiredLessonsTotal) * 1000) / 1000 : null,
-            assignment: result.components.assignment, exam: result.components.exam, usual: result.components.usual,
-            composite: result.composite, band: result.band, status, certificateNumber: m.cert_number, issuedAt: m.cert_issued_at, note: noteFor(status, result, m),
-          };
-          return ledgerCells(row, format);
-        });
-        if (page.length < PAGE) break;
-        after = { path: page[page.length - 1]!.unit_path, username: page[page.length - 1]!.username };
+      const certs = new Map<number, Cert>();
+      for (const c of q.certs.all(id) as Cert[]) if (!certs.get(c.user_id) || certs.get(c.user_id)!.revoked_at !== null) certs.set(c.user_id, c);
+      const units = (q.units.all(id) as { path: string }[]).map((u) => u.path).sort(compareUnitPaths);
+      for (const path of units) {
+        let after = "";
+        for (;;) {
+          const page = q.page.all(id, path, after, PAGE) as Line[];
+          if (!page.length) break;
+          const live = standings.results(ctx, page.filter((m) => m.outcome === null || m.result === null));
+          yield page.map((m) => {
+            const result = m.outcome !== null && m.result !== null ? (JSON.parse(m.result) as ClassResult) : live.get(m.user_id)!;
+            const status: LedgerStatus = m.outcome ?? "undecided";
+            const chainOf = chain(m.unit_path);
+            const cert = certs.get(m.user_id) ?? null;
+            const row: LedgerRow = {
+              seq: seq++, userId: m.user_id, username: m.username, name: m.name, gender: m.gender,
+              subcommittee: chainOf.find((u) => u?.kind === "subcommittee")?.name ?? "", branch: chainOf.find((u) => u?.kind === "branch")?.name ?? "",
+              stage: m.stage, classId: cls.id, className: cls.name, term: cls.term, startDate: cls.start_date, endDate: cls.end_date,
+              requiredHours: result.requiredHours, hours: result.hours,
+              lessonRate: result.requiredLessonsTotal ? Math.round((result.requiredLessonsDone / result.requiredLessonsTotal) * 1000) / 1000 : null,
+              assignment: result.components.assignment, exam: result.components.exam, usual: result.components.usual,
+              composite: result.composite, band: ledgerBand(status, result), status, certificateNumber: cert?.number ?? null, issuedAt: cert?.issued_at ?? null,
+              revokedAt: cert?.revoked_at ?? null, revokeReason: cert?.revoke_reason ?? null, note: noteFor(status, result, m, cert),
+            };
+            return ledgerCells(row, format);
+          });
+          if (page.length < PAGE) break;
+          after = page[page.length - 1]!.username;
+        }
       }
     }
   }

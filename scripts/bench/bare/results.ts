@@ -7,7 +7,7 @@ import { computeResult, DEFAULT_RULES, type AssignmentInput, type ClassResult, t
 import type { AttemptStatus, OrgKind } from "../../../db/types.ts";
 
 export type BareClass = {
-  id: number; name: string; term: number; start_date: string; end_date: string; number_format: string;
+  id: number; name: string; kind: string; term: number; start_date: string; end_date: string; number_format: string;
   final_exam_id: number | null; completed_at: number | null; rules: ClassRules;
 };
 
@@ -19,7 +19,7 @@ const IN = "(select value from json_each(?))";
 
 export function bareResults(db: Sqlite.Database) {
   const q = {
-    cls: db.prepare("select id, name, term, start_date, end_date, number_format, final_exam_id, completed_at, rules from training_classes where id = ?"),
+    cls: db.prepare("select id, name, kind, term, start_date, end_date, number_format, final_exam_id, completed_at, rules from training_classes where id = ?"),
     courses: db.prepare("select course_id, required from class_courses where class_id = ?"),
     lessons: db.prepare(`select id, course_id, hours, required from lessons where course_id in ${IN} and archived = 0`),
     assignments: db.prepare(`select id, course_id, title, hours, max_score, pass_score from assignments where course_id in ${IN} and archived = 0 order by course_id, position`),

@@ -515,12 +515,20 @@ export interface CertificateTable {
 }
 
 /** The one Database interface: every table of every migration. */
+/** A user's import in progress (one per user and kind). */
+export interface ImportLockTable {
+  user_id: number;
+  kind: string;
+  started_at: number;
+}
+
 export interface Database {
   org_units: OrgUnitTable;
   users: UserTable;
   user_roles: UserRoleTable;
   sessions: SessionTable;
   login_throttle: LoginThrottleTable;
+  import_locks: ImportLockTable;
   audit_log: AuditLogTable;
   courses: CourseTable;
   lessons: LessonTable;

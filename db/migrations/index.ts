@@ -8,6 +8,7 @@ import * as m0005 from "./0005_assignments.ts";
 import * as m0007 from "./0007_pending_imports.ts";
 import * as m0008 from "./0008_desk.ts";
 import * as m0009 from "./0009_classes.ts";
+import * as m0011 from "./0011_import_locks.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "0007_pending_imports": m0007,
   "0008_desk": m0008,
   "0009_classes": m0009,
+  "0011_import_locks": m0011,
 };

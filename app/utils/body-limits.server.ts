@@ -57,6 +57,9 @@ export const tooManyFieldsMessage = (fields: number) => `表单字段过多（�
  * (the multipart parser spends about 0.1 ms per part, so thousands would stall other requests). */
 export const MAX_PARTS = 100;
 
+/** A refused body up to this size is still read (and dropped) so that its sender sees the answer. */
+const DRAIN_BYTES = 1024 * 1024;
+
 /** Counts field separators across chunks: `&` in urlencoded bodies, `--boundary` in multipart ones. */
 export function fieldCounter(contentType: string): (chunk: Buffer) => number {
   const boundary = /^multipart\/form-data;.*\bboundary="?([^";]+)"?/i.exec(contentType)?.[1];
@@ -94,15 +97,17 @@ export function fieldCounter(contentType: string): (chunk: Buffer) => number {
 export function enforceBodyLimits(req: IncomingMessage & { path?: string }, res: ServerResponse, next: () => void) {
   if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
   const limit = bodyLimitFor(req.path ?? new URL(req.url ?? "/", "http://x").pathname);
+  const declared = Number(req.headers["content-length"] ?? Infinity);
   const refuse = (message: string) => {
     if (!res.headersSent) {
       res.writeHead(413, { "Content-Type": "text/plain; charset=utf-8", Connection: "close", "Cache-Control": "no-store" });
       res.end(message);
     }
-    // Stop reading: nothing more of this body is wanted.
-    res.once("finish", () => req.socket.destroy());
+    // A small body is read to its end and dropped, so that the client sees the answer (a connection cut
+    // while it is still sending makes fetch report a network error); a large one is cut off.
+    if (declared <= DRAIN_BYTES) req.resume();
+    else res.once("finish", () => req.socket.destroy());
   };
-  const declared = Number(req.headers["content-length"] ?? NaN);
   if (declared > limit.bytes) return refuse(tooLargeMessage(limit));
   const type = String(req.headers["content-type"] ?? "");
   const fields = fieldCounter(type);

@@ -4,7 +4,8 @@
 // its limit, Markdown that costs marked quadratic time or overflows its stack, a `{{` bank file, a zip bomb
 // — sent signed out and as each role, while /healthz is probed every 20 ms. It prints the worst /healthz
 // wait per route and exits non-zero when any is over 200 ms or any answer is a 5xx. `--short` sends as the
-// route's own role and signed out only, with smaller bodies (tests/integration/stall.test.ts).
+// route's own role and signed out only, with smaller bodies (tests/integration/stall.test.ts). `--items`
+// measures the six stalls of the issue one by one at the issue's sizes.
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
 import http from "node:http";
 import { pathToFileURL } from "node:url";
@@ -12,7 +13,7 @@ import { bodyLimitFor } from "../../app/utils/body-limits.server.ts";
 import { ROUTES, type Body } from "../../tests/setup/route-table.ts";
 import { appRoutes } from "../../tests/setup/routes.ts";
 import { ACTORS, DEMO, DEMO_ASSIGNMENT, seedScenario, type Actor, type Scenario } from "../../tests/setup/scenario.ts";
-import { launch, requireBuild, sleep } from "./server.ts";
+import { launch, requireBuild, rssMb, sleep } from "./server.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -249,7 +250,59 @@ export async function runStallSweep(opts: { short: boolean; log?: (line: string)
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+/**
+ * The six stalls of the issue at the issue's sizes, one at a time: how long the request took, the worst
+ * /healthz wait meanwhile, the server's RSS growth, the answer's status (`--items`: the before/after
+ * figures in README).
+ */
+export async function measureIssueStalls(log: (line: string) => void) {
+  requireBuild();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-stall-items-"));
+  const app = await launch(dataDir);
+  try {
+    const s = await seedScenario(app);
+    const bomb = zipBomb(1_000_000_000);
+    const probe = startProbe(app.url);
+    const assignment = `/courses/${DEMO}/assignments/${DEMO_ASSIGNMENT}`;
+    const measure = async (label: string, go: () => Promise<string>) => {
+      probe.setLabel(label);
+      const rss = rssMb(app.pid);
+      const t = performance.now();
+      const answer = await go().catch((e: Error) => `error ${e.message}`);
+      const ms = performance.now() - t;
+      const worst = await probe.take(label);
+      log(`${label}: ${Math.round(ms)} ms, answer ${answer}; /healthz worst ${Math.round(worst)} ms; RSS +${Math.round(rssMb(app.pid) - rss)} MB`);
+    };
+    const form = (url: string, cookie: string, body: string) => send(app.url, url, cookie, { label: "", body: Buffer.from(body), type: "application/x-www-form-urlencoded" }).then((r) => String(r.status));
+    const parts = (url: string, cookie: string, fields: Parameters<typeof multipart>[0]) => {
+      const m = multipart(fields);
+      return send(app.url, url, cookie, { label: "", body: m.body, type: m.type }).then((r) => String(r.status));
+    };
+    await measure("1. 50,000 fields to /login (439 KB)", () => form("/login", "", Array.from({ length: 50_000 }, (_, i) => `f${i}=1`).join("&")));
+    await measure('2. assignment preview "*a " × 13,334', () => parts(assignment, s.cookies.traineeA, [["intent", "preview"], ["text", "*a ".repeat(13_334)]]));
+    await measure("3. 300 MB form POST to /login", () => send(app.url, "/login", "", { label: "", body: Buffer.alloc(300 * 1024 * 1024, "a"), type: "application/x-www-form-urlencoded" }).then((r) => String(r.status)));
+    await measure('4. submission of "> " × 3,000, then the trainee page and the grading page', async () => {
+      const sent = await parts(assignment, s.cookies.traineeA, [["intent", "submit"], ["text", "> ".repeat(3000)]]);
+      const row = await s.db.selectFrom("submissions").select("id").where("user_id", "=", s.users.traineeA.id).executeTakeFirst();
+      const own = await fetch(app.url + assignment, { headers: { Cookie: s.cookies.traineeA } });
+      const grading = await fetch(`${app.url}/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/${row?.id ?? 0}`, { headers: { Cookie: s.cookies.instructor } });
+      return `${sent}, pages ${own.status} and ${grading.status}`;
+    });
+    await measure("5. bank file {{ × 40,000 saved in the editor", () => form(`/teach/${s.ids.draftSlug}/edit/bank/stall.md`, s.cookies.instructorOther, new URLSearchParams({ intent: "save", text: `---\ntitle: 题库\n---\n\n## 填空\n\n${"{{".repeat(40_000)}\n` }).toString()));
+    await measure(`6. zip bomb: media/zeros.mp4 of 10⁹ zero bytes (${(bomb.length / 1024 / 1024).toFixed(1)} MB upload)`, () => parts("/teach/import", s.cookies.instructorOther, [["zip", { name: "bomb.zip", data: bomb }]]));
+    await probe.stop();
+  } finally {
+    await app.signal("SIGTERM");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href && process.argv.includes("--items")) {
+  await measureIssueStalls((l) => console.log(l));
+  process.exit(0);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href && !process.argv.includes("--items")) {
   const short = process.argv.includes("--short");
   const r = await runStallSweep({ short, log: (l) => console.log(l) });
   const over = Object.entries(r.worstMs).filter(([, ms]) => ms > STALL_LIMIT_MS);

@@ -104,7 +104,8 @@ export function enforceBodyLimits(req: IncomingMessage & { path?: string }, res:
       res.end(message);
     }
     // A small body is read to its end and dropped, so that the client sees the answer (a connection cut
-    // while it is still sending makes fetch report a network error); a large one is cut off.
+    // while it is still sending makes fetch report a network error); a large one is cut off once the
+    // answer is written (a client still sending may see the cut before the answer).
     if (declared <= DRAIN_BYTES) req.resume();
     else res.once("finish", () => req.socket.destroy());
   };

@@ -145,6 +145,37 @@ function send(base: string, url: string, cookie: string, p: Payload): Promise<Se
   });
 }
 
+/**
+ * Sends `declared` bytes of `a=1&…` as fast as the server takes them and stops once it answers; resolves
+ * with the status (0: cut off before the answer could be read) and the megabytes sent by then (a server
+ * that buffers the body answers only at the end).
+ */
+export function sendStreamed(base: string, url: string, declared: number): Promise<{ status: number; body: string; sentMb: number }> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let answered = false;
+    const req = http.request(base + url, { method: "POST", agent: false, headers: { Origin: base, "Content-Type": "application/x-www-form-urlencoded", "Content-Length": declared } });
+    const chunk = Buffer.from("a=1&".repeat(16 * 1024));
+    req.on("response", (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on("data", (c: Buffer) => parts.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString(), sentMb: Math.round(sent / 1024 / 1024) }));
+    });
+    // Cut off while still sending, before the answer could be read: status 0.
+    req.on("error", (e: NodeJS.ErrnoException) => (answered ? undefined : resolve({ status: 0, body: e.code ?? e.message, sentMb: Math.round(sent / 1024 / 1024) })));
+    const pump = () => {
+      while (!answered && sent < declared) {
+        const part = chunk.subarray(0, Math.min(chunk.length, declared - sent));
+        sent += part.length;
+        if (!req.write(part)) return void req.once("drain", pump);
+      }
+      if (sent >= declared) req.end();
+    };
+    pump();
+  });
+}
+
 /** Probes /healthz every 20 ms on one keep-alive connection; the worst wait is booked to the current label. */
 function startProbe(base: string) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -266,12 +297,22 @@ export async function measureIssueStalls(log: (line: string) => void) {
     const assignment = `/courses/${DEMO}/assignments/${DEMO_ASSIGNMENT}`;
     const measure = async (label: string, go: () => Promise<string>) => {
       probe.setLabel(label);
-      const rss = rssMb(app.pid);
+      const rssNow = () => {
+        try {
+          return rssMb(app.pid);
+        } catch {
+          return NaN; // the process is gone
+        }
+      };
+      const rss = rssNow();
+      let peak = rss;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssNow())), 100);
       const t = performance.now();
       const answer = await go().catch((e: Error) => `error ${e.message}`);
       const ms = performance.now() - t;
-      const worst = await probe.take(label);
-      log(`${label}: ${Math.round(ms)} ms, answer ${answer}; /healthz worst ${Math.round(worst)} ms; RSS +${Math.round(rssMb(app.pid) - rss)} MB`);
+      clearInterval(sampler);
+      const worst = Number.isNaN(rssNow()) ? NaN : await probe.take(label);
+      log(`${label}: ${Math.round(ms)} ms, answer ${answer}; /healthz worst ${Math.round(worst)} ms; RSS ${Math.round(rss)} → peak ${Math.round(peak)} MB${Number.isNaN(rssNow()) ? "; the server process is gone" : ""}`);
     };
     const form = (url: string, cookie: string, body: string) => send(app.url, url, cookie, { label: "", body: Buffer.from(body), type: "application/x-www-form-urlencoded" }).then((r) => String(r.status));
     const parts = (url: string, cookie: string, fields: Parameters<typeof multipart>[0]) => {
@@ -280,7 +321,6 @@ export async function measureIssueStalls(log: (line: string) => void) {
     };
     await measure("1. 50,000 fields to /login (439 KB)", () => form("/login", "", Array.from({ length: 50_000 }, (_, i) => `f${i}=1`).join("&")));
     await measure('2. assignment preview "*a " × 13,334', () => parts(assignment, s.cookies.traineeA, [["intent", "preview"], ["text", "*a ".repeat(13_334)]]));
-    await measure("3. 300 MB form POST to /login", () => send(app.url, "/login", "", { label: "", body: Buffer.alloc(300 * 1024 * 1024, "a"), type: "application/x-www-form-urlencoded" }).then((r) => String(r.status)));
     await measure('4. submission of "> " × 3,000, then the trainee page and the grading page', async () => {
       const sent = await parts(assignment, s.cookies.traineeA, [["intent", "submit"], ["text", "> ".repeat(3000)]]);
       const row = await s.db.selectFrom("submissions").select("id").where("user_id", "=", s.users.traineeA.id).executeTakeFirst();
@@ -290,6 +330,11 @@ export async function measureIssueStalls(log: (line: string) => void) {
     });
     await measure("5. bank file {{ × 40,000 saved in the editor", () => form(`/teach/${s.ids.draftSlug}/edit/bank/stall.md`, s.cookies.instructorOther, new URLSearchParams({ intent: "save", text: `---\ntitle: 题库\n---\n\n## 填空\n\n${"{{".repeat(40_000)}\n` }).toString()));
     await measure(`6. zip bomb: media/zeros.mp4 of 10⁹ zero bytes (${(bomb.length / 1024 / 1024).toFixed(1)} MB upload)`, () => parts("/teach/import", s.cookies.instructorOther, [["zip", { name: "bomb.zip", data: bomb }]]));
+    // Last: before the fix this took the server down.
+    await measure("3. six 300 MB form POSTs to /login at once", async () => {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => sendStreamed(app.url, "/login", 300 * 1024 * 1024)));
+      return answers.map((a) => `${a.status || `cut (${a.body})`} after ${a.sentMb} MB`).join(", ");
+    });
     await probe.stop();
   } finally {
     await app.signal("SIGTERM");

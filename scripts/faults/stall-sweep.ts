@@ -256,7 +256,9 @@ export async function runStallSweep(opts: { short: boolean; log?: (line: string)
       worstMs[label] = worst;
       log(`${label}: worst /healthz ${Math.round(worst)} ms (${worstPayload})`);
     };
-    for (const r of routes) {
+    // STALL_ONLY=<regex> limits the routes (for looking into one).
+    const only = new RegExp(process.env.STALL_ONLY ?? "");
+    for (const r of routes.filter((x) => only.test(`${x.id} ${x.url}`))) {
       const actors: Actor[] = opts.short ? [...new Set<Actor>(["anon", r.as])] : [...ACTORS];
       await run(`${r.id} ${r.url}`, r.url, actors, payloadsFor(new URL(r.url, app.url).pathname, r.fields, maxBytes));
     }

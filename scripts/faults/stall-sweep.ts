@@ -3,7 +3,7 @@
 // scaled to that route's body limit — more fields than it allows (urlencoded and multipart), a body over
 // its limit, Markdown that costs marked quadratic time or overflows its stack, a `{{` bank file, a zip bomb
 // — sent signed out and as each role, while /healthz is probed every 20 ms. It prints the worst /healthz
-// wait per route and exits non-zero when any is over 200 ms or any answer is a 5xx. `--short` sends as the
+// wait per route and exits non-zero when any is over 200 ms (twice in a row) or any answer is a 5xx. `--short` sends as the
 // route's own role and signed out only, with smaller bodies (tests/integration/stall.test.ts). `--items`
 // measures the six stalls of the issue one by one at the issue's sizes.
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
@@ -237,7 +237,7 @@ export async function runStallSweep(opts: { short: boolean; log?: (line: string)
     const worstMs: Record<string, number> = {};
     const cookieOf = (a: Actor) => (a === "anon" ? "" : s.cookies[a]);
     const maxBytes = opts.short ? 256 * 1024 : 16 * 1024 * 1024;
-    const run = async (label: string, url: string, actors: Actor[], payloads: Payload[]) => {
+    const run = async (label: string, url: string, actors: Actor[], payloads: Payload[], retry = false): Promise<void> => {
       let worst = 0;
       let worstPayload = "";
       for (const p of payloads) {
@@ -253,6 +253,12 @@ export async function runStallSweep(opts: { short: boolean; log?: (line: string)
         if (ms >= worst) [worst, worstPayload] = [ms, p.label];
       }
       probe.setLabel("idle");
+      // A wait over the limit is measured once more and counts only if it repeats: a stall does, a
+      // moment when other processes held the CPU does not.
+      if (worst > STALL_LIMIT_MS && !retry) {
+        await run(label, url, actors, payloads, true);
+        worst = Math.min(worst, worstMs[label]!);
+      }
       worstMs[label] = worst;
       log(`${label}: worst /healthz ${Math.round(worst)} ms (${worstPayload})`);
     };

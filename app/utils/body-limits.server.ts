@@ -13,12 +13,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 const KB = 1024;
 const MB = 1024 * KB;
 
-export type BodyLimit = { bytes: number; fields: number; label: string };
+/** `formBytes`: the size for any body that is not a multipart upload, when it is smaller than `bytes`
+ * (parsing a large urlencoded or JSON body is one synchronous step that holds every other request). */
+export type BodyLimit = { bytes: number; fields: number; label: string; formBytes?: number };
 
 /** Sign-in, sign-out, password: nothing there is longer than a few hundred bytes. */
 export const SIGN_IN: BodyLimit = { bytes: 16 * KB, fields: 20, label: "16 KB" };
 /** Every other form and JSON body: grading feedback (20,000 characters) is the longest text. */
-export const PLAIN_FORM: BodyLimit = { bytes: 256 * KB, fields: 1000, label: "256 KB" };
+const PLAIN_BYTES = 256 * KB;
+export const PLAIN_FORM: BodyLimit = { bytes: PLAIN_BYTES, fields: 1000, label: "256 KB" };
 
 /**
  * Routes that need more than a plain form, by path. A Chinese character costs 9 bytes in a urlencoded
@@ -28,17 +31,18 @@ const ROUTES: [RegExp, BodyLimit][] = [
   [/^\/(?:login|logout|account\/password)\/?$/, SIGN_IN],
   // Course files in the browser editor and their preview: 1 MB of text.
   [/^\/teach\/[^/]+\/(?:edit\/.*|preview\/?)$/, { bytes: 4 * MB, fields: 20, label: "4 MB" }],
-  // An assignment: 200,000 characters of text and up to 5 attachments of at most 100 MB each.
-  [/^\/courses\/[^/]+\/assignments\/[^/]+\/?$/, { bytes: 502 * MB, fields: 50, label: "502 MB" }],
+  // An assignment: up to 5 attachments of at most 100 MB each; its text (200,000 characters) is also
+  // autosaved as a urlencoded form.
+  [/^\/courses\/[^/]+\/assignments\/[^/]+\/?$/, { bytes: 502 * MB, fields: 50, label: "502 MB", formBytes: 2 * MB }],
   // Course zip import (600 MB) and media uploads (a video of at most 500 MB, several files at once).
-  [/^\/teach\/import\/?$/, { bytes: 601 * MB, fields: 20, label: "601 MB" }],
-  [/^\/teach\/[^/]+\/media\/?$/, { bytes: 601 * MB, fields: 50, label: "601 MB" }],
+  [/^\/teach\/import\/?$/, { bytes: 601 * MB, fields: 20, label: "601 MB", formBytes: PLAIN_BYTES }],
+  [/^\/teach\/[^/]+\/media\/?$/, { bytes: 601 * MB, fields: 50, label: "601 MB", formBytes: PLAIN_BYTES }],
   // Question bank and roster files (10 MB each), the roster's one-time password sheet (20,000 rows).
-  [/^\/teach\/[^/]+\/bank\/?$/, { bytes: 11 * MB, fields: 50, label: "11 MB" }],
-  [/^\/admin\/users\/import\/?$/, { bytes: 11 * MB, fields: 50, label: "11 MB" }],
+  [/^\/teach\/[^/]+\/bank\/?$/, { bytes: 11 * MB, fields: 50, label: "11 MB", formBytes: PLAIN_BYTES }],
+  [/^\/admin\/users\/import\/?$/, { bytes: 11 * MB, fields: 50, label: "11 MB", formBytes: PLAIN_BYTES }],
   [/^\/admin\/users\/import\/passwords\/?$/, { bytes: 8 * MB, fields: 20, label: "8 MB" }],
   // A class: member lists (2 MB) and confirming up to 5,000 trainees by name.
-  [/^\/admin\/classes\/\d+(?:\/completion)?\/?$/, { bytes: 3 * MB, fields: 10_000, label: "3 MB" }],
+  [/^\/admin\/classes\/\d+(?:\/completion)?\/?$/, { bytes: 3 * MB, fields: 10_000, label: "3 MB", formBytes: PLAIN_BYTES }],
   // Crediting or grading many trainees at once, a whole exam page with its essays.
   [/^\/progress\/[^/]+\/?$/, { bytes: 1 * MB, fields: 10_000, label: "1 MB" }],
   [/^\/teach\/[^/]+\/exams\/[^/]+\/grading\/?$/, { bytes: 1 * MB, fields: 10_000, label: "1 MB" }],
@@ -96,7 +100,11 @@ export function fieldCounter(contentType: string): (chunk: Buffer) => number {
  */
 export function enforceBodyLimits(req: IncomingMessage & { path?: string }, res: ServerResponse, next: () => void) {
   if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
-  const limit = bodyLimitFor(req.path ?? new URL(req.url ?? "/", "http://x").pathname);
+  const type = String(req.headers["content-type"] ?? "");
+  const multipart = /^multipart\//i.test(type);
+  const routeLimit = bodyLimitFor(req.path ?? new URL(req.url ?? "/", "http://x").pathname);
+  const form = routeLimit.formBytes;
+  const limit = form !== undefined && !multipart ? { ...routeLimit, bytes: form, label: form >= MB ? `${form / MB} MB` : `${form / KB} KB` } : routeLimit;
   const declared = Number(req.headers["content-length"] ?? Infinity);
   const refuse = (message: string) => {
     if (!res.headersSent) {
@@ -110,9 +118,8 @@ export function enforceBodyLimits(req: IncomingMessage & { path?: string }, res:
     else res.once("finish", () => req.socket.destroy());
   };
   if (declared > limit.bytes) return refuse(tooLargeMessage(limit));
-  const type = String(req.headers["content-type"] ?? "");
   const fields = fieldCounter(type);
-  const maxFields = /^multipart\//i.test(type) ? Math.min(limit.fields, MAX_PARTS) : limit.fields;
+  const maxFields = multipart ? Math.min(limit.fields, MAX_PARTS) : limit.fields;
   let seen = 0;
   let refused = false;
   // Paused first, so that this listener does not start the flow before the app reads the body.

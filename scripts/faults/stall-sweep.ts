@@ -139,7 +139,9 @@ function send(base: string, url: string, cookie: string, p: Payload): Promise<Se
       res.on("error", () => resolve({ status: res.statusCode ?? 0 }));
     });
     req.setTimeout(120_000, () => req.destroy(new Error("no answer in 120 s")));
-    req.on("error", (e) => (p.declared ? resolve({ status: 413 }) : reject(e)));
+    // Cut off while still sending (the server answered early and closed): not a failure of the server;
+    // a server that is gone shows as refused connections on the requests after.
+    req.on("error", (e: NodeJS.ErrnoException) => (p.declared || e.code === "EPIPE" || e.code === "ECONNRESET" ? resolve({ status: 413 }) : reject(e)));
     if (p.declared) req.write(p.body);
     else req.end(p.body);
   });

@@ -61,8 +61,6 @@ export const tooManyFieldsMessage = (fields: number) => `表单字段过多（�
  * (the multipart parser spends about 0.1 ms per part, so thousands would stall other requests). */
 export const MAX_PARTS = 100;
 
-/** A refused body up to this size is still read (and dropped) so that its sender sees the answer. */
-const DRAIN_BYTES = 1024 * 1024;
 
 /** Counts field separators across chunks: `&` in urlencoded bodies, `--boundary` in multipart ones. */
 export function fieldCounter(contentType: string): (chunk: Buffer) => number {
@@ -111,11 +109,9 @@ export function enforceBodyLimits(req: IncomingMessage & { path?: string }, res:
       res.writeHead(413, { "Content-Type": "text/plain; charset=utf-8", Connection: "close", "Cache-Control": "no-store" });
       res.end(message);
     }
-    // A small body is read to its end and dropped, so that the client sees the answer (a connection cut
-    // while it is still sending makes fetch report a network error); a large one is cut off once the
-    // answer is written (a client still sending may see the cut before the answer).
-    if (declared <= DRAIN_BYTES) req.resume();
-    else res.once("finish", () => req.socket.destroy());
+    // Nothing more of the body is read: the connection is cut once the answer is written (a client still
+    // sending may see the cut before the answer).
+    res.once("finish", () => req.socket.destroy());
   };
   if (declared > limit.bytes) return refuse(tooLargeMessage(limit));
   const fields = fieldCounter(type);

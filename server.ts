@@ -11,6 +11,7 @@ import { sql } from "kysely";
 import { migrateToLatest } from "./db/migrate.ts";
 import { openDatabase } from "./app/utils/db.server.ts";
 import { loadEnv } from "./app/utils/env.server.ts";
+import { enforceBodyLimits } from "./app/utils/body-limits.server.ts";
 import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
 import { seedDemo } from "./scripts/seed.ts";
 import { syncCourses } from "./app/models/courses.server.ts";
@@ -80,6 +81,8 @@ app.use((req, res, next) => {
   }
   next();
 });
+// Every body's size and field count, by route, before the app reads it.
+app.use(enforceBodyLimits);
 app.use(compression());
 
 app.get("/healthz", async (_req, res) => {

@@ -539,6 +539,13 @@ export interface CertificateTemplateTable {
 }
 
 /** The one Database interface: every table of every migration. */
+/** A user's import in progress (one per user and kind). */
+export interface ImportLockTable {
+  user_id: number;
+  kind: string;
+  started_at: number;
+}
+
 export interface Database {
   org_units: OrgUnitTable;
   users: UserTable;
@@ -546,6 +553,7 @@ export interface Database {
   sessions: SessionTable;
   login_throttle: LoginThrottleTable;
   certificate_templates: CertificateTemplateTable;
+  import_locks: ImportLockTable;
   audit_log: AuditLogTable;
   courses: CourseTable;
   lessons: LessonTable;

@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import type { Role } from "../../db/types.ts";
 import { audit } from "~/models/audit.server.ts";
+import { ImportBusy, withImportLock } from "~/models/import-locks.server.ts";
 import { syncCourses, type SyncResult } from "~/models/courses.server.ts";
 import { formatError, parseCourse, STAGE_BY_NAME, type FormatError, type ParsedCourse } from "~/utils/course-format.server.ts";
 import { extractZipEntries, listFolderFiles, readZipDirectory, unsafeZipName, ZipRefused, type ZipEntry } from "~/utils/course-zip.server.ts";
@@ -583,6 +584,10 @@ export async function importCourseZip(
   db: DB,
   opts: { storage: Storage; data: AsyncIterable<Uint8Array>; slug?: string; actor: Actor; limits?: Partial<ImportLimits> },
 ): Promise<ImportResult> {
+  return withImportLock(db, opts.actor.id, "course-zip", () => unpackCourseZip(db, opts));
+}
+
+async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[1]): Promise<ImportResult> {
   const limits = { ...IMPORT_LIMITS, ...opts.limits };
   const roots = authoringRoots();
   const work = path.join(roots.tmp, `import-${randomUUID()}`);
@@ -622,17 +627,12 @@ export async function importCourseZip(
     if (taken) return refuse(`${taken}；导入不会覆盖已有课程，请填写一个新的课程标识后重新上传`);
 
     const dir = path.join(work, "course", slug);
-    extractZipEntries(zipFile, files, dir, limits.maxTotalBytes);
+    // Media must be what their extension says: judged from the first bytes, before the rest is inflated.
+    await extractZipEntries(zipFile, files, dir, limits.maxTotalBytes, (target, head) => {
+      const expected = target.startsWith("media/") ? MEDIA_TYPE[path.extname(target).slice(1).toLowerCase()] : undefined;
+      return expected && sniff(head) !== expected ? "文件内容与扩展名不符" : null;
+    });
     fs.rmSync(zipFile);
-    for (const { target } of files.filter((f) => f.target.startsWith("media/"))) {
-      const expected = MEDIA_TYPE[path.extname(target).slice(1).toLowerCase()];
-      const fd = fs.openSync(path.join(dir, target), "r");
-      const head = Buffer.alloc(64);
-      const n = fs.readSync(fd, head, 0, 64, 0);
-      fs.closeSync(fd);
-      if (expected && sniff(head.subarray(0, n)) !== expected) errors.push(`${prefix ? `${prefix}/` : ""}${target}: 文件内容与扩展名不符`);
-    }
-    if (errors.length) return refuse(...errors);
 
     const parsed = parseCourse(dir, prefix);
     if (parsed.errors.length) return refuse(...parsed.errors.map((e) => formatError(e).replace(/^\//, "")));
@@ -706,6 +706,7 @@ export function requireBrowserCourse(course: { source: "files" | "browser" }) {
 export function failureOf(e: unknown): { message: string; status: number } | null {
   if (e instanceof AuthoringError) return { message: e.message, status: e.status };
   if (isUploadTooLarge(e)) return { message: e.message, status: 413 };
+  if (e instanceof ImportBusy) return { message: e.message, status: 409 };
   return null;
 }
 

@@ -17,7 +17,7 @@ import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/utils/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { formatDateTime } from "~/utils/labels.ts";
-import { renderMarkdown } from "~/utils/markdown.server.ts";
+import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
 import { parseUploadForm, TYPE_LABEL, UploadRefused, type AcceptedFile } from "~/utils/uploads.server.ts";
 
 export const links: LinksFunction = () => [
@@ -45,6 +45,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const mediaBase = `/media/courses/${course.slug}/`;
   const status = submission?.status ?? "none";
   return {
+    markdownLimits: MARKDOWN_LIMITS_TEXT,
     course: { slug: course.slug, title: course.title },
     assignment: {
       key: a.key,
@@ -332,6 +333,7 @@ function Editor() {
         </span>
       </p>
       {a.minLength ? <p className="muted small">正文在附件中时，可不受最少字数限制，由教师核对。</p> : null}
+      <p className="muted small">正文最多 200,000 字；{d.markdownLimits}。</p>
 
       {a.allowed.length ? (
         <fieldset className="attachments">

@@ -16,7 +16,7 @@ import {
 import authoringCss from "~/styles/authoring.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
-import { renderMarkdown } from "~/utils/markdown.server.ts";
+import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
 import { reviewLeakWarning } from "~/models/exams.server.ts";
 
 export const links: LinksFunction = () => [
@@ -61,6 +61,7 @@ export async function loader(args: LoaderFunctionArgs) {
     text: file.text,
     version: file.version,
     html: preview(course.slug, file.text),
+    markdownLimits: MARKDOWN_LIMITS_TEXT,
     ...checkDraft(course.slug, rel),
     media: listDraftMedia(course.slug).map((m) => ({ path: m.path, kind: m.kind })),
   };
@@ -115,7 +116,7 @@ export default function EditFile() {
 }
 
 function Editor() {
-  const { slug, courseTitle, rel, kind, text: savedText, version, html, errors, otherErrors, warning, media } = useLoaderData<typeof loader>();
+  const { slug, courseTitle, rel, kind, text: savedText, version, html, errors, otherErrors, warning, media, markdownLimits } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const [text, setText] = useState(result?.text ?? savedText);
@@ -291,6 +292,7 @@ function Editor() {
           <details className="help">
             <summary>格式说明</summary>
             <p>{HELP[kind]}</p>
+            <p className="muted">每个文件最多 1 MB；{markdownLimits}。</p>
             <p className="muted">完整说明见 courses/README.md；保存后才会校验，发布前必须没有错误。</p>
           </details>
           {media.length ? (

@@ -28,6 +28,7 @@ export async function action(args: ActionFunctionArgs) {
   const { db, storage, clientIp } = args.context;
   const fields: Record<string, string> = {};
   let result: ImportResult | null = null;
+  if (!(args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) return data<Result>({ errors: ["请选择要导入的 zip 文件"] }, { status: 400 });
   try {
     // The zip is checked and unpacked while it streams in; the slug field comes before it in the form.
     await parseMultipartForm(args.request, async (part) => {

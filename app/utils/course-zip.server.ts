@@ -70,6 +70,16 @@ export function zipFolderStream(dir: string, prefix: string): ReadableStream<Uin
 export type ZipEntry = { name: string; method: number; compressedSize: number; size: number; crc: number; offset: number };
 export type ZipLimits = { maxEntries: number; maxTotalBytes: number };
 
+/** Uncompressed ÷ compressed above which an entry of more than 1 MB counts as a bomb (text deflates ~10×). */
+export const MAX_ZIP_RATIO = 100;
+const ratioTooHigh = (size: number, compressed: number) => size > 1024 * 1024 && size > MAX_ZIP_RATIO * Math.max(compressed, 1);
+const bomb = (name: string) => new ZipRefused(`${name}: 压缩比异常（超过 ${MAX_ZIP_RATIO} 倍），疑似压缩炸弹，已拒绝`);
+
+/** A turn of the event loop, so that other requests are answered between slices of long work. */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Milliseconds of work between two turns. */
+const SLICE_MS = 10;
+
 const u16 = (b: Buffer, at: number) => b.readUInt16LE(at);
 const u32 = (b: Buffer, at: number) => b.readUInt32LE(at);
 
@@ -131,6 +141,7 @@ export function readZipDirectory(file: string, limits: ZipLimits): ZipEntry[] {
       if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff || entry.offset === 0xffffffff) throw new ZipRefused("不支持 ZIP64 格式的压缩包");
       declared += entry.size;
       if (declared > limits.maxTotalBytes) throw new ZipRefused(`解压后的内容超过上限 ${Math.round(limits.maxTotalBytes / 1024 / 1024)} MB`);
+      if (ratioTooHigh(entry.size, entry.compressedSize)) throw bomb(entry.name);
       entries.push(entry);
     }
     return entries;
@@ -171,12 +182,22 @@ function crc32(crc: number, data: Uint8Array): number {
 
 /**
  * Writes `entries` of the zip `file` below `destDir` under the names `nameOf(entry)` gives (already
- * checked by the caller). Counts the bytes actually produced: past `maxTotalBytes` it stops in the middle
- * of inflating (a zip bomb lies about its sizes), and each entry must match its declared size and CRC.
+ * checked by the caller). Counts the bytes actually produced: past `maxTotalBytes`, past the entry's
+ * declared size or past `MAX_ZIP_RATIO` it stops in the middle of inflating (a zip bomb lies about its
+ * sizes), and each entry must match its declared size and CRC. `checkHead` sees each entry's first bytes
+ * (up to 64) as soon as they are out and may refuse the entry there. The work runs in slices of about
+ * 10 ms with a turn of the event loop between them.
  */
-export function extractZipEntries(file: string, entries: { entry: ZipEntry; target: string }[], destDir: string, maxTotalBytes: number) {
+export async function extractZipEntries(
+  file: string,
+  entries: { entry: ZipEntry; target: string }[],
+  destDir: string,
+  maxTotalBytes: number,
+  checkHead: (target: string, head: Uint8Array) => string | null = () => null,
+) {
   const fd = fs.openSync(file, "r");
   let total = 0;
+  let sliceStart = performance.now();
   try {
     for (const { entry, target } of entries) {
       const header = readAt(fd, entry.offset, 30);
@@ -187,11 +208,26 @@ export function extractZipEntries(file: string, entries: { entry: ZipEntry; targ
       const outFd = fs.openSync(out, "wx");
       let written = 0;
       let crc = 0;
+      let head: Uint8Array | null = new Uint8Array(0);
+      const check = (final: boolean) => {
+        if (!head || (head.length < 64 && !final)) return;
+        const why = checkHead(target, head);
+        head = null;
+        if (why) throw new ZipRefused(`${entry.name}: ${why}`);
+      };
       const write = (chunk: Uint8Array) => {
         written += chunk.length;
         total += chunk.length;
         if (written > entry.size) throw new ZipRefused(`${entry.name}: 实际大小与声明不符`);
         if (total > maxTotalBytes) throw new ZipRefused(`解压后的内容超过上限 ${Math.round(maxTotalBytes / 1024 / 1024)} MB`);
+        if (ratioTooHigh(written, entry.compressedSize)) throw bomb(entry.name);
+        if (head) {
+          const joined = new Uint8Array(Math.min(64, head.length + chunk.length));
+          joined.set(head);
+          joined.set(chunk.subarray(0, joined.length - head.length), head.length);
+          head = joined;
+          check(false);
+        }
         crc = crc32(crc, chunk);
         fs.writeSync(outFd, chunk);
       };
@@ -205,8 +241,13 @@ export function extractZipEntries(file: string, entries: { entry: ZipEntry; targ
           left -= chunk.length;
           if (inflate) inflate.push(chunk, left === 0);
           else write(chunk);
+          if (performance.now() - sliceStart > SLICE_MS) {
+            await yieldToOthers();
+            sliceStart = performance.now();
+          }
         }
         if (inflate && entry.compressedSize === 0) inflate.push(new Uint8Array(0), true);
+        check(true);
       } catch (e) {
         if (e instanceof ZipRefused) throw e;
         throw new ZipRefused(`${entry.name}: 无法解压（${(e as Error).message}）`);

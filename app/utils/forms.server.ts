@@ -4,11 +4,15 @@ export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<
 
 /** Parses a form with its zod schema; errors come back per field, in the schema's Chinese messages. */
 export function parseForm<S extends z.ZodTypeAny>(form: FormData, schema: S): FormResult<z.infer<S>> {
-  const raw: Record<string, unknown> = {};
-  for (const key of new Set(form.keys())) {
-    const all = form.getAll(key).map((v) => (typeof v === "string" ? v : v));
-    raw[key] = all.length > 1 || key.endsWith("[]") ? all : all[0];
+  // One pass over the entries (getAll per key would be quadratic in the number of fields).
+  const all = new Map<string, FormDataEntryValue[]>();
+  for (const [key, value] of form.entries()) {
+    const list = all.get(key);
+    if (list) list.push(value);
+    else all.set(key, [value]);
   }
+  const raw: Record<string, unknown> = {};
+  for (const [key, values] of all) raw[key] = values.length > 1 || key.endsWith("[]") ? values : values[0];
   const parsed = schema.safeParse(raw, { errorMap: chineseDefaults });
   if (parsed.success) return { ok: true, data: parsed.data };
   const errors: Record<string, string> = {};

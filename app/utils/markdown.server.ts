@@ -24,15 +24,28 @@ export type RenderMarkdownOptions = {
 
 // ---------------------------------------------------------------------------------------------- marked
 
+const footnotes = markedFootnote({
+  prefixId: "footnote-",
+  description: "注释",
+  // No "{0}": marked-footnote 1.4 puts the raw footnote label into aria-label unescaped.
+  backRefLabel: "返回正文",
+});
+// marked's walkTokens concatenates a growing array once per token (quadratic: 20,000 tokens took 0.5 s).
+// The footnote extension only needs to see the top-level tokens, where its footnote list lives; it is
+// run on those once the text is lexed instead.
+const footnoteFixup = footnotes.walkTokens!;
+delete footnotes.walkTokens;
+
 const marked = new Marked(
   { gfm: true, breaks: false, async: false },
-  markedFootnote({
-    prefixId: "footnote-",
-    description: "注释",
-    // No "{0}": marked-footnote 1.4 puts the raw footnote label into aria-label unescaped.
-    backRefLabel: "返回正文",
-  }),
+  footnotes,
   {
+    hooks: {
+      processAllTokens(tokens) {
+        for (const token of tokens) void footnoteFixup(token);
+        return tokens;
+      },
+    },
     renderer: {
       // GFM task lists render <input type=checkbox>, and no <input> may pass the sanitizer: use glyphs.
       checkbox({ checked }: Tokens.Checkbox): string {
@@ -243,6 +256,118 @@ const PLAIN_TEXT_OPTIONS: sanitizeHtml.IOptions = {
 
 const BLOCK_END = /<\/(?:p|h[1-6]|li|blockquote|pre|tr|th|td|figcaption|figure|section|table)>|<(?:br|hr)\s*\/?>/gi;
 
+// ---------------------------------------------------------------------------------------------- bounds
+
+/**
+ * What any text may cost to render. marked rescans the rest of a paragraph for every opening `*`, `_`,
+ * `[` or `<` and copies the whole paragraph once per backslash escape, code span or link (`"*a " × 13,334`
+ * took 23 s, `"[a](" × 5,000` 110 s), and its block rules recurse once per level of nesting (`"> " ×
+ * 3,000` overflowed the stack). A linear pre-pass keeps every input inside what marked does fast:
+ * - at most `maxDepth` levels of quotes and lists on a line: deeper markers are shown as text;
+ * - a paragraph whose marks (emphasis, links, HTML, code, escapes) times its length exceeds `markWork`,
+ *   or that would take the whole text past `totalWork`, is shown as plain text, unparsed (a
+ *   1,000-character paragraph may hold 20,000 marks, a 100,000-character one 200; ordinary writing has a
+ *   handful); runs of more than 3 `*`, `_` or `~` are always text;
+ * - at most `maxLinkDefinitions` reference-link definitions (each reference looks through all of them);
+ * - text beyond `maxChars` is not rendered (the forms allow less: 200,000 characters for written work,
+ *   1 MB for a course file).
+ * Marks shown as text are numeric character references, which marked passes through without work (a
+ * backslash escape would itself cost a copy of the paragraph); a paragraph shown as plain text is left
+ * out of marked's input and put back, escaped, after sanitizing. Fenced code blocks pass unchanged.
+ */
+export const MARKDOWN_LIMITS = { maxChars: 1024 * 1024, maxDepth: 10, markWork: 20_000_000, totalWork: 40_000_000, maxIndent: 48, maxLinkDefinitions: 500 };
+
+/** The limits as the forms state them. */
+export const MARKDOWN_LIMITS_TEXT = `引用和列表最多嵌套 ${MARKDOWN_LIMITS.maxDepth} 层；一段中的强调、链接等标记过多时按原文显示`;
+
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+const BLANK = /^[ \t]*$/;
+// Emphasis runs, link and HTML brackets, code, escapes, quote markers and what GFM turns into links.
+const MARK = /\*+|_+|~+|[[\]<>`\\@]|https?:|www\./g;
+const THEMATIC_BREAK = /^[ \t*_~-]*$/;
+const LINK_DEFINITION = /^ {0,3}\[[^\]]*\]:/;
+const LONG_RUN = /\*{4,}|_{4,}|~{4,}/g;
+const asText = (c: string) => `&#${c.charCodeAt(0)};`;
+
+/** The line with runs of 4 or more `*`, `_` or `~` as text (deep runs nest emphasis once per mark). */
+function escapeRuns(line: string): string {
+  if (THEMATIC_BREAK.test(line) || !/\*{4}|_{4}|~{4}/.test(line)) return line;
+  return line.replace(LONG_RUN, (run) => asText(run[0]!).repeat(run.length));
+}
+
+/** A line with its quote and list markers beyond `maxDepth` shown as text and its indentation capped. */
+function capNesting(line: string): string {
+  let at = 0;
+  let depth = 0;
+  for (;;) {
+    const start = at;
+    while (line[at] === " " || line[at] === "\t") at++;
+    if (at - start > MARKDOWN_LIMITS.maxIndent) {
+      line = line.slice(0, start + MARKDOWN_LIMITS.maxIndent) + line.slice(at);
+      at = start + MARKDOWN_LIMITS.maxIndent;
+    }
+    const marker = /^(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))/.exec(line.slice(at, at + 11))?.[0];
+    if (!marker) return line;
+    if (++depth > MARKDOWN_LIMITS.maxDepth) return line.slice(0, at) + marker.slice(0, -1) + asText(marker.slice(-1)) + line.slice(at + marker.length);
+    at += marker.length;
+  }
+}
+
+/** Stands for a paragraph shown as plain text; the input's own private-use characters are replaced. */
+const PLACEHOLDER = /\uE000(\d+)\uE001/g;
+const PRIVATE = /[\uE000\uE001]/g;
+
+/** The source as marked may safely see it, linear in its length, and the paragraphs left out of it. */
+export function boundMarkdown(md: string): { source: string; plain: string[] } {
+  const lines = md.slice(0, MARKDOWN_LIMITS.maxChars).replace(PRIVATE, "\uFFFD").split("\n");
+  const out: string[] = [];
+  const plain: string[] = [];
+  let work = 0;
+  let block: string[] = [];
+  let fence: string | null = null;
+  const flush = () => {
+    if (!block.length) return;
+    let marks = 0;
+    let length = 0;
+    for (const line of block) {
+      marks += line.match(MARK)?.length ?? 0;
+      length += line.length + 1;
+    }
+    work += marks * length;
+    if (marks * length > MARKDOWN_LIMITS.markWork || work > MARKDOWN_LIMITS.totalWork) {
+      out.push("", `\uE000${plain.length}\uE001`, "");
+      plain.push(block.join("\n"));
+    } else {
+      out.push(...block.map(escapeRuns));
+    }
+    block = [];
+  };
+  let definitions = 0;
+  for (let raw of lines) {
+    if (LINK_DEFINITION.test(raw) && ++definitions > MARKDOWN_LIMITS.maxLinkDefinitions) raw = raw.replace("[", asText("["));
+    if (fence !== null) {
+      out.push(raw);
+      if (raw.trim().startsWith(fence)) fence = null;
+      continue;
+    }
+    const open = FENCE.exec(raw);
+    if (open) {
+      flush();
+      fence = open[1]!;
+      out.push(raw);
+    } else if (BLANK.test(raw)) {
+      flush();
+      out.push(raw);
+    } else {
+      block.push(capNesting(raw));
+    }
+  }
+  flush();
+  return { source: out.join("\n"), plain };
+}
+
+const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
 // ---------------------------------------------------------------------------------------------- API
 
 function normalizeMediaBase(base: string | undefined): string | undefined {
@@ -265,7 +390,8 @@ export function renderMarkdown(md: string, opts?: RenderMarkdownOptions): string
     cache.set(key, hit);
     return hit;
   }
-  const html = marked.parse(source, { async: false });
+  const bounded = boundMarkdown(source);
+  const html = marked.parse(bounded.source, { async: false });
   currentMediaBase = normalizeMediaBase(opts?.mediaBase);
   let safe: string;
   try {
@@ -273,6 +399,7 @@ export function renderMarkdown(md: string, opts?: RenderMarkdownOptions): string
   } finally {
     currentMediaBase = undefined;
   }
+  if (bounded.plain.length) safe = safe.replace(PLACEHOLDER, (_, i: string) => escapeHtml(joinCjkLines(bounded.plain[Number(i)] ?? "", "p")));
   cache.set(key, safe);
   if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
   return safe;

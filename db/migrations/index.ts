@@ -11,6 +11,7 @@ import * as m0009 from "./0009_classes.ts";
 import * as m0010 from "./0010_security.ts";
 import * as m0015 from "./0015_course_roots.ts";
 import * as m0013 from "./0013_completion_desk.ts";
+import * as m0011 from "./0011_import_locks.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0010_security": m0010,
   "0015_course_roots": m0015,
   "0013_completion_desk": m0013,
+  "0011_import_locks": m0011,
 };

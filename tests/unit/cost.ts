@@ -1,0 +1,24 @@
+// Cost comparisons for the pathological-input tests: the same input at n and 4n characters. Linear work
+// gives a ratio near 4, quadratic near 16; timings are the best of several runs, and an input whose
+// larger size still takes under `floorMs` is too quick to tell anything (and cannot stall a request).
+export const LINEAR_RATIO = 8;
+
+export function bestMs(run: (i: number) => void, times = 5): number {
+  let best = Infinity;
+  for (let i = 0; i < times; i++) {
+    const t = performance.now();
+    run(i);
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+}
+
+/** `make(chars)` builds an input of about `chars` characters; `run(input, i)` does the work once. */
+export function costRatio<T>(make: (chars: number) => T, run: (input: T, i: number) => void, n: number, floorMs = 25) {
+  const small = make(n);
+  const large = make(4 * n);
+  run(small, -1); // warm up
+  const a = bestMs((i) => run(small, i));
+  const b = bestMs((i) => run(large, i));
+  return { small: a, large: b, ratio: b / Math.max(a, 0.05), linear: b <= floorMs || b / Math.max(a, 0.05) <= LINEAR_RATIO };
+}

@@ -9,9 +9,9 @@ import * as m0007 from "./0007_pending_imports.ts";
 import * as m0008 from "./0008_desk.ts";
 import * as m0009 from "./0009_classes.ts";
 import * as m0010 from "./0010_security.ts";
-import * as m0015 from "./0015_course_roots.ts";
-import * as m0013 from "./0013_completion_desk.ts";
 import * as m0011 from "./0011_import_locks.ts";
+import * as m0012 from "./0012_completion_desk.ts";
+import * as m0013 from "./0013_course_roots.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -23,7 +23,7 @@ export const migrations: Record<string, Migration> = {
   "0008_desk": m0008,
   "0009_classes": m0009,
   "0010_security": m0010,
-  "0015_course_roots": m0015,
-  "0013_completion_desk": m0013,
   "0011_import_locks": m0011,
+  "0012_completion_desk": m0012,
+  "0013_course_roots": m0013,
 };

@@ -26,7 +26,7 @@ function writeCourse(root: string) {
   fs.mkdirSync(path.join(dir, "exams"), { recursive: true });
   fs.writeFileSync(
     path.join(dir, "course.md"),
-    "---\ntitle: 答案在前的题库\naudience: [入党积极分子]\nsummary: 探测选项是否泄露答案。\nhours: 1\ninstructors: [js001]\n---\n\n测试课程。\n",
+    "---\ntitle: 答案在前的题库\naudience: [入党积极分子]\nsummary: 探测选项是否泄露答案。\nhours: 1\noffline_hours: 1\ninstructors: [js001]\n---\n\n测试课程。\n",
   );
   const qs: string[] = [];
   for (let i = 0; i < SINGLE; i++) {

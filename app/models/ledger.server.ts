@@ -1,5 +1,5 @@
-// 培训台账: one row per (trainee, training class) with the columns the organization department keeps
-// (DESIGN.md §2), filtered by class, kind, 期次, org subtree, dates and completion status, previewed on
+// 培训台账: one row per (trainee, training class) with the columns the organization department keeps,
+// filtered by class, kind, 期次, org subtree, dates and completion status, previewed on
 // /admin/ledger and /branch/ledger and exported as streamed XLSX/CSV (also per class as its results
 // sheet). A row reports the decision where one was made: members whose completion was confirmed show
 // the result as it was confirmed (stored with the decision, the same numbers the certificate printed);

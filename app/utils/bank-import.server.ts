@@ -1,5 +1,5 @@
-// Question-bank import and export, pure (no database, no disk): readers for the Excel template
-// (DESIGN.md §2), Moodle GIFT and Aiken, and the course Markdown form; duplicate detection; the
+// Question-bank import and export, pure (no database, no disk): readers for the Excel template,
+// Moodle GIFT and Aiken, and the course Markdown form; duplicate detection; the
 // serializer back to the bank Markdown form; and the Excel export and template.
 //
 // Every reader returns the course parser's own question shape (ParsedQuestion), with `line` set to the

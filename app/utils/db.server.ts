@@ -4,7 +4,7 @@ import type { Database } from "../../db/types.ts";
 
 export type DB = Kysely<Database>;
 
-/** Opens the embedded SQLite database with the pragmas DESIGN.md §7 asks for. */
+/** Opens the embedded SQLite database with WAL, foreign keys, a busy timeout and synchronous=FULL. */
 export function openDatabase(file: string, opts: { synchronous?: "FULL" | "NORMAL" } = {}): DB {
   const sqlite = new Sqlite(file);
   sqlite.pragma("journal_mode = WAL");

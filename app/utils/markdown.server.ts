@@ -1,5 +1,5 @@
 /**
- * The one Markdown renderer of the product (DESIGN.md §6): lessons, course intros, question stems,
+ * The one Markdown renderer of the product: lessons, course intros, question stems,
  * assignment prompts and feedback all go through `renderMarkdown`.
  *
  * marked does not sanitize, so its output always goes through sanitize-html with a strict allowlist.

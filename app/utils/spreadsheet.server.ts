@@ -1,5 +1,5 @@
-// Spreadsheet helpers shared by every CSV/XLSX export and import: formula-injection neutralizing
-// (DESIGN.md §6), reading a cell as text, and a sheet writer with a frozen, bold header.
+// Spreadsheet helpers shared by every CSV/XLSX export and import: formula-injection neutralizing,
+// reading a cell as text, and a sheet writer with a frozen, bold header.
 import ExcelJS from "exceljs";
 import { unzipSync } from "fflate";
 import Papa from "papaparse";

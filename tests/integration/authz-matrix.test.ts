@@ -1,6 +1,6 @@
 // The authorization matrix: every route of the built app (from the route manifest), requested as
-// anonymous, as each role and as a trainee of another branch, with ids that belong to someone else
-// (DESIGN.md §6). No 500s; nobody gets trainee B's name, 学号 or records unless their role may see
+// anonymous, as each role and as a trainee of another branch, with ids that belong to someone else.
+// No 500s; nobody gets trainee B's name, 学号 or records unless their role may see
 // them; everyone outside a route's viewers is refused; every state-changing request from another
 // origin, or without Origin/Sec-Fetch-Site, is refused. A route without a row in
 // tests/setup/route-table.ts fails the first test by name.

@@ -1,4 +1,4 @@
-// Security headers on every kind of response the server gives (DESIGN.md §6).
+// Security headers on every kind of response the server gives.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PASSWORD } from "../../scripts/seed.ts";
 import { seedScenario, type Scenario } from "../setup/scenario.ts";

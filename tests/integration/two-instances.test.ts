@@ -1,5 +1,5 @@
 // Two server processes on the same DATA_DIR behind a round-robin proxy (scripts/faults/proxy.ts) behave
-// as one (DESIGN.md §3: nothing a second instance needs lives in process memory): a sign-in on one is
+// as one (nothing a second instance needs lives in process memory): a sign-in on one is
 // valid on the other, failed sign-ins are throttled across both, an exam's deadline and autosave are
 // the same on both, an upload made through one downloads from the other, a sign-out on one ends the
 // session on both, and mixed write load through the proxy loses nothing.

@@ -19,7 +19,7 @@ export const ACTORS = ["anon", "traineeA", "traineeB", "instructor", "instructor
 export type Actor = (typeof ACTORS)[number];
 export type SignedIn = Exclude<Actor, "anon">;
 
-/** Kinds of trainee B's data and who may see each (DESIGN.md §6: admins; the course's instructors for course records; secretaries for their subtree). */
+/** Kinds of trainee B's data and who may see each (admins; the course's instructors for course records; secretaries for their subtree). */
 export const SECRET_VIEWERS = {
   identityB: ["traineeB", "instructor", "secretaryB", "admin"],
   attemptB: ["traineeB", "instructor", "admin"],

@@ -1,4 +1,4 @@
-// 培训台账 through the real loaders: DESIGN.md's columns, live standing until completion is confirmed
+// 培训台账 through the real loaders: the columns the 组织部 keeps, live standing until completion is confirmed
 // and the confirmed result after, every filter, XLSX read back by ExcelJS (numbers, dates, headers,
 // frozen header), CSV with BOM, formula injection neutralized in both, exports audited, secretaries
 // limited to their subtree (pages and files), trainees refused, the per-class results sheet, and
@@ -193,7 +193,7 @@ describe("exports", () => {
     }
   });
 
-  it("XLSX: DESIGN.md's headers, a frozen header row, widths, numbers as numbers and the audit entry", async () => {
+  it("XLSX: the ledger headers, a frozen header row, widths, numbers as numbers and the audit entry", async () => {
     const res = await exportOf(adminXlsx, "admin", `/admin/ledger/export.xlsx?class=${cls.id}`);
     expect(res.headers.get("Content-Disposition")).toContain(`filename*=UTF-8''${encodeURIComponent("培训台账-")}`);
     expect(res.headers.get("Content-Disposition")).toMatch(/\.xlsx$/);

@@ -304,7 +304,7 @@ describe("autosave (Moodle's cases)", () => {
     const id = await start();
     const s2 = await qByKey(id, "s2");
     const j1 = await qByKey(id, "j1");
-    await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: s2.question_id, answer: { choices: [0] }, seq: 7, now: T0 + 5 });
+    await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: s2.question_id, answer: { choices: onPage(JSON.parse(s2.answer).choices, s2.option_order) }, seq: 7, now: T0 + 5 });
     await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: j1.question_id, answer: { judge: false }, seq: 2, now: T0 + 5 });
     await submitAttempt(db, { attemptId: id, userId: trainee.id, now: T0 + 9, answers: [{ questionId: j1.question_id, answer: { judge: true } }] });
     expect(await stored(id, s2.question_id)).toMatchObject({ seq: 7, auto_score: 2 });

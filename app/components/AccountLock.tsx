@@ -1,7 +1,7 @@
 // An account's run of failed password guesses, as its owner (signed in elsewhere) and admins see it,
 // with the button that clears it (the route's action handles intent "unlock").
 import { Form } from "@remix-run/react";
-import { formatDateTime } from "~/utils/labels.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export type AccountLockView = { failures: number; lastFailureAt: number; lockedUntil: number; locked: boolean; waitUntil: number };
 

@@ -4,7 +4,7 @@ import { Form, Link } from "@remix-run/react";
 import { StatGrid } from "~/components/ClassMembers.tsx";
 import type { DashboardPageData } from "~/models/statistics.server.ts";
 import { BarChart, Histogram, type Series } from "~/utils/charts.ts";
-import { formatDateTime } from "~/utils/labels.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 const STATUS_SERIES: Series[] = [
   { key: "inProgress", label: "学习中", color: "#d9a200" },

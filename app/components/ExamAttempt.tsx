@@ -5,7 +5,8 @@
 import { Form, Link, useNavigate } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { confirmWarning, emptyQueue, enqueue as enqueueItem, saveStatus, settle, submitStatus, type Outcome, type Queue, type QueueItem, type SaveReply } from "~/utils/answer-queue.ts";
-import { cstClock, isAnswered, optionLetter, type ExamResponse } from "~/utils/exam-response.ts";
+import { isAnswered, optionLetter, type ExamResponse } from "~/utils/exam-response.ts";
+import { cstClock } from "~/utils/cst.ts";
 
 export type PaperQuestion = {
   questionId: number;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { now, type DB } from "~/utils/db.server.ts";
 import { streamedCsvResponse, streamedXlsxResponse, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import { cstDate, cstDateTimeText, cstMidnight, cstWallDate } from "~/utils/cst.ts";
 
 export type AuditEvent = {
   actorId: number | null;
@@ -231,9 +232,6 @@ export function parseAuditFilter(params: URLSearchParams): AuditFilter {
   return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as AuditFilter;
 }
 
-/** Unix seconds of 00:00 China Standard Time on a YYYY-MM-DD day (the log is read in Beijing time). */
-const cstMidnight = (day: string) => Date.parse(`${day}T00:00:00+08:00`) / 1000;
-
 /**
  * The filtered log, newest first. actor: a 学号/工号 or a name (exact); action: its code; target:
  * `user#12`, a bare id or type (`12`, `org_unit`), or a 学号 (that user as the target); from/to:
@@ -321,12 +319,9 @@ export const AUDIT_EXPORT_COLUMNS: StreamColumn[] = [
   { header: "IP", width: 16 },
 ];
 
-const CST = 8 * 3600;
-
 /** One entry as an export row: XLSX gets a real date (shown in Beijing time), CSV the same as text. */
 export function auditExportRow(r: AuditRow, format: "csv" | "xlsx"): unknown[] {
-  const local = new Date((r.at + CST) * 1000);
-  const when = format === "xlsx" ? local : local.toISOString().slice(0, 19).replace("T", " ");
+  const when = format === "xlsx" ? cstWallDate(r.at) : cstDateTimeText(r.at);
   return [r.id, when, r.actor_username, r.actor_name, r.action, AUDIT_ACTIONS[r.action] ?? "", r.target_type, r.target_id, r.detail, r.ip];
 }
 
@@ -350,7 +345,7 @@ export async function auditExportResponse(db: DB, f: AuditFilter, e: { actorId: 
   const batches = (async function* () {
     for await (const batch of auditEntryBatches(db, f, upToId)) yield batch.map((r) => auditExportRow(r, e.format));
   })();
-  const name = `审计日志-${new Date(Date.now() + CST * 1000).toISOString().slice(0, 10)}`;
+  const name = `审计日志-${cstDate(now())}`;
   return e.format === "csv"
     ? streamedCsvResponse(`${name}.csv`, AUDIT_EXPORT_COLUMNS, batches)
     : streamedXlsxResponse(`${name}.xlsx`, "审计日志", AUDIT_EXPORT_COLUMNS, batches);

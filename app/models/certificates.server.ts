@@ -8,7 +8,7 @@ import { encodeBase32LowerCaseNoPadding } from "@oslojs/encoding";
 import { Zip, ZipPassThrough } from "fflate";
 import type { Selectable } from "kysely";
 import type { CertificateTable, ClassKind, Role } from "../../db/types.ts";
-import { chineseDate, cstDate, renderCertificatePdf, type CertificateData } from "~/utils/certificate-pdf.server.ts";
+import { chineseDate, renderCertificatePdf, type CertificateData } from "~/utils/certificate-pdf.server.ts";
 import { decisionResult, DEFAULT_TEMPLATE, type CertificateTemplate, type Decision } from "~/utils/completion.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { loadEnv } from "~/utils/env.server.ts";
@@ -17,6 +17,7 @@ import { safeSegment } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
 import { ClassError, classResults, memberNotes, requireClass } from "./classes.server.ts";
 import { compareUnitPaths } from "./org.server.ts";
+import { cstDate } from "~/utils/cst.ts";
 
 type Actor = { actorId: number; ip?: string | null };
 export type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };

@@ -6,11 +6,10 @@
 import Papa from "papaparse";
 import { z } from "zod";
 import { CLASS_KINDS, type ClassKind, type Role, type Stage } from "../../db/types.ts";
-import { cstDate } from "~/utils/certificate-pdf.server.ts";
 import { candidateRuleWarning, type ExceptionBasis } from "~/utils/completion.ts";
 import { computeResult, ClassRulesSchema, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput, type ResultInputs } from "~/utils/class-rules.ts";
 import type { ExamSettings } from "~/utils/course-format.server.ts";
-import { likeContains, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { likeContains, now as nowSeconds, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import { text } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { rosterField } from "~/utils/roster-import.server.ts";
@@ -19,6 +18,7 @@ import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell } from 
 import { audit } from "./audit.server.ts";
 import { resultsVisible } from "./exams.server.ts";
 import { chunked, courseStandings } from "./hours.server.ts";
+import { cstDate } from "~/utils/cst.ts";
 
 export type ClassViewer = { id: number; username: string; stage: Stage; roles: readonly Role[]; org_unit_id: number };
 type Actor = { actorId: number; ip?: string | null };
@@ -152,7 +152,7 @@ export async function listClassesFor(db: DB, viewer: ClassViewer) {
                   .innerJoin("users as u", "u.id", "m.user_id")
                   .innerJoin("org_units as o", "o.id", "u.org_unit_id")
                   .select("m.class_id")
-                  .where("o.path", "like", `${unitPath}%`),
+                  .where(inSubtree("o.path", unitPath)),
               ),
             ]
           : []),
@@ -413,7 +413,7 @@ export async function enrollByUnit(db: DB, input: { classId: number; unitId: num
       .selectFrom("users as u")
       .innerJoin("org_units as o", "o.id", "u.org_unit_id")
       .select("u.id")
-      .where("o.path", "like", `${path}%`)
+      .where(inSubtree("o.path", path))
       .where("u.active", "=", 1)
       .where("u.stage", "=", cls.kind)
       .where("u.id", "in", trx.selectFrom("user_roles").select("user_id").where("role", "=", "trainee"))
@@ -580,7 +580,7 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
     .where("m.class_id", "=", cls.id)
     .orderBy("o.path")
     .orderBy("u.username");
-  if (filter.unitPath) mq = mq.where("o.path", "like", `${filter.unitPath}%`);
+  if (filter.unitPath) mq = mq.where(inSubtree("o.path", filter.unitPath));
   if (filter.userId !== undefined) mq = mq.where("m.user_id", "=", filter.userId);
   const members = await mq.execute();
   if (!members.length) return [];

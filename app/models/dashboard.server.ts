@@ -1,5 +1,6 @@
 import { STAGES, type Stage } from "../../db/types.ts";
 import type { DB } from "~/utils/db.server.ts";
+import { inSubtree } from "~/utils/db.server.ts";
 
 /** Head-count per member stage among active users in a subtree (all units when path is "/"). */
 export async function countByStage(db: DB, unitPath: string): Promise<Record<Stage, number>> {
@@ -7,7 +8,7 @@ export async function countByStage(db: DB, unitPath: string): Promise<Record<Sta
     .selectFrom("users as u")
     .innerJoin("org_units as o", "o.id", "u.org_unit_id")
     .select(["u.stage", (eb) => eb.fn.countAll<number>().as("n")])
-    .where("o.path", "like", `${unitPath}%`)
+    .where(inSubtree("o.path", unitPath))
     .where("u.active", "=", 1)
     .groupBy("u.stage")
     .execute();

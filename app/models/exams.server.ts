@@ -5,9 +5,10 @@ import { randomInt } from "node:crypto";
 import type { AttemptStatus, FinalizedBy, Role, Stage } from "../../db/types.ts";
 import type { ExamSettings, QuestionAnswer, QuestionType } from "~/utils/course-format.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
-import { cstClock, isAnswered, type ExamResponse } from "~/utils/exam-response.ts";
+import { isAnswered, type ExamResponse } from "~/utils/exam-response.ts";
 import { audit } from "./audit.server.ts";
 import { seesEverything } from "./courses.server.ts";
+import { cstClock } from "~/utils/cst.ts";
 
 export type { ExamResponse };
 

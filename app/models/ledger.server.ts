@@ -6,7 +6,6 @@
 // the others show their live standing from `classResults` (class-rules' computeResult) and read 未认定.
 import { z } from "zod";
 import { CLASS_KINDS, type OrgKind, type Stage } from "../../db/types.ts";
-import { cstDate } from "~/utils/certificate-pdf.server.ts";
 import { blockerText, type ClassResult } from "~/utils/class-rules.ts";
 import { basisLabel } from "~/utils/completion.ts";
 import type { DB } from "~/utils/db.server.ts";
@@ -17,6 +16,8 @@ import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
 import { audit, XLSX_MAX_ROWS } from "./audit.server.ts";
 import { classResults, getClassRow, listClassesFor, type ClassView, type ClassViewer } from "./classes.server.ts";
 import { compareUnitPaths, listOrgUnits, withLabels } from "./org.server.ts";
+import { cstDate } from "~/utils/cst.ts";
+import { inSubtree } from "~/utils/db.server.ts";
 
 // ------------------------------------------------------------------------------------------ filter
 
@@ -91,7 +92,7 @@ function membersQuery(db: DB, f: ResolvedFilter) {
     .innerJoin("users as u", "u.id", "m.user_id")
     .innerJoin("org_units as o", "o.id", "u.org_unit_id")
     .where("m.class_id", "in", classesQuery(db, f));
-  if (f.unitPath) q = q.where("o.path", "like", `${f.unitPath}%`);
+  if (f.unitPath) q = q.where(inSubtree("o.path", f.unitPath));
   if (f.userId !== undefined) q = q.where("m.user_id", "=", f.userId);
   if (f.status === "completed") q = q.where("m.outcome", "=", "completed");
   else if (f.status === "not_completed") q = q.where("m.outcome", "=", "not_completed");

@@ -1,6 +1,6 @@
 // The organization tree 校党委 → 二级党委/党总支 → 党支部, kept as a materialized path.
 import type { OrgKind, OrgUnit } from "../../db/types.ts";
-import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { now, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import { ORG_KIND_LABEL } from "~/utils/labels.ts";
 import { audit } from "./audit.server.ts";
 
@@ -33,7 +33,7 @@ export async function getOrgUnit(db: DB, id: number) {
 
 /** Ids of the unit and everything below it. */
 export function subtreeQuery(db: DB, unitPath: string) {
-  return db.selectFrom("org_units").select("id").where("path", "like", `${unitPath}%`);
+  return db.selectFrom("org_units").select("id").where(inSubtree("path", unitPath));
 }
 
 export async function isInSubtree(db: DB, rootUnitId: number, unitId: number): Promise<boolean> {
@@ -101,7 +101,7 @@ export async function moveOrgUnit(db: DB, id: number, newParentId: number, actor
     }
     if (!parent.active) throw new OrgError("目标上级组织已停用");
     const newPath = `${parent.path}${id}/`;
-    const descendants = await trx.selectFrom("org_units").select(["id", "path"]).where("path", "like", `${unit.path}%`).execute();
+    const descendants = await trx.selectFrom("org_units").select(["id", "path"]).where(inSubtree("path", unit.path)).execute();
     for (const d of descendants) {
       await trx.updateTable("org_units").set({ path: newPath + d.path.slice(unit.path.length) }).where("id", "=", d.id).execute();
     }
@@ -121,7 +121,7 @@ export async function setOrgUnitActive(db: DB, id: number, active: boolean, acto
     }
     // Deactivating a unit deactivates its subtree; re-activating restores only the unit itself.
     let q = trx.updateTable("org_units").set({ active: active ? 1 : 0 });
-    q = active ? q.where("id", "=", id) : q.where("path", "like", `${unit.path}%`);
+    q = active ? q.where("id", "=", id) : q.where(inSubtree("path", unit.path));
     await q.execute();
     await audit(trx, { ...actor, action: active ? "org.activate" : "org.deactivate", targetType: "org_unit", targetId: id });
   });

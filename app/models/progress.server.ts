@@ -3,7 +3,7 @@
 import { randomInt } from "node:crypto";
 import type { OfflineKind } from "../../db/types.ts";
 import { coveragePercent, creditSegments, mergeIntervals, SEEK_TOLERANCE, totalSeconds, type Interval } from "~/utils/coverage.ts";
-import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { now as nowSeconds, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import type { ProgressRules } from "~/utils/course-format.server.ts";
 import { audit } from "./audit.server.ts";
 import { chunked, courseStandings, myCourseStandings, type CourseStanding } from "./hours.server.ts";
@@ -332,7 +332,7 @@ export async function courseRoster(db: DB, course: { id: number; audience: strin
     .where("u.id", "in", db.selectFrom("user_roles").select("user_id").where("role", "=", "trainee"))
     .orderBy("o.path")
     .orderBy("u.username");
-  if (scope.unitPath) q = q.where("o.path", "like", `${scope.unitPath}%`);
+  if (scope.unitPath) q = q.where(inSubtree("o.path", scope.unitPath));
   const trainees = await q.execute();
   const ids = trainees.map((t) => t.id);
   const videoIds = lessons.filter((l) => l.video).map((l) => l.id);

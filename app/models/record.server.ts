@@ -4,7 +4,6 @@
 // (scores an exam or a blind assignment does not show yet are left out), admins and secretaries of
 // the trainee's subtree; rendered as a one-page PDF and as rows (XLSX/CSV).
 import type { Stage } from "../../db/types.ts";
-import { cstDate } from "~/utils/certificate-pdf.server.ts";
 import { blockerText } from "~/utils/class-rules.ts";
 import type { ExamSettings } from "~/utils/course-format.server.ts";
 import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
@@ -20,6 +19,7 @@ import { countedAttempt, resultsVisible } from "./exams.server.ts";
 import { ledgerBatches, LEDGER_STATUS_LABEL, type LedgerRow } from "./ledger.server.ts";
 import { assignmentStatus, traineeHours } from "./hours.server.ts";
 import { offlineHoursFor, summarize } from "./progress.server.ts";
+import { cstDate } from "~/utils/cst.ts";
 
 
 /** The trainee as a record subject, or undefined when there is no such user. */

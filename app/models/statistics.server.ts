@@ -3,11 +3,11 @@
 // score distributions; the assignment backlog (work handed in and waiting for a grade); and the
 // trainees at risk. Standings come from the classes' own rules (`classResults`), completion from the
 // organization department's decision where it was made.
-import { cstDate } from "~/utils/certificate-pdf.server.ts";
 import { histogramBins } from "~/utils/charts.ts";
 import { blockerText } from "~/utils/class-rules.ts";
-import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
+import { now as nowSeconds, inSubtree, type DB } from "~/utils/db.server.ts";
 import { classResults, getClassRow, type ClassView, type MemberRow } from "./classes.server.ts";
+import { cstDate } from "~/utils/cst.ts";
 
 /** Trainees at risk: the class ends within this many days (today included) … */
 export const AT_RISK_DAYS = 14;
@@ -65,7 +65,7 @@ async function classIdsFor(db: DB, scope: Scope, f: { classId?: number; includeC
   else if (!f.includeCompleted) q = q.where("k.completed_at", "is", null);
   if (scope.unitPath !== null) {
     const path = scope.unitPath;
-    q = q.where("k.id", "in", db.selectFrom("class_members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("org_units as o", "o.id", "u.org_unit_id").select("m.class_id").where("o.path", "like", `${path}%`));
+    q = q.where("k.id", "in", db.selectFrom("class_members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("org_units as o", "o.id", "u.org_unit_id").select("m.class_id").where(inSubtree("o.path", path)));
   }
   const rows = await q.limit(MAX_CLASSES + 1).execute();
   return { ids: rows.slice(0, MAX_CLASSES).map((r) => r.id), capped: rows.length > MAX_CLASSES };
@@ -179,7 +179,7 @@ async function assignmentBacklog(db: DB, scope: Scope, classIds: number[]) {
     .where("m.class_id", "in", classIds)
     .groupBy(["m.class_id", "k.name", "k.term", "a.id", "a.key", "a.title", "c.slug", "c.title"])
     .orderBy("waiting", "desc");
-  if (scope.unitPath !== null) q = q.where("o.path", "like", `${scope.unitPath}%`);
+  if (scope.unitPath !== null) q = q.where(inSubtree("o.path", scope.unitPath));
   return (await q.execute()).map((r) => ({
     classId: r.class_id,
     className: r.class_name,

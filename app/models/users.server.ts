@@ -1,5 +1,5 @@
 import { ROLES, type Role, type Stage, type User } from "../../db/types.ts";
-import { likeContains, now, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { likeContains, now, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import { generateOneTimePassword, hashOneTimePassword, hashPassword, passwordProblem } from "~/utils/password.server.ts";
 import { checkPasswordGuess, clearAccountLock } from "~/utils/throttle.server.ts";
 import { planRoster, type IssuedPassword, type RosterExisting, type RosterPlan, type RosterRow } from "~/utils/roster-import.server.ts";
@@ -45,7 +45,7 @@ export async function listUsers(db: DB, f: UserFilter = {}) {
     .selectFrom("users as u")
     .innerJoin("org_units as o", "o.id", "u.org_unit_id")
     .select(["u.id", "u.username", "u.name", "u.gender", "u.stage", "u.active", "u.org_unit_id", "o.name as unit_name"]);
-  if (f.unitPath) q = q.where("o.path", "like", `${f.unitPath}%`);
+  if (f.unitPath) q = q.where(inSubtree("o.path", f.unitPath));
   if (f.stage) q = q.where("u.stage", "=", f.stage);
   if (f.active !== undefined) q = q.where("u.active", "=", f.active ? 1 : 0);
   if (f.role) q = q.where("u.id", "in", db.selectFrom("user_roles").select("user_id").where("role", "=", f.role));

@@ -6,8 +6,9 @@
 // exporting the same period twice gives the same statements and an LRS keeps one copy.
 import { createHash } from "node:crypto";
 import { sql, type Expression, type SqlBool } from "kysely";
-import type { DB } from "~/utils/db.server.ts";
+import { now, type DB } from "~/utils/db.server.ts";
 import { audit } from "./audit.server.ts";
+import { cstDate } from "~/utils/cst.ts";
 
 export const XAPI_VERSION = "1.0.3";
 
@@ -316,7 +317,7 @@ export async function xapiExportResponse(db: DB, p: Period, e: { actorId: number
       await batches.return(undefined);
     },
   });
-  const stamp = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  const stamp = cstDate(now());
   return new Response(body, {
     headers: {
       "Content-Type": "application/json; charset=utf-8",

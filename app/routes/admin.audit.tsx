@@ -6,7 +6,7 @@ import { Pager } from "~/components/Pager.tsx";
 import { countAuditEntries, describeAuditEntries, listAuditActions, listAuditEntries, parseAuditFilter } from "~/models/audit.server.ts";
 import rosterCss from "~/styles/roster.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: rosterCss }];
 export const meta: MetaFunction = () => [{ title: "审计日志 · 网上党校" }];

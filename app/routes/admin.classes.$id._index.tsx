@@ -49,8 +49,9 @@ import { requireRole, type CurrentUser } from "~/utils/auth.server.ts";
 import { glyphWarnings } from "~/utils/certificate-pdf.server.ts";
 import { ClassRulesSchema } from "~/utils/class-rules.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
-import { formatDateTime, STAGE_LABEL } from "~/utils/labels.ts";
+import { STAGE_LABEL } from "~/utils/labels.ts";
 import { ClassKindSelect, GlyphWarnings, MemberFilters, MemberPager, MemberTable, StatGrid } from "~/components/ClassMembers.tsx";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.cls.name ?? "培训班"} · 网上党校` }];

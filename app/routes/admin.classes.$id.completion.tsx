@@ -11,11 +11,11 @@ import { ClassError, classResults, classStatus, getClassRow, setException } from
 import { filterMembers, memberTable, parseMemberQuery } from "~/models/member-table.server.ts";
 import classesCss from "~/styles/classes.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
-import { cstDate, glyphWarnings } from "~/utils/certificate-pdf.server.ts";
+import { glyphWarnings } from "~/utils/certificate-pdf.server.ts";
 import { basisLabel, EXCEPTION_BASES, EXCEPTION_BASIS_KEYS } from "~/utils/completion.ts";
 import { now } from "~/utils/db.server.ts";
 import { idParam, optionalText, parseForm } from "~/utils/forms.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
+import { cstDate, formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `结业审核 · ${data?.cls.name ?? "培训班"} · 网上党校` }];

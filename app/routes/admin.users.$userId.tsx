@@ -7,9 +7,9 @@ import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { getUserWithRoles, resetPassword, setUserActive, unlockAccount, updateUser, UserError } from "~/models/users.server.ts";
 import { requireRole } from "~/utils/auth.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
 import { getAccountLock } from "~/utils/throttle.server.ts";
 import { UserFields } from "~/utils/user-form.server.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const meta: MetaFunction = () => [{ title: "编辑用户 · 网上党校" }];
 

@@ -8,7 +8,8 @@ import { LEDGER_STATUS_LABEL } from "~/models/ledger.server.ts";
 import { requireRecordSubject, trainingRecord } from "~/models/record.server.ts";
 import ledgerCss from "~/styles/ledger.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
-import { formatDateTime, STAGE_LABEL } from "~/utils/labels.ts";
+import { STAGE_LABEL } from "~/utils/labels.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: ledgerCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.record.person.name ?? "学员"}的培训档案 · 网上党校` }];

@@ -8,8 +8,9 @@ import learnCss from "~/styles/learn.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/utils/auth.server.ts";
 import { now as nowSeconds } from "~/utils/db.server.ts";
-import { formatDateTime, STAGE_LABEL } from "~/utils/labels.ts";
+import { STAGE_LABEL } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: learnCss },

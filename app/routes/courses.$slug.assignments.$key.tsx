@@ -16,9 +16,9 @@ import assignmentsCss from "~/styles/assignments.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/utils/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
 import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
 import { parseUploadForm, TYPE_LABEL, UploadRefused, type AcceptedFile } from "~/utils/uploads.server.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: proseCss },

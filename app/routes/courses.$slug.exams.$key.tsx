@@ -3,9 +3,9 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { ExamError, findExamId, getExamForTrainee, startExamAttempt } from "~/models/exams.server.ts";
 import { whyCourseHidden } from "~/models/courses.server.ts";
 import { requireUser } from "~/utils/auth.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d?.exam.title ?? "考试"} · 网上党校` }];

@@ -4,11 +4,11 @@ import { getAttemptReview } from "~/models/exams.server.ts";
 import { requireUser } from "~/utils/auth.server.ts";
 import { optionLetter, type ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import type { QuestionAnswer } from "~/utils/course-format.server.ts";
 import styles from "~/styles/exams.css?url";
 import prose from "~/styles/prose.css?url";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: prose },

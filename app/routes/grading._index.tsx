@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { listGradingOverview } from "~/models/assignments.server.ts";
 import assignmentsCss from "~/styles/assignments.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: assignmentsCss }];
 export const meta: MetaFunction = () => [{ title: "批改 · 网上党校" }];

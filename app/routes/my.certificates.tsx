@@ -4,7 +4,7 @@ import { useLoaderData } from "@remix-run/react";
 import { certificatesOfUser, verifyPath } from "~/models/certificates.server.ts";
 import classesCss from "~/styles/classes.css?url";
 import { requireUser } from "~/utils/auth.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];
 export const meta: MetaFunction = () => [{ title: "我的证书 · 网上党校" }];

@@ -8,7 +8,7 @@ import { courseRoster, creditOfflineHours } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: learnCss }];
 export const meta: MetaFunction = () => [{ title: "课程学习情况 · 网上党校" }];

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import type { ReactNode } from "react";
 import { ProblemList } from "~/components/ProblemList.tsx";
 import { z } from "zod";
-import { ASSIGNMENT_KINDS, formatError, parseCourse, parseCstTime } from "~/utils/course-format.server.ts";
+import { ASSIGNMENT_KINDS, formatError, parseCourse } from "~/utils/course-format.server.ts";
 import {
   addAssignment,
   addBank,
@@ -24,6 +24,7 @@ import {
 import authoringCss from "~/styles/authoring.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
+import { parseCstTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.course.title ?? "课程"} · 课程编写 · 网上党校` }];

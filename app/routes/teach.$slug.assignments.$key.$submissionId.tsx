@@ -20,8 +20,8 @@ import assignmentsCss from "~/styles/assignments.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: proseCss },

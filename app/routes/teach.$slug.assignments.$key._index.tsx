@@ -23,7 +23,7 @@ import assignmentsCss from "~/styles/assignments.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { safeRedirect } from "~/utils/safe-redirect.ts";
-import { formatDateTime } from "~/utils/labels.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: assignmentsCss }];
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d?.assignment.title ?? "作业"} · 批改 · 网上党校` }];

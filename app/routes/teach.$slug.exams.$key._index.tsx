@@ -6,9 +6,9 @@ import {
 } from "~/models/exams.server.ts";
 import { requireExamEditor } from "~/utils/exam-guard.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
 import { markdownToPlainText } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d?.exam.title ?? "考试"} · 考试管理 · 网上党校` }];

@@ -5,10 +5,10 @@ import { requireExamEditor } from "~/utils/exam-guard.server.ts";
 import type { QuestionAnswer } from "~/utils/course-format.server.ts";
 import type { ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
 import { markdownToPlainText, renderMarkdown } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";
 import prose from "~/styles/prose.css?url";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: prose },

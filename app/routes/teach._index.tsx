@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { listAuthorableCourses } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import { requireRole } from "~/utils/auth.server.ts";
-import { formatDateTime } from "~/utils/labels.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
 export const meta: MetaFunction = () => [{ title: "课程编写 · 网上党校" }];

@@ -3,7 +3,7 @@
 // the rest, so every branch (saved, overtaken by another device, closed, refused, server error, no
 // network) is tested without a browser, and the status on screen never claims more than the server has.
 import type { ExamResponse } from "./exam-response.ts";
-import { cstClock } from "./exam-response.ts";
+import { cstClock } from "~/utils/cst.ts";
 
 export type QueueItem = { questionId: number; answer: ExamResponse; seq: number };
 export type SaveReply =

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import { basisLabel, decisionSentence, withTerm, type CertificateLayout, type Decision } from "./completion.ts";
+import { cstDate } from "./cst.ts";
 
 const require = createRequire(import.meta.url);
 const FONT_FILES = {
@@ -106,11 +107,6 @@ export function certificateWarnings(c: Pick<CertificateData, "holderName" | "sub
 export function chineseDate(ymd: string): string {
   const [y, m, d] = ymd.split("-").map(Number);
   return `${y}年${m}月${d}日`;
-}
-
-/** YYYY-MM-DD in China Standard Time. */
-export function cstDate(unixSeconds: number): string {
-  return new Date((unixSeconds + 8 * 3600) * 1000).toISOString().slice(0, 10);
 }
 
 const RED = "#c8161d";

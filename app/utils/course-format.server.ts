@@ -8,6 +8,7 @@ import path from "node:path";
 import { isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from "yaml";
 import type { Stage } from "../../db/types.ts";
 import { EXPECT, MSG, term } from "./course-messages.server.ts";
+import { parseCstTime } from "./cst.ts";
 
 /** Bump when the parser's output changes for the same files, so that the next sync re-applies every course. */
 const FORMAT_VERSION = "2";
@@ -195,17 +196,6 @@ function hashFile(abs: string): string {
     fs.closeSync(fd);
   }
   return hash.digest("hex");
-}
-
-/** `YYYY-MM-DD HH:mm` in China Standard Time → unix seconds, or null when malformed or not a real date. */
-export function parseCstTime(text: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/.exec(text.trim());
-  if (!m) return null;
-  const [y, mo, d, h, mi] = m.slice(1).map(Number);
-  const ms = Date.UTC(y, mo - 1, d, h - 8, mi);
-  const check = new Date(ms + 8 * 3600_000);
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59) return null;
-  return ms / 1000;
 }
 
 /** A path for messages: relative to the working directory when below it. */

@@ -64,6 +64,15 @@ export const now = () => Math.floor(Date.now() / 1000);
  * what makes the backslashes mean anything (SQLite has no default escape character); it reads the
  * same in SQLite and PostgreSQL. Every LIKE on user text goes through here.
  */
+/**
+ * `column LIKE 'path%'`: the org unit at `path` (a materialized path such as `/1/4/`) and everything below it.
+ * The one way to scope a query to an org subtree; paths hold only digits and slashes, so nothing needs escaping.
+ */
+export function inSubtree(column: string, path: string): RawBuilder<SqlBool> {
+  if (!/^\/(\d+\/)*$/.test(path)) throw new Error(`not an org path: ${path}`);
+  return sql<SqlBool>`${sql.ref(column)} like ${`${path}%`}`;
+}
+
 export function likeContains(column: string, text: string): RawBuilder<SqlBool> {
   const pattern = `%${text.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
   return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`;

@@ -14,11 +14,4 @@ export function isAnswered(r: ExamResponse | null | undefined): boolean {
   return r.text.trim() !== "";
 }
 
-/** hh:mm:ss of a unix time in China Standard Time, whatever the browser's zone or clock. */
-export function cstClock(unixSeconds: number): string {
-  const d = new Date((unixSeconds + 8 * 3600) * 1000);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
-}
-
 export const optionLetter = (displayIndex: number) => String.fromCharCode(65 + displayIndex);

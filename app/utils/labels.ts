@@ -22,10 +22,3 @@ export const ORG_KIND_LABEL: Record<OrgKind, string> = {
   branch: "党支部",
 };
 
-export function formatDateTime(unixSeconds: number): string {
-  const d = new Date(unixSeconds * 1000);
-  const p = (n: number) => String(n).padStart(2, "0");
-  // Shown in China Standard Time regardless of the server's zone.
-  const cst = new Date(d.getTime() + 8 * 3600 * 1000);
-  return `${cst.getUTCFullYear()}-${p(cst.getUTCMonth() + 1)}-${p(cst.getUTCDate())} ${p(cst.getUTCHours())}:${p(cst.getUTCMinutes())}`;
-}

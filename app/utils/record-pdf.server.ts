@@ -7,10 +7,11 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
-import { chineseDate, cstDate } from "./certificate-pdf.server.ts";
+import { chineseDate } from "./certificate-pdf.server.ts";
 import { STAGE_LABEL } from "./labels.ts";
 import type { TrainingRecord } from "~/models/record.server.ts";
 import { LEDGER_STATUS_LABEL } from "~/models/ledger.server.ts";
+import { cstClock, cstDate } from "~/utils/cst.ts";
 
 const require = createRequire(import.meta.url);
 const FACES = {
@@ -251,7 +252,7 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
   });
 
   doc.moveTo(MARGIN, footerY - 6).lineTo(PAGE.w - MARGIN, footerY - 6).lineWidth(0.5).strokeColor(RULE).stroke();
-  const when = new Date((r.generatedAt + 8 * 3600) * 1000).toISOString().slice(11, 16);
+  const when = cstClock(r.generatedAt).slice(0, 5);
   text(`本档案根据网上党校的学习记录生成于 ${chineseDate(cstDate(r.generatedAt))} ${when}（北京时间）。`, MARGIN, footerY, { size: 8, color: MUTED, width: PAGE.w - 2 * MARGIN });
   doc.end();
   await done;

@@ -8,10 +8,10 @@ import { E2E_DATA_DIR } from "../../playwright.config.ts";
 import { createClass, enrollByUnit, setClassCourses, updateClassSettings } from "../../app/models/classes.server.ts";
 import { createOrgUnit } from "../../app/models/org.server.ts";
 import { createUser } from "../../app/models/users.server.ts";
-import { cstDate } from "../../app/utils/certificate-pdf.server.ts";
 import { DEFAULT_RULES } from "../../app/utils/class-rules.ts";
 import { openDatabase } from "../../app/utils/db.server.ts";
 import { expect, test } from "./fixtures.ts";
+import { cstDate } from "../../app/utils/cst.ts";
 
 const SHOTS = "test-results/desk-scale";
 const MEMBERS = 1000;

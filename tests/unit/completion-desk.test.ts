@@ -28,10 +28,10 @@ import * as verifyPage from "../../app/routes/verify.$code.tsx";
 import { recordSubjectFor, trainingRecord } from "../../app/models/record.server.ts";
 import { renderRecordPdf } from "../../app/utils/record-pdf.server.ts";
 import { NewUserFields } from "../../app/utils/user-form.server.ts";
-import { cstDate } from "../../app/utils/certificate-pdf.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { classWorld, didTheWork, makeClass, type ClassWorld } from "../setup/classes.ts";
 import { createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
+import { cstDate } from "../../app/utils/cst.ts";
 
 let db: DB;
 let ctx: ClassWorld["ctx"];

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatError, parseCourse, parseCourses, parseCstTime } from "../../app/utils/course-format.server.ts";
+import { formatError, parseCourse, parseCourses } from "../../app/utils/course-format.server.ts";
+import { parseCstTime } from "../../app/utils/cst.ts";
 
 const SAMPLE = path.resolve("tests/fixtures/courses/sample");
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "course-format-"));

@@ -9,10 +9,10 @@ import { enrollUsernames, type ClassView } from "../../app/models/classes.server
 import { chartedUnits, standingOf, UNITS_CHARTED } from "../../app/models/statistics.server.ts";
 import AdminDashboard, * as adminDashboard from "../../app/routes/admin.dashboard.tsx";
 import * as branchDashboard from "../../app/routes/branch.dashboard.tsx";
-import { cstDate } from "../../app/utils/certificate-pdf.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { classWorld, didTheWork, type ClassWorld } from "../setup/classes.ts";
 import { createTestUser, makeRequest, outcome } from "../setup/db.ts";
+import { cstDate } from "../../app/utils/cst.ts";
 
 let db: DB;
 let ctx: ClassWorld["ctx"];

@@ -27,10 +27,10 @@ import * as catalog from "../../app/routes/courses._index.tsx";
 import * as coursePage from "../../app/routes/courses.$slug._index.tsx";
 import * as myClassesPage from "../../app/routes/my.classes.tsx";
 import * as progressPage from "../../app/routes/progress._index.tsx";
-import { cstDate } from "../../app/utils/certificate-pdf.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { makeClass } from "../setup/classes.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
+import { cstDate } from "../../app/utils/cst.ts";
 
 const SAMPLE = path.resolve("tests/fixtures/courses/sample");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hours-property-"));

@@ -16,10 +16,10 @@ import * as branchPage from "../../app/routes/branch.ledger.tsx";
 import * as branchCsv from "../../app/routes/branch.ledger.export[.]csv.tsx";
 import * as branchXlsx from "../../app/routes/branch.ledger.export[.]xlsx.tsx";
 import * as resultsXlsx from "../../app/routes/admin.classes.$id.results[.]xlsx.tsx";
-import { cstDate } from "../../app/utils/certificate-pdf.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { classWorld, didTheWork, makeClass, type ClassWorld } from "../setup/classes.ts";
 import { createTestUser, makeRequest, outcome } from "../setup/db.ts";
+import { cstDate } from "../../app/utils/cst.ts";
 
 let db: DB;
 let ctx: ClassWorld["ctx"];

@@ -9,10 +9,11 @@ import { Zip, ZipPassThrough } from "fflate";
 import type http from "node:http";
 import { certificateData, certificateFileName, formatNumber, newVerificationCode, numberPrefix, type CertificateRow } from "../../../app/models/certificates.server.ts";
 import { compareUnitPaths } from "../../../app/models/org.server.ts";
-import { cstDate, renderCertificatePdf } from "../../../app/utils/certificate-pdf.server.ts";
+import { renderCertificatePdf } from "../../../app/utils/certificate-pdf.server.ts";
 import { downloadHeaders } from "../../../app/utils/spreadsheet.server.ts";
 import { bareCommon, now, send, type BareUser } from "./common.ts";
 import { bareResults, type MemberInputs } from "./results.ts";
+import { cstDate } from "../../../app/utils/cst.ts";
 
 type Member = MemberInputs & { username: string; name: string; unit_path: string; exception_basis: string | null };
 

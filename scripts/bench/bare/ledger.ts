@@ -11,12 +11,12 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { LEDGER_COLUMNS, ledgerBand, ledgerCells, noteFor, type LedgerRow, type LedgerStatus } from "../../../app/models/ledger.server.ts";
 import { compareUnitPaths } from "../../../app/models/org.server.ts";
-import { cstDate } from "../../../app/utils/certificate-pdf.server.ts";
 import type { ClassResult } from "../../../app/utils/class-rules.ts";
 import { CSV_BOM, CSV_TYPE, csvLines, downloadHeaders, XLSX_TYPE } from "../../../app/utils/spreadsheet.server.ts";
 import { xlsxStream } from "../../../app/utils/xlsx-stream.server.ts";
 import { bareCommon, send, type BareUser } from "./common.ts";
 import { bareResults } from "./results.ts";
+import { cstDate } from "../../../app/utils/cst.ts";
 
 type Line = {
   user_id: number; username: string; name: string; gender: string; stage: LedgerRow["stage"]; unit_path: string;

@@ -1,4 +1,4 @@
-import { PassThrough } from "node:stream";
+import { Transform, type TransformCallback } from "node:stream";
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
@@ -19,6 +19,24 @@ export function handleError(error: unknown, { request }: { request: Request }) {
 }
 export const streamTimeout = ABORT_DELAY;
 
+/**
+ * React 18's streaming renderer pads a 2 KB chunk with NUL bytes when a three-byte character (most
+ * Chinese text) does not fit in its last bytes (facebook/react#31134), so about one page in three gained
+ * stray U+0000 characters. NUL never occurs inside a UTF-8 sequence and never belongs in HTML, so the
+ * bytes are dropped on the way out; chunks without one pass through untouched.
+ */
+export function withoutNulBytes(): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      if (chunk.indexOf(0) === -1) return callback(null, chunk);
+      const out = Buffer.allocUnsafe(chunk.length);
+      let n = 0;
+      for (const byte of chunk) if (byte !== 0) out[n++] = byte;
+      callback(null, out.subarray(0, n));
+    },
+  });
+}
+
 export default function handleRequest(
   request: Request,
   responseStatusCode: number,
@@ -38,7 +56,7 @@ export default function handleRequest(
         nonce,
         [waitForAll ? "onAllReady" : "onShellReady"]() {
           shellRendered = true;
-          const body = new PassThrough();
+          const body = withoutNulBytes();
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
           resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
           pipe(body);

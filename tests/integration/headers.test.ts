@@ -159,3 +159,17 @@ describe("HTTP: security headers", () => {
     expect((await client(server.url).get("/", `dx_session=${token}`)).headers.get("location")).toBe("/login");
   });
 });
+
+describe("HTTP: the bytes of a page", () => {
+  it("no page carries NUL bytes, whatever its Chinese text does at React's 2 KB chunk edges", async () => {
+    const pages = ["/", "/courses", "/progress", "/my/classes", "/my/certificates", "/courses/jijifenzi-peixun", "/courses/jijifenzi-peixun/lessons/01-dang-de-xingzhi-zongzhi", "/courses/no-such-course"];
+    let bytes = 0;
+    for (const p of pages) {
+      const body = Buffer.from(await (await fetch(server.url + p, { headers: { Cookie: cookie } })).arrayBuffer());
+      bytes += body.length;
+      expect(body.indexOf(0), `NUL byte in ${p}`).toBe(-1);
+      expect(body.toString("utf8"), p).not.toContain("\uFFFD");
+    }
+    expect(bytes).toBeGreaterThan(40_000); // enough Chinese text to cross many chunk edges
+  });
+});

@@ -8,7 +8,6 @@ import { z } from "zod";
 import { CLASS_KINDS, type ClassKind, type Role, type Stage } from "../../db/types.ts";
 import { candidateRuleWarning, type ExceptionBasis } from "~/utils/completion.ts";
 import { computeResult, ClassRulesSchema, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput, type ResultInputs } from "~/utils/class-rules.ts";
-import type { ExamSettings } from "~/utils/course-format.server.ts";
 import { likeContains, now as nowSeconds, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import { text } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";

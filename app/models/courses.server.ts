@@ -240,7 +240,7 @@ async function syncItems(
   t: number,
   items: { key: string; row: Record<string, unknown> }[],
 ): Promise<Map<string, { id: number; changed: boolean }>> {
-  const db = trx as unknown as Kysely<any>; // one code path for five tables of the same shape
+  const db = trx as unknown as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- one code path for five tables of the same shape
   const keyCol = KEY_COLUMN[table];
   const hashCol = HASH_COLUMN[table];
   const rows: { id: number; key: string; hash: string; archived: number }[] = await db

@@ -12,7 +12,7 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { parseMultipartForm } from "~/utils/multipart.server.ts";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
 import { certificatesOfClass, certificateTemplate, revokeCertificate, saveCertificateTemplate } from "~/models/certificates.server.ts";

@@ -246,7 +246,7 @@ export default function Banks() {
       </section>
 
       {previewMissing ? <p className="alert warn">这次导入已过期或不存在，请重新上传文件。</p> : null}
-      {preview ? <Preview preview={preview} source={course.source} base={base} busy={busy} /> : <UploadForm banks={banks} busy={busy} />}
+      {preview ? <Preview preview={preview} source={course.source} busy={busy} /> : <UploadForm banks={banks} busy={busy} />}
     </div>
   );
 }
@@ -296,7 +296,7 @@ function UploadForm({ banks, busy }: { banks: { key: string; title: string }[]; 
   );
 }
 
-function Preview({ preview: p, source, base, busy }: { preview: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["preview"]>; source: string; base: string; busy: boolean }) {
+function Preview({ preview: p, source, busy }: { preview: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["preview"]>; source: string; busy: boolean }) {
   const hidden = p.counts.questions - p.rows.length;
   return (
     <section className="card stack import-preview">

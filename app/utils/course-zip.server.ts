@@ -157,7 +157,6 @@ export function readZipDirectory(file: string, limits: ZipLimits): ZipEntry[] {
 export function unsafeZipName(name: string): string | null {
   if (name.includes("\\")) return "含有反斜杠";
   if (name.startsWith("/") || /^[a-zA-Z]:/.test(name)) return "是绝对路径";
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return "含有控制字符";
   const segments = name.replace(/\/$/, "").split("/");
   if (segments.some((s) => s === "" || s === "." || s === "..")) return "含有 . 或 .. 路径";

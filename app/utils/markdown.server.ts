@@ -62,11 +62,9 @@ const marked = new Marked(
  * controls) plus invisible characters an author could paste by accident or an attacker on purpose.
  * Removed only to *detect* the scheme; never to build the output URL.
  */
-// eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u0020\u007f-\u00a0\u00ad\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff]/g;
 const SCHEME = /^([a-z][a-z0-9+.-]*):/;
 /** Leading/trailing C0 controls and spaces, which the URL parser strips as well. */
-// eslint-disable-next-line no-control-regex
 const EDGE_JUNK = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 
 type UrlKind = "anchor" | "relative" | "external" | "mailto";

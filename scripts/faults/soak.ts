@@ -4,8 +4,9 @@
 // fifth of the run as warm-up), the largest WAL, throughput and latency, and any error response; at
 // the end every acknowledged write must be in the database. Exits non-zero on errors, lost writes, a
 // WAL over 64 MB, or memory that grows: over 1 MB/min in a run of 10 minutes or more (a shorter run is
-// mostly the garbage collector's sawtooth, so there the last quarter's mean may exceed the first
-// warm quarter's by at most 120 MB, a check for a runaway leak only).
+// mostly the garbage collector's sawtooth, so there the floor of the last quarter — its lowest sample,
+// which a collection peak cannot raise — may exceed the first warm quarter's floor by at most 120 MB, a
+// check for a runaway leak only).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -34,7 +35,8 @@ export type SoakSummary = {
 // bound only catches a runaway leak; flatness is judged by the slope of the long run.
 export const SOAK_LIMITS = { rssSlopeMbPerMinute: 1, shortRunGrowthMb: 120, walMb: 64 };
 
-const mean = (xs: { rss: number }[]) => xs.reduce((a, s) => a + s.rss, 0) / Math.max(1, xs.length);
+/** The lowest RSS among samples: what stays after the collector ran, so a leak raises it and a peak does not. */
+const floor = (xs: { rss: number }[]) => (xs.length ? Math.min(...xs.map((s) => s.rss)) : 0);
 
 export async function runSoak(opts: {
   minutes: number;
@@ -98,7 +100,7 @@ export async function runSoak(opts: {
         end: Number((samples.at(-1)?.rss ?? 0).toFixed(1)),
         max: Number(Math.max(...samples.map((s) => s.rss)).toFixed(1)),
         slopePerMinute: Number(slope(warm.map((s) => [s.t, s.rss])).toFixed(2)),
-        growth: Number((mean(warm.slice(-Math.ceil(warm.length / 4))) - mean(warm.slice(0, Math.ceil(warm.length / 4)))).toFixed(1)),
+        growth: Number((floor(warm.slice(-Math.ceil(warm.length / 4))) - floor(warm.slice(0, Math.ceil(warm.length / 4)))).toFixed(1)),
       },
       walMb: { max: Number(Math.max(...samples.map((s) => s.wal)).toFixed(2)), end: Number((samples.at(-1)?.wal ?? 0).toFixed(2)) },
       errors: ledger.unexpected,
@@ -123,7 +125,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   console.log("\nsummary");
   console.log(`  ${s.minutes} min of mixed writes at ${s.rate} requests/s: ${s.acknowledgedPerSecond} acknowledged/s; latency p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms`);
   for (const op of OPS) console.log(`  ${op.padEnd(7)} sent ${s.ops[op].sent}, acknowledged ${s.ops[op].acked}`);
-  console.log(`  RSS after warm-up ${s.rssMb.start} MB → end ${s.rssMb.end} MB (max ${s.rssMb.max} MB), slope ${s.rssMb.slopePerMinute} MB/min, last quarter − first quarter ${s.rssMb.growth} MB`);
+  console.log(`  RSS after warm-up ${s.rssMb.start} MB → end ${s.rssMb.end} MB (max ${s.rssMb.max} MB), slope ${s.rssMb.slopePerMinute} MB/min, last quarter's floor − first quarter's ${s.rssMb.growth} MB`);
   console.log(`  WAL max ${s.walMb.max} MB, at the end ${s.walMb.end} MB (limit ${SOAK_LIMITS.walMb})`);
   console.log(`  error responses: ${s.errors.length}; requests sent again after a keep-alive connection closed: ${s.retried}`);
   for (const e of s.errors.slice(0, 10)) console.log(`    ${e.op} ${e.status} ${e.body}`);

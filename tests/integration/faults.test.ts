@@ -22,14 +22,17 @@ describe("faults", () => {
   it("a minute of steady mixed load: no error answer, memory and WAL bounded, nothing lost", async () => {
     const s = await runSoak({ minutes: 1, rate: 60 });
     console.log(
-      `soak: ${s.acknowledgedPerSecond} writes/s acknowledged, p99 ${s.latencyMs.p99} ms; RSS ${s.rssMb.start}→${s.rssMb.end} MB (max ${s.rssMb.max}, slope ${s.rssMb.slopePerMinute} MB/min); WAL max ${s.walMb.max} MB; sent again ${s.retried}`,
+      `soak: ${s.acknowledgedPerSecond} writes/s acknowledged, p99 ${s.latencyMs.p99} ms; RSS ${s.rssMb.start}→${s.rssMb.end} MB (max ${s.rssMb.max}, floor growth ${s.rssMb.growth} MB, slope ${s.rssMb.slopePerMinute} MB/min); WAL max ${s.walMb.max} MB; sent again ${s.retried}`,
     );
     expect(s.errors).toEqual([]);
     expect(s.lost).toBe(0);
     expect(s.integrity).toBe("ok");
+    // Floors, not peaks: a collection peak or a slow machine cannot fail this, a leak of over 2 MB/s can.
     expect(s.rssMb.growth).toBeLessThanOrEqual(SOAK_LIMITS.shortRunGrowthMb);
     expect(s.walMb.max).toBeLessThanOrEqual(SOAK_LIMITS.walMb);
-    expect(s.acknowledgedPerSecond).toBeGreaterThan(40);
+    // The load really ran: every kind of write was acknowledged (errors = [] means every request sent was).
+    // Throughput is reported above, not asserted: it measures the machine, and the benchmark owns it.
+    for (const [op, c] of Object.entries(s.ops)) expect(c.acked, op).toBeGreaterThan(0);
   }, 120_000);
 
   it("SIGTERM under load: requests inside the server are answered, nothing acknowledged or applied is lost, the process exits 0", async () => {

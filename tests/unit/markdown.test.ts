@@ -39,7 +39,6 @@ const URL_ATTRIBUTES = new Set(["href", "src", "srcset", "action", "formaction",
 
 /** What a browser does to a URL attribute before reading its scheme: drop controls/whitespace, lowercase. */
 function normalizeUrl(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u0020\u007f-\u00a0]/g, "").toLowerCase();
 }
 

@@ -79,7 +79,11 @@ describe("users", () => {
     const sub = (await db.selectFrom("org_units").select("path").where("id", "=", t.subA).executeTakeFirstOrThrow()).path;
     const list = await listUsers(db, { unitPath: sub });
     expect(list.map((u) => u.name)).toEqual(["甲一"]);
-    expect(await listUsers(db, { q: "%" })).toHaveLength(0);
+    // Names that a wildcard would match too: only the one with the literal character is found.
+    for (const name of ["满分100%", "丙_1", "丙X1"]) await createTestUser(db, { orgUnitId: t.branchA, name });
+    const names = async (q: string) => (await listUsers(db, { unitPath: sub, q })).map((u) => u.name).sort();
+    expect(await names("%")).toEqual(["满分100%"]);
+    expect(await names("丙_")).toEqual(["丙_1"]);
   });
 
   it("search takes % _ and \\ literally: js_0 finds js_001, not jsX001", async () => {

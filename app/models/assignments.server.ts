@@ -8,7 +8,7 @@ import fs from "node:fs";
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
 import { z } from "zod";
 import type { AttachmentType, SubmissionStatus } from "../../db/types.ts";
-import { likeContains, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import {
   candidatePairs,
   candidatesFor,
@@ -23,7 +23,8 @@ import {
 import type { Storage } from "~/utils/storage.server.ts";
 import { allowedTypes, safeSegment, type AcceptedFile } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
-import { getCourseBySlug, seesEverything, type CourseView, type Viewer } from "./courses.server.ts";
+import { getCourseBySlug, type CourseView } from "./courses.server.ts";
+import { seesEverything, taughtBySql, type Viewer } from "./visibility.server.ts";
 
 /** The acting user: who they are for scoping, and their roles for course visibility. */
 export type Person = Viewer & { id: number };
@@ -598,10 +599,7 @@ export async function listGradingOverview(db: DB, viewer: Person) {
     .select(["a.id", "a.key", "a.title", "a.kind", "a.due_at", "c.slug", "c.title as course_title", "c.instructors"])
     .where("a.archived", "=", 0)
     .where("c.archived", "=", 0);
-  if (!viewer.roles.includes("admin")) q = q.where(likeContains("c.instructors", JSON.stringify(viewer.username)));
-  const rows = (await q.orderBy("c.id").orderBy("a.position").execute()).filter((r) =>
-    seesEverything({ instructors: JSON.parse(r.instructors) as string[] }, viewer),
-  );
+  const rows = await q.where(taughtBySql("c.instructors", viewer)).orderBy("c.id").orderBy("a.position").execute();
   if (!rows.length) return [];
   const counts = await db
     .selectFrom("submissions")

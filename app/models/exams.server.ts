@@ -7,7 +7,7 @@ import type { ExamSettings, QuestionAnswer, QuestionType } from "~/utils/course-
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { isAnswered, type ExamResponse } from "~/utils/exam-response.ts";
 import { audit } from "./audit.server.ts";
-import { seesEverything } from "./courses.server.ts";
+import { courseFromRow, openToStage, seesEverything } from "./visibility.server.ts";
 import { cstClock } from "~/utils/cst.ts";
 
 export type { ExamResponse };
@@ -170,11 +170,10 @@ async function examById(db: DB, examId: number) {
 
 type CourseVisibility = { published: number; course_archived: number; audience: string; instructors: string };
 
+/** Staff of the course see every exam; a trainee a current exam of a course open to their stage. */
 function visibleTo(row: CourseVisibility & { archived: number }, viewer: ExamViewer): boolean {
-  const instructors = JSON.parse(row.instructors) as string[];
-  if (seesEverything({ instructors }, viewer)) return true;
-  const audience = JSON.parse(row.audience) as Stage[];
-  return row.published === 1 && row.course_archived === 0 && row.archived === 0 && audience.includes(viewer.stage);
+  const course = courseFromRow({ ...row, archived: row.course_archived });
+  return seesEverything(course, viewer) || (row.archived === 0 && openToStage(course, viewer.stage));
 }
 
 async function viewerById(db: DB, userId: number): Promise<ExamViewer | undefined> {

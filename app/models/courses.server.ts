@@ -1,14 +1,9 @@
 // Courses: the sync of courses/ into the database, and the reads of the course reader.
 import type { Kysely } from "kysely";
 import path from "node:path";
-import type { CourseSource, Role, Stage } from "../../db/types.ts";
-import {
-  parseCourses,
-  type FormatError,
-  type ParsedCourse,
-  type ParsedQuestion,
-  type ProgressRules,
-} from "~/utils/course-format.server.ts";
+import type { CourseSource, Stage } from "../../db/types.ts";
+import { parseCourses, type FormatError, type ParsedCourse, type ParsedQuestion } from "~/utils/course-format.server.ts";
+import { type ProgressRules } from "~/utils/course-types.ts";
 import { MSG } from "~/utils/course-messages.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";

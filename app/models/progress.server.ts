@@ -4,7 +4,7 @@ import { randomInt } from "node:crypto";
 import type { OfflineKind, Stage } from "../../db/types.ts";
 import { coveragePercent, creditSegments, mergeIntervals, SEEK_TOLERANCE, totalSeconds, type Interval } from "~/utils/coverage.ts";
 import { now as nowSeconds, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
-import type { ProgressRules } from "~/utils/course-format.server.ts";
+import type { ProgressRules } from "~/utils/course-types.ts";
 import { audit } from "./audit.server.ts";
 import { chunked, courseStandings, myCourseStandings, type CourseStanding } from "./hours.server.ts";
 import { openToStageSql } from "./visibility.server.ts";

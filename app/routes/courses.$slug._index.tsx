@@ -1,7 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getCourseBySlug, whyCourseHidden } from "~/models/courses.server.ts";
-import { resultsVisible } from "~/models/exams.server.ts";
+import { resultsVisible } from "~/utils/exam-rules.ts";
 import { myCourseStandings, type StandingAssignment, type StandingExam } from "~/models/hours.server.ts";
 import { getLessonProgress, offlineHoursFor, summarize } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";

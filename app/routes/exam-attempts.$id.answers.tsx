@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { recordLeave, saveAnswer } from "~/models/exams.server.ts";
+import { recordLeave, saveAnswer } from "~/models/exams/autosave.server.ts";
 import { requireUser } from "~/utils/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 

@@ -12,7 +12,7 @@ import { migrateToLatest } from "../../db/migrate.ts";
 import type { Role, Stage } from "../../db/types.ts";
 import { listAuthorableCourses } from "../../app/models/authoring.server.ts";
 import { getCourseBySlug, listCatalogForStage, listCoursesForStaff, syncCourses } from "../../app/models/courses.server.ts";
-import { getExamForTrainee } from "../../app/models/exams.server.ts";
+import { getExamForTrainee } from "../../app/models/exams/attempts.server.ts";
 import { recordBeat } from "../../app/models/progress.server.ts";
 import { followsCourse } from "../../app/models/visibility.server.ts";
 import { openDatabase, type DB } from "../../app/utils/db.server.ts";

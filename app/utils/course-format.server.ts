@@ -9,10 +9,11 @@ import { isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit
 import type { Stage } from "../../db/types.ts";
 import { EXPECT, MSG, term } from "./course-messages.server.ts";
 import { parseCstTime } from "./cst.ts";
+import { mimeOfExtension } from "./mime.ts";
 import { ASSIGNMENT_KINDS, ATTACHMENT_TYPES, DIFFICULTIES, QUESTION_TYPES, type Difficulty, type DrawRule, type ExamSettings, type ProgressRules, type QuestionAnswer, type QuestionType } from "./course-types.ts";
 
 /** Bump when the parser's output changes for the same files, so that the next sync re-applies every course. */
-const FORMAT_VERSION = "2";
+const FORMAT_VERSION = "3";
 
 export type FormatError = { file: string; line: number; message: string };
 /** A lesson body larger than this is accepted with a warning: phones open it slowly. */
@@ -32,17 +33,8 @@ export const STAGE_BY_NAME: Record<string, Stage> = {
 
 const DEFAULT_SCORE: Record<QuestionType, number> = { 单选: 1, 多选: 2, 判断: 1, 填空: 2, 简答: 10 };
 
-const MIME: Record<string, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  mp4: "video/mp4",
-  webm: "video/webm",
-  vtt: "text/vtt",
-  pdf: "application/pdf",
-};
+/** Media a course may carry (their types from ./mime.ts). */
+const MEDIA_EXT = ["png", "jpg", "jpeg", "gif", "webp", "mp4", "webm", "vtt", "pdf"];
 // No SVG: it can carry script, and course media is served from our own origin.
 const IMAGE_EXT = ["png", "jpg", "jpeg", "gif", "webp"];
 const VIDEO_EXT = ["mp4", "webm"];
@@ -582,13 +574,13 @@ function readMedia(ctx: Ctx, relDir: string) {
       readMedia(ctx, rel);
       continue;
     }
-    const mime = MIME[extOf(rel)];
+    const mime = MEDIA_EXT.includes(extOf(rel)) ? mimeOfExtension(extOf(rel)) : undefined;
     if (!e.isFile()) {
       ctx.error(rel, 1, MSG.mediaNotFile);
       continue;
     }
     if (!mime) {
-      ctx.error(rel, 1, MSG.mediaType(Object.keys(MIME).map((x) => `.${x}`)));
+      ctx.error(rel, 1, MSG.mediaType(MEDIA_EXT.map((x) => `.${x}`)));
       continue;
     }
     const abs = path.join(ctx.dir, rel);
@@ -743,7 +735,7 @@ function parseAssignment(ctx: Ctx, rel: string): Numbered<ParsedAssignment> | nu
 export function parseBankText(text: string, opts: { file?: string; media?: string[] } = {}): { bank: ParsedBank | null; errors: FormatError[] } {
   const file = opts.file ?? "bank/import.md";
   const ctx = new Ctx("", "");
-  for (const m of opts.media ?? []) ctx.media.set(m, { path: m, size: 0, sha256: "", mime: MIME[extOf(m)] ?? "" });
+  for (const m of opts.media ?? []) ctx.media.set(m, { path: m, size: 0, sha256: "", mime: mimeOfExtension(extOf(m)) ?? "" });
   ctx.readText = (rel) => {
     ctx.recordFile(rel, sha256(text));
     return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");

@@ -235,11 +235,6 @@ async function requireEditable(trx: DB, assignment: AssignmentView, userId: numb
   return state;
 }
 
-/** Guard for the action before it reads an upload: refuses at once instead of after streaming. */
-export async function assertEditable(db: DB, assignment: AssignmentView, userId: number, t = nowSeconds()) {
-  await requireEditable(db, assignment, userId, t);
-}
-
 /**
  * Saves the draft text (when given; an autosave with an older `seq` than the stored one is ignored)
  * and adds accepted attachments to the draft. Refused when the trainee may not edit now.
@@ -384,8 +379,6 @@ export async function listQueue(db: DB, assignmentId: number, f: QueueFilter = {
     .map((r) => ({ ...r, late: r.late === 1, similarity: flags.get(r.id) ?? null }))
     .sort((a, b) => waiting(a.status) - waiting(b.status) || a.submitted_at - b.submitted_at || a.id - b.id);
 }
-
-export type QueueRow = Awaited<ReturnType<typeof listQueue>>[number];
 
 /** Training classes that include the assignment's course, for the class filter. */
 export async function listQueueClasses(db: DB, courseId: number) {

@@ -25,8 +25,6 @@ export const LEDGER_STATUSES = ["completed", "not_completed", "undecided"] as co
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 /** 是否结业 as the ledger prints it. */
 export const LEDGER_STATUS_LABEL: Record<LedgerStatus, string> = { completed: "是", not_completed: "否", undecided: "未认定" };
-/** The same, as the status filter offers it. */
-export const LEDGER_STATUS_CHOICE: Record<LedgerStatus, string> = { completed: "已结业", not_completed: "未结业", undecided: "未认定（培训中或待确认）" };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const validDay = (v: unknown) => typeof v === "string" && DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);

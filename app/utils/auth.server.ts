@@ -54,10 +54,6 @@ export async function requireRole(args: Args, ...roles: Role[]): Promise<Current
   return user;
 }
 
-export function hasRole(user: { roles: Role[] }, role: Role) {
-  return user.roles.includes(role);
-}
-
 export type LoginResult =
   | { ok: true; token: string; userId: number }
   | { ok: false; status: 401 | 429; message: string };

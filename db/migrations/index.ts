@@ -1,4 +1,10 @@
 // Static name → module map: Vitest cannot load .ts migrations through FileMigrationProvider.
+//
+// There is no 0006, on purpose. No file of that number was ever committed (`git log --all -- 'db/migrations/0006*'`
+// is empty): numbers are handed out per engineer before parallel work, 0006 was reserved in the round that
+// added 0007_pending_imports (commit e2360c9), and the branch holding it merged without a migration. No
+// database has a 0006 row; Kysely applies migrations in name order, so the gap is harmless. A number is
+// never reused, so that a database which ran one can never meet a different migration of the same name.
 import type { Migration } from "kysely";
 import * as m0001 from "./0001_foundation.ts";
 import * as m0002 from "./0002_courses.ts";

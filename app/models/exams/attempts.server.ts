@@ -72,15 +72,6 @@ export async function findExamId(db: DB, slug: string, key: string): Promise<num
   return row?.id;
 }
 
-/** The counted score of one trainee in one exam (for completion and certificates); null before any finalized attempt. */
-export async function examResultFor(db: DB, examId: number, userId: number) {
-  const exam = await db.selectFrom("exams").select("settings").where("id", "=", examId).executeTakeFirst();
-  if (!exam) return null;
-  const attempts = await db.selectFrom("exam_attempts").select(["attempt_no", "status", "score", "passed", "max_score"]).where("exam_id", "=", examId).where("user_id", "=", userId).execute();
-  const counted = countedAttempt(attempts, parseSettings(exam.settings).counts);
-  return counted && { score: counted.score, passed: counted.passed === 1, pending: counted.status === "submitted", maxScore: counted.max_score };
-}
-
 type PaperRow = {
   position: number;
   question_id: number;

@@ -13,7 +13,7 @@ import { openDatabase } from "./app/utils/db.server.ts";
 import { loadEnv } from "./app/utils/env.server.ts";
 import { enforceBodyLimits } from "./app/utils/body-limits.server.ts";
 import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
-import { seedDemo } from "./scripts/seed.ts";
+import { seedDemo } from "./app/models/demo.server.ts";
 import { syncCourses } from "./app/models/courses.server.ts";
 import { sweepOverdueAttempts } from "./app/models/exams/finalize.server.ts";
 import { displayPath, formatError } from "./app/utils/course-format.server.ts";

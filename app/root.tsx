@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { AppShell } from "./components/AppShell.tsx";
 import { GeneralErrorBoundary } from "./components/ErrorBoundary.tsx";
 import styles from "./styles/app.css?url";
-import { getCurrentUser } from "./utils/auth.server.ts";
+import { getCurrentUser } from "./guards/auth.server.ts";
 import { useNonce } from "./utils/nonce.tsx";
 
 export const links: LinksFunction = () => [

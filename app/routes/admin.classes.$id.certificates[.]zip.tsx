@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { certificateEnv, classCertificatesZip, publicOrigin } from "~/models/certificates.server.ts";
 import { getClassRow } from "~/models/classes.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
 

@@ -10,7 +10,7 @@ import { certificateEnv, confirmCompletion } from "~/models/certificates.server.
 import { ClassError, classResults, classStatus, getClassRow, setException } from "~/models/classes.server.ts";
 import { filterMembers, memberTable, parseMemberQuery } from "~/models/member-table.server.ts";
 import classesCss from "~/styles/classes.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { glyphWarnings } from "~/utils/certificate-pdf.server.ts";
 import { basisLabel, EXCEPTION_BASES, EXCEPTION_BASIS_KEYS } from "~/utils/completion.ts";
 import { now } from "~/utils/db.server.ts";

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { audit } from "~/models/audit.server.ts";
 import { publicOrigin } from "~/models/certificates.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { MAX_ROSTER_ROWS, passwordsWorkbook } from "~/utils/roster-import.server.ts";
 import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
 

@@ -3,7 +3,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { publicOrigin } from "~/models/certificates.server.ts";
 import { parsePeriod, xapiExportResponse } from "~/models/xapi.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const admin = await requireRole(args, "admin");

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { audit } from "~/models/audit.server.ts";
 import { certificateEnv, certificateFileName, certificateForViewer, certificatePdf, publicOrigin } from "~/models/certificates.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
 

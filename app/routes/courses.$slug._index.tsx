@@ -6,7 +6,7 @@ import { myCourseStandings, type StandingAssignment, type StandingExam } from "~
 import { getLessonProgress, offlineHoursFor, summarize } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
 import proseCss from "~/styles/prose.css?url";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { now as nowSeconds } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";

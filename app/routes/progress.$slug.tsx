@@ -7,7 +7,7 @@ import { followsCourse, seesEverything } from "~/models/visibility.server.ts";
 import { getOrgUnit } from "~/models/org.server.ts";
 import { courseRoster, creditOfflineHours } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 

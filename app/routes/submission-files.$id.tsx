@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getSubmissionFileForViewer } from "~/models/assignments.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { serveFile } from "~/utils/files.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { mimeOfExtension } from "~/utils/mime.ts";

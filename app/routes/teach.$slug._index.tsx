@@ -23,7 +23,7 @@ import {
   requireBrowserCourse,
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { parseCstTime } from "~/utils/cst.ts";
 

@@ -6,7 +6,7 @@ import { itemAnalysis } from "~/models/exams/analysis.server.ts";
 import { listAttemptsForExam, listOverrides, setExamOverride } from "~/models/exams/grading.server.ts";
 import { listEditedQuestions, regradeWithNewestVersion } from "~/models/exams/regrade.server.ts";
 import { reviewLeakWarning } from "~/utils/exam-rules.ts";
-import { requireExamEditor } from "~/utils/exam-guard.server.ts";
+import { requireExamEditor } from "~/guards/exam.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { markdownToPlainText } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";

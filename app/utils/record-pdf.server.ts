@@ -10,7 +10,7 @@ import PDFDocument from "pdfkit";
 import { chineseDate } from "./certificate-pdf.server.ts";
 import { STAGE_LABEL } from "./labels.ts";
 import type { TrainingRecord } from "~/models/record.server.ts";
-import { LEDGER_STATUS_LABEL } from "~/models/ledger.server.ts";
+import { LEDGER_STATUS_LABEL } from "~/utils/labels.ts";
 import { cstClock, cstDate } from "~/utils/cst.ts";
 
 const require = createRequire(import.meta.url);

@@ -11,7 +11,7 @@ import { openDatabase, type DB } from "../../app/utils/db.server.ts";
 import { ASSIGNMENT_PATH, EXAM_PATH, httpClient, MIXED, multipart, newLedger, prepareWorld, runLoad, totalLost, verifyLedger } from "../../scripts/faults/load.ts";
 import { startProxy, type Proxy } from "../../scripts/faults/proxy.ts";
 import { launch, sleep, type App } from "../../scripts/faults/server.ts";
-import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { DEMO_PASSWORD } from "../../app/models/demo.server.ts";
 
 let dataDir: string;
 let a: App;

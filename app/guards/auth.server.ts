@@ -6,8 +6,8 @@ import { audit } from "~/models/audit.server.ts";
 import { getCourseRowForEditor } from "~/models/courses.server.ts";
 import { seesEverything } from "~/models/visibility.server.ts";
 import { getUserForLogin, getUserWithRoles, type UserWithRoles } from "~/models/users.server.ts";
-import { createSession, invalidateSession, readSessionToken, validateSessionToken } from "./session.server.ts";
-import { checkPasswordGuess } from "./throttle.server.ts";
+import { createSession, invalidateSession, readSessionToken, validateSessionToken } from "~/utils/session.server.ts";
+import { checkPasswordGuess } from "~/models/throttle.server.ts";
 
 type Args = { request: Request; context: AppContext };
 export type CurrentUser = UserWithRoles & { sessionId: string };

@@ -84,10 +84,4 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // TEMPORARY — delete this block once the guards move out of app/utils (app/guards/) and server.ts stops
-    // importing scripts/seed.ts. It lists exactly the files that break a layer rule today; nothing else may join it.
-    files: ["app/utils/auth.server.ts", "app/utils/exam-guard.server.ts", "app/utils/record-pdf.server.ts", "app/utils/throttle.server.ts", "server.ts"],
-    rules: { "import-x/no-restricted-paths": "off" },
-  },
 );

@@ -13,9 +13,10 @@ import { openDatabase } from "./app/utils/db.server.ts";
 import { loadEnv } from "./app/utils/env.server.ts";
 import { enforceBodyLimits } from "./app/utils/body-limits.server.ts";
 import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
-import { seedDemo } from "./scripts/seed.ts";
+import { seedDemo } from "./app/models/demo.server.ts";
 import { syncCourses } from "./app/models/courses.server.ts";
-import { sweepOverdueAttempts } from "./app/models/exams.server.ts";
+import { usableSeal } from "./app/models/certificates.server.ts";
+import { sweepOverdueAttempts } from "./app/models/exams/finalize.server.ts";
 import { displayPath, formatError } from "./app/utils/course-format.server.ts";
 import { SYNC_MSG } from "./app/utils/course-messages.server.ts";
 import { createStorage } from "./app/utils/storage.server.ts";
@@ -38,6 +39,7 @@ if (env.SEED_DEMO === "1") {
   if (seeded) console.log("已载入演示数据 (demo data loaded into a new database)");
 }
 const storage = createStorage(env.dataDir);
+const config = { schoolCode: env.SCHOOL_CODE, sealPath: usableSeal(env.CERT_SEAL_PATH), origin: env.ORIGIN };
 const swept = storage.sweepScratch();
 if (swept) console.log(`removed ${swept} upload scratch files left by an earlier stop`);
 if (env.courseRoots.length) {
@@ -122,6 +124,7 @@ app.all(
       cookieSecure: env.cookieSecure,
       schoolName: env.SCHOOL_NAME,
       storage,
+      config,
     }),
   }),
 );

@@ -10,6 +10,8 @@ export type AppContext = {
   cookieSecure: boolean;
   schoolName: string;
   storage: Storage;
+  /** Settings read once from the environment at start (SCHOOL_CODE, a usable CERT_SEAL_PATH, ORIGIN); models get them from here. */
+  config: { schoolCode: string; sealPath?: string; origin?: string };
 };
 
 declare module "@remix-run/node" {

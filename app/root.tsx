@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { AppShell } from "./components/AppShell.tsx";
 import { GeneralErrorBoundary } from "./components/ErrorBoundary.tsx";
 import styles from "./styles/app.css?url";
-import { getCurrentUser } from "./utils/auth.server.ts";
+import { getCurrentUser } from "./guards/auth.server.ts";
 import { useNonce } from "./utils/nonce.tsx";
 
 export const links: LinksFunction = () => [
@@ -28,8 +28,6 @@ export async function loader(args: LoaderFunctionArgs) {
     },
   };
 }
-
-export type RootData = Awaited<ReturnType<typeof loader>>;
 
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();

@@ -104,11 +104,17 @@ export interface CourseTable extends SyncedColumns {
   cover: string | null;
   published: Generated<number>;
   source: Generated<CourseSource>;
-  /** Absolute path of the courses root a file course was last synced from (migration 0015); null before. */
+  /** Absolute path of the courses root a file course was last synced from (migration 0013); null before. */
   source_root: string | null;
   /** JSON { lock_seek, lock_rate, presence_check }. */
   progress: string;
   intro_md: string;
+}
+
+/** The stages a course is for, one row each (migration 0014); written together with courses.audience. */
+export interface CourseAudienceTable {
+  course_id: number;
+  stage: Stage;
 }
 
 export interface LessonTable extends SyncedColumns {
@@ -556,6 +562,7 @@ export interface Database {
   import_locks: ImportLockTable;
   audit_log: AuditLogTable;
   courses: CourseTable;
+  course_audiences: CourseAudienceTable;
   lessons: LessonTable;
   assignments: AssignmentTable;
   question_banks: QuestionBankTable;

@@ -1,62 +1,12 @@
-// Demo data for a new database: an organization tree and one account per role and stage.
-// Run by server.ts on start (SEED_DEMO=1, the default) and as `npm run db:seed`.
+// `npm run db:seed`: loads the demo data (app/models/demo.server.ts) into DATA_DIR's database when it has no users.
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import type { Role, Stage } from "../db/types.ts";
-import { createOrgUnit } from "../app/models/org.server.ts";
-import { createUser } from "../app/models/users.server.ts";
-import type { DB } from "../app/utils/db.server.ts";
+import { seedDemo } from "../app/models/demo.server.ts";
+import { openDatabase } from "../app/utils/db.server.ts";
+import { loadEnv } from "../app/utils/env.server.ts";
+import { migrateToLatest } from "../db/migrate.ts";
 
-export const DEMO_PASSWORD = "dangxiao2026";
-
-type DemoUser = { username: string; name: string; gender: "男" | "女"; unit: string; stage: Stage; roles: Role[] };
-
-export const DEMO_USERS: DemoUser[] = [
-  { username: "zzb001", name: "王建国", gender: "男", unit: "组织部党支部", stage: "full", roles: ["admin"] },
-  { username: "js001", name: "李红梅", gender: "女", unit: "马克思主义学院教工党支部", stage: "full", roles: ["instructor"] },
-  { username: "sj001", name: "赵志强", gender: "男", unit: "计算机学院本科生第一党支部", stage: "full", roles: ["secretary"] },
-  { username: "2023001", name: "张晓明", gender: "男", unit: "计算机学院本科生第一党支部", stage: "activist", roles: ["trainee"] },
-  { username: "2022015", name: "李文静", gender: "女", unit: "计算机学院本科生第一党支部", stage: "candidate", roles: ["trainee"] },
-  { username: "2021030", name: "王浩然", gender: "男", unit: "计算机学院研究生党支部", stage: "probationary", roles: ["trainee"] },
-  { username: "2023002", name: "陈思雨", gender: "女", unit: "计算机学院本科生第一党支部", stage: "activist", roles: ["trainee"] },
-  { username: "2023101", name: "刘子涵", gender: "女", unit: "马克思主义学院本科生党支部", stage: "activist", roles: ["trainee"] },
-];
-
-const TREE: [string, string[]][] = [
-  ["机关党委", ["组织部党支部"]],
-  ["马克思主义学院党委", ["马克思主义学院教工党支部", "马克思主义学院本科生党支部"]],
-  ["计算机学院党委", ["计算机学院本科生第一党支部", "计算机学院研究生党支部"]],
-];
-
-/** Loads the demo data into an empty database; returns false (and changes nothing) otherwise. */
-export async function seedDemo(db: DB, schoolCommittee = "中共示范大学委员会"): Promise<boolean> {
-  const existing = await db.selectFrom("users").select("id").limit(1).executeTakeFirst();
-  if (existing) return false;
-  const actor = { actorId: null, ip: "seed" };
-  const units = new Map<string, number>();
-  const root = await createOrgUnit(db, { name: schoolCommittee, parentId: null }, actor);
-  for (const [sub, branches] of TREE) {
-    const subId = await createOrgUnit(db, { name: sub, parentId: root }, actor);
-    for (const b of branches) units.set(b, await createOrgUnit(db, { name: b, parentId: subId }, actor));
-  }
-  for (const u of DEMO_USERS) {
-    await createUser(
-      db,
-      { username: u.username, name: u.name, gender: u.gender, orgUnitId: units.get(u.unit)!, stage: u.stage, roles: u.roles },
-      { actorId: null, ip: "seed" },
-      DEMO_PASSWORD,
-    );
-  }
-  return true;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { openDatabase } = await import("../app/utils/db.server.ts");
-  const { loadEnv } = await import("../app/utils/env.server.ts");
-  const { migrateToLatest } = await import("../db/migrate.ts");
-  const env = loadEnv();
-  const db = openDatabase(path.join(env.dataDir, "app.db"));
-  await migrateToLatest(db);
-  console.log((await seedDemo(db)) ? "已载入演示数据" : "数据库已有用户，未载入演示数据");
-  await db.destroy();
-}
+const env = loadEnv();
+const db = openDatabase(path.join(env.dataDir, "app.db"));
+await migrateToLatest(db);
+console.log((await seedDemo(db)) ? "已载入演示数据" : "数据库已有用户，未载入演示数据");
+await db.destroy();

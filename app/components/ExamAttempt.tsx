@@ -6,12 +6,13 @@ import { Form, Link, useNavigate } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { confirmWarning, emptyQueue, enqueue as enqueueItem, saveStatus, settle, submitStatus, type Outcome, type Queue, type QueueItem, type SaveReply } from "~/utils/answer-queue.ts";
 import { isAnswered, optionLetter, type ExamResponse } from "~/utils/exam-response.ts";
+import type { QuestionType } from "~/utils/course-types.ts";
 import { cstClock } from "~/utils/cst.ts";
 
 export type PaperQuestion = {
   questionId: number;
   position: number;
-  type: "单选" | "多选" | "判断" | "填空" | "简答";
+  type: QuestionType;
   score: number;
   stemHtml: string;
   /** Option texts in this attempt's order; a choice is its position here (the server maps it). */

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
 import { z } from "zod";
 import type { AttachmentType, SubmissionStatus } from "../../db/types.ts";
-import { likeContains, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import {
   candidatePairs,
   candidatesFor,
@@ -23,7 +23,8 @@ import {
 import type { Storage } from "~/utils/storage.server.ts";
 import { allowedTypes, safeSegment, type AcceptedFile } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
-import { getCourseBySlug, seesEverything, type CourseView, type Viewer } from "./courses.server.ts";
+import { getCourseBySlug, type CourseView } from "./courses.server.ts";
+import { seesEverything, taughtBySql, type Viewer } from "./visibility.server.ts";
 
 /** The acting user: who they are for scoping, and their roles for course visibility. */
 export type Person = Viewer & { id: number };
@@ -234,11 +235,6 @@ async function requireEditable(trx: DB, assignment: AssignmentView, userId: numb
   return state;
 }
 
-/** Guard for the action before it reads an upload: refuses at once instead of after streaming. */
-export async function assertEditable(db: DB, assignment: AssignmentView, userId: number, t = nowSeconds()) {
-  await requireEditable(db, assignment, userId, t);
-}
-
 /**
  * Saves the draft text (when given; an autosave with an older `seq` than the stored one is ignored)
  * and adds accepted attachments to the draft. Refused when the trainee may not edit now.
@@ -383,8 +379,6 @@ export async function listQueue(db: DB, assignmentId: number, f: QueueFilter = {
     .map((r) => ({ ...r, late: r.late === 1, similarity: flags.get(r.id) ?? null }))
     .sort((a, b) => waiting(a.status) - waiting(b.status) || a.submitted_at - b.submitted_at || a.id - b.id);
 }
-
-export type QueueRow = Awaited<ReturnType<typeof listQueue>>[number];
 
 /** Training classes that include the assignment's course, for the class filter. */
 export async function listQueueClasses(db: DB, courseId: number) {
@@ -592,16 +586,13 @@ export async function setReleased(db: DB, input: { assignmentId: number; release
 
 /** Assignments of the courses a grader teaches (all courses for an admin) with how many wait for grading. */
 export async function listGradingOverview(db: DB, viewer: Person) {
-  let q = db
+  const q = db
     .selectFrom("assignments as a")
     .innerJoin("courses as c", "c.id", "a.course_id")
     .select(["a.id", "a.key", "a.title", "a.kind", "a.due_at", "c.slug", "c.title as course_title", "c.instructors"])
     .where("a.archived", "=", 0)
     .where("c.archived", "=", 0);
-  if (!viewer.roles.includes("admin")) q = q.where(likeContains("c.instructors", JSON.stringify(viewer.username)));
-  const rows = (await q.orderBy("c.id").orderBy("a.position").execute()).filter((r) =>
-    seesEverything({ instructors: JSON.parse(r.instructors) as string[] }, viewer),
-  );
+  const rows = await q.where(taughtBySql("c.instructors", viewer)).orderBy("c.id").orderBy("a.position").execute();
   if (!rows.length) return [];
   const counts = await db
     .selectFrom("submissions")

@@ -12,6 +12,7 @@ import type { Role } from "../../db/types.ts";
 import { audit } from "~/models/audit.server.ts";
 import { ImportBusy, withImportLock } from "~/models/import-locks.server.ts";
 import { syncCourses, type SyncResult } from "~/models/courses.server.ts";
+import { seesEverything } from "~/models/visibility.server.ts";
 import { formatError, parseCourse, STAGE_BY_NAME, type FormatError, type ParsedCourse } from "~/utils/course-format.server.ts";
 import { extractZipEntries, listFolderFiles, readZipDirectory, unsafeZipName, ZipRefused, type ZipEntry } from "~/utils/course-zip.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
@@ -674,7 +675,7 @@ export async function listAuthorableCourses(db: DB, user: { username: string; ro
     .execute();
   return rows
     .map((r) => ({ ...r, instructors: JSON.parse(r.instructors) as string[], published: r.published === 1, archived: r.archived === 1 }))
-    .filter((r) => user.roles.includes("admin") || r.instructors.includes(user.username));
+    .filter((r) => seesEverything(r, user));
 }
 
 export const STAGE_NAMES = Object.keys(STAGE_BY_NAME);

@@ -15,7 +15,8 @@ import {
   type Duplicate,
   type ImportResult,
 } from "~/utils/bank-import.server.ts";
-import { DIFFICULTIES, parseBankText, QUESTION_TYPES, type Difficulty, type ParsedQuestion, type QuestionType } from "~/utils/course-format.server.ts";
+import { DIFFICULTIES, QUESTION_TYPES, type Difficulty, type QuestionType } from "~/utils/course-types.ts";
+import { parseBankText, type ParsedQuestion } from "~/utils/course-format.server.ts";
 import { now, type DB } from "~/utils/db.server.ts";
 import type { Storage } from "~/utils/storage.server.ts";
 

@@ -11,7 +11,6 @@ import type { CertificateTable, ClassKind, Role } from "../../db/types.ts";
 import { chineseDate, renderCertificatePdf, type CertificateData } from "~/utils/certificate-pdf.server.ts";
 import { decisionResult, DEFAULT_TEMPLATE, type CertificateTemplate, type Decision } from "~/utils/completion.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
-import { loadEnv } from "~/utils/env.server.ts";
 import { sniff } from "~/utils/sniff.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
@@ -23,19 +22,9 @@ type Actor = { actorId: number; ip?: string | null };
 export type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
 
 /**
- * SCHOOL_CODE, CERT_SEAL_PATH and ORIGIN, validated once with the rest of the environment. A seal path
- * that is not a readable PNG or JPEG is reported once and the drawn seal is used instead, so a wrong
- * path never stops certificates from being issued.
+ * CERT_SEAL_PATH when it is a readable PNG or JPEG; otherwise the problem is reported once (server.ts
+ * calls this at start) and the drawn seal is used instead, so a wrong path never stops certificates.
  */
-let env: { schoolCode: string; sealPath?: string; origin?: string } | undefined;
-export function certificateEnv() {
-  if (!env) {
-    const e = loadEnv();
-    env = { schoolCode: e.SCHOOL_CODE, sealPath: usableSeal(e.CERT_SEAL_PATH), origin: e.ORIGIN };
-  }
-  return env;
-}
-
 export function usableSeal(file: string | undefined): string | undefined {
   if (!file) return undefined;
   try {
@@ -52,8 +41,8 @@ export function usableSeal(file: string | undefined): string | undefined {
 }
 
 /** The public origin for links printed on certificates: ORIGIN when set, else the request's own. */
-export function publicOrigin(request: Request): string {
-  return (certificateEnv().origin ?? new URL(request.url).origin).replace(/\/+$/, "");
+export function publicOrigin(request: Request, origin: string | undefined): string {
+  return (origin ?? new URL(request.url).origin).replace(/\/+$/, "");
 }
 
 export const verifyPath = (code: string) => `/verify/${code}`;

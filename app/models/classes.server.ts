@@ -15,8 +15,9 @@ import { rosterField } from "~/utils/roster-import.server.ts";
 import { sniff } from "~/utils/sniff.server.ts";
 import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell } from "~/utils/spreadsheet.server.ts";
 import { audit } from "./audit.server.ts";
-import { resultsVisible } from "./exams.server.ts";
+import { resultsVisible } from "../utils/exam-rules.ts";
 import { chunked, courseStandings } from "./hours.server.ts";
+import { namesInstructor } from "./visibility.server.ts";
 import { cstDate } from "~/utils/cst.ts";
 
 export type ClassViewer = { id: number; username: string; stage: Stage; roles: readonly Role[]; org_unit_id: number };
@@ -106,9 +107,11 @@ async function instructedClassIds(db: DB, username: string): Promise<number[]> {
   const rows = await db
     .selectFrom("class_courses as cc")
     .innerJoin("courses as c", "c.id", "cc.course_id")
-    .select(["cc.class_id", "c.instructors"])
+    .select("cc.class_id")
+    .distinct()
+    .where(namesInstructor("c.instructors", username))
     .execute();
-  return [...new Set(rows.filter((r) => (JSON.parse(r.instructors) as string[]).includes(username)).map((r) => r.class_id))];
+  return rows.map((r) => r.class_id);
 }
 
 async function unitPathOf(db: DB, unitId: number): Promise<string | undefined> {

@@ -1,18 +1,15 @@
 // Courses: the sync of courses/ into the database, and the reads of the course reader.
 import type { Kysely } from "kysely";
 import path from "node:path";
-import type { CourseSource, Role, Stage } from "../../db/types.ts";
-import {
-  parseCourses,
-  type FormatError,
-  type ParsedCourse,
-  type ParsedQuestion,
-  type ProgressRules,
-} from "~/utils/course-format.server.ts";
+import type { CourseSource, Stage } from "../../db/types.ts";
+import { parseCourses, type FormatError, type ParsedCourse, type ParsedQuestion } from "~/utils/course-format.server.ts";
+import { type ProgressRules } from "~/utils/course-types.ts";
 import { MSG } from "~/utils/course-messages.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import type { Storage } from "~/utils/storage.server.ts";
+import { canSeeCourse, followsCourse, openToStageSql, seesEverything, setCourseAudience, type Viewer } from "./visibility.server.ts";
+
 
 export type SyncCounts = { created: number; updated: number; unchanged: number; archived: number };
 /** "gone": the folder is no longer in its root, and the sync was not asked to archive it (`prune`). */
@@ -164,7 +161,6 @@ async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: numb
   const values = {
     title: c.title,
     summary: c.summary,
-    audience: JSON.stringify(c.audience),
     hours: c.hours,
     instructors: JSON.stringify(c.instructors),
     cover: c.cover,
@@ -182,9 +178,10 @@ async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: numb
     courseId = row.id;
     counts.updated++;
   } else {
-    courseId = (await trx.insertInto("courses").values({ ...values, slug: c.slug, source, created_at: t }).returning("id").executeTakeFirstOrThrow()).id;
+    courseId = (await trx.insertInto("courses").values({ ...values, audience: "[]", slug: c.slug, source, created_at: t }).returning("id").executeTakeFirstOrThrow()).id;
     counts.created++;
   }
+  await setCourseAudience(trx, courseId, c.audience);
 
   await syncItems(trx, "lessons", courseId, counts, t, c.lessons.map((l) => ({
     key: l.key,
@@ -332,9 +329,6 @@ async function syncQuestions(trx: DB, bankId: number, questions: ParsedQuestion[
 
 // ------------------------------------------------------------------------------------------ reads
 
-/** Who is looking: trainees see published courses for their stage; admins and the course's instructors see all. */
-export type Viewer = { username: string; stage: Stage; roles: readonly Role[] };
-
 const COURSE_COLUMNS = [
   "id", "slug", "title", "summary", "audience", "hours", "instructors", "cover", "published", "source",
   "progress", "intro_md", "archived", "updated_at",
@@ -358,23 +352,12 @@ function toCourseView(row: CourseRow) {
 }
 export type CourseView = ReturnType<typeof toCourseView>;
 
-/** Admins, and instructors named in the course, may see (and later edit) it in any state. */
-export function seesEverything(course: Pick<CourseView, "instructors">, viewer: Viewer): boolean {
-  return viewer.roles.includes("admin") || (viewer.roles.includes("instructor") && course.instructors.includes(viewer.username));
-}
-
-function canView(course: CourseView, viewer: Viewer): boolean {
-  return seesEverything(course, viewer) || (course.published && !course.archived && course.audience.includes(viewer.stage));
-}
-
 /** Published, current courses for one member stage, with their number of lessons. */
 export async function listCatalogForStage(db: DB, stage: Stage) {
   const rows = await db
     .selectFrom("courses")
     .select(COURSE_COLUMNS)
-    .where("archived", "=", 0)
-    .where("published", "=", 1)
-    .where("audience", "like", `%"${stage}"%`)
+    .where(openToStageSql("courses", stage))
     .orderBy("id")
     .execute();
   if (!rows.length) return [];
@@ -415,7 +398,7 @@ export async function whyCourseHidden(db: DB, slug: string, viewer: Viewer): Pro
 async function visibleCourse(db: DB, slug: string, viewer: Viewer): Promise<CourseView | undefined> {
   const row = await db.selectFrom("courses").select(COURSE_COLUMNS).where("slug", "=", slug).executeTakeFirst();
   const course = row && toCourseView(row);
-  return course && canView(course, viewer) ? course : undefined;
+  return course && canSeeCourse(course, viewer) ? course : undefined;
 }
 
 async function currentLessons(db: DB, courseId: number) {
@@ -433,7 +416,7 @@ export async function listCoursesForStaff(db: DB, viewer: Viewer) {
   const rows = await db.selectFrom("courses").select(COURSE_COLUMNS).where("archived", "=", 0).orderBy("id").execute();
   return rows
     .map(toCourseView)
-    .filter((c) => seesEverything(c, viewer) || (viewer.roles.includes("secretary") && c.published))
+    .filter((c) => followsCourse(c, viewer))
     .map(({ intro_md: _intro, ...c }) => c);
 }
 

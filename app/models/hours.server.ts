@@ -7,10 +7,10 @@
 // blind grades not yet released (see `Audience`).
 import type { AttemptStatus } from "../../db/types.ts";
 import { addHours, hoursOf, type AssignmentInput, type Hours, type LessonInput } from "~/utils/class-rules.ts";
-import type { ExamSettings } from "~/utils/course-format.server.ts";
+import type { ExamSettings } from "~/utils/course-types.ts";
 import type { DB } from "~/utils/db.server.ts";
 import { scoreVisible } from "./assignments.server.ts";
-import { countedAttempt } from "./exams.server.ts";
+import { countedAttempt } from "../utils/exam-rules.ts";
 
 /**
  * Who looks: staff see every grade; a trainee's own views ("trainee") do not see a blind-graded

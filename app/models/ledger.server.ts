@@ -9,7 +9,7 @@ import { CLASS_KINDS, type OrgKind, type Stage } from "../../db/types.ts";
 import { blockerText, type ClassResult } from "~/utils/class-rules.ts";
 import { basisLabel } from "~/utils/completion.ts";
 import type { DB } from "~/utils/db.server.ts";
-import { STAGE_LABEL } from "~/utils/labels.ts";
+import { LEDGER_STATUS_LABEL, LEDGER_STATUSES, STAGE_LABEL, type LedgerStatus } from "~/utils/labels.ts";
 import { streamedCsvResponse, type StreamColumn } from "~/utils/spreadsheet.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
@@ -20,13 +20,6 @@ import { cstDate } from "~/utils/cst.ts";
 import { inSubtree } from "~/utils/db.server.ts";
 
 // ------------------------------------------------------------------------------------------ filter
-
-export const LEDGER_STATUSES = ["completed", "not_completed", "undecided"] as const;
-export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
-/** 是否结业 as the ledger prints it. */
-export const LEDGER_STATUS_LABEL: Record<LedgerStatus, string> = { completed: "是", not_completed: "否", undecided: "未认定" };
-/** The same, as the status filter offers it. */
-export const LEDGER_STATUS_CHOICE: Record<LedgerStatus, string> = { completed: "已结业", not_completed: "未结业", undecided: "未认定（培训中或待确认）" };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const validDay = (v: unknown) => typeof v === "string" && DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);

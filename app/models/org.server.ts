@@ -31,11 +31,6 @@ export async function getOrgUnit(db: DB, id: number) {
   return db.selectFrom("org_units").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-/** Ids of the unit and everything below it. */
-export function subtreeQuery(db: DB, unitPath: string) {
-  return db.selectFrom("org_units").select("id").where(inSubtree("path", unitPath));
-}
-
 export async function isInSubtree(db: DB, rootUnitId: number, unitId: number): Promise<boolean> {
   const [root, unit] = await Promise.all([getOrgUnit(db, rootUnitId), getOrgUnit(db, unitId)]);
   return !!root && !!unit && unit.path.startsWith(root.path);

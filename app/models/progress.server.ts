@@ -1,12 +1,13 @@
 // Progress the server saw happen: heartbeats credit watch coverage and reading time against wall time,
 // one lesson at a time per trainee, and a lesson's 学时 count once it completes.
 import { randomInt } from "node:crypto";
-import type { OfflineKind } from "../../db/types.ts";
+import type { OfflineKind, Stage } from "../../db/types.ts";
 import { coveragePercent, creditSegments, mergeIntervals, SEEK_TOLERANCE, totalSeconds, type Interval } from "~/utils/coverage.ts";
 import { now as nowSeconds, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
-import type { ProgressRules } from "~/utils/course-format.server.ts";
+import type { ProgressRules } from "~/utils/course-types.ts";
 import { audit } from "./audit.server.ts";
 import { chunked, courseStandings, myCourseStandings, type CourseStanding } from "./hours.server.ts";
+import { openToStageSql } from "./visibility.server.ts";
 
 /** A presence older than this is free for another tab or device to take. */
 export const PRESENCE_TTL = 45;
@@ -47,16 +48,14 @@ type LessonForBeat = {
 };
 
 /** The lesson, only if the trainee may see its course: someone else's lesson is "not found". */
-async function lessonForBeat(db: DB, lessonId: number, viewer: { stage: string }): Promise<LessonForBeat | undefined> {
+async function lessonForBeat(db: DB, lessonId: number, viewer: { stage: Stage }): Promise<LessonForBeat | undefined> {
   return db
     .selectFrom("lessons as l")
     .innerJoin("courses as c", "c.id", "l.course_id")
     .select(["l.id", "l.video", "l.video_duration", "l.complete_read_minutes", "l.complete_watch_percent", "c.progress"])
     .where("l.id", "=", lessonId)
     .where("l.archived", "=", 0)
-    .where("c.archived", "=", 0)
-    .where("c.published", "=", 1)
-    .where("c.audience", "like", `%"${viewer.stage}"%`)
+    .where(openToStageSql("c", viewer.stage))
     .executeTakeFirst();
 }
 
@@ -71,7 +70,7 @@ export async function recordBeat(
   const t = input.now ?? nowSeconds();
   const { beat } = input;
   return writeTransaction(db, async (trx) => {
-    const lesson = await lessonForBeat(trx, input.lessonId, { stage: input.stage });
+    const lesson = await lessonForBeat(trx, input.lessonId, { stage: input.stage as Stage });
     if (!lesson) return { ok: false, reason: "not_found" };
 
     const presence = await trx.selectFrom("learning_presence").selectAll().where("user_id", "=", input.userId).executeTakeFirst();

@@ -5,18 +5,19 @@
 // the trainee's subtree; rendered as a one-page PDF and as rows (XLSX/CSV).
 import type { Stage } from "../../db/types.ts";
 import { blockerText } from "~/utils/class-rules.ts";
-import type { ExamSettings } from "~/utils/course-format.server.ts";
+import type { ExamSettings } from "~/utils/course-types.ts";
 import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
 import { csvLines, CSV_BOM, CSV_TYPE, downloadHeaders, type StreamColumn } from "~/utils/spreadsheet.server.ts";
-import { renderRecordPdf } from "~/utils/record-pdf.server.ts";
+import { renderRecordPdf } from "./record-pdf.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
 import { getSettings, scoreVisible, STATUS_LABEL } from "./assignments.server.ts";
 import { audit } from "./audit.server.ts";
 import { certificatesOfUser } from "./certificates.server.ts";
 import { myClasses } from "./classes.server.ts";
-import { countedAttempt, resultsVisible } from "./exams.server.ts";
-import { ledgerBatches, LEDGER_STATUS_LABEL, type LedgerRow } from "./ledger.server.ts";
+import { countedAttempt, resultsVisible } from "../utils/exam-rules.ts";
+import { ledgerBatches, type LedgerRow } from "./ledger.server.ts";
+import { LEDGER_STATUS_LABEL } from "../utils/labels.ts";
 import { assignmentStatus, traineeHours } from "./hours.server.ts";
 import { offlineHoursFor, summarize } from "./progress.server.ts";
 import { cstDate } from "~/utils/cst.ts";

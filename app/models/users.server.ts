@@ -1,7 +1,7 @@
 import { ROLES, type Role, type Stage, type User } from "../../db/types.ts";
 import { likeContains, now, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import { generateOneTimePassword, hashOneTimePassword, hashPassword, passwordProblem } from "~/utils/password.server.ts";
-import { checkPasswordGuess, clearAccountLock } from "~/utils/throttle.server.ts";
+import { checkPasswordGuess, clearAccountLock } from "~/models/throttle.server.ts";
 import { planRoster, type IssuedPassword, type RosterExisting, type RosterPlan, type RosterRow } from "~/utils/roster-import.server.ts";
 import { invalidateAllSessions } from "~/utils/session.server.ts";
 import { audit } from "./audit.server.ts";

@@ -7,8 +7,8 @@ import { listCatalogForStage } from "~/models/courses.server.ts";
 import { getOrgUnit } from "~/models/org.server.ts";
 import { courseSummaries } from "~/models/progress.server.ts";
 import { unlockAccount } from "~/models/users.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
-import { ACCOUNT_FREE_FAILURES, getAccountLock } from "~/utils/throttle.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
+import { ACCOUNT_FREE_FAILURES, getAccountLock } from "~/models/throttle.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 
 export const meta: MetaFunction = () => [{ title: "首页 · 网上党校" }];

@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { changePassword, UserError } from "~/models/users.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { createSession, signInHeaders } from "~/utils/session.server.ts";
 

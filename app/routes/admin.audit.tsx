@@ -5,7 +5,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Pager } from "~/components/Pager.tsx";
 import { countAuditEntries, describeAuditEntries, listAuditActions, listAuditEntries, parseAuditFilter } from "~/models/audit.server.ts";
 import rosterCss from "~/styles/roster.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: rosterCss }];

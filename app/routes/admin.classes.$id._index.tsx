@@ -45,7 +45,7 @@ import {
 import { listCoursesForStaff } from "~/models/courses.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import classesCss from "~/styles/classes.css?url";
-import { requireRole, type CurrentUser } from "~/utils/auth.server.ts";
+import { requireRole, type CurrentUser } from "~/guards/auth.server.ts";
 import { glyphWarnings } from "~/utils/certificate-pdf.server.ts";
 import { ClassRulesSchema } from "~/utils/class-rules.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";

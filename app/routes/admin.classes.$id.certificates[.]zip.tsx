@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { certificateEnv, classCertificatesZip, publicOrigin } from "~/models/certificates.server.ts";
+import { classCertificatesZip, publicOrigin } from "~/models/certificates.server.ts";
 import { getClassRow } from "~/models/classes.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
 
@@ -17,7 +17,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const { stream } = await classCertificatesZip(
     args.context.db,
     cls.id,
-    { schoolName: args.context.schoolName, origin: publicOrigin(args.request), sealPath: certificateEnv().sealPath },
+    { schoolName: args.context.schoolName, origin: publicOrigin(args.request, args.context.config.origin), sealPath: args.context.config.sealPath },
     { actorId: me.id, ip: args.context.clientIp },
   );
   const name = `${cls.name}-结业证书.zip`.replace(/[/\\:*?"<>|\u0000-\u001f]/g, "_");

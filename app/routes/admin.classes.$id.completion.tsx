@@ -6,11 +6,11 @@ import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionA
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { GlyphWarnings, MemberFilters, MemberPager, MemberTable, StatGrid, type MemberRowView } from "~/components/ClassMembers.tsx";
-import { certificateEnv, confirmCompletion } from "~/models/certificates.server.ts";
+import { confirmCompletion } from "~/models/certificates.server.ts";
 import { ClassError, classResults, classStatus, getClassRow, setException } from "~/models/classes.server.ts";
 import { filterMembers, memberTable, parseMemberQuery } from "~/models/member-table.server.ts";
 import classesCss from "~/styles/classes.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { glyphWarnings } from "~/utils/certificate-pdf.server.ts";
 import { basisLabel, EXCEPTION_BASES, EXCEPTION_BASIS_KEYS } from "~/utils/completion.ts";
 import { now } from "~/utils/db.server.ts";
@@ -86,7 +86,7 @@ export async function action(args: ActionFunctionArgs) {
     if (intent === "confirm" || intent === "close") {
       const p = parseForm(form, CloseForm);
       if (!p.ok) return data<ActionData>({ error: p.message }, { status: 400 });
-      const r = await confirmCompletion(db, { classId: cls.id, schoolCode: certificateEnv().schoolCode, close: intent === "close", early: !!p.data.early }, actor);
+      const r = await confirmCompletion(db, { classId: cls.id, schoolCode: args.context.config.schoolCode, close: intent === "close", early: !!p.data.early }, actor);
       const issued = `本次颁发证书 ${r.issued.length} 份${r.issued.length ? `（${r.issued[0]!.number} 起）` : ""}`;
       return {
         ok: r.closed

@@ -3,7 +3,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { classScopeFor, getClassRow } from "~/models/classes.server.ts";
 import { classResultsExportResponse } from "~/models/ledger.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {

@@ -8,7 +8,7 @@ import { ClassError, ClassFieldsSchema, createClass, listClassesFor } from "~/mo
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import classesCss from "~/styles/classes.css?url";
 import { STAGE_LABEL } from "~/utils/labels.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];

@@ -1,7 +1,7 @@
 // The training ledger, filtered as on /admin/ledger, as a streamed .xlsx download; the export is audited.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { ledgerExportResponse, parseLedgerFilter } from "~/models/ledger.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const admin = await requireRole(args, "admin");

@@ -5,7 +5,7 @@ import { useLoaderData } from "@remix-run/react";
 import { LedgerView } from "~/components/Ledger.tsx";
 import { ledgerPageData } from "~/models/ledger.server.ts";
 import ledgerCss from "~/styles/ledger.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: ledgerCss }];
 export const meta: MetaFunction = () => [{ title: "培训台账 · 网上党校" }];

@@ -5,7 +5,7 @@ import { OrgUnitSelect } from "~/components/UserFields.tsx";
 import {
   createOrgUnit, deleteOrgUnit, listOrgUnits, moveOrgUnit, OrgError, renameOrgUnit, setOrgUnitActive, withLabels,
 } from "~/models/org.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import type { DB } from "~/utils/db.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { ORG_KIND_LABEL } from "~/utils/labels.ts";

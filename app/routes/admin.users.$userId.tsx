@@ -5,9 +5,9 @@ import { OneTimePassword } from "~/components/OneTimePassword.tsx";
 import { UserFieldset } from "~/components/UserFields.tsx";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { getUserWithRoles, resetPassword, setUserActive, unlockAccount, updateUser, UserError } from "~/models/users.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
-import { getAccountLock } from "~/utils/throttle.server.ts";
+import { getAccountLock } from "~/models/throttle.server.ts";
 import { UserFields } from "~/utils/user-form.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 

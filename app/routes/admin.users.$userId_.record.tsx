@@ -4,10 +4,10 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { StatGrid } from "~/components/ClassMembers.tsx";
-import { LEDGER_STATUS_LABEL } from "~/models/ledger.server.ts";
+import { LEDGER_STATUS_LABEL } from "~/utils/labels.ts";
 import { requireRecordSubject, trainingRecord } from "~/models/record.server.ts";
 import ledgerCss from "~/styles/ledger.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 

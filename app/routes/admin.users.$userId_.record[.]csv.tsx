@@ -1,7 +1,7 @@
 // A trainee's training record as a .csv download: for admins, and secretaries of the trainee's subtree (404 otherwise); audited.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { recordDownload, requireRecordSubject } from "~/models/record.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const me = await requireRole(args, "admin", "secretary");

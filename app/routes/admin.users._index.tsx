@@ -6,7 +6,7 @@ import { Pager } from "~/components/Pager.tsx";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
 import { getOrgUnit, listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { listUsers } from "~/models/users.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 
 export const meta: MetaFunction = () => [{ title: "用户管理 · 网上党校" }];

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { audit } from "~/models/audit.server.ts";
 import { publicOrigin } from "~/models/certificates.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { MAX_ROSTER_ROWS, passwordsWorkbook } from "~/utils/roster-import.server.ts";
 import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
 
@@ -46,6 +46,6 @@ export async function action(args: ActionFunctionArgs) {
     const found = await db.selectFrom("users").select(["username", "org_unit_id"]).where("username", "in", rows.slice(i, i + 500).map((r) => r.学号)).execute();
     for (const u of found) unitOf.set(u.username, units.find((x) => x.id === u.org_unit_id)?.fullName ?? "");
   }
-  const sheet = passwordsWorkbook(rows.map((r) => ({ ...r, unit: unitOf.get(r.学号) ?? "" })), `${publicOrigin(args.request)}/login`);
+  const sheet = passwordsWorkbook(rows.map((r) => ({ ...r, unit: unitOf.get(r.学号) ?? "" })), `${publicOrigin(args.request, args.context.config.origin)}/login`);
   return xlsxResponse(sheet, "一次性密码.xlsx");
 }

@@ -1,7 +1,7 @@
 // The roster import template, with the current organization tree listed on its second sheet.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { listOrgUnits } from "~/models/org.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { rosterTemplate } from "~/utils/roster-import.server.ts";
 import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
 

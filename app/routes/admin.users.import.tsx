@@ -8,7 +8,7 @@ import { z } from "zod";
 import { createPendingRoster, dropPendingRoster, getPendingRoster, readPendingRoster } from "~/models/roster.server.ts";
 import { importRoster, planRosterImport } from "~/models/users.server.ts";
 import rosterCss from "~/styles/roster.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 import { formatRosterIssue, MAX_ROSTER_BYTES, type IssuedPassword, type RosterPlan } from "~/utils/roster-import.server.ts";

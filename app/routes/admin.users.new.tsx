@@ -4,7 +4,7 @@ import { UserFieldset } from "~/components/UserFields.tsx";
 import { OneTimePassword } from "~/components/OneTimePassword.tsx";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { createUser, UserError } from "~/models/users.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { NewUserFields } from "~/utils/user-form.server.ts";
 

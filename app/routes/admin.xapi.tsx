@@ -3,7 +3,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { publicOrigin } from "~/models/certificates.server.ts";
 import { parsePeriod, xapiExportResponse } from "~/models/xapi.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const admin = await requireRole(args, "admin");
@@ -14,5 +14,5 @@ export async function loader(args: LoaderFunctionArgs) {
       headers: { "Content-Type": "text/plain; charset=utf-8" },
     });
   }
-  return xapiExportResponse(args.context.db, period, { actorId: admin.id, ip: args.context.clientIp, origin: publicOrigin(args.request), platform: args.context.schoolName });
+  return xapiExportResponse(args.context.db, period, { actorId: admin.id, ip: args.context.clientIp, origin: publicOrigin(args.request, args.context.config.origin), platform: args.context.schoolName });
 }

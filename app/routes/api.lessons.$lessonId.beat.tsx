@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { recordBeat } from "~/models/progress.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 
 const Interval = z.tuple([z.number().finite(), z.number().finite()]);

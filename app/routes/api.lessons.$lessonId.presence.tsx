@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { confirmPresence } from "~/models/progress.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 
 export const loader = () => new Response("Method Not Allowed", { status: 405 });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { STAGES } from "../../db/types.ts";
 import { getOrgUnit } from "~/models/org.server.ts";
 import { listUsers } from "~/models/users.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 
 export const meta: MetaFunction = () => [{ title: "本支部学员 · 网上党校" }];

@@ -6,7 +6,7 @@ import { listClassesFor } from "~/models/classes.server.ts";
 import { secretaryScope } from "~/models/ledger.server.ts";
 import { dashboardPage } from "~/models/statistics.server.ts";
 import dashboardCss from "~/styles/dashboard.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: dashboardCss }];
 export const meta: MetaFunction = () => [{ title: "本单位统计 · 网上党校" }];

@@ -1,7 +1,7 @@
 // A secretary's training ledger (their subtree only), filtered as on /branch/ledger, as a streamed .xlsx download; audited.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { ledgerExportResponse, parseLedgerFilter, secretaryScope } from "~/models/ledger.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const me = await requireRole(args, "secretary");

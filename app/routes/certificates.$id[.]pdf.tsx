@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { audit } from "~/models/audit.server.ts";
-import { certificateEnv, certificateFileName, certificateForViewer, certificatePdf, publicOrigin } from "~/models/certificates.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { certificateFileName, certificateForViewer, certificatePdf, publicOrigin } from "~/models/certificates.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
 
@@ -17,6 +17,6 @@ export async function loader(args: LoaderFunctionArgs) {
   if (cert.user_id !== me.id) {
     await audit(args.context.db, { actorId: me.id, action: "certificate.download", targetType: "certificate", targetId: cert.id, detail: { userId: cert.user_id }, ip: args.context.clientIp });
   }
-  const { bytes } = await certificatePdf(cert, { schoolName: args.context.schoolName, origin: publicOrigin(args.request), sealPath: certificateEnv().sealPath });
+  const { bytes } = await certificatePdf(cert, { schoolName: args.context.schoolName, origin: publicOrigin(args.request, args.context.config.origin), sealPath: args.context.config.sealPath });
   return new Response(new Uint8Array(bytes), { headers: { ...attachmentHeaders("application/pdf", certificateFileName(cert)), "Content-Length": String(bytes.length) } });
 }

@@ -1,12 +1,12 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getCourseBySlug, whyCourseHidden } from "~/models/courses.server.ts";
-import { resultsVisible } from "~/models/exams.server.ts";
+import { resultsVisible } from "~/utils/exam-rules.ts";
 import { myCourseStandings, type StandingAssignment, type StandingExam } from "~/models/hours.server.ts";
 import { getLessonProgress, offlineHoursFor, summarize } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
 import proseCss from "~/styles/prose.css?url";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { now as nowSeconds } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";

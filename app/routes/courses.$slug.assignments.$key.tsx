@@ -14,7 +14,7 @@ import {
 import { whyCourseHidden } from "~/models/courses.server.ts";
 import assignmentsCss from "~/styles/assignments.css?url";
 import proseCss from "~/styles/prose.css?url";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
 import { parseUploadForm, TYPE_LABEL, UploadRefused, type AcceptedFile } from "~/utils/uploads.server.ts";

@@ -1,8 +1,10 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { ExamError, findExamId, getExamForTrainee, startExamAttempt } from "~/models/exams.server.ts";
+import { ExamError } from "~/models/exams/common.server.ts";
+import { findExamId, getExamForTrainee } from "~/models/exams/attempts.server.ts";
+import { startExamAttempt } from "~/models/exams/windows.server.ts";
 import { whyCourseHidden } from "~/models/courses.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";
 import { formatDateTime } from "~/utils/cst.ts";

@@ -9,7 +9,7 @@ import { getLessonProgress } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
 import proseCss from "~/styles/prose.css?url";
 import videoCss from "video.js/dist/video-js.css?url";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 
 export const links: LinksFunction = () => [

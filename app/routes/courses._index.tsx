@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { listCatalogForStage } from "~/models/courses.server.ts";
 import { courseSummaries } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: learnCss }];

@@ -1,8 +1,10 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { ExamAttempt } from "~/components/ExamAttempt.tsx";
-import { ExamError, getAttemptPaper, recordLeave, saveAnswersFromForm, submitAttempt } from "~/models/exams.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { ExamError } from "~/models/exams/common.server.ts";
+import { getAttemptPaper } from "~/models/exams/attempts.server.ts";
+import { recordLeave, saveAnswersFromForm, submitAttempt } from "~/models/exams/autosave.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { isAnswered, type ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";

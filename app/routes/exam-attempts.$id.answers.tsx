@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { recordLeave, saveAnswer } from "~/models/exams.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { recordLeave, saveAnswer } from "~/models/exams/autosave.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
 
 // Only the server's clock counts: nothing in the body says what time it is.

@@ -1,11 +1,11 @@
 import { redirect, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { getAttemptReview } from "~/models/exams.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { getAttemptReview } from "~/models/exams/attempts.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { optionLetter, type ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
-import type { QuestionAnswer } from "~/utils/course-format.server.ts";
+import type { QuestionAnswer } from "~/utils/course-types.ts";
 import styles from "~/styles/exams.css?url";
 import prose from "~/styles/prose.css?url";
 import { formatDateTime } from "~/utils/cst.ts";

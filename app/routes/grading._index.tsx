@@ -2,7 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { Link, useLoaderData } from "@remix-run/react";
 import { listGradingOverview } from "~/models/assignments.server.ts";
 import assignmentsCss from "~/styles/assignments.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: assignmentsCss }];

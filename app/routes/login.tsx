@@ -1,7 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
-import { getCurrentUser, login } from "~/utils/auth.server.ts";
+import { getCurrentUser, login } from "~/guards/auth.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { safeRedirect } from "~/utils/safe-redirect.ts";
 import { signInHeaders } from "~/utils/session.server.ts";

@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs } from "@remix-run/node";
-import { logout } from "~/utils/auth.server.ts";
+import { logout } from "~/guards/auth.server.ts";
 import { clearSessionCookie } from "~/utils/session.server.ts";
 
 export const loader = () => redirect("/");

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getCourseMediaFile } from "~/models/courses.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { serveFile } from "~/utils/files.server.ts";
 
 /** Course media (images, videos, captions), only to those who may see the course; Range supported. */

@@ -3,7 +3,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { useLoaderData } from "@remix-run/react";
 import { certificatesOfUser, verifyPath } from "~/models/certificates.server.ts";
 import classesCss from "~/styles/classes.css?url";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];

@@ -5,7 +5,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { StatGrid, Standing } from "~/components/ClassMembers.tsx";
 import { CLASS_KIND_LABEL, memberView, myClasses } from "~/models/classes.server.ts";
 import classesCss from "~/styles/classes.css?url";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];
 export const meta: MetaFunction = () => [{ title: "我的培训班 · 网上党校" }];

@@ -1,7 +1,7 @@
 // The signed-in trainee's own training record as a one-page PDF (scores not yet released are left out).
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { recordDownload, requireRecordSubject } from "~/models/record.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const me = await requireUser(args);

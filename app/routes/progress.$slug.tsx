@@ -2,11 +2,12 @@ import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionA
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { OFFLINE_KINDS } from "../../db/types.ts";
-import { getCourseRowForEditor, seesEverything } from "~/models/courses.server.ts";
+import { getCourseRowForEditor } from "~/models/courses.server.ts";
+import { followsCourse, seesEverything } from "~/models/visibility.server.ts";
 import { getOrgUnit } from "~/models/org.server.ts";
 import { courseRoster, creditOfflineHours } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 
@@ -19,7 +20,7 @@ async function scoped(args: LoaderFunctionArgs | ActionFunctionArgs) {
   const course = await getCourseRowForEditor(args.context.db, args.params.slug ?? "");
   if (!course || course.archived) throw new Response("课程不存在", { status: 404 });
   if (seesEverything(course, user)) return { user, course, scope: {} };
-  if (user.roles.includes("secretary") && course.published) {
+  if (followsCourse(course, user)) {
     const unit = await getOrgUnit(args.context.db, user.org_unit_id);
     if (unit) return { user, course, scope: { unitPath: unit.path } };
   }

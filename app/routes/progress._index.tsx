@@ -4,7 +4,7 @@ import { listCatalogForStage, listCoursesForStaff } from "~/models/courses.serve
 import { traineeHours } from "~/models/hours.server.ts";
 import { courseSummaries, offlineHoursFor } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: learnCss }];
 export const meta: MetaFunction = () => [{ title: "学习进度 · 网上党校" }];

@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getSubmissionFileForViewer } from "~/models/assignments.server.ts";
-import { requireUser } from "~/utils/auth.server.ts";
+import { requireUser } from "~/guards/auth.server.ts";
 import { serveFile } from "~/utils/files.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
-import { MIME_OF } from "~/utils/uploads.server.ts";
+import { mimeOfExtension } from "~/utils/mime.ts";
 
 const INLINE_TYPES = new Set(["pdf", "jpg", "png"]);
 
@@ -21,7 +21,7 @@ export async function loader(args: LoaderFunctionArgs) {
   if (!file) throw new Response("文件不存在", { status: 404 });
   const inline = new URL(args.request.url).searchParams.get("inline") === "1" && INLINE_TYPES.has(file.type);
   const res = await serveFile(args.request, args.context.storage.pathOf(file.sha256), {
-    contentType: MIME_OF[file.type],
+    contentType: mimeOfExtension(file.type),
     downloadName: inline ? undefined : file.name,
     cacheControl: "private, no-cache",
   });

@@ -3,7 +3,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import type { ReactNode } from "react";
 import { ProblemList } from "~/components/ProblemList.tsx";
 import { z } from "zod";
-import { ASSIGNMENT_KINDS, formatError, parseCourse } from "~/utils/course-format.server.ts";
+import { ASSIGNMENT_KINDS } from "~/utils/course-types.ts";
+import { formatError, parseCourse } from "~/utils/course-format.server.ts";
 import {
   addAssignment,
   addBank,
@@ -22,7 +23,7 @@ import {
   requireBrowserCourse,
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { parseCstTime } from "~/utils/cst.ts";
 

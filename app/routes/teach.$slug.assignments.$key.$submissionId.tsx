@@ -18,7 +18,7 @@ import {
 } from "~/models/assignments.server.ts";
 import assignmentsCss from "~/styles/assignments.css?url";
 import proseCss from "~/styles/prose.css?url";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";

@@ -20,7 +20,7 @@ import {
 } from "~/models/assignments.server.ts";
 import { ExtensionFields } from "~/components/ExtensionFields.tsx";
 import assignmentsCss from "~/styles/assignments.css?url";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { safeRedirect } from "~/utils/safe-redirect.ts";
 import { formatDateTime } from "~/utils/cst.ts";

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { exportSubmissionsZip, getAssignmentForEditor } from "~/models/assignments.server.ts";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 
 /**
  * All handed-in submissions of an assignment as one zip (支部/学号-姓名/v2-正文.md, …/附件名.pdf),

@@ -1,7 +1,7 @@
 // GET /teach/:slug/bank/:bankKey/export.xlsx — the bank's current questions in the Excel import template.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { loadBank } from "~/models/banks.server.ts";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { bankWorkbook } from "~/utils/bank-import.server.ts";
 import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
 

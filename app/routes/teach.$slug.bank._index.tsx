@@ -16,9 +16,9 @@ import {
   type ImportPreview,
 } from "~/models/banks.server.ts";
 import banksCss from "~/styles/banks.css?url";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { answerText, describeDuplicate, FORMAT_LABEL, formatIssue, MAX_IMPORT_BYTES } from "~/utils/bank-import.server.ts";
-import { DIFFICULTIES, QUESTION_TYPES } from "~/utils/course-format.server.ts";
+import { DIFFICULTIES, QUESTION_TYPES } from "~/utils/course-types.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { parseFormWithOneFile } from "~/utils/uploads.server.ts";
 

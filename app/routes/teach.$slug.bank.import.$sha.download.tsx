@@ -2,7 +2,7 @@
 // course kept in courses/ (the instructor commits it). Only for the user's own pending import; writes nothing.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { buildImport, getPendingImport } from "~/models/banks.server.ts";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {

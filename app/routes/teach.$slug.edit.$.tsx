@@ -15,9 +15,9 @@ import {
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import proseCss from "~/styles/prose.css?url";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
-import { reviewLeakWarning } from "~/models/exams.server.ts";
+import { reviewLeakWarning } from "~/utils/exam-rules.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: proseCss },

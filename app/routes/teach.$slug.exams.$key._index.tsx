@@ -1,10 +1,12 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import {
-  ExamError, itemAnalysis, listAttemptsForExam, listEditedQuestions, listOverrides, regradeWithNewestVersion, reviewLeakWarning, setExamOverride,
-} from "~/models/exams.server.ts";
-import { requireExamEditor } from "~/utils/exam-guard.server.ts";
+import { ExamError } from "~/models/exams/common.server.ts";
+import { itemAnalysis } from "~/models/exams/analysis.server.ts";
+import { listAttemptsForExam, listOverrides, setExamOverride } from "~/models/exams/grading.server.ts";
+import { listEditedQuestions, regradeWithNewestVersion } from "~/models/exams/regrade.server.ts";
+import { reviewLeakWarning } from "~/utils/exam-rules.ts";
+import { requireExamEditor } from "~/guards/exam.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { markdownToPlainText } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";

@@ -1,8 +1,9 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { ExamError, getGradingItems, gradeAnswer, listGradingQueue } from "~/models/exams.server.ts";
-import { requireExamEditor } from "~/utils/exam-guard.server.ts";
-import type { QuestionAnswer } from "~/utils/course-format.server.ts";
+import { ExamError } from "~/models/exams/common.server.ts";
+import { getGradingItems, gradeAnswer, listGradingQueue } from "~/models/exams/grading.server.ts";
+import { requireExamEditor } from "~/guards/exam.server.ts";
+import type { QuestionAnswer } from "~/utils/course-types.ts";
 import type { ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { markdownToPlainText, renderMarkdown } from "~/utils/markdown.server.ts";

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { courseFolder } from "~/models/authoring.server.ts";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { zipFolderStream } from "~/utils/course-zip.server.ts";
 
 /**

@@ -20,7 +20,7 @@ import {
   storeMediaUpload,
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
 export const meta: MetaFunction = () => [{ title: "媒体文件 · 课程编写 · 网上党校" }];

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { draftMediaBase, draftMediaFile, markdownBodyOf, requireBrowserCourse } from "~/models/authoring.server.ts";
-import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { serveFile } from "~/utils/files.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 

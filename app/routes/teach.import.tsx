@@ -11,7 +11,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { ProblemList } from "~/components/ProblemList.tsx";
 import { AuthoringError, failureOf, importCourseZip, IMPORT_LIMITS, readSmallField, type ImportResult } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
 export const meta: MetaFunction = () => [{ title: "导入课程 · 课程编写 · 网上党校" }];

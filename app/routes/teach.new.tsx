@@ -4,7 +4,7 @@ import { ProblemList } from "~/components/ProblemList.tsx";
 import { z } from "zod";
 import { createCourse, failureOf, SLUG, STAGE_NAMES } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireRole } from "~/guards/auth.server.ts";
 import { formatError } from "~/utils/course-format.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 

@@ -6,7 +6,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { VerifyResult } from "~/components/VerifyResult.tsx";
 import { CODE_PATTERN, lookupCertificate, verificationFields, verifyPath } from "~/models/certificates.server.ts";
 import classesCss from "~/styles/classes.css?url";
-import { recordVerifyMiss, verifyLockedFor } from "~/utils/throttle.server.ts";
+import { recordVerifyMiss, verifyLockedFor } from "~/models/throttle.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];
 export const meta: MetaFunction = () => [{ title: "证书查验 · 网上党校" }, { name: "robots", content: "noindex, nofollow" }];

@@ -11,16 +11,8 @@ import { createHash } from "node:crypto";
 import ExcelJS from "exceljs";
 import { unzipSync } from "fflate";
 import { stringify as yamlStringify } from "yaml";
-import {
-  DIFFICULTIES,
-  normalizeStem,
-  parseBankText,
-  QUESTION_TYPES,
-  type Difficulty,
-  type ParsedQuestion,
-  type QuestionAnswer,
-  type QuestionType,
-} from "./course-format.server.ts";
+import { DIFFICULTIES, QUESTION_TYPES, type Difficulty, type QuestionAnswer, type QuestionType } from "./course-types.ts";
+import { normalizeStem, parseBankText, type ParsedQuestion } from "./course-format.server.ts";
 import { MSG } from "./course-messages.server.ts";
 import { sniff } from "./sniff.server.ts";
 import { cellText, restoreCell, writeSheet, type SheetColumn } from "./spreadsheet.server.ts";

@@ -9,9 +9,11 @@ import { isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit
 import type { Stage } from "../../db/types.ts";
 import { EXPECT, MSG, term } from "./course-messages.server.ts";
 import { parseCstTime } from "./cst.ts";
+import { mimeOfExtension } from "./mime.ts";
+import { ASSIGNMENT_KINDS, ATTACHMENT_TYPES, DIFFICULTIES, QUESTION_TYPES, type Difficulty, type DrawRule, type ExamSettings, type ProgressRules, type QuestionAnswer, type QuestionType } from "./course-types.ts";
 
 /** Bump when the parser's output changes for the same files, so that the next sync re-applies every course. */
-const FORMAT_VERSION = "2";
+const FORMAT_VERSION = "3";
 
 export type FormatError = { file: string; line: number; message: string };
 /** A lesson body larger than this is accepted with a warning: phones open it slowly. */
@@ -29,32 +31,15 @@ export const STAGE_BY_NAME: Record<string, Stage> = {
   正式党员: "full",
 };
 
-export const QUESTION_TYPES = ["单选", "多选", "判断", "填空", "简答"] as const;
-export type QuestionType = (typeof QUESTION_TYPES)[number];
-export const DIFFICULTIES = ["易", "中", "难"] as const;
-export type Difficulty = (typeof DIFFICULTIES)[number];
-export const ASSIGNMENT_KINDS = ["思想汇报", "学习心得", "读书报告"] as const;
-export const ATTACHMENT_TYPES = ["pdf", "doc", "docx", "jpg", "jpeg", "png"] as const;
 const DEFAULT_SCORE: Record<QuestionType, number> = { 单选: 1, 多选: 2, 判断: 1, 填空: 2, 简答: 10 };
 
-const MIME: Record<string, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  mp4: "video/mp4",
-  webm: "video/webm",
-  vtt: "text/vtt",
-  pdf: "application/pdf",
-};
+/** Media a course may carry (their types from ./mime.ts). */
+const MEDIA_EXT = ["png", "jpg", "jpeg", "gif", "webp", "mp4", "webm", "vtt", "pdf"];
 // No SVG: it can carry script, and course media is served from our own origin.
 const IMAGE_EXT = ["png", "jpg", "jpeg", "gif", "webp"];
 const VIDEO_EXT = ["mp4", "webm"];
 const CAPTION_EXT = ["vtt"];
 const COURSE_ENTRIES = ["course.md", "lessons", "assignments", "bank", "exams", "media"];
-
-export type ProgressRules = { lock_seek: boolean; lock_rate: boolean; presence_check: boolean };
 
 export type ParsedLesson = {
   key: string;
@@ -92,13 +77,6 @@ export type ParsedAssignment = {
   hash: string;
 };
 
-/** Choice questions: indexes of the correct options; 判断: the truth; 填空: alternatives per blank; 简答: for the grader. */
-export type QuestionAnswer =
-  | { choices: number[] }
-  | { judge: boolean }
-  | { blanks: string[][]; orderFree: boolean }
-  | { reference: string; keywords: string[] };
-
 export type ParsedQuestion = {
   /** `[编号:…]`, or `stem:` + a hash of the normalized stem. */
   key: string;
@@ -117,33 +95,6 @@ export type ParsedQuestion = {
 };
 
 export type ParsedBank = { key: string; title: string; questions: ParsedQuestion[]; hash: string };
-
-export type DrawRule = {
-  type: QuestionType;
-  count: number;
-  score: number;
-  difficulty: Difficulty[] | null;
-  knowledge: string[] | null;
-};
-
-export type ExamSettings = {
-  /** Bank keys (file names without .md). */
-  banks: string[];
-  duration_minutes: number;
-  pass_score: number;
-  total_score: number;
-  attempts: number;
-  counts: "best" | "last";
-  opens_at: number | null;
-  closes_at: number | null;
-  shuffle_questions: boolean;
-  shuffle_options: boolean;
-  /** after_last_attempt: the score after each submit, 正确答案 and 解析 once no attempt is left (or the window closed). */
-  show_results: "after_submit" | "after_last_attempt" | "after_close" | "never";
-  multi_scoring: "all_or_nothing" | "partial";
-  grace_seconds: number;
-  draw: DrawRule[];
-};
 
 export type ParsedExam = { key: string; position: number; title: string; settings: ExamSettings; instructions_md: string; hash: string };
 
@@ -623,13 +574,13 @@ function readMedia(ctx: Ctx, relDir: string) {
       readMedia(ctx, rel);
       continue;
     }
-    const mime = MIME[extOf(rel)];
+    const mime = MEDIA_EXT.includes(extOf(rel)) ? mimeOfExtension(extOf(rel)) : undefined;
     if (!e.isFile()) {
       ctx.error(rel, 1, MSG.mediaNotFile);
       continue;
     }
     if (!mime) {
-      ctx.error(rel, 1, MSG.mediaType(Object.keys(MIME).map((x) => `.${x}`)));
+      ctx.error(rel, 1, MSG.mediaType(MEDIA_EXT.map((x) => `.${x}`)));
       continue;
     }
     const abs = path.join(ctx.dir, rel);
@@ -784,7 +735,7 @@ function parseAssignment(ctx: Ctx, rel: string): Numbered<ParsedAssignment> | nu
 export function parseBankText(text: string, opts: { file?: string; media?: string[] } = {}): { bank: ParsedBank | null; errors: FormatError[] } {
   const file = opts.file ?? "bank/import.md";
   const ctx = new Ctx("", "");
-  for (const m of opts.media ?? []) ctx.media.set(m, { path: m, size: 0, sha256: "", mime: MIME[extOf(m)] ?? "" });
+  for (const m of opts.media ?? []) ctx.media.set(m, { path: m, size: 0, sha256: "", mime: mimeOfExtension(extOf(m)) ?? "" });
   ctx.readText = (rel) => {
     ctx.recordFile(rel, sha256(text));
     return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");

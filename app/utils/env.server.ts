@@ -57,8 +57,3 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     cookieSecure: env.COOKIE_SECURE ? env.COOKIE_SECURE === "1" : env.NODE_ENV === "production",
   };
 }
-
-/** Only these values ever reach the browser. */
-export function publicEnv(env: Pick<Env, "SCHOOL_NAME">) {
-  return { SCHOOL_NAME: env.SCHOOL_NAME };
-}

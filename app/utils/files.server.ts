@@ -2,25 +2,7 @@
 // streamed so a large video is never read into memory.
 import fs from "node:fs";
 import { Readable } from "node:stream";
-
-const TYPES: Record<string, string> = {
-  mp4: "video/mp4",
-  webm: "video/webm",
-  vtt: "text/vtt; charset=utf-8",
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  svg: "image/svg+xml",
-  pdf: "application/pdf",
-  mp3: "audio/mpeg",
-  m4a: "audio/mp4",
-};
-
-export function contentTypeFor(file: string): string {
-  return TYPES[file.split(".").pop()!.toLowerCase()] ?? "application/octet-stream";
-}
+import { mimeOfFileName } from "./mime.ts";
 
 type Range = { start: number; end: number } | "unsatisfiable" | null;
 
@@ -60,7 +42,7 @@ export async function serveFile(
   if (!stat.isFile()) throw new Response("文件不存在", { status: 404 });
   const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
   const headers = new Headers({
-    "Content-Type": opts.contentType ?? contentTypeFor(file),
+    "Content-Type": opts.contentType ?? mimeOfFileName(file),
     "Accept-Ranges": "bytes",
     ETag: etag,
     "Last-Modified": stat.mtime.toUTCString(),

@@ -22,3 +22,7 @@ export const ORG_KIND_LABEL: Record<OrgKind, string> = {
   branch: "党支部",
 };
 
+export const LEDGER_STATUSES = ["completed", "not_completed", "undecided"] as const;
+export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
+/** 是否结业 as the ledger prints it. */
+export const LEDGER_STATUS_LABEL: Record<LedgerStatus, string> = { completed: "是", not_completed: "否", undecided: "未认定" };

@@ -19,16 +19,3 @@ export function sniff(head: Uint8Array): SniffedType | null {
   if (/^WEBVTT(\s|$)/.test(text)) return "vtt";
   return null;
 }
-
-export const MIME: Record<SniffedType, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  mp4: "video/mp4",
-  webm: "video/webm",
-  pdf: "application/pdf",
-  zip: "application/zip",
-  vtt: "text/vtt; charset=utf-8",
-  mp3: "audio/mpeg",
-};

@@ -21,13 +21,6 @@ export class UploadRefused extends Error {
 }
 
 export const TYPE_LABEL: Record<AttachmentType, string> = { pdf: "PDF", doc: "Word 97-2003 (.doc)", docx: "Word (.docx)", jpg: "JPG 图片", png: "PNG 图片" };
-export const MIME_OF: Record<AttachmentType, string> = {
-  pdf: "application/pdf",
-  doc: "application/msword",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  jpg: "image/jpeg",
-  png: "image/png",
-};
 const EXTENSIONS: Record<AttachmentType, string[]> = { pdf: ["pdf"], doc: ["doc"], docx: ["docx"], jpg: ["jpg", "jpeg"], png: ["png"] };
 
 /** The course format's list (`[pdf, docx, jpg, jpeg, png, doc]`) as attachment types. */

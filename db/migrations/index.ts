@@ -1,4 +1,10 @@
 // Static name → module map: Vitest cannot load .ts migrations through FileMigrationProvider.
+//
+// There is no 0006, on purpose. No file of that number was ever committed (`git log --all -- 'db/migrations/0006*'`
+// is empty): numbers are handed out per engineer before parallel work, 0006 was reserved in the round that
+// added 0007_pending_imports (commit e2360c9), and the branch holding it merged without a migration. No
+// database has a 0006 row; Kysely applies migrations in name order, so the gap is harmless. A number is
+// never reused, so that a database which ran one can never meet a different migration of the same name.
 import type { Migration } from "kysely";
 import * as m0001 from "./0001_foundation.ts";
 import * as m0002 from "./0002_courses.ts";
@@ -12,6 +18,7 @@ import * as m0010 from "./0010_security.ts";
 import * as m0011 from "./0011_import_locks.ts";
 import * as m0012 from "./0012_completion_desk.ts";
 import * as m0013 from "./0013_course_roots.ts";
+import * as m0014 from "./0014_course_audiences.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -26,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   "0011_import_locks": m0011,
   "0012_completion_desk": m0012,
   "0013_course_roots": m0013,
+  "0014_course_audiences": m0014,
 };

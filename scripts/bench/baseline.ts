@@ -13,7 +13,7 @@ import path from "node:path";
 import { creditSegments, type Interval } from "../../app/utils/coverage.ts";
 import { parseRange } from "../../app/utils/files.server.ts";
 import { renderMarkdown } from "../../app/utils/markdown.server.ts";
-import { validateResponse } from "../../app/models/exams.server.ts";
+import { validateResponse } from "../../app/utils/exam-rules.ts";
 import { loadEnv } from "../../app/utils/env.server.ts";
 import { bareCertificates } from "./bare/certificates.ts";
 import { bareLedger } from "./bare/ledger.ts";
@@ -143,7 +143,7 @@ function media(user: User, slug: string, file: string, req: http.IncomingMessage
   fs.createReadStream(abs, { start, end }).pipe(res);
 }
 
-// ---- exams: the same work as startExamAttempt and saveAnswer (app/models/exams.server.ts)
+// ---- exams: the same work as startExamAttempt and saveAnswer (app/models/exams/windows.server.ts, autosave.server.ts)
 
 const ex = {
   exam: db.prepare("select e.id, e.settings, e.course_id, c.audience from exams e join courses c on c.id = e.course_id where c.slug = ? and e.key = ? and c.published = 1 and e.archived = 0"),

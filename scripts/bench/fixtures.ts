@@ -9,7 +9,7 @@ import { syncCourses } from "../../app/models/courses.server.ts";
 import { openDatabase } from "../../app/utils/db.server.ts";
 import type { ClassResult, ClassRules } from "../../app/utils/class-rules.ts";
 import { createStorage } from "../../app/utils/storage.server.ts";
-import { seedDemo } from "../seed.ts";
+import { seedDemo } from "../../app/models/demo.server.ts";
 
 /** A new school in `dataDir/app.db`: migrated, demo seeded, demo courses synced (what the server does at its first start). */
 export async function freshSchool(dataDir: string) {

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { setExamOverride } from "../../app/models/exams.server.ts";
+import { setExamOverride } from "../../app/models/exams/grading.server.ts";
 import { openDatabase } from "../../app/utils/db.server.ts";
 import { makeEssay, rng } from "../../tests/fixtures/essays.ts";
 import { makeTrainees } from "../bench/fixtures.ts";

@@ -1,4 +1,4 @@
-import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { DEMO_PASSWORD } from "../../app/models/demo.server.ts";
 import { expect, signInWithForm, test } from "./fixtures.ts";
 
 const homes = [

@@ -1,6 +1,6 @@
 // The 预备党员 demo trainee on a phone: signs in with the demo password, finds the course for their stage on
 // the home page, opens its video lesson (the lecture video loads) and sits its one-attempt exam.
-import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { DEMO_PASSWORD } from "../../app/models/demo.server.ts";
 import { expect, signInWithForm, test } from "./fixtures.ts";
 
 const SHOTS = "test-results/probationary";

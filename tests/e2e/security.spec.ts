@@ -3,7 +3,7 @@
 import path from "node:path";
 import { E2E_DATA_DIR } from "../../playwright.config.ts";
 import { openDatabase } from "../../app/utils/db.server.ts";
-import { ACCOUNT_LOCK_FAILURES, ACCOUNT_LOCK_SECONDS } from "../../app/utils/throttle.server.ts";
+import { ACCOUNT_LOCK_FAILURES, ACCOUNT_LOCK_SECONDS } from "../../app/models/throttle.server.ts";
 import { expect, signInWithForm, test } from "./fixtures.ts";
 
 const WECHAT = "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47";

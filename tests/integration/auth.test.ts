@@ -1,6 +1,6 @@
 // Real HTTP against the built server: cookies, logout, disabled accounts, CSRF, throttling, authorization.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { DEMO_PASSWORD } from "../../app/models/demo.server.ts";
 import { client, cookieFrom, startServer, type TestServer } from "../setup/server.ts";
 
 let server: TestServer;

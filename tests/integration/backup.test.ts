@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { DEMO_PASSWORD } from "../../app/models/demo.server.ts";
 import { client, cookieFrom, startServer, type TestServer } from "../setup/server.ts";
 import { waitUntil } from "../setup/wait.ts";
 

@@ -1,6 +1,6 @@
 // Security headers on every kind of response the server gives.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { DEMO_PASSWORD } from "../../app/models/demo.server.ts";
 import { seedScenario, type Scenario } from "../setup/scenario.ts";
 import { client, cookieFrom, startServer, type TestServer } from "../setup/server.ts";
 

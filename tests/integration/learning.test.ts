@@ -2,7 +2,7 @@
 import Database from "better-sqlite3";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { DEMO_PASSWORD } from "../../app/models/demo.server.ts";
 import { client, cookieFrom, startServer, type TestServer } from "../setup/server.ts";
 
 let server: TestServer;

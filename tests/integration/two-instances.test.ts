@@ -12,7 +12,7 @@ import { ASSIGNMENT_PATH, EXAM_PATH, httpClient, MIXED, multipart, newLedger, pr
 import { startProxy, type Proxy } from "../../scripts/faults/proxy.ts";
 import { launch, type App } from "../../scripts/faults/server.ts";
 import { waitUntil } from "../setup/wait.ts";
-import { DEMO_PASSWORD } from "../../scripts/seed.ts";
+import { DEMO_PASSWORD } from "../../app/models/demo.server.ts";
 
 let dataDir: string;
 let a: App;

@@ -21,7 +21,7 @@ let sharedStorage: ReturnType<typeof createStorage> | undefined;
 
 export function testContext(db: DB, overrides: Partial<AppContext> = {}): AppContext {
   const storage = (sharedStorage ??= createStorage(fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-test-"))));
-  return { db, cspNonce: "test-nonce", clientIp: "203.0.113.7", cookieSecure: true, schoolName: "测试大学党校", storage, ...overrides };
+  return { db, cspNonce: "test-nonce", clientIp: "203.0.113.7", cookieSecure: true, schoolName: "测试大学党校", storage, config: { schoolCode: "DXU" }, ...overrides };
 }
 
 /** 校党委 → two 二级党委 → one branch each: enough to test scope. */

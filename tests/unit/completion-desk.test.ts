@@ -26,7 +26,7 @@ import * as completionPage from "../../app/routes/admin.classes.$id.completion.t
 import * as lookupPage from "../../app/routes/verify._index.tsx";
 import * as verifyPage from "../../app/routes/verify.$code.tsx";
 import { recordSubjectFor, trainingRecord } from "../../app/models/record.server.ts";
-import { renderRecordPdf } from "../../app/utils/record-pdf.server.ts";
+import { renderRecordPdf } from "../../app/models/record-pdf.server.ts";
 import { NewUserFields } from "../../app/utils/user-form.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { classWorld, didTheWork, makeClass, type ClassWorld } from "../setup/classes.ts";

@@ -137,7 +137,7 @@ describe("parseCourse on the sample course", () => {
       ["media/cover.png", "image/png"],
       ["media/figure.png", "image/png"],
       ["media/lecture-01.mp4", "video/mp4"],
-      ["media/lecture-01.vtt", "text/vtt"],
+      ["media/lecture-01.vtt", "text/vtt; charset=utf-8"],
     ]);
     expect(course.media[0].size).toBe(fs.statSync(path.join(SAMPLE, "media/cover.png")).size);
     expect(course.media[0].sha256).toMatch(/^[0-9a-f]{64}$/);

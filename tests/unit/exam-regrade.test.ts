@@ -6,7 +6,9 @@ import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import * as teachRoute from "../../app/routes/teach.$slug.exams.$key._index.tsx";
 import { syncCourses } from "../../app/models/courses.server.ts";
-import { listEditedQuestions, saveAnswer, startExamAttempt, submitAttempt } from "../../app/models/exams.server.ts";
+import { listEditedQuestions } from "../../app/models/exams/regrade.server.ts";
+import { saveAnswer, submitAttempt } from "../../app/models/exams/autosave.server.ts";
+import { startExamAttempt } from "../../app/models/exams/windows.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
 

@@ -11,27 +11,14 @@ import * as teachRoute from "../../app/routes/teach.$slug.exams.$key._index.tsx"
 import * as gradingRoute from "../../app/routes/teach.$slug.exams.$key.grading.tsx";
 import { syncCourses } from "../../app/models/courses.server.ts";
 import { parseCourses } from "../../app/utils/course-format.server.ts";
-import {
-  computeDeadline,
-  countedAttempt,
-  ExamError,
-  getAttemptPaper,
-  getAttemptReview,
-  getExamForTrainee,
-  gradeAnswer,
-  gradeResponse,
-  itemAnalysis,
-  listAttemptsForExam,
-  matchBlanks,
-  recordLeave,
-  reviewLeakWarning,
-  saveAnswer,
-  setExamOverride,
-  startExamAttempt,
-  submitAttempt,
-  sweepOverdueAttempts,
-  validateResponse,
-} from "../../app/models/exams.server.ts";
+import { computeDeadline, countedAttempt, gradeResponse, matchBlanks, reviewLeakWarning, validateResponse } from "../../app/utils/exam-rules.ts";
+import { ExamError } from "../../app/models/exams/common.server.ts";
+import { getAttemptPaper, getAttemptReview, getExamForTrainee } from "../../app/models/exams/attempts.server.ts";
+import { gradeAnswer, listAttemptsForExam, setExamOverride } from "../../app/models/exams/grading.server.ts";
+import { itemAnalysis } from "../../app/models/exams/analysis.server.ts";
+import { recordLeave, saveAnswer, submitAttempt } from "../../app/models/exams/autosave.server.ts";
+import { startExamAttempt } from "../../app/models/exams/windows.server.ts";
+import { sweepOverdueAttempts } from "../../app/models/exams/finalize.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
 

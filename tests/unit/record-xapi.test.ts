@@ -21,7 +21,7 @@ import * as recordXlsx from "../../app/routes/admin.users.$userId_.record[.]xlsx
 import * as myRecord from "../../app/routes/my.record[.]pdf.tsx";
 import * as xapiRoute from "../../app/routes/admin.xapi.tsx";
 import type { DB } from "../../app/utils/db.server.ts";
-import { renderRecordPdf } from "../../app/utils/record-pdf.server.ts";
+import { renderRecordPdf } from "../../app/models/record-pdf.server.ts";
 import { classWorld, didTheWork, type ClassWorld } from "../setup/classes.ts";
 import { makeRequest, outcome } from "../setup/db.ts";
 

@@ -10,7 +10,7 @@ import * as editUser from "../../app/routes/admin.users.$userId.tsx";
 import * as branch from "../../app/routes/branch._index.tsx";
 import * as login from "../../app/routes/login.tsx";
 import type { DB } from "../../app/utils/db.server.ts";
-import { ACCOUNT_FREE_FAILURES } from "../../app/utils/throttle.server.ts";
+import { ACCOUNT_FREE_FAILURES } from "../../app/models/throttle.server.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext, TEST_PASSWORD } from "../setup/db.ts";
 
 let db: DB;

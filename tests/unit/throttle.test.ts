@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as home from "../../app/routes/_index.tsx";
 import * as password from "../../app/routes/account.password.tsx";
 import * as adminUser from "../../app/routes/admin.users.$userId.tsx";
-import { login } from "../../app/utils/auth.server.ts";
+import { login } from "../../app/guards/auth.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import {
   ACCOUNT_FIRST_WAIT_SECONDS,
@@ -16,7 +16,7 @@ import {
   ADDRESS_SLOW_SECONDS,
   loginWait,
   recordLoginFailure,
-} from "../../app/utils/throttle.server.ts";
+} from "../../app/models/throttle.server.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, TEST_PASSWORD, testContext } from "../setup/db.ts";
 
 let db: DB;

@@ -2,7 +2,7 @@
 // as better-sqlite3 statements, and the same pure rules (computeResult, countedAttempt) on their rows.
 // Used by the bare ledger export and the bare completion confirmation.
 import type Sqlite from "better-sqlite3";
-import { countedAttempt } from "../../../app/models/exams.server.ts";
+import { countedAttempt } from "../../../app/utils/exam-rules.ts";
 import { computeResult, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput } from "../../../app/utils/class-rules.ts";
 import type { AttemptStatus, OrgKind } from "../../../db/types.ts";
 

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { openDatabase } from "../../../app/utils/db.server.ts";
 import { createSession } from "../../../app/utils/session.server.ts";
-import { DEMO_PASSWORD } from "../../seed.ts";
+import { DEMO_PASSWORD } from "../../../app/models/demo.server.ts";
 import type { Scenario } from "../types.ts";
 
 export const authScenarios: Scenario[] = [

@@ -2,7 +2,7 @@
 // seq-guarded upsert) with synchronous=FULL and NORMAL; every acknowledged save is checked afterwards.
 import Database from "better-sqlite3";
 import path from "node:path";
-import { startExamAttempt } from "../../../app/models/exams.server.ts";
+import { startExamAttempt } from "../../../app/models/exams/windows.server.ts";
 import { openDatabase } from "../../../app/utils/db.server.ts";
 import { makeTrainees } from "../fixtures.ts";
 import type { Request, Scenario } from "../types.ts";

@@ -3,9 +3,9 @@
 // dormitory behind one NAT address keeps signing in. Counters are rows in the database, shared by every
 // instance and kept across restarts. Sign-in and the current password on /account/password go through
 // `checkPasswordGuess`, so both spend the same budget and leave the same audit trail.
-import { audit } from "~/models/audit.server.ts";
-import { now, writeTransaction, type DB } from "./db.server.ts";
-import { verifyPassword } from "./password.server.ts";
+import { audit } from "./audit.server.ts";
+import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { verifyPassword } from "~/utils/password.server.ts";
 
 /** Failures in a row an account may have without waiting. */
 export const ACCOUNT_FREE_FAILURES = 10;

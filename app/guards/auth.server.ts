@@ -3,10 +3,11 @@ import { redirect } from "@remix-run/node";
 import type { AppContext } from "~/load-context.ts";
 import type { Role } from "../../db/types.ts";
 import { audit } from "~/models/audit.server.ts";
-import { getCourseRowForEditor, seesEverything } from "~/models/courses.server.ts";
+import { getCourseRowForEditor } from "~/models/courses.server.ts";
+import { seesEverything } from "~/models/visibility.server.ts";
 import { getUserForLogin, getUserWithRoles, type UserWithRoles } from "~/models/users.server.ts";
-import { createSession, invalidateSession, readSessionToken, validateSessionToken } from "./session.server.ts";
-import { checkPasswordGuess } from "./throttle.server.ts";
+import { createSession, invalidateSession, readSessionToken, validateSessionToken } from "~/utils/session.server.ts";
+import { checkPasswordGuess } from "~/models/throttle.server.ts";
 
 type Args = { request: Request; context: AppContext };
 export type CurrentUser = UserWithRoles & { sessionId: string };
@@ -51,10 +52,6 @@ export async function requireRole(args: Args, ...roles: Role[]): Promise<Current
     throw new Response("您没有权限访问此页面", { status: 403 });
   }
   return user;
-}
-
-export function hasRole(user: { roles: Role[] }, role: Role) {
-  return user.roles.includes(role);
 }
 
 export type LoginResult =

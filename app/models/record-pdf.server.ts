@@ -7,10 +7,10 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
-import { chineseDate } from "./certificate-pdf.server.ts";
-import { STAGE_LABEL } from "./labels.ts";
-import type { TrainingRecord } from "~/models/record.server.ts";
-import { LEDGER_STATUS_LABEL } from "~/models/ledger.server.ts";
+import { chineseDate } from "~/utils/certificate-pdf.server.ts";
+import { STAGE_LABEL } from "~/utils/labels.ts";
+import type { TrainingRecord } from "./record.server.ts";
+import { LEDGER_STATUS_LABEL } from "~/utils/labels.ts";
 import { cstClock, cstDate } from "~/utils/cst.ts";
 
 const require = createRequire(import.meta.url);

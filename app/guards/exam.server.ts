@@ -1,6 +1,6 @@
 // The guard of the per-exam instructor pages (/teach/:slug/exams/:key…).
 import type { AppContext } from "~/load-context.ts";
-import { getExamForEditor } from "~/models/exams.server.ts";
+import { getExamForEditor } from "~/models/exams/grading.server.ts";
 import { requireCourseEditor } from "./auth.server.ts";
 
 type Args = { request: Request; context: AppContext; params: Record<string, string | undefined> };

@@ -1,0 +1,85 @@
+// Who may see a course: the one home of that rule. Every model that shows a course, a lesson, an exam,
+// an assignment or a class by its courses asks here, in JavaScript for a row it already holds or in SQL
+// for a list.
+//
+// - A trainee sees a course that is published, not archived, and whose audience names their stage.
+// - An instructor sees (and edits) every course that names their 工号 — only while they hold the
+//   instructor role; an admin sees every course, drafts and archived ones included.
+// - A secretary follows (progress, results) every published, current course, scoped to their subtree
+//   by the caller (inSubtree in app/utils/db.server.ts).
+import { sql, type Expression, type RawBuilder, type SqlBool } from "kysely";
+import type { Role, Stage } from "../../db/types.ts";
+import type { DB } from "~/utils/db.server.ts";
+
+/** Who is looking. */
+export type Viewer = { username: string; stage: Stage; roles: readonly Role[] };
+
+type Named = { instructors: readonly string[] };
+type Listed = { published: boolean; archived: boolean; audience: readonly Stage[] };
+
+/** An instructor named in the course (holding the instructor role). */
+export function teaches(course: Named, viewer: Pick<Viewer, "username" | "roles">): boolean {
+  return viewer.roles.includes("instructor") && course.instructors.includes(viewer.username);
+}
+
+/** Admins, and instructors of the course, see (and edit) it in any state. */
+export function seesEverything(course: Named, viewer: Pick<Viewer, "username" | "roles">): boolean {
+  return viewer.roles.includes("admin") || teaches(course, viewer);
+}
+
+/** A trainee of this stage may learn the course: published, current, and for their stage. */
+export function openToStage(course: Listed, stage: Stage): boolean {
+  return course.published && !course.archived && course.audience.includes(stage);
+}
+
+/** May this viewer open the course at all (reader pages, media, exams, assignments)? */
+export function canSeeCourse(course: Named & Listed, viewer: Viewer): boolean {
+  return seesEverything(course, viewer) || openToStage(course, viewer.stage);
+}
+
+/** May this staff member follow the course's trainees (all of them, or a secretary their subtree)? */
+export function followsCourse(course: Named & Listed, viewer: Pick<Viewer, "username" | "roles">): boolean {
+  return seesEverything(course, viewer) || (viewer.roles.includes("secretary") && course.published && !course.archived);
+}
+
+/** A raw courses row (JSON text, 0/1 flags) in the shape the rules above take. */
+export function courseFromRow(row: { published: number; archived: number; audience: string; instructors: string }): Named & Listed {
+  return { published: row.published === 1, archived: row.archived === 1, audience: JSON.parse(row.audience) as Stage[], instructors: JSON.parse(row.instructors) as string[] };
+}
+
+// ------------------------------------------------------------------------------------------ SQL
+
+/** SQL: the course whose id is in `courseId` (e.g. "c.id") is for `stage` (the course_audiences table). */
+export function courseForStage(courseId: string, stage: Stage): RawBuilder<SqlBool> {
+  return sql<SqlBool>`exists (select 1 from course_audiences ca where ca.course_id = ${sql.ref(courseId)} and ca.stage = ${stage})`;
+}
+
+/** SQL: the course aliased `alias` is open to trainees of `stage` (published, current, for the stage). */
+export function openToStageSql(alias: string, stage: Stage): Expression<SqlBool> {
+  return sql<SqlBool>`(${sql.ref(`${alias}.published`)} = 1 and ${sql.ref(`${alias}.archived`)} = 0 and ${courseForStage(`${alias}.id`, stage)})`;
+}
+
+/** SQL: the course's JSON instructors column (e.g. "c.instructors") names `username` exactly. */
+export function namesInstructor(instructors: string, username: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`exists (select 1 from json_each(${sql.ref(instructors)}) where value = ${username})`;
+}
+
+/** SQL for "courses this staff member teaches": every course for an admin, named ones for an instructor, none otherwise. */
+export function taughtBySql(instructors: string, viewer: Pick<Viewer, "username" | "roles">): Expression<SqlBool> {
+  if (viewer.roles.includes("admin")) return sql<SqlBool>`1 = 1`;
+  if (!viewer.roles.includes("instructor")) return sql<SqlBool>`1 = 0`;
+  return namesInstructor(instructors, viewer.username);
+}
+
+// ------------------------------------------------------------------------------------------ writing
+
+/**
+ * The one writer of a course's audience: the JSON copy on the row (what pages show) and the
+ * course_audiences rows (what queries match) change together, inside the caller's transaction.
+ */
+export async function setCourseAudience(trx: DB, courseId: number, stages: readonly Stage[]): Promise<void> {
+  const unique = [...new Set(stages)];
+  await trx.updateTable("courses").set({ audience: JSON.stringify(unique) }).where("id", "=", courseId).execute();
+  await trx.deleteFrom("course_audiences").where("course_id", "=", courseId).execute();
+  if (unique.length) await trx.insertInto("course_audiences").values(unique.map((stage) => ({ course_id: courseId, stage }))).execute();
+}

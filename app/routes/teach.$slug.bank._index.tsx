@@ -17,7 +17,9 @@ import {
 } from "~/models/banks.server.ts";
 import banksCss from "~/styles/banks.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
-import { answerText, describeDuplicate, FORMAT_LABEL, formatIssue, MAX_IMPORT_BYTES } from "~/utils/bank-import.server.ts";
+import { FORMAT_LABEL, formatIssue, MAX_IMPORT_BYTES } from "~/utils/bank-import/common.server.ts";
+import { describeDuplicate } from "~/utils/bank-import/duplicates.server.ts";
+import { answerText } from "~/utils/bank-import/xlsx.server.ts";
 import { DIFFICULTIES, QUESTION_TYPES } from "~/utils/course-format.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { parseFormWithOneFile } from "~/utils/uploads.server.ts";

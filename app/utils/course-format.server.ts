@@ -35,7 +35,8 @@ export const DIFFICULTIES = ["易", "中", "难"] as const;
 export type Difficulty = (typeof DIFFICULTIES)[number];
 export const ASSIGNMENT_KINDS = ["思想汇报", "学习心得", "读书报告"] as const;
 export const ATTACHMENT_TYPES = ["pdf", "doc", "docx", "jpg", "jpeg", "png"] as const;
-const DEFAULT_SCORE: Record<QuestionType, number> = { 单选: 1, 多选: 2, 判断: 1, 填空: 2, 简答: 10 };
+/** A question's score when its heading gives none (also the importers' default). */
+export const DEFAULT_SCORE: Record<QuestionType, number> = { 单选: 1, 多选: 2, 判断: 1, 填空: 2, 简答: 10 };
 
 const MIME: Record<string, string> = {
   png: "image/png",

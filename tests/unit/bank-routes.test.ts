@@ -10,7 +10,7 @@ import * as exportRoute from "../../app/routes/teach.$slug.bank.$bankKey.export[
 import * as templateRoute from "../../app/routes/teach.$slug.bank.template[.]xlsx.tsx";
 import * as downloadRoute from "../../app/routes/teach.$slug.bank.import.$sha.download.tsx";
 import { syncCourses } from "../../app/models/courses.server.ts";
-import { parseExcelBank } from "../../app/utils/bank-import.server.ts";
+import { parseExcelBank } from "../../app/utils/bank-import/xlsx.server.ts";
 import { parseBankText } from "../../app/utils/course-format.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { IMPORT_LIMITS, MEDIA_LIMITS } from "../../app/models/authoring.server.ts";
 import { MAX_FILES } from "../../app/models/assignments.server.ts";
 import { MAX_LIST_BYTES } from "../../app/models/classes.server.ts";
-import { MAX_IMPORT_BYTES } from "../../app/utils/bank-import.server.ts";
+import { MAX_IMPORT_BYTES } from "../../app/utils/bank-import/common.server.ts";
 import { bodyLimitFor, fieldCounter, PLAIN_FORM, SIGN_IN } from "../../app/utils/body-limits.server.ts";
 import { parseForm } from "../../app/utils/forms.server.ts";
 import { MAX_ROSTER_BYTES } from "../../app/utils/roster-import.server.ts";

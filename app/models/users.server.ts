@@ -10,7 +10,12 @@ import { getOrgUnit, listOrgUnits } from "./org.server.ts";
 export type UserWithRoles = Omit<User, "password_hash"> & { roles: Role[] };
 
 export class UserError extends Error {
-  constructor(message: string, readonly status: 400 | 429 = 400) {
+  /** `field`: the form field at fault, when there is one. */
+  constructor(
+    message: string,
+    readonly status: 400 | 429 = 400,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -206,10 +211,10 @@ export async function changePassword(db: DB, userId: number, current: string, ne
   const row = await db.selectFrom("users").select(["username", "name", "phone", "email", "password_hash"]).where("id", "=", userId).executeTakeFirst();
   if (!row) throw new UserError("用户不存在");
   const guess = await checkPasswordGuess(db, { username: row.username, passwordHash: row.password_hash, password: current, ip: ip ?? "unknown", userId, action: "password" });
-  if (!guess.ok) throw guess.status === 429 ? new UserError(guess.message, 429) : new UserError("当前密码不正确");
+  if (!guess.ok) throw guess.status === 429 ? new UserError(guess.message, 429) : new UserError("当前密码不正确", 400, "current");
   const problem = await passwordProblem(next, [row.username, row.name, row.phone, row.email]);
-  if (problem) throw new UserError(problem);
-  if (current === next) throw new UserError("新密码不能与当前密码相同");
+  if (problem) throw new UserError(problem, 400, "next");
+  if (current === next) throw new UserError("新密码不能与当前密码相同", 400, "next");
   const passwordHash = await hashPassword(next);
   await writeTransaction(db, async (trx) => {
     await trx.updateTable("users").set({ password_hash: passwordHash, must_change_password: 0, updated_at: now() }).where("id", "=", userId).execute();

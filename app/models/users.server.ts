@@ -78,8 +78,8 @@ export type UserInput = {
 
 async function assertUnitUsable(db: DB, unitId: number) {
   const unit = await getOrgUnit(db, unitId);
-  if (!unit) throw new UserError("所属组织不存在");
-  if (!unit.active) throw new UserError("所属组织已停用");
+  if (!unit) throw new UserError("所属组织不存在", 400, "orgUnitId");
+  if (!unit.active) throw new UserError("所属组织已停用", 400, "orgUnitId");
 }
 
 /** The columns of `users` an admin sets (create, edit, import). */
@@ -121,7 +121,7 @@ export async function createUser(db: DB, input: UserInput, actor: Actor, passwor
   return writeTransaction(db, async (trx) => {
     await assertUnitUsable(trx, input.orgUnitId);
     const taken = await trx.selectFrom("users").select("id").where("username", "=", input.username).executeTakeFirst();
-    if (taken) throw new UserError(`学号/工号 ${input.username} 已存在`);
+    if (taken) throw new UserError(`学号/工号 ${input.username} 已存在`, 400, "username");
     const id = await insertUser(trx, input, passwordHash, !password);
     await audit(trx, { ...actor, action: "user.create", targetType: "user", targetId: id, detail: { username: input.username, roles: input.roles } });
     return { id, oneTimePassword };
@@ -146,7 +146,7 @@ async function writeUserChanges(trx: DB, before: UserBefore, input: Omit<UserInp
   const roles = ROLES.filter((r) => input.roles.includes(r));
   if (roles.join() !== before.roles.join()) {
     if (actor.actorId === id && before.roles.includes("admin") && !roles.includes("admin")) {
-      throw new UserError("不能取消自己的组织部管理员角色");
+      throw new UserError("不能取消自己的组织部管理员角色", 400, "roles");
     }
     await trx.deleteFrom("user_roles").where("user_id", "=", id).execute();
     if (roles.length) await trx.insertInto("user_roles").values(roles.map((role) => ({ user_id: id, role }))).execute();

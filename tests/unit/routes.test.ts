@@ -139,6 +139,13 @@ describe("admin user management", () => {
     expect(await db.selectFrom("users").select("id").execute()).toHaveLength(before.length);
   });
 
+  it("names the 学号 field when the 学号 is taken", async () => {
+    const form = { username: trainee.username, name: "重名", gender: "女", orgUnitId: String(t.branchB), stage: "activist", roles: "trainee" };
+    const r = await outcome(newUser.action(args("/admin/users/new", { cookie: admin.cookie, form })));
+    expect(r.status).toBe(400);
+    expect(r.data).toEqual({ ok: false, message: `学号/工号 ${trainee.username} 已存在`, errors: { username: `学号/工号 ${trainee.username} 已存在` } });
+  });
+
   it("disables an account, which ends its live session", async () => {
     const r = await outcome(editUser.action(args(`/admin/users/${trainee.id}`, { cookie: admin.cookie, form: { intent: "disable" } }, { userId: String(trainee.id) })));
     expect(r.data).toMatchObject({ ok: true });

@@ -25,11 +25,23 @@ export function FieldError({ result, form, name }: { result: unknown; form: stri
   ) : null;
 }
 
-/** The form-level message of a refusal, announced by screen readers. */
+/** The form-level message of a refusal (with its list of problems, if any), announced by screen readers. */
 export function FormAlert({ result }: { result: unknown }) {
-  return isFailure(result) ? (
-    <p className="alert error" role="alert">
-      {result.message}
-    </p>
-  ) : null;
+  if (!isFailure(result)) return null;
+  if (!result.details?.length)
+    return (
+      <p className="alert error" role="alert">
+        {result.message}
+      </p>
+    );
+  return (
+    <div className="alert error" role="alert">
+      <p>{result.message}</p>
+      <ul>
+        {result.details.map((d) => (
+          <li key={d}>{d}</li>
+        ))}
+      </ul>
+    </div>
+  );
 }

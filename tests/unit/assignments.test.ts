@@ -234,7 +234,7 @@ describe("late work, cut-off and extensions", () => {
     expect(JSON.parse(entry.detail!)).toMatchObject({ reason: "住院" });
     expect((await teach.queueAct("instructor", { intent: "extension", username: "nobody", due: cst(T0), reason: "x" })).status).toBe(404);
     const bad = await teach.queueAct("instructor", { intent: "extension", username: users.traineeB!.username, due: "2026-02-30T25:00", reason: "x" });
-    expect(bad.data).toEqual({ ok: false, message: "新的截止时间不是有效的日期" });
+    expect(bad.data).toEqual({ ok: false, message: "新的截止时间不是有效的日期", errors: { due: "新的截止时间不是有效的日期" } });
   });
 
   it("the grading page's extension form names the trainee by submission and returns to the page", async () => {

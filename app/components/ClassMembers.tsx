@@ -123,6 +123,7 @@ export function MemberTable({
   canRemove,
   extra,
   selectForm,
+  actionBase,
 }: {
   members: MemberRowView[];
   manualUsual: boolean;
@@ -130,6 +131,8 @@ export function MemberTable({
   canRemove: boolean;
   /** The id of a bulk-action form: each row gets a checkbox that belongs to it. */
   selectForm?: string;
+  /** The class page's URL: marks post to its /grades, notes and removals to its /members. */
+  actionBase?: string;
   /** One more cell per row (the completion page's exception form). */
   extra?: { header: string; cell: (m: MemberRowView) => ReactNode };
 }) {
@@ -186,7 +189,7 @@ export function MemberTable({
             <td className="work">{m.assignments.join("；") || "—"}</td>
             <td>
               {manualUsual && canGrade ? (
-                <Form method="post" className="inline-form usual">
+                <Form method="post" action={`${actionBase}/grades`} className="inline-form usual">
                   <input type="hidden" name="intent" value="usual" />
                   <input type="hidden" name="userId" value={m.userId} />
                   <input name="score" type="number" min={0} max={100} step="any" defaultValue={m.usualScore ?? ""} aria-label={`${m.name} 的平时成绩`} />
@@ -213,7 +216,7 @@ export function MemberTable({
                 <details className="row-more">
                   <summary>更多</summary>
                   {canGrade ? (
-                    <Form method="post" className="form">
+                    <Form method="post" action={`${actionBase}/grades`} className="form">
                       <input type="hidden" name="intent" value="cheating" />
                       <input type="hidden" name="userId" value={m.userId} />
                       <input type="hidden" name="cheating" value={m.cheating ? "off" : "on"} />
@@ -224,7 +227,7 @@ export function MemberTable({
                     </Form>
                   ) : null}
                   {canRemove ? (
-                    <Form method="post" className="form">
+                    <Form method="post" action={`${actionBase}/members`} className="form">
                       <input type="hidden" name="intent" value="note" />
                       <input type="hidden" name="userId" value={m.userId} />
                       <input name="note" maxLength={200} defaultValue={m.note ?? ""} placeholder="台账备注" aria-label={`${m.name} 的备注`} />
@@ -234,7 +237,7 @@ export function MemberTable({
                     </Form>
                   ) : null}
                   {canRemove && !m.certificate ? (
-                    <Form method="post">
+                    <Form method="post" action={`${actionBase}/members`}>
                       <input type="hidden" name="intent" value="remove" />
                       <input type="hidden" name="userId" value={m.userId} />
                       <button type="submit" className="btn small">

@@ -1,13 +1,20 @@
 import type { Role, Stage } from "../../db/types.ts";
 import { ROLES, STAGES } from "../../db/types.ts";
+import { FieldError, fieldProps } from "~/components/FormErrors.tsx";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 
 type Unit = { id: number; fullName: string; depth: number; active: number };
 type Values = { name?: string; gender?: string; org_unit_id?: number; stage?: Stage; roles?: Role[]; phone?: string | null; email?: string | null };
 
-export function OrgUnitSelect({ units, name, value, required }: { units: Unit[]; name: string; value?: number | string; required?: boolean }) {
+export function OrgUnitSelect({
+  units,
+  name,
+  value,
+  required,
+  ...aria
+}: { units: Unit[]; name: string; value?: number | string; required?: boolean; "aria-invalid"?: true; "aria-describedby"?: string }) {
   return (
-    <select name={name} defaultValue={value ?? ""} required={required}>
+    <select name={name} defaultValue={value ?? ""} required={required} {...aria}>
       <option value="">请选择</option>
       {units.map((u) => (
         <option key={u.id} value={u.id} disabled={!u.active}>
@@ -20,33 +27,34 @@ export function OrgUnitSelect({ units, name, value, required }: { units: Unit[];
   );
 }
 
-/** The user fields of the create and edit forms. */
-export function UserFieldset({ units, values = {}, errors = {} }: { units: Unit[]; values?: Values; errors?: Record<string, string> }) {
-  const err = (k: string) => (errors[k] ? <small className="field-error">{errors[k]}</small> : null);
+/** The user fields of the create and edit forms; `result` is the action's answer (see FormErrors). */
+export function UserFieldset({ units, values = {}, result, form }: { units: Unit[]; values?: Values; result?: unknown; form: string }) {
+  const f = (k: string) => fieldProps(result, form, k);
+  const err = (k: string) => <FieldError result={result} form={form} name={k} />;
   return (
     <>
       <label>
         姓名
-        <input name="name" defaultValue={values.name} required maxLength={40} />
+        <input {...f("name")} defaultValue={values.name} required maxLength={40} />
         {err("name")}
       </label>
       <fieldset className="inline">
         <legend>性别</legend>
         {(["男", "女"] as const).map((g) => (
           <label key={g} className="check">
-            <input type="radio" name="gender" value={g} defaultChecked={values.gender === g} required /> {g}
+            <input type="radio" {...f("gender")} value={g} defaultChecked={values.gender === g} required /> {g}
           </label>
         ))}
         {err("gender")}
       </fieldset>
       <label>
         所属组织
-        <OrgUnitSelect units={units} name="orgUnitId" value={values.org_unit_id} required />
+        <OrgUnitSelect units={units} {...f("orgUnitId")} value={values.org_unit_id} required />
         {err("orgUnitId")}
       </label>
       <label>
         发展阶段
-        <select name="stage" defaultValue={values.stage ?? ""} required>
+        <select {...f("stage")} defaultValue={values.stage ?? ""} required>
           <option value="">请选择</option>
           {STAGES.map((s) => (
             <option key={s} value={s}>
@@ -60,19 +68,19 @@ export function UserFieldset({ units, values = {}, errors = {} }: { units: Unit[
         <legend>角色（可多选）</legend>
         {ROLES.map((r) => (
           <label key={r} className="check">
-            <input type="checkbox" name="roles" value={r} defaultChecked={values.roles?.includes(r)} /> {ROLE_LABEL[r]}
+            <input type="checkbox" {...f("roles")} value={r} defaultChecked={values.roles?.includes(r)} /> {ROLE_LABEL[r]}
           </label>
         ))}
         {err("roles")}
       </fieldset>
       <label>
         手机号（可选）
-        <input name="phone" defaultValue={values.phone ?? ""} inputMode="tel" maxLength={20} />
+        <input {...f("phone")} defaultValue={values.phone ?? ""} inputMode="tel" maxLength={20} />
         {err("phone")}
       </label>
       <label>
         邮箱（可选）
-        <input name="email" type="email" defaultValue={values.email ?? ""} maxLength={100} />
+        <input {...f("email")} type="email" defaultValue={values.email ?? ""} maxLength={100} />
         {err("email")}
       </label>
     </>

@@ -35,6 +35,8 @@ export class AssignmentError extends Error {
   constructor(
     message: string,
     public status: 400 | 403 | 404 | 409 = 400,
+    /** The form field at fault, when there is one. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -432,7 +434,7 @@ export async function getSubmissionForGrading(db: DB, assignment: AssignmentView
 }
 
 function assertScore(assignment: AssignmentView, score: number) {
-  if (!Number.isFinite(score) || score < 0 || score > assignment.max_score) throw new AssignmentError(`分数应在 0 到 ${assignment.max_score} 之间`);
+  if (!Number.isFinite(score) || score < 0 || score > assignment.max_score) throw new AssignmentError(`分数应在 0 到 ${assignment.max_score} 之间`, 400, "score");
 }
 
 /**

@@ -7,14 +7,9 @@ import path from "node:path";
 import { audit } from "~/models/audit.server.ts";
 import { courseFolder, draftDir, listDraftMedia, readDraftFile, saveDraftFile } from "~/models/authoring.server.ts";
 import type { CourseView } from "~/models/courses.server.ts";
-import {
-  findDuplicates,
-  parseBankFile,
-  questionMarkdown,
-  questionsToBankMarkdown,
-  type Duplicate,
-  type ImportResult,
-} from "~/utils/bank-import.server.ts";
+import { questionMarkdown, questionsToBankMarkdown, type ImportResult } from "~/utils/bank-import/common.server.ts";
+import { parseBankFile } from "~/utils/bank-import/detect.server.ts";
+import { findDuplicates, type Duplicate } from "~/utils/bank-import/duplicates.server.ts";
 import { DIFFICULTIES, QUESTION_TYPES, type Difficulty, type QuestionType } from "~/utils/course-types.ts";
 import { parseBankText, type ParsedQuestion } from "~/utils/course-format.server.ts";
 import { now, type DB } from "~/utils/db.server.ts";

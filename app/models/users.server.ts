@@ -10,7 +10,12 @@ import { getOrgUnit, listOrgUnits } from "./org.server.ts";
 export type UserWithRoles = Omit<User, "password_hash"> & { roles: Role[] };
 
 export class UserError extends Error {
-  constructor(message: string, readonly status: 400 | 429 = 400) {
+  /** `field`: the form field at fault, when there is one. */
+  constructor(
+    message: string,
+    readonly status: 400 | 429 = 400,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -73,8 +78,8 @@ export type UserInput = {
 
 async function assertUnitUsable(db: DB, unitId: number) {
   const unit = await getOrgUnit(db, unitId);
-  if (!unit) throw new UserError("所属组织不存在");
-  if (!unit.active) throw new UserError("所属组织已停用");
+  if (!unit) throw new UserError("所属组织不存在", 400, "orgUnitId");
+  if (!unit.active) throw new UserError("所属组织已停用", 400, "orgUnitId");
 }
 
 /** The columns of `users` an admin sets (create, edit, import). */
@@ -116,7 +121,7 @@ export async function createUser(db: DB, input: UserInput, actor: Actor, passwor
   return writeTransaction(db, async (trx) => {
     await assertUnitUsable(trx, input.orgUnitId);
     const taken = await trx.selectFrom("users").select("id").where("username", "=", input.username).executeTakeFirst();
-    if (taken) throw new UserError(`学号/工号 ${input.username} 已存在`);
+    if (taken) throw new UserError(`学号/工号 ${input.username} 已存在`, 400, "username");
     const id = await insertUser(trx, input, passwordHash, !password);
     await audit(trx, { ...actor, action: "user.create", targetType: "user", targetId: id, detail: { username: input.username, roles: input.roles } });
     return { id, oneTimePassword };
@@ -141,7 +146,7 @@ async function writeUserChanges(trx: DB, before: UserBefore, input: Omit<UserInp
   const roles = ROLES.filter((r) => input.roles.includes(r));
   if (roles.join() !== before.roles.join()) {
     if (actor.actorId === id && before.roles.includes("admin") && !roles.includes("admin")) {
-      throw new UserError("不能取消自己的组织部管理员角色");
+      throw new UserError("不能取消自己的组织部管理员角色", 400, "roles");
     }
     await trx.deleteFrom("user_roles").where("user_id", "=", id).execute();
     if (roles.length) await trx.insertInto("user_roles").values(roles.map((role) => ({ user_id: id, role }))).execute();
@@ -206,10 +211,10 @@ export async function changePassword(db: DB, userId: number, current: string, ne
   const row = await db.selectFrom("users").select(["username", "name", "phone", "email", "password_hash"]).where("id", "=", userId).executeTakeFirst();
   if (!row) throw new UserError("用户不存在");
   const guess = await checkPasswordGuess(db, { username: row.username, passwordHash: row.password_hash, password: current, ip: ip ?? "unknown", userId, action: "password" });
-  if (!guess.ok) throw guess.status === 429 ? new UserError(guess.message, 429) : new UserError("当前密码不正确");
+  if (!guess.ok) throw guess.status === 429 ? new UserError(guess.message, 429) : new UserError("当前密码不正确", 400, "current");
   const problem = await passwordProblem(next, [row.username, row.name, row.phone, row.email]);
-  if (problem) throw new UserError(problem);
-  if (current === next) throw new UserError("新密码不能与当前密码相同");
+  if (problem) throw new UserError(problem, 400, "next");
+  if (current === next) throw new UserError("新密码不能与当前密码相同", 400, "next");
   const passwordHash = await hashPassword(next);
   await writeTransaction(db, async (trx) => {
     await trx.updateTable("users").set({ password_hash: passwordHash, must_change_password: 0, updated_at: now() }).where("id", "=", userId).execute();

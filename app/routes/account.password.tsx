@@ -1,8 +1,10 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { changePassword, UserError } from "~/models/users.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { createSession, signInHeaders } from "~/utils/session.server.ts";
 
@@ -24,11 +26,11 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const user = await requireUser(args);
   const form = parseForm(await args.request.formData(), PasswordForm);
-  if (!form.ok) return data({ error: form.message }, { status: 400 });
+  if (!form.ok) return failParsed(form);
   try {
     await changePassword(args.context.db, user.id, form.data.current, form.data.next, args.context.clientIp);
   } catch (e) {
-    if (e instanceof UserError) return data({ error: e.message }, { status: e.status });
+    if (e instanceof UserError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
   // Every old session ended with the change; this device continues with a new one.
@@ -46,22 +48,21 @@ export default function ChangePassword() {
       <Form method="post" className="card form">
         <label>
           当前密码
-          <input name="current" type="password" autoComplete="current-password" required />
+          <input {...fieldProps(actionData, "password", "current")} type="password" autoComplete="current-password" required />
+          <FieldError result={actionData} form="password" name="current" />
         </label>
         <label>
           新密码
-          <input name="next" type="password" autoComplete="new-password" required minLength={8} />
+          <input {...fieldProps(actionData, "password", "next")} type="password" autoComplete="new-password" required minLength={8} />
+          <FieldError result={actionData} form="password" name="next" />
           <small>至少 8 位，不能是常见密码或学号、姓名等别人知道的信息；几个不相关的词加上数字或符号就很好记。修改后其他设备上的登录将失效。</small>
         </label>
         <label>
           确认新密码
-          <input name="confirm" type="password" autoComplete="new-password" required />
+          <input {...fieldProps(actionData, "password", "confirm")} type="password" autoComplete="new-password" required />
+          <FieldError result={actionData} form="password" name="confirm" />
         </label>
-        {actionData?.error ? (
-          <p className="alert error" role="alert">
-            {actionData.error}
-          </p>
-        ) : null}
+        <FormAlert result={actionData} />
         <button type="submit" className="btn primary">
           保存新密码
         </button>

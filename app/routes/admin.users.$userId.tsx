@@ -6,6 +6,8 @@ import { UserFieldset } from "~/components/UserFields.tsx";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { getUserWithRoles, resetPassword, setUserActive, unlockAccount, updateUser, UserError } from "~/models/users.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
+import { FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { getAccountLock } from "~/models/throttle.server.ts";
 import { UserFields } from "~/utils/user-form.server.ts";
@@ -26,7 +28,7 @@ export async function loader(args: LoaderFunctionArgs) {
   return { user, units: withLabels(await listOrgUnits(args.context.db)), lock: await getAccountLock(args.context.db, user.username) };
 }
 
-type ActionResult = { ok: boolean; message: string; errors?: Record<string, string>; oneTimePassword?: string };
+type ActionResult = { ok: true; message: string; oneTimePassword?: string };
 
 export async function action(args: ActionFunctionArgs) {
   const admin = await requireRole(args, "admin");
@@ -34,12 +36,11 @@ export async function action(args: ActionFunctionArgs) {
   const { db, clientIp } = args.context;
   const actor = { actorId: admin.id, ip: clientIp };
   const form = await args.request.formData();
-  const fail = (message: string, errors: Record<string, string> = {}) => data<ActionResult>({ ok: false, message, errors }, { status: 400 });
   try {
     switch (form.get("intent")) {
       case "save": {
         const parsed = parseForm(form, UserFields);
-        if (!parsed.ok) return fail(parsed.message, parsed.errors);
+        if (!parsed.ok) return failParsed(parsed);
         await updateUser(db, id, parsed.data, actor);
         return data<ActionResult>({ ok: true, message: "已保存" });
       }
@@ -55,7 +56,7 @@ export async function action(args: ActionFunctionArgs) {
         return fail("未知操作");
     }
   } catch (e) {
-    if (e instanceof UserError) return fail(e.message);
+    if (e instanceof UserError) return fail(e.message, e.field ? { [e.field]: e.message } : {});
     throw e;
   }
 }
@@ -71,15 +72,16 @@ export default function EditUser() {
       <h1>
         {user.name} <small className="muted">{user.username}</small>
       </h1>
-      {result ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+      <FormAlert result={result} />
+      {result?.ok ? (
+        <p className="alert ok" role="status">
           {result.message}
         </p>
       ) : null}
-      {result?.oneTimePassword ? <OneTimePassword username={user.username} name={user.name} password={result.oneTimePassword} /> : null}
+      {result?.ok && result.oneTimePassword ? <OneTimePassword username={user.username} name={user.name} password={result.oneTimePassword} /> : null}
       <Form method="post" className="card form" key={user.updated_at}>
         <input type="hidden" name="intent" value="save" />
-        <UserFieldset units={units} values={user} errors={result?.errors} />
+        <UserFieldset units={units} values={user} result={result} form="user" />
         <button type="submit" className="btn primary">
           保存
         </button>

@@ -1,7 +1,7 @@
 // 批量导入用户: upload an .xlsx or CSV roster → preview (new, changed, bad rows with row numbers) →
 // confirm. Nothing is written before confirm; confirm reads the stored upload again. New accounts'
 // one-time passwords are shown once and can be downloaded as a sheet (they are not stored).
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { z } from "zod";
@@ -9,6 +9,9 @@ import { createPendingRoster, dropPendingRoster, getPendingRoster, readPendingRo
 import { importRoster, planRosterImport } from "~/models/users.server.ts";
 import rosterCss from "~/styles/roster.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
+import { FormAlert } from "~/components/FormErrors.tsx";
+import { fail } from "~/utils/form-result.server.ts";
+import type { FormFailure } from "~/utils/form-result.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 import { formatRosterIssue, MAX_ROSTER_BYTES, type IssuedPassword, type RosterPlan } from "~/utils/roster-import.server.ts";
@@ -60,17 +63,14 @@ const Confirm = z.object({
   skipErrors: z.literal("on").optional(),
 });
 
-type ActionData =
-  | { error: string; details?: string[] }
-  | { done: { fileName: string; created: IssuedPassword[]; updated: number; unchanged: number; skipped: string[] } };
-const fail = (error: string, status = 400, details?: string[]) => data<ActionData>({ error, details }, { status });
+type ActionData = FormFailure | { done: { fileName: string; created: IssuedPassword[]; updated: number; unchanged: number; skipped: string[] } };
 
 export async function action(args: ActionFunctionArgs) {
   const admin = await requireRole(args, "admin");
   const { db, storage, clientIp } = args.context;
 
   const parsed = await parseFormWithOneFile(args.request, { storage, field: "file", maxBytes: MAX_ROSTER_BYTES });
-  if (!parsed.ok) return fail(parsed.message, parsed.status);
+  if (!parsed.ok) return fail(parsed.message, {}, parsed.status);
   const { form, file: upload } = parsed;
 
   const intent = form.get("intent");
@@ -87,7 +87,7 @@ export async function action(args: ActionFunctionArgs) {
   const confirm = parseForm(form, Confirm);
   if (!confirm.ok) return fail(confirm.message);
   const pending = await getPendingRoster(db, { userId: admin.id, sha256: confirm.data.sha256 });
-  if (!pending) return fail("找不到这次导入（已过期，或不是您上传的文件），请重新上传", 404);
+  if (!pending) return fail("找不到这次导入（已过期，或不是您上传的文件），请重新上传", {}, 404);
   const file = await readPendingRoster(storage, pending);
   if (!file.ok) return fail(file.message);
   const result = await importRoster(db, file.rows, {
@@ -97,7 +97,7 @@ export async function action(args: ActionFunctionArgs) {
   });
   if (!result.ok) {
     const n = result.plan.errors.length;
-    return fail(`文件中有 ${n} 行有问题，未导入任何数据。请修改后重新上传，或勾选“跳过错误行”只导入没有问题的行。`, 400, result.plan.errors.slice(0, 20).map(formatRosterIssue));
+    return fail(`文件中有 ${n} 行有问题，未导入任何数据。请修改后重新上传，或勾选“跳过错误行”只导入没有问题的行。`, {}, 400, result.plan.errors.slice(0, 20).map(formatRosterIssue));
   }
   await dropPendingRoster(db, { userId: admin.id, sha256: pending.sha256 });
   return {
@@ -130,18 +130,7 @@ export default function ImportUsers() {
           下载导入模板
         </a>
       </div>
-      {actionData && "error" in actionData ? (
-        <div className="alert error" role="alert">
-          <p>{actionData.error}</p>
-          {actionData.details?.length ? (
-            <ul>
-              {actionData.details.map((d) => (
-                <li key={d}>{d}</li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      ) : null}
+      <FormAlert result={actionData} />
 
       {!upload || upload.missing ? (
         <section className="card">

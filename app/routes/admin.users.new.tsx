@@ -1,10 +1,12 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { UserFieldset } from "~/components/UserFields.tsx";
 import { OneTimePassword } from "~/components/OneTimePassword.tsx";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { createUser, UserError } from "~/models/users.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { NewUserFields } from "~/utils/user-form.server.ts";
 
@@ -18,13 +20,13 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const admin = await requireRole(args, "admin");
   const form = parseForm(await args.request.formData(), NewUserFields);
-  if (!form.ok) return data({ ok: false as const, errors: form.errors, message: form.message }, { status: 400 });
+  if (!form.ok) return failParsed(form);
   const { username, ...rest } = form.data;
   try {
     const created = await createUser(args.context.db, { username, ...rest }, { actorId: admin.id, ip: args.context.clientIp });
     return { ok: true as const, id: created.id, username, name: rest.name, oneTimePassword: created.oneTimePassword };
   } catch (e) {
-    if (e instanceof UserError) return data({ ok: false as const, errors: {} as Record<string, string>, message: e.message }, { status: 400 });
+    if (e instanceof UserError) return fail(e.message, e.field ? { [e.field]: e.message } : {});
     throw e;
   }
 }
@@ -54,15 +56,11 @@ export default function NewUser() {
       <Form method="post" className="card form">
         <label>
           学号/工号
-          <input name="username" required maxLength={32} autoComplete="off" />
-          {result?.errors.username ? <small className="field-error">{result.errors.username}</small> : null}
+          <input {...fieldProps(result, "new-user", "username")} required maxLength={32} autoComplete="off" />
+          <FieldError result={result} form="new-user" name="username" />
         </label>
-        <UserFieldset units={units} values={{ roles: ["trainee"] }} errors={result?.errors} />
-        {result?.message ? (
-          <p className="alert error" role="alert">
-            {result.message}
-          </p>
-        ) : null}
+        <UserFieldset units={units} values={{ roles: ["trainee"] }} result={result} form="new-user" />
+        <FormAlert result={result} />
         <button type="submit" className="btn primary">
           创建并生成一次性密码
         </button>

@@ -15,6 +15,8 @@ import { whyCourseHidden } from "~/models/courses.server.ts";
 import assignmentsCss from "~/styles/assignments.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/guards/auth.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
 import { parseUploadForm, TYPE_LABEL, UploadRefused, type AcceptedFile } from "~/utils/uploads.server.ts";
@@ -91,25 +93,24 @@ const ActionForm = z.object({
   seq: z.coerce.number().int().positive().optional(),
 });
 
-type ActionResult = { ok: boolean; message?: string; previewHtml?: string; savedAt?: number };
+type ActionResult = { ok: true; message?: string; previewHtml?: string; savedAt?: number };
 
 export async function action(args: ActionFunctionArgs) {
   const { user, found } = await load(args);
   const { db, storage } = args.context;
   const { assignment } = found;
-  const fail = (message: string, status = 400) => data<ActionResult>({ ok: false, message }, { status });
   try {
     let form: FormData;
     let files: AcceptedFile[] = [];
     if ((args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
       // Refuse before reading a byte of the upload when nothing may change now.
-      if (!found.edit.canEdit) return fail(found.edit.reason ?? "现在不能修改", 409);
+      if (!found.edit.canEdit) return fail(found.edit.reason ?? "现在不能修改", {}, 409);
       ({ form, files } = await parseUploadForm(args.request, { storage, allowed: new Set(assignment.allowed), maxBytes: assignment.maxBytes, maxFiles: MAX_FILES }));
     } else {
       form = await args.request.formData();
     }
     const parsed = parseForm(form, ActionForm);
-    if (!parsed.ok) return fail(parsed.message);
+    if (!parsed.ok) return failParsed(parsed);
     const { intent, text, seq } = parsed.data;
     const who = { assignment, userId: user.id };
     if (intent === "autosave") {
@@ -135,8 +136,8 @@ export async function action(args: ActionFunctionArgs) {
         return fail("未知操作");
     }
   } catch (e) {
-    if (e instanceof UploadRefused) return fail(e.message, e.status);
-    if (e instanceof AssignmentError) return fail(e.message, e.status);
+    if (e instanceof UploadRefused) return fail(e.message, { files: e.message }, e.status);
+    if (e instanceof AssignmentError) return fail(e.message, {}, e.status);
     throw e;
   }
 }
@@ -235,8 +236,9 @@ export default function AssignmentPage() {
         </section>
       ) : null}
 
-      {result?.message ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+      <FormAlert result={result} />
+      {result?.ok && result.message ? (
+        <p className="alert ok" role="status">
           {result.message}
         </p>
       ) : null}
@@ -302,7 +304,7 @@ function Editor() {
   const count = countChars(text);
   const short = !!a.minLength && count < a.minLength;
   const busy = navigation.state !== "idle";
-  const savedAt = autosave.data?.savedAt ?? result?.savedAt ?? d.draft.savedAt;
+  const savedAt = (autosave.data?.ok && autosave.data.savedAt) || (result?.ok && result.savedAt) || d.draft.savedAt;
 
   useEffect(() => () => clearTimeout(timer.current), []);
   useEffect(() => {
@@ -324,7 +326,8 @@ function Editor() {
       {d.edit.willBeLate ? <p className="alert warn">已过截止时间，现在提交将记为迟交。</p> : null}
       <label>
         正文（支持 Markdown）
-        <textarea name="text" rows={18} value={text} onChange={(e) => onChange(e.target.value)} placeholder="敬爱的党组织：" />
+        <textarea {...fieldProps(result, "assignment", "text")} rows={18} value={text} onChange={(e) => onChange(e.target.value)} placeholder="敬爱的党组织：" />
+        <FieldError result={result} form="assignment" name="text" />
       </label>
       <p className={`counter ${short ? "short" : ""}`} aria-live="polite">
         {a.minLength ? `当前 ${fmt(count)} 字，至少 ${fmt(a.minLength)} 字` : `当前 ${fmt(count)} 字`}
@@ -344,7 +347,8 @@ function Editor() {
               <span className="muted small">
                 {a.allowed.join("、")}，每个不超过 {a.maxMb} MB，最多 {d.maxFiles} 个
               </span>
-              <input key={d.draftFiles.map((f) => f.id).join("-")} type="file" name="files" multiple accept={a.accept} />
+              <input key={d.draftFiles.map((f) => f.id).join("-")} type="file" {...fieldProps(result, "assignment", "files")} multiple accept={a.accept} />
+              <FieldError result={result} form="assignment" name="files" />
             </label>
           ) : null}
         </fieldset>
@@ -361,7 +365,7 @@ function Editor() {
           预览
         </button>
       </div>
-      {result?.previewHtml !== undefined ? (
+      {result?.ok && result.previewHtml !== undefined ? (
         <section className="preview">
           <h3>预览</h3>
           <div className="prose" dangerouslySetInnerHTML={{ __html: result.previewHtml }} />

@@ -1,7 +1,9 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { getCurrentUser, login } from "~/guards/auth.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { safeRedirect } from "~/utils/safe-redirect.ts";
 import { signInHeaders } from "~/utils/session.server.ts";
@@ -21,9 +23,9 @@ export async function loader(args: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = parseForm(await request.formData(), LoginForm);
-  if (!form.ok) return data({ error: form.message }, { status: 400 });
+  if (!form.ok) return failParsed(form);
   const result = await login(context, form.data.username, form.data.password);
-  if (!result.ok) return data({ error: result.message }, { status: result.status });
+  if (!result.ok) return fail(result.message, {}, result.status);
   return redirect(safeRedirect(form.data.redirectTo), {
     headers: signInHeaders(result.token, context.cookieSecure),
   });
@@ -44,17 +46,15 @@ export default function Login() {
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/"} />
         <label>
           学号/工号
-          <input name="username" autoComplete="username" required autoFocus inputMode="text" />
+          <input {...fieldProps(actionData, "login", "username")} autoComplete="username" required autoFocus inputMode="text" />
+          <FieldError result={actionData} form="login" name="username" />
         </label>
         <label>
           密码
-          <input name="password" type="password" autoComplete="current-password" required />
+          <input {...fieldProps(actionData, "login", "password")} type="password" autoComplete="current-password" required />
+          <FieldError result={actionData} form="login" name="password" />
         </label>
-        {actionData?.error ? (
-          <p className="alert error" role="alert">
-            {actionData.error}
-          </p>
-        ) : null}
+        <FormAlert result={actionData} />
         <button type="submit" className="btn primary block" disabled={busy}>
           {busy ? "正在登录…" : "登录"}
         </button>

@@ -24,6 +24,7 @@ import {
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { parseCstTime } from "~/utils/cst.ts";
 
@@ -88,8 +89,7 @@ const NewExam = z.object({
 });
 const FileRef = z.object({ file: z.string().min(1).max(300) });
 
-type Result = { ok: boolean; message: string; problems?: string[] };
-const fail = (message: string, status = 400, problems: string[] = []) => data<Result>({ ok: false, message, problems }, { status });
+type Result = { ok: true; message: string };
 
 export async function action(args: ActionFunctionArgs) {
   const { user, course } = await requireCourseEditor(args, args.params.slug);
@@ -112,7 +112,7 @@ export async function action(args: ActionFunctionArgs) {
         const result = await publishDraft(db, { slug, storage, actor, published: intent === "update" ? undefined : intent === "publish" });
         if (!result.ok) {
           const message = result.offlineOnly ? "课程已下线，但草稿有错误，草稿的修改没有发布：" : "草稿有错误，未发布（学员看到的仍是上次发布的内容）：";
-          return fail(message, 400, result.errors.map(formatError));
+          return fail(message, {}, 400, result.errors.map(formatError));
         }
         return data<Result>({ ok: true, message: intent === "publish" ? "已发布：学员现在可以看到最新内容。" : intent === "unpublish" ? "已取消发布：学员看不到该课程。" : "已发布更新。" });
       }
@@ -121,34 +121,34 @@ export async function action(args: ActionFunctionArgs) {
         const delta = formData.get("dir") === "up" ? -1 : 1;
         if (intent === "move") {
           const form = parseForm(formData, Move);
-          if (!form.ok) return fail(form.message);
+          if (!form.ok) return failParsed(form);
           moveLesson(slug, form.data.key, delta);
         } else {
           const form = parseForm(formData, MoveChapter);
-          if (!form.ok) return fail(form.message);
+          if (!form.ok) return failParsed(form);
           moveChapter(slug, form.data.chapter, delta);
         }
         return data<Result>({ ok: true, message: "顺序已保存到草稿（课时的标识不变，学员进度不受影响）。" });
       }
       case "add_lesson": {
         const form = parseForm(formData, NewLesson);
-        return form.ok ? editor(addLesson(slug, form.data)) : fail(form.message);
+        return form.ok ? editor(addLesson(slug, form.data)) : failParsed(form);
       }
       case "add_assignment": {
         const form = parseForm(formData, NewAssignment);
-        return form.ok ? editor(addAssignment(slug, form.data)) : fail(form.message);
+        return form.ok ? editor(addAssignment(slug, form.data)) : failParsed(form);
       }
       case "add_bank": {
         const form = parseForm(formData, NewBank);
-        return form.ok ? editor(addBank(slug, form.data)) : fail(form.message);
+        return form.ok ? editor(addBank(slug, form.data)) : failParsed(form);
       }
       case "add_exam": {
         const form = parseForm(formData, NewExam);
-        return form.ok ? editor(addExam(slug, form.data)) : fail(form.message);
+        return form.ok ? editor(addExam(slug, form.data)) : failParsed(form);
       }
       case "delete": {
         const form = parseForm(formData, FileRef);
-        if (!form.ok) return fail(form.message);
+        if (!form.ok) return failParsed(form);
         deleteDraftFile(slug, form.data.file);
         return data<Result>({ ok: true, message: `已从草稿中删除 ${form.data.file}（发布后生效；已学进度会保留在归档记录中）。` });
       }
@@ -158,7 +158,7 @@ export async function action(args: ActionFunctionArgs) {
   } catch (e) {
     const failure = failureOf(e);
     if (!failure) throw e;
-    return fail(failure.message, failure.status);
+    return fail(failure.message, {}, failure.status);
   }
 }
 
@@ -206,7 +206,7 @@ export default function CourseOverview() {
         </p>
       </div>
 
-      {result ? <ProblemList {...result} /> : null}
+      {result ? <ProblemList ok={result.ok} message={result.message} problems={result.ok ? [] : result.details} /> : null}
 
       <section className="card row-actions toolbar">
         {browser ? (

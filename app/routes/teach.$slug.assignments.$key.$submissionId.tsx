@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigate } from "@remix-run/react";
 import { useEffect } from "react";
 import { z } from "zod";
@@ -19,6 +19,8 @@ import {
 import assignmentsCss from "~/styles/assignments.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
@@ -106,32 +108,30 @@ const Grade = z.object({
 });
 const Return = z.object({ comment: text("退回意见", 5000) });
 
-type ActionResult = { ok: boolean; message: string };
 
 export async function action(args: ActionFunctionArgs) {
   const { user, assignment, submissionId } = await submissionFor(args);
   const { db, clientIp: ip } = args.context;
   const form = await args.request.formData();
-  const fail = (message: string, status = 400) => data<ActionResult>({ ok: false, message }, { status });
   try {
     switch (form.get("intent")) {
       case "grade": {
         const p = parseForm(form, Grade);
-        if (!p.ok) return fail(p.message);
+        if (!p.ok) return failParsed(p);
         const r = await gradeSubmission(db, { assignment, submissionId, score: p.data.score, feedbackMd: p.data.feedback, graderId: user.id }, { ip });
-        return { ok: true, message: `已评分：${r.score} 分${r.penaltyPercent ? `（迟交扣 ${r.penaltyPercent}%）` : ""}` };
+        return { ok: true as const, message: `已评分：${r.score} 分${r.penaltyPercent ? `（迟交扣 ${r.penaltyPercent}%）` : ""}` };
       }
       case "return": {
         const p = parseForm(form, Return);
-        if (!p.ok) return fail(p.message);
+        if (!p.ok) return failParsed(p);
         await returnSubmission(db, { assignment, submissionId, commentMd: p.data.comment, graderId: user.id }, { ip });
-        return { ok: true, message: "已退回修改" };
+        return { ok: true as const, message: "已退回修改" };
       }
       default:
         return fail("未知操作");
     }
   } catch (e) {
-    if (e instanceof AssignmentError) return fail(e.message, e.status);
+    if (e instanceof AssignmentError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
 }
@@ -211,8 +211,9 @@ export default function GradeSubmission() {
         </p>
       </section>
 
-      {result ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+      <FormAlert result={result} />
+      {result?.ok ? (
+        <p className="alert ok" role="status">
           {result.message}
         </p>
       ) : null}
@@ -238,12 +239,14 @@ export default function GradeSubmission() {
                 <input type="hidden" name="intent" value="grade" />
                 <label>
                   分数（满分 {d.assignment.maxScore}，及格 {d.assignment.passScore}）
-                  <input type="number" name="score" min={0} max={d.assignment.maxScore} step={0.5} required defaultValue={s.rawScore ?? ""} />
+                  <input type="number" {...fieldProps(result, "grade", "score")} min={0} max={d.assignment.maxScore} step={0.5} required defaultValue={s.rawScore ?? ""} />
+                  <FieldError result={result} form="grade" name="score" />
                 </label>
                 {current.late && d.settings.latePenaltyPercent ? <small className="muted">迟交：保存时按 {d.settings.latePenaltyPercent}% 扣减</small> : null}
                 <label>
                   评语（支持 Markdown）
-                  <textarea name="feedback" rows={6} defaultValue={s.feedbackMd} />
+                  <textarea {...fieldProps(result, "grade", "feedback")} rows={6} defaultValue={s.feedbackMd} />
+                  <FieldError result={result} form="grade" name="feedback" />
                 </label>
                 <button type="submit" className="btn primary">
                   {s.status === "graded" ? "修改成绩" : "保存成绩"}
@@ -260,7 +263,8 @@ export default function GradeSubmission() {
                 <input type="hidden" name="intent" value="return" />
                 <label>
                   退回意见（学员可见）
-                  <textarea name="comment" rows={4} required />
+                  <textarea {...fieldProps(result, "return", "comment")} rows={4} required />
+                  <FieldError result={result} form="return" name="comment" />
                 </label>
                 <button type="submit" className="btn danger">
                   退回修改

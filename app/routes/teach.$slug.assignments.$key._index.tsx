@@ -1,4 +1,4 @@
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import {
@@ -21,6 +21,8 @@ import {
 import { ExtensionFields } from "~/components/ExtensionFields.tsx";
 import assignmentsCss from "~/styles/assignments.css?url";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { safeRedirect } from "~/utils/safe-redirect.ts";
 import { formatDateTime } from "~/utils/cst.ts";
@@ -94,34 +96,31 @@ const Extension = z.object({
   returnTo: z.string().optional(),
 });
 
-type ActionResult = { ok: boolean; message: string };
-
 export async function action(args: ActionFunctionArgs) {
   const { user, assignment } = await assignmentFor(args);
   const { db, clientIp: ip } = args.context;
   const form = await args.request.formData();
-  const fail = (message: string, status = 400) => data<ActionResult>({ ok: false, message }, { status });
   try {
     switch (form.get("intent")) {
       case "settings": {
         const p = parseForm(form, Settings);
-        if (!p.ok) return fail(p.message);
+        if (!p.ok) return failParsed(p);
         await updateSettings(db, { assignmentId: assignment.id, blind: p.data.blind, latePenaltyPercent: p.data.late_penalty, similarityThreshold: p.data.threshold, actorId: user.id }, { ip });
-        return { ok: true, message: "设置已保存" };
+        return { ok: true as const, message: "设置已保存" };
       }
       case "release":
       case "unrelease": {
         const released = form.get("intent") === "release";
         await setReleased(db, { assignmentId: assignment.id, released, actorId: user.id }, { ip });
-        return { ok: true, message: released ? "成绩已发布：学员可以看到成绩，评阅人可以看到姓名" : "已撤回发布" };
+        return { ok: true as const, message: released ? "成绩已发布：学员可以看到成绩，评阅人可以看到姓名" : "已撤回发布" };
       }
       case "recompute": {
         const n = await recomputeSimilarity(db, assignment.id);
-        return { ok: true, message: `相似度已重新计算：${n} 对超过阈值` };
+        return { ok: true as const, message: `相似度已重新计算：${n} 对超过阈值` };
       }
       case "extension": {
         const p = parseForm(form, Extension);
-        if (!p.ok) return fail(p.message);
+        if (!p.ok) return failParsed(p);
         const f = p.data;
         let userId: number | undefined;
         if (f.submission) {
@@ -129,16 +128,16 @@ export async function action(args: ActionFunctionArgs) {
         } else if (f.username) {
           userId = (await findUserByUsername(db, f.username))?.id;
         }
-        if (!userId) return fail("找不到该学员（请检查学号）", 404);
+        if (!userId) return fail("找不到该学员（请检查学号）", {}, 404);
         await grantExtension(db, { assignment, userId, dueAt: f.due, cutoffAt: f.cutoff, reason: f.reason, grantedBy: user.id }, { ip });
         if (f.returnTo) throw redirect(safeRedirect(f.returnTo, "/grading"));
-        return { ok: true, message: `已延期至 ${formatDateTime(f.due)}` };
+        return { ok: true as const, message: `已延期至 ${formatDateTime(f.due)}` };
       }
       default:
         return fail("未知操作");
     }
   } catch (e) {
-    if (e instanceof AssignmentError) return fail(e.message, e.status);
+    if (e instanceof AssignmentError) return fail(e.message, {}, e.status);
     throw e;
   }
 }
@@ -167,8 +166,9 @@ export default function AssignmentQueue() {
         {d.assignment.maxScore}
         {d.assignment.archived ? <span className="tag">已归档</span> : null}
       </p>
-      {result ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+      <FormAlert result={result} />
+      {result?.ok ? (
+        <p className="alert ok" role="status">
           {result.message}
         </p>
       ) : null}

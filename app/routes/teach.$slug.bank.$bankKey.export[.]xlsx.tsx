@@ -2,7 +2,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { loadBank } from "~/models/banks.server.ts";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
-import { bankWorkbook } from "~/utils/bank-import.server.ts";
+import { bankWorkbook } from "~/utils/bank-import/xlsx.server.ts";
 import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {

@@ -1,6 +1,6 @@
 // 题库: the course's question banks with counts, Excel export and template, and imports
 // (upload → preview with every bad row and duplicate → confirm). Nothing is written before confirm.
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { z } from "zod";
@@ -17,8 +17,13 @@ import {
 } from "~/models/banks.server.ts";
 import banksCss from "~/styles/banks.css?url";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
-import { answerText, describeDuplicate, FORMAT_LABEL, formatIssue, MAX_IMPORT_BYTES } from "~/utils/bank-import.server.ts";
 import { DIFFICULTIES, QUESTION_TYPES } from "~/utils/course-types.ts";
+import { FORMAT_LABEL, formatIssue, MAX_IMPORT_BYTES } from "~/utils/bank-import/common.server.ts";
+import { describeDuplicate } from "~/utils/bank-import/duplicates.server.ts";
+import { answerText } from "~/utils/bank-import/xlsx.server.ts";
+import { FormAlert } from "~/components/FormErrors.tsx";
+import { fail } from "~/utils/form-result.server.ts";
+import type { FormFailure } from "~/utils/form-result.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { parseFormWithOneFile } from "~/utils/uploads.server.ts";
 
@@ -99,8 +104,7 @@ const Confirm = z.object({
   skipDuplicates: z.literal("on").optional(),
 });
 
-type ActionData = { error: string; details?: string[] };
-const fail = (error: string, status = 400, details?: string[]) => data<ActionData>({ error, details }, { status });
+type ActionData = FormFailure;
 
 export async function action(args: ActionFunctionArgs) {
   const { user, course } = await requireCourseEditor(args, args.params.slug);
@@ -109,7 +113,7 @@ export async function action(args: ActionFunctionArgs) {
 
   // Only multipart bodies carry a file; it streams into the store with the size limit.
   const body = await parseFormWithOneFile(args.request, { storage, field: "file", maxBytes: MAX_IMPORT_BYTES });
-  if (!body.ok) return fail(body.message, body.status);
+  if (!body.ok) return fail(body.message, {}, body.status);
   const { form, file: stored } = body;
   const fileName = stored?.name ?? "";
 
@@ -141,7 +145,7 @@ export async function action(args: ActionFunctionArgs) {
   const parsed = parseForm(form, Confirm);
   if (!parsed.ok) return fail(parsed.message);
   const pending = await getPendingImport(db, { userId: user.id, slug: course.slug, sha256: parsed.data.sha256 });
-  if (!pending) return fail("找不到这次导入（已过期，或不是您上传的文件），请重新上传", 404);
+  if (!pending) return fail("找不到这次导入（已过期，或不是您上传的文件），请重新上传", {}, 404);
   let outcome;
   try {
     outcome = await confirmImport(db, storage, course, pending, {
@@ -151,10 +155,10 @@ export async function action(args: ActionFunctionArgs) {
     });
   } catch (e) {
     const f = failureOf(e);
-    if (f) return fail(f.message, f.status);
+    if (f) return fail(f.message, {}, f.status);
     throw e;
   }
-  if (!outcome.ok) return fail(outcome.message, 400, outcome.details);
+  if (!outcome.ok) return fail(outcome.message, {}, 400, outcome.details);
   if (outcome.mode === "draft") return redirect(`${base}?imported=${outcome.added}&into=${encodeURIComponent(outcome.bankKey)}`);
   // A course kept in courses/: the browser follows this to the merged bank file and downloads it.
   const flags = new URLSearchParams();
@@ -182,18 +186,7 @@ export default function Banks() {
         </a>
       </div>
       {notice ? <p className="alert ok">{notice}</p> : null}
-      {actionData?.error ? (
-        <div className="alert error" role="alert">
-          <p>{actionData.error}</p>
-          {actionData.details?.length ? (
-            <ul>
-              {actionData.details.map((d) => (
-                <li key={d}>{d}</li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      ) : null}
+      <FormAlert result={actionData} />
 
       <section className="card">
         <h2>本课程的题库</h2>

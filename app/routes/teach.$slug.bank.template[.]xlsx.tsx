@@ -1,7 +1,7 @@
 // GET /teach/:slug/bank/template.xlsx — the empty Excel import template with one example row per type.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
-import { templateWorkbook } from "~/utils/bank-import.server.ts";
+import { templateWorkbook } from "~/utils/bank-import/xlsx.server.ts";
 import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {

@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { ExamError } from "~/models/exams/common.server.ts";
@@ -7,6 +7,8 @@ import { listAttemptsForExam, listOverrides, setExamOverride } from "~/models/ex
 import { listEditedQuestions, regradeWithNewestVersion } from "~/models/exams/regrade.server.ts";
 import { reviewLeakWarning } from "~/utils/exam-rules.ts";
 import { requireExamEditor } from "~/guards/exam.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { markdownToPlainText } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";
@@ -52,17 +54,17 @@ export async function action(args: ActionFunctionArgs) {
   const form = await args.request.formData();
   if (form.get("intent") === "regrade") {
     const q = parseForm(form, Regrade);
-    if (!q.ok) return data({ ok: false as const, message: q.message }, { status: 400 });
+    if (!q.ok) return failParsed(q);
     try {
       const r = await regradeWithNewestVersion(args.context.db, { examId: exam.id, questionId: q.data.questionId }, { actorId: user.id, ip: args.context.clientIp });
       return { ok: true as const, message: `已按新版本重新评分：${r.answers} 份作答，其中 ${r.changed} 份得分变化` };
     } catch (e) {
-      if (e instanceof ExamError) return data({ ok: false as const, message: e.message }, { status: e.status });
+      if (e instanceof ExamError) return fail(e.message, {}, e.status);
       throw e;
     }
   }
   const parsed = parseForm(form, Override);
-  if (!parsed.ok) return data({ ok: false as const, message: parsed.message }, { status: 400 });
+  if (!parsed.ok) return failParsed(parsed);
   const f = parsed.data;
   try {
     const r = await setExamOverride(
@@ -77,7 +79,7 @@ export async function action(args: ActionFunctionArgs) {
       warning: leak && !reviewLeakWarning(exam.settings) ? `该学员现在有多次机会。${leak}` : null,
     };
   } catch (e) {
-    if (e instanceof ExamError) return data({ ok: false as const, message: e.message }, { status: e.status });
+    if (e instanceof ExamError) return fail(e.message, {}, e.status);
     throw e;
   }
 }
@@ -168,23 +170,32 @@ export default function TeachExam() {
           <input type="hidden" name="intent" value="override" />
           <label>
             学号
-            <input name="username" required maxLength={40} />
+            <input {...fieldProps(r, "override", "username")} required maxLength={40} />
+            <FieldError result={r} form="override" name="username" />
           </label>
           <label>
             延长时间（分钟）
-            <input name="extra_minutes" type="number" min={0} max={600} defaultValue={0} required />
+            <input {...fieldProps(r, "override", "extra_minutes")} type="number" min={0} max={600} defaultValue={0} required />
+            <FieldError result={r} form="override" name="extra_minutes" />
           </label>
           <label>
             追加次数
-            <input name="extra_attempts" type="number" min={0} max={10} defaultValue={0} required />
+            <input {...fieldProps(r, "override", "extra_attempts")} type="number" min={0} max={10} defaultValue={0} required />
+            <FieldError result={r} form="override" name="extra_attempts" />
           </label>
           <label>
             理由（记入审计日志）
-            <input name="reason" required maxLength={200} />
+            <input {...fieldProps(r, "override", "reason")} required maxLength={200} />
+            <FieldError result={r} form="override" name="reason" />
           </label>
           <button type="submit" className="btn primary">保存</button>
         </Form>
-        {r ? <p className={`alert ${r.ok ? "ok" : "error"}`} role="status">{r.message}</p> : null}
+        <FormAlert result={r} />
+        {r?.ok ? (
+          <p className="alert ok" role="status">
+            {r.message}
+          </p>
+        ) : null}
         {d.overrides.length ? (
           <ul className="exam-overrides">
             {d.overrides.map((o) => (

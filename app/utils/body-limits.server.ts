@@ -41,8 +41,9 @@ const ROUTES: [RegExp, BodyLimit][] = [
   [/^\/teach\/[^/]+\/bank\/?$/, { bytes: 11 * MB, fields: 50, label: "11 MB", formBytes: PLAIN_BYTES }],
   [/^\/admin\/users\/import\/?$/, { bytes: 11 * MB, fields: 50, label: "11 MB", formBytes: PLAIN_BYTES }],
   [/^\/admin\/users\/import\/passwords\/?$/, { bytes: 8 * MB, fields: 20, label: "8 MB" }],
-  // A class: member lists (2 MB) and confirming up to 5,000 trainees by name.
-  [/^\/admin\/classes\/\d+(?:\/completion)?\/?$/, { bytes: 3 * MB, fields: 10_000, label: "3 MB", formBytes: PLAIN_BYTES }],
+  // A class: member lists (2 MB) and confirming up to 5,000 trainees by name, or marking as many at
+  // the completion desk; its other forms (settings, courses, members, grades, certificates) are plain.
+  [/^\/admin\/classes\/\d+\/(?:enroll|completion)\/?$/, { bytes: 3 * MB, fields: 10_000, label: "3 MB", formBytes: PLAIN_BYTES }],
   // Crediting or grading many trainees at once, a whole exam page with its essays.
   [/^\/progress\/[^/]+\/?$/, { bytes: 1 * MB, fields: 10_000, label: "1 MB" }],
   [/^\/teach\/[^/]+\/exams\/[^/]+\/grading\/?$/, { bytes: 1 * MB, fields: 10_000, label: "1 MB" }],

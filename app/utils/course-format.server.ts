@@ -31,7 +31,8 @@ export const STAGE_BY_NAME: Record<string, Stage> = {
   正式党员: "full",
 };
 
-const DEFAULT_SCORE: Record<QuestionType, number> = { 单选: 1, 多选: 2, 判断: 1, 填空: 2, 简答: 10 };
+/** A question's score when its heading gives none (also the importers' default). */
+export const DEFAULT_SCORE: Record<QuestionType, number> = { 单选: 1, 多选: 2, 判断: 1, 填空: 2, 简答: 10 };
 
 /** Media a course may carry (their types from ./mime.ts). */
 const MEDIA_EXT = ["png", "jpg", "jpeg", "gif", "webp", "mp4", "webm", "vtt", "pdf"];

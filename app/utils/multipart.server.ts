@@ -57,8 +57,8 @@ export async function parseMultipartForm(request: Request, handler: UploadHandle
   };
   parser.on("field", (name, value, info) => {
     if (info.valueTruncated) return fail(new MaxPartSizeExceededError(name, MAX_FIELD_BYTES));
-    const bytes = new TextEncoder().encode(value);
-    handle(name, () => handler({ name, filename: undefined, contentType: info.mimeType, data: (async function* () { yield bytes; })() }));
+    // Encoded only when the handler reads it: a part the handler skips costs nothing more.
+    handle(name, () => handler({ name, filename: undefined, contentType: info.mimeType, data: (async function* () { yield new TextEncoder().encode(value); })() }));
   });
   parser.on("file", (name, stream, info) => {
     open.add(stream);

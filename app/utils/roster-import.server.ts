@@ -7,7 +7,7 @@ import ExcelJS from "exceljs";
 import Papa from "papaparse";
 import { ROLES, STAGES, type OrgKind, type Role, type Stage, type User } from "../../db/types.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "./labels.ts";
-import { sniff } from "./sniff.server.ts";
+import { isOle, sniff } from "./sniff.server.ts";
 import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell, writeSheet } from "./spreadsheet.server.ts";
 import { NewUserFields } from "./user-form.server.ts";
 
@@ -116,14 +116,12 @@ function readCsv(bytes: Uint8Array): RosterFile {
   return { ok: true, format: "csv", encoding: decoded.encoding, rows: toRows(table, header.columns) };
 }
 
-const OLE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
-
 /** Reads an uploaded roster: .xlsx by content (a zip), otherwise CSV text. */
 export async function readRosterFile(bytes: Uint8Array, fileName: string): Promise<RosterFile> {
   const ext = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase() ?? "";
   if (bytes.byteLength === 0) return { ok: false, message: "文件是空的" };
   if (bytes.byteLength > MAX_ROSTER_BYTES) return { ok: false, message: "文件超过大小限制（最大 10 MB）" };
-  if (OLE.every((b, i) => bytes[i] === b)) return { ok: false, message: "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 或 CSV 后再导入" };
+  if (isOle(bytes)) return { ok: false, message: "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 或 CSV 后再导入" };
   if (sniff(bytes.subarray(0, 64)) === "zip") {
     if (ext !== "xlsx") return { ok: false, message: "文件内容是压缩包：Excel 名单请使用 .xlsx 格式" };
     return readXlsx(bytes);

@@ -5,6 +5,9 @@ export type SniffedType = "png" | "jpg" | "gif" | "webp" | "mp4" | "webm" | "pdf
 const startsWith = (b: Uint8Array, sig: number[], at = 0) => sig.every((v, i) => b[at + i] === v);
 const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
 
+/** An old OLE compound file (.xls, .doc): not a format we read, but worth naming to the user. */
+export const isOle = (head: Uint8Array) => startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+
 export function sniff(head: Uint8Array): SniffedType | null {
   if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return "png";
   if (startsWith(head, [0xff, 0xd8, 0xff])) return "jpg";

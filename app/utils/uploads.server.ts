@@ -9,7 +9,7 @@
  */
 import { MaxPartSizeExceededError, unstable_composeUploadHandlers, unstable_createMemoryUploadHandler, type UploadHandler } from "@remix-run/node";
 import type { AttachmentType } from "../../db/types.ts";
-import { sniff } from "~/utils/sniff.server.ts";
+import { isOle, sniff } from "~/utils/sniff.server.ts";
 import { parseMultipartForm } from "~/utils/multipart.server.ts";
 import { isUploadTooLarge, type Storage, type StoredFile } from "~/utils/storage.server.ts";
 
@@ -139,11 +139,9 @@ export function docxProblem(tail: Uint8Array, size: number): string | null {
 
 // ------------------------------------------------------------------------------------ the stream
 
-const OLE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
-
 /** What the first bytes say; docx still needs its central directory checked. */
 function typeFromHead(head: Uint8Array): AttachmentType | "zip" | null {
-  if (OLE.every((v, i) => head[i] === v)) return "doc";
+  if (isOle(head)) return "doc";
   const t = sniff(head);
   if (t === "pdf" || t === "png" || t === "jpg") return t;
   if (t === "zip") return "zip";

@@ -84,3 +84,31 @@ test("an admin runs a class to completion and the trainee downloads the certific
   expect(missing!.status()).toBe(404);
   await expect(page.getByText("证书不存在")).toBeVisible();
 });
+
+test("a refused class setting is named at its field, on a phone @phone", async ({ page, loginAs }) => {
+  await loginAs("zzb001");
+  await page.goto("/admin/classes");
+  const create = page.locator("section", { has: page.getByRole("heading", { name: "新建培训班" }) });
+  await create.getByLabel("培训班名称").fill("2026年秋季第31期入党积极分子培训班");
+  await create.getByLabel("类别").selectOption({ label: "入党积极分子" });
+  await create.getByLabel("期次").fill("31");
+  await create.getByLabel("主办单位").selectOption({ label: "中共示范大学委员会" });
+  await create.getByLabel("开始日期").fill("2026-09-01");
+  await create.getByLabel("结束日期").fill("2026-11-30");
+  await create.getByRole("button", { name: "创建培训班" }).click();
+  await expect(page.getByRole("heading", { name: "2026年秋季第31期入党积极分子培训班" })).toBeVisible();
+
+  // Weights that add up to 110 %: the server refuses, names the first weight and keeps the rest unmarked.
+  await page.locator("summary", { hasText: "设置与结业条件" }).click();
+  const settings = page.locator("form.class-form");
+  await settings.getByLabel("平时 %").fill("50");
+  await settings.getByRole("button", { name: "保存设置" }).click();
+  await expect(page.getByRole("alert")).toContainText("权重之和必须是 100%");
+  const exam = settings.getByRole("spinbutton", { name: /^考试 %/ });
+  await expect(exam).toHaveAttribute("aria-invalid", "true");
+  await expect(exam).toHaveAccessibleDescription(/权重之和必须是 100%/);
+  await expect(settings.getByRole("spinbutton", { name: /^作业 %/ })).not.toHaveAttribute("aria-invalid");
+  await exam.scrollIntoViewIfNeeded();
+  fs.mkdirSync("test-results/shots", { recursive: true });
+  await page.screenshot({ path: "test-results/shots/class-settings-field-error-phone.png" });
+});

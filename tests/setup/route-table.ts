@@ -47,6 +47,20 @@ const form = (fields: Record<string, string>): (() => Body) => () => ({ body: ne
 const json = (value: unknown): (() => Body) => () => ({ body: JSON.stringify(value), type: "application/json" });
 const unknownIntent = form({ intent: "authz-probe" });
 
+/**
+ * A row for the action route /admin/classes/:id/<concern>: the class page (with the answer) for its
+ * viewers; posting for `post` only (with a body that is valid for them); the sweep reads the page's
+ * forms that post there, as an admin.
+ */
+function classAction(concern: string, post: SignedIn[], body: (s: Scenario) => Record<string, string>): Record<string, Row> {
+  return {
+    [`routes/admin.classes.$id.${concern}`]: {
+      cases: (s) => [{ url: `/admin/classes/${s.ids.classId}/${concern}`, view: ["admin", "instructor", "secretaryA", "secretaryB"], post, postBody: () => ({ body: new URLSearchParams(body(s)) }) }],
+      sweep: (s) => ({ as: "admin", url: `/admin/classes/${s.ids.classId}/${concern}` }),
+    },
+  };
+}
+
 export const ROUTES: Record<string, Row> = {
   root: { cases: () => [], note: "the layout: its loader runs with every page below" },
   "routes/_index": {
@@ -91,18 +105,19 @@ export const ROUTES: Record<string, Row> = {
     cases: () => [{ url: "/admin/classes", view: ["admin", "instructor", "instructorOther", "secretaryA", "secretaryB"], post: ["admin"], postBody: form({ name: "x" }) }],
     sweep: () => ({ as: "admin" }),
   },
-  "routes/admin.classes.$id._index": {
-    cases: (s) => [
-      {
-        url: `/admin/classes/${s.ids.classId}`,
-        view: ["admin", "instructor", "secretaryA", "secretaryB"],
-        post: ["admin", "instructor"],
-        postBody: form({ intent: "usual", userId: String(s.users.traineeB.id), score: "80" }),
-      },
-    ],
-    sweep: (s) => ({ as: "admin", url: `/admin/classes/${s.ids.classId}` }),
+  "routes/admin.classes.$id": {
+    cases: (s) => [{ url: `/admin/classes/${s.ids.classId}`, view: ["admin", "instructor", "secretaryA", "secretaryB"] }],
+    note: "the class page's layout: it loads the page for the index and for each action route below",
   },
-  "routes/admin.classes.$id.completion": {
+  "routes/admin.classes.$id._index": { cases: (s) => [{ url: `/admin/classes/${s.ids.classId}`, view: ["admin", "instructor", "secretaryA", "secretaryB"] }] },
+  // The class page's actions, one route per concern; each renders the page again with its answer.
+  ...classAction("settings", ["admin"], (s) => ({ name: "x", term: "1", hostUnitId: String(s.ids.classId) })),
+  ...classAction("courses", ["admin"], () => ({})),
+  ...classAction("enroll", ["admin"], () => ({ intent: "carryover" })),
+  ...classAction("members", ["admin"], (s) => ({ intent: "note", userId: String(s.users.traineeB.id), note: "x" })),
+  ...classAction("grades", ["admin", "instructor"], (s) => ({ intent: "usual", userId: String(s.users.traineeB.id), score: "80" })),
+  ...classAction("certificates", ["admin"], () => ({ intent: "template", layout: "narrative" })),
+  "routes/admin.classes.$id_.completion": {
     cases: (s) => [{ url: `/admin/classes/${s.ids.classId}/completion`, view: ["admin"], postBody: form({ intent: "confirm" }) }],
     sweep: (s) => ({ as: "admin", url: `/admin/classes/${s.ids.classId}/completion` }),
   },

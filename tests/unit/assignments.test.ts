@@ -165,7 +165,8 @@ describe("lifecycle: draft → submit → return → resubmit → grade", () => 
   it("refuses a score above the maximum and grading a returned submission", async () => {
     await trainee.act("traineeA", { intent: "submit", text: essay(2) });
     const id = await submissionIdOf("traineeA");
-    expect((await teach.act("instructor", id, { intent: "grade", score: "101" })).data.message).toBe("分数应在 0 到 100 之间");
+    const over = await teach.act("instructor", id, { intent: "grade", score: "101" });
+    expect(over.data).toEqual({ ok: false, message: "分数应在 0 到 100 之间", errors: { score: "分数应在 0 到 100 之间" } });
     await teach.act("instructor", id, { intent: "return", comment: "重写" });
     const again = await teach.act("instructor", id, { intent: "grade", score: "80" });
     expect(again.status).toBe(409);
@@ -233,7 +234,7 @@ describe("late work, cut-off and extensions", () => {
     expect(JSON.parse(entry.detail!)).toMatchObject({ reason: "住院" });
     expect((await teach.queueAct("instructor", { intent: "extension", username: "nobody", due: cst(T0), reason: "x" })).status).toBe(404);
     const bad = await teach.queueAct("instructor", { intent: "extension", username: users.traineeB!.username, due: "2026-02-30T25:00", reason: "x" });
-    expect(bad.data).toEqual({ ok: false, message: "新的截止时间不是有效的日期" });
+    expect(bad.data).toEqual({ ok: false, message: "新的截止时间不是有效的日期", errors: { due: "新的截止时间不是有效的日期" } });
   });
 
   it("the grading page's extension form names the trainee by submission and returns to the page", async () => {
@@ -285,6 +286,7 @@ describe("attachments and versions", () => {
     const r = await trainee.upload("traineeA", { intent: "save", text: "x" }, [{ name: "report.pdf", bytes: html }]);
     expect(r.status).toBe(400);
     expect(r.data.message).toContain("类型不在允许范围内");
+    expect(r.data.errors).toEqual({ files: r.data.message });
     expect(await db.selectFrom("submission_files").selectAll().execute()).toEqual([]);
   });
 

@@ -219,7 +219,7 @@ describe("drafts", () => {
     expect(page.data.errors.map((e: { text: string }) => e.text)).toEqual(["dangshi/lessons/01-jiandang.md:4: 学时（hours）必须是大于 0 的数"]);
     const refused = await publish("dangshi");
     expect(refused.status).toBe(400);
-    expect(refused.data.problems).toEqual(["dangshi/lessons/01-jiandang.md:4: 学时（hours）必须是大于 0 的数"]);
+    expect(refused.data.details).toEqual(["dangshi/lessons/01-jiandang.md:4: 学时（hours）必须是大于 0 的数"]);
 
     const stale = await outcome(edit.action(editArgs("dangshi", rel, teacher.cookie, { intent: "save", text: "x", version: "0000000000000000" })));
     expect(stale.status).toBe(409);

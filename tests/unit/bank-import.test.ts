@@ -3,22 +3,13 @@
 import fs from "node:fs";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import {
-  bankWorkbook,
-  describeDuplicate,
-  findDuplicates,
-  formatIssue,
-  parseAiken,
-  parseBankFile,
-  parseExcelBank,
-  parseGift,
-  parseMarkdownBank,
-  questionsToBankMarkdown,
-  templateWorkbook,
-  TEMPLATE_EXAMPLES,
-  type ImportResult,
-  type QuestionInput,
-} from "../../app/utils/bank-import.server.ts";
+import { parseAiken } from "../../app/utils/bank-import/aiken.server.ts";
+import { formatIssue, questionsToBankMarkdown, type ImportResult, type QuestionInput } from "../../app/utils/bank-import/common.server.ts";
+import { parseBankFile } from "../../app/utils/bank-import/detect.server.ts";
+import { describeDuplicate, findDuplicates } from "../../app/utils/bank-import/duplicates.server.ts";
+import { parseGift } from "../../app/utils/bank-import/gift.server.ts";
+import { parseMarkdownBank } from "../../app/utils/bank-import/markdown.server.ts";
+import { bankWorkbook, parseExcelBank, templateWorkbook, TEMPLATE_EXAMPLES } from "../../app/utils/bank-import/xlsx.server.ts";
 import { parseBankText, type ParsedQuestion } from "../../app/utils/course-format.server.ts";
 import { restoreCell, safeCell } from "../../app/utils/spreadsheet.server.ts";
 

@@ -10,7 +10,7 @@ import * as exportRoute from "../../app/routes/teach.$slug.bank.$bankKey.export[
 import * as templateRoute from "../../app/routes/teach.$slug.bank.template[.]xlsx.tsx";
 import * as downloadRoute from "../../app/routes/teach.$slug.bank.import.$sha.download.tsx";
 import { syncCourses } from "../../app/models/courses.server.ts";
-import { parseExcelBank } from "../../app/utils/bank-import.server.ts";
+import { parseExcelBank } from "../../app/utils/bank-import/xlsx.server.ts";
 import { parseBankText } from "../../app/utils/course-format.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
@@ -180,8 +180,8 @@ describe("import into a course kept in courses/", () => {
 
     const confirm = (form: Record<string, string>, user = instructor) =>
       outcome(bankPage.action(args(`/teach/sample/bank?import=${sha}`, { cookie: user.cookie, form: { intent: "confirm", sha256: sha, ...form } }, { slug: "sample" })));
-    expect(await confirm({})).toMatchObject({ status: 400, data: { error: expect.stringContaining("文件中有 1 处错误") } });
-    expect(await confirm({ skipErrors: "on" })).toMatchObject({ status: 400, data: { error: expect.stringContaining("有 2 道题与已有题目重复") } });
+    expect(await confirm({})).toMatchObject({ status: 400, data: { ok: false, message: expect.stringContaining("文件中有 1 处错误") } });
+    expect(await confirm({ skipErrors: "on" })).toMatchObject({ status: 400, data: { ok: false, message: expect.stringContaining("有 2 道题与已有题目重复") } });
     // The same file uploaded by someone else is not theirs to confirm.
     expect((await confirm({ skipErrors: "on", skipDuplicates: "on" }, admin)).status).toBe(404);
     expect(await db.selectFrom("questions").select("id").execute()).toEqual(before);
@@ -214,17 +214,17 @@ describe("import into a course kept in courses/", () => {
   it("refuses a file over 10 MB, an upload without a file and a new bank whose name is taken", async () => {
     const big = new Uint8Array(10 * 1024 * 1024 + 1);
     expect(await upload("sample", instructor.cookie, { name: "big.txt", bytes: big }, { bank: "jiben-zhishi" })).toMatchObject({
-      status: 413, data: { error: "文件超过大小限制（最大 10 MB）" },
+      status: 413, data: { ok: false, message: "文件超过大小限制（最大 10 MB）" },
     });
-    expect(await upload("sample", instructor.cookie, null, { bank: "jiben-zhishi" })).toMatchObject({ status: 400, data: { error: "请选择要导入的文件" } });
+    expect(await upload("sample", instructor.cookie, null, { bank: "jiben-zhishi" })).toMatchObject({ status: 400, data: { ok: false, message: "请选择要导入的文件" } });
     const gift = { name: "q.txt", bytes: new TextEncoder().encode("题 {T}") };
     expect(await upload("sample", instructor.cookie, gift, { bank: "__new__", newKey: "jiben-zhishi", newTitle: "重名" })).toMatchObject({
-      status: 400, data: { error: "题库 bank/jiben-zhishi.md 已存在，请直接选择它作为目标题库" },
+      status: 400, data: { ok: false, message: "题库 bank/jiben-zhishi.md 已存在，请直接选择它作为目标题库" },
     });
     expect(await upload("sample", instructor.cookie, gift, { bank: "__new__", newKey: "Bad Name", newTitle: "x" })).toMatchObject({
-      status: 400, data: { error: "文件名只能用小写字母、数字和 -，如 dangshi-tiku" },
+      status: 400, data: { ok: false, message: "文件名只能用小写字母、数字和 -，如 dangshi-tiku" },
     });
-    expect(await upload("sample", instructor.cookie, gift, { bank: "no-such-bank" })).toMatchObject({ status: 400, data: { error: "目标题库不存在" } });
+    expect(await upload("sample", instructor.cookie, gift, { bank: "no-such-bank" })).toMatchObject({ status: 400, data: { ok: false, message: "目标题库不存在" } });
     expect(await db.selectFrom("pending_imports").selectAll().execute()).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { IMPORT_LIMITS, MEDIA_LIMITS } from "../../app/models/authoring.server.ts";
 import { MAX_FILES } from "../../app/models/assignments.server.ts";
 import { MAX_LIST_BYTES } from "../../app/models/classes.server.ts";
-import { MAX_IMPORT_BYTES } from "../../app/utils/bank-import.server.ts";
+import { MAX_IMPORT_BYTES } from "../../app/utils/bank-import/common.server.ts";
 import { bodyLimitFor, fieldCounter, PLAIN_FORM, SIGN_IN } from "../../app/utils/body-limits.server.ts";
 import { parseForm } from "../../app/utils/forms.server.ts";
 import { MAX_ROSTER_BYTES } from "../../app/utils/roster-import.server.ts";
@@ -23,10 +23,10 @@ describe("body limits", () => {
     expect(bodyLimitFor("/courses/x/assignments/y").bytes).toBeGreaterThan(MAX_FILES * 100 * MB);
     expect(bodyLimitFor("/teach/x/bank").bytes).toBeGreaterThan(MAX_IMPORT_BYTES);
     expect(bodyLimitFor("/admin/users/import").bytes).toBeGreaterThan(MAX_ROSTER_BYTES);
-    expect(bodyLimitFor("/admin/classes/3").bytes).toBeGreaterThan(MAX_LIST_BYTES);
+    expect(bodyLimitFor("/admin/classes/3/enroll").bytes).toBeGreaterThan(MAX_LIST_BYTES);
     // Upload routes allow their size to multipart bodies only; a urlencoded one is a plain form there,
     // except the assignment's autosave of 200,000 characters.
-    for (const url of ["/teach/import", "/teach/x/media", "/teach/x/bank", "/admin/users/import", "/admin/classes/3"]) expect(bodyLimitFor(url).formBytes, url).toBe(PLAIN_FORM.bytes);
+    for (const url of ["/teach/import", "/teach/x/media", "/teach/x/bank", "/admin/users/import", "/admin/classes/3/enroll"]) expect(bodyLimitFor(url).formBytes, url).toBe(PLAIN_FORM.bytes);
     expect(bodyLimitFor("/courses/x/assignments/y").formBytes).toBeGreaterThanOrEqual(200_000 * 9);
     // A course file of 1 MB (UTF-8) is 3 MB urlencoded when every byte is written as %XX.
     expect(bodyLimitFor("/teach/x/edit/lessons/a.md").bytes).toBeGreaterThanOrEqual(3 * MB + 1024);

@@ -8,7 +8,7 @@ import { unzipSync } from "fflate";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { beforeEach, describe, expect, it } from "vitest";
-import * as completionPage from "../../app/routes/admin.classes.$id.completion.tsx";
+import * as completionPage from "../../app/routes/admin.classes.$id_.completion.tsx";
 import * as zipRoute from "../../app/routes/admin.classes.$id.certificates[.]zip.tsx";
 import * as pdfRoute from "../../app/routes/certificates.$id[.]pdf.tsx";
 import * as myCertificates from "../../app/routes/my.certificates.tsx";

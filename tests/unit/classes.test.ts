@@ -2,7 +2,13 @@
 // settings validation, enrollment by list (row numbers, confirm to skip), by unit, and carry-over.
 import ExcelJS from "exceljs";
 import { beforeEach, describe, expect, it } from "vitest";
-import * as classPage from "../../app/routes/admin.classes.$id._index.tsx";
+import * as classPage from "../../app/routes/admin.classes.$id.tsx";
+import * as certificatesAction from "../../app/routes/admin.classes.$id.certificates.tsx";
+import * as coursesAction from "../../app/routes/admin.classes.$id.courses.tsx";
+import * as enrollAction from "../../app/routes/admin.classes.$id.enroll.tsx";
+import * as gradesAction from "../../app/routes/admin.classes.$id.grades.tsx";
+import * as membersAction from "../../app/routes/admin.classes.$id.members.tsx";
+import * as settingsAction from "../../app/routes/admin.classes.$id.settings.tsx";
 import * as classList from "../../app/routes/admin.classes._index.tsx";
 import * as myClasses from "../../app/routes/my.classes.tsx";
 import { confirmCompletion } from "../../app/models/certificates.server.ts";
@@ -28,15 +34,30 @@ const enroll = (usernames: string[], classId = cls.id) =>
 type Who = keyof typeof users | null;
 const page = (who: Who, search = "") =>
   outcome(classPage.loader({ request: makeRequest(`/admin/classes/${cls.id}${search}`, { cookie: who ? users[who]!.cookie : undefined }), context: ctx, params: { id: String(cls.id) } }));
-const post = (who: Who, form: Record<string, string | string[]>) =>
-  outcome(classPage.action({ request: makeRequest(`/admin/classes/${cls.id}`, { cookie: who ? users[who]!.cookie : undefined, form }), context: ctx, params: { id: String(cls.id) } }));
+/** Each form of the class page posts to the child route of its concern. */
+const ROUTE_OF: Record<string, [string, typeof settingsAction.action]> = {
+  settings: ["settings", settingsAction.action],
+  courses: ["courses", coursesAction.action],
+  usual: ["grades", gradesAction.action],
+  cheating: ["grades", gradesAction.action],
+  note: ["members", membersAction.action],
+  remove: ["members", membersAction.action],
+  template: ["certificates", certificatesAction.action],
+  revoke: ["certificates", certificatesAction.action],
+};
+const post = (who: Who, form: Record<string, string | string[]>) => {
+  const intent = String(form.intent);
+  const [concern, action] = ROUTE_OF[intent] ?? ["enroll", enrollAction.action];
+  const request = makeRequest(`/admin/classes/${cls.id}/${concern}`, { cookie: who ? users[who]!.cookie : undefined, form });
+  return outcome(action({ request, context: ctx, params: { id: String(cls.id) } }));
+};
 
 function upload(who: Who, bytes: Uint8Array, name: string) {
   const body = new FormData();
   body.append("intent", "enroll-upload");
   body.append("file", new File([new Uint8Array(bytes)], name));
-  const request = new Request(`http://localhost/admin/classes/${cls.id}`, { method: "POST", body, headers: { Origin: "http://localhost", Cookie: users[who!]!.cookie } });
-  return outcome(classPage.action({ request, context: ctx, params: { id: String(cls.id) } }));
+  const request = new Request(`http://localhost/admin/classes/${cls.id}/enroll`, { method: "POST", body, headers: { Origin: "http://localhost", Cookie: users[who!]!.cookie } });
+  return outcome(enrollAction.action({ request, context: ctx, params: { id: String(cls.id) } }));
 }
 
 const members = async (classId = cls.id) =>
@@ -145,24 +166,33 @@ describe("changing a class", () => {
   });
 
   it.each([
-    [{ wUsual: "20" }, "权重之和必须是 100%，现在是 110%"],
-    [{ bandGood: "95" }, "优秀 > 良好 > 合格"],
-    [{ passLine: "101" }, "及格线不能大于 100"],
-    [{ endDate: "2026-08-01" }, "结束日期不能早于开始日期"],
-    [{ numberFormat: "{school}-{year}" }, "必须包含且只包含一个 {seq}"],
-    [{ numberFormat: "{school}-{seq}-{month}" }, "未知的占位符：{month}"],
-    [{ hostUnitId: "branchA" }, "不能是党支部"],
-  ])("refuses invalid settings %o", async (over, message) => {
+    [{ wUsual: "20" }, "权重之和必须是 100%，现在是 110%", "wExam"],
+    [{ bandGood: "95" }, "优秀 > 良好 > 合格", "bandExcellent"],
+    [{ passLine: "101" }, "及格线不能大于 100", "passLine"],
+    [{ endDate: "2026-08-01" }, "结束日期不能早于开始日期", "endDate"],
+    [{ numberFormat: "{school}-{year}" }, "必须包含且只包含一个 {seq}", null],
+    [{ numberFormat: "{school}-{seq}-{month}" }, "未知的占位符：{month}", null],
+    [{ hostUnitId: "branchA" }, "不能是党支部", null],
+  ])("refuses invalid settings %o, naming the field when the form can", async (over, message, field) => {
     const form = settings(over as Record<string, string>);
     if (form.hostUnitId === "branchA") form.hostUnitId = String(tree.branchA);
     const r = await post("admin", form);
     expect(r.status).toBe(400);
-    expect(r.data.error).toContain(message);
+    expect(r.data).toMatchObject({ ok: false, message: expect.stringContaining(message) });
+    if (field) expect(r.data.errors[field]).toContain(message);
+  });
+
+  it("names every refused field of the settings form at once, each with its own message", async () => {
+    const r = await post("admin", settings({ name: "", term: "0", passLine: "101", bandPass: "abc" }));
+    expect(r.status).toBe(400);
+    expect(Object.keys(r.data.errors).sort()).toEqual(["bandPass", "name", "passLine", "term"]);
+    expect(r.data.errors.passLine).toContain("及格线不能大于 100");
+    expect(r.data.message).toBe(Object.values(r.data.errors)[0]);
   });
 
   it("saves valid settings, audited with the values before", async () => {
     const r = await post("admin", settings({ requiredHours: "24.5", passLine: "70" }));
-    expect(r.data.ok).toBe("设置已保存");
+    expect(r.data.message).toBe("设置已保存");
     const row = await db.selectFrom("training_classes").select("rules").where("id", "=", cls.id).executeTakeFirstOrThrow();
     expect(JSON.parse(row.rules)).toMatchObject({ requiredHours: 24.5, passLine: 70, usualSource: "manual" });
     const a = await db.selectFrom("audit_log").select("detail").where("action", "=", "class.update").orderBy("id", "desc").executeTakeFirstOrThrow();
@@ -172,9 +202,9 @@ describe("changing a class", () => {
   it("instructors enter 平时 and cheating marks (audited) but cannot change settings; secretaries change nothing", async () => {
     await enroll(["2023001"]);
     expect((await post("instructor", settings())).status).toBe(403);
-    expect((await post("instructor", { intent: "usual", userId: String(users.traineeA!.id), score: "88" })).data.ok).toBe("平时成绩已保存");
+    expect((await post("instructor", { intent: "usual", userId: String(users.traineeA!.id), score: "88" })).data.message).toBe("平时成绩已保存");
     expect((await post("instructor", { intent: "usual", userId: String(users.traineeA!.id), score: "120" })).status).toBe(400);
-    expect((await post("instructor", { intent: "cheating", userId: String(users.traineeA!.id), cheating: "on", note: "考试时使用手机" })).data.ok).toBe("已记录违纪");
+    expect((await post("instructor", { intent: "cheating", userId: String(users.traineeA!.id), cheating: "on", note: "考试时使用手机" })).data.message).toBe("已记录违纪");
     expect((await post("secretaryA", { intent: "usual", userId: String(users.traineeA!.id), score: "60" })).status).toBe(403);
     expect((await post("otherInstructor", { intent: "usual", userId: String(users.traineeA!.id), score: "60" })).status).toBe(404);
     const m = await db.selectFrom("class_members").select(["usual_score", "cheating", "cheating_note"]).where("user_id", "=", users.traineeA!.id).executeTakeFirstOrThrow();
@@ -228,19 +258,19 @@ describe("enrollment", () => {
     ]);
     expect(await members()).toEqual([]);
     const confirmed = await post("admin", { intent: "enroll-confirm", usernames: ["2023001", "2023002"] });
-    expect(confirmed.data.ok).toBe("已加入 2 人");
+    expect(confirmed.data.message).toBe("已加入 2 人");
     expect(await members()).toEqual(["2023001", "2023002"]);
   });
 
   it("a clean list is enrolled at once; a trainee cannot upload", async () => {
     const r = await upload("admin", new Uint8Array(Buffer.from("学号\n2023001\n2023101\n")), "list.csv");
-    expect(r.data.ok).toBe("已加入 2 人");
+    expect(r.data.message).toBe("已加入 2 人");
     expect((await upload("traineeA", new Uint8Array(Buffer.from("学号\n2023001\n")), "list.csv")).status).toBe(403);
   });
 
   it("by org unit adds the subtree's trainees whose stage fits the class kind", async () => {
     const r = await post("admin", { intent: "enroll-unit", unitId: String(tree.subA) });
-    expect(r.data.ok).toBe("该组织下符合条件的学员 2 人，新加入 2 人");
+    expect(r.data.message).toBe("该组织下符合条件的学员 2 人，新加入 2 人");
     expect(await members()).toEqual(["2023001", "2023002"]);
   });
 
@@ -248,7 +278,7 @@ describe("enrollment", () => {
     await enroll(["2023001"]);
     const r = await page("admin", "?q=20");
     expect(r.data.admin.found.map((u: { username: string }) => u.username)).toEqual(["2023002", "2023101"]);
-    expect((await post("admin", { intent: "enroll-pick", usernames: "2023101" })).data.ok).toBe("已加入 1 人");
+    expect((await post("admin", { intent: "enroll-pick", usernames: "2023101" })).data.message).toBe("已加入 1 人");
   });
 
   it("searches 学号 with _ and % taken literally", async () => {
@@ -268,7 +298,7 @@ describe("enrollment", () => {
     expect(c.previous?.id).toBe(previous.id);
     expect(c.trainees.map((t) => [t.username, t.fits])).toEqual([["2023002", true], ["2023101", false]]);
     const r = await post("admin", { intent: "carryover" });
-    expect(r.data.ok).toBe("已转入上一期未结业学员 1 人；1 人发展阶段已不符或账号停用，未转入");
+    expect(r.data.message).toBe("已转入上一期未结业学员 1 人；1 人发展阶段已不符或账号停用，未转入");
     expect(await members()).toEqual(["2023002"]);
   });
 
@@ -277,7 +307,7 @@ describe("enrollment", () => {
     await didTheWork(db, users.traineeA!.id, courseId, { essay: 85, exam: 90 });
     await confirmCompletion(db, { classId: cls.id, schoolCode: "JSU" }, { actorId: users.admin!.id });
     expect((await post("admin", { intent: "remove", userId: String(users.traineeA!.id) })).status).toBe(409);
-    expect((await post("admin", { intent: "remove", userId: String(users.traineeA2!.id) })).data.ok).toBe("已移出");
+    expect((await post("admin", { intent: "remove", userId: String(users.traineeA2!.id) })).data.message).toBe("已移出");
     expect(await members()).toEqual(["2023001"]);
   });
 });

@@ -21,8 +21,9 @@ import { dashboardData } from "../../app/models/statistics.server.ts";
 import { ledgerBatches, resolveLedgerFilter } from "../../app/models/ledger.server.ts";
 import { compareUnitPaths, createOrgUnit, listOrgUnits } from "../../app/models/org.server.ts";
 import { creditOfflineHours } from "../../app/models/progress.server.ts";
-import * as classPage from "../../app/routes/admin.classes.$id._index.tsx";
-import * as completionPage from "../../app/routes/admin.classes.$id.completion.tsx";
+import * as classPage from "../../app/routes/admin.classes.$id.tsx";
+import * as enrollAction from "../../app/routes/admin.classes.$id.enroll.tsx";
+import * as completionPage from "../../app/routes/admin.classes.$id_.completion.tsx";
 import * as lookupPage from "../../app/routes/verify._index.tsx";
 import * as verifyPage from "../../app/routes/verify.$code.tsx";
 import { recordSubjectFor, trainingRecord } from "../../app/models/record.server.ts";
@@ -225,14 +226,14 @@ describe("5. bulk enrollment by pasted 学号", () => {
   it("lists bad 学号 and adds nobody until confirmed; a clean list goes in at once", async () => {
     const a = await createTestUser(db, { orgUnitId: tree.branchA, username: "2026001", name: "甲一" });
     const b = await createTestUser(db, { orgUnitId: tree.branchB, username: "2026002", name: "乙二" });
-    const post = (usernames: string) => outcome(classPage.action(pageArgs(`/admin/classes/${cls.id}`, { id: String(cls.id) }, { intent: "enroll-paste", usernames })));
+    const post = (usernames: string) => outcome(enrollAction.action(pageArgs(`/admin/classes/${cls.id}/enroll`, { id: String(cls.id) }, { intent: "enroll-paste", usernames })));
     const bad = await post("2026001\n2026002，9999999");
     expect(bad.data.plan.problems).toEqual([{ line: 3, username: "9999999", message: "没有这个学号/工号的用户" }]);
     expect(await db.selectFrom("class_members").select("user_id").where("user_id", "in", [a.id, b.id]).execute()).toEqual([]);
     const ok = await post("2026001 2026002");
-    expect(ok.data.ok).toBe("已加入 2 人");
+    expect(ok.data.message).toBe("已加入 2 人");
     const empty = await post("  ");
-    expect([empty.status, empty.data.error]).toEqual([400, "没有粘贴学号"]);
+    expect([empty.status, empty.data.message, empty.data.errors]).toEqual([400, "没有粘贴学号", { usernames: "没有粘贴学号" }]);
   });
 });
 

@@ -33,7 +33,7 @@ describe("navigation per role", () => {
 
 describe("login page", () => {
   it("shows the server's error message", async () => {
-    const Stub = createRemixStub([{ path: "/login", Component: Login, action: () => ({ error: "学号/工号或密码不正确" }) }]);
+    const Stub = createRemixStub([{ path: "/login", Component: Login, action: () => ({ ok: false, message: "学号/工号或密码不正确", errors: {} }) }]);
     render(<Stub initialEntries={["/login"]} />);
     expect(await screen.findByLabelText("学号/工号")).toBeRequired();
     expect(screen.getByLabelText("密码")).toHaveAttribute("type", "password");

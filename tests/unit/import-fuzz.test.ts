@@ -5,7 +5,12 @@
 import ExcelJS from "exceljs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseAiken, parseBankFile, parseExcelBank, parseGift, parseMarkdownBank, type ImportResult } from "../../app/utils/bank-import.server.ts";
+import { parseAiken } from "../../app/utils/bank-import/aiken.server.ts";
+import { type ImportResult } from "../../app/utils/bank-import/common.server.ts";
+import { parseBankFile } from "../../app/utils/bank-import/detect.server.ts";
+import { parseGift } from "../../app/utils/bank-import/gift.server.ts";
+import { parseMarkdownBank } from "../../app/utils/bank-import/markdown.server.ts";
+import { parseExcelBank } from "../../app/utils/bank-import/xlsx.server.ts";
 
 /** Pieces every format gives meaning to, so random files hit the parsers' branches, not just plain text. */
 const TOKENS = [

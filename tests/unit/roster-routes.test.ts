@@ -84,7 +84,8 @@ describe("批量导入 routes", () => {
 
     const refused = await outcome(importPage.action(args("/admin/users/import", { cookie: admin.cookie, form: { intent: "confirm", sha256: sha! } })));
     expect(refused.status).toBe(400);
-    expect(refused.data.error).toContain("未导入任何数据");
+    expect(refused.data).toMatchObject({ ok: false, message: expect.stringContaining("未导入任何数据"), errors: {} });
+    expect(refused.data.details.length).toBeGreaterThan(0);
     expect(refused.data.details).toEqual([expect.stringContaining("第 4 行")]);
     expect(await count("users")).toBe(usersBefore);
 

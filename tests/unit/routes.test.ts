@@ -77,15 +77,21 @@ describe("sign-in", () => {
   it("answers the same way for an unknown account and a wrong password", async () => {
     const a = await outcome(login.action(args("/login", { form: { username: "nobody", password: "x" } })));
     const b = await outcome(login.action(args("/login", { form: { username: trainee.username, password: "x" } })));
-    expect(a).toMatchObject({ status: 401, data: { error: "学号/工号或密码不正确" } });
-    expect(b).toMatchObject({ status: 401, data: { error: "学号/工号或密码不正确" } });
+    expect(a).toMatchObject({ status: 401, data: { ok: false, message: "学号/工号或密码不正确", errors: {} } });
+    expect(b).toMatchObject({ status: 401, data: { ok: false, message: "学号/工号或密码不正确", errors: {} } });
   });
 
   it("throttles the 11th wrong password, even when the 11th is right", async () => {
     for (let i = 0; i < ACCOUNT_FREE_FAILURES; i++) await outcome(login.action(args("/login", { form: { username: trainee.username, password: "bad" } })));
     const r = await outcome(login.action(args("/login", { form: { username: trainee.username, password: TEST_PASSWORD } })));
     expect(r.status).toBe(429);
-    expect(r.data.error).toMatch(/尝试次数过多/);
+    expect(r.data.message).toMatch(/尝试次数过多/);
+  });
+
+  it("names the empty field of the sign-in form", async () => {
+    const r = await outcome(login.action(args("/login", { form: { username: trainee.username, password: "" } })));
+    expect(r).toMatchObject({ status: 400, data: { ok: false, message: "请输入密码", errors: { password: "请输入密码" } } });
+    expect(r.data.errors.username).toBeUndefined();
   });
 
   it("never redirects off-site after sign-in", async () => {
@@ -131,6 +137,13 @@ describe("admin user management", () => {
       phone: "手机号格式不正确",
     });
     expect(await db.selectFrom("users").select("id").execute()).toHaveLength(before.length);
+  });
+
+  it("names the 学号 field when the 学号 is taken", async () => {
+    const form = { username: trainee.username, name: "重名", gender: "女", orgUnitId: String(t.branchB), stage: "activist", roles: "trainee" };
+    const r = await outcome(newUser.action(args("/admin/users/new", { cookie: admin.cookie, form })));
+    expect(r.status).toBe(400);
+    expect(r.data).toEqual({ ok: false, message: `学号/工号 ${trainee.username} 已存在`, errors: { username: `学号/工号 ${trainee.username} 已存在` } });
   });
 
   it("disables an account, which ends its live session", async () => {

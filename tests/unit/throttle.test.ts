@@ -134,7 +134,7 @@ describe("current-password checks on /account/password", () => {
     expect(statuses.slice(0, ACCOUNT_FREE_FAILURES)).toEqual(Array(ACCOUNT_FREE_FAILURES).fill(400));
     expect(statuses.slice(ACCOUNT_FREE_FAILURES)).toEqual(Array(30 - ACCOUNT_FREE_FAILURES).fill(429));
     const refused = await change(u.cookie, TEST_PASSWORD);
-    expect(refused).toMatchObject({ status: 429, data: { error: expect.stringMatching(/尝试次数过多/) } });
+    expect(refused).toMatchObject({ status: 429, data: { ok: false, message: expect.stringMatching(/尝试次数过多/) } });
     const failures = await auditOf("password.failure");
     expect(failures).toHaveLength(ACCOUNT_FREE_FAILURES);
     expect(failures[0]).toMatchObject({ actor_id: u.id, ip: "198.51.100.20" });
@@ -149,9 +149,12 @@ describe("current-password checks on /account/password", () => {
     for (const weak of ["password1", "newpass123", "abcd1234", "qwertyuiop12", `${u.username}abc`]) {
       const r = await change(u.cookie, TEST_PASSWORD, weak);
       expect(r.status, weak).toBe(400);
-      expect(r.data.error, weak).toMatch(/^密码太容易被猜到：[\u4e00-\u9fff]/);
+      expect(r.data.message, weak).toMatch(/^密码太容易被猜到：[\u4e00-\u9fff]/);
+      expect(r.data.errors, weak).toEqual({ next: r.data.message });
     }
     expect((await db.selectFrom("users").select("must_change_password").where("id", "=", u.id).executeTakeFirstOrThrow()).must_change_password).toBe(1);
+    const wrong = await change(u.cookie, "not-my-password");
+    expect(wrong.data).toEqual({ ok: false, message: "当前密码不正确", errors: { current: "当前密码不正确" } });
     expect((await change(u.cookie, TEST_PASSWORD, "Tiger-lamp-cloud-9")).status).toBe(302);
   });
 });

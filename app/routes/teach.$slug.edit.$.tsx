@@ -11,12 +11,13 @@ import {
   readDraftFile,
   requireBrowserCourse,
   saveDraftFile,
-  validateDraft,
+  validateDraftOffThread,
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
-import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
+import { MARKDOWN_LIMITS_TEXT, renderMarkdownOffThread } from "~/utils/markdown.server.ts";
+import { readForm } from "~/utils/multipart.server.ts";
 import { reviewLeakWarning } from "~/models/exams.server.ts";
 
 export const links: LinksFunction = () => [
@@ -30,15 +31,15 @@ const kindOf = (rel: string): Kind =>
   rel === "course.md" ? "course" : rel.startsWith("lessons/") ? "lesson" : rel.startsWith("assignments/") ? "assignment" : rel.startsWith("bank/") ? "bank" : "exam";
 
 /** Errors of this file, how many the rest of the draft has, and for an exam a review that gives the answers away. */
-function checkDraft(slug: string, rel: string) {
-  const state = validateDraft(slug);
+async function checkDraft(slug: string, rel: string) {
+  const state = await validateDraftOffThread(slug);
   const all = errorsOf(state, slug);
   const mine = all.filter((e) => e.file === rel).map(({ line, message }) => ({ line, message }));
   const exam = state.course.exams.find((x) => `exams/${x.key}.md` === rel);
   return { errors: mine, otherErrors: all.length - mine.length, warning: exam ? reviewLeakWarning(exam.settings) : null };
 }
 
-const preview = (slug: string, text: string) => renderMarkdown(markdownBodyOf(text), { mediaBase: draftMediaBase(slug) });
+const preview = (slug: string, text: string) => renderMarkdownOffThread(markdownBodyOf(text), { mediaBase: draftMediaBase(slug) });
 
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
@@ -60,9 +61,9 @@ export async function loader(args: LoaderFunctionArgs) {
     kind: kindOf(rel),
     text: file.text,
     version: file.version,
-    html: preview(course.slug, file.text),
+    html: await preview(course.slug, file.text),
     markdownLimits: MARKDOWN_LIMITS_TEXT,
-    ...checkDraft(course.slug, rel),
+    ...(await checkDraft(course.slug, rel)),
     media: listDraftMedia(course.slug).map((m) => ({ path: m.path, kind: m.kind })),
   };
 }
@@ -82,7 +83,7 @@ export async function action(args: ActionFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
   requireBrowserCourse(course);
   const rel = args.params["*"] ?? "";
-  const form = await args.request.formData();
+  const form = await readForm(args.request);
   const intent = String(form.get("intent") ?? "save");
   const text = String(form.get("text") ?? "");
   try {
@@ -90,11 +91,11 @@ export async function action(args: ActionFunctionArgs) {
       deleteDraftFile(course.slug, rel);
       return redirect(`/teach/${course.slug}`);
     }
-    if (intent === "preview") return data<Result>({ ok: true, message: "预览已更新（尚未保存）", text, html: preview(course.slug, text) });
+    if (intent === "preview") return data<Result>({ ok: true, message: "预览已更新（尚未保存）", text, html: await preview(course.slug, text) });
     const version = String(form.get("version") ?? "") || null;
     const saved = saveDraftFile(course.slug, rel, text, version);
     const at = new Date().toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
-    return data<Result>({ ok: true, message: `已保存到草稿 ${at}`, version: saved.version, ...checkDraft(course.slug, rel) });
+    return data<Result>({ ok: true, message: `已保存到草稿 ${at}`, version: saved.version, ...(await checkDraft(course.slug, rel)) });
   } catch (e) {
     const failure = failureOf(e);
     if (!failure) throw e;

@@ -507,6 +507,19 @@ describe("zip import refuses unsafe archives", () => {
     expect(r.data.errors).toEqual(["sample/media/fake.png: 文件内容与扩展名不符"]);
   });
 
+  it("names the entry whose data does not inflate, in Chinese (not the inflater's English)", async () => {
+    const zip = sampleZip({ "sample/media/broken.png": strToU8("党".repeat(20_000)) });
+    const file = path.join(tmp, "broken.zip");
+    fs.writeFileSync(file, zip);
+    const entry = readZipDirectory(file, { maxEntries: 100, maxTotalBytes: 1024 * 1024 * 1024 }).find((e) => e.name === "sample/media/broken.png")!;
+    expect(entry.method).toBe(8);
+    // The first deflate block says "final, type 3": a type deflate does not have.
+    const data = entry.offset + 30 + (zip[entry.offset + 26]! | (zip[entry.offset + 27]! << 8)) + (zip[entry.offset + 28]! | (zip[entry.offset + 29]! << 8));
+    zip[data] = 0x07;
+    const r = await importZip(zip, "imported");
+    expect([r.status, r.data.errors]).toEqual([400, ["sample/media/broken.png: 无法解压，压缩包可能已损坏"]]);
+  });
+
   it("refuses a file that is not a zip by its content", async () => {
     const r = await importZip(strToU8("<html>not a zip</html>"), "imported");
     expect(r.status).toBe(415);

@@ -148,6 +148,11 @@ export function readDraftFile(slug: string, rel: string): { text: string; versio
   return { text, version: sha256(text).slice(0, 16) };
 }
 
+/** A draft file holds at most 1 MB of text (413 otherwise). */
+export function assertDraftSize(text: string) {
+  if (Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new AuthoringError("文件过大（最多 1 MB 文本）", 413);
+}
+
 /**
  * Saves one text file of the draft. `version` is what the editor loaded: when the file changed since
  * (another tab, another instructor), the save is refused instead of silently overwriting their work.
@@ -155,7 +160,7 @@ export function readDraftFile(slug: string, rel: string): { text: string; versio
 export function saveDraftFile(slug: string, rel: string, text: string, version: string | null): { version: string } {
   const file = editablePath(slug, rel);
   const normalized = text.replace(/\r\n?/g, "\n");
-  if (Buffer.byteLength(normalized) > MAX_TEXT_BYTES) throw new AuthoringError("文件过大（最多 1 MB 文本）", 413);
+  assertDraftSize(normalized);
   const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
   if (version !== null && current !== null && sha256(current).slice(0, 16) !== version) {
     throw new AuthoringError("该文件在您打开后已被修改（可能在另一个窗口或由其他教师修改）。请复制您的内容，刷新页面后再合并保存。", 409);

@@ -9,7 +9,6 @@ import { courseFolder, draftDir, listDraftMedia, readDraftFile, saveDraftFile } 
 import type { CourseView } from "~/models/courses.server.ts";
 import {
   findDuplicates,
-  parseBankFile,
   questionMarkdown,
   questionsToBankMarkdown,
   type Duplicate,
@@ -18,6 +17,7 @@ import {
 import { DIFFICULTIES, parseBankText, QUESTION_TYPES, type Difficulty, type ParsedQuestion, type QuestionType } from "~/utils/course-format.server.ts";
 import { now, type DB } from "~/utils/db.server.ts";
 import type { Storage } from "~/utils/storage.server.ts";
+import { runTask } from "~/utils/workers.server.ts";
 
 type Course = Pick<CourseView, "id" | "slug" | "source">;
 
@@ -218,7 +218,7 @@ async function prepare(db: DB, storage: Storage, course: Course, pending: Pendin
   const bank = await loadBank(db, course, pending.bankKey);
   const media = bank?.media ?? (await courseMedia(db, course));
   const bytes = new Uint8Array(await fs.promises.readFile(storage.pathOf(pending.sha256)));
-  const result = await parseBankFile(bytes, pending.fileName, { media });
+  const result = await runTask("bankFile", { bytes, fileName: pending.fileName, media });
   return { bank, media, result, duplicates: findDuplicates(result.questions, bank?.questions ?? []) };
 }
 

@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LinksFunction, type Loade
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import {
+  assertDraftSize,
   deleteDraftFile,
   draftMediaBase,
   errorsOf,
@@ -16,6 +17,7 @@ import {
 import authoringCss from "~/styles/authoring.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireCourseEditor } from "~/utils/auth.server.ts";
+import { LESSON_WARN_BYTES } from "~/utils/course-format.server.ts";
 import { MARKDOWN_LIMITS_TEXT, renderMarkdownOffThread } from "~/utils/markdown.server.ts";
 import { readForm } from "~/utils/multipart.server.ts";
 import { reviewLeakWarning } from "~/models/exams.server.ts";
@@ -61,7 +63,9 @@ export async function loader(args: LoaderFunctionArgs) {
     kind: kindOf(rel),
     text: file.text,
     version: file.version,
-    html: await preview(course.slug, file.text),
+    // A large file's preview is asked for once the page is up (a page of several MB would be rendered
+    // twice in one piece, holding every other request meanwhile).
+    html: file.text.length > LESSON_WARN_BYTES ? null : await preview(course.slug, file.text),
     markdownLimits: MARKDOWN_LIMITS_TEXT,
     ...(await checkDraft(course.slug, rel)),
     media: listDraftMedia(course.slug).map((m) => ({ path: m.path, kind: m.kind })),
@@ -91,6 +95,7 @@ export async function action(args: ActionFunctionArgs) {
       deleteDraftFile(course.slug, rel);
       return redirect(`/teach/${course.slug}`);
     }
+    if (intent === "preview") assertDraftSize(text);
     if (intent === "preview") return data<Result>({ ok: true, message: "预览已更新（尚未保存）", text, html: await preview(course.slug, text) });
     const version = String(form.get("version") ?? "") || null;
     const saved = saveDraftFile(course.slug, rel, text, version);
@@ -99,7 +104,8 @@ export async function action(args: ActionFunctionArgs) {
   } catch (e) {
     const failure = failureOf(e);
     if (!failure) throw e;
-    return data<Result>({ ok: false, message: failure.message, text }, { status: failure.status });
+    // A text over the size limit is not sent back into the page (it cannot be saved; the browser keeps it).
+    return data<Result>({ ok: false, message: failure.message, text: failure.status === 413 ? undefined : text }, { status: failure.status });
   }
 }
 
@@ -121,7 +127,7 @@ function Editor() {
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const [text, setText] = useState(result?.text ?? savedText);
-  const [previewHtml, setPreviewHtml] = useState(result?.html ?? html);
+  const [previewHtml, setPreviewHtml] = useState(result?.html ?? html ?? "");
   const [previewState, setPreviewState] = useState<"idle" | "pending" | "error">("idle");
   const [hydrated, setHydrated] = useState(false);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -138,7 +144,7 @@ function Editor() {
   useEffect(() => {
     if (first.current) {
       first.current = false;
-      return;
+      if (html !== null) return;
     }
     const controller = new AbortController();
     setPreviewState("pending");

@@ -3,8 +3,10 @@
 // also the workers' entry file: under `npm run build` it is built on its own into build/server/worker.js
 // (see vite.config.ts), in tests and the dev server it is loaded from source through tsx.
 import { parentPort, workerData } from "node:worker_threads";
+import { parseBankFile } from "./bank-import.server.ts";
 import { parseCourse } from "./course-format.server.ts";
 import { renderMarkdown, type RenderMarkdownOptions } from "./markdown.server.ts";
+import { readRosterFile } from "./roster-import.server.ts";
 
 export type Strength = { score: number; patterns: { pattern: string; length: number; dictionaryName: string | null }[] };
 
@@ -16,6 +18,10 @@ export const TASKS = {
   markdown: ({ md, opts }: { md: string; opts?: RenderMarkdownOptions }) => renderMarkdown(md, opts),
   /** A course folder through the course parser (a 1 MB bank file takes about half a second). */
   parseCourse: ({ dir, label }: { dir: string; label?: string }) => parseCourse(dir, label),
+  /** A question-bank file (Excel, GIFT, Aiken, Markdown) read for an import's preview and confirm. */
+  bankFile: ({ bytes, fileName, media }: { bytes: Uint8Array; fileName: string; media?: string[] }) => parseBankFile(bytes, fileName, { media }),
+  /** A roster file (Excel or CSV, up to 10 MB) read for an import's preview and confirm. */
+  rosterFile: ({ bytes, fileName }: { bytes: Uint8Array; fileName: string }) => readRosterFile(bytes, fileName),
   /**
    * zxcvbn's estimate with its common-password, name and keyboard lists, loaded on first use. Only the
    * first 64 characters are estimated and l33t substitutions are bounded: an input made to be slow still

@@ -1,7 +1,9 @@
 // The worker pool runs each task off the event loop and answers as the same code in the main thread would.
 import { describe, expect, it } from "vitest";
+import { parseBankFile } from "../../app/utils/bank-import.server.ts";
 import { parseCourse } from "../../app/utils/course-format.server.ts";
 import { renderMarkdown } from "../../app/utils/markdown.server.ts";
+import { readRosterFile } from "../../app/utils/roster-import.server.ts";
 import { runTask } from "../../app/utils/workers.server.ts";
 
 describe("worker tasks", () => {
@@ -12,6 +14,10 @@ describe("worker tasks", () => {
     expect(await runTask("markdown", { md, opts: { mediaBase: "/m/" } })).toBe(renderMarkdown(md, { mediaBase: "/m/" }));
     const dir = "tests/fixtures/courses/sample";
     expect(await runTask("parseCourse", { dir, label: "sample" })).toEqual(parseCourse(dir, "sample"));
+    const gift = new TextEncoder().encode("题一{=甲 ~%50%乙 #部分}\n\n题二{T#对}\n");
+    expect(await runTask("bankFile", { bytes: gift, fileName: "a.gift", media: [] })).toEqual(await parseBankFile(gift, "a.gift", { media: [] }));
+    const csv = new TextEncoder().encode("学号,姓名,所属组织\n2024001,张三,一支部\n");
+    expect(await runTask("rosterFile", { bytes: csv, fileName: "a.csv" })).toEqual(await readRosterFile(csv, "a.csv"));
     expect((await runTask("strength", { password: "password1", inputs: [] })).score).toBeLessThan(2);
   });
 

@@ -248,6 +248,19 @@ describe("drafts", () => {
     expect(r.data.html).not.toMatch(/script|javascript:|title: x/);
   });
 
+  it("keeps multi-MB pages out of the editor: a large file's preview comes after load, a refused text is not echoed", async () => {
+    await newCourse();
+    const rel = await addLesson("dangshi");
+    const large = `---\ntitle: 长课时\nchapter: 第一章 建党\nhours: 2\n---\n\n${"坚持真理、坚守理想。\n\n".repeat(20_000)}`;
+    expect((await save("dangshi", rel, large)).status).toBe(200);
+    const page = await outcome(edit.loader(editArgs("dangshi", rel, teacher.cookie)));
+    expect([page.data.text.length, page.data.html]).toEqual([large.length, null]);
+    const over = await outcome(edit.action(editArgs("dangshi", rel, teacher.cookie, { intent: "save", text: "甲".repeat(400_000), version: page.data.version })));
+    expect([over.status, over.data.message, over.data.text]).toEqual([413, "文件过大（最多 1 MB 文本）", undefined]);
+    const preview = await outcome(edit.action(editArgs("dangshi", rel, teacher.cookie, { intent: "preview", text: "甲".repeat(400_000) })));
+    expect([preview.status, preview.data.text]).toEqual([413, undefined]);
+  });
+
   it("publishes: trainees see what was published, not the draft, until the next publish", async () => {
     await newCourse();
     const rel = await addLesson("dangshi");

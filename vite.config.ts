@@ -1,8 +1,11 @@
 import { vitePlugin as remix } from "@remix-run/dev";
+import { build } from "vite";
 import { defineConfig } from "vitest/config";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const isVitest = process.env.VITEST === "true";
+const alias = { "~": fileURLToPath(new URL("./app", import.meta.url)) };
 
 declare module "@remix-run/node" {
   interface Future {
@@ -11,7 +14,7 @@ declare module "@remix-run/node" {
 }
 
 export default defineConfig({
-  resolve: { alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) } },
+  resolve: { alias },
   server: { port: 3000 },
   build: { target: "es2020" },
   plugins: isVitest
@@ -19,6 +22,23 @@ export default defineConfig({
     : [
         remix({
           buildDirectory: process.env.BUILD_DIR ?? "build",
+          // The worker threads' entry (app/utils/workers.server.ts) needs a file of its own at run time:
+          // built next to the server bundle as server/worker.js, packages left to node_modules as there.
+          buildEnd: async ({ remixConfig }) => {
+            await build({
+              configFile: false,
+              logLevel: "warn",
+              resolve: { alias },
+              build: {
+                ssr: "app/utils/worker-tasks.server.ts",
+                outDir: path.join(remixConfig.buildDirectory, "server"),
+                emptyOutDir: false,
+                copyPublicDir: false,
+                target: "node20",
+                rollupOptions: { output: { entryFileNames: "worker.js" } },
+              },
+            });
+          },
           ignoredRouteFiles: ["**/*.test.*"],
           future: {
             v3_fetcherPersist: true,

@@ -14,10 +14,12 @@ import { ImportBusy, withImportLock } from "~/models/import-locks.server.ts";
 import { syncCourses, type SyncResult } from "~/models/courses.server.ts";
 import { seesEverything } from "~/models/visibility.server.ts";
 import { formatError, parseCourse, STAGE_BY_NAME, type FormatError, type ParsedCourse } from "~/utils/course-format.server.ts";
+import { ZIP_MSG } from "~/utils/course-messages.server.ts";
 import { extractZipEntries, listFolderFiles, readZipDirectory, unsafeZipName, ZipRefused, type ZipEntry } from "~/utils/course-zip.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { loadEnv } from "~/utils/env.server.ts";
 import { sniff, type SniffedType } from "~/utils/sniff.server.ts";
+import { runTask } from "~/utils/workers.server.ts";
 import { isUploadTooLarge, UploadTooLarge, type Storage } from "~/utils/storage.server.ts";
 
 export class AuthoringError extends Error {
@@ -107,11 +109,20 @@ export function setFrontMatterField(text: string, key: string, value: string | n
 
 export type DraftState = { course: ParsedCourse; errors: FormatError[] };
 
-/** Parses the draft with the course parser; messages name files as `<slug>/lessons/x.md:4`. */
-export function validateDraft(slug: string): DraftState {
+function existingDraft(slug: string): string {
   const dir = draftDir(slug);
   if (!fs.existsSync(path.join(dir, "course.md"))) throw new AuthoringError("找不到该课程的草稿", 404);
-  return parseCourse(dir, slug);
+  return dir;
+}
+
+/** Parses the draft with the course parser; messages name files as `<slug>/lessons/x.md:4`. */
+export function validateDraft(slug: string): DraftState {
+  return parseCourse(existingDraft(slug), slug);
+}
+
+/** `validateDraft` in a worker thread, for a request (a draft's files may hold megabytes). */
+export function validateDraftOffThread(slug: string): Promise<DraftState> {
+  return runTask("parseCourse", { dir: existingDraft(slug), label: slug });
 }
 
 /** The folder an export or an overview reads: the draft for browser courses, courses/<slug> for file courses. */
@@ -138,6 +149,11 @@ export function readDraftFile(slug: string, rel: string): { text: string; versio
   return { text, version: sha256(text).slice(0, 16) };
 }
 
+/** A draft file holds at most 1 MB of text (413 otherwise). */
+export function assertDraftSize(text: string) {
+  if (Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new AuthoringError("文件过大（最多 1 MB 文本）", 413);
+}
+
 /**
  * Saves one text file of the draft. `version` is what the editor loaded: when the file changed since
  * (another tab, another instructor), the save is refused instead of silently overwriting their work.
@@ -145,7 +161,7 @@ export function readDraftFile(slug: string, rel: string): { text: string; versio
 export function saveDraftFile(slug: string, rel: string, text: string, version: string | null): { version: string } {
   const file = editablePath(slug, rel);
   const normalized = text.replace(/\r\n?/g, "\n");
-  if (Buffer.byteLength(normalized) > MAX_TEXT_BYTES) throw new AuthoringError("文件过大（最多 1 MB 文本）", 413);
+  assertDraftSize(normalized);
   const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
   if (version !== null && current !== null && sha256(current).slice(0, 16) !== version) {
     throw new AuthoringError("该文件在您打开后已被修改（可能在另一个窗口或由其他教师修改）。请复制您的内容，刷新页面后再合并保存。", 409);
@@ -167,9 +183,9 @@ export type NewCourse = { slug: string; title: string; audience: string[]; summa
 
 async function slugTaken(db: DB, slug: string): Promise<string | null> {
   const roots = authoringRoots();
-  if (await db.selectFrom("courses").select("id").where("slug", "=", slug).executeTakeFirst()) return `课程标识 ${slug} 已被其他课程使用`;
-  if (fs.existsSync(path.join(roots.drafts, slug))) return `课程标识 ${slug} 已有草稿`;
-  if (roots.courses.some((r) => fs.existsSync(path.join(r, slug)))) return `课程标识 ${slug} 已被课程文件夹中的课程使用`;
+  if (await db.selectFrom("courses").select("id").where("slug", "=", slug).executeTakeFirst()) return ZIP_MSG.slugUsed(slug);
+  if (fs.existsSync(path.join(roots.drafts, slug))) return ZIP_MSG.slugDraft(slug);
+  if (roots.courses.some((r) => fs.existsSync(path.join(r, slug)))) return ZIP_MSG.slugInFolder(slug);
   return null;
 }
 
@@ -596,13 +612,13 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
   const refuse = (...errors: string[]): ImportResult => ({ ok: false, errors });
   try {
     const zipFile = path.join(work, "upload.zip");
-    await pipeline(Readable.from(sniffedUpload(opts.data, { zip: limits.maxZipBytes }, "请上传 zip 压缩包（按文件内容判断）", () => {})), fs.createWriteStream(zipFile));
+    await pipeline(Readable.from(sniffedUpload(opts.data, { zip: limits.maxZipBytes }, ZIP_MSG.notZip, () => {})), fs.createWriteStream(zipFile));
 
     const entries = readZipDirectory(zipFile, limits);
     const errors: string[] = [];
     for (const e of entries) {
       const why = unsafeZipName(e.name);
-      if (why) errors.push(`${e.name}: 文件路径不安全（${why}）`);
+      if (why) errors.push(ZIP_MSG.unsafePath(e.name, why));
     }
     if (errors.length) return refuse(...errors);
     const useful = entries.filter((e) => !isJunk(e.name));
@@ -614,24 +630,24 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
     for (const entry of useful) {
       const rel = prefix ? entry.name.slice(prefix.length + 1) : entry.name;
       if (rel === "" || COURSE_FOLDER.test(rel)) continue;
-      if (!COURSE_ENTRY.test(rel)) errors.push(`${entry.name}: 不属于课程格式的文件（只允许 course.md、lessons/、assignments/、bank/、exams/ 下的 .md 和 media/ 下的媒体文件）`);
-      else if (seen.has(rel)) errors.push(`${entry.name}: 压缩包中重复出现`);
+      if (!COURSE_ENTRY.test(rel)) errors.push(ZIP_MSG.notCourseFile(entry.name));
+      else if (seen.has(rel)) errors.push(ZIP_MSG.twice(entry.name));
       else files.push({ entry, target: rel });
       seen.add(rel);
     }
-    if (!files.some((f) => f.target === "course.md")) errors.push(`${prefix ? `${prefix}/` : ""}course.md: 压缩包中没有 course.md`);
+    if (!files.some((f) => f.target === "course.md")) errors.push(ZIP_MSG.noCourseMd(prefix ? `${prefix}/` : ""));
     if (errors.length) return refuse(...errors);
 
     const slug = (opts.slug || prefix).trim();
-    if (!SLUG.test(slug)) return refuse(slug ? `课程标识 ${slug} 无效：只能用小写字母、数字和 -` : "请填写课程标识（压缩包中没有课程文件夹名）");
+    if (!SLUG.test(slug)) return refuse(slug ? ZIP_MSG.slugInvalid(slug) : ZIP_MSG.slugMissing);
     const taken = await slugTaken(db, slug);
-    if (taken) return refuse(`${taken}；导入不会覆盖已有课程，请填写一个新的课程标识后重新上传`);
+    if (taken) return refuse(ZIP_MSG.neverOverwrites(taken));
 
     const dir = path.join(work, "course", slug);
     // Media must be what their extension says: judged from the first bytes, before the rest is inflated.
     await extractZipEntries(zipFile, files, dir, limits.maxTotalBytes, (target, head) => {
       const expected = target.startsWith("media/") ? MEDIA_TYPE[path.extname(target).slice(1).toLowerCase()] : undefined;
-      return expected && sniff(head) !== expected ? "文件内容与扩展名不符" : null;
+      return expected && sniff(head) !== expected ? ZIP_MSG.mediaMismatch : null;
     });
     fs.rmSync(zipFile);
 
@@ -646,7 +662,7 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
 
     const dest = draftDir(slug);
     fs.mkdirSync(roots.drafts, { recursive: true });
-    if (fs.existsSync(dest)) return refuse(`课程标识 ${slug} 已有草稿`);
+    if (fs.existsSync(dest)) return refuse(ZIP_MSG.slugDraft(slug));
     fs.renameSync(dir, dest);
     const applied = await applyDraft(db, opts.storage, slug);
     if (!applied.ok) {

@@ -8,12 +8,12 @@ import { audit } from "~/models/audit.server.ts";
 import { courseFolder, draftDir, listDraftMedia, readDraftFile, saveDraftFile } from "~/models/authoring.server.ts";
 import type { CourseView } from "~/models/courses.server.ts";
 import { questionMarkdown, questionsToBankMarkdown, type ImportResult } from "~/utils/bank-import/common.server.ts";
-import { parseBankFile } from "~/utils/bank-import/detect.server.ts";
 import { findDuplicates, type Duplicate } from "~/utils/bank-import/duplicates.server.ts";
 import { DIFFICULTIES, QUESTION_TYPES, type Difficulty, type QuestionType } from "~/utils/course-types.ts";
 import { parseBankText, type ParsedQuestion } from "~/utils/course-format.server.ts";
 import { now, type DB } from "~/utils/db.server.ts";
 import type { Storage } from "~/utils/storage.server.ts";
+import { runTask } from "~/utils/workers.server.ts";
 
 type Course = Pick<CourseView, "id" | "slug" | "source">;
 
@@ -214,7 +214,7 @@ async function prepare(db: DB, storage: Storage, course: Course, pending: Pendin
   const bank = await loadBank(db, course, pending.bankKey);
   const media = bank?.media ?? (await courseMedia(db, course));
   const bytes = new Uint8Array(await fs.promises.readFile(storage.pathOf(pending.sha256)));
-  const result = await parseBankFile(bytes, pending.fileName, { media });
+  const result = await runTask("bankFile", { bytes, fileName: pending.fileName, media });
   return { bank, media, result, duplicates: findDuplicates(result.questions, bank?.questions ?? []) };
 }
 

@@ -1,13 +1,14 @@
 // One import per user at a time: a second upload while the first is still being unpacked and checked is
 // refused at once instead of doubling the work. The lock is a row, so every instance sees it; a row
 // older than LOCK_EXPIRY is a leftover of a stopped server and is taken over.
+import { ZIP_MSG } from "~/utils/course-messages.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 
 export const LOCK_EXPIRY_SECONDS = 60 * 60;
 
 export class ImportBusy extends Error {
   constructor() {
-    super("你的另一个导入还在进行中，请等它完成后再试");
+    super(ZIP_MSG.busy);
   }
 }
 

@@ -3,7 +3,8 @@
 // row proves who uploaded it. Applying a roster is importRoster in users.server.ts.
 import fs from "node:fs";
 import { now, type DB } from "~/utils/db.server.ts";
-import { readRosterFile, type RosterFile } from "~/utils/roster-import.server.ts";
+import type { RosterFile } from "~/utils/roster-import.server.ts";
+import { runTask } from "~/utils/workers.server.ts";
 import type { Storage } from "~/utils/storage.server.ts";
 
 /** Unconfirmed uploads older than this are forgotten. */
@@ -41,5 +42,5 @@ export async function dropPendingRoster(db: DB, p: { userId: number; sha256: str
 export async function readPendingRoster(storage: Storage, pending: PendingRoster): Promise<RosterFile> {
   if (!storage.exists(pending.sha256)) return { ok: false, message: "上传的文件已不存在，请重新上传" };
   const bytes = await fs.promises.readFile(storage.pathOf(pending.sha256));
-  return readRosterFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), pending.fileName);
+  return runTask("rosterFile", { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), fileName: pending.fileName });
 }

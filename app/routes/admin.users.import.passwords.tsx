@@ -8,6 +8,7 @@ import { audit } from "~/models/audit.server.ts";
 import { publicOrigin } from "~/models/certificates.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
+import { readForm } from "~/utils/multipart.server.ts";
 import { MAX_ROSTER_ROWS, passwordsWorkbook } from "~/utils/roster-import.server.ts";
 import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
 
@@ -24,7 +25,7 @@ const Rows = z
 
 export async function action(args: ActionFunctionArgs) {
   const admin = await requireRole(args, "admin");
-  const form = await args.request.formData();
+  const form = await readForm(args.request);
   let rows;
   try {
     rows = Rows.parse(JSON.parse(String(form.get("rows") ?? "")));

@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LinksFunction, type Loade
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import {
+  assertDraftSize,
   deleteDraftFile,
   draftMediaBase,
   errorsOf,
@@ -11,12 +12,14 @@ import {
   readDraftFile,
   requireBrowserCourse,
   saveDraftFile,
-  validateDraft,
+  validateDraftOffThread,
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
-import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
+import { LESSON_WARN_BYTES } from "~/utils/course-format.server.ts";
+import { MARKDOWN_LIMITS_TEXT, renderMarkdownOffThread } from "~/utils/markdown.server.ts";
+import { readForm } from "~/utils/multipart.server.ts";
 import { reviewLeakWarning } from "~/utils/exam-rules.ts";
 
 export const links: LinksFunction = () => [
@@ -30,15 +33,15 @@ const kindOf = (rel: string): Kind =>
   rel === "course.md" ? "course" : rel.startsWith("lessons/") ? "lesson" : rel.startsWith("assignments/") ? "assignment" : rel.startsWith("bank/") ? "bank" : "exam";
 
 /** Errors of this file, how many the rest of the draft has, and for an exam a review that gives the answers away. */
-function checkDraft(slug: string, rel: string) {
-  const state = validateDraft(slug);
+async function checkDraft(slug: string, rel: string) {
+  const state = await validateDraftOffThread(slug);
   const all = errorsOf(state, slug);
   const mine = all.filter((e) => e.file === rel).map(({ line, message }) => ({ line, message }));
   const exam = state.course.exams.find((x) => `exams/${x.key}.md` === rel);
   return { errors: mine, otherErrors: all.length - mine.length, warning: exam ? reviewLeakWarning(exam.settings) : null };
 }
 
-const preview = (slug: string, text: string) => renderMarkdown(markdownBodyOf(text), { mediaBase: draftMediaBase(slug) });
+const preview = (slug: string, text: string) => renderMarkdownOffThread(markdownBodyOf(text), { mediaBase: draftMediaBase(slug) });
 
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
@@ -60,9 +63,11 @@ export async function loader(args: LoaderFunctionArgs) {
     kind: kindOf(rel),
     text: file.text,
     version: file.version,
-    html: preview(course.slug, file.text),
+    // A large file's preview is asked for once the page is up (a page of several MB would be rendered
+    // twice in one piece, holding every other request meanwhile).
+    html: file.text.length > LESSON_WARN_BYTES ? null : await preview(course.slug, file.text),
     markdownLimits: MARKDOWN_LIMITS_TEXT,
-    ...checkDraft(course.slug, rel),
+    ...(await checkDraft(course.slug, rel)),
     media: listDraftMedia(course.slug).map((m) => ({ path: m.path, kind: m.kind })),
   };
 }
@@ -82,7 +87,7 @@ export async function action(args: ActionFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
   requireBrowserCourse(course);
   const rel = args.params["*"] ?? "";
-  const form = await args.request.formData();
+  const form = await readForm(args.request);
   const intent = String(form.get("intent") ?? "save");
   const text = String(form.get("text") ?? "");
   try {
@@ -90,15 +95,17 @@ export async function action(args: ActionFunctionArgs) {
       deleteDraftFile(course.slug, rel);
       return redirect(`/teach/${course.slug}`);
     }
-    if (intent === "preview") return data<Result>({ ok: true, message: "预览已更新（尚未保存）", text, html: preview(course.slug, text) });
+    if (intent === "preview") assertDraftSize(text);
+    if (intent === "preview") return data<Result>({ ok: true, message: "预览已更新（尚未保存）", text, html: await preview(course.slug, text) });
     const version = String(form.get("version") ?? "") || null;
     const saved = saveDraftFile(course.slug, rel, text, version);
     const at = new Date().toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
-    return data<Result>({ ok: true, message: `已保存到草稿 ${at}`, version: saved.version, ...checkDraft(course.slug, rel) });
+    return data<Result>({ ok: true, message: `已保存到草稿 ${at}`, version: saved.version, ...(await checkDraft(course.slug, rel)) });
   } catch (e) {
     const failure = failureOf(e);
     if (!failure) throw e;
-    return data<Result>({ ok: false, message: failure.message, text }, { status: failure.status });
+    // A text over the size limit is not sent back into the page (it cannot be saved; the browser keeps it).
+    return data<Result>({ ok: false, message: failure.message, text: failure.status === 413 ? undefined : text }, { status: failure.status });
   }
 }
 
@@ -120,7 +127,7 @@ function Editor() {
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const [text, setText] = useState(result?.text ?? savedText);
-  const [previewHtml, setPreviewHtml] = useState(result?.html ?? html);
+  const [previewHtml, setPreviewHtml] = useState(result?.html ?? html ?? "");
   const [previewState, setPreviewState] = useState<"idle" | "pending" | "error">("idle");
   const [hydrated, setHydrated] = useState(false);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -137,7 +144,7 @@ function Editor() {
   useEffect(() => {
     if (first.current) {
       first.current = false;
-      return;
+      if (html !== null) return;
     }
     const controller = new AbortController();
     setPreviewState("pending");
@@ -155,6 +162,8 @@ function Editor() {
       clearTimeout(timer);
       controller.abort();
     };
+    // `html` only decides whether the first render already has its preview; a later one must not refetch.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [text, slug]);
 
   useEffect(() => {

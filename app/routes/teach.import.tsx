@@ -12,6 +12,7 @@ import { ProblemList } from "~/components/ProblemList.tsx";
 import { AuthoringError, failureOf, importCourseZip, IMPORT_LIMITS, readSmallField, type ImportResult } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
+import { ZIP_MSG } from "~/utils/course-messages.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
 export const meta: MetaFunction = () => [{ title: "导入课程 · 课程编写 · 网上党校" }];
@@ -28,12 +29,12 @@ export async function action(args: ActionFunctionArgs) {
   const { db, storage, clientIp } = args.context;
   const fields: Record<string, string> = {};
   let result: ImportResult | null = null;
-  if (!(args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) return data<Result>({ errors: ["请选择要导入的 zip 文件"] }, { status: 400 });
+  if (!(args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) return data<Result>({ errors: [ZIP_MSG.chooseZip] }, { status: 400 });
   try {
     // The zip is checked and unpacked while it streams in; the slug field comes before it in the form.
     await parseMultipartForm(args.request, async (part) => {
       if (part.filename === undefined) return (fields[part.name] = await readSmallField(part.data, 200));
-      if (part.name !== "zip" || result) throw new AuthoringError("请只上传一个 zip 文件");
+      if (part.name !== "zip" || result) throw new AuthoringError(ZIP_MSG.oneZip);
       if (!part.filename) return undefined;
       const actor = { id: user.id, username: user.username, roles: user.roles, ip: clientIp };
       result = await importCourseZip(db, { storage, data: part.data, slug: fields.slug?.trim() || undefined, actor });
@@ -45,7 +46,7 @@ export async function action(args: ActionFunctionArgs) {
     return data<Result>({ errors: [failure.message] }, { status: failure.status });
   }
   const done = result as ImportResult | null;
-  if (!done) return data<Result>({ errors: ["请选择要导入的 zip 文件"] }, { status: 400 });
+  if (!done) return data<Result>({ errors: [ZIP_MSG.chooseZip] }, { status: 400 });
   if (!done.ok) return data<Result>({ errors: done.errors }, { status: 400 });
   return redirect(`/teach/${done.slug}`);
 }

@@ -160,3 +160,46 @@ export const SYNC_STATUS: Record<string, string> = {
   gone: "文件夹已不在，未归档",
   owned_elsewhere: "已转为在线编辑，文件未同步",
 };
+
+/**
+ * The course zip import (app/utils/course-zip.server.ts, importCourseZip, /teach/import). A message about
+ * one entry of the archive starts with that entry's path in the archive (`课程/media/a.mp4: …`);
+ * the course files inside are then checked by the parser, whose messages carry `file:line`.
+ */
+export const ZIP_MSG = {
+  // the archive
+  notZip: "请上传 zip 压缩包（按文件内容判断）",
+  noDirectory: "不是有效的 zip 文件（找不到目录）",
+  directoryOutside: "不是有效的 zip 文件（目录越界）",
+  directoryBroken: "不是有效的 zip 文件（目录损坏）",
+  zip64: "不支持 ZIP64 格式的压缩包",
+  tooManyEntries: (count: number, max: number) => `压缩包中的文件过多（${count} 个，最多 ${max} 个）`,
+  namesNotUtf8: "压缩包中的文件名不是 UTF-8 编码",
+  totalTooLarge: (mb: number) => `解压后的内容超过上限 ${mb} MB`,
+  // one entry
+  bomb: (name: string, ratio: number) => `${name}: 压缩比异常（超过 ${ratio} 倍），疑似压缩炸弹，已拒绝`,
+  encrypted: (name: string) => `${name}: 不支持加密的压缩包`,
+  method: (name: string, method: number) => `${name}: 不支持的压缩方式 ${method}`,
+  damaged: (name: string) => `${name}: 压缩包已损坏`,
+  sizeMismatch: (name: string) => `${name}: 实际大小与声明不符`,
+  truncated: (name: string) => `${name}: 压缩包不完整`,
+  inflate: (name: string) => `${name}: 无法解压，压缩包可能已损坏`,
+  checksum: (name: string) => `${name}: 校验失败，压缩包可能已损坏`,
+  entryRefused: (name: string, why: string) => `${name}: ${why}`,
+  unsafePath: (name: string, why: string) => `${name}: 文件路径不安全（${why}）`,
+  unsafe: { backslash: "含有反斜杠", absolute: "是绝对路径", control: "含有控制字符", dots: "含有 . 或 .. 路径" },
+  notCourseFile: (name: string) => `${name}: 不属于课程格式的文件（只允许 course.md、lessons/、assignments/、bank/、exams/ 下的 .md 和 media/ 下的媒体文件）`,
+  twice: (name: string) => `${name}: 压缩包中重复出现`,
+  noCourseMd: (prefix: string) => `${prefix}course.md: 压缩包中没有 course.md`,
+  mediaMismatch: "文件内容与扩展名不符",
+  // the form and the new course's identifier
+  chooseZip: "请选择要导入的 zip 文件",
+  oneZip: "请只上传一个 zip 文件",
+  slugInvalid: (slug: string) => `课程标识 ${slug} 无效：只能用小写字母、数字和 -`,
+  slugMissing: "请填写课程标识（压缩包中没有课程文件夹名）",
+  slugUsed: (slug: string) => `课程标识 ${slug} 已被其他课程使用`,
+  slugDraft: (slug: string) => `课程标识 ${slug} 已有草稿`,
+  slugInFolder: (slug: string) => `课程标识 ${slug} 已被课程文件夹中的课程使用`,
+  neverOverwrites: (taken: string) => `${taken}；导入不会覆盖已有课程，请填写一个新的课程标识后重新上传`,
+  busy: "你的另一个导入还在进行中，请等它完成后再试",
+};

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Inflate, Zip, ZipDeflate, ZipPassThrough } from "fflate";
+import { ZIP_MSG } from "./course-messages.server.ts";
 
 export class ZipRefused extends Error {}
 
@@ -73,7 +74,7 @@ export type ZipLimits = { maxEntries: number; maxTotalBytes: number };
 /** Uncompressed ÷ compressed above which an entry of more than 1 MB counts as a bomb (text deflates ~10×). */
 export const MAX_ZIP_RATIO = 100;
 const ratioTooHigh = (size: number, compressed: number) => size > 1024 * 1024 && size > MAX_ZIP_RATIO * Math.max(compressed, 1);
-const bomb = (name: string) => new ZipRefused(`${name}: 压缩比异常（超过 ${MAX_ZIP_RATIO} 倍），疑似压缩炸弹，已拒绝`);
+const bomb = (name: string) => new ZipRefused(ZIP_MSG.bomb(name, MAX_ZIP_RATIO));
 
 /** A turn of the event loop, so that other requests are answered between slices of long work. */
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -107,18 +108,18 @@ export function readZipDirectory(file: string, limits: ZipLimits): ZipEntry[] {
         break;
       }
     }
-    if (eocd < 0) throw new ZipRefused("不是有效的 zip 文件（找不到目录）");
+    if (eocd < 0) throw new ZipRefused(ZIP_MSG.noDirectory);
     const count = u16(tail, eocd + 10);
     const dirSize = u32(tail, eocd + 12);
     const dirOffset = u32(tail, eocd + 16);
-    if (count === 0xffff || dirOffset === 0xffffffff) throw new ZipRefused("不支持 ZIP64 格式的压缩包");
-    if (count > limits.maxEntries) throw new ZipRefused(`压缩包中的文件过多（${count} 个，最多 ${limits.maxEntries} 个）`);
-    if (dirOffset + dirSize > size) throw new ZipRefused("不是有效的 zip 文件（目录越界）");
+    if (count === 0xffff || dirOffset === 0xffffffff) throw new ZipRefused(ZIP_MSG.zip64);
+    if (count > limits.maxEntries) throw new ZipRefused(ZIP_MSG.tooManyEntries(count, limits.maxEntries));
+    if (dirOffset + dirSize > size) throw new ZipRefused(ZIP_MSG.directoryOutside);
     const dir = readAt(fd, dirOffset, dirSize);
     const entries: ZipEntry[] = [];
     let declared = 0;
     for (let at = 0, i = 0; i < count; i++) {
-      if (at + 46 > dir.length || u32(dir, at) !== 0x02014b50) throw new ZipRefused("不是有效的 zip 文件（目录损坏）");
+      if (at + 46 > dir.length || u32(dir, at) !== 0x02014b50) throw new ZipRefused(ZIP_MSG.directoryBroken);
       const flags = u16(dir, at + 8);
       const nameLength = u16(dir, at + 28);
       const rawName = dir.subarray(at + 46, at + 46 + nameLength);
@@ -134,13 +135,13 @@ export function readZipDirectory(file: string, limits: ZipLimits): ZipEntry[] {
       try {
         entry.name = new TextDecoder("utf-8", { fatal: true }).decode(rawName);
       } catch {
-        throw new ZipRefused("压缩包中的文件名不是 UTF-8 编码");
+        throw new ZipRefused(ZIP_MSG.namesNotUtf8);
       }
-      if (flags & 1) throw new ZipRefused(`${entry.name}: 不支持加密的压缩包`);
-      if (entry.method !== 0 && entry.method !== 8) throw new ZipRefused(`${entry.name}: 不支持的压缩方式 ${entry.method}`);
-      if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff || entry.offset === 0xffffffff) throw new ZipRefused("不支持 ZIP64 格式的压缩包");
+      if (flags & 1) throw new ZipRefused(ZIP_MSG.encrypted(entry.name));
+      if (entry.method !== 0 && entry.method !== 8) throw new ZipRefused(ZIP_MSG.method(entry.name, entry.method));
+      if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff || entry.offset === 0xffffffff) throw new ZipRefused(ZIP_MSG.zip64);
       declared += entry.size;
-      if (declared > limits.maxTotalBytes) throw new ZipRefused(`解压后的内容超过上限 ${Math.round(limits.maxTotalBytes / 1024 / 1024)} MB`);
+      if (declared > limits.maxTotalBytes) throw new ZipRefused(ZIP_MSG.totalTooLarge(Math.round(limits.maxTotalBytes / 1024 / 1024)));
       if (ratioTooHigh(entry.size, entry.compressedSize)) throw bomb(entry.name);
       entries.push(entry);
     }
@@ -155,11 +156,11 @@ export function readZipDirectory(file: string, limits: ZipLimits): ZipEntry[] {
  * backslashes, control characters, or `.`/`..`/empty segments (zip-slip).
  */
 export function unsafeZipName(name: string): string | null {
-  if (name.includes("\\")) return "含有反斜杠";
-  if (name.startsWith("/") || /^[a-zA-Z]:/.test(name)) return "是绝对路径";
-  if (/[\u0000-\u001f\u007f]/.test(name)) return "含有控制字符";
+  if (name.includes("\\")) return ZIP_MSG.unsafe.backslash;
+  if (name.startsWith("/") || /^[a-zA-Z]:/.test(name)) return ZIP_MSG.unsafe.absolute;
+  if (/[\u0000-\u001f\u007f]/.test(name)) return ZIP_MSG.unsafe.control;
   const segments = name.replace(/\/$/, "").split("/");
-  if (segments.some((s) => s === "" || s === "." || s === "..")) return "含有 . 或 .. 路径";
+  if (segments.some((s) => s === "" || s === "." || s === "..")) return ZIP_MSG.unsafe.dots;
   return null;
 }
 
@@ -200,7 +201,7 @@ export async function extractZipEntries(
   try {
     for (const { entry, target } of entries) {
       const header = readAt(fd, entry.offset, 30);
-      if (header.length < 30 || u32(header, 0) !== 0x04034b50) throw new ZipRefused(`${entry.name}: 压缩包已损坏`);
+      if (header.length < 30 || u32(header, 0) !== 0x04034b50) throw new ZipRefused(ZIP_MSG.damaged(entry.name));
       let position = entry.offset + 30 + u16(header, 26) + u16(header, 28);
       const out = path.join(destDir, target);
       fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -212,13 +213,13 @@ export async function extractZipEntries(
         if (!head || (head.length < 64 && !final)) return;
         const why = checkHead(target, head);
         head = null;
-        if (why) throw new ZipRefused(`${entry.name}: ${why}`);
+        if (why) throw new ZipRefused(ZIP_MSG.entryRefused(entry.name, why));
       };
       const write = (chunk: Uint8Array) => {
         written += chunk.length;
         total += chunk.length;
-        if (written > entry.size) throw new ZipRefused(`${entry.name}: 实际大小与声明不符`);
-        if (total > maxTotalBytes) throw new ZipRefused(`解压后的内容超过上限 ${Math.round(maxTotalBytes / 1024 / 1024)} MB`);
+        if (written > entry.size) throw new ZipRefused(ZIP_MSG.sizeMismatch(entry.name));
+        if (total > maxTotalBytes) throw new ZipRefused(ZIP_MSG.totalTooLarge(Math.round(maxTotalBytes / 1024 / 1024)));
         if (ratioTooHigh(written, entry.compressedSize)) throw bomb(entry.name);
         if (head) {
           const joined = new Uint8Array(Math.min(64, head.length + chunk.length));
@@ -235,7 +236,7 @@ export async function extractZipEntries(
         // Small reads bound what one inflate step can produce (deflate expands at most ~1000×).
         for (let left = entry.compressedSize; left > 0; ) {
           const chunk = readAt(fd, position, Math.min(left, 16 * 1024));
-          if (!chunk.length) throw new ZipRefused(`${entry.name}: 压缩包不完整`);
+          if (!chunk.length) throw new ZipRefused(ZIP_MSG.truncated(entry.name));
           position += chunk.length;
           left -= chunk.length;
           if (inflate) inflate.push(chunk, left === 0);
@@ -249,11 +250,11 @@ export async function extractZipEntries(
         check(true);
       } catch (e) {
         if (e instanceof ZipRefused) throw e;
-        throw new ZipRefused(`${entry.name}: 无法解压（${(e as Error).message}）`);
+        throw new ZipRefused(ZIP_MSG.inflate(entry.name));
       } finally {
         fs.closeSync(outFd);
       }
-      if (written !== entry.size || crc !== entry.crc) throw new ZipRefused(`${entry.name}: 校验失败，压缩包可能已损坏`);
+      if (written !== entry.size || crc !== entry.crc) throw new ZipRefused(ZIP_MSG.checksum(entry.name));
     }
   } finally {
     fs.closeSync(fd);

@@ -13,6 +13,7 @@
 import { Marked, type Tokens } from "marked";
 import markedFootnote from "marked-footnote";
 import sanitizeHtml from "sanitize-html";
+import { runTask } from "./workers.server.ts";
 
 export type RenderMarkdownOptions = {
   /**
@@ -380,7 +381,7 @@ function normalizeMediaBase(base: string | undefined): string | undefined {
 export function renderMarkdown(md: string, opts?: RenderMarkdownOptions): string {
   const source = typeof md === "string" ? md : String(md ?? "");
   if (source.trim() === "") return "";
-  const key = `${opts?.mediaBase ?? ""}\0${source}`;
+  const key = cacheKey(source, opts);
   const hit = cache.get(key);
   if (hit !== undefined) {
     // Refresh its place so the most used lessons stay.
@@ -398,9 +399,28 @@ export function renderMarkdown(md: string, opts?: RenderMarkdownOptions): string
     currentMediaBase = undefined;
   }
   if (bounded.plain.length) safe = safe.replace(PLACEHOLDER, (_, i: string) => escapeHtml(joinCjkLines(bounded.plain[Number(i)] ?? "", "p")));
-  cache.set(key, safe);
+  return remember(key, safe);
+}
+
+/** Texts longer than this render in a worker thread (1 MB of ordinary Markdown costs about a second). */
+const OFF_THREAD_CHARS = 32 * 1024;
+
+/**
+ * `renderMarkdown` for text that may be long (lessons, submissions, the editor): a long text renders in a
+ * worker thread (app/utils/workers.server.ts), so no other request waits for it; the cache is this
+ * thread's.
+ */
+export async function renderMarkdownOffThread(md: string, opts?: RenderMarkdownOptions): Promise<string> {
+  if (md.length <= OFF_THREAD_CHARS) return renderMarkdown(md, opts);
+  const key = cacheKey(md, opts);
+  return cache.get(key) ?? remember(key, await runTask("markdown", { md, opts }));
+}
+
+const cacheKey = (source: string, opts?: RenderMarkdownOptions) => `${opts?.mediaBase ?? ""}\0${source}`;
+function remember(key: string, html: string): string {
+  cache.set(key, html);
   if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-  return safe;
+  return html;
 }
 
 /**

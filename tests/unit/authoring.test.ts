@@ -249,6 +249,19 @@ describe("drafts", () => {
     expect(r.data.html).not.toMatch(/script|javascript:|title: x/);
   });
 
+  it("keeps multi-MB pages out of the editor: a large file's preview comes after load, a refused text is not echoed", async () => {
+    await newCourse();
+    const rel = await addLesson("dangshi");
+    const large = `---\ntitle: 长课时\nchapter: 第一章 建党\nhours: 2\n---\n\n${"坚持真理、坚守理想。\n\n".repeat(20_000)}`;
+    expect((await save("dangshi", rel, large)).status).toBe(200);
+    const page = await outcome(edit.loader(editArgs("dangshi", rel, teacher.cookie)));
+    expect([page.data.text.length, page.data.html]).toEqual([large.length, null]);
+    const over = await outcome(edit.action(editArgs("dangshi", rel, teacher.cookie, { intent: "save", text: "甲".repeat(400_000), version: page.data.version })));
+    expect([over.status, over.data.message, over.data.text]).toEqual([413, "文件过大（最多 1 MB 文本）", undefined]);
+    const preview = await outcome(edit.action(editArgs("dangshi", rel, teacher.cookie, { intent: "preview", text: "甲".repeat(400_000) })));
+    expect([preview.status, preview.data.text]).toEqual([413, undefined]);
+  });
+
   it("publishes: trainees see what was published, not the draft, until the next publish", async () => {
     await newCourse();
     const rel = await addLesson("dangshi");
@@ -506,6 +519,19 @@ describe("zip import refuses unsafe archives", () => {
   it("refuses media whose content is not what the extension says", async () => {
     const r = await importZip(sampleZip({ "sample/media/fake.png": strToU8("<html><script>alert(1)</script></html>") }), "imported");
     expect(r.data.errors).toEqual(["sample/media/fake.png: 文件内容与扩展名不符"]);
+  });
+
+  it("names the entry whose data does not inflate, in Chinese (not the inflater's English)", async () => {
+    const zip = sampleZip({ "sample/media/broken.png": strToU8("党".repeat(20_000)) });
+    const file = path.join(tmp, "broken.zip");
+    fs.writeFileSync(file, zip);
+    const entry = readZipDirectory(file, { maxEntries: 100, maxTotalBytes: 1024 * 1024 * 1024 }).find((e) => e.name === "sample/media/broken.png")!;
+    expect(entry.method).toBe(8);
+    // The first deflate block says "final, type 3": a type deflate does not have.
+    const data = entry.offset + 30 + (zip[entry.offset + 26]! | (zip[entry.offset + 27]! << 8)) + (zip[entry.offset + 28]! | (zip[entry.offset + 29]! << 8));
+    zip[data] = 0x07;
+    const r = await importZip(zip, "imported");
+    expect([r.status, r.data.errors]).toEqual([400, ["sample/media/broken.png: 无法解压，压缩包可能已损坏"]]);
   });
 
   it("refuses a file that is not a zip by its content", async () => {

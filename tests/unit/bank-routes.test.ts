@@ -276,6 +276,37 @@ describe("import into a browser course's draft", () => {
     expect(bank).toMatchObject({ key: "xin-tiku", title: "新题库", questions: [{ type: "单选", options: ["全心全意为人民服务", "其他"], answer: { choices: [0] } }] });
   });
 
+  it("lists GIFT partial credit and feedback losses by line in the preview, and keeps the feedback in 解析 on confirm", async () => {
+    const gift = new TextEncoder().encode("党的最高领导机关是 {=党的全国代表大会#正确 ~%50%中央委员会#不全对 ~中央政治局}\n\n预备期为一年。{T#对#错，预备期为一年}\n");
+    const up = await upload(DRAFT, instructor.cookie, { name: "moodle.gift", bytes: gift }, { bank: "__new__", newKey: "gift-tiku", newTitle: "GIFT 题库" });
+    expect(up.status).toBe(302);
+    const sha = /import=([0-9a-f]{64})$/.exec(up.location!)![1];
+    const page = await outcome(bankPage.loader(args(up.location!, { cookie: instructor.cookie }, { slug: DRAFT })));
+    expect(page.data.preview).toMatchObject({ format: "Moodle GIFT", counts: { questions: 2, errors: 0, duplicates: 0, importable: 2 } });
+    expect(page.data.preview.rows.map((r: { line: number; type: string }) => [r.line, r.type])).toEqual([[1, "单选"], [3, "判断"]]);
+    const warnings = page.data.preview.warnings as { line: number; message: string }[];
+    expect(warnings.filter((w) => w.line === 1).map((w) => w.message)).toEqual([
+      expect.stringContaining("选项B「中央委员会」的部分得分 50% 未导入"),
+      expect.stringContaining("已写入解析"),
+    ]);
+    expect(warnings.filter((w) => w.line === 3).map((w) => w.message)).toEqual([expect.stringContaining("已写入解析")]);
+    const done = await outcome(bankPage.action(args(up.location!, { cookie: instructor.cookie, form: { intent: "confirm", sha256: sha } }, { slug: DRAFT })));
+    expect(done.status).toBe(302);
+    const { bank } = parseBankText(fs.readFileSync(path.join(draftDir(), "bank/gift-tiku.md"), "utf8"), { file: "bank/gift-tiku.md" });
+    expect(bank!.questions.map((q) => [q.type, q.explanation])).toEqual([
+      ["单选", "选A：正确\n选B：不全对"],
+      ["判断", expect.stringContaining("错，预备期为一年")],
+    ]);
+  });
+
+  it("reads a valid Aiken file with { in a stem as Aiken through the upload", async () => {
+    const aiken = new TextEncoder().encode("集合 {1, 2} 有几个元素？\nA. 一个\nB. 两个\nANSWER: B\n\n党的根本宗旨是什么？\nA. 全心全意为人民服务\nB. 发展经济\nANSWER: A\n");
+    const up = await upload(DRAFT, instructor.cookie, { name: "aiken.txt", bytes: aiken }, { bank: "tiku" });
+    const page = await outcome(bankPage.loader(args(up.location!, { cookie: instructor.cookie }, { slug: DRAFT })));
+    expect(page.data.preview).toMatchObject({ format: "Moodle Aiken", counts: { questions: 2, errors: 0 }, errors: [] });
+    expect(page.data.preview.rows[0]).toMatchObject({ line: 1, type: "单选", stem: "集合 {1, 2} 有几个元素？", answer: "B" });
+  });
+
   it("forgets a cancelled import", async () => {
     const up = await upload(DRAFT, instructor.cookie, { name: "q.txt", bytes: new TextEncoder().encode("题 {T}") }, { bank: "tiku" });
     const sha = /import=([0-9a-f]{64})$/.exec(up.location!)![1];

@@ -18,7 +18,14 @@ export function costRatio<T>(make: (chars: number) => T, run: (input: T, i: numb
   const small = make(n);
   const large = make(4 * n);
   run(small, -1); // warm up
-  const a = bestMs((i) => run(small, i));
-  const b = bestMs((i) => run(large, i));
-  return { small: a, large: b, ratio: b / Math.max(a, 0.05), linear: b <= floorMs || b / Math.max(a, 0.05) <= LINEAR_RATIO };
+  // Measured again (up to three times) when the ratio looks super-linear: a quadratic cost repeats, a
+  // moment when other processes held the CPU does not.
+  let best = { small: 0, large: 0, ratio: Infinity, linear: false };
+  for (let attempt = 0; attempt < 3 && !best.linear; attempt++) {
+    const a = bestMs((i) => run(small, i));
+    const b = bestMs((i) => run(large, i));
+    const ratio = b / Math.max(a, 0.05);
+    if (ratio < best.ratio || b <= floorMs) best = { small: a, large: b, ratio, linear: b <= floorMs || ratio <= LINEAR_RATIO };
+  }
+  return best;
 }

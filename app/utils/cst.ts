@@ -54,7 +54,9 @@ export function cstToday(nowSeconds = Math.floor(Date.now() / 1000)): string {
 
 /** True for a real calendar day written YYYY-MM-DD (a day a branch decided something on). */
 export function isCstDay(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) && cstDate(cstMidnight(text)) === text;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const t = cstMidnight(text);
+  return Number.isFinite(t) && cstDate(t) === text;
 }
 
 /** The same day `months` calendar months later (Jan 31 + 1 month = the last day of February). */

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { listStageEvents, recordStageEvent, withdrawLatestStageEvent } from "../../app/models/branch-stages.server.ts";
+import { recordSubjectFor, trainingRecord } from "../../app/models/record.server.ts";
 import { getUserWithRoles } from "../../app/models/users.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { addMonthsToDay } from "../../app/utils/cst.ts";
@@ -27,6 +28,7 @@ describe("stage rules (细则 and 党章)", () => {
     );
     expect(timelineProblem([], { stage: "activist", decidedOn: "2026-12-04" }, "applicant", today)).toBe("列为入党积极分子的时间不能晚于今天（2026-12-03）");
     expect(timelineProblem([], { stage: "activist", decidedOn: "2026-02-30" }, "applicant", today)).toContain("不是有效日期");
+    expect(timelineProblem([], { stage: "activist", decidedOn: "2026-13-45" }, "applicant", today)).toContain("不是有效日期");
     expect(timelineProblem([{ stage: "activist", decidedOn: "2024-01-01" }], { stage: "activist", decidedOn: "2024-02-01" }, "activist", today)).toContain("已录入");
     // A 发展对象 without recorded days: their own stage's day first, then earlier ones, which must come before it.
     expect(timelineProblem([], { stage: "activist", decidedOn: "2024-01-01" }, "candidate", today)).toContain("请先录入“列为发展对象的时间”");
@@ -57,6 +59,9 @@ describe("stage events", () => {
     await withdrawLatestStageEvent(db, { userId: trainee.id }, sec);
     expect(await stage()).toBe("activist");
     expect((await listStageEvents(db, trainee.id)).map((e) => e.stage)).toEqual(["activist"]);
+    // The trainee's 培训档案 carries the days.
+    const subject = (await recordSubjectFor(db, trainee.id, sec))!;
+    expect((await trainingRecord(db, subject, { forTrainee: false })).person.stageDays).toEqual({ activist: "2025-01-10" });
     const actions = await db.selectFrom("audit_log").select("action").where("action", "like", "stage.%").orderBy("id").execute();
     expect(actions.map((a) => a.action)).toEqual(["stage.event", "stage.event", "stage.withdraw"]);
 

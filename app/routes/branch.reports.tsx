@@ -5,9 +5,9 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { z } from "zod";
 import { BranchError } from "~/models/branch-scope.server.ts";
 import { listOverdue, listReportsToRead, rhythmsForUnit, setRhythm } from "~/models/branch-reports.server.ts";
-import { FOLLOWED_STAGES, governedPath } from "~/models/branch-scope.server.ts";
+import { FOLLOWED_STAGES } from "~/models/branch-scope.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
-import { requireRole } from "~/utils/auth.server.ts";
+import { requireGovernedScope } from "~/utils/auth.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
@@ -16,9 +16,7 @@ import { PERIOD_LABEL, PERIOD_MONTHS } from "~/utils/report-rhythm.ts";
 export const meta: MetaFunction = () => [{ title: "思想汇报 · 本单位 · 网上党校" }];
 
 async function scope(args: LoaderFunctionArgs) {
-  const me = await requireRole(args, "secretary", "admin");
-  const path = await governedPath(args.context.db, me);
-  if (!path) throw new Response("所属组织不存在", { status: 404 });
+  const { user: me, path } = await requireGovernedScope(args);
   const units = withLabels(await listOrgUnits(args.context.db)).filter((u) => u.path.startsWith(path));
   return { me, path, units };
 }

@@ -173,6 +173,12 @@ export const ROUTES: Record<string, Row> = {
     ],
     sweep: (s) => ({ as: "traineeA", url: `/my/reports/${s.ids.thoughtReportA}` }),
   },
+  "routes/branch.pack": { cases: () => [{ url: "/branch/pack", view: ["secretaryA", "secretaryB", "admin"] }] },
+  "routes/branch.classes.$id.pack[.]xlsx": {
+    cases: (s) => [{ url: `/branch/classes/${s.ids.classId}/pack.xlsx`, view: ["secretaryB", "admin"] }],
+    note: "only B is in the class: secretary A's subtree has no member there, so the class is not found for them",
+  },
+  "routes/branch.classes.$id.certificates[.]zip": { cases: (s) => [{ url: `/branch/classes/${s.ids.classId}/certificates.zip`, view: ["secretaryB", "admin"] }] },
   "routes/branch.dashboard": { cases: () => [{ url: "/branch/dashboard", view: ["secretaryA", "secretaryB"] }] },
 
   // ---------------------------------------------------------------- learning (trainees)

@@ -246,15 +246,20 @@ async function reportTimes(db: DB, userIds: number[]) {
   return out;
 }
 
-/** The day each user entered their current stage, from the timeline (absent when not recorded). */
+/**
+ * The day each user entered their current stage: its recorded decision, else the day their account
+ * was made (nothing is owed for periods before someone was in the system).
+ */
 async function stageSinceOf(db: DB, userIds: number[]) {
   const out = new Map<number, string>();
   for (let i = 0; i < userIds.length; i += 500) {
+    const slice = userIds.slice(i, i + 500);
+    for (const u of await db.selectFrom("users").select(["id", "created_at"]).where("id", "in", slice).execute()) out.set(u.id, cstDate(u.created_at));
     const rows = await db
       .selectFrom("stage_events as e")
       .innerJoin("users as u", (j) => j.onRef("u.id", "=", "e.user_id").onRef("u.stage", "=", "e.stage"))
       .select(["e.user_id", "e.decided_on"])
-      .where("e.user_id", "in", userIds.slice(i, i + 500))
+      .where("e.user_id", "in", slice)
       .where("e.withdrawn_at", "is", null)
       .execute();
     for (const r of rows) out.set(r.user_id, r.decided_on);

@@ -98,6 +98,10 @@ describe("思想汇报 the branch reads", () => {
     const a = await createTestUser(db, { orgUnitId: t.branchA, stage: "activist" });
     const p = await createTestUser(db, { orgUnitId: t.branchA, stage: "probationary" });
     const today = "2026-10-10";
+    // Accounts made inside the last quarter owe nothing for it; these two date from January.
+    expect(await listOverdue(db, `/${t.root}/`, "2026-12-31")).toEqual([]);
+    const early = at("2026-01-05T09:00:00+08:00");
+    await db.updateTable("users").set({ created_at: early }).execute();
     expect((await listOverdue(db, `/${t.root}/`, today)).map((o) => o.id).sort()).toEqual([a.id, p.id].sort());
     await setRhythm(db, { orgUnitId: t.branchA, stage: "activist", periodMonths: 0, minCount: 0 }, sec);
     expect((await listOverdue(db, `/${t.root}/`, today)).map((o) => o.id)).toEqual([p.id]);
@@ -112,6 +116,7 @@ describe("思想汇报 the branch reads", () => {
     // Entering the stage inside the last quarter owes nothing for it.
     const admin = await viewer((await createTestUser(db, { orgUnitId: t.root, roles: ["admin"], stage: "full" })).id);
     const fresh = await createTestUser(db, { orgUnitId: t.branchB, stage: "applicant" });
+    await db.updateTable("users").set({ created_at: early }).where("id", "=", fresh.id).execute();
     await recordStageEvent(db, { userId: fresh.id, stage: "activist", decidedOn: "2026-08-01" }, admin, { today });
     expect((await listOverdue(db, `/${t.root}/`, today)).map((o) => o.id)).not.toContain(fresh.id);
   });

@@ -2,7 +2,7 @@
 // `T | null` for optional columns, Generated<> for columns the database fills.
 import type { Generated, Insertable, Selectable, Updateable } from "kysely";
 
-export const ROLES = ["trainee", "instructor", "secretary", "admin"] as const;
+export const ROLES = ["trainee", "instructor", "secretary", "admin", "liaison"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const STAGES = ["applicant", "activist", "candidate", "probationary", "full"] as const;
@@ -552,6 +552,79 @@ export interface ImportLockTable {
   started_at: number;
 }
 
+// ---- The branch's side (migration 0015_branch_side). Days a branch decided are YYYY-MM-DD text.
+
+export interface LiaisonAssignmentTable {
+  id: Generated<number>;
+  trainee_id: number;
+  liaison_id: number;
+  start_on: string;
+  /** Null while current. */
+  end_on: string | null;
+  assigned_by: number;
+  ended_by: number | null;
+  created_at: number;
+  ended_at: number | null;
+}
+
+export interface StageEventTable {
+  id: Generated<number>;
+  user_id: number;
+  stage: Stage;
+  decided_on: string;
+  note: string | null;
+  entered_by: number | null;
+  created_at: number;
+  withdrawn_by: number | null;
+  withdrawn_at: number | null;
+}
+
+export interface ReportRhythmTable {
+  org_unit_id: number;
+  stage: Stage;
+  /** 0 = no rhythm for this stage in this subtree. */
+  period_months: number;
+  min_count: number;
+  updated_by: number;
+  updated_at: number;
+}
+
+export const THOUGHT_REPORT_STATUSES = ["draft", "submitted", "returned", "reviewed"] as const;
+export type ThoughtReportStatus = (typeof THOUGHT_REPORT_STATUSES)[number];
+
+export interface ThoughtReportTable {
+  id: Generated<number>;
+  user_id: number;
+  title: string;
+  status: Generated<ThoughtReportStatus>;
+  draft_md: Generated<string>;
+  text_md: string | null;
+  stage: Stage | null;
+  submitted_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ThoughtReportFileTable {
+  id: Generated<number>;
+  report_id: number;
+  sha256: string;
+  name: string;
+  type: string;
+  size: number;
+  created_at: number;
+}
+
+export interface ThoughtReportReviewTable {
+  id: Generated<number>;
+  report_id: number;
+  reviewer_id: number;
+  kind: "opinion" | "return";
+  body_md: string;
+  reviewed_on: string;
+  created_at: number;
+}
+
 export interface Database {
   org_units: OrgUnitTable;
   users: UserTable;
@@ -589,4 +662,10 @@ export interface Database {
   class_members: ClassMemberTable;
   certificate_counters: CertificateCounterTable;
   certificates: CertificateTable;
+  liaison_assignments: LiaisonAssignmentTable;
+  stage_events: StageEventTable;
+  report_rhythms: ReportRhythmTable;
+  thought_reports: ThoughtReportTable;
+  thought_report_files: ThoughtReportFileTable;
+  thought_report_reviews: ThoughtReportReviewTable;
 }

@@ -10,8 +10,10 @@ export function navFor(roles: Role[]): { to: string; label: string }[] {
   const items = [{ to: "/", label: "首页" }];
   if (roles.includes("trainee")) items.push({ to: "/courses", label: "我的课程" });
   items.push({ to: "/progress", label: "学习进度" });
-  if (roles.includes("trainee")) items.push({ to: "/my/classes", label: "培训班" }, { to: "/my/certificates", label: "我的证书" });
+  if (roles.includes("trainee")) items.push({ to: "/my/classes", label: "培训班" }, { to: "/my/certificates", label: "我的证书" }, { to: "/my/reports", label: "思想汇报" });
   if (roles.includes("secretary")) items.push({ to: "/branch", label: "本支部学员" });
+  if (roles.includes("secretary") || roles.includes("admin")) items.push({ to: "/branch/reports", label: "思想汇报审阅" }, { to: "/branch/pack", label: "支部证书包" });
+  if (roles.includes("liaison")) items.push({ to: "/liaison", label: "培养联系" });
   if (roles.includes("secretary") && !roles.includes("admin")) items.push({ to: "/branch/dashboard", label: "统计" });
   if (roles.includes("instructor") || roles.includes("admin")) items.push({ to: "/teach", label: "课程编写" });
   if (roles.includes("instructor")) items.push({ to: "/grading", label: "批改" });

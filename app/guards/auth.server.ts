@@ -5,6 +5,7 @@ import type { Role } from "../../db/types.ts";
 import { audit } from "~/models/audit.server.ts";
 import { getCourseRowForEditor } from "~/models/courses.server.ts";
 import { seesEverything } from "~/models/visibility.server.ts";
+import { governedPath } from "~/models/branch-scope.server.ts";
 import { getUserForLogin, getUserWithRoles, type UserWithRoles } from "~/models/users.server.ts";
 import { createSession, invalidateSession, readSessionToken, validateSessionToken } from "~/utils/session.server.ts";
 import { checkPasswordGuess } from "~/models/throttle.server.ts";
@@ -92,4 +93,12 @@ export async function requireCourseEditor(args: Args, slug: string | undefined) 
   if (!course) throw new Response("课程不存在", { status: 404 });
   if (!seesEverything(course, user)) throw new Response("您不是该课程的授课教师", { status: 403 });
   return { user, course };
+}
+
+/** A secretary (their unit's subtree) or an admin (everything) on a branch page: the user and the subtree's path. */
+export async function requireGovernedScope(args: Args) {
+  const user = await requireRole(args, "secretary", "admin");
+  const path = await governedPath(args.context.db, user);
+  if (!path) throw new Response("所属组织不存在", { status: 404 });
+  return { user, path };
 }

@@ -10,7 +10,7 @@ import type { Selectable } from "kysely";
 import type { CertificateTable, ClassKind, Role } from "../../db/types.ts";
 import { chineseDate, renderCertificatePdf, type CertificateData } from "~/utils/certificate-pdf.server.ts";
 import { decisionResult, DEFAULT_TEMPLATE, type CertificateTemplate, type Decision } from "~/utils/completion.ts";
-import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { inSubtree, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { sniff } from "~/utils/sniff.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
@@ -308,9 +308,13 @@ export async function certificatesOfUser(db: DB, userId: number) {
   return db.selectFrom("certificates as c").select(CERT_COLUMNS).where("c.user_id", "=", userId).orderBy("c.issued_at", "desc").orderBy("c.id", "desc").execute();
 }
 
-export async function certificatesOfClass(db: DB, classId: number, opts: { validOnly?: boolean } = {}) {
+export async function certificatesOfClass(db: DB, classId: number, opts: { validOnly?: boolean; unitPath?: string } = {}) {
   let q = db.selectFrom("certificates as c").select(CERT_COLUMNS).where("c.class_id", "=", classId).orderBy("c.number");
   if (opts.validOnly) q = q.where("c.revoked_at", "is", null);
+  if (opts.unitPath) {
+    const inScope = db.selectFrom("users as u").innerJoin("org_units as o", "o.id", "u.org_unit_id").select("u.id").where(inSubtree("o.path", opts.unitPath));
+    q = q.where("c.user_id", "in", inScope);
+  }
   return q.execute();
 }
 
@@ -379,9 +383,14 @@ export const certificateFileName = (c: Pick<CertificateRow, "holder_username" | 
  * pulls (memory holds one PDF and the zip's pending chunks, not the archive). Audited as an export of
  * personal data.
  */
-export async function classCertificatesZip(db: DB, classId: number, opts: PdfOptions, actor: Actor): Promise<{ stream: ReadableStream<Uint8Array>; count: number }> {
-  const certs = await certificatesOfClass(db, classId, { validOnly: true });
-  await audit(db, { ...actor, action: "certificate.export", targetType: "class", targetId: classId, detail: { certificates: certs.length } });
+export async function classCertificatesZip(
+  db: DB,
+  classId: number,
+  opts: PdfOptions & { unitPath?: string },
+  actor: Actor,
+): Promise<{ stream: ReadableStream<Uint8Array>; count: number }> {
+  const certs = await certificatesOfClass(db, classId, { validOnly: true, unitPath: opts.unitPath });
+  await audit(db, { ...actor, action: "certificate.export", targetType: "class", targetId: classId, detail: { certificates: certs.length, ...(opts.unitPath ? { scope: opts.unitPath } : {}) } });
   const pending: Uint8Array[] = [];
   let failure: Error | null = null;
   const zip = new Zip((err, chunk) => {

@@ -4,6 +4,8 @@
 // sheet). A row reports the decision where one was made: members whose completion was confirmed show
 // the result as it was confirmed (stored with the decision, the same numbers the certificate printed);
 // the others show their live standing from `classResults` (class-rules' computeResult) and read 未认定.
+import { DECIDED_STAGES, STAGE_EVENT_LABEL, type DecidedStage } from "~/utils/stage-rules.ts";
+import { stageDaysOf } from "./branch-stages.server.ts";
 import { z } from "zod";
 import { CLASS_KINDS, type OrgKind, type Stage } from "../../db/types.ts";
 import { blockerText, type ClassResult } from "~/utils/class-rules.ts";
@@ -117,6 +119,8 @@ export type LedgerRow = {
   subcommittee: string;
   branch: string;
   stage: Stage;
+  /** The days the branch decided each stage (stage timeline); absent when not recorded. */
+  stageDays: Partial<Record<DecidedStage, string>>;
   classId: number;
   className: string;
   term: number;
@@ -250,6 +254,7 @@ async function pageRows(db: DB, cls: ClassView, page: MemberLine[], names: Await
     for (const r of await classResults(db, cls, { unitPath })) if (r.unitPath === unitPath && wanted.has(r.userId)) live.set(r.userId, r.result);
   }
   const certs = await certificatesOf(db, cls.id, page.map((m) => m.user_id));
+  const days = await stageDaysOf(db, page.map((m) => m.user_id));
   return page.map((m, i) => {
     const cert = certs.get(m.user_id) ?? null;
     const decided = m.outcome !== null && m.result !== null;
@@ -265,6 +270,7 @@ async function pageRows(db: DB, cls: ClassView, page: MemberLine[], names: Await
       subcommittee: unit.subcommittee,
       branch: unit.branch,
       stage: m.stage,
+      stageDays: days.get(m.user_id) ?? {},
       classId: cls.id,
       className: cls.name,
       term: cls.term,
@@ -341,6 +347,7 @@ export const LEDGER_COLUMNS: StreamColumn[] = [
   { header: "二级党委", width: 22 },
   { header: "党支部", width: 26 },
   { header: "发展阶段", width: 13 },
+  ...DECIDED_STAGES.map((s) => ({ header: STAGE_EVENT_LABEL[s], width: 12, numFmt: "yyyy-mm-dd" })),
   { header: "培训班名称", width: 34 },
   { header: "期次", width: 6 },
   { header: "培训起止日期", width: 24 },
@@ -377,6 +384,10 @@ export function ledgerCells(r: LedgerRow, format: "csv" | "xlsx"): unknown[] {
     r.subcommittee,
     r.branch,
     STAGE_LABEL[r.stage],
+    ...DECIDED_STAGES.map((s) => {
+      const day = r.stageDays[s];
+      return day === undefined ? null : format === "xlsx" ? dayDate(day) : day;
+    }),
     r.className,
     r.term,
     `${r.startDate} 至 ${r.endDate}`,

@@ -11,6 +11,7 @@ import { chineseDate } from "~/utils/certificate-pdf.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import type { TrainingRecord } from "./record.server.ts";
 import { LEDGER_STATUS_LABEL } from "~/utils/labels.ts";
+import { DECIDED_STAGES, STAGE_EVENT_LABEL } from "~/utils/stage-rules.ts";
 import { cstClock, cstDate } from "~/utils/cst.ts";
 
 const require = createRequire(import.meta.url);
@@ -198,9 +199,11 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
     ["发展阶段", STAGE_LABEL[r.person.stage]],
     ["二级党委", r.person.subcommittee || "—"],
     ["党 支 部", r.person.branch || "—"],
+    ...DECIDED_STAGES.filter((st) => r.person.stageDays[st]).map((st): [string, string] => [STAGE_EVENT_LABEL[st], r.person.stageDays[st]!]),
+    ...(r.person.liaisons ? [["培养联系人", r.person.liaisons] as [string, string]] : []),
   ];
   pairs.forEach(([k, v], i) => text(`${k}：${v}`, MARGIN + (i % 2) * half, y + Math.floor(i / 2) * 16, { size: 10.5, width: half - 10 }));
-  y += 3 * 16 + 6;
+  y += Math.ceil(pairs.length / 2) * 16 + 6;
   const t = r.totals;
   text(
     `累计学时 ${num(t.hours)}（线上 ${num(t.online)}，线下 ${num(t.offline)}，作业 ${num(t.assignments)}）　参加培训班 ${t.classes} 个，结业 ${t.completed} 个　有效结业证书 ${t.certificates} 张`,

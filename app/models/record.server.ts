@@ -3,6 +3,8 @@
 // by one, exams and assignments with their results, and certificates. Read for the trainee themself
 // (scores an exam or a blind assignment does not show yet are left out), admins and secretaries of
 // the trainee's subtree; rendered as a one-page PDF and as rows (XLSX/CSV).
+import { currentLiaisonNames } from "./branch-liaisons.server.ts";
+import { stageDaysOf } from "./branch-stages.server.ts";
 import type { Stage } from "../../db/types.ts";
 import { blockerText } from "~/utils/class-rules.ts";
 import type { ExamSettings } from "~/utils/course-types.ts";
@@ -170,6 +172,8 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
       stage: subject.stage as Stage,
       subcommittee: subject.subcommittee,
       branch: subject.branch,
+      stageDays: (await stageDaysOf(db, [subject.id])).get(subject.id) ?? {},
+      liaisons: (await currentLiaisonNames(db, [subject.id])).get(subject.id) ?? "",
     },
     classes,
     courses,

@@ -4,6 +4,8 @@ import { AccountLockNotice } from "~/components/AccountLock.tsx";
 import { STAGES } from "../../db/types.ts";
 import { adminSummary, countByStage } from "~/models/dashboard.server.ts";
 import { listCatalogForStage } from "~/models/courses.server.ts";
+import { listOverdue, myReportStanding } from "~/models/branch-reports.server.ts";
+import { ReportStandingNote } from "~/components/ReportStanding.tsx";
 import { getOrgUnit } from "~/models/org.server.ts";
 import { courseSummaries } from "~/models/progress.server.ts";
 import { unlockAccount } from "~/models/users.server.ts";
@@ -34,7 +36,8 @@ export async function loader(args: LoaderFunctionArgs) {
     // Someone is guessing this account's password elsewhere: its owner sees it here and can clear it.
     lock: lock && lock.failures >= ACCOUNT_FREE_FAILURES ? lock : null,
     me: { name: user.name, username: user.username, stage: user.stage, roles: user.roles, unit: unit?.name ?? "" },
-    branch: isSecretary && unit ? { unit: unit.name, counts: await countByStage(db, unit.path) } : null,
+    branch: isSecretary && unit ? { unit: unit.name, counts: await countByStage(db, unit.path), overdue: (await listOverdue(db, unit.path)).length } : null,
+    reports: user.roles.includes("trainee") ? await myReportStanding(db, user.id) : null,
     admin: isAdmin ? await adminSummary(db) : null,
   };
 }
@@ -49,7 +52,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function Home() {
-  const { me, branch, admin, courses, lock } = useLoaderData<typeof loader>();
+  const { me, branch, admin, courses, lock, reports } = useLoaderData<typeof loader>();
   const done = useActionData<typeof action>();
   const [params] = useSearchParams();
   const isTrainee = me.roles.includes("trainee");
@@ -106,6 +109,16 @@ export default function Home() {
         </section>
       ) : null}
 
+      {reports ? (
+        <section className="card">
+          <h2>思想汇报</h2>
+          <ReportStandingNote standing={reports} />
+          <Link to="/my/reports" className="btn">
+            写思想汇报
+          </Link>
+        </section>
+      ) : null}
+
       {me.roles.includes("instructor") ? (
         <section className="card">
           <h2>教师工作台</h2>
@@ -128,9 +141,17 @@ export default function Home() {
               </div>
             ))}
           </div>
-          <Link to="/branch" className="btn">
-            查看本支部学员
-          </Link>
+          <p>
+            思想汇报逾期未交：<strong data-testid="overdue-count">{branch.overdue}</strong> 人
+          </p>
+          <div className="row-actions">
+            <Link to="/branch" className="btn">
+              查看本支部学员
+            </Link>
+            <Link to="/branch/reports" className="btn">
+              思想汇报
+            </Link>
+          </div>
         </section>
       ) : null}
 

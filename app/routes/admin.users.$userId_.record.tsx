@@ -9,6 +9,7 @@ import { requireRecordSubject, trainingRecord } from "~/models/record.server.ts"
 import ledgerCss from "~/styles/ledger.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
+import { DECIDED_STAGES, STAGE_EVENT_LABEL } from "~/utils/stage-rules.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: ledgerCss }];
@@ -55,6 +56,16 @@ export default function Record() {
           <li>
             <span>发展阶段</span>
             {STAGE_LABEL[r.person.stage]}
+          </li>
+          {DECIDED_STAGES.map((st) => (
+            <li key={st}>
+              <span>{STAGE_EVENT_LABEL[st]}</span>
+              {r.person.stageDays[st] ?? "—"}
+            </li>
+          ))}
+          <li>
+            <span>培养联系人</span>
+            {r.person.liaisons || "—"}
           </li>
           <li>
             <span>二级党委</span>

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { STAGES } from "../../db/types.ts";
 import { getOrgUnit } from "~/models/org.server.ts";
@@ -48,7 +48,9 @@ export default function Branch() {
       <ul className="cards">
         {trainees.map((t) => (
           <li key={t.id} className={`card person ${t.active ? "" : "dim"}`}>
-            <strong>{t.name}</strong>
+            <Link to={`/branch/people/${t.id}`}>
+              <strong>{t.name}</strong>
+            </Link>
             <span className="muted">{t.username}</span>
             <span className="tag">{STAGE_LABEL[t.stage]}</span>
             <span className="muted">{t.unit_name}</span>

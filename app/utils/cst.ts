@@ -46,3 +46,24 @@ export function parseCstTime(text: string): number | null {
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59) return null;
   return ms / 1000;
 }
+
+/** Today's YYYY-MM-DD in China Standard Time. */
+export function cstToday(nowSeconds = Math.floor(Date.now() / 1000)): string {
+  return cstDate(nowSeconds);
+}
+
+/** True for a real calendar day written YYYY-MM-DD (a day a branch decided something on). */
+export function isCstDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const t = cstMidnight(text);
+  return Number.isFinite(t) && cstDate(t) === text;
+}
+
+/** The same day `months` calendar months later (Jan 31 + 1 month = the last day of February). */
+export function addMonthsToDay(day: string, months: number): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  const first = new Date(Date.UTC(y, m - 1 + months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(d, last));
+  return first.toISOString().slice(0, 10);
+}

@@ -6,6 +6,7 @@ export const ROLE_LABEL: Record<Role, string> = {
   instructor: "教师",
   secretary: "支部书记",
   admin: "组织部管理员",
+  liaison: "培养联系人",
 };
 
 export const STAGE_LABEL: Record<Stage, string> = {

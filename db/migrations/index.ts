@@ -19,6 +19,7 @@ import * as m0011 from "./0011_import_locks.ts";
 import * as m0012 from "./0012_completion_desk.ts";
 import * as m0013 from "./0013_course_roots.ts";
 import * as m0014 from "./0014_course_audiences.ts";
+import * as m0015 from "./0015_branch_side.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   "0012_completion_desk": m0012,
   "0013_course_roots": m0013,
   "0014_course_audiences": m0014,
+  "0015_branch_side": m0015,
 };

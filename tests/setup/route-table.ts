@@ -159,6 +159,41 @@ export const ROUTES: Record<string, Row> = {
   "routes/my.record[.]pdf": { cases: () => [{ url: "/my/record.pdf", view: "signed-in" }] },
   "routes/admin.xapi": { cases: () => [{ url: "/admin/xapi", view: ["admin"] }] },
   "routes/admin.dashboard": { cases: () => [{ url: "/admin/dashboard", view: ["admin"] }] },
+  "routes/branch.people.$userId": {
+    cases: (s) => [
+      { url: `/branch/people/${s.users.traineeB.id}`, view: ["secretaryB", "admin"], postBody: unknownIntent },
+      // Secretary A is trainee A's 培养联系人 as well as their secretary.
+      { url: `/branch/people/${s.users.traineeA.id}`, view: ["secretaryA", "admin"], post: ["secretaryA", "admin"], postBody: unknownIntent },
+    ],
+    sweep: (s) => ({ as: "secretaryB", url: `/branch/people/${s.users.traineeB.id}` }),
+  },
+  "routes/branch.reports": {
+    cases: () => [{ url: "/branch/reports", view: ["secretaryA", "secretaryB", "admin"], postBody: form({ unitId: "1", stage: "activist", periodMonths: "3", minCount: "1" }) }],
+    sweep: () => ({ as: "secretaryB" }),
+  },
+  "routes/reports.$id": {
+    cases: (s) => [{ url: `/reports/${s.ids.thoughtReport}`, view: ["secretaryB", "admin"], postBody: form({ intent: "opinion", body: "x", reviewedOn: "2026-01-01" }), reveals: ["reportB"] }],
+    sweep: (s) => ({ as: "secretaryB", url: `/reports/${s.ids.thoughtReport}` }),
+  },
+  "routes/report-files.$id": { cases: (s) => [{ url: `/report-files/${s.ids.thoughtReportFile}`, view: ["traineeB", "secretaryB", "admin"], reveals: ["reportB"] }] },
+  "routes/liaison._index": { cases: () => [{ url: "/liaison", view: ["secretaryA"] }] },
+  "routes/my.reports._index": {
+    cases: () => [{ url: "/my/reports", view: ["traineeA", "traineeB"], postBody: form({ intent: "new" }) }],
+    sweep: () => ({ as: "traineeA" }),
+  },
+  "routes/my.reports.$id": {
+    cases: (s) => [
+      { url: `/my/reports/${s.ids.thoughtReport}`, view: ["traineeB"], postBody: form({ intent: "save", title: "x", text: "x" }), reveals: ["reportB"] },
+      { url: `/my/reports/${s.ids.thoughtReportA}`, view: ["traineeA"], postBody: form({ intent: "save", title: "x", text: "x" }) },
+    ],
+    sweep: (s) => ({ as: "traineeA", url: `/my/reports/${s.ids.thoughtReportA}` }),
+  },
+  "routes/branch.pack": { cases: () => [{ url: "/branch/pack", view: ["secretaryA", "secretaryB", "admin"] }] },
+  "routes/branch.classes.$id.pack[.]xlsx": {
+    cases: (s) => [{ url: `/branch/classes/${s.ids.classId}/pack.xlsx`, view: ["secretaryB", "admin"] }],
+    note: "only B is in the class: secretary A's subtree has no member there, so the class is not found for them",
+  },
+  "routes/branch.classes.$id.certificates[.]zip": { cases: (s) => [{ url: `/branch/classes/${s.ids.classId}/certificates.zip`, view: ["secretaryB", "admin"] }] },
   "routes/branch.dashboard": { cases: () => [{ url: "/branch/dashboard", view: ["secretaryA", "secretaryB"] }] },
 
   // ---------------------------------------------------------------- learning (trainees)

@@ -27,6 +27,7 @@ export const SECRET_VIEWERS = {
   // The class's instructors see the numbers in the class's results table (the PDF is not theirs).
   certificateB: ["traineeB", "instructor", "secretaryB", "admin"],
   draftOther: ["instructorOther", "admin"],
+  reportB: ["traineeB", "secretaryB", "admin"],
 } as const satisfies Record<string, readonly SignedIn[]>;
 export type SecretKind = keyof typeof SECRET_VIEWERS;
 
@@ -59,6 +60,10 @@ export type Scenario = {
     classId: number;
     /** An attempt in progress of trainee A (their own: for the bad-input sweep of the exam page). */
     attemptA: number;
+    /** B's submitted 思想汇报 for the branch and its attachment; A's draft one. */
+    thoughtReport: number;
+    thoughtReportFile: number;
+    thoughtReportA: number;
   };
   /** Accounts that are nobody's actor: a target for admin edits, a trainee whose attempt takes hostile saves. */
   extra: {
@@ -140,6 +145,7 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
     submissionB: [`乙的思想汇报正文${t}`, `乙的附件${t}`],
     certificateB: [] as string[],
     draftOther: [`丙的草稿课程${t}`, `丙的草稿简介${t}`],
+    reportB: [`乙的支部思想汇报${t}`, `乙的汇报附件${t}`],
   };
 
   // --- B's exam attempts: one handed in with an essay answer, one in progress.
@@ -229,6 +235,32 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   await enrollUsernames(db, { classId, entries: [{ username: users.traineeB.username }], source: "pick", skipProblems: false }, adminActor);
   await setException(db, { classId, userIds: [users.traineeB.id], kind: "complete", basis: "offline", reason: "测试：例外结业" }, adminActor);
   await confirmCompletion(db, { classId, schoolCode: "PROOF" }, adminActor);
+  // --- B's 思想汇报 for the branch, submitted with a PDF; A's left as a draft. Secretary A is A's 培养联系人.
+  const newReport = async (actor: "traineeA" | "traineeB") => {
+    const res = await expectStatus(await request(actor, "/my/reports", { method: "POST", body: new URLSearchParams({ intent: "new" }) }), [302], "new report");
+    return Number(/\/my\/reports\/(\d+)$/.exec(res.headers.get("location") ?? "")?.[1] ?? fail("no report id"));
+  };
+  const thoughtReport = await newReport("traineeB");
+  const reportText = `${secrets.reportB[0]}\n\n${"敬爱的党组织：本季度我认真学习党章，对照党员标准检查自己。".repeat(20)}`;
+  await expectStatus(
+    await request("traineeB", `/my/reports/${thoughtReport}`, {
+      method: "POST",
+      body: form({ intent: "submit", title: "思想汇报", text: reportText, files: [new Blob([TINY_PDF], { type: "application/pdf" }), `${secrets.reportB[1]}.pdf`] }),
+    }),
+    [200],
+    "submit thought report",
+  );
+  const thoughtReportFile = (await db.selectFrom("thought_report_files").select("id").where("report_id", "=", thoughtReport).executeTakeFirstOrThrow()).id;
+  const thoughtReportA = await newReport("traineeA");
+  await expectStatus(
+    await request("admin", `/branch/people/${users.traineeA.id}`, {
+      method: "POST",
+      body: new URLSearchParams({ intent: "assign-liaison", liaison: users.secretaryA.username, startOn: "2026-01-05" }),
+    }),
+    [200],
+    "assign liaison",
+  );
+
   const cert = await db.selectFrom("certificates").select(["id", "number", "code"]).where("class_id", "=", classId).executeTakeFirstOrThrow();
   secrets.certificateB.push(cert.number, cert.code);
 
@@ -262,6 +294,9 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
       certificateCode: cert.code,
       classId,
       attemptA,
+      thoughtReport,
+      thoughtReportFile,
+      thoughtReportA,
     },
     extra: { spare, saver: { ...saverUser, attempt: saverAttempt, essay: await essayOf(saverAttempt) } },
     secrets,

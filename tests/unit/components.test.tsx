@@ -8,7 +8,10 @@ import Login from "../../app/routes/login.tsx";
 describe("navigation per role", () => {
   it("shows each role only the pages it may use", () => {
     const labels = (roles: Parameters<typeof navFor>[0]) => navFor(roles).map((i) => i.label);
-    expect(labels(["trainee"])).toEqual(["首页", "我的课程", "学习进度", "培训班", "我的证书", "修改密码"]);
+    expect(labels(["trainee"])).toEqual(["首页", "我的课程", "学习进度", "培训班", "我的证书", "思想汇报", "修改密码"]);
+    expect(labels(["trainee", "liaison"])).toContain("培养联系");
+    expect(labels(["trainee"])).not.toContain("培养联系");
+    expect(labels(["secretary"])).toContain("思想汇报审阅");
     expect(labels(["secretary"])).toContain("本支部学员");
     expect(labels(["secretary"])).not.toContain("用户管理");
     expect(labels(["admin"])).toEqual(expect.arrayContaining(["用户管理", "组织架构", "审计日志"]));

@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { confirmCompletion } from "../../app/models/certificates.server.ts";
 import { classResults, enrollUsernames, type ClassView } from "../../app/models/classes.server.ts";
 import { ledgerBatches, LEDGER_COLUMNS, resolveLedgerFilter } from "../../app/models/ledger.server.ts";
+import { recordStageEvent } from "../../app/models/branch-stages.server.ts";
 import * as adminPage from "../../app/routes/admin.ledger.tsx";
 import * as adminCsv from "../../app/routes/admin.ledger.export[.]csv.tsx";
 import * as adminXlsx from "../../app/routes/admin.ledger.export[.]xlsx.tsx";
@@ -29,7 +30,8 @@ let courseId: number;
 let cls: ClassView;
 
 const HEADERS = [
-  "序号", "学号/工号", "姓名", "性别", "二级党委", "党支部", "发展阶段", "培训班名称", "期次", "培训起止日期", "应修学时", "已修学时", "必修完成率",
+  "序号", "学号/工号", "姓名", "性别", "二级党委", "党支部", "发展阶段",
+  "列为入党积极分子的时间", "列为发展对象的时间", "接收为预备党员的时间", "转正时间", "培训班名称", "期次", "培训起止日期", "应修学时", "已修学时", "必修完成率",
   "作业成绩", "考试成绩", "平时成绩", "综合成绩", "考核等级", "是否结业", "证书编号", "发证日期", "证书状态", "撤销日期", "撤销原因", "备注",
 ];
 const HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+1", "-1+1", "@SUM(A1)", "\t制表符"];
@@ -194,6 +196,8 @@ describe("exports", () => {
   });
 
   it("XLSX: the ledger headers, a frozen header row, widths, numbers as numbers and the audit entry", async () => {
+    const zhang = await db.selectFrom("users").select("id").where("username", "=", "2023001").executeTakeFirstOrThrow();
+    await recordStageEvent(db, { userId: zhang.id, stage: "activist", decidedOn: "2025-09-01" }, null);
     const res = await exportOf(adminXlsx, "admin", `/admin/ledger/export.xlsx?class=${cls.id}`);
     expect(res.headers.get("Content-Disposition")).toContain(`filename*=UTF-8''${encodeURIComponent("培训台账-")}`);
     expect(res.headers.get("Content-Disposition")).toMatch(/\.xlsx$/);
@@ -204,7 +208,10 @@ describe("exports", () => {
     expect(LEDGER_COLUMNS.map((c, i) => ws.getColumn(i + 1).width === c.width).every(Boolean)).toBe(true);
     expect(rows).toHaveLength(1 + 3 + HOSTILE.length);
     const a = rows.find((r) => r[col("学号/工号")] === "2023001")!;
-    expect(a.slice(0, 12)).toEqual([a[0], "2023001", "张晓明", "男", "甲学院党委", "甲学院第一党支部", "入党积极分子", cls.name, 12, "2026-09-01 至 2026-11-30", 5.5, 5.5]);
+    expect(a.slice(0, 16)).toEqual([
+      a[0], "2023001", "张晓明", "男", "甲学院党委", "甲学院第一党支部", "入党积极分子", new Date("2025-09-01T00:00:00Z"), null, null, null,
+      cls.name, 12, "2026-09-01 至 2026-11-30", 5.5, 5.5,
+    ]);
     for (const h of ["序号", "期次", "应修学时", "已修学时", "必修完成率", "作业成绩", "考试成绩", "平时成绩", "综合成绩"]) expect(typeof a[col(h)], h).toBe("number");
     expect(a[col("必修完成率")]).toBe(1);
     expect(ws.getRow(2).getCell(col("必修完成率") + 1).numFmt).toBe("0.0%");

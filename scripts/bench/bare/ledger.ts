@@ -45,6 +45,12 @@ export function bareLedger(db: Sqlite.Database) {
     ),
     // Every certificate of the class, in issue order: the valid one wins, else the last revoked.
     certs: db.prepare("select user_id, number, issued_at, revoked_at, revoke_reason from certificates where class_id = ? order by id"),
+    // The stage timeline's days of the page's members (recorded decisions, not withdrawn).
+    stageDays: db.prepare(
+      `select e.user_id, e.stage, e.decided_on from stage_events e join class_members m on m.user_id = e.user_id
+       join users u on u.id = m.user_id join org_units o on o.id = u.org_unit_id
+       where m.class_id = ? and o.path = ? and e.withdrawn_at is null`,
+    ),
   };
 
   async function* batches(format: "csv" | "xlsx"): AsyncGenerator<unknown[][]> {
@@ -57,6 +63,10 @@ export function bareLedger(db: Sqlite.Database) {
       for (const c of q.certs.all(id) as Cert[]) if (!certs.get(c.user_id) || certs.get(c.user_id)!.revoked_at !== null) certs.set(c.user_id, c);
       const units = (q.units.all(id) as { path: string }[]).map((u) => u.path).sort(compareUnitPaths);
       for (const path of units) {
+        const days = new Map<number, LedgerRow["stageDays"]>();
+        for (const e of q.stageDays.all(id, path) as { user_id: number; stage: keyof LedgerRow["stageDays"]; decided_on: string }[]) {
+          days.set(e.user_id, { ...days.get(e.user_id), [e.stage]: e.decided_on });
+        }
         let after = "";
         for (;;) {
           const page = q.page.all(id, path, after, PAGE) as Line[];
@@ -70,7 +80,7 @@ export function bareLedger(db: Sqlite.Database) {
             const row: LedgerRow = {
               seq: seq++, userId: m.user_id, username: m.username, name: m.name, gender: m.gender,
               subcommittee: chainOf.find((u) => u?.kind === "subcommittee")?.name ?? "", branch: chainOf.find((u) => u?.kind === "branch")?.name ?? "",
-              stage: m.stage, classId: cls.id, className: cls.name, term: cls.term, startDate: cls.start_date, endDate: cls.end_date,
+              stage: m.stage, stageDays: days.get(m.user_id) ?? {}, classId: cls.id, className: cls.name, term: cls.term, startDate: cls.start_date, endDate: cls.end_date,
               requiredHours: result.requiredHours, hours: result.hours,
               lessonRate: result.requiredLessonsTotal ? Math.round((result.requiredLessonsDone / result.requiredLessonsTotal) * 1000) / 1000 : null,
               assignment: result.components.assignment, exam: result.components.exam, usual: result.components.usual,

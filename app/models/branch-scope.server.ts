@@ -1,0 +1,67 @@
+// Who may see which trainee on the branch's side: an admin everyone, a secretary their unit's subtree,
+// a 培养联系人 only the trainees currently assigned to them, a trainee only themself. One home for it.
+import type { Role, Stage } from "../../db/types.ts";
+import { inSubtree, type DB } from "~/utils/db.server.ts";
+
+export type BranchViewer = { id: number; org_unit_id: number; roles: Role[] };
+
+/** A rule of the branch's side was not met; the message is for the user. */
+export class BranchError extends Error {}
+
+/** Stages a trainee is followed by the branch in (培养联系人, 思想汇报, stage events). */
+export const FOLLOWED_STAGES: readonly Stage[] = ["activist", "candidate", "probationary"];
+
+/** The subtree a secretary or admin governs ("/" for an admin), or null for anyone else. */
+export async function governedPath(db: DB, viewer: BranchViewer): Promise<string | null> {
+  if (viewer.roles.includes("admin")) return "/";
+  if (!viewer.roles.includes("secretary")) return null;
+  const unit = await db.selectFrom("org_units").select("path").where("id", "=", viewer.org_unit_id).executeTakeFirst();
+  return unit?.path ?? null;
+}
+
+/** A trainee as a branch page shows them, with their unit. */
+export async function getPerson(db: DB, userId: number) {
+  return db
+    .selectFrom("users as u")
+    .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+    .select(["u.id", "u.username", "u.name", "u.stage", "u.active", "u.org_unit_id", "o.name as unit_name", "o.path as unit_path"])
+    .where("u.id", "=", userId)
+    .executeTakeFirst();
+}
+export type Person = NonNullable<Awaited<ReturnType<typeof getPerson>>>;
+
+export async function isCurrentLiaisonOf(db: DB, liaisonId: number, traineeId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("liaison_assignments")
+    .select("id")
+    .where("liaison_id", "=", liaisonId)
+    .where("trainee_id", "=", traineeId)
+    .where("end_on", "is", null)
+    .executeTakeFirst();
+  return !!row;
+}
+
+export type Access = "governs" | "liaison" | "self";
+
+/**
+ * How the viewer may see this person, or null (then the page answers 404, as for someone who does not
+ * exist). Governing (secretary of the subtree, admin) wins over being their 培养联系人.
+ */
+export async function accessTo(db: DB, viewer: BranchViewer, person: Pick<Person, "id" | "unit_path">): Promise<Access | null> {
+  const path = await governedPath(db, viewer);
+  if (path !== null && person.unit_path.startsWith(path)) return "governs";
+  if (viewer.roles.includes("liaison") && (await isCurrentLiaisonOf(db, viewer.id, person.id))) return "liaison";
+  if (viewer.id === person.id) return "self";
+  return null;
+}
+
+/** Scopes a query on `users as u` joined with `org_units as o` to a governed path. */
+export const governedBy = (path: string) => inSubtree("o.path", path);
+
+/** The person, checked to be inside the subtree the actor governs (null actor: a script, everything). */
+export async function requireGovernedPerson(db: DB, actor: BranchViewer | null, userId: number) {
+  const path = actor ? await governedPath(db, actor) : "/";
+  const person = await getPerson(db, userId);
+  if (path === null || !person || !person.unit_path.startsWith(path)) throw new BranchError("学员不存在或不在您管理的组织内");
+  return { path, person };
+}

@@ -22,3 +22,17 @@ export const ORG_KIND_LABEL: Record<OrgKind, string> = {
   branch: "党支部",
 };
 
+
+/** Kinds of notification a person can receive, and what the inbox and the preferences call them. */
+export const NOTIFICATION_KINDS = ["report_returned", "report_graded", "question_answered", "notice_published", "certificate_issued", "certificate_revoked", "assignment_due", "exam_window"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {
+  report_returned: "作业被退回修改",
+  report_graded: "作业已评分",
+  question_answered: "答疑已回复",
+  notice_published: "新的通知公告",
+  certificate_issued: "结业证书已颁发",
+  certificate_revoked: "结业证书被撤销",
+  assignment_due: "作业即将截止",
+  exam_window: "考试即将开始或结束",
+};

@@ -12,6 +12,7 @@ import * as m0010 from "./0010_security.ts";
 import * as m0011 from "./0011_import_locks.ts";
 import * as m0012 from "./0012_completion_desk.ts";
 import * as m0013 from "./0013_course_roots.ts";
+import * as m0016 from "./0016_interaction.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   "0011_import_locks": m0011,
   "0012_completion_desk": m0012,
   "0013_course_roots": m0013,
+  "0016_interaction": m0016,
 };

@@ -19,6 +19,9 @@ import { sweepOverdueAttempts } from "./app/models/exams.server.ts";
 import { displayPath, formatError } from "./app/utils/course-format.server.ts";
 import { SYNC_MSG } from "./app/utils/course-messages.server.ts";
 import { createStorage } from "./app/utils/storage.server.ts";
+import { startSender } from "./app/models/notifications.server.ts";
+import { smtpTransport } from "./app/utils/mail.server.ts";
+import os from "node:os";
 
 const dev = process.argv.includes("--dev");
 let env;
@@ -133,6 +136,24 @@ const sweep = setInterval(() => {
 }, 30_000);
 sweep.unref();
 
+// Notification e-mail: the outbox rows are written with their events; this sends them (leases keep
+// several instances apart). Without SMTP_URL nothing is sent and the inbox alone works.
+const OUTBOX_INTERVAL_MS = 5000;
+const sender = env.SMTP_URL
+  ? startSender(
+      db,
+      {
+        owner: `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
+        transport: smtpTransport(env.SMTP_URL),
+        origin: env.ORIGIN ?? `http://localhost:${env.PORT}`,
+        schoolName: env.SCHOOL_NAME,
+        from: env.MAIL_FROM,
+      },
+      OUTBOX_INTERVAL_MS,
+    )
+  : undefined;
+if (env.SMTP_URL && !env.ORIGIN) console.warn("SMTP_URL is set without ORIGIN: links in e-mail point to localhost");
+
 const server = app.listen(env.PORT, env.HOST, () => {
   console.log(`网上党校已启动: http://localhost:${env.PORT} (data: ${env.dataDir})`);
 });
@@ -143,6 +164,7 @@ function shutdown(signal: string) {
   stopping = true;
   clearInterval(sweep);
   server.close(async () => {
+    await sender?.stop();
     await db.destroy();
     process.exit(0);
   });

@@ -120,9 +120,9 @@ async function mailSecret(db: DB): Promise<Buffer> {
 
 const sign = (secret: Buffer, payload: string) => createHmac("sha256", secret).update(payload).digest("base64url");
 
-export async function unsubscribeToken(db: DB, userId: number, kind: NotificationKind): Promise<string> {
+export async function unsubscribeToken(db: DB, userId: number, kind: NotificationKind, secret?: Buffer): Promise<string> {
   const payload = `${userId}.${kind}`;
-  return `${payload}.${sign(await mailSecret(db), payload)}`;
+  return `${payload}.${sign(secret ?? (await mailSecret(db)), payload)}`;
 }
 
 /** The person and kind a token names, when its signature is ours. */
@@ -146,25 +146,25 @@ export function backoffSeconds(attempts: number): number {
 
 /** Claims up to `limit` due rows for `owner` in one statement; rows leased by a live sender are skipped. */
 export async function claimOutbox(db: DB, owner: string, limit = OUTBOX.batch, t = nowSeconds()): Promise<number[]> {
-  const rows = await writeTransaction(db, (trx) =>
-    trx
-      .updateTable("outbox")
-      .set({ lease_owner: owner, lease_until: t + OUTBOX.leaseSeconds })
-      .where(
-        "id",
-        "in",
-        trx
-          .selectFrom("outbox")
-          .select("id")
-          .where("status", "=", "pending")
-          .where("next_at", "<=", t)
-          .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", t)]))
-          .orderBy("id")
-          .limit(limit),
-      )
-      .returning("id")
-      .execute(),
-  );
+  // One statement: atomic on its own, so no transaction is held across an await (on PostgreSQL the
+  // inner select takes FOR UPDATE SKIP LOCKED).
+  const rows = await db
+    .updateTable("outbox")
+    .set({ lease_owner: owner, lease_until: t + OUTBOX.leaseSeconds })
+    .where(
+      "id",
+      "in",
+      db
+        .selectFrom("outbox")
+        .select("id")
+        .where("status", "=", "pending")
+        .where("next_at", "<=", t)
+        .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", t)]))
+        .orderBy("id")
+        .limit(limit),
+    )
+    .returning("id")
+    .execute();
   return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
@@ -173,6 +173,8 @@ export type SenderOptions = { owner: string; transport: MailTransport; origin: s
 /** One round: claim due e-mail, send each, record the outcome. Returns how many were sent and failed. */
 export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): Promise<{ sent: number; failed: number }> {
   const ids = await claimOutbox(db, o.owner, OUTBOX.batch, t);
+  if (!ids.length) return { sent: 0, failed: 0 };
+  const secret = await mailSecret(db);
   let sent = 0;
   let failed = 0;
   for (const id of ids) {
@@ -194,7 +196,7 @@ export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): 
       title: row.title,
       body: row.body,
       link: `${origin}${row.link}`,
-      unsubscribeLink: `${origin}/unsubscribe?t=${await unsubscribeToken(db, row.user_id, kind)}`,
+      unsubscribeLink: `${origin}/unsubscribe?t=${await unsubscribeToken(db, row.user_id, kind, secret)}`,
       kindLabel: NOTIFICATION_KIND_LABEL[kind] ?? kind,
       key: `n${row.nid}.${row.dedupe_key}`,
       host: new URL(origin).hostname || "localhost",
@@ -240,4 +242,38 @@ export async function takeLease(db: DB, name: string, owner: string, seconds: nu
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   });
+}
+
+/**
+ * Runs the sender every `intervalMs` until stopped; a round that found work runs again at once, so a
+ * notice to thousands drains without waiting for the next tick. Rounds never overlap in one process;
+ * other processes are kept apart by the leases.
+ */
+export function startSender(db: DB, o: SenderOptions, intervalMs = 5000) {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const round = async () => {
+    while (!stopped) {
+      const r = await sendDueEmail(db, o);
+      if (r.sent + r.failed === 0) break;
+    }
+  };
+  const tick = () => {
+    if (running || stopped) return;
+    running = round()
+      .catch((e) => console.error("outbox sender failed", e))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  tick();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ackNotice, NoticeError, openNotice } from "~/models/notices.server.ts";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/utils/auth.server.ts";
@@ -41,15 +41,21 @@ export async function action(args: ActionFunctionArgs) {
   const user = await requireUser(args);
   const id = noticeId(args.params);
   const form = await args.request.formData();
-  if (form.get("intent") !== "ack") return data({ message: "未知操作" }, { status: 400 });
+  if (form.get("intent") !== "ack") return data({ ok: false, message: "未知操作" }, { status: 400 });
   await orStatus(ackNotice(args.context.db, id, user.id), NoticeError);
-  return { message: "已确认阅读" };
+  return { ok: true, message: "已确认阅读" };
 }
 
 export default function NoticePage() {
   const n = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
   return (
     <div className="stack">
+      {result && !result.ok ? (
+        <p className="alert error" role="alert">
+          {result.message}
+        </p>
+      ) : null}
       <p className="muted">
         <Link to="/notices">通知公告</Link>
       </p>

@@ -3,7 +3,7 @@
 import nodemailer from "nodemailer";
 
 export type MailMessage = { from: string; to: string; subject: string; text: string; html: string; messageId: string; headers: Record<string, string> };
-export type MailTransport = { sendMail(m: MailMessage): Promise<unknown> };
+export type MailTransport = { sendMail(m: MailMessage): Promise<unknown>; close?(): void };
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -39,7 +39,18 @@ export function notificationMail(input: {
   };
 }
 
-/** A transport over SMTP_URL with timeouts well inside the outbox lease. */
+/** A pooled transport over SMTP_URL (connections reused across messages) with timeouts well inside the outbox lease. */
 export function smtpTransport(url: string): MailTransport {
-  return nodemailer.createTransport(url, { connectionTimeout: 20_000, greetingTimeout: 20_000, socketTimeout: 30_000 } as object) as unknown as MailTransport;
+  const u = new URL(url);
+  return nodemailer.createTransport({
+    pool: true,
+    maxConnections: 2,
+    host: u.hostname,
+    port: Number(u.port) || (u.protocol === "smtps:" ? 465 : 587),
+    secure: u.protocol === "smtps:",
+    auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
+    connectionTimeout: 20_000,
+    greetingTimeout: 20_000,
+    socketTimeout: 30_000,
+  }) as unknown as MailTransport;
 }

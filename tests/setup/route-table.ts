@@ -198,7 +198,7 @@ export const ROUTES: Record<string, Row> = {
   "routes/questions.$id.image": { cases: (s) => [{ url: `/questions/${s.ids.questionB}/image`, view: ["traineeB", "instructor", "admin"] }] },
   "routes/teach.questions": {
     cases: () => [{ url: "/teach/questions", view: INSTRUCTORS, postBody: unknownIntent }],
-    sweep: () => ({ as: "instructorOther" }),
+    sweep: () => ({ as: "instructor" }),
     note: "each instructor sees the questions of their own courses; B's question is in the demo course (instructor), which the matrix's leak check holds instructorOther to",
   },
   "routes/admin.interaction": { cases: () => [{ url: "/admin/interaction", view: ["admin"], postBody: form({ limitHours: "48" }) }], sweep: () => ({ as: "admin" }) },

@@ -44,7 +44,10 @@ export function AppShell({ user, schoolName, children }: { user: ShellUser | nul
           {user ? (
             <div className="who">
               <a href="/inbox" className="bell" aria-label={user.unread ? `消息，${user.unread} 条未读` : "消息"} data-testid="bell">
-                <span aria-hidden>🔔</span>
+                <svg aria-hidden viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+                  <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+                  <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+                </svg>
                 {user.unread ? <span className="bell-count">{user.unread > 99 ? "99+" : user.unread}</span> : null}
               </a>
               <span className="who-name">{user.name}</span>

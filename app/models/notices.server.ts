@@ -60,8 +60,8 @@ export type NoticeInput = {
   files: AcceptedFile[];
 };
 
-/** The recipients' ids: active accounts in the audience, inside the publisher's scope. */
-async function recipientsOf(db: DB, input: NoticeInput, scope: string): Promise<{ ids: number[]; unitId: number | null }> {
+/** The recipients' ids: active accounts in the audience, inside the publisher's scope, but not the publisher. */
+async function recipientsOf(db: DB, input: NoticeInput, scope: string, publisherId: number): Promise<{ ids: number[]; unitId: number | null }> {
   let q = db.selectFrom("users as u").innerJoin("org_units as o", "o.id", "u.org_unit_id").select("u.id").where("u.active", "=", 1).where(scopeFilter(scope));
   let unitId: number | null = null;
   if (input.audience === "org" || input.audience === "stage") {
@@ -79,7 +79,7 @@ async function recipientsOf(db: DB, input: NoticeInput, scope: string): Promise<
     if (!input.classId) throw new NoticeError("请选择培训班");
     q = q.where("u.id", "in", db.selectFrom("class_members").select("user_id").where("class_id", "=", input.classId));
   }
-  const ids = (await q.execute()).map((r) => r.id);
+  const ids = (await q.execute()).map((r) => r.id).filter((id) => id !== publisherId);
   return { ids, unitId };
 }
 
@@ -96,7 +96,7 @@ export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, 
   return writeTransaction(db, async (trx) => {
     const scope = await publishScope(trx, who);
     if (!scope) throw new NoticeError("您没有发布通知的权限", 403);
-    const { ids, unitId } = await recipientsOf(trx, input, scope);
+    const { ids, unitId } = await recipientsOf(trx, input, scope, who.id);
     if (!ids.length) throw new NoticeError("所选范围内没有可接收通知的人员");
     const notice = await trx
       .insertInto("notices")

@@ -24,7 +24,8 @@ export async function loader(args: LoaderFunctionArgs) {
       id: p.id,
       name: p.name,
       username: p.username,
-      unit: p.unit,
+      // The branch's own name: the full path is in the table above and in the export.
+      unit: p.unit.split(" / ").pop() ?? p.unit,
       readAt: p.read_at ? formatDateTime(p.read_at) : null,
       ackedAt: p.acked_at ? formatDateTime(p.acked_at) : null,
     })),

@@ -20,6 +20,10 @@ import { sweepOverdueAttempts } from "./app/models/exams/finalize.server.ts";
 import { displayPath, formatError } from "./app/utils/course-format.server.ts";
 import { SYNC_MSG } from "./app/utils/course-messages.server.ts";
 import { createStorage } from "./app/utils/storage.server.ts";
+import { startSender } from "./app/models/notifications.server.ts";
+import { runReminderRound } from "./app/models/reminders.server.ts";
+import { smtpTransport } from "./app/utils/mail.server.ts";
+import os from "node:os";
 
 const dev = process.argv.includes("--dev");
 let env;
@@ -136,6 +140,31 @@ const sweep = setInterval(() => {
 }, 30_000);
 sweep.unref();
 
+const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+// Notification e-mail: the outbox rows are written with their events; this sends them (leases keep
+// several instances apart). Without SMTP_URL nothing is sent and the inbox alone works.
+const OUTBOX_INTERVAL_MS = 5000;
+const sender = env.SMTP_URL
+  ? startSender(
+      db,
+      {
+        owner: instanceId,
+        transport: smtpTransport(env.SMTP_URL),
+        origin: env.ORIGIN ?? `http://localhost:${env.PORT}`,
+        schoolName: env.SCHOOL_NAME,
+        from: env.MAIL_FROM,
+      },
+      OUTBOX_INTERVAL_MS,
+    )
+  : undefined;
+// Reminders (assignment due, exam window): every instance ticks, the one holding the lease runs.
+const REMINDER_INTERVAL_S = 600;
+const reminders = setInterval(() => {
+  runReminderRound(db, instanceId, REMINDER_INTERVAL_S).catch((e) => console.error("reminders failed", e));
+}, REMINDER_INTERVAL_S * 1000);
+reminders.unref();
+if (env.SMTP_URL && !env.ORIGIN) console.warn("SMTP_URL is set without ORIGIN: links in e-mail point to localhost");
+
 const server = app.listen(env.PORT, env.HOST, () => {
   console.log(`网上党校已启动: http://localhost:${env.PORT} (data: ${env.dataDir})`);
 });
@@ -145,7 +174,9 @@ function shutdown(signal: string) {
   console.log(`${signal}: 正在停止…`);
   stopping = true;
   clearInterval(sweep);
+  clearInterval(reminders);
   server.close(async () => {
+    await sender?.stop();
     await db.destroy();
     process.exit(0);
   });

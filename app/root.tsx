@@ -5,6 +5,7 @@ import { AppShell } from "./components/AppShell.tsx";
 import { GeneralErrorBoundary } from "./components/ErrorBoundary.tsx";
 import styles from "./styles/app.css?url";
 import { getCurrentUser } from "./guards/auth.server.ts";
+import { unreadCount } from "./models/notifications.server.ts";
 import { useNonce } from "./utils/nonce.tsx";
 
 export const links: LinksFunction = () => [
@@ -25,6 +26,7 @@ export async function loader(args: LoaderFunctionArgs) {
       stage: user.stage,
       roles: user.roles,
       mustChangePassword: user.must_change_password === 1,
+      unread: await unreadCount(args.context.db, user.id),
     },
   };
 }

@@ -625,6 +625,118 @@ export interface ThoughtReportReviewTable {
   created_at: number;
 }
 
+// ---------------------------------------------------------------- interaction (migration 0016)
+
+export interface AppSettingTable {
+  key: string;
+  value: string;
+  updated_by: number | null;
+  updated_at: number;
+}
+
+export interface CourseQuestionTable {
+  id: Generated<number>;
+  course_id: number;
+  lesson_id: number | null;
+  user_id: number;
+  body_md: string;
+  image_sha256: string | null;
+  image_type: "jpg" | "png" | null;
+  created_at: number;
+  answer_md: string | null;
+  answered_by: number | null;
+  answered_at: number | null;
+  /** Shown to every trainee of the course (the asker's name hidden from them). */
+  public: Generated<number>;
+  hidden: Generated<number>;
+  hidden_by: number | null;
+  hidden_at: number | null;
+}
+
+export const NOTICE_AUDIENCES = ["org", "class", "stage"] as const;
+export type NoticeAudience = (typeof NOTICE_AUDIENCES)[number];
+
+export interface NoticeTable {
+  id: Generated<number>;
+  title: string;
+  body_md: string;
+  audience_kind: NoticeAudience;
+  /** org: the subtree it goes to; stage: the subtree the stage is taken from. */
+  org_unit_id: number | null;
+  class_id: number | null;
+  stage: Stage | null;
+  requires_ack: Generated<number>;
+  version: Generated<number>;
+  published_by: number;
+  published_at: number;
+  updated_at: number;
+}
+
+export interface NoticeVersionTable {
+  notice_id: number;
+  version: number;
+  title: string;
+  body_md: string;
+  edited_by: number;
+  edited_at: number;
+}
+
+export interface NoticeFileTable {
+  id: Generated<number>;
+  notice_id: number;
+  sha256: string;
+  name: string;
+  type: AttachmentType;
+  size: number;
+}
+
+export interface NoticeRecipientTable {
+  notice_id: number;
+  user_id: number;
+  read_at: number | null;
+  acked_at: number | null;
+}
+
+export interface NotificationTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: string;
+  title: string;
+  body: string;
+  link: string;
+  /** The event's idempotency key: one notification per person and key. */
+  dedupe_key: string;
+  created_at: number;
+  read_at: number | null;
+}
+
+export interface NotificationPrefTable {
+  user_id: number;
+  kind: string;
+  email: number;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  notification_id: number;
+  channel: "email";
+  recipient: string;
+  status: "pending" | "sent" | "failed";
+  attempts: Generated<number>;
+  next_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface JobLeaseTable {
+  name: string;
+  owner: string;
+  until: number;
+}
+
 export interface Database {
   org_units: OrgUnitTable;
   users: UserTable;
@@ -668,4 +780,14 @@ export interface Database {
   thought_reports: ThoughtReportTable;
   thought_report_files: ThoughtReportFileTable;
   thought_report_reviews: ThoughtReportReviewTable;
+  app_settings: AppSettingTable;
+  course_questions: CourseQuestionTable;
+  notices: NoticeTable;
+  notice_versions: NoticeVersionTable;
+  notice_files: NoticeFileTable;
+  notice_recipients: NoticeRecipientTable;
+  notifications: NotificationTable;
+  notification_prefs: NotificationPrefTable;
+  outbox: OutboxTable;
+  job_leases: JobLeaseTable;
 }

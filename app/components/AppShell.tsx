@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 import type { Role } from "../../db/types.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 
-type ShellUser = { name: string; username: string; stage: keyof typeof STAGE_LABEL; roles: Role[]; mustChangePassword: boolean };
+type ShellUser = { name: string; username: string; stage: keyof typeof STAGE_LABEL; roles: Role[]; mustChangePassword: boolean; unread?: number };
 
 /** Navigation per role; only pages that exist are listed. */
 export function navFor(roles: Role[]): { to: string; label: string }[] {
@@ -17,10 +17,13 @@ export function navFor(roles: Role[]): { to: string; label: string }[] {
   if (roles.includes("secretary") && !roles.includes("admin")) items.push({ to: "/branch/dashboard", label: "统计" });
   if (roles.includes("instructor") || roles.includes("admin")) items.push({ to: "/teach", label: "课程编写" });
   if (roles.includes("instructor")) items.push({ to: "/grading", label: "批改" });
+  if (roles.includes("instructor") || roles.includes("admin")) items.push({ to: "/teach/questions", label: "答疑" });
+  items.push({ to: "/notices", label: "通知公告" });
   if (roles.includes("admin")) {
     items.push({ to: "/admin/users", label: "用户管理" }, { to: "/admin/org", label: "组织架构" }, { to: "/admin/audit", label: "审计日志" });
     items.push({ to: "/admin/classes", label: "培训班" });
     items.push({ to: "/admin/dashboard", label: "统计" }, { to: "/admin/ledger", label: "培训台账" });
+    items.push({ to: "/admin/interaction", label: "答疑与通知" });
   }
   items.push({ to: "/account/password", label: "修改密码" });
   return items;
@@ -42,6 +45,13 @@ export function AppShell({ user, schoolName, children }: { user: ShellUser | nul
           </a>
           {user ? (
             <div className="who">
+              <a href="/inbox" className="bell" aria-label={user.unread ? `消息，${user.unread} 条未读` : "消息"} data-testid="bell">
+                <svg aria-hidden viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+                  <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+                  <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+                </svg>
+                {user.unread ? <span className="bell-count">{user.unread > 99 ? "99+" : user.unread}</span> : null}
+              </a>
               <span className="who-name">{user.name}</span>
               <span className="who-role">{user.roles.map((r) => ROLE_LABEL[r]).join(" · ")}</span>
               <Form method="post" action="/logout">

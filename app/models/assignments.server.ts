@@ -25,6 +25,7 @@ import { allowedTypes, safeSegment, type AcceptedFile } from "~/utils/uploads.se
 import { audit } from "./audit.server.ts";
 import { getCourseBySlug, type CourseView } from "./courses.server.ts";
 import { seesEverything, taughtBySql, type Viewer } from "./visibility.server.ts";
+import { notify } from "./notifications.server.ts";
 
 /** The acting user: who they are for scoping, and their roles for course visibility. */
 export type Person = Viewer & { id: number };
@@ -463,6 +464,7 @@ export async function gradeSubmission(
       .where("id", "=", sub.id)
       .execute();
     const changed = sub.status === "graded";
+    if (scoreVisible(settings)) await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_graded", t);
     await audit(trx, {
       actorId: input.graderId,
       action: changed ? "assignment.grade_change" : "assignment.grade",
@@ -497,6 +499,7 @@ export async function returnSubmission(
       .set({ status: "returned", raw_score: null, penalty_percent: null, score: null, graded_version: null, graded_by: null, graded_at: null, feedback_md: null, updated_at: t })
       .where("id", "=", sub.id)
       .execute();
+    await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_returned", t);
     await audit(trx, {
       actorId: input.graderId,
       action: "assignment.return",
@@ -582,8 +585,32 @@ export async function setReleased(db: DB, input: { assignmentId: number; release
       .values({ assignment_id: input.assignmentId, released_at: releasedAt, updated_by: input.actorId, updated_at: t })
       .onConflict((oc) => oc.column("assignment_id").doUpdateSet({ released_at: releasedAt, updated_by: input.actorId, updated_at: t }))
       .execute();
+    if (input.released) {
+      const graded = await trx.selectFrom("submissions").select(["id", "user_id", "graded_version"]).where("assignment_id", "=", input.assignmentId).where("status", "=", "graded").execute();
+      const assignment = await trx.selectFrom("assignments").select(["course_id", "key", "title"]).where("id", "=", input.assignmentId).executeTakeFirstOrThrow();
+      await notifyOwners(trx, assignment, graded.map((g) => ({ id: g.id, userId: g.user_id, version: g.graded_version ?? 0 })), "report_graded", t);
+    }
     await audit(trx, { actorId: input.actorId, action: input.released ? "assignment.release" : "assignment.unrelease", targetType: "assignment", targetId: input.assignmentId, ip: ctx.ip });
   });
+}
+
+/** Tells the trainees that their submission (this version) was graded or returned; once per version and kind. */
+async function notifyOwners(
+  trx: DB,
+  assignment: { course_id: number; key: string; title: string },
+  subs: { id: number; userId: number; version: number }[],
+  kind: "report_graded" | "report_returned",
+  t: number,
+) {
+  if (!subs.length) return;
+  const { slug } = await trx.selectFrom("courses").select("slug").where("id", "=", assignment.course_id).executeTakeFirstOrThrow();
+  const title = kind === "report_graded" ? `您的《${assignment.title}》已评分` : `您的《${assignment.title}》被退回修改`;
+  const body = kind === "report_graded" ? "请查看成绩和评语。" : "请查看教师意见，修改后重新提交。";
+  await notify(
+    trx,
+    subs.map((s) => ({ userId: s.userId, kind, title, body, link: `/courses/${slug}/assignments/${assignment.key}`, key: `submission:${s.id}:v${s.version}:${kind}` })),
+    t,
+  );
 }
 
 /** Assignments of the courses a grader teaches (all courses for an admin) with how many wait for grading. */

@@ -101,6 +101,12 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "ledger.export": "导出培训台账",
   "record.export": "导出个人培训档案",
   "xapi.export": "导出学习记录（xAPI）",
+  "question.hide": "隐藏答疑提问",
+  "question.unhide": "恢复答疑提问",
+  "settings.question_limit": "修改答疑回复时限",
+  "notice.publish": "发布通知公告",
+  "notice.edit": "修改通知公告",
+  "notice.reads_export": "导出通知阅读情况",
 };
 
 const TARGET_TYPE_LABEL: Record<string, string> = {

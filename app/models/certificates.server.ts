@@ -15,6 +15,7 @@ import { sniff } from "~/utils/sniff.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
 import { ClassError, classResults, memberNotes, requireClass } from "./classes.server.ts";
+import { notify } from "./notifications.server.ts";
 import { compareUnitPaths } from "./org.server.ts";
 import { cstDate } from "~/utils/cst.ts";
 
@@ -186,6 +187,11 @@ export async function confirmCompletion(
       for (const c of inserted) {
         await audit(trx, { ...actor, action: "certificate.issue", targetType: "certificate", targetId: c.id, detail: { classId: cls.id, userId: c.user_id, number: c.number, decision: c.decision } });
       }
+      await notify(
+        trx,
+        inserted.map((c) => ({ userId: c.user_id, kind: "certificate_issued" as const, title: `您的结业证书已颁发（${cls.name}）`, body: `证书编号 ${c.number}`, link: "/my/certificates", key: `certificate:${c.id}:issued` })),
+        t,
+      );
     }
     if (input.close) await trx.updateTable("training_classes").set({ completed_at: t, completed_by: actor.actorId, updated_at: t }).where("id", "=", cls.id).execute();
     const outcomes = rows.map(outcomeOf);
@@ -231,6 +237,7 @@ export async function revokeCertificate(db: DB, input: { classId: number; certif
         .where("user_id", "=", cert.user_id)
         .execute();
     }
+    await notify(trx, [{ userId: cert.user_id, kind: "certificate_revoked", title: "您的结业证书已被撤销", body: `证书编号 ${cert.number}。原因：${input.reason}`, link: "/my/certificates", key: `certificate:${cert.id}:revoked` }], t);
     await audit(trx, {
       ...actor,
       action: "certificate.revoke",

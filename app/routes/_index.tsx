@@ -6,6 +6,7 @@ import { adminSummary, countByStage } from "~/models/dashboard.server.ts";
 import { listCatalogForStage } from "~/models/courses.server.ts";
 import { listOverdue, myReportStanding } from "~/models/branch-reports.server.ts";
 import { ReportStandingNote } from "~/components/ReportStanding.tsx";
+import { pendingNotices } from "~/models/notices.server.ts";
 import { getOrgUnit } from "~/models/org.server.ts";
 import { courseSummaries } from "~/models/progress.server.ts";
 import { unlockAccount } from "~/models/users.server.ts";
@@ -39,6 +40,7 @@ export async function loader(args: LoaderFunctionArgs) {
     branch: isSecretary && unit ? { unit: unit.name, counts: await countByStage(db, unit.path), overdue: (await listOverdue(db, unit.path)).length } : null,
     reports: user.roles.includes("trainee") ? await myReportStanding(db, user.id) : null,
     admin: isAdmin ? await adminSummary(db) : null,
+    notices: (await pendingNotices(db, user.id)).map((n) => ({ id: n.id, title: n.title, needsAck: n.requires_ack === 1 && n.acked_at === null, unread: n.read_at === null })),
   };
 }
 
@@ -52,7 +54,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function Home() {
-  const { me, branch, admin, courses, lock, reports } = useLoaderData<typeof loader>();
+  const { me, branch, admin, courses, lock, reports, notices } = useLoaderData<typeof loader>();
   const done = useActionData<typeof action>();
   const [params] = useSearchParams();
   const isTrainee = me.roles.includes("trainee");
@@ -68,6 +70,22 @@ export default function Home() {
           {me.username} · {me.unit} · {me.roles.map((r) => ROLE_LABEL[r]).join("、")}
         </p>
       </section>
+
+      {notices.length ? (
+        <section className="card" aria-label="通知公告" data-testid="home-notices">
+          <h2>
+            通知公告 <Link to="/notices" className="btn small">全部</Link>
+          </h2>
+          <ul>
+            {notices.map((n) => (
+              <li key={n.id}>
+                <Link to={`/notices/${n.id}`}>{n.title}</Link> {n.needsAck ? <span className="tag">需确认</span> : null}
+                {n.unread ? <span className="tag">未读</span> : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
 
       {isTrainee ? (
         <section className="card">

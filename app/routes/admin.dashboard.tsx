@@ -2,7 +2,9 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { DashboardView } from "~/components/Dashboard.tsx";
+import { QuestionStats } from "~/components/QuestionStats.tsx";
 import { listClassesFor } from "~/models/classes.server.ts";
+import { questionStats } from "~/models/questions.server.ts";
 import { dashboardPage } from "~/models/statistics.server.ts";
 import dashboardCss from "~/styles/dashboard.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
@@ -13,9 +15,16 @@ export const meta: MetaFunction = () => [{ title: "统计 · 网上党校" }];
 export async function loader(args: LoaderFunctionArgs) {
   const me = await requireRole(args, "admin");
   const { db } = args.context;
-  return dashboardPage(db, new URL(args.request.url).searchParams, { unitPath: null }, await listClassesFor(db, me));
+  const page = await dashboardPage(db, new URL(args.request.url).searchParams, { unitPath: null }, await listClassesFor(db, me));
+  return { ...page, questions: await questionStats(db) };
 }
 
 export default function AdminDashboard() {
-  return <DashboardView data={useLoaderData<typeof loader>()} title="统计" ledgerHref="/admin/ledger" canGrade />;
+  const data = useLoaderData<typeof loader>();
+  return (
+    <>
+      <DashboardView data={data} title="统计" ledgerHref="/admin/ledger" canGrade />
+      <QuestionStats stats={data.questions} />
+    </>
+  );
 }

@@ -131,6 +131,7 @@ export default function CoursePage() {
         ) : (
           <p className="alert ok">本课程的课时已全部完成。</p>
         )}
+        <Link to="questions" className="btn">答疑：向授课教师提问</Link>
       </section>
 
       {course.introHtml ? (

@@ -113,6 +113,9 @@ function Lesson({ course, lesson, progress, prev, next }: ReturnType<typeof useL
       ) : null}
       <div className="card">
         <div className="prose" dangerouslySetInnerHTML={{ __html: lesson.html }} />
+        <p className="muted">
+          <Link to={`/courses/${course.slug}/questions?lesson=${encodeURIComponent(lesson.key)}`}>对本课有疑问？向教师提问</Link>
+        </p>
       </div>
       <nav className="lesson-nav" aria-label="课时导航">
         {prev ? (

@@ -34,6 +34,9 @@ const ROUTES: [RegExp, BodyLimit][] = [
   // An assignment: up to 5 attachments of at most 100 MB each; its text (200,000 characters) is also
   // autosaved as a urlencoded form.
   [/^\/courses\/[^/]+\/assignments\/[^/]+\/?$/, { bytes: 502 * MB, fields: 50, label: "502 MB", formBytes: 2 * MB }],
+  // A question to a course's instructors with one image (5 MB); a notice with up to 5 attachments (20 MB each).
+  [/^\/courses\/[^/]+\/questions\/?$/, { bytes: 6 * MB, fields: 10, label: "6 MB", formBytes: PLAIN_BYTES }],
+  [/^\/notices\/(?:new|\d+\/edit)\/?$/, { bytes: 101 * MB, fields: 50, label: "101 MB", formBytes: PLAIN_BYTES }],
   // Course zip import (600 MB) and media uploads (a video of at most 500 MB, several files at once).
   [/^\/teach\/import\/?$/, { bytes: 601 * MB, fields: 20, label: "601 MB", formBytes: PLAIN_BYTES }],
   [/^\/teach\/[^/]+\/media\/?$/, { bytes: 601 * MB, fields: 50, label: "601 MB", formBytes: PLAIN_BYTES }],

@@ -26,6 +26,10 @@ const schema = z.object({
     .string()
     .regex(/^(mailto:[^\s@]+@[^\s@]+\.[^\s@]+|https:\/\/[^\s]+)$/, "a mailto: address or an https: URL, e.g. mailto:security@example.edu.cn")
     .optional(),
+  /** Outgoing mail for notifications: smtp://user:pass@host:587 or smtps://…:465. Unset: the inbox alone. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, "an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.example.edu.cn:465").optional(),
+  /** The From of notification e-mail. */
+  MAIL_FROM: z.string().min(3).default("网上党校 <noreply@localhost>"),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */
   BUILD_DIR: z.string().min(1).default("build"),
 });

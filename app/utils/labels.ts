@@ -27,3 +27,17 @@ export const LEDGER_STATUSES = ["completed", "not_completed", "undecided"] as co
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 /** 是否结业 as the ledger prints it. */
 export const LEDGER_STATUS_LABEL: Record<LedgerStatus, string> = { completed: "是", not_completed: "否", undecided: "未认定" };
+
+/** Kinds of notification a person can receive, and what the inbox and the preferences call them. */
+export const NOTIFICATION_KINDS = ["report_returned", "report_graded", "question_answered", "notice_published", "certificate_issued", "certificate_revoked", "assignment_due", "exam_window"] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {
+  report_returned: "作业被退回修改",
+  report_graded: "作业已评分",
+  question_answered: "答疑已回复",
+  notice_published: "新的通知公告",
+  certificate_issued: "结业证书已颁发",
+  certificate_revoked: "结业证书被撤销",
+  assignment_due: "作业即将截止",
+  exam_window: "考试即将开始或结束",
+};

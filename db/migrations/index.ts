@@ -20,6 +20,7 @@ import * as m0012 from "./0012_completion_desk.ts";
 import * as m0013 from "./0013_course_roots.ts";
 import * as m0014 from "./0014_course_audiences.ts";
 import * as m0015 from "./0015_branch_side.ts";
+import * as m0016 from "./0016_interaction.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   "0013_course_roots": m0013,
   "0014_course_audiences": m0014,
   "0015_branch_side": m0015,
+  "0016_interaction": m0016,
 };

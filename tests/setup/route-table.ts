@@ -236,6 +236,48 @@ export const ROUTES: Record<string, Row> = {
     sweep: () => ({ as: "instructor", url: `/progress/${DEMO}` }),
   },
 
+  // ---------------------------------------------------------------- 答疑, 通知公告, notifications
+  "routes/courses.$slug.questions": {
+    cases: (s) => [
+      { url: `/courses/${OTHER_COURSE}/questions`, view: DEMO_EDITORS, postBody: form({ body: "权限探测" }) },
+      { url: `/courses/${s.ids.draftSlug}/questions`, view: DRAFT_EDITORS, postBody: form({ body: "权限探测" }), reveals: ["draftOther"] },
+      { url: `/courses/${DEMO}/questions`, view: ["traineeA", "traineeB", "instructor", "admin"] },
+    ],
+    sweep: () => ({ as: "traineeA", url: `/courses/${DEMO}/questions` }),
+  },
+  "routes/questions.$id.image": { cases: (s) => [{ url: `/questions/${s.ids.questionB}/image`, view: ["traineeB", "instructor", "admin"] }] },
+  "routes/teach.questions": {
+    cases: () => [{ url: "/teach/questions", view: INSTRUCTORS, postBody: unknownIntent }],
+    sweep: () => ({ as: "instructor" }),
+    note: "each instructor sees the questions of their own courses; B's question is in the demo course (instructor), which the matrix's leak check holds instructorOther to",
+  },
+  "routes/admin.interaction": { cases: () => [{ url: "/admin/interaction", view: ["admin"], postBody: form({ limitHours: "48" }) }], sweep: () => ({ as: "admin" }) },
+  "routes/inbox": { cases: () => [{ url: "/inbox", view: "signed-in", postBody: form({ intent: "read-all" }) }], sweep: () => ({ as: "traineeA" }) },
+  "routes/unsubscribe": {
+    cases: (s) => [
+      { url: `/unsubscribe?t=${s.ids.unsubscribe}`, view: "public", post: "nobody", postBody: form({ t: "1.notice_published.forged" }) },
+      { url: "/unsubscribe?t=1.notice_published.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", view: "nobody", post: "nobody" },
+    ],
+    sweep: (s) => ({ as: "anon", url: `/unsubscribe?t=${s.ids.unsubscribe}` }),
+    note: "no session: the signed token names the person and kind; a forged or altered token is 404",
+  },
+  "routes/notices._index": { cases: () => [{ url: "/notices", view: "signed-in" }] },
+  "routes/notices.new": {
+    cases: () => [{ url: "/notices/new", view: ["secretaryA", "secretaryB", "admin"], postBody: unknownIntent }],
+    sweep: () => ({ as: "secretaryA" }),
+  },
+  "routes/notices.$id._index": {
+    cases: (s) => [{ url: `/notices/${s.ids.notice}`, view: ["traineeB", "secretaryB", "admin"], post: ["traineeB"], postBody: form({ intent: "ack" }) }],
+    sweep: (s) => ({ as: "traineeB", url: `/notices/${s.ids.notice}`, form: { intent: "ack" } }),
+  },
+  "routes/notices.$id.edit": {
+    cases: (s) => [{ url: `/notices/${s.ids.notice}/edit`, view: ["secretaryB", "admin"], postBody: form({ title: "探测", body: "探测" }) }],
+    sweep: (s) => ({ as: "secretaryB", url: `/notices/${s.ids.notice}/edit` }),
+  },
+  "routes/notices.$id.reads": { cases: (s) => [{ url: `/notices/${s.ids.notice}/reads?show=all`, view: ["secretaryB", "admin"] }] },
+  "routes/notices.$id.reads[.]xlsx": { cases: (s) => [{ url: `/notices/${s.ids.notice}/reads.xlsx`, view: ["secretaryB", "admin"] }] },
+  "routes/notices.$id.files.$fileId": { cases: (s) => [{ url: `/notices/${s.ids.notice}/files/${s.ids.noticeFile}`, view: ["traineeB", "secretaryB", "admin"] }] },
+
   // ---------------------------------------------------------------- exams and assignments (trainees)
   "routes/courses.$slug.exams.$key": {
     cases: () => [{ url: `/courses/${OTHER_COURSE}/exams/${DEMO_EXAM}`, view: DEMO_EDITORS, postBody: form({}) }],

@@ -12,6 +12,7 @@ import { createUser } from "../../app/models/users.server.ts";
 import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
 import { createClass, enrollUsernames, setClassCourses, setException } from "../../app/models/classes.server.ts";
 import { confirmCompletion } from "../../app/models/certificates.server.ts";
+import { unsubscribeToken } from "../../app/models/notifications.server.ts";
 import type { Role, Stage } from "../../db/types.ts";
 import type { TestServer } from "./server.ts";
 
@@ -28,6 +29,8 @@ export const SECRET_VIEWERS = {
   certificateB: ["traineeB", "instructor", "secretaryB", "admin"],
   draftOther: ["instructorOther", "admin"],
   reportB: ["traineeB", "secretaryB", "admin"],
+  // B's question to the demo course's instructors, not made public.
+  questionB: ["traineeB", "instructor", "admin"],
 } as const satisfies Record<string, readonly SignedIn[]>;
 export type SecretKind = keyof typeof SECRET_VIEWERS;
 
@@ -64,6 +67,13 @@ export type Scenario = {
     thoughtReport: number;
     thoughtReportFile: number;
     thoughtReportA: number;
+    /** B's question (with an image) in the demo course. */
+    questionB: number;
+    /** A 需确认 notice secretary B published to B's branch, and its PDF attachment. */
+    notice: number;
+    noticeFile: number;
+    /** A valid unsubscribe token of the spare account. */
+    unsubscribe: string;
   };
   /** Accounts that are nobody's actor: a target for admin edits, a trainee whose attempt takes hostile saves. */
   extra: {
@@ -146,6 +156,7 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
     certificateB: [] as string[],
     draftOther: [`丙的草稿课程${t}`, `丙的草稿简介${t}`],
     reportB: [`乙的支部思想汇报${t}`, `乙的汇报附件${t}`],
+    questionB: [`乙的提问${t}`],
   };
 
   // --- B's exam attempts: one handed in with an essay answer, one in progress.
@@ -264,6 +275,26 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   const cert = await db.selectFrom("certificates").select(["id", "number", "code"]).where("class_id", "=", classId).executeTakeFirstOrThrow();
   secrets.certificateB.push(cert.number, cert.code);
 
+  // --- B's question (with an image) to the demo course's instructors, and a 需确认 notice with a PDF
+  // that secretary B publishes to B's branch.
+  await expectStatus(
+    await request("traineeB", `/courses/${DEMO}/questions`, { method: "POST", body: form({ body: secrets.questionB[0]!, lesson: "", image: [new Blob([TINY_PNG], { type: "image/png" }), "q.png"] }) }),
+    [302],
+    "ask a question",
+  );
+  const questionB = (await db.selectFrom("course_questions").select("id").where("user_id", "=", users.traineeB.id).executeTakeFirstOrThrow()).id;
+  const published = await expectStatus(
+    await request("secretaryB", "/notices/new", {
+      method: "POST",
+      body: form({ title: `支部通知${t}`, body: "请按时参加学习。", audience: "org", orgUnitId: String(unit("马克思主义学院本科生党支部")), requiresAck: "1", files: [new Blob([TINY_PDF], { type: "application/pdf" }), "通知附件.pdf"] }),
+    }),
+    [302],
+    "publish a notice",
+  );
+  const notice = Number(/\/notices\/(\d+)\//.exec(published.headers.get("location") ?? "")?.[1] ?? fail("no notice id"));
+  const noticeFile = (await db.selectFrom("notice_files").select("id").where("notice_id", "=", notice).executeTakeFirstOrThrow()).id;
+  const unsubscribe = await unsubscribeToken(db, spare.id, "notice_published");
+
   const lessonOf = async (slug: string) =>
     (
       await db
@@ -297,6 +328,10 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
       thoughtReport,
       thoughtReportFile,
       thoughtReportA,
+      questionB,
+      notice,
+      noticeFile,
+      unsubscribe,
     },
     extra: { spare, saver: { ...saverUser, attempt: saverAttempt, essay: await essayOf(saverAttempt) } },
     secrets,

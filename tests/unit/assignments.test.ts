@@ -9,6 +9,7 @@ import * as queuePage from "../../app/routes/teach.$slug.assignments.$key._index
 import * as gradePage from "../../app/routes/teach.$slug.assignments.$key.$submissionId.tsx";
 import * as downloadRoute from "../../app/routes/teach.$slug.assignments.$key.download[.]zip.tsx";
 import { getAssignmentForEditor, returnSubmission, saveDraft, submitAssignment } from "../../app/models/assignments.server.ts";
+import { listInbox } from "../../app/models/notifications.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { lightlyEdit, makeEssay, rng } from "../fixtures/essays.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
@@ -134,6 +135,8 @@ describe("lifecycle: draft → submit → return → resubmit → grade", () => 
     const id = await submissionIdOf("traineeA");
     const ret = await teach.act("instructor", id, { intent: "return", comment: "请**联系实际**展开。" });
     expect(ret.data).toEqual({ ok: true, message: "已退回修改" });
+    // The trainee is told, in the same transaction, with a link back to the assignment.
+    expect((await listInbox(db, users.traineeA!.id)).map((n) => [n.kind, n.link])).toEqual([["report_returned", `/courses/${SLUG}/assignments/${KEY}`]]);
     page = await trainee.load("traineeA");
     expect(page.data.status).toBe("returned");
     expect(page.data.versions[0].returnedHtml).toContain("<strong>联系实际</strong>");
@@ -149,6 +152,7 @@ describe("lifecycle: draft → submit → return → resubmit → grade", () => 
 
     const grade = await teach.act("instructor", id, { intent: "grade", score: "86.5", feedback: "认识深刻，**继续努力**。" });
     expect(grade.data).toEqual({ ok: true, message: "已评分：86.5 分" });
+    expect((await listInbox(db, users.traineeA!.id)).map((n) => n.kind)).toEqual(["report_graded", "report_returned"]);
     page = await trainee.load("traineeA");
     expect(page.data.status).toBe("graded");
     expect(page.data.result).toMatchObject({ score: 86.5, passed: true });
@@ -156,6 +160,7 @@ describe("lifecycle: draft → submit → return → resubmit → grade", () => 
     expect(page.data.edit.canEdit).toBe(false);
 
     await teach.act("instructor", id, { intent: "grade", score: "90", feedback: "改分" });
+    expect(await listInbox(db, users.traineeA!.id)).toHaveLength(2); // a grade change of the same version tells nobody twice
     const actions = await auditActions();
     expect(actions).toEqual(expect.arrayContaining(["assignment.return", "assignment.grade", "assignment.grade_change"]));
     const change = await db.selectFrom("audit_log").select("detail").where("action", "=", "assignment.grade_change").executeTakeFirstOrThrow();
@@ -379,7 +384,10 @@ describe("blind grading", () => {
     expect(page.data.result).toBeNull();
     expect(page.data.awaitingRelease).toBe(true);
     expect(JSON.stringify(page.data)).not.toContain("73.5");
+    // A blind grade is announced at its release, not before.
+    expect(await listInbox(db, users.traineeA!.id)).toEqual([]);
     await teach.queueAct("instructor", { intent: "release" });
+    expect((await listInbox(db, users.traineeA!.id)).map((n) => n.kind)).toEqual(["report_graded"]);
     page = await trainee.load("traineeA");
     expect(page.data.result.score).toBe(73.5);
     q = await teach.queue("instructor");

@@ -173,6 +173,9 @@ describe("numbering", () => {
     await issue();
     const a = await certOf(users.traineeA!.id);
     await revokeCertificate(db, { classId: cls.id, certificateId: a.id, reason: "违反培训纪律", reissuable: false }, admin());
+    const told = await db.selectFrom("notifications").select(["kind", "body"]).where("user_id", "=", users.traineeA!.id).orderBy("id").execute();
+    expect(told.map((n) => n.kind)).toEqual(["certificate_issued", "certificate_revoked"]);
+    expect(told[1]!.body).toContain("违反培训纪律");
     const re = await issue();
     expect(re.issued).toEqual([]);
     const m = await db.selectFrom("class_members").select(["outcome", "exception"]).where("class_id", "=", cls.id).where("user_id", "=", users.traineeA!.id).executeTakeFirstOrThrow();

@@ -8,10 +8,12 @@ import Login from "../../app/routes/login.tsx";
 describe("navigation per role", () => {
   it("shows each role only the pages it may use", () => {
     const labels = (roles: Parameters<typeof navFor>[0]) => navFor(roles).map((i) => i.label);
-    expect(labels(["trainee"])).toEqual(["首页", "我的课程", "学习进度", "培训班", "我的证书", "思想汇报", "修改密码"]);
+    expect(labels(["trainee"])).toEqual(["首页", "我的课程", "学习进度", "培训班", "我的证书", "思想汇报", "通知公告", "修改密码"]);
     expect(labels(["trainee", "liaison"])).toContain("培养联系");
     expect(labels(["trainee"])).not.toContain("培养联系");
     expect(labels(["secretary"])).toContain("思想汇报审阅");
+    expect(labels(["instructor"])).toContain("答疑");
+    expect(labels(["trainee"])).not.toContain("答疑");
     expect(labels(["secretary"])).toContain("本支部学员");
     expect(labels(["secretary"])).not.toContain("用户管理");
     expect(labels(["admin"])).toEqual(expect.arrayContaining(["用户管理", "组织架构", "审计日志"]));
@@ -22,13 +24,19 @@ describe("navigation per role", () => {
     const user = { name: "张晓明", username: "2023001", stage: "activist" as const, roles: ["trainee" as const], mustChangePassword: false };
     const Stub = createRemixStub([
       { path: "/", Component: () => <AppShell user={user} schoolName="测试党校"><p>内容</p></AppShell> },
+      { path: "/unread", Component: () => <AppShell user={{ ...user, unread: 3 }} schoolName="测试党校"><p>内容</p></AppShell> },
       { path: "/forced", Component: () => <AppShell user={{ ...user, mustChangePassword: true }} schoolName="测试党校"><p>内容</p></AppShell> },
     ]);
     const { unmount } = render(<Stub initialEntries={["/"]} />);
     expect(screen.getByText("张晓明")).toBeInTheDocument();
     const nav = screen.getByRole("navigation", { name: "主导航" });
     expect(within(nav).getByRole("link", { name: "首页" })).toHaveAttribute("href", "/");
+    expect(screen.getByTestId("bell")).toHaveAttribute("aria-label", "消息");
     unmount();
+    const bell = render(<Stub initialEntries={["/unread"]} />);
+    expect(screen.getByTestId("bell")).toHaveAttribute("aria-label", "消息，3 条未读");
+    expect(within(screen.getByTestId("bell")).getByText("3")).toBeInTheDocument();
+    bell.unmount();
     render(<Stub initialEntries={["/forced"]} />);
     expect(screen.queryByRole("navigation", { name: "主导航" })).toBeNull();
   });

@@ -1,0 +1,78 @@
+// Reminders: an assignment due within 48 h (to trainees who have not handed it in) and an exam whose
+// window opens or closes within 24 h (to the course's trainees; for the close, those who have not sat
+// it). Each reminder's idempotency key names the event, so a second run — or a second instance — adds
+// nothing; the scheduler's lease only saves the duplicate work.
+import type { Stage } from "../../db/types.ts";
+import { notify, takeLease, type NewNotification } from "~/models/notifications.server.ts";
+import { formatDateTime } from "~/utils/cst.ts";
+import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
+
+export const REMINDER_WINDOWS = { assignmentDue: 48 * 3600, examWindow: 24 * 3600 };
+
+async function audienceOf(db: DB, stages: Stage[]): Promise<number[]> {
+  if (!stages.length) return [];
+  const rows = await db
+    .selectFrom("users as u")
+    .innerJoin("user_roles as r", "r.user_id", "u.id")
+    .select("u.id")
+    .where("r.role", "=", "trainee")
+    .where("u.active", "=", 1)
+    .where("u.stage", "in", stages)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function sendReminders(db: DB, t = nowSeconds()): Promise<number> {
+  const courses = await db.selectFrom("courses").select(["id", "slug", "title", "audience"]).where("published", "=", 1).where("archived", "=", 0).execute();
+  const byId = new Map(courses.map((c) => [c.id, { ...c, stages: JSON.parse(c.audience) as Stage[] }]));
+  const audience = new Map<number, number[]>();
+  const traineesOf = async (courseId: number) => audience.get(courseId) ?? audience.set(courseId, await audienceOf(db, byId.get(courseId)!.stages)).get(courseId)!;
+  const items: NewNotification[] = [];
+
+  const due = await db
+    .selectFrom("assignments")
+    .select(["id", "course_id", "key", "title", "due_at"])
+    .where("archived", "=", 0)
+    .where("due_at", ">", t)
+    .where("due_at", "<=", t + REMINDER_WINDOWS.assignmentDue)
+    .execute();
+  for (const a of due) {
+    const course = byId.get(a.course_id);
+    if (!course) continue;
+    const handedIn = new Set(
+      (await db.selectFrom("submissions").select("user_id").where("assignment_id", "=", a.id).where("status", "in", ["submitted", "graded"]).execute()).map((r) => r.user_id),
+    );
+    for (const userId of await traineesOf(a.course_id)) {
+      if (handedIn.has(userId)) continue;
+      items.push({ userId, kind: "assignment_due", title: `《${a.title}》将于 ${formatDateTime(a.due_at!)} 截止`, body: `课程“${course.title}”的作业尚未提交，请按时完成。`, link: `/courses/${course.slug}/assignments/${a.key}`, key: `assignment:${a.id}:due` });
+    }
+  }
+
+  const exams = await db.selectFrom("exams").select(["id", "course_id", "key", "title", "settings"]).where("archived", "=", 0).execute();
+  for (const e of exams) {
+    const course = byId.get(e.course_id);
+    if (!course) continue;
+    const s = JSON.parse(e.settings) as { opens_at?: number | null; closes_at?: number | null };
+    const soon = (x: number | null | undefined) => typeof x === "number" && x > t && x <= t + REMINDER_WINDOWS.examWindow;
+    const link = `/courses/${course.slug}/exams/${e.key}`;
+    if (soon(s.opens_at)) {
+      for (const userId of await traineesOf(e.course_id)) items.push({ userId, kind: "exam_window", title: `考试“${e.title}”将于 ${formatDateTime(s.opens_at!)} 开始`, body: `课程“${course.title}”。`, link, key: `exam:${e.id}:opens` });
+    }
+    if (soon(s.closes_at)) {
+      const sat = new Set((await db.selectFrom("exam_attempts").select("user_id").where("exam_id", "=", e.id).where("status", "!=", "in_progress").execute()).map((r) => r.user_id));
+      for (const userId of await traineesOf(e.course_id)) {
+        if (!sat.has(userId)) items.push({ userId, kind: "exam_window", title: `考试“${e.title}”将于 ${formatDateTime(s.closes_at!)} 结束`, body: `课程“${course.title}”，您还没有交卷。`, link, key: `exam:${e.id}:closes` });
+      }
+    }
+  }
+  // Grouped by kind so each call looks preferences up once.
+  let created = 0;
+  for (const kind of ["assignment_due", "exam_window"] as const) created += await notify(db, items.filter((i) => i.kind === kind), t);
+  return created;
+}
+
+/** One scheduler round: only the instance holding the lease runs it. */
+export async function runReminderRound(db: DB, owner: string, intervalSeconds: number, t = nowSeconds()): Promise<number | null> {
+  if (!(await takeLease(db, "reminders", owner, intervalSeconds * 2, t))) return null;
+  return sendReminders(db, t);
+}

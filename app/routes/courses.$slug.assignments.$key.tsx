@@ -76,7 +76,7 @@ export async function loader(args: LoaderFunctionArgs) {
       submittedAt: v.submitted_at,
       late: v.late,
       length: v.text_length,
-      html: renderMarkdown(v.text_md),
+      html: renderMarkdown(v.text_md, { breaks: true }),
       files: v.files,
       returnedHtml: v.returned_comment_md ? renderMarkdown(v.returned_comment_md) : null,
       returnedAt: v.returned_at,
@@ -126,7 +126,7 @@ export async function action(args: ActionFunctionArgs) {
       case "save":
         return data<ActionResult>({ ok: true, message: files.length ? `草稿已保存，已上传 ${files.length} 个附件` : "草稿已保存", savedAt: saved.savedAt });
       case "preview":
-        return data<ActionResult>({ ok: true, previewHtml: renderMarkdown(text ?? ""), savedAt: saved.savedAt });
+        return data<ActionResult>({ ok: true, previewHtml: renderMarkdown(text ?? "", { breaks: true }), savedAt: saved.savedAt });
       case "submit": {
         const res = await submitAssignment(db, { ...who, text }, { ip: args.context.clientIp });
         return data<ActionResult>({ ok: true, message: `已提交第 ${res.version} 版${res.late ? "（迟交）" : ""}` });
@@ -154,6 +154,11 @@ export default function AssignmentPage() {
   const d = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const a = d.assignment;
+  // After 提交/保存 the outcome ("已提交第 N 版", or why not) is where the eye and the screen reader go.
+  const outcome = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (result?.message) outcome.current?.focus();
+  }, [result]);
   return (
     <div className="stack assignment-page">
       <p className="crumbs muted">
@@ -236,7 +241,7 @@ export default function AssignmentPage() {
       ) : null}
 
       {result?.message ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"} tabIndex={-1} ref={outcome}>
           {result.message}
         </p>
       ) : null}
@@ -308,6 +313,10 @@ function Editor() {
   useEffect(() => {
     if (autosave.state === "idle" && autosave.data?.ok) setDirty(false);
   }, [autosave.state, autosave.data]);
+  // A successful 提交/保存 carried the text too: nothing is unsaved any more.
+  useEffect(() => {
+    if (result?.ok) setDirty(false);
+  }, [result]);
 
   function onChange(value: string) {
     setText(value);

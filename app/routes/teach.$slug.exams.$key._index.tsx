@@ -6,7 +6,7 @@ import {
 } from "~/models/exams.server.ts";
 import { requireExamEditor } from "~/utils/exam-guard.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
-import { markdownToPlainText } from "~/utils/markdown.server.ts";
+import { stemSummary } from "~/utils/exam-stem.server.ts";
 import styles from "~/styles/exams.css?url";
 import { formatDateTime } from "~/utils/cst.ts";
 
@@ -29,8 +29,8 @@ export async function loader(args: LoaderFunctionArgs) {
     reviewWarning: reviewLeakWarning(exam.settings),
     attempts,
     overrides,
-    analysis: analysis.map(({ stem_md, ...a }) => ({ ...a, stem: markdownToPlainText(stem_md).slice(0, 80) })),
-    edited: edited.map(({ stem_md, ...q }) => ({ ...q, stem: markdownToPlainText(stem_md).slice(0, 80) })),
+    analysis: analysis.map(({ stem_md, ...a }) => ({ ...a, stem: stemSummary(stem_md, 80) })),
+    edited: edited.map(({ stem_md, ...q }) => ({ ...q, stem: stemSummary(stem_md, 80) })),
   };
 }
 

@@ -20,6 +20,11 @@ export type RenderMarkdownOptions = {
    * Relative URLs `media/x`, `./media/x` and `../media/x` are rewritten to `${mediaBase}x`.
    */
   mediaBase?: string;
+  /**
+   * Every line break of the source is a line break on the page (for what trainees write: a 思想汇报's
+   * "汇报人：张晓明" and its date lines stay apart), instead of Markdown's joining of lines.
+   */
+  breaks?: boolean;
 };
 
 // ---------------------------------------------------------------------------------------------- marked
@@ -382,7 +387,7 @@ function normalizeMediaBase(base: string | undefined): string | undefined {
 export function renderMarkdown(md: string, opts?: RenderMarkdownOptions): string {
   const source = typeof md === "string" ? md : String(md ?? "");
   if (source.trim() === "") return "";
-  const key = `${opts?.mediaBase ?? ""}\0${source}`;
+  const key = `${opts?.breaks ? "br" : ""}\0${opts?.mediaBase ?? ""}\0${source}`;
   const hit = cache.get(key);
   if (hit !== undefined) {
     // Refresh its place so the most used lessons stay.
@@ -391,7 +396,7 @@ export function renderMarkdown(md: string, opts?: RenderMarkdownOptions): string
     return hit;
   }
   const bounded = boundMarkdown(source);
-  const html = marked.parse(bounded.source, { async: false });
+  const html = marked.parse(bounded.source, { async: false, breaks: Boolean(opts?.breaks) });
   currentMediaBase = normalizeMediaBase(opts?.mediaBase);
   let safe: string;
   try {

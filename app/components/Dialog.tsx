@@ -1,4 +1,4 @@
-// A modal dialog on the native <dialog> with showModal(): the page behind is inert (Tab stays inside),
+// A modal dialog on the native <dialog> with showModal(): the page behind is inert, Tab goes round inside,
 // Escape closes it (unless `required`), focus starts on the element marked data-autofocus (else the
 // first control) and goes back to the element that opened it.
 import { useNavigation } from "@remix-run/react";
@@ -33,6 +33,21 @@ export function Dialog({ open, onClose, label, labelledBy, required, className, 
       className={`dialog card${className ? ` ${className}` : ""}`}
       aria-label={label}
       aria-labelledby={labelledBy}
+      onKeyDown={(e) => {
+        // Tab and Shift+Tab go round inside the dialog instead of out to the browser's own controls.
+        if (e.key !== "Tab") return;
+        const items = [...e.currentTarget.querySelectorAll<HTMLElement>("button:not([disabled]), a[href], input:not([disabled]), select, textarea, [tabindex]:not([tabindex='-1'])")];
+        const first = items[0];
+        const last = items[items.length - 1];
+        if (!first || !last) return;
+        if (e.shiftKey && document.activeElement === first) {
+          e.preventDefault();
+          last.focus();
+        } else if (!e.shiftKey && document.activeElement === last) {
+          e.preventDefault();
+          first.focus();
+        }
+      }}
       onCancel={(e) => {
         if (required) e.preventDefault();
       }}

@@ -82,7 +82,7 @@ export default function Users() {
           筛选
         </button>
       </Form>
-      <div className="table-wrap card">
+      <div className="table-wrap card" tabIndex={0}>
         <table>
           <thead>
             <tr>

@@ -155,10 +155,18 @@ export default function AssignmentPage() {
   const result = useActionData<typeof action>();
   const a = d.assignment;
   // After 提交/保存 the outcome ("已提交第 N 版", or why not) is where the eye and the screen reader go.
+  // Once the page has settled (the reloaded data can fold 题目要求 above it), so it stays in view.
   const outcome = useRef<HTMLParagraphElement>(null);
+  const navigation = useNavigation();
+  const shown = useRef<unknown>(null);
   useEffect(() => {
-    if (result?.message) outcome.current?.focus();
-  }, [result]);
+    if (navigation.state !== "idle" || !result?.message || shown.current === result) return;
+    shown.current = result;
+    requestAnimationFrame(() => {
+      outcome.current?.focus({ preventScroll: true });
+      outcome.current?.scrollIntoView({ block: "center" });
+    });
+  }, [result, navigation.state]);
   return (
     <div className="stack assignment-page">
       <p className="crumbs muted">
@@ -328,7 +336,7 @@ function Editor() {
   }
 
   return (
-    <Form method="post" encType="multipart/form-data" className="card form editor" onSubmit={() => clearTimeout(timer.current)}>
+    <Form method="post" encType="multipart/form-data" className="card form editor" preventScrollReset onSubmit={() => clearTimeout(timer.current)}>
       <h2>{d.edit.resubmission ? "修改后重新提交" : "撰写"}</h2>
       {d.edit.willBeLate ? <p className="alert warn">已过截止时间，现在提交将记为迟交。</p> : null}
       <label>

@@ -107,7 +107,7 @@ export default function ExamIntro() {
         <p className="alert warn">{d.windowProblem ?? "您的考试机会已用完"}</p>
       )}
       {d.attempts.length ? (
-        <section className="card table-wrap">
+        <section className="card table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr><th>次数</th><th>开始时间</th><th>状态</th><th>成绩</th><th><span className="sr-only">操作</span></th></tr>

@@ -212,7 +212,7 @@ export default function AssignmentQueue() {
         ) : null}
       </Form>
 
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         <table className="queue">
           <thead>
             <tr>

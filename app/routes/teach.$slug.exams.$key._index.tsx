@@ -101,7 +101,7 @@ export default function TeachExam() {
       </div>
       {d.reviewWarning ? <p className="alert warn" role="alert">{d.reviewWarning}</p> : null}
       {r && "warning" in r && r.warning ? <p className="alert warn" role="alert">{r.warning}</p> : null}
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         <h2 className="table-title">作答记录（{d.attempts.length}）</h2>
         <table>
           <thead>
@@ -195,7 +195,7 @@ export default function TeachExam() {
         ) : null}
       </section>
 
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         <h2 className="table-title">试题分析</h2>
         <p className="muted table-title">难度系数 = 平均得分率；区分度 = 高分组（前 27%）得分率 − 低分组（后 27%）得分率，低于 0.2 的题目值得检查。</p>
         <table>

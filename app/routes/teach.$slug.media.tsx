@@ -118,7 +118,7 @@ export default function Media() {
           {busy ? "上传中…" : "上传到草稿"}
         </button>
       </Form>
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         {media.length ? (
           <table>
             <thead>

@@ -5,9 +5,10 @@ import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 type Unit = { id: number; fullName: string; depth: number; active: number };
 type Values = { name?: string; gender?: string; org_unit_id?: number; stage?: Stage; roles?: Role[]; phone?: string | null; email?: string | null };
 
-export function OrgUnitSelect({ units, name, value, required }: { units: Unit[]; name: string; value?: number | string; required?: boolean }) {
+/** `label`: the accessible name where the select stands without a <label> (e.g. in a filter bar). */
+export function OrgUnitSelect({ units, name, value, required, label }: { units: Unit[]; name: string; value?: number | string; required?: boolean; label?: string }) {
   return (
-    <select name={name} defaultValue={value ?? ""} required={required}>
+    <select name={name} defaultValue={value ?? ""} required={required} aria-label={label}>
       <option value="">请选择</option>
       {units.map((u) => (
         <option key={u.id} value={u.id} disabled={!u.active}>

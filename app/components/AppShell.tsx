@@ -1,5 +1,5 @@
-import { Form, NavLink } from "@remix-run/react";
-import type { ReactNode } from "react";
+import { Form, NavLink, useLocation } from "@remix-run/react";
+import { useEffect, useState, type ReactNode } from "react";
 import type { Role } from "../../db/types.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 
@@ -29,10 +29,37 @@ export function navFor(roles: Role[]): { to: string; label: string }[] {
   return items;
 }
 
+/**
+ * The main navigation. Without JavaScript its items wrap onto as many lines as they need; after
+ * hydration a phone shows a 菜单 button in the header (a disclosure: Enter/Space/tap opens, Escape
+ * closes and returns focus) so the header stays one line and no item is ever cut off.
+ */
+function useMenu() {
+  const [open, setOpen] = useState(false);
+  const [hydrated, setHydrated] = useState(false);
+  const location = useLocation();
+  useEffect(() => setHydrated(true), []);
+  useEffect(() => setOpen(false), [location.pathname]);
+  return { open, setOpen, hydrated };
+}
+
 export function AppShell({ user, schoolName, children }: { user: ShellUser | null; schoolName: string; children: ReactNode }) {
+  const menu = useMenu();
+  const navItems = user && !user.mustChangePassword ? navFor(user.roles) : null;
   return (
     <div className="shell">
-      <header className="topbar">
+      <a className="skip-link" href="#main">
+        跳到主要内容
+      </a>
+      <header
+        className={`topbar${menu.hydrated ? " js" : ""}${menu.open ? " menu-open" : ""}`}
+        onKeyDown={(e) => {
+          if (e.key === "Escape" && menu.open) {
+            menu.setOpen(false);
+            document.getElementById("mainnav-toggle")?.focus();
+          }
+        }}
+      >
         <div className="topbar-inner">
           <a href="/" className="brand">
             <span className="brand-mark" aria-hidden>
@@ -59,21 +86,28 @@ export function AppShell({ user, schoolName, children }: { user: ShellUser | nul
                   退出
                 </button>
               </Form>
+              {navItems && menu.hydrated ? (
+                <button type="button" id="mainnav-toggle" className="btn-link on-dark mainnav-toggle" aria-expanded={menu.open} aria-controls="mainnav" onClick={() => menu.setOpen(!menu.open)}>
+                  菜单
+                </button>
+              ) : null}
             </div>
           ) : null}
         </div>
-        {user && !user.mustChangePassword ? (
-          <nav className="mainnav" aria-label="主导航">
-            {navFor(user.roles).map((item, _i, items) => (
+        {navItems ? (
+          <nav className="mainnav" id="mainnav" aria-label="主导航">
+            {navItems.map((item) => (
               // One tab is current: the longest one that contains the page (统计 at /branch/dashboard, not 本支部学员 too).
-              <NavLink key={item.to} to={item.to} end={item.to === "/" || items.some((o) => o.to.startsWith(`${item.to}/`))} prefetch="intent">
+              <NavLink key={item.to} to={item.to} end={item.to === "/" || navItems.some((o) => o.to.startsWith(`${item.to}/`))} prefetch="intent">
                 {item.label}
               </NavLink>
             ))}
           </nav>
         ) : null}
       </header>
-      <main className="content">{children}</main>
+      <main className="content" id="main" tabIndex={-1}>
+        {children}
+      </main>
       <footer className="footer">
         {schoolName} · 网上党校{user ? ` · ${STAGE_LABEL[user.stage]}` : ""}
       </footer>

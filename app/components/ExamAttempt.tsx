@@ -8,6 +8,7 @@ import { confirmWarning, emptyQueue, enqueue as enqueueItem, saveStatus, settle,
 import { isAnswered, optionLetter, type ExamResponse } from "~/utils/exam-response.ts";
 import type { QuestionType } from "~/utils/course-types.ts";
 import { cstClock } from "~/utils/cst.ts";
+import { Dialog } from "./Dialog.tsx";
 
 export type PaperQuestion = {
   questionId: number;
@@ -355,11 +356,13 @@ function InteractiveExam(p: ExamAttemptProps) {
     debounces.current.set(qid, { timer, answer });
   };
 
-  // Leaving the tab or window is counted once per absence; a reload keeps typed answers (pagehide flush).
+  // Leaving the tab or window is counted once per absence; a reload keeps typed answers (pagehide flush)
+  // and is not an absence: pagehide comes before the page turns hidden, so an unloading page counts nothing.
   useEffect(() => {
     let away = false;
+    let unloading = false;
     const leave = () => {
-      if (away) return;
+      if (away || unloading) return;
       away = true;
       void fetch(`/exam-attempts/${id}/answers`, { method: "POST", keepalive: true, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ type: "leave" }) }).catch(() => {});
     };
@@ -370,12 +373,21 @@ function InteractiveExam(p: ExamAttemptProps) {
     document.addEventListener("visibilitychange", visibility);
     window.addEventListener("blur", leave);
     window.addEventListener("focus", back);
-    window.addEventListener("pagehide", flush);
+    const hide = () => {
+      unloading = true;
+      flush();
+    };
+    const show = () => {
+      unloading = false;
+    };
+    window.addEventListener("pagehide", hide);
+    window.addEventListener("pageshow", show);
     return () => {
       document.removeEventListener("visibilitychange", visibility);
       window.removeEventListener("blur", leave);
       window.removeEventListener("focus", back);
-      window.removeEventListener("pagehide", flush);
+      window.removeEventListener("pagehide", hide);
+      window.removeEventListener("pageshow", show);
     };
   }, [id, flush]);
 
@@ -523,26 +535,22 @@ function InteractiveExam(p: ExamAttemptProps) {
           </button>
         </div>
       </div>
-      {confirming ? (
-        <div className="exam-dialog-backdrop">
-          <div className="card exam-dialog" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
-            <h2 id="confirm-title">确认交卷</h2>
-            {unanswered.length ? (
-              <p className="alert warn">
-                以下 {unanswered.length} 道题尚未作答：{unanswered.map((q) => `第 ${q.position} 题`).join("、")}
-              </p>
-            ) : (
-              <p>全部题目均已作答。</p>
-            )}
-            <p>交卷后不能再修改答案。</p>
-            {warnConfirm ? <p className="alert warn">{warnConfirm}</p> : null}
-            <div className="row-actions">
-              <button type="button" className="btn primary" onClick={() => void submit("user")}>确认交卷</button>
-              <button type="button" className="btn" onClick={() => setConfirming(false)}>返回检查</button>
-            </div>
-          </div>
+      <Dialog open={confirming} onClose={() => setConfirming(false)} labelledBy="confirm-title" className="exam-dialog">
+        <h2 id="confirm-title">确认交卷</h2>
+        {unanswered.length ? (
+          <p className="alert warn">
+            以下 {unanswered.length} 道题尚未作答：{unanswered.map((q) => `第 ${q.position} 题`).join("、")}
+          </p>
+        ) : (
+          <p>全部题目均已作答。</p>
+        )}
+        <p>交卷后不能再修改答案。</p>
+        {warnConfirm ? <p className="alert warn">{warnConfirm}</p> : null}
+        <div className="row-actions">
+          <button type="button" className="btn primary" onClick={() => void submit("user")}>确认交卷</button>
+          <button type="button" className="btn" onClick={() => setConfirming(false)} data-autofocus>返回检查</button>
         </div>
-      ) : null}
+      </Dialog>
     </div>
   );
 }
@@ -560,6 +568,9 @@ export function ExamAttempt(p: ExamAttemptProps) {
           第 {p.attempt.attemptNo} 次作答
         </Link>
       </div>
+      <a className="skip-link" href="#q-1">
+        跳到第一题
+      </a>
       {p.error ? <p className="alert error" role="alert">{p.error}</p> : null}
       {hydrated ? <InteractiveExam {...p} /> : <PagedExam {...p} />}
     </div>

@@ -93,7 +93,7 @@ export function LedgerView({ data, base, title, scopeNote, xapi = false }: { dat
         />
       </div>
       <p className="muted">{counts.rows > preview.length ? `下表为前 ${preview.length} 行，完整台账请导出。` : null}</p>
-      <div className="table-wrap card">
+      <div className="table-wrap card" tabIndex={0}>
         <table>
           <thead>
             <tr>

@@ -65,6 +65,8 @@ export function LessonPlayer(props: {
       el.classList.add("vjs-big-play-centered", "vjs-fluid");
       el.setAttribute("playsinline", "");
       el.setAttribute("webkit-playsinline", "");
+      // WeChat's X5 browser on Android plays full screen unless told to play in the page.
+      el.setAttribute("x5-playsinline", "");
       holder.current.replaceChildren(el);
       const locked = () => live.current.lockRate;
       player = videojs(el, {
@@ -72,6 +74,9 @@ export function LessonPlayer(props: {
         controls: true,
         preload: "metadata",
         playsinline: true,
+        // video.js draws the captions itself (not the browser), so they sit above its control bar
+        // (.vjs-text-track-display keeps 3em free at the bottom) instead of under it.
+        html5: { nativeTextTracks: false },
         playbackRates: locked() ? undefined : [0.75, 1, 1.25, 1.5, 2],
         sources: [{ src: live.current.src, type: live.current.src.endsWith(".webm") ? "video/webm" : "video/mp4" }],
         tracks: live.current.captions ? [{ kind: "captions", src: live.current.captions, srclang: "zh-CN", label: "中文", default: true }] : [],
@@ -154,7 +159,7 @@ export function LessonPlayer(props: {
     <div className="player-wrap">
       <div className="player" ref={holder} data-testid="lesson-player">
         {/* Before JavaScript runs (or without it) the browser's own player still plays the video. */}
-        <video controls playsInline preload="metadata" src={props.src}>
+        <video controls playsInline webkit-playsinline="" x5-playsinline="" preload="metadata" src={props.src}>
           {props.captions ? <track kind="captions" src={props.captions} srcLang="zh-CN" label="中文" default /> : null}
         </video>
       </div>

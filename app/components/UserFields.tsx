@@ -6,15 +6,17 @@ import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 type Unit = { id: number; fullName: string; depth: number; active: number };
 type Values = { name?: string; gender?: string; org_unit_id?: number; stage?: Stage; roles?: Role[]; phone?: string | null; email?: string | null };
 
+/** `label`: the accessible name where the select stands without a <label> (e.g. in a filter bar). */
 export function OrgUnitSelect({
   units,
   name,
   value,
   required,
+  label,
   ...aria
-}: { units: Unit[]; name: string; value?: number | string; required?: boolean; "aria-invalid"?: true; "aria-describedby"?: string }) {
+}: { units: Unit[]; name: string; value?: number | string; required?: boolean; label?: string; "aria-invalid"?: true; "aria-describedby"?: string }) {
   return (
-    <select name={name} defaultValue={value ?? ""} required={required} {...aria}>
+    <select name={name} defaultValue={value ?? ""} required={required} aria-label={label} {...aria}>
       <option value="">请选择</option>
       {units.map((u) => (
         <option key={u.id} value={u.id} disabled={!u.active}>

@@ -13,7 +13,7 @@ import { audit } from "~/models/audit.server.ts";
 import { ImportBusy, withImportLock } from "~/models/import-locks.server.ts";
 import { syncCourses, type SyncResult } from "~/models/courses.server.ts";
 import { seesEverything } from "~/models/visibility.server.ts";
-import { formatError, parseCourse, STAGE_BY_NAME, type FormatError, type ParsedCourse } from "~/utils/course-format.server.ts";
+import { formatError, parseCourse, PLACEHOLDER_BODY, STAGE_BY_NAME, type FormatError, type ParsedCourse } from "~/utils/course-format.server.ts";
 import { ZIP_MSG } from "~/utils/course-messages.server.ts";
 import { extractZipEntries, listFolderFiles, readZipDirectory, unsafeZipName, ZipRefused, type ZipEntry } from "~/utils/course-zip.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
@@ -285,7 +285,7 @@ export function addAssignment(slug: string, a: NewAssignment): string {
     "# attachments: [pdf, docx]        # 允许的附件类型",
     "---",
     "",
-    "题目要求（Markdown）……",
+    PLACEHOLDER_BODY.assignment,
     "",
   ].join("\n"));
 }
@@ -317,7 +317,7 @@ export function addExam(slug: string, e: { title: string; bank: string; duration
     ...rules.map((r) => `  - { type: ${r.type}, count: ${r.count}, score: ${r.score} }`),
     "---",
     "",
-    "考试说明（Markdown）……",
+    PLACEHOLDER_BODY.exam,
     "",
   ].join("\n"));
 }

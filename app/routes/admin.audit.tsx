@@ -79,7 +79,7 @@ export default function Audit() {
       <p className="muted" data-testid="audit-total">
         共 {total} 条{pages > 1 ? `，第 ${page} / ${pages} 页` : ""}
       </p>
-      <div className="table-wrap card">
+      <div className="table-wrap card" tabIndex={0}>
         <table>
           <thead>
             <tr>

@@ -191,7 +191,7 @@ export default function Completion() {
             应用
           </button>
         </Form>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <MemberTable members={members} manualUsual={cls.manualUsual} canGrade={false} canRemove={false} selectForm="bulk" extra={{ header: "例外处理", cell: (m) => <ExceptionCell m={m} /> }} />
         </div>
         <MemberPager page={table.page} pages={table.pages} />

@@ -45,7 +45,7 @@ export default function Classes() {
       <div className="page-head">
         <h1>培训班</h1>
       </div>
-      <div className="table-wrap card">
+      <div className="table-wrap card" tabIndex={0}>
         <table>
           <thead>
             <tr>

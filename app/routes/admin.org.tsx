@@ -71,7 +71,7 @@ export default function OrgTree() {
       ) : null}
       <Form method="post" className="card filters">
         <input type="hidden" name="intent" value="create" />
-        <OrgUnitSelect units={parents} name="parentId" required />
+        <OrgUnitSelect units={parents} name="parentId" required label="上级组织" />
         <input name="name" placeholder="新组织名称" required maxLength={60} aria-label="新组织名称" />
         <button type="submit" className="btn primary">
           新建下级组织

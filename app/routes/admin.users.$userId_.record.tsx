@@ -184,7 +184,7 @@ export default function Record() {
 
 function Section({ title, head, children }: { title: string; head: string[]; children: React.ReactNode[] }) {
   return (
-    <section className="card table-wrap">
+    <section className="card table-wrap" tabIndex={0}>
       <h2>{title}</h2>
       {children.length ? (
         <table>

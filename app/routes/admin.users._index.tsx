@@ -56,7 +56,7 @@ export default function Users() {
       </div>
       <Form method="get" className="card filters">
         <input name="q" placeholder="学号/工号或姓名" defaultValue={params.get("q") ?? ""} aria-label="搜索" />
-        <OrgUnitSelect units={units} name="unit" value={params.get("unit") ?? ""} />
+        <OrgUnitSelect units={units} name="unit" value={params.get("unit") ?? ""} label="组织" />
         <select name="stage" defaultValue={params.get("stage") ?? ""} aria-label="发展阶段">
           <option value="">全部阶段</option>
           {STAGES.map((s) => (
@@ -82,7 +82,7 @@ export default function Users() {
           筛选
         </button>
       </Form>
-      <div className="table-wrap card">
+      <div className="table-wrap card" tabIndex={0}>
         <table>
           <thead>
             <tr>

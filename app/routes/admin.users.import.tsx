@@ -266,7 +266,7 @@ function Listing({ summary, open, headers, children }: { summary: string; open: 
   return (
     <details open={open}>
       <summary>{summary}</summary>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table>
           <thead>
             <tr>
@@ -300,7 +300,7 @@ function ImportDone({ done }: { done: { fileName: string; created: IssuedPasswor
               下载密码表（Excel）
             </button>
           </form>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table data-testid="issued-passwords">
               <thead>
                 <tr>

@@ -15,7 +15,7 @@ import { whyCourseHidden } from "~/models/courses.server.ts";
 import assignmentsCss from "~/styles/assignments.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/guards/auth.server.ts";
-import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { FieldError, fieldProps } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
@@ -78,7 +78,7 @@ export async function loader(args: LoaderFunctionArgs) {
       submittedAt: v.submitted_at,
       late: v.late,
       length: v.text_length,
-      html: renderMarkdown(v.text_md),
+      html: renderMarkdown(v.text_md, { breaks: true }),
       files: v.files,
       returnedHtml: v.returned_comment_md ? renderMarkdown(v.returned_comment_md) : null,
       returnedAt: v.returned_at,
@@ -127,7 +127,7 @@ export async function action(args: ActionFunctionArgs) {
       case "save":
         return data<ActionResult>({ ok: true, message: files.length ? `草稿已保存，已上传 ${files.length} 个附件` : "草稿已保存", savedAt: saved.savedAt });
       case "preview":
-        return data<ActionResult>({ ok: true, previewHtml: renderMarkdown(text ?? ""), savedAt: saved.savedAt });
+        return data<ActionResult>({ ok: true, previewHtml: renderMarkdown(text ?? "", { breaks: true }), savedAt: saved.savedAt });
       case "submit": {
         const res = await submitAssignment(db, { ...who, text }, { ip: args.context.clientIp });
         return data<ActionResult>({ ok: true, message: `已提交第 ${res.version} 版${res.late ? "（迟交）" : ""}` });
@@ -155,6 +155,19 @@ export default function AssignmentPage() {
   const d = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const a = d.assignment;
+  // After 提交/保存 the outcome ("已提交第 N 版", or why not) is where the eye and the screen reader go.
+  // Once the page has settled (the reloaded data can fold 题目要求 above it), so it stays in view.
+  const outcome = useRef<HTMLParagraphElement>(null);
+  const navigation = useNavigation();
+  const shown = useRef<unknown>(null);
+  useEffect(() => {
+    if (navigation.state !== "idle" || !result?.message || shown.current === result) return;
+    shown.current = result;
+    requestAnimationFrame(() => {
+      outcome.current?.focus({ preventScroll: true });
+      outcome.current?.scrollIntoView({ block: "center" });
+    });
+  }, [result, navigation.state]);
   return (
     <div className="stack assignment-page">
       <p className="crumbs muted">
@@ -236,9 +249,8 @@ export default function AssignmentPage() {
         </section>
       ) : null}
 
-      <FormAlert result={result} />
-      {result?.ok && result.message ? (
-        <p className="alert ok" role="status">
+      {result?.message ? (
+        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"} tabIndex={-1} ref={outcome}>
           {result.message}
         </p>
       ) : null}
@@ -310,6 +322,10 @@ function Editor() {
   useEffect(() => {
     if (autosave.state === "idle" && autosave.data?.ok) setDirty(false);
   }, [autosave.state, autosave.data]);
+  // A successful 提交/保存 carried the text too: nothing is unsaved any more.
+  useEffect(() => {
+    if (result?.ok) setDirty(false);
+  }, [result]);
 
   function onChange(value: string) {
     setText(value);
@@ -321,7 +337,7 @@ function Editor() {
   }
 
   return (
-    <Form method="post" encType="multipart/form-data" className="card form editor" onSubmit={() => clearTimeout(timer.current)}>
+    <Form method="post" encType="multipart/form-data" className="card form editor" preventScrollReset onSubmit={() => clearTimeout(timer.current)}>
       <h2>{d.edit.resubmission ? "修改后重新提交" : "撰写"}</h2>
       {d.edit.willBeLate ? <p className="alert warn">已过截止时间，现在提交将记为迟交。</p> : null}
       <label>

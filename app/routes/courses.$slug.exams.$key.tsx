@@ -7,7 +7,7 @@ import { whyCourseHidden } from "~/models/courses.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";
-import { formatDateTime } from "~/utils/cst.ts";
+import { formatDateTime, formatWindow } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d?.exam.title ?? "考试"} · 网上党校` }];
@@ -80,7 +80,7 @@ export default function ExamIntro() {
         <ul className="exam-rules">
           <li>考试机会 {r.attempts} 次，剩余 {d.left} 次，成绩{COUNTS[r.counts]}；{SHOW[r.show_results]}。</li>
           <li>
-            开放时间：{r.opens_at ? formatDateTime(r.opens_at) : "不限"} 至 {r.closes_at ? formatDateTime(r.closes_at) : "不限"}
+            开放时间：{formatWindow(r.opens_at, r.closes_at)}
             {r.extra_minutes ? `（您另有 ${r.extra_minutes} 分钟延时）` : ""}
           </li>
           <li>计时以服务器时间为准，开始后不暂停，时间到系统自动交卷；答案随时自动保存。</li>
@@ -109,10 +109,10 @@ export default function ExamIntro() {
         <p className="alert warn">{d.windowProblem ?? "您的考试机会已用完"}</p>
       )}
       {d.attempts.length ? (
-        <section className="card table-wrap">
+        <section className="card table-wrap" tabIndex={0}>
           <table>
             <thead>
-              <tr><th>次数</th><th>开始时间</th><th>状态</th><th>成绩</th><th></th></tr>
+              <tr><th>次数</th><th>开始时间</th><th>状态</th><th>成绩</th><th><span className="sr-only">操作</span></th></tr>
             </thead>
             <tbody>
               {d.attempts.map((a) => (

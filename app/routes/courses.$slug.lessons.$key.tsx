@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useRef } from "react";
+import { Dialog } from "~/components/Dialog.tsx";
 import { LessonPlayer, type PlayerControls } from "~/components/LessonPlayer.tsx";
 import { useHeartbeat } from "~/components/useHeartbeat.ts";
 import { creditedLimit } from "~/utils/coverage.ts";
@@ -156,16 +157,12 @@ function Lesson({ course, lesson, progress, prev, next }: ReturnType<typeof useL
           </span>
         ) : null}
       </div>
-      {state.status === "check" ? (
-        <div className="modal-backdrop" role="dialog" aria-modal="true" aria-label="继续学习">
-          <div className="card stack">
-            <p>您还在学习吗？确认后继续计时。</p>
-            <button type="button" className="btn primary" onClick={() => void confirmPresence()}>
-              继续学习
-            </button>
-          </div>
-        </div>
-      ) : null}
+      <Dialog open={state.status === "check"} label="继续学习" required className="presence-dialog">
+        <p>您还在学习吗？确认后继续计时。</p>
+        <button type="button" className="btn primary" onClick={() => void confirmPresence()}>
+          继续学习
+        </button>
+      </Dialog>
     </article>
   );
 }

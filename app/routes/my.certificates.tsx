@@ -13,6 +13,8 @@ export async function loader(args: LoaderFunctionArgs) {
   const me = await requireUser(args);
   const certs = await certificatesOfUser(args.context.db, me.id);
   return {
+    // WeChat's in-app browser on Android does not save files: say how to get them.
+    inWeChat: /MicroMessenger/i.test(args.request.headers.get("user-agent") ?? ""),
     certificates: certs.map((c) => ({
       id: c.id,
       number: c.number,
@@ -29,7 +31,7 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 export default function MyCertificates() {
-  const { certificates } = useLoaderData<typeof loader>();
+  const { certificates, inWeChat } = useLoaderData<typeof loader>();
   return (
     <div className="stack classes">
       <div className="page-head">
@@ -38,6 +40,11 @@ export default function MyCertificates() {
           下载我的培训档案（PDF）
         </a>
       </div>
+      {inWeChat ? (
+        <p className="alert warn" data-testid="wechat-hint">
+          在微信中如无法下载，请点右上角“···”，选择“在浏览器打开”后再下载。
+        </p>
+      ) : null}
       {certificates.length === 0 ? <p className="card empty">还没有结业证书。培训班结业后，证书会出现在这里。</p> : null}
       <ul className="cards">
         {certificates.map((c) => (

@@ -84,7 +84,7 @@ export default function CourseProgress() {
       </div>
       {result ? <p className={`alert ${result.ok ? "ok" : "error"}`}>{result.message}</p> : null}
       <Form method="post" className="stack">
-        <div className="table-wrap card">
+        <div className="table-wrap card" tabIndex={0}>
           <table>
             <thead>
               <tr>

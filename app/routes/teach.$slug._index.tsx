@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { ConfirmSubmit } from "~/components/Dialog.tsx";
 import { ProblemList } from "~/components/ProblemList.tsx";
 import { z } from "zod";
 import { ASSIGNMENT_KINDS } from "~/utils/course-types.ts";
@@ -195,7 +196,7 @@ export default function CourseOverview() {
   return (
     <div className="stack teach">
       <p className="crumbs">
-        <Link to="/teach">课程编写</Link> / {course.slug}
+        <Link to="/teach">课程编写</Link> / {course.title}
       </p>
       <div className="page-head">
         <h1>{course.title}</h1>
@@ -213,9 +214,15 @@ export default function CourseOverview() {
           <>
             <Form method="post">
               <input type="hidden" name="intent" value={course.published ? "update" : "publish"} />
-              <button type="submit" className="btn primary" disabled={busy}>
-                {course.published ? "发布更新" : "发布"}
-              </button>
+              <ConfirmSubmit
+                label={course.published ? "发布更新" : "发布"}
+                title={course.published ? "发布更新？" : "发布课程？"}
+                confirmLabel={course.published ? "确认发布更新" : "确认发布"}
+                className="btn primary"
+                disabled={busy}
+              >
+                <p>发布后，学员立即看到草稿的当前内容（有错误时不会发布）。</p>
+              </ConfirmSubmit>
             </Form>
             {course.published ? (
               <Form method="post">
@@ -228,6 +235,11 @@ export default function CourseOverview() {
             <Link to={`${base}/edit/course.md`} className="btn">
               编辑课程信息
             </Link>
+            {course.published ? (
+              <Link to={`/courses/${course.slug}`} className="btn">
+                学员视角（已发布内容）
+              </Link>
+            ) : null}
             <Link to={`${base}/media`} className="btn">
               媒体文件（{mediaCount}）
             </Link>

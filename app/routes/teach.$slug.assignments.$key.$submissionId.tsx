@@ -83,7 +83,7 @@ export async function loader(args: LoaderFunctionArgs) {
       submittedAt: v.submitted_at,
       late: v.late,
       length: v.text_length,
-      html: renderMarkdown(v.text_md),
+      html: renderMarkdown(v.text_md, { breaks: true }),
       files: v.files,
       returnedHtml: v.returned_comment_md ? renderMarkdown(v.returned_comment_md) : null,
     })),

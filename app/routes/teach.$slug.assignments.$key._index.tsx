@@ -212,7 +212,7 @@ export default function AssignmentQueue() {
         ) : null}
       </Form>
 
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         <table className="queue">
           <thead>
             <tr>
@@ -223,7 +223,7 @@ export default function AssignmentQueue() {
               <th>字数</th>
               <th>相似度</th>
               <th>成绩</th>
-              <th />
+              <th><span className="sr-only">操作</span></th>
             </tr>
           </thead>
           <tbody>
@@ -276,7 +276,7 @@ export default function AssignmentQueue() {
           <label>
             相似度阈值
             <input type="number" name="threshold" min={0.1} max={0.95} step={0.05} defaultValue={d.settings.similarityThreshold} />
-            <small>两份作业 5 字片段的 Jaccard 相似度达到此值即标记；修改后重新比对全部提交</small>
+            <small>两份作业中相同的 5 字片段占比（相似度，0–1）达到此值即标记；修改后重新比对全部提交</small>
           </label>
           <button type="submit" className="btn primary">
             保存设置

@@ -192,7 +192,7 @@ export default function Banks() {
         <h2>本课程的题库</h2>
         {course.source === "browser" ? <p className="muted">显示的是课程草稿中的题库；发布更新后学员和考试使用。</p> : null}
         {banks.length ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>
@@ -355,7 +355,7 @@ function Preview({ preview: p, source, busy }: { preview: NonNullable<ReturnType
       ) : null}
 
       {p.rows.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="preview-table">
             <thead>
               <tr>

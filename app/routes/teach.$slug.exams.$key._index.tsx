@@ -10,7 +10,7 @@ import { requireExamEditor } from "~/guards/exam.server.ts";
 import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
-import { markdownToPlainText } from "~/utils/markdown.server.ts";
+import { stemSummary } from "~/utils/exam-stem.server.ts";
 import styles from "~/styles/exams.css?url";
 import { formatDateTime } from "~/utils/cst.ts";
 
@@ -33,8 +33,8 @@ export async function loader(args: LoaderFunctionArgs) {
     reviewWarning: reviewLeakWarning(exam.settings),
     attempts,
     overrides,
-    analysis: analysis.map(({ stem_md, ...a }) => ({ ...a, stem: markdownToPlainText(stem_md).slice(0, 80) })),
-    edited: edited.map(({ stem_md, ...q }) => ({ ...q, stem: markdownToPlainText(stem_md).slice(0, 80) })),
+    analysis: analysis.map(({ stem_md, ...a }) => ({ ...a, stem: stemSummary(stem_md, 80) })),
+    edited: edited.map(({ stem_md, ...q }) => ({ ...q, stem: stemSummary(stem_md, 80) })),
   };
 }
 
@@ -105,7 +105,7 @@ export default function TeachExam() {
       </div>
       {d.reviewWarning ? <p className="alert warn" role="alert">{d.reviewWarning}</p> : null}
       {r && "warning" in r && r.warning ? <p className="alert warn" role="alert">{r.warning}</p> : null}
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         <h2 className="table-title">作答记录（{d.attempts.length}）</h2>
         <table>
           <thead>
@@ -208,7 +208,7 @@ export default function TeachExam() {
         ) : null}
       </section>
 
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         <h2 className="table-title">试题分析</h2>
         <p className="muted table-title">难度系数 = 平均得分率；区分度 = 高分组（前 27%）得分率 − 低分组（后 27%）得分率，低于 0.2 的题目值得检查。</p>
         <table>

@@ -6,7 +6,8 @@ import { requireExamEditor } from "~/guards/exam.server.ts";
 import type { QuestionAnswer } from "~/utils/course-types.ts";
 import type { ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
-import { markdownToPlainText, renderMarkdown } from "~/utils/markdown.server.ts";
+import { stemSummary } from "~/utils/exam-stem.server.ts";
+import { renderMarkdown } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";
 import prose from "~/styles/prose.css?url";
 import { formatDateTime } from "~/utils/cst.ts";
@@ -29,7 +30,7 @@ export async function loader(args: LoaderFunctionArgs) {
   return {
     course: { slug: course.slug, title: course.title },
     exam: { key: exam.key, title: exam.title },
-    queue: queue.map(({ stem_md, ...q }) => ({ ...q, stem: markdownToPlainText(stem_md).slice(0, 60) })),
+    queue: queue.map(({ stem_md, ...q }) => ({ ...q, stem: stemSummary(stem_md, 60) })),
     current: grading && {
       question: {
         id: grading.question.id,

@@ -118,7 +118,7 @@ export default function Media() {
           {busy ? "上传中…" : "上传到草稿"}
         </button>
       </Form>
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         {media.length ? (
           <table>
             <thead>
@@ -126,7 +126,7 @@ export default function Media() {
                 <th>文件</th>
                 <th>大小</th>
                 <th>写法（复制到课时中）</th>
-                <th></th>
+                <th><span className="sr-only">操作</span></th>
               </tr>
             </thead>
             <tbody>

@@ -44,7 +44,7 @@ function NumbersTable({ caption, head, rows }: { caption: string; head: string[]
     h("summary", null, `数据表（${rows.length} 行）`),
     h(
       "div",
-      { className: "table-wrap" },
+      { className: "table-wrap", tabIndex: 0 },
       h(
         "table",
         null,

@@ -689,6 +689,13 @@ function checkChapters(ctx: Ctx, lessons: { item: ParsedLesson; chapterLine: num
 
 // ------------------------------------------------------------------------------------------ assignments
 
+/** The body a new exam or assignment is created with (authoring): it must be replaced before publishing. */
+export const PLACEHOLDER_BODY = { exam: "考试说明（Markdown）……", assignment: "题目要求（Markdown）……" } as const;
+
+function refusePlaceholder(ctx: Ctx, rel: string, doc: { body: string; bodyLine: number }, kind: keyof typeof PLACEHOLDER_BODY) {
+  if (doc.body.trim() === PLACEHOLDER_BODY[kind]) ctx.error(rel, doc.bodyLine, MSG.placeholder(kind === "exam" ? "考试说明" : "作业要求"));
+}
+
 function parseAssignment(ctx: Ctx, rel: string): Numbered<ParsedAssignment> | null {
   const doc = readDoc(ctx, rel);
   if (!doc) return null;
@@ -722,6 +729,7 @@ function parseAssignment(ctx: Ctx, rel: string): Numbered<ParsedAssignment> | nu
     resubmit: f.bool("resubmit", false),
     body_md: doc.body.trim(),
   };
+  refusePlaceholder(ctx, rel, doc, "assignment");
   f.done();
   return { item: { ...values, hash: "" }, order, rel };
 }
@@ -971,6 +979,7 @@ function parseExam(ctx: Ctx, rel: string, position: number, bankFiles: string[],
     draw,
   };
   const values = { key: keyOf(rel), position, title: f.text("title", { required: true }) ?? "", settings, instructions_md: doc.body.trim() };
+  refusePlaceholder(ctx, rel, doc, "exam");
   f.done();
   return { ...values, hash: hashOf(values) };
 }

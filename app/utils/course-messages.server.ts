@@ -132,6 +132,7 @@ export const MSG = {
 
   // warnings (the sync goes ahead)
   numberTwice: (nn: string, other: string) => `文件名的编号 ${nn} 与 ${other} 相同：请改用不同的编号（或用 order: 指定顺序）`,
+  placeholder: (what: string) => `${what}仍是新建时的占位文字，请写好后再发布`,
   lessonLarge: (mb: string, limit: string) => `课时文件有 ${mb}（超过 ${limit}），学员在手机上打开会很慢：请拆成几个课时，或把大段内容做成附件`,
 
   // sync

@@ -23,6 +23,14 @@ export function formatDateTime(unixSeconds: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
+/** An opening window in words: "不限时间", "2026-05-01 08:00 起", "至 2026-05-31 18:00" or "… 至 …". */
+export function formatWindow(opensAt: number | null, closesAt: number | null): string {
+  if (opensAt === null && closesAt === null) return "不限时间";
+  if (closesAt === null) return `${formatDateTime(opensAt!)} 起`;
+  if (opensAt === null) return `至 ${formatDateTime(closesAt)}`;
+  return `${formatDateTime(opensAt)} 至 ${formatDateTime(closesAt)}`;
+}
+
 /** `YYYY-MM-DD HH:mm:ss` in China Standard Time (exports written as text). */
 export function cstDateTimeText(unixSeconds: number): string {
   return wall(unixSeconds).toISOString().slice(0, 19).replace("T", " ");

@@ -21,6 +21,11 @@ export type RenderMarkdownOptions = {
    * Relative URLs `media/x`, `./media/x` and `../media/x` are rewritten to `${mediaBase}x`.
    */
   mediaBase?: string;
+  /**
+   * Every line break of the source is a line break on the page (for what trainees write: a 思想汇报's
+   * "汇报人：张晓明" and its date lines stay apart), instead of Markdown's joining of lines.
+   */
+  breaks?: boolean;
 };
 
 // ---------------------------------------------------------------------------------------------- marked
@@ -390,7 +395,7 @@ export function renderMarkdown(md: string, opts?: RenderMarkdownOptions): string
     return hit;
   }
   const bounded = boundMarkdown(source);
-  const html = marked.parse(bounded.source, { async: false });
+  const html = marked.parse(bounded.source, { async: false, breaks: Boolean(opts?.breaks) });
   currentMediaBase = normalizeMediaBase(opts?.mediaBase);
   let safe: string;
   try {
@@ -416,7 +421,7 @@ export async function renderMarkdownOffThread(md: string, opts?: RenderMarkdownO
   return cache.get(key) ?? remember(key, await runTask("markdown", { md, opts }));
 }
 
-const cacheKey = (source: string, opts?: RenderMarkdownOptions) => `${opts?.mediaBase ?? ""}\0${source}`;
+const cacheKey = (source: string, opts?: RenderMarkdownOptions) => `${opts?.breaks ? "br" : ""}\0${opts?.mediaBase ?? ""}\0${source}`;
 function remember(key: string, html: string): string {
   cache.set(key, html);
   if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);

@@ -67,6 +67,14 @@ test("an instructor writes a lesson with live preview and publishes it; a traine
   await page.getByRole("link", { name: "返回课程" }).click();
   await expect(page).toHaveURL(`/teach/${slug}`);
   await page.getByRole("button", { name: "发布", exact: true }).click();
+  // 发布 asks first; Escape (or 取消) leaves the course unpublished.
+  const ask = page.getByRole("dialog", { name: "发布课程？" });
+  await expect(ask.getByRole("button", { name: "取消" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(ask).toBeHidden();
+  await expect(page.getByRole("button", { name: "发布", exact: true })).toBeFocused();
+  await page.getByRole("button", { name: "发布", exact: true }).click();
+  await ask.getByRole("button", { name: "确认发布" }).click();
   await expect(page.getByText("已发布：学员现在可以看到最新内容。")).toBeVisible();
 
   // The trainee (入党积极分子) opens the lesson and reads what was published.

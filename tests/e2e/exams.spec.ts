@@ -1,22 +1,10 @@
 // The demo exam in a real browser: autosave, the offline queue (also across a reload), resume with the
 // server's remaining time on a skewed browser clock, time-out auto-submit, and the no-JavaScript form.
-import path from "node:path";
 import type { Page } from "@playwright/test";
-import { E2E_DATA_DIR } from "../../playwright.config.ts";
-import { openDatabase } from "../../app/utils/db.server.ts";
-import { expect, test } from "./fixtures.ts";
+import { expect, test, withDb } from "./fixtures.ts";
 
 const EXAM = "/courses/jijifenzi-peixun/exams/jieye-kaoshi";
 const OFFLINE = /网络已断开：\d+ 道题的答案保存在本机/;
-
-async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
-  const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
-  try {
-    return await fn(db);
-  } finally {
-    await db.destroy();
-  }
-}
 
 const savedAnswers = (attemptId: number) =>
   withDb((db) => db.selectFrom("attempt_answers").select(["question_id", "answer", "seq"]).where("attempt_id", "=", attemptId).execute());

@@ -43,6 +43,16 @@ test.skip(browserMissing, "Chromium is missing: browser tests skipped (see the w
 
 export { expect };
 
+/** Runs `fn` with a connection to the e2e server's database, closed afterwards. */
+export async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
+  const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
+  try {
+    return await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
 export async function signInWithForm(page: Page, username: string, password: string) {
   await page.goto("/login");
   await page.getByLabel("学号/工号").fill(username);

@@ -327,6 +327,14 @@ describe("drafts", () => {
     const bank = "---\ntitle: 党史题库\n---\n\n## 判断\n中国共产党成立于 1921 年。\n答案：正确\n\n## 单选 [2分]\n党的一大在（ ）召开。\n- [x] 上海\n- [ ] 北京\n";
     expect((await save("dangshi", "bank/dangshi.md", bank)).data.errors).toEqual([]);
     expect((await go({ intent: "add_exam", title: "结业考试", bank: "bank/dangshi.md", duration: "30", name: "jieye" })).location).toBe("/teach/dangshi/edit/exams/jieye.md");
+    // The new files' placeholder bodies must be written before anything publishes.
+    const placeholders = (await outcome(overview.loader(courseArgs("dangshi", teacher.cookie)))).data.errors;
+    expect(placeholders.map((e: { message: string }) => e.message)).toEqual(["作业要求仍是新建时的占位文字，请写好后再发布", "考试说明仍是新建时的占位文字，请写好后再发布"]);
+    expect((await publish("dangshi")).data.ok).toBe(false);
+    for (const rel of ["assignments/01-huibao.md", "exams/jieye.md"]) {
+      const text = fs.readFileSync(path.join(roots().drafts, "dangshi", rel), "utf8");
+      expect((await save("dangshi", rel, text.replace(/^.*（Markdown）……$/m, "请认真作答。"))).data.errors).toEqual([]);
+    }
     const page = await outcome(overview.loader(courseArgs("dangshi", teacher.cookie)));
     expect(page.data.errors).toEqual([]);
     expect(page.data.draft.exams).toEqual([{ key: "jieye", title: "结业考试", total: 3, minutes: 30 }]);

@@ -334,3 +334,16 @@ describe("markdownToPlainText", () => {
     expect(renderMarkdown("<IMG SRC=JaVaScRiPt:alert('XSS')>")).toBe("<p>&lt;IMG SRC=JaVaScRiPt:alert('XSS')&gt;</p>\n");
   });
 });
+
+describe("trainee-written text", () => {
+  const report = "敬爱的党组织：\n\n我志愿加入中国共产党。\n\n汇报人：张晓明\n2026年5月1日<script>alert(1)</script>";
+  it("keeps the writer's line breaks with { breaks: true }, and stays sanitized", () => {
+    const html = renderMarkdown(report, { breaks: true });
+    expect(html).toContain("汇报人：张晓明<br />2026年5月1日");
+    expect(html).not.toContain("<script");
+  });
+  it("renders course text as Markdown (no breaks), cached apart from the breaks rendering", () => {
+    renderMarkdown(report, { breaks: true });
+    expect(renderMarkdown(report)).not.toContain("<br");
+  });
+});

@@ -87,7 +87,7 @@ export function ClassPage({ result }: { result?: ClassActionResult }) {
       <section className="card stack">
         <h2>学员学习情况</h2>
         <MemberFilters t={table} path={`/admin/classes/${cls.id}`} />
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <MemberTable members={members} manualUsual={cls.rules.usualSource === "manual"} canGrade={scope.canGrade} canRemove={scope.canEdit} actionBase={`/admin/classes/${cls.id}`} />
         </div>
         <MemberPager page={table.page} pages={table.pages} />
@@ -220,7 +220,7 @@ function AdminCertificates({ certificates, classId }: { certificates: NonNullabl
           导出成绩表（Excel）
         </a>
       </p>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table>
           <thead>
             <tr>

@@ -7,7 +7,7 @@ export type QuestionStatsData = {
 
 export function QuestionStats({ stats }: { stats: QuestionStatsData }) {
   return (
-    <section className="card table-wrap" aria-label="答疑情况" data-testid="question-stats">
+    <section className="card table-wrap" tabIndex={0} aria-label="答疑情况" data-testid="question-stats">
       <h2>答疑情况</h2>
       <p className={stats.overdue ? "alert warn" : "muted"}>
         {stats.overdue ? `${stats.overdue} 个问题超过 ${stats.limitHours} 小时未回复。` : `没有超过 ${stats.limitHours} 小时未回复的问题。`}

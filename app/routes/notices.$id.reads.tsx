@@ -53,7 +53,7 @@ export default function NoticeReads() {
           导出 Excel
         </a>
       </p>
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         <h2>按组织</h2>
         <table>
           <thead>
@@ -76,7 +76,7 @@ export default function NoticeReads() {
           </tbody>
         </table>
       </section>
-      <section className="card table-wrap">
+      <section className="card table-wrap" tabIndex={0}>
         <h2>
           {show === "all" ? "全部人员" : notice.requiresAck ? "尚未确认的人员" : "尚未阅读的人员"}{" "}
           <Link to={show === "all" ? "?" : "?show=all"} className="btn small">

@@ -54,7 +54,7 @@ export default function Notices() {
         </ul>
       </section>
       {canPublish ? (
-        <section className="card table-wrap">
+        <section className="card table-wrap" tabIndex={0}>
           <h2>{managed.length ? "已发布的通知" : "尚未发布通知"}</h2>
           {managed.length ? (
             <table>

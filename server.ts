@@ -63,9 +63,7 @@ if (env.courseRoots.length) {
   console.log(SYNC_MSG.done(synced.summary, Math.round(performance.now() - started)));
 }
 
-const vite = dev
-  ? await import("vite").then((v) => v.createServer({ server: { middlewareMode: true } }))
-  : undefined;
+const vite = dev ? await import("vite").then((v) => v.createServer({ server: { middlewareMode: true } })) : undefined;
 
 const app = express();
 app.disable("x-powered-by");
@@ -102,7 +100,10 @@ app.get("/healthz", async (_req, res) => {
 
 app.get("/.well-known/security.txt", (req, res) => {
   if (!env.SECURITY_CONTACT) return void res.status(404).type("text/plain; charset=utf-8").send("未配置 (SECURITY_CONTACT is not set)");
-  res.type("text/plain; charset=utf-8").set("Cache-Control", "max-age=86400").send(securityTxt(env.SECURITY_CONTACT, env.ORIGIN ?? `${req.protocol}://${req.get("host")}`));
+  res
+    .type("text/plain; charset=utf-8")
+    .set("Cache-Control", "max-age=86400")
+    .send(securityTxt(env.SECURITY_CONTACT, env.ORIGIN ?? `${req.protocol}://${req.get("host")}`));
 });
 
 if (vite) {

@@ -70,7 +70,6 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
-
 export type OrgUnit = Selectable<OrgUnitTable>;
 export type User = Selectable<UserTable>;
 export type NewUser = Insertable<UserTable>;
@@ -244,7 +243,6 @@ export interface OfflineHoursTable {
   credited_by: number;
   created_at: number;
 }
-
 
 export type Course = Selectable<CourseTable>;
 export type Lesson = Selectable<LessonTable>;

@@ -35,7 +35,7 @@ function sha256File(file: string): string {
   const fd = fs.openSync(file, "r");
   const buf = Buffer.allocUnsafe(1024 * 1024);
   try {
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
   } finally {
     fs.closeSync(fd);
   }
@@ -144,7 +144,12 @@ export async function runBackup(opts: { dataDir: string; backupDir: string }): P
 
 /** BACKUP_DIR, or DATA_DIR/backups. */
 export function backupDirFromEnv(dataDir: string, source: Record<string, string | undefined> = process.env): string {
-  const dir = z.string().trim().min(1).optional().safeParse(source.BACKUP_DIR || undefined);
+  const dir = z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .safeParse(source.BACKUP_DIR || undefined);
   if (!dir.success) throw new Error("BACKUP_DIR 无效 (invalid BACKUP_DIR)");
   return path.resolve(dir.data ?? path.join(dataDir, "backups"));
 }

@@ -72,7 +72,7 @@ async function paced(t: Server, s: Scenario, requests: Request[]) {
   client.close();
   // Answers per second until the last one: a server that falls behind finishes its backlog late and
   // shows a lower rate than was offered. Latencies are of the successful answers; failures are errors.
-  const rps = latencies.length / (Math.max(end, lastDone) - started) * 1000;
+  const rps = (latencies.length / (Math.max(end, lastDone) - started)) * 1000;
   return { rps: Math.round(rps), p50: round(pct(latencies, 50)), p99: round(pct(latencies, 99)), errors, requests: pending.length };
 }
 
@@ -92,7 +92,7 @@ async function load(t: Server, s: Scenario, requests: Request[]) {
   });
   const wall = (performance.now() - started) / 1000;
   // Redirects are the expected answer to a sign-in; anything else outside 2xx is an error.
-  const expected3xx = requests[0]?.path === "/login" || s.redirectsOk ? result["3xx"] ?? 0 : 0;
+  const expected3xx = requests[0]?.path === "/login" || s.redirectsOk ? (result["3xx"] ?? 0) : 0;
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
@@ -146,16 +146,49 @@ async function main() {
   }
   const line = (c: (string | number)[]) => `| ${c.join(" | ")} |`;
   if (rows.length) {
-    console.log(line(["scenario", "app req/s", "app p50 ms", "app p99 ms", "app errors", "app CPU %", "baseline req/s", "baseline p99 ms", "baseline CPU %", "app ÷ baseline", "app peak RSS MB"]));
+    console.log(
+      line([
+        "scenario",
+        "app req/s",
+        "app p50 ms",
+        "app p99 ms",
+        "app errors",
+        "app CPU %",
+        "baseline req/s",
+        "baseline p99 ms",
+        "baseline CPU %",
+        "app ÷ baseline",
+        "app peak RSS MB",
+      ]),
+    );
     console.log(line(Array(11).fill("---")));
     for (const r of rows) {
-      console.log(line([r.scenario, r.app.rps, r.app.p50, r.app.p99, r.app.errors, r.app.cpuPercent, r.baseline.rps, r.baseline.p99, r.baseline.cpuPercent, r.ratio, r.app.peakRssMb]));
+      console.log(
+        line([
+          r.scenario,
+          r.app.rps,
+          r.app.p50,
+          r.app.p99,
+          r.app.errors,
+          r.app.cpuPercent,
+          r.baseline.rps,
+          r.baseline.p99,
+          r.baseline.cpuPercent,
+          r.ratio,
+          r.app.peakRssMb,
+        ]),
+      );
     }
   }
   for (const r of rows) {
     for (const side of ["app", "baseline"] as const) {
       const checks = (r[side] as { checks?: Record<string, number | string> }).checks;
-      if (checks) console.log(`${r.scenario} ${side}: wall ${r[side].wallSeconds} s; ${Object.entries(checks).map(([k, v]) => `${k} ${v}`).join("; ")}`);
+      if (checks)
+        console.log(
+          `${r.scenario} ${side}: wall ${r[side].wallSeconds} s; ${Object.entries(checks)
+            .map(([k, v]) => `${k} ${v}`)
+            .join("; ")}`,
+        );
     }
   }
   const measured: Record<string, Record<string, number | string>> = {};

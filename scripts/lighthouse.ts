@@ -22,7 +22,11 @@ try {
   const user = await db.selectFrom("users").select("id").where("username", "=", "2023001").executeTakeFirstOrThrow();
   const cookie = `${SESSION_COOKIE}=${(await createSession(db, user.id)).token}`;
   await db.destroy();
-  const start = await fetch(`${server.url}/courses/jijifenzi-peixun/exams/jieye-kaoshi`, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: server.url } });
+  const start = await fetch(`${server.url}/courses/jijifenzi-peixun/exams/jieye-kaoshi`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { Cookie: cookie, Origin: server.url },
+  });
   const attempt = start.headers.get("location");
   if (!attempt) throw new Error(`the exam did not start: ${start.status}`);
   const pages = { 首页: "/", 课时: "/courses/jijifenzi-peixun/lessons/01-dang-de-xingzhi-zongzhi", 考试: attempt };
@@ -32,7 +36,10 @@ try {
     const result = await lighthouse(
       server.url + url,
       { port: chrome.port, output: "html", logLevel: "error", onlyCategories: ["accessibility", "best-practices"], extraHeaders: { Cookie: cookie } },
-      { extends: "lighthouse:default", settings: { formFactor: "mobile", screenEmulation: { mobile: true, width: 390, height: 844, deviceScaleFactor: 3, disabled: false } } },
+      {
+        extends: "lighthouse:default",
+        settings: { formFactor: "mobile", screenEmulation: { mobile: true, width: 390, height: 844, deviceScaleFactor: 3, disabled: false } },
+      },
     );
     if (!result) throw new Error(`no result for ${url}`);
     const { categories, audits } = result.lhr;
@@ -44,7 +51,10 @@ try {
     fs.writeFileSync(path.join(OUT, `${encodeURIComponent(page)}.html`), result.report as string);
   }
   fs.writeFileSync(path.join(OUT, "summary.json"), JSON.stringify(rows, null, 2));
-  for (const r of rows) console.log(`${r.page.padEnd(4, "　")} accessibility ${r.accessibility}  best practices ${r.bestPractices}${r.failing.length ? `  failing: ${r.failing.join(", ")}` : ""}`);
+  for (const r of rows)
+    console.log(
+      `${r.page.padEnd(4, "　")} accessibility ${r.accessibility}  best practices ${r.bestPractices}${r.failing.length ? `  failing: ${r.failing.join(", ")}` : ""}`,
+    );
   failed = rows.some((r) => r.accessibility < MIN || r.bestPractices < MIN);
   if (failed) console.error(`below ${MIN}: see ${OUT}/*.html`);
 } finally {

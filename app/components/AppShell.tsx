@@ -10,9 +10,11 @@ export function navFor(roles: Role[]): { to: string; label: string }[] {
   const items = [{ to: "/", label: "首页" }];
   if (roles.includes("trainee")) items.push({ to: "/courses", label: "我的课程" });
   items.push({ to: "/progress", label: "学习进度" });
-  if (roles.includes("trainee")) items.push({ to: "/my/classes", label: "培训班" }, { to: "/my/certificates", label: "我的证书" }, { to: "/my/reports", label: "思想汇报" });
+  if (roles.includes("trainee"))
+    items.push({ to: "/my/classes", label: "培训班" }, { to: "/my/certificates", label: "我的证书" }, { to: "/my/reports", label: "思想汇报" });
   if (roles.includes("secretary")) items.push({ to: "/branch", label: "本支部学员" });
-  if (roles.includes("secretary") || roles.includes("admin")) items.push({ to: "/branch/reports", label: "思想汇报审阅" }, { to: "/branch/pack", label: "支部证书包" });
+  if (roles.includes("secretary") || roles.includes("admin"))
+    items.push({ to: "/branch/reports", label: "思想汇报审阅" }, { to: "/branch/pack", label: "支部证书包" });
   if (roles.includes("liaison")) items.push({ to: "/liaison", label: "培养联系" });
   if (roles.includes("secretary") && !roles.includes("admin")) items.push({ to: "/branch/dashboard", label: "统计" });
   if (roles.includes("instructor") || roles.includes("admin")) items.push({ to: "/teach", label: "课程编写" });
@@ -73,7 +75,17 @@ export function AppShell({ user, schoolName, children }: { user: ShellUser | nul
           {user ? (
             <div className="who">
               <a href="/inbox" className="bell" aria-label={user.unread ? `消息，${user.unread} 条未读` : "消息"} data-testid="bell">
-                <svg aria-hidden viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+                <svg
+                  aria-hidden
+                  viewBox="0 0 24 24"
+                  width="20"
+                  height="20"
+                  fill="none"
+                  stroke="currentColor"
+                  strokeWidth="2"
+                  strokeLinecap="round"
+                  strokeLinejoin="round"
+                >
                   <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
                   <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
                 </svg>
@@ -87,7 +99,14 @@ export function AppShell({ user, schoolName, children }: { user: ShellUser | nul
                 </button>
               </Form>
               {navItems && menu.hydrated ? (
-                <button type="button" id="mainnav-toggle" className="btn-link on-dark mainnav-toggle" aria-expanded={menu.open} aria-controls="mainnav" onClick={() => menu.setOpen(!menu.open)}>
+                <button
+                  type="button"
+                  id="mainnav-toggle"
+                  className="btn-link on-dark mainnav-toggle"
+                  aria-expanded={menu.open}
+                  aria-controls="mainnav"
+                  onClick={() => menu.setOpen(!menu.open)}
+                >
                   菜单
                 </button>
               ) : null}

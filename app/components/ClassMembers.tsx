@@ -108,7 +108,8 @@ export function Standing({ m }: { m: Pick<MemberRowView, "passed" | "blockers" |
   if (m.forced === "complete") {
     return (
       <span>
-        <span className="tag ok">经认定准予结业</span> <span className="muted">{[basisLabel(m.exceptionBasis), m.exception?.reason].filter(Boolean).join("：")}</span>
+        <span className="tag ok">经认定准予结业</span>{" "}
+        <span className="muted">{[basisLabel(m.exceptionBasis), m.exception?.reason].filter(Boolean).join("：")}</span>
       </span>
     );
   }
@@ -140,9 +141,7 @@ export function MemberTable({
     <table className="members">
       <thead>
         <tr>
-          {selectForm ? (
-            <th>选择</th>
-          ) : null}
+          {selectForm ? <th>选择</th> : null}
           <th>学号</th>
           <th>姓名</th>
           <th>组织</th>
@@ -163,9 +162,7 @@ export function MemberTable({
         {members.map((m) => (
           <tr key={m.userId} className={m.passed ? "" : "blocked"}>
             {selectForm ? (
-              <td>
-                {m.certificate ? null : <input type="checkbox" name="userIds" value={m.userId} form={selectForm} aria-label={`选择 ${m.name}`} />}
-              </td>
+              <td>{m.certificate ? null : <input type="checkbox" name="userIds" value={m.userId} form={selectForm} aria-label={`选择 ${m.name}`} />}</td>
             ) : null}
             <td className="nowrap">{m.username}</td>
             <td className="nowrap">

@@ -33,7 +33,8 @@ export function ClassRouteView() {
 }
 
 /** Where the forms of one concern post: /admin/classes/:id/<concern>. */
-export const classAction = (classId: number, concern: "settings" | "courses" | "enroll" | "members" | "grades" | "certificates") => `/admin/classes/${classId}/${concern}`;
+export const classAction = (classId: number, concern: "settings" | "courses" | "enroll" | "members" | "grades" | "certificates") =>
+  `/admin/classes/${classId}/${concern}`;
 
 export function ClassPage({ result }: { result?: ClassActionResult }) {
   const { cls, scope, courses, members, table, completed, hoursWarning, admin, q } = useClassData();
@@ -47,7 +48,8 @@ export function ClassPage({ result }: { result?: ClassActionResult }) {
           </p>
           <h1>{cls.name}</h1>
           <p className="muted sub">
-            {STAGE_LABEL[cls.kind]} · {cls.hostUnit} · {cls.startDate} 至 {cls.endDate} <span className={`tag ${cls.completedAt ? "ok" : ""}`}>{cls.status}</span>
+            {STAGE_LABEL[cls.kind]} · {cls.hostUnit} · {cls.startDate} 至 {cls.endDate}{" "}
+            <span className={`tag ${cls.completedAt ? "ok" : ""}`}>{cls.status}</span>
           </p>
         </div>
         {scope.canEdit ? (
@@ -88,7 +90,13 @@ export function ClassPage({ result }: { result?: ClassActionResult }) {
         <h2>学员学习情况</h2>
         <MemberFilters t={table} path={`/admin/classes/${cls.id}`} />
         <div className="table-wrap" tabIndex={0}>
-          <MemberTable members={members} manualUsual={cls.rules.usualSource === "manual"} canGrade={scope.canGrade} canRemove={scope.canEdit} actionBase={`/admin/classes/${cls.id}`} />
+          <MemberTable
+            members={members}
+            manualUsual={cls.rules.usualSource === "manual"}
+            canGrade={scope.canGrade}
+            canRemove={scope.canEdit}
+            actionBase={`/admin/classes/${cls.id}`}
+          />
         </div>
         <MemberPager page={table.page} pages={table.pages} />
       </section>
@@ -148,7 +156,9 @@ export function ClassPage({ result }: { result?: ClassActionResult }) {
                   按学号批量加入
                 </button>
               </Form>
-              <p className="muted small-print">名单为 Excel（.xlsx）或 CSV（UTF-8 / GBK），一列学号，表头可写“学号”；也可以从表格中复制一列学号粘贴。有问题的行会逐行列出，确认后才跳过。</p>
+              <p className="muted small-print">
+                名单为 Excel（.xlsx）或 CSV（UTF-8 / GBK），一列学号，表头可写“学号”；也可以从表格中复制一列学号粘贴。有问题的行会逐行列出，确认后才跳过。
+              </p>
               {admin.carry.previous ? (
                 <div className="carry">
                   <p>
@@ -180,7 +190,8 @@ function UploadPreview({ classId, plan, busy }: { classId: number; plan: EnrollP
   return (
     <div className="alert warn upload-preview">
       <p>
-        名单中有 {plan.problems.length} 行有问题，尚未加入任何人。可加入 {plan.ok.length} 人{plan.already.length ? `，另有 ${plan.already.length} 人已在班中` : ""}。
+        名单中有 {plan.problems.length} 行有问题，尚未加入任何人。可加入 {plan.ok.length} 人
+        {plan.already.length ? `，另有 ${plan.already.length} 人已在班中` : ""}。
       </p>
       <ul className="issues">
         {plan.problems.map((p, i) => (
@@ -239,7 +250,15 @@ function AdminCertificates({ certificates, classId }: { certificates: NonNullabl
                 <td>{c.username}</td>
                 <td>{c.name}</td>
                 <td className="nowrap">{formatDateTime(c.issuedAt)}</td>
-                <td>{c.revokedAt ? <span className="tag">已撤销 {formatDateTime(c.revokedAt)}：{c.revokeReason}</span> : <span className="tag ok">有效</span>}</td>
+                <td>
+                  {c.revokedAt ? (
+                    <span className="tag">
+                      已撤销 {formatDateTime(c.revokedAt)}：{c.revokeReason}
+                    </span>
+                  ) : (
+                    <span className="tag ok">有效</span>
+                  )}
+                </td>
                 <td>
                   <a href={`/certificates/${c.id}.pdf`} download>
                     下载
@@ -273,7 +292,17 @@ function AdminCertificates({ certificates, classId }: { certificates: NonNullabl
   );
 }
 
-function CourseSettings({ classId, allCourses, courses, busy }: { classId: number; allCourses: NonNullable<LoaderData["admin"]>["allCourses"]; courses: LoaderData["courses"]; busy: boolean }) {
+function CourseSettings({
+  classId,
+  allCourses,
+  courses,
+  busy,
+}: {
+  classId: number;
+  allCourses: NonNullable<LoaderData["admin"]>["allCourses"];
+  courses: LoaderData["courses"];
+  busy: boolean;
+}) {
   const chosen = new Map(courses.map((c) => [c.id, c.required ? "required" : "elective"]));
   return (
     <details className="card" open={!courses.length}>
@@ -303,7 +332,19 @@ function CourseSettings({ classId, allCourses, courses, busy }: { classId: numbe
   );
 }
 
-function ClassSettings({ cls, units, courses, busy, result }: { cls: LoaderData["cls"]; units: NonNullable<LoaderData["admin"]>["units"]; courses: LoaderData["courses"]; busy: boolean; result?: ClassActionResult }) {
+function ClassSettings({
+  cls,
+  units,
+  courses,
+  busy,
+  result,
+}: {
+  cls: LoaderData["cls"];
+  units: NonNullable<LoaderData["admin"]>["units"];
+  courses: LoaderData["courses"];
+  busy: boolean;
+  result?: ClassActionResult;
+}) {
   const f = (name: string) => fieldProps(result, "settings", name);
   const err = (name: string) => <FieldError result={result} form="settings" name={name} />;
   const r = cls.rules;
@@ -441,7 +482,9 @@ function ClassSettings({ cls, units, courses, busy, result }: { cls: LoaderData[
           证书编号格式
           <input {...f("numberFormat")} required maxLength={60} defaultValue={cls.numberFormat} />
           {err("numberFormat")}
-          <small>可用 {"{school}"}（学校代码）、{"{year}"}（开班年份）、{"{term}"}（期次）、{"{seq}"}（序号，4 位）。</small>
+          <small>
+            可用 {"{school}"}（学校代码）、{"{year}"}（开班年份）、{"{term}"}（期次）、{"{seq}"}（序号，4 位）。
+          </small>
         </label>
         <button type="submit" className="btn primary" disabled={busy}>
           保存设置
@@ -451,7 +494,17 @@ function ClassSettings({ cls, units, courses, busy, result }: { cls: LoaderData[
   );
 }
 
-function TemplateSettings({ classId, kind, template, busy }: { classId: number; kind: LoaderData["cls"]["kind"]; template: NonNullable<LoaderData["admin"]>["template"]; busy: boolean }) {
+function TemplateSettings({
+  classId,
+  kind,
+  template,
+  busy,
+}: {
+  classId: number;
+  kind: LoaderData["cls"]["kind"];
+  template: NonNullable<LoaderData["admin"]>["template"];
+  busy: boolean;
+}) {
   return (
     <details className="card">
       <summary>证书版式（{STAGE_LABEL[kind]}培训班）</summary>

@@ -110,7 +110,8 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
       <section className="card table-wrap" tabIndex={0}>
         <h2>进度落后的学员</h2>
         <p className="muted">
-          规则：尚未确认结业，且培训班将在 {rules.atRiskDays} 天内（含今天）结束而已修学时不足应修学时的 {rules.atRiskPercent}%；或培训期已过 {rules.atRiskFromPercent}% 以上，而已修学时不足按进度应修学时的一半。
+          规则：尚未确认结业，且培训班将在 {rules.atRiskDays} 天内（含今天）结束而已修学时不足应修学时的 {rules.atRiskPercent}%；或培训期已过{" "}
+          {rules.atRiskFromPercent}% 以上，而已修学时不足按进度应修学时的一半。
           {data.atRiskTotal > atRisk.length ? ` 共 ${data.atRiskTotal} 人，下表列出最紧迫的 ${atRisk.length} 人。` : ""}
         </p>
         {atRisk.length ? (

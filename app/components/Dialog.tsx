@@ -4,7 +4,15 @@
 import { useNavigation } from "@remix-run/react";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 
-export function Dialog({ open, onClose, label, labelledBy, required, className, children }: {
+export function Dialog({
+  open,
+  onClose,
+  label,
+  labelledBy,
+  required,
+  className,
+  children,
+}: {
   open: boolean;
   /** Called when the dialog closes by itself (Escape); not called when `open` turns false. */
   onClose?: () => void;
@@ -36,7 +44,11 @@ export function Dialog({ open, onClose, label, labelledBy, required, className, 
       onKeyDown={(e) => {
         // Tab and Shift+Tab go round inside the dialog instead of out to the browser's own controls.
         if (e.key !== "Tab") return;
-        const items = [...e.currentTarget.querySelectorAll<HTMLElement>("button:not([disabled]), a[href], input:not([disabled]), select, textarea, [tabindex]:not([tabindex='-1'])")];
+        const items = [
+          ...e.currentTarget.querySelectorAll<HTMLElement>(
+            "button:not([disabled]), a[href], input:not([disabled]), select, textarea, [tabindex]:not([tabindex='-1'])",
+          ),
+        ];
         const first = items[0];
         const last = items[items.length - 1];
         if (!first || !last) return;
@@ -66,7 +78,14 @@ export function Dialog({ open, onClose, label, labelledBy, required, className, 
  * A submit button that asks first: with JavaScript it opens a dialog whose 确认 button submits the
  * enclosing form; without JavaScript it submits at once (the server's checks still apply).
  */
-export function ConfirmSubmit({ label, title, confirmLabel, className, disabled, children }: {
+export function ConfirmSubmit({
+  label,
+  title,
+  confirmLabel,
+  className,
+  disabled,
+  children,
+}: {
   label: string;
   title: string;
   confirmLabel: string;

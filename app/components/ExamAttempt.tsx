@@ -4,7 +4,18 @@
 // localStorage re-sent in order, leave-page counting and a confirmed, idempotent final submit.
 import { Form, Link, useNavigate } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { confirmWarning, emptyQueue, enqueue as enqueueItem, saveStatus, settle, submitStatus, type Outcome, type Queue, type QueueItem, type SaveReply } from "~/utils/answer-queue.ts";
+import {
+  confirmWarning,
+  emptyQueue,
+  enqueue as enqueueItem,
+  saveStatus,
+  settle,
+  submitStatus,
+  type Outcome,
+  type Queue,
+  type QueueItem,
+  type SaveReply,
+} from "~/utils/answer-queue.ts";
 import { isAnswered, optionLetter, type ExamResponse } from "~/utils/exam-response.ts";
 import type { QuestionType } from "~/utils/course-types.ts";
 import { cstClock } from "~/utils/cst.ts";
@@ -87,7 +98,12 @@ function QuestionInputs({ q, value, onChange }: { q: PaperQuestion; value: ExamR
       <div className="exam-options judge">
         {([true, false] as const).map((b) => (
           <label key={String(b)} className="check exam-option">
-            <input type="radio" name={name} value={String(b)} {...(controlled ? { checked: judge === b, onChange: () => onChange?.({ judge: b }) } : { defaultChecked: judge === b })} />
+            <input
+              type="radio"
+              name={name}
+              value={String(b)}
+              {...(controlled ? { checked: judge === b, onChange: () => onChange?.({ judge: b }) } : { defaultChecked: judge === b })}
+            />
             <span>{b ? "正确" : "错误"}</span>
           </label>
         ))}
@@ -106,7 +122,10 @@ function QuestionInputs({ q, value, onChange }: { q: PaperQuestion; value: ExamR
               maxLength={200}
               autoComplete="off"
               {...(controlled
-                ? { value: blanks[i] ?? "", onChange: (e) => onChange?.({ blanks: Array.from({ length: q.blanks }, (_, j) => (j === i ? e.target.value : blanks[j] ?? "")) }) }
+                ? {
+                    value: blanks[i] ?? "",
+                    onChange: (e) => onChange?.({ blanks: Array.from({ length: q.blanks }, (_, j) => (j === i ? e.target.value : (blanks[j] ?? ""))) }),
+                  }
                 : { defaultValue: blanks[i] ?? "" })}
             />
           </label>
@@ -175,8 +194,12 @@ function PagedExam(p: ExamAttemptProps) {
           <p>交卷后不能再修改答案。</p>
           <Form method="post" className="row-actions">
             <input type="hidden" name="intent" value="submit" />
-            <button type="submit" className="btn primary">确认交卷</button>
-            <a className="btn" href="?page=1">返回检查</a>
+            <button type="submit" className="btn primary">
+              确认交卷
+            </button>
+            <a className="btn" href="?page=1">
+              返回检查
+            </a>
           </Form>
         </section>
       </div>
@@ -187,7 +210,11 @@ function PagedExam(p: ExamAttemptProps) {
       <p className="alert warn exam-nojs-time">
         剩余时间约 {remainingMin} 分钟（截止 {cstClock(Math.floor(p.attempt.deadlineMs / 1000))}，以服务器时间为准）。请随时点“保存”。
       </p>
-      {p.saved ? <p className="alert ok" role="status">已保存</p> : null}
+      {p.saved ? (
+        <p className="alert ok" role="status">
+          已保存
+        </p>
+      ) : null}
       <input type="hidden" name="page" value={page} />
       {onPage.map((q) => (
         <QuestionCard key={q.questionId} q={q}>
@@ -200,10 +227,22 @@ function PagedExam(p: ExamAttemptProps) {
           第 {page} / {pages} 页
         </span>
         <div className="row-actions">
-          {page > 1 ? <button type="submit" name="goto" value={page - 1} className="btn">保存并上一页</button> : null}
-          <button type="submit" name="goto" value={page} className="btn primary">保存</button>
-          {page < pages ? <button type="submit" name="goto" value={page + 1} className="btn">保存并下一页</button> : null}
-          <button type="submit" name="goto" value="confirm" className="btn danger">保存并交卷</button>
+          {page > 1 ? (
+            <button type="submit" name="goto" value={page - 1} className="btn">
+              保存并上一页
+            </button>
+          ) : null}
+          <button type="submit" name="goto" value={page} className="btn primary">
+            保存
+          </button>
+          {page < pages ? (
+            <button type="submit" name="goto" value={page + 1} className="btn">
+              保存并下一页
+            </button>
+          ) : null}
+          <button type="submit" name="goto" value="confirm" className="btn danger">
+            保存并交卷
+          </button>
         </div>
       </div>
     </Form>
@@ -364,7 +403,12 @@ function InteractiveExam(p: ExamAttemptProps) {
     const leave = () => {
       if (away || unloading) return;
       away = true;
-      void fetch(`/exam-attempts/${id}/answers`, { method: "POST", keepalive: true, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ type: "leave" }) }).catch(() => {});
+      void fetch(`/exam-attempts/${id}/answers`, {
+        method: "POST",
+        keepalive: true,
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ type: "leave" }),
+      }).catch(() => {});
     };
     const back = () => {
       away = false;
@@ -501,8 +545,16 @@ function InteractiveExam(p: ExamAttemptProps) {
           </div>
         ) : null}
       </div>
-      {saver.view.message ? <p className="alert error" role="alert">{saver.view.message}</p> : null}
-      {warning ? <p className="alert warn" role="alert">{warning}</p> : null}
+      {saver.view.message ? (
+        <p className="alert error" role="alert">
+          {saver.view.message}
+        </p>
+      ) : null}
+      {warning ? (
+        <p className="alert warn" role="alert">
+          {warning}
+        </p>
+      ) : null}
       <nav className="exam-nav card" aria-label="题目导航">
         {p.questions.map((q) => {
           const answered = isAnswered(responses[q.questionId]);
@@ -529,7 +581,9 @@ function InteractiveExam(p: ExamAttemptProps) {
           </QuestionCard>
         ))}
         <div className="card exam-pager">
-          <span className="muted">已答 {p.questions.length - unanswered.length} / {p.questions.length} 题</span>
+          <span className="muted">
+            已答 {p.questions.length - unanswered.length} / {p.questions.length} 题
+          </span>
           <button type="button" className="btn primary" onClick={() => setConfirming(true)} disabled={Boolean(submitting)}>
             交卷
           </button>
@@ -547,8 +601,12 @@ function InteractiveExam(p: ExamAttemptProps) {
         <p>交卷后不能再修改答案。</p>
         {warnConfirm ? <p className="alert warn">{warnConfirm}</p> : null}
         <div className="row-actions">
-          <button type="button" className="btn primary" onClick={() => void submit("user")}>确认交卷</button>
-          <button type="button" className="btn" onClick={() => setConfirming(false)} data-autofocus>返回检查</button>
+          <button type="button" className="btn primary" onClick={() => void submit("user")}>
+            确认交卷
+          </button>
+          <button type="button" className="btn" onClick={() => setConfirming(false)} data-autofocus>
+            返回检查
+          </button>
         </div>
       </Dialog>
     </div>
@@ -571,7 +629,11 @@ export function ExamAttempt(p: ExamAttemptProps) {
       <a className="skip-link" href="#q-1">
         跳到第一题
       </a>
-      {p.error ? <p className="alert error" role="alert">{p.error}</p> : null}
+      {p.error ? (
+        <p className="alert error" role="alert">
+          {p.error}
+        </p>
+      ) : null}
       {hydrated ? <InteractiveExam {...p} /> : <PagedExam {...p} />}
     </div>
   );

@@ -12,7 +12,19 @@ const STATUS_CHOICES = [
   ["undecided", "未认定（培训中或待确认）"],
 ] as const;
 
-export function LedgerView({ data, base, title, scopeNote, xapi = false }: { data: LedgerPageData; base: string; title: string; scopeNote?: string; xapi?: boolean }) {
+export function LedgerView({
+  data,
+  base,
+  title,
+  scopeNote,
+  xapi = false,
+}: {
+  data: LedgerPageData;
+  base: string;
+  title: string;
+  scopeNote?: string;
+  xapi?: boolean;
+}) {
   const { filter, query, counts, preview, classes, units } = data;
   const filtered = Object.keys(filter).length > 0;
   return (

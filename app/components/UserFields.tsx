@@ -14,7 +14,15 @@ export function OrgUnitSelect({
   required,
   label,
   ...aria
-}: { units: Unit[]; name: string; value?: number | string; required?: boolean; label?: string; "aria-invalid"?: true; "aria-describedby"?: string }) {
+}: {
+  units: Unit[];
+  name: string;
+  value?: number | string;
+  required?: boolean;
+  label?: string;
+  "aria-invalid"?: true;
+  "aria-describedby"?: string;
+}) {
   return (
     <select name={name} defaultValue={value ?? ""} required={required} aria-label={label} {...aria}>
       <option value="">请选择</option>

@@ -63,7 +63,19 @@ export function useHeartbeat(opts: {
       if (taken) pending.current = mergeIntervals([...pending.current, ...taken.segments]);
       localStorage.setItem(storageKey, JSON.stringify(pending.current));
       const release = closing || document.visibilityState === "hidden";
-      return { sent: pending.current, position: taken?.position ?? 0, json: JSON.stringify({ tabId: tabId(), segments: pending.current, position: taken?.position ?? 0, duration: taken?.duration, visible, takeover: takeover.current, release }) };
+      return {
+        sent: pending.current,
+        position: taken?.position ?? 0,
+        json: JSON.stringify({
+          tabId: tabId(),
+          segments: pending.current,
+          position: taken?.position ?? 0,
+          duration: taken?.duration,
+          visible,
+          takeover: takeover.current,
+          release,
+        }),
+      };
     },
     [storageKey],
   );
@@ -72,7 +84,12 @@ export function useHeartbeat(opts: {
     async (visible: boolean) => {
       const { sent, position, json } = body(visible);
       try {
-        const res = await fetch(`/api/lessons/${lessonId}/beat`, { method: "POST", keepalive: true, headers: { "Content-Type": "application/json" }, body: json });
+        const res = await fetch(`/api/lessons/${lessonId}/beat`, {
+          method: "POST",
+          keepalive: true,
+          headers: { "Content-Type": "application/json" },
+          body: json,
+        });
         if (!res.ok && res.status !== 409) throw new Error(String(res.status));
         const reply = (await res.json()) as Reply;
         takeover.current = false;

@@ -55,9 +55,7 @@ export async function requireRole(args: Args, ...roles: Role[]): Promise<Current
   return user;
 }
 
-export type LoginResult =
-  | { ok: true; token: string; userId: number }
-  | { ok: false; status: 401 | 429; message: string };
+export type LoginResult = { ok: true; token: string; userId: number } | { ok: false; status: 401 | 429; message: string };
 
 const GENERIC_FAILURE = "学号/工号或密码不正确";
 

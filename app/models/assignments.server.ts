@@ -67,14 +67,41 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 // ------------------------------------------------------------------------------------ assignment
 
 const ASSIGNMENT_COLUMNS = [
-  "id", "course_id", "key", "title", "kind", "due_at", "cutoff_at", "max_score", "pass_score", "hours",
-  "min_length", "attachments", "max_attachment_mb", "resubmit", "body_md", "archived",
+  "id",
+  "course_id",
+  "key",
+  "title",
+  "kind",
+  "due_at",
+  "cutoff_at",
+  "max_score",
+  "pass_score",
+  "hours",
+  "min_length",
+  "attachments",
+  "max_attachment_mb",
+  "resubmit",
+  "body_md",
+  "archived",
 ] as const;
 
 type AssignmentRow = {
-  id: number; course_id: number; key: string; title: string; kind: "思想汇报" | "学习心得" | "读书报告";
-  due_at: number | null; cutoff_at: number | null; max_score: number; pass_score: number; hours: number;
-  min_length: number | null; attachments: string; max_attachment_mb: number; resubmit: number; body_md: string; archived: number;
+  id: number;
+  course_id: number;
+  key: string;
+  title: string;
+  kind: "思想汇报" | "学习心得" | "读书报告";
+  due_at: number | null;
+  cutoff_at: number | null;
+  max_score: number;
+  pass_score: number;
+  hours: number;
+  min_length: number | null;
+  attachments: string;
+  max_attachment_mb: number;
+  resubmit: number;
+  body_md: string;
+  archived: number;
 };
 
 function toAssignment(row: AssignmentRow) {
@@ -137,14 +164,35 @@ export function deadlinesFor(a: Pick<AssignmentView, "due_at" | "cutoff_at">, ex
 // ------------------------------------------------------------------------------------ trainee state
 
 type SubmissionRow = {
-  id: number; status: SubmissionStatus; current_version: number; draft_md: string; draft_seq: number; draft_saved_at: number | null;
-  raw_score: number | null; penalty_percent: number | null; score: number | null; graded_version: number | null;
-  feedback_md: string | null; graded_at: number | null; user_id: number;
+  id: number;
+  status: SubmissionStatus;
+  current_version: number;
+  draft_md: string;
+  draft_seq: number;
+  draft_saved_at: number | null;
+  raw_score: number | null;
+  penalty_percent: number | null;
+  score: number | null;
+  graded_version: number | null;
+  feedback_md: string | null;
+  graded_at: number | null;
+  user_id: number;
 };
 
 const SUBMISSION_COLUMNS = [
-  "id", "status", "current_version", "draft_md", "draft_seq", "draft_saved_at", "raw_score", "penalty_percent", "score",
-  "graded_version", "feedback_md", "graded_at", "user_id",
+  "id",
+  "status",
+  "current_version",
+  "draft_md",
+  "draft_seq",
+  "draft_saved_at",
+  "raw_score",
+  "penalty_percent",
+  "score",
+  "graded_version",
+  "feedback_md",
+  "graded_at",
+  "user_id",
 ] as const;
 
 const VERSION_COLUMNS = ["id", "version", "text_md", "text_length", "submitted_at", "late", "returned_comment_md", "returned_at"] as const;
@@ -220,7 +268,13 @@ export async function getAssignmentForTrainee(db: DB, slug: string, key: string,
     submission: sub && { id: sub.id, status: sub.status, currentVersion: sub.current_version, draftMd: sub.draft_md, draftSavedAt: sub.draft_saved_at },
     result:
       graded && sub
-        ? { score: sub.score, rawScore: sub.raw_score, penaltyPercent: sub.penalty_percent, feedbackMd: sub.feedback_md, passed: (sub.score ?? 0) >= assignment.pass_score }
+        ? {
+            score: sub.score,
+            rawScore: sub.raw_score,
+            penaltyPercent: sub.penalty_percent,
+            feedbackMd: sub.feedback_md,
+            passed: (sub.score ?? 0) >= assignment.pass_score,
+          }
         : null,
   };
 }
@@ -255,7 +309,10 @@ export async function saveDraft(
     if (state.draftFiles.length + files.length > MAX_FILES) throw new AssignmentError(`附件最多 ${MAX_FILES} 个，请先删除不需要的附件`);
     for (const f of files) {
       if (!input.assignment.allowed.includes(f.type)) throw new AssignmentError(`不接受 ${f.type} 类型的附件`);
-      await trx.insertInto("submission_files").values({ submission_id: sub.id, version_id: null, sha256: f.sha256, name: f.name, type: f.type, size: f.size, created_at: t }).execute();
+      await trx
+        .insertInto("submission_files")
+        .values({ submission_id: sub.id, version_id: null, sha256: f.sha256, name: f.name, type: f.type, size: f.size, created_at: t })
+        .execute();
     }
     // An autosave carries the browser's sequence number and loses to anything newer; an explicit save
     // (a button) always applies and moves the sequence past every autosave sent before it.
@@ -274,7 +331,12 @@ export async function removeDraftFile(db: DB, input: { assignment: AssignmentVie
     const state = await requireEditable(trx, input.assignment, input.userId, t);
     const file = state.draftFiles.find((f) => f.id === input.fileId);
     if (!file || !state.submission) throw new AssignmentError("附件不存在", 404);
-    await trx.deleteFrom("submission_files").where("id", "=", file.id).where("submission_id", "=", state.submission.id).where("version_id", "is", null).execute();
+    await trx
+      .deleteFrom("submission_files")
+      .where("id", "=", file.id)
+      .where("submission_id", "=", state.submission.id)
+      .where("version_id", "is", null)
+      .execute();
   });
 }
 
@@ -318,8 +380,16 @@ export async function submitAssignment(
       .executeTakeFirstOrThrow();
     if (files.length) {
       await trx.updateTable("submission_files").set({ version_id: versionId }).where("submission_id", "=", sub.id).where("version_id", "is", null).execute();
-      const carried = await trx.selectFrom("submission_files").select(["sha256", "name", "type", "size"]).where("version_id", "=", versionId).orderBy("id").execute();
-      await trx.insertInto("submission_files").values(carried.map((f) => ({ ...f, submission_id: sub.id, version_id: null, created_at: t }))).execute();
+      const carried = await trx
+        .selectFrom("submission_files")
+        .select(["sha256", "name", "type", "size"])
+        .where("version_id", "=", versionId)
+        .orderBy("id")
+        .execute();
+      await trx
+        .insertInto("submission_files")
+        .values(carried.map((f) => ({ ...f, submission_id: sub.id, version_id: null, created_at: t })))
+        .execute();
     }
     await trx
       .updateTable("submissions")
@@ -365,8 +435,19 @@ export async function listQueue(db: DB, assignmentId: number, f: QueueFilter = {
     .innerJoin("org_units as o", "o.id", "u.org_unit_id")
     .innerJoin("submission_versions as v", (j) => j.onRef("v.submission_id", "=", "s.id").onRef("v.version", "=", "s.current_version"))
     .select([
-      "s.id", "s.status", "s.current_version", "s.score", "s.user_id", "u.username", "u.name", "o.id as unit_id", "o.name as unit_name",
-      "v.id as version_id", "v.submitted_at", "v.late", "v.text_length",
+      "s.id",
+      "s.status",
+      "s.current_version",
+      "s.score",
+      "s.user_id",
+      "u.username",
+      "u.name",
+      "o.id as unit_id",
+      "o.name as unit_name",
+      "v.id as version_id",
+      "v.submitted_at",
+      "v.late",
+      "v.text_length",
     ])
     .where("s.assignment_id", "=", assignmentId)
     .where("s.current_version", ">", 0);
@@ -418,8 +499,19 @@ export async function getSubmissionForGrading(db: DB, assignment: AssignmentView
     .innerJoin("users as u", "u.id", "s.user_id")
     .innerJoin("org_units as o", "o.id", "u.org_unit_id")
     .select([
-      "s.id", "s.status", "s.current_version", "s.raw_score", "s.penalty_percent", "s.score", "s.graded_version", "s.feedback_md",
-      "s.graded_at", "s.user_id", "u.username", "u.name", "o.name as unit_name",
+      "s.id",
+      "s.status",
+      "s.current_version",
+      "s.raw_score",
+      "s.penalty_percent",
+      "s.score",
+      "s.graded_version",
+      "s.feedback_md",
+      "s.graded_at",
+      "s.user_id",
+      "u.username",
+      "u.name",
+      "o.name as unit_name",
     ])
     .where("s.id", "=", submissionId)
     .where("s.assignment_id", "=", assignment.id)
@@ -435,7 +527,8 @@ export async function getSubmissionForGrading(db: DB, assignment: AssignmentView
 }
 
 function assertScore(assignment: AssignmentView, score: number) {
-  if (!Number.isFinite(score) || score < 0 || score > assignment.max_score) throw new AssignmentError(`分数应在 0 到 ${assignment.max_score} 之间`, 400, "score");
+  if (!Number.isFinite(score) || score < 0 || score > assignment.max_score)
+    throw new AssignmentError(`分数应在 0 到 ${assignment.max_score} 之间`, 400, "score");
 }
 
 /**
@@ -450,27 +543,56 @@ export async function gradeSubmission(
   const t = ctx.now ?? nowSeconds();
   assertScore(input.assignment, input.score);
   return writeTransaction(db, async (trx) => {
-    const sub = await trx.selectFrom("submissions").select(SUBMISSION_COLUMNS).where("id", "=", input.submissionId).where("assignment_id", "=", input.assignment.id).executeTakeFirst();
+    const sub = await trx
+      .selectFrom("submissions")
+      .select(SUBMISSION_COLUMNS)
+      .where("id", "=", input.submissionId)
+      .where("assignment_id", "=", input.assignment.id)
+      .executeTakeFirst();
     if (!sub || sub.current_version === 0) throw new AssignmentError("提交不存在", 404);
     if (sub.status === "returned" || sub.status === "draft") throw new AssignmentError("该作业已退回修改，学员重新提交后才能评分", 409);
-    const version = await trx.selectFrom("submission_versions").select(["id", "late"]).where("submission_id", "=", sub.id).where("version", "=", sub.current_version).executeTakeFirstOrThrow();
+    const version = await trx
+      .selectFrom("submission_versions")
+      .select(["id", "late"])
+      .where("submission_id", "=", sub.id)
+      .where("version", "=", sub.current_version)
+      .executeTakeFirstOrThrow();
     const settings = await getSettings(trx, input.assignment.id);
     const penalty = version.late ? settings.latePenaltyPercent : 0;
     const raw = round1(input.score);
     const score = round1(raw * (1 - penalty / 100));
     await trx
       .updateTable("submissions")
-      .set({ status: "graded", raw_score: raw, penalty_percent: penalty, score, graded_version: sub.current_version, feedback_md: input.feedbackMd, graded_by: input.graderId, graded_at: t, updated_at: t })
+      .set({
+        status: "graded",
+        raw_score: raw,
+        penalty_percent: penalty,
+        score,
+        graded_version: sub.current_version,
+        feedback_md: input.feedbackMd,
+        graded_by: input.graderId,
+        graded_at: t,
+        updated_at: t,
+      })
       .where("id", "=", sub.id)
       .execute();
     const changed = sub.status === "graded";
-    if (scoreVisible(settings)) await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_graded", t);
+    if (scoreVisible(settings))
+      await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_graded", t);
     await audit(trx, {
       actorId: input.graderId,
       action: changed ? "assignment.grade_change" : "assignment.grade",
       targetType: "submission",
       targetId: sub.id,
-      detail: { assignmentId: input.assignment.id, userId: sub.user_id, version: sub.current_version, rawScore: raw, penaltyPercent: penalty, score, ...(changed ? { previousScore: sub.score } : {}) },
+      detail: {
+        assignmentId: input.assignment.id,
+        userId: sub.user_id,
+        version: sub.current_version,
+        rawScore: raw,
+        penaltyPercent: penalty,
+        score,
+        ...(changed ? { previousScore: sub.score } : {}),
+      },
       ip: ctx.ip,
     });
     return { score, penaltyPercent: penalty };
@@ -485,7 +607,12 @@ export async function returnSubmission(
 ) {
   const t = ctx.now ?? nowSeconds();
   await writeTransaction(db, async (trx) => {
-    const sub = await trx.selectFrom("submissions").select(SUBMISSION_COLUMNS).where("id", "=", input.submissionId).where("assignment_id", "=", input.assignment.id).executeTakeFirst();
+    const sub = await trx
+      .selectFrom("submissions")
+      .select(SUBMISSION_COLUMNS)
+      .where("id", "=", input.submissionId)
+      .where("assignment_id", "=", input.assignment.id)
+      .executeTakeFirst();
     if (!sub || sub.current_version === 0) throw new AssignmentError("提交不存在", 404);
     if (sub.status === "returned" || sub.status === "draft") throw new AssignmentError("该作业已退回修改", 409);
     await trx
@@ -496,7 +623,17 @@ export async function returnSubmission(
       .execute();
     await trx
       .updateTable("submissions")
-      .set({ status: "returned", raw_score: null, penalty_percent: null, score: null, graded_version: null, graded_by: null, graded_at: null, feedback_md: null, updated_at: t })
+      .set({
+        status: "returned",
+        raw_score: null,
+        penalty_percent: null,
+        score: null,
+        graded_version: null,
+        graded_by: null,
+        graded_at: null,
+        feedback_md: null,
+        updated_at: t,
+      })
       .where("id", "=", sub.id)
       .execute();
     await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_returned", t);
@@ -505,7 +642,12 @@ export async function returnSubmission(
       action: "assignment.return",
       targetType: "submission",
       targetId: sub.id,
-      detail: { assignmentId: input.assignment.id, userId: sub.user_id, version: sub.current_version, ...(sub.status === "graded" ? { previousScore: sub.score } : {}) },
+      detail: {
+        assignmentId: input.assignment.id,
+        userId: sub.user_id,
+        version: sub.current_version,
+        ...(sub.status === "graded" ? { previousScore: sub.score } : {}),
+      },
       ip: ctx.ip,
     });
   });
@@ -526,7 +668,18 @@ export async function grantExtension(
   await writeTransaction(db, async (trx) => {
     const user = await trx.selectFrom("users").select("id").where("id", "=", input.userId).executeTakeFirst();
     if (!user) throw new AssignmentError("学员不存在", 404);
-    await trx.insertInto("assignment_extensions").values({ assignment_id: input.assignment.id, user_id: input.userId, due_at: input.dueAt, cutoff_at: cutoffAt, reason: input.reason, granted_by: input.grantedBy, created_at: t }).execute();
+    await trx
+      .insertInto("assignment_extensions")
+      .values({
+        assignment_id: input.assignment.id,
+        user_id: input.userId,
+        due_at: input.dueAt,
+        cutoff_at: cutoffAt,
+        reason: input.reason,
+        granted_by: input.grantedBy,
+        created_at: t,
+      })
+      .execute();
     await audit(trx, {
       actorId: input.grantedBy,
       action: "assignment.extension",
@@ -564,13 +717,26 @@ export async function updateSettings(
   if (input.similarityThreshold < 0.1 || input.similarityThreshold > 0.95) throw new AssignmentError("相似度阈值应在 0.1 到 0.95 之间");
   const before = await getSettings(db, input.assignmentId);
   await writeTransaction(db, async (trx) => {
-    const values = { blind: input.blind ? 1 : 0, late_penalty_percent: input.latePenaltyPercent, similarity_threshold: input.similarityThreshold, updated_by: input.actorId, updated_at: t };
+    const values = {
+      blind: input.blind ? 1 : 0,
+      late_penalty_percent: input.latePenaltyPercent,
+      similarity_threshold: input.similarityThreshold,
+      updated_by: input.actorId,
+      updated_at: t,
+    };
     await trx
       .insertInto("assignment_settings")
       .values({ assignment_id: input.assignmentId, ...values })
       .onConflict((oc) => oc.column("assignment_id").doUpdateSet(values))
       .execute();
-    await audit(trx, { actorId: input.actorId, action: "assignment.settings", targetType: "assignment", targetId: input.assignmentId, detail: { before, after: { blind: input.blind, latePenaltyPercent: input.latePenaltyPercent, similarityThreshold: input.similarityThreshold } }, ip: ctx.ip });
+    await audit(trx, {
+      actorId: input.actorId,
+      action: "assignment.settings",
+      targetType: "assignment",
+      targetId: input.assignmentId,
+      detail: { before, after: { blind: input.blind, latePenaltyPercent: input.latePenaltyPercent, similarityThreshold: input.similarityThreshold } },
+      ip: ctx.ip,
+    });
   });
   if (before.similarityThreshold !== input.similarityThreshold) await recomputeSimilarity(db, input.assignmentId, { now: t });
 }
@@ -586,11 +752,32 @@ export async function setReleased(db: DB, input: { assignmentId: number; release
       .onConflict((oc) => oc.column("assignment_id").doUpdateSet({ released_at: releasedAt, updated_by: input.actorId, updated_at: t }))
       .execute();
     if (input.released) {
-      const graded = await trx.selectFrom("submissions").select(["id", "user_id", "graded_version"]).where("assignment_id", "=", input.assignmentId).where("status", "=", "graded").execute();
-      const assignment = await trx.selectFrom("assignments").select(["course_id", "key", "title"]).where("id", "=", input.assignmentId).executeTakeFirstOrThrow();
-      await notifyOwners(trx, assignment, graded.map((g) => ({ id: g.id, userId: g.user_id, version: g.graded_version ?? 0 })), "report_graded", t);
+      const graded = await trx
+        .selectFrom("submissions")
+        .select(["id", "user_id", "graded_version"])
+        .where("assignment_id", "=", input.assignmentId)
+        .where("status", "=", "graded")
+        .execute();
+      const assignment = await trx
+        .selectFrom("assignments")
+        .select(["course_id", "key", "title"])
+        .where("id", "=", input.assignmentId)
+        .executeTakeFirstOrThrow();
+      await notifyOwners(
+        trx,
+        assignment,
+        graded.map((g) => ({ id: g.id, userId: g.user_id, version: g.graded_version ?? 0 })),
+        "report_graded",
+        t,
+      );
     }
-    await audit(trx, { actorId: input.actorId, action: input.released ? "assignment.release" : "assignment.unrelease", targetType: "assignment", targetId: input.assignmentId, ip: ctx.ip });
+    await audit(trx, {
+      actorId: input.actorId,
+      action: input.released ? "assignment.release" : "assignment.unrelease",
+      targetType: "assignment",
+      targetId: input.assignmentId,
+      ip: ctx.ip,
+    });
   });
 }
 
@@ -608,7 +795,14 @@ async function notifyOwners(
   const body = kind === "report_graded" ? "请查看成绩和评语。" : "请查看教师意见，修改后重新提交。";
   await notify(
     trx,
-    subs.map((s) => ({ userId: s.userId, kind, title, body, link: `/courses/${slug}/assignments/${assignment.key}`, key: `submission:${s.id}:v${s.version}:${kind}` })),
+    subs.map((s) => ({
+      userId: s.userId,
+      kind,
+      title,
+      body,
+      link: `/courses/${slug}/assignments/${assignment.key}`,
+      key: `submission:${s.id}:v${s.version}:${kind}`,
+    })),
     t,
   );
 }
@@ -626,7 +820,11 @@ export async function listGradingOverview(db: DB, viewer: Person) {
   const counts = await db
     .selectFrom("submissions")
     .select(["assignment_id", "status", (eb) => eb.fn.countAll<number>().as("n")])
-    .where("assignment_id", "in", rows.map((r) => r.id))
+    .where(
+      "assignment_id",
+      "in",
+      rows.map((r) => r.id),
+    )
     .where("current_version", ">", 0)
     .groupBy(["assignment_id", "status"])
     .execute();
@@ -680,7 +878,11 @@ async function signaturesOf(db: DB, assignmentId: number): Promise<SigRow[]> {
 async function textsOf(db: DB, versionIds: number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (let i = 0; i < versionIds.length; i += 500) {
-    const rows = await db.selectFrom("submission_versions").select(["id", "text_md"]).where("id", "in", versionIds.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom("submission_versions")
+      .select(["id", "text_md"])
+      .where("id", "in", versionIds.slice(i, i + 500))
+      .execute();
     for (const r of rows) out.set(r.id, r.text_md);
   }
   return out;
@@ -713,9 +915,16 @@ export async function checkVersionSimilarity(db: DB, versionId: number, ctx: Ctx
   if (!me?.minhash) return 0;
   const { similarityThreshold } = await getSettings(db, me.assignment_id);
   const others = (await signaturesOf(db, me.assignment_id)).filter((r) => r.user_id !== me.user_id);
-  const picked = candidatesFor(signatureFromBytes(me.minhash), others.map((r) => signatureFromBytes(r.minhash!)), similarityThreshold);
+  const picked = candidatesFor(
+    signatureFromBytes(me.minhash),
+    others.map((r) => signatureFromBytes(r.minhash!)),
+    similarityThreshold,
+  );
   if (!picked.length) return 0;
-  const texts = await textsOf(db, picked.map((i) => others[i]!.id));
+  const texts = await textsOf(
+    db,
+    picked.map((i) => others[i]!.id),
+  );
   const mine = shinglesOf(me.text_md);
   const flags = picked
     .map((i) => ({ a: me.id, b: others[i]!.id, score: jaccard(mine, shinglesOf(texts.get(others[i]!.id) ?? "")) }))
@@ -729,8 +938,14 @@ export async function recomputeSimilarity(db: DB, assignmentId: number, ctx: Ctx
   const t = ctx.now ?? nowSeconds();
   const { similarityThreshold } = await getSettings(db, assignmentId);
   const rows = await signaturesOf(db, assignmentId);
-  const pairs = candidatePairs(rows.map((r) => signatureFromBytes(r.minhash!)), similarityThreshold).filter(([i, j]) => rows[i]!.user_id !== rows[j]!.user_id);
-  const texts = await textsOf(db, [...new Set(pairs.flat())].map((i) => rows[i]!.id));
+  const pairs = candidatePairs(
+    rows.map((r) => signatureFromBytes(r.minhash!)),
+    similarityThreshold,
+  ).filter(([i, j]) => rows[i]!.user_id !== rows[j]!.user_id);
+  const texts = await textsOf(
+    db,
+    [...new Set(pairs.flat())].map((i) => rows[i]!.id),
+  );
   const shingles = new Map<number, Uint32Array>();
   const of = (i: number) => {
     const id = rows[i]!.id;
@@ -846,9 +1061,7 @@ export async function exportSubmissionsZip(
       return p;
     };
     for (const r of rows) {
-      const folder = hide
-        ? `${anonymousLabel(r.id)}`
-        : `${safeSegment(r.unit_name, "未知支部")}/${safeSegment(`${r.username}-${r.name}`)}`;
+      const folder = hide ? `${anonymousLabel(r.id)}` : `${safeSegment(r.unit_name, "未知支部")}/${safeSegment(`${r.username}-${r.name}`)}`;
       const { versions } = await versionsOf(db, r.id);
       for (const v of [...versions].reverse()) {
         if (v.text_md.trim()) yield { name: unique(`${folder}/v${v.version}-正文.md`), text: v.text_md };

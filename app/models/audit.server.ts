@@ -124,28 +124,117 @@ const TARGET_TYPE_LABEL: Record<string, string> = {
 
 /** Labels of the detail fields the application writes; other keys are shown as they are. */
 const DETAIL_LABEL: Record<string, string> = {
-  userId: "学员", userIds: "学员", classId: "培训班", number: "证书编号", reason: "理由", basis: "认定依据", from: "原值", to: "新值",
-  kind: "类别", format: "格式", filter: "筛选条件", rows: "行数", scope: "范围", certificates: "证书份数", completed: "结业人数",
-  notCompleted: "未结业人数", studying: "学习中人数", issued: "颁发份数", decision: "结业依据", note: "说明", source: "方式", courses: "课程",
-  reissuable: "可重新颁发", name: "名称", parentId: "上级组织", username: "学号/工号", roles: "角色", layout: "版式", showUsername: "印学号",
-  showScore: "印成绩", before: "修改前", after: "修改后", score: "成绩", hours: "学时", count: "数量", created: "新建", updated: "更新",
-  unchanged: "未变", skipped: "跳过", errors: "错误行", file: "文件", sha256: "文件校验值", usernames: "学号/工号", anonymous: "匿名",
-  answers: "答案", assignmentId: "作业编号", attemptId: "答卷编号", blind: "匿名评阅", changed: "变更", comment: "评语", cutoffAt: "截止时间",
-  deadline: "截止时间", draftErrors: "草稿错误", dueAt: "提交期限", entries: "条目", extraAttempts: "加考次数", extraMinutes: "延长分钟",
-  finalExamId: "结业考试", latePenaltyPercent: "迟交扣分%", mode: "方式", newVersion: "新版本", numberFormat: "证书编号格式",
-  offlineId: "线下学时编号", penaltyPercent: "扣分%", previousScore: "原成绩", questionId: "题目编号", rawScore: "原始分", rules: "结业条件",
-  similarityThreshold: "相似度阈值", since: "起", until: "止", statements: "语句数", submissions: "提交数", term: "期次",
-  totalAfter: "调整后总分", totalBefore: "调整前总分", version: "版本", createdUsernames: "新建的学号/工号", updatedUsernames: "更新的学号/工号",
+  userId: "学员",
+  userIds: "学员",
+  classId: "培训班",
+  number: "证书编号",
+  reason: "理由",
+  basis: "认定依据",
+  from: "原值",
+  to: "新值",
+  kind: "类别",
+  format: "格式",
+  filter: "筛选条件",
+  rows: "行数",
+  scope: "范围",
+  certificates: "证书份数",
+  completed: "结业人数",
+  notCompleted: "未结业人数",
+  studying: "学习中人数",
+  issued: "颁发份数",
+  decision: "结业依据",
+  note: "说明",
+  source: "方式",
+  courses: "课程",
+  reissuable: "可重新颁发",
+  name: "名称",
+  parentId: "上级组织",
+  username: "学号/工号",
+  roles: "角色",
+  layout: "版式",
+  showUsername: "印学号",
+  showScore: "印成绩",
+  before: "修改前",
+  after: "修改后",
+  score: "成绩",
+  hours: "学时",
+  count: "数量",
+  created: "新建",
+  updated: "更新",
+  unchanged: "未变",
+  skipped: "跳过",
+  errors: "错误行",
+  file: "文件",
+  sha256: "文件校验值",
+  usernames: "学号/工号",
+  anonymous: "匿名",
+  answers: "答案",
+  assignmentId: "作业编号",
+  attemptId: "答卷编号",
+  blind: "匿名评阅",
+  changed: "变更",
+  comment: "评语",
+  cutoffAt: "截止时间",
+  deadline: "截止时间",
+  draftErrors: "草稿错误",
+  dueAt: "提交期限",
+  entries: "条目",
+  extraAttempts: "加考次数",
+  extraMinutes: "延长分钟",
+  finalExamId: "结业考试",
+  latePenaltyPercent: "迟交扣分%",
+  mode: "方式",
+  newVersion: "新版本",
+  numberFormat: "证书编号格式",
+  offlineId: "线下学时编号",
+  penaltyPercent: "扣分%",
+  previousScore: "原成绩",
+  questionId: "题目编号",
+  rawScore: "原始分",
+  rules: "结业条件",
+  similarityThreshold: "相似度阈值",
+  since: "起",
+  until: "止",
+  statements: "语句数",
+  submissions: "提交数",
+  term: "期次",
+  totalAfter: "调整后总分",
+  totalBefore: "调整前总分",
+  version: "版本",
+  createdUsernames: "新建的学号/工号",
+  updatedUsernames: "更新的学号/工号",
 };
 
 const VALUE_LABEL: Record<string, string> = {
-  complete: "准予结业", fail: "不予结业", rules: "按结业条件", exception: "经党校认定", narrative: "叙述式", labels: "表格式",
-  pick: "逐个选择", unit: "按组织", upload: "上传名单", carryover: "上期转入", csv: "CSV", xlsx: "Excel", all: "全部",
-  offline: "线下培训已完成", makeup: "因公缺课，已补学", transfer: "已在其他党校（培训班）结业", other: "其他",
-  activist: "入党积极分子", candidate: "发展对象", probationary: "预备党员",
+  complete: "准予结业",
+  fail: "不予结业",
+  rules: "按结业条件",
+  exception: "经党校认定",
+  narrative: "叙述式",
+  labels: "表格式",
+  pick: "逐个选择",
+  unit: "按组织",
+  upload: "上传名单",
+  carryover: "上期转入",
+  csv: "CSV",
+  xlsx: "Excel",
+  all: "全部",
+  offline: "线下培训已完成",
+  makeup: "因公缺课，已补学",
+  transfer: "已在其他党校（培训班）结业",
+  other: "其他",
+  activist: "入党积极分子",
+  candidate: "发展对象",
+  probationary: "预备党员",
 };
 
-type Names = { user: Map<number, string>; class: Map<number, string>; certificate: Map<number, string>; org_unit: Map<number, string>; course: Map<number, string> };
+type Names = {
+  user: Map<number, string>;
+  class: Map<number, string>;
+  certificate: Map<number, string>;
+  org_unit: Map<number, string>;
+  course: Map<number, string>;
+};
 
 const asIds = (v: unknown): number[] => (Array.isArray(v) ? v : [v]).map(Number).filter((n) => Number.isInteger(n) && n > 0);
 
@@ -191,7 +280,10 @@ function valueText(key: string, v: unknown, names: Names): string {
   if (key === "userId") return names.user.get(Number(v)) ?? `已删除的用户`;
   if (key === "userIds") {
     const ids = asIds(v);
-    const shown = ids.slice(0, 20).map((id) => names.user.get(id) ?? "已删除的用户").join("、");
+    const shown = ids
+      .slice(0, 20)
+      .map((id) => names.user.get(id) ?? "已删除的用户")
+      .join("、");
     return ids.length > 20 ? `${shown} 等 ${ids.length} 人` : shown;
   }
   if (key === "classId") return names.class.get(Number(v)) ?? "已删除的培训班";
@@ -214,9 +306,21 @@ export async function describeAuditEntries(db: DB, rows: AuditRow[]) {
     const type = r.target_type ?? "";
     const id = Number(r.target_id);
     const named = type in names ? names[type as keyof Names].get(id) : undefined;
-    const target = !type ? "" : named ? `${TARGET_TYPE_LABEL[type] ?? type}：${named}` : `${TARGET_TYPE_LABEL[type] ?? type}：${VALUE_LABEL[r.target_id ?? ""] ?? r.target_id ?? ""}`;
+    const target = !type
+      ? ""
+      : named
+        ? `${TARGET_TYPE_LABEL[type] ?? type}：${named}`
+        : `${TARGET_TYPE_LABEL[type] ?? type}：${VALUE_LABEL[r.target_id ?? ""] ?? r.target_id ?? ""}`;
     const fields = Object.entries(parseDetail(r.detail)).map(([k, v]) => ({ label: DETAIL_LABEL[k] ?? k, value: valueText(k, v, names) }));
-    return { id: r.id, at: r.at, actor: r.actor_name ? `${r.actor_name}（${r.actor_username}）` : "—", action: AUDIT_ACTIONS[r.action] ?? r.action, target, fields, ip: r.ip };
+    return {
+      id: r.id,
+      at: r.at,
+      actor: r.actor_name ? `${r.actor_name}（${r.actor_username}）` : "—",
+      action: AUDIT_ACTIONS[r.action] ?? r.action,
+      target,
+      fields,
+      ip: r.ip,
+    };
   });
 }
 
@@ -260,7 +364,14 @@ async function auditQuery(db: DB, f: AuditFilter, opts: { upToId?: number; befor
   if (f.action) q = q.where("a.action", "=", f.action);
   if (f.actor) {
     const actor = f.actor;
-    q = q.where("a.actor_id", "in", db.selectFrom("users").select("id").where((eb) => eb.or([eb("username", "=", actor), eb("name", "=", actor)])));
+    q = q.where(
+      "a.actor_id",
+      "in",
+      db
+        .selectFrom("users")
+        .select("id")
+        .where((eb) => eb.or([eb("username", "=", actor), eb("name", "=", actor)])),
+    );
   }
   if (f.target) {
     const target = f.target;
@@ -287,18 +398,27 @@ export type AuditRow = Awaited<ReturnType<typeof listAuditEntries>>[number];
 
 export async function listAuditEntries(db: DB, opts: AuditFilter & { limit?: number; offset?: number } = {}) {
   const q = await auditQuery(db, opts);
-  return q.limit(opts.limit ?? 100).offset(opts.offset ?? 0).execute();
+  return q
+    .limit(opts.limit ?? 100)
+    .offset(opts.offset ?? 0)
+    .execute();
 }
 
 /** How many entries match, up to a fixed last id (so an export's count and its rows agree). */
 export async function countAuditEntries(db: DB, f: AuditFilter, upToId?: number): Promise<number> {
   const q = await auditQuery(db, f, { upToId });
-  const row = await db.selectFrom(q.clearSelect().clearOrderBy().select("a.id").as("m")).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(q.clearSelect().clearOrderBy().select("a.id").as("m"))
+    .select((eb) => eb.fn.countAll().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 export async function lastAuditId(db: DB): Promise<number> {
-  const row = await db.selectFrom("audit_log").select((eb) => eb.fn.max("id").as("id")).executeTakeFirst();
+  const row = await db
+    .selectFrom("audit_log")
+    .select((eb) => eb.fn.max("id").as("id"))
+    .executeTakeFirst();
   return Number(row?.id ?? 0);
 }
 

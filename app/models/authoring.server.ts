@@ -23,7 +23,10 @@ import { runTask } from "~/utils/workers.server.ts";
 import { isUploadTooLarge, UploadTooLarge, type Storage } from "~/utils/storage.server.ts";
 
 export class AuthoringError extends Error {
-  constructor(message: string, readonly status = 400) {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
@@ -79,7 +82,10 @@ export function writeFileAtomic(file: string, data: string | Uint8Array) {
 /** A YAML scalar for one line of front matter: plain when that is unambiguous, else double-quoted. */
 export function yamlText(s: string): string {
   const plain =
-    s === s.trim() && s !== "" && !/[:#,[\]{}"'\n\\]/.test(s) && !/^[-?!&*|>%@`]/.test(s) &&
+    s === s.trim() &&
+    s !== "" &&
+    !/[:#,[\]{}"'\n\\]/.test(s) &&
+    !/^[-?!&*|>%@`]/.test(s) &&
     !/^(?:true|false|yes|no|on|off|null|~|[-+]?[\d.][\d._eE+-]*)$/i.test(s);
   return plain ? s : JSON.stringify(s);
 }
@@ -133,7 +139,12 @@ export function courseFolder(course: { slug: string; source: "files" | "browser"
 
 /** Errors relative to the course folder (`lessons/x.md`), for showing next to the file they belong to. */
 export function errorsOf(state: { errors: FormatError[] }, slug: string) {
-  return state.errors.map((e) => ({ file: e.file.startsWith(`${slug}/`) ? e.file.slice(slug.length + 1) : e.file, line: e.line, message: e.message, text: formatError(e) }));
+  return state.errors.map((e) => ({
+    file: e.file.startsWith(`${slug}/`) ? e.file.slice(slug.length + 1) : e.file,
+    line: e.line,
+    message: e.message,
+    text: formatError(e),
+  }));
 }
 
 function editablePath(slug: string, rel: string): string {
@@ -227,7 +238,12 @@ export async function createCourse(db: DB, storage: Storage, input: NewCourse, a
 const pad = (n: number) => String(n).padStart(2, "0");
 /** A file name part from what the author typed: ASCII letters, digits and -; `fallback` when nothing is left. */
 export function safeName(name: string, fallback: string): string {
-  const clean = name.normalize("NFKC").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 50);
+  const clean = name
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 50);
   return clean || fallback;
 }
 
@@ -251,43 +267,51 @@ export type NewLesson = { title: string; chapter: string; hours: number; require
 
 export function addLesson(slug: string, l: NewLesson): string {
   const rel = nextNumbered(draftDir(slug), "lessons", safeName(l.name, "lesson"));
-  return createFile(slug, rel, [
-    "---",
-    `title: ${yamlText(l.title)}`,
-    `chapter: ${yamlText(l.chapter)}`,
-    `hours: ${l.hours}`,
-    `required: ${l.required}`,
-    "# video: media/lecture.mp4       # 视频：先在“媒体文件”中上传，再填写路径",
-    "# captions: media/lecture.vtt    # 字幕（WebVTT）",
-    "# complete:",
-    "#   read_minutes: 5              # 文字课时：阅读至少 N 分钟算完成",
-    "#   watch_percent: 90            # 视频课时：观看至少 P% 算完成",
-    "---",
-    "",
-    "在这里用 Markdown 写正文。插入图片：先上传到“媒体文件”，再粘贴那里给出的代码。",
-    "",
-  ].join("\n"));
+  return createFile(
+    slug,
+    rel,
+    [
+      "---",
+      `title: ${yamlText(l.title)}`,
+      `chapter: ${yamlText(l.chapter)}`,
+      `hours: ${l.hours}`,
+      `required: ${l.required}`,
+      "# video: media/lecture.mp4       # 视频：先在“媒体文件”中上传，再填写路径",
+      "# captions: media/lecture.vtt    # 字幕（WebVTT）",
+      "# complete:",
+      "#   read_minutes: 5              # 文字课时：阅读至少 N 分钟算完成",
+      "#   watch_percent: 90            # 视频课时：观看至少 P% 算完成",
+      "---",
+      "",
+      "在这里用 Markdown 写正文。插入图片：先上传到“媒体文件”，再粘贴那里给出的代码。",
+      "",
+    ].join("\n"),
+  );
 }
 
 export type NewAssignment = { title: string; kind: string; hours: number; due: string | null; name: string };
 
 export function addAssignment(slug: string, a: NewAssignment): string {
   const rel = nextNumbered(draftDir(slug), "assignments", safeName(a.name, "assignment"));
-  return createFile(slug, rel, [
-    "---",
-    `title: ${yamlText(a.title)}`,
-    `kind: ${yamlText(a.kind)}`,
-    `hours: ${a.hours}`,
-    a.due ? `due: ${a.due}` : "# due: 2026-12-31 23:59          # 截止时间（北京时间）",
-    "max_score: 100",
-    "pass_score: 60",
-    "# min_length: 1500                # 最少字数",
-    "# attachments: [pdf, docx]        # 允许的附件类型",
-    "---",
-    "",
-    PLACEHOLDER_BODY.assignment,
-    "",
-  ].join("\n"));
+  return createFile(
+    slug,
+    rel,
+    [
+      "---",
+      `title: ${yamlText(a.title)}`,
+      `kind: ${yamlText(a.kind)}`,
+      `hours: ${a.hours}`,
+      a.due ? `due: ${a.due}` : "# due: 2026-12-31 23:59          # 截止时间（北京时间）",
+      "max_score: 100",
+      "pass_score: 60",
+      "# min_length: 1500                # 最少字数",
+      "# attachments: [pdf, docx]        # 允许的附件类型",
+      "---",
+      "",
+      PLACEHOLDER_BODY.assignment,
+      "",
+    ].join("\n"),
+  );
 }
 
 export function addBank(slug: string, b: { title: string; name: string }): string {
@@ -306,20 +330,24 @@ export function addExam(slug: string, e: { title: string; bank: string; duration
   const usual = (scores: number[]) => [...scores].sort((a, b) => scores.filter((s) => s === b).length - scores.filter((s) => s === a).length)[0];
   const rules = [...byType].map(([type, scores]) => ({ type, count: scores.length, score: usual(scores) }));
   const total = rules.reduce((s, r) => s + r.count * r.score, 0);
-  return createFile(slug, `exams/${safeName(e.name, "kaoshi")}.md`, [
-    "---",
-    `title: ${yamlText(e.title)}`,
-    `bank: ${e.bank}`,
-    `duration_minutes: ${e.duration}`,
-    `pass_score: ${Math.ceil(total * 0.6)}`,
-    "attempts: 1",
-    "draw:",
-    ...rules.map((r) => `  - { type: ${r.type}, count: ${r.count}, score: ${r.score} }`),
-    "---",
-    "",
-    PLACEHOLDER_BODY.exam,
-    "",
-  ].join("\n"));
+  return createFile(
+    slug,
+    `exams/${safeName(e.name, "kaoshi")}.md`,
+    [
+      "---",
+      `title: ${yamlText(e.title)}`,
+      `bank: ${e.bank}`,
+      `duration_minutes: ${e.duration}`,
+      `pass_score: ${Math.ceil(total * 0.6)}`,
+      "attempts: 1",
+      "draw:",
+      ...rules.map((r) => `  - { type: ${r.type}, count: ${r.count}, score: ${r.score} }`),
+      "---",
+      "",
+      PLACEHOLDER_BODY.exam,
+      "",
+    ].join("\n"),
+  );
 }
 
 // ------------------------------------------------------------------------------------------ ordering
@@ -370,7 +398,10 @@ export function moveChapter(slug: string, chapter: string, delta: -1 | 1) {
   const j = i + delta;
   if (j < 0 || j >= groups.length) return;
   [groups[i], groups[j]] = [groups[j], groups[i]];
-  writeLessonOrder(slug, groups.flatMap((g) => g.keys));
+  writeLessonOrder(
+    slug,
+    groups.flatMap((g) => g.keys),
+  );
 }
 
 // ------------------------------------------------------------------------------------------ publishing
@@ -402,7 +433,14 @@ export async function publishDraft(
   const action = opts.published === undefined ? "course.publish_update" : opts.published ? "course.publish" : "course.unpublish";
   if (!result.ok && opts.published === false) {
     await db.updateTable("courses").set({ published: 0, updated_at: now() }).where("slug", "=", opts.slug).where("source", "=", "browser").execute();
-    await audit(db, { actorId: opts.actor.id, action, targetType: "course", targetId: opts.slug, detail: { draftErrors: result.errors.length }, ip: opts.actor.ip });
+    await audit(db, {
+      actorId: opts.actor.id,
+      action,
+      targetType: "course",
+      targetId: opts.slug,
+      detail: { draftErrors: result.errors.length },
+      ip: opts.actor.ip,
+    });
     return { ...result, offlineOnly: true };
   }
   if (result.ok) await audit(db, { actorId: opts.actor.id, action, targetType: "course", targetId: opts.slug, ip: opts.actor.ip });
@@ -449,9 +487,21 @@ export async function detachCourse(db: DB, opts: { slug: string; storage: Storag
     fs.rmSync(work, { recursive: true, force: true });
   }
   await writeTransaction(db, async (trx) => {
-    const flipped = await trx.updateTable("courses").set({ source: "browser", updated_at: now() }).where("id", "=", row.id).where("source", "=", "files").executeTakeFirst();
+    const flipped = await trx
+      .updateTable("courses")
+      .set({ source: "browser", updated_at: now() })
+      .where("id", "=", row.id)
+      .where("source", "=", "files")
+      .executeTakeFirst();
     if (Number(flipped.numUpdatedRows) !== 1) throw new AuthoringError("该课程已经在浏览器中编辑", 409);
-    await audit(trx, { actorId: opts.actor.id, action: "course.detach", targetType: "course", targetId: opts.slug, detail: { from: `courses/${opts.slug}` }, ip: opts.actor.ip });
+    await audit(trx, {
+      actorId: opts.actor.id,
+      action: "course.detach",
+      targetType: "course",
+      targetId: opts.slug,
+      detail: { from: `courses/${opts.slug}` },
+      ip: opts.actor.ip,
+    });
   });
 }
 
@@ -459,7 +509,13 @@ export async function detachCourse(db: DB, opts: { slug: string; storage: Storag
 
 /** Allowed media by content type, with their size limits. */
 export const MEDIA_LIMITS: Partial<Record<SniffedType, number>> = {
-  png: 10 * MB, jpg: 10 * MB, gif: 10 * MB, webp: 10 * MB, mp4: 500 * MB, webm: 500 * MB, vtt: 2 * MB,
+  png: 10 * MB,
+  jpg: 10 * MB,
+  gif: 10 * MB,
+  webp: 10 * MB,
+  mp4: 500 * MB,
+  webm: 500 * MB,
+  vtt: 2 * MB,
 };
 const TYPE_NAMES = "PNG/JPG/GIF/WebP 图片（≤ 10 MB）、MP4/WebM 视频（≤ 500 MB）或 VTT 字幕";
 
@@ -587,7 +643,17 @@ const COURSE_ENTRY = /^(?:course\.md|(?:lessons|assignments|bank|exams)\/[^/]+\.
 const COURSE_FOLDER = /^(?:lessons|assignments|bank|exams|media)(?:\/.+)?\/$/;
 /** Leftovers of archivers (macOS, editors) that are skipped rather than refused. */
 const isJunk = (name: string) => name.startsWith("__MACOSX/") || name.split("/").some((s) => s.startsWith("."));
-const MEDIA_TYPE: Record<string, SniffedType> = { png: "png", jpg: "jpg", jpeg: "jpg", gif: "gif", webp: "webp", mp4: "mp4", webm: "webm", vtt: "vtt", pdf: "pdf" };
+const MEDIA_TYPE: Record<string, SniffedType> = {
+  png: "png",
+  jpg: "jpg",
+  jpeg: "jpg",
+  gif: "gif",
+  webp: "webp",
+  mp4: "mp4",
+  webm: "webm",
+  vtt: "vtt",
+  pdf: "pdf",
+};
 
 export type ImportResult = { ok: true; slug: string } | { ok: false; errors: string[] };
 
@@ -624,7 +690,10 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
     const useful = entries.filter((e) => !isJunk(e.name));
     const firstSegments = new Set(useful.map((e) => e.name.split("/")[0]));
     const top = [...firstSegments][0];
-    const prefix = firstSegments.size === 1 && useful.every((e) => e.name.startsWith(`${top}/`)) && !["lessons", "assignments", "bank", "exams", "media"].includes(top) ? top : "";
+    const prefix =
+      firstSegments.size === 1 && useful.every((e) => e.name.startsWith(`${top}/`)) && !["lessons", "assignments", "bank", "exams", "media"].includes(top)
+        ? top
+        : "";
     const files: { entry: ZipEntry; target: string }[] = [];
     const seen = new Set<string>();
     for (const entry of useful) {
@@ -657,7 +726,8 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
     let text = fs.readFileSync(path.join(dir, "course.md"), "utf8");
     text = setFrontMatterField(text, "published", "false");
     const author = opts.actor.roles.includes("admin") ? null : opts.actor.username;
-    if (author && !parsed.course.instructors.includes(author)) text = setFrontMatterField(text, "instructors", yamlList([...parsed.course.instructors, author]));
+    if (author && !parsed.course.instructors.includes(author))
+      text = setFrontMatterField(text, "instructors", yamlList([...parsed.course.instructors, author]));
     writeFileAtomic(path.join(dir, "course.md"), text);
 
     const dest = draftDir(slug);
@@ -669,7 +739,14 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
       fs.rmSync(dest, { recursive: true, force: true });
       return refuse(...applied.errors.map(formatError));
     }
-    await audit(db, { actorId: opts.actor.id, action: "course.import", targetType: "course", targetId: slug, detail: { entries: files.length }, ip: opts.actor.ip });
+    await audit(db, {
+      actorId: opts.actor.id,
+      action: "course.import",
+      targetType: "course",
+      targetId: slug,
+      detail: { entries: files.length },
+      ip: opts.actor.ip,
+    });
     return { ok: true, slug };
   } catch (e) {
     if (e instanceof ZipRefused) return refuse(e.message);

@@ -85,10 +85,20 @@ export async function listCourseBanks(db: DB, course: Course): Promise<BankSumma
   const questions = await db
     .selectFrom("questions")
     .select(["bank_id", "type", "difficulty"])
-    .where("bank_id", "in", banks.map((b) => b.id))
+    .where(
+      "bank_id",
+      "in",
+      banks.map((b) => b.id),
+    )
     .where("archived", "=", 0)
     .execute();
-  return banks.map((b) => summarize(b.key, b.title, questions.filter((q) => q.bank_id === b.id)));
+  return banks.map((b) =>
+    summarize(
+      b.key,
+      b.title,
+      questions.filter((q) => q.bank_id === b.id),
+    ),
+  );
 }
 
 export type LoadedBank = {
@@ -112,8 +122,17 @@ function readDraftBank(slug: string, key: string, media: string[]) {
 }
 
 function dbQuestion(row: {
-  key: string; type: QuestionType; stem_md: string; options: string | null; answer: string; explanation: string | null;
-  score: number; difficulty: Difficulty; knowledge: string | null; tags: string; content_hash: string;
+  key: string;
+  type: QuestionType;
+  stem_md: string;
+  options: string | null;
+  answer: string;
+  explanation: string | null;
+  score: number;
+  difficulty: Difficulty;
+  knowledge: string | null;
+  tags: string;
+  content_hash: string;
 }): ParsedQuestion {
   return {
     key: row.key,
@@ -170,13 +189,11 @@ export async function createPendingImport(
   p: { userId: number; slug: string; sha256: string; fileName: string; bankKey: string; bankTitle: string | null },
 ) {
   const t = now();
-  await db.deleteFrom("pending_imports").where("created_at", "<", t - PENDING_TTL).execute();
   await db
     .deleteFrom("pending_imports")
-    .where("user_id", "=", p.userId)
-    .where("course_slug", "=", p.slug)
-    .where("sha256", "=", p.sha256)
+    .where("created_at", "<", t - PENDING_TTL)
     .execute();
+  await db.deleteFrom("pending_imports").where("user_id", "=", p.userId).where("course_slug", "=", p.slug).where("sha256", "=", p.sha256).execute();
   await db
     .insertInto("pending_imports")
     .values({ user_id: p.userId, course_slug: p.slug, sha256: p.sha256, file_name: p.fileName, bank_key: p.bankKey, bank_title: p.bankTitle, created_at: t })
@@ -263,10 +280,19 @@ export async function buildImport(db: DB, storage: Storage, course: Course, pend
     );
   }
   return {
-    ok: true as const, rel, markdown, version: bank?.version ?? null, added: toAdd.length,
+    ok: true as const,
+    rel,
+    markdown,
+    version: bank?.version ?? null,
+    added: toAdd.length,
     detail: {
-      bank: pending.bankKey, format: result.format, file: pending.fileName, sha256: pending.sha256, added: toAdd.length,
-      skippedErrors: result.errors.length, skippedDuplicates: duplicates.length,
+      bank: pending.bankKey,
+      format: result.format,
+      file: pending.fileName,
+      sha256: pending.sha256,
+      added: toAdd.length,
+      skippedErrors: result.errors.length,
+      skippedDuplicates: duplicates.length,
     },
   };
 }
@@ -287,7 +313,14 @@ export async function confirmImport(
   if (!built.ok) return built;
   const mode = course.source === "browser" ? "draft" : "download";
   if (mode === "draft") writeBankIntoDraft(course.slug, built.rel, built.markdown, built.version);
-  await audit(db, { actorId: opts.actor.id, action: "bank.import", targetType: "course", targetId: course.slug, detail: { ...built.detail, mode }, ip: opts.actor.ip });
+  await audit(db, {
+    actorId: opts.actor.id,
+    action: "bank.import",
+    targetType: "course",
+    targetId: course.slug,
+    detail: { ...built.detail, mode },
+    ip: opts.actor.ip,
+  });
   if (mode === "draft") await dropPendingImport(db, { userId: opts.actor.id, slug: course.slug, sha256: pending.sha256 });
   return { ok: true, mode, added: built.added, bankKey: pending.bankKey };
 }

@@ -71,12 +71,7 @@ export async function listTraineesOfLiaison(db: DB, liaisonId: number) {
     .execute();
 }
 
-export async function assignLiaison(
-  db: DB,
-  input: { traineeId: number; liaisonUsername: string; startOn: string },
-  actor: BranchViewer,
-  ctx: Ctx = {},
-) {
+export async function assignLiaison(db: DB, input: { traineeId: number; liaisonUsername: string; startOn: string }, actor: BranchViewer, ctx: Ctx = {}) {
   const today = ctx.today ?? cstToday();
   checkDay(input.startOn, "开始日期", today);
   return writeTransaction(db, async (trx) => {
@@ -106,7 +101,11 @@ export async function assignLiaison(
       .values({ trainee_id: trainee.id, liaison_id: liaison.id, start_on: input.startOn, assigned_by: actor.id, created_at: t })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await trx.insertInto("user_roles").values({ user_id: liaison.id, role: "liaison" }).onConflict((oc) => oc.doNothing()).execute();
+    await trx
+      .insertInto("user_roles")
+      .values({ user_id: liaison.id, role: "liaison" })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     await audit(trx, {
       actorId: actor.id,
       action: "liaison.assign",
@@ -128,11 +127,7 @@ export async function endLiaison(db: DB, input: { assignmentId: number; endOn: s
     const { person: trainee } = await requireGovernedPerson(trx, actor, row.trainee_id);
     if (row.end_on !== null) throw new BranchError("该培养联系人已结束");
     if (input.endOn < row.start_on) throw new BranchError(`结束日期不能早于开始日期（${row.start_on}）`);
-    await trx
-      .updateTable("liaison_assignments")
-      .set({ end_on: input.endOn, ended_by: actor.id, ended_at: now() })
-      .where("id", "=", row.id)
-      .execute();
+    await trx.updateTable("liaison_assignments").set({ end_on: input.endOn, ended_by: actor.id, ended_at: now() }).where("id", "=", row.id).execute();
     await audit(trx, {
       actorId: actor.id,
       action: "liaison.end",

@@ -62,7 +62,14 @@ export async function branchPackRows(db: DB, classId: number, unitPath: string) 
 
 export async function branchPackWorkbook(db: DB, classId: number, unitPath: string, actor: { actorId: number; ip: string | null }) {
   const rows = await branchPackRows(db, classId, unitPath);
-  await audit(db, { actorId: actor.actorId, ip: actor.ip, action: "branch.pack", targetType: "class", targetId: classId, detail: { scope: unitPath, rows: rows.length } });
+  await audit(db, {
+    actorId: actor.actorId,
+    ip: actor.ip,
+    action: "branch.pack",
+    targetType: "class",
+    targetId: classId,
+    detail: { scope: unitPath, rows: rows.length },
+  });
   const wb = new ExcelJS.Workbook();
   writeSheet(wb.addWorksheet("支部证书汇总"), PACK_COLUMNS, rows);
   return wb;

@@ -33,7 +33,9 @@ type RhythmRow = Awaited<ReturnType<typeof allRhythms>>[number];
 function rhythmAt(rows: RhythmRow[], unitPath: string, stage: Stage): Rhythm & { setAt: number | null } {
   let best: RhythmRow | undefined;
   for (const r of rows) if (r.stage === stage && unitPath.startsWith(r.path) && (!best || r.path.length > best.path.length)) best = r;
-  return best ? { periodMonths: best.period_months as PeriodMonths, minCount: best.min_count, setAt: best.org_unit_id } : { ...DEFAULT_RHYTHM[stage], setAt: null };
+  return best
+    ? { periodMonths: best.period_months as PeriodMonths, minCount: best.min_count, setAt: best.org_unit_id }
+    : { ...DEFAULT_RHYTHM[stage], setAt: null };
 }
 
 export async function rhythmsForUnit(db: DB, unitPath: string) {
@@ -60,7 +62,14 @@ export async function setRhythm(
       .values({ org_unit_id: unit.id, stage: input.stage, ...values })
       .onConflict((oc) => oc.columns(["org_unit_id", "stage"]).doUpdateSet(values))
       .execute();
-    await audit(trx, { actorId: actor.id, action: "report.rhythm", targetType: "org_unit", targetId: unit.id, detail: { stage: input.stage, periodMonths: input.periodMonths, minCount: input.minCount }, ip: ctx.ip });
+    await audit(trx, {
+      actorId: actor.id,
+      action: "report.rhythm",
+      targetType: "org_unit",
+      targetId: unit.id,
+      detail: { stage: input.stage, periodMonths: input.periodMonths, minCount: input.minCount },
+      ip: ctx.ip,
+    });
   });
 }
 
@@ -95,9 +104,16 @@ export async function saveReportDraft(db: DB, input: { reportId: number; userId:
     await trx.updateTable("thought_reports").set({ title, draft_md: input.text, updated_at: t }).where("id", "=", r.id).execute();
     const files = input.files ?? [];
     if (files.length) {
-      const have = await trx.selectFrom("thought_report_files").select((eb) => eb.fn.countAll<number>().as("n")).where("report_id", "=", r.id).executeTakeFirstOrThrow();
+      const have = await trx
+        .selectFrom("thought_report_files")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("report_id", "=", r.id)
+        .executeTakeFirstOrThrow();
       if (Number(have.n) + files.length > MAX_REPORT_FILES) throw new BranchError(`附件最多 ${MAX_REPORT_FILES} 个`);
-      await trx.insertInto("thought_report_files").values(files.map((f) => ({ report_id: r.id, sha256: f.sha256, name: f.name, type: f.type, size: f.size, created_at: t }))).execute();
+      await trx
+        .insertInto("thought_report_files")
+        .values(files.map((f) => ({ report_id: r.id, sha256: f.sha256, name: f.name, type: f.type, size: f.size, created_at: t })))
+        .execute();
     }
     return t;
   });
@@ -194,14 +210,24 @@ export async function reviewReport(
     if (report.status !== "submitted" && report.status !== "reviewed") throw new BranchError("该思想汇报现在不能审阅（已退回或未提交）");
     if (report.submitted_at && input.reviewedOn < cstDate(report.submitted_at)) throw new BranchError("考察日期不能早于提交日期");
     const t = now();
-    await trx.insertInto("thought_report_reviews").values({ report_id: report.id, reviewer_id: viewer.id, kind: input.kind, body_md: body, reviewed_on: input.reviewedOn, created_at: t }).execute();
+    await trx
+      .insertInto("thought_report_reviews")
+      .values({ report_id: report.id, reviewer_id: viewer.id, kind: input.kind, body_md: body, reviewed_on: input.reviewedOn, created_at: t })
+      .execute();
     const status: ThoughtReportStatus = input.kind === "return" ? "returned" : "reviewed";
     await trx
       .updateTable("thought_reports")
       .set({ status, updated_at: t, ...(input.kind === "return" ? { draft_md: report.text_md ?? report.draft_md } : {}) })
       .where("id", "=", report.id)
       .execute();
-    await audit(trx, { actorId: viewer.id, action: input.kind === "return" ? "report.return" : "report.opinion", targetType: "thought_report", targetId: report.id, detail: { reviewedOn: input.reviewedOn }, ip: ctx.ip });
+    await audit(trx, {
+      actorId: viewer.id,
+      action: input.kind === "return" ? "report.return" : "report.opinion",
+      targetType: "thought_report",
+      targetId: report.id,
+      detail: { reviewedOn: input.reviewedOn },
+      ip: ctx.ip,
+    });
   });
 }
 

@@ -59,7 +59,14 @@ export async function recordStageEvent(
     if (problem) throw new BranchError(problem);
     const { id } = await trx
       .insertInto("stage_events")
-      .values({ user_id: person.id, stage: input.stage, decided_on: input.decidedOn, note: input.note || null, entered_by: actor?.id ?? null, created_at: now() })
+      .values({
+        user_id: person.id,
+        stage: input.stage,
+        decided_on: input.decidedOn,
+        note: input.note || null,
+        entered_by: actor?.id ?? null,
+        created_at: now(),
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     await syncStage(trx, person.id);

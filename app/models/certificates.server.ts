@@ -75,7 +75,12 @@ export const CODE_PATTERN = /^[a-z2-7]{26}$/;
 async function takeNumbers(trx: DB, prefix: string, count: number): Promise<number[]> {
   const row = await trx.selectFrom("certificate_counters").select("last_seq").where("prefix", "=", prefix).executeTakeFirst();
   const last = row?.last_seq ?? 0;
-  if (row) await trx.updateTable("certificate_counters").set({ last_seq: last + count }).where("prefix", "=", prefix).execute();
+  if (row)
+    await trx
+      .updateTable("certificate_counters")
+      .set({ last_seq: last + count })
+      .where("prefix", "=", prefix)
+      .execute();
   else await trx.insertInto("certificate_counters").values({ prefix, last_seq: count }).execute();
   return Array.from({ length: count }, (_, i) => last + i + 1);
 }
@@ -87,7 +92,10 @@ async function unitNames(db: DB) {
   const units = await db.selectFrom("org_units").select(["id", "name", "kind", "path"]).execute();
   const byId = new Map(units.map((u) => [u.id, u]));
   return (path: string) => {
-    const chain = path.split("/").filter(Boolean).map((id) => byId.get(Number(id)));
+    const chain = path
+      .split("/")
+      .filter(Boolean)
+      .map((id) => byId.get(Number(id)));
     return {
       subcommittee: chain.find((u) => u?.kind === "subcommittee")?.name ?? chain[0]?.name ?? "",
       branch: chain.find((u) => u?.kind === "branch")?.name ?? "—",
@@ -107,7 +115,11 @@ export async function saveCertificateTemplate(db: DB, kind: ClassKind, tpl: Cert
   const t = nowSeconds();
   const values = { layout: tpl.layout, show_username: tpl.showUsername ? 1 : 0, show_score: tpl.showScore ? 1 : 0, updated_by: actor.actorId, updated_at: t };
   await writeTransaction(db, async (trx) => {
-    await trx.insertInto("certificate_templates").values({ kind, ...values }).onConflict((oc) => oc.column("kind").doUpdateSet(values)).execute();
+    await trx
+      .insertInto("certificate_templates")
+      .values({ kind, ...values })
+      .onConflict((oc) => oc.column("kind").doUpdateSet(values))
+      .execute();
     await audit(trx, { ...actor, action: "certificate.template", targetType: "class_kind", targetId: kind, detail: { ...tpl } });
   });
 }
@@ -148,7 +160,9 @@ export async function confirmCompletion(
         .where("user_id", "=", r.userId)
         .execute();
     }
-    const toIssue = rows.filter((r) => r.result.passed && !r.certificate).sort((a, b) => compareUnitPaths(a.unitPath, b.unitPath) || a.username.localeCompare(b.username));
+    const toIssue = rows
+      .filter((r) => r.result.passed && !r.certificate)
+      .sort((a, b) => compareUnitPaths(a.unitPath, b.unitPath) || a.username.localeCompare(b.username));
     const prefix = numberPrefix(cls.number_format, { school: input.schoolCode, year: cls.start_date.slice(0, 4), term: cls.term });
     const seqs = toIssue.length ? await takeNumbers(trx, prefix, toIssue.length) : [];
     const issued: CompletionSummary["issued"] = [];
@@ -183,17 +197,35 @@ export async function confirmCompletion(
       };
     });
     for (let i = 0; i < values.length; i += 200) {
-      const inserted = await trx.insertInto("certificates").values(values.slice(i, i + 200)).returning(["id", "number", "user_id", "decision"]).execute();
+      const inserted = await trx
+        .insertInto("certificates")
+        .values(values.slice(i, i + 200))
+        .returning(["id", "number", "user_id", "decision"])
+        .execute();
       for (const c of inserted) {
-        await audit(trx, { ...actor, action: "certificate.issue", targetType: "certificate", targetId: c.id, detail: { classId: cls.id, userId: c.user_id, number: c.number, decision: c.decision } });
+        await audit(trx, {
+          ...actor,
+          action: "certificate.issue",
+          targetType: "certificate",
+          targetId: c.id,
+          detail: { classId: cls.id, userId: c.user_id, number: c.number, decision: c.decision },
+        });
       }
       await notify(
         trx,
-        inserted.map((c) => ({ userId: c.user_id, kind: "certificate_issued" as const, title: `您的结业证书已颁发（${cls.name}）`, body: `证书编号 ${c.number}`, link: "/my/certificates", key: `certificate:${c.id}:issued` })),
+        inserted.map((c) => ({
+          userId: c.user_id,
+          kind: "certificate_issued" as const,
+          title: `您的结业证书已颁发（${cls.name}）`,
+          body: `证书编号 ${c.number}`,
+          link: "/my/certificates",
+          key: `certificate:${c.id}:issued`,
+        })),
         t,
       );
     }
-    if (input.close) await trx.updateTable("training_classes").set({ completed_at: t, completed_by: actor.actorId, updated_at: t }).where("id", "=", cls.id).execute();
+    if (input.close)
+      await trx.updateTable("training_classes").set({ completed_at: t, completed_by: actor.actorId, updated_at: t }).where("id", "=", cls.id).execute();
     const outcomes = rows.map(outcomeOf);
     const summary = {
       completed: outcomes.filter((o) => o === "completed").length,
@@ -218,7 +250,12 @@ export async function confirmCompletion(
  * misspelt name to be corrected), the holder is also marked 不予结业 so a later confirmation does not
  * simply issue a new one.
  */
-export async function revokeCertificate(db: DB, input: { classId: number; certificateId: number; reason: string; reissuable: boolean }, actor: Actor, t = nowSeconds()) {
+export async function revokeCertificate(
+  db: DB,
+  input: { classId: number; certificateId: number; reason: string; reissuable: boolean },
+  actor: Actor,
+  t = nowSeconds(),
+) {
   await writeTransaction(db, async (trx) => {
     const cert = await trx
       .selectFrom("certificates")
@@ -237,7 +274,20 @@ export async function revokeCertificate(db: DB, input: { classId: number; certif
         .where("user_id", "=", cert.user_id)
         .execute();
     }
-    await notify(trx, [{ userId: cert.user_id, kind: "certificate_revoked", title: "您的结业证书已被撤销", body: `证书编号 ${cert.number}。原因：${input.reason}`, link: "/my/certificates", key: `certificate:${cert.id}:revoked` }], t);
+    await notify(
+      trx,
+      [
+        {
+          userId: cert.user_id,
+          kind: "certificate_revoked",
+          title: "您的结业证书已被撤销",
+          body: `证书编号 ${cert.number}。原因：${input.reason}`,
+          link: "/my/certificates",
+          key: `certificate:${cert.id}:revoked`,
+        },
+      ],
+      t,
+    );
     await audit(trx, {
       ...actor,
       action: "certificate.revoke",
@@ -258,7 +308,21 @@ export function maskName(name: string): string {
   return `${chars[0]}*${chars[chars.length - 1]}`;
 }
 
-const PUBLIC_COLUMNS = ["number", "code", "holder_name", "class_name", "term", "start_date", "end_date", "hours", "band", "decision", "exception_basis", "issued_at", "revoked_at"] as const;
+const PUBLIC_COLUMNS = [
+  "number",
+  "code",
+  "holder_name",
+  "class_name",
+  "term",
+  "start_date",
+  "end_date",
+  "hours",
+  "band",
+  "decision",
+  "exception_basis",
+  "issued_at",
+  "revoked_at",
+] as const;
 
 type PublicRow = Omit<Selectable<CertificateTable>, "decision"> & { decision: Decision };
 
@@ -298,21 +362,52 @@ export async function lookupCertificate(db: DB, input: { number: string; name: s
   const number = folded(input.number).toUpperCase();
   const name = folded(input.name);
   if (!number || !name || number.length > 60 || name.length > 40) return undefined;
-  const rows = await db.selectFrom("certificates").select(PUBLIC_COLUMNS).where((eb) => eb.or([eb("number", "=", number), eb("number", "=", folded(input.number))])).execute();
+  const rows = await db
+    .selectFrom("certificates")
+    .select(PUBLIC_COLUMNS)
+    .where((eb) => eb.or([eb("number", "=", number), eb("number", "=", folded(input.number))]))
+    .execute();
   const c = rows.find((r) => folded(r.holder_name) === name);
   return c && publicView(c);
 }
 
 const CERT_COLUMNS = [
-  "c.id", "c.class_id", "c.user_id", "c.number", "c.code", "c.holder_name", "c.holder_username", "c.subcommittee_name", "c.branch_name",
-  "c.class_name", "c.term", "c.start_date", "c.end_date", "c.hours", "c.composite", "c.band", "c.issued_at", "c.revoked_at", "c.revoke_reason",
-  "c.decision", "c.exception_basis", "c.layout", "c.show_username", "c.show_score",
+  "c.id",
+  "c.class_id",
+  "c.user_id",
+  "c.number",
+  "c.code",
+  "c.holder_name",
+  "c.holder_username",
+  "c.subcommittee_name",
+  "c.branch_name",
+  "c.class_name",
+  "c.term",
+  "c.start_date",
+  "c.end_date",
+  "c.hours",
+  "c.composite",
+  "c.band",
+  "c.issued_at",
+  "c.revoked_at",
+  "c.revoke_reason",
+  "c.decision",
+  "c.exception_basis",
+  "c.layout",
+  "c.show_username",
+  "c.show_score",
 ] as const;
 export type CertificateRow = Awaited<ReturnType<typeof certificatesOfClass>>[number];
 
 /** A trainee's own certificates, newest first (revoked ones included, marked). */
 export async function certificatesOfUser(db: DB, userId: number) {
-  return db.selectFrom("certificates as c").select(CERT_COLUMNS).where("c.user_id", "=", userId).orderBy("c.issued_at", "desc").orderBy("c.id", "desc").execute();
+  return db
+    .selectFrom("certificates as c")
+    .select(CERT_COLUMNS)
+    .where("c.user_id", "=", userId)
+    .orderBy("c.issued_at", "desc")
+    .orderBy("c.id", "desc")
+    .execute();
 }
 
 export async function certificatesOfClass(db: DB, classId: number, opts: { validOnly?: boolean; unitPath?: string } = {}) {
@@ -383,7 +478,8 @@ export async function certificatePdf(c: CertificateRow, opts: PdfOptions) {
 }
 
 /** 学号-姓名.pdf, safe as a file name. */
-export const certificateFileName = (c: Pick<CertificateRow, "holder_username" | "holder_name">) => `${safeSegment(`${c.holder_username}-${c.holder_name}`, "证书")}.pdf`;
+export const certificateFileName = (c: Pick<CertificateRow, "holder_username" | "holder_name">) =>
+  `${safeSegment(`${c.holder_username}-${c.holder_name}`, "证书")}.pdf`;
 
 /**
  * Every valid certificate of a class as a zip of 学号-姓名.pdf, rendered one at a time as the reader
@@ -397,7 +493,13 @@ export async function classCertificatesZip(
   actor: Actor,
 ): Promise<{ stream: ReadableStream<Uint8Array>; count: number }> {
   const certs = await certificatesOfClass(db, classId, { validOnly: true, unitPath: opts.unitPath });
-  await audit(db, { ...actor, action: "certificate.export", targetType: "class", targetId: classId, detail: { certificates: certs.length, ...(opts.unitPath ? { scope: opts.unitPath } : {}) } });
+  await audit(db, {
+    ...actor,
+    action: "certificate.export",
+    targetType: "class",
+    targetId: classId,
+    detail: { certificates: certs.length, ...(opts.unitPath ? { scope: opts.unitPath } : {}) },
+  });
   const pending: Uint8Array[] = [];
   let failure: Error | null = null;
   const zip = new Zip((err, chunk) => {

@@ -7,7 +7,16 @@ import Papa from "papaparse";
 import { z } from "zod";
 import { CLASS_KINDS, type ClassKind, type Role, type Stage } from "../../db/types.ts";
 import { candidateRuleWarning, type ExceptionBasis } from "~/utils/completion.ts";
-import { computeResult, ClassRulesSchema, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput, type ResultInputs } from "~/utils/class-rules.ts";
+import {
+  computeResult,
+  ClassRulesSchema,
+  DEFAULT_RULES,
+  type AssignmentInput,
+  type ClassResult,
+  type ClassRules,
+  type ExamInput,
+  type ResultInputs,
+} from "~/utils/class-rules.ts";
 import { likeContains, now as nowSeconds, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import { text } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
@@ -56,14 +65,37 @@ export function numberFormatProblem(format: string): string | null {
 // ------------------------------------------------------------------------------------------ class rows
 
 const CLASS_COLUMNS = [
-  "id", "name", "kind", "term", "host_unit_id", "start_date", "end_date", "rules", "final_exam_id", "number_format",
-  "completed_at", "completed_by", "created_at", "updated_at",
+  "id",
+  "name",
+  "kind",
+  "term",
+  "host_unit_id",
+  "start_date",
+  "end_date",
+  "rules",
+  "final_exam_id",
+  "number_format",
+  "completed_at",
+  "completed_by",
+  "created_at",
+  "updated_at",
 ] as const;
 
 type ClassRow = {
-  id: number; name: string; kind: ClassKind; term: number; host_unit_id: number; start_date: string; end_date: string;
-  rules: string; final_exam_id: number | null; number_format: string; completed_at: number | null; completed_by: number | null;
-  created_at: number; updated_at: number;
+  id: number;
+  name: string;
+  kind: ClassKind;
+  term: number;
+  host_unit_id: number;
+  start_date: string;
+  end_date: string;
+  rules: string;
+  final_exam_id: number | null;
+  number_format: string;
+  completed_at: number | null;
+  completed_by: number | null;
+  created_at: number;
+  updated_at: number;
 };
 
 function toClassView(row: ClassRow & { host_unit_name: string }) {
@@ -165,8 +197,19 @@ export async function listClassesFor(db: DB, viewer: ClassViewer) {
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
   const [members, certs] = await Promise.all([
-    db.selectFrom("class_members").select(["class_id", (eb) => eb.fn.countAll<number>().as("n")]).where("class_id", "in", ids).groupBy("class_id").execute(),
-    db.selectFrom("certificates").select(["class_id", (eb) => eb.fn.countAll<number>().as("n")]).where("class_id", "in", ids).where("revoked_at", "is", null).groupBy("class_id").execute(),
+    db
+      .selectFrom("class_members")
+      .select(["class_id", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("class_id", "in", ids)
+      .groupBy("class_id")
+      .execute(),
+    db
+      .selectFrom("certificates")
+      .select(["class_id", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("class_id", "in", ids)
+      .where("revoked_at", "is", null)
+      .groupBy("class_id")
+      .execute(),
   ]);
   const t = nowSeconds();
   return rows.map((r) => ({
@@ -215,7 +258,14 @@ function uniqueTermError(e: unknown): never {
   throw e;
 }
 
-const classColumns = (f: ClassFields) => ({ name: f.name, kind: f.kind, term: f.term, host_unit_id: f.hostUnitId, start_date: f.startDate, end_date: f.endDate });
+const classColumns = (f: ClassFields) => ({
+  name: f.name,
+  kind: f.kind,
+  term: f.term,
+  host_unit_id: f.hostUnitId,
+  start_date: f.startDate,
+  end_date: f.endDate,
+});
 
 export async function createClass(db: DB, input: ClassFields, actor: Actor): Promise<number> {
   await checkHost(db, input.hostUnitId);
@@ -275,7 +325,10 @@ export async function updateClassSettings(db: DB, classId: number, input: ClassS
       action: "class.update",
       targetType: "class",
       targetId: classId,
-      detail: { before: { name: before.name, term: before.term, rules: before.rules, numberFormat: before.number_format, finalExamId: before.final_exam_id }, after: { ...input, rules } },
+      detail: {
+        before: { name: before.name, term: before.term, rules: before.rules, numberFormat: before.number_format, finalExamId: before.final_exam_id },
+        after: { ...input, rules },
+      },
     });
   });
 }
@@ -297,7 +350,12 @@ export async function setClassCourses(db: DB, classId: number, courses: { course
         .execute();
     }
     if (cls.final_exam_id !== null) {
-      const still = await trx.selectFrom("exams").select("id").where("id", "=", cls.final_exam_id).where("course_id", "in", ids.length ? ids : [-1]).executeTakeFirst();
+      const still = await trx
+        .selectFrom("exams")
+        .select("id")
+        .where("id", "=", cls.final_exam_id)
+        .where("course_id", "in", ids.length ? ids : [-1])
+        .executeTakeFirst();
       if (!still) await trx.updateTable("training_classes").set({ final_exam_id: null }).where("id", "=", classId).execute();
     }
     await audit(trx, { ...actor, action: "class.courses", targetType: "class", targetId: classId, detail: { courses } });
@@ -314,7 +372,17 @@ export async function classCourses(db: DB, classId: number) {
     .orderBy("cc.position")
     .execute();
   const exams = courses.length
-    ? await db.selectFrom("exams").select(["id", "course_id", "title"]).where("course_id", "in", courses.map((c) => c.id)).where("archived", "=", 0).orderBy("position").execute()
+    ? await db
+        .selectFrom("exams")
+        .select(["id", "course_id", "title"])
+        .where(
+          "course_id",
+          "in",
+          courses.map((c) => c.id),
+        )
+        .where("archived", "=", 0)
+        .orderBy("position")
+        .execute()
     : [];
   return courses.map((c) => ({ ...c, required: c.required === 1, archived: c.archived === 1, exams: exams.filter((e) => e.course_id === c.id) }));
 }
@@ -334,7 +402,8 @@ async function candidatesByUsername(db: DB, usernames: string[]): Promise<Map<st
       .select(["u.id", "u.username", "u.name", "u.stage", "u.active", "r.role"])
       .where("u.username", "in", chunk)
       .execute();
-    for (const r of rows) out.set(r.username, { id: r.id, username: r.username, name: r.name, stage: r.stage, active: r.active, trainee: r.role === "trainee" });
+    for (const r of rows)
+      out.set(r.username, { id: r.id, username: r.username, name: r.name, stage: r.stage, active: r.active, trainee: r.role === "trainee" });
   }
   return out;
 }
@@ -351,9 +420,7 @@ function unfit(c: Candidate | undefined, kind: ClassKind): string | null {
 /** Inserts members that are not there yet; returns how many were added. */
 async function addMembers(db: DB, classId: number, userIds: number[], source: "pick" | "unit" | "upload" | "carryover", actor: Actor) {
   if (!userIds.length) return 0;
-  const existing = new Set(
-    (await db.selectFrom("class_members").select("user_id").where("class_id", "=", classId).execute()).map((r) => r.user_id),
-  );
+  const existing = new Set((await db.selectFrom("class_members").select("user_id").where("class_id", "=", classId).execute()).map((r) => r.user_id));
   const fresh = [...new Set(userIds)].filter((id) => !existing.has(id));
   const t = nowSeconds();
   for (let i = 0; i < fresh.length; i += 200) {
@@ -400,7 +467,13 @@ export async function enrollUsernames(
   return writeTransaction(db, async (trx) => {
     const plan = await planEnrollment(trx, input.classId, input.entries);
     if (plan.problems.length && !input.skipProblems) return { added: 0, plan, applied: false };
-    const added = await addMembers(trx, input.classId, plan.ok.map((c) => c.userId), input.source, actor);
+    const added = await addMembers(
+      trx,
+      input.classId,
+      plan.ok.map((c) => c.userId),
+      input.source,
+      actor,
+    );
     return { added, plan, applied: true };
   });
 }
@@ -420,7 +493,13 @@ export async function enrollByUnit(db: DB, input: { classId: number; unitId: num
       .where("u.stage", "=", cls.kind)
       .where("u.id", "in", trx.selectFrom("user_roles").select("user_id").where("role", "=", "trainee"))
       .execute();
-    const added = await addMembers(trx, input.classId, rows.map((r) => r.id), "unit", actor);
+    const added = await addMembers(
+      trx,
+      input.classId,
+      rows.map((r) => r.id),
+      "unit",
+      actor,
+    );
     return { added, matched: rows.length };
   });
 }
@@ -491,7 +570,13 @@ export async function carryOver(db: DB, classId: number, actor: Actor): Promise<
   return writeTransaction(db, async (trx) => {
     const { trainees } = await carryOverCandidates(trx, classId);
     const fit = trainees.filter((t) => t.fits);
-    const added = await addMembers(trx, classId, fit.map((t) => t.id), "carryover", actor);
+    const added = await addMembers(
+      trx,
+      classId,
+      fit.map((t) => t.id),
+      "carryover",
+      actor,
+    );
     return { added, skipped: trainees.length - fit.length };
   });
 }
@@ -534,7 +619,9 @@ export async function readUsernameList(bytes: Uint8Array, fileName: string): Pro
   const first = headerCol >= 0 ? 1 : 0;
   const entries: { line: number; username: string }[] = [];
   for (let i = first; i < table.length; i++) {
-    const username = restoreCell(String(table[i]![col] ?? "")).trim().normalize("NFKC");
+    const username = restoreCell(String(table[i]![col] ?? ""))
+      .trim()
+      .normalize("NFKC");
     if (username) entries.push({ line: i + 1, username });
   }
   if (!entries.length) return { ok: false, message: "文件中没有学号" };
@@ -576,8 +663,17 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
     .innerJoin("users as u", "u.id", "m.user_id")
     .innerJoin("org_units as o", "o.id", "u.org_unit_id")
     .select([
-      "m.user_id", "u.username", "u.name", "o.name as unit_name", "o.path as unit_path", "m.usual_score", "m.cheating", "m.cheating_note",
-      "m.exception", "m.exception_reason", "m.outcome",
+      "m.user_id",
+      "u.username",
+      "u.name",
+      "o.name as unit_name",
+      "o.path as unit_path",
+      "m.usual_score",
+      "m.cheating",
+      "m.cheating_note",
+      "m.exception",
+      "m.exception_reason",
+      "m.outcome",
     ])
     .where("m.class_id", "=", cls.id)
     .orderBy("o.path")
@@ -602,7 +698,13 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
   const [standings, certs] = await Promise.all([
     courseStandings(db, userIds, courseIds, filter.asTraineeAt === undefined ? "staff" : "trainee"),
     inUsers((ids) =>
-      db.selectFrom("certificates").select(["id", "user_id", "number", "issued_at"]).where("class_id", "=", cls.id).where("user_id", "in", ids).where("revoked_at", "is", null).execute(),
+      db
+        .selectFrom("certificates")
+        .select(["id", "user_id", "number", "issued_at"])
+        .where("class_id", "=", cls.id)
+        .where("user_id", "in", ids)
+        .where("revoked_at", "is", null)
+        .execute(),
     ),
   ]);
   const certBy = new Map(certs.map((c) => [c.user_id, c]));
@@ -610,9 +712,19 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
   return members.map((m) => {
     const mine = [...(standings.get(m.user_id)?.values() ?? [])];
     // Only the required courses' lessons and assignments are required for the class.
-    const lessonInputs = mine.flatMap((c) => c.lessons.map((l) => ({ hours: l.hours, required: requiredCourse.has(c.courseId) && l.required, completed: l.completed })));
+    const lessonInputs = mine.flatMap((c) =>
+      c.lessons.map((l) => ({ hours: l.hours, required: requiredCourse.has(c.courseId) && l.required, completed: l.completed })),
+    );
     const assignmentInputs: AssignmentInput[] = mine.flatMap((c) =>
-      c.assignments.map((a) => ({ title: a.title, required: requiredCourse.has(c.courseId), hours: a.hours, maxScore: a.maxScore, passScore: a.passScore, status: a.status, score: a.score })),
+      c.assignments.map((a) => ({
+        title: a.title,
+        required: requiredCourse.has(c.courseId),
+        hours: a.hours,
+        maxScore: a.maxScore,
+        passScore: a.passScore,
+        status: a.status,
+        score: a.score,
+      })),
     );
     // The class's exams are exams of its courses (the final exam is checked to be one), so the standings hold their counted attempts.
     const standingExams = new Map(mine.flatMap((c) => c.exams).map((e) => [e.id, e]));
@@ -623,7 +735,13 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
       const pending = counted.status !== "graded";
       const hidden = !pending && filter.asTraineeAt !== undefined && !certBy.has(m.user_id) && !resultsVisible(standing.settings, filter.asTraineeAt);
       if (hidden) return { title: e.title, status: "hidden", score: null, maxScore: counted.max_score, passed: false };
-      return { title: e.title, status: pending ? "pending" : "graded", score: pending ? null : counted.score, maxScore: counted.max_score, passed: !pending && counted.passed === 1 };
+      return {
+        title: e.title,
+        status: pending ? "pending" : "graded",
+        score: pending ? null : counted.score,
+        maxScore: counted.max_score,
+        passed: !pending && counted.passed === 1,
+      };
     });
     const exception = m.exception ? { kind: m.exception, reason: m.exception_reason ?? "" } : null;
     const inputs: ResultInputs = {
@@ -699,7 +817,13 @@ export async function setUsualScore(db: DB, input: { classId: number; userId: nu
       .where("class_id", "=", input.classId)
       .where("user_id", "=", input.userId)
       .execute();
-    await audit(trx, { ...actor, action: "class.usual_score", targetType: "class", targetId: input.classId, detail: { userId: input.userId, from: m.usual_score, to: input.score } });
+    await audit(trx, {
+      ...actor,
+      action: "class.usual_score",
+      targetType: "class",
+      targetId: input.classId,
+      detail: { userId: input.userId, from: m.usual_score, to: input.score },
+    });
   });
 }
 
@@ -714,7 +838,13 @@ export async function setCheating(db: DB, input: { classId: number; userId: numb
       .where("class_id", "=", input.classId)
       .where("user_id", "=", input.userId)
       .execute();
-    await audit(trx, { ...actor, action: input.cheating ? "class.cheating_mark" : "class.cheating_clear", targetType: "class", targetId: input.classId, detail: { userId: input.userId, note: input.note } });
+    await audit(trx, {
+      ...actor,
+      action: input.cheating ? "class.cheating_mark" : "class.cheating_clear",
+      targetType: "class",
+      targetId: input.classId,
+      detail: { userId: input.userId, note: input.note },
+    });
   });
 }
 
@@ -745,10 +875,12 @@ export async function setException(db: DB, input: ExceptionInput, actor: Actor):
     const rows = (await classResults(trx, cls)).filter((r) => wanted.has(r.userId));
     if (rows.length !== wanted.size) throw new ClassError("该学员不在本班", 404);
     if (input.kind === "complete" && !input.acknowledged) {
-      const short = rows.filter((r) => !r.certificate).flatMap((r) => {
-        const w = candidateRuleWarning(cls.kind, r.result.hours);
-        return w ? [`${r.name}（${r.username}）：${w}`] : [];
-      });
+      const short = rows
+        .filter((r) => !r.certificate)
+        .flatMap((r) => {
+          const w = candidateRuleWarning(cls.kind, r.result.hours);
+          return w ? [`${r.name}（${r.username}）：${w}`] : [];
+        });
       if (short.length) throw new ClassError(short.length === 1 ? short[0]! : `${short.length} 名学员：${short[0]}`, 409);
     }
     let changed = 0;
@@ -772,7 +904,13 @@ export async function setException(db: DB, input: ExceptionInput, actor: Actor):
         action: "class.exception",
         targetType: "class",
         targetId: input.classId,
-        detail: { userId: r.userId, from: r.exception?.kind ?? null, to: input.kind, basis: input.kind === "complete" ? input.basis : null, reason: input.reason },
+        detail: {
+          userId: r.userId,
+          from: r.exception?.kind ?? null,
+          to: input.kind,
+          basis: input.kind === "complete" ? input.basis : null,
+          reason: input.reason,
+        },
       });
       changed++;
     }
@@ -798,14 +936,21 @@ export async function setMemberNote(db: DB, input: { classId: number; userId: nu
       .where("class_id", "=", input.classId)
       .where("user_id", "=", input.userId)
       .execute();
-    await audit(trx, { ...actor, action: "class.note", targetType: "class", targetId: input.classId, detail: { userId: input.userId, from: m.note, to: note || null } });
+    await audit(trx, {
+      ...actor,
+      action: "class.note",
+      targetType: "class",
+      targetId: input.classId,
+      detail: { userId: input.userId, from: m.note, to: note || null },
+    });
   });
 }
 
 // ------------------------------------------------------------------------------------------ display
 
 const EXAM_STATUS_TEXT = { pending: "待阅卷", hidden: "已交卷，成绩待公布", none: "未参加" } as const;
-const examText = (e: ExamInput) => (e.status === "graded" ? `${e.title} ${e.score} 分${e.passed ? "" : "（未通过）"}` : `${e.title} ${EXAM_STATUS_TEXT[e.status]}`);
+const examText = (e: ExamInput) =>
+  e.status === "graded" ? `${e.title} ${e.score} 分${e.passed ? "" : "（未通过）"}` : `${e.title} ${EXAM_STATUS_TEXT[e.status]}`;
 const ASSIGNMENT_STATUS_TEXT = { none: "未提交", returned: "退回修改", submitted: "待批改", hidden: "已评分，成绩待公布" } as const;
 const assignmentText = (a: AssignmentInput) => (a.status === "graded" ? `${a.title} ${a.score} 分` : `${a.title} ${ASSIGNMENT_STATUS_TEXT[a.status]}`);
 
@@ -825,7 +970,11 @@ export function memberView(r: MemberRow) {
     lessonsTotal: r.result.requiredLessonsTotal,
     exams: r.inputs.exams.map(examText),
     assignments: r.inputs.assignments.filter((a) => a.required).map(assignmentText),
-    components: { ...r.result.components, exam: hiddenPart("exams", r.result.components.exam), assignment: hiddenPart("assignments", r.result.components.assignment) },
+    components: {
+      ...r.result.components,
+      exam: hiddenPart("exams", r.result.components.exam),
+      assignment: hiddenPart("assignments", r.result.components.assignment),
+    },
     composite: unknown(r.result.composite),
     resultHidden: r.result.hidden,
     band: unknown(r.result.band),

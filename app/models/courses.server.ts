@@ -10,13 +10,11 @@ import { STAGE_LABEL } from "~/utils/labels.ts";
 import type { Storage } from "~/utils/storage.server.ts";
 import { canSeeCourse, followsCourse, openToStageSql, seesEverything, setCourseAudience, type Viewer } from "./visibility.server.ts";
 
-
 export type SyncCounts = { created: number; updated: number; unchanged: number; archived: number };
 /** "gone": the folder is no longer in its root, and the sync was not asked to archive it (`prune`). */
 export type CourseSyncStatus = "created" | "updated" | "unchanged" | "archived" | "gone" | "owned_elsewhere";
 export type SyncResult =
-  | { ok: true; summary: SyncCounts; courses: { slug: string; status: CourseSyncStatus }[]; warnings: FormatError[] }
-  | { ok: false; errors: FormatError[] };
+  { ok: true; summary: SyncCounts; courses: { slug: string; status: CourseSyncStatus }[]; warnings: FormatError[] } | { ok: false; errors: FormatError[] };
 
 /**
  * Imports the course folders under `root` (or only the folder `only`). Everything is validated first;
@@ -80,7 +78,10 @@ export async function syncCourses(
     ...same.map((slug) => ({ slug, status: "unchanged" as const })),
     ...foreign.map((slug) => ({ slug, status: "owned_elsewhere" as const })),
   ];
-  summary.unchanged += await countCurrentItems(db, same.map((slug) => bySlug.get(slug)!.id));
+  summary.unchanged += await countCurrentItems(
+    db,
+    same.map((slug) => bySlug.get(slug)!.id),
+  );
   const changed = courses.filter((c) => {
     const row = bySlug.get(c.slug);
     if (row && row.content_hash === c.hash && !row.archived) {
@@ -110,7 +111,12 @@ export async function syncCourses(
     await writeTransaction(db, async (trx) => {
       const t = now();
       for (const c of changed) statuses.push({ slug: c.slug, status: await applyCourse(trx, c, summary, t, source, rootOf.get(c.slug)!) });
-      for (const slug of reroot) await trx.updateTable("courses").set({ source_root: rootOf.get(slug)! }).where("id", "=", bySlug.get(slug)!.id).execute();
+      for (const slug of reroot)
+        await trx
+          .updateTable("courses")
+          .set({ source_root: rootOf.get(slug)! })
+          .where("id", "=", bySlug.get(slug)!.id)
+          .execute();
       for (const row of toArchive) {
         await trx.updateTable("courses").set({ archived: 1, updated_at: t }).where("id", "=", row.id).execute();
         summary.archived++;
@@ -127,7 +133,12 @@ async function countCurrentItems(db: DB, courseIds: number[]): Promise<number> {
   if (!courseIds.length) return 0;
   let n = courseIds.length;
   for (const table of ["lessons", "assignments", "exams", "course_media", "question_banks"] as const) {
-    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).where("course_id", "in", courseIds).where("archived", "=", 0).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("course_id", "in", courseIds)
+      .where("archived", "=", 0)
+      .executeTakeFirstOrThrow();
     n += Number(row.n);
   }
   const q = await db
@@ -150,8 +161,7 @@ function countBy(values: string[]): Map<string, number> {
 const ownedElsewhere = (slug: string, owner: CourseSource) => (owner === "browser" ? MSG.ownedByBrowser(slug) : MSG.ownedByFiles(slug));
 
 const itemCount = (c: ParsedCourse) =>
-  1 + c.lessons.length + c.assignments.length + c.banks.length + c.exams.length + c.media.length +
-  c.banks.reduce((n, b) => n + b.questions.length, 0);
+  1 + c.lessons.length + c.assignments.length + c.banks.length + c.exams.length + c.media.length + c.banks.reduce((n, b) => n + b.questions.length, 0);
 
 const bit = (b: boolean) => (b ? 1 : 0);
 
@@ -178,40 +188,100 @@ async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: numb
     courseId = row.id;
     counts.updated++;
   } else {
-    courseId = (await trx.insertInto("courses").values({ ...values, audience: "[]", slug: c.slug, source, created_at: t }).returning("id").executeTakeFirstOrThrow()).id;
+    courseId = (
+      await trx
+        .insertInto("courses")
+        .values({ ...values, audience: "[]", slug: c.slug, source, created_at: t })
+        .returning("id")
+        .executeTakeFirstOrThrow()
+    ).id;
     counts.created++;
   }
   await setCourseAudience(trx, courseId, c.audience);
 
-  await syncItems(trx, "lessons", courseId, counts, t, c.lessons.map((l) => ({
-    key: l.key,
-    row: {
-      position: l.position, chapter: l.chapter, title: l.title, hours: l.hours, required: bit(l.required),
-      video: l.video, captions: l.captions, complete_read_minutes: l.complete_read_minutes,
-      complete_watch_percent: l.complete_watch_percent, video_duration: l.video_duration, body_md: l.body_md, content_hash: l.hash,
-    },
-  })));
-  await syncItems(trx, "assignments", courseId, counts, t, c.assignments.map((a) => ({
-    key: a.key,
-    row: {
-      position: a.position, title: a.title, kind: a.kind, due_at: a.due_at, cutoff_at: a.cutoff_at,
-      max_score: a.max_score, pass_score: a.pass_score, hours: a.hours, min_length: a.min_length,
-      attachments: JSON.stringify(a.attachments), max_attachment_mb: a.max_attachment_mb,
-      resubmit: bit(a.resubmit), body_md: a.body_md, content_hash: a.hash,
-    },
-  })));
-  await syncItems(trx, "exams", courseId, counts, t, c.exams.map((e) => ({
-    key: e.key,
-    row: { position: e.position, title: e.title, settings: JSON.stringify(e.settings), instructions_md: e.instructions_md, content_hash: e.hash },
-  })));
-  await syncItems(trx, "course_media", courseId, counts, t, c.media.map((m) => ({
-    key: m.path,
-    row: { size: m.size, mime: m.mime, sha256: m.sha256 },
-  })));
-  const banks = await syncItems(trx, "question_banks", courseId, counts, t, c.banks.map((b) => ({
-    key: b.key,
-    row: { title: b.title, content_hash: b.hash },
-  })));
+  await syncItems(
+    trx,
+    "lessons",
+    courseId,
+    counts,
+    t,
+    c.lessons.map((l) => ({
+      key: l.key,
+      row: {
+        position: l.position,
+        chapter: l.chapter,
+        title: l.title,
+        hours: l.hours,
+        required: bit(l.required),
+        video: l.video,
+        captions: l.captions,
+        complete_read_minutes: l.complete_read_minutes,
+        complete_watch_percent: l.complete_watch_percent,
+        video_duration: l.video_duration,
+        body_md: l.body_md,
+        content_hash: l.hash,
+      },
+    })),
+  );
+  await syncItems(
+    trx,
+    "assignments",
+    courseId,
+    counts,
+    t,
+    c.assignments.map((a) => ({
+      key: a.key,
+      row: {
+        position: a.position,
+        title: a.title,
+        kind: a.kind,
+        due_at: a.due_at,
+        cutoff_at: a.cutoff_at,
+        max_score: a.max_score,
+        pass_score: a.pass_score,
+        hours: a.hours,
+        min_length: a.min_length,
+        attachments: JSON.stringify(a.attachments),
+        max_attachment_mb: a.max_attachment_mb,
+        resubmit: bit(a.resubmit),
+        body_md: a.body_md,
+        content_hash: a.hash,
+      },
+    })),
+  );
+  await syncItems(
+    trx,
+    "exams",
+    courseId,
+    counts,
+    t,
+    c.exams.map((e) => ({
+      key: e.key,
+      row: { position: e.position, title: e.title, settings: JSON.stringify(e.settings), instructions_md: e.instructions_md, content_hash: e.hash },
+    })),
+  );
+  await syncItems(
+    trx,
+    "course_media",
+    courseId,
+    counts,
+    t,
+    c.media.map((m) => ({
+      key: m.path,
+      row: { size: m.size, mime: m.mime, sha256: m.sha256 },
+    })),
+  );
+  const banks = await syncItems(
+    trx,
+    "question_banks",
+    courseId,
+    counts,
+    t,
+    c.banks.map((b) => ({
+      key: b.key,
+      row: { title: b.title, content_hash: b.hash },
+    })),
+  );
   for (const b of c.banks) {
     const bank = banks.get(b.key)!;
     if (bank.changed) await syncQuestions(trx, bank.id, b.questions, counts, t);
@@ -222,7 +292,13 @@ async function applyCourse(trx: DB, c: ParsedCourse, counts: SyncCounts, t: numb
 
 type ItemTable = "lessons" | "assignments" | "exams" | "course_media" | "question_banks";
 const KEY_COLUMN: Record<ItemTable, string> = { lessons: "key", assignments: "key", exams: "key", question_banks: "key", course_media: "path" };
-const HASH_COLUMN: Record<ItemTable, string> = { lessons: "content_hash", assignments: "content_hash", exams: "content_hash", question_banks: "content_hash", course_media: "sha256" };
+const HASH_COLUMN: Record<ItemTable, string> = {
+  lessons: "content_hash",
+  assignments: "content_hash",
+  exams: "content_hash",
+  question_banks: "content_hash",
+  course_media: "sha256",
+};
 
 /**
  * Brings the rows of one course in `table` in line with `items` (matched by key): inserts new ones,
@@ -261,7 +337,11 @@ async function syncItems(
       result.set(item.key, { id: existing.id, changed: false });
       counts.unchanged++;
     } else {
-      await db.updateTable(table).set({ ...item.row, archived: 0, updated_at: t }).where("id", "=", existing.id).execute();
+      await db
+        .updateTable(table)
+        .set({ ...item.row, archived: 0, updated_at: t })
+        .where("id", "=", existing.id)
+        .execute();
       result.set(item.key, { id: existing.id, changed: true });
       counts.updated++;
     }
@@ -330,14 +410,37 @@ async function syncQuestions(trx: DB, bankId: number, questions: ParsedQuestion[
 // ------------------------------------------------------------------------------------------ reads
 
 const COURSE_COLUMNS = [
-  "id", "slug", "title", "summary", "audience", "hours", "instructors", "cover", "published", "source",
-  "progress", "intro_md", "archived", "updated_at",
+  "id",
+  "slug",
+  "title",
+  "summary",
+  "audience",
+  "hours",
+  "instructors",
+  "cover",
+  "published",
+  "source",
+  "progress",
+  "intro_md",
+  "archived",
+  "updated_at",
 ] as const;
 
 type CourseRow = {
-  id: number; slug: string; title: string; summary: string; audience: string; hours: number; instructors: string;
-  cover: string | null; published: number; source: "files" | "browser"; progress: string; intro_md: string;
-  archived: number; updated_at: number;
+  id: number;
+  slug: string;
+  title: string;
+  summary: string;
+  audience: string;
+  hours: number;
+  instructors: string;
+  cover: string | null;
+  published: number;
+  source: "files" | "browser";
+  progress: string;
+  intro_md: string;
+  archived: number;
+  updated_at: number;
 };
 
 function toCourseView(row: CourseRow) {
@@ -354,18 +457,17 @@ export type CourseView = ReturnType<typeof toCourseView>;
 
 /** Published, current courses for one member stage, with their number of lessons. */
 export async function listCatalogForStage(db: DB, stage: Stage) {
-  const rows = await db
-    .selectFrom("courses")
-    .select(COURSE_COLUMNS)
-    .where(openToStageSql("courses", stage))
-    .orderBy("id")
-    .execute();
+  const rows = await db.selectFrom("courses").select(COURSE_COLUMNS).where(openToStageSql("courses", stage)).orderBy("id").execute();
   if (!rows.length) return [];
   const counts = await db
     .selectFrom("lessons")
     .select(["course_id", (eb) => eb.fn.countAll<number>().as("n")])
     .where("archived", "=", 0)
-    .where("course_id", "in", rows.map((r) => r.id))
+    .where(
+      "course_id",
+      "in",
+      rows.map((r) => r.id),
+    )
     .groupBy("course_id")
     .execute();
   return rows.map((r) => {
@@ -439,10 +541,14 @@ export async function getCourseBySlug(db: DB, slug: string, viewer: Viewer) {
   if (!course) return undefined;
   const [lessons, assignments, exams] = await Promise.all([
     currentLessons(db, course.id),
-    db.selectFrom("assignments").select(["id", "key", "title", "kind", "due_at", "cutoff_at", "hours"])
-      .where("course_id", "=", course.id).where("archived", "=", 0).orderBy("position").execute(),
-    db.selectFrom("exams").select(["id", "key", "title"])
-      .where("course_id", "=", course.id).where("archived", "=", 0).orderBy("position").execute(),
+    db
+      .selectFrom("assignments")
+      .select(["id", "key", "title", "kind", "due_at", "cutoff_at", "hours"])
+      .where("course_id", "=", course.id)
+      .where("archived", "=", 0)
+      .orderBy("position")
+      .execute(),
+    db.selectFrom("exams").select(["id", "key", "title"]).where("course_id", "=", course.id).where("archived", "=", 0).orderBy("position").execute(),
   ]);
   const chapters: { title: string; lessons: typeof lessons }[] = [];
   for (const l of lessons) {

@@ -19,9 +19,20 @@ export async function countByStage(db: DB, unitPath: string): Promise<Record<Sta
 
 export async function adminSummary(db: DB) {
   const [users, units, disabled] = await Promise.all([
-    db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-    db.selectFrom("org_units").select((eb) => eb.fn.countAll<number>().as("n")).where("active", "=", 1).executeTakeFirstOrThrow(),
-    db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).where("active", "=", 0).executeTakeFirstOrThrow(),
+    db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom("org_units")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("active", "=", 1)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("active", "=", 0)
+      .executeTakeFirstOrThrow(),
   ]);
   return { users: Number(users.n), units: Number(units.n), disabled: Number(disabled.n) };
 }

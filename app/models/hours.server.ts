@@ -22,7 +22,16 @@ export type Audience = "staff" | "trainee";
 export type StandingLesson = LessonInput & { id: number; courseId: number };
 export type StandingAssignment = AssignmentInput & { id: number; courseId: number; key: string };
 export type StandingAttempt = { attempt_no: number; status: AttemptStatus; score: number | null; passed: number | null; max_score: number };
-export type StandingExam = { id: number; courseId: number; key: string; title: string; settings: ExamSettings; attempts: number; inProgress: boolean; counted: StandingAttempt | null };
+export type StandingExam = {
+  id: number;
+  courseId: number;
+  key: string;
+  title: string;
+  settings: ExamSettings;
+  attempts: number;
+  inProgress: boolean;
+  counted: StandingAttempt | null;
+};
 
 export type CourseStanding = {
   courseId: number;
@@ -46,7 +55,10 @@ export async function chunked<T>(ids: number[], run: (ids: number[]) => Promise<
 }
 
 /** The state of a trainee's current submission as the rules see it; `visible`: whether the viewer may see its grade. */
-export function assignmentStatus(s: { status: string; current_version: number; graded_version: number | null } | undefined, visible = true): AssignmentInput["status"] {
+export function assignmentStatus(
+  s: { status: string; current_version: number; graded_version: number | null } | undefined,
+  visible = true,
+): AssignmentInput["status"] {
   if (!s || s.current_version === 0) return "none";
   if (s.status === "graded" && s.graded_version === s.current_version) return visible ? "graded" : "hidden";
   return s.status === "returned" ? "returned" : "submitted";
@@ -57,12 +69,24 @@ export function assignmentStatus(s: { status: string; current_version: number; g
  * in chunks of 500). Archived lessons, assignments and exams do not count; every course gets a standing,
  * also one the trainee never opened.
  */
-export async function courseStandings(db: DB, userIds: number[], courseIds: number[], audience: Audience = "staff"): Promise<Map<number, Map<number, CourseStanding>>> {
+export async function courseStandings(
+  db: DB,
+  userIds: number[],
+  courseIds: number[],
+  audience: Audience = "staff",
+): Promise<Map<number, Map<number, CourseStanding>>> {
   const out = new Map<number, Map<number, CourseStanding>>();
   if (!userIds.length) return out;
   const inCourses = courseIds.length ? courseIds : none;
   const [lessons, assignments, exams] = await Promise.all([
-    db.selectFrom("lessons").select(["id", "course_id", "hours", "required"]).where("course_id", "in", inCourses).where("archived", "=", 0).orderBy("course_id").orderBy("position").execute(),
+    db
+      .selectFrom("lessons")
+      .select(["id", "course_id", "hours", "required"])
+      .where("course_id", "in", inCourses)
+      .where("archived", "=", 0)
+      .orderBy("course_id")
+      .orderBy("position")
+      .execute(),
     db
       .selectFrom("assignments")
       .select(["id", "course_id", "key", "title", "hours", "max_score", "pass_score"])
@@ -71,14 +95,29 @@ export async function courseStandings(db: DB, userIds: number[], courseIds: numb
       .orderBy("course_id")
       .orderBy("position")
       .execute(),
-    db.selectFrom("exams").select(["id", "course_id", "key", "title", "settings"]).where("course_id", "in", inCourses).where("archived", "=", 0).orderBy("course_id").orderBy("position").execute(),
+    db
+      .selectFrom("exams")
+      .select(["id", "course_id", "key", "title", "settings"])
+      .where("course_id", "in", inCourses)
+      .where("archived", "=", 0)
+      .orderBy("course_id")
+      .orderBy("position")
+      .execute(),
   ]);
   const lessonIds = lessons.length ? lessons.map((l) => l.id) : none;
   const assignmentIds = assignments.length ? assignments.map((a) => a.id) : none;
   const examIds = exams.length ? exams.map((e) => e.id) : none;
   const byUsers = <T>(run: (ids: number[]) => Promise<T[]>) => chunked(userIds, run);
   const [done, offline, submissions, attempts, unreleased, certified] = await Promise.all([
-    byUsers((ids) => db.selectFrom("lesson_progress").select(["user_id", "lesson_id"]).where("user_id", "in", ids).where("lesson_id", "in", lessonIds).where("completed_at", "is not", null).execute()),
+    byUsers((ids) =>
+      db
+        .selectFrom("lesson_progress")
+        .select(["user_id", "lesson_id"])
+        .where("user_id", "in", ids)
+        .where("lesson_id", "in", lessonIds)
+        .where("completed_at", "is not", null)
+        .execute(),
+    ),
     byUsers((ids) =>
       db
         .selectFrom("offline_hours")
@@ -97,7 +136,12 @@ export async function courseStandings(db: DB, userIds: number[], courseIds: numb
         .execute(),
     ),
     byUsers((ids) =>
-      db.selectFrom("exam_attempts").select(["user_id", "exam_id", "attempt_no", "status", "score", "passed", "max_score"]).where("user_id", "in", ids).where("exam_id", "in", examIds).execute(),
+      db
+        .selectFrom("exam_attempts")
+        .select(["user_id", "exam_id", "attempt_no", "status", "score", "passed", "max_score"])
+        .where("user_id", "in", ids)
+        .where("exam_id", "in", examIds)
+        .execute(),
     ),
     audience === "trainee"
       ? db.selectFrom("assignment_settings").select(["assignment_id", "blind", "released_at"]).where("assignment_id", "in", assignmentIds).execute()
@@ -135,14 +179,34 @@ export async function courseStandings(db: DB, userIds: number[], courseIds: numb
         .map((a) => {
           const s = subBy.get(`${userId}:${a.id}`);
           const status = assignmentStatus(s, !gradeHidden.has(a.id) || certifiedIn.has(`${userId}:${courseId}`));
-          return { id: a.id, courseId, key: a.key, title: a.title, required: true, hours: a.hours, maxScore: a.max_score, passScore: a.pass_score, status, score: status === "graded" ? s!.score : null };
+          return {
+            id: a.id,
+            courseId,
+            key: a.key,
+            title: a.title,
+            required: true,
+            hours: a.hours,
+            maxScore: a.max_score,
+            passScore: a.pass_score,
+            status,
+            score: status === "graded" ? s!.score : null,
+          };
         });
       const es: StandingExam[] = exams
         .filter((e) => e.course_id === courseId)
         .map((e) => {
           const mineA = attemptsBy.get(`${userId}:${e.id}`) ?? [];
           const s = settings.get(e.id)!;
-          return { id: e.id, courseId, key: e.key, title: e.title, settings: s, attempts: mineA.length, inProgress: mineA.some((a) => a.status === "in_progress"), counted: countedAttempt(mineA, s.counts) };
+          return {
+            id: e.id,
+            courseId,
+            key: e.key,
+            title: e.title,
+            settings: s,
+            attempts: mineA.length,
+            inProgress: mineA.some((a) => a.status === "in_progress"),
+            counted: countedAttempt(mineA, s.counts),
+          };
         });
       const offlineHours = offlineBy.get(`${userId}:${courseId}`) ?? 0;
       const required = ls.filter((l) => l.required);
@@ -172,11 +236,27 @@ export async function myCourseStandings(db: DB, userId: number, courseIds: numbe
 /** Ids of every course the trainee has anything in: a class, progress, offline 学时, an exam attempt or a submission. */
 export async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
   const [byClass, byLesson, byOffline, byExam, byAssignment] = await Promise.all([
-    db.selectFrom("class_courses as cc").innerJoin("class_members as m", "m.class_id", "cc.class_id").select("cc.course_id as id").where("m.user_id", "=", userId).execute(),
-    db.selectFrom("lesson_progress as p").innerJoin("lessons as l", "l.id", "p.lesson_id").select("l.course_id as id").where("p.user_id", "=", userId).execute(),
+    db
+      .selectFrom("class_courses as cc")
+      .innerJoin("class_members as m", "m.class_id", "cc.class_id")
+      .select("cc.course_id as id")
+      .where("m.user_id", "=", userId)
+      .execute(),
+    db
+      .selectFrom("lesson_progress as p")
+      .innerJoin("lessons as l", "l.id", "p.lesson_id")
+      .select("l.course_id as id")
+      .where("p.user_id", "=", userId)
+      .execute(),
     db.selectFrom("offline_hours").select("course_id as id").where("user_id", "=", userId).where("course_id", "is not", null).execute(),
     db.selectFrom("exam_attempts as a").innerJoin("exams as e", "e.id", "a.exam_id").select("e.course_id as id").where("a.user_id", "=", userId).execute(),
-    db.selectFrom("submissions as s").innerJoin("assignments as a", "a.id", "s.assignment_id").select("a.course_id as id").where("s.user_id", "=", userId).where("s.current_version", ">", 0).execute(),
+    db
+      .selectFrom("submissions as s")
+      .innerJoin("assignments as a", "a.id", "s.assignment_id")
+      .select("a.course_id as id")
+      .where("s.user_id", "=", userId)
+      .where("s.current_version", ">", 0)
+      .execute(),
   ]);
   return [...new Set([...byClass, ...byLesson, ...byOffline, ...byExam, ...byAssignment].map((r) => r.id as number))];
 }
@@ -188,7 +268,12 @@ export async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
 export async function traineeHours(db: DB, userId: number, audience: Audience = "trainee") {
   const courseIds = await courseIdsOf(db, userId);
   const courses = await myCourseStandings(db, userId, courseIds, audience);
-  const loose = await db.selectFrom("offline_hours").select((eb) => eb.fn.sum<number>("hours").as("hours")).where("user_id", "=", userId).where("course_id", "is", null).executeTakeFirst();
+  const loose = await db
+    .selectFrom("offline_hours")
+    .select((eb) => eb.fn.sum<number>("hours").as("hours"))
+    .where("user_id", "=", userId)
+    .where("course_id", "is", null)
+    .executeTakeFirst();
   const unassignedOffline = Number(loose?.hours ?? 0);
   const total = addHours([...[...courses.values()].map((c) => c.hours), { lessons: 0, assignments: 0, offline: unassignedOffline, total: unassignedOffline }]);
   return { courseIds, courses, unassignedOffline, total };

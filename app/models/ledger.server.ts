@@ -24,9 +24,14 @@ import { inSubtree } from "~/utils/db.server.ts";
 // ------------------------------------------------------------------------------------------ filter
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const validDay = (v: unknown) => typeof v === "string" && DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+const validDay = (v: unknown) =>
+  typeof v === "string" && DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
 const day = z.preprocess((v) => (validDay(v) ? v : undefined), z.string().optional());
-const positiveInt = (max: number) => z.preprocess((v) => (typeof v === "string" && /^\d{1,9}$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= max ? Number(v) : undefined), z.number().optional());
+const positiveInt = (max: number) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && /^\d{1,9}$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= max ? Number(v) : undefined),
+    z.number().optional(),
+  );
 
 /** The ledger's filter as it appears in the query string; bad values are ignored, not errors. */
 export const LedgerFilterParams = z.object({
@@ -100,8 +105,13 @@ export type LedgerCounts = { rows: number; classes: number; completed: number; n
 /** How many rows the filter gives, by 是否结业, and over how many classes. */
 export async function countLedger(db: DB, f: ResolvedFilter): Promise<LedgerCounts> {
   const [byOutcome, classes] = await Promise.all([
-    membersQuery(db, f).select(["m.outcome", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("m.outcome").execute(),
-    membersQuery(db, f).select((eb) => eb.fn.count<number>("m.class_id").distinct().as("n")).executeTakeFirstOrThrow(),
+    membersQuery(db, f)
+      .select(["m.outcome", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("m.outcome")
+      .execute(),
+    membersQuery(db, f)
+      .select((eb) => eb.fn.count<number>("m.class_id").distinct().as("n"))
+      .executeTakeFirstOrThrow(),
   ]);
   const n = (o: string | null) => Number(byOutcome.find((r) => r.outcome === o)?.n ?? 0);
   const counts = { completed: n("completed"), notCompleted: n("not_completed"), undecided: n(null) };
@@ -154,7 +164,10 @@ async function unitNamer(db: DB) {
   return (path: string) => {
     let names = cache.get(path);
     if (!names) {
-      const chain = path.split("/").filter(Boolean).map((id) => units.get(Number(id)));
+      const chain = path
+        .split("/")
+        .filter(Boolean)
+        .map((id) => units.get(Number(id)));
       names = { subcommittee: chain.find((u) => u?.kind === "subcommittee")?.name ?? "", branch: chain.find((u) => u?.kind === "branch")?.name ?? "" };
       cache.set(path, names);
     }
@@ -183,8 +196,18 @@ type CertLine = { user_id: number; number: string; issued_at: number; revoked_at
 function pageQuery(db: DB, f: ResolvedFilter, classId: number, unitPath: string, after: string | null, limit: number) {
   let q = membersQuery(db, f)
     .select([
-      "m.user_id", "u.username", "u.name", "u.gender", "u.stage", "o.path as unit_path", "m.outcome", "m.result", "m.exception", "m.exception_reason",
-      "m.exception_basis", "m.note as member_note",
+      "m.user_id",
+      "u.username",
+      "u.name",
+      "u.gender",
+      "u.stage",
+      "o.path as unit_path",
+      "m.outcome",
+      "m.result",
+      "m.exception",
+      "m.exception_reason",
+      "m.exception_basis",
+      "m.note as member_note",
     ])
     .where("m.class_id", "=", classId)
     .where("o.path", "=", unitPath);
@@ -253,8 +276,15 @@ async function pageRows(db: DB, cls: ClassView, page: MemberLine[], names: Await
     await yieldToLoop();
     for (const r of await classResults(db, cls, { unitPath })) if (r.unitPath === unitPath && wanted.has(r.userId)) live.set(r.userId, r.result);
   }
-  const certs = await certificatesOf(db, cls.id, page.map((m) => m.user_id));
-  const days = await stageDaysOf(db, page.map((m) => m.user_id));
+  const certs = await certificatesOf(
+    db,
+    cls.id,
+    page.map((m) => m.user_id),
+  );
+  const days = await stageDaysOf(
+    db,
+    page.map((m) => m.user_id),
+  );
   return page.map((m, i) => {
     const cert = certs.get(m.user_id) ?? null;
     const decided = m.outcome !== null && m.result !== null;
@@ -428,7 +458,10 @@ export async function ledgerExportResponse(
   const resolved = await resolveLedgerFilter(db, f, scope);
   const { rows } = await countLedger(db, resolved);
   if (e.format === "xlsx" && rows > XLSX_MAX_ROWS) {
-    return new Response(`符合条件的台账有 ${rows} 行，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV`, { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    return new Response(`符合条件的台账有 ${rows} 行，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV`, {
+      status: 400,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
   }
   await audit(db, {
     actorId: e.actorId,
@@ -453,7 +486,12 @@ export async function ledgerExportResponse(
 }
 
 /** One class's results sheet (the ledger's columns for that class), within the viewer's subtree. */
-export async function classResultsExportResponse(db: DB, cls: Pick<ClassView, "id" | "name" | "term">, scope: LedgerScope, e: ExportRequest): Promise<Response> {
+export async function classResultsExportResponse(
+  db: DB,
+  cls: Pick<ClassView, "id" | "name" | "term">,
+  scope: LedgerScope,
+  e: ExportRequest,
+): Promise<Response> {
   return ledgerExportResponse(db, { class: cls.id }, scope, {
     ...e,
     action: "class.results_export",

@@ -62,13 +62,18 @@ export async function memberTable(db: DB, classId: number, rows: MemberRow[], f:
   const notes = await memberNotes(db, classId);
   const pages = Math.max(1, Math.ceil(kept.length / MEMBER_PAGE));
   const page = Math.min(f.page ?? 1, pages);
-  const counts = Object.fromEntries(Object.keys(MEMBER_STATUSES).map((s) => [s, rows.filter((r) => matches(r, s as MemberStatus)).length])) as Record<MemberStatus, number>;
+  const counts = Object.fromEntries(Object.keys(MEMBER_STATUSES).map((s) => [s, rows.filter((r) => matches(r, s as MemberStatus)).length])) as Record<
+    MemberStatus,
+    number
+  >;
   const paths = new Set(rows.map((r) => r.unitPath));
   const units = withLabels(await listOrgUnits(db))
     .filter((u) => [...paths].some((p) => p.startsWith(u.path)) && u.depth > 0)
     .map((u) => ({ id: u.id, label: u.fullName }));
   return {
-    members: kept.slice((page - 1) * MEMBER_PAGE, page * MEMBER_PAGE).map((r) => ({ ...memberView(r), exceptionBasis: notes.get(r.userId)?.basis ?? null, note: notes.get(r.userId)?.note ?? null })),
+    members: kept
+      .slice((page - 1) * MEMBER_PAGE, page * MEMBER_PAGE)
+      .map((r) => ({ ...memberView(r), exceptionBasis: notes.get(r.userId)?.basis ?? null, note: notes.get(r.userId)?.note ?? null })),
     matched: kept.length,
     total: rows.length,
     page,

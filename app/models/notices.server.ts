@@ -11,7 +11,10 @@ import type { AcceptedFile } from "~/utils/uploads.server.ts";
 import type { NoticeAudience, Role, Stage } from "../../db/types.ts";
 
 export class NoticeError extends Error {
-  constructor(message: string, readonly status: 400 | 403 | 404 = 400) {
+  constructor(
+    message: string,
+    readonly status: 400 | 403 | 404 = 400,
+  ) {
     super(message);
   }
 }
@@ -35,7 +38,16 @@ export async function publishChoices(db: DB, who: Publisher) {
   const classes = await db
     .selectFrom("training_classes as k")
     .select(["k.id", "k.name", "k.term"])
-    .where("k.id", "in", db.selectFrom("class_members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("org_units as o", "o.id", "u.org_unit_id").select("m.class_id").where(scopeFilter(scope)))
+    .where(
+      "k.id",
+      "in",
+      db
+        .selectFrom("class_members as m")
+        .innerJoin("users as u", "u.id", "m.user_id")
+        .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+        .select("m.class_id")
+        .where(scopeFilter(scope)),
+    )
     .orderBy("k.id", "desc")
     .limit(200)
     .execute();
@@ -114,17 +126,41 @@ export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, 
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await trx.insertInto("notice_versions").values({ notice_id: notice.id, version: 1, title: input.title.trim(), body_md: input.bodyMd, edited_by: who.id, edited_at: t }).execute();
-    if (input.files.length) await trx.insertInto("notice_files").values(input.files.map((f) => ({ notice_id: notice.id, sha256: f.sha256, name: f.name, type: f.type, size: f.size }))).execute();
+    await trx
+      .insertInto("notice_versions")
+      .values({ notice_id: notice.id, version: 1, title: input.title.trim(), body_md: input.bodyMd, edited_by: who.id, edited_at: t })
+      .execute();
+    if (input.files.length)
+      await trx
+        .insertInto("notice_files")
+        .values(input.files.map((f) => ({ notice_id: notice.id, sha256: f.sha256, name: f.name, type: f.type, size: f.size })))
+        .execute();
     for (let i = 0; i < ids.length; i += 2000) {
-      await trx.insertInto("notice_recipients").values(ids.slice(i, i + 2000).map((user_id) => ({ notice_id: notice.id, user_id, read_at: null, acked_at: null }))).execute();
+      await trx
+        .insertInto("notice_recipients")
+        .values(ids.slice(i, i + 2000).map((user_id) => ({ notice_id: notice.id, user_id, read_at: null, acked_at: null })))
+        .execute();
     }
     await notify(
       trx,
-      ids.map((userId) => ({ userId, kind: "notice_published" as const, title: `${input.requiresAck ? "【需确认】" : ""}${input.title.trim()}`, body: input.bodyMd.slice(0, 300), link: `/notices/${notice.id}`, key: `notice:${notice.id}` })),
+      ids.map((userId) => ({
+        userId,
+        kind: "notice_published" as const,
+        title: `${input.requiresAck ? "【需确认】" : ""}${input.title.trim()}`,
+        body: input.bodyMd.slice(0, 300),
+        link: `/notices/${notice.id}`,
+        key: `notice:${notice.id}`,
+      })),
       t,
     );
-    await audit(trx, { actorId: who.id, action: "notice.publish", targetType: "notice", targetId: notice.id, detail: { audience: input.audience, recipients: ids.length, requiresAck: input.requiresAck }, ip });
+    await audit(trx, {
+      actorId: who.id,
+      action: "notice.publish",
+      targetType: "notice",
+      targetId: notice.id,
+      detail: { audience: input.audience, recipients: ids.length, requiresAck: input.requiresAck },
+      ip,
+    });
     return { id: notice.id, recipients: ids.length };
   });
 }
@@ -142,7 +178,10 @@ export async function editNotice(db: DB, id: number, input: { title: string; bod
     const notice = await noticeForManager(trx, id, who);
     if (notice.title === input.title.trim() && notice.body_md === input.bodyMd) return;
     const version = notice.version + 1;
-    await trx.insertInto("notice_versions").values({ notice_id: id, version, title: input.title.trim(), body_md: input.bodyMd, edited_by: who.id, edited_at: t }).execute();
+    await trx
+      .insertInto("notice_versions")
+      .values({ notice_id: id, version, title: input.title.trim(), body_md: input.bodyMd, edited_by: who.id, edited_at: t })
+      .execute();
     await trx.updateTable("notices").set({ title: input.title.trim(), body_md: input.bodyMd, version, updated_at: t }).where("id", "=", id).execute();
     await audit(trx, { actorId: who.id, action: "notice.edit", targetType: "notice", targetId: id, detail: { version }, ip });
   });
@@ -187,13 +226,30 @@ export async function openNotice(db: DB, id: number, who: Publisher, t = nowSeco
     .where("n.id", "=", id)
     .executeTakeFirst();
   if (!notice) throw new NoticeError("通知不存在", 404);
-  const receipt = await db.selectFrom("notice_recipients").select(["read_at", "acked_at"]).where("notice_id", "=", id).where("user_id", "=", who.id).executeTakeFirst();
+  const receipt = await db
+    .selectFrom("notice_recipients")
+    .select(["read_at", "acked_at"])
+    .where("notice_id", "=", id)
+    .where("user_id", "=", who.id)
+    .executeTakeFirst();
   const manages = who.roles.includes("admin") || notice.published_by === who.id;
   if (!receipt && !manages) throw new NoticeError("通知不存在", 404);
   if (receipt && receipt.read_at === null) {
-    await db.updateTable("notice_recipients").set({ read_at: t }).where("notice_id", "=", id).where("user_id", "=", who.id).where("read_at", "is", null).execute();
+    await db
+      .updateTable("notice_recipients")
+      .set({ read_at: t })
+      .where("notice_id", "=", id)
+      .where("user_id", "=", who.id)
+      .where("read_at", "is", null)
+      .execute();
     // Reading the notice also reads its notification.
-    await db.updateTable("notifications").set({ read_at: t }).where("user_id", "=", who.id).where("dedupe_key", "=", `notice:${id}`).where("read_at", "is", null).execute();
+    await db
+      .updateTable("notifications")
+      .set({ read_at: t })
+      .where("user_id", "=", who.id)
+      .where("dedupe_key", "=", `notice:${id}`)
+      .where("read_at", "is", null)
+      .execute();
   }
   const files = await db.selectFrom("notice_files").select(["id", "name", "size", "type"]).where("notice_id", "=", id).orderBy("id").execute();
   return { notice, files, receipt: receipt ? { read_at: receipt.read_at ?? t, acked_at: receipt.acked_at } : null, manages };
@@ -270,8 +326,18 @@ export async function managedNotices(db: DB, who: Publisher) {
       "n.version",
       "u.name as publisher",
       eb.selectFrom("notice_recipients as r").select(eb.fn.countAll<number>().as("c")).whereRef("r.notice_id", "=", "n.id").as("total"),
-      eb.selectFrom("notice_recipients as r").select(eb.fn.countAll<number>().as("c")).whereRef("r.notice_id", "=", "n.id").where("r.read_at", "is not", null).as("read"),
-      eb.selectFrom("notice_recipients as r").select(eb.fn.countAll<number>().as("c")).whereRef("r.notice_id", "=", "n.id").where("r.acked_at", "is not", null).as("acked"),
+      eb
+        .selectFrom("notice_recipients as r")
+        .select(eb.fn.countAll<number>().as("c"))
+        .whereRef("r.notice_id", "=", "n.id")
+        .where("r.read_at", "is not", null)
+        .as("read"),
+      eb
+        .selectFrom("notice_recipients as r")
+        .select(eb.fn.countAll<number>().as("c"))
+        .whereRef("r.notice_id", "=", "n.id")
+        .where("r.acked_at", "is not", null)
+        .as("acked"),
     ])
     .orderBy("n.id", "desc")
     .limit(200);

@@ -32,7 +32,17 @@ export async function notify(db: DB, items: NewNotification[], t = nowSeconds())
     const chunk = items.slice(i, i + BATCH);
     const rows = await db
       .insertInto("notifications")
-      .values(chunk.map((n) => ({ user_id: n.userId, kind: n.kind, title: n.title.slice(0, 200), body: n.body.slice(0, 2000), link: n.link, dedupe_key: n.key, created_at: t })))
+      .values(
+        chunk.map((n) => ({
+          user_id: n.userId,
+          kind: n.kind,
+          title: n.title.slice(0, 200),
+          body: n.body.slice(0, 2000),
+          link: n.link,
+          dedupe_key: n.key,
+          created_at: t,
+        })),
+      )
       .onConflict((oc) => oc.columns(["user_id", "dedupe_key"]).doNothing())
       .returning(["id", "user_id", "kind"])
       .execute();
@@ -42,14 +52,23 @@ export async function notify(db: DB, items: NewNotification[], t = nowSeconds())
       .selectFrom("users as u")
       .leftJoin("notification_prefs as p", (j) => j.onRef("p.user_id", "=", "u.id").on("p.kind", "=", chunk[0]!.kind))
       .select(["u.id", "u.email", "p.email as wants"])
-      .where("u.id", "in", rows.map((r) => r.user_id))
+      .where(
+        "u.id",
+        "in",
+        rows.map((r) => r.user_id),
+      )
       .where("u.active", "=", 1)
       .where("u.email", "is not", null)
       .execute();
     // Per-kind preference: e-mail is on unless the person turned it off (kinds within one call are the same in practice;
     // a mixed call looks preferences up per row below).
     const mixed = chunk.some((n) => n.kind !== chunk[0]!.kind);
-    const prefs = mixed ? await prefsOf(db, rows.map((r) => r.user_id)) : undefined;
+    const prefs = mixed
+      ? await prefsOf(
+          db,
+          rows.map((r) => r.user_id),
+        )
+      : undefined;
     const byUser = new Map(users.map((u) => [u.id, u]));
     const outbox = rows.flatMap((r) => {
       const u = byUser.get(r.user_id);
@@ -70,12 +89,23 @@ async function prefsOf(db: DB, userIds: number[]) {
 // ------------------------------------------------------------------------------------ inbox
 
 export async function unreadCount(db: DB, userId: number): Promise<number> {
-  const row = await db.selectFrom("notifications").select((eb) => eb.fn.countAll<number>().as("n")).where("user_id", "=", userId).where("read_at", "is", null).executeTakeFirst();
+  const row = await db
+    .selectFrom("notifications")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", userId)
+    .where("read_at", "is", null)
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
 export async function listInbox(db: DB, userId: number, limit = 100) {
-  return db.selectFrom("notifications").select(["id", "kind", "title", "body", "link", "created_at", "read_at"]).where("user_id", "=", userId).orderBy("id", "desc").limit(limit).execute();
+  return db
+    .selectFrom("notifications")
+    .select(["id", "kind", "title", "body", "link", "created_at", "read_at"])
+    .where("user_id", "=", userId)
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
 }
 
 /** Marks one of the user's notifications read (someone else's id changes nothing) and returns its link. */
@@ -203,14 +233,26 @@ export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): 
     });
     try {
       await o.transport.sendMail(message);
-      await db.updateTable("outbox").set({ status: "sent", sent_at: nowSeconds(), attempts: row.attempts + 1, lease_owner: null, lease_until: null, last_error: null }).where("id", "=", id).where("lease_owner", "=", o.owner).execute();
+      await db
+        .updateTable("outbox")
+        .set({ status: "sent", sent_at: nowSeconds(), attempts: row.attempts + 1, lease_owner: null, lease_until: null, last_error: null })
+        .where("id", "=", id)
+        .where("lease_owner", "=", o.owner)
+        .execute();
       sent++;
     } catch (e) {
       const attempts = row.attempts + 1;
       const dead = attempts >= OUTBOX.maxAttempts;
       await db
         .updateTable("outbox")
-        .set({ status: dead ? "failed" : "pending", attempts, next_at: t + backoffSeconds(attempts), lease_owner: null, lease_until: null, last_error: String((e as Error).message ?? e).slice(0, 500) })
+        .set({
+          status: dead ? "failed" : "pending",
+          attempts,
+          next_at: t + backoffSeconds(attempts),
+          lease_owner: null,
+          lease_until: null,
+          last_error: String((e as Error).message ?? e).slice(0, 500),
+        })
         .where("id", "=", id)
         .where("lease_owner", "=", o.owner)
         .execute();
@@ -222,9 +264,20 @@ export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): 
 
 /** Counts for the admin page. */
 export async function outboxSummary(db: DB) {
-  const rows = await db.selectFrom("outbox").select(["status", (eb) => eb.fn.countAll<number>().as("n")]).groupBy("status").execute();
+  const rows = await db
+    .selectFrom("outbox")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("status")
+    .execute();
   const by = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-  const lastError = await db.selectFrom("outbox").select(["last_error", "next_at"]).where("last_error", "is not", null).where("status", "=", "pending").orderBy("id", "desc").limit(1).executeTakeFirst();
+  const lastError = await db
+    .selectFrom("outbox")
+    .select(["last_error", "next_at"])
+    .where("last_error", "is not", null)
+    .where("status", "=", "pending")
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
   return { pending: by.pending ?? 0, sent: by.sent ?? 0, failed: by.failed ?? 0, lastError: lastError?.last_error ?? null };
 }
 
@@ -233,7 +286,11 @@ export async function outboxSummary(db: DB) {
 /** Takes or renews the named lease for `owner`; false while another owner holds an unexpired one. */
 export async function takeLease(db: DB, name: string, owner: string, seconds: number, t = nowSeconds()): Promise<boolean> {
   return writeTransaction(db, async (trx) => {
-    await trx.insertInto("job_leases").values({ name, owner, until: 0 }).onConflict((oc) => oc.column("name").doNothing()).execute();
+    await trx
+      .insertInto("job_leases")
+      .values({ name, owner, until: 0 })
+      .onConflict((oc) => oc.column("name").doNothing())
+      .execute();
     const res = await trx
       .updateTable("job_leases")
       .set({ owner, until: t + seconds })

@@ -4,7 +4,6 @@ import { now, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts"
 import { ORG_KIND_LABEL } from "~/utils/labels.ts";
 import { audit } from "./audit.server.ts";
 
-
 /** Which kind of unit may sit directly under which. */
 const CHILD_KIND: Record<OrgKind, OrgKind | null> = { committee: "subcommittee", subcommittee: "branch", branch: null };
 
@@ -69,7 +68,11 @@ export async function createOrgUnit(db: DB, input: { name: string; parentId: num
       .values({ name: input.name, kind, parent_id: input.parentId, path: "", created_at: now() })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await trx.updateTable("org_units").set({ path: `${parentPath}${id}/` }).where("id", "=", id).execute();
+    await trx
+      .updateTable("org_units")
+      .set({ path: `${parentPath}${id}/` })
+      .where("id", "=", id)
+      .execute();
     await audit(trx, { ...actor, action: "org.create", targetType: "org_unit", targetId: id, detail: { name: input.name, parentId: input.parentId } });
     return id;
   });
@@ -98,7 +101,11 @@ export async function moveOrgUnit(db: DB, id: number, newParentId: number, actor
     const newPath = `${parent.path}${id}/`;
     const descendants = await trx.selectFrom("org_units").select(["id", "path"]).where(inSubtree("path", unit.path)).execute();
     for (const d of descendants) {
-      await trx.updateTable("org_units").set({ path: newPath + d.path.slice(unit.path.length) }).where("id", "=", d.id).execute();
+      await trx
+        .updateTable("org_units")
+        .set({ path: newPath + d.path.slice(unit.path.length) })
+        .where("id", "=", d.id)
+        .execute();
     }
     await trx.updateTable("org_units").set({ parent_id: newParentId }).where("id", "=", id).execute();
     await audit(trx, { ...actor, action: "org.move", targetType: "org_unit", targetId: id, detail: { from: unit.parent_id, to: newParentId } });

@@ -63,10 +63,7 @@ async function lessonForBeat(db: DB, lessonId: number, viewer: { stage: Stage })
  * Credits one heartbeat. Idempotent: coverage is a set and reading time is measured from the server's
  * last accepted beat, so a retried beat adds nothing. Never moves progress backwards.
  */
-export async function recordBeat(
-  db: DB,
-  input: { userId: number; stage: string; lessonId: number; beat: Beat; now?: number },
-): Promise<BeatResult> {
+export async function recordBeat(db: DB, input: { userId: number; stage: string; lessonId: number; beat: Beat; now?: number }): Promise<BeatResult> {
   const t = input.now ?? nowSeconds();
   const { beat } = input;
   return writeTransaction(db, async (trx) => {
@@ -92,12 +89,7 @@ export async function recordBeat(
       await trx.updateTable("lessons").set({ video_duration: duration }).where("id", "=", lesson.id).where("video_duration", "is", null).execute();
     }
 
-    const row = await trx
-      .selectFrom("lesson_progress")
-      .selectAll()
-      .where("user_id", "=", input.userId)
-      .where("lesson_id", "=", lesson.id)
-      .executeTakeFirst();
+    const row = await trx.selectFrom("lesson_progress").selectAll().where("user_id", "=", input.userId).where("lesson_id", "=", lesson.id).executeTakeFirst();
     const prev = {
       covered: row ? (JSON.parse(row.covered) as Interval[]) : [],
       furthest: row?.furthest ?? 0,
@@ -145,9 +137,7 @@ export async function recordBeat(
     }
 
     const coverage = lesson.video && duration ? coveragePercent(covered, duration) : 0;
-    const reached = lesson.video
-      ? duration !== null && coverage >= lesson.complete_watch_percent
-      : readSeconds >= lesson.complete_read_minutes * 60;
+    const reached = lesson.video ? duration !== null && coverage >= lesson.complete_watch_percent : readSeconds >= lesson.complete_read_minutes * 60;
     const completedAt = prev.completedAt ?? (reached ? t : null);
     const position = Number.isFinite(beat.position) ? Math.max(0, Math.min(beat.position, duration ?? beat.position)) : 0;
     const values = {
@@ -169,7 +159,15 @@ export async function recordBeat(
       .execute();
     // A closed or hidden page frees the trainee at once: the next lesson opened starts counting now.
     if (beat.release) await trx.deleteFrom("learning_presence").where("user_id", "=", input.userId).where("tab_id", "=", beat.tabId).execute();
-    return { ok: true, credited: round(credited), coverage: round(coverage), readSeconds, furthest: values.furthest, completed: completedAt !== null, presenceCheck: checkPending };
+    return {
+      ok: true,
+      credited: round(credited),
+      coverage: round(coverage),
+      readSeconds,
+      furthest: values.furthest,
+      completed: completedAt !== null,
+      presenceCheck: checkPending,
+    };
   });
 }
 
@@ -177,7 +175,12 @@ export async function recordBeat(
 export async function confirmPresence(db: DB, input: { userId: number; lessonId: number; now?: number }) {
   const t = input.now ?? nowSeconds();
   await writeTransaction(db, async (trx) => {
-    const row = await trx.selectFrom("lesson_progress").select(["seconds_credited"]).where("user_id", "=", input.userId).where("lesson_id", "=", input.lessonId).executeTakeFirst();
+    const row = await trx
+      .selectFrom("lesson_progress")
+      .select(["seconds_credited"])
+      .where("user_id", "=", input.userId)
+      .where("lesson_id", "=", input.lessonId)
+      .executeTakeFirst();
     if (!row) return;
     await trx
       .updateTable("lesson_progress")

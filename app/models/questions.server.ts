@@ -7,7 +7,10 @@ import { notify } from "~/models/notifications.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 
 export class QuestionError extends Error {
-  constructor(message: string, readonly status: 400 | 403 | 404 = 400) {
+  constructor(
+    message: string,
+    readonly status: 400 | 403 | 404 = 400,
+  ) {
     super(message);
   }
 }
@@ -48,13 +51,27 @@ export async function askQuestion(
   if (body.length > QUESTION_LIMITS.bodyChars) throw new QuestionError(`问题不能超过 ${QUESTION_LIMITS.bodyChars} 个字`);
   let lessonId: number | null = null;
   if (input.lessonKey) {
-    const lesson = await db.selectFrom("lessons").select("id").where("course_id", "=", input.course.id).where("key", "=", input.lessonKey).where("archived", "=", 0).executeTakeFirst();
+    const lesson = await db
+      .selectFrom("lessons")
+      .select("id")
+      .where("course_id", "=", input.course.id)
+      .where("key", "=", input.lessonKey)
+      .where("archived", "=", 0)
+      .executeTakeFirst();
     if (!lesson) throw new QuestionError("课时不存在");
     lessonId = lesson.id;
   }
   const row = await db
     .insertInto("course_questions")
-    .values({ course_id: input.course.id, lesson_id: lessonId, user_id: input.userId, body_md: body, image_sha256: input.image?.sha256 ?? null, image_type: input.image?.type ?? null, created_at: t })
+    .values({
+      course_id: input.course.id,
+      lesson_id: lessonId,
+      user_id: input.userId,
+      body_md: body,
+      image_sha256: input.image?.sha256 ?? null,
+      image_type: input.image?.type ?? null,
+      created_at: t,
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   return row.id;
@@ -65,7 +82,22 @@ const BASE = (db: DB) =>
     .selectFrom("course_questions as q")
     .innerJoin("courses as c", "c.id", "q.course_id")
     .leftJoin("lessons as l", "l.id", "q.lesson_id")
-    .select(["q.id", "q.course_id", "q.user_id", "q.body_md", "q.image_sha256", "q.created_at", "q.answer_md", "q.answered_at", "q.public", "q.hidden", "c.slug", "c.title as course_title", "l.key as lesson_key", "l.title as lesson_title"]);
+    .select([
+      "q.id",
+      "q.course_id",
+      "q.user_id",
+      "q.body_md",
+      "q.image_sha256",
+      "q.created_at",
+      "q.answer_md",
+      "q.answered_at",
+      "q.public",
+      "q.hidden",
+      "c.slug",
+      "c.title as course_title",
+      "l.key as lesson_key",
+      "l.title as lesson_title",
+    ]);
 
 /** A trainee's view of one course: their own questions and the answers shown to the course (never another asker's name). */
 export async function questionsForLearner(db: DB, courseId: number, userId: number) {
@@ -100,7 +132,11 @@ export async function questionQueue(db: DB, viewer: Viewer, opts: { showHidden?:
   };
   const waiting = await scoped().where("q.answered_at", "is", null).orderBy("q.created_at").limit(500).execute();
   const answered = await scoped().where("q.answered_at", "is not", null).orderBy("q.answered_at", "desc").limit(50).execute();
-  const flag = (r: (typeof waiting)[number]) => ({ ...r, waitingSeconds: (r.answered_at ?? t) - r.created_at, overdue: r.answered_at === null && t - r.created_at > limitHours * 3600 });
+  const flag = (r: (typeof waiting)[number]) => ({
+    ...r,
+    waitingSeconds: (r.answered_at ?? t) - r.created_at,
+    overdue: r.answered_at === null && t - r.created_at > limitHours * 3600,
+  });
   return { limitHours, waiting: waiting.map(flag), answered: answered.map(flag) };
 }
 
@@ -116,12 +152,7 @@ async function questionForStaff(db: DB, id: number, viewer: Viewer) {
   return q;
 }
 
-export async function answerQuestion(
-  db: DB,
-  input: { id: number; answerMd: string; public: boolean },
-  viewer: Viewer & { id: number },
-  t = nowSeconds(),
-) {
+export async function answerQuestion(db: DB, input: { id: number; answerMd: string; public: boolean }, viewer: Viewer & { id: number }, t = nowSeconds()) {
   const answer = input.answerMd.trim();
   if (!answer) throw new QuestionError("请填写回复");
   if (answer.length > QUESTION_LIMITS.answerChars) throw new QuestionError(`回复不能超过 ${QUESTION_LIMITS.answerChars} 个字`);
@@ -134,7 +165,16 @@ export async function answerQuestion(
       .execute();
     await notify(
       trx,
-      [{ userId: q.user_id, kind: "question_answered", title: `您在“${q.title}”的提问已有回复`, body: answer.slice(0, 300), link: `/courses/${q.slug}/questions#q${q.id}`, key: `question:${q.id}:answered` }],
+      [
+        {
+          userId: q.user_id,
+          kind: "question_answered",
+          title: `您在“${q.title}”的提问已有回复`,
+          body: answer.slice(0, 300),
+          link: `/courses/${q.slug}/questions#q${q.id}`,
+          key: `question:${q.id}:answered`,
+        },
+      ],
       t,
     );
   });
@@ -148,7 +188,14 @@ export async function hideQuestion(db: DB, input: { id: number; hidden: boolean 
       .set(input.hidden ? { hidden: 1, hidden_by: viewer.id, hidden_at: nowSeconds() } : { hidden: 0, hidden_by: null, hidden_at: null })
       .where("id", "=", q.id)
       .execute();
-    await audit(trx, { actorId: viewer.id, action: input.hidden ? "question.hide" : "question.unhide", targetType: "question", targetId: q.id, detail: { course: q.slug }, ip });
+    await audit(trx, {
+      actorId: viewer.id,
+      action: input.hidden ? "question.hide" : "question.unhide",
+      targetType: "question",
+      targetId: q.id,
+      detail: { course: q.slug },
+      ip,
+    });
   });
 }
 

@@ -64,7 +64,16 @@ function tablesOf(r: TrainingRecord): Table[] {
         { header: "结业", width: 34, align: "center" },
         { header: "证书编号", width: 96 },
       ]),
-      rows: r.classes.map((c) => [c.className, String(c.term), `${c.startDate}至${c.endDate}`, `${num(c.hours)}/${num(c.requiredHours)}`, num(c.composite), c.band, LEDGER_STATUS_LABEL[c.status], c.certificateNumber ?? "—"]),
+      rows: r.classes.map((c) => [
+        c.className,
+        String(c.term),
+        `${c.startDate}至${c.endDate}`,
+        `${num(c.hours)}/${num(c.requiredHours)}`,
+        num(c.composite),
+        c.band,
+        LEDGER_STATUS_LABEL[c.status],
+        c.certificateNumber ?? "—",
+      ]),
     },
     {
       title: "课程与学时",
@@ -77,7 +86,14 @@ function tablesOf(r: TrainingRecord): Table[] {
         { header: "作业学时", width: 52, align: "right" },
         { header: "合计", width: 44, align: "right" },
       ]),
-      rows: r.courses.map((c) => [c.title, `${c.lessonsDone}/${c.lessonsTotal}`, num(c.onlineHours), num(c.offlineHours), num(c.assignmentHours), num(c.hours)]),
+      rows: r.courses.map((c) => [
+        c.title,
+        `${c.lessonsDone}/${c.lessonsTotal}`,
+        num(c.onlineHours),
+        num(c.offlineHours),
+        num(c.assignmentHours),
+        num(c.hours),
+      ]),
     },
     {
       title: "考试",
@@ -111,7 +127,13 @@ function tablesOf(r: TrainingRecord): Table[] {
         { header: "成绩", width: 58, align: "right" },
         { header: "日期", width: 64 },
       ]),
-      rows: r.assignments.map((a) => [a.title, a.course, a.passed === null ? a.status : a.passed ? "合格" : "不合格", a.score === null ? "—" : `${num(a.score)}/${num(a.maxScore)}`, day(a.at)]),
+      rows: r.assignments.map((a) => [
+        a.title,
+        a.course,
+        a.passed === null ? a.status : a.passed ? "合格" : "不合格",
+        a.score === null ? "—" : `${num(a.score)}/${num(a.maxScore)}`,
+        day(a.at),
+      ]),
     },
     {
       title: "结业证书",
@@ -125,7 +147,15 @@ function tablesOf(r: TrainingRecord): Table[] {
         { header: "发证日期", width: 64 },
         { header: "状态", width: 44, align: "center" },
       ]),
-      rows: r.certificates.map((c) => [c.number, `${c.className}（第${c.term}期）`, num(c.hours), num(c.composite), c.band, day(c.issuedAt), c.revokedAt === null ? "有效" : "已撤销"]),
+      rows: r.certificates.map((c) => [
+        c.number,
+        `${c.className}（第${c.term}期）`,
+        num(c.hours),
+        num(c.composite),
+        c.band,
+        day(c.issuedAt),
+        c.revokedAt === null ? "有效" : "已撤销",
+      ]),
     },
   ].filter((t) => t.always || t.rows.length > 0);
 }
@@ -140,7 +170,8 @@ const SECTION = 2.2; // a table's title above its header row
  */
 function fit(tables: Table[], height: number): { size: number; shown: number[] } {
   const rowLines = (t: Table, n: number, size: number) => t.rows.slice(0, n).reduce((k, row) => k + (ownLine(t, row, size) ? 2 : 1), 0);
-  const lines = (shown: number[], size: number) => tables.reduce((n, t, i) => n + SECTION + 1 + Math.max(1, rowLines(t, shown[i]!, size)) + (shown[i]! < t.rows.length ? 1 : 0), 0);
+  const lines = (shown: number[], size: number) =>
+    tables.reduce((n, t, i) => n + SECTION + 1 + Math.max(1, rowLines(t, shown[i]!, size)) + (shown[i]! < t.rows.length ? 1 : 0), 0);
   const all = tables.map((t) => t.rows.length);
   for (const size of SIZES) if (lines(all, size) * size * LINE <= height) return { size, shown: all };
   const size = SIZES[SIZES.length - 1]!;
@@ -173,8 +204,16 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
    * One line at (x, y), never wrapped. Too wide for `width`: with `shrink`, set smaller (down to 60 %)
    * so a long class name still reads in full; only beyond that cut with ….
    */
-  const text = (s: string, x: number, y: number, o: { size: number; bold?: boolean; color?: string; width?: number; align?: "left" | "right" | "center"; shrink?: boolean }) => {
-    doc.font(o.bold ? "serif-bold" : "serif").fontSize(o.size).fillColor(o.color ?? INK);
+  const text = (
+    s: string,
+    x: number,
+    y: number,
+    o: { size: number; bold?: boolean; color?: string; width?: number; align?: "left" | "right" | "center"; shrink?: boolean },
+  ) => {
+    doc
+      .font(o.bold ? "serif-bold" : "serif")
+      .fontSize(o.size)
+      .fillColor(o.color ?? INK);
     if (o.shrink && o.width !== undefined && doc.widthOfString(s) > o.width) doc.fontSize(Math.max(o.size * 0.6, (o.size * o.width) / doc.widthOfString(s)));
     let out = s;
     if (o.width !== undefined && doc.widthOfString(out) > o.width) {
@@ -212,7 +251,12 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
     { size: 10, bold: true, width: PAGE.w - 2 * MARGIN },
   );
   y += 20;
-  doc.moveTo(MARGIN, y).lineTo(PAGE.w - MARGIN, y).lineWidth(1).strokeColor(RED).stroke();
+  doc
+    .moveTo(MARGIN, y)
+    .lineTo(PAGE.w - MARGIN, y)
+    .lineWidth(1)
+    .strokeColor(RED)
+    .stroke();
   y += 8;
 
   const footerY = PAGE.h - MARGIN + 8;
@@ -228,7 +272,12 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
       x += c.width;
     }
     y += lh;
-    doc.moveTo(MARGIN, y - lh * 0.3).lineTo(PAGE.w - MARGIN, y - lh * 0.3).lineWidth(0.5).strokeColor(RULE).stroke();
+    doc
+      .moveTo(MARGIN, y - lh * 0.3)
+      .lineTo(PAGE.w - MARGIN, y - lh * 0.3)
+      .lineWidth(0.5)
+      .strokeColor(RULE)
+      .stroke();
     const rows = table.rows.slice(0, shown[ti]);
     if (!rows.length) {
       text("无", MARGIN + 2, y, { size, color: MUTED });
@@ -254,9 +303,18 @@ export async function renderRecordPdf(r: TrainingRecord, opts: { schoolName: str
     }
   });
 
-  doc.moveTo(MARGIN, footerY - 6).lineTo(PAGE.w - MARGIN, footerY - 6).lineWidth(0.5).strokeColor(RULE).stroke();
+  doc
+    .moveTo(MARGIN, footerY - 6)
+    .lineTo(PAGE.w - MARGIN, footerY - 6)
+    .lineWidth(0.5)
+    .strokeColor(RULE)
+    .stroke();
   const when = cstClock(r.generatedAt).slice(0, 5);
-  text(`本档案根据网上党校的学习记录生成于 ${chineseDate(cstDate(r.generatedAt))} ${when}（北京时间）。`, MARGIN, footerY, { size: 8, color: MUTED, width: PAGE.w - 2 * MARGIN });
+  text(`本档案根据网上党校的学习记录生成于 ${chineseDate(cstDate(r.generatedAt))} ${when}（北京时间）。`, MARGIN, footerY, {
+    size: 8,
+    color: MUTED,
+    width: PAGE.w - 2 * MARGIN,
+  });
   doc.end();
   await done;
   return Buffer.concat(chunks);

@@ -24,7 +24,6 @@ import { assignmentStatus, traineeHours } from "./hours.server.ts";
 import { offlineHoursFor, summarize } from "./progress.server.ts";
 import { cstDate } from "~/utils/cst.ts";
 
-
 /** The trainee as a record subject, or undefined when there is no such user. */
 async function person(db: DB, userId: number) {
   const u = await db
@@ -61,15 +60,17 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
   // The trainee's own copy hides what an exam or a blind grade does not show yet, and what is computed
   // from it: such a grade's 学时 are left out as on every trainee view (as 我的培训班 shows them).
   const seenBy = new Map((opts.forTrainee ? await myClasses(db, subject.id, t) : []).map((c) => [c.id, c.row]));
-  const classes = ledger.map((c): Omit<LedgerRow, "exam" | "assignment" | "composite"> & { exam: number | null; assignment: number | null; composite: number | null } => {
-    const seen = seenBy.get(c.classId);
-    const hides = (part: "exams" | "assignments") => !!seen?.inputs[part].some((i) => i.status === "hidden");
-    const row = hides("assignments") ? { ...c, hours: seen!.result.hours, assignment: null } : c;
-    if (!seen?.result.hidden) return row;
-    // A decided row keeps its own words unless they carry the numbers (a not-completed row's blockers).
-    const note = c.status === "undecided" ? `尚未达到结业条件：${blockerText(seen.result)}` : c.status === "not_completed" ? "组织部已认定未结业" : c.note;
-    return { ...row, exam: hides("exams") ? null : row.exam, composite: null, band: "待公布", note };
-  });
+  const classes = ledger.map(
+    (c): Omit<LedgerRow, "exam" | "assignment" | "composite"> & { exam: number | null; assignment: number | null; composite: number | null } => {
+      const seen = seenBy.get(c.classId);
+      const hides = (part: "exams" | "assignments") => !!seen?.inputs[part].some((i) => i.status === "hidden");
+      const row = hides("assignments") ? { ...c, hours: seen!.result.hours, assignment: null } : c;
+      if (!seen?.result.hidden) return row;
+      // A decided row keeps its own words unless they carry the numbers (a not-completed row's blockers).
+      const note = c.status === "undecided" ? `尚未达到结业条件：${blockerText(seen.result)}` : c.status === "not_completed" ? "组织部已认定未结业" : c.note;
+      return { ...row, exam: hides("exams") ? null : row.exam, composite: null, band: "待公布", note };
+    },
+  );
 
   const hours = await traineeHours(db, subject.id, opts.forTrainee ? "trainee" : "staff");
   const courseIds = hours.courseIds;
@@ -82,7 +83,19 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
     ? await db
         .selectFrom("submissions as s")
         .innerJoin("assignments as a", "a.id", "s.assignment_id")
-        .select(["a.id", "a.course_id", "a.title", "a.hours", "a.max_score", "a.pass_score", "s.status", "s.current_version", "s.graded_version", "s.score", "s.updated_at"])
+        .select([
+          "a.id",
+          "a.course_id",
+          "a.title",
+          "a.hours",
+          "a.max_score",
+          "a.pass_score",
+          "s.status",
+          "s.current_version",
+          "s.graded_version",
+          "s.score",
+          "s.updated_at",
+        ])
         .where("s.user_id", "=", subject.id)
         .where("s.current_version", ">", 0)
         .orderBy("s.updated_at")
@@ -106,7 +119,19 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
   const attempts = await db
     .selectFrom("exam_attempts as a")
     .innerJoin("exams as e", "e.id", "a.exam_id")
-    .select(["a.exam_id", "a.attempt_no", "a.status", "a.score", "a.passed", "a.max_score", "a.submitted_at", "a.started_at", "e.title", "e.course_id", "e.settings"])
+    .select([
+      "a.exam_id",
+      "a.attempt_no",
+      "a.status",
+      "a.score",
+      "a.passed",
+      "a.max_score",
+      "a.submitted_at",
+      "a.started_at",
+      "e.title",
+      "e.course_id",
+      "e.settings",
+    ])
     .where("a.user_id", "=", subject.id)
     .where("a.status", "!=", "in_progress")
     .orderBy("a.exam_id")
@@ -135,7 +160,7 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
     kind: o.kind,
     hours: o.hours,
     reason: o.reason,
-    course: o.course_id === null ? "" : titleOf.get(o.course_id) ?? "",
+    course: o.course_id === null ? "" : (titleOf.get(o.course_id) ?? ""),
     creditedBy: o.credited_by_name,
   }));
 
@@ -221,17 +246,69 @@ export function recordRows(r: TrainingRecord, format: "csv" | "xlsx"): unknown[]
   const d = (ymd: string | null) => dayCell(ymd, format);
   return [
     ...r.classes.map((c) => [
-      "培训班", c.className, "", c.term, d(c.startDate), d(c.endDate), c.hours, c.composite, `${c.band}；结业：${LEDGER_STATUS_LABEL[c.status]}`, c.certificateNumber,
+      "培训班",
+      c.className,
+      "",
+      c.term,
+      d(c.startDate),
+      d(c.endDate),
+      c.hours,
+      c.composite,
+      `${c.band}；结业：${LEDGER_STATUS_LABEL[c.status]}`,
+      c.certificateNumber,
       `应修 ${c.requiredHours} 学时${c.note ? `；${c.note}` : ""}`,
     ]),
     ...r.courses.map((c) => [
-      "课程", c.title, "", null, null, null, c.hours, null, `课时 ${c.lessonsDone}/${c.lessonsTotal}`, null, `线上 ${c.onlineHours}，线下 ${c.offlineHours}，作业 ${c.assignmentHours} 学时`,
+      "课程",
+      c.title,
+      "",
+      null,
+      null,
+      null,
+      c.hours,
+      null,
+      `课时 ${c.lessonsDone}/${c.lessonsTotal}`,
+      null,
+      `线上 ${c.onlineHours}，线下 ${c.offlineHours}，作业 ${c.assignmentHours} 学时`,
     ]),
     ...r.offline.map((o) => ["线下学时", o.kind, o.course, null, null, d(o.date), o.hours, null, null, null, `${o.reason}（认定：${o.creditedBy}）`]),
-    ...r.exams.map((e) => ["考试", e.title, e.course, null, null, d(unixDay(e.at)), null, e.score, e.result, null, `共 ${e.attempts} 次作答，满分 ${e.maxScore}，${e.counts === "best" ? "取最高分" : "取最后一次"}`]),
-    ...r.assignments.map((a) => ["作业", a.title, a.course, null, null, d(unixDay(a.at)), null, a.score, a.passed === null ? a.status : a.passed ? "合格" : "不合格", null, `满分 ${a.maxScore}`]),
+    ...r.exams.map((e) => [
+      "考试",
+      e.title,
+      e.course,
+      null,
+      null,
+      d(unixDay(e.at)),
+      null,
+      e.score,
+      e.result,
+      null,
+      `共 ${e.attempts} 次作答，满分 ${e.maxScore}，${e.counts === "best" ? "取最高分" : "取最后一次"}`,
+    ]),
+    ...r.assignments.map((a) => [
+      "作业",
+      a.title,
+      a.course,
+      null,
+      null,
+      d(unixDay(a.at)),
+      null,
+      a.score,
+      a.passed === null ? a.status : a.passed ? "合格" : "不合格",
+      null,
+      `满分 ${a.maxScore}`,
+    ]),
     ...r.certificates.map((c) => [
-      "证书", c.className, "", c.term, null, d(unixDay(c.issuedAt)), c.hours, c.composite, c.revokedAt === null ? c.band : "已撤销", c.number,
+      "证书",
+      c.className,
+      "",
+      c.term,
+      null,
+      d(unixDay(c.issuedAt)),
+      c.hours,
+      c.composite,
+      c.revokedAt === null ? c.band : "已撤销",
+      c.number,
       c.revokedAt === null ? "" : `于 ${cstDate(c.revokedAt)} 撤销`,
     ]),
   ];
@@ -244,9 +321,14 @@ export function recordRowsResponse(r: TrainingRecord, format: "csv" | "xlsx"): R
   const rows = recordRows(r, format);
   const name = `${fileBase(r)}.${format}`;
   if (format === "csv") return new Response(CSV_BOM + csvLines([RECORD_COLUMNS.map((c) => c.header), ...rows]), { headers: downloadHeaders(CSV_TYPE, name) });
-  return streamedXlsx(name, "培训档案", RECORD_COLUMNS, (async function* () {
-    yield rows;
-  })());
+  return streamedXlsx(
+    name,
+    "培训档案",
+    RECORD_COLUMNS,
+    (async function* () {
+      yield rows;
+    })(),
+  );
 }
 
 export const recordPdfName = (r: TrainingRecord) => `${fileBase(r)}.pdf`;
@@ -254,11 +336,22 @@ export const recordPdfName = (r: TrainingRecord) => `${fileBase(r)}.pdf`;
 /** Audits a staff member's download of someone's record (a trainee's own download is not an export of others' data). */
 export async function auditRecordExport(db: DB, r: TrainingRecord, e: { actorId: number; ip: string | null; format: string }) {
   if (e.actorId === r.person.id) return;
-  await audit(db, { actorId: e.actorId, ip: e.ip, action: "record.export", targetType: "user", targetId: r.person.id, detail: { format: e.format, rows: recordRows(r, "csv").length } });
+  await audit(db, {
+    actorId: e.actorId,
+    ip: e.ip,
+    action: "record.export",
+    targetType: "user",
+    targetId: r.person.id,
+    detail: { format: e.format, rows: recordRows(r, "csv").length },
+  });
 }
 
 /** The record subject of a staff route's `:userId` for this viewer; 404 for a bad id, an unknown user or one outside the viewer's subtree. */
-export async function requireRecordSubject(db: DB, userIdParam: string | undefined, viewer: { id: number; roles: readonly string[]; org_unit_id: number }): Promise<RecordSubject> {
+export async function requireRecordSubject(
+  db: DB,
+  userIdParam: string | undefined,
+  viewer: { id: number; roles: readonly string[]; org_unit_id: number },
+): Promise<RecordSubject> {
   const id = Number(userIdParam);
   const subject = Number.isSafeInteger(id) && id > 0 ? await recordSubjectFor(db, id, viewer) : undefined;
   if (!subject) throw new Response("用户不存在", { status: 404 });
@@ -266,10 +359,16 @@ export async function requireRecordSubject(db: DB, userIdParam: string | undefin
 }
 
 /** A record as a download in one of the three formats (PDF rendered on demand). */
-export async function recordDownload(db: DB, subject: RecordSubject, e: { actorId: number; ip: string | null; format: "pdf" | "xlsx" | "csv"; schoolName: string; forTrainee: boolean }): Promise<Response> {
+export async function recordDownload(
+  db: DB,
+  subject: RecordSubject,
+  e: { actorId: number; ip: string | null; format: "pdf" | "xlsx" | "csv"; schoolName: string; forTrainee: boolean },
+): Promise<Response> {
   const record = await trainingRecord(db, subject, { forTrainee: e.forTrainee });
   await auditRecordExport(db, record, e);
   if (e.format !== "pdf") return recordRowsResponse(record, e.format);
   const bytes = await renderRecordPdf(record, { schoolName: e.schoolName });
-  return new Response(new Uint8Array(bytes), { headers: { ...downloadHeaders("application/pdf", recordPdfName(record)), "Content-Length": String(bytes.length) } });
+  return new Response(new Uint8Array(bytes), {
+    headers: { ...downloadHeaders("application/pdf", recordPdfName(record)), "Content-Length": String(bytes.length) },
+  });
 }

@@ -26,7 +26,8 @@ export async function sendReminders(db: DB, t = nowSeconds()): Promise<number> {
   const courses = await db.selectFrom("courses").select(["id", "slug", "title", "audience"]).where("published", "=", 1).where("archived", "=", 0).execute();
   const byId = new Map(courses.map((c) => [c.id, { ...c, stages: JSON.parse(c.audience) as Stage[] }]));
   const audience = new Map<number, number[]>();
-  const traineesOf = async (courseId: number) => audience.get(courseId) ?? audience.set(courseId, await audienceOf(db, byId.get(courseId)!.stages)).get(courseId)!;
+  const traineesOf = async (courseId: number) =>
+    audience.get(courseId) ?? audience.set(courseId, await audienceOf(db, byId.get(courseId)!.stages)).get(courseId)!;
   const items: NewNotification[] = [];
 
   const due = await db
@@ -40,11 +41,20 @@ export async function sendReminders(db: DB, t = nowSeconds()): Promise<number> {
     const course = byId.get(a.course_id);
     if (!course) continue;
     const handedIn = new Set(
-      (await db.selectFrom("submissions").select("user_id").where("assignment_id", "=", a.id).where("status", "in", ["submitted", "graded"]).execute()).map((r) => r.user_id),
+      (await db.selectFrom("submissions").select("user_id").where("assignment_id", "=", a.id).where("status", "in", ["submitted", "graded"]).execute()).map(
+        (r) => r.user_id,
+      ),
     );
     for (const userId of await traineesOf(a.course_id)) {
       if (handedIn.has(userId)) continue;
-      items.push({ userId, kind: "assignment_due", title: `《${a.title}》将于 ${formatDateTime(a.due_at!)} 截止`, body: `课程“${course.title}”的作业尚未提交，请按时完成。`, link: `/courses/${course.slug}/assignments/${a.key}`, key: `assignment:${a.id}:due` });
+      items.push({
+        userId,
+        kind: "assignment_due",
+        title: `《${a.title}》将于 ${formatDateTime(a.due_at!)} 截止`,
+        body: `课程“${course.title}”的作业尚未提交，请按时完成。`,
+        link: `/courses/${course.slug}/assignments/${a.key}`,
+        key: `assignment:${a.id}:due`,
+      });
     }
   }
 
@@ -56,18 +66,43 @@ export async function sendReminders(db: DB, t = nowSeconds()): Promise<number> {
     const soon = (x: number | null | undefined) => typeof x === "number" && x > t && x <= t + REMINDER_WINDOWS.examWindow;
     const link = `/courses/${course.slug}/exams/${e.key}`;
     if (soon(s.opens_at)) {
-      for (const userId of await traineesOf(e.course_id)) items.push({ userId, kind: "exam_window", title: `考试“${e.title}”将于 ${formatDateTime(s.opens_at!)} 开始`, body: `课程“${course.title}”。`, link, key: `exam:${e.id}:opens` });
+      for (const userId of await traineesOf(e.course_id))
+        items.push({
+          userId,
+          kind: "exam_window",
+          title: `考试“${e.title}”将于 ${formatDateTime(s.opens_at!)} 开始`,
+          body: `课程“${course.title}”。`,
+          link,
+          key: `exam:${e.id}:opens`,
+        });
     }
     if (soon(s.closes_at)) {
-      const sat = new Set((await db.selectFrom("exam_attempts").select("user_id").where("exam_id", "=", e.id).where("status", "!=", "in_progress").execute()).map((r) => r.user_id));
+      const sat = new Set(
+        (await db.selectFrom("exam_attempts").select("user_id").where("exam_id", "=", e.id).where("status", "!=", "in_progress").execute()).map(
+          (r) => r.user_id,
+        ),
+      );
       for (const userId of await traineesOf(e.course_id)) {
-        if (!sat.has(userId)) items.push({ userId, kind: "exam_window", title: `考试“${e.title}”将于 ${formatDateTime(s.closes_at!)} 结束`, body: `课程“${course.title}”，您还没有交卷。`, link, key: `exam:${e.id}:closes` });
+        if (!sat.has(userId))
+          items.push({
+            userId,
+            kind: "exam_window",
+            title: `考试“${e.title}”将于 ${formatDateTime(s.closes_at!)} 结束`,
+            body: `课程“${course.title}”，您还没有交卷。`,
+            link,
+            key: `exam:${e.id}:closes`,
+          });
       }
     }
   }
   // Grouped by kind so each call looks preferences up once.
   let created = 0;
-  for (const kind of ["assignment_due", "exam_window"] as const) created += await notify(db, items.filter((i) => i.kind === kind), t);
+  for (const kind of ["assignment_due", "exam_window"] as const)
+    created += await notify(
+      db,
+      items.filter((i) => i.kind === kind),
+      t,
+    );
   return created;
 }
 

@@ -14,7 +14,10 @@ export type PendingRoster = { sha256: string; fileName: string; createdAt: numbe
 
 export async function createPendingRoster(db: DB, p: { userId: number; sha256: string; fileName: string }): Promise<void> {
   const t = now();
-  await db.deleteFrom("roster_imports").where("created_at", "<", t - PENDING_SECONDS).execute();
+  await db
+    .deleteFrom("roster_imports")
+    .where("created_at", "<", t - PENDING_SECONDS)
+    .execute();
   await db
     .insertInto("roster_imports")
     .values({ user_id: p.userId, sha256: p.sha256, file_name: p.fileName, created_at: t })

@@ -65,7 +65,16 @@ async function classIdsFor(db: DB, scope: Scope, f: { classId?: number; includeC
   else if (!f.includeCompleted) q = q.where("k.completed_at", "is", null);
   if (scope.unitPath !== null) {
     const path = scope.unitPath;
-    q = q.where("k.id", "in", db.selectFrom("class_members as m").innerJoin("users as u", "u.id", "m.user_id").innerJoin("org_units as o", "o.id", "u.org_unit_id").select("m.class_id").where(inSubtree("o.path", path)));
+    q = q.where(
+      "k.id",
+      "in",
+      db
+        .selectFrom("class_members as m")
+        .innerJoin("users as u", "u.id", "m.user_id")
+        .innerJoin("org_units as o", "o.id", "u.org_unit_id")
+        .select("m.class_id")
+        .where(inSubtree("o.path", path)),
+    );
   }
   const rows = await q.limit(MAX_CLASSES + 1).execute();
   return { ids: rows.slice(0, MAX_CLASSES).map((r) => r.id), capped: rows.length > MAX_CLASSES };
@@ -109,7 +118,11 @@ export async function dashboardData(db: DB, scope: Scope, f: { classId?: number;
       const required = m.result.requiredHours;
       hoursShare.push(required > 0 ? (m.result.hours / required) * 100 : 100);
       for (const e of m.inputs.exams) if (e.status === "graded" && e.maxScore > 0) examScores.push(((e.score ?? 0) / e.maxScore) * 100);
-      if (m.outcome === null && !m.result.passed && isAtRisk({ hours: m.result.hours, requiredHours: required, startDate: cls.start_date, endDate: cls.end_date, today })) {
+      if (
+        m.outcome === null &&
+        !m.result.passed &&
+        isAtRisk({ hours: m.result.hours, requiredHours: required, startDate: cls.start_date, endDate: cls.end_date, today })
+      ) {
         atRisk.push({
           userId: m.userId,
           username: m.username,
@@ -126,11 +139,28 @@ export async function dashboardData(db: DB, scope: Scope, f: { classId?: number;
         });
       }
     }
-    perClass.push({ id: cls.id, name: cls.name, term: cls.term, startDate: cls.start_date, endDate: cls.end_date, confirmed: cls.completed_at !== null, ...counts, avgHours: rows.length ? round1(hoursSum / rows.length) : 0 });
+    perClass.push({
+      id: cls.id,
+      name: cls.name,
+      term: cls.term,
+      startDate: cls.start_date,
+      endDate: cls.end_date,
+      confirmed: cls.completed_at !== null,
+      ...counts,
+      avgHours: rows.length ? round1(hoursSum / rows.length) : 0,
+    });
   }
 
   const backlog = ids.length ? await assignmentBacklog(db, scope, ids) : [];
-  const totals = perClass.reduce((n, c) => ({ enrolled: n.enrolled + c.enrolled, inProgress: n.inProgress + c.inProgress, completed: n.completed + c.completed, failed: n.failed + c.failed }), emptyCounts());
+  const totals = perClass.reduce(
+    (n, c) => ({
+      enrolled: n.enrolled + c.enrolled,
+      inProgress: n.inProgress + c.inProgress,
+      completed: n.completed + c.completed,
+      failed: n.failed + c.failed,
+    }),
+    emptyCounts(),
+  );
   return {
     today,
     capped,
@@ -153,7 +183,15 @@ export function chartedUnits(units: UnitCounts[]): UnitCounts[] {
   const sorted = [...units].sort((a, b) => b.enrolled - a.enrolled || a.name.localeCompare(b.name, "zh"));
   if (sorted.length <= UNITS_CHARTED + 1) return sorted;
   const rest = sorted.slice(UNITS_CHARTED);
-  const sum = rest.reduce((n, u) => ({ enrolled: n.enrolled + u.enrolled, inProgress: n.inProgress + u.inProgress, completed: n.completed + u.completed, failed: n.failed + u.failed }), emptyCounts());
+  const sum = rest.reduce(
+    (n, u) => ({
+      enrolled: n.enrolled + u.enrolled,
+      inProgress: n.inProgress + u.inProgress,
+      completed: n.completed + u.completed,
+      failed: n.failed + u.failed,
+    }),
+    emptyCounts(),
+  );
   return [...sorted.slice(0, UNITS_CHARTED), { id: null, name: `其余 ${rest.length} 个单位`, ...sum }];
 }
 
@@ -203,7 +241,13 @@ export async function dashboardPage(db: DB, params: URLSearchParams, scope: Scop
   return {
     filter: { classId: classId ?? null, includeCompleted },
     classChoices: classChoices.map((c) => ({ id: c.id, label: `${c.name}（第 ${c.term} 期）` })),
-    rules: { atRiskDays: AT_RISK_DAYS, atRiskPercent: AT_RISK_SHARE * 100, atRiskFromPercent: AT_RISK_FROM_ELAPSED * 100, maxClasses: MAX_CLASSES, atRiskListed: AT_RISK_LISTED },
+    rules: {
+      atRiskDays: AT_RISK_DAYS,
+      atRiskPercent: AT_RISK_SHARE * 100,
+      atRiskFromPercent: AT_RISK_FROM_ELAPSED * 100,
+      maxClasses: MAX_CLASSES,
+      atRiskListed: AT_RISK_LISTED,
+    },
     bins: distributionBins({ hoursShare, examScores }),
     examTaken: examScores.length,
     ...data,

@@ -30,7 +30,8 @@ export type LoginWait = { reason: "account_locked" | "account_slowed" | "address
 export type AccountLock = { failures: number; lastFailureAt: number; lockedUntil: number; locked: boolean; waitUntil: number };
 
 type Row = { failures: number; locked_until: number; updated_at: number };
-const rowsFor = (db: DB, keys: string[]) => db.selectFrom("login_throttle").select(["key", "failures", "locked_until", "updated_at"]).where("key", "in", keys).execute();
+const rowsFor = (db: DB, keys: string[]) =>
+  db.selectFrom("login_throttle").select(["key", "failures", "locked_until", "updated_at"]).where("key", "in", keys).execute();
 
 /** Why a guess must wait now, or null. */
 export async function loginWait(db: DB, username: string, ip: string, t = now()): Promise<LoginWait | null> {
@@ -69,7 +70,11 @@ export async function recordLoginFailure(db: DB, username: string, ip: string, t
     await put(trx, addressKey(ip), addressFailures, addressFailures >= ADDRESS_CEILING ? t + ADDRESS_SLOW_SECONDS : 0, t);
 
     // Rows nobody needs any more: no lock running and a day without failures.
-    await trx.deleteFrom("login_throttle").where("updated_at", "<", t - ACCOUNT_MEMORY_SECONDS).where("locked_until", "<", t).execute();
+    await trx
+      .deleteFrom("login_throttle")
+      .where("updated_at", "<", t - ACCOUNT_MEMORY_SECONDS)
+      .where("locked_until", "<", t)
+      .execute();
     return { accountFailures, accountLocked: accountFailures === ACCOUNT_LOCK_FAILURES, addressSlowed: addressFailures === ADDRESS_CEILING };
   });
 }
@@ -92,7 +97,13 @@ export async function getAccountLock(db: DB, username: string, t = now()): Promi
   const [row] = await rowsFor(db, [accountKey(username)]);
   if (!row || (row.locked_until <= t && t - row.updated_at >= ACCOUNT_MEMORY_SECONDS)) return null;
   const locked = row.failures >= ACCOUNT_LOCK_FAILURES && row.locked_until > t;
-  return { failures: row.failures, lastFailureAt: row.updated_at, lockedUntil: locked ? row.locked_until : 0, locked, waitUntil: row.locked_until > t ? row.locked_until : 0 };
+  return {
+    failures: row.failures,
+    lastFailureAt: row.updated_at,
+    lockedUntil: locked ? row.locked_until : 0,
+    locked,
+    waitUntil: row.locked_until > t ? row.locked_until : 0,
+  };
 }
 
 /** Clears an account's failures and lock; true when there was something to clear. */
@@ -135,11 +146,24 @@ export async function checkPasswordGuess(
     return { ok: true };
   }
   const counted = await recordLoginFailure(db, username, ip, t);
-  await audit(db, { actorId: userId, action: `${action}.failure`, detail: { username, reason: input.passwordHash === null ? "unknown_user" : "bad_password" }, ip });
+  await audit(db, {
+    actorId: userId,
+    action: `${action}.failure`,
+    detail: { username, reason: input.passwordHash === null ? "unknown_user" : "bad_password" },
+    ip,
+  });
   if (counted.accountLocked) {
-    await audit(db, { actorId: null, action: "account.locked", targetType: userId === null ? undefined : "user", targetId: userId ?? undefined, detail: { username, failures: counted.accountFailures, until: t + ACCOUNT_LOCK_SECONDS }, ip });
+    await audit(db, {
+      actorId: null,
+      action: "account.locked",
+      targetType: userId === null ? undefined : "user",
+      targetId: userId ?? undefined,
+      detail: { username, failures: counted.accountFailures, until: t + ACCOUNT_LOCK_SECONDS },
+      ip,
+    });
   }
-  if (counted.addressSlowed) await audit(db, { actorId: null, action: "address.slowed", detail: { failures: ADDRESS_CEILING, windowSeconds: ADDRESS_WINDOW_SECONDS }, ip });
+  if (counted.addressSlowed)
+    await audit(db, { actorId: null, action: "address.slowed", detail: { failures: ADDRESS_CEILING, windowSeconds: ADDRESS_WINDOW_SECONDS }, ip });
   return { ok: false, status: 401, message: "" };
 }
 
@@ -160,7 +184,7 @@ export async function recordVerifyMiss(db: DB, ip: string): Promise<void> {
     const key = verifyKey(ip);
     const t = now();
     const row = await trx.selectFrom("login_throttle").selectAll().where("key", "=", key).executeTakeFirst();
-    const failures = (row && row.locked_until <= t && row.failures >= VERIFY_MISS_LIMIT ? 0 : row?.failures ?? 0) + 1;
+    const failures = (row && row.locked_until <= t && row.failures >= VERIFY_MISS_LIMIT ? 0 : (row?.failures ?? 0)) + 1;
     const locked_until = failures >= VERIFY_MISS_LIMIT ? t + VERIFY_LOCK_SECONDS : 0;
     await trx
       .insertInto("login_throttle")

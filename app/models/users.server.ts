@@ -23,8 +23,18 @@ export class UserError extends Error {
 type Actor = { actorId: number | null; ip?: string | null };
 
 const PUBLIC_COLUMNS = [
-  "id", "username", "name", "gender", "org_unit_id", "stage", "phone", "email",
-  "must_change_password", "active", "created_at", "updated_at",
+  "id",
+  "username",
+  "name",
+  "gender",
+  "org_unit_id",
+  "stage",
+  "phone",
+  "email",
+  "must_change_password",
+  "active",
+  "created_at",
+  "updated_at",
 ] as const;
 
 async function rolesOf(db: DB, userId: number): Promise<Role[]> {
@@ -58,9 +68,21 @@ export async function listUsers(db: DB, f: UserFilter = {}) {
   if (text) {
     q = q.where((eb) => eb.or([likeContains("u.username", text), likeContains("u.name", text)]));
   }
-  const rows = await q.orderBy("u.username").limit(f.limit ?? 50).offset(f.offset ?? 0).execute();
+  const rows = await q
+    .orderBy("u.username")
+    .limit(f.limit ?? 50)
+    .offset(f.offset ?? 0)
+    .execute();
   const roleRows = rows.length
-    ? await db.selectFrom("user_roles").select(["user_id", "role"]).where("user_id", "in", rows.map((r) => r.id)).execute()
+    ? await db
+        .selectFrom("user_roles")
+        .select(["user_id", "role"])
+        .where(
+          "user_id",
+          "in",
+          rows.map((r) => r.id),
+        )
+        .execute()
     : [];
   return rows.map((r) => ({ ...r, roles: ROLES.filter((role) => roleRows.some((x) => x.user_id === r.id && x.role === role)) }));
 }
@@ -107,7 +129,11 @@ async function insertUser(trx: DB, input: UserInput, passwordHash: string, mustC
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  if (input.roles.length) await trx.insertInto("user_roles").values(input.roles.map((role) => ({ user_id: id, role }))).execute();
+  if (input.roles.length)
+    await trx
+      .insertInto("user_roles")
+      .values(input.roles.map((role) => ({ user_id: id, role })))
+      .execute();
   return id;
 }
 
@@ -140,7 +166,11 @@ async function writeUserChanges(trx: DB, before: UserBefore, input: Omit<UserInp
       .map(([k, v]) => [k, { from: before[k as keyof typeof fields], to: v }]),
   );
   if (Object.keys(changes).length) {
-    await trx.updateTable("users").set({ ...fields, updated_at: now() }).where("id", "=", id).execute();
+    await trx
+      .updateTable("users")
+      .set({ ...fields, updated_at: now() })
+      .where("id", "=", id)
+      .execute();
     await audit(trx, { ...actor, action: "user.update", targetType: "user", targetId: id, detail: changes });
   }
   const roles = ROLES.filter((r) => input.roles.includes(r));
@@ -149,7 +179,11 @@ async function writeUserChanges(trx: DB, before: UserBefore, input: Omit<UserInp
       throw new UserError("不能取消自己的组织部管理员角色", 400, "roles");
     }
     await trx.deleteFrom("user_roles").where("user_id", "=", id).execute();
-    if (roles.length) await trx.insertInto("user_roles").values(roles.map((role) => ({ user_id: id, role }))).execute();
+    if (roles.length)
+      await trx
+        .insertInto("user_roles")
+        .values(roles.map((role) => ({ user_id: id, role })))
+        .execute();
     await audit(trx, { ...actor, action: "user.roles", targetType: "user", targetId: id, detail: { from: before.roles, to: roles } });
   }
 }
@@ -167,7 +201,11 @@ export async function updateUser(db: DB, id: number, input: Omit<UserInput, "use
 export async function setUserActive(db: DB, id: number, active: boolean, actor: Actor) {
   await writeTransaction(db, async (trx) => {
     if (!active && actor.actorId === id) throw new UserError("不能停用自己的账号");
-    const res = await trx.updateTable("users").set({ active: active ? 1 : 0, updated_at: now() }).where("id", "=", id).executeTakeFirst();
+    const res = await trx
+      .updateTable("users")
+      .set({ active: active ? 1 : 0, updated_at: now() })
+      .where("id", "=", id)
+      .executeTakeFirst();
     if (!res.numUpdatedRows) throw new UserError("用户不存在");
     if (!active) await invalidateAllSessions(trx, id);
     await audit(trx, { ...actor, action: active ? "user.enable" : "user.disable", targetType: "user", targetId: id });
@@ -210,7 +248,14 @@ export async function resetPassword(db: DB, id: number, actor: Actor): Promise<s
 export async function changePassword(db: DB, userId: number, current: string, next: string, ip: string | null) {
   const row = await db.selectFrom("users").select(["username", "name", "phone", "email", "password_hash"]).where("id", "=", userId).executeTakeFirst();
   if (!row) throw new UserError("用户不存在");
-  const guess = await checkPasswordGuess(db, { username: row.username, passwordHash: row.password_hash, password: current, ip: ip ?? "unknown", userId, action: "password" });
+  const guess = await checkPasswordGuess(db, {
+    username: row.username,
+    passwordHash: row.password_hash,
+    password: current,
+    ip: ip ?? "unknown",
+    userId,
+    action: "password",
+  });
   if (!guess.ok) throw guess.status === 429 ? new UserError(guess.message, 429) : new UserError("当前密码不正确", 400, "current");
   const problem = await passwordProblem(next, [row.username, row.name, row.phone, row.email]);
   if (problem) throw new UserError(problem, 400, "next");
@@ -238,7 +283,15 @@ async function existingForRoster(db: DB, rows: RosterRow[]): Promise<Map<string,
       .where("username", "in", usernames.slice(i, i + CHUNK))
       .execute();
     const roleRows = users.length
-      ? await db.selectFrom("user_roles").select(["user_id", "role"]).where("user_id", "in", users.map((u) => u.id)).execute()
+      ? await db
+          .selectFrom("user_roles")
+          .select(["user_id", "role"])
+          .where(
+            "user_id",
+            "in",
+            users.map((u) => u.id),
+          )
+          .execute()
       : [];
     for (const u of users) {
       const mine = new Set(roleRows.filter((r) => r.user_id === u.id).map((r) => r.role));
@@ -254,9 +307,7 @@ export async function planRosterImport(db: DB, rows: RosterRow[], actorId: numbe
   return planRoster(rows, { units, existing: await existingForRoster(db, rows), actorId });
 }
 
-export type RosterImportResult =
-  | { ok: false; plan: RosterPlan }
-  | { ok: true; plan: RosterPlan; created: IssuedPassword[]; updated: number };
+export type RosterImportResult = { ok: false; plan: RosterPlan } | { ok: true; plan: RosterPlan; created: IssuedPassword[]; updated: number };
 
 /**
  * Applies a roster in one write transaction: the rows are checked again inside it, so what is written
@@ -278,7 +329,16 @@ export async function importRoster(
     const created: IssuedPassword[] = [];
     for (const e of plan.creates) {
       const oneTimePassword = generateOneTimePassword();
-      const input = { username: e.username, name: e.name, gender: e.gender, orgUnitId: e.orgUnitId, stage: e.stage, roles: e.roles, phone: e.phone, email: e.email };
+      const input = {
+        username: e.username,
+        name: e.name,
+        gender: e.gender,
+        orgUnitId: e.orgUnitId,
+        stage: e.stage,
+        roles: e.roles,
+        phone: e.phone,
+        email: e.email,
+      };
       const id = await insertUser(trx, input, hashOneTimePassword(oneTimePassword), true);
       if (e.roles.some((r) => r !== "trainee")) {
         await audit(trx, { ...opts.actor, action: "user.roles", targetType: "user", targetId: id, detail: { from: [], to: e.roles } });
@@ -291,7 +351,15 @@ export async function importRoster(
       await writeUserChanges(
         trx,
         before,
-        { name: e.name, gender: e.gender, orgUnitId: e.orgUnitId, stage: e.stage, roles: e.roles, phone: e.phone ?? before.phone, email: e.email ?? before.email },
+        {
+          name: e.name,
+          gender: e.gender,
+          orgUnitId: e.orgUnitId,
+          stage: e.stage,
+          roles: e.roles,
+          phone: e.phone ?? before.phone,
+          email: e.email ?? before.email,
+        },
         opts.actor,
       );
     }

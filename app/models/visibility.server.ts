@@ -44,7 +44,12 @@ export function followsCourse(course: Named & Listed, viewer: Pick<Viewer, "user
 
 /** A raw courses row (JSON text, 0/1 flags) in the shape the rules above take. */
 export function courseFromRow(row: { published: number; archived: number; audience: string; instructors: string }): Named & Listed {
-  return { published: row.published === 1, archived: row.archived === 1, audience: JSON.parse(row.audience) as Stage[], instructors: JSON.parse(row.instructors) as string[] };
+  return {
+    published: row.published === 1,
+    archived: row.archived === 1,
+    audience: JSON.parse(row.audience) as Stage[],
+    instructors: JSON.parse(row.instructors) as string[],
+  };
 }
 
 // ------------------------------------------------------------------------------------------ SQL
@@ -79,7 +84,15 @@ export function taughtBySql(instructors: string, viewer: Pick<Viewer, "username"
  */
 export async function setCourseAudience(trx: DB, courseId: number, stages: readonly Stage[]): Promise<void> {
   const unique = [...new Set(stages)];
-  await trx.updateTable("courses").set({ audience: JSON.stringify(unique) }).where("id", "=", courseId).execute();
+  await trx
+    .updateTable("courses")
+    .set({ audience: JSON.stringify(unique) })
+    .where("id", "=", courseId)
+    .execute();
   await trx.deleteFrom("course_audiences").where("course_id", "=", courseId).execute();
-  if (unique.length) await trx.insertInto("course_audiences").values(unique.map((stage) => ({ course_id: courseId, stage }))).execute();
+  if (unique.length)
+    await trx
+      .insertInto("course_audiences")
+      .values(unique.map((stage) => ({ course_id: courseId, stage })))
+      .execute();
 }

@@ -36,7 +36,13 @@ export type Statement = {
   actor: Agent;
   verb: { id: string; display: LangMap };
   object: Activity | StatementRef;
-  result?: { score?: { scaled: number; raw: number; min: number; max: number }; success?: boolean; completion?: boolean; duration?: string; extensions?: Record<string, unknown> };
+  result?: {
+    score?: { scaled: number; raw: number; min: number; max: number };
+    success?: boolean;
+    completion?: boolean;
+    duration?: string;
+    extensions?: Record<string, unknown>;
+  };
   context?: { platform: string; language: string; contextActivities?: { parent?: Activity[]; grouping?: Activity[] }; extensions?: Record<string, unknown> };
   timestamp: string;
 };
@@ -90,15 +96,17 @@ function inPeriod(time: Expression<number | null>, p: Period): Expression<SqlBoo
 }
 
 function lessonQuery(db: DB, p: Period) {
-  return db
-    .selectFrom("lesson_progress as p")
-    .innerJoin("lessons as l", "l.id", "p.lesson_id")
-    .innerJoin("courses as c", "c.id", "l.course_id")
-    .innerJoin("users as u", "u.id", "p.user_id")
-    .where("p.completed_at", "is not", null)
-    // An archived lesson earns no 学时 anywhere, so no statement reports it.
-    .where("l.archived", "=", 0)
-    .where(inPeriod(sql.ref("p.completed_at"), p));
+  return (
+    db
+      .selectFrom("lesson_progress as p")
+      .innerJoin("lessons as l", "l.id", "p.lesson_id")
+      .innerJoin("courses as c", "c.id", "l.course_id")
+      .innerJoin("users as u", "u.id", "p.user_id")
+      .where("p.completed_at", "is not", null)
+      // An archived lesson earns no 学时 anywhere, so no statement reports it.
+      .where("l.archived", "=", 0)
+      .where(inPeriod(sql.ref("p.completed_at"), p))
+  );
 }
 
 /** Finalized attempts; one finalized by its deadline has no submission time and is dated by the deadline. */
@@ -113,7 +121,10 @@ function attemptQuery(db: DB, p: Period) {
 }
 
 function certificateQuery(db: DB, p: Period) {
-  return db.selectFrom("certificates as k").innerJoin("users as u", "u.id", "k.user_id").where(inPeriod(sql.ref("k.issued_at"), p));
+  return db
+    .selectFrom("certificates as k")
+    .innerJoin("users as u", "u.id", "k.user_id")
+    .where(inPeriod(sql.ref("k.issued_at"), p));
 }
 
 function revokedQuery(db: DB, p: Period) {
@@ -128,10 +139,18 @@ function revokedQuery(db: DB, p: Period) {
 export async function countStatements(db: DB, p: Period) {
   const [lessons, attempts, certificates, voided] = (
     await Promise.all([
-      lessonQuery(db, p).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-      attemptQuery(db, p).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-      certificateQuery(db, p).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-      revokedQuery(db, p).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+      lessonQuery(db, p)
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow(),
+      attemptQuery(db, p)
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow(),
+      certificateQuery(db, p)
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow(),
+      revokedQuery(db, p)
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow(),
     ])
   ).map((r) => Number(r.n));
   return { lessons: lessons!, attempts: attempts!, certificates: certificates!, voided: voided!, total: lessons! + attempts! + certificates! + voided! };
@@ -196,8 +215,21 @@ export async function* statementBatches(db: DB, p: Period, o: XapiOptions, batch
     await yieldToLoop();
     const rows = await attemptQuery(db, p)
       .select([
-        "a.id", "a.attempt_no", "a.status", "a.score", "a.passed", "a.max_score", "a.started_at", "a.submitted_at", "a.deadline_at", "e.key", "e.title",
-        "c.slug", "c.title as course_title", "u.username", "u.name",
+        "a.id",
+        "a.attempt_no",
+        "a.status",
+        "a.score",
+        "a.passed",
+        "a.max_score",
+        "a.started_at",
+        "a.submitted_at",
+        "a.deadline_at",
+        "e.key",
+        "e.title",
+        "c.slug",
+        "c.title as course_title",
+        "u.username",
+        "u.name",
       ])
       .where("a.id", ">", afterId)
       .orderBy("a.id")
@@ -246,14 +278,19 @@ export async function* statementBatches(db: DB, p: Period, o: XapiOptions, batch
         id: certificateId(r.id),
         actor: agent(r.username, r.name),
         verb: VERBS.earned,
-        object: activity(`/xapi/certificates/${encodeURIComponent(r.number)}`, `结业证书：${r.class_name}（第${r.term}期）`, ACTIVITY_TYPES.certificate, { [ext("certificate-number")]: r.number }),
+        object: activity(`/xapi/certificates/${encodeURIComponent(r.number)}`, `结业证书：${r.class_name}（第${r.term}期）`, ACTIVITY_TYPES.certificate, {
+          [ext("certificate-number")]: r.number,
+        }),
         result: {
           score: { scaled: Math.round(Math.min(Math.max(r.composite, 0), 100) * 100) / 10000, raw: Math.min(Math.max(r.composite, 0), 100), min: 0, max: 100 },
           success: true,
           completion: true,
           extensions: { [ext("hours")]: r.hours, [ext("band")]: r.band },
         },
-        context: { ...context(), contextActivities: { grouping: [activity(`/xapi/classes/${r.class_id}`, `${r.class_name}（第${r.term}期）`, ACTIVITY_TYPES.course)] } },
+        context: {
+          ...context(),
+          contextActivities: { grouping: [activity(`/xapi/classes/${r.class_id}`, `${r.class_name}（第${r.term}期）`, ACTIVITY_TYPES.course)] },
+        },
         timestamp: iso(r.issued_at),
       }));
     }

@@ -25,7 +25,11 @@ export async function loader(args: LoaderFunctionArgs) {
   let courses: { slug: string; title: string; hours: number; earned: number; done: number; total: number; next: { key: string; title: string } | null }[] = [];
   if (user.roles.includes("trainee")) {
     const catalog = await listCatalogForStage(db, user.stage);
-    const summaries = await courseSummaries(db, user.id, catalog.map((c) => c.id));
+    const summaries = await courseSummaries(
+      db,
+      user.id,
+      catalog.map((c) => c.id),
+    );
     courses = catalog.map((c) => {
       const s = summaries.get(c.id)!;
       return { slug: c.slug, title: c.title, hours: c.hours, earned: s.hoursEarned, done: s.lessonsDone, total: s.lessonsTotal, next: s.next };
@@ -40,7 +44,12 @@ export async function loader(args: LoaderFunctionArgs) {
     branch: isSecretary && unit ? { unit: unit.name, counts: await countByStage(db, unit.path), overdue: (await listOverdue(db, unit.path)).length } : null,
     reports: user.roles.includes("trainee") ? await myReportStanding(db, user.id) : null,
     admin: isAdmin ? await adminSummary(db) : null,
-    notices: (await pendingNotices(db, user.id)).map((n) => ({ id: n.id, title: n.title, needsAck: n.requires_ack === 1 && n.acked_at === null, unread: n.read_at === null })),
+    notices: (await pendingNotices(db, user.id)).map((n) => ({
+      id: n.id,
+      title: n.title,
+      needsAck: n.requires_ack === 1 && n.acked_at === null,
+      unread: n.read_at === null,
+    })),
   };
 }
 
@@ -62,7 +71,11 @@ export default function Home() {
   return (
     <div className="stack">
       {params.get("passwordChanged") ? <p className="alert ok">密码已修改，其他设备上的登录已失效。</p> : null}
-      {done ? <p className="alert ok" role="status">{done.message}</p> : null}
+      {done ? (
+        <p className="alert ok" role="status">
+          {done.message}
+        </p>
+      ) : null}
       {lock ? <AccountLockNotice lock={lock} owner /> : null}
       <section className="card welcome">
         <h1>您好，{me.name}</h1>
@@ -74,7 +87,10 @@ export default function Home() {
       {notices.length ? (
         <section className="card" aria-label="通知公告" data-testid="home-notices">
           <h2>
-            通知公告 <Link to="/notices" className="btn small">全部</Link>
+            通知公告{" "}
+            <Link to="/notices" className="btn small">
+              全部
+            </Link>
           </h2>
           <ul>
             {notices.map((n) => (

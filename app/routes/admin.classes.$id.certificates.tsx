@@ -23,7 +23,12 @@ export const action = (args: ActionFunctionArgs) =>
     if (intent === "template") {
       const p = parseForm(form, Template);
       if (!p.ok) return failParsed(p);
-      await saveCertificateTemplate(args.context.db, cls.kind, { layout: p.data.layout, showUsername: !!p.data.showUsername, showScore: !!p.data.showScore }, actor);
+      await saveCertificateTemplate(
+        args.context.db,
+        cls.kind,
+        { layout: p.data.layout, showUsername: !!p.data.showUsername, showScore: !!p.data.showScore },
+        actor,
+      );
       return { ok: true as const, message: `已保存${STAGE_LABEL[cls.kind]}培训班的证书版式（此后颁发的证书适用）` };
     }
     if (intent === "revoke") {

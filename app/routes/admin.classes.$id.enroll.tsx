@@ -14,7 +14,14 @@ const Confirm = z.object({
   usernames: z
     .array(z.string().trim().min(1).max(40))
     .max(5000)
-    .or(z.string().trim().min(1).max(40).transform((v) => [v])),
+    .or(
+      z
+        .string()
+        .trim()
+        .min(1)
+        .max(40)
+        .transform((v) => [v]),
+    ),
 });
 const Unit = z.object({ unitId: idParam });
 

@@ -12,5 +12,10 @@ export async function loader(args: LoaderFunctionArgs) {
   const cls = id.success ? await getClassRow(args.context.db, id.data) : undefined;
   const scope = cls && (await classScopeFor(args.context.db, cls.id, me));
   if (!cls || !scope) throw new Response("培训班不存在", { status: 404 });
-  return classResultsExportResponse(args.context.db, cls, { unitPath: scope.kind === "subtree" ? scope.unitPath : null }, { actorId: me.id, ip: args.context.clientIp, format: "xlsx" });
+  return classResultsExportResponse(
+    args.context.db,
+    cls,
+    { unitPath: scope.kind === "subtree" ? scope.unitPath : null },
+    { actorId: me.id, ip: args.context.clientIp, format: "xlsx" },
+  );
 }

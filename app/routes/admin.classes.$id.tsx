@@ -67,7 +67,10 @@ export async function loader(args: LoaderFunctionArgs) {
     members: table.members,
     table: { ...table, members: undefined },
     completed: rows.filter((r) => r.result.passed).length,
-    hoursWarning: courses.length && offeredHours < cls.rules.requiredHours ? `应修学时为 ${cls.rules.requiredHours}，而本班课程合计只有 ${offeredHours} 学时：学员无法仅靠课程达到，请调整应修学时或增加课程` : null,
+    hoursWarning:
+      courses.length && offeredHours < cls.rules.requiredHours
+        ? `应修学时为 ${cls.rules.requiredHours}，而本班课程合计只有 ${offeredHours} 学时：学员无法仅靠课程达到，请调整应修学时或增加课程`
+        : null,
     admin,
     q,
   };

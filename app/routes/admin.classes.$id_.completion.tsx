@@ -35,7 +35,16 @@ export async function loader(args: LoaderFunctionArgs) {
   const table = await memberTable(db, cls.id, rows, parseMemberQuery(new URL(args.request.url).searchParams));
   const toIssue = rows.filter((r) => r.result.passed && !r.certificate);
   return {
-    cls: { id: cls.id, name: cls.name, kind: cls.kind, term: cls.term, endDate: cls.end_date, status: classStatus(cls), completedAt: cls.completed_at, manualUsual: cls.rules.usualSource === "manual" },
+    cls: {
+      id: cls.id,
+      name: cls.name,
+      kind: cls.kind,
+      term: cls.term,
+      endDate: cls.end_date,
+      status: classStatus(cls),
+      completedAt: cls.completed_at,
+      manualUsual: cls.rules.usualSource === "manual",
+    },
     ended: cstDate(now()) > cls.end_date,
     members: table.members,
     table: { ...table, members: undefined },
@@ -48,10 +57,17 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 const ExceptionForm = z.object({
-  userIds: z.array(idParam).max(5000).or(idParam.transform((v) => [v])).optional(),
+  userIds: z
+    .array(idParam)
+    .max(5000)
+    .or(idParam.transform((v) => [v]))
+    .optional(),
   scope: z.enum(["selected", "filtered"]).optional(),
   kind: z.enum(["complete", "fail", "none"], { errorMap: () => ({ message: "请选择例外处理方式" }) }),
-  basis: z.enum(EXCEPTION_BASIS_KEYS as [string, ...string[]]).optional().or(z.literal("")),
+  basis: z
+    .enum(EXCEPTION_BASIS_KEYS as [string, ...string[]])
+    .optional()
+    .or(z.literal("")),
   reason: optionalText("理由", 200),
   acknowledged: z.literal("on").optional(),
 });
@@ -72,7 +88,9 @@ export async function action(args: ActionFunctionArgs) {
       // "filtered": every row the table's current filter keeps (the query string of this page).
       const userIds =
         p.data.scope === "filtered"
-          ? (await filterMembers(db, await classResults(db, cls), parseMemberQuery(new URL(args.request.url).searchParams))).filter((r) => !r.certificate).map((r) => r.userId)
+          ? (await filterMembers(db, await classResults(db, cls), parseMemberQuery(new URL(args.request.url).searchParams)))
+              .filter((r) => !r.certificate)
+              .map((r) => r.userId)
           : (p.data.userIds ?? []);
       const kind = p.data.kind === "none" ? null : p.data.kind;
       const r = await setException(
@@ -86,7 +104,11 @@ export async function action(args: ActionFunctionArgs) {
     if (intent === "confirm" || intent === "close") {
       const p = parseForm(form, CloseForm);
       if (!p.ok) return data<ActionData>({ error: p.message }, { status: 400 });
-      const r = await confirmCompletion(db, { classId: cls.id, schoolCode: args.context.config.schoolCode, close: intent === "close", early: !!p.data.early }, actor);
+      const r = await confirmCompletion(
+        db,
+        { classId: cls.id, schoolCode: args.context.config.schoolCode, close: intent === "close", early: !!p.data.early },
+        actor,
+      );
       const issued = `本次颁发证书 ${r.issued.length} 份${r.issued.length ? `（${r.issued[0]!.number} 起）` : ""}`;
       return {
         ok: r.closed
@@ -192,7 +214,14 @@ export default function Completion() {
           </button>
         </Form>
         <div className="table-wrap" tabIndex={0}>
-          <MemberTable members={members} manualUsual={cls.manualUsual} canGrade={false} canRemove={false} selectForm="bulk" extra={{ header: "例外处理", cell: (m) => <ExceptionCell m={m} /> }} />
+          <MemberTable
+            members={members}
+            manualUsual={cls.manualUsual}
+            canGrade={false}
+            canRemove={false}
+            selectForm="bulk"
+            extra={{ header: "例外处理", cell: (m) => <ExceptionCell m={m} /> }}
+          />
         </div>
         <MemberPager page={table.page} pages={table.pages} />
       </section>

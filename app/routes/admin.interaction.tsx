@@ -15,7 +15,9 @@ export async function loader(args: LoaderFunctionArgs) {
   return { mail: emailConfigured(), outbox: await outboxSummary(db), questions: await questionStats(db) };
 }
 
-const SettingsForm = z.object({ limitHours: z.coerce.number({ invalid_type_error: "请填写整数" }).int("请填写整数").min(1, "至少 1 小时").max(720, "最多 720 小时") });
+const SettingsForm = z.object({
+  limitHours: z.coerce.number({ invalid_type_error: "请填写整数" }).int("请填写整数").min(1, "至少 1 小时").max(720, "最多 720 小时"),
+});
 
 export async function action(args: ActionFunctionArgs) {
   const admin = await requireRole(args, "admin");
@@ -31,11 +33,18 @@ export default function AdminInteraction() {
   return (
     <div className="stack">
       <h1>答疑与通知</h1>
-      {result?.message ? <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>{result.message}</p> : null}
+      {result?.message ? (
+        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+          {result.message}
+        </p>
+      ) : null}
       <section className="card stack" data-testid="mail-status">
         <h2>邮件发送</h2>
         {mail ? (
-          <p>已配置 SMTP（SMTP_URL）。待发送 {outbox.pending} 封，已发送 {outbox.sent} 封，多次重试后失败 {outbox.failed} 封。{outbox.lastError ? `最近一次错误：${outbox.lastError}` : ""}</p>
+          <p>
+            已配置 SMTP（SMTP_URL）。待发送 {outbox.pending} 封，已发送 {outbox.sent} 封，多次重试后失败 {outbox.failed} 封。
+            {outbox.lastError ? `最近一次错误：${outbox.lastError}` : ""}
+          </p>
         ) : (
           <p className="alert warn">未配置邮件发送（环境变量 SMTP_URL 未设置）：通知只在站内“消息”中显示，不发送邮件。</p>
         )}

@@ -2,9 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
-import {
-  createOrgUnit, deleteOrgUnit, listOrgUnits, moveOrgUnit, OrgError, renameOrgUnit, setOrgUnitActive, withLabels,
-} from "~/models/org.server.ts";
+import { createOrgUnit, deleteOrgUnit, listOrgUnits, moveOrgUnit, OrgError, renameOrgUnit, setOrgUnitActive, withLabels } from "~/models/org.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import type { DB } from "~/utils/db.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
@@ -25,23 +23,33 @@ export async function loader(args: LoaderFunctionArgs) {
   return { units: units.map((u) => ({ ...u, members: members[u.id] ?? 0 })) };
 }
 
-const Intent = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("create"), name: text("组织名称", 60), parentId: idParam }),
-  z.object({ intent: z.literal("rename"), id: idParam, name: text("组织名称", 60) }),
-  z.object({ intent: z.literal("move"), id: idParam, parentId: idParam }),
-  z.object({ intent: z.literal("deactivate"), id: idParam }),
-  z.object({ intent: z.literal("activate"), id: idParam }),
-  z.object({ intent: z.literal("delete"), id: idParam }),
-], { errorMap: () => ({ message: "未知操作" }) });
+const Intent = z.discriminatedUnion(
+  "intent",
+  [
+    z.object({ intent: z.literal("create"), name: text("组织名称", 60), parentId: idParam }),
+    z.object({ intent: z.literal("rename"), id: idParam, name: text("组织名称", 60) }),
+    z.object({ intent: z.literal("move"), id: idParam, parentId: idParam }),
+    z.object({ intent: z.literal("deactivate"), id: idParam }),
+    z.object({ intent: z.literal("activate"), id: idParam }),
+    z.object({ intent: z.literal("delete"), id: idParam }),
+  ],
+  { errorMap: () => ({ message: "未知操作" }) },
+);
 
 async function run(db: DB, f: z.infer<typeof Intent>, actor: { actorId: number; ip: string }) {
   switch (f.intent) {
-    case "create": return createOrgUnit(db, { name: f.name, parentId: f.parentId }, actor).then(() => "已新建组织");
-    case "rename": return renameOrgUnit(db, f.id, f.name, actor).then(() => "已重命名");
-    case "move": return moveOrgUnit(db, f.id, f.parentId, actor).then(() => "已移动");
-    case "deactivate": return setOrgUnitActive(db, f.id, false, actor).then(() => "已停用（含下级组织）");
-    case "activate": return setOrgUnitActive(db, f.id, true, actor).then(() => "已启用");
-    case "delete": return deleteOrgUnit(db, f.id, actor).then(() => "已删除");
+    case "create":
+      return createOrgUnit(db, { name: f.name, parentId: f.parentId }, actor).then(() => "已新建组织");
+    case "rename":
+      return renameOrgUnit(db, f.id, f.name, actor).then(() => "已重命名");
+    case "move":
+      return moveOrgUnit(db, f.id, f.parentId, actor).then(() => "已移动");
+    case "deactivate":
+      return setOrgUnitActive(db, f.id, false, actor).then(() => "已停用（含下级组织）");
+    case "activate":
+      return setOrgUnitActive(db, f.id, true, actor).then(() => "已启用");
+    case "delete":
+      return deleteOrgUnit(db, f.id, actor).then(() => "已删除");
   }
 }
 

@@ -19,7 +19,10 @@ export async function loader(args: LoaderFunctionArgs) {
   const me = await requireRole(args, "admin", "secretary");
   const subject = await requireRecordSubject(args.context.db, args.params.userId, me);
   const record = await trainingRecord(args.context.db, subject, { forTrainee: false });
-  return { record: { ...record, classes: record.classes.map((c) => ({ ...c, statusLabel: LEDGER_STATUS_LABEL[c.status] })) }, isAdmin: me.roles.includes("admin") };
+  return {
+    record: { ...record, classes: record.classes.map((c) => ({ ...c, statusLabel: LEDGER_STATUS_LABEL[c.status] })) },
+    isAdmin: me.roles.includes("admin"),
+  };
 }
 
 const n = (v: number | null) => (v === null ? "—" : String(Math.round(v * 10) / 10));

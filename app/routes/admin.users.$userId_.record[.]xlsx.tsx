@@ -6,5 +6,11 @@ import { requireRole } from "~/guards/auth.server.ts";
 export async function loader(args: LoaderFunctionArgs) {
   const me = await requireRole(args, "admin", "secretary");
   const subject = await requireRecordSubject(args.context.db, args.params.userId, me);
-  return recordDownload(args.context.db, subject, { actorId: me.id, ip: args.context.clientIp, format: "xlsx", schoolName: args.context.schoolName, forTrainee: false });
+  return recordDownload(args.context.db, subject, {
+    actorId: me.id,
+    ip: args.context.clientIp,
+    format: "xlsx",
+    schoolName: args.context.schoolName,
+    forTrainee: false,
+  });
 }

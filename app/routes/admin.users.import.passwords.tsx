@@ -44,9 +44,20 @@ export async function action(args: ActionFunctionArgs) {
   const units = withLabels(await listOrgUnits(db));
   const unitOf = new Map<string, string>();
   for (let i = 0; i < rows.length; i += 500) {
-    const found = await db.selectFrom("users").select(["username", "org_unit_id"]).where("username", "in", rows.slice(i, i + 500).map((r) => r.学号)).execute();
+    const found = await db
+      .selectFrom("users")
+      .select(["username", "org_unit_id"])
+      .where(
+        "username",
+        "in",
+        rows.slice(i, i + 500).map((r) => r.学号),
+      )
+      .execute();
     for (const u of found) unitOf.set(u.username, units.find((x) => x.id === u.org_unit_id)?.fullName ?? "");
   }
-  const sheet = passwordsWorkbook(rows.map((r) => ({ ...r, unit: unitOf.get(r.学号) ?? "" })), `${publicOrigin(args.request, args.context.config.origin)}/login`);
+  const sheet = passwordsWorkbook(
+    rows.map((r) => ({ ...r, unit: unitOf.get(r.学号) ?? "" })),
+    `${publicOrigin(args.request, args.context.config.origin)}/login`,
+  );
   return xlsxResponse(sheet, "一次性密码.xlsx");
 }

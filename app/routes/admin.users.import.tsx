@@ -38,7 +38,9 @@ function previewView(plan: RosterPlan) {
       stage: STAGE_LABEL[e.stage],
       roles: e.roles.map((r) => ROLE_LABEL[r]).join("、"),
     })),
-    updates: plan.updates.slice(0, LISTED_UPDATES).map((u) => ({ line: u.entry.line, username: u.entry.username, name: u.entry.name, changes: u.changes, inactive: u.inactive })),
+    updates: plan.updates
+      .slice(0, LISTED_UPDATES)
+      .map((u) => ({ line: u.entry.line, username: u.entry.username, name: u.entry.name, changes: u.changes, inactive: u.inactive })),
     errors: plan.errors.slice(0, LISTED_ERRORS).map(formatRosterIssue),
   };
 }
@@ -97,7 +99,12 @@ export async function action(args: ActionFunctionArgs) {
   });
   if (!result.ok) {
     const n = result.plan.errors.length;
-    return fail(`文件中有 ${n} 行有问题，未导入任何数据。请修改后重新上传，或勾选“跳过错误行”只导入没有问题的行。`, {}, 400, result.plan.errors.slice(0, 20).map(formatRosterIssue));
+    return fail(
+      `文件中有 ${n} 行有问题，未导入任何数据。请修改后重新上传，或勾选“跳过错误行”只导入没有问题的行。`,
+      {},
+      400,
+      result.plan.errors.slice(0, 20).map(formatRosterIssue),
+    );
   }
   await dropPendingRoster(db, { userId: admin.id, sha256: pending.sha256 });
   return {
@@ -142,8 +149,8 @@ export default function ImportUsers() {
               <input type="file" name="file" accept=".xlsx,.csv,text/csv" required />
             </label>
             <p className="hint muted">
-              列：学号/工号、姓名、性别、二级党委、党支部、发展阶段、角色，以及选填的手机、邮箱。表头按名称识别，列的顺序可以调整。CSV 可以是
-              UTF-8（带或不带 BOM）或 GBK 编码（Excel“另存为 CSV”的默认格式）。上传后先预览，确认后才写入。
+              列：学号/工号、姓名、性别、二级党委、党支部、发展阶段、角色，以及选填的手机、邮箱。表头按名称识别，列的顺序可以调整。CSV 可以是 UTF-8（带或不带
+              BOM）或 GBK 编码（Excel“另存为 CSV”的默认格式）。上传后先预览，确认后才写入。
             </p>
             <button type="submit" className="btn primary" disabled={busy}>
               {busy ? "正在上传…" : "上传并预览"}
@@ -192,7 +199,11 @@ export default function ImportUsers() {
                 </div>
               ) : null}
               {preview.updates.length ? (
-                <Listing summary={`将更新 ${preview.counts.updates} 个已有用户`} open={preview.updates.length <= 50} headers={["行", "学号/工号", "姓名", "变化"]}>
+                <Listing
+                  summary={`将更新 ${preview.counts.updates} 个已有用户`}
+                  open={preview.updates.length <= 50}
+                  headers={["行", "学号/工号", "姓名", "变化"]}
+                >
                   {preview.updates.map((u) => (
                     <tr key={u.line}>
                       <td>{u.line}</td>
@@ -241,7 +252,13 @@ export default function ImportUsers() {
                   </label>
                 ) : null}
                 <div className="row-actions">
-                  <button type="submit" name="intent" value="confirm" className="btn primary" disabled={busy || preview.counts.creates + preview.counts.updates === 0}>
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="confirm"
+                    className="btn primary"
+                    disabled={busy || preview.counts.creates + preview.counts.updates === 0}
+                  >
                     {busy ? "正在导入…" : "确认导入"}
                   </button>
                   <button type="submit" name="intent" value="cancel" className="btn" formNoValidate>

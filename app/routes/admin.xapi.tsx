@@ -14,5 +14,10 @@ export async function loader(args: LoaderFunctionArgs) {
       headers: { "Content-Type": "text/plain; charset=utf-8" },
     });
   }
-  return xapiExportResponse(args.context.db, period, { actorId: admin.id, ip: args.context.clientIp, origin: publicOrigin(args.request, args.context.config.origin), platform: args.context.schoolName });
+  return xapiExportResponse(args.context.db, period, {
+    actorId: admin.id,
+    ip: args.context.clientIp,
+    origin: publicOrigin(args.request, args.context.config.origin),
+    platform: args.context.schoolName,
+  });
 }

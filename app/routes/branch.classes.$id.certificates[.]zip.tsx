@@ -16,7 +16,12 @@ export async function loader(args: LoaderFunctionArgs) {
   const { stream } = await classCertificatesZip(
     db,
     cls.id,
-    { schoolName: args.context.schoolName, origin: publicOrigin(args.request, args.context.config.origin), sealPath: args.context.config.sealPath, unitPath: path },
+    {
+      schoolName: args.context.schoolName,
+      origin: publicOrigin(args.request, args.context.config.origin),
+      sealPath: args.context.config.sealPath,
+      unitPath: path,
+    },
     { actorId: me.id, ip: args.context.clientIp },
   );
   return new Response(stream, { headers: attachmentHeaders("application/zip", `${safeSegment(`${cls.name}-本单位结业证书`)}.zip`) });

@@ -28,7 +28,11 @@ export async function loader(args: LoaderFunctionArgs) {
   const me = await requireUser(args);
   const { person, access } = await personFor(args, me);
   const { db } = args.context;
-  const [events, liaisons, reports] = await Promise.all([listStageEvents(db, person.id), listLiaisonHistory(db, person.id), listReportsOfTrainee(db, person.id)]);
+  const [events, liaisons, reports] = await Promise.all([
+    listStageEvents(db, person.id),
+    listLiaisonHistory(db, person.id),
+    listReportsOfTrainee(db, person.id),
+  ]);
   return { person, canEdit: access === "governs", events, liaisons, reports, today: cstToday() };
 }
 
@@ -36,7 +40,11 @@ const Day = z.string().trim().max(10);
 const Forms = {
   "assign-liaison": z.object({ liaison: z.string().trim().min(1, "请填写培养联系人的学号/工号").max(30), startOn: Day }),
   "end-liaison": z.object({ assignmentId: idParam, endOn: Day }),
-  "stage-event": z.object({ stage: z.enum(DECIDED_STAGES, { errorMap: () => ({ message: "请选择发展阶段" }) }), decidedOn: Day, note: z.string().trim().max(200).optional() }),
+  "stage-event": z.object({
+    stage: z.enum(DECIDED_STAGES, { errorMap: () => ({ message: "请选择发展阶段" }) }),
+    decidedOn: Day,
+    note: z.string().trim().max(200).optional(),
+  }),
   "withdraw-stage": z.object({}),
 };
 

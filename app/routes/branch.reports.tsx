@@ -47,7 +47,12 @@ export async function action(args: ActionFunctionArgs) {
   const parsed = parseForm(await args.request.formData(), RhythmForm);
   if (!parsed.ok) return data({ ok: false, message: parsed.message }, { status: 400 });
   try {
-    await setRhythm(args.context.db, { orgUnitId: parsed.data.unitId, stage: parsed.data.stage, periodMonths: parsed.data.periodMonths, minCount: parsed.data.minCount }, me, { ip: args.context.clientIp });
+    await setRhythm(
+      args.context.db,
+      { orgUnitId: parsed.data.unitId, stage: parsed.data.stage, periodMonths: parsed.data.periodMonths, minCount: parsed.data.minCount },
+      me,
+      { ip: args.context.clientIp },
+    );
     return { ok: true, message: `已设置${STAGE_LABEL[parsed.data.stage]}的思想汇报频次` };
   } catch (e) {
     if (e instanceof BranchError) return data({ ok: false, message: e.message }, { status: 400 });

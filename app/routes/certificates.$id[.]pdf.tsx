@@ -15,8 +15,21 @@ export async function loader(args: LoaderFunctionArgs) {
   const cert = id.success ? await certificateForViewer(args.context.db, id.data, me) : undefined;
   if (!cert) throw new Response("证书不存在", { status: 404 });
   if (cert.user_id !== me.id) {
-    await audit(args.context.db, { actorId: me.id, action: "certificate.download", targetType: "certificate", targetId: cert.id, detail: { userId: cert.user_id }, ip: args.context.clientIp });
+    await audit(args.context.db, {
+      actorId: me.id,
+      action: "certificate.download",
+      targetType: "certificate",
+      targetId: cert.id,
+      detail: { userId: cert.user_id },
+      ip: args.context.clientIp,
+    });
   }
-  const { bytes } = await certificatePdf(cert, { schoolName: args.context.schoolName, origin: publicOrigin(args.request, args.context.config.origin), sealPath: args.context.config.sealPath });
-  return new Response(new Uint8Array(bytes), { headers: { ...attachmentHeaders("application/pdf", certificateFileName(cert)), "Content-Length": String(bytes.length) } });
+  const { bytes } = await certificatePdf(cert, {
+    schoolName: args.context.schoolName,
+    origin: publicOrigin(args.request, args.context.config.origin),
+    sealPath: args.context.config.sealPath,
+  });
+  return new Response(new Uint8Array(bytes), {
+    headers: { ...attachmentHeaders("application/pdf", certificateFileName(cert)), "Content-Length": String(bytes.length) },
+  });
 }

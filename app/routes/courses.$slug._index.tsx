@@ -28,7 +28,11 @@ export async function loader(args: LoaderFunctionArgs) {
     throw new Response(why?.message ?? "课程不存在", { status: why?.status ?? 404 });
   }
   const lessons = course.chapters.flatMap((c) => c.lessons);
-  const progress = await getLessonProgress(db, user.id, lessons.map((l) => l.id));
+  const progress = await getLessonProgress(
+    db,
+    user.id,
+    lessons.map((l) => l.id),
+  );
   const offline = await offlineHoursFor(db, user.id, course.id);
   const standing = (await myCourseStandings(db, user.id, [course.id])).get(course.id)!;
   const summary = summarize(standing);
@@ -49,10 +53,26 @@ export async function loader(args: LoaderFunctionArgs) {
       title: c.title,
       lessons: c.lessons.map((l) => {
         const p = progress.get(l.id);
-        return { key: l.key, title: l.title, hours: l.hours, required: l.required === 1, video: !!l.video, completed: !!p?.completed, coverage: p?.coverage ?? 0, started: !!p };
+        return {
+          key: l.key,
+          title: l.title,
+          hours: l.hours,
+          required: l.required === 1,
+          video: !!l.video,
+          completed: !!p?.completed,
+          coverage: p?.coverage ?? 0,
+          started: !!p,
+        };
       }),
     })),
-    assignments: course.assignments.map((a) => ({ key: a.key, title: a.title, kind: a.kind, due_at: a.due_at, hours: a.hours, state: assignmentState.get(a.id) ?? "" })),
+    assignments: course.assignments.map((a) => ({
+      key: a.key,
+      title: a.title,
+      kind: a.kind,
+      due_at: a.due_at,
+      hours: a.hours,
+      state: assignmentState.get(a.id) ?? "",
+    })),
     exams: course.exams.map((e) => {
       const s = standing.exams.find((x) => x.id === e.id);
       return { key: e.key, title: e.title, state: s ? examText(s, t) : "" };
@@ -69,7 +89,9 @@ function assignmentText(a: StandingAssignment): string {
   if (a.status === "submitted") return "已提交，待批改";
   if (a.status === "returned") return "已退回修改，待重新提交";
   if (a.status === "hidden") return `已评分，成绩待公布${a.hours ? `（${a.hours} 学时随成绩公布）` : ""}`;
-  return a.score !== null && a.score >= a.passScore ? `合格（${a.score} 分）${a.hours ? `，${a.hours} 学时已计入` : ""}` : `未达合格分 ${a.passScore}（${a.score} 分）`;
+  return a.score !== null && a.score >= a.passScore
+    ? `合格（${a.score} 分）${a.hours ? `，${a.hours} 学时已计入` : ""}`
+    : `未达合格分 ${a.passScore}（${a.score} 分）`;
 }
 
 /** A trainee's exam in words: the attempt that counts, as far as the exam shows results yet. */
@@ -131,7 +153,9 @@ export default function CoursePage() {
         ) : (
           <p className="alert ok">本课程的课时已全部完成。</p>
         )}
-        <Link to="questions" className="btn">答疑：向授课教师提问</Link>
+        <Link to="questions" className="btn">
+          答疑：向授课教师提问
+        </Link>
       </section>
 
       {course.introHtml ? (
@@ -148,7 +172,10 @@ export default function CoursePage() {
             {ch.lessons.map((l) => (
               <li key={l.key}>
                 <Link to={`lessons/${l.key}`}>
-                  <span className={`mark ${l.completed ? "done" : l.started ? "partial" : ""}`} aria-label={l.completed ? "已完成" : l.started ? "学习中" : "未开始"}>
+                  <span
+                    className={`mark ${l.completed ? "done" : l.started ? "partial" : ""}`}
+                    aria-label={l.completed ? "已完成" : l.started ? "学习中" : "未开始"}
+                  >
                     {l.completed ? "✓" : l.video ? "▶" : "文"}
                   </span>
                   <span className="title">

@@ -105,7 +105,12 @@ export async function action(args: ActionFunctionArgs) {
     if ((args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
       // Refuse before reading a byte of the upload when nothing may change now.
       if (!found.edit.canEdit) return fail(found.edit.reason ?? "现在不能修改", {}, 409);
-      ({ form, files } = await parseUploadForm(args.request, { storage, allowed: new Set(assignment.allowed), maxBytes: assignment.maxBytes, maxFiles: MAX_FILES }));
+      ({ form, files } = await parseUploadForm(args.request, {
+        storage,
+        allowed: new Set(assignment.allowed),
+        maxBytes: assignment.maxBytes,
+        maxFiles: MAX_FILES,
+      }));
     } else {
       form = await args.request.formData();
     }
@@ -342,7 +347,13 @@ function Editor() {
       {d.edit.willBeLate ? <p className="alert warn">已过截止时间，现在提交将记为迟交。</p> : null}
       <label>
         正文（支持 Markdown）
-        <textarea {...fieldProps(result, "assignment", "text")} rows={18} value={text} onChange={(e) => onChange(e.target.value)} placeholder="敬爱的党组织：" />
+        <textarea
+          {...fieldProps(result, "assignment", "text")}
+          rows={18}
+          value={text}
+          onChange={(e) => onChange(e.target.value)}
+          placeholder="敬爱的党组织："
+        />
         <FieldError result={result} form="assignment" name="text" />
       </label>
       <p className={`counter ${short ? "short" : ""}`} aria-live="polite">

@@ -71,14 +71,33 @@ export default function ExamIntro() {
       <h1>{d.exam.title}</h1>
       <section className="card">
         <div className="stat-grid">
-          <div className="stat"><strong>{r.questionCount}</strong><span>题目数</span></div>
-          <div className="stat"><strong>{r.total_score}</strong><span>满分</span></div>
-          <div className="stat"><strong>{r.pass_score}</strong><span>及格分</span></div>
-          <div className="stat"><strong>{r.duration_minutes}</strong><span>限时（分钟）</span></div>
-          <div className="stat"><strong>{d.used}/{r.attempts}</strong><span>已用次数</span></div>
+          <div className="stat">
+            <strong>{r.questionCount}</strong>
+            <span>题目数</span>
+          </div>
+          <div className="stat">
+            <strong>{r.total_score}</strong>
+            <span>满分</span>
+          </div>
+          <div className="stat">
+            <strong>{r.pass_score}</strong>
+            <span>及格分</span>
+          </div>
+          <div className="stat">
+            <strong>{r.duration_minutes}</strong>
+            <span>限时（分钟）</span>
+          </div>
+          <div className="stat">
+            <strong>
+              {d.used}/{r.attempts}
+            </strong>
+            <span>已用次数</span>
+          </div>
         </div>
         <ul className="exam-rules">
-          <li>考试机会 {r.attempts} 次，剩余 {d.left} 次，成绩{COUNTS[r.counts]}；{SHOW[r.show_results]}。</li>
+          <li>
+            考试机会 {r.attempts} 次，剩余 {d.left} 次，成绩{COUNTS[r.counts]}；{SHOW[r.show_results]}。
+          </li>
           <li>
             开放时间：{formatWindow(r.opens_at, r.closes_at)}
             {r.extra_minutes ? `（您另有 ${r.extra_minutes} 分钟延时）` : ""}
@@ -89,21 +108,35 @@ export default function ExamIntro() {
         {d.counted ? (
           <p className="exam-best">
             计入成绩：<strong>{d.counted.score ?? "—"}</strong> / {d.counted.max_score}
-            {d.counted.status === "submitted" ? <span className="tag">待阅卷</span> : d.counted.passed ? <span className="tag ok">合格</span> : <span className="tag">不合格</span>}
+            {d.counted.status === "submitted" ? (
+              <span className="tag">待阅卷</span>
+            ) : d.counted.passed ? (
+              <span className="tag ok">合格</span>
+            ) : (
+              <span className="tag">不合格</span>
+            )}
           </p>
         ) : null}
       </section>
       <section className="card prose" dangerouslySetInnerHTML={{ __html: d.instructionsHtml }} />
-      {result?.error ? <p className="alert error" role="alert">{result.error}</p> : null}
+      {result?.error ? (
+        <p className="alert error" role="alert">
+          {result.error}
+        </p>
+      ) : null}
       {d.inProgress ? (
         <Form method="post" className="card exam-start">
           <p>您有一次正在进行的考试，截止时间 {formatDateTime(d.inProgress.deadline_at)}。</p>
-          <button type="submit" className="btn primary" disabled={busy}>继续考试</button>
+          <button type="submit" className="btn primary" disabled={busy}>
+            继续考试
+          </button>
         </Form>
       ) : canStart ? (
         <Form method="post" className="card exam-start">
           <p>点击“开始考试”后开始计时。</p>
-          <button type="submit" className="btn primary" disabled={busy}>开始考试</button>
+          <button type="submit" className="btn primary" disabled={busy}>
+            开始考试
+          </button>
         </Form>
       ) : (
         <p className="alert warn">{d.windowProblem ?? "您的考试机会已用完"}</p>
@@ -112,7 +145,15 @@ export default function ExamIntro() {
         <section className="card table-wrap" tabIndex={0}>
           <table>
             <thead>
-              <tr><th>次数</th><th>开始时间</th><th>状态</th><th>成绩</th><th><span className="sr-only">操作</span></th></tr>
+              <tr>
+                <th>次数</th>
+                <th>开始时间</th>
+                <th>状态</th>
+                <th>成绩</th>
+                <th>
+                  <span className="sr-only">操作</span>
+                </th>
+              </tr>
             </thead>
             <tbody>
               {d.attempts.map((a) => (
@@ -121,7 +162,9 @@ export default function ExamIntro() {
                   <td className="nowrap">{formatDateTime(a.started_at)}</td>
                   <td>{STATUS[a.status]}</td>
                   <td>{a.score === null ? "—" : `${a.score} / ${a.max_score}`}</td>
-                  <td>{a.status === "in_progress" ? <Link to={`/exam-attempts/${a.id}`}>继续</Link> : <Link to={`/exam-attempts/${a.id}/result`}>查看</Link>}</td>
+                  <td>
+                    {a.status === "in_progress" ? <Link to={`/exam-attempts/${a.id}`}>继续</Link> : <Link to={`/exam-attempts/${a.id}/result`}>查看</Link>}
+                  </td>
                 </tr>
               ))}
             </tbody>

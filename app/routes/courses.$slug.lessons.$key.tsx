@@ -84,7 +84,8 @@ function Lesson({ course, lesson, progress, prev, next }: ReturnType<typeof useL
     // The server credited less than was played (a long network gap, a busy page): with seeking locked
     // nothing beyond its furthest point would ever count, so the player goes back there and says why.
     onAck: (reply, position) => {
-      if (lesson.video && course.rules.lock_seek && !reply.completed && position > creditedLimit(reply.furthest) + 1) controls.current?.rewindTo(reply.furthest);
+      if (lesson.video && course.rules.lock_seek && !reply.completed && position > creditedLimit(reply.furthest) + 1)
+        controls.current?.rewindTo(reply.furthest);
     },
   });
   const done = state.completed;
@@ -141,7 +142,11 @@ function Lesson({ course, lesson, progress, prev, next }: ReturnType<typeof useL
           <strong className="ok-text">✓ 本课已完成，{lesson.hours} 学时已计入</strong>
         ) : (
           <>
-            <span>{lesson.video ? `已观看 ${Math.round(state.coverage)}%（需 ${goal}%）` : `已阅读 ${Math.floor(state.readSeconds / 60)} 分 ${Math.round(state.readSeconds % 60)} 秒（需 ${lesson.readMinutes} 分钟）`}</span>
+            <span>
+              {lesson.video
+                ? `已观看 ${Math.round(state.coverage)}%（需 ${goal}%）`
+                : `已阅读 ${Math.floor(state.readSeconds / 60)} 分 ${Math.round(state.readSeconds % 60)} 秒（需 ${lesson.readMinutes} 分钟）`}
+            </span>
             <span className="meter" aria-hidden>
               <span style={{ width: `${Math.min(100, (value / goal) * 100)}%` }} />
             </span>

@@ -61,7 +61,13 @@ export async function action(args: ActionFunctionArgs) {
   let files: AcceptedFile[] = [];
   try {
     if ((args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
-      ({ form, files } = await parseUploadForm(args.request, { storage, allowed: new Set(["jpg", "png"]), maxBytes: QUESTION_LIMITS.imageBytes, maxFiles: 1, maxTextBytes: 64 * 1024 }));
+      ({ form, files } = await parseUploadForm(args.request, {
+        storage,
+        allowed: new Set(["jpg", "png"]),
+        maxBytes: QUESTION_LIMITS.imageBytes,
+        maxFiles: 1,
+        maxTextBytes: 64 * 1024,
+      }));
     } else form = await args.request.formData();
   } catch (e) {
     if (e instanceof UploadRefused) return fail(e.message, e.status);
@@ -91,8 +97,16 @@ export default function CourseQuestions() {
       <h1>课程答疑</h1>
       <section className="card">
         <h2>向授课教师提问</h2>
-        {params.get("asked") ? <p className="alert ok" role="status">问题已提交，教师回复后会通知您。</p> : null}
-        {result?.message ? <p className="alert error" role="alert">{result.message}</p> : null}
+        {params.get("asked") ? (
+          <p className="alert ok" role="status">
+            问题已提交，教师回复后会通知您。
+          </p>
+        ) : null}
+        {result?.message ? (
+          <p className="alert error" role="alert">
+            {result.message}
+          </p>
+        ) : null}
         <Form method="post" encType="multipart/form-data" className="form">
           <label>
             相关课时
@@ -113,7 +127,9 @@ export default function CourseQuestions() {
             图片（可选，JPG 或 PNG，最大 5 MB）
             <input type="file" name="image" accept="image/png,image/jpeg" />
           </label>
-          <button type="submit" className="btn primary">提交问题</button>
+          <button type="submit" className="btn primary">
+            提交问题
+          </button>
         </Form>
       </section>
       <section className="stack" aria-label="问题列表">

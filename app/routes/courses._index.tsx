@@ -13,7 +13,11 @@ export async function loader(args: LoaderFunctionArgs) {
   const user = await requireUser(args);
   const { db } = args.context;
   const courses = await listCatalogForStage(db, user.stage);
-  const summaries = await courseSummaries(db, user.id, courses.map((c) => c.id));
+  const summaries = await courseSummaries(
+    db,
+    user.id,
+    courses.map((c) => c.id),
+  );
   return {
     stage: user.stage,
     courses: courses.map((c) => ({

@@ -54,7 +54,17 @@ export async function loader(args: LoaderFunctionArgs) {
       questions: paper.questions.map((q) => {
         let blank = 0;
         const html = renderMarkdown(q.stem_md, { mediaBase }).replace(/\{\{\}\}/g, () => `<span class="exam-blank">（${++blank}）</span>`);
-        return { questionId: q.questionId, position: q.position, type: q.type, score: q.score, stemHtml: html, options: q.options, blanks: q.blanks, response: q.response, seq: q.seq };
+        return {
+          questionId: q.questionId,
+          position: q.position,
+          type: q.type,
+          score: q.score,
+          stemHtml: html,
+          options: q.options,
+          blanks: q.blanks,
+          response: q.response,
+          seq: q.seq,
+        };
       }),
       page: Number(url.searchParams.get("page")) || 1,
       pageSize: PAGE_SIZE,
@@ -73,7 +83,12 @@ function fromForm(form: FormData, q: PaperQ): ExamResponse {
   switch (q.type) {
     case "单选":
     case "多选":
-      return { choices: form.getAll(name).map((v) => Number(v)).sort((a, b) => a - b) };
+      return {
+        choices: form
+          .getAll(name)
+          .map((v) => Number(v))
+          .sort((a, b) => a - b),
+      };
     case "判断": {
       const v = form.get(name);
       return { judge: v === "true" ? true : v === "false" ? false : null };

@@ -28,7 +28,7 @@ export async function loader(args: LoaderFunctionArgs) {
     ...review,
     questions: review.questions.map(({ stem_md, explanation, ...q }) => ({
       ...q,
-      stemHtml: renderMarkdown(stem_md, { mediaBase }).replace(/\{\{\}\}/g, "<span class=\"exam-blank\">____</span>"),
+      stemHtml: renderMarkdown(stem_md, { mediaBase }).replace(/\{\{\}\}/g, '<span class="exam-blank">____</span>'),
       explanationHtml: explanation ? renderMarkdown(explanation, { mediaBase }) : null,
     })),
   };
@@ -61,7 +61,7 @@ function Review({ q }: { q: ReturnType<typeof useLoaderData<typeof loader>>["que
   } else if ("judge" in c) {
     body = (
       <p>
-        您的答案：{r && "judge" in r && r.judge !== null ? (r.judge ? "正确" : "错误") : <Given response={null} />}；正确答案：{c.judge ? "正确" : "错误"}
+        您的答案：{r && "judge" in r && r.judge !== null ? r.judge ? "正确" : "错误" : <Given response={null} />}；正确答案：{c.judge ? "正确" : "错误"}
       </p>
     );
   } else if ("blanks" in c) {
@@ -119,12 +119,19 @@ export default function ExamResult() {
       <h1>考试结果</h1>
       <section className="card">
         <p className="alert ok" role="status">
-          已交卷（{a.finalized_by ? FINALIZED[a.finalized_by] : ""}{a.submitted_at ? `，${formatDateTime(a.submitted_at)}` : ""}）
+          已交卷（{a.finalized_by ? FINALIZED[a.finalized_by] : ""}
+          {a.submitted_at ? `，${formatDateTime(a.submitted_at)}` : ""}）
         </p>
         {d.visible ? (
           <div className="stat-grid">
-            <div className="stat"><strong>{a.score ?? "—"}</strong><span>得分 / {a.max_score}</span></div>
-            <div className="stat"><strong>{d.passScore}</strong><span>及格分</span></div>
+            <div className="stat">
+              <strong>{a.score ?? "—"}</strong>
+              <span>得分 / {a.max_score}</span>
+            </div>
+            <div className="stat">
+              <strong>{d.passScore}</strong>
+              <span>及格分</span>
+            </div>
             <div className="stat">
               <strong>{a.status === "submitted" ? "待阅卷" : a.passed ? "合格" : "不合格"}</strong>
               <span>结果</span>
@@ -144,7 +151,9 @@ export default function ExamResult() {
         <Review key={q.questionId} q={q} />
       ))}
       <p>
-        <Link to={`/courses/${a.course_slug}/exams/${a.exam_key}`} className="btn">返回考试说明</Link>
+        <Link to={`/courses/${a.course_slug}/exams/${a.exam_key}`} className="btn">
+          返回考试说明
+        </Link>
       </p>
     </div>
   );

@@ -15,7 +15,14 @@ export async function loader(args: LoaderFunctionArgs) {
   const { db } = args.context;
   const prefs = await getPrefs(db, user.id);
   return {
-    items: (await listInbox(db, user.id)).map((n) => ({ id: n.id, kind: NOTIFICATION_KIND_LABEL[n.kind as keyof typeof NOTIFICATION_KIND_LABEL] ?? n.kind, title: n.title, body: n.body, at: formatDateTime(n.created_at), unread: n.read_at === null })),
+    items: (await listInbox(db, user.id)).map((n) => ({
+      id: n.id,
+      kind: NOTIFICATION_KIND_LABEL[n.kind as keyof typeof NOTIFICATION_KIND_LABEL] ?? n.kind,
+      title: n.title,
+      body: n.body,
+      at: formatDateTime(n.created_at),
+      unread: n.read_at === null,
+    })),
     prefs: NOTIFICATION_KINDS.map((k) => ({ kind: k, label: NOTIFICATION_KIND_LABEL[k], email: prefs[k] })),
     hasEmail: !!user.email,
     mail: emailConfigured(),
@@ -61,7 +68,11 @@ export default function Inbox() {
           </button>
         </Form>
       </div>
-      {result?.message ? <p className="alert ok" role="status">{result.message}</p> : null}
+      {result?.message ? (
+        <p className="alert ok" role="status">
+          {result.message}
+        </p>
+      ) : null}
       <section className="card">
         {items.length === 0 ? <p className="muted">暂无消息。</p> : null}
         <ul className="stack" style={{ listStyle: "none", padding: 0, margin: 0 }}>

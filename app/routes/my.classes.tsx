@@ -47,8 +47,8 @@ export default function MyClasses() {
               <li>考试：{m.exams.join("；") || "无"}</li>
               <li>作业：{m.assignments.join("；") || "无"}</li>
               <li>
-                综合成绩 = 考试 {m.components.exam} × {c.rules.weights.exam}% + 作业 {m.components.assignment} × {c.rules.weights.assignment}% + 平时 {m.components.usual} ×{" "}
-                {c.rules.weights.usual}%；及格线 {c.rules.passLine}
+                综合成绩 = 考试 {m.components.exam} × {c.rules.weights.exam}% + 作业 {m.components.assignment} × {c.rules.weights.assignment}% + 平时{" "}
+                {m.components.usual} × {c.rules.weights.usual}%；及格线 {c.rules.passLine}
               </li>
               <li>
                 课程：

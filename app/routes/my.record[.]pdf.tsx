@@ -6,5 +6,11 @@ import { requireUser } from "~/guards/auth.server.ts";
 export async function loader(args: LoaderFunctionArgs) {
   const me = await requireUser(args);
   const subject = await requireRecordSubject(args.context.db, String(me.id), me);
-  return recordDownload(args.context.db, subject, { actorId: me.id, ip: args.context.clientIp, format: "pdf", schoolName: args.context.schoolName, forTrainee: true });
+  return recordDownload(args.context.db, subject, {
+    actorId: me.id,
+    ip: args.context.clientIp,
+    format: "pdf",
+    schoolName: args.context.schoolName,
+    forTrainee: true,
+  });
 }

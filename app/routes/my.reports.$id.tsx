@@ -6,7 +6,14 @@ import { z } from "zod";
 import { ReportReviews } from "~/components/ReportReviews.tsx";
 import { BranchError } from "~/models/branch-scope.server.ts";
 import {
-  getReportForViewer, MAX_REPORT_FILES, MIN_REPORT_CHARS, removeReportFile, REPORT_ALLOWED, REPORT_MAX_BYTES, saveReportDraft, submitReport,
+  getReportForViewer,
+  MAX_REPORT_FILES,
+  MIN_REPORT_CHARS,
+  removeReportFile,
+  REPORT_ALLOWED,
+  REPORT_MAX_BYTES,
+  saveReportDraft,
+  submitReport,
 } from "~/models/branch-reports.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
@@ -53,7 +60,12 @@ export async function action(args: ActionFunctionArgs) {
     let files: AcceptedFile[] = [];
     if ((args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
       if (found.report.status !== "draft" && found.report.status !== "returned") return fail("已提交的思想汇报不能修改", 409);
-      ({ form, files } = await parseUploadForm(args.request, { storage, allowed: new Set(REPORT_ALLOWED), maxBytes: REPORT_MAX_BYTES, maxFiles: MAX_REPORT_FILES }));
+      ({ form, files } = await parseUploadForm(args.request, {
+        storage,
+        allowed: new Set(REPORT_ALLOWED),
+        maxBytes: REPORT_MAX_BYTES,
+        maxFiles: MAX_REPORT_FILES,
+      }));
     } else {
       form = await args.request.formData();
     }

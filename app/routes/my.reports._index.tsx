@@ -34,7 +34,11 @@ export default function MyReports() {
   return (
     <section className="narrow stack">
       <h1>思想汇报</h1>
-      {result ? <p className="alert error" role="alert">{result.message}</p> : null}
+      {result ? (
+        <p className="alert error" role="alert">
+          {result.message}
+        </p>
+      ) : null}
       {standing ? <ReportStandingNote standing={standing} /> : null}
       <Form method="post">
         <input type="hidden" name="intent" value="new" />

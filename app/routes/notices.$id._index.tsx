@@ -71,7 +71,10 @@ export default function NoticePage() {
           <ul>
             {n.files.map((f) => (
               <li key={f.id}>
-                <a href={`/notices/${n.id}/files/${f.id}`}>{f.name}</a> <small className="muted">（{f.kind}，{f.kb} KB）</small>
+                <a href={`/notices/${n.id}/files/${f.id}`}>{f.name}</a>{" "}
+                <small className="muted">
+                  （{f.kind}，{f.kb} KB）
+                </small>
               </li>
             ))}
           </ul>

@@ -27,7 +27,10 @@ export async function loader(args: LoaderFunctionArgs) {
   };
 }
 
-const EditForm = z.object({ title: z.string().trim().min(1, "请填写标题").max(NOTICE_LIMITS.titleChars), body: z.string().trim().min(1, "请填写正文").max(NOTICE_LIMITS.bodyChars) });
+const EditForm = z.object({
+  title: z.string().trim().min(1, "请填写标题").max(NOTICE_LIMITS.titleChars),
+  body: z.string().trim().min(1, "请填写正文").max(NOTICE_LIMITS.bodyChars),
+});
 
 export async function action(args: ActionFunctionArgs) {
   const user = await requireRole(args, "admin", "secretary");

@@ -14,5 +14,9 @@ export async function loader(args: LoaderFunctionArgs) {
   if (!id.success || !fileId.success) throw new Response("文件不存在", { status: 404 });
   const file = await orStatus(noticeFileFor(args.context.db, id.data, fileId.data, user), NoticeError);
   if (!file) throw new Response("文件不存在", { status: 404 });
-  return serveFile(args.request, args.context.storage.pathOf(file.sha256), { contentType: mimeOfExtension(file.type), downloadName: file.name, cacheControl: "private, no-cache" });
+  return serveFile(args.request, args.context.storage.pathOf(file.sha256), {
+    contentType: mimeOfExtension(file.type),
+    downloadName: file.name,
+    cacheControl: "private, no-cache",
+  });
 }

@@ -48,7 +48,8 @@ export default function NoticeReads() {
         </p>
       ) : null}
       <p data-testid="read-totals">
-        共 {totals.total} 人，已读 {totals.read} 人{notice.requiresAck ? `，已确认 ${totals.acked} 人` : ""}，未{notice.requiresAck ? "确认" : "读"} {totals.total - (notice.requiresAck ? totals.acked : totals.read)} 人。
+        共 {totals.total} 人，已读 {totals.read} 人{notice.requiresAck ? `，已确认 ${totals.acked} 人` : ""}，未{notice.requiresAck ? "确认" : "读"}{" "}
+        {totals.total - (notice.requiresAck ? totals.acked : totals.read)} 人。
         <a href={`/notices/${notice.id}/reads.xlsx`} className="btn small">
           导出 Excel
         </a>

@@ -13,7 +13,14 @@ export async function loader(args: LoaderFunctionArgs) {
   const id = idParam.safeParse(args.params.id);
   if (!id.success) throw new Response("通知不存在", { status: 404 });
   const r = await orStatus(readReport(args.context.db, id.data, user), NoticeError);
-  await audit(args.context.db, { actorId: user.id, action: "notice.reads_export", targetType: "notice", targetId: id.data, detail: { rows: r.people.length }, ip: args.context.clientIp });
+  await audit(args.context.db, {
+    actorId: user.id,
+    action: "notice.reads_export",
+    targetType: "notice",
+    targetId: id.data,
+    detail: { rows: r.people.length },
+    ip: args.context.clientIp,
+  });
   const columns = [
     { header: "序号", width: 6 },
     { header: "学号/工号", width: 14 },

@@ -20,7 +20,16 @@ export async function loader(args: LoaderFunctionArgs) {
     })),
     canPublish,
     managed: canPublish
-      ? (await managedNotices(db, user)).map((n) => ({ id: n.id, title: n.title, at: formatDateTime(n.published_at), publisher: n.publisher, ack: n.requires_ack === 1, total: Number(n.total), read: Number(n.read), acked: Number(n.acked) }))
+      ? (await managedNotices(db, user)).map((n) => ({
+          id: n.id,
+          title: n.title,
+          at: formatDateTime(n.published_at),
+          publisher: n.publisher,
+          ack: n.requires_ack === 1,
+          total: Number(n.total),
+          read: Number(n.read),
+          acked: Number(n.acked),
+        }))
       : [],
   };
 }
@@ -43,7 +52,8 @@ export default function Notices() {
         <ul className="stack" style={{ listStyle: "none", padding: 0 }}>
           {mine.map((n) => (
             <li key={n.id} data-testid="notice-item">
-              <Link to={`/notices/${n.id}`}>{n.title}</Link> <span className={`tag${n.status === "已读" || n.status === "已确认" ? " ok" : ""}`}>{n.status}</span>
+              <Link to={`/notices/${n.id}`}>{n.title}</Link>{" "}
+              <span className={`tag${n.status === "已读" || n.status === "已确认" ? " ok" : ""}`}>{n.status}</span>
               <br />
               <small className="muted">
                 {n.at}

@@ -13,7 +13,11 @@ export const meta: MetaFunction = () => [{ title: "发布通知 · 网上党校"
 
 export async function loader(args: LoaderFunctionArgs) {
   const user = await requireRole(args, "admin", "secretary");
-  return { ...(await orStatus(publishChoices(args.context.db, user), NoticeError)), stages: STAGES.map((s) => ({ value: s, label: STAGE_LABEL[s] })), limits: NOTICE_LIMITS };
+  return {
+    ...(await orStatus(publishChoices(args.context.db, user), NoticeError)),
+    stages: STAGES.map((s) => ({ value: s, label: STAGE_LABEL[s] })),
+    limits: NOTICE_LIMITS,
+  };
 }
 
 const optionalId = z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number({ invalid_type_error: "编号无效" }).int().positive("编号无效").optional());
@@ -53,7 +57,16 @@ export async function action(args: ActionFunctionArgs) {
   try {
     const res = await publishNotice(
       args.context.db,
-      { title: d.title, bodyMd: d.body, audience: d.audience, orgUnitId: d.orgUnitId ?? null, classId: d.classId ?? null, stage: d.stage ?? null, requiresAck: d.requiresAck === "1", files },
+      {
+        title: d.title,
+        bodyMd: d.body,
+        audience: d.audience,
+        orgUnitId: d.orgUnitId ?? null,
+        classId: d.classId ?? null,
+        stage: d.stage ?? null,
+        requiresAck: d.requiresAck === "1",
+        files,
+      },
       user,
       args.context.clientIp,
     );

@@ -37,7 +37,11 @@ const Credit = z.object({
   intent: z.literal("credit"),
   userIds: z.preprocess((v) => (Array.isArray(v) ? v : v === undefined ? [] : [v]), z.array(z.coerce.number().int().positive()).min(1, "请至少选择一名学员")),
   kind: z.enum(OFFLINE_KINDS, { errorMap: () => ({ message: "请选择活动类型" }) }),
-  hours: z.coerce.number({ invalid_type_error: "学时必须是数字" }).positive("学时必须大于 0").max(40, "单次登记不超过 40 学时").refine((h) => Number.isInteger(h * 2), "学时以 0.5 为单位"),
+  hours: z.coerce
+    .number({ invalid_type_error: "学时必须是数字" })
+    .positive("学时必须大于 0")
+    .max(40, "单次登记不超过 40 学时")
+    .refine((h) => Number.isInteger(h * 2), "学时以 0.5 为单位"),
   activityDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "请填写活动日期"),
   reason: text("事由", 200),
 });

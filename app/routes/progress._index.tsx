@@ -17,7 +17,11 @@ export async function loader(args: LoaderFunctionArgs) {
   let mine = null;
   if (user.roles.includes("trainee")) {
     const courses = await listCatalogForStage(db, user.stage);
-    const summaries = await courseSummaries(db, user.id, courses.map((c) => c.id));
+    const summaries = await courseSummaries(
+      db,
+      user.id,
+      courses.map((c) => c.id),
+    );
     const offline = await offlineHoursFor(db, user.id);
     mine = {
       total: (await traineeHours(db, user.id)).total,

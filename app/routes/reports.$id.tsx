@@ -47,7 +47,12 @@ export async function action(args: ActionFunctionArgs) {
   const parsed = parseForm(await args.request.formData(), Review);
   if (!parsed.ok) return data({ ok: false, message: parsed.message }, { status: 400 });
   try {
-    await reviewReport(args.context.db, { reportId: found.report.id, kind: parsed.data.intent, body: parsed.data.body, reviewedOn: parsed.data.reviewedOn }, me, { ip: args.context.clientIp });
+    await reviewReport(
+      args.context.db,
+      { reportId: found.report.id, kind: parsed.data.intent, body: parsed.data.body, reviewedOn: parsed.data.reviewedOn },
+      me,
+      { ip: args.context.clientIp },
+    );
     return { ok: true, message: parsed.data.intent === "return" ? "已退回，学员修改后可再次提交" : "考察意见已保存" };
   } catch (e) {
     if (e instanceof BranchError) return data({ ok: false, message: e.message }, { status: 400 });

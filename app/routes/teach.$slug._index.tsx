@@ -40,7 +40,14 @@ export async function loader(args: LoaderFunctionArgs) {
     title: parsed.course.title,
     published: parsed.course.published,
     hours: parsed.course.hours,
-    lessons: parsed.course.lessons.map((l) => ({ key: l.key, title: l.title, chapter: l.chapter, hours: l.hours, required: l.required, video: l.video !== null })),
+    lessons: parsed.course.lessons.map((l) => ({
+      key: l.key,
+      title: l.title,
+      chapter: l.chapter,
+      hours: l.hours,
+      required: l.required,
+      video: l.video !== null,
+    })),
     assignments: parsed.course.assignments.map((a) => ({ key: a.key, title: a.title, kind: a.kind, hours: a.hours })),
     banks: parsed.course.banks.map((b) => ({ key: b.key, title: b.title, questions: b.questions.length })),
     exams: parsed.course.exams.map((e) => ({ key: e.key, title: e.title, total: e.settings.total_score, minutes: e.settings.duration_minutes })),
@@ -61,12 +68,19 @@ const Move = z.object({ key: z.string().min(1).max(200), dir: z.enum(["up", "dow
 const MoveChapter = z.object({ chapter: z.string().min(1).max(200), dir: z.enum(["up", "down"]) });
 const name = z.string().max(60, "文件名过长").optional().default("");
 const hours = (label: string, min: number) =>
-  z.coerce.number({ invalid_type_error: `${label}必须是数字` }).min(min, `${label}不能小于 ${min}`).max(1000).refine((n) => Number.isInteger(n * 2), `${label}以 0.5 为单位`);
+  z.coerce
+    .number({ invalid_type_error: `${label}必须是数字` })
+    .min(min, `${label}不能小于 ${min}`)
+    .max(1000)
+    .refine((n) => Number.isInteger(n * 2), `${label}以 0.5 为单位`);
 const NewLesson = z.object({
   title: text("课时标题", 100),
   chapter: text("所属章节", 100),
   hours: hours("学时", 0.5),
-  required: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  required: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   name,
 });
 const NewAssignment = z.object({
@@ -115,7 +129,10 @@ export async function action(args: ActionFunctionArgs) {
           const message = result.offlineOnly ? "课程已下线，但草稿有错误，草稿的修改没有发布：" : "草稿有错误，未发布（学员看到的仍是上次发布的内容）：";
           return fail(message, {}, 400, result.errors.map(formatError));
         }
-        return data<Result>({ ok: true, message: intent === "publish" ? "已发布：学员现在可以看到最新内容。" : intent === "unpublish" ? "已取消发布：学员看不到该课程。" : "已发布更新。" });
+        return data<Result>({
+          ok: true,
+          message: intent === "publish" ? "已发布：学员现在可以看到最新内容。" : intent === "unpublish" ? "已取消发布：学员看不到该课程。" : "已发布更新。",
+        });
       }
       case "move":
       case "move_chapter": {
@@ -176,8 +193,7 @@ export default function CourseOverview() {
     else chapters.push({ title: l.chapter, lessons: [l] });
   }
   const fileErrors = (rel: string) => errors.filter((e) => e.file === rel).length;
-  const editLink = (rel: string, children: ReactNode) =>
-    browser ? <Link to={`${base}/edit/${rel}`}>{children}</Link> : <span>{children}</span>;
+  const editLink = (rel: string, children: ReactNode) => (browser ? <Link to={`${base}/edit/${rel}`}>{children}</Link> : <span>{children}</span>);
   const errorCount = (rel: string) => (fileErrors(rel) ? <span className="tag bad">{fileErrors(rel)} 处错误</span> : null);
   const moveButtons = (intent: string, field: string, value: string, label: string) =>
     browser ? (
@@ -202,7 +218,13 @@ export default function CourseOverview() {
         <h1>{course.title}</h1>
         <p className="tags">
           <span className="tag">{browser ? "在线编辑" : "文件同步（只读）"}</span>
-          {course.archived ? <span className="tag">已归档</span> : course.published ? <span className="tag ok">已发布</span> : <span className="tag">未发布</span>}
+          {course.archived ? (
+            <span className="tag">已归档</span>
+          ) : course.published ? (
+            <span className="tag ok">已发布</span>
+          ) : (
+            <span className="tag">未发布</span>
+          )}
           {browser && differs ? <span className="tag warn">草稿有未发布的修改</span> : null}
         </p>
       </div>
@@ -266,7 +288,8 @@ export default function CourseOverview() {
             <Form method="post" className="stack">
               <input type="hidden" name="intent" value="detach" />
               <p className="muted">
-                “转为在线编辑”会把课程文件复制为在线草稿，此后只能在浏览器中编辑；文件同步将拒绝覆盖该课程（courses/ 中的同名文件夹应删除或改名）。此操作会记入审计日志。
+                “转为在线编辑”会把课程文件复制为在线草稿，此后只能在浏览器中编辑；文件同步将拒绝覆盖该课程（courses/
+                中的同名文件夹应删除或改名）。此操作会记入审计日志。
               </p>
               <button type="submit" className="btn" disabled={busy}>
                 转为在线编辑
@@ -285,7 +308,8 @@ export default function CourseOverview() {
           <ul className="problems">
             {errors.map((e) => (
               <li key={e.text}>
-                {browser && /\.md$/.test(e.file) ? <Link to={`${base}/edit/${e.file}#L${e.line}`}>{`${e.file}:${e.line}`}</Link> : `${e.file}:${e.line}`}: {e.message}
+                {browser && /\.md$/.test(e.file) ? <Link to={`${base}/edit/${e.file}#L${e.line}`}>{`${e.file}:${e.line}`}</Link> : `${e.file}:${e.line}`}:{" "}
+                {e.message}
               </li>
             ))}
           </ul>

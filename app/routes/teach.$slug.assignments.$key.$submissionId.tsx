@@ -60,7 +60,13 @@ export async function loader(args: LoaderFunctionArgs) {
   const label = (id: number, name: string, username: string) => (hide ? anonymousLabel(id) : `${name}（${username}）`);
   return {
     course: { slug: course.slug, title: course.title },
-    assignment: { key: assignment.key, title: assignment.title, maxScore: assignment.max_score, passScore: assignment.pass_score, minLength: assignment.min_length },
+    assignment: {
+      key: assignment.key,
+      title: assignment.title,
+      maxScore: assignment.max_score,
+      passScore: assignment.pass_score,
+      minLength: assignment.min_length,
+    },
     settings,
     hide,
     who: label(s.id, s.name, s.username),
@@ -107,7 +113,6 @@ const Grade = z.object({
   feedback: z.string().max(20_000, "评语过长").default(""),
 });
 const Return = z.object({ comment: text("退回意见", 5000) });
-
 
 export async function action(args: ActionFunctionArgs) {
   const { user, assignment, submissionId } = await submissionFor(args);
@@ -221,7 +226,11 @@ export default function GradeSubmission() {
       <div className="grade-layout">
         <article className="card stack">
           <h2>正文</h2>
-          {current.html ? <div className="prose submission-text" dangerouslySetInnerHTML={{ __html: current.html }} /> : <p className="muted">（未填写正文）</p>}
+          {current.html ? (
+            <div className="prose submission-text" dangerouslySetInnerHTML={{ __html: current.html }} />
+          ) : (
+            <p className="muted">（未填写正文）</p>
+          )}
           <Attachments files={current.files} />
         </article>
 
@@ -239,7 +248,15 @@ export default function GradeSubmission() {
                 <input type="hidden" name="intent" value="grade" />
                 <label>
                   分数（满分 {d.assignment.maxScore}，及格 {d.assignment.passScore}）
-                  <input type="number" {...fieldProps(result, "grade", "score")} min={0} max={d.assignment.maxScore} step={0.5} required defaultValue={s.rawScore ?? ""} />
+                  <input
+                    type="number"
+                    {...fieldProps(result, "grade", "score")}
+                    min={0}
+                    max={d.assignment.maxScore}
+                    step={0.5}
+                    required
+                    defaultValue={s.rawScore ?? ""}
+                  />
                   <FieldError result={result} form="grade" name="score" />
                 </label>
                 {current.late && d.settings.latePenaltyPercent ? <small className="muted">迟交：保存时按 {d.settings.latePenaltyPercent}% 扣减</small> : null}
@@ -320,7 +337,8 @@ export default function GradeSubmission() {
           {d.versions.slice(1).map((v) => (
             <details key={v.id} className="version">
               <summary>
-                第 {v.version} 版 · {formatDateTime(v.submittedAt)} · {v.length.toLocaleString("en-US")} 字{v.late ? <span className="tag late">迟交</span> : null}
+                第 {v.version} 版 · {formatDateTime(v.submittedAt)} · {v.length.toLocaleString("en-US")} 字
+                {v.late ? <span className="tag late">迟交</span> : null}
               </summary>
               <div className="prose" dangerouslySetInnerHTML={{ __html: v.html }} />
               <Attachments files={v.files} />

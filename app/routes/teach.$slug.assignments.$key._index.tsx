@@ -50,7 +50,15 @@ export async function loader(args: LoaderFunctionArgs) {
   ]);
   return {
     course: { slug: course.slug, title: course.title },
-    assignment: { key: assignment.key, title: assignment.title, kind: assignment.kind, dueAt: assignment.due_at, cutoffAt: assignment.cutoff_at, maxScore: assignment.max_score, archived: assignment.archived },
+    assignment: {
+      key: assignment.key,
+      title: assignment.title,
+      kind: assignment.kind,
+      dueAt: assignment.due_at,
+      cutoffAt: assignment.cutoff_at,
+      maxScore: assignment.max_score,
+      archived: assignment.archived,
+    },
     settings,
     hide,
     statuses: (["submitted", "late", "returned", "graded"] as const).map((value) => ({ value, label: STATUS_LABEL[value] })),
@@ -105,7 +113,17 @@ export async function action(args: ActionFunctionArgs) {
       case "settings": {
         const p = parseForm(form, Settings);
         if (!p.ok) return failParsed(p);
-        await updateSettings(db, { assignmentId: assignment.id, blind: p.data.blind, latePenaltyPercent: p.data.late_penalty, similarityThreshold: p.data.threshold, actorId: user.id }, { ip });
+        await updateSettings(
+          db,
+          {
+            assignmentId: assignment.id,
+            blind: p.data.blind,
+            latePenaltyPercent: p.data.late_penalty,
+            similarityThreshold: p.data.threshold,
+            actorId: user.id,
+          },
+          { ip },
+        );
         return { ok: true as const, message: "设置已保存" };
       }
       case "release":
@@ -124,7 +142,9 @@ export async function action(args: ActionFunctionArgs) {
         const f = p.data;
         let userId: number | undefined;
         if (f.submission) {
-          userId = (await db.selectFrom("submissions").select("user_id").where("id", "=", f.submission).where("assignment_id", "=", assignment.id).executeTakeFirst())?.user_id;
+          userId = (
+            await db.selectFrom("submissions").select("user_id").where("id", "=", f.submission).where("assignment_id", "=", assignment.id).executeTakeFirst()
+          )?.user_id;
         } else if (f.username) {
           userId = (await findUserByUsername(db, f.username))?.id;
         }
@@ -162,8 +182,8 @@ export default function AssignmentQueue() {
         </a>
       </div>
       <p className="muted">
-        截止 {d.assignment.dueAt ? formatDateTime(d.assignment.dueAt) : "不限"} · 最终截止 {d.assignment.cutoffAt ? formatDateTime(d.assignment.cutoffAt) : "不限"} · 满分{" "}
-        {d.assignment.maxScore}
+        截止 {d.assignment.dueAt ? formatDateTime(d.assignment.dueAt) : "不限"} · 最终截止{" "}
+        {d.assignment.cutoffAt ? formatDateTime(d.assignment.cutoffAt) : "不限"} · 满分 {d.assignment.maxScore}
         {d.assignment.archived ? <span className="tag">已归档</span> : null}
       </p>
       <FormAlert result={result} />
@@ -223,7 +243,9 @@ export default function AssignmentQueue() {
               <th>字数</th>
               <th>相似度</th>
               <th>成绩</th>
-              <th><span className="sr-only">操作</span></th>
+              <th>
+                <span className="sr-only">操作</span>
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -94,7 +94,11 @@ export async function loader(args: LoaderFunctionArgs) {
 
 const Target = z.object({ bank: z.string({ required_error: "请选择目标题库" }).min(1, "请选择目标题库") });
 const NewBank = z.object({
-  newKey: z.string({ required_error: "请填写新题库的文件名" }).trim().regex(BANK_KEY, "文件名只能用小写字母、数字和 -，如 dangshi-tiku").max(50, "文件名不能超过 50 个字符"),
+  newKey: z
+    .string({ required_error: "请填写新题库的文件名" })
+    .trim()
+    .regex(BANK_KEY, "文件名只能用小写字母、数字和 -，如 dangshi-tiku")
+    .max(50, "文件名不能超过 50 个字符"),
   newTitle: text("题库名称", 60),
 });
 
@@ -248,9 +252,7 @@ function UploadForm({ banks, busy }: { banks: { key: string; title: string }[]; 
   return (
     <section className="card">
       <h2>导入题目</h2>
-      <p className="muted">
-        支持 Excel 模板（.xlsx）、Moodle GIFT 和 Aiken 文本（.txt）、题库 Markdown（.md），最大 10 MB。上传后先预览，确认后才导入。
-      </p>
+      <p className="muted">支持 Excel 模板（.xlsx）、Moodle GIFT 和 Aiken 文本（.txt）、题库 Markdown（.md），最大 10 MB。上传后先预览，确认后才导入。</p>
       <Form method="post" encType="multipart/form-data" className="form">
         <input type="hidden" name="intent" value="upload" />
         <label>
@@ -289,7 +291,15 @@ function UploadForm({ banks, busy }: { banks: { key: string; title: string }[]; 
   );
 }
 
-function Preview({ preview: p, source, busy }: { preview: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["preview"]>; source: string; busy: boolean }) {
+function Preview({
+  preview: p,
+  source,
+  busy,
+}: {
+  preview: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["preview"]>;
+  source: string;
+  busy: boolean;
+}) {
   const hidden = p.counts.questions - p.rows.length;
   return (
     <section className="card stack import-preview">
@@ -411,7 +421,15 @@ function Preview({ preview: p, source, busy }: { preview: NonNullable<ReturnType
  * required checkbox, and the button says what is still undecided instead of sending a request the server
  * would refuse (without JavaScript the browser's own check of the required boxes says it).
  */
-function ConfirmImport({ preview: p, source, busy }: { preview: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["preview"]>; source: string; busy: boolean }) {
+function ConfirmImport({
+  preview: p,
+  source,
+  busy,
+}: {
+  preview: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["preview"]>;
+  source: string;
+  busy: boolean;
+}) {
   const [skipErrors, setSkipErrors] = useState(false);
   const [skipDuplicates, setSkipDuplicates] = useState(false);
   const [hydrated, setHydrated] = useState(false);
@@ -428,7 +446,8 @@ function ConfirmImport({ preview: p, source, busy }: { preview: NonNullable<Retu
       {p.counts.errors || p.counts.duplicates ? <p>导入前请先决定：跳过下列内容，或修改文件后重新上传。</p> : null}
       {p.counts.errors ? (
         <label className="check">
-          <input type="checkbox" name="skipErrors" required checked={skipErrors} onChange={(e) => setSkipErrors(e.target.checked)} /> 跳过有错误的行，只导入其余题目
+          <input type="checkbox" name="skipErrors" required checked={skipErrors} onChange={(e) => setSkipErrors(e.target.checked)} />{" "}
+          跳过有错误的行，只导入其余题目
         </label>
       ) : null}
       {p.counts.duplicates ? (

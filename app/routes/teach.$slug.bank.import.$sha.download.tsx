@@ -12,6 +12,7 @@ export async function loader(args: LoaderFunctionArgs) {
   if (!pending) throw new Response("找不到这次导入（已过期，或不是您上传的文件），请重新上传", { status: 404 });
   const q = new URL(args.request.url).searchParams;
   const built = await buildImport(db, storage, course, pending, { skipErrors: q.get("skipErrors") === "1", skipDuplicates: q.get("skipDuplicates") === "1" });
-  if (!built.ok) throw new Response([built.message, ...(built.details ?? [])].join("\n"), { status: 409, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  if (!built.ok)
+    throw new Response([built.message, ...(built.details ?? [])].join("\n"), { status: 409, headers: { "Content-Type": "text/plain; charset=utf-8" } });
   return new Response(built.markdown, { headers: attachmentHeaders("text/markdown; charset=utf-8", `${pending.bankKey}.md`) });
 }

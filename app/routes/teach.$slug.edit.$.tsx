@@ -30,7 +30,15 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 
 type Kind = "course" | "lesson" | "assignment" | "bank" | "exam";
 const kindOf = (rel: string): Kind =>
-  rel === "course.md" ? "course" : rel.startsWith("lessons/") ? "lesson" : rel.startsWith("assignments/") ? "assignment" : rel.startsWith("bank/") ? "bank" : "exam";
+  rel === "course.md"
+    ? "course"
+    : rel.startsWith("lessons/")
+      ? "lesson"
+      : rel.startsWith("assignments/")
+        ? "assignment"
+        : rel.startsWith("bank/")
+          ? "bank"
+          : "exam";
 
 /** Errors of this file, how many the rest of the draft has, and for an exam a review that gives the answers away. */
 async function checkDraft(slug: string, rel: string) {
@@ -110,9 +118,12 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 const HELP: Record<Kind, string> = {
-  course: "title 课程名称 · audience 适用对象 [入党积极分子, 发展对象] · summary 简介 · hours 总学时 · instructors 授课教师工号 [js001] · cover 封面图（可选）· published 是否发布（用“发布/取消发布”按钮修改）。--- 之后是课程简介（Markdown）。",
-  lesson: "title 标题 · chapter 所属章节 · hours 学时（0.5 为单位）· required 必修 true/false · video 视频 media/x.mp4 · captions 字幕 media/x.vtt · complete: read_minutes 阅读分钟 / watch_percent 观看比例 · order 顺序（由上移/下移按钮维护）。--- 之后是正文，图片写作 ![说明](../media/x.png)。",
-  assignment: "title 标题 · kind 思想汇报/学习心得/读书报告 · due 截止 2026-12-31 23:59 · cutoff 最终截止 · max_score 满分 · pass_score 及格分 · hours 学时 · min_length 最少字数 · attachments 附件类型 [pdf, docx] · resubmit 允许重交。--- 之后是题目要求。",
+  course:
+    "title 课程名称 · audience 适用对象 [入党积极分子, 发展对象] · summary 简介 · hours 总学时 · instructors 授课教师工号 [js001] · cover 封面图（可选）· published 是否发布（用“发布/取消发布”按钮修改）。--- 之后是课程简介（Markdown）。",
+  lesson:
+    "title 标题 · chapter 所属章节 · hours 学时（0.5 为单位）· required 必修 true/false · video 视频 media/x.mp4 · captions 字幕 media/x.vtt · complete: read_minutes 阅读分钟 / watch_percent 观看比例 · order 顺序（由上移/下移按钮维护）。--- 之后是正文，图片写作 ![说明](../media/x.png)。",
+  assignment:
+    "title 标题 · kind 思想汇报/学习心得/读书报告 · due 截止 2026-12-31 23:59 · cutoff 最终截止 · max_score 满分 · pass_score 及格分 · hours 学时 · min_length 最少字数 · attachments 附件类型 [pdf, docx] · resubmit 允许重交。--- 之后是题目要求。",
   bank: "每道题以“## 题型 [分值] [难度] [知识点:…]”开头，题型：单选、多选、判断、填空、简答。选择题选项写作“- [ ] 选项”，正确项“- [x] 选项”；判断题写“答案：正确/错误”；填空题把答案写在 {{答案}} 中，多个可接受答案用 / 分隔；简答题写“参考答案：…”和可选的“关键词：a, b”；解析写作“> 解析：…”。",
   exam: "title 标题 · bank 题库 bank/x.md · duration_minutes 时长 · pass_score 及格分 · attempts 次数 · counts best/last · opens/closes 开放时间 · draw 抽题规则：- { type: 单选, count: 10, score: 2 }（每种题型一条，题库题目须足够）。--- 之后是考试说明。",
 };
@@ -226,9 +237,7 @@ function Editor() {
           }}
         >
           <input type="hidden" name="version" value={result?.version ?? version} />
-          <label htmlFor="source">
-            文件内容（--- 之间是文件头，之后是 Markdown 正文）
-          </label>
+          <label htmlFor="source">文件内容（--- 之间是文件头，之后是 Markdown 正文）</label>
           <textarea
             id="source"
             ref={area}
@@ -267,7 +276,8 @@ function Editor() {
             ) : null}
           </div>
           <p className="save-state" role="status" aria-live="polite">
-            {result ? <span className={result.ok ? "ok-text" : "bad-text"}>{result.message}</span> : null} {dirty ? <span className="muted">有未保存的修改</span> : null}
+            {result ? <span className={result.ok ? "ok-text" : "bad-text"}>{result.message}</span> : null}{" "}
+            {dirty ? <span className="muted">有未保存的修改</span> : null}
           </p>
           <div id="file-errors">
             {shownWarning ? (
@@ -326,7 +336,11 @@ function Editor() {
         <section className="card preview" aria-label="预览">
           <p className="preview-head">
             预览（与学员看到的课时页排版一致）
-            {previewState === "pending" ? <span className="muted"> · 更新中…</span> : previewState === "error" ? <span className="bad-text"> · 预览失败</span> : null}
+            {previewState === "pending" ? (
+              <span className="muted"> · 更新中…</span>
+            ) : previewState === "error" ? (
+              <span className="bad-text"> · 预览失败</span>
+            ) : null}
           </p>
           <div className="prose" data-testid="preview" dangerouslySetInnerHTML={{ __html: previewHtml }} />
         </section>

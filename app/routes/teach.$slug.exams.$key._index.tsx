@@ -43,7 +43,11 @@ const Regrade = z.object({ intent: z.literal("regrade"), questionId: z.coerce.nu
 const Override = z.object({
   intent: z.literal("override"),
   username: text("学号", 40),
-  extra_minutes: z.coerce.number({ invalid_type_error: "延长时间须为整数" }).int("延长时间须为整数").min(0, "延长时间不能为负").max(600, "延长时间最多 600 分钟"),
+  extra_minutes: z.coerce
+    .number({ invalid_type_error: "延长时间须为整数" })
+    .int("延长时间须为整数")
+    .min(0, "延长时间不能为负")
+    .max(600, "延长时间最多 600 分钟"),
   extra_attempts: z.coerce.number({ invalid_type_error: "追加次数须为整数" }).int("追加次数须为整数").min(0, "追加次数不能为负").max(10, "追加次数最多 10 次"),
   reason: text("理由", 200),
 });
@@ -56,7 +60,11 @@ export async function action(args: ActionFunctionArgs) {
     const q = parseForm(form, Regrade);
     if (!q.ok) return failParsed(q);
     try {
-      const r = await regradeWithNewestVersion(args.context.db, { examId: exam.id, questionId: q.data.questionId }, { actorId: user.id, ip: args.context.clientIp });
+      const r = await regradeWithNewestVersion(
+        args.context.db,
+        { examId: exam.id, questionId: q.data.questionId },
+        { actorId: user.id, ip: args.context.clientIp },
+      );
       return { ok: true as const, message: `已按新版本重新评分：${r.answers} 份作答，其中 ${r.changed} 份得分变化` };
     } catch (e) {
       if (e instanceof ExamError) return fail(e.message, {}, e.status);
@@ -86,7 +94,8 @@ export async function action(args: ActionFunctionArgs) {
 
 const STATUS = { in_progress: "作答中", submitted: "待阅卷", graded: "已评分" } as const;
 const BY = { user: "本人交卷", deadline_read: "到时自动", sweep: "到时自动" } as const;
-const minutes = (a: { started_at: number; submitted_at: number | null }) => (a.submitted_at ? `${Math.max(0, Math.round((a.submitted_at - a.started_at) / 60))} 分钟` : "—");
+const minutes = (a: { started_at: number; submitted_at: number | null }) =>
+  a.submitted_at ? `${Math.max(0, Math.round((a.submitted_at - a.started_at) / 60))} 分钟` : "—";
 
 export default function TeachExam() {
   const d = useLoaderData<typeof loader>();
@@ -103,14 +112,30 @@ export default function TeachExam() {
           阅卷{pending ? `（${pending} 待评）` : ""}
         </Link>
       </div>
-      {d.reviewWarning ? <p className="alert warn" role="alert">{d.reviewWarning}</p> : null}
-      {r && "warning" in r && r.warning ? <p className="alert warn" role="alert">{r.warning}</p> : null}
+      {d.reviewWarning ? (
+        <p className="alert warn" role="alert">
+          {d.reviewWarning}
+        </p>
+      ) : null}
+      {r && "warning" in r && r.warning ? (
+        <p className="alert warn" role="alert">
+          {r.warning}
+        </p>
+      ) : null}
       <section className="card table-wrap" tabIndex={0}>
         <h2 className="table-title">作答记录（{d.attempts.length}）</h2>
         <table>
           <thead>
             <tr>
-              <th>学号</th><th>姓名</th><th>次数</th><th>状态</th><th>开始</th><th>用时</th><th>离开页面</th><th>得分</th><th>延时/加次</th>
+              <th>学号</th>
+              <th>姓名</th>
+              <th>次数</th>
+              <th>状态</th>
+              <th>开始</th>
+              <th>用时</th>
+              <th>离开页面</th>
+              <th>得分</th>
+              <th>延时/加次</th>
             </tr>
           </thead>
           <tbody>
@@ -135,7 +160,9 @@ export default function TeachExam() {
             ))}
             {d.attempts.length === 0 ? (
               <tr>
-                <td colSpan={9} className="empty">还没有人参加考试</td>
+                <td colSpan={9} className="empty">
+                  还没有人参加考试
+                </td>
               </tr>
             ) : null}
           </tbody>
@@ -145,12 +172,17 @@ export default function TeachExam() {
       {d.edited.length ? (
         <section className="card stack">
           <h2>题目已修改（{d.edited.length}）</h2>
-          <p className="muted">以下题目在考生作答后被修改过。已交的答卷仍保留考生当时看到的版本；需要时可按新版本的答案重新评分（教师的人工评分保留，操作记入审计日志）。</p>
+          <p className="muted">
+            以下题目在考生作答后被修改过。已交的答卷仍保留考生当时看到的版本；需要时可按新版本的答案重新评分（教师的人工评分保留，操作记入审计日志）。
+          </p>
           <ul className="file-list">
             {d.edited.map((q) => (
               <li key={q.id}>
                 <span>
-                  {q.type} · {q.stem} <small className="muted">第 {q.version} 版 → 第 {q.newVersion} 版 · {q.attempts} 份作答</small>
+                  {q.type} · {q.stem}{" "}
+                  <small className="muted">
+                    第 {q.version} 版 → 第 {q.newVersion} 版 · {q.attempts} 份作答
+                  </small>
                 </span>{" "}
                 <Form method="post" className="inline-form">
                   <input type="hidden" name="intent" value="regrade" />
@@ -188,7 +220,9 @@ export default function TeachExam() {
             <input {...fieldProps(r, "override", "reason")} required maxLength={200} />
             <FieldError result={r} form="override" name="reason" />
           </label>
-          <button type="submit" className="btn primary">保存</button>
+          <button type="submit" className="btn primary">
+            保存
+          </button>
         </Form>
         <FormAlert result={r} />
         {r?.ok ? (
@@ -201,7 +235,9 @@ export default function TeachExam() {
             {d.overrides.map((o) => (
               <li key={o.user_id}>
                 {o.name}（{o.username}）：+{o.extra_minutes} 分钟，+{o.extra_attempts} 次 —— {o.reason}
-                <span className="muted">（{o.granted_by_name}，{formatDateTime(o.updated_at)}）</span>
+                <span className="muted">
+                  （{o.granted_by_name}，{formatDateTime(o.updated_at)}）
+                </span>
               </li>
             ))}
           </ul>
@@ -214,7 +250,12 @@ export default function TeachExam() {
         <table>
           <thead>
             <tr>
-              <th>题目</th><th>题型</th><th>作答人次</th><th>难度系数</th><th>区分度</th><th>选项分布</th>
+              <th>题目</th>
+              <th>题型</th>
+              <th>作答人次</th>
+              <th>难度系数</th>
+              <th>区分度</th>
+              <th>选项分布</th>
             </tr>
           </thead>
           <tbody>
@@ -248,7 +289,9 @@ export default function TeachExam() {
             ))}
             {d.analysis.length === 0 ? (
               <tr>
-                <td colSpan={6} className="empty">交卷后显示试题分析</td>
+                <td colSpan={6} className="empty">
+                  交卷后显示试题分析
+                </td>
               </tr>
             ) : null}
           </tbody>

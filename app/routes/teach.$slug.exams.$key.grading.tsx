@@ -24,7 +24,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const { db } = args.context;
   const queue = await listGradingQueue(db, exam.id);
   const asked = idParam.safeParse(new URL(args.request.url).searchParams.get("q"));
-  const questionId = asked.success ? asked.data : queue.find((q) => q.pending)?.question_id ?? queue[0]?.question_id;
+  const questionId = asked.success ? asked.data : (queue.find((q) => q.pending)?.question_id ?? queue[0]?.question_id);
   const grading = questionId !== undefined && queue.some((q) => q.question_id === questionId) ? await getGradingItems(db, exam.id, questionId) : undefined;
   const mediaBase = `/media/courses/${course.slug}/`;
   return {
@@ -35,7 +35,7 @@ export async function loader(args: LoaderFunctionArgs) {
       question: {
         id: grading.question.id,
         type: grading.question.type,
-        stemHtml: renderMarkdown(grading.question.stem_md, { mediaBase }).replace(/\{\{\}\}/g, "<span class=\"exam-blank\">____</span>"),
+        stemHtml: renderMarkdown(grading.question.stem_md, { mediaBase }).replace(/\{\{\}\}/g, '<span class="exam-blank">____</span>'),
         answer: grading.question.answer,
       },
       items: grading.items,
@@ -49,16 +49,26 @@ export async function action(args: ActionFunctionArgs) {
   const form = await args.request.formData();
   const questionId = idParam.safeParse(form.get("questionId"));
   if (!questionId.success) return data({ ok: false, message: "题目编号无效" }, { status: 400 });
-  const attemptIds = form.getAll("attemptId").map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const attemptIds = form
+    .getAll("attemptId")
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
   let changed = 0;
   for (const attemptId of attemptIds) {
     const raw = String(form.get(`score_${attemptId}`) ?? "").trim();
     if (raw === "") continue;
     const score = Number(raw);
     if (!Number.isFinite(score)) return data({ ok: false, message: `分数格式不正确：${raw}` }, { status: 400 });
-    const comment = String(form.get(`comment_${attemptId}`) ?? "").trim().slice(0, 500) || null;
+    const comment =
+      String(form.get(`comment_${attemptId}`) ?? "")
+        .trim()
+        .slice(0, 500) || null;
     try {
-      const r = await gradeAnswer(args.context.db, { examId: exam.id, attemptId, questionId: questionId.data, score, comment }, { actorId: user.id, ip: args.context.clientIp });
+      const r = await gradeAnswer(
+        args.context.db,
+        { examId: exam.id, attemptId, questionId: questionId.data, score, comment },
+        { actorId: user.id, ip: args.context.clientIp },
+      );
       if (r.changed) changed++;
     } catch (e) {
       if (e instanceof ExamError) return data({ ok: false, message: e.message }, { status: e.status });
@@ -79,14 +89,44 @@ function Reference({ a }: { a: QuestionAnswer }) {
   if ("reference" in a) {
     return (
       <>
-        <p><strong>参考答案：</strong>{a.reference}</p>
-        {a.keywords.length ? <p><strong>关键词：</strong>{a.keywords.map((k) => <span key={k} className="tag">{k}</span>)}</p> : null}
+        <p>
+          <strong>参考答案：</strong>
+          {a.reference}
+        </p>
+        {a.keywords.length ? (
+          <p>
+            <strong>关键词：</strong>
+            {a.keywords.map((k) => (
+              <span key={k} className="tag">
+                {k}
+              </span>
+            ))}
+          </p>
+        ) : null}
       </>
     );
   }
-  if ("blanks" in a) return <p><strong>参考答案：</strong>{a.blanks.map((alts, i) => `（${i + 1}）${alts.join(" / ")}`).join("  ")}{a.orderFree ? "（顺序不限）" : ""}</p>;
-  if ("choices" in a) return <p><strong>正确选项（原始顺序）：</strong>{a.choices.map((c) => String.fromCharCode(65 + c)).join("")}</p>;
-  return <p><strong>答案：</strong>{a.judge ? "正确" : "错误"}</p>;
+  if ("blanks" in a)
+    return (
+      <p>
+        <strong>参考答案：</strong>
+        {a.blanks.map((alts, i) => `（${i + 1}）${alts.join(" / ")}`).join("  ")}
+        {a.orderFree ? "（顺序不限）" : ""}
+      </p>
+    );
+  if ("choices" in a)
+    return (
+      <p>
+        <strong>正确选项（原始顺序）：</strong>
+        {a.choices.map((c) => String.fromCharCode(65 + c)).join("")}
+      </p>
+    );
+  return (
+    <p>
+      <strong>答案：</strong>
+      {a.judge ? "正确" : "错误"}
+    </p>
+  );
 }
 
 export default function Grading() {
@@ -115,7 +155,11 @@ export default function Grading() {
           <p className="empty">暂无需要人工评分的答卷</p>
         )}
       </nav>
-      {r ? <p className={`alert ${r.ok ? "ok" : "error"}`} role="status">{r.message}</p> : null}
+      {r ? (
+        <p className={`alert ${r.ok ? "ok" : "error"}`} role="status">
+          {r.message}
+        </p>
+      ) : null}
       {d.current ? (
         <Form method="post" className="stack" key={d.current.question.id}>
           <section className="card">
@@ -148,7 +192,9 @@ export default function Grading() {
               </div>
             </section>
           ))}
-          <button type="submit" className="btn primary" disabled={busy}>保存本题评分</button>
+          <button type="submit" className="btn primary" disabled={busy}>
+            保存本题评分
+          </button>
         </Form>
       ) : null}
     </div>

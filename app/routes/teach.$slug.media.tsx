@@ -1,10 +1,4 @@
-import {
-  data,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { parseMultipartForm } from "~/utils/multipart.server.ts";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
@@ -100,12 +94,15 @@ export default function Media() {
             required
             accept="image/png,image/jpeg,image/gif,image/webp,video/mp4,video/webm,.vtt,text/vtt"
             onChange={(e) => {
-              const big = [...(e.target.files ?? [])].find((f) => f.size > limits.video * 1024 * 1024 || (f.type.startsWith("image/") && f.size > limits.image * 1024 * 1024));
+              const big = [...(e.target.files ?? [])].find(
+                (f) => f.size > limits.video * 1024 * 1024 || (f.type.startsWith("image/") && f.size > limits.image * 1024 * 1024),
+              );
               setTooBig(big ? `${big.name} 超过大小限制` : null);
             }}
           />
           <small>
-            图片 PNG/JPG/GIF/WebP ≤ {limits.image} MB，视频 MP4/WebM ≤ {limits.video} MB，字幕 VTT ≤ {limits.caption} MB。类型按文件内容判断；文件名会改为英文字母和数字。
+            图片 PNG/JPG/GIF/WebP ≤ {limits.image} MB，视频 MP4/WebM ≤ {limits.video} MB，字幕 VTT ≤ {limits.caption}{" "}
+            MB。类型按文件内容判断；文件名会改为英文字母和数字。
           </small>
         </label>
         {tooBig ? <p className="alert warn">{tooBig}</p> : null}
@@ -126,7 +123,9 @@ export default function Media() {
                 <th>文件</th>
                 <th>大小</th>
                 <th>写法（复制到课时中）</th>
-                <th><span className="sr-only">操作</span></th>
+                <th>
+                  <span className="sr-only">操作</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -139,7 +138,11 @@ export default function Media() {
                   <td className="nowrap">{sizeText(m.size)}</td>
                   <td>
                     <code className="snippet">{m.snippet}</code>
-                    {m.kind === "image" ? <small className="muted"> （正文中；course.md 中写 media/…）</small> : m.kind === "other" ? null : <small className="muted"> （写在课时文件头中）</small>}
+                    {m.kind === "image" ? (
+                      <small className="muted"> （正文中；course.md 中写 media/…）</small>
+                    ) : m.kind === "other" ? null : (
+                      <small className="muted"> （写在课时文件头中）</small>
+                    )}
                   </td>
                   <td>
                     <Form method="post">

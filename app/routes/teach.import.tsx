@@ -1,11 +1,4 @@
-import {
-  data,
-  redirect,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { parseMultipartForm } from "~/utils/multipart.server.ts";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ProblemList } from "~/components/ProblemList.tsx";
@@ -29,7 +22,8 @@ export async function action(args: ActionFunctionArgs) {
   const { db, storage, clientIp } = args.context;
   const fields: Record<string, string> = {};
   let result: ImportResult | null = null;
-  if (!(args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) return data<Result>({ errors: [ZIP_MSG.chooseZip] }, { status: 400 });
+  if (!(args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data"))
+    return data<Result>({ errors: [ZIP_MSG.chooseZip] }, { status: 400 });
   try {
     // The zip is checked and unpacked while it streams in; the slug field comes before it in the form.
     await parseMultipartForm(args.request, async (part) => {
@@ -62,7 +56,8 @@ export default function ImportCourse() {
       </p>
       <h1>导入课程 zip</h1>
       <p className="muted">
-        压缩包内是 courses/ 格式的一个课程文件夹（course.md、lessons/、assignments/、bank/、exams/、media/），例如从“导出 zip”得到的文件。导入后成为一门新的在线编辑课程，处于未发布状态。
+        压缩包内是 courses/ 格式的一个课程文件夹（course.md、lessons/、assignments/、bank/、exams/、media/），例如从“导出
+        zip”得到的文件。导入后成为一门新的在线编辑课程，处于未发布状态。
       </p>
       <Form method="post" encType="multipart/form-data" className="card form">
         <label>

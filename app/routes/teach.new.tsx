@@ -38,14 +38,27 @@ export async function action(args: ActionFunctionArgs) {
   if (!form.ok) return data({ errors: form.errors, message: form.message, problems: [] as string[] }, { status: 400 });
   const { instructors: typed, ...rest } = form.data;
   const instructors = [...new Set([...(user.roles.includes("instructor") ? [user.username] : []), ...typed.split(/[\s,，、]+/).filter(Boolean)])];
-  if (!instructors.length) return data({ errors: { instructors: "请填写至少一位授课教师的工号" }, message: "请填写至少一位授课教师的工号", problems: [] as string[] }, { status: 400 });
+  if (!instructors.length)
+    return data(
+      { errors: { instructors: "请填写至少一位授课教师的工号" }, message: "请填写至少一位授课教师的工号", problems: [] as string[] },
+      { status: 400 },
+    );
   try {
-    const result = await createCourse(args.context.db, args.context.storage, { ...rest, instructors }, { id: user.id, username: user.username, roles: user.roles, ip: args.context.clientIp });
-    if (!result.ok) return data({ errors: {} as Record<string, string>, message: "课程信息未通过校验", problems: result.errors.map(formatError) }, { status: 400 });
+    const result = await createCourse(
+      args.context.db,
+      args.context.storage,
+      { ...rest, instructors },
+      { id: user.id, username: user.username, roles: user.roles, ip: args.context.clientIp },
+    );
+    if (!result.ok)
+      return data({ errors: {} as Record<string, string>, message: "课程信息未通过校验", problems: result.errors.map(formatError) }, { status: 400 });
   } catch (e) {
     const failure = failureOf(e);
     if (!failure) throw e;
-    return data({ errors: { slug: failure.message } as Record<string, string>, message: failure.message, problems: [] as string[] }, { status: failure.status });
+    return data(
+      { errors: { slug: failure.message } as Record<string, string>, message: failure.message, problems: [] as string[] },
+      { status: failure.status },
+    );
   }
   return redirect(`/teach/${form.data.slug}`);
 }

@@ -30,11 +30,21 @@ export async function loader(args: LoaderFunctionArgs) {
     answerMd: q.answer_md ?? "",
     public: q.public === 1,
   });
-  return { limitHours: queue.limitHours, waiting: queue.waiting.map(view), answered: queue.answered.map(view), overdue: queue.waiting.filter((q) => q.overdue).length };
+  return {
+    limitHours: queue.limitHours,
+    waiting: queue.waiting.map(view),
+    answered: queue.answered.map(view),
+    overdue: queue.waiting.filter((q) => q.overdue).length,
+  };
 }
 
 const ActionForm = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("answer"), id: idParam, answer: z.string().trim().min(1, "请填写回复").max(QUESTION_LIMITS.answerChars), public: z.literal("1").optional() }),
+  z.object({
+    intent: z.literal("answer"),
+    id: idParam,
+    answer: z.string().trim().min(1, "请填写回复").max(QUESTION_LIMITS.answerChars),
+    public: z.literal("1").optional(),
+  }),
   z.object({ intent: z.literal("hide"), id: idParam }),
 ]);
 
@@ -63,7 +73,11 @@ function QuestionCard({ q }: { q: Item }) {
       <p className="muted">
         <Link to={`/courses/${q.slug}/questions`}>{q.course}</Link>
         {q.lesson ? ` · ${q.lesson}` : ""} · {q.asker} · {q.askedAt} · {q.answerMd ? `用时 ${q.waited}` : `已等待 ${q.waited}`}
-        {q.overdue ? <span className="tag" style={{ background: "#fdecec", color: "#8a1020" }}>已超时</span> : null}
+        {q.overdue ? (
+          <span className="tag" style={{ background: "#fdecec", color: "#8a1020" }}>
+            已超时
+          </span>
+        ) : null}
       </p>
       <div className="prose" dangerouslySetInnerHTML={{ __html: q.bodyHtml }} />
       {q.image ? <img src={q.image} alt="提问附图" style={{ maxWidth: "100%" }} /> : null}
@@ -98,7 +112,11 @@ export default function TeachQuestions() {
       <p className="muted">
         待回复 {waiting.length} 个{overdue ? `，其中 ${overdue} 个已超过 ${limitHours} 小时` : ""}。超过 {limitHours} 小时未回复的问题标为“已超时”。
       </p>
-      {result?.message ? <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>{result.message}</p> : null}
+      {result?.message ? (
+        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+          {result.message}
+        </p>
+      ) : null}
       <section className="stack" aria-label="待回复">
         {waiting.length === 0 ? <p className="muted">没有待回复的问题。</p> : waiting.map((q) => <QuestionCard key={q.id} q={q} />)}
       </section>

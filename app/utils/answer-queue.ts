@@ -7,8 +7,7 @@ import { cstClock } from "~/utils/cst.ts";
 
 export type QueueItem = { questionId: number; answer: ExamResponse; seq: number };
 export type SaveReply =
-  | { ok: true; savedAt: number; seq: number; applied: boolean; now: number; serverTime: number }
-  | { ok: false; reason: string; message: string };
+  { ok: true; savedAt: number; seq: number; applied: boolean; now: number; serverTime: number } | { ok: false; reason: string; message: string };
 
 export type Queue = {
   items: QueueItem[];
@@ -38,7 +37,12 @@ export type Outcome = { kind: "network" } | { kind: "reply"; status: number; rep
  * `latestSeq` is the page's newest sequence number for the item's question; `requeued` is the sequence
  * number of a re-sent copy (another device saved this question meanwhile, but this page's choice is newer).
  */
-export function settle(q: Queue, item: QueueItem, o: Outcome, ctx: { online: boolean; latestSeq: number }): { queue: Queue; retry: boolean; requeued?: number } {
+export function settle(
+  q: Queue,
+  item: QueueItem,
+  o: Outcome,
+  ctx: { online: boolean; latestSeq: number },
+): { queue: Queue; retry: boolean; requeued?: number } {
   if (o.kind === "network") return { queue: { ...q, failure: "offline" }, retry: true };
   const { status, reply } = o;
   if (!reply || status >= 500 || status === 429) {
@@ -75,7 +79,10 @@ export function saveStatus(q: Queue): SaveStatus {
 export function submitStatus(why: "user" | "timeout", q: Queue, submitFailed: boolean): { waiting: boolean; text: string } {
   const n = q.items.length;
   if (n && q.failure) {
-    return { waiting: true, text: `尚未交卷：${n} 道题的答案还在本机，网络恢复后先发送答案、再自动交卷，请不要关闭本页。若到考试截止仍未联网，按服务器已收到的答案评分。` };
+    return {
+      waiting: true,
+      text: `尚未交卷：${n} 道题的答案还在本机，网络恢复后先发送答案、再自动交卷，请不要关闭本页。若到考试截止仍未联网，按服务器已收到的答案评分。`,
+    };
   }
   if (submitFailed) return { waiting: true, text: "尚未交卷：网络已断开，网络恢复后自动交卷，请不要关闭本页。" };
   return { waiting: false, text: why === "timeout" ? "考试时间到，正在自动交卷…" : "正在交卷…" };

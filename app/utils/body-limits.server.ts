@@ -65,7 +65,6 @@ export const tooManyFieldsMessage = (fields: number) => `表单字段过多（�
  * (the multipart parser spends about 0.1 ms per part, so thousands would stall other requests). */
 export const MAX_PARTS = 100;
 
-
 /** Counts field separators across chunks: `&` in urlencoded bodies, `--boundary` in multipart ones. */
 export function fieldCounter(contentType: string): (chunk: Buffer) => number {
   const boundary = /^multipart\/form-data;.*\bboundary="?([^";]+)"?/i.exec(contentType)?.[1];

@@ -63,7 +63,9 @@ export function glyphWarnings(fields: Record<string, string>): string[] {
   for (const [label, value] of Object.entries(fields)) {
     const missing = missingGlyphs(value);
     if (missing.length) {
-      out.push(`${label}「${value}」中的 ${missing.map((c) => `「${c}」(${codePoint(c)})`).join("、")} 证书字体中没有，证书上将显示为空白方框；请核对或手工补写`);
+      out.push(
+        `${label}「${value}」中的 ${missing.map((c) => `「${c}」(${codePoint(c)})`).join("、")} 证书字体中没有，证书上将显示为空白方框；请核对或手工补写`,
+      );
     }
   }
   return out;
@@ -137,11 +139,24 @@ export async function renderCertificatePdf(c: CertificateData, opts: { sealPath?
   const H = doc.page.height;
 
   // Frame: a red outer rule and a thin gold inner one.
-  doc.lineWidth(4).strokeColor(RED).rect(22, 22, W - 44, H - 44).stroke();
-  doc.lineWidth(1).strokeColor(GOLD).rect(32, 32, W - 64, H - 64).stroke();
+  doc
+    .lineWidth(4)
+    .strokeColor(RED)
+    .rect(22, 22, W - 44, H - 44)
+    .stroke();
+  doc
+    .lineWidth(1)
+    .strokeColor(GOLD)
+    .rect(32, 32, W - 64, H - 64)
+    .stroke();
 
   /** One line of text that never wraps: shrunk to fit maxWidth when it is too long. */
-  const line = (text: string, x: number, y: number, o: { size: number; bold?: boolean; maxWidth?: number; color?: string; align?: "left" | "center" | "right"; spacing?: number }) => {
+  const line = (
+    text: string,
+    x: number,
+    y: number,
+    o: { size: number; bold?: boolean; maxWidth?: number; color?: string; align?: "left" | "center" | "right"; spacing?: number },
+  ) => {
     doc.font(o.bold ? "serif-bold" : "serif").fillColor(o.color ?? INK);
     let size = o.size;
     doc.fontSize(size);
@@ -195,8 +210,12 @@ export async function renderCertificatePdf(c: CertificateData, opts: { sealPath?
   return { bytes: Buffer.concat(chunks), warnings };
 }
 
-type LineFn = (text: string, x: number, y: number, o: { size: number; bold?: boolean; maxWidth?: number; color?: string; align?: "left" | "center" | "right"; spacing?: number }) => void;
-
+type LineFn = (
+  text: string,
+  x: number,
+  y: number,
+  o: { size: number; bold?: boolean; maxWidth?: number; color?: string; align?: "left" | "center" | "right"; spacing?: number },
+) => void;
 
 /** The exception's basis as printed (认定依据), or nothing. */
 const basisLine = (c: CertificateData) => (c.decision === "exception" && basisLabel(c.exceptionBasis) ? `认定依据：${basisLabel(c.exceptionBasis)}` : null);
@@ -261,7 +280,10 @@ function drawSeal(doc: PDFKit.PDFDocument, cx: number, cy: number, r: number, te
   doc.save();
   doc.fillOpacity(0.82).strokeOpacity(0.82);
   doc.lineWidth(3).strokeColor(RED).circle(cx, cy, r).stroke();
-  doc.lineWidth(0.8).circle(cx, cy, r - 5).stroke();
+  doc
+    .lineWidth(0.8)
+    .circle(cx, cy, r - 5)
+    .stroke();
   // Star
   const star: [number, number][] = [];
   for (let i = 0; i < 10; i++) {
@@ -269,7 +291,10 @@ function drawSeal(doc: PDFKit.PDFDocument, cx: number, cy: number, r: number, te
     const rr = i % 2 === 0 ? r * 0.3 : r * 0.12;
     star.push([cx + rr * Math.cos(a), cy + rr * Math.sin(a)]);
   }
-  doc.polygon(...star).fillColor(RED).fill();
+  doc
+    .polygon(...star)
+    .fillColor(RED)
+    .fill();
   // Characters along the rim, 250° at most, centered on the top.
   const chars = [...text];
   const n = chars.length;

@@ -18,7 +18,11 @@ const MUTED = "#777777";
 const fmt = (n: number) => String(Math.round(n * 10) / 10);
 
 /** Bins [edge0, edge1), [edge1, edge2) … the last bin includes its upper edge; values outside are clamped into the end bins. */
-export function histogramBins(values: number[], edges: number[], label: (from: number, to: number, last: boolean) => string = (a, b) => `${fmt(a)}–${fmt(b)}`): Bin[] {
+export function histogramBins(
+  values: number[],
+  edges: number[],
+  label: (from: number, to: number, last: boolean) => string = (a, b) => `${fmt(a)}–${fmt(b)}`,
+): Bin[] {
   if (edges.length < 2) throw new Error("histogramBins needs at least two edges");
   const bins: Bin[] = edges.slice(0, -1).map((from, i) => ({ from, to: edges[i + 1]!, label: label(from, edges[i + 1]!, i === edges.length - 2), count: 0 }));
   if (!Number.isFinite(edges[edges.length - 1]!)) bins[bins.length - 1]!.open = true;
@@ -50,7 +54,11 @@ function NumbersTable({ caption, head, rows }: { caption: string; head: string[]
         null,
         h("caption", { className: "sr-only" }, caption),
         h("thead", null, h("tr", null, ...head.map((c, i) => h("th", { key: i, scope: "col" }, c)))),
-        h("tbody", null, ...rows.map((r, i) => h("tr", { key: i }, ...r.map((c, j) => (j === 0 ? h("th", { key: j, scope: "row" }, c) : h("td", { key: j }, c)))))),
+        h(
+          "tbody",
+          null,
+          ...rows.map((r, i) => h("tr", { key: i }, ...r.map((c, j) => (j === 0 ? h("th", { key: j, scope: "row" }, c) : h("td", { key: j }, c))))),
+        ),
       ),
     ),
   );
@@ -77,7 +85,19 @@ function svgFrame(id: string, title: string, desc: string, height: number, child
  * One horizontal bar per datum, its series stacked left to right, the label above the bar (long
  * Chinese class names fit a phone that way) and the total at its end. Zero segments are not drawn.
  */
-export function BarChart({ title, series, data, unit = "人", empty = "暂无数据" }: { title: string; series: Series[]; data: BarDatum[]; unit?: string; empty?: string }): ReactElement {
+export function BarChart({
+  title,
+  series,
+  data,
+  unit = "人",
+  empty = "暂无数据",
+}: {
+  title: string;
+  series: Series[];
+  data: BarDatum[];
+  unit?: string;
+  empty?: string;
+}): ReactElement {
   const id = useId().replace(/:/g, "");
   const totals = data.map((d) => series.reduce((n, s) => n + (d.values[s.key] ?? 0), 0));
   const max = Math.max(1, ...totals);
@@ -106,7 +126,13 @@ export function BarChart({ title, series, data, unit = "人", empty = "暂无数
       const v = d.values[s.key] ?? 0;
       if (v <= 0) continue;
       const w = v * scale;
-      children.push(h("rect", { key: `b${i}-${s.key}`, x: at, y: y + 20, width: w, height: barH, fill: s.color }, h("title", null, `${d.label} · ${s.label}：${fmt(v)} ${unit}`)));
+      children.push(
+        h(
+          "rect",
+          { key: `b${i}-${s.key}`, x: at, y: y + 20, width: w, height: barH, fill: s.color },
+          h("title", null, `${d.label} · ${s.label}：${fmt(v)} ${unit}`),
+        ),
+      );
       at += w;
     }
     children.push(h("text", { key: `v${i}`, x: at + 4, y: y + 32, fontSize: 11, fill: MUTED }, `${fmt(totals[i]!)} ${unit}`));
@@ -131,7 +157,21 @@ export function BarChart({ title, series, data, unit = "人", empty = "暂无数
  * Vertical bars for consecutive bins with the count above each bar and the bin edges on the axis.
  * `xLabel` names what was binned (e.g. 已修学时占应修学时 %).
  */
-export function Histogram({ title, bins, xLabel, unit = "人", color = "#c8161d", empty = "暂无数据" }: { title: string; bins: Bin[]; xLabel: string; unit?: string; color?: string; empty?: string }): ReactElement {
+export function Histogram({
+  title,
+  bins,
+  xLabel,
+  unit = "人",
+  color = "#c8161d",
+  empty = "暂无数据",
+}: {
+  title: string;
+  bins: Bin[];
+  xLabel: string;
+  unit?: string;
+  color?: string;
+  empty?: string;
+}): ReactElement {
   const id = useId().replace(/:/g, "");
   const height = 200;
   const top = 18;
@@ -146,13 +186,21 @@ export function Histogram({ title, bins, xLabel, unit = "人", color = "#c8161d"
   bins.forEach((b, i) => {
     const bh = (b.count / max) * plotH;
     const x = left + i * bw;
-    if (b.count > 0) children.push(h("rect", { key: `r${i}`, x: x + 1.5, y: top + plotH - bh, width: bw - 3, height: bh, fill: color }, h("title", null, `${b.label}：${b.count} ${unit}`)));
+    if (b.count > 0)
+      children.push(
+        h(
+          "rect",
+          { key: `r${i}`, x: x + 1.5, y: top + plotH - bh, width: bw - 3, height: bh, fill: color },
+          h("title", null, `${b.label}：${b.count} ${unit}`),
+        ),
+      );
     children.push(h("text", { key: `c${i}`, x: x + bw / 2, y: top + plotH - bh - 4, fontSize: 10, fill: INK, textAnchor: "middle" }, String(b.count)));
     children.push(h("text", { key: `e${i}`, x, y: top + plotH + 13, fontSize: 9, fill: MUTED, textAnchor: i === 0 ? "start" : "middle" }, fmt(b.from)));
   });
   const lastBin = bins[bins.length - 1];
   // An open last bin (e.g. "≥ 100%") has no right edge to label.
-  if (lastBin && !lastBin.open) children.push(h("text", { key: "end", x: W - right, y: top + plotH + 13, fontSize: 9, fill: MUTED, textAnchor: "end" }, fmt(lastBin.to)));
+  if (lastBin && !lastBin.open)
+    children.push(h("text", { key: "end", x: W - right, y: top + plotH + 13, fontSize: 9, fill: MUTED, textAnchor: "end" }, fmt(lastBin.to)));
   children.push(h("text", { key: "xl", x: W / 2, y: height - 6, fontSize: 11, fill: INK, textAnchor: "middle" }, xLabel));
   if (!total) children.push(h("text", { key: "empty", x: W / 2, y: top + plotH / 2, fontSize: 13, fill: MUTED, textAnchor: "middle" }, empty));
   const desc = total ? `${xLabel}，共 ${total} ${unit}：${bins.map((b) => `${b.label} ${b.count}`).join("，")}` : empty;

@@ -33,7 +33,10 @@ export const DEFAULT_RULES: ClassRules = {
 };
 
 const pct = (label: string) =>
-  z.coerce.number({ invalid_type_error: `${label}必须是数字` }).min(0, `${label}不能小于 0`).max(100, `${label}不能大于 100`);
+  z.coerce
+    .number({ invalid_type_error: `${label}必须是数字` })
+    .min(0, `${label}不能小于 0`)
+    .max(100, `${label}不能大于 100`);
 
 /** The rules as stored and as the settings form sends them, with every cross-field check in Chinese. */
 export const ClassRulesSchema = z
@@ -48,7 +51,8 @@ export const ClassRulesSchema = z
   })
   .superRefine((r, ctx) => {
     const sum = r.weights.exam + r.weights.assignment + r.weights.usual;
-    if (Math.abs(sum - 100) > 1e-9) ctx.addIssue({ code: "custom", path: ["weights"], message: `考试、作业、平时的权重之和必须是 100%，现在是 ${round1(sum)}%` });
+    if (Math.abs(sum - 100) > 1e-9)
+      ctx.addIssue({ code: "custom", path: ["weights"], message: `考试、作业、平时的权重之和必须是 100%，现在是 ${round1(sum)}%` });
     if (!(r.bands.excellent > r.bands.good && r.bands.good > r.bands.pass)) {
       ctx.addIssue({ code: "custom", path: ["bands"], message: "等级分数线必须从高到低：优秀 > 良好 > 合格" });
     }
@@ -119,7 +123,8 @@ const fmt = (n: number) => String(round1(n));
 const percentOf = (score: number | null, max: number) => (score === null || max <= 0 ? 0 : Math.max(0, Math.min(100, (score / max) * 100)));
 const average = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
-export const assignmentPassed = (a: Pick<AssignmentInput, "status" | "score" | "passScore">) => a.status === "graded" && a.score !== null && a.score >= a.passScore;
+export const assignmentPassed = (a: Pick<AssignmentInput, "status" | "score" | "passScore">) =>
+  a.status === "graded" && a.score !== null && a.score >= a.passScore;
 
 export type Hours = { lessons: number; assignments: number; offline: number; total: number };
 
@@ -130,7 +135,11 @@ export type Hours = { lessons: number; assignments: number; offline: number; tot
  * earn no 学时 (they decide completion). The caller passes only what counts: the lessons and assignments
  * that are not archived, and the offline entries of the course(s) in question.
  */
-export function hoursOf(i: { lessons: Pick<LessonInput, "hours" | "completed">[]; assignments: Pick<AssignmentInput, "hours" | "status" | "score" | "passScore">[]; offlineHours: number }): Hours {
+export function hoursOf(i: {
+  lessons: Pick<LessonInput, "hours" | "completed">[];
+  assignments: Pick<AssignmentInput, "hours" | "status" | "score" | "passScore">[];
+  offlineHours: number;
+}): Hours {
   const lessons = round2(i.lessons.filter((l) => l.completed).reduce((n, l) => n + l.hours, 0));
   const assignments = round2(i.assignments.filter(assignmentPassed).reduce((n, a) => n + a.hours, 0));
   const offline = round2(i.offlineHours);
@@ -180,11 +189,7 @@ export function computeResult(inputs: ResultInputs, rules: ClassRules): ClassRes
   const requiredAssignments = inputs.assignments.filter((a) => a.required);
   const assignment = average(requiredAssignments.map((a) => (a.status === "graded" ? percentOf(a.score, a.maxScore) : 0)));
   const usual =
-    rules.usualSource === "progress"
-      ? required.length
-        ? (requiredDone / required.length) * 100
-        : 100
-      : Math.max(0, Math.min(100, inputs.usualScore ?? 0));
+    rules.usualSource === "progress" ? (required.length ? (requiredDone / required.length) * 100 : 100) : Math.max(0, Math.min(100, inputs.usualScore ?? 0));
   const components = { exam: round1(exam), assignment: round1(assignment), usual: round1(usual) };
   const composite = round1((exam * rules.weights.exam + assignment * rules.weights.assignment + usual * rules.weights.usual) / 100);
   const band = bandOf(composite, rules);

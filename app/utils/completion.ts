@@ -29,7 +29,10 @@ export function decisionResult(c: { decision: Decision; band: string; exceptionB
   return `经党校认定准予结业${basis ? `（${basis}）` : ""}`;
 }
 
-export const CERTIFICATE_LAYOUTS = { narrative: "叙述式（XX同志于…参加…培训班学习，经考核合格，准予结业）", labels: "表格式（姓名、学号、培训班等逐项列出）" } as const;
+export const CERTIFICATE_LAYOUTS = {
+  narrative: "叙述式（XX同志于…参加…培训班学习，经考核合格，准予结业）",
+  labels: "表格式（姓名、学号、培训班等逐项列出）",
+} as const;
 export type CertificateLayout = keyof typeof CERTIFICATE_LAYOUTS;
 export type CertificateTemplate = { layout: CertificateLayout; showUsername: boolean; showScore: boolean };
 /** The usual narrative wording; 学号 printed, 成绩 printed. */

@@ -5,12 +5,36 @@ import { createHash } from "node:crypto";
 import { mp4Duration } from "./mp4.server.ts";
 import fs from "node:fs";
 import path from "node:path";
-import { isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLError, type YAMLMap } from "yaml";
+import {
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLError,
+  type YAMLMap,
+} from "yaml";
 import type { Stage } from "../../db/types.ts";
 import { EXPECT, MSG, term } from "./course-messages.server.ts";
 import { parseCstTime } from "./cst.ts";
 import { mimeOfExtension } from "./mime.ts";
-import { ASSIGNMENT_KINDS, ATTACHMENT_TYPES, DIFFICULTIES, QUESTION_TYPES, type Difficulty, type DrawRule, type ExamSettings, type ProgressRules, type QuestionAnswer, type QuestionType } from "./course-types.ts";
+import {
+  ASSIGNMENT_KINDS,
+  ATTACHMENT_TYPES,
+  DIFFICULTIES,
+  QUESTION_TYPES,
+  type Difficulty,
+  type DrawRule,
+  type ExamSettings,
+  type ProgressRules,
+  type QuestionAnswer,
+  type QuestionType,
+} from "./course-types.ts";
 
 /** Bump when the parser's output changes for the same files, so that the next sync re-applies every course. */
 const FORMAT_VERSION = "3";
@@ -143,7 +167,7 @@ function hashFile(abs: string): string {
   const buf = HASH_BUF;
   const fd = fs.openSync(abs, "r");
   try {
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
   } finally {
     fs.closeSync(fd);
   }
@@ -163,7 +187,10 @@ class Ctx {
   warnings: FormatError[] = [];
   media = new Map<string, ParsedMedia>();
   private fileHashes: string[] = [];
-  constructor(readonly dir: string, readonly label: string) {}
+  constructor(
+    readonly dir: string,
+    readonly label: string,
+  ) {}
 
   error(rel: string, line: number, message: string) {
     this.errors.push({ file: `${this.label}/${rel}`, line, message });
@@ -200,14 +227,16 @@ class Ctx {
     const buf = fs.readFileSync(path.join(this.dir, rel));
     this.recordFile(rel, sha256(buf));
     try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(buf).replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+      return new TextDecoder("utf-8", { fatal: true })
+        .decode(buf)
+        .replace(/^\uFEFF/, "")
+        .replace(/\r\n?/g, "\n");
     } catch {
       this.error(rel, 1, MSG.encoding);
       return null;
     }
   }
 }
-
 
 type NumRule = { ok: (n: number) => boolean; expect: string };
 const POSITIVE: NumRule = { ok: (n) => n > 0, expect: EXPECT.positive };
@@ -276,7 +305,7 @@ class Fields {
   }
   num(key: string, rule: NumRule, opts: { required?: boolean; def?: number } = {}): number | null {
     const v = this.value(key);
-    if (!v) return opts.required ? this.fail(key, MSG.required) : opts.def ?? null;
+    if (!v) return opts.required ? this.fail(key, MSG.required) : (opts.def ?? null);
     if (!isScalar(v) || typeof v.value !== "number" || !rule.ok(v.value)) return this.fail(key, MSG.mustBe(rule.expect));
     return v.value;
   }
@@ -449,9 +478,25 @@ export function parseCourse(dir: string, label = displayPath(dir)): { course: Pa
   readMedia(ctx, "media");
 
   const course: ParsedCourse = {
-    slug, label, dir, title: "", summary: "", audience: [], hours: 0, offline_hours: 0, instructors: [], cover: null, published: true,
-    progress: { lock_seek: true, lock_rate: true, presence_check: false }, intro_md: "", hash: "",
-    lessons: [], assignments: [], banks: [], exams: [], media: [],
+    slug,
+    label,
+    dir,
+    title: "",
+    summary: "",
+    audience: [],
+    hours: 0,
+    offline_hours: 0,
+    instructors: [],
+    cover: null,
+    published: true,
+    progress: { lock_seek: true, lock_rate: true, presence_check: false },
+    intro_md: "",
+    hash: "",
+    lessons: [],
+    assignments: [],
+    banks: [],
+    exams: [],
+    media: [],
   };
   let hoursLine: number | null = null;
   if (!fs.existsSync(path.join(dir, "course.md"))) ctx.error("course.md", 1, MSG.courseMdMissing);
@@ -504,7 +549,11 @@ export function parseCourses(root: string, opts: { only?: string; label?: string
   }
   const names = opts.only
     ? [path.basename(opts.only)]
-    : fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+    : fs
+        .readdirSync(root, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+        .map((e) => e.name)
+        .sort();
   for (const name of names) {
     const dir = path.join(root, name);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -785,7 +834,7 @@ function blanksOf(text: string): { start: number; end: number; inner: string }[]
   const found: { start: number; end: number; inner: string }[] = [];
   let lineStart = 0;
   for (const line of text.split("\n")) {
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
       const open = line.indexOf("{{", at);
       const close = open === -1 ? -1 : line.indexOf("}}", open + 2);
       if (close === -1) break;
@@ -840,7 +889,11 @@ function parseHeading(ctx: Ctx, rel: string, text: string, line: number): Headin
       const value = named[2].trim();
       if (named[1] === "知识点") h.knowledge = value;
       else if (named[1] === "编号") h.key = value;
-      else h.tags = value.split(/[,，、]/).map((t) => t.trim()).filter(Boolean);
+      else
+        h.tags = value
+          .split(/[,，、]/)
+          .map((t) => t.trim())
+          .filter(Boolean);
     } else ctx.error(rel, line, MSG.attribute(attr, type === "填空"));
   }
   if (rest) ctx.error(rel, line, MSG.attributeBrackets(rest));
@@ -879,7 +932,10 @@ function parseQuestion(ctx: Ctx, rel: string, lines: string[], line0: number): P
       mode = "reference";
     } else if (labelled?.[1] === "关键词") {
       if (h.type !== "简答") fail(line, MSG.keywordsOnlyEssay);
-      keywords = labelled[2].split(/[,，、]/).map((k) => k.trim()).filter(Boolean);
+      keywords = labelled[2]
+        .split(/[,，、]/)
+        .map((k) => k.trim())
+        .filter(Boolean);
       mode = "after";
     } else if (note) {
       explanation.push(note[1]);
@@ -1002,10 +1058,15 @@ function readDrawRules(f: Fields, pool: ParsedQuestion[] | null): DrawRule[] {
     if (seen.has(type)) return r.fail("type", MSG.drawTwice(type)) ?? [];
     seen.add(type);
     const available = pool?.filter(
-      (q) => q.type === type && (!difficulty.length || difficulty.includes(q.difficulty)) && (!knowledge.length || (q.knowledge !== null && knowledge.includes(q.knowledge))),
+      (q) =>
+        q.type === type &&
+        (!difficulty.length || difficulty.includes(q.difficulty)) &&
+        (!knowledge.length || (q.knowledge !== null && knowledge.includes(q.knowledge))),
     ).length;
     if (available !== undefined && available < count) {
-      const filters = [difficulty.length ? `难度 ${difficulty.join("/")}` : "", knowledge.length ? `知识点 ${knowledge.join("/")}` : ""].filter(Boolean).join("，");
+      const filters = [difficulty.length ? `难度 ${difficulty.join("/")}` : "", knowledge.length ? `知识点 ${knowledge.join("/")}` : ""]
+        .filter(Boolean)
+        .join("，");
       r.errorAt(r.line0, `${term("draw")}${MSG.drawShort(count, type, filters, available)}`);
     }
     return [{ type, count, score, difficulty: difficulty.length ? difficulty : null, knowledge: knowledge.length ? knowledge : null }];

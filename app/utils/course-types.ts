@@ -14,10 +14,7 @@ export type ProgressRules = { lock_seek: boolean; lock_rate: boolean; presence_c
 
 /** Choice questions: indexes of the correct options; 判断: the truth; 填空: alternatives per blank; 简答: for the grader. */
 export type QuestionAnswer =
-  | { choices: number[] }
-  | { judge: boolean }
-  | { blanks: string[][]; orderFree: boolean }
-  | { reference: string; keywords: string[] };
+  { choices: number[] } | { judge: boolean } | { blanks: string[][]; orderFree: boolean } | { reference: string; keywords: string[] };
 
 export type DrawRule = {
   type: QuestionType;

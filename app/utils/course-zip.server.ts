@@ -234,7 +234,7 @@ export async function extractZipEntries(
       try {
         const inflate = entry.method === 8 ? new Inflate((chunk) => write(chunk)) : null;
         // Small reads bound what one inflate step can produce (deflate expands at most ~1000×).
-        for (let left = entry.compressedSize; left > 0; ) {
+        for (let left = entry.compressedSize; left > 0;) {
           const chunk = readAt(fd, position, Math.min(left, 16 * 1024));
           if (!chunk.length) throw new ZipRefused(ZIP_MSG.truncated(entry.name));
           position += chunk.length;

@@ -16,7 +16,10 @@ const schema = z.object({
   SEED_DEMO: z.enum(["0", "1"]).default("1"),
   SCHOOL_NAME: z.string().min(1).default("中共示范大学委员会党校"),
   /** School code in certificate numbers ({school} in a class's number format). */
-  SCHOOL_CODE: z.string().regex(/^[A-Za-z0-9]{1,16}$/, "letters and digits, at most 16").default("DXU"),
+  SCHOOL_CODE: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,16}$/, "letters and digits, at most 16")
+    .default("DXU"),
   /** PNG of the seal printed on certificates; unset: a red seal drawn as vector shapes. */
   CERT_SEAL_PATH: z.string().min(1).optional(),
   /** Course source roots synced at start, comma-separated; empty to skip. */
@@ -27,7 +30,10 @@ const schema = z.object({
     .regex(/^(mailto:[^\s@]+@[^\s@]+\.[^\s@]+|https:\/\/[^\s]+)$/, "a mailto: address or an https: URL, e.g. mailto:security@example.edu.cn")
     .optional(),
   /** Outgoing mail for notifications: smtp://user:pass@host:587 or smtps://…:465. Unset: the inbox alone. */
-  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, "an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.example.edu.cn:465").optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.example.edu.cn:465")
+    .optional(),
   /** The From of notification e-mail. */
   MAIL_FROM: z.string().min(3).default("网上党校 <noreply@localhost>"),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */
@@ -43,7 +49,15 @@ export type Env = z.infer<typeof schema> & {
 
 /** `courses, /srv/more-courses` → absolute paths; blanks between commas are ignored. */
 export function parseCourseRoots(value: string): string[] {
-  return [...new Set(value.split(",").map((p) => p.trim()).filter(Boolean).map((p) => path.resolve(p)))];
+  return [
+    ...new Set(
+      value
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map((p) => path.resolve(p)),
+    ),
+  ];
 }
 
 /** Validates the environment once at start; throws one message listing every bad variable. */

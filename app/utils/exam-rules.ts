@@ -24,7 +24,10 @@ export const isOverdue = (a: { deadline_at: number; grace_seconds: number }, t: 
 
 /** Full-width to half-width (NFKC), no whitespace, lower case: what two blank answers are compared as. */
 export function normalizeBlank(s: string): string {
-  return s.normalize("NFKC").replace(/[\s\u3000]+/g, "").toLowerCase();
+  return s
+    .normalize("NFKC")
+    .replace(/[\s\u3000]+/g, "")
+    .toLowerCase();
 }
 
 /** How many blanks match; with orderFree each answer may fill any blank, once (maximum matching). */
@@ -115,7 +118,10 @@ export function validateResponse(q: { type: QuestionType; options: string | null
 }
 
 /** best | last over the finalized attempts; pending manual grading leaves the score open. */
-export function countedAttempt<T extends { attempt_no: number; status: AttemptStatus; score: number | null }>(attempts: T[], counts: ExamSettings["counts"]): T | null {
+export function countedAttempt<T extends { attempt_no: number; status: AttemptStatus; score: number | null }>(
+  attempts: T[],
+  counts: ExamSettings["counts"],
+): T | null {
   const done = attempts.filter((a) => a.status !== "in_progress");
   if (!done.length) return null;
   if (counts === "last") return done.reduce((x, y) => (y.attempt_no > x.attempt_no ? y : x));

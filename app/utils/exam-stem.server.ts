@@ -3,5 +3,7 @@
 import { markdownToPlainText } from "./markdown.server.ts";
 
 export function stemSummary(stemMd: string, max: number): string {
-  return markdownToPlainText(stemMd).replace(/\{\{\}\}/g, "____").slice(0, max);
+  return markdownToPlainText(stemMd)
+    .replace(/\{\{\}\}/g, "____")
+    .slice(0, max);
 }

@@ -9,7 +9,9 @@ export type FormFailure = { ok: false; message: string; errors: Record<string, s
 
 /** True when an action's answer is a refusal in the shared shape. */
 export function isFailure(result: unknown): result is FormFailure {
-  return typeof result === "object" && result !== null && (result as { ok?: unknown }).ok === false && typeof (result as { message?: unknown }).message === "string";
+  return (
+    typeof result === "object" && result !== null && (result as { ok?: unknown }).ok === false && typeof (result as { message?: unknown }).message === "string"
+  );
 }
 
 /** The message for one field, if the answer blames it. */

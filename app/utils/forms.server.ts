@@ -33,14 +33,24 @@ const chineseDefaults: z.ZodErrorMap = (issue, ctx) => {
   const n = (v: unknown) => (typeof v === "bigint" ? String(v) : (v as number));
   switch (issue.code) {
     case z.ZodIssueCode.invalid_type:
-      return { message: issue.received === "undefined" ? "请填写此项" : issue.received === "nan" ? "请填写数字" : issue.expected === "integer" ? "请填写整数" : "格式不正确" };
+      return {
+        message:
+          issue.received === "undefined" ? "请填写此项" : issue.received === "nan" ? "请填写数字" : issue.expected === "integer" ? "请填写整数" : "格式不正确",
+      };
     case z.ZodIssueCode.invalid_literal:
     case z.ZodIssueCode.invalid_enum_value:
     case z.ZodIssueCode.invalid_union_discriminator:
     case z.ZodIssueCode.invalid_union:
       return { message: "选项无效" };
     case z.ZodIssueCode.too_big:
-      return { message: issue.type === "string" ? `不能超过 ${n(issue.maximum)} 个字符` : issue.type === "array" || issue.type === "set" ? `最多 ${n(issue.maximum)} 项` : `不能大于 ${n(issue.maximum)}` };
+      return {
+        message:
+          issue.type === "string"
+            ? `不能超过 ${n(issue.maximum)} 个字符`
+            : issue.type === "array" || issue.type === "set"
+              ? `最多 ${n(issue.maximum)} 项`
+              : `不能大于 ${n(issue.maximum)}`,
+      };
     case z.ZodIssueCode.too_small:
       if (issue.type === "string") return { message: Number(issue.minimum) <= 1 ? "请填写此项" : `至少 ${n(issue.minimum)} 个字符` };
       if (issue.type === "array" || issue.type === "set") return { message: `至少 ${n(issue.minimum)} 项` };

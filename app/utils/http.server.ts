@@ -6,12 +6,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * A state-changing request must come from our own origin: the browser's Sec-Fetch-Site says
  * "same-origin", or its Origin header equals ours. A request with neither header is refused.
  */
-export function isAllowedOrigin(req: {
-  method: string;
-  origin?: string | null;
-  secFetchSite?: string | null;
-  expectedOrigin: string;
-}): boolean {
+export function isAllowedOrigin(req: { method: string; origin?: string | null; secFetchSite?: string | null; expectedOrigin: string }): boolean {
   if (SAFE_METHODS.has(req.method.toUpperCase())) return true;
   if (req.secFetchSite) return req.secFetchSite === "same-origin";
   if (req.origin) return req.origin === req.expectedOrigin;
@@ -52,5 +47,7 @@ export function securityHeaders(nonce: string, opts: { production: boolean; secu
 export function securityTxt(contact: string, origin: string, nowMs = Date.now()): string {
   const expires = new Date(nowMs + 182 * 24 * 3600 * 1000);
   expires.setUTCHours(0, 0, 0, 0);
-  return [`Contact: ${contact}`, `Expires: ${expires.toISOString()}`, "Preferred-Languages: zh, en", `Canonical: ${origin}/.well-known/security.txt`, ""].join("\n");
+  return [`Contact: ${contact}`, `Expires: ${expires.toISOString()}`, "Preferred-Languages: zh, en", `Canonical: ${origin}/.well-known/security.txt`, ""].join(
+    "\n",
+  );
 }

@@ -29,7 +29,16 @@ export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 export const LEDGER_STATUS_LABEL: Record<LedgerStatus, string> = { completed: "是", not_completed: "否", undecided: "未认定" };
 
 /** Kinds of notification a person can receive, and what the inbox and the preferences call them. */
-export const NOTIFICATION_KINDS = ["report_returned", "report_graded", "question_answered", "notice_published", "certificate_issued", "certificate_revoked", "assignment_due", "exam_window"] as const;
+export const NOTIFICATION_KINDS = [
+  "report_returned",
+  "report_graded",
+  "question_answered",
+  "notice_published",
+  "certificate_issued",
+  "certificate_revoked",
+  "assignment_due",
+  "exam_window",
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {
   report_returned: "作业被退回修改",

@@ -20,7 +20,16 @@ export function notificationMail(input: {
   key: string;
   host: string;
 }): MailMessage {
-  const lines = [input.title, "", input.body, "", `查看详情：${input.link}`, "", `——${input.schoolName}`, `不再通过邮件接收“${input.kindLabel}”：${input.unsubscribeLink}`];
+  const lines = [
+    input.title,
+    "",
+    input.body,
+    "",
+    `查看详情：${input.link}`,
+    "",
+    `——${input.schoolName}`,
+    `不再通过邮件接收“${input.kindLabel}”：${input.unsubscribeLink}`,
+  ];
   const html = [
     `<p><strong>${escapeHtml(input.title)}</strong></p>`,
     `<p>${escapeHtml(input.body).replace(/\n/g, "<br>")}</p>`,

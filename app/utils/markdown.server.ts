@@ -42,24 +42,20 @@ const footnotes = markedFootnote({
 const footnoteFixup = footnotes.walkTokens!;
 delete footnotes.walkTokens;
 
-const marked = new Marked(
-  { gfm: true, breaks: false, async: false },
-  footnotes,
-  {
-    hooks: {
-      processAllTokens(tokens) {
-        for (const token of tokens) void footnoteFixup(token);
-        return tokens;
-      },
-    },
-    renderer: {
-      // GFM task lists render <input type=checkbox>, and no <input> may pass the sanitizer: use glyphs.
-      checkbox({ checked }: Tokens.Checkbox): string {
-        return checked ? "☑" : "☐";
-      },
+const marked = new Marked({ gfm: true, breaks: false, async: false }, footnotes, {
+  hooks: {
+    processAllTokens(tokens) {
+      for (const token of tokens) void footnoteFixup(token);
+      return tokens;
     },
   },
-);
+  renderer: {
+    // GFM task lists render <input type=checkbox>, and no <input> may pass the sanitizer: use glyphs.
+    checkbox({ checked }: Tokens.Checkbox): string {
+      return checked ? "☑" : "☐";
+    },
+  },
+});
 
 // ---------------------------------------------------------------------------------------------- URLs
 
@@ -130,22 +126,48 @@ const ALIGN = { name: "align", multiple: false, values: ["left", "center", "righ
 
 const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [
-    "h1", "h2", "h3", "h4", "h5", "h6",
-    "p", "br", "hr", "blockquote",
-    "ul", "ol", "li",
-    "pre", "code",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td",
-    "em", "strong", "del", "sup", "sub",
-    "a", "img",
-    "section", "figure", "figcaption",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "br",
+    "hr",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "pre",
+    "code",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "em",
+    "strong",
+    "del",
+    "sup",
+    "sub",
+    "a",
+    "img",
+    "section",
+    "figure",
+    "figcaption",
   ],
   allowedAttributes: {
-    a: [
-      "href", "title", "target", "rel", "id",
-      "data-footnote-ref", "data-footnote-backref", "aria-describedby", "aria-label",
-    ],
+    a: ["href", "title", "target", "rel", "id", "data-footnote-ref", "data-footnote-backref", "aria-describedby", "aria-label"],
     img: ["src", "alt", "title", "loading"],
-    h1: ["id"], h2: ["id"], h3: ["id"], h4: ["id"], h5: ["id"], h6: ["id"],
+    h1: ["id"],
+    h2: ["id"],
+    h3: ["id"],
+    h4: ["id"],
+    h5: ["id"],
+    h6: ["id"],
     li: ["id"],
     ol: ["start"],
     th: [ALIGN],
@@ -168,8 +190,22 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   disallowedTagsMode: "discard",
   // Disallowed tags whose *content* must go too, not only the tag.
   nonTextTags: [
-    "script", "style", "textarea", "option", "xmp", "noscript", "noembed", "noframes", "template",
-    "iframe", "object", "title", "svg", "math", "select", "head",
+    "script",
+    "style",
+    "textarea",
+    "option",
+    "xmp",
+    "noscript",
+    "noembed",
+    "noframes",
+    "template",
+    "iframe",
+    "object",
+    "title",
+    "svg",
+    "math",
+    "select",
+    "head",
   ],
   parser: { lowerCaseTags: true, lowerCaseAttributeNames: true, decodeEntities: true },
   transformTags: {
@@ -235,9 +271,7 @@ const SOFT_BREAK = new RegExp(`([${CJK}${CJK_NEAR}])[ \\t]*\\n[ \\t]*(?=([${CJK}
 
 function joinCjkLines(text: string, tagName: string): string {
   if (tagName === "code" || tagName === "pre" || !text.includes("\n")) return text;
-  return text.replace(SOFT_BREAK, (whole: string, left: string, right: string) =>
-    IS_CJK.test(left) || IS_CJK.test(right) ? left : whole,
-  );
+  return text.replace(SOFT_BREAK, (whole: string, left: string, right: string) => (IS_CJK.test(left) || IS_CJK.test(right) ? left : whole));
 }
 
 /** Second pass for plain text: no tags at all; footnote markers and the footnote section are dropped. */
@@ -445,10 +479,5 @@ export function markdownToPlainText(md: string): string {
   if (html === "") return "";
   const text = sanitizeHtml(html.replace(BLOCK_END, "$& "), PLAIN_TEXT_OPTIONS);
   // sanitize-html re-escapes only &, < and > in text (everything else was decoded by its parser).
-  return text
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ")
-    .trim();
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").replace(/\s+/g, " ").trim();
 }

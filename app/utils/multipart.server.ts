@@ -16,11 +16,17 @@ const MAX_DRAIN_BYTES = 4 * 1024 * 1024;
 
 /** A text field over MAX_FIELD_BYTES: the user's 413 (thrown, so every route answers it the same way). */
 const fieldTooLong = () =>
-  new Response(`表单中的文字过长（每项最多 ${MAX_FIELD_BYTES / 1024 / 1024} MB），已拒绝`, { status: 413, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  new Response(`表单中的文字过长（每项最多 ${MAX_FIELD_BYTES / 1024 / 1024} MB），已拒绝`, {
+    status: 413,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
 
 /** A body busboy cannot read (broken framing, a control character in a part header): the user's 400. */
 const malformed = () =>
-  new Response("上传的表单无法读取：格式有误，或文件名含有控制字符。请换个文件名后重试。", { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  new Response("上传的表单无法读取：格式有误，或文件名含有控制字符。请换个文件名后重试。", {
+    status: 400,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
 
 /**
  * Same contract as Remix's `unstable_parseMultipartFormData`: the handler sees every part in order
@@ -65,14 +71,27 @@ export async function parseMultipartForm(request: Request, handler: UploadHandle
   parser.on("field", (name, value, info) => {
     if (info.valueTruncated) return fail(fieldTooLong());
     // Encoded only when the handler reads it: a part the handler skips costs nothing more.
-    handle(name, () => handler({ name, filename: undefined, contentType: info.mimeType, data: (async function* () { yield new TextEncoder().encode(value); })() }));
+    handle(name, () =>
+      handler({
+        name,
+        filename: undefined,
+        contentType: info.mimeType,
+        data: (async function* () {
+          yield new TextEncoder().encode(value);
+        })(),
+      }),
+    );
   });
   parser.on("file", (name, stream, info) => {
     open.add(stream);
     stream.on("end", () => open.delete(stream)).on("close", () => open.delete(stream));
     // Only the base name, as Remix's parser and RFC 7578 §4.2 have it.
     const filename = (info.filename ?? "").split(/[/\\]/).pop()!;
-    handle(name, () => handler({ name, filename, contentType: info.mimeType, data: stream }), () => stream.resume());
+    handle(
+      name,
+      () => handler({ name, filename, contentType: info.mimeType, data: stream }),
+      () => stream.resume(),
+    );
   });
   parser.on("error", () => fail(malformed()));
   const finished = once(parser, "close");

@@ -37,7 +37,10 @@ const fold = (s: string) => s.normalize("NFKC").replace(/\s+/g, "");
 
 /** `学号／工号`, ` 姓名 `, `手机（选填）`, `姓名*` → the field they name, or null for other columns. */
 export function rosterField(header: string): RosterField | null {
-  const t = fold(header).replace(/\([^)]*\)/g, "").replace(/[*:]/g, "").toUpperCase();
+  const t = fold(header)
+    .replace(/\([^)]*\)/g, "")
+    .replace(/[*:]/g, "")
+    .toUpperCase();
   for (const f of ROSTER_FIELDS) {
     const h = ROSTER_HEADERS[f];
     if (fold(h.header) === t || h.aliases.some((a) => fold(a).toUpperCase() === t)) return f;
@@ -46,9 +49,7 @@ export function rosterField(header: string): RosterField | null {
 }
 
 export type RosterRow = { line: number; cells: Record<RosterField, string> };
-export type RosterFile =
-  | { ok: true; format: "xlsx" | "csv"; encoding: string | null; rows: RosterRow[] }
-  | { ok: false; message: string };
+export type RosterFile = { ok: true; format: "xlsx" | "csv"; encoding: string | null; rows: RosterRow[] } | { ok: false; message: string };
 
 /** Maps a header row to columns; a message names the missing required columns. */
 function mapHeader(header: string[]): { columns: Map<RosterField, number> } | { message: string } {
@@ -89,8 +90,7 @@ async function readXlsx(bytes: Uint8Array): Promise<RosterFile> {
   if ("error" in opened) return { ok: false, message: opened.error };
   const ws = opened.workbook.worksheets.find((w) => w.state === "visible") ?? opened.workbook.worksheets[0];
   if (!ws) return { ok: false, message: "Excel 文件中没有工作表" };
-  const textOf = (row: ExcelJS.Row, count: number) =>
-    Array.from({ length: count }, (_, i) => cellText(row.getCell(i + 1).value).replace(/\r\n?/g, "\n"));
+  const textOf = (row: ExcelJS.Row, count: number) => Array.from({ length: count }, (_, i) => cellText(row.getCell(i + 1).value).replace(/\r\n?/g, "\n"));
   const width = ws.columnCount;
   const header = mapHeader(textOf(ws.getRow(1), width));
   if ("message" in header) return { ok: false, message: header.message };
@@ -192,10 +192,7 @@ const zodMessage = (schema: { safeParse(v: unknown): { success: boolean; error?:
  * field) and unchanged ones. Every problem of a row is reported with its row number; a 学号 that
  * appears on several rows makes all of them bad, since the file does not say which one is right.
  */
-export function planRoster(
-  rows: RosterRow[],
-  ctx: { units: RosterUnit[]; existing: Map<string, RosterExisting>; actorId: number | null },
-): RosterPlan {
+export function planRoster(rows: RosterRow[], ctx: { units: RosterUnit[]; existing: Map<string, RosterExisting>; actorId: number | null }): RosterPlan {
   const plan: RosterPlan = { rows: rows.length, creates: [], updates: [], unchanged: [], errors: [] };
   const byId = new Map(ctx.units.map((u) => [u.id, u]));
   const subcommittees = new Map<string, RosterUnit>();
@@ -290,7 +287,16 @@ export function planRoster(
       continue;
     }
     const entry: RosterEntry = {
-      line, username, name: parsedName.success ? parsedName.data : cells.name, gender: gender!, orgUnitId, unitLabel: unitLabel(orgUnitId), stage: stage!, roles: sortedRoles, phone, email,
+      line,
+      username,
+      name: parsedName.success ? parsedName.data : cells.name,
+      gender: gender!,
+      orgUnitId,
+      unitLabel: unitLabel(orgUnitId),
+      stage: stage!,
+      roles: sortedRoles,
+      phone,
+      email,
     };
     if (!existing) {
       plan.creates.push(entry);
@@ -364,17 +370,27 @@ export function rosterTemplate(units: RosterUnit[]): ExcelJS.Workbook {
   const rowsNeeded = Math.max(pairs.length, STAGES.length, ROLES.length, notes.length);
   for (let i = 0; i < rowsNeeded; i++) {
     lists.push([
-      pairs[i]?.[0] ?? null, pairs[i]?.[1] ?? null, null,
-      STAGES[i] ? STAGE_LABEL[STAGES[i]!] : null, ROLES[i] ? ROLE_LABEL[ROLES[i]!] : null, null,
-      notes[i]?.[0] ?? null, notes[i]?.[1] ?? null,
+      pairs[i]?.[0] ?? null,
+      pairs[i]?.[1] ?? null,
+      null,
+      STAGES[i] ? STAGE_LABEL[STAGES[i]!] : null,
+      ROLES[i] ? ROLE_LABEL[ROLES[i]!] : null,
+      null,
+      notes[i]?.[0] ?? null,
+      notes[i]?.[1] ?? null,
     ]);
   }
   writeSheet(
     ref,
     [
-      { header: "二级党委", width: 24 }, { header: "党支部", width: 30 }, { header: "", width: 3 },
-      { header: "发展阶段", width: 14 }, { header: "角色", width: 14 }, { header: "", width: 3 },
-      { header: "说明", width: 12 }, { header: "", width: 70 },
+      { header: "二级党委", width: 24 },
+      { header: "党支部", width: 30 },
+      { header: "", width: 3 },
+      { header: "发展阶段", width: 14 },
+      { header: "角色", width: 14 },
+      { header: "", width: 3 },
+      { header: "说明", width: 12 },
+      { header: "", width: 70 },
     ],
     lists,
   );
@@ -393,7 +409,13 @@ export function passwordsWorkbook(rows: (IssuedPassword & { unit: string })[], l
   const ws = workbook.addWorksheet("一次性密码");
   writeSheet(
     ws,
-    [{ header: "学号/工号", width: 16 }, { header: "姓名", width: 12 }, { header: "所属组织", width: 36 }, { header: "一次性密码", width: 16 }, { header: "登录网址", width: 36 }],
+    [
+      { header: "学号/工号", width: 16 },
+      { header: "姓名", width: 12 },
+      { header: "所属组织", width: 36 },
+      { header: "一次性密码", width: 16 },
+      { header: "登录网址", width: 36 },
+    ],
     rows.map((r) => [r.学号, r.姓名, r.unit, r.一次性密码, loginUrl]),
   );
   ws.getColumn(1).numFmt = "@";

@@ -35,15 +35,19 @@ export function normalizeForSimilarity(text: string): { norm: string; start: num
     start.push(from);
     end.push(to);
   };
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
-    if (cp >= 0x4e00 && cp <= 0x9fff) keep(text[i]!, i, i + 1); // CJK unified ideographs: the common case
+    if (cp >= 0x4e00 && cp <= 0x9fff)
+      keep(text[i]!, i, i + 1); // CJK unified ideographs: the common case
     else if (cp < 0x80) {
       const c = text[i]!.toLowerCase();
       if (KEEP_ASCII.test(c)) keep(c, i, i + 1);
     } else {
-      for (const c of text.slice(i, i + width).normalize("NFKC").toLowerCase()) {
+      for (const c of text
+        .slice(i, i + width)
+        .normalize("NFKC")
+        .toLowerCase()) {
         if (c.length === 1 && c.charCodeAt(0) < 0x80 ? !KEEP_ASCII.test(c) : DROP.test(c)) continue;
         for (const unit of c.length === 1 ? [c] : [c[0]!, c[1]!]) keep(unit, i, i + width);
       }
@@ -281,7 +285,7 @@ export function commonPassages(aText: string, bText: string, minLen = MIN_PASSAG
   }
   const matches: { ai: number; bj: number; len: number }[] = [];
   let floor = 0; // a-positions before this are already inside a match
-  for (let i = 0; i + ANCHOR <= a.length; ) {
+  for (let i = 0; i + ANCHOR <= a.length;) {
     const hits = index.get(a.slice(i, i + ANCHOR));
     let best: { ai: number; bj: number; len: number } | null = null;
     for (const j of hits ?? []) {
@@ -300,8 +304,14 @@ export function commonPassages(aText: string, bText: string, minLen = MIN_PASSAG
   const toRanges = (side: typeof A, pick: (m: (typeof matches)[number]) => number) =>
     matches.map((m, n) => ({ from: side.start[pick(m)]!, to: side.end[pick(m) + m.len - 1]!, mark: n + 1 }));
   return {
-    a: segments(aText, toRanges(A, (m) => m.ai)),
-    b: segments(bText, toRanges(B, (m) => m.bj)),
+    a: segments(
+      aText,
+      toRanges(A, (m) => m.ai),
+    ),
+    b: segments(
+      bText,
+      toRanges(B, (m) => m.bj),
+    ),
     passages: matches.length,
     sharedChars: matches.reduce((n, m) => n + m.len, 0),
   };

@@ -58,10 +58,8 @@ export function timelineProblem(events: TimelineEvent[], added: TimelineEvent, c
   return null;
 }
 
-
 const NOT_BEFORE: Partial<Record<DecidedStage, (from: string, earliest: string) => string>> = {
-  candidate: (from, earliest) =>
-    `入党积极分子须经过一年以上培养教育和考察方可列为发展对象：列为积极分子的时间为 ${from}，列为发展对象的时间最早为 ${earliest}`,
+  candidate: (from, earliest) => `入党积极分子须经过一年以上培养教育和考察方可列为发展对象：列为积极分子的时间为 ${from}，列为发展对象的时间最早为 ${earliest}`,
   full: (from, earliest) => `预备期为一年：接收为预备党员的时间为 ${from}，转正时间最早为 ${earliest}`,
 };
 

@@ -15,7 +15,10 @@ import { isUploadTooLarge, type Storage, type StoredFile } from "~/utils/storage
 
 /** A file the user should be told about, in Chinese; nothing was stored. 413 for a size limit. */
 export class UploadRefused extends Error {
-  constructor(message: string, readonly status = 400) {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
@@ -42,11 +45,17 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
 
 function clean(raw: string): string {
   const name = raw.normalize("NFC").replace(INVISIBLE, "").split(/[/\\]/).pop() ?? "";
-  return name.replace(/[<>:"|?*]/g, "_").replace(/\s+/g, " ").replace(/^[\s.]+|[\s.]+$/g, "");
+  return name
+    .replace(/[<>:"|?*]/g, "_")
+    .replace(/\s+/g, " ")
+    .replace(/^[\s.]+|[\s.]+$/g, "");
 }
 
 function finish(base: string, fallback: string): string {
-  base = Array.from(base).slice(0, MAX_NAME).join("").replace(/[\s.]+$/g, "");
+  base = Array.from(base)
+    .slice(0, MAX_NAME)
+    .join("")
+    .replace(/[\s.]+$/g, "");
   if (!base) return fallback;
   return WINDOWS_RESERVED.test(base) ? `_${base}` : base;
 }
@@ -258,9 +267,7 @@ export async function parseUploadForm(
 
 // ------------------------------------------------------------------------------------ one file + fields
 
-export type OneFileForm =
-  | { ok: true; form: FormData; file: (StoredFile & { name: string }) | null }
-  | { ok: false; message: string; status: number };
+export type OneFileForm = { ok: true; form: FormData; file: (StoredFile & { name: string }) | null } | { ok: false; message: string; status: number };
 
 /**
  * A form with one file field (imports: rosters, question banks) and small text fields. A multipart
@@ -284,10 +291,7 @@ export async function parseFormWithOneFile(request: Request, opts: { storage: St
     return stored.sha256;
   };
   try {
-    const form = await parseMultipartForm(
-      request,
-      unstable_composeUploadHandlers(fileHandler, unstable_createMemoryUploadHandler({ maxPartSize: 16 * 1024 })),
-    );
+    const form = await parseMultipartForm(request, unstable_composeUploadHandlers(fileHandler, unstable_createMemoryUploadHandler({ maxPartSize: 16 * 1024 })));
     return { ok: true, form, file };
   } catch (e) {
     if (isUploadTooLarge(e)) return { ok: false, message: e.message, status: 413 };

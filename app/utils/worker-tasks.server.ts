@@ -36,7 +36,11 @@ export const TASKS = {
     const r = zxcvbn(password, inputs);
     return {
       score: r.score,
-      patterns: r.sequence.map((m) => ({ pattern: m.pattern, length: m.token.length, dictionaryName: (m as { dictionaryName?: string }).dictionaryName || null })),
+      patterns: r.sequence.map((m) => ({
+        pattern: m.pattern,
+        length: m.token.length,
+        dictionaryName: (m as { dictionaryName?: string }).dictionaryName || null,
+      })),
     };
   },
 };

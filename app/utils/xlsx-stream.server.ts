@@ -127,7 +127,12 @@ const STATIC_PARTS = (sheetName: string) => ({
 
 /** A sheet name Excel accepts: no []:*?/\ , at most 31 characters, not empty. */
 export function sheetNameOf(name: string): string {
-  return name.replace(/[[\]:*?/\\]/g, " ").trim().slice(0, 31) || "Sheet1";
+  return (
+    name
+      .replace(/[[\]:*?/\\]/g, " ")
+      .trim()
+      .slice(0, 31) || "Sheet1"
+  );
 }
 
 /**
@@ -135,7 +140,12 @@ export function sheetNameOf(name: string): string {
  * turns it into worksheet XML and deflates it. Rows past Excel's limit are dropped (callers check the
  * count first). `onEnd` gets the number of data rows written.
  */
-export function xlsxStream(sheetName: string, columns: StreamColumn[], batches: AsyncIterable<unknown[][]>, opts: { level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 } = {}): ReadableStream<Uint8Array> {
+export function xlsxStream(
+  sheetName: string,
+  columns: StreamColumn[],
+  batches: AsyncIterable<unknown[][]>,
+  opts: { level?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 } = {},
+): ReadableStream<Uint8Array> {
   const name = sheetNameOf(sheetName);
   const letters = columns.map((_, i) => columnLetter(i));
   const last = letters[letters.length - 1] ?? "A";
@@ -179,7 +189,12 @@ export function xlsxStream(sheetName: string, columns: StreamColumn[], batches: 
   };
   const finish = () => {
     const ref = `A1:${last}${rowNumber}`;
-    sheet.push(encoder.encode(`</sheetData><autoFilter ref="${ref}"/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`), true);
+    sheet.push(
+      encoder.encode(
+        `</sheetData><autoFilter ref="${ref}"/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`,
+      ),
+      true,
+    );
     addWhole(
       "xl/workbook.xml",
       XML_HEAD +

@@ -5,9 +5,15 @@ import type { Kysely } from "kysely";
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable("lessons").addColumn("video_duration", "real").execute();
   await db.schema.alterTable("lesson_progress").addColumn("last_beat_at", "integer").execute();
-  await db.schema.alterTable("lesson_progress").addColumn("read_seconds", "real", (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable("lesson_progress")
+    .addColumn("read_seconds", "real", (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable("lesson_progress").addColumn("check_after", "real").execute();
-  await db.schema.alterTable("lesson_progress").addColumn("check_pending", "integer", (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable("lesson_progress")
+    .addColumn("check_pending", "integer", (c) => c.notNull().defaultTo(0))
+    .execute();
 
   await db.schema
     .createTable("learning_presence")

@@ -4,7 +4,10 @@ import type { Kysely } from "kysely";
 // the old per-(account, address) pair rows and per-address lock rows mean something else, so they go;
 // stale rows are purged by their last failure, hence the index.
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.deleteFrom("login_throttle").where((eb) => eb.or([eb("key", "like", "pair:%"), eb("key", "like", "ip:%")])).execute();
+  await db
+    .deleteFrom("login_throttle")
+    .where((eb) => eb.or([eb("key", "like", "pair:%"), eb("key", "like", "ip:%")]))
+    .execute();
   await db.schema.createIndex("login_throttle_updated").on("login_throttle").column("updated_at").execute();
 }
 

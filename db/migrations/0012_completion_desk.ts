@@ -20,11 +20,23 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("updated_at", "integer", (c) => c.notNull())
     .execute();
 
-  await db.schema.alterTable("certificates").addColumn("decision", "text", (c) => c.notNull().defaultTo("rules")).execute(); // rules | exception
+  await db.schema
+    .alterTable("certificates")
+    .addColumn("decision", "text", (c) => c.notNull().defaultTo("rules"))
+    .execute(); // rules | exception
   await db.schema.alterTable("certificates").addColumn("exception_basis", "text").execute();
-  await db.schema.alterTable("certificates").addColumn("layout", "text", (c) => c.notNull().defaultTo("labels")).execute();
-  await db.schema.alterTable("certificates").addColumn("show_username", "integer", (c) => c.notNull().defaultTo(1)).execute();
-  await db.schema.alterTable("certificates").addColumn("show_score", "integer", (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema
+    .alterTable("certificates")
+    .addColumn("layout", "text", (c) => c.notNull().defaultTo("labels"))
+    .execute();
+  await db.schema
+    .alterTable("certificates")
+    .addColumn("show_username", "integer", (c) => c.notNull().defaultTo(1))
+    .execute();
+  await db.schema
+    .alterTable("certificates")
+    .addColumn("show_score", "integer", (c) => c.notNull().defaultTo(1))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

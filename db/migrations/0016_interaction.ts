@@ -123,7 +123,18 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ["job_leases", "outbox", "notification_prefs", "notifications", "notice_recipients", "notice_files", "notice_versions", "notices", "course_questions", "app_settings"]) {
+  for (const t of [
+    "job_leases",
+    "outbox",
+    "notification_prefs",
+    "notifications",
+    "notice_recipients",
+    "notice_files",
+    "notice_versions",
+    "notices",
+    "course_questions",
+    "app_settings",
+  ]) {
     await db.schema.dropTable(t).execute();
   }
 }

@@ -86,7 +86,9 @@ function home(user: User, res: http.ServerResponse) {
   const roles = (q.rolesOf.all(user.id) as { role: string }[]).map((r) => r.role);
   const unit = q.unitById.get(user.org_unit_id) as { name: string };
   res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-  res.end(`<!doctype html><html lang="zh-CN"><body><h1>您好，${esc(user.name)}</h1><p>${esc(user.username)} · ${esc(unit.name)} · ${roles.join()}</p></body></html>`);
+  res.end(
+    `<!doctype html><html lang="zh-CN"><body><h1>您好，${esc(user.name)}</h1><p>${esc(user.username)} · ${esc(unit.name)} · ${roles.join()}</p></body></html>`,
+  );
 }
 
 function lesson(user: User, slug: string, key: string, res: http.ServerResponse) {
@@ -95,33 +97,37 @@ function lesson(user: User, slug: string, key: string, res: http.ServerResponse)
   const p = q.progress.get(user.id, l.id) as { position: number } | undefined;
   const html = renderMarkdown(l.body_md, { mediaBase: `/media/courses/${slug}/` });
   res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-  res.end(`<!doctype html><html lang="zh-CN"><body><p>${esc(l.course_title)}</p><h1>${esc(l.title)}</h1><div class="prose">${html}</div><p>${p?.position ?? 0}</p></body></html>`);
+  res.end(
+    `<!doctype html><html lang="zh-CN"><body><p>${esc(l.course_title)}</p><h1>${esc(l.title)}</h1><div class="prose">${html}</div><p>${p?.position ?? 0}</p></body></html>`,
+  );
 }
 
 async function beat(user: User, lessonId: number, req: http.IncomingMessage, res: http.ServerResponse) {
   const body = JSON.parse(await readBody(req)) as { tabId: string; segments: Interval[]; position: number };
   const t = now();
-  const result = db.transaction(() => {
-    const l = q.lessonForBeat.get(lessonId, `%"${user.stage}"%`) as { id: number; video_duration: number; progress: string } | undefined;
-    if (!l) return null;
-    const presence = q.presence.get(user.id) as { tab_id: string; last_seen: number } | undefined;
-    if (presence && presence.tab_id !== body.tabId && presence.last_seen > t - 45) return { ok: false };
-    q.upsertPresence.run(user.id, l.id, body.tabId, t);
-    const row = q.progress.get(user.id, l.id) as { covered: string; furthest: number; last_beat_at: number | null } | undefined;
-    const elapsed = row?.last_beat_at ? Math.min(60, t - row.last_beat_at) : 0;
-    const r = creditSegments({
-      covered: row ? JSON.parse(row.covered) : [],
-      furthest: row?.furthest ?? 0,
-      segments: body.segments,
-      budget: elapsed ? elapsed + 2 : 0,
-      tolerance: 3,
-      lockSeek: true,
-      duration: l.video_duration,
-    });
-    const total = r.covered.reduce((n, [s, e]) => n + e - s, 0);
-    q.upsertProgress.run(user.id, l.id, JSON.stringify(r.covered), r.furthest, body.position, total, t, t);
-    return { ok: true, credited: r.credited, furthest: r.furthest };
-  }).immediate();
+  const result = db
+    .transaction(() => {
+      const l = q.lessonForBeat.get(lessonId, `%"${user.stage}"%`) as { id: number; video_duration: number; progress: string } | undefined;
+      if (!l) return null;
+      const presence = q.presence.get(user.id) as { tab_id: string; last_seen: number } | undefined;
+      if (presence && presence.tab_id !== body.tabId && presence.last_seen > t - 45) return { ok: false };
+      q.upsertPresence.run(user.id, l.id, body.tabId, t);
+      const row = q.progress.get(user.id, l.id) as { covered: string; furthest: number; last_beat_at: number | null } | undefined;
+      const elapsed = row?.last_beat_at ? Math.min(60, t - row.last_beat_at) : 0;
+      const r = creditSegments({
+        covered: row ? JSON.parse(row.covered) : [],
+        furthest: row?.furthest ?? 0,
+        segments: body.segments,
+        budget: elapsed ? elapsed + 2 : 0,
+        tolerance: 3,
+        lockSeek: true,
+        duration: l.video_duration,
+      });
+      const total = r.covered.reduce((n, [s, e]) => n + e - s, 0);
+      q.upsertProgress.run(user.id, l.id, JSON.stringify(r.covered), r.furthest, body.position, total, t, t);
+      return { ok: true, credited: r.credited, furthest: r.furthest };
+    })
+    .immediate();
   if (!result) return res.writeHead(404).end();
   res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(result));
 }
@@ -146,7 +152,9 @@ function media(user: User, slug: string, file: string, req: http.IncomingMessage
 // ---- exams: the same work as startExamAttempt and saveAnswer (app/models/exams/windows.server.ts, autosave.server.ts)
 
 const ex = {
-  exam: db.prepare("select e.id, e.settings, e.course_id, c.audience from exams e join courses c on c.id = e.course_id where c.slug = ? and e.key = ? and c.published = 1 and e.archived = 0"),
+  exam: db.prepare(
+    "select e.id, e.settings, e.course_id, c.audience from exams e join courses c on c.id = e.course_id where c.slug = ? and e.key = ? and c.published = 1 and e.archived = 0",
+  ),
   attempts: db.prepare("select id, status, deadline_at, grace_seconds, attempt_no from exam_attempts where exam_id = ? and user_id = ?"),
   override: db.prepare("select extra_minutes, extra_attempts from exam_overrides where exam_id = ? and user_id = ?"),
   pool: db.prepare(
@@ -163,7 +171,15 @@ const ex = {
     "insert into attempt_answers (attempt_id, question_id, answer, seq, saved_at) values (?, ?, ?, ?, ?) on conflict (attempt_id, question_id) do update set answer = excluded.answer, seq = excluded.seq, saved_at = excluded.saved_at where excluded.seq > attempt_answers.seq returning seq, saved_at",
   ),
 };
-type Settings = { banks: string[]; duration_minutes: number; closes_at: number | null; attempts: number; grace_seconds: number; shuffle_options: boolean; draw: { type: string; count: number; score: number; difficulty: string[] | null; knowledge: string[] | null }[] };
+type Settings = {
+  banks: string[];
+  duration_minutes: number;
+  closes_at: number | null;
+  attempts: number;
+  grace_seconds: number;
+  shuffle_options: boolean;
+  draw: { type: string; count: number; score: number; difficulty: string[] | null; knowledge: string[] | null }[];
+};
 
 function shuffled<T>(a: T[]): T[] {
   const r = [...a];
@@ -182,10 +198,21 @@ const startAttempt = db.transaction((user: User, exam: { id: number; settings: s
   const settings = JSON.parse(exam.settings) as Settings;
   const o = ex.override.get(exam.id, user.id) as { extra_minutes: number; extra_attempts: number } | undefined;
   if (attempts.length >= settings.attempts + (o?.extra_attempts ?? 0)) return null;
-  const pool = ex.pool.all(exam.course_id, JSON.stringify(settings.banks)) as { id: number; type: string; difficulty: string; knowledge: string | null; options: string | null }[];
+  const pool = ex.pool.all(exam.course_id, JSON.stringify(settings.banks)) as {
+    id: number;
+    type: string;
+    difficulty: string;
+    knowledge: string | null;
+    options: string | null;
+  }[];
   const paper: { id: number; score: number; order: string | null }[] = [];
   for (const rule of settings.draw) {
-    const c = pool.filter((q) => q.type === rule.type && (!rule.difficulty?.length || rule.difficulty.includes(q.difficulty)) && (!rule.knowledge?.length || rule.knowledge.includes(q.knowledge ?? "")));
+    const c = pool.filter(
+      (q) =>
+        q.type === rule.type &&
+        (!rule.difficulty?.length || rule.difficulty.includes(q.difficulty)) &&
+        (!rule.knowledge?.length || rule.knowledge.includes(q.knowledge ?? "")),
+    );
     for (const q of shuffled(c).slice(0, rule.count)) {
       const n = q.options ? (JSON.parse(q.options) as unknown[]).length : 0;
       const idx = Array.from({ length: n }, (_, i) => i);
@@ -196,10 +223,12 @@ const startAttempt = db.transaction((user: User, exam: { id: number; settings: s
   const byDuration = t + settings.duration_minutes * 60 + extra;
   const deadline = settings.closes_at === null ? byDuration : Math.min(byDuration, settings.closes_at + extra);
   const maxScore = paper.reduce((n, q) => n + q.score, 0);
-  const { id } = ex.insertAttempt.get(exam.id, user.id, attempts.length + 1, t, deadline, settings.grace_seconds, maxScore, o?.extra_minutes ?? 0) as { id: number };
-  db.prepare(`insert into attempt_questions (attempt_id, position, question_id, option_order, score) values ${paper.map(() => "(?, ?, ?, ?, ?)").join(", ")}`).run(
-    ...paper.flatMap((q, i) => [id, i + 1, q.id, q.order, q.score]),
-  );
+  const { id } = ex.insertAttempt.get(exam.id, user.id, attempts.length + 1, t, deadline, settings.grace_seconds, maxScore, o?.extra_minutes ?? 0) as {
+    id: number;
+  };
+  db.prepare(
+    `insert into attempt_questions (attempt_id, position, question_id, option_order, score) values ${paper.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+  ).run(...paper.flatMap((q, i) => [id, i + 1, q.id, q.order, q.score]));
   return id;
 });
 
@@ -217,12 +246,18 @@ const saveInTransaction = db.transaction((user: User, attemptId: number, body: {
   if (!a) return { status: 404, body: { ok: false, reason: "not_found" } };
   if (a.status !== "in_progress") return { status: 409, body: { ok: false, reason: "finished" } };
   if (t > a.deadline_at + a.grace_seconds) return { status: 410, body: { ok: false, reason: "deadline" } };
-  const q = ex.paperQuestion.get(attemptId, body.questionId) as { type: "判断"; options: string | null; stem_md: string; seq: number | null; saved_at: number | null } | undefined;
+  const q = ex.paperQuestion.get(attemptId, body.questionId) as
+    { type: "判断"; options: string | null; stem_md: string; seq: number | null; saved_at: number | null } | undefined;
   if (!q) return { status: 404, body: { ok: false, reason: "not_found" } };
   const response = validateResponse(q, body.answer);
   if (!response) return { status: 400, body: { ok: false, reason: "bad_answer" } };
   const row = ex.upsertAnswer.get(attemptId, body.questionId, JSON.stringify(response), body.seq, t) as { seq: number; saved_at: number } | undefined;
-  return { status: 200, body: row ? { ok: true, seq: row.seq, savedAt: row.saved_at, applied: true, now: t } : { ok: true, seq: q.seq, savedAt: q.saved_at, applied: false, now: t } };
+  return {
+    status: 200,
+    body: row
+      ? { ok: true, seq: row.seq, savedAt: row.saved_at, applied: true, now: t }
+      : { ok: true, seq: q.seq, savedAt: q.saved_at, applied: false, now: t },
+  };
 });
 
 async function saveExamAnswer(user: User, attemptId: number, req: http.IncomingMessage, res: http.ServerResponse) {
@@ -253,11 +288,16 @@ const server = http.createServer(async (req, res) => {
     if (req.method === "GET" && (m = /^\/media\/courses\/([^/]+)\/(.+)$/.exec(url.pathname))) return media(user, m[1]!, m[2]!, req, res);
     if (req.method === "POST" && (m = /^\/courses\/([^/]+)\/exams\/([^/]+)$/.exec(url.pathname))) return startExam(user, m[1]!, m[2]!, res);
     if (req.method === "POST" && (m = /^\/exam-attempts\/(\d+)\/answers$/.exec(url.pathname))) return await saveExamAnswer(user, Number(m[1]), req, res);
-    if (req.method === "GET" && (m = /^\/admin\/ledger\/export\.(csv|xlsx)$/.exec(url.pathname))) return await exportLedger(user, m[1] as "csv" | "xlsx", req, res);
-    if (req.method === "POST" && (m = /^\/admin\/classes\/(\d+)\/completion(\.data)?$/.exec(url.pathname))) return certificates.confirm(user, Number(m[1]), req, res);
-    if (req.method === "GET" && (m = /^\/admin\/classes\/(\d+)\/certificates\.zip$/.exec(url.pathname))) return await certificates.zip(user, Number(m[1]), req, res);
-    if (req.method === "POST" && (m = /^\/courses\/([^/]+)\/assignments\/([^/.]+)(\.data)?$/.exec(url.pathname))) return await similarity.submit(user, m[1]!, m[2]!, req, res);
-    if (req.method === "POST" && (m = /^\/teach\/([^/]+)\/assignments\/([^/.]+)(\.data)?$/.exec(url.pathname))) return await similarity.recompute(user, m[1]!, m[2]!, req, res);
+    if (req.method === "GET" && (m = /^\/admin\/ledger\/export\.(csv|xlsx)$/.exec(url.pathname)))
+      return await exportLedger(user, m[1] as "csv" | "xlsx", req, res);
+    if (req.method === "POST" && (m = /^\/admin\/classes\/(\d+)\/completion(\.data)?$/.exec(url.pathname)))
+      return certificates.confirm(user, Number(m[1]), req, res);
+    if (req.method === "GET" && (m = /^\/admin\/classes\/(\d+)\/certificates\.zip$/.exec(url.pathname)))
+      return await certificates.zip(user, Number(m[1]), req, res);
+    if (req.method === "POST" && (m = /^\/courses\/([^/]+)\/assignments\/([^/.]+)(\.data)?$/.exec(url.pathname)))
+      return await similarity.submit(user, m[1]!, m[2]!, req, res);
+    if (req.method === "POST" && (m = /^\/teach\/([^/]+)\/assignments\/([^/.]+)(\.data)?$/.exec(url.pathname)))
+      return await similarity.recompute(user, m[1]!, m[2]!, req, res);
     res.writeHead(404).end();
   } catch (e) {
     res.writeHead(500).end(String(e));

@@ -45,15 +45,24 @@ export function sessionCookie(db: Database.Database, userId: number): string {
   const sid = randomBytes(15).toString("hex");
   const secret = randomBytes(15).toString("hex");
   const t = Math.floor(Date.now() / 1000);
-  db.prepare("insert into sessions (id, secret_hash, user_id, created_at, last_verified_at) values (?, ?, ?, ?, ?)").run(sid, createHash("sha256").update(secret).digest("hex"), userId, t, t);
+  db.prepare("insert into sessions (id, secret_hash, user_id, created_at, last_verified_at) values (?, ?, ?, ?, ?)").run(
+    sid,
+    createHash("sha256").update(secret).digest("hex"),
+    userId,
+    t,
+    t,
+  );
   return `__Host-dx_session=${sid}.${secret}`;
 }
 
-const SURNAMES = [..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"];
+const SURNAMES = [
+  ..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤",
+];
 const GIVEN = [..."伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂文华建国志红梅晓宇浩然思雨子涵欣怡梓轩一诺雨桐佳俊博天嘉梦琪"];
 
 /** Varied two- and three-character names (so each certificate PDF subsets different glyphs). */
-export const chineseName = (i: number) => SURNAMES[(i * 7) % SURNAMES.length]! + GIVEN[(i * 13) % GIVEN.length]! + (i % 3 ? GIVEN[(i * 31 + 5) % GIVEN.length]! : "");
+export const chineseName = (i: number) =>
+  SURNAMES[(i * 7) % SURNAMES.length]! + GIVEN[(i * 13) % GIVEN.length]! + (i % 3 ? GIVEN[(i * 31 + 5) % GIVEN.length]! : "");
 
 /** An argon2id hash of the demo password, reused so that creating thousands of users is instant. */
 function anyHash(db: Database.Database): string {
@@ -120,7 +129,11 @@ export function schoolWriter(db: Database.Database, t = Math.floor(Date.now() / 
   const root = one<{ id: number; path: string }>("select id, path from org_units where parent_id is null");
   const admin = one<{ id: number }>("select id from users where username = 'zzb001'");
   const course = one<{ id: number; slug: string }>("select id, slug from courses where slug = 'jijifenzi-peixun'");
-  const lessons = db.prepare("select id, hours, required from lessons where course_id = ? and archived = 0 order by position").all(course.id) as { id: number; hours: number; required: number }[];
+  const lessons = db.prepare("select id, hours, required from lessons where course_id = ? and archived = 0 order by position").all(course.id) as {
+    id: number;
+    hours: number;
+    required: number;
+  }[];
   const assignment = one<{ id: number; key: string; hours: number; max_score: number; pass_score: number; title: string; min_length: number | null }>(
     "select id, key, hours, max_score, pass_score, title, min_length from assignments where course_id = ?",
     course.id,
@@ -135,7 +148,9 @@ export function schoolWriter(db: Database.Database, t = Math.floor(Date.now() / 
     ),
     role: db.prepare("insert into user_roles (user_id, role) values (?, 'trainee')"),
     progress: db.prepare("insert into lesson_progress (user_id, lesson_id, completed_at, updated_at, seconds_credited) values (?, ?, ?, ?, 600)"),
-    submission: db.prepare("insert into submissions (assignment_id, user_id, status, current_version, graded_version, raw_score, score, created_at, updated_at) values (?, ?, ?, 1, ?, ?, ?, ?, ?)"),
+    submission: db.prepare(
+      "insert into submissions (assignment_id, user_id, status, current_version, graded_version, raw_score, score, created_at, updated_at) values (?, ?, ?, 1, ?, ?, ?, ?, ?)",
+    ),
     attempt: db.prepare(
       "insert into exam_attempts (exam_id, user_id, attempt_no, started_at, deadline_at, grace_seconds, submitted_at, finalized_by, status, max_score, auto_score, score, passed) values (?, ?, 1, ?, ?, 30, ?, 'user', 'graded', 100, ?, ?, ?)",
     ),
@@ -143,7 +158,9 @@ export function schoolWriter(db: Database.Database, t = Math.floor(Date.now() / 
       "insert into training_classes (name, kind, term, host_unit_id, start_date, end_date, rules, final_exam_id, number_format, completed_at, completed_by, created_by, created_at, updated_at) values (?, 'activist', ?, ?, ?, ?, ?, null, '{school}-{year}-{term}-{seq}', ?, ?, ?, ?, ?)",
     ),
     classCourse: db.prepare("insert into class_courses (class_id, course_id, required, position) values (?, ?, 1, 0)"),
-    member: db.prepare("insert into class_members (class_id, user_id, source, added_by, added_at, outcome, result, decided_at) values (?, ?, 'pick', ?, ?, ?, ?, ?)"),
+    member: db.prepare(
+      "insert into class_members (class_id, user_id, source, added_by, added_at, outcome, result, decided_at) values (?, ?, 'pick', ?, ?, ?, ?, ?)",
+    ),
   };
   /** A unit under `parent` (a 二级党委 or a 党支部) with its path. */
   function unit(name: string, kind: "subcommittee" | "branch", parent: { id: number; path: string }) {
@@ -170,7 +187,15 @@ export function schoolWriter(db: Database.Database, t = Math.floor(Date.now() / 
   }
   /** A member, with the outcome and result recorded when completion was confirmed. */
   function member(classId: number, userId: number, decided?: { result: ClassResult }) {
-    st.member.run(classId, userId, admin.id, t, decided ? (decided.result.passed ? "completed" : "not_completed") : null, decided ? JSON.stringify(decided.result) : null, decided ? t : null);
+    st.member.run(
+      classId,
+      userId,
+      admin.id,
+      t,
+      decided ? (decided.result.passed ? "completed" : "not_completed") : null,
+      decided ? JSON.stringify(decided.result) : null,
+      decided ? t : null,
+    );
   }
   return { t, root, admin, course, lessons, assignment, exam, unit, trainee, trainingClass, member };
 }

@@ -122,7 +122,11 @@ export async function timedRequest(s: Server, path: string, init: RequestInit & 
 
 /** A form POST as the page's <Form> sends it with JavaScript (Remix single fetch: `<path>.data`). */
 export function formPost(cookie: string, fields: Record<string, string>): RequestInit {
-  return { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded;charset=UTF-8" }, body: new URLSearchParams(fields).toString() };
+  return {
+    method: "POST",
+    headers: { cookie, "content-type": "application/x-www-form-urlencoded;charset=UTF-8" },
+    body: new URLSearchParams(fields).toString(),
+  };
 }
 
 export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
@@ -143,7 +147,12 @@ export function describe(t: Timed, opts: { size?: boolean } = {}): string {
  * The lines of one figure: what was measured, the app's figures, the baseline's, and app time ÷
  * baseline time (above 1: the app takes that many times as long).
  */
-export function compared(label: string, what: string, app: { ms: number; text: string }, baseline: { ms: number; text: string }): Record<string, string | number> {
+export function compared(
+  label: string,
+  what: string,
+  app: { ms: number; text: string },
+  baseline: { ms: number; text: string },
+): Record<string, string | number> {
   return {
     [label]: what,
     [`${label} — app`]: app.text,

@@ -60,7 +60,15 @@ export async function runCrash(opts: {
       let down = false;
       let stop = false;
       const current = app;
-      const load = runLoad({ target: () => current.url, world, ledger, workers: opts.workers ?? 16, mix: opts.mix ?? MIXED, stop: () => stop, down: () => down });
+      const load = runLoad({
+        target: () => current.url,
+        world,
+        ledger,
+        workers: opts.workers ?? 16,
+        mix: opts.mix ?? MIXED,
+        stop: () => stop,
+        down: () => down,
+      });
       const delay = 100 + randomInt(1400);
       killAfter.push(delay);
       await sleep(delay);
@@ -72,11 +80,14 @@ export async function runCrash(opts: {
       const integrity = checkDatabase(dataDir);
       if (integrity !== "ok") integrityFailures.push(`kill ${round}: ${integrity}`);
       const acked = OPS.map((o) => `${o} ${ledger.counts[o].acked}`).join(", ");
-      log(`kill ${String(round).padStart(3)} after ${String(delay).padStart(4)} ms: acknowledged so far ${acked}; lost ${totalLost(verdict)}; integrity ${integrity}`);
+      log(
+        `kill ${String(round).padStart(3)} after ${String(delay).padStart(4)} ms: acknowledged so far ${acked}; lost ${totalLost(verdict)}; integrity ${integrity}`,
+      );
     }
     // One last start: the data of the last kill must come back too.
     app = await launch(dataDir);
-    for (const p of await checkResume(app.url, world, ledger, { sessionsSince: roundStart, attempts: world.attempts.length })) resumeProblems.push(`after the last kill: ${p}`);
+    for (const p of await checkResume(app.url, world, ledger, { sessionsSince: roundStart, attempts: world.attempts.length }))
+      resumeProblems.push(`after the last kill: ${p}`);
     await app.signal("SIGTERM");
     const tmp = path.join(dataDir, "tmp");
     const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
@@ -112,7 +123,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   console.log(`  integrity/foreign-key failures: ${s.integrityFailures.length}`);
   console.log(`  unexpected answers while the server was up: ${s.unexpected.length}`);
   for (const u of s.unexpected.slice(0, 10)) console.log(`    ${u.op} ${u.status} ${u.body}`);
-  console.log(`  after restarts: ${s.resumeProblems.length ? s.resumeProblems.join("; ") : "every sampled exam showed its deadline unchanged; every acknowledged sign-in still worked"}`);
+  console.log(
+    `  after restarts: ${s.resumeProblems.length ? s.resumeProblems.join("; ") : "every sampled exam showed its deadline unchanged; every acknowledged sign-in still worked"}`,
+  );
   console.log(`  restart to healthy: avg ${s.restartMs.avg} ms, max ${s.restartMs.max} ms`);
   console.log(`  upload scratch files left in DATA_DIR/tmp: ${s.tmpLeftovers}`);
   process.exit(s.ok ? 0 : 1);

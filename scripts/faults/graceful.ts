@@ -96,11 +96,35 @@ export async function runGraceful(opts: { rounds: number; log?: (line: string) =
         const seq = 900_000_000 + round * 10 + i; // above every seq the load uses
         const answer = slot.type === "判断" ? { judge: true } : { text: `慢请求 ${seq}` };
         const body = Buffer.from(JSON.stringify({ questionId: slot.questionId, seq, answer }));
-        slow.push({ kind: "answer", key: `${slot.attemptId}:${slot.questionId}`, seq, text: JSON.stringify(answer), req: await slowPost(app.url, `/exam-attempts/${slot.attemptId}/answers`, { Cookie: slot.cookie, Origin: app.url, "Content-Type": "application/json" }, body, 1500) });
+        slow.push({
+          kind: "answer",
+          key: `${slot.attemptId}:${slot.questionId}`,
+          seq,
+          text: JSON.stringify(answer),
+          req: await slowPost(
+            app.url,
+            `/exam-attempts/${slot.attemptId}/answers`,
+            { Cookie: slot.cookie, Origin: app.url, "Content-Type": "application/json" },
+            body,
+            1500,
+          ),
+        });
         const d = w.drafters[i % w.drafters.length]!;
         const text = `慢草稿 ${d.username} ${seq}`;
         const form = Buffer.from(new URLSearchParams({ intent: "autosave", text, seq: String(seq) }).toString());
-        slow.push({ kind: "draft", key: String(d.userId), seq, text, req: await slowPost(app.url, `${ASSIGNMENT_PATH}.data`, { Cookie: d.cookie, Origin: app.url, "Content-Type": "application/x-www-form-urlencoded" }, form, 1500) });
+        slow.push({
+          kind: "draft",
+          key: String(d.userId),
+          seq,
+          text,
+          req: await slowPost(
+            app.url,
+            `${ASSIGNMENT_PATH}.data`,
+            { Cookie: d.cookie, Origin: app.url, "Content-Type": "application/x-www-form-urlencoded" },
+            form,
+            1500,
+          ),
+        });
       }
       await Promise.all(slow.map((s) => s.req.inside));
       await sleep(400); // time for a busy server to read the headers it has been sent
@@ -139,7 +163,9 @@ export async function runGraceful(opts: { rounds: number; log?: (line: string) =
       const integrity = checkDatabase(dataDir);
       if (integrity !== "ok") summary.integrity.push(`round ${round}: ${integrity}`);
       const v = verifyLedger(dataDir, w, ledger);
-      log(`stop ${round}: exit ${code} after ${Math.round(exitTimes.at(-1)!)} ms; in-flight answered ${summary.inFlight.answered}/${summary.inFlight.sent}; lost ${totalLost(v)}; applied but unanswered ${v.appliedButFailed}; integrity ${integrity}`);
+      log(
+        `stop ${round}: exit ${code} after ${Math.round(exitTimes.at(-1)!)} ms; in-flight answered ${summary.inFlight.answered}/${summary.inFlight.sent}; lost ${totalLost(v)}; applied but unanswered ${v.appliedButFailed}; integrity ${integrity}`,
+      );
     }
     const v = verifyLedger(dataDir, world!, ledger);
     summary.acknowledged = Object.values(ledger.counts).reduce((a, c) => a + c.acked, 0) + summary.inFlight.answered;
@@ -166,7 +192,9 @@ export async function runGraceful(opts: { rounds: number; log?: (line: string) =
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const s = await runGraceful({ rounds: Number(process.argv[2] ?? 10), log: console.log });
   console.log("\nsummary");
-  console.log(`  SIGTERM under load ${s.rounds} times: exit codes ${[...new Set(s.exitCodes)].join(", ")}, exit after avg ${s.exitMs.avg} ms, max ${s.exitMs.max} ms`);
+  console.log(
+    `  SIGTERM under load ${s.rounds} times: exit codes ${[...new Set(s.exitCodes)].join(", ")}, exit after avg ${s.exitMs.avg} ms, max ${s.exitMs.max} ms`,
+  );
   console.log(`  requests inside the server at the signal: ${s.inFlight.answered}/${s.inFlight.sent} answered ${s.inFlight.failures.join("; ")}`);
   console.log(`  acknowledged writes: ${s.acknowledged}, missing: ${s.lost}; applied but unanswered: ${s.appliedButFailed}`);
   console.log(`  requests refused after the signal: ${JSON.stringify(s.refused)}`);

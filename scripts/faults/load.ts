@@ -128,8 +128,16 @@ export async function prepareWorld(
     const admin = await db.selectFrom("users").select("id").where("username", "=", "zzb001").executeTakeFirstOrThrow();
     const attempts: World["attempts"] = [];
     for (const t of examinees) {
-      await setExamOverride(db, { examId: exam.id, username: t.username, extraMinutes: 120, extraAttempts: 0, reason: "故障测试：长时间压测" }, { actorId: admin.id });
-      const res = await client.send(base, EXAM_PATH, { method: "POST", headers: { Cookie: t.cookie, Origin: base, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+      await setExamOverride(
+        db,
+        { examId: exam.id, username: t.username, extraMinutes: 120, extraAttempts: 0, reason: "故障测试：长时间压测" },
+        { actorId: admin.id },
+      );
+      const res = await client.send(base, EXAM_PATH, {
+        method: "POST",
+        headers: { Cookie: t.cookie, Origin: base, "Content-Type": "application/x-www-form-urlencoded" },
+        body: "",
+      });
       const id = Number(/\/exam-attempts\/(\d+)$/.exec(String(res.headers.location ?? ""))?.[1]);
       if (!id) throw new Error(`exam start failed for ${t.username}: ${res.status} ${res.body.slice(0, 200)}`);
       const a = await db.selectFrom("exam_attempts").select("deadline_at").where("id", "=", id).executeTakeFirstOrThrow();
@@ -255,7 +263,11 @@ export async function runLoad(opts: {
           const key = `${slot.attemptId}:${slot.questionId}`;
           mark = { key, seq: s };
           c.sent++;
-          const res = await client.send(base, `/exam-attempts/${slot.attemptId}/answers`, { method: "POST", headers: json(slot.cookie), body: JSON.stringify({ questionId: slot.questionId, seq: s, answer }) });
+          const res = await client.send(base, `/exam-attempts/${slot.attemptId}/answers`, {
+            method: "POST",
+            headers: json(slot.cookie),
+            body: JSON.stringify({ questionId: slot.questionId, seq: s, answer }),
+          });
           if (res.status === 200 && (JSON.parse(res.body) as { ok: boolean }).ok) {
             c.acked++;
             const prev = ledger.answers.get(key);
@@ -275,7 +287,11 @@ export async function runLoad(opts: {
           if (r?.ok) {
             c.acked++;
             const prev = ledger.beats.get(mark.key) ?? { readSeconds: 0, furthest: 0, completed: false };
-            ledger.beats.set(mark.key, { readSeconds: Math.max(prev.readSeconds, r.readSeconds), furthest: Math.max(prev.furthest, r.furthest), completed: prev.completed || r.completed });
+            ledger.beats.set(mark.key, {
+              readSeconds: Math.max(prev.readSeconds, r.readSeconds),
+              furthest: Math.max(prev.furthest, r.furthest),
+              completed: prev.completed || r.completed,
+            });
           } else ledger.unexpected.push({ op, status: res.status, body: res.body.slice(0, 200) });
           return;
         }
@@ -285,7 +301,11 @@ export async function runLoad(opts: {
           const text = `草稿 ${d.username} ${s}`;
           mark = { key: String(d.userId), seq: s, text };
           c.sent++;
-          const res = await client.send(base, `${ASSIGNMENT_PATH}.data`, { method: "POST", headers: form(d.cookie), body: new URLSearchParams({ intent: "autosave", text, seq: String(s) }).toString() });
+          const res = await client.send(base, `${ASSIGNMENT_PATH}.data`, {
+            method: "POST",
+            headers: form(d.cookie),
+            body: new URLSearchParams({ intent: "autosave", text, seq: String(s) }).toString(),
+          });
           if (res.status === 200 && res.body.includes('"ok",true')) {
             c.acked++;
             const prev = ledger.drafts.get(d.userId);
@@ -308,12 +328,21 @@ export async function runLoad(opts: {
             if (attach) fields.files = [sub.pdf, `${sub.username}.pdf`];
             const { body, type } = await multipart(fields);
             c.sent++;
-            const res = await client.send(base, `${ASSIGNMENT_PATH}.data`, { method: "POST", headers: { Cookie: sub.cookie, Origin: base, "Content-Type": type }, body });
+            const res = await client.send(base, `${ASSIGNMENT_PATH}.data`, {
+              method: "POST",
+              headers: { Cookie: sub.cookie, Origin: base, "Content-Type": type },
+              body,
+            });
             const version = Number(/已提交第 (\d+) 版/.exec(res.body)?.[1]);
             if (res.status === 200 && version) {
               c.acked++;
               if (attach) sub.attached = true;
-              ledger.versions.push({ userId: sub.userId, version, text, ...(attach ? { file: { sha256: createHash("sha256").update(sub.pdf).digest("hex"), size: sub.pdf.length } } : {}) });
+              ledger.versions.push({
+                userId: sub.userId,
+                version,
+                text,
+                ...(attach ? { file: { sha256: createHash("sha256").update(sub.pdf).digest("hex"), size: sub.pdf.length } } : {}),
+              });
             } else ledger.unexpected.push({ op, status: res.status, body: res.body.slice(0, 200) });
           } finally {
             sub.busy = false;
@@ -324,7 +353,11 @@ export async function runLoad(opts: {
           const username = pick(w.logins);
           mark = { key: username };
           c.sent++;
-          const res = await client.send(base, "/login", { method: "POST", headers: form(""), body: new URLSearchParams({ username, password: DEMO_PASSWORD }).toString() });
+          const res = await client.send(base, "/login", {
+            method: "POST",
+            headers: form(""),
+            body: new URLSearchParams({ username, password: DEMO_PASSWORD }).toString(),
+          });
           const cookie = String(res.headers["set-cookie"] ?? "").split(";")[0]!;
           if (res.status === 302 && cookie.startsWith("__Host-dx_session=")) {
             c.acked++;
@@ -335,7 +368,14 @@ export async function runLoad(opts: {
       }
     } catch (e) {
       const err = e as SendError;
-      ledger.failed.push({ op, ...mark, code: err.code ?? err.message, reusedSocket: Boolean(err.reusedSocket), answered: Boolean(err.answered), at: Date.now() });
+      ledger.failed.push({
+        op,
+        ...mark,
+        code: err.code ?? err.message,
+        reusedSocket: Boolean(err.reusedSocket),
+        answered: Boolean(err.answered),
+        at: Date.now(),
+      });
       if (!opts.down?.()) ledger.unexpected.push({ op, status: 0, body: `${err.code ?? ""} ${err.message}`.slice(0, 200) });
       else await sleep(20); // the server is gone: do not spin
     }
@@ -385,12 +425,20 @@ export function verifyLedger(dataDir: string, world: World, ledger: Ledger): Ver
   };
   try {
     const answers = new Map(
-      (db.prepare("select attempt_id, question_id, seq, answer from attempt_answers").all() as { attempt_id: number; question_id: number; seq: number; answer: string }[]).map((r) => [`${r.attempt_id}:${r.question_id}`, r]),
+      (
+        db.prepare("select attempt_id, question_id, seq, answer from attempt_answers").all() as {
+          attempt_id: number;
+          question_id: number;
+          seq: number;
+          answer: string;
+        }[]
+      ).map((r) => [`${r.attempt_id}:${r.question_id}`, r]),
     );
     for (const [key, a] of ledger.answers) {
       v.checked.answers++;
       const row = answers.get(key);
-      if (!row || row.seq < a.seq || (row.seq === a.seq && row.answer !== a.value)) lose("answers", `${key} acknowledged seq ${a.seq}, stored ${row?.seq ?? "none"}`);
+      if (!row || row.seq < a.seq || (row.seq === a.seq && row.answer !== a.value))
+        lose("answers", `${key} acknowledged seq ${a.seq}, stored ${row?.seq ?? "none"}`);
     }
     const beat = db.prepare("select read_seconds, furthest, completed_at from lesson_progress where user_id = ? and lesson_id = ?");
     for (const [key, b] of ledger.beats) {
@@ -401,13 +449,18 @@ export function verifyLedger(dataDir: string, world: World, ledger: Ledger): Ver
         lose("beats", `${key} acknowledged ${JSON.stringify(b)}, stored ${JSON.stringify(row ?? null)}`);
       }
     }
-    const draft = db.prepare("select s.draft_seq, s.draft_md from submissions s join assignments a on a.id = s.assignment_id join courses c on c.id = a.course_id where s.user_id = ? and c.slug = ?");
+    const draft = db.prepare(
+      "select s.draft_seq, s.draft_md from submissions s join assignments a on a.id = s.assignment_id join courses c on c.id = a.course_id where s.user_id = ? and c.slug = ?",
+    );
     for (const [user, d] of ledger.drafts) {
       v.checked.drafts++;
       const row = draft.get(user, DEMO) as { draft_seq: number; draft_md: string } | undefined;
-      if (!row || row.draft_seq < d.seq || (row.draft_seq === d.seq && row.draft_md !== d.text)) lose("drafts", `user ${user} acknowledged seq ${d.seq}, stored ${row?.draft_seq ?? "none"}`);
+      if (!row || row.draft_seq < d.seq || (row.draft_seq === d.seq && row.draft_md !== d.text))
+        lose("drafts", `user ${user} acknowledged seq ${d.seq}, stored ${row?.draft_seq ?? "none"}`);
     }
-    const version = db.prepare("select v.id, v.text_md from submission_versions v join submissions s on s.id = v.submission_id where s.user_id = ? and v.version = ?");
+    const version = db.prepare(
+      "select v.id, v.text_md from submission_versions v join submissions s on s.id = v.submission_id where s.user_id = ? and v.version = ?",
+    );
     const file = db.prepare("select sha256, size from submission_files where version_id = ?");
     for (const x of ledger.versions) {
       v.checked.versions++;
@@ -433,12 +486,14 @@ export function verifyLedger(dataDir: string, world: World, ledger: Ledger): Ver
     for (const a of world.attempts) {
       v.checked.deadlines++;
       const row = attempt.get(a.id) as { deadline_at: number; status: string } | undefined;
-      if (!row || row.deadline_at !== a.deadline || row.status !== "in_progress") lose("deadlines", `attempt ${a.id}: deadline ${a.deadline} → ${row?.deadline_at}, ${row?.status}`);
+      if (!row || row.deadline_at !== a.deadline || row.status !== "in_progress")
+        lose("deadlines", `attempt ${a.id}: deadline ${a.deadline} → ${row?.deadline_at}, ${row?.status}`);
     }
     // Failed requests whose write is in the database anyway: the server applied them, the client never heard.
     for (const f of ledger.failed) {
       if (f.op === "answer" && f.seq !== undefined && answers.get(f.key)?.seq === f.seq) v.appliedButFailed++;
-      if (f.op === "draft" && f.text !== undefined && (draft.get(Number(f.key), DEMO) as { draft_md: string } | undefined)?.draft_md === f.text) v.appliedButFailed++;
+      if (f.op === "draft" && f.text !== undefined && (draft.get(Number(f.key), DEMO) as { draft_md: string } | undefined)?.draft_md === f.text)
+        v.appliedButFailed++;
       if (f.op === "submit" && f.text !== undefined && db.prepare("select 1 from submission_versions where text_md = ?").get(f.text)) v.appliedButFailed++;
     }
   } finally {
@@ -457,7 +512,8 @@ export async function checkResume(base: string, world: World, ledger: Ledger, op
     const sample = [...world.attempts].sort(() => Math.random() - 0.5).slice(0, opts.attempts ?? 3);
     for (const a of sample) {
       const res = await client.send(base, `/exam-attempts/${a.id}.data`, { headers: { Cookie: a.cookie } });
-      if (res.status !== 200 || !res.body.includes(String(a.deadline * 1000))) problems.push(`attempt ${a.id}: ${res.status}, deadline ${a.deadline * 1000} not in the page data`);
+      if (res.status !== 200 || !res.body.includes(String(a.deadline * 1000)))
+        problems.push(`attempt ${a.id}: ${res.status}, deadline ${a.deadline * 1000} not in the page data`);
     }
     for (const s of ledger.sessions.filter((x) => x.at >= (opts.sessionsSince ?? 0))) {
       const res = await client.send(base, "/account/password", { headers: { Cookie: s.cookie } });

@@ -57,14 +57,17 @@ export async function runSoak(opts: {
     const latencies: number[] = [];
     const client = httpClient(opts.workers ?? 16);
     // Latency of every request, measured around the client's send.
-    const timed = { ...client, send: async (...a: Parameters<typeof client.send>) => {
-      const t = performance.now();
-      try {
-        return await client.send(...a);
-      } finally {
-        latencies.push(performance.now() - t);
-      }
-    } };
+    const timed = {
+      ...client,
+      send: async (...a: Parameters<typeof client.send>) => {
+        const t = performance.now();
+        try {
+          return await client.send(...a);
+        } finally {
+          latencies.push(performance.now() - t);
+        }
+      },
+    };
     const started = Date.now();
     const until = started + opts.minutes * 60_000;
     const samples: { t: number; rss: number; wal: number }[] = [];
@@ -123,9 +126,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const minutes = Number(process.argv[2] ?? 30);
   const s = await runSoak({ minutes, log: console.log });
   console.log("\nsummary");
-  console.log(`  ${s.minutes} min of mixed writes at ${s.rate} requests/s: ${s.acknowledgedPerSecond} acknowledged/s; latency p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms`);
+  console.log(
+    `  ${s.minutes} min of mixed writes at ${s.rate} requests/s: ${s.acknowledgedPerSecond} acknowledged/s; latency p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms`,
+  );
   for (const op of OPS) console.log(`  ${op.padEnd(7)} sent ${s.ops[op].sent}, acknowledged ${s.ops[op].acked}`);
-  console.log(`  RSS after warm-up ${s.rssMb.start} MB → end ${s.rssMb.end} MB (max ${s.rssMb.max} MB), slope ${s.rssMb.slopePerMinute} MB/min, last quarter's floor − first quarter's ${s.rssMb.growth} MB`);
+  console.log(
+    `  RSS after warm-up ${s.rssMb.start} MB → end ${s.rssMb.end} MB (max ${s.rssMb.max} MB), slope ${s.rssMb.slopePerMinute} MB/min, last quarter's floor − first quarter's ${s.rssMb.growth} MB`,
+  );
   console.log(`  WAL max ${s.walMb.max} MB, at the end ${s.walMb.end} MB (limit ${SOAK_LIMITS.walMb})`);
   console.log(`  error responses: ${s.errors.length}; requests sent again after a keep-alive connection closed: ${s.retried}`);
   for (const e of s.errors.slice(0, 10)) console.log(`    ${e.op} ${e.status} ${e.body}`);

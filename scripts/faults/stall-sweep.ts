@@ -56,7 +56,11 @@ function multipart(fields: [string, string | { name: string; data: Uint8Array }]
   const parts: Buffer[] = [];
   for (const [name, v] of fields) {
     const file = typeof v === "string" ? null : v;
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file.name}"\r\nContent-Type: application/octet-stream` : ""}\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file.name}"\r\nContent-Type: application/octet-stream` : ""}\r\n\r\n`,
+      ),
+    );
     parts.push(file ? Buffer.from(file.data) : Buffer.from(v as string));
     parts.push(Buffer.from("\r\n"));
   }
@@ -156,7 +160,11 @@ export function sendStreamed(base: string, url: string, declared: number): Promi
   return new Promise((resolve) => {
     let sent = 0;
     let answered = false;
-    const req = http.request(base + url, { method: "POST", agent: false, headers: { Origin: base, "Content-Type": "application/x-www-form-urlencoded", "Content-Length": declared } });
+    const req = http.request(base + url, {
+      method: "POST",
+      agent: false,
+      headers: { Origin: base, "Content-Type": "application/x-www-form-urlencoded", "Content-Length": declared },
+    });
     const chunk = Buffer.from("a=1&".repeat(16 * 1024));
     req.on("response", (res) => {
       answered = true;
@@ -165,7 +173,9 @@ export function sendStreamed(base: string, url: string, declared: number): Promi
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString(), sentMb: Math.round(sent / 1024 / 1024) }));
     });
     // Cut off while still sending, before the answer could be read: status 0.
-    req.on("error", (e: NodeJS.ErrnoException) => (answered ? undefined : resolve({ status: 0, body: e.code ?? e.message, sentMb: Math.round(sent / 1024 / 1024) })));
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      answered ? undefined : resolve({ status: 0, body: e.code ?? e.message, sentMb: Math.round(sent / 1024 / 1024) }),
+    );
     const pump = () => {
       while (!answered && sent < declared) {
         const part = chunk.subarray(0, Math.min(chunk.length, declared - sent));
@@ -275,12 +285,29 @@ export async function runStallSweep(opts: { short: boolean; log?: (line: string)
     const assignment = `/courses/${DEMO}/assignments/${DEMO_ASSIGNMENT}`;
     const big = opts.short ? 40_000 : 200_000;
     for (const [name, unit] of Object.entries(PATTERNS)) {
-      const m = multipart([["intent", "preview"], ["text", text(unit, big)]]);
+      const m = multipart([
+        ["intent", "preview"],
+        ["text", text(unit, big)],
+      ]);
       await run(`assignment preview ${name}`, assignment, ["traineeA"], [{ label: name, body: m.body, type: m.type }]);
     }
     const bankFile = `/teach/${s.ids.draftSlug}/edit/bank/stall.md`;
     const bank = `---\ntitle: 题库\n---\n\n## 填空 [2分]\n\n${text("{{", opts.short ? 80_000 : 1_000_000 / 3)}\n`;
-    await run("bank file {{ saved in the editor", bankFile, ["instructorOther"], [{ label: "{{", body: urlencoded([["intent", "save"], ["text", bank]]), type: "application/x-www-form-urlencoded" }]);
+    await run(
+      "bank file {{ saved in the editor",
+      bankFile,
+      ["instructorOther"],
+      [
+        {
+          label: "{{",
+          body: urlencoded([
+            ["intent", "save"],
+            ["text", bank],
+          ]),
+          type: "application/x-www-form-urlencoded",
+        },
+      ],
+    );
     const z = multipart([["zip", { name: "bomb.zip", data: bomb }]]);
     await run(`zip bomb (${bomb.length} bytes)`, "/teach/import", ["instructorOther"], [{ label: "bomb", body: z.body, type: z.type }]);
     await probe.stop();
@@ -322,24 +349,43 @@ export async function measureIssueStalls(log: (line: string) => void) {
       const ms = performance.now() - t;
       clearInterval(sampler);
       const worst = Number.isNaN(rssNow()) ? NaN : await probe.take(label);
-      log(`${label}: ${Math.round(ms)} ms, answer ${answer}; /healthz worst ${Math.round(worst)} ms; RSS ${Math.round(rss)} → peak ${Math.round(peak)} MB${Number.isNaN(rssNow()) ? "; the server process is gone" : ""}`);
+      log(
+        `${label}: ${Math.round(ms)} ms, answer ${answer}; /healthz worst ${Math.round(worst)} ms; RSS ${Math.round(rss)} → peak ${Math.round(peak)} MB${Number.isNaN(rssNow()) ? "; the server process is gone" : ""}`,
+      );
     };
-    const form = (url: string, cookie: string, body: string) => send(app.url, url, cookie, { label: "", body: Buffer.from(body), type: "application/x-www-form-urlencoded" }).then((r) => String(r.status));
+    const form = (url: string, cookie: string, body: string) =>
+      send(app.url, url, cookie, { label: "", body: Buffer.from(body), type: "application/x-www-form-urlencoded" }).then((r) => String(r.status));
     const parts = (url: string, cookie: string, fields: Parameters<typeof multipart>[0]) => {
       const m = multipart(fields);
       return send(app.url, url, cookie, { label: "", body: m.body, type: m.type }).then((r) => String(r.status));
     };
     await measure("1. 50,000 fields to /login (439 KB)", () => form("/login", "", Array.from({ length: 50_000 }, (_, i) => `f${i}=1`).join("&")));
-    await measure('2. assignment preview "*a " × 13,334', () => parts(assignment, s.cookies.traineeA, [["intent", "preview"], ["text", "*a ".repeat(13_334)]]));
+    await measure('2. assignment preview "*a " × 13,334', () =>
+      parts(assignment, s.cookies.traineeA, [
+        ["intent", "preview"],
+        ["text", "*a ".repeat(13_334)],
+      ]),
+    );
     await measure('4. submission of "> " × 3,000, then the trainee page and the grading page', async () => {
-      const sent = await parts(assignment, s.cookies.traineeA, [["intent", "submit"], ["text", "> ".repeat(3000)]]);
+      const sent = await parts(assignment, s.cookies.traineeA, [
+        ["intent", "submit"],
+        ["text", "> ".repeat(3000)],
+      ]);
       const row = await s.db.selectFrom("submissions").select("id").where("user_id", "=", s.users.traineeA.id).executeTakeFirst();
       const own = await fetch(app.url + assignment, { headers: { Cookie: s.cookies.traineeA } });
       const grading = await fetch(`${app.url}/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/${row?.id ?? 0}`, { headers: { Cookie: s.cookies.instructor } });
       return `${sent}, pages ${own.status} and ${grading.status}`;
     });
-    await measure("5. bank file {{ × 40,000 saved in the editor", () => form(`/teach/${s.ids.draftSlug}/edit/bank/stall.md`, s.cookies.instructorOther, new URLSearchParams({ intent: "save", text: `---\ntitle: 题库\n---\n\n## 填空\n\n${"{{".repeat(40_000)}\n` }).toString()));
-    await measure(`6. zip bomb: media/zeros.mp4 of 10⁹ zero bytes (${(bomb.length / 1024 / 1024).toFixed(1)} MB upload)`, () => parts("/teach/import", s.cookies.instructorOther, [["zip", { name: "bomb.zip", data: bomb }]]));
+    await measure("5. bank file {{ × 40,000 saved in the editor", () =>
+      form(
+        `/teach/${s.ids.draftSlug}/edit/bank/stall.md`,
+        s.cookies.instructorOther,
+        new URLSearchParams({ intent: "save", text: `---\ntitle: 题库\n---\n\n## 填空\n\n${"{{".repeat(40_000)}\n` }).toString(),
+      ),
+    );
+    await measure(`6. zip bomb: media/zeros.mp4 of 10⁹ zero bytes (${(bomb.length / 1024 / 1024).toFixed(1)} MB upload)`, () =>
+      parts("/teach/import", s.cookies.instructorOther, [["zip", { name: "bomb.zip", data: bomb }]]),
+    );
     // Last: before the fix this took the server down.
     await measure("3. six 300 MB form POSTs to /login at once", async () => {
       const answers = await Promise.all(Array.from({ length: 6 }, () => sendStreamed(app.url, "/login", 300 * 1024 * 1024)));

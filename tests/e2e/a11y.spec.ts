@@ -29,7 +29,13 @@ function pagesOf(actor: Actor, s: Scenario): string[] {
   }
   if (actor === "traineeA") {
     // Trainee A is an 积极分子: the demo course is theirs (the table's course pages probe the other one).
-    for (const u of [`/courses/${DEMO}`, `/courses/${DEMO}/lessons/01-dang-de-xingzhi-zongzhi`, `/courses/${DEMO}/exams/${DEMO_EXAM}`, `/courses/${DEMO}/assignments/${DEMO_ASSIGNMENT}`, `/exam-attempts/${s.ids.attemptA}`])
+    for (const u of [
+      `/courses/${DEMO}`,
+      `/courses/${DEMO}/lessons/01-dang-de-xingzhi-zongzhi`,
+      `/courses/${DEMO}/exams/${DEMO_EXAM}`,
+      `/courses/${DEMO}/assignments/${DEMO_ASSIGNMENT}`,
+      `/exam-attempts/${s.ids.attemptA}`,
+    ])
       urls.add(u);
   }
   return [...urls];
@@ -72,7 +78,9 @@ function report(actor: Actor, entry: RoleReport) {
     `${roles.reduce((n, [, r]) => n + r.pages, 0)} scans (phone 390×844 and desktop 1280×800) in ${roles.reduce((n, [, r]) => n + r.seconds, 0)} s: ${roles.map(([a, r]) => `${a} ${r.pages} pages/${r.seconds} s`).join(", ")}.`,
     `Serious or critical: ${findings.filter(isBad).length}; all findings: ${findings.length}.`,
     ``,
-    ...[...byRule].map(([rule, fs]) => `- ${rule} (${fs[0]!.help}): ${fs.length}× — e.g. ${fs[0]!.actor} ${fs[0]!.size} ${fs[0]!.url} ${fs[0]!.targets.join(", ")}`),
+    ...[...byRule].map(
+      ([rule, fs]) => `- ${rule} (${fs[0]!.help}): ${fs.length}× — e.g. ${fs[0]!.actor} ${fs[0]!.size} ${fs[0]!.url} ${fs[0]!.targets.join(", ")}`,
+    ),
   ];
   fs.writeFileSync(path.join(REPORT_DIR, "report.md"), `${lines.join("\n")}\n`);
   console.log(lines.join("\n"));
@@ -100,7 +108,15 @@ for (const actor of ACTORS) {
         const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]).analyze();
         pages++;
         for (const v of violations)
-          mine.push({ actor, size: size.name, url, id: v.id, impact: v.impact ?? "", help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) });
+          mine.push({
+            actor,
+            size: size.name,
+            url,
+            id: v.id,
+            impact: v.impact ?? "",
+            help: v.help,
+            targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+          });
       }
     }
     await context.close();

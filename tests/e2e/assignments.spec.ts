@@ -76,7 +76,10 @@ test("a trainee writes, attaches a PDF and submits; the instructor grades; the t
   const card = page.locator(".card", { hasText: "思想汇报：我对党的认识和入党动机" });
   await expect(card.locator(".stat", { hasText: "待批改" }).locator("strong")).toHaveText("1");
   await card.getByRole("link", { name: "思想汇报：我对党的认识和入党动机" }).click();
-  await page.getByRole("row", { name: /张晓明/ }).getByRole("link", { name: "批改" }).click();
+  await page
+    .getByRole("row", { name: /张晓明/ })
+    .getByRole("link", { name: "批改" })
+    .click();
   await expect(page.getByRole("heading", { name: "张晓明（2023001）" })).toBeVisible();
   await expect(page.locator(".submission-text")).toContainText("敬爱的党组织");
   const inline = await page.request.get(`${href}?inline=1`);

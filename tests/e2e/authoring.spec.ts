@@ -3,7 +3,8 @@ import { expect, test } from "./fixtures.ts";
 
 const FIGURE = path.resolve("tests/fixtures/courses/sample/media/figure.png");
 /** Whether an <img> really loaded (a broken image has naturalWidth 0). */
-const loaded = (img: import("@playwright/test").Locator) => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0);
+const loaded = (img: import("@playwright/test").Locator) =>
+  img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0);
 
 test("an instructor writes a lesson with live preview and publishes it; a trainee reads the change", async ({ page, context, loginAs }) => {
   const slug = `e2e-${Date.now().toString(36)}`;

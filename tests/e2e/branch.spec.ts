@@ -25,8 +25,17 @@ test("secretary, trainee and 培养联系人 follow a 思想汇报 and the branc
   const admin = { actorId: (await db.selectFrom("users").select("id").where("username", "=", "zzb001").executeTakeFirstOrThrow()).id };
   const username = `br${tag}`;
   const name = `周支部${tag.slice(-4)}`;
-  const { id: traineeId } = await createUser(db, { username, name, gender: "女", orgUnitId: unit, stage: "activist", roles: ["trainee"] }, { actorId: null }, "e2e-pass-1234");
-  const classId = await createClass(db, { name: `支部测试培训班${tag}`, kind: "activist", term: 100 + (Number(tag) % 8000), hostUnitId: host, startDate: "2026-09-01", endDate: "2026-12-31" }, admin);
+  const { id: traineeId } = await createUser(
+    db,
+    { username, name, gender: "女", orgUnitId: unit, stage: "activist", roles: ["trainee"] },
+    { actorId: null },
+    "e2e-pass-1234",
+  );
+  const classId = await createClass(
+    db,
+    { name: `支部测试培训班${tag}`, kind: "activist", term: 100 + (Number(tag) % 8000), hostUnitId: host, startDate: "2026-09-01", endDate: "2026-12-31" },
+    admin,
+  );
   const course = (await db.selectFrom("courses").select("id").where("slug", "=", "jijifenzi-peixun").executeTakeFirstOrThrow()).id;
   await setClassCourses(db, classId, [{ courseId: course, required: true }], admin);
   await enrollUsernames(db, { classId, entries: [{ username }], source: "pick", skipProblems: false }, admin);

@@ -16,14 +16,19 @@ import { cstDate } from "../../app/utils/cst.ts";
 const SHOTS = "test-results/desk-scale";
 const MEMBERS = 1000;
 const DONE = 300; // trainees who have finished every required lesson
-const SURNAMES = [..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"];
+const SURNAMES = [
+  ..."王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤",
+];
 const GIVEN = [..."伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红鹏辉建文斌宇浩凯健俊帆帅旭宁琳晨欣怡悦雪佳雨泽轩涵博瑞嘉航"];
 const nameOf = (i: number) => `${SURNAMES[i % SURNAMES.length]}${GIVEN[(i * 7) % GIVEN.length]}${GIVEN[(i * 13 + 5) % GIVEN.length]}`;
 const day = (offset: number) => cstDate(Math.floor(Date.now() / 1000) + offset * 86_400);
 
 test.setTimeout(240_000);
 
-test("a class of 1,000: filter, bulk exception, a first round before the end, revoke and find it in the ledger, verify by number", async ({ page, loginAs }) => {
+test("a class of 1,000: filter, bulk exception, a first round before the end, revoke and find it in the ledger, verify by number", async ({
+  page,
+  loginAs,
+}) => {
   // ---- Data: two 二级党委 with three branches each, 1,000 activists, a class over the demo course.
   const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
   const admin = await db.selectFrom("users").select("id").where("username", "=", "zzb001").executeTakeFirstOrThrow();
@@ -38,7 +43,14 @@ test("a class of 1,000: filter, bulk exception, a first round before the end, re
   for (let i = 0; i < MEMBERS; i++) {
     const { id } = await createUser(
       db,
-      { username: `S${String(i).padStart(5, "0")}`, name: nameOf(i), gender: i % 2 ? "男" : "女", orgUnitId: branches[i % branches.length]!, stage: "activist", roles: ["trainee"] },
+      {
+        username: `S${String(i).padStart(5, "0")}`,
+        name: nameOf(i),
+        gender: i % 2 ? "男" : "女",
+        orgUnitId: branches[i % branches.length]!,
+        stage: "activist",
+        roles: ["trainee"],
+      },
       actor,
     );
     userIds.push(id);
@@ -50,12 +62,21 @@ test("a class of 1,000: filter, bulk exception, a first round before the end, re
   const lessons = await db.selectFrom("lessons").select(["id", "hours", "required"]).where("course_id", "=", course.id).where("archived", "=", 0).execute();
   const requiredHours = lessons.filter((l) => l.required).reduce((n, l) => n + l.hours, 0);
   // Completion by the lessons alone (平时 = completion rate); the demo course's exam and essay do not gate.
-  const rules = { ...DEFAULT_RULES, requiredHours, weights: { exam: 0, assignment: 0, usual: 100 }, gates: { examPassed: false, assignmentsPassed: false, noCheating: true } };
+  const rules = {
+    ...DEFAULT_RULES,
+    requiredHours,
+    weights: { exam: 0, assignment: 0, usual: 100 },
+    gates: { examPassed: false, assignmentsPassed: false, noCheating: true },
+  };
   await updateClassSettings(db, classId, { ...fields, rules, numberFormat: "{school}-{year}-{term}-{seq}", finalExamId: null }, actor);
   for (const b of branches) await enrollByUnit(db, { classId, unitId: b }, actor);
   const t = Math.floor(Date.now() / 1000);
   for (let i = 0; i < DONE; i += 100) {
-    const rows = userIds.slice(i, i + 100).flatMap((user_id) => lessons.filter((l) => l.required).map((l) => ({ user_id, lesson_id: l.id, completed_at: t, updated_at: t, seconds_credited: 600 })));
+    const rows = userIds
+      .slice(i, i + 100)
+      .flatMap((user_id) =>
+        lessons.filter((l) => l.required).map((l) => ({ user_id, lesson_id: l.id, completed_at: t, updated_at: t, seconds_credited: 600 })),
+      );
     await db.insertInto("lesson_progress").values(rows).execute();
   }
   await db.destroy();
@@ -82,7 +103,7 @@ test("a class of 1,000: filter, bulk exception, a first round before the end, re
   // Filter by 支部.
   await page.getByLabel("按支部筛选").selectOption({ label: "规模测试乙学院党委 / 规模测试乙学院第二党支部" });
   await page.getByRole("button", { name: "筛选" }).click();
-  await expect(page.getByTestId("member-count")).toHaveText(`筛选出 ${MEMBERS / 6 | 0} 人（共 ${MEMBERS} 人）`);
+  await expect(page.getByTestId("member-count")).toHaveText(`筛选出 ${(MEMBERS / 6) | 0} 人（共 ${MEMBERS} 人）`);
   const rows = page.locator("table.members tbody tr");
   await expect(rows.first()).toContainText("规模测试乙学院第二党支部");
   // The unit column keeps to one line: a row is one line of text high, not a tower.
@@ -125,7 +146,9 @@ test("a class of 1,000: filter, bulk exception, a first round before the end, re
   // 30 days into a 51-day class, everyone still at 0 % is behind the pace: listed at risk (item 7).
   const atRisk = Number(await page.getByTestId("dashboard-totals").locator(".stat", { hasText: "进度落后" }).locator("strong").innerText());
   expect(atRisk).toBeGreaterThanOrEqual(MEMBERS - DONE - 3);
-  expect(Number(await page.getByTestId("dashboard-totals").locator(".stat", { hasText: "学习中" }).locator("strong").innerText())).toBeGreaterThanOrEqual(MEMBERS - DONE - 3);
+  expect(Number(await page.getByTestId("dashboard-totals").locator(".stat", { hasText: "学习中" }).locator("strong").innerText())).toBeGreaterThanOrEqual(
+    MEMBERS - DONE - 3,
+  );
   await page.screenshot({ path: `${SHOTS}/5-dashboard.png` });
 
   // ---- Revoke one certificate; the ledger keeps it with its number, date and reason.

@@ -41,7 +41,14 @@ test("an admin imports a GBK roster, hands out passwords, and finds the import i
   expect(download.suggestedFilename()).toBe("一次性密码.xlsx");
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(new Uint8Array(fs.readFileSync((await download.path())!)).buffer);
-  expect(wb.worksheets[0]!.getRow(2).values).toEqual([undefined, "2026901", "周一", "计算机学院党委 / 计算机学院本科生第一党支部", password, `${baseURL}/login`]);
+  expect(wb.worksheets[0]!.getRow(2).values).toEqual([
+    undefined,
+    "2026901",
+    "周一",
+    "计算机学院党委 / 计算机学院本科生第一党支部",
+    password,
+    `${baseURL}/login`,
+  ]);
 
   // The new account signs in with its one-time password and is sent to change it.
   const other = await browser.newContext({ baseURL });

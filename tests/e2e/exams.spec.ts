@@ -80,7 +80,13 @@ test("a short exam runs out of time and is submitted with its answers", async ({
   await question(page, 1).getByRole("radio").first().check();
   await expect.poll(async () => (await savedAnswers(id)).length).toBe(1);
   // Shorten the deadline on the server (as an instructor's override could), then resume.
-  await withDb((db) => db.updateTable("exam_attempts").set({ deadline_at: Math.floor(Date.now() / 1000) + 8 }).where("id", "=", id).execute());
+  await withDb((db) =>
+    db
+      .updateTable("exam_attempts")
+      .set({ deadline_at: Math.floor(Date.now() / 1000) + 8 })
+      .where("id", "=", id)
+      .execute(),
+  );
   await page.reload();
   await expect(page.getByText("距离考试结束还有 1 分钟")).toBeVisible();
   await question(page, 21).getByRole("radio", { name: "正确" }).check();

@@ -22,7 +22,9 @@ export const test = base.extend<Fixtures>({
       const user = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirstOrThrow();
       const { token } = await createSession(db, user.id);
       // A __Host- cookie is host-only with Path=/ (Chromium refuses it when given as a url).
-      await context.addCookies([{ name: SESSION_COOKIE, value: token, domain: new URL(baseURL!).hostname, path: "/", httpOnly: true, sameSite: "Lax", secure: true }]);
+      await context.addCookies([
+        { name: SESSION_COOKIE, value: token, domain: new URL(baseURL!).hostname, path: "/", httpOnly: true, sameSite: "Lax", secure: true },
+      ]);
     });
     await db.destroy();
   },
@@ -31,7 +33,12 @@ export const test = base.extend<Fixtures>({
     await use(async (stage = "activist") => {
       const unit = await db.selectFrom("org_units").select("id").where("kind", "=", "branch").orderBy("id").executeTakeFirstOrThrow();
       const username = `e2e${process.pid}${++fresh}${Date.now() % 100000}`;
-      await createUser(db, { username, name: `测试学员${fresh}`, gender: "女", orgUnitId: unit.id, stage, roles: ["trainee"] }, { actorId: null }, "e2e-pass-1234");
+      await createUser(
+        db,
+        { username, name: `测试学员${fresh}`, gender: "女", orgUnitId: unit.id, stage, roles: ["trainee"] },
+        { actorId: null },
+        "e2e-pass-1234",
+      );
       await loginAs(username);
       return username;
     });

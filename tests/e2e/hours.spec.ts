@@ -99,7 +99,10 @@ test("@phone a page told 'busy' pauses its video, says why, and counts after 在
   await expect(reading.getByText("您正在其他页面或设备上学习")).toBeVisible({ timeout: 20_000 });
 });
 
-test("@phone moving to the next lesson inside the app credits the last seconds of the one left, and the next counts at once", async ({ page, loginAsNewTrainee }) => {
+test("@phone moving to the next lesson inside the app credits the last seconds of the one left, and the next counts at once", async ({
+  page,
+  loginAsNewTrainee,
+}) => {
   const username = await loginAsNewTrainee();
   await page.goto(VIDEO);
   await pressPlay(page);
@@ -169,7 +172,11 @@ test("@phone when the server credited less than was played, the player goes back
   await expect(page.getByTestId("lesson-progress")).toContainText("本课已完成", { timeout: 30_000 });
 });
 
-test("@phone problem 3: offline answers → the save status tells the truth → 交卷 waits plainly → online → all saved and handed in", async ({ page, context, loginAsNewTrainee }) => {
+test("@phone problem 3: offline answers → the save status tells the truth → 交卷 waits plainly → online → all saved and handed in", async ({
+  page,
+  context,
+  loginAsNewTrainee,
+}) => {
   await loginAsNewTrainee();
   await page.goto("/courses/jijifenzi-peixun/exams/jieye-kaoshi");
   await page.getByRole("button", { name: /开始考试|继续考试/ }).click();
@@ -214,7 +221,11 @@ test("@phone problem 3: offline answers → the save status tells the truth → 
   expect(await answers()).toBe(4);
 });
 
-test("@phone problem 2: a passed 思想汇报 counts the same on the course page, /progress and the training record; the course page shows each assignment's and exam's status", async ({ page, loginAs, loginAsNewTrainee }) => {
+test("@phone problem 2: a passed 思想汇报 counts the same on the course page, /progress and the training record; the course page shows each assignment's and exam's status", async ({
+  page,
+  loginAs,
+  loginAsNewTrainee,
+}) => {
   const username = await loginAsNewTrainee();
   // Two lessons done (3 + 3 学时) and the 思想汇报 graded 80 (合格后计 2 学时), as the grader and the heartbeats would leave them.
   const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
@@ -222,9 +233,23 @@ test("@phone problem 2: a passed 思想汇报 counts the same on the course page
   const course = await db.selectFrom("courses").select("id").where("slug", "=", "jijifenzi-peixun").executeTakeFirstOrThrow();
   const lessons = await db.selectFrom("lessons").select("id").where("course_id", "=", course.id).orderBy("position").limit(2).execute();
   const t = Math.floor(Date.now() / 1000);
-  for (const l of lessons) await db.insertInto("lesson_progress").values({ user_id: user.id, lesson_id: l.id, completed_at: t, updated_at: t, seconds_credited: 600 }).execute();
+  for (const l of lessons)
+    await db.insertInto("lesson_progress").values({ user_id: user.id, lesson_id: l.id, completed_at: t, updated_at: t, seconds_credited: 600 }).execute();
   const a = await db.selectFrom("assignments").select("id").where("course_id", "=", course.id).executeTakeFirstOrThrow();
-  await db.insertInto("submissions").values({ assignment_id: a.id, user_id: user.id, status: "graded", current_version: 1, graded_version: 1, raw_score: 80, score: 80, created_at: t, updated_at: t }).execute();
+  await db
+    .insertInto("submissions")
+    .values({
+      assignment_id: a.id,
+      user_id: user.id,
+      status: "graded",
+      current_version: 1,
+      graded_version: 1,
+      raw_score: 80,
+      score: 80,
+      created_at: t,
+      updated_at: t,
+    })
+    .execute();
   await db.destroy();
 
   await page.goto("/courses/jijifenzi-peixun");
@@ -246,7 +271,11 @@ test("@phone problem 2: a passed 思想汇报 counts the same on the course page
   await page.screenshot({ path: shot("2-record"), fullPage: true });
 });
 
-test("@phone a blind grade not released yet: the trainee sees 成绩待公布 and its 学时 pending until the instructor releases the grades", async ({ page, loginAs, loginAsNewTrainee }) => {
+test("@phone a blind grade not released yet: the trainee sees 成绩待公布 and its 学时 pending until the instructor releases the grades", async ({
+  page,
+  loginAs,
+  loginAsNewTrainee,
+}) => {
   const username = await loginAsNewTrainee();
   const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
   const user = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirstOrThrow();
@@ -259,7 +288,20 @@ test("@phone a blind grade not released yet: the trainee sees 成绩待公布 an
     .values({ assignment_id: a.id, blind: 1, late_penalty_percent: 0, similarity_threshold: 0.8, released_at: null, updated_at: t })
     .onConflict((oc) => oc.column("assignment_id").doUpdateSet({ blind: 1, released_at: null }))
     .execute();
-  await db.insertInto("submissions").values({ assignment_id: a.id, user_id: user.id, status: "graded", current_version: 1, graded_version: 1, raw_score: 80, score: 80, created_at: t, updated_at: t }).execute();
+  await db
+    .insertInto("submissions")
+    .values({
+      assignment_id: a.id,
+      user_id: user.id,
+      status: "graded",
+      current_version: 1,
+      graded_version: 1,
+      raw_score: 80,
+      score: 80,
+      created_at: t,
+      updated_at: t,
+    })
+    .execute();
   try {
     await page.goto("/courses/jijifenzi-peixun");
     await expect(page.getByRole("link", { name: /思想汇报/ })).toContainText("已评分，成绩待公布（2 学时随成绩公布）");

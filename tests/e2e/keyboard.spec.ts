@@ -58,7 +58,10 @@ test("keyboard only: take an exam; the 确认交卷 dialog traps focus, Escape c
   await expect(first).toBeChecked();
   await expect(page.getByTestId("save-status")).toHaveText(/已保存/);
   // The focus ring on an option is solid (not a faint outline).
-  const ring = await page.locator("#q-1 .exam-option").first().evaluate((el) => getComputedStyle(el).outlineStyle + " " + getComputedStyle(el).outlineWidth);
+  const ring = await page
+    .locator("#q-1 .exam-option")
+    .first()
+    .evaluate((el) => getComputedStyle(el).outlineStyle + " " + getComputedStyle(el).outlineWidth);
   expect(ring).toBe("solid 3px");
 
   const open = page.getByRole("button", { name: "交卷", exact: true }).first();
@@ -100,7 +103,9 @@ test("a reload during an exam is not counted as leaving the page", async ({ page
     Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
     document.dispatchEvent(new Event("visibilitychange"));
   });
-  await expect.poll(() => withDb(async (db) => (await db.selectFrom("exam_attempts").select("leave_count").where("id", "=", id).executeTakeFirstOrThrow()).leave_count)).toBe(1);
+  await expect
+    .poll(() => withDb(async (db) => (await db.selectFrom("exam_attempts").select("leave_count").where("id", "=", id).executeTakeFirstOrThrow()).leave_count))
+    .toBe(1);
 });
 
 test("keyboard only: submit a 思想汇报 (line breaks kept, status focused, nothing unsaved), then grade it", async ({ page, loginAsNewTrainee, loginAs }) => {
@@ -121,8 +126,16 @@ test("keyboard only: submit a 思想汇报 (line breaks kept, status focused, no
   expect(await page.locator(".version .prose").first().innerHTML()).toContain("汇报人：键盘学员<br>2026年5月1日");
 
   await loginAs("js001");
-  const id = await withDb(async (db) =>
-    (await db.selectFrom("submissions as s").innerJoin("users as u", "u.id", "s.user_id").select("s.id").where("u.username", "=", username).executeTakeFirstOrThrow()).id,
+  const id = await withDb(
+    async (db) =>
+      (
+        await db
+          .selectFrom("submissions as s")
+          .innerJoin("users as u", "u.id", "s.user_id")
+          .select("s.id")
+          .where("u.username", "=", username)
+          .executeTakeFirstOrThrow()
+      ).id,
   );
   await page.goto(`/teach/jijifenzi-peixun/assignments/01-sixiang-huibao/${id}`);
   await expect(page.locator(".submission-text")).toContainText("汇报人：键盘学员\n2026年5月1日", { useInnerText: true });
@@ -147,7 +160,8 @@ test.describe("at 390×844 on a touch screen", () => {
     await expect(toggle).toHaveAttribute("aria-expanded", "false");
     await toggle.tap();
     const nav = page.getByRole("navigation", { name: "主导航" });
-    for (const name of ["首页", "我的课程", "学习进度", "培训班", "我的证书", "修改密码"]) await expect(nav.getByRole("link", { name, exact: true })).toBeInViewport();
+    for (const name of ["首页", "我的课程", "学习进度", "培训班", "我的证书", "修改密码"])
+      await expect(nav.getByRole("link", { name, exact: true })).toBeInViewport();
     await page.screenshot({ path: "test-results/phone-menu.png" });
     await page.keyboard.press("Escape");
     await expect(toggle).toHaveAttribute("aria-expanded", "false");

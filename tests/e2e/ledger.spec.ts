@@ -69,7 +69,12 @@ test("an admin filters the ledger, downloads it as Excel and CSV, and opens a tr
   await row.getByRole("link", { name: c.traineeName }).click();
   await expect(page.getByRole("heading", { name: `${c.traineeName}的培训档案` })).toBeVisible();
   const [pdf] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "下载 PDF" }).click()]);
-  expect(fs.readFileSync(await pdf.path()).subarray(0, 5).toString()).toBe("%PDF-");
+  expect(
+    fs
+      .readFileSync(await pdf.path())
+      .subarray(0, 5)
+      .toString(),
+  ).toBe("%PDF-");
 });
 
 test.describe("without JavaScript", () => {

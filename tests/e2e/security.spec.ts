@@ -23,7 +23,12 @@ async function lock(username: string) {
   return id;
 }
 
-test("a locked account: the owner sees it on the phone and clears it; an admin sees it too @phone", async ({ page, browser, loginAsNewTrainee, loginAs }, info) => {
+test("a locked account: the owner sees it on the phone and clears it; an admin sees it too @phone", async ({
+  page,
+  browser,
+  loginAsNewTrainee,
+  loginAs,
+}, info) => {
   const username = await loginAsNewTrainee();
   const id = await lock(username);
   await page.goto("/");

@@ -75,7 +75,11 @@ describe("HTTP: CSRF", () => {
 
   it("a cross-origin POST with a valid session cookie changes nothing", async () => {
     const adminCookie = await signIn("zzb001");
-    const res = await http.post("/admin/org", { intent: "create", parentId: "1", name: "伪造组织" }, { cookie: adminCookie, headers: { Origin: "https://evil.example" } });
+    const res = await http.post(
+      "/admin/org",
+      { intent: "create", parentId: "1", name: "伪造组织" },
+      { cookie: adminCookie, headers: { Origin: "https://evil.example" } },
+    );
     expect(res.status).toBe(403);
     expect(await (await http.get("/admin/org", adminCookie)).text()).not.toContain("伪造组织");
   });

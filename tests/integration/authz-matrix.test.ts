@@ -68,7 +68,12 @@ describe("authorization matrix", () => {
     for (const r of routes.filter((x) => x.id !== "root" && ROUTES[x.id])) {
       const cases = ROUTES[r.id]!.cases(s);
       expect(cases.length, `${r.id}: no case`).toBeGreaterThan(0);
-      const re = new RegExp(`^${r.pattern.replace(/[.]/g, "\\.").replace(/:[A-Za-z]+/g, "[^/]+").replace(/\*$/, ".+")}$`);
+      const re = new RegExp(
+        `^${r.pattern
+          .replace(/[.]/g, "\\.")
+          .replace(/:[A-Za-z]+/g, "[^/]+")
+          .replace(/\*$/, ".+")}$`,
+      );
       for (const c of cases) expect(new URL(c.url, "http://x").pathname, r.id).toMatch(re);
     }
   });
@@ -84,7 +89,8 @@ describe("authorization matrix", () => {
         const secrets = secretsFor(c, actor);
         if (got.status >= 500) problems.push(`${where}: ${got.status}`);
         if (allows(c.view, actor)) {
-          if (got.status !== expectedStatus(c, actor)) problems.push(`${where}: expected ${expectedStatus(c, actor)}, got ${got.status} ${got.body.slice(0, 160)}`);
+          if (got.status !== expectedStatus(c, actor))
+            problems.push(`${where}: expected ${expectedStatus(c, actor)}, got ${got.status} ${got.body.slice(0, 160)}`);
         } else {
           const why = notRefused(got, actor, route, "GET");
           if (why) problems.push(`${where}: not refused: ${why}`);
@@ -94,7 +100,8 @@ describe("authorization matrix", () => {
         if (route.hasDefault) {
           const data = await send(actor, dataUrl(c.url));
           if (data.status >= 500) problems.push(`${actor} GET ${dataUrl(c.url)}: ${data.status}`);
-          if (!allows(c.view, actor) && !dataRefused(data, actor)) problems.push(`${actor} GET ${dataUrl(c.url)}: not refused: ${data.status} ${data.body.slice(0, 160)}`);
+          if (!allows(c.view, actor) && !dataRefused(data, actor))
+            problems.push(`${actor} GET ${dataUrl(c.url)}: not refused: ${data.status} ${data.body.slice(0, 160)}`);
           for (const leak of leaksIn(data.body, actor, secrets)) problems.push(`${actor} GET ${dataUrl(c.url)}: leaks ${leak}`);
         }
 
@@ -110,38 +117,42 @@ describe("authorization matrix", () => {
     expect(problems).toEqual([]);
   });
 
-  it.each(routes.filter((r) => r.id !== "root").map((r) => [r.id, r] as const))("state-changing requests to %s from elsewhere are refused", async (_id, route) => {
-    const c = ROUTES[route.id]!.cases(s)[0]!;
-    // The most privileged session that may post here, so that only the origin check can refuse.
-    const actor = (["admin", "instructor", "instructorOther", "traineeB", "secretaryB", "traineeA"] as const).find((a) => allows(c.post ?? c.view, a)) ?? "admin";
-    const variants: [string, Record<string, string>][] = [
-      ["another origin", { Origin: "https://evil.example" }],
-      ["Origin null", { Origin: "null" }],
-      ["no Origin and no Sec-Fetch-Site", {}],
-      ["Sec-Fetch-Site cross-site", { "Sec-Fetch-Site": "cross-site", Origin: s.url }],
-      ["Sec-Fetch-Site same-site", { "Sec-Fetch-Site": "same-site" }],
-      ["a look-alike origin", { Origin: `${s.url}.evil.example` }],
-    ];
-    const methods = route.hasAction ? ["POST", "PUT", "PATCH", "DELETE"] : ["POST"];
-    const problems: string[] = [];
-    for (const method of methods) {
-      for (const [label, headers] of variants) {
-        requests++;
-        const b = c.postBody?.() ?? { body: new URLSearchParams({ intent: "x" }) };
-        // fetch() would add our own Origin to a POST; the scenario's request() only when none is set, so
-        // build the headers here and send them as they are.
-        const res = await fetch(s.url + c.url, {
-          method,
-          redirect: "manual",
-          headers: { Cookie: s.cookies[actor], ...(b.type ? { "Content-Type": b.type } : {}), ...headers },
-          body: b.body,
-        });
-        const text = await res.text();
-        if (res.status !== 403 || !text.includes("跨站请求已被拒绝")) problems.push(`${method} ${c.url} (${label}): ${res.status} ${text.slice(0, 120)}`);
+  it.each(routes.filter((r) => r.id !== "root").map((r) => [r.id, r] as const))(
+    "state-changing requests to %s from elsewhere are refused",
+    async (_id, route) => {
+      const c = ROUTES[route.id]!.cases(s)[0]!;
+      // The most privileged session that may post here, so that only the origin check can refuse.
+      const actor =
+        (["admin", "instructor", "instructorOther", "traineeB", "secretaryB", "traineeA"] as const).find((a) => allows(c.post ?? c.view, a)) ?? "admin";
+      const variants: [string, Record<string, string>][] = [
+        ["another origin", { Origin: "https://evil.example" }],
+        ["Origin null", { Origin: "null" }],
+        ["no Origin and no Sec-Fetch-Site", {}],
+        ["Sec-Fetch-Site cross-site", { "Sec-Fetch-Site": "cross-site", Origin: s.url }],
+        ["Sec-Fetch-Site same-site", { "Sec-Fetch-Site": "same-site" }],
+        ["a look-alike origin", { Origin: `${s.url}.evil.example` }],
+      ];
+      const methods = route.hasAction ? ["POST", "PUT", "PATCH", "DELETE"] : ["POST"];
+      const problems: string[] = [];
+      for (const method of methods) {
+        for (const [label, headers] of variants) {
+          requests++;
+          const b = c.postBody?.() ?? { body: new URLSearchParams({ intent: "x" }) };
+          // fetch() would add our own Origin to a POST; the scenario's request() only when none is set, so
+          // build the headers here and send them as they are.
+          const res = await fetch(s.url + c.url, {
+            method,
+            redirect: "manual",
+            headers: { Cookie: s.cookies[actor], ...(b.type ? { "Content-Type": b.type } : {}), ...headers },
+            body: b.body,
+          });
+          const text = await res.text();
+          if (res.status !== 403 || !text.includes("跨站请求已被拒绝")) problems.push(`${method} ${c.url} (${label}): ${res.status} ${text.slice(0, 120)}`);
+        }
       }
-    }
-    expect(problems).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+    },
+  );
 
   it("the refused cross-origin requests changed nothing: every actor is still signed in", async () => {
     for (const actor of ACTORS.filter((a) => a !== "anon")) {

@@ -29,7 +29,12 @@ function runScript(script: string, args: string[], env: Record<string, string>):
 }
 
 const filesUnder = (root: string) =>
-  fs.existsSync(root) ? fs.readdirSync(root).flatMap((p) => fs.readdirSync(path.join(root, p)).map((f) => `${p}/${f}`)).sort() : [];
+  fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .flatMap((p) => fs.readdirSync(path.join(root, p)).map((f) => `${p}/${f}`))
+        .sort()
+    : [];
 
 describe("backup and restore", () => {
   it("a backup taken under write load restores with every write committed before it began", { timeout: 180_000 }, async () => {
@@ -44,7 +49,9 @@ describe("backup and restore", () => {
     const side = new Sqlite(path.join(a.dataDir, "app.db"));
     side.pragma("busy_timeout = 5000");
     const unit = (side.prepare("SELECT id FROM org_units WHERE name = ?").get("计算机学院本科生第一党支部") as { id: number }).id;
-    const insert = side.prepare("INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail, ip) VALUES (?, NULL, 'test.backup_write', 'seq', ?, NULL, NULL)");
+    const insert = side.prepare(
+      "INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail, ip) VALUES (?, NULL, 'test.backup_write', 'seq', ?, NULL, NULL)",
+    );
     const directCommitted: number[] = [];
     // Writer 2: the admin creating accounts through the app, one request after another.
     const httpCommitted: { username: string; password: string }[] = [];
@@ -115,7 +122,9 @@ describe("backup and restore", () => {
     const db = new Sqlite(path.join(fresh, "app.db"), { readonly: true });
     try {
       expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
-      const seqs = (db.prepare("SELECT target_id FROM audit_log WHERE action = 'test.backup_write'").all() as { target_id: string }[]).map((r) => Number(r.target_id)).sort((x, y) => x - y);
+      const seqs = (db.prepare("SELECT target_id FROM audit_log WHERE action = 'test.backup_write'").all() as { target_id: string }[])
+        .map((r) => Number(r.target_id))
+        .sort((x, y) => x - y);
       // Every direct write committed before the backup began is there ...
       expect(seqs.slice(0, beforeDirect.length)).toEqual(beforeDirect);
       // ... and the copy is one moment: a gap-free prefix of the sequence.
@@ -139,7 +148,11 @@ describe("backup and restore", () => {
     // A second backup shares unchanged files with the first instead of copying them again.
     const second = await runScript("scripts/backup.ts", [], { DATA_DIR: a.dataDir, BACKUP_DIR: backupDir });
     expect(second.code, second.out).toBe(0);
-    const manifests = fs.readdirSync(backupDir).filter((d) => !d.startsWith(".")).sort().map((d) => JSON.parse(fs.readFileSync(path.join(backupDir, d, "backup.json"), "utf8")));
+    const manifests = fs
+      .readdirSync(backupDir)
+      .filter((d) => !d.startsWith("."))
+      .sort()
+      .map((d) => JSON.parse(fs.readFileSync(path.join(backupDir, d, "backup.json"), "utf8")));
     expect(manifests[1].files).toMatchObject({ total: filesBefore.length, copied: 0, linked: filesBefore.length });
   });
 });

@@ -26,7 +26,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  console.log(`bad-input sweep: ${tally.requests} requests to ${withAction.length} routes with an action; ${tally.refused} refused with a message, ${tally.accepted} accepted; ${tally.cutAfterAnswer} uploads cut by the server after its answer`);
+  console.log(
+    `bad-input sweep: ${tally.requests} requests to ${withAction.length} routes with an action; ${tally.refused} refused with a message, ${tally.accepted} accepted; ${tally.cutAfterAnswer} uploads cut by the server after its answer`,
+  );
   await s?.db.destroy();
   await server?.stop();
 });
@@ -118,9 +120,17 @@ function hostileCsv() {
 function hostileFiles(accept: string): { label: string; file: Blob; name: string }[] {
   const a = accept.toLowerCase();
   const [ext, good, special] = a.includes(".zip")
-    ? ["zip", new Blob([zipSync({ "course.md": strToU8("---\ntitle: <script>alert(1)</script>\n---\n") })]), new Blob([zipSync({ "../../evil.md": strToU8("x"), "course.md": strToU8("x") })])]
+    ? [
+        "zip",
+        new Blob([zipSync({ "course.md": strToU8("---\ntitle: <script>alert(1)</script>\n---\n") })]),
+        new Blob([zipSync({ "../../evil.md": strToU8("x"), "course.md": strToU8("x") })]),
+      ]
     : a.includes(".gift")
-      ? ["txt", new Blob(["<script>alert(1)</script> 题干？\nA. 对\nB. 错\nANSWER: A\n"]), new Blob(["::t::<img src=x onerror=alert(1)>{=是 ~否}\n\n' OR 1=1 -- {T}\n"])]
+      ? [
+          "txt",
+          new Blob(["<script>alert(1)</script> 题干？\nA. 对\nB. 错\nANSWER: A\n"]),
+          new Blob(["::t::<img src=x onerror=alert(1)>{=是 ~否}\n\n' OR 1=1 -- {T}\n"]),
+        ]
       : a.includes(".csv")
         ? ["csv", hostileCsv(), hostileCsv()]
         : a.includes("image")
@@ -234,7 +244,12 @@ async function sweepJson(url: string, sample: Record<string, unknown>, cookie: (
   }
   for (const [label, body, type] of bodies) problems.push(...judge(await post(url, await cookie(), body, type ?? "application/json"), `POST ${url} ${label}`));
   // Bytes that are not UTF-8 at all.
-  problems.push(...judge(await post(url, await cookie(), new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0xc0, 0x80, 0x22, 0x7d]), "application/json"), `POST ${url} invalid UTF-8`));
+  problems.push(
+    ...judge(
+      await post(url, await cookie(), new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0xc0, 0x80, 0x22, 0x7d]), "application/json"),
+      `POST ${url} invalid UTF-8`,
+    ),
+  );
   return problems;
 }
 
@@ -244,25 +259,29 @@ describe("bad input", () => {
     expect(missing, `routes with an action but no sweep (say whose session reaches its validation): ${missing.join(", ")}`).toEqual([]);
   });
 
-  it.each(withAction.map((r) => [r.id, r] as const))("%s: no 500, no script, a Chinese message", async (id, route) => {
-    const row = ROUTES[id]!;
-    const spec = row.sweep!(s);
-    const url = spec.url ?? row.cases(s)[0]!.url;
-    const cookie = async () => (spec.as === "anon" ? "" : spec.fresh ? await s.newCookie(spec.as) : (spec.cookie ?? s.cookies[spec.as]));
-    const before = tally.requests;
-    let problems: string[];
-    if (spec.json) problems = await sweepJson(url, spec.json, cookie);
-    else if (spec.form || !route.hasDefault) {
-      const fields = Object.entries(spec.form ?? {}).map(([name, value]) => ({ name, kind: "text", value }));
-      problems = await sweepForm({ action: url, multipart: false, fields, submitters: [] }, cookie, `POST ${url}`, new Set());
-    } else {
-      const swept = await sweepPage(url, cookie);
-      problems = swept.problems;
-      expect(swept.forms, `no form posting to ${url} was found on the page: give the row a form or json body`).toBeGreaterThan(0);
-    }
-    expect(tally.requests - before).toBeGreaterThan(0);
-    expect(problems).toEqual([]);
-  }, 600_000);
+  it.each(withAction.map((r) => [r.id, r] as const))(
+    "%s: no 500, no script, a Chinese message",
+    async (id, route) => {
+      const row = ROUTES[id]!;
+      const spec = row.sweep!(s);
+      const url = spec.url ?? row.cases(s)[0]!.url;
+      const cookie = async () => (spec.as === "anon" ? "" : spec.fresh ? await s.newCookie(spec.as) : (spec.cookie ?? s.cookies[spec.as]));
+      const before = tally.requests;
+      let problems: string[];
+      if (spec.json) problems = await sweepJson(url, spec.json, cookie);
+      else if (spec.form || !route.hasDefault) {
+        const fields = Object.entries(spec.form ?? {}).map(([name, value]) => ({ name, kind: "text", value }));
+        problems = await sweepForm({ action: url, multipart: false, fields, submitters: [] }, cookie, `POST ${url}`, new Set());
+      } else {
+        const swept = await sweepPage(url, cookie);
+        problems = swept.problems;
+        expect(swept.forms, `no form posting to ${url} was found on the page: give the row a form or json body`).toBeGreaterThan(0);
+      }
+      expect(tally.requests - before).toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+    },
+    600_000,
+  );
 
   it("nothing that was accepted renders as script: every page read again as each of its viewers", async () => {
     const problems: string[] = [];
@@ -308,9 +327,17 @@ describe("sizes and file names, against the built server", () => {
   it("answers an oversized import or media upload with 413 and a Chinese size message, not 500", async () => {
     // The storage is created by server.ts and the routes live in the built bundle: each has its own copy of
     // the storage module, so the size error is recognized by its code, not by instanceof.
-    const bank = await post(`/teach/${DEMO}/bank`, s.cookies.instructor, upload({ intent: "upload", bank: DEMO_BANK }, { name: "big.txt", bytes: new Uint8Array(10 * MB + 1024).fill(0x61) }));
+    const bank = await post(
+      `/teach/${DEMO}/bank`,
+      s.cookies.instructor,
+      upload({ intent: "upload", bank: DEMO_BANK }, { name: "big.txt", bytes: new Uint8Array(10 * MB + 1024).fill(0x61) }),
+    );
     expect([bank.status, messagesOf(bank.type, bank.body).join()]).toEqual([413, expect.stringContaining("超过大小限制")]);
-    const roster = await post("/admin/users/import", s.cookies.admin, upload({ intent: "upload" }, { name: "big.csv", bytes: new Uint8Array(10 * MB + 1024).fill(0x61) }));
+    const roster = await post(
+      "/admin/users/import",
+      s.cookies.admin,
+      upload({ intent: "upload" }, { name: "big.csv", bytes: new Uint8Array(10 * MB + 1024).fill(0x61) }),
+    );
     expect([roster.status, messagesOf(roster.type, roster.body).join()]).toEqual([413, expect.stringContaining("超过大小限制")]);
     const png = new Uint8Array(10 * MB + 1024);
     png.set(TINY_PNG.subarray(0, 64));
@@ -319,11 +346,19 @@ describe("sizes and file names, against the built server", () => {
   }, 60_000);
 
   it("accepts a file name with = and ; in it", async () => {
-    const bank = await post(`/teach/${DEMO}/bank`, s.cookies.instructor, upload({ intent: "upload", bank: DEMO_BANK }, { name: "题库=第1;2版.txt", bytes: gift }));
+    const bank = await post(
+      `/teach/${DEMO}/bank`,
+      s.cookies.instructor,
+      upload({ intent: "upload", bank: DEMO_BANK }, { name: "题库=第1;2版.txt", bytes: gift }),
+    );
     expect(bank.status, bank.body.slice(0, 300)).toBe(302);
     const page = await (await fetch(s.url + bank.location, { headers: { Cookie: s.cookies.instructor } })).text();
     expect(page).toContain("题库=第1;2版.txt");
-    const roster = await post("/admin/users/import", s.cookies.admin, upload({ intent: "upload" }, { name: "名单=2026;春.csv", bytes: new TextEncoder().encode("学号/工号,姓名\n") }));
+    const roster = await post(
+      "/admin/users/import",
+      s.cookies.admin,
+      upload({ intent: "upload" }, { name: "名单=2026;春.csv", bytes: new TextEncoder().encode("学号/工号,姓名\n") }),
+    );
     expect(roster.status, roster.body.slice(0, 300)).toBeLessThan(500);
   }, 60_000);
 });

@@ -60,7 +60,12 @@ afterAll(async () => {
 });
 
 const post = (p: string, cookie: string, body: Record<string, string>) =>
-  fetch(server.url + p, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: server.url, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(body) });
+  fetch(server.url + p, {
+    method: "POST",
+    redirect: "manual",
+    headers: { Cookie: cookie, Origin: server.url, "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(body),
+  });
 const get = (p: string, cookie: string) => fetch(server.url + p, { redirect: "manual", headers: { Cookie: cookie } });
 
 type Question = { questionId: number; type: string; options: unknown; response: unknown; blanks: number } & Record<string, unknown>;
@@ -81,7 +86,10 @@ async function inputBlocks(id: number, cookie: string, pages: number) {
     // React 18's streaming renderer may leave NUL bytes where a CJK character meets its 2 KB buffer's
     // end (facebook/react#26228, fixed only in 19); they are not ours to judge here.
     const html = (await (await get(`/exam-attempts/${id}?page=${page}`, cookie)).text()).replace(/\u0000/g, "");
-    for (const m of html.matchAll(/<ol class="exam-options">[\s\S]*?<\/ol>|<div class="exam-options judge">[\s\S]*?<\/div>|<div class="exam-blanks">[\s\S]*?<\/div><\/section>/g)) blocks.push(m[0]);
+    for (const m of html.matchAll(
+      /<ol class="exam-options">[\s\S]*?<\/ol>|<div class="exam-options judge">[\s\S]*?<\/div>|<div class="exam-blanks">[\s\S]*?<\/div><\/section>/g,
+    ))
+      blocks.push(m[0]);
   }
   return blocks;
 }
@@ -109,7 +117,9 @@ describe("option values, ids, order and classes carry nothing about the key", ()
 
         // The data: option texts only, no per-option value or id; the key is somewhere in the order.
         for (const q of data.questions) {
-          dataShapes.add(`${q.type}:${Object.keys(q).sort().join(",")}:${Array.isArray(q.options) ? q.options.map((o) => typeof o).join("") : String(q.options)}:${JSON.stringify(q.response)}`);
+          dataShapes.add(
+            `${q.type}:${Object.keys(q).sort().join(",")}:${Array.isArray(q.options) ? q.options.map((o) => typeof o).join("") : String(q.options)}:${JSON.stringify(q.response)}`,
+          );
           if (q.type === "单选" || q.type === "多选") {
             const texts = q.options as string[];
             const right = texts.map((t, k) => (q.type === "单选" ? /甲项$/.test(t) : /[甲乙]项$/.test(t)) && k).filter((k): k is number => k !== false);
@@ -123,10 +133,12 @@ describe("option values, ids, order and classes carry nothing about the key", ()
         const blocks = await inputBlocks(id, cookie, pages);
         expect(blocks).toHaveLength(data.questions.length);
         for (const block of blocks) {
-          const shape = block
-            .replace(/(单选|多选)\d+[甲乙丙丁戊]项/g, "T")
-            .replace(/name="q\d+/g, 'name="q');
-          const kind = block.includes("judge") ? "judge" : block.includes("exam-blanks") ? `blanks${(block.match(/<input/g) ?? []).length}` : `choice${(block.match(/<li/g) ?? []).length}`;
+          const shape = block.replace(/(单选|多选)\d+[甲乙丙丁戊]项/g, "T").replace(/name="q\d+/g, 'name="q');
+          const kind = block.includes("judge")
+            ? "judge"
+            : block.includes("exam-blanks")
+              ? `blanks${(block.match(/<input/g) ?? []).length}`
+              : `choice${(block.match(/<li/g) ?? []).length}`;
           markup.set(kind, (markup.get(kind) ?? new Set()).add(shape));
         }
         expect((await post(`/exam-attempts/${id}?index`, cookie, { intent: "submit" })).status).toBe(302);

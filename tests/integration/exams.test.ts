@@ -28,7 +28,8 @@ async function cookieFor(username: string) {
 const post = (p: string, cookie: string, body: string, type = "application/x-www-form-urlencoded", origin = server.url) =>
   fetch(server.url + p, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: origin, "Content-Type": type }, body });
 const get = (p: string, cookie: string) => fetch(server.url + p, { redirect: "manual", headers: { Cookie: cookie } });
-const save = (id: number, cookie: string, body: unknown, origin?: string) => post(`/exam-attempts/${id}/answers`, cookie, JSON.stringify(body), "application/json", origin);
+const save = (id: number, cookie: string, body: unknown, origin?: string) =>
+  post(`/exam-attempts/${id}/answers`, cookie, JSON.stringify(body), "application/json", origin);
 
 async function startDemo(cookie: string): Promise<number> {
   const res = await post(EXAM, cookie, "");
@@ -92,14 +93,22 @@ describe("exams over HTTP", () => {
     const body = await newer.json();
     expect(body).toMatchObject({ ok: true, seq: 2, applied: true });
     expect(Math.abs(body.serverTime - Date.now())).toBeLessThan(5000);
-    expect(await (await save(id, cookie, { questionId: judge.question_id, seq: 1, answer: { judge: !right } })).json()).toMatchObject({ ok: true, applied: false, seq: 2 });
+    expect(await (await save(id, cookie, { questionId: judge.question_id, seq: 1, answer: { judge: !right } })).json()).toMatchObject({
+      ok: true,
+      applied: false,
+      seq: 2,
+    });
     expect((await save(id, cookie, { questionId: judge.question_id, seq: 3, answer: { judge: !right } }, "https://evil.example")).status).toBe(403);
     expect((await save(id, stranger.cookie, { questionId: judge.question_id, seq: 9, answer: { judge: !right } })).status).toBe(404);
     expect((await get(`/exam-attempts/${id}`, stranger.cookie)).status).toBe(404);
     expect((await get("/teach/jijifenzi-peixun/exams/jieye-kaoshi/grading", cookie)).status).toBe(403);
 
     // Time runs out (server side): the next read finalizes the attempt with the saved answer.
-    await db.updateTable("exam_attempts").set({ deadline_at: Math.floor(Date.now() / 1000) - 60, grace_seconds: 30 }).where("id", "=", id).execute();
+    await db
+      .updateTable("exam_attempts")
+      .set({ deadline_at: Math.floor(Date.now() / 1000) - 60, grace_seconds: 30 })
+      .where("id", "=", id)
+      .execute();
     const page = await get(`/exam-attempts/${id}`, cookie);
     expect(page.status).toBe(302);
     expect(page.headers.get("location")).toBe(`/exam-attempts/${id}/result`);

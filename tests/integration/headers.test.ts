@@ -144,7 +144,10 @@ describe("HTTP: security headers", () => {
   it("the cookies of sign-in and sign-out are HttpOnly, SameSite=Lax, Secure and site-wide; sign-out expires it", async () => {
     const signIn = await client(server.url).post("/login", { username: "2022015", password: DEMO_PASSWORD });
     const signOut = await client(server.url).post("/logout", {}, { cookie: cookieFrom(signIn)! });
-    for (const [what, res] of [["sign-in", signIn], ["sign-out", signOut]] as const) {
+    for (const [what, res] of [
+      ["sign-in", signIn],
+      ["sign-out", signOut],
+    ] as const) {
       const set = res.headers.get("set-cookie") ?? "";
       expect(set, what).toMatch(/^__Host-dx_session=/);
       expect(set, what).not.toMatch(/Domain=/i);
@@ -162,7 +165,16 @@ describe("HTTP: security headers", () => {
 
 describe("HTTP: the bytes of a page", () => {
   it("no page carries NUL bytes, whatever its Chinese text does at React's 2 KB chunk edges", async () => {
-    const pages = ["/", "/courses", "/progress", "/my/classes", "/my/certificates", "/courses/jijifenzi-peixun", "/courses/jijifenzi-peixun/lessons/01-dang-de-xingzhi-zongzhi", "/courses/no-such-course"];
+    const pages = [
+      "/",
+      "/courses",
+      "/progress",
+      "/my/classes",
+      "/my/certificates",
+      "/courses/jijifenzi-peixun",
+      "/courses/jijifenzi-peixun/lessons/01-dang-de-xingzhi-zongzhi",
+      "/courses/no-such-course",
+    ];
     let bytes = 0;
     for (const p of pages) {
       const body = Buffer.from(await (await fetch(server.url + p, { headers: { Cookie: cookie } })).arrayBuffer());

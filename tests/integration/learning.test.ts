@@ -26,7 +26,12 @@ describe("HTTP: course media", () => {
   it("serves first, middle, last and suffix byte ranges", async () => {
     const whole = Buffer.from(await (await get(VIDEO, trainee)).arrayBuffer());
     const size = whole.length;
-    for (const [range, start, end] of [["bytes=0-99", 0, 99], ["bytes=1000-1999", 1000, 1999], [`bytes=${size - 10}-`, size - 10, size - 1], ["bytes=-10", size - 10, size - 1]] as const) {
+    for (const [range, start, end] of [
+      ["bytes=0-99", 0, 99],
+      ["bytes=1000-1999", 1000, 1999],
+      [`bytes=${size - 10}-`, size - 10, size - 1],
+      ["bytes=-10", size - 10, size - 1],
+    ] as const) {
       const res = await get(VIDEO, trainee, { Range: range });
       expect(res.status, range).toBe(206);
       expect(res.headers.get("content-range")).toBe(`bytes ${start}-${end}/${size}`);

@@ -12,7 +12,12 @@ describe("stall sweep (short)", () => {
   it(`every body-taking route, signed out and as its role: no /healthz wait over ${STALL_LIMIT_MS} ms, no 5xx`, async () => {
     const r = await runStallSweep({ short: true });
     const worst = Object.entries(r.worstMs).sort((a, b) => b[1] - a[1]);
-    console.log(`stall sweep: ${r.requests} requests, ${worst.length} routes/paths; worst ${worst.slice(0, 3).map(([l, ms]) => `${Math.round(ms)} ms ${l}`).join("; ")}`);
+    console.log(
+      `stall sweep: ${r.requests} requests, ${worst.length} routes/paths; worst ${worst
+        .slice(0, 3)
+        .map(([l, ms]) => `${Math.round(ms)} ms ${l}`)
+        .join("; ")}`,
+    );
     expect(r.failures).toEqual([]);
     expect(worst.filter(([, ms]) => ms > STALL_LIMIT_MS)).toEqual([]);
   }, 300_000);
@@ -37,7 +42,12 @@ describe("the issue's stalls over HTTP", () => {
       const req = http.request(server.url + url, {
         method: "POST",
         agent: false,
-        headers: { Origin: server.url, "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(opts.body), ...(opts.cookie ? { Cookie: opts.cookie } : {}) },
+        headers: {
+          Origin: server.url,
+          "Content-Type": "application/x-www-form-urlencoded",
+          "Content-Length": Buffer.byteLength(opts.body),
+          ...(opts.cookie ? { Cookie: opts.cookie } : {}),
+        },
       });
       req.on("response", (res) => {
         answered = true;

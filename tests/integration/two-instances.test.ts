@@ -8,7 +8,18 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type DB } from "../../app/utils/db.server.ts";
-import { ASSIGNMENT_PATH, EXAM_PATH, httpClient, MIXED, multipart, newLedger, prepareWorld, runLoad, totalLost, verifyLedger } from "../../scripts/faults/load.ts";
+import {
+  ASSIGNMENT_PATH,
+  EXAM_PATH,
+  httpClient,
+  MIXED,
+  multipart,
+  newLedger,
+  prepareWorld,
+  runLoad,
+  totalLost,
+  verifyLedger,
+} from "../../scripts/faults/load.ts";
 import { startProxy, type Proxy } from "../../scripts/faults/proxy.ts";
 import { launch, type App } from "../../scripts/faults/server.ts";
 import { waitUntil } from "../setup/wait.ts";
@@ -105,7 +116,12 @@ describe("two instances on one database", () => {
     expect(replies.map((r) => r.status)).toEqual(replies.map(() => 200));
     const late = JSON.parse((await save(b.url, 5)).body) as { ok: boolean; applied: boolean };
     expect(late).toMatchObject({ ok: true, applied: false });
-    const row = await db.selectFrom("attempt_answers").select(["seq", "answer"]).where("attempt_id", "=", attemptId).where("question_id", "=", q.question_id).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom("attempt_answers")
+      .select(["seq", "answer"])
+      .where("attempt_id", "=", attemptId)
+      .where("question_id", "=", q.question_id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ seq: 20, answer: JSON.stringify({ text: "第 20 次保存" }) });
   });
 
@@ -113,14 +129,13 @@ describe("two instances on one database", () => {
     const cookie = cookieOf(await signIn(b.url, "2023001"));
     const pdf = Buffer.from(`%PDF-1.4\n% two instances ${Date.now()}\n%%EOF\n`);
     const { body, type } = await multipart({ intent: "save", text: "两个实例", files: [pdf, "两个实例.pdf"] });
-    const saved = await client.send(b.url, `${ASSIGNMENT_PATH}.data`, { method: "POST", headers: { Origin: b.url, Cookie: cookie, "Content-Type": type }, body });
+    const saved = await client.send(b.url, `${ASSIGNMENT_PATH}.data`, {
+      method: "POST",
+      headers: { Origin: b.url, Cookie: cookie, "Content-Type": type },
+      body,
+    });
     expect(saved.status).toBe(200);
-    const file = await db
-      .selectFrom("submission_files")
-      .select("id")
-      .where("name", "=", "两个实例.pdf")
-      .orderBy("id", "desc")
-      .executeTakeFirstOrThrow();
+    const file = await db.selectFrom("submission_files").select("id").where("name", "=", "两个实例.pdf").orderBy("id", "desc").executeTakeFirstOrThrow();
     const got = await fetch(`${a.url}/submission-files/${file.id}`, { headers: { Cookie: cookie } });
     expect(got.status).toBe(200);
     expect(Buffer.from(await got.arrayBuffer())).toEqual(pdf);
@@ -158,7 +173,9 @@ describe("two instances on one database", () => {
     await load;
     const v = verifyLedger(dataDir, world, ledger);
     const acked = acknowledged();
-    console.log(`two instances: ${acked} writes acknowledged in ${seconds} s through the proxy (${JSON.stringify(ledger.counts)}); upstreams served ${proxy.served.map((n, i) => n - served[i]!).join(" / ")}`);
+    console.log(
+      `two instances: ${acked} writes acknowledged in ${seconds} s through the proxy (${JSON.stringify(ledger.counts)}); upstreams served ${proxy.served.map((n, i) => n - served[i]!).join(" / ")}`,
+    );
     expect(ledger.unexpected).toEqual([]);
     expect(v.examples).toEqual([]);
     expect(totalLost(v)).toBe(0);

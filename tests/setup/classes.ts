@@ -19,7 +19,16 @@ export async function syncSample(db: DB, storage: Storage) {
 /** A class of the sample course with rules that the sample course can meet (5.5 学时). */
 export async function makeClass(
   db: DB,
-  opts: { adminId: number; hostUnitId: number; courseId: number; term?: number; name?: string; kind?: "activist" | "candidate"; rules?: Partial<ClassRules>; numberFormat?: string },
+  opts: {
+    adminId: number;
+    hostUnitId: number;
+    courseId: number;
+    term?: number;
+    name?: string;
+    kind?: "activist" | "candidate";
+    rules?: Partial<ClassRules>;
+    numberFormat?: string;
+  },
 ) {
   const actor = { actorId: opts.adminId };
   const fields = {
@@ -35,14 +44,24 @@ export async function makeClass(
   await updateClassSettings(
     db,
     id,
-    { ...fields, rules: { ...DEFAULT_RULES, requiredHours: 5.5, ...opts.rules }, numberFormat: opts.numberFormat ?? "{school}-{year}-{term}-{seq}", finalExamId: null },
+    {
+      ...fields,
+      rules: { ...DEFAULT_RULES, requiredHours: 5.5, ...opts.rules },
+      numberFormat: opts.numberFormat ?? "{school}-{year}-{term}-{seq}",
+      finalExamId: null,
+    },
     actor,
   );
   return (await getClassRow(db, id))!;
 }
 
 /** Required lessons completed, the 思想汇报 graded `essay`, and one graded exam attempt of `exam`% (pass at 50%). */
-export async function didTheWork(db: DB, userId: number, courseId: number, opts: { essay?: number; exam?: number; lessons?: "required" | "all" | "none" } = {}) {
+export async function didTheWork(
+  db: DB,
+  userId: number,
+  courseId: number,
+  opts: { essay?: number; exam?: number; lessons?: "required" | "all" | "none" } = {},
+) {
   const t = 1_790_000_000;
   const lessons = await db.selectFrom("lessons").select(["id", "required"]).where("course_id", "=", courseId).where("archived", "=", 0).execute();
   for (const l of lessons) {
@@ -53,7 +72,17 @@ export async function didTheWork(db: DB, userId: number, courseId: number, opts:
   if (opts.essay !== undefined) {
     await db
       .insertInto("submissions")
-      .values({ assignment_id: a.id, user_id: userId, status: "graded", current_version: 1, graded_version: 1, raw_score: opts.essay, score: opts.essay, created_at: t, updated_at: t })
+      .values({
+        assignment_id: a.id,
+        user_id: userId,
+        status: "graded",
+        current_version: 1,
+        graded_version: 1,
+        raw_score: opts.essay,
+        score: opts.essay,
+        created_at: t,
+        updated_at: t,
+      })
       .execute();
   }
   const e = await db.selectFrom("exams").select(["id"]).where("course_id", "=", courseId).executeTakeFirstOrThrow();

@@ -21,7 +21,16 @@ let sharedStorage: ReturnType<typeof createStorage> | undefined;
 
 export function testContext(db: DB, overrides: Partial<AppContext> = {}): AppContext {
   const storage = (sharedStorage ??= createStorage(fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-test-"))));
-  return { db, cspNonce: "test-nonce", clientIp: "203.0.113.7", cookieSecure: true, schoolName: "测试大学党校", storage, config: { schoolCode: "DXU" }, ...overrides };
+  return {
+    db,
+    cspNonce: "test-nonce",
+    clientIp: "203.0.113.7",
+    cookieSecure: true,
+    schoolName: "测试大学党校",
+    storage,
+    config: { schoolCode: "DXU" },
+    ...overrides,
+  };
 }
 
 /** 校党委 → two 二级党委 → one branch each: enough to test scope. */
@@ -38,10 +47,7 @@ export async function createTestTree(db: DB) {
 let seq = 0;
 export const TEST_PASSWORD = "test1234abcd";
 
-export async function createTestUser(
-  db: DB,
-  opts: { orgUnitId: number; roles?: Role[]; stage?: Stage; username?: string; name?: string },
-) {
+export async function createTestUser(db: DB, opts: { orgUnitId: number; roles?: Role[]; stage?: Stage; username?: string; name?: string }) {
   const username = opts.username ?? `u${++seq}${Date.now() % 100000}`;
   const { id } = await createUser(
     db,

@@ -57,7 +57,8 @@ export function formsOf(html: string, pageUrl: string): FoundForm[] {
           seenRadio.add(name);
           const group = Array.from(form.querySelectorAll(`input[type=radio][name="${name}"]`)) as HTMLInputElement[];
           fields.push({ name, kind: "radio", value: (group.find((r) => r.checked) ?? group[0])!.value, options: group.map((r) => r.value) });
-        } else if (type === "checkbox") fields.push({ name, kind: "checkbox", value: input.checked ? input.value || "on" : null, options: [input.value || "on"] });
+        } else if (type === "checkbox")
+          fields.push({ name, kind: "checkbox", value: input.checked ? input.value || "on" : null, options: [input.value || "on"] });
         else if (type === "file") fields.push({ name, kind: "file", value: null, accept: input.getAttribute("accept") ?? "" });
         else fields.push({ name, kind: type, value: input.value || plausible(type, name, input) });
       }
@@ -101,7 +102,22 @@ export const WRONG_TYPE = ["abc", "-1", "1e309", "9".repeat(30), "2026-13-45", "
 
 export type Variant = { label: string; values: [string, string | Blob, string?][] };
 
-const FUZZED_KINDS = new Set(["text", "textarea", "search", "number", "date", "datetime-local", "email", "password", "tel", "url", "select", "hidden", "radio", "checkbox"]);
+const FUZZED_KINDS = new Set([
+  "text",
+  "textarea",
+  "search",
+  "number",
+  "date",
+  "datetime-local",
+  "email",
+  "password",
+  "tel",
+  "url",
+  "select",
+  "hidden",
+  "radio",
+  "checkbox",
+]);
 
 /** At most two fields of each kind and eight in all: hostile values reach every kind of check without a request per question of an exam. */
 export function fieldsToFuzz(form: FoundForm): Field[] {
@@ -125,7 +141,11 @@ export function baseline(form: FoundForm, submitter?: { name: string; value: str
 }
 
 /** Every bad-input variant of one form (with one submitter). */
-export function variants(form: FoundForm, submitter: { name: string; value: string } | undefined, files: (accept: string) => { label: string; file: Blob; name: string }[]): Variant[] {
+export function variants(
+  form: FoundForm,
+  submitter: { name: string; value: string } | undefined,
+  files: (accept: string) => { label: string; file: Blob; name: string }[],
+): Variant[] {
   const base = baseline(form, submitter);
   const fuzz = fieldsToFuzz(form);
   const out: Variant[] = [];
@@ -145,7 +165,8 @@ export function variants(form: FoundForm, submitter: { name: string; value: stri
     out.push({ label: `${f.name} twice`, values: [...base, [f.name, HOSTILE.script!]] });
   }
   if (submitter) {
-    for (const value of [HOSTILE.script!, "", BIG.oversized]) out.push({ label: `${submitter.name}=${value.slice(0, 12) || "(empty)"}`, values: withField(submitter.name, value) });
+    for (const value of [HOSTILE.script!, "", BIG.oversized])
+      out.push({ label: `${submitter.name}=${value.slice(0, 12) || "(empty)"}`, values: withField(submitter.name, value) });
   }
   for (const f of form.fields.filter((x) => x.kind === "file")) {
     for (const { label, file, name } of files(f.accept ?? "")) out.push({ label: `${f.name}: ${label}`, values: [...base, [f.name, file, name]] });

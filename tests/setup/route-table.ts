@@ -43,8 +43,12 @@ export type Row = { cases: (s: Scenario) => Case[]; sweep?: (s: Scenario) => Swe
 const INSTRUCTORS: Who = ["instructor", "instructorOther", "admin"];
 const DEMO_EDITORS: Who = ["instructor", "admin"];
 const DRAFT_EDITORS: Who = ["instructorOther", "admin"];
-const form = (fields: Record<string, string>): (() => Body) => () => ({ body: new URLSearchParams(fields) });
-const json = (value: unknown): (() => Body) => () => ({ body: JSON.stringify(value), type: "application/json" });
+const form =
+  (fields: Record<string, string>): (() => Body) =>
+  () => ({ body: new URLSearchParams(fields) });
+const json =
+  (value: unknown): (() => Body) =>
+  () => ({ body: JSON.stringify(value), type: "application/json" });
 const unknownIntent = form({ intent: "authz-probe" });
 
 /**
@@ -55,7 +59,14 @@ const unknownIntent = form({ intent: "authz-probe" });
 function classAction(concern: string, post: SignedIn[], body: (s: Scenario) => Record<string, string>): Record<string, Row> {
   return {
     [`routes/admin.classes.$id.${concern}`]: {
-      cases: (s) => [{ url: `/admin/classes/${s.ids.classId}/${concern}`, view: ["admin", "instructor", "secretaryA", "secretaryB"], post, postBody: () => ({ body: new URLSearchParams(body(s)) }) }],
+      cases: (s) => [
+        {
+          url: `/admin/classes/${s.ids.classId}/${concern}`,
+          view: ["admin", "instructor", "secretaryA", "secretaryB"],
+          post,
+          postBody: () => ({ body: new URLSearchParams(body(s)) }),
+        },
+      ],
       sweep: (s) => ({ as: "admin", url: `/admin/classes/${s.ids.classId}/${concern}` }),
     },
   };
@@ -88,21 +99,36 @@ export const ROUTES: Record<string, Row> = {
     cases: (s) => [{ url: `/admin/users/${s.users.traineeB.id}`, view: ["admin"], postBody: form({ intent: "disable" }) }],
     sweep: (s) => ({ as: "admin", url: `/admin/users/${s.extra.spare.id}` }),
   },
-  "routes/admin.users.import": { cases: () => [{ url: "/admin/users/import", view: ["admin"], postBody: form({ intent: "cancel", sha256: "0".repeat(64) }) }], sweep: () => ({ as: "admin" }) },
+  "routes/admin.users.import": {
+    cases: () => [{ url: "/admin/users/import", view: ["admin"], postBody: form({ intent: "cancel", sha256: "0".repeat(64) }) }],
+    sweep: () => ({ as: "admin" }),
+  },
   "routes/admin.users.import.passwords": {
-    cases: () => [{ url: "/admin/users/import/passwords", view: "nobody", post: ["admin"], postBody: form({ rows: JSON.stringify([{ 学号: "x1", 姓名: "某", 一次性密码: "abcdef12" }]) }) }],
+    cases: () => [
+      {
+        url: "/admin/users/import/passwords",
+        view: "nobody",
+        post: ["admin"],
+        postBody: form({ rows: JSON.stringify([{ 学号: "x1", 姓名: "某", 一次性密码: "abcdef12" }]) }),
+      },
+    ],
     sweep: () => ({ as: "admin", form: { rows: JSON.stringify([{ 学号: "x1", 姓名: "某", 一次性密码: "abcdef12" }]) } }),
     note: "action only: a GET is a 400 for everyone",
   },
   "routes/admin.users.import.template[.]xlsx": { cases: () => [{ url: "/admin/users/import/template.xlsx", view: ["admin"] }] },
-  "routes/admin.org": { cases: () => [{ url: "/admin/org", view: ["admin"], postBody: form({ intent: "deactivate", id: "2" }) }], sweep: () => ({ as: "admin" }) },
+  "routes/admin.org": {
+    cases: () => [{ url: "/admin/org", view: ["admin"], postBody: form({ intent: "deactivate", id: "2" }) }],
+    sweep: () => ({ as: "admin" }),
+  },
   "routes/admin.audit": { cases: () => [{ url: "/admin/audit", view: ["admin"] }] },
   "routes/admin.audit.export[.]csv": { cases: () => [{ url: "/admin/audit/export.csv", view: ["admin"] }] },
   "routes/admin.audit.export[.]xlsx": { cases: () => [{ url: "/admin/audit/export.xlsx", view: ["admin"] }] },
 
   // ---------------------------------------------------------------- training classes and certificates
   "routes/admin.classes._index": {
-    cases: () => [{ url: "/admin/classes", view: ["admin", "instructor", "instructorOther", "secretaryA", "secretaryB"], post: ["admin"], postBody: form({ name: "x" }) }],
+    cases: () => [
+      { url: "/admin/classes", view: ["admin", "instructor", "instructorOther", "secretaryA", "secretaryB"], post: ["admin"], postBody: form({ name: "x" }) },
+    ],
     sweep: () => ({ as: "admin" }),
   },
   "routes/admin.classes.$id": {
@@ -145,7 +171,10 @@ export const ROUTES: Record<string, Row> = {
   "routes/admin.ledger": { cases: () => [{ url: "/admin/ledger", view: ["admin"] }] },
   "routes/admin.ledger.export[.]xlsx": { cases: () => [{ url: "/admin/ledger/export.xlsx", view: ["admin"] }] },
   "routes/admin.ledger.export[.]csv": { cases: () => [{ url: "/admin/ledger/export.csv", view: ["admin"] }] },
-  "routes/branch.ledger": { cases: () => [{ url: "/branch/ledger", view: ["secretaryA", "secretaryB"] }], note: "secretary A's page lists their subtree only: B is not in it" },
+  "routes/branch.ledger": {
+    cases: () => [{ url: "/branch/ledger", view: ["secretaryA", "secretaryB"] }],
+    note: "secretary A's page lists their subtree only: B is not in it",
+  },
   "routes/branch.ledger.export[.]xlsx": { cases: () => [{ url: "/branch/ledger/export.xlsx", view: ["secretaryA", "secretaryB"] }] },
   "routes/branch.ledger.export[.]csv": { cases: () => [{ url: "/branch/ledger/export.csv", view: ["secretaryA", "secretaryB"] }] },
   "routes/admin.classes.$id.results[.]xlsx": {
@@ -168,14 +197,29 @@ export const ROUTES: Record<string, Row> = {
     sweep: (s) => ({ as: "secretaryB", url: `/branch/people/${s.users.traineeB.id}` }),
   },
   "routes/branch.reports": {
-    cases: () => [{ url: "/branch/reports", view: ["secretaryA", "secretaryB", "admin"], postBody: form({ unitId: "1", stage: "activist", periodMonths: "3", minCount: "1" }) }],
+    cases: () => [
+      {
+        url: "/branch/reports",
+        view: ["secretaryA", "secretaryB", "admin"],
+        postBody: form({ unitId: "1", stage: "activist", periodMonths: "3", minCount: "1" }),
+      },
+    ],
     sweep: () => ({ as: "secretaryB" }),
   },
   "routes/reports.$id": {
-    cases: (s) => [{ url: `/reports/${s.ids.thoughtReport}`, view: ["secretaryB", "admin"], postBody: form({ intent: "opinion", body: "x", reviewedOn: "2026-01-01" }), reveals: ["reportB"] }],
+    cases: (s) => [
+      {
+        url: `/reports/${s.ids.thoughtReport}`,
+        view: ["secretaryB", "admin"],
+        postBody: form({ intent: "opinion", body: "x", reviewedOn: "2026-01-01" }),
+        reveals: ["reportB"],
+      },
+    ],
     sweep: (s) => ({ as: "secretaryB", url: `/reports/${s.ids.thoughtReport}` }),
   },
-  "routes/report-files.$id": { cases: (s) => [{ url: `/report-files/${s.ids.thoughtReportFile}`, view: ["traineeB", "secretaryB", "admin"], reveals: ["reportB"] }] },
+  "routes/report-files.$id": {
+    cases: (s) => [{ url: `/report-files/${s.ids.thoughtReportFile}`, view: ["traineeB", "secretaryB", "admin"], reveals: ["reportB"] }],
+  },
   "routes/liaison._index": { cases: () => [{ url: "/liaison", view: ["secretaryA"] }] },
   "routes/my.reports._index": {
     cases: () => [{ url: "/my/reports", view: ["traineeA", "traineeB"], postBody: form({ intent: "new" }) }],
@@ -193,7 +237,9 @@ export const ROUTES: Record<string, Row> = {
     cases: (s) => [{ url: `/branch/classes/${s.ids.classId}/pack.xlsx`, view: ["secretaryB", "admin"] }],
     note: "only B is in the class: secretary A's subtree has no member there, so the class is not found for them",
   },
-  "routes/branch.classes.$id.certificates[.]zip": { cases: (s) => [{ url: `/branch/classes/${s.ids.classId}/certificates.zip`, view: ["secretaryB", "admin"] }] },
+  "routes/branch.classes.$id.certificates[.]zip": {
+    cases: (s) => [{ url: `/branch/classes/${s.ids.classId}/certificates.zip`, view: ["secretaryB", "admin"] }],
+  },
   "routes/branch.dashboard": { cases: () => [{ url: "/branch/dashboard", view: ["secretaryA", "secretaryB"] }] },
 
   // ---------------------------------------------------------------- learning (trainees)
@@ -215,7 +261,11 @@ export const ROUTES: Record<string, Row> = {
         postBody: json({ tabId: "authz-matrix-tab", segments: [[0, 5]], position: 5, visible: true }),
       },
     ],
-    sweep: (s) => ({ as: "traineeA", url: `/api/lessons/${s.ids.lessonDemo}/beat`, json: { tabId: "bad-input-tab-1", segments: [[0, 5]], position: 5, visible: true, duration: 60, takeover: true } }),
+    sweep: (s) => ({
+      as: "traineeA",
+      url: `/api/lessons/${s.ids.lessonDemo}/beat`,
+      json: { tabId: "bad-input-tab-1", segments: [[0, 5]], position: 5, visible: true, duration: 60, takeover: true },
+    }),
     note: "the lesson is of a course for 发展对象: none of the actors is one",
   },
   "routes/api.lessons.$lessonId.presence": {
@@ -251,7 +301,10 @@ export const ROUTES: Record<string, Row> = {
     sweep: () => ({ as: "instructor" }),
     note: "each instructor sees the questions of their own courses; B's question is in the demo course (instructor), which the matrix's leak check holds instructorOther to",
   },
-  "routes/admin.interaction": { cases: () => [{ url: "/admin/interaction", view: ["admin"], postBody: form({ limitHours: "48" }) }], sweep: () => ({ as: "admin" }) },
+  "routes/admin.interaction": {
+    cases: () => [{ url: "/admin/interaction", view: ["admin"], postBody: form({ limitHours: "48" }) }],
+    sweep: () => ({ as: "admin" }),
+  },
   "routes/inbox": { cases: () => [{ url: "/inbox", view: "signed-in", postBody: form({ intent: "read-all" }) }], sweep: () => ({ as: "traineeA" }) },
   "routes/unsubscribe": {
     cases: (s) => [
@@ -276,7 +329,9 @@ export const ROUTES: Record<string, Row> = {
   },
   "routes/notices.$id.reads": { cases: (s) => [{ url: `/notices/${s.ids.notice}/reads?show=all`, view: ["secretaryB", "admin"] }] },
   "routes/notices.$id.reads[.]xlsx": { cases: (s) => [{ url: `/notices/${s.ids.notice}/reads.xlsx`, view: ["secretaryB", "admin"] }] },
-  "routes/notices.$id.files.$fileId": { cases: (s) => [{ url: `/notices/${s.ids.notice}/files/${s.ids.noticeFile}`, view: ["traineeB", "secretaryB", "admin"] }] },
+  "routes/notices.$id.files.$fileId": {
+    cases: (s) => [{ url: `/notices/${s.ids.notice}/files/${s.ids.noticeFile}`, view: ["traineeB", "secretaryB", "admin"] }],
+  },
 
   // ---------------------------------------------------------------- exams and assignments (trainees)
   "routes/courses.$slug.exams.$key": {
@@ -291,7 +346,14 @@ export const ROUTES: Record<string, Row> = {
     sweep: (s) => ({ as: "traineeA", url: `/exam-attempts/${s.ids.attemptA}` }),
   },
   "routes/exam-attempts.$id.answers": {
-    cases: (s) => [{ url: `/exam-attempts/${s.ids.attemptOpen}/answers`, view: "nobody", post: ["traineeB"], postBody: json({ questionId: 1, seq: 999, answer: { text: "x" } }) }],
+    cases: (s) => [
+      {
+        url: `/exam-attempts/${s.ids.attemptOpen}/answers`,
+        view: "nobody",
+        post: ["traineeB"],
+        postBody: json({ questionId: 1, seq: 999, answer: { text: "x" } }),
+      },
+    ],
     sweep: (s) => ({
       as: "traineeA",
       cookie: s.extra.saver.cookie,
@@ -324,7 +386,9 @@ export const ROUTES: Record<string, Row> = {
     sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}` }),
   },
   "routes/teach.$slug.edit.$": {
-    cases: (s) => [{ url: `/teach/${s.ids.draftSlug}/edit/course.md`, view: DRAFT_EDITORS, postBody: form({ intent: "preview", text: "x" }), reveals: ["draftOther"] }],
+    cases: (s) => [
+      { url: `/teach/${s.ids.draftSlug}/edit/course.md`, view: DRAFT_EDITORS, postBody: form({ intent: "preview", text: "x" }), reveals: ["draftOther"] },
+    ],
     sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/edit/course.md` }),
   },
   "routes/teach.$slug.export": { cases: (s) => [{ url: `/teach/${s.ids.draftSlug}/export`, view: DRAFT_EDITORS }] },
@@ -333,7 +397,9 @@ export const ROUTES: Record<string, Row> = {
     sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/media` }),
   },
   "routes/teach.$slug.preview": {
-    cases: (s) => [{ url: `/teach/${s.ids.draftSlug}/preview?file=/${s.ids.draftMedia.replace(/^media\//, "")}`, view: DRAFT_EDITORS, postBody: form({ text: "# x" }) }],
+    cases: (s) => [
+      { url: `/teach/${s.ids.draftSlug}/preview?file=/${s.ids.draftMedia.replace(/^media\//, "")}`, view: DRAFT_EDITORS, postBody: form({ text: "# x" }) },
+    ],
     sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/preview`, form: { text: "# 标题" } }),
   },
   "routes/teach.$slug.bank._index": {
@@ -351,12 +417,22 @@ export const ROUTES: Record<string, Row> = {
     sweep: () => ({ as: "instructor", url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}` }),
   },
   "routes/teach.$slug.assignments.$key.$submissionId": {
-    cases: (s) => [{ url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/${s.ids.submission}`, view: DEMO_EDITORS, postBody: form({ intent: "grade", score: "1" }) }],
+    cases: (s) => [
+      { url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/${s.ids.submission}`, view: DEMO_EDITORS, postBody: form({ intent: "grade", score: "1" }) },
+    ],
     sweep: (s) => ({ as: "instructor", url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/${s.ids.submission}` }),
   },
-  "routes/teach.$slug.assignments.$key.download[.]zip": { cases: () => [{ url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/download.zip`, view: DEMO_EDITORS }] },
+  "routes/teach.$slug.assignments.$key.download[.]zip": {
+    cases: () => [{ url: `/teach/${DEMO}/assignments/${DEMO_ASSIGNMENT}/download.zip`, view: DEMO_EDITORS }],
+  },
   "routes/teach.$slug.exams.$key._index": {
-    cases: () => [{ url: `/teach/${DEMO}/exams/${DEMO_EXAM}`, view: DEMO_EDITORS, postBody: form({ intent: "override", username: "x", extra_minutes: "1", extra_attempts: "0", reason: "x" }) }],
+    cases: () => [
+      {
+        url: `/teach/${DEMO}/exams/${DEMO_EXAM}`,
+        view: DEMO_EDITORS,
+        postBody: form({ intent: "override", username: "x", extra_minutes: "1", extra_attempts: "0", reason: "x" }),
+      },
+    ],
     sweep: () => ({ as: "instructor", url: `/teach/${DEMO}/exams/${DEMO_EXAM}` }),
   },
   "routes/teach.$slug.exams.$key.grading": {

@@ -110,7 +110,10 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   await make("instructorOther", { username: `pi${t}`, name: `丙教师${t}`, unit: "马克思主义学院教工党支部", roles: ["instructor"] });
   await make("secretaryA", { username: `psa${t}`, name: `甲书记${t}`, unit: "计算机学院本科生第一党支部", roles: ["secretary"] });
   await make("secretaryB", { username: `psb${t}`, name: `乙书记${t}`, unit: "马克思主义学院党委", roles: ["secretary"] });
-  for (const [actor, username] of [["instructor", "js001"], ["admin", "zzb001"]] as const) {
+  for (const [actor, username] of [
+    ["instructor", "js001"],
+    ["admin", "zzb001"],
+  ] as const) {
     const row = await db.selectFrom("users").select(["id", "name"]).where("username", "=", username).executeTakeFirstOrThrow();
     users[actor] = { id: row.id, username, name: row.name };
   }
@@ -162,7 +165,11 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   // --- B's exam attempts: one handed in with an essay answer, one in progress.
   const examPath = `/courses/${DEMO}/exams/${DEMO_EXAM}`;
   const start = async (cookie = cookies.traineeB) => {
-    const res = await expectStatus(await fetch(server.url + examPath, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: server.url } }), [302], "start exam");
+    const res = await expectStatus(
+      await fetch(server.url + examPath, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: server.url } }),
+      [302],
+      "start exam",
+    );
     return Number(/\/exam-attempts\/(\d+)$/.exec(res.headers.get("location") ?? "")?.[1] ?? fail("no attempt id"));
   };
   const essayOf = async (attemptId: number) =>
@@ -177,11 +184,19 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
     ).question_id;
   const answer = async (attemptId: number, text: string) => {
     const body = JSON.stringify({ questionId: await essayOf(attemptId), seq: 1, answer: { text } });
-    await expectStatus(await request("traineeB", `/exam-attempts/${attemptId}/answers`, { method: "POST", body, headers: { "Content-Type": "application/json" } }), [200], "save answer");
+    await expectStatus(
+      await request("traineeB", `/exam-attempts/${attemptId}/answers`, { method: "POST", body, headers: { "Content-Type": "application/json" } }),
+      [200],
+      "save answer",
+    );
   };
   const attemptDone = await start();
   await answer(attemptDone, secrets.attemptB[0]!);
-  await expectStatus(await request("traineeB", `/exam-attempts/${attemptDone}`, { method: "POST", body: new URLSearchParams({ intent: "submit" }) }), [302], "submit exam");
+  await expectStatus(
+    await request("traineeB", `/exam-attempts/${attemptDone}`, { method: "POST", body: new URLSearchParams({ intent: "submit" }) }),
+    [302],
+    "submit exam",
+  );
   const attemptOpen = await start();
   await answer(attemptOpen, secrets.attemptB[1]!);
   const attemptA = await start(cookies.traineeA);
@@ -216,7 +231,10 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
     "create draft course",
   );
   const media = await expectStatus(
-    await request("instructorOther", `/teach/${draftSlug}/media`, { method: "POST", body: form({ file: [new Blob([TINY_PNG], { type: "image/png" }), "tu.png"] }) }),
+    await request("instructorOther", `/teach/${draftSlug}/media`, {
+      method: "POST",
+      body: form({ file: [new Blob([TINY_PNG], { type: "image/png" }), "tu.png"] }),
+    }),
     [200],
     "upload draft media",
   );
@@ -238,7 +256,14 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   const adminActor = { actorId: users.admin.id, ip: "test" };
   const classId = await createClass(
     db,
-    { name: `2026年测试第${t}期入党积极分子培训班`, kind: "activist", term: 900 + Math.floor(Math.random() * 9000), hostUnitId: unit("马克思主义学院党委"), startDate: "2026-03-01", endDate: "2026-06-30" },
+    {
+      name: `2026年测试第${t}期入党积极分子培训班`,
+      kind: "activist",
+      term: 900 + Math.floor(Math.random() * 9000),
+      hostUnitId: unit("马克思主义学院党委"),
+      startDate: "2026-03-01",
+      endDate: "2026-06-30",
+    },
     adminActor,
   );
   const demoId = (await db.selectFrom("courses").select("id").where("slug", "=", DEMO).executeTakeFirstOrThrow()).id;
@@ -256,7 +281,12 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   await expectStatus(
     await request("traineeB", `/my/reports/${thoughtReport}`, {
       method: "POST",
-      body: form({ intent: "submit", title: "思想汇报", text: reportText, files: [new Blob([TINY_PDF], { type: "application/pdf" }), `${secrets.reportB[1]}.pdf`] }),
+      body: form({
+        intent: "submit",
+        title: "思想汇报",
+        text: reportText,
+        files: [new Blob([TINY_PDF], { type: "application/pdf" }), `${secrets.reportB[1]}.pdf`],
+      }),
     }),
     [200],
     "submit thought report",
@@ -278,7 +308,10 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   // --- B's question (with an image) to the demo course's instructors, and a 需确认 notice with a PDF
   // that secretary B publishes to B's branch.
   await expectStatus(
-    await request("traineeB", `/courses/${DEMO}/questions`, { method: "POST", body: form({ body: secrets.questionB[0]!, lesson: "", image: [new Blob([TINY_PNG], { type: "image/png" }), "q.png"] }) }),
+    await request("traineeB", `/courses/${DEMO}/questions`, {
+      method: "POST",
+      body: form({ body: secrets.questionB[0]!, lesson: "", image: [new Blob([TINY_PNG], { type: "image/png" }), "q.png"] }),
+    }),
     [302],
     "ask a question",
   );
@@ -286,7 +319,14 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
   const published = await expectStatus(
     await request("secretaryB", "/notices/new", {
       method: "POST",
-      body: form({ title: `支部通知${t}`, body: "请按时参加学习。", audience: "org", orgUnitId: String(unit("马克思主义学院本科生党支部")), requiresAck: "1", files: [new Blob([TINY_PDF], { type: "application/pdf" }), "通知附件.pdf"] }),
+      body: form({
+        title: `支部通知${t}`,
+        body: "请按时参加学习。",
+        audience: "org",
+        orgUnitId: String(unit("马克思主义学院本科生党支部")),
+        requiresAck: "1",
+        files: [new Blob([TINY_PDF], { type: "application/pdf" }), "通知附件.pdf"],
+      }),
     }),
     [302],
     "publish a notice",

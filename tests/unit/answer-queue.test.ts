@@ -4,7 +4,11 @@ import { describe, expect, it } from "vitest";
 import { confirmWarning, emptyQueue, enqueue, saveStatus, settle, submitStatus, type Queue, type QueueItem } from "../../app/utils/answer-queue.ts";
 
 const item = (questionId: number, seq = 1, choice = 1): QueueItem => ({ questionId, answer: { choices: [choice] }, seq });
-const ok = (seq: number, applied = true, savedAt = 1_800_000_000) => ({ kind: "reply" as const, status: 200, reply: { ok: true as const, savedAt, seq, applied, now: savedAt, serverTime: savedAt * 1000 } });
+const ok = (seq: number, applied = true, savedAt = 1_800_000_000) => ({
+  kind: "reply" as const,
+  status: 200,
+  reply: { ok: true as const, savedAt, seq, applied, now: savedAt, serverTime: savedAt * 1000 },
+});
 const online = { online: true, latestSeq: 1 };
 
 describe("enqueue", () => {
@@ -12,14 +16,24 @@ describe("enqueue", () => {
     let q = enqueue(emptyQueue(), item(1, 1, 1), false);
     q = enqueue(q, item(2, 1), false);
     q = enqueue(q, item(1, 2, 3), false);
-    expect(q.items.map((x) => [x.questionId, x.seq])).toEqual([[2, 1], [1, 2]]);
+    expect(q.items.map((x) => [x.questionId, x.seq])).toEqual([
+      [2, 1],
+      [1, 2],
+    ]);
     const inFlight = enqueue(q, item(2, 2), true);
-    expect(inFlight.items.map((x) => [x.questionId, x.seq])).toEqual([[2, 1], [1, 2], [2, 2]]);
+    expect(inFlight.items.map((x) => [x.questionId, x.seq])).toEqual([
+      [2, 1],
+      [1, 2],
+      [2, 2],
+    ]);
   });
 
   it("with a send in flight, only the head is protected: an unsent copy further back is still replaced", () => {
     const q = enqueue(enqueue(emptyQueue([item(2, 1), item(1, 1)]), item(1, 2), true), item(1, 3), true);
-    expect(q.items.map((x) => [x.questionId, x.seq])).toEqual([[2, 1], [1, 3]]);
+    expect(q.items.map((x) => [x.questionId, x.seq])).toEqual([
+      [2, 1],
+      [1, 3],
+    ]);
     // Nothing in flight: the head is an ordinary unsent value and is replaced too.
     expect(enqueue(emptyQueue([item(2, 1)]), item(2, 2), false).items).toEqual([item(2, 2)]);
   });
@@ -53,8 +67,14 @@ describe("settle", () => {
   });
 
   it("a server error or throttling keeps the item; offline when the browser says so", () => {
-    expect(settle(emptyQueue([item(1)]), item(1), { kind: "reply", status: 503, reply: { ok: false, reason: "x", message: "忙" } }, online)).toMatchObject({ retry: true, queue: { failure: "error", items: [item(1)] } });
-    expect(settle(emptyQueue([item(1)]), item(1), { kind: "reply", status: 429, reply: { ok: false, reason: "x", message: "慢" } }, { online: false, latestSeq: 1 }).queue.failure).toBe("offline");
+    expect(settle(emptyQueue([item(1)]), item(1), { kind: "reply", status: 503, reply: { ok: false, reason: "x", message: "忙" } }, online)).toMatchObject({
+      retry: true,
+      queue: { failure: "error", items: [item(1)] },
+    });
+    expect(
+      settle(emptyQueue([item(1)]), item(1), { kind: "reply", status: 429, reply: { ok: false, reason: "x", message: "慢" } }, { online: false, latestSeq: 1 })
+        .queue.failure,
+    ).toBe("offline");
   });
 
   it("an unreadable reply (a login page instead of JSON) keeps the item and says why", () => {
@@ -86,7 +106,14 @@ describe("settle", () => {
 
   it("seq ordering: a queue settled head by head sends questions in the order they were answered, each newest value once", () => {
     let q = emptyQueue();
-    for (const [qid, seq] of [[3, 1], [1, 1], [3, 2], [2, 1], [1, 2]] as const) q = enqueue(q, item(qid, seq), false);
+    for (const [qid, seq] of [
+      [3, 1],
+      [1, 1],
+      [3, 2],
+      [2, 1],
+      [1, 2],
+    ] as const)
+      q = enqueue(q, item(qid, seq), false);
     const sent: [number, number][] = [];
     while (q.items.length) {
       const head = q.items[0]!;
@@ -94,7 +121,11 @@ describe("settle", () => {
       q = settle(q, head, ok(head.seq), { online: true, latestSeq: head.seq }).queue;
     }
     // 3 was answered again after 1, so its newest value goes where the newest answer stands, and so on.
-    expect(sent).toEqual([[3, 2], [2, 1], [1, 2]]);
+    expect(sent).toEqual([
+      [3, 2],
+      [2, 1],
+      [1, 2],
+    ]);
   });
 
   it("seq ordering with a send in flight: the value in flight goes first, the newer value of the same question after it", () => {
@@ -121,7 +152,10 @@ describe("what the page says", () => {
     expect(saveStatus({ ...saved, items: [item(1)] })).toEqual({ tone: "busy", text: "正在保存…" });
     expect(saveStatus({ ...saved, items: [item(1), item(2)] })).toEqual({ tone: "busy", text: "正在保存 2 道题…" });
     expect(saveStatus({ ...emptyQueue(), failure: "offline" })).toEqual({ tone: "idle", text: "作答后自动保存" }); // a failure with nothing waiting is over
-    expect(saveStatus({ ...saved, items: [item(1), item(2), item(3)], failure: "offline" })).toEqual({ tone: "warn", text: "网络已断开：3 道题的答案保存在本机，网络恢复后自动发送" });
+    expect(saveStatus({ ...saved, items: [item(1), item(2), item(3)], failure: "offline" })).toEqual({
+      tone: "warn",
+      text: "网络已断开：3 道题的答案保存在本机，网络恢复后自动发送",
+    });
     expect(saveStatus({ ...saved, items: [item(1)], failure: "error" }).text).toBe("保存失败：1 道题的答案保存在本机，正在重试");
     expect(saveStatus({ ...saved, closed: true })).toEqual({ tone: "warn", text: "本次作答已结束，不能再保存" });
     expect(saveStatus({ ...saved, items: [item(1)], failure: "offline", closed: true }).text).toBe("本次作答已结束，不能再保存");

@@ -52,17 +52,43 @@ beforeEach(async () => {
   const { id: courseId } = await db
     .insertInto("courses")
     .values({
-      slug: SLUG, title: "积极分子培训", summary: "s", audience: JSON.stringify(["activist"]), hours: 10, instructors: JSON.stringify(["jsA"]),
-      cover: null, published: 1, progress: "{}", intro_md: "", content_hash: "h", created_at: T0, updated_at: T0,
+      slug: SLUG,
+      title: "积极分子培训",
+      summary: "s",
+      audience: JSON.stringify(["activist"]),
+      hours: 10,
+      instructors: JSON.stringify(["jsA"]),
+      cover: null,
+      published: 1,
+      progress: "{}",
+      intro_md: "",
+      content_hash: "h",
+      created_at: T0,
+      updated_at: T0,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
   await db
     .insertInto("assignments")
     .values({
-      course_id: courseId, key: KEY, position: 1, title: "第一次思想汇报", kind: "思想汇报", due_at: T0 + 7 * DAY, cutoff_at: T0 + 14 * DAY,
-      max_score: 100, pass_score: 60, hours: 2, min_length: 1500, attachments: JSON.stringify(["pdf", "docx"]), max_attachment_mb: 1,
-      resubmit: 0, body_md: "## 题目\n\n写一篇思想汇报。<script>alert(1)</script>", content_hash: "h", created_at: T0, updated_at: T0,
+      course_id: courseId,
+      key: KEY,
+      position: 1,
+      title: "第一次思想汇报",
+      kind: "思想汇报",
+      due_at: T0 + 7 * DAY,
+      cutoff_at: T0 + 14 * DAY,
+      max_score: 100,
+      pass_score: 60,
+      hours: 2,
+      min_length: 1500,
+      attachments: JSON.stringify(["pdf", "docx"]),
+      max_attachment_mb: 1,
+      resubmit: 0,
+      body_md: "## 题目\n\n写一篇思想汇报。<script>alert(1)</script>",
+      content_hash: "h",
+      created_at: T0,
+      updated_at: T0,
     })
     .execute();
 });
@@ -72,7 +98,8 @@ const TEACH = `/teach/${SLUG}/assignments/${KEY}`;
 type Who = keyof typeof users;
 
 const trainee = {
-  load: (who: Who) => outcome(traineePage.loader({ request: makeRequest(PAGE, { cookie: users[who]!.cookie }), context: ctx, params: { slug: SLUG, key: KEY } })),
+  load: (who: Who) =>
+    outcome(traineePage.loader({ request: makeRequest(PAGE, { cookie: users[who]!.cookie }), context: ctx, params: { slug: SLUG, key: KEY } })),
   act: (who: Who, form: Record<string, string>) =>
     outcome(traineePage.action({ request: makeRequest(PAGE, { cookie: users[who]!.cookie, form }), context: ctx, params: { slug: SLUG, key: KEY } })),
   upload: (who: Who, form: Record<string, string>, files: { name: string; bytes: Uint8Array }[]) => {
@@ -84,23 +111,37 @@ const trainee = {
   },
 };
 const teach = {
-  queue: (who: Who, search = "") => outcome(queuePage.loader({ request: makeRequest(`${TEACH}${search}`, { cookie: users[who]!.cookie }), context: ctx, params: { slug: SLUG, key: KEY } })),
+  queue: (who: Who, search = "") =>
+    outcome(queuePage.loader({ request: makeRequest(`${TEACH}${search}`, { cookie: users[who]!.cookie }), context: ctx, params: { slug: SLUG, key: KEY } })),
   queueAct: (who: Who, form: Record<string, string>) =>
     outcome(queuePage.action({ request: makeRequest(TEACH, { cookie: users[who]!.cookie, form }), context: ctx, params: { slug: SLUG, key: KEY } })),
   open: (who: Who, id: number, search = "") =>
-    outcome(gradePage.loader({ request: makeRequest(`${TEACH}/${id}${search}`, { cookie: users[who]!.cookie }), context: ctx, params: { slug: SLUG, key: KEY, submissionId: String(id) } })),
+    outcome(
+      gradePage.loader({
+        request: makeRequest(`${TEACH}/${id}${search}`, { cookie: users[who]!.cookie }),
+        context: ctx,
+        params: { slug: SLUG, key: KEY, submissionId: String(id) },
+      }),
+    ),
   act: (who: Who, id: number, form: Record<string, string>) =>
-    outcome(gradePage.action({ request: makeRequest(`${TEACH}/${id}`, { cookie: users[who]!.cookie, form }), context: ctx, params: { slug: SLUG, key: KEY, submissionId: String(id) } })),
+    outcome(
+      gradePage.action({
+        request: makeRequest(`${TEACH}/${id}`, { cookie: users[who]!.cookie, form }),
+        context: ctx,
+        params: { slug: SLUG, key: KEY, submissionId: String(id) },
+      }),
+    ),
 };
 const fetchFile = (who: Who, id: number, search = "") =>
-  outcome(filesRoute.loader({ request: makeRequest(`/submission-files/${id}${search}`, { cookie: users[who]!.cookie }), context: ctx, params: { id: String(id) } }));
+  outcome(
+    filesRoute.loader({ request: makeRequest(`/submission-files/${id}${search}`, { cookie: users[who]!.cookie }), context: ctx, params: { id: String(id) } }),
+  );
 
 const essay = (seed: number, length = 1800) => makeEssay(rng(seed), length);
 const chars = (n: number) => "党".repeat(n);
-const submissionIdOf = async (who: Who) =>
-  (await db.selectFrom("submissions").select("id").where("user_id", "=", users[who]!.id).executeTakeFirstOrThrow()).id;
+const submissionIdOf = async (who: Who) => (await db.selectFrom("submissions").select("id").where("user_id", "=", users[who]!.id).executeTakeFirstOrThrow()).id;
 const auditActions = async () => (await db.selectFrom("audit_log").select("action").orderBy("id").execute()).map((r) => r.action);
-const assignment = async () => (await getAssignmentForEditor(db, (await db.selectFrom("courses").select("id").executeTakeFirstOrThrow()), KEY))!.assignment;
+const assignment = async () => (await getAssignmentForEditor(db, await db.selectFrom("courses").select("id").executeTakeFirstOrThrow(), KEY))!.assignment;
 
 describe("lifecycle: draft → submit → return → resubmit → grade", () => {
   it("walks the whole way through the pages", async () => {
@@ -226,7 +267,13 @@ describe("late work, cut-off and extensions", () => {
   it("an extension (audited) moves the due date and cut-off for that trainee only", async () => {
     await setAssignment({ due: T0 - 3 * DAY, cutoff: T0 - DAY });
     const cst = (unix: number) => new Date((unix + 8 * 3600) * 1000).toISOString().slice(0, 16);
-    const r = await teach.queueAct("instructor", { intent: "extension", username: users.traineeA!.username, due: cst(T0 + 2 * DAY), cutoff: "", reason: "住院" });
+    const r = await teach.queueAct("instructor", {
+      intent: "extension",
+      username: users.traineeA!.username,
+      due: cst(T0 + 2 * DAY),
+      cutoff: "",
+      reason: "住院",
+    });
     expect(r.data.ok).toBe(true);
     const page = await trainee.load("traineeA");
     expect(page.data.deadlines.extended).toBe(true);
@@ -263,7 +310,11 @@ describe("late work, cut-off and extensions", () => {
     const a = await assignment();
     const due = a.due_at!;
     await submitAssignment(db, { assignment: a, userId: users.traineeA!.id, text: essay(8) }, { now: due - 100 });
-    await returnSubmission(db, { assignment: a, submissionId: await submissionIdOf("traineeA"), commentMd: "补充", graderId: users.instructor!.id }, { now: due - 50 });
+    await returnSubmission(
+      db,
+      { assignment: a, submissionId: await submissionIdOf("traineeA"), commentMd: "补充", graderId: users.instructor!.id },
+      { now: due - 50 },
+    );
     const r = await submitAssignment(db, { assignment: a, userId: users.traineeA!.id, text: essay(9) }, { now: due + 3600 });
     expect(r).toMatchObject({ version: 2, late: false });
     // …while a first submission after the due date is late.
@@ -346,7 +397,13 @@ describe("authorization", () => {
     expect((await teach.act("otherInstructor", id, { intent: "grade", score: "100" })).status).toBe(403);
     expect((await teach.open("instructor", id + 1000)).status).toBe(404);
     expect((await teach.open("admin", id)).status).toBe(200);
-    const download = await outcome(downloadRoute.loader({ request: makeRequest(`${TEACH}/download.zip`, { cookie: users.traineeA!.cookie }), context: ctx, params: { slug: SLUG, key: KEY } }));
+    const download = await outcome(
+      downloadRoute.loader({
+        request: makeRequest(`${TEACH}/download.zip`, { cookie: users.traineeA!.cookie }),
+        context: ctx,
+        params: { slug: SLUG, key: KEY },
+      }),
+    );
     expect(download.status).toBe(403);
     const s = await db.selectFrom("submissions").select("score").where("id", "=", id).executeTakeFirstOrThrow();
     expect(s.score).toBeNull();
@@ -363,7 +420,13 @@ describe("authorization", () => {
     const r = await trainee.load("candidate");
     expect(r.status).toBe(403);
     expect(r.data).toContain("面向入党积极分子");
-    const missing = await outcome(traineePage.loader({ request: makeRequest(`/courses/${SLUG}/assignments/nope`, { cookie: users.traineeA!.cookie }), context: ctx, params: { slug: SLUG, key: "nope" } }));
+    const missing = await outcome(
+      traineePage.loader({
+        request: makeRequest(`/courses/${SLUG}/assignments/nope`, { cookie: users.traineeA!.cookie }),
+        context: ctx,
+        params: { slug: SLUG, key: "nope" },
+      }),
+    );
     expect(missing.status).toBe(404);
   });
 });
@@ -415,7 +478,9 @@ describe("queue, navigation and overview", () => {
     expect(overview.data.assignments).toEqual([expect.objectContaining({ key: KEY, waiting: 1, graded: 1, returned: 0 })]);
     const other = await outcome(gradingIndex.loader({ request: makeRequest("/grading", { cookie: users.otherInstructor!.cookie }), context: ctx, params: {} }));
     expect(other.data.assignments).toEqual([]);
-    expect((await outcome(gradingIndex.loader({ request: makeRequest("/grading", { cookie: users.traineeA!.cookie }), context: ctx, params: {} }))).status).toBe(403);
+    expect(
+      (await outcome(gradingIndex.loader({ request: makeRequest("/grading", { cookie: users.traineeA!.cookie }), context: ctx, params: {} }))).status,
+    ).toBe(403);
   });
 });
 
@@ -427,13 +492,28 @@ describe("class filter", () => {
     const { id: classId } = await db
       .insertInto("training_classes")
       .values({
-        name: "2026年秋季第12期入党积极分子培训班", kind: "activist", term: 12, host_unit_id: 1, start_date: "2026-09-01", end_date: "2026-12-31",
-        rules: "{}", final_exam_id: null, number_format: "{school}-{year}-{term}-{seq}", completed_at: null, completed_by: null, created_by: null, created_at: T0, updated_at: T0,
+        name: "2026年秋季第12期入党积极分子培训班",
+        kind: "activist",
+        term: 12,
+        host_unit_id: 1,
+        start_date: "2026-09-01",
+        end_date: "2026-12-31",
+        rules: "{}",
+        final_exam_id: null,
+        number_format: "{school}-{year}-{term}-{seq}",
+        completed_at: null,
+        completed_by: null,
+        created_by: null,
+        created_at: T0,
+        updated_at: T0,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
     await db.insertInto("class_courses").values({ class_id: classId, course_id: course.id, required: 1, position: 1 }).execute();
-    await db.insertInto("class_members").values({ class_id: classId, user_id: users.traineeB!.id, source: "pick", added_by: null, added_at: T0, usual_score: null, usual_by: null }).execute();
+    await db
+      .insertInto("class_members")
+      .values({ class_id: classId, user_id: users.traineeB!.id, source: "pick", added_by: null, added_at: T0, usual_score: null, usual_by: null })
+      .execute();
     const q = await teach.queue("instructor", `?class=${classId}`);
     expect(q.data.classes).toEqual([{ id: classId, name: "2026年秋季第12期入党积极分子培训班" }]);
     expect(q.data.rows.map((r: { who: string }) => r.who)).toEqual(["乙学员"]);
@@ -484,7 +564,11 @@ describe("bulk download", () => {
     await trainee.upload("traineeA", { intent: "submit", text: essay(40) }, [{ name: "..\\..\\思想汇报.pdf", bytes: PDF }]);
     await db.updateTable("users").set({ name: "乙/../学员" }).where("id", "=", users.traineeB!.id).execute();
     await trainee.act("traineeB", { intent: "submit", text: essay(41) });
-    const res = await downloadRoute.loader({ request: makeRequest(`${TEACH}/download.zip`, { cookie: users.instructor!.cookie }), context: ctx, params: { slug: SLUG, key: KEY } });
+    const res = await downloadRoute.loader({
+      request: makeRequest(`${TEACH}/download.zip`, { cookie: users.instructor!.cookie }),
+      context: ctx,
+      params: { slug: SLUG, key: KEY },
+    });
     expect(res.headers.get("Content-Type")).toBe("application/zip");
     expect(res.headers.get("Content-Disposition")).toContain("attachment; filename*=UTF-8''");
     const zip = unzipSync(new Uint8Array(await res.arrayBuffer()));

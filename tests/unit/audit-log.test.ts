@@ -29,16 +29,34 @@ beforeEach(async () => {
   admin = await createTestUser(db, { orgUnitId: t.branchA, roles: ["admin"], stage: "full", username: "zzb001", name: "王建国" });
   trainee = await createTestUser(db, { orgUnitId: t.branchA, username: "2023001", name: "张晓明" });
   evil = await createTestUser(db, { orgUnitId: t.branchA, username: "x1", name: '=HYPERLINK("http://evil.example","点我")' });
-  firstId = Number((await db.selectFrom("audit_log").select((eb) => eb.fn.max("id").as("m")).executeTakeFirstOrThrow()).m) + 1;
+  firstId =
+    Number(
+      (
+        await db
+          .selectFrom("audit_log")
+          .select((eb) => eb.fn.max("id").as("m"))
+          .executeTakeFirstOrThrow()
+      ).m,
+    ) + 1;
   const at = (id: number, when: number) => ({ id, at: when });
   const rows = [
-    { ...at(0, LATE_MARCH_1), actor_id: admin.id, action: "user.roles", target_type: "user", target_id: String(trainee.id), detail: '{"from":["trainee"],"to":["trainee","instructor"]}' },
+    {
+      ...at(0, LATE_MARCH_1),
+      actor_id: admin.id,
+      action: "user.roles",
+      target_type: "user",
+      target_id: String(trainee.id),
+      detail: '{"from":["trainee"],"to":["trainee","instructor"]}',
+    },
     { ...at(0, EARLY_MARCH_2), actor_id: trainee.id, action: "login.success", target_type: "user", target_id: String(trainee.id), detail: null },
     { ...at(0, EARLY_MARCH_2 + 60), actor_id: evil.id, action: "login.success", target_type: "user", target_id: "+1", detail: "-1+1" },
     { ...at(0, EARLY_MARCH_2 + 120), actor_id: evil.id, action: "login.failure", target_type: "@SUM(A1)", target_id: "\tx", detail: null },
   ];
   for (const r of rows) {
-    await db.insertInto("audit_log").values({ at: r.at, actor_id: r.actor_id, action: r.action, target_type: r.target_type, target_id: r.target_id, detail: r.detail, ip: "198.51.100.1" }).execute();
+    await db
+      .insertInto("audit_log")
+      .values({ at: r.at, actor_id: r.actor_id, action: r.action, target_type: r.target_type, target_id: r.target_id, detail: r.detail, ip: "198.51.100.1" })
+      .execute();
   }
 });
 
@@ -86,7 +104,12 @@ describe("审计日志 page", () => {
     const p3 = await page("?action=org.rename&page=3");
     expect(p3.entries).toHaveLength(20);
     expect(p3.entries.at(-1)!.target).toBe("组织：0");
-    expect(p1.actions).toEqual(expect.arrayContaining([{ code: "user.import", label: "批量导入用户" }, { code: "login.success", label: "登录成功" }]));
+    expect(p1.actions).toEqual(
+      expect.arrayContaining([
+        { code: "user.import", label: "批量导入用户" },
+        { code: "login.success", label: "登录成功" },
+      ]),
+    );
   });
 
   it("exports CSV with a BOM and XLSX with real types, both filtered, neutralized and audited", async () => {
@@ -153,7 +176,8 @@ describe("the log cannot be changed through the application", () => {
         if (entry.isDirectory()) walk(p);
         else if (/\.(ts|tsx)$/.test(entry.name)) {
           const src = fs.readFileSync(p, "utf8");
-          if (/(updateTable|deleteFrom|replaceInto)\(\s*["'`]audit_log/.test(src) || /(UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+["'`]?audit_log/i.test(src)) offenders.push(p);
+          if (/(updateTable|deleteFrom|replaceInto)\(\s*["'`]audit_log/.test(src) || /(UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+["'`]?audit_log/i.test(src))
+            offenders.push(p);
         }
       }
     };

@@ -68,7 +68,9 @@ const file = (bytes: Uint8Array, name: string) => new File([new Uint8Array(bytes
 /** Creates a browser course through the real form; js001 is its instructor. */
 async function newCourse(slug = "dangshi", cookie = teacher.cookie) {
   const r = await outcome(
-    teachNew.action(args("/teach/new", { cookie, form: { slug, title: "党史学习", audience: ["入党积极分子"], summary: "学习党的历史。", hours: "4", instructors: "" } })),
+    teachNew.action(
+      args("/teach/new", { cookie, form: { slug, title: "党史学习", audience: ["入党积极分子"], summary: "学习党的历史。", hours: "4", instructors: "" } }),
+    ),
   );
   expect(r.status, JSON.stringify(r.data)).toBe(302);
   expect(r.location).toBe(`/teach/${slug}`);
@@ -79,7 +81,19 @@ const editArgs = (slug: string, rel: string, cookie: string, form?: Record<strin
 const draftFile = (slug: string, rel: string) => path.join(roots().drafts, slug, rel);
 
 async function addLesson(slug: string, fields: Record<string, string> = {}) {
-  const r = await outcome(overview.action(courseArgs(slug, teacher.cookie, { intent: "add_lesson", title: "伟大建党精神", chapter: "第一章 建党", hours: "2", required: "true", name: "jiandang", ...fields })));
+  const r = await outcome(
+    overview.action(
+      courseArgs(slug, teacher.cookie, {
+        intent: "add_lesson",
+        title: "伟大建党精神",
+        chapter: "第一章 建党",
+        hours: "2",
+        required: "true",
+        name: "jiandang",
+        ...fields,
+      }),
+    ),
+  );
   expect(r.status, JSON.stringify(r.data)).toBe(302);
   return r.location!.replace(`/teach/${slug}/edit/`, "");
 }
@@ -111,7 +125,11 @@ describe("order: front matter field", () => {
     fs.writeFileSync(f, setFrontMatterField(fs.readFileSync(f, "utf8"), "order", "0"));
     const { course, errors } = parseCourse(dir, "c");
     expect(errors).toEqual([]);
-    expect(course.lessons.map((l) => [l.key, l.position])).toEqual([["03-jilv", 1], ["01-dang-de-xingzhi", 2], ["02-zhidao-sixiang", 3]]);
+    expect(course.lessons.map((l) => [l.key, l.position])).toEqual([
+      ["03-jilv", 1],
+      ["01-dang-de-xingzhi", 2],
+      ["02-zhidao-sixiang", 3],
+    ]);
     expect(course.lessons.find((l) => l.key === "01-dang-de-xingzhi")!.hash).not.toBe(before[0].hash); // position is part of the hash
     fs.writeFileSync(f, setFrontMatterField(fs.readFileSync(f, "utf8"), "order", null));
     expect(parseCourse(dir, "c").course.lessons.map((l) => l.hash)).toEqual(before.map((l) => l.hash));
@@ -127,7 +145,9 @@ describe("order: front matter field", () => {
   it("edits one front matter key without touching the rest", () => {
     const text = "---\ntitle: 标题 # 注释\ninstructors:\n  - js001\n  - js002\nhours: 2\n---\n正文 instructors: x\n";
     expect(setFrontMatterField(text, "instructors", "[js003]")).toBe("---\ntitle: 标题 # 注释\ninstructors: [js003]\nhours: 2\n---\n正文 instructors: x\n");
-    expect(setFrontMatterField(text, "published", "false")).toBe("---\ntitle: 标题 # 注释\ninstructors:\n  - js001\n  - js002\nhours: 2\npublished: false\n---\n正文 instructors: x\n");
+    expect(setFrontMatterField(text, "published", "false")).toBe(
+      "---\ntitle: 标题 # 注释\ninstructors:\n  - js001\n  - js002\nhours: 2\npublished: false\n---\n正文 instructors: x\n",
+    );
     expect(yamlText("党史：百年")).toBe("党史：百年"); // a full-width colon is plain text in YAML
     expect(yamlText("a: b")).toBe('"a: b"');
     expect(yamlText("true")).toBe('"true"');
@@ -176,7 +196,10 @@ describe("permissions", () => {
     expect((await outcome(edit.loader(editArgs("dangshi", "../../app.db", teacher.cookie)))).status).toBe(404);
     // Nothing changed: the course is still unpublished, the sample still a file course.
     const rows = await db.selectFrom("courses").select(["slug", "published", "source"]).orderBy("slug").execute();
-    expect(rows).toEqual([{ slug: "dangshi", published: 0, source: "browser" }, { slug: "sample", published: 1, source: "files" }]);
+    expect(rows).toEqual([
+      { slug: "dangshi", published: 0, source: "browser" },
+      { slug: "sample", published: 1, source: "files" },
+    ]);
   });
 
   it("lists instructors only their own courses, admins all", async () => {
@@ -197,7 +220,14 @@ describe("drafts", () => {
     await newCourse();
     expect(fs.readFileSync(draftFile("dangshi", "course.md"), "utf8")).toContain("instructors: [js001]\npublished: false");
     expect(await listCatalogForStage(db, "activist")).toHaveLength(1); // only the sample
-    const again = await outcome(teachNew.action(args("/teach/new", { cookie: admin.cookie, form: { slug: "sample", title: "x", audience: "发展对象", summary: "x", hours: "1", instructors: "js001" } })));
+    const again = await outcome(
+      teachNew.action(
+        args("/teach/new", {
+          cookie: admin.cookie,
+          form: { slug: "sample", title: "x", audience: "发展对象", summary: "x", hours: "1", instructors: "js001" },
+        }),
+      ),
+    );
     expect(again.status).toBe(409);
     expect(again.data.message).toBe("课程标识 sample 已被其他课程使用");
     const audit = await db.selectFrom("audit_log").select(["action", "target_id"]).where("action", "=", "course.create").execute();
@@ -241,7 +271,13 @@ describe("drafts", () => {
   it("previews with the lesson page's sanitizing renderer", async () => {
     await newCourse();
     const r = await outcome(
-      preview.action(args("/teach/dangshi/preview", { cookie: teacher.cookie, form: { text: "---\ntitle: x\n---\n## 小标题\n\n![图](../media/a.png)<script>alert(1)</script>[x](javascript:alert(1))" } }, { slug: "dangshi" })),
+      preview.action(
+        args(
+          "/teach/dangshi/preview",
+          { cookie: teacher.cookie, form: { text: "---\ntitle: x\n---\n## 小标题\n\n![图](../media/a.png)<script>alert(1)</script>[x](javascript:alert(1))" } },
+          { slug: "dangshi" },
+        ),
+      ),
     );
     expect(r.status).toBe(200);
     expect(r.data.html).toContain("<h2>小标题</h2>");
@@ -256,7 +292,9 @@ describe("drafts", () => {
     expect((await save("dangshi", rel, large)).status).toBe(200);
     const page = await outcome(edit.loader(editArgs("dangshi", rel, teacher.cookie)));
     expect([page.data.text.length, page.data.html]).toEqual([large.length, null]);
-    const over = await outcome(edit.action(editArgs("dangshi", rel, teacher.cookie, { intent: "save", text: "甲".repeat(400_000), version: page.data.version })));
+    const over = await outcome(
+      edit.action(editArgs("dangshi", rel, teacher.cookie, { intent: "save", text: "甲".repeat(400_000), version: page.data.version })),
+    );
     expect([over.status, over.data.message, over.data.text]).toEqual([413, "文件过大（最多 1 MB 文本）", undefined]);
     const preview = await outcome(edit.action(editArgs("dangshi", rel, teacher.cookie, { intent: "preview", text: "甲".repeat(400_000) })));
     expect([preview.status, preview.data.text]).toEqual([413, undefined]);
@@ -303,11 +341,14 @@ describe("drafts", () => {
     await addLesson("dangshi", { title: "乙", chapter: "第一章", name: "yi" });
     await addLesson("dangshi", { title: "丙", chapter: "第二章", name: "bing" });
     await publish("dangshi");
-    const ids = async () => Object.fromEntries((await db.selectFrom("lessons").select(["key", "id", "position"]).execute()).map((l) => [l.key, [l.id, l.position]]));
+    const ids = async () =>
+      Object.fromEntries((await db.selectFrom("lessons").select(["key", "id", "position"]).execute()).map((l) => [l.key, [l.id, l.position]]));
     const before = await ids();
     expect((await outcome(overview.action(courseArgs("dangshi", teacher.cookie, { intent: "move", key: "01-jia", dir: "down" })))).data.ok).toBe(true);
     expect(fs.readFileSync(draftFile("dangshi", a), "utf8")).toContain("order: 2");
-    expect((await outcome(overview.action(courseArgs("dangshi", teacher.cookie, { intent: "move_chapter", chapter: "第二章", dir: "up" })))).data.ok).toBe(true);
+    expect((await outcome(overview.action(courseArgs("dangshi", teacher.cookie, { intent: "move_chapter", chapter: "第二章", dir: "up" })))).data.ok).toBe(
+      true,
+    );
     const page = await outcome(overview.loader(courseArgs("dangshi", teacher.cookie)));
     expect(page.data.draft.lessons.map((l: { title: string }) => l.title)).toEqual(["丙", "乙", "甲"]);
     expect(page.data.errors).toEqual([]);
@@ -322,14 +363,22 @@ describe("drafts", () => {
   it("adds an assignment, a bank and an exam whose draw rules the bank can satisfy", async () => {
     await newCourse();
     const go = (form: Record<string, string>) => outcome(overview.action(courseArgs("dangshi", teacher.cookie, form)));
-    expect((await go({ intent: "add_assignment", title: "思想汇报", kind: "思想汇报", hours: "1", due: "2026-12-31T23:59", name: "huibao" })).location).toBe("/teach/dangshi/edit/assignments/01-huibao.md");
+    expect((await go({ intent: "add_assignment", title: "思想汇报", kind: "思想汇报", hours: "1", due: "2026-12-31T23:59", name: "huibao" })).location).toBe(
+      "/teach/dangshi/edit/assignments/01-huibao.md",
+    );
     expect((await go({ intent: "add_bank", title: "党史题库", name: "dangshi" })).location).toBe("/teach/dangshi/edit/bank/dangshi.md");
-    const bank = "---\ntitle: 党史题库\n---\n\n## 判断\n中国共产党成立于 1921 年。\n答案：正确\n\n## 单选 [2分]\n党的一大在（ ）召开。\n- [x] 上海\n- [ ] 北京\n";
+    const bank =
+      "---\ntitle: 党史题库\n---\n\n## 判断\n中国共产党成立于 1921 年。\n答案：正确\n\n## 单选 [2分]\n党的一大在（ ）召开。\n- [x] 上海\n- [ ] 北京\n";
     expect((await save("dangshi", "bank/dangshi.md", bank)).data.errors).toEqual([]);
-    expect((await go({ intent: "add_exam", title: "结业考试", bank: "bank/dangshi.md", duration: "30", name: "jieye" })).location).toBe("/teach/dangshi/edit/exams/jieye.md");
+    expect((await go({ intent: "add_exam", title: "结业考试", bank: "bank/dangshi.md", duration: "30", name: "jieye" })).location).toBe(
+      "/teach/dangshi/edit/exams/jieye.md",
+    );
     // The new files' placeholder bodies must be written before anything publishes.
     const placeholders = (await outcome(overview.loader(courseArgs("dangshi", teacher.cookie)))).data.errors;
-    expect(placeholders.map((e: { message: string }) => e.message)).toEqual(["作业要求仍是新建时的占位文字，请写好后再发布", "考试说明仍是新建时的占位文字，请写好后再发布"]);
+    expect(placeholders.map((e: { message: string }) => e.message)).toEqual([
+      "作业要求仍是新建时的占位文字，请写好后再发布",
+      "考试说明仍是新建时的占位文字，请写好后再发布",
+    ]);
     expect((await publish("dangshi")).data.ok).toBe(false);
     for (const rel of ["assignments/01-huibao.md", "exams/jieye.md"]) {
       const text = fs.readFileSync(path.join(roots().drafts, "dangshi", rel), "utf8");
@@ -347,7 +396,10 @@ describe("drafts", () => {
       .where("courses.slug", "=", "dangshi")
       .orderBy("questions.type")
       .execute();
-    expect(questions).toEqual([{ type: "判断", score: 1 }, { type: "单选", score: 2 }]);
+    expect(questions).toEqual([
+      { type: "判断", score: 1 },
+      { type: "单选", score: 2 },
+    ]);
   });
 });
 
@@ -366,7 +418,10 @@ describe("files or browser: a course is owned by its source", () => {
     expect(audit).toEqual([{ actor_id: teacher.id, target_id: "sample" }]);
 
     const sync = await syncCourses(db, { root: process.env.COURSES_DIR!, label: "courses" });
-    expect(sync).toEqual({ ok: false, errors: [{ file: "courses/sample/course.md", line: 1, message: '课程 sample 已在浏览器中编辑（来源：在线编辑），文件同步不会覆盖它' }] });
+    expect(sync).toEqual({
+      ok: false,
+      errors: [{ file: "courses/sample/course.md", line: 1, message: "课程 sample 已在浏览器中编辑（来源：在线编辑），文件同步不会覆盖它" }],
+    });
     // Now it is edited here, and published by the same path.
     const rel = "lessons/03-jilv.md";
     const text = fs.readFileSync(draftFile("sample", rel), "utf8").replace("hours: 2", "hours: 2.5");
@@ -387,7 +442,7 @@ describe("files or browser: a course is owned by its source", () => {
     const r = await syncCourses(db, { root: roots().drafts, only: "sample", label: "authoring", source: "browser" });
     expect(r).toEqual({
       ok: false,
-      errors: [{ file: "authoring/sample/course.md", line: 1, message: '课程 sample 由课程文件夹同步（来源：文件）；要在浏览器中编辑，请先“转为在线编辑”' }],
+      errors: [{ file: "authoring/sample/course.md", line: 1, message: "课程 sample 由课程文件夹同步（来源：文件）；要在浏览器中编辑，请先“转为在线编辑”" }],
     });
   });
 });
@@ -430,7 +485,11 @@ describe("media uploads", () => {
     const r = await upload("dangshi", [file(PNG, "党旗 图片.JPG"), file(vtt, "字幕.vtt")]);
     expect(r.status).toBe(200);
     const list = (await outcome(media.loader(args("/teach/dangshi/media", { cookie: teacher.cookie }, { slug: "dangshi" })))).data.media;
-    expect(list.map((m: { path: string; snippet: string }) => [m.path, m.snippet]).sort((a: string[], b: string[]) => (a[0].endsWith(".png") ? -1 : b[0].endsWith(".png") ? 1 : 0))).toEqual([
+    expect(
+      list
+        .map((m: { path: string; snippet: string }) => [m.path, m.snippet])
+        .sort((a: string[], b: string[]) => (a[0].endsWith(".png") ? -1 : b[0].endsWith(".png") ? 1 : 0)),
+    ).toEqual([
       [expect.stringMatching(/^media\/file-[0-9a-f]{12}\.png$/), expect.stringMatching(/^!\[说明\]\(\.\.\/media\/file-[0-9a-f]{12}\.png\)$/)],
       [expect.stringMatching(/^media\/file-[0-9a-f]{12}\.vtt$/), expect.stringMatching(/^captions: media\//)],
     ]);
@@ -574,7 +633,15 @@ describe("zip import refuses unsafe archives", () => {
 
     const actor = { id: admin.id, username: admin.username, roles: ["admin" as const], ip: null };
     const viaImport = (zip: Uint8Array) =>
-      importCourseZip(db, { storage: testContext(db).storage, data: (async function* () { yield zip; })(), slug: "bomb", actor, limits: { maxTotalBytes: 1024 * 1024 } });
+      importCourseZip(db, {
+        storage: testContext(db).storage,
+        data: (async function* () {
+          yield zip;
+        })(),
+        slug: "bomb",
+        actor,
+        limits: { maxTotalBytes: 1024 * 1024 },
+      });
     expect(await viaImport(bomb)).toEqual({ ok: false, errors: ["解压后的内容超过上限 1 MB"] });
     expect(await viaImport(lying)).toEqual({ ok: false, errors: ["x/media/a.png: 实际大小与声明不符"] });
     expect(fs.readdirSync(roots().tmp)).toEqual([]);
@@ -593,7 +660,13 @@ const TIMES = ["id", "course_id", "bank_id", "created_at", "updated_at"];
 async function liveCourse(slug: string) {
   const course = await db.selectFrom("courses").selectAll().where("slug", "=", slug).executeTakeFirstOrThrow();
   const of = (table: "lessons" | "assignments" | "exams" | "question_banks" | "course_media", order: string) =>
-    db.selectFrom(table).selectAll().where("course_id", "=", course.id).where("archived", "=", 0).orderBy(order as never).execute();
+    db
+      .selectFrom(table)
+      .selectAll()
+      .where("course_id", "=", course.id)
+      .where("archived", "=", 0)
+      .orderBy(order as never)
+      .execute();
   const banks = await of("question_banks", "key");
   const questions = await db
     .selectFrom("questions")
@@ -641,7 +714,10 @@ describe("export → import → publish round trip", () => {
     const imported = await importZip(zip, "kaobei");
     expect(imported.status, JSON.stringify(imported.data)).toBe(302);
     expect(imported.location).toBe("/teach/kaobei");
-    expect((await db.selectFrom("courses").select(["source", "published"]).where("slug", "=", "kaobei").executeTakeFirstOrThrow())).toEqual({ source: "browser", published: 0 });
+    expect(await db.selectFrom("courses").select(["source", "published"]).where("slug", "=", "kaobei").executeTakeFirstOrThrow()).toEqual({
+      source: "browser",
+      published: 0,
+    });
     expect((await publish("kaobei")).data.ok).toBe(true);
     expect(await liveCourse("kaobei")).toEqual(original);
 

@@ -33,7 +33,10 @@ function mediaOf(file: string): string[] {
 const content = (qs: ParsedQuestion[]) => qs.map(({ line: _line, ...q }) => q);
 const messages = (r: ImportResult) => r.errors.map(formatIssue);
 
-async function xlsx(rows: unknown[][], header = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "答案", "解析", "分值", "难度", "知识点"]) {
+async function xlsx(
+  rows: unknown[][],
+  header = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "答案", "解析", "分值", "难度", "知识点"],
+) {
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet("Sheet1");
   ws.addRow(header);
@@ -43,21 +46,49 @@ async function xlsx(rows: unknown[][], header = ["题型", "题干", "选项A", 
 
 const EDGE: QuestionInput[] = [
   {
-    type: "单选", stem_md: "第一行题干\n\n第二段，含 **加粗** 和 `代码`", options: ["甲", "乙 (括号)", "丙"], answer: { choices: [2] },
-    explanation: "多行解析第一行\n\n> 引用\n  缩进行", score: 1.5, difficulty: "难", knowledge: "党的纪律", tags: ["党章", "纪律"], key: "q-edge-1",
+    type: "单选",
+    stem_md: "第一行题干\n\n第二段，含 **加粗** 和 `代码`",
+    options: ["甲", "乙 (括号)", "丙"],
+    answer: { choices: [2] },
+    explanation: "多行解析第一行\n\n> 引用\n  缩进行",
+    score: 1.5,
+    difficulty: "难",
+    knowledge: "党的纪律",
+    tags: ["党章", "纪律"],
+    key: "q-edge-1",
   },
   {
-    type: "填空", stem_md: "{{}}是党的根本宗旨；党的最高理想是{{}}。", options: null,
+    type: "填空",
+    stem_md: "{{}}是党的根本宗旨；党的最高理想是{{}}。",
+    options: null,
     answer: { blanks: [["全心全意为人民服务", "为人民服务"], ["共产主义"]], orderFree: true },
-    explanation: null, score: 2, difficulty: "中", knowledge: null, tags: [],
+    explanation: null,
+    score: 2,
+    difficulty: "中",
+    knowledge: null,
+    tags: [],
   },
   {
-    type: "简答", stem_md: "谈谈你对入党动机的认识。", options: null,
-    answer: { reference: "第一点……\n\n第二点……", keywords: ["入党动机", "端正"] }, explanation: "评分要点见参考答案", score: 15, difficulty: "难", knowledge: null, tags: [],
+    type: "简答",
+    stem_md: "谈谈你对入党动机的认识。",
+    options: null,
+    answer: { reference: "第一点……\n\n第二点……", keywords: ["入党动机", "端正"] },
+    explanation: "评分要点见参考答案",
+    score: 15,
+    difficulty: "难",
+    knowledge: null,
+    tags: [],
   },
   {
-    type: "判断", stem_md: "=1+1 这样的内容也只是文字。", options: null, answer: { judge: false },
-    explanation: null, score: 1, difficulty: "易", knowledge: "知识点 (括号)", tags: [],
+    type: "判断",
+    stem_md: "=1+1 这样的内容也只是文字。",
+    options: null,
+    answer: { judge: false },
+    explanation: null,
+    score: 1,
+    difficulty: "易",
+    knowledge: "知识点 (括号)",
+    tags: [],
   },
 ];
 
@@ -105,9 +136,33 @@ describe("Excel import", () => {
     expect(r.errors).toEqual([]);
     expect(r.format).toBe("xlsx");
     const q = r.questions;
-    expect(q.map((x) => [x.line, x.type])).toEqual([[2, "单选"], [3, "多选"], [4, "多选"], [5, "判断"], [6, "判断"], [7, "判断"], [8, "填空"], [9, "填空"], [10, "简答"]]);
-    expect(q[0]).toMatchObject({ options: ["全心全意为人民服务", "实现共产主义"], answer: { choices: [0] }, score: 2, difficulty: "易", knowledge: "党的宗旨", explanation: "见党章" });
-    expect(q[1]).toMatchObject({ options: ["学习", "享受特权", "贯彻执行", "维护团结"], answer: { choices: [0, 2, 3] }, score: 2, difficulty: "中", knowledge: null, explanation: null });
+    expect(q.map((x) => [x.line, x.type])).toEqual([
+      [2, "单选"],
+      [3, "多选"],
+      [4, "多选"],
+      [5, "判断"],
+      [6, "判断"],
+      [7, "判断"],
+      [8, "填空"],
+      [9, "填空"],
+      [10, "简答"],
+    ]);
+    expect(q[0]).toMatchObject({
+      options: ["全心全意为人民服务", "实现共产主义"],
+      answer: { choices: [0] },
+      score: 2,
+      difficulty: "易",
+      knowledge: "党的宗旨",
+      explanation: "见党章",
+    });
+    expect(q[1]).toMatchObject({
+      options: ["学习", "享受特权", "贯彻执行", "维护团结"],
+      answer: { choices: [0, 2, 3] },
+      score: 2,
+      difficulty: "中",
+      knowledge: null,
+      explanation: null,
+    });
     expect(q[2]).toMatchObject({ answer: { choices: [0, 1] }, score: 3, difficulty: "难" });
     expect(q.slice(3, 6).map((x) => x.answer)).toEqual([{ judge: true }, { judge: false }, { judge: true }]);
     expect(q[6]).toMatchObject({
@@ -204,8 +259,15 @@ describe("Excel export", () => {
   it("neutralizes formula injection in every exported cell and restores the text on import", async () => {
     const evil = ['=HYPERLINK("http://evil.example","点我")', "+1", "-1+1", "@SUM(A1)", "\t=1+1", "'=已经有撇号"];
     const questions: QuestionInput[] = evil.map((stem, i) => ({
-      type: "单选", stem_md: `${stem}`, options: [`=cmd|' /C calc'!A0 ${i}`, "-2"], answer: { choices: [0] },
-      explanation: "@解析", score: 1, difficulty: "中", knowledge: "+知识点", tags: [],
+      type: "单选",
+      stem_md: `${stem}`,
+      options: [`=cmd|' /C calc'!A0 ${i}`, "-2"],
+      answer: { choices: [0] },
+      explanation: "@解析",
+      score: 1,
+      difficulty: "中",
+      knowledge: "+知识点",
+      tags: [],
     }));
     const bytes = await bankWorkbook(questions).xlsx.writeBuffer();
     const wb = new ExcelJS.Workbook();
@@ -286,31 +348,53 @@ describe("GIFT", () => {
     expect(r.format).toBe("gift");
     expect(r.questions).toHaveLength(9);
     expect(byStem("中国共产党的根本宗旨是")).toMatchObject({
-      type: "单选", line: 4, options: ["全心全意为人民服务", "实现共产主义", "为人民谋幸福"], answer: { choices: [0] },
-      explanation: "对，见党章总纲", knowledge: "党的基本知识", score: 1, difficulty: "中",
+      type: "单选",
+      line: 4,
+      options: ["全心全意为人民服务", "实现共产主义", "为人民谋幸福"],
+      answer: { choices: [0] },
+      explanation: "对，见党章总纲",
+      knowledge: "党的基本知识",
+      score: 1,
+      difficulty: "中",
     });
     expect(byStem("下列属于党员权利的是")).toMatchObject({
-      type: "多选", line: 11, options: ["参加党的有关会议", "行使表决权、选举权", "享受特权"], answer: { choices: [0, 1] },
-      explanation: "学习党的基本知识是义务。", score: 2,
+      type: "多选",
+      line: 11,
+      options: ["参加党的有关会议", "行使表决权、选举权", "享受特权"],
+      answer: { choices: [0, 1] },
+      explanation: "学习党的基本知识是义务。",
+      score: 2,
     });
     expect(byStem("预备党员")).toMatchObject({ type: "判断", line: 17, answer: { judge: true }, explanation: null });
     expect(byStem("党员可以不参加")).toMatchObject({ type: "判断", answer: { judge: false }, explanation: "答对时：对，党员必须参加\n答错时：错了" });
     expect(byStem("党的最高领导机关是")).toMatchObject({
-      type: "填空", stem_md: "党的最高领导机关是{{}}", answer: { blanks: [["党的全国代表大会", "全国代表大会"]], orderFree: false },
+      type: "填空",
+      stem_md: "党的最高领导机关是{{}}",
+      answer: { blanks: [["党的全国代表大会", "全国代表大会"]], orderFree: false },
     });
     expect(byStem("党的根本组织原则是")).toMatchObject({
-      type: "填空", stem_md: "党的根本组织原则是{{}}，这是党章的规定。", answer: { blanks: [["民主集中制"]] },
+      type: "填空",
+      stem_md: "党的根本组织原则是{{}}，这是党章的规定。",
+      answer: { blanks: [["民主集中制"]] },
     });
   });
 
   it("resolves escaped characters and drops the [html] prefix", () => {
     expect(byStem("转义字符")).toMatchObject({
-      type: "单选", stem_md: "转义字符：5 = 2 + 3 { 花括号 } 与 ~ 波浪号、# 井号、a:b", options: ["正确: 是", "错误"], answer: { choices: [0] },
+      type: "单选",
+      stem_md: "转义字符：5 = 2 + 3 { 花括号 } 与 ~ 波浪号、# 井号、a:b",
+      options: ["正确: 是", "错误"],
+      answer: { choices: [0] },
     });
   });
 
   it("takes the category's last part as 知识点 and makes essays 简答", () => {
-    expect(byStem("谈谈你的入党动机")).toMatchObject({ type: "简答", knowledge: "党员义务", answer: { reference: "（原题未提供参考答案）", keywords: [] }, score: 10 });
+    expect(byStem("谈谈你的入党动机")).toMatchObject({
+      type: "简答",
+      knowledge: "党员义务",
+      answer: { reference: "（原题未提供参考答案）", keywords: [] },
+      score: 10,
+    });
     expect(byStem("简述党员义务")).toMatchObject({ type: "简答", answer: { reference: "认真学习马克思列宁主义……" } });
     expect(r.warnings.map(formatIssue)).toEqual([
       "题目标题 ::…:: 未导入（题库没有题目标题）：第 4、21 行",
@@ -340,8 +424,13 @@ describe("GIFT", () => {
 
 describe("GIFT: what our questions cannot hold is kept where it fits, and every loss is listed by line", () => {
   it("keeps partial credit on a single-answer question as 单选 and says the partial credit is not kept", () => {
-    const r = parseGift("党的最高领导机关是 {=党的全国代表大会 ~%50%中央委员会 ~中央政治局}\n\n党的根本宗旨是 {~%100%全心全意为人民服务 ~%50%为人民服务 ~发展经济}");
-    expect(r.questions.map((q) => [q.line, q.type, q.answer])).toEqual([[1, "单选", { choices: [0] }], [3, "单选", { choices: [0] }]]);
+    const r = parseGift(
+      "党的最高领导机关是 {=党的全国代表大会 ~%50%中央委员会 ~中央政治局}\n\n党的根本宗旨是 {~%100%全心全意为人民服务 ~%50%为人民服务 ~发展经济}",
+    );
+    expect(r.questions.map((q) => [q.line, q.type, q.answer])).toEqual([
+      [1, "单选", { choices: [0] }],
+      [3, "单选", { choices: [0] }],
+    ]);
     expect(r.warnings.map(formatIssue)).toEqual([
       "第 1 行：选项B「中央委员会」的部分得分 50% 未导入：单选题只有一个正确答案，它按错误选项计分",
       "第 3 行：选项B「为人民服务」的部分得分 50% 未导入：单选题只有一个正确答案，它按错误选项计分",
@@ -356,7 +445,10 @@ describe("GIFT: what our questions cannot hold is kept where it fits, and every 
 
   it("lists unequal weights of a 多选 and a short answer's partly right alternative", () => {
     const r = parseGift("下列正确的是 {~%70%甲 ~%30%乙 ~%0%丙}\n\n首都是 {=北京 =%50%燕京}");
-    expect(r.questions.map((q) => [q.type, q.answer])).toEqual([["多选", { choices: [0, 1] }], ["填空", { blanks: [["北京"]], orderFree: false }]]);
+    expect(r.questions.map((q) => [q.type, q.answer])).toEqual([
+      ["多选", { choices: [0, 1] }],
+      ["填空", { blanks: [["北京"]], orderFree: false }],
+    ]);
     expect(r.warnings.map(formatIssue)).toEqual([
       "第 1 行：各正确答案的分值比例（A 70%、B 30%）未导入：多选题按考试的多选计分规则给分",
       "第 3 行：答案「燕京」只得 50% 分：填空题不能给部分分，它未作为正确答案导入",
@@ -366,7 +458,9 @@ describe("GIFT: what our questions cannot hold is kept where it fits, and every 
 
 describe("format detection by structure", () => {
   it("reads a valid Aiken file with { in a stem as Aiken, and a GIFT file that says ANSWER: as GIFT", async () => {
-    const aiken = new TextEncoder().encode("集合 {1, 2} 有几个元素？\nA. 一个\nB. 两个\nANSWER: B\n\n党的根本宗旨是什么？\nA. 全心全意为人民服务\nB. 发展经济\nANSWER: A\n");
+    const aiken = new TextEncoder().encode(
+      "集合 {1, 2} 有几个元素？\nA. 一个\nB. 两个\nANSWER: B\n\n党的根本宗旨是什么？\nA. 全心全意为人民服务\nB. 发展经济\nANSWER: A\n",
+    );
     const a = await parseBankFile(aiken, "aiken.txt");
     expect([a.format, a.errors, a.questions.map((q) => q.stem_md)]).toEqual(["aiken", [], ["集合 {1, 2} 有几个元素？", "党的根本宗旨是什么？"]]);
     const gift = new TextEncoder().encode("ANSWER: 请在下面作答。党的根本宗旨是 {=全心全意为人民服务 ~发展经济}\n");
@@ -399,7 +493,9 @@ describe("Excel: cells the template cannot hold are listed by row", () => {
 
 describe("Aiken", () => {
   it("reads questions with A. and A) options and ANSWER lines", () => {
-    const r = parseAiken("党的根本宗旨是什么？\nA. 全心全意为人民服务\nB. 实现共产主义\nANSWER: A\n\n中国共产党成立于哪一年？\nA) 1919\nB) 1921\nC) 1949\nANSWER: B\n");
+    const r = parseAiken(
+      "党的根本宗旨是什么？\nA. 全心全意为人民服务\nB. 实现共产主义\nANSWER: A\n\n中国共产党成立于哪一年？\nA) 1919\nB) 1921\nC) 1949\nANSWER: B\n",
+    );
     expect(r.errors).toEqual([]);
     expect(r.questions).toMatchObject([
       { line: 1, type: "单选", stem_md: "党的根本宗旨是什么？", options: ["全心全意为人民服务", "实现共产主义"], answer: { choices: [0] } },
@@ -408,13 +504,33 @@ describe("Aiken", () => {
   });
 
   it("reports a missing ANSWER, an answer without an option, letters out of order and multiple answers", () => {
-    const r = parseAiken([
-      "缺少答案的题", "A. 甲", "B. 乙", "", // 1–4
-      "答案超出选项", "A. 甲", "B. 乙", "ANSWER: D", "", // 5–9
-      "字母乱序", "A. 甲", "C. 乙", "ANSWER: A", "", // 10–14
-      "多个答案", "A. 甲", "B. 乙", "ANSWER: AB", "", // 15–19
-      "好题", "A. 甲", "B. 乙", "ANSWER: b", // 20–23
-    ].join("\n"));
+    const r = parseAiken(
+      [
+        "缺少答案的题",
+        "A. 甲",
+        "B. 乙",
+        "", // 1–4
+        "答案超出选项",
+        "A. 甲",
+        "B. 乙",
+        "ANSWER: D",
+        "", // 5–9
+        "字母乱序",
+        "A. 甲",
+        "C. 乙",
+        "ANSWER: A",
+        "", // 10–14
+        "多个答案",
+        "A. 甲",
+        "B. 乙",
+        "ANSWER: AB",
+        "", // 15–19
+        "好题",
+        "A. 甲",
+        "B. 乙",
+        "ANSWER: b", // 20–23
+      ].join("\n"),
+    );
     expect(r.questions.map((q) => q.line)).toEqual([20]);
     expect(r.questions[0].answer).toEqual({ choices: [1] });
     expect(messages(r)).toEqual([
@@ -430,7 +546,10 @@ describe("Markdown", () => {
   it("reads the course bank form, with or without front matter, and skips questions with errors", () => {
     const text = "## 单选 [2分]\n题一\n- [x] 甲\n- [ ] 乙\n\n## 单选\n两个答案\n- [x] 甲\n- [x] 乙\n\n## 判断\n题三\n答案：对\n";
     const r = parseMarkdownBank(text);
-    expect(r.questions.map((q) => [q.line, q.stem_md])).toEqual([[1, "题一"], [11, "题三"]]);
+    expect(r.questions.map((q) => [q.line, q.stem_md])).toEqual([
+      [1, "题一"],
+      [11, "题三"],
+    ]);
     expect(r.errors).toEqual([{ line: 6, message: "单选题必须有且只有一个 - [x] 正确选项，现有 2 个" }]);
     const withFront = parseMarkdownBank(`---\ntitle: 我的题库\n---\n\n${text}`);
     expect(withFront.title).toBe("我的题库");
@@ -446,12 +565,14 @@ describe("Markdown", () => {
 
 describe("duplicates", () => {
   it("finds repeated stems within the file and against the bank, ignoring spaces and bracket width", async () => {
-    const r = await parseExcelBank(await xlsx([
-      ["判断", "党员必须交纳党费。", "", "", "", "", "", "", "对"], // 2
-      ["判断", "党员必须 交纳党费。", "", "", "", "", "", "", "对"], // 3: same as row 2
-      ["单选", "党的根本宗旨是( )。", "甲", "乙", "", "", "", "", "A"], // 4: in the bank
-      ["判断", "新题", "", "", "", "", "", "", "错"], // 5
-    ]));
+    const r = await parseExcelBank(
+      await xlsx([
+        ["判断", "党员必须交纳党费。", "", "", "", "", "", "", "对"], // 2
+        ["判断", "党员必须 交纳党费。", "", "", "", "", "", "", "对"], // 3: same as row 2
+        ["单选", "党的根本宗旨是( )。", "甲", "乙", "", "", "", "", "A"], // 4: in the bank
+        ["判断", "新题", "", "", "", "", "", "", "错"], // 5
+      ]),
+    );
     const existing = [{ key: "q-zongzhi", stem_md: "党的根本宗旨是（ ）。" }];
     const d = findDuplicates(r.questions, existing);
     expect(d.map((x) => [x.line, describeDuplicate(x)])).toEqual([
@@ -492,7 +613,11 @@ describe("parseBankFile", () => {
       [text, "bank.xlsx", "文件扩展名是 .xlsx，但内容不是 Excel 文件"],
       [Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]), "old.xls", "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 后再导入"],
       [Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4]), "bank.xlsx", "无法读取 Excel 文件：文件已损坏或不是 .xlsx 格式"],
-      [new TextEncoder().encode("just some words"), "notes.txt", "无法识别文件格式：支持 Excel 模板（.xlsx）、Moodle GIFT、Moodle Aiken 和题库 Markdown（.md）"],
+      [
+        new TextEncoder().encode("just some words"),
+        "notes.txt",
+        "无法识别文件格式：支持 Excel 模板（.xlsx）、Moodle GIFT、Moodle Aiken 和题库 Markdown（.md）",
+      ],
       [text, "bank.pdf", "不支持的文件类型 .pdf：请上传 Excel（.xlsx）、GIFT 或 Aiken（.txt）、题库 Markdown（.md）"],
       [new Uint8Array(0), "empty.txt", "文件是空的"],
     ];

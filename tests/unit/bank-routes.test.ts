@@ -24,8 +24,9 @@ beforeAll(() => {
   fs.cpSync("tests/fixtures/courses/sample", path.join(coursesRoot, "sample"), { recursive: true });
 });
 afterAll(() => {
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  else process.env[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -55,13 +56,28 @@ beforeEach(async () => {
     path.join(draftDir(), "course.md"),
     "---\ntitle: 在线课程\naudience: [入党积极分子]\nsummary: 测试\nhours: 2\ninstructors: [js001]\npublished: false\n---\n\n简介\n",
   );
-  fs.writeFileSync(path.join(draftDir(), "bank/tiku.md"), "---\ntitle: 草稿题库\n---\n\n<!-- 手写的说明保留 -->\n\n## 判断 [编号:d-1]\n已有的判断题。\n答案：对\n");
+  fs.writeFileSync(
+    path.join(draftDir(), "bank/tiku.md"),
+    "---\ntitle: 草稿题库\n---\n\n<!-- 手写的说明保留 -->\n\n## 判断 [编号:d-1]\n已有的判断题。\n答案：对\n",
+  );
   const t0 = 1;
   await db
     .insertInto("courses")
     .values({
-      slug: DRAFT, title: "在线课程", summary: "测试", audience: '["activist"]', hours: 2, instructors: '["js001"]', cover: null,
-      published: 0, source: "browser", progress: "{}", intro_md: "", content_hash: "x", created_at: t0, updated_at: t0,
+      slug: DRAFT,
+      title: "在线课程",
+      summary: "测试",
+      audience: '["activist"]',
+      hours: 2,
+      instructors: '["js001"]',
+      cover: null,
+      published: 0,
+      source: "browser",
+      progress: "{}",
+      intro_md: "",
+      content_hash: "x",
+      created_at: t0,
+      updated_at: t0,
     })
     .execute();
 });
@@ -127,7 +143,10 @@ describe("bank list and downloads", () => {
     expect(r.status).toBe(200);
     expect(r.data.banks).toEqual([
       {
-        key: "jiben-zhishi", title: "党的基本知识题库", total: 7, errors: 0,
+        key: "jiben-zhishi",
+        title: "党的基本知识题库",
+        total: 7,
+        errors: 0,
         byType: { 单选: 2, 多选: 1, 判断: 2, 填空: 1, 简答: 1 },
         byDifficulty: { 易: 1, 中: 4, 难: 2 },
       },
@@ -137,7 +156,9 @@ describe("bank list and downloads", () => {
   });
 
   it("exports a bank to the Excel template that imports back to the same questions", async () => {
-    const r = await exportRoute.loader(args("/teach/sample/bank/jiben-zhishi/export.xlsx", { cookie: instructor.cookie }, { slug: "sample", bankKey: "jiben-zhishi" }));
+    const r = await exportRoute.loader(
+      args("/teach/sample/bank/jiben-zhishi/export.xlsx", { cookie: instructor.cookie }, { slug: "sample", bankKey: "jiben-zhishi" }),
+    );
     expect(r.status).toBe(200);
     expect(r.headers.get("Content-Type")).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     expect(r.headers.get("Content-Disposition")).toBe(`attachment; filename*=UTF-8''${encodeURIComponent("党的基本知识题库.xlsx")}`);
@@ -146,9 +167,13 @@ describe("bank list and downloads", () => {
     const expected = parseBankText(SAMPLE_BANK(), { media: ["media/figure.png", "media/cover.png"] }).bank!.questions;
     expect(back.questions.map(({ line: _l, ...q }) => q)).toEqual(expected.map(({ line: _l, ...q }) => q));
 
-    const missing = await outcome(exportRoute.loader(args("/teach/sample/bank/nope/export.xlsx", { cookie: instructor.cookie }, { slug: "sample", bankKey: "nope" })));
+    const missing = await outcome(
+      exportRoute.loader(args("/teach/sample/bank/nope/export.xlsx", { cookie: instructor.cookie }, { slug: "sample", bankKey: "nope" })),
+    );
     expect(missing.status).toBe(404);
-    const traversal = await outcome(exportRoute.loader(args("/teach/x/bank/x/export.xlsx", { cookie: instructor.cookie }, { slug: DRAFT, bankKey: "../course" })));
+    const traversal = await outcome(
+      exportRoute.loader(args("/teach/x/bank/x/export.xlsx", { cookie: instructor.cookie }, { slug: DRAFT, bankKey: "../course" })),
+    );
     expect(traversal.status).toBe(404);
   });
 
@@ -179,9 +204,16 @@ describe("import into a course kept in courses/", () => {
     expect(p.rows.map((r: { line: number }) => r.line)).toEqual([2, 4, 5, 6]);
 
     const confirm = (form: Record<string, string>, user = instructor) =>
-      outcome(bankPage.action(args(`/teach/sample/bank?import=${sha}`, { cookie: user.cookie, form: { intent: "confirm", sha256: sha, ...form } }, { slug: "sample" })));
+      outcome(
+        bankPage.action(
+          args(`/teach/sample/bank?import=${sha}`, { cookie: user.cookie, form: { intent: "confirm", sha256: sha, ...form } }, { slug: "sample" }),
+        ),
+      );
     expect(await confirm({})).toMatchObject({ status: 400, data: { ok: false, message: expect.stringContaining("文件中有 1 处错误") } });
-    expect(await confirm({ skipErrors: "on" })).toMatchObject({ status: 400, data: { ok: false, message: expect.stringContaining("有 2 道题与已有题目重复") } });
+    expect(await confirm({ skipErrors: "on" })).toMatchObject({
+      status: 400,
+      data: { ok: false, message: expect.stringContaining("有 2 道题与已有题目重复") },
+    });
     // The same file uploaded by someone else is not theirs to confirm.
     expect((await confirm({ skipErrors: "on", skipDuplicates: "on" }, admin)).status).toBe(404);
     expect(await db.selectFrom("questions").select("id").execute()).toEqual(before);
@@ -208,28 +240,49 @@ describe("import into a course kept in courses/", () => {
     expect(await db.selectFrom("questions").select("id").execute()).toEqual(before);
     const log = await db.selectFrom("audit_log").selectAll().where("action", "=", "bank.import").execute();
     expect(log).toHaveLength(1);
-    expect(JSON.parse(log[0].detail!)).toMatchObject({ bank: "jiben-zhishi", mode: "download", added: 2, skippedErrors: 1, skippedDuplicates: 2, format: "xlsx" });
+    expect(JSON.parse(log[0].detail!)).toMatchObject({
+      bank: "jiben-zhishi",
+      mode: "download",
+      added: 2,
+      skippedErrors: 1,
+      skippedDuplicates: 2,
+      format: "xlsx",
+    });
   });
 
   it("refuses a file over 10 MB, an upload without a file and a new bank whose name is taken", async () => {
     const big = new Uint8Array(10 * 1024 * 1024 + 1);
     expect(await upload("sample", instructor.cookie, { name: "big.txt", bytes: big }, { bank: "jiben-zhishi" })).toMatchObject({
-      status: 413, data: { ok: false, message: "文件超过大小限制（最大 10 MB）" },
+      status: 413,
+      data: { ok: false, message: "文件超过大小限制（最大 10 MB）" },
     });
-    expect(await upload("sample", instructor.cookie, null, { bank: "jiben-zhishi" })).toMatchObject({ status: 400, data: { ok: false, message: "请选择要导入的文件" } });
+    expect(await upload("sample", instructor.cookie, null, { bank: "jiben-zhishi" })).toMatchObject({
+      status: 400,
+      data: { ok: false, message: "请选择要导入的文件" },
+    });
     const gift = { name: "q.txt", bytes: new TextEncoder().encode("题 {T}") };
     expect(await upload("sample", instructor.cookie, gift, { bank: "__new__", newKey: "jiben-zhishi", newTitle: "重名" })).toMatchObject({
-      status: 400, data: { ok: false, message: "题库 bank/jiben-zhishi.md 已存在，请直接选择它作为目标题库" },
+      status: 400,
+      data: { ok: false, message: "题库 bank/jiben-zhishi.md 已存在，请直接选择它作为目标题库" },
     });
     expect(await upload("sample", instructor.cookie, gift, { bank: "__new__", newKey: "Bad Name", newTitle: "x" })).toMatchObject({
-      status: 400, data: { ok: false, message: "文件名只能用小写字母、数字和 -，如 dangshi-tiku" },
+      status: 400,
+      data: { ok: false, message: "文件名只能用小写字母、数字和 -，如 dangshi-tiku" },
     });
-    expect(await upload("sample", instructor.cookie, gift, { bank: "no-such-bank" })).toMatchObject({ status: 400, data: { ok: false, message: "目标题库不存在" } });
+    expect(await upload("sample", instructor.cookie, gift, { bank: "no-such-bank" })).toMatchObject({
+      status: 400,
+      data: { ok: false, message: "目标题库不存在" },
+    });
     expect(await db.selectFrom("pending_imports").selectAll().execute()).toEqual([]);
   });
 
   it("shows an unreadable file's reason in the preview and offers nothing to confirm", async () => {
-    const up = await upload("sample", instructor.cookie, { name: "old.xls", bytes: Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 1]) }, { bank: "jiben-zhishi" });
+    const up = await upload(
+      "sample",
+      instructor.cookie,
+      { name: "old.xls", bytes: Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 1]) },
+      { bank: "jiben-zhishi" },
+    );
     const page = await outcome(bankPage.loader({ ...args(up.location!, { cookie: instructor.cookie }, { slug: "sample" }) }));
     expect(page.data.preview).toMatchObject({ format: null, counts: { questions: 0, importable: 0 } });
     expect(page.data.preview.errors[0].text).toBe("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 后再导入");
@@ -247,7 +300,9 @@ describe("import into a browser course's draft", () => {
     expect(page.data.preview.counts).toEqual({ questions: 3, errors: 0, duplicates: 1, importable: 2 });
     expect(fs.readFileSync(path.join(draftDir(), "bank/tiku.md"), "utf8")).toBe(before);
 
-    const done = await outcome(bankPage.action(args(up.location!, { cookie: instructor.cookie, form: { intent: "confirm", sha256: sha, skipDuplicates: "on" } }, { slug: DRAFT })));
+    const done = await outcome(
+      bankPage.action(args(up.location!, { cookie: instructor.cookie, form: { intent: "confirm", sha256: sha, skipDuplicates: "on" } }, { slug: DRAFT })),
+    );
     expect(done.status).toBe(302);
     expect(done.location).toBe(`/teach/${DRAFT}/bank?imported=2&into=tiku`);
     const after = fs.readFileSync(path.join(draftDir(), "bank/tiku.md"), "utf8");
@@ -260,7 +315,13 @@ describe("import into a browser course's draft", () => {
       ["stem", "判断", "新判断题。"],
     ]);
     // Done: the pending import is gone, so a second confirm cannot append the questions again.
-    expect((await outcome(bankPage.action(args(up.location!, { cookie: instructor.cookie, form: { intent: "confirm", sha256: sha, skipDuplicates: "on" } }, { slug: DRAFT })))).status).toBe(404);
+    expect(
+      (
+        await outcome(
+          bankPage.action(args(up.location!, { cookie: instructor.cookie, form: { intent: "confirm", sha256: sha, skipDuplicates: "on" } }, { slug: DRAFT })),
+        )
+      ).status,
+    ).toBe(404);
   });
 
   it("creates a new bank file in the draft", async () => {
@@ -273,17 +334,26 @@ describe("import into a browser course's draft", () => {
     await outcome(bankPage.action(args(up.location!, { cookie: instructor.cookie, form: { intent: "confirm", sha256: sha } }, { slug: DRAFT })));
     const { bank, errors } = parseBankText(fs.readFileSync(path.join(draftDir(), "bank/xin-tiku.md"), "utf8"), { file: "bank/xin-tiku.md" });
     expect(errors).toEqual([]);
-    expect(bank).toMatchObject({ key: "xin-tiku", title: "新题库", questions: [{ type: "单选", options: ["全心全意为人民服务", "其他"], answer: { choices: [0] } }] });
+    expect(bank).toMatchObject({
+      key: "xin-tiku",
+      title: "新题库",
+      questions: [{ type: "单选", options: ["全心全意为人民服务", "其他"], answer: { choices: [0] } }],
+    });
   });
 
   it("lists GIFT partial credit and feedback losses by line in the preview, and keeps the feedback in 解析 on confirm", async () => {
-    const gift = new TextEncoder().encode("党的最高领导机关是 {=党的全国代表大会#正确 ~%50%中央委员会#不全对 ~中央政治局}\n\n预备期为一年。{T#对#错，预备期为一年}\n");
+    const gift = new TextEncoder().encode(
+      "党的最高领导机关是 {=党的全国代表大会#正确 ~%50%中央委员会#不全对 ~中央政治局}\n\n预备期为一年。{T#对#错，预备期为一年}\n",
+    );
     const up = await upload(DRAFT, instructor.cookie, { name: "moodle.gift", bytes: gift }, { bank: "__new__", newKey: "gift-tiku", newTitle: "GIFT 题库" });
     expect(up.status).toBe(302);
     const sha = /import=([0-9a-f]{64})$/.exec(up.location!)![1];
     const page = await outcome(bankPage.loader(args(up.location!, { cookie: instructor.cookie }, { slug: DRAFT })));
     expect(page.data.preview).toMatchObject({ format: "Moodle GIFT", counts: { questions: 2, errors: 0, duplicates: 0, importable: 2 } });
-    expect(page.data.preview.rows.map((r: { line: number; type: string }) => [r.line, r.type])).toEqual([[1, "单选"], [3, "判断"]]);
+    expect(page.data.preview.rows.map((r: { line: number; type: string }) => [r.line, r.type])).toEqual([
+      [1, "单选"],
+      [3, "判断"],
+    ]);
     const warnings = page.data.preview.warnings as { line: number; message: string }[];
     expect(warnings.filter((w) => w.line === 1).map((w) => w.message)).toEqual([
       expect.stringContaining("选项B「中央委员会」的部分得分 50% 未导入"),
@@ -300,7 +370,9 @@ describe("import into a browser course's draft", () => {
   });
 
   it("reads a valid Aiken file with { in a stem as Aiken through the upload", async () => {
-    const aiken = new TextEncoder().encode("集合 {1, 2} 有几个元素？\nA. 一个\nB. 两个\nANSWER: B\n\n党的根本宗旨是什么？\nA. 全心全意为人民服务\nB. 发展经济\nANSWER: A\n");
+    const aiken = new TextEncoder().encode(
+      "集合 {1, 2} 有几个元素？\nA. 一个\nB. 两个\nANSWER: B\n\n党的根本宗旨是什么？\nA. 全心全意为人民服务\nB. 发展经济\nANSWER: A\n",
+    );
     const up = await upload(DRAFT, instructor.cookie, { name: "aiken.txt", bytes: aiken }, { bank: "tiku" });
     const page = await outcome(bankPage.loader(args(up.location!, { cookie: instructor.cookie }, { slug: DRAFT })));
     expect(page.data.preview).toMatchObject({ format: "Moodle Aiken", counts: { questions: 2, errors: 0 }, errors: [] });

@@ -26,7 +26,8 @@ describe("body limits", () => {
     expect(bodyLimitFor("/admin/classes/3/enroll").bytes).toBeGreaterThan(MAX_LIST_BYTES);
     // Upload routes allow their size to multipart bodies only; a urlencoded one is a plain form there,
     // except the assignment's autosave of 200,000 characters.
-    for (const url of ["/teach/import", "/teach/x/media", "/teach/x/bank", "/admin/users/import", "/admin/classes/3/enroll"]) expect(bodyLimitFor(url).formBytes, url).toBe(PLAIN_FORM.bytes);
+    for (const url of ["/teach/import", "/teach/x/media", "/teach/x/bank", "/admin/users/import", "/admin/classes/3/enroll"])
+      expect(bodyLimitFor(url).formBytes, url).toBe(PLAIN_FORM.bytes);
     expect(bodyLimitFor("/courses/x/assignments/y").formBytes).toBeGreaterThanOrEqual(200_000 * 9);
     // A course file of 1 MB (UTF-8) is 3 MB urlencoded when every byte is written as %XX.
     expect(bodyLimitFor("/teach/x/edit/lessons/a.md").bytes).toBeGreaterThanOrEqual(3 * MB + 1024);
@@ -37,7 +38,9 @@ describe("body limits", () => {
     count(Buffer.from("a=1&b=2&"));
     expect(count(Buffer.from("c=3"))).toBe(3);
     const multi = fieldCounter("multipart/form-data; boundary=XyZ");
-    const body = Buffer.from(Array.from({ length: 5 }, (_, i) => `--XyZ\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nv\r\n`).join("") + "--XyZ--\r\n");
+    const body = Buffer.from(
+      Array.from({ length: 5 }, (_, i) => `--XyZ\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nv\r\n`).join("") + "--XyZ--\r\n",
+    );
     let n = 0;
     // Split at every position: a boundary cut in two is counted once.
     for (let cut = 1; cut < body.length; cut += 7) {

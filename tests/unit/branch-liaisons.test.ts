@@ -31,9 +31,9 @@ describe("培养联系人 assignment", () => {
     const w = await world();
     const a1 = await assignLiaison(db, { traineeId: w.trainee.id, liaisonUsername: w.member1.username, startOn: "2026-03-01" }, w.sec, { today });
     await assignLiaison(db, { traineeId: w.trainee.id, liaisonUsername: w.member2.username, startOn: "2026-03-01" }, w.sec, { today });
-    await expect(
-      assignLiaison(db, { traineeId: w.trainee.id, liaisonUsername: w.member3.username, startOn: "2026-03-02" }, w.sec, { today }),
-    ).rejects.toThrow("每名学员的培养联系人为一至两名");
+    await expect(assignLiaison(db, { traineeId: w.trainee.id, liaisonUsername: w.member3.username, startOn: "2026-03-02" }, w.sec, { today })).rejects.toThrow(
+      "每名学员的培养联系人为一至两名",
+    );
     expect((await viewer(w.member1.id)).roles).toContain("liaison");
 
     await endLiaison(db, { assignmentId: a1, endOn: "2026-05-31" }, w.sec, { today });

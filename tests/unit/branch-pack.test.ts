@@ -22,7 +22,11 @@ const call = (route: { loader: (a: never) => unknown }, who: Who, url: string, p
 beforeEach(async () => {
   w = await classWorld();
   const { db, users, cls } = w;
-  await enrollUsernames(db, { classId: cls.id, entries: ["2023001", "2023101"].map((username) => ({ username })), source: "pick", skipProblems: false }, { actorId: users.admin.id });
+  await enrollUsernames(
+    db,
+    { classId: cls.id, entries: ["2023001", "2023101"].map((username) => ({ username })), source: "pick", skipProblems: false },
+    { actorId: users.admin.id },
+  );
   await didTheWork(db, users.traineeA.id, w.courseId, { essay: 85, exam: 90 });
   await didTheWork(db, users.traineeB.id, w.courseId, { essay: 80, exam: 80 });
   await confirmCompletion(db, { classId: cls.id, schoolCode: "TST", close: true, early: true }, { actorId: users.admin.id }, 1_796_000_000);

@@ -43,7 +43,11 @@ const SENTENCE = "经考核合格，准予结业，特发此证";
 
 beforeEach(async () => {
   ({ db, ctx, tree, users, courseId, cls } = await classWorld());
-  await enrollUsernames(db, { classId: cls.id, entries: ["2023001", "2023002", "2023101"].map((username) => ({ username })), source: "pick", skipProblems: false }, { actorId: users.admin!.id });
+  await enrollUsernames(
+    db,
+    { classId: cls.id, entries: ["2023001", "2023002", "2023101"].map((username) => ({ username })), source: "pick", skipProblems: false },
+    { actorId: users.admin!.id },
+  );
   for (const who of ["traineeA", "traineeA2", "traineeB"] as const) await didTheWork(db, users[who]!.id, courseId, { essay: 85, exam: 90 });
 });
 
@@ -76,7 +80,16 @@ describe("the certificate PDF", () => {
     expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
     expect(bytes.length).toBeLessThan(300 * 1024);
     const text = pdftotext(bytes);
-    for (const s of ["张晓明", "2023001", "2026年秋季第12期入党积极分子培训班", "JSU-2026-12-0001", SENTENCE, "甲学院第一党支部", "中共测试大学委员会党校", "2026年9月1日至2026年11月30日"]) {
+    for (const s of [
+      "张晓明",
+      "2023001",
+      "2026年秋季第12期入党积极分子培训班",
+      "JSU-2026-12-0001",
+      SENTENCE,
+      "甲学院第一党支部",
+      "中共测试大学委员会党校",
+      "2026年9月1日至2026年11月30日",
+    ]) {
       expect(text).toContain(s);
     }
     expect(text).toMatch(/共完成5\.5学时，综合成绩\d+(\.\d)?分（(优秀|良好|合格)）/);
@@ -100,7 +113,13 @@ describe("the certificate PDF", () => {
 
   it("the completion review warns about a name the font cannot print before certificates are issued", async () => {
     await db.updateTable("users").set({ name: "吉𠮷" }).where("id", "=", users.traineeA2!.id).execute();
-    const r = await outcome(completionPage.loader({ request: makeRequest(`/admin/classes/${cls.id}/completion`, { cookie: users.admin!.cookie }), context: ctx, params: { id: String(cls.id) } }));
+    const r = await outcome(
+      completionPage.loader({
+        request: makeRequest(`/admin/classes/${cls.id}/completion`, { cookie: users.admin!.cookie }),
+        context: ctx,
+        params: { id: String(cls.id) },
+      }),
+    );
     expect(r.status).toBe(200);
     expect(r.data.warnings.join()).toContain("U+20BB7");
   });
@@ -138,9 +157,28 @@ describe("the certificate PDF", () => {
   it("shrinks a very long class name onto one line rather than wrapping it", async () => {
     const name = "2026年秋季第12期计算机科学与技术学院暨人工智能学院联合举办的入党积极分子集中培训班";
     const { bytes } = await renderCertificatePdf({
-      number: "X-1", holderName: "张三", holderUsername: "1", subcommitteeName: "甲", branchName: "乙", className: name, term: 12, startDate: "2026-09-01",
-      endDate: "2026-11-30", hours: 24, composite: 80, band: "良好", issuedAt: 1_790_000_000, revokedAt: null, schoolName: "党校", verifyUrl: "https://x/verify/a",
-      code: "a".repeat(26), decision: "rules", exceptionBasis: null, layout: "labels", showUsername: true, showScore: true,
+      number: "X-1",
+      holderName: "张三",
+      holderUsername: "1",
+      subcommitteeName: "甲",
+      branchName: "乙",
+      className: name,
+      term: 12,
+      startDate: "2026-09-01",
+      endDate: "2026-11-30",
+      hours: 24,
+      composite: 80,
+      band: "良好",
+      issuedAt: 1_790_000_000,
+      revokedAt: null,
+      schoolName: "党校",
+      verifyUrl: "https://x/verify/a",
+      code: "a".repeat(26),
+      decision: "rules",
+      exceptionBasis: null,
+      layout: "labels",
+      showUsername: true,
+      showScore: true,
     });
     expect(pdftotext(bytes).replace(/\s+/g, "")).toContain(name);
   });
@@ -178,7 +216,12 @@ describe("numbering", () => {
     expect(told[1]!.body).toContain("违反培训纪律");
     const re = await issue();
     expect(re.issued).toEqual([]);
-    const m = await db.selectFrom("class_members").select(["outcome", "exception"]).where("class_id", "=", cls.id).where("user_id", "=", users.traineeA!.id).executeTakeFirstOrThrow();
+    const m = await db
+      .selectFrom("class_members")
+      .select(["outcome", "exception"])
+      .where("class_id", "=", cls.id)
+      .where("user_id", "=", users.traineeA!.id)
+      .executeTakeFirstOrThrow();
     expect(m).toEqual({ outcome: "not_completed", exception: "fail" });
   });
 
@@ -247,7 +290,13 @@ describe("public verification", () => {
       // Change the last character to every other symbol: a step of one in any counting order.
       for (const ch of alphabet) if (code.at(-1) !== ch) tried.push(code.slice(0, -1) + ch);
     }
-    for (let i = 0; i < 200; i++) tried.push(i.toString(32).padStart(26, "a").replace(/[0-9]/g, (d) => alphabet[Number(d) + 22]!));
+    for (let i = 0; i < 200; i++)
+      tried.push(
+        i
+          .toString(32)
+          .padStart(26, "a")
+          .replace(/[0-9]/g, (d) => alphabet[Number(d) + 22]!),
+      );
     let found = 0;
     for (const code of tried) if (!real.includes(code) && (await verifyCertificate(db, code))) found++;
     expect(tried.length).toBeGreaterThan(250);
@@ -266,7 +315,9 @@ describe("public verification", () => {
 
 describe("downloads and who may have them", () => {
   const download = (who: keyof typeof users | null, id: number) =>
-    pdfRoute.loader({ request: makeRequest(`/certificates/${id}.pdf`, { cookie: who ? users[who]!.cookie : undefined }), context: ctx, params: { id: String(id) } }).catch((e: unknown) => e as Response);
+    pdfRoute
+      .loader({ request: makeRequest(`/certificates/${id}.pdf`, { cookie: who ? users[who]!.cookie : undefined }), context: ctx, params: { id: String(id) } })
+      .catch((e: unknown) => e as Response);
 
   it("the holder downloads their own as an attachment named 学号-姓名.pdf", async () => {
     await issue();
@@ -275,7 +326,11 @@ describe("downloads and who may have them", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("application/pdf");
     expect(decodeURIComponent(res.headers.get("Content-Disposition")!)).toContain("2023001-张晓明.pdf");
-    expect(Buffer.from(await res.arrayBuffer()).subarray(0, 4).toString()).toBe("%PDF");
+    expect(
+      Buffer.from(await res.arrayBuffer())
+        .subarray(0, 4)
+        .toString(),
+    ).toBe("%PDF");
   });
 
   it("another trainee, an instructor and a secretary of another subtree get 404; anonymous is sent to sign in", async () => {
@@ -308,14 +363,26 @@ describe("downloads and who may have them", () => {
   it("the class zip holds every valid certificate as 学号-姓名.pdf, for admins only, audited as an export", async () => {
     await issue();
     await revokeCertificate(db, { classId: cls.id, certificateId: (await certOf(users.traineeB!.id)).id, reason: "重复", reissuable: false }, admin());
-    const res = (await zipRoute.loader({ request: makeRequest(`/admin/classes/${cls.id}/certificates.zip`, { cookie: users.admin!.cookie }), context: ctx, params: { id: String(cls.id) } })) as Response;
+    const res = (await zipRoute.loader({
+      request: makeRequest(`/admin/classes/${cls.id}/certificates.zip`, { cookie: users.admin!.cookie }),
+      context: ctx,
+      params: { id: String(cls.id) },
+    })) as Response;
     expect(res.headers.get("Content-Type")).toBe("application/zip");
     const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
     expect(Object.keys(files).sort()).toEqual(["2023001-张晓明.pdf", "2023002-陈思雨.pdf"]);
     for (const f of Object.values(files)) expect(Buffer.from(f.subarray(0, 5)).toString()).toBe("%PDF-");
-    expect(await db.selectFrom("audit_log").select("detail").where("action", "=", "certificate.export").executeTakeFirst()).toEqual({ detail: JSON.stringify({ certificates: 2 }) });
+    expect(await db.selectFrom("audit_log").select("detail").where("action", "=", "certificate.export").executeTakeFirst()).toEqual({
+      detail: JSON.stringify({ certificates: 2 }),
+    });
     for (const who of ["traineeA", "secretaryA", "instructor"] as const) {
-      const r = await outcome(zipRoute.loader({ request: makeRequest(`/admin/classes/${cls.id}/certificates.zip`, { cookie: users[who]!.cookie }), context: ctx, params: { id: String(cls.id) } }));
+      const r = await outcome(
+        zipRoute.loader({
+          request: makeRequest(`/admin/classes/${cls.id}/certificates.zip`, { cookie: users[who]!.cookie }),
+          context: ctx,
+          params: { id: String(cls.id) },
+        }),
+      );
       expect(r.status).toBe(403);
     }
   });

@@ -15,16 +15,18 @@ import {
 const rules = (over: Partial<ClassRules> = {}): ClassRules => ({ ...DEFAULT_RULES, requiredHours: 10, ...over });
 
 /** 4 required lessons of 2 学时 and 1 elective of 2 学时; a 2-学时 思想汇报 (pass 60 of 100); one exam of 100. */
-function inputs(over: {
-  lessonsDone?: number;
-  electiveDone?: boolean;
-  exam?: Partial<ExamInput> | null;
-  essay?: Partial<AssignmentInput> | null;
-  offline?: number;
-  usual?: number | null;
-  cheating?: boolean;
-  exception?: ResultInputs["exception"];
-} = {}): ResultInputs {
+function inputs(
+  over: {
+    lessonsDone?: number;
+    electiveDone?: boolean;
+    exam?: Partial<ExamInput> | null;
+    essay?: Partial<AssignmentInput> | null;
+    offline?: number;
+    usual?: number | null;
+    cheating?: boolean;
+    exception?: ResultInputs["exception"];
+  } = {},
+): ResultInputs {
   const done = over.lessonsDone ?? 4;
   return {
     lessons: [
@@ -32,7 +34,8 @@ function inputs(over: {
       { hours: 2, required: false, completed: over.electiveDone ?? false },
     ],
     offlineHours: over.offline ?? 0,
-    assignments: over.essay === null ? [] : [{ title: "思想汇报", required: true, hours: 2, maxScore: 100, passScore: 60, status: "graded", score: 80, ...over.essay }],
+    assignments:
+      over.essay === null ? [] : [{ title: "思想汇报", required: true, hours: 2, maxScore: 100, passScore: 60, status: "graded", score: 80, ...over.essay }],
     exams: over.exam === null ? [] : [{ title: "结业考试", status: "graded", score: 80, maxScore: 100, passed: true, ...over.exam }],
     usualScore: over.usual ?? null,
     cheating: over.cheating ?? false,
@@ -115,9 +118,25 @@ const cases: Case[] = [
     rules: { weights: { exam: 30, assignment: 50, usual: 20 }, gates: { examPassed: false, assignmentsPassed: true, noCheating: true } },
     passed: true,
   },
-  { name: "exam not taken", in: { exam: { status: "none", score: null, passed: false } }, composite: 26, passed: false, blockers: ["《结业考试》未参加", "综合成绩 26 分，未达及格线 60 分"] },
-  { name: "exam waiting for manual grading", in: { exam: { status: "pending", score: null, passed: false } }, passed: false, blockers: ["《结业考试》待阅卷", "综合成绩 26 分，未达及格线 60 分"] },
-  { name: "exam result hidden from the trainee: the composite is not judged", in: { exam: { status: "hidden", score: null, passed: false } }, passed: false, blockers: ["《结业考试》成绩待公布"] },
+  {
+    name: "exam not taken",
+    in: { exam: { status: "none", score: null, passed: false } },
+    composite: 26,
+    passed: false,
+    blockers: ["《结业考试》未参加", "综合成绩 26 分，未达及格线 60 分"],
+  },
+  {
+    name: "exam waiting for manual grading",
+    in: { exam: { status: "pending", score: null, passed: false } },
+    passed: false,
+    blockers: ["《结业考试》待阅卷", "综合成绩 26 分，未达及格线 60 分"],
+  },
+  {
+    name: "exam result hidden from the trainee: the composite is not judged",
+    in: { exam: { status: "hidden", score: null, passed: false } },
+    passed: false,
+    blockers: ["《结业考试》成绩待公布"],
+  },
   {
     name: "hidden exam result with the exam gate off leaves a composite below the pass line open",
     in: { exam: { status: "hidden", score: null, passed: false } },
@@ -161,11 +180,26 @@ const cases: Case[] = [
     passed: false,
     blockers: ["还差 2 学时", "《思想汇报》未提交"],
   },
-  { name: "assignment waiting for a grade", in: { essay: { status: "submitted", score: null } }, passed: false, blockers: ["还差 2 学时", "《思想汇报》待批改"] },
+  {
+    name: "assignment waiting for a grade",
+    in: { essay: { status: "submitted", score: null } },
+    passed: false,
+    blockers: ["还差 2 学时", "《思想汇报》待批改"],
+  },
   { name: "assignment below its pass score", in: { essay: { score: 50 } }, hours: 8, passed: false, blockers: ["还差 2 学时", "《思想汇报》未达合格分 60"] },
-  { name: "assignment returned for revision", in: { essay: { status: "returned", score: null } }, passed: false, blockers: ["还差 2 学时", "《思想汇报》已退回修改，待重新提交"] },
+  {
+    name: "assignment returned for revision",
+    in: { essay: { status: "returned", score: null } },
+    passed: false,
+    blockers: ["还差 2 学时", "《思想汇报》已退回修改，待重新提交"],
+  },
   { name: "cheating mark blocks", in: { cheating: true }, composite: 82, passed: false, blockers: ["有违纪（作弊）记录"] },
-  { name: "cheating mark ignored when that gate is off", in: { cheating: true }, rules: { gates: { examPassed: true, assignmentsPassed: true, noCheating: false } }, passed: true },
+  {
+    name: "cheating mark ignored when that gate is off",
+    in: { cheating: true },
+    rules: { gates: { examPassed: true, assignmentsPassed: true, noCheating: false } },
+    passed: true,
+  },
   {
     name: "exception: force complete keeps the blockers for the record",
     in: { lessonsDone: 3, exception: { kind: "complete", reason: "因病补考，线下完成" } },
@@ -210,8 +244,22 @@ const cases: Case[] = [
     band: "合格",
     passed: true,
   },
-  { name: "band 优秀 at exactly 90", in: { exam: { score: 90 }, essay: { score: 90 } }, rules: { weights: { exam: 50, assignment: 50, usual: 0 } }, composite: 90, band: "优秀", passed: true },
-  { name: "band 良好 at 89.9", in: { exam: { score: 89.8 }, essay: { score: 90 } }, rules: { weights: { exam: 50, assignment: 50, usual: 0 } }, composite: 89.9, band: "良好", passed: true },
+  {
+    name: "band 优秀 at exactly 90",
+    in: { exam: { score: 90 }, essay: { score: 90 } },
+    rules: { weights: { exam: 50, assignment: 50, usual: 0 } },
+    composite: 90,
+    band: "优秀",
+    passed: true,
+  },
+  {
+    name: "band 良好 at 89.9",
+    in: { exam: { score: 89.8 }, essay: { score: 90 } },
+    rules: { weights: { exam: 50, assignment: 50, usual: 0 } },
+    composite: 89.9,
+    band: "良好",
+    passed: true,
+  },
   {
     name: "pass line 70 above the 合格 cut-off: 65 is 不合格",
     in: { exam: { score: 65 }, essay: { score: 65 } },
@@ -227,7 +275,12 @@ const cases: Case[] = [
     composite: 80,
     passed: true,
   },
-  { name: "a class without exams and a positive exam weight says so", in: { exam: null }, passed: false, blockers: ["培训班没有可计分的考试", "综合成绩 26 分，未达及格线 60 分"] },
+  {
+    name: "a class without exams and a positive exam weight says so",
+    in: { exam: null },
+    passed: false,
+    blockers: ["培训班没有可计分的考试", "综合成绩 26 分，未达及格线 60 分"],
+  },
 ];
 
 describe("computeResult", () => {
@@ -253,13 +306,22 @@ describe("computeResult", () => {
   });
 
   it("joins the blockers in plain words", () => {
-    const r = computeResult(inputs({ lessonsDone: 2, exam: { score: 40, passed: false }, essay: { status: "none", score: null } }), rules({ requiredHours: 7.5 }));
+    const r = computeResult(
+      inputs({ lessonsDone: 2, exam: { score: 40, passed: false }, essay: { status: "none", score: null } }),
+      rules({ requiredHours: 7.5 }),
+    );
     expect(blockerText(r)).toBe("还差 3.5 学时；必修课还有 2 讲未学完；《结业考试》未通过；《思想汇报》未提交；综合成绩 33 分，未达及格线 60 分");
   });
 
   it("weights change the composite", () => {
-    const a = computeResult(inputs({ exam: { score: 100 }, essay: { score: 0, status: "graded" } }), rules({ weights: { exam: 70, assignment: 20, usual: 10 } }));
-    const b = computeResult(inputs({ exam: { score: 100 }, essay: { score: 0, status: "graded" } }), rules({ weights: { exam: 40, assignment: 50, usual: 10 } }));
+    const a = computeResult(
+      inputs({ exam: { score: 100 }, essay: { score: 0, status: "graded" } }),
+      rules({ weights: { exam: 70, assignment: 20, usual: 10 } }),
+    );
+    const b = computeResult(
+      inputs({ exam: { score: 100 }, essay: { score: 0, status: "graded" } }),
+      rules({ weights: { exam: 40, assignment: 50, usual: 10 } }),
+    );
     expect(a.composite).toBe(80);
     expect(b.composite).toBe(50);
     expect(a.components).toEqual({ exam: 100, assignment: 0, usual: 100 });

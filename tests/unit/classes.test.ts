@@ -33,7 +33,13 @@ const enroll = (usernames: string[], classId = cls.id) =>
 
 type Who = keyof typeof users | null;
 const page = (who: Who, search = "") =>
-  outcome(classPage.loader({ request: makeRequest(`/admin/classes/${cls.id}${search}`, { cookie: who ? users[who]!.cookie : undefined }), context: ctx, params: { id: String(cls.id) } }));
+  outcome(
+    classPage.loader({
+      request: makeRequest(`/admin/classes/${cls.id}${search}`, { cookie: who ? users[who]!.cookie : undefined }),
+      context: ctx,
+      params: { id: String(cls.id) },
+    }),
+  );
 /** Each form of the class page posts to the child route of its concern. */
 const ROUTE_OF: Record<string, [string, typeof settingsAction.action]> = {
   settings: ["settings", settingsAction.action],
@@ -56,12 +62,24 @@ function upload(who: Who, bytes: Uint8Array, name: string) {
   const body = new FormData();
   body.append("intent", "enroll-upload");
   body.append("file", new File([new Uint8Array(bytes)], name));
-  const request = new Request(`http://localhost/admin/classes/${cls.id}/enroll`, { method: "POST", body, headers: { Origin: "http://localhost", Cookie: users[who!]!.cookie } });
+  const request = new Request(`http://localhost/admin/classes/${cls.id}/enroll`, {
+    method: "POST",
+    body,
+    headers: { Origin: "http://localhost", Cookie: users[who!]!.cookie },
+  });
   return outcome(enrollAction.action({ request, context: ctx, params: { id: String(cls.id) } }));
 }
 
 const members = async (classId = cls.id) =>
-  (await db.selectFrom("class_members as m").innerJoin("users as u", "u.id", "m.user_id").select("u.username").where("m.class_id", "=", classId).orderBy("u.username").execute()).map((r) => r.username);
+  (
+    await db
+      .selectFrom("class_members as m")
+      .innerJoin("users as u", "u.id", "m.user_id")
+      .select("u.username")
+      .where("m.class_id", "=", classId)
+      .orderBy("u.username")
+      .execute()
+  ).map((r) => r.username);
 
 describe("who sees a class", () => {
   beforeEach(async () => {
@@ -111,10 +129,23 @@ describe("who sees a class", () => {
   it("shows the blockers in plain words and the results of each trainee", async () => {
     const r = await page("admin");
     const done = r.data.members.find((m: { username: string }) => m.username === "2023001");
-    expect(done).toMatchObject({ hours: 5.5, requiredHours: 5.5, passed: true, band: "优秀", exams: ["结业考试 90 分"], assignments: ["第一次思想汇报 85 分"] });
+    expect(done).toMatchObject({
+      hours: 5.5,
+      requiredHours: 5.5,
+      passed: true,
+      band: "优秀",
+      exams: ["结业考试 90 分"],
+      assignments: ["第一次思想汇报 85 分"],
+    });
     const idle = r.data.members.find((m: { username: string }) => m.username === "2023002");
     expect(idle.passed).toBe(false);
-    expect(idle.blockers).toEqual(["还差 5.5 学时", "必修课还有 2 讲未学完", "《结业考试》未参加", "《第一次思想汇报》未提交", "综合成绩 0 分，未达及格线 60 分"]);
+    expect(idle.blockers).toEqual([
+      "还差 5.5 学时",
+      "必修课还有 2 讲未学完",
+      "《结业考试》未参加",
+      "《第一次思想汇报》未提交",
+      "综合成绩 0 分，未达及格线 60 分",
+    ]);
   });
 
   it("我的培训班 shows a trainee their own row only", async () => {
@@ -128,7 +159,9 @@ describe("who sees a class", () => {
   });
 
   it("我的培训班 keeps an exam's score, and the composite computed from it, hidden until the exam shows results", async () => {
-    const mine = async () => (await outcome(myClasses.loader({ request: makeRequest("/my/classes", { cookie: users.traineeA!.cookie }), context: ctx, params: {} }))).data.classes[0].row;
+    const mine = async () =>
+      (await outcome(myClasses.loader({ request: makeRequest("/my/classes", { cookie: users.traineeA!.cookie }), context: ctx, params: {} }))).data.classes[0]
+        .row;
     const setReview = (show: string, closesAt: number | null) =>
       db
         .updateTable("exams")
@@ -159,9 +192,28 @@ describe("who sees a class", () => {
 
 describe("changing a class", () => {
   const settings = (over: Record<string, string> = {}) => ({
-    intent: "settings", name: cls.name, kind: "activist", term: "12", hostUnitId: String(tree.root), startDate: "2026-09-01", endDate: "2026-11-30",
-    requiredHours: "24", requireAllLessons: "on", wExam: "70", wAssignment: "20", wUsual: "10", usualSource: "manual", passLine: "60",
-    bandExcellent: "90", bandGood: "80", bandPass: "60", gateExam: "on", gateAssignments: "on", gateCheating: "on", numberFormat: "{school}-{year}-{term}-{seq}", finalExamId: "",
+    intent: "settings",
+    name: cls.name,
+    kind: "activist",
+    term: "12",
+    hostUnitId: String(tree.root),
+    startDate: "2026-09-01",
+    endDate: "2026-11-30",
+    requiredHours: "24",
+    requireAllLessons: "on",
+    wExam: "70",
+    wAssignment: "20",
+    wUsual: "10",
+    usualSource: "manual",
+    passLine: "60",
+    bandExcellent: "90",
+    bandGood: "80",
+    bandPass: "60",
+    gateExam: "on",
+    gateAssignments: "on",
+    gateCheating: "on",
+    numberFormat: "{school}-{year}-{term}-{seq}",
+    finalExamId: "",
     ...over,
   });
 
@@ -204,10 +256,16 @@ describe("changing a class", () => {
     expect((await post("instructor", settings())).status).toBe(403);
     expect((await post("instructor", { intent: "usual", userId: String(users.traineeA!.id), score: "88" })).data.message).toBe("平时成绩已保存");
     expect((await post("instructor", { intent: "usual", userId: String(users.traineeA!.id), score: "120" })).status).toBe(400);
-    expect((await post("instructor", { intent: "cheating", userId: String(users.traineeA!.id), cheating: "on", note: "考试时使用手机" })).data.message).toBe("已记录违纪");
+    expect((await post("instructor", { intent: "cheating", userId: String(users.traineeA!.id), cheating: "on", note: "考试时使用手机" })).data.message).toBe(
+      "已记录违纪",
+    );
     expect((await post("secretaryA", { intent: "usual", userId: String(users.traineeA!.id), score: "60" })).status).toBe(403);
     expect((await post("otherInstructor", { intent: "usual", userId: String(users.traineeA!.id), score: "60" })).status).toBe(404);
-    const m = await db.selectFrom("class_members").select(["usual_score", "cheating", "cheating_note"]).where("user_id", "=", users.traineeA!.id).executeTakeFirstOrThrow();
+    const m = await db
+      .selectFrom("class_members")
+      .select(["usual_score", "cheating", "cheating_note"])
+      .where("user_id", "=", users.traineeA!.id)
+      .executeTakeFirstOrThrow();
     expect(m).toEqual({ usual_score: 88, cheating: 1, cheating_note: "考试时使用手机" });
     const actions = (await db.selectFrom("audit_log").select("action").execute()).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(["class.usual_score", "class.cheating_mark"]));
@@ -216,8 +274,16 @@ describe("changing a class", () => {
   });
 
   it("creates a class from the list page, refusing a duplicate 期次 of the same host and kind", async () => {
-    const form = { name: "2027年春季第1期发展对象培训班", kind: "candidate", term: "1", hostUnitId: String(tree.root), startDate: "2027-03-01", endDate: "2027-03-05" };
-    const act = (f: Record<string, string>, who: Who = "admin") => outcome(classList.action({ request: makeRequest("/admin/classes", { cookie: users[who!]!.cookie, form: f }), context: ctx, params: {} }));
+    const form = {
+      name: "2027年春季第1期发展对象培训班",
+      kind: "candidate",
+      term: "1",
+      hostUnitId: String(tree.root),
+      startDate: "2027-03-01",
+      endDate: "2027-03-05",
+    };
+    const act = (f: Record<string, string>, who: Who = "admin") =>
+      outcome(classList.action({ request: makeRequest("/admin/classes", { cookie: users[who!]!.cookie, form: f }), context: ctx, params: {} }));
     const r = await act(form);
     expect(r.status).toBe(302);
     expect(r.location).toMatch(/^\/admin\/classes\/\d+$/);
@@ -234,16 +300,41 @@ describe("enrollment", () => {
 
   it("reads 学号 from GBK and UTF-8 (BOM) CSV and from .xlsx, keeping the sheet's row numbers", async () => {
     const gbk = await readUsernameList(gbkCsv(), "名单.csv");
-    expect(gbk).toEqual({ ok: true, entries: [{ line: 2, username: "2023001" }, { line: 3, username: "9999999" }, { line: 4, username: "2022015" }, { line: 5, username: "2023002" }, { line: 7, username: "2023001" }] });
+    expect(gbk).toEqual({
+      ok: true,
+      entries: [
+        { line: 2, username: "2023001" },
+        { line: 3, username: "9999999" },
+        { line: 4, username: "2022015" },
+        { line: 5, username: "2023002" },
+        { line: 7, username: "2023001" },
+      ],
+    });
     const bom = await readUsernameList(new Uint8Array(Buffer.from("\uFEFF姓名,学号/工号\n张晓明,2023001\n")), "list.csv");
     expect(bom).toEqual({ ok: true, entries: [{ line: 2, username: "2023001" }] });
     const headless = await readUsernameList(new Uint8Array(Buffer.from("2023001\n2023002\n")), "list.txt");
-    expect(headless).toEqual({ ok: true, entries: [{ line: 1, username: "2023001" }, { line: 2, username: "2023002" }] });
+    expect(headless).toEqual({
+      ok: true,
+      entries: [
+        { line: 1, username: "2023001" },
+        { line: 2, username: "2023002" },
+      ],
+    });
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet("名单");
-    ws.addRows([["序号", "学号", "姓名"], [1, "2023001", "张晓明"], [2, 2023101, "刘子涵"]]);
+    ws.addRows([
+      ["序号", "学号", "姓名"],
+      [1, "2023001", "张晓明"],
+      [2, 2023101, "刘子涵"],
+    ]);
     const xlsx = await readUsernameList(new Uint8Array(await wb.xlsx.writeBuffer()), "名单.xlsx");
-    expect(xlsx).toEqual({ ok: true, entries: [{ line: 2, username: "2023001" }, { line: 3, username: "2023101" }] });
+    expect(xlsx).toEqual({
+      ok: true,
+      entries: [
+        { line: 2, username: "2023001" },
+        { line: 3, username: "2023101" },
+      ],
+    });
     expect(await readUsernameList(new Uint8Array(Buffer.from("not a zip")), "x.xlsx")).toMatchObject({ ok: false });
   });
 
@@ -296,7 +387,10 @@ describe("enrollment", () => {
     await db.updateTable("users").set({ stage: "candidate" }).where("id", "=", users.traineeB!.id).execute();
     const c = await carryOverCandidates(db, cls.id);
     expect(c.previous?.id).toBe(previous.id);
-    expect(c.trainees.map((t) => [t.username, t.fits])).toEqual([["2023002", true], ["2023101", false]]);
+    expect(c.trainees.map((t) => [t.username, t.fits])).toEqual([
+      ["2023002", true],
+      ["2023101", false],
+    ]);
     const r = await post("admin", { intent: "carryover" });
     expect(r.data.message).toBe("已转入上一期未结业学员 1 人；1 人发展阶段已不符或账号停用，未转入");
     expect(await members()).toEqual(["2023002"]);

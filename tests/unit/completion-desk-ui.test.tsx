@@ -27,7 +27,13 @@ describe("7. the smaller items (pages)", () => {
       const quiet = console.error;
       console.error = (...a: unknown[]) => logged.push(a);
       try {
-        const notFound = Object.assign(Object.create(null), { status: 404, statusText: "Not Found", internal: true, data: "Error: No route matches URL", error: new Error("No route matches URL") });
+        const notFound = Object.assign(Object.create(null), {
+          status: 404,
+          statusText: "Not Found",
+          internal: true,
+          data: "Error: No route matches URL",
+          error: new Error("No route matches URL"),
+        });
         handleError(new Error("boom"), { request: new Request("http://x/") });
         handleError(notFoundResponse(notFound), { request: new Request("http://x/admin") });
       } finally {
@@ -39,7 +45,16 @@ describe("7. the smaller items (pages)", () => {
 
   it("one tab is current on /branch/dashboard", () => {
     const user = { id: 1, name: "赵志强", username: "sj001", roles: ["secretary"] as const, stage: "full" as const, mustChangePassword: false };
-    const Stub = createRemixStub([{ path: "/branch/dashboard", Component: () => <AppShell user={user as never} schoolName="测试党校"><p>统计</p></AppShell> }]);
+    const Stub = createRemixStub([
+      {
+        path: "/branch/dashboard",
+        Component: () => (
+          <AppShell user={user as never} schoolName="测试党校">
+            <p>统计</p>
+          </AppShell>
+        ),
+      },
+    ]);
     const html = renderToString(<Stub initialEntries={["/branch/dashboard"]} />);
     expect(html.match(/aria-current="page"/g)).toHaveLength(1);
   });

@@ -62,14 +62,22 @@ const pageArgs = (url: string, params: Record<string, string>, form?: Record<str
 
 beforeEach(async () => {
   ({ db, ctx, tree, users, courseId, cls } = await classWorld());
-  await enrollUsernames(db, { classId: cls.id, entries: ["2023001", "2023002", "2023101"].map((username) => ({ username })), source: "pick", skipProblems: false }, admin());
+  await enrollUsernames(
+    db,
+    { classId: cls.id, entries: ["2023001", "2023002", "2023101"].map((username) => ({ username })), source: "pick", skipProblems: false },
+    admin(),
+  );
   await didTheWork(db, users.traineeA.id, courseId, { essay: 85, exam: 90 }); // meets the rules
   // traineeA2 (2023002) has done nothing; traineeB (2023101) has done nothing either.
 });
 
 describe("1. an exception certificate says what was decided and the 学时 recorded", () => {
   it("prints 经党校认定 with the basis and the real 学时 (offline 学时 included), never 经考核合格 or a score", async () => {
-    await creditOfflineHours(db, { userId: users.traineeA2.id, courseId, kind: "分组研讨", hours: 3, reason: "线下集中培训", activityDate: "2026-10-12" }, { actorId: users.instructor.id });
+    await creditOfflineHours(
+      db,
+      { userId: users.traineeA2.id, courseId, kind: "分组研讨", hours: 3, reason: "线下集中培训", activityDate: "2026-10-12" },
+      { actorId: users.instructor.id },
+    );
     await setException(db, { classId: cls.id, userIds: [users.traineeA2.id], kind: "complete", basis: "offline", reason: "已参加线下集中培训" }, admin());
     await confirmCompletion(db, { classId: cls.id, schoolCode: "JSU" }, admin(), BEFORE_END);
     const certs = await certificatesOfClass(db, cls.id);
@@ -98,14 +106,19 @@ describe("1. an exception certificate says what was decided and the 学时 recor
   });
 
   it("asks for the basis, and in a 发展对象 class below 24 学时 for the reviewer's confirmation of the 细则's 3 days", async () => {
-    await expect(setException(db, { classId: cls.id, userIds: [users.traineeA2.id], kind: "complete", basis: null, reason: "x" }, admin())).rejects.toThrow("请选择认定依据");
+    await expect(setException(db, { classId: cls.id, userIds: [users.traineeA2.id], kind: "complete", basis: null, reason: "x" }, admin())).rejects.toThrow(
+      "请选择认定依据",
+    );
     const cand = await makeClass(db, { adminId: users.admin.id, hostUnitId: tree.root, courseId, term: 20, kind: "candidate", name: "发展对象培训班" });
     await enrollUsernames(db, { classId: cand.id, entries: [{ username: "2022015" }], source: "pick", skipProblems: false }, admin());
     const input = { classId: cand.id, userIds: [users.candidateA.id], kind: "complete" as const, basis: "offline" as const, reason: "线下培训" };
     await expect(setException(db, input, admin())).rejects.toThrow(/发展对象须经不少于3天或24学时的集中培训；系统记录该学员 0 学时/);
     expect((await db.selectFrom("class_members").select("exception").where("class_id", "=", cand.id).executeTakeFirstOrThrow()).exception).toBeNull();
     await setException(db, { ...input, acknowledged: true }, admin());
-    expect((await db.selectFrom("class_members").select(["exception", "exception_basis"]).where("class_id", "=", cand.id).executeTakeFirstOrThrow())).toEqual({ exception: "complete", exception_basis: "offline" });
+    expect(await db.selectFrom("class_members").select(["exception", "exception_basis"]).where("class_id", "=", cand.id).executeTakeFirstOrThrow()).toEqual({
+      exception: "complete",
+      exception_basis: "offline",
+    });
   });
 });
 
@@ -131,7 +144,9 @@ describe("2. confirming before the end leaves those still studying 学习中", (
     await expect(confirmCompletion(db, { classId: cls.id, schoolCode: "JSU", close: true }, admin(), BEFORE_END + DAY)).rejects.toThrow("提前结班须勾选确认");
     const closed = await confirmCompletion(db, { classId: cls.id, schoolCode: "JSU", close: true, early: true }, admin(), BEFORE_END + DAY);
     expect(closed).toMatchObject({ completed: 2, notCompleted: 1, studying: 0, closed: true });
-    expect((await db.selectFrom("audit_log").select("action").where("action", "in", ["class.complete", "class.close"]).orderBy("id").execute()).map((a) => a.action)).toEqual(["class.complete", "class.complete", "class.close"]);
+    expect(
+      (await db.selectFrom("audit_log").select("action").where("action", "in", ["class.complete", "class.close"]).orderBy("id").execute()).map((a) => a.action),
+    ).toEqual(["class.complete", "class.complete", "class.close"]);
   });
 
   it("the review page confirms a round and closes through its forms", async () => {
@@ -152,7 +167,13 @@ describe("3. a revoked certificate stays in the ledger", () => {
     const rows = [];
     for await (const b of ledgerBatches(db, await resolveLedgerFilter(db, { class: cls.id }, { unitPath: null }))) rows.push(...b);
     const row = rows.find((r) => r.userId === users.traineeA.id)!;
-    expect(row).toMatchObject({ status: "not_completed", certificateNumber: cert.number, revokedAt: BEFORE_END + DAY, revokeReason: "培训材料不实", band: "不合格" });
+    expect(row).toMatchObject({
+      status: "not_completed",
+      certificateNumber: cert.number,
+      revokedAt: BEFORE_END + DAY,
+      revokeReason: "培训材料不实",
+      band: "不合格",
+    });
     expect(row.note).toContain(`证书 ${cert.number} 已于 2026-11-16 撤销：培训材料不实`);
     expect(row.note).toContain("备注：已补交说明材料");
     const entry = await db.selectFrom("audit_log").select("detail").where("action", "=", "class.note").executeTakeFirstOrThrow();
@@ -183,7 +204,8 @@ describe("4. verification as people do it", () => {
     const noNumber = await outcome(lookupPage.action(pageArgs("/verify", {}, { number: "JSU-2026-12-9999", name: "张晓明" }, "", there)));
     expect([wrongName.status, noNumber.status]).toEqual([404, 404]);
     expect(wrongName.data.error).toBe(noNumber.data.error);
-    for (let i = 2; i < 10; i++) await lookupPage.action(pageArgs("/verify", {}, { number: `JSU-2026-12-${String(i).padStart(4, "0")}`, name: "某某" }, "", there));
+    for (let i = 2; i < 10; i++)
+      await lookupPage.action(pageArgs("/verify", {}, { number: `JSU-2026-12-${String(i).padStart(4, "0")}`, name: "某某" }, "", there));
     const locked = await outcome(lookupPage.action(pageArgs("/verify", {}, { number: cert.number, name: "张晓明" }, "", there)));
     expect(locked.status).toBe(429);
     expect(locked.data.error).toMatch(/查询过于频繁/);
@@ -195,7 +217,8 @@ describe("4. verification as people do it", () => {
 describe("5. tables at class scale", () => {
   it("search, filter by 支部 and standing, sort and page; a bulk exception applies to the filtered rows", async () => {
     const extra = [];
-    for (let i = 0; i < 60; i++) extra.push(await createTestUser(db, { orgUnitId: i % 3 ? tree.branchA : tree.branchB, username: `2025${String(i).padStart(3, "0")}`, name: `学员${i}` }));
+    for (let i = 0; i < 60; i++)
+      extra.push(await createTestUser(db, { orgUnitId: i % 3 ? tree.branchA : tree.branchB, username: `2025${String(i).padStart(3, "0")}`, name: `学员${i}` }));
     await enrollUsernames(db, { classId: cls.id, entries: extra.map((u) => ({ username: u.username })), source: "upload", skipProblems: false }, admin());
     const url = (q: string) => `/admin/classes/${cls.id}${q}`;
     const load = async (q: string) => (await outcome(classPage.loader(pageArgs(url(q), { id: String(cls.id) })))).data;
@@ -213,7 +236,13 @@ describe("5. tables at class scale", () => {
     expect((await load("?sort=hours&page=2")).members.at(-1).username).toBe("2023001");
 
     const done = await outcome(
-      completionPage.action(pageArgs(`/admin/classes/${cls.id}/completion?unit=${tree.branchB}&status=studying`, { id: String(cls.id) }, { intent: "exception", scope: "filtered", kind: "complete", basis: "makeup", reason: "集中补学" })),
+      completionPage.action(
+        pageArgs(
+          `/admin/classes/${cls.id}/completion?unit=${tree.branchB}&status=studying`,
+          { id: String(cls.id) },
+          { intent: "exception", scope: "filtered", kind: "complete", basis: "makeup", reason: "集中补学" },
+        ),
+      ),
     );
     expect(done.data.ok).toBe("已设为经认定准予结业（因公缺课，已补学）：21 人");
     const marked = await db.selectFrom("class_members").select("user_id").where("class_id", "=", cls.id).where("exception", "=", "complete").execute();
@@ -226,7 +255,8 @@ describe("5. bulk enrollment by pasted 学号", () => {
   it("lists bad 学号 and adds nobody until confirmed; a clean list goes in at once", async () => {
     const a = await createTestUser(db, { orgUnitId: tree.branchA, username: "2026001", name: "甲一" });
     const b = await createTestUser(db, { orgUnitId: tree.branchB, username: "2026002", name: "乙二" });
-    const post = (usernames: string) => outcome(enrollAction.action(pageArgs(`/admin/classes/${cls.id}/enroll`, { id: String(cls.id) }, { intent: "enroll-paste", usernames })));
+    const post = (usernames: string) =>
+      outcome(enrollAction.action(pageArgs(`/admin/classes/${cls.id}/enroll`, { id: String(cls.id) }, { intent: "enroll-paste", usernames })));
     const bad = await post("2026001\n2026002，9999999");
     expect(bad.data.plan.problems).toEqual([{ line: 3, username: "9999999", message: "没有这个学号/工号的用户" }]);
     expect(await db.selectFrom("class_members").select("user_id").where("user_id", "in", [a.id, b.id]).execute()).toEqual([]);
@@ -248,7 +278,13 @@ describe("6. an audit log a clerk can read", () => {
   it("shows names instead of ids and the details as labelled fields", async () => {
     await setException(db, { classId: cls.id, userIds: [users.traineeA2.id], kind: "complete", basis: "offline", reason: "线下培训" }, admin());
     await confirmCompletion(db, { classId: cls.id, schoolCode: "JSU" }, admin(), BEFORE_END);
-    await audit(db, { actorId: users.admin.id, action: "class.enroll", targetType: "class", targetId: cls.id, detail: { source: "pick", userIds: [users.traineeA.id, users.traineeB.id] } });
+    await audit(db, {
+      actorId: users.admin.id,
+      action: "class.enroll",
+      targetType: "class",
+      targetId: cls.id,
+      detail: { source: "pick", userIds: [users.traineeA.id, users.traineeB.id] },
+    });
     const [enroll, ...rest] = await describeAuditEntries(db, await listAuditEntries(db, {}));
     expect(enroll).toMatchObject({ action: "学员报名入班", target: `培训班：${cls.name}` });
     expect(enroll!.fields).toEqual([
@@ -297,7 +333,11 @@ describe("7. the smaller items", () => {
   });
 
   it("warns when the 应修学时 exceed what the class's courses offer", async () => {
-    await db.updateTable("training_classes").set({ rules: JSON.stringify({ ...cls.rules, requiredHours: 40 }) }).where("id", "=", cls.id).execute();
+    await db
+      .updateTable("training_classes")
+      .set({ rules: JSON.stringify({ ...cls.rules, requiredHours: 40 }) })
+      .where("id", "=", cls.id)
+      .execute();
     const page = (await outcome(classPage.loader(pageArgs(`/admin/classes/${cls.id}`, { id: String(cls.id) })))).data;
     expect(page.hoursWarning).toMatch(/^应修学时为 40，而本班课程合计只有 \d+(\.\d+)? 学时/);
   });

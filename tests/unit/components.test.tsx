@@ -23,9 +23,30 @@ describe("navigation per role", () => {
   it("renders the shell with the user's name and hides navigation until a one-time password is changed", () => {
     const user = { name: "张晓明", username: "2023001", stage: "activist" as const, roles: ["trainee" as const], mustChangePassword: false };
     const Stub = createRemixStub([
-      { path: "/", Component: () => <AppShell user={user} schoolName="测试党校"><p>内容</p></AppShell> },
-      { path: "/unread", Component: () => <AppShell user={{ ...user, unread: 3 }} schoolName="测试党校"><p>内容</p></AppShell> },
-      { path: "/forced", Component: () => <AppShell user={{ ...user, mustChangePassword: true }} schoolName="测试党校"><p>内容</p></AppShell> },
+      {
+        path: "/",
+        Component: () => (
+          <AppShell user={user} schoolName="测试党校">
+            <p>内容</p>
+          </AppShell>
+        ),
+      },
+      {
+        path: "/unread",
+        Component: () => (
+          <AppShell user={{ ...user, unread: 3 }} schoolName="测试党校">
+            <p>内容</p>
+          </AppShell>
+        ),
+      },
+      {
+        path: "/forced",
+        Component: () => (
+          <AppShell user={{ ...user, mustChangePassword: true }} schoolName="测试党校">
+            <p>内容</p>
+          </AppShell>
+        ),
+      },
     ]);
     const { unmount } = render(<Stub initialEntries={["/"]} />);
     expect(screen.getByText("张晓明")).toBeInTheDocument();

@@ -10,10 +10,13 @@ const bank = (unit: string) => (chars: number) => HEAD + unit.repeat(Math.max(1,
 const parse = (text: string) => void parseBankText(text);
 
 describe("course parser cost", () => {
-  it.each(["{{", "{{a", "{{\n", "{{a}}", "## 单选 [", "- [x] ", "> 解析：", "[[[["])("%j repeated costs linear time (n = 20,000 and 80,000 characters)", (unit) => {
-    const c = costRatio(bank(unit), parse, 20_000);
-    expect(c.linear, `${unit}: ${c.small.toFixed(1)} → ${c.large.toFixed(1)} ms`).toBe(true);
-  });
+  it.each(["{{", "{{a", "{{\n", "{{a}}", "## 单选 [", "- [x] ", "> 解析：", "[[[["])(
+    "%j repeated costs linear time (n = 20,000 and 80,000 characters)",
+    (unit) => {
+      const c = costRatio(bank(unit), parse, 20_000);
+      expect(c.linear, `${unit}: ${c.small.toFixed(1)} → ${c.large.toFixed(1)} ms`).toBe(true);
+    },
+  );
 
   it("still finds each blank on its own line, the first }} after each {{", () => {
     const { bank: b, errors } = parseBankText(`${HEAD}党的{{最高理想/共产主义}}和{{{宗旨}}}，{{未闭合\n下一行}}。\n`);
@@ -23,7 +26,28 @@ describe("course parser cost", () => {
   });
 
   it("random mixtures of the format's syntax: no crash, cost linear (fast-check, seed 17)", () => {
-    const fragment = fc.constantFrom("{{", "}}", "/", "\n", "## ", "单选", "填空", "[", "]", "2分", "- [x] ", "- [ ] ", "答案：", "> 解析：", "参考答案：", "---\n", "a", " ", "：", "知识点:");
+    const fragment = fc.constantFrom(
+      "{{",
+      "}}",
+      "/",
+      "\n",
+      "## ",
+      "单选",
+      "填空",
+      "[",
+      "]",
+      "2分",
+      "- [x] ",
+      "- [ ] ",
+      "答案：",
+      "> 解析：",
+      "参考答案：",
+      "---\n",
+      "a",
+      " ",
+      "：",
+      "知识点:",
+    );
     fc.assert(
       fc.property(fc.array(fragment, { minLength: 1, maxLength: 25 }), (parts) => {
         const unit = parts.join("");

@@ -39,7 +39,20 @@ describe("the course message catalogue", () => {
 
   it("names the archive entry first in every message about one entry", () => {
     const entry = "课程/media/a.mp4";
-    for (const f of [ZIP_MSG.bomb, ZIP_MSG.encrypted, ZIP_MSG.method, ZIP_MSG.damaged, ZIP_MSG.sizeMismatch, ZIP_MSG.truncated, ZIP_MSG.inflate, ZIP_MSG.checksum, ZIP_MSG.entryRefused, ZIP_MSG.unsafePath, ZIP_MSG.notCourseFile, ZIP_MSG.twice]) {
+    for (const f of [
+      ZIP_MSG.bomb,
+      ZIP_MSG.encrypted,
+      ZIP_MSG.method,
+      ZIP_MSG.damaged,
+      ZIP_MSG.sizeMismatch,
+      ZIP_MSG.truncated,
+      ZIP_MSG.inflate,
+      ZIP_MSG.checksum,
+      ZIP_MSG.entryRefused,
+      ZIP_MSG.unsafePath,
+      ZIP_MSG.notCourseFile,
+      ZIP_MSG.twice,
+    ]) {
       expect((f as (n: string, x: never) => string)(entry, "原因" as never)).toMatch(/^课程\/media\/a\.mp4: \S/);
     }
     expect(ZIP_MSG.noCourseMd("课程/")).toMatch(/^课程\/course\.md: /);
@@ -48,14 +61,25 @@ describe("the course message catalogue", () => {
   it("is the only place the zip import and the import lock write a message", () => {
     // Chinese outside comments in these files would be a message written past the catalogue.
     for (const file of ["app/utils/course-zip.server.ts", "app/models/import-locks.server.ts"]) {
-      const code = fs.readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
-      expect(code.split("\n").filter((l) => CJK.test(l)), file).toEqual([]);
+      const code = fs
+        .readFileSync(file, "utf8")
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .replace(/\/\/.*$/gm, "");
+      expect(
+        code.split("\n").filter((l) => CJK.test(l)),
+        file,
+      ).toEqual([]);
     }
     // The import's action and the zip part of the authoring model.
     const route = fs.readFileSync("app/routes/teach.import.tsx", "utf8");
     expect(route.slice(route.indexOf("export async function action"), route.indexOf("export default")).replace(/\/\/.*$/gm, "")).not.toMatch(CJK);
     const model = fs.readFileSync("app/models/authoring.server.ts", "utf8");
     const zipPart = model.slice(model.indexOf("async function unpackCourseZip"), model.indexOf("// ------", model.indexOf("async function unpackCourseZip")));
-    expect(zipPart.replace(/\/\/.*$/gm, "").split("\n").filter((l) => CJK.test(l))).toEqual([]);
+    expect(
+      zipPart
+        .replace(/\/\/.*$/gm, "")
+        .split("\n")
+        .filter((l) => CJK.test(l)),
+    ).toEqual([]);
   });
 });

@@ -42,7 +42,15 @@ const lessonId = async (key: string) => (await db.selectFrom("lessons").select("
 async function addProgress(key: string, furthest: number) {
   await db
     .insertInto("lesson_progress")
-    .values({ user_id: userId, lesson_id: await lessonId(key), position: furthest, furthest, covered: JSON.stringify([[0, furthest]]), seconds_credited: furthest, updated_at: 1 })
+    .values({
+      user_id: userId,
+      lesson_id: await lessonId(key),
+      position: furthest,
+      furthest,
+      covered: JSON.stringify([[0, furthest]]),
+      seconds_credited: furthest,
+      updated_at: 1,
+    })
     .execute();
 }
 const progressRows = () => db.selectFrom("lesson_progress").selectAll().orderBy("lesson_id").execute();
@@ -52,7 +60,11 @@ beforeEach(async () => {
   fs.cpSync(SAMPLE, path.join(root, "sample"), { recursive: true });
   db = openDatabase(":memory:");
   await migrateToLatest(db);
-  const unit = await db.insertInto("org_units").values({ name: "校党委", kind: "committee", parent_id: null, path: "/1/", created_at: 1 }).returning("id").executeTakeFirstOrThrow();
+  const unit = await db
+    .insertInto("org_units")
+    .values({ name: "校党委", kind: "committee", parent_id: null, path: "/1/", created_at: 1 })
+    .returning("id")
+    .executeTakeFirstOrThrow();
   userId = (
     await db
       .insertInto("users")
@@ -65,7 +77,12 @@ beforeEach(async () => {
 describe("syncCourses", () => {
   it("imports the sample course", async () => {
     const result = await sync();
-    expect(result).toEqual({ ok: true, summary: { created: SAMPLE_ITEMS, updated: 0, unchanged: 0, archived: 0 }, courses: [{ slug: "sample", status: "created" }], warnings: [] });
+    expect(result).toEqual({
+      ok: true,
+      summary: { created: SAMPLE_ITEMS, updated: 0, unchanged: 0, archived: 0 },
+      courses: [{ slug: "sample", status: "created" }],
+      warnings: [],
+    });
     const course = await db.selectFrom("courses").selectAll().executeTakeFirstOrThrow();
     expect(course).toMatchObject({ slug: "sample", source: "files", published: 1, archived: 0, hours: 8 });
     expect(JSON.parse(course.audience)).toEqual(["activist", "candidate"]);
@@ -88,7 +105,12 @@ describe("syncCourses", () => {
     const before = await dump();
     const changes = await totalChanges();
     const result = await sync();
-    expect(result).toEqual({ ok: true, summary: { created: 0, updated: 0, unchanged: SAMPLE_ITEMS, archived: 0 }, courses: [{ slug: "sample", status: "unchanged" }], warnings: [] });
+    expect(result).toEqual({
+      ok: true,
+      summary: { created: 0, updated: 0, unchanged: SAMPLE_ITEMS, archived: 0 },
+      courses: [{ slug: "sample", status: "unchanged" }],
+      warnings: [],
+    });
     expect(await totalChanges()).toBe(changes);
     expect(await dump()).toEqual(before);
   });
@@ -144,14 +166,24 @@ describe("syncCourses", () => {
   it("keeps old question versions: an edited question gets version 2, a removed one is archived", async () => {
     await sync();
     edit("bank/jiben-zhishi.md", (t) =>
-      t.replace("- [x] 全心全意为人民服务\n- [ ] 实现共产主义", "- [x] 全心全意为人民服务\n- [ ] 实现共产主义\n- [ ] 发展生产力").replace(/## 判断 \[难\][\s\S]*?见党章第八条。\n/, ""),
+      t
+        .replace("- [x] 全心全意为人民服务\n- [ ] 实现共产主义", "- [x] 全心全意为人民服务\n- [ ] 实现共产主义\n- [ ] 发展生产力")
+        .replace(/## 判断 \[难\][\s\S]*?见党章第八条。\n/, ""),
     );
     // The exam still needs two 判断: lower its rule so the edit stays valid.
     edit("exams/jieye.md", (t) => t.replace("{ type: 判断, count: 2, score: 1 }", "{ type: 判断, count: 1, score: 1 }"));
     const result = await sync();
     expect(result).toMatchObject({ ok: true, summary: { created: 0, updated: 4, archived: 1 } }); // course, bank, exam, question
-    const versions = await db.selectFrom("questions").select(["key", "version", "archived", "options"]).where("key", "=", "q-zongzhi").orderBy("version").execute();
-    expect(versions.map((v) => [v.version, v.archived, JSON.parse(v.options!).length])).toEqual([[1, 1, 2], [2, 0, 3]]);
+    const versions = await db
+      .selectFrom("questions")
+      .select(["key", "version", "archived", "options"])
+      .where("key", "=", "q-zongzhi")
+      .orderBy("version")
+      .execute();
+    expect(versions.map((v) => [v.version, v.archived, JSON.parse(v.options!).length])).toEqual([
+      [1, 1, 2],
+      [2, 0, 3],
+    ]);
     const current = await db.selectFrom("questions").select("type").where("archived", "=", 0).execute();
     expect(current).toHaveLength(6);
   });
@@ -177,9 +209,7 @@ describe("syncCourses", () => {
     const result = await sync();
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(result.errors.map(formatError)).toEqual([
-        'courses/sample/course.md:1: 课程 sample 已在浏览器中编辑（来源：在线编辑），文件同步不会覆盖它',
-      ]);
+      expect(result.errors.map(formatError)).toEqual(["courses/sample/course.md:1: 课程 sample 已在浏览器中编辑（来源：在线编辑），文件同步不会覆盖它"]);
     }
     expect(await dump()).toEqual(before);
   });
@@ -189,19 +219,29 @@ describe("syncCourses", () => {
     await sync();
     fs.rmSync(path.join(root, "second"), { recursive: true });
     expect(await sync({ only: "sample" })).toMatchObject({ ok: true, summary: { archived: 0 }, courses: [{ slug: "sample", status: "unchanged" }] });
-    expect(await sync({ only: "sample", prune: true })).toMatchObject({ ok: true, summary: { archived: 0 }, courses: [{ slug: "sample", status: "unchanged" }] });
+    expect(await sync({ only: "sample", prune: true })).toMatchObject({
+      ok: true,
+      summary: { archived: 0 },
+      courses: [{ slug: "sample", status: "unchanged" }],
+    });
     // A plain sync names what it would archive and leaves it alone.
     const changes = await totalChanges();
     expect(await sync()).toMatchObject({
       ok: true,
       summary: { archived: 0, unchanged: SAMPLE_ITEMS },
-      courses: [{ slug: "sample", status: "unchanged" }, { slug: "second", status: "gone" }],
+      courses: [
+        { slug: "sample", status: "unchanged" },
+        { slug: "second", status: "gone" },
+      ],
     });
     expect(await totalChanges()).toBe(changes);
     expect(await sync({ prune: true })).toMatchObject({
       ok: true,
       summary: { archived: 1, unchanged: SAMPLE_ITEMS },
-      courses: [{ slug: "sample", status: "unchanged" }, { slug: "second", status: "archived" }],
+      courses: [
+        { slug: "sample", status: "unchanged" },
+        { slug: "second", status: "archived" },
+      ],
     });
     expect(await db.selectFrom("courses").select(["slug", "archived"]).orderBy("slug").execute()).toEqual([
       { slug: "sample", archived: 0 },

@@ -5,24 +5,112 @@ describe("mergeIntervals", () => {
   it.each<[Interval[], Interval[]]>([
     [[], []],
     [[[0, 10]], [[0, 10]]],
-    [[[10, 20], [0, 5]], [[0, 5], [10, 20]]],
-    [[[0, 10], [5, 15]], [[0, 15]]],
-    [[[0, 10], [10, 20]], [[0, 20]]],
-    [[[0, 10], [10.3, 20]], [[0, 20]]],
-    [[[0, 10], [11, 20]], [[0, 10], [11, 20]]],
-    [[[0, 10], [2, 3]], [[0, 10]]],
-    [[[5, 5], [7, 6], [-3, 2]], [[0, 2]]],
-    [[[0, 10], [0, 10], [0, 10]], [[0, 10]]],
-    [[[0, NaN], [1, Infinity], [2, 4]], [[2, 4]]],
+    [
+      [
+        [10, 20],
+        [0, 5],
+      ],
+      [
+        [0, 5],
+        [10, 20],
+      ],
+    ],
+    [
+      [
+        [0, 10],
+        [5, 15],
+      ],
+      [[0, 15]],
+    ],
+    [
+      [
+        [0, 10],
+        [10, 20],
+      ],
+      [[0, 20]],
+    ],
+    [
+      [
+        [0, 10],
+        [10.3, 20],
+      ],
+      [[0, 20]],
+    ],
+    [
+      [
+        [0, 10],
+        [11, 20],
+      ],
+      [
+        [0, 10],
+        [11, 20],
+      ],
+    ],
+    [
+      [
+        [0, 10],
+        [2, 3],
+      ],
+      [[0, 10]],
+    ],
+    [
+      [
+        [5, 5],
+        [7, 6],
+        [-3, 2],
+      ],
+      [[0, 2]],
+    ],
+    [
+      [
+        [0, 10],
+        [0, 10],
+        [0, 10],
+      ],
+      [[0, 10]],
+    ],
+    [
+      [
+        [0, NaN],
+        [1, Infinity],
+        [2, 4],
+      ],
+      [[2, 4]],
+    ],
   ])("%j → %j", (input, out) => expect(mergeIntervals(input)).toEqual(out));
 });
 
 describe("subtract and totals", () => {
   it("finds the new parts only", () => {
-    expect(subtract([[0, 30]], [[5, 10], [20, 25]])).toEqual([[0, 5], [10, 20], [25, 30]]);
+    expect(
+      subtract(
+        [[0, 30]],
+        [
+          [5, 10],
+          [20, 25],
+        ],
+      ),
+    ).toEqual([
+      [0, 5],
+      [10, 20],
+      [25, 30],
+    ]);
     expect(subtract([[5, 10]], [[0, 30]])).toEqual([]);
-    expect(totalSeconds([[0, 5], [10, 12]])).toBe(7);
-    expect(coveragePercent([[0, 45], [40, 90]], 100)).toBe(90);
+    expect(
+      totalSeconds([
+        [0, 5],
+        [10, 12],
+      ]),
+    ).toBe(7);
+    expect(
+      coveragePercent(
+        [
+          [0, 45],
+          [40, 90],
+        ],
+        100,
+      ),
+    ).toBe(90);
   });
 });
 
@@ -48,7 +136,15 @@ describe("creditSegments", () => {
   });
 
   it("handles out-of-order and duplicate segments", () => {
-    const r = creditSegments({ ...base, segments: [[10, 20], [0, 10], [5, 15], [0, 10]] });
+    const r = creditSegments({
+      ...base,
+      segments: [
+        [10, 20],
+        [0, 10],
+        [5, 15],
+        [0, 10],
+      ],
+    });
     expect(r).toMatchObject({ covered: [[0, 20]], credited: 20, furthest: 20 });
   });
 
@@ -65,7 +161,15 @@ describe("creditSegments", () => {
   });
 
   it("credits gaps filled after seeking back", () => {
-    const r = creditSegments({ ...base, covered: [[0, 10], [20, 60]], furthest: 60, segments: [[8, 22]] });
+    const r = creditSegments({
+      ...base,
+      covered: [
+        [0, 10],
+        [20, 60],
+      ],
+      furthest: 60,
+      segments: [[8, 22]],
+    });
     expect(r.credited).toBe(10);
     expect(r.covered).toEqual([[0, 60]]);
   });
@@ -82,13 +186,28 @@ describe("creditSegments", () => {
   });
 
   it("spends the budget in time order across several segments", () => {
-    const r = creditSegments({ ...base, segments: [[0, 10], [10, 30]], budget: 15 });
+    const r = creditSegments({
+      ...base,
+      segments: [
+        [0, 10],
+        [10, 30],
+      ],
+      budget: 15,
+    });
     expect(r.credited).toBe(15);
     expect(r.covered).toEqual([[0, 15]]);
   });
 
   it("a chain of segments can walk forward past the old furthest point within one beat", () => {
-    const r = creditSegments({ ...base, covered: [[0, 10]], furthest: 10, segments: [[10, 20], [20, 30]] });
+    const r = creditSegments({
+      ...base,
+      covered: [[0, 10]],
+      furthest: 10,
+      segments: [
+        [10, 20],
+        [20, 30],
+      ],
+    });
     expect(r.furthest).toBe(30);
     expect(r.credited).toBe(20);
   });

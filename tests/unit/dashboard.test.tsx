@@ -27,11 +27,19 @@ const shift = (days: number) => cstDate(Math.floor(Date.now() / 1000) + days * D
 beforeEach(async () => {
   ({ db, ctx, tree, users, courseId, cls } = await classWorld());
   const idle = await createTestUser(db, { orgUnitId: tree.branchA, username: "2023009", name: "周未学" });
-  const r = await enrollUsernames(db, { classId: cls.id, entries: ["2023001", "2023002", "2023101", idle.username].map((username) => ({ username })), source: "pick", skipProblems: false }, { actorId: users.admin.id });
+  const r = await enrollUsernames(
+    db,
+    { classId: cls.id, entries: ["2023001", "2023002", "2023101", idle.username].map((username) => ({ username })), source: "pick", skipProblems: false },
+    { actorId: users.admin.id },
+  );
   expect(r.applied).toBe(true);
   // The class ends in 5 days: 2023001 completed everything, 2023002 has 3.5 of 5.5 学时 (64%), 2023101
   // and 2023009 have nothing (at risk).
-  await db.updateTable("training_classes").set({ start_date: shift(-60), end_date: shift(5) }).where("id", "=", cls.id).execute();
+  await db
+    .updateTable("training_classes")
+    .set({ start_date: shift(-60), end_date: shift(5) })
+    .where("id", "=", cls.id)
+    .execute();
   await didTheWork(db, users.traineeA.id, courseId, { essay: 85, exam: 90 });
   await didTheWork(db, users.traineeA2.id, courseId, { lessons: "required", exam: 45 });
   // 2023002's 思想汇报 waits for a grade.
@@ -53,7 +61,9 @@ describe("dashboard figures", () => {
     const { status, data } = await load(adminDashboard, "admin");
     expect(status).toBe(200);
     expect(data.totals).toEqual({ enrolled: 4, inProgress: 3, completed: 1, failed: 0 });
-    expect(data.classes).toEqual([expect.objectContaining({ id: cls.id, enrolled: 4, inProgress: 3, completed: 1, failed: 0, avgHours: 2.3 /* (5.5 + 3.5) ÷ 4, one decimal */ })]);
+    expect(data.classes).toEqual([
+      expect.objectContaining({ id: cls.id, enrolled: 4, inProgress: 3, completed: 1, failed: 0, avgHours: 2.3 /* (5.5 + 3.5) ÷ 4, one decimal */ }),
+    ]);
     expect(data.units).toEqual([
       expect.objectContaining({ name: "甲学院党委", enrolled: 3, completed: 1, inProgress: 2 }),
       expect.objectContaining({ name: "乙学院党委", enrolled: 1, inProgress: 1 }),
@@ -72,7 +82,15 @@ describe("dashboard figures", () => {
 
   it("lists the assignment backlog and the trainees at risk by the stated rule", async () => {
     const { data } = await load(adminDashboard, "admin");
-    expect(data.backlog).toEqual([expect.objectContaining({ classId: cls.id, assignmentTitle: "第一次思想汇报", waiting: 1, oldest: 1_790_000_000, gradingUrl: `/teach/sample/assignments/01-sixiang-huibao?status=waiting&class=${cls.id}` })]);
+    expect(data.backlog).toEqual([
+      expect.objectContaining({
+        classId: cls.id,
+        assignmentTitle: "第一次思想汇报",
+        waiting: 1,
+        oldest: 1_790_000_000,
+        gradingUrl: `/teach/sample/assignments/01-sixiang-huibao?status=waiting&class=${cls.id}`,
+      }),
+    ]);
     expect(data.rules).toEqual({ atRiskDays: 14, atRiskPercent: 50, atRiskFromPercent: 25, maxClasses: 30, atRiskListed: 100 });
     expect(data.atRiskTotal).toBe(2);
     expect(data.atRisk.map((r: { username: string; daysLeft: number }) => [r.username, r.daysLeft])).toEqual([
@@ -81,11 +99,23 @@ describe("dashboard figures", () => {
     ]);
     // Further from the end, those far behind the pace of a long-running class are at risk all the same
     // (0 学时 17 days before the end of a three-month class); in a class that has just begun, nobody is.
-    await db.updateTable("training_classes").set({ end_date: shift(17) }).where("id", "=", cls.id).execute();
+    await db
+      .updateTable("training_classes")
+      .set({ end_date: shift(17) })
+      .where("id", "=", cls.id)
+      .execute();
     expect((await load(adminDashboard, "admin")).data.atRisk.map((r: { username: string }) => r.username).sort()).toEqual(["2023009", "2023101"]);
-    await db.updateTable("training_classes").set({ start_date: shift(-2), end_date: shift(60) }).where("id", "=", cls.id).execute();
+    await db
+      .updateTable("training_classes")
+      .set({ start_date: shift(-2), end_date: shift(60) })
+      .where("id", "=", cls.id)
+      .execute();
     expect((await load(adminDashboard, "admin")).data.atRisk).toEqual([]);
-    await db.updateTable("training_classes").set({ end_date: shift(-1) }).where("id", "=", cls.id).execute();
+    await db
+      .updateTable("training_classes")
+      .set({ end_date: shift(-1) })
+      .where("id", "=", cls.id)
+      .execute();
     const ended = (await load(adminDashboard, "admin")).data;
     expect(ended.atRisk).toEqual([]);
     expect(ended.totals).toEqual({ enrolled: 4, inProgress: 0, completed: 1, failed: 3 });
@@ -100,7 +130,14 @@ describe("dashboard figures", () => {
   });
 
   it("charts the largest units and adds up the rest in one bar", () => {
-    const units = Array.from({ length: UNITS_CHARTED + 5 }, (_, i) => ({ id: i + 1, name: `单位${i + 1}`, enrolled: i + 1, inProgress: i + 1, completed: 0, failed: 0 }));
+    const units = Array.from({ length: UNITS_CHARTED + 5 }, (_, i) => ({
+      id: i + 1,
+      name: `单位${i + 1}`,
+      enrolled: i + 1,
+      inProgress: i + 1,
+      completed: 0,
+      failed: 0,
+    }));
     const charted = chartedUnits(units);
     expect(charted).toHaveLength(UNITS_CHARTED + 1);
     expect(charted[0]).toMatchObject({ name: `单位${UNITS_CHARTED + 5}`, enrolled: UNITS_CHARTED + 5 });
@@ -152,7 +189,10 @@ describe("dashboard page", () => {
     }
     const statusTable = within(charts[0] as HTMLElement).getByRole("table");
     expect(within(statusTable).getByRole("row", { name: new RegExp(`${cls.name}.* 3 1 0 4`) })).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: "第一次思想汇报" })).toHaveAttribute("href", `/teach/sample/assignments/01-sixiang-huibao?status=waiting&class=${cls.id}`);
+    expect(screen.getByRole("link", { name: "第一次思想汇报" })).toHaveAttribute(
+      "href",
+      `/teach/sample/assignments/01-sixiang-huibao?status=waiting&class=${cls.id}`,
+    );
     expect(screen.getByText(/不足应修学时的 50%/)).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "周未学" })).toHaveAttribute("href", expect.stringMatching(/^\/admin\/users\/\d+\/record$/));
   });

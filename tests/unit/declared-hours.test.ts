@@ -36,7 +36,9 @@ describe("declared 学时", () => {
 
   it("counts offline_hours toward the total and checks its steps", () => {
     expect(errorsWith((t) => t.replace("offline_hours: 0.5", "offline_hours: 1.5").replace("hours: 8", "hours: 9"))).toEqual([]);
-    expect(errorsWith((t) => t.replace("offline_hours: 0.5", "offline_hours: 0.3"))).toEqual(["courses/sample/course.md:11: 线下学时（offline_hours）必须以 0.5 为单位"]);
+    expect(errorsWith((t) => t.replace("offline_hours: 0.5", "offline_hours: 0.3"))).toEqual([
+      "courses/sample/course.md:11: 线下学时（offline_hours）必须以 0.5 为单位",
+    ]);
   });
 
   it("leaves an unpublished draft alone, so a course can be written lesson by lesson", () => {

@@ -46,12 +46,21 @@ async function sitWithWrongJudge() {
 }
 
 const act = (form: Record<string, string>) =>
-  outcome(teachRoute.action({ request: makeRequest("/teach/exam-test/exams/main", { cookie: teacher.cookie, form }), context: testContext(db), params: { slug: "exam-test", key: "main" } }));
+  outcome(
+    teachRoute.action({
+      request: makeRequest("/teach/exam-test/exams/main", { cookie: teacher.cookie, form }),
+      context: testContext(db),
+      params: { slug: "exam-test", key: "main" },
+    }),
+  );
 
 describe("regrade after a question edit", () => {
   it("regrades with the newest key, keeps the version the trainee saw, and audits", async () => {
     const { examId, attemptId, oldId, scoreBefore } = await sitWithWrongJudge();
-    fs.writeFileSync(bankFile(), fs.readFileSync(bankFile(), "utf8").replace("党员可以不参加党的组织生活。\n答案：错误", "党员可以不参加党的组织生活。\n答案：正确"));
+    fs.writeFileSync(
+      bankFile(),
+      fs.readFileSync(bankFile(), "utf8").replace("党员可以不参加党的组织生活。\n答案：错误", "党员可以不参加党的组织生活。\n答案：正确"),
+    );
     expect((await syncCourses(db, { root })).ok).toBe(true);
 
     const edited = await listEditedQuestions(db, examId);
@@ -83,7 +92,13 @@ describe("regrade after a question edit", () => {
 
   it("is refused to a trainee", async () => {
     const { oldId } = await sitWithWrongJudge();
-    const r = await outcome(teachRoute.action({ request: makeRequest("/teach/exam-test/exams/main", { cookie: trainee.cookie, form: { intent: "regrade", questionId: String(oldId) } }), context: testContext(db), params: { slug: "exam-test", key: "main" } }));
+    const r = await outcome(
+      teachRoute.action({
+        request: makeRequest("/teach/exam-test/exams/main", { cookie: trainee.cookie, form: { intent: "regrade", questionId: String(oldId) } }),
+        context: testContext(db),
+        params: { slug: "exam-test", key: "main" },
+      }),
+    );
     expect(r.status).toBe(403);
   });
 });

@@ -63,7 +63,13 @@ async function answerAll(attemptId: number, now = T0 + 10) {
   for (const q of await paperOf(attemptId)) {
     const a = JSON.parse(q.answer);
     const answer =
-      q.type === "填空" ? { blanks: a.blanks.map((alts: string[]) => alts[0]) } : q.type === "简答" ? { text: "认真学习，贯彻执行党的基本路线" } : "judge" in a ? { judge: a.judge } : { choices: onPage(a.choices, q.option_order) };
+      q.type === "填空"
+        ? { blanks: a.blanks.map((alts: string[]) => alts[0]) }
+        : q.type === "简答"
+          ? { text: "认真学习，贯彻执行党的基本路线" }
+          : "judge" in a
+            ? { judge: a.judge }
+            : { choices: onPage(a.choices, q.option_order) };
     const r = await saveAnswer(db, { attemptId, userId: trainee.id, questionId: q.question_id, answer, seq: 1, now });
     expect(r.ok).toBe(true);
   }
@@ -180,9 +186,19 @@ describe("starting an attempt", () => {
     const id = await start();
     const a = await attemptRow(id);
     const { id: _id, ...copy } = a;
-    await expect(db.insertInto("exam_attempts").values({ ...copy, attempt_no: 2 }).execute()).rejects.toThrow(/UNIQUE/);
+    await expect(
+      db
+        .insertInto("exam_attempts")
+        .values({ ...copy, attempt_no: 2 })
+        .execute(),
+    ).rejects.toThrow(/UNIQUE/);
     await db.updateTable("exam_attempts").set({ status: "graded" }).where("id", "=", id).execute();
-    await expect(db.insertInto("exam_attempts").values({ ...copy, attempt_no: 2 }).execute()).resolves.toBeDefined();
+    await expect(
+      db
+        .insertInto("exam_attempts")
+        .values({ ...copy, attempt_no: 2 })
+        .execute(),
+    ).resolves.toBeDefined();
   });
 
   it("refuses trainees of another stage and unpublished courses as not found", async () => {
@@ -213,7 +229,11 @@ describe("starting an attempt", () => {
       await submitAttempt(db, { attemptId: id, userId: trainee.id, now: T0 + i * 1000 + 5 });
     }
     await expect(start("main", trainee.id, T0 + 5000)).rejects.toThrow("2 次考试机会已用完");
-    await setExamOverride(db, { examId: await examId("main"), username: trainee.username, extraMinutes: 15, extraAttempts: 1, reason: "因病补考" }, { actorId: teacher.id });
+    await setExamOverride(
+      db,
+      { examId: await examId("main"), username: trainee.username, extraMinutes: 15, extraAttempts: 1, reason: "因病补考" },
+      { actorId: teacher.id },
+    );
     const id = await start("main", trainee.id, T0 + 5000);
     expect(await attemptRow(id)).toMatchObject({ attempt_no: 3, deadline_at: T0 + 5000 + 25 * 60, extra_minutes: 15 });
     const log = await db.selectFrom("audit_log").selectAll().where("action", "=", "exam.override").execute();
@@ -223,7 +243,11 @@ describe("starting an attempt", () => {
 
   it("moves the deadline of an attempt in progress when extra time is granted", async () => {
     const id = await start();
-    await setExamOverride(db, { examId: await examId("main"), username: trainee.username, extraMinutes: 10, extraAttempts: 0, reason: "网络故障" }, { actorId: teacher.id });
+    await setExamOverride(
+      db,
+      { examId: await examId("main"), username: trainee.username, extraMinutes: 10, extraAttempts: 0, reason: "网络故障" },
+      { actorId: teacher.id },
+    );
     expect((await attemptRow(id)).deadline_at).toBe(T0 + 1200);
     expect(computeDeadline({ duration_minutes: 10, closes_at: T0 + 300 }, T0, 10)).toBe(T0 + 900);
   });
@@ -234,7 +258,11 @@ describe("starting an attempt", () => {
     const row = await db.selectFrom("questions").selectAll().where("id", "=", oldS1).executeTakeFirstOrThrow();
     await db.updateTable("questions").set({ archived: 1 }).where("id", "=", oldS1).execute();
     const { id: _id, ...copy } = row;
-    const { id: newS1 } = await db.insertInto("questions").values({ ...copy, version: 2, content_hash: "v2", archived: 0 }).returning("id").executeTakeFirstOrThrow();
+    const { id: newS1 } = await db
+      .insertInto("questions")
+      .values({ ...copy, version: 2, content_hash: "v2", archived: 0 })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     const second = await start("main", other.id);
     expect((await qByKey(second, "s1")).question_id).toBe(newS1);
     expect((await qByKey(first, "s1")).question_id).toBe(oldS1);
@@ -291,7 +319,14 @@ describe("autosave (Moodle's cases)", () => {
     const id = await start();
     const s2 = await qByKey(id, "s2");
     const j1 = await qByKey(id, "j1");
-    await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: s2.question_id, answer: { choices: onPage(JSON.parse(s2.answer).choices, s2.option_order) }, seq: 7, now: T0 + 5 });
+    await saveAnswer(db, {
+      attemptId: id,
+      userId: trainee.id,
+      questionId: s2.question_id,
+      answer: { choices: onPage(JSON.parse(s2.answer).choices, s2.option_order) },
+      seq: 7,
+      now: T0 + 5,
+    });
     await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: j1.question_id, answer: { judge: false }, seq: 2, now: T0 + 5 });
     await submitAttempt(db, { attemptId: id, userId: trainee.id, now: T0 + 9, answers: [{ questionId: j1.question_id, answer: { judge: true } }] });
     expect(await stored(id, s2.question_id)).toMatchObject({ seq: 7, auto_score: 2 });
@@ -302,11 +337,20 @@ describe("autosave (Moodle's cases)", () => {
   it("is scoped by user and by paper: another trainee's attempt or a foreign question is not found", async () => {
     const id = await start();
     const q = await qByKey(id, "s1");
-    expect(await saveAnswer(db, { attemptId: id, userId: other.id, questionId: q.question_id, answer: { choices: [0] }, seq: 1, now: T0 })).toMatchObject({ ok: false, status: 404 });
+    expect(await saveAnswer(db, { attemptId: id, userId: other.id, questionId: q.question_id, answer: { choices: [0] }, seq: 1, now: T0 })).toMatchObject({
+      ok: false,
+      status: 404,
+    });
     const notOnPaper = await db.selectFrom("questions").select("id").where("key", "=", "s3").where("archived", "=", 0).executeTakeFirstOrThrow();
     const onPaper = (await paperOf(id)).some((x) => x.question_id === notOnPaper.id);
-    if (!onPaper) expect(await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: notOnPaper.id, answer: { choices: [0] }, seq: 1, now: T0 })).toMatchObject({ status: 404 });
-    expect(await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: q.question_id, answer: { choices: [9] }, seq: 1, now: T0 })).toMatchObject({ ok: false, status: 400 });
+    if (!onPaper)
+      expect(await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: notOnPaper.id, answer: { choices: [0] }, seq: 1, now: T0 })).toMatchObject({
+        status: 404,
+      });
+    expect(await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: q.question_id, answer: { choices: [9] }, seq: 1, now: T0 })).toMatchObject({
+      ok: false,
+      status: 400,
+    });
     expect(await stored(id, q.question_id)).toBeUndefined();
   });
 
@@ -325,9 +369,23 @@ describe("deadline", () => {
     const id = await start();
     const q = await qByKey(id, "j1");
     const deadline = T0 + 600;
-    const inGrace = await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: q.question_id, answer: { judge: JSON.parse(q.answer).judge }, seq: 1, now: deadline + 30 });
+    const inGrace = await saveAnswer(db, {
+      attemptId: id,
+      userId: trainee.id,
+      questionId: q.question_id,
+      answer: { judge: JSON.parse(q.answer).judge },
+      seq: 1,
+      now: deadline + 30,
+    });
     expect(inGrace.ok).toBe(true);
-    const late = await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: q.question_id, answer: { judge: !JSON.parse(q.answer).judge }, seq: 2, now: deadline + 31 });
+    const late = await saveAnswer(db, {
+      attemptId: id,
+      userId: trainee.id,
+      questionId: q.question_id,
+      answer: { judge: !JSON.parse(q.answer).judge },
+      seq: 2,
+      now: deadline + 31,
+    });
     expect(late).toMatchObject({ ok: false, reason: "deadline", status: 410 });
     expect(late.ok ? "" : late.message).toMatch(/考试时间已于 \d\d:\d\d:\d\d 结束，此答案未能保存/);
     expect(await attemptRow(id)).toMatchObject({ status: "graded", finalized_by: "deadline_read", submitted_at: deadline, score: 1 });
@@ -338,11 +396,13 @@ describe("deadline", () => {
     const id = await start();
     await submitAttempt(db, { attemptId: id, userId: trainee.id, now: T0 + 5 });
     const q = await qByKey(id, "s1");
-    expect(await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: q.question_id, answer: { choices: [1] }, seq: 1, now: T0 + 6 })).toMatchObject({
-      ok: false,
-      status: 409,
-      message: "本次考试已交卷，答案不能再修改",
-    });
+    expect(await saveAnswer(db, { attemptId: id, userId: trainee.id, questionId: q.question_id, answer: { choices: [1] }, seq: 1, now: T0 + 6 })).toMatchObject(
+      {
+        ok: false,
+        status: 409,
+        message: "本次考试已交卷，答案不能再修改",
+      },
+    );
   });
 
   it("finalizes an overdue attempt when it is read, keeping its saved answers", async () => {
@@ -386,7 +446,9 @@ describe("manual grading and results", () => {
     await submitAttempt(db, { attemptId: id, userId: trainee.id, now: T0 + 60 });
     const e1 = await qByKey(id, "e1");
     const ex = await examId("main");
-    await expect(gradeAnswer(db, { examId: ex, attemptId: id, questionId: e1.question_id, score: 11, comment: null }, { actorId: teacher.id })).rejects.toThrow("0 到 10");
+    await expect(gradeAnswer(db, { examId: ex, attemptId: id, questionId: e1.question_id, score: 11, comment: null }, { actorId: teacher.id })).rejects.toThrow(
+      "0 到 10",
+    );
     await gradeAnswer(db, { examId: ex, attemptId: id, questionId: e1.question_id, score: 8, comment: "要点基本齐全" }, { actorId: teacher.id });
     expect(await attemptRow(id)).toMatchObject({ status: "graded", score: 28, pending_manual: 0, passed: 1 });
     await gradeAnswer(db, { examId: ex, attemptId: id, questionId: e1.question_id, score: 0, comment: "regrade" }, { actorId: teacher.id });
@@ -408,7 +470,11 @@ describe("manual grading and results", () => {
     const opens = 1_796_083_200;
     const w = await start("window", trainee.id, opens + 60);
     await submitAttempt(db, { attemptId: w, userId: trainee.id, now: opens + 120 });
-    expect(await getAttemptReview(db, { attemptId: w, userId: trainee.id, now: opens + 130 })).toMatchObject({ visible: false, questions: [], attempt: { score: null } });
+    expect(await getAttemptReview(db, { attemptId: w, userId: trainee.id, now: opens + 130 })).toMatchObject({
+      visible: false,
+      questions: [],
+      attempt: { score: null },
+    });
     expect((await getAttemptReview(db, { attemptId: w, userId: trainee.id, now: opens + 3600 }))!.visible).toBe(true);
 
     const n = await start("never");
@@ -439,7 +505,12 @@ describe("manual grading and results", () => {
     const s2 = stats.find((s) => s.key === "s2")!;
     expect(s1).toMatchObject({ n: 8, facility: 50, discrimination: 1 });
     expect(s2).toMatchObject({ facility: 100, discrimination: 0 });
-    expect(s1.distribution.map((d) => [d.count, d.correct])).toEqual([[4, false], [4, true], [0, false], [0, false]]);
+    expect(s1.distribution.map((d) => [d.count, d.correct])).toEqual([
+      [4, false],
+      [4, true],
+      [0, false],
+      [0, false],
+    ]);
     // One 判断 is drawn from two per paper: each one's choices add up to the attempts that had it.
     for (const j of stats.filter((s) => s.type === "判断")) expect(j.distribution.reduce((n, d) => n + d.count, 0)).toBe(j.n);
     expect(stats.filter((s) => s.type === "判断").reduce((n, s) => n + s.n, 0)).toBe(8);
@@ -457,7 +528,11 @@ const args = (path: string, init: Parameters<typeof makeRequest>[1] = {}, params
 });
 
 function jsonRequest(path: string, cookie: string, body: unknown) {
-  return new Request(`http://localhost${path}`, { method: "POST", headers: { Origin: "http://localhost", Cookie: cookie, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  return new Request(`http://localhost${path}`, {
+    method: "POST",
+    headers: { Origin: "http://localhost", Cookie: cookie, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 /** Every key of a JSON value, at any depth. */
@@ -510,12 +585,20 @@ describe("routes", () => {
     expect((await outcome(attemptRoute.action(args(`/exam-attempts/${id}`, { cookie: other.cookie, form: { intent: "submit" } }, p)))).status).toBe(404);
     expect((await outcome(resultRoute.loader(args(`/exam-attempts/${id}/result`, { cookie: other.cookie }, p)))).status).toBe(404);
     const q = await qByKey(id, "s1");
-    const save = await outcome(answersRoute.action({ request: jsonRequest(`/exam-attempts/${id}/answers`, other.cookie, { questionId: q.question_id, seq: 1, answer: { choices: [0] } }), context: testContext(db), params: p }));
+    const save = await outcome(
+      answersRoute.action({
+        request: jsonRequest(`/exam-attempts/${id}/answers`, other.cookie, { questionId: q.question_id, seq: 1, answer: { choices: [0] } }),
+        context: testContext(db),
+        params: p,
+      }),
+    );
     expect(save).toMatchObject({ status: 404, data: { ok: false, reason: "not_found" } });
     const t = { slug: "exam-test", key: "main" };
     expect((await outcome(teachRoute.loader(args("/teach/exam-test/exams/main", { cookie: trainee.cookie }, t)))).status).toBe(403);
     expect((await outcome(gradingRoute.loader(args("/teach/exam-test/exams/main/grading", { cookie: trainee.cookie }, t)))).status).toBe(403);
-    expect((await outcome(gradingRoute.action(args("/teach/exam-test/exams/main/grading", { cookie: trainee.cookie, form: { questionId: "1" } }, t)))).status).toBe(403);
+    expect(
+      (await outcome(gradingRoute.action(args("/teach/exam-test/exams/main/grading", { cookie: trainee.cookie, form: { questionId: "1" } }, t)))).status,
+    ).toBe(403);
     expect((await outcome(teachRoute.loader(args("/teach/exam-test/exams/main", { cookie: teacher.cookie }, t)))).status).toBe(200);
   });
 
@@ -529,9 +612,16 @@ describe("routes", () => {
     };
     // The browser's clock says it is long past the deadline: still accepted, the server's clock is early.
     const future = new Date(Date.now() + 86_400_000);
-    expect(await send(1, { now: future.getTime(), clientTime: future.toISOString() }, { Date: future.toUTCString() })).toMatchObject({ status: 200, data: { ok: true, seq: 1 } });
+    expect(await send(1, { now: future.getTime(), clientTime: future.toISOString() }, { Date: future.toUTCString() })).toMatchObject({
+      status: 200,
+      data: { ok: true, seq: 1 },
+    });
     // The server's clock is past deadline + grace; a browser claiming an earlier time does not help.
-    await db.updateTable("exam_attempts").set({ deadline_at: now() - 120 }).where("id", "=", id).execute();
+    await db
+      .updateTable("exam_attempts")
+      .set({ deadline_at: now() - 120 })
+      .where("id", "=", id)
+      .execute();
     const past = new Date(Date.now() - 3_600_000);
     const late = await send(2, { now: past.getTime(), clientTime: past.toISOString() }, { Date: past.toUTCString() });
     expect(late).toMatchObject({ status: 410, data: { ok: false, reason: "deadline" } });
@@ -546,12 +636,30 @@ describe("routes", () => {
     const f = paper.find((q) => q.type === "填空")!;
     const p = { id: String(id) };
     const saved = await outcome(
-      attemptRoute.action(args(`/exam-attempts/${id}?index`, { cookie: trainee.cookie, form: { qid: [String(s.question_id)], [`q${s.question_id}`]: String(onPage(JSON.parse(s.answer).choices, s.option_order)[0]), page: "1", goto: "2" } }, p)),
+      attemptRoute.action(
+        args(
+          `/exam-attempts/${id}?index`,
+          {
+            cookie: trainee.cookie,
+            form: {
+              qid: [String(s.question_id)],
+              [`q${s.question_id}`]: String(onPage(JSON.parse(s.answer).choices, s.option_order)[0]),
+              page: "1",
+              goto: "2",
+            },
+          },
+          p,
+        ),
+      ),
     );
     expect(saved).toMatchObject({ status: 302, location: `/exam-attempts/${id}?page=2&saved=1` });
     expect(await stored(id, s.question_id)).toMatchObject({ seq: 1 });
     const blanks = Object.fromEntries(JSON.parse(f.answer).blanks.map((alts: string[], i: number) => [`q${f.question_id}_${i}`, alts[alts.length - 1]]));
-    const submitted = await outcome(attemptRoute.action(args(`/exam-attempts/${id}?index`, { cookie: trainee.cookie, form: { intent: "submit", qid: [String(f.question_id)], ...blanks } }, p)));
+    const submitted = await outcome(
+      attemptRoute.action(
+        args(`/exam-attempts/${id}?index`, { cookie: trainee.cookie, form: { intent: "submit", qid: [String(f.question_id)], ...blanks } }, p),
+      ),
+    );
     expect(submitted).toMatchObject({ status: 302, location: `/exam-attempts/${id}/result` });
     expect(await stored(id, f.question_id)).toMatchObject({ auto_score: 2 });
     expect((await attemptRow(id)).score).toBe(4);
@@ -563,9 +671,25 @@ describe("routes", () => {
 
   it("instructors set overrides and grade by question, totals recomputed", async () => {
     const t = { slug: "exam-test", key: "main" };
-    const bad = await outcome(teachRoute.action(args("/teach/exam-test/exams/main", { cookie: teacher.cookie, form: { intent: "override", username: trainee.username, extra_minutes: "-5", extra_attempts: "0", reason: "x" } }, t)));
+    const bad = await outcome(
+      teachRoute.action(
+        args(
+          "/teach/exam-test/exams/main",
+          { cookie: teacher.cookie, form: { intent: "override", username: trainee.username, extra_minutes: "-5", extra_attempts: "0", reason: "x" } },
+          t,
+        ),
+      ),
+    );
     expect(bad.status).toBe(400);
-    const ok = await outcome(teachRoute.action(args("/teach/exam-test/exams/main", { cookie: teacher.cookie, form: { intent: "override", username: trainee.username, extra_minutes: "20", extra_attempts: "1", reason: "因公请假" } }, t)));
+    const ok = await outcome(
+      teachRoute.action(
+        args(
+          "/teach/exam-test/exams/main",
+          { cookie: teacher.cookie, form: { intent: "override", username: trainee.username, extra_minutes: "20", extra_attempts: "1", reason: "因公请假" } },
+          t,
+        ),
+      ),
+    );
     expect(ok).toMatchObject({ status: 200, data: { ok: true } });
 
     const id = await start("main", trainee.id, now());
@@ -577,7 +701,13 @@ describe("routes", () => {
     expect(page.data.current.question.answer.keywords).toEqual(["学习", "贯彻执行", "利益高于一切"]);
     expect(page.data.current.items).toHaveLength(1);
     const graded = await outcome(
-      gradingRoute.action(args("/teach/exam-test/exams/main/grading", { cookie: teacher.cookie, form: { questionId: String(e1.question_id), attemptId: [String(id)], [`score_${id}`]: "9", [`comment_${id}`]: "好" } }, t)),
+      gradingRoute.action(
+        args(
+          "/teach/exam-test/exams/main/grading",
+          { cookie: teacher.cookie, form: { questionId: String(e1.question_id), attemptId: [String(id)], [`score_${id}`]: "9", [`comment_${id}`]: "好" } },
+          t,
+        ),
+      ),
     );
     expect(graded.data).toMatchObject({ ok: true });
     expect(await attemptRow(id)).toMatchObject({ status: "graded", score: 29, passed: 1 });
@@ -588,7 +718,13 @@ describe("routes", () => {
 
   it("counts a leave event through the autosave route", async () => {
     const id = await start("main", trainee.id, now());
-    const r = await outcome(answersRoute.action({ request: jsonRequest(`/exam-attempts/${id}/answers`, trainee.cookie, { type: "leave" }), context: testContext(db), params: { id: String(id) } }));
+    const r = await outcome(
+      answersRoute.action({
+        request: jsonRequest(`/exam-attempts/${id}/answers`, trainee.cookie, { type: "leave" }),
+        context: testContext(db),
+        params: { id: String(id) },
+      }),
+    );
     expect(r.data).toEqual({ ok: true, counted: true });
     expect((await attemptRow(id)).leave_count).toBe(1);
   });
@@ -635,7 +771,11 @@ describe("review that gives the answers away (finding: the demo exam taught its 
   it("after_last_attempt: the score after each submit, 正确答案 and 解析 only once no attempt is left", async () => {
     const ex = await examId("main");
     const row = await db.selectFrom("exams").select("settings").where("id", "=", ex).executeTakeFirstOrThrow();
-    await db.updateTable("exams").set({ settings: JSON.stringify({ ...JSON.parse(row.settings), show_results: "after_last_attempt" }) }).where("id", "=", ex).execute();
+    await db
+      .updateTable("exams")
+      .set({ settings: JSON.stringify({ ...JSON.parse(row.settings), show_results: "after_last_attempt" }) })
+      .where("id", "=", ex)
+      .execute();
     const first = await start("main", trainee.id, T0);
     await submitAttempt(db, { attemptId: first, userId: trainee.id, now: T0 + 10 });
     const r1 = await getAttemptReview(db, { attemptId: first, userId: trainee.id, now: T0 + 20 });

@@ -80,7 +80,9 @@ describe("form errors", () => {
         </Form>
       );
     }
-    const Stub = createRemixStub([{ path: "/", Component: Page, action: () => data({ ok: false, message: "期次必须是整数", errors: { term: "期次必须是整数" } }, { status: 400 }) }]);
+    const Stub = createRemixStub([
+      { path: "/", Component: Page, action: () => data({ ok: false, message: "期次必须是整数", errors: { term: "期次必须是整数" } }, { status: 400 }) },
+    ]);
     render(<Stub />);
     (await screen.findByRole("button", { name: "保存" })).click();
     expect(await screen.findByRole("alert")).toHaveTextContent("期次必须是整数");

@@ -53,11 +53,25 @@ const traineeArb = fc.record({
 });
 /** A trainee who does the work (beats still lost and retried now and then), so completion and certificates occur. */
 const diligentArb = traineeArb.chain((t) =>
-  fc.record({
-    lessons: fc.tuple(...[0, 1, 2].map(() => fc.array(fc.record({ gap: fc.integer({ min: 10, max: 15 }), lost: fc.boolean(), retried: fc.boolean(), hidden: fc.constant(false) }), { minLength: 60, maxLength: 70 }))) as never,
-    score: fc.integer({ min: 60, max: 100 }),
-    exam: fc.integer({ min: 14, max: 22 }),
-  }).map((d) => ({ ...t, lessons: d.lessons as typeof t.lessons, assignment: { ...t.assignment, state: "graded" as const, score: d.score }, attempts: [{ graded: true, score: d.exam }] })),
+  fc
+    .record({
+      lessons: fc.tuple(
+        ...[0, 1, 2].map(() =>
+          fc.array(fc.record({ gap: fc.integer({ min: 10, max: 15 }), lost: fc.boolean(), retried: fc.boolean(), hidden: fc.constant(false) }), {
+            minLength: 60,
+            maxLength: 70,
+          }),
+        ),
+      ) as never,
+      score: fc.integer({ min: 60, max: 100 }),
+      exam: fc.integer({ min: 14, max: 22 }),
+    })
+    .map((d) => ({
+      ...t,
+      lessons: d.lessons as typeof t.lessons,
+      assignment: { ...t.assignment, state: "graded" as const, score: d.score },
+      attempts: [{ graded: true, score: d.exam }],
+    })),
 );
 const worldArb = fc.record({
   trainees: fc.array(fc.oneof({ arbitrary: traineeArb, weight: 2 }, { arbitrary: diligentArb, weight: 1 }), { minLength: 1, maxLength: 5 }),
@@ -72,7 +86,13 @@ type World = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
 /** Plays one lesson's beats as the page would: a lost beat's segments go with the next one, a retried beat is sent twice. */
 async function study(db: DB, user: { id: number }, lesson: { id: number; video: boolean }, beats: Trainee["lessons"][number], clock: { t: number }) {
   const send = (segments: [number, number][], position: number, visible: boolean) =>
-    recordBeat(db, { userId: user.id, stage: "activist", lessonId: lesson.id, now: clock.t, beat: { tabId: `tab-${user.id}`, segments, position, visible, duration: lesson.video ? VIDEO_SECONDS : undefined } });
+    recordBeat(db, {
+      userId: user.id,
+      stage: "activist",
+      lessonId: lesson.id,
+      now: clock.t,
+      beat: { tabId: `tab-${user.id}`, segments, position, visible, duration: lesson.video ? VIDEO_SECONDS : undefined },
+    });
   await send([], 0, true); // opening the page starts the clock
   let position = 0;
   let pending: [number, number][] = [];
@@ -105,7 +125,8 @@ async function buildWorld(w: World, run: number) {
   const lessons = await db.selectFrom("lessons").select(["id", "key", "video"]).where("course_id", "=", course.id).orderBy("position").execute();
   const assignment = await db.selectFrom("assignments").selectAll().where("course_id", "=", course.id).executeTakeFirstOrThrow();
   const exam = await db.selectFrom("exams").select("id").where("course_id", "=", course.id).executeTakeFirstOrThrow();
-  if (w.grading !== "open") await updateSettings(db, { assignmentId: assignment.id, blind: true, latePenaltyPercent: 0, similarityThreshold: 0.8, actorId: instructor.id });
+  if (w.grading !== "open")
+    await updateSettings(db, { assignmentId: assignment.id, blind: true, latePenaltyPercent: 0, similarityThreshold: 0.8, actorId: instructor.id });
   if (w.grading === "released") await setReleased(db, { assignmentId: assignment.id, released: true, actorId: instructor.id });
 
   const users = [];
@@ -117,28 +138,72 @@ async function buildWorld(w: World, run: number) {
 
     const a = h.assignment;
     const base = { assignment_id: assignment.id, user_id: u.id, created_at: clock.t, updated_at: clock.t };
-    if (a.state === "draft") await db.insertInto("submissions").values({ ...base, status: "draft", current_version: 0 }).execute();
-    if (a.state === "submitted") await db.insertInto("submissions").values({ ...base, status: "submitted", current_version: 1 }).execute();
-    if (a.state === "returned") await db.insertInto("submissions").values({ ...base, status: "returned", current_version: 1, graded_version: 1, raw_score: a.score, score: a.score }).execute();
-    if (a.state === "graded") await db.insertInto("submissions").values({ ...base, status: "graded", current_version: 1, graded_version: 1, raw_score: a.score, score: a.score }).execute();
+    if (a.state === "draft")
+      await db
+        .insertInto("submissions")
+        .values({ ...base, status: "draft", current_version: 0 })
+        .execute();
+    if (a.state === "submitted")
+      await db
+        .insertInto("submissions")
+        .values({ ...base, status: "submitted", current_version: 1 })
+        .execute();
+    if (a.state === "returned")
+      await db
+        .insertInto("submissions")
+        .values({ ...base, status: "returned", current_version: 1, graded_version: 1, raw_score: a.score, score: a.score })
+        .execute();
+    if (a.state === "graded")
+      await db
+        .insertInto("submissions")
+        .values({ ...base, status: "graded", current_version: 1, graded_version: 1, raw_score: a.score, score: a.score })
+        .execute();
     // Graded, then handed in again: the new version waits, the old grade no longer counts.
-    if (a.state === "resubmitted") await db.insertInto("submissions").values({ ...base, status: "submitted", current_version: 2, graded_version: 1, raw_score: a.score, score: a.score }).execute();
-    if (a.extension) await grantExtension(db, { assignment: assignment as never, userId: u.id, dueAt: clock.t + 86_400 * 30, reason: "病假", grantedBy: instructor.id }, { now: clock.t });
+    if (a.state === "resubmitted")
+      await db
+        .insertInto("submissions")
+        .values({ ...base, status: "submitted", current_version: 2, graded_version: 1, raw_score: a.score, score: a.score })
+        .execute();
+    if (a.extension)
+      await grantExtension(
+        db,
+        { assignment: assignment as never, userId: u.id, dueAt: clock.t + 86_400 * 30, reason: "病假", grantedBy: instructor.id },
+        { now: clock.t },
+      );
 
     for (const [n, x] of h.attempts.entries()) {
       await db
         .insertInto("exam_attempts")
         .values({
-          exam_id: exam.id, user_id: u.id, attempt_no: n + 1, started_at: clock.t, deadline_at: clock.t + 2400, grace_seconds: 30, submitted_at: clock.t + 1200,
-          finalized_by: "user", status: x.graded ? "graded" : "submitted", max_score: 22, auto_score: x.score, score: x.graded ? x.score : null, passed: x.graded ? Number(x.score >= 10) : null,
+          exam_id: exam.id,
+          user_id: u.id,
+          attempt_no: n + 1,
+          started_at: clock.t,
+          deadline_at: clock.t + 2400,
+          grace_seconds: 30,
+          submitted_at: clock.t + 1200,
+          finalized_by: "user",
+          status: x.graded ? "graded" : "submitted",
+          max_score: 22,
+          auto_score: x.score,
+          score: x.graded ? x.score : null,
+          passed: x.graded ? Number(x.score >= 10) : null,
         })
         .execute();
     }
     for (const o of h.offline) {
-      await creditOfflineHours(db, { userId: u.id, courseId: o.forCourse ? course.id : null, kind: "分组研讨", hours: o.halves / 2, reason: "研讨", activityDate: "2026-10-12" }, { actorId: instructor.id });
+      await creditOfflineHours(
+        db,
+        { userId: u.id, courseId: o.forCourse ? course.id : null, kind: "分组研讨", hours: o.halves / 2, reason: "研讨", activityDate: "2026-10-12" },
+        { actorId: instructor.id },
+      );
     }
   }
-  const enrolled = await enrollUsernames(db, { classId: cls.id, entries: users.map((u) => ({ username: u.username })), source: "pick", skipProblems: false }, { actorId: admin.id });
+  const enrolled = await enrollUsernames(
+    db,
+    { classId: cls.id, entries: users.map((u) => ({ username: u.username })), source: "pick", skipProblems: false },
+    { actorId: admin.id },
+  );
   expect(enrolled.applied).toBe(true);
 
   if (w.archiveElective) {
@@ -180,8 +245,18 @@ async function expectedHours(db: DB, userId: number, courseId: number) {
     .whereRef("s.graded_version", "=", "s.current_version")
     .whereRef("s.score", ">=", "a.pass_score")
     .executeTakeFirst();
-  const offline = await db.selectFrom("offline_hours").select((eb) => eb.fn.sum<number>("hours").as("h")).where("user_id", "=", userId).where("course_id", "=", courseId).executeTakeFirst();
-  const loose = await db.selectFrom("offline_hours").select((eb) => eb.fn.sum<number>("hours").as("h")).where("user_id", "=", userId).where("course_id", "is", null).executeTakeFirst();
+  const offline = await db
+    .selectFrom("offline_hours")
+    .select((eb) => eb.fn.sum<number>("hours").as("h"))
+    .where("user_id", "=", userId)
+    .where("course_id", "=", courseId)
+    .executeTakeFirst();
+  const loose = await db
+    .selectFrom("offline_hours")
+    .select((eb) => eb.fn.sum<number>("hours").as("h"))
+    .where("user_id", "=", userId)
+    .where("course_id", "is", null)
+    .executeTakeFirst();
   const n = (x: { h: number | null } | undefined) => Number(x?.h ?? 0);
   return { lessons: n(lessons), assignments: n(assignments), offline: n(offline), course: n(lessons) + n(assignments) + n(offline), loose: n(loose) };
 }
@@ -219,7 +294,18 @@ async function hiddenFromTrainee(db: DB, userId: number, courseId: number) {
 
 let run = 0;
 /** How much of the space the runs covered, so a property that passes vacuously is noticed. */
-const seen = { trainees: 0, lessonsDone: 0, assignmentHours: 0, hiddenHours: 0, releasedHours: 0, offline: 0, passed: 0, certificates: 0, revoked: 0, archived: 0 };
+const seen = {
+  trainees: 0,
+  lessonsDone: 0,
+  assignmentHours: 0,
+  hiddenHours: 0,
+  releasedHours: 0,
+  offline: 0,
+  passed: 0,
+  certificates: 0,
+  revoked: 0,
+  archived: 0,
+};
 
 describe("学时 and completion: one definition, every view", () => {
   it("gives every trainee the same 学时 and the same completion in every view, for random histories", { timeout: 240_000 }, async () => {
@@ -263,7 +349,12 @@ describe("学时 and completion: one definition, every view", () => {
           if (passed) seen.passed++;
 
           const page = await call(coursePage, "/courses/sample", u.cookie, { slug: "sample" });
-          expect(page.summary).toMatchObject({ hoursEarned: mineH, onlineHours: want.lessons, assignmentHours: want.assignments - hid.hours, offlineHours: want.offline });
+          expect(page.summary).toMatchObject({
+            hoursEarned: mineH,
+            onlineHours: want.lessons,
+            assignmentHours: want.assignments - hid.hours,
+            offlineHours: want.offline,
+          });
           expect(page.assignments[0].state.includes("成绩待公布"), "the course page says a hidden grade is pending").toBe(hid.any);
           const progress = await call(progressPage, "/progress", u.cookie);
           expect(progress.mine.courses.find((c: { slug: string }) => c.slug === "sample").hoursEarned).toBe(mineH);
@@ -275,10 +366,18 @@ describe("学时 and completion: one definition, every view", () => {
           expect((await myClasses(db, u.id))[0]!.row.result).toMatchObject({ hours: mineH, passed: minePassed });
 
           const subject = (await recordSubjectFor(db, u.id, { id: world.admin.id, roles: ["admin"], org_unit_id: 0 }))!;
-          for (const [forTrainee, h] of [[false, H], [true, mineH]] as const) {
+          for (const [forTrainee, h] of [
+            [false, H],
+            [true, mineH],
+          ] as const) {
             const record = await trainingRecord(db, subject, { forTrainee });
             const a = want.assignments - (forTrainee ? hid.hours : 0);
-            expect(record.courses.find((c) => c.title === "入党积极分子培训（样例）")).toMatchObject({ hours: h, onlineHours: want.lessons, assignmentHours: a, offlineHours: want.offline });
+            expect(record.courses.find((c) => c.title === "入党积极分子培训（样例）")).toMatchObject({
+              hours: h,
+              onlineHours: want.lessons,
+              assignmentHours: a,
+              offlineHours: want.offline,
+            });
             expect(record.totals.hours).toBe(h + want.loose);
             for (const format of ["xlsx", "csv"] as const) {
               const rows = recordRows(record, format);

@@ -49,7 +49,13 @@ describe("security.txt", () => {
   it("takes its contact from a validated SECURITY_CONTACT", () => {
     expect(loadEnv({ SECURITY_CONTACT: "mailto:security@example.edu.cn" }).SECURITY_CONTACT).toBe("mailto:security@example.edu.cn");
     expect(loadEnv({ SECURITY_CONTACT: "https://example.edu.cn/security" }).SECURITY_CONTACT).toBe("https://example.edu.cn/security");
-    for (const bad of ["security@example.edu.cn", "http://example.edu.cn/x", "mailto:nobody", "javascript:alert(1)", "mailto:a@b.cn\nContact: mailto:evil@x.com"]) {
+    for (const bad of [
+      "security@example.edu.cn",
+      "http://example.edu.cn/x",
+      "mailto:nobody",
+      "javascript:alert(1)",
+      "mailto:a@b.cn\nContact: mailto:evil@x.com",
+    ]) {
       expect(() => loadEnv({ SECURITY_CONTACT: bad }), bad).toThrow(/SECURITY_CONTACT/);
     }
   });

@@ -14,10 +14,60 @@ import { parseExcelBank } from "../../app/utils/bank-import/xlsx.server.ts";
 
 /** Pieces every format gives meaning to, so random files hit the parsers' branches, not just plain text. */
 const TOKENS = [
-  "{", "}", "=", "~", "#", "####", "%50%", "%-100%", "%100%", "::", "\\", "\\{", "->", "T", "FALSE", "[html]", "$CATEGORY: a/b",
-  "//", "ANSWER: ", "ANSWER：B", "A. ", "B) ", "C、", "## 单选", "## 多选 [2分] [难]", "## 填空 [顺序无关]", "## 判断", "## 简答",
-  "- [x] ", "- [ ] ", "答案：对", "参考答案：", "关键词：a,b", "> 解析：", "{{", "}}", "{{甲/乙}}", "---", "title: t", "![](media/a.png)",
-  "<img src=\"x\">", "（ ）", "____", "|", "/", "党", "𠮷", "\u202e", "\u0000", "\t", " ", "\r\n", "\n", "\n\n",
+  "{",
+  "}",
+  "=",
+  "~",
+  "#",
+  "####",
+  "%50%",
+  "%-100%",
+  "%100%",
+  "::",
+  "\\",
+  "\\{",
+  "->",
+  "T",
+  "FALSE",
+  "[html]",
+  "$CATEGORY: a/b",
+  "//",
+  "ANSWER: ",
+  "ANSWER：B",
+  "A. ",
+  "B) ",
+  "C、",
+  "## 单选",
+  "## 多选 [2分] [难]",
+  "## 填空 [顺序无关]",
+  "## 判断",
+  "## 简答",
+  "- [x] ",
+  "- [ ] ",
+  "答案：对",
+  "参考答案：",
+  "关键词：a,b",
+  "> 解析：",
+  "{{",
+  "}}",
+  "{{甲/乙}}",
+  "---",
+  "title: t",
+  "![](media/a.png)",
+  '<img src="x">',
+  "（ ）",
+  "____",
+  "|",
+  "/",
+  "党",
+  "𠮷",
+  "\u202e",
+  "\u0000",
+  "\t",
+  " ",
+  "\r\n",
+  "\n",
+  "\n\n",
 ];
 const soup = fc.array(fc.oneof(fc.constantFrom(...TOKENS), fc.string({ maxLength: 6 })), { maxLength: 120 }).map((parts) => parts.join(""));
 
@@ -36,12 +86,19 @@ describe("random files never break a reader", () => {
     ["Aiken", parseAiken],
     ["Markdown", (t: string) => parseMarkdownBank(t)],
   ])("%s answers with questions and numbered issues", (_name, parse) => {
-    fc.assert(fc.property(soup, (text) => checkResult(parse(text), text)), { numRuns: 400 });
+    fc.assert(
+      fc.property(soup, (text) => checkResult(parse(text), text)),
+      { numRuns: 400 },
+    );
   });
 
   it("the upload entry point resolves for any bytes and any name", async () => {
     const name = fc.constantFrom("a.txt", "a.gift", "a.md", "a.xlsx", "a", "a.pdf", "题库=1;2.txt");
-    const bytes = fc.oneof(fc.uint8Array({ maxLength: 300 }), soup.map((t) => new TextEncoder().encode(t)), fc.uint8Array({ maxLength: 64 }).map((b) => Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...b])));
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      soup.map((t) => new TextEncoder().encode(t)),
+      fc.uint8Array({ maxLength: 64 }).map((b) => Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...b])),
+    );
     await fc.assert(
       fc.asyncProperty(bytes, name, async (b, n) => {
         const r = await parseBankFile(b, n);
@@ -52,8 +109,16 @@ describe("random files never break a reader", () => {
   });
 
   it("Excel sheets of random cells answer with questions and numbered rows", async () => {
-    const cell = fc.oneof(fc.constantFrom("单选", "多选", "判断", "填空", "简答", "A", "AB", "正确", "是", "易", "2", "-1", "1e3", ""), soup, fc.double(), fc.constant(null));
-    const header = fc.shuffledSubarray(["题型", "题干", "选项A", "选项B", "选项C", "答案", "解析", "分值", "难度", "知识点", "关键词", "顺序无关", "编号", "备注"], { minLength: 2 });
+    const cell = fc.oneof(
+      fc.constantFrom("单选", "多选", "判断", "填空", "简答", "A", "AB", "正确", "是", "易", "2", "-1", "1e3", ""),
+      soup,
+      fc.double(),
+      fc.constant(null),
+    );
+    const header = fc.shuffledSubarray(
+      ["题型", "题干", "选项A", "选项B", "选项C", "答案", "解析", "分值", "难度", "知识点", "关键词", "顺序无关", "编号", "备注"],
+      { minLength: 2 },
+    );
     await fc.assert(
       fc.asyncProperty(header, fc.array(fc.array(cell, { maxLength: 14 }), { maxLength: 12 }), async (head, rows) => {
         const wb = new ExcelJS.Workbook();
@@ -112,18 +177,22 @@ const PATHOLOGICAL: [string, (n: number) => string, (text: string) => unknown][]
 ];
 
 describe("cost grows linearly with the input", () => {
-  it.each(PATHOLOGICAL)("%s", async (_name, make, parse) => {
-    // Grow n until the small input takes long enough (20 ms) for timer and GC noise not to dominate.
-    let n = 10_000;
-    let small = 0;
-    while (small < 20 && n < 2_000_000) {
-      const text = make((n *= 2));
-      small = cost(() => parse(text));
-    }
-    const smallText = make(n);
-    const large = make(4 * n);
-    expect(await lowestRatio(() => cost(() => parse(large)) / cost(() => parse(smallText)))).toBeLessThan(SLACK);
-  }, 120_000);
+  it.each(PATHOLOGICAL)(
+    "%s",
+    async (_name, make, parse) => {
+      // Grow n until the small input takes long enough (20 ms) for timer and GC noise not to dominate.
+      let n = 10_000;
+      let small = 0;
+      while (small < 20 && n < 2_000_000) {
+        const text = make((n *= 2));
+        small = cost(() => parse(text));
+      }
+      const smallText = make(n);
+      const large = make(4 * n);
+      expect(await lowestRatio(() => cost(() => parse(large)) / cost(() => parse(smallText)))).toBeLessThan(SLACK);
+    },
+    120_000,
+  );
 
   it("Excel: 4× the rows cost about 4× the time", async () => {
     const book = async (rows: number) => {

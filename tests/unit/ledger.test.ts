@@ -30,15 +30,45 @@ let courseId: number;
 let cls: ClassView;
 
 const HEADERS = [
-  "序号", "学号/工号", "姓名", "性别", "二级党委", "党支部", "发展阶段",
-  "列为入党积极分子的时间", "列为发展对象的时间", "接收为预备党员的时间", "转正时间", "培训班名称", "期次", "培训起止日期", "应修学时", "已修学时", "必修完成率",
-  "作业成绩", "考试成绩", "平时成绩", "综合成绩", "考核等级", "是否结业", "证书编号", "发证日期", "证书状态", "撤销日期", "撤销原因", "备注",
+  "序号",
+  "学号/工号",
+  "姓名",
+  "性别",
+  "二级党委",
+  "党支部",
+  "发展阶段",
+  "列为入党积极分子的时间",
+  "列为发展对象的时间",
+  "接收为预备党员的时间",
+  "转正时间",
+  "培训班名称",
+  "期次",
+  "培训起止日期",
+  "应修学时",
+  "已修学时",
+  "必修完成率",
+  "作业成绩",
+  "考试成绩",
+  "平时成绩",
+  "综合成绩",
+  "考核等级",
+  "是否结业",
+  "证书编号",
+  "发证日期",
+  "证书状态",
+  "撤销日期",
+  "撤销原因",
+  "备注",
 ];
 const HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+1", "-1+1", "@SUM(A1)", "\t制表符"];
 const col = (h: string) => HEADERS.indexOf(h);
 
 async function enroll(usernames: string[], classId = cls.id) {
-  const r = await enrollUsernames(db, { classId, entries: usernames.map((username) => ({ username })), source: "pick", skipProblems: false }, { actorId: users.admin.id });
+  const r = await enrollUsernames(
+    db,
+    { classId, entries: usernames.map((username) => ({ username })), source: "pick", skipProblems: false },
+    { actorId: users.admin.id },
+  );
   if (!r.applied) throw new Error(`enrollment refused: ${JSON.stringify(r.plan.problems)}`);
 }
 
@@ -101,7 +131,14 @@ describe("ledger rows", () => {
       expect(row.status).toBe("未认定");
     }
     const a = page.data.preview[0];
-    expect(a).toMatchObject({ name: "张晓明", unit: "甲学院第一党支部", hours: 5.5, requiredHours: 5.5, note: "已达到结业条件，待组织部确认", certificateNumber: null });
+    expect(a).toMatchObject({
+      name: "张晓明",
+      unit: "甲学院第一党支部",
+      hours: 5.5,
+      requiredHours: 5.5,
+      note: "已达到结业条件，待组织部确认",
+      certificateNumber: null,
+    });
     expect(page.data.preview[1].note).toMatch(/^尚未达到结业条件：.*思想汇报》未提交/);
   });
 
@@ -130,7 +167,8 @@ describe("ledger rows", () => {
     const second = await makeClass(db, { adminId: users.admin.id, hostUnitId: tree.root, courseId, term: 13, name: "2027年春季第13期入党积极分子培训班" });
     await db.updateTable("training_classes").set({ start_date: "2027-03-01", end_date: "2027-05-30" }).where("id", "=", second.id).execute();
     const extra = [];
-    for (let i = 0; i < 9; i++) extra.push(await createTestUser(db, { orgUnitId: i % 2 ? tree.branchA : tree.branchB, username: `2024${String(i).padStart(3, "0")}` }));
+    for (let i = 0; i < 9; i++)
+      extra.push(await createTestUser(db, { orgUnitId: i % 2 ? tree.branchA : tree.branchB, username: `2024${String(i).padStart(3, "0")}` }));
     await enroll(["2023001", "2023101", ...extra.map((u) => u.username)], second.id);
     const f = await resolveLedgerFilter(db, {}, { unitPath: null });
     const batches = [];
@@ -150,12 +188,20 @@ describe("ledger rows", () => {
 describe("filters", () => {
   let candidates: ClassView;
   beforeEach(async () => {
-    candidates = await makeClass(db, { adminId: users.admin.id, hostUnitId: tree.root, courseId, term: 3, kind: "candidate", name: "2027年第3期发展对象培训班" });
+    candidates = await makeClass(db, {
+      adminId: users.admin.id,
+      hostUnitId: tree.root,
+      courseId,
+      term: 3,
+      kind: "candidate",
+      name: "2027年第3期发展对象培训班",
+    });
     await db.updateTable("training_classes").set({ start_date: "2027-04-01", end_date: "2027-04-05" }).where("id", "=", candidates.id).execute();
     await createTestUser(db, { orgUnitId: tree.branchB, username: "2022099", stage: "candidate" });
     await enroll(["2022015", "2022099"], candidates.id);
   });
-  const names = async (query: string) => (await admin(query)).data.preview.map((r: { username: string; classId: number }) => `${r.classId === cls.id ? "A" : "C"}:${r.username}`);
+  const names = async (query: string) =>
+    (await admin(query)).data.preview.map((r: { username: string; classId: number }) => `${r.classId === cls.id ? "A" : "C"}:${r.username}`);
 
   it("by class, kind and 期次", async () => {
     expect(await names(`?class=${candidates.id}`)).toEqual(["C:2022015", "C:2022099"]);
@@ -209,10 +255,25 @@ describe("exports", () => {
     expect(rows).toHaveLength(1 + 3 + HOSTILE.length);
     const a = rows.find((r) => r[col("学号/工号")] === "2023001")!;
     expect(a.slice(0, 16)).toEqual([
-      a[0], "2023001", "张晓明", "男", "甲学院党委", "甲学院第一党支部", "入党积极分子", new Date("2025-09-01T00:00:00Z"), null, null, null,
-      cls.name, 12, "2026-09-01 至 2026-11-30", 5.5, 5.5,
+      a[0],
+      "2023001",
+      "张晓明",
+      "男",
+      "甲学院党委",
+      "甲学院第一党支部",
+      "入党积极分子",
+      new Date("2025-09-01T00:00:00Z"),
+      null,
+      null,
+      null,
+      cls.name,
+      12,
+      "2026-09-01 至 2026-11-30",
+      5.5,
+      5.5,
     ]);
-    for (const h of ["序号", "期次", "应修学时", "已修学时", "必修完成率", "作业成绩", "考试成绩", "平时成绩", "综合成绩"]) expect(typeof a[col(h)], h).toBe("number");
+    for (const h of ["序号", "期次", "应修学时", "已修学时", "必修完成率", "作业成绩", "考试成绩", "平时成绩", "综合成绩"])
+      expect(typeof a[col(h)], h).toBe("number");
     expect(a[col("必修完成率")]).toBe(1);
     expect(ws.getRow(2).getCell(col("必修完成率") + 1).numFmt).toBe("0.0%");
     expect(a[col("考试成绩")]).toBe(90);
@@ -263,7 +324,12 @@ describe("who may see what", () => {
     }
     const { rows: b } = await csvRows(await exportOf(branchCsv, "secretaryB", "/branch/ledger/export.csv"));
     expect(b.slice(1).map((r) => r[1])).toEqual(["2023101"]);
-    const entry = await db.selectFrom("audit_log").select(["actor_id", "detail"]).where("action", "=", "ledger.export").orderBy("id", "desc").executeTakeFirstOrThrow();
+    const entry = await db
+      .selectFrom("audit_log")
+      .select(["actor_id", "detail"])
+      .where("action", "=", "ledger.export")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
     expect(entry.actor_id).toBe(users.secretaryB.id);
     expect(JSON.parse(entry.detail!).scope).toMatch(/^\/\d+\/\d+\/$/);
   });

@@ -9,7 +9,16 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { migrateToLatest } from "../../db/migrate.ts";
 import { action as unsubscribeAction } from "../../app/routes/unsubscribe.tsx";
-import { backoffSeconds, claimOutbox, getPrefs, notify, sendDueEmail, setPref, takeLease, type NewNotification } from "../../app/models/notifications.server.ts";
+import {
+  backoffSeconds,
+  claimOutbox,
+  getPrefs,
+  notify,
+  sendDueEmail,
+  setPref,
+  takeLease,
+  type NewNotification,
+} from "../../app/models/notifications.server.ts";
 import { smtpTransport } from "../../app/utils/mail.server.ts";
 import { openDatabase, type DB } from "../../app/utils/db.server.ts";
 import { createTestTree, createTestUser, outcome, testContext } from "../setup/db.ts";
@@ -95,7 +104,14 @@ const sender = (owner: string) => ({
   schoolName: "测试大学党校",
   from: "网上党校 <noreply@dx.example.edu.cn>",
 });
-const item = (userId: number, key = "notice:7"): NewNotification => ({ userId, kind: "notice_published", title: "关于开展“两学一做”学习的通知", body: "请各位同志按时参加学习，并完成思想汇报。", link: "/notices/7", key });
+const item = (userId: number, key = "notice:7"): NewNotification => ({
+  userId,
+  kind: "notice_published",
+  title: "关于开展“两学一做”学习的通知",
+  body: "请各位同志按时参加学习，并完成思想汇报。",
+  link: "/notices/7",
+  key,
+});
 
 describe("notification e-mail", () => {
   it("arrives with the right recipient, Chinese subject and text, a link back and a working one-click unsubscribe", async () => {
@@ -119,7 +135,11 @@ describe("notification e-mail", () => {
     const post = (t: string) => {
       const body = new FormData();
       body.append("t", t);
-      return { request: new Request("http://localhost/unsubscribe", { method: "POST", headers: { Origin: "http://localhost" }, body }), context: testContext(db), params: {} };
+      return {
+        request: new Request("http://localhost/unsubscribe", { method: "POST", headers: { Origin: "http://localhost" }, body }),
+        context: testContext(db),
+        params: {},
+      };
     };
     expect((await outcome(unsubscribeAction(post(link.replace(/.$/, (c) => (c === "A" ? "B" : "A")))))).status).toBe(404);
     expect((await getPrefs(db, users[0]!.id)).notice_published).toBe(true);
@@ -143,7 +163,11 @@ describe("notification e-mail", () => {
   it("people without an address or who turned e-mail off get the inbox only", async () => {
     await db.updateTable("users").set({ email: null }).where("id", "=", users[1]!.id).execute();
     await setPref(db, users[2]!.id, "notice_published", false);
-    await notify(db, users.map((u) => item(u.id)), T);
+    await notify(
+      db,
+      users.map((u) => item(u.id)),
+      T,
+    );
     expect(await db.selectFrom("notifications").selectAll().execute()).toHaveLength(3);
     expect((await db.selectFrom("outbox").select("recipient").execute()).map((r) => r.recipient)).toEqual(["user0@example.edu.cn"]);
   });

@@ -48,7 +48,25 @@ describe("Markdown cost", () => {
   });
 
   it("random mixtures of marks: no crash, nothing unsafe, cost linear (fast-check, seed 17)", () => {
-    const fragment = fc.constantFrom(...PATHOLOGICAL, "a", " ", "\n", "\n\n", "    ", "```", "|", "#", "{{", "&amp;", "学习", "<img src=x onerror=alert(1)>", "]", ")", "(", "\\");
+    const fragment = fc.constantFrom(
+      ...PATHOLOGICAL,
+      "a",
+      " ",
+      "\n",
+      "\n\n",
+      "    ",
+      "```",
+      "|",
+      "#",
+      "{{",
+      "&amp;",
+      "学习",
+      "<img src=x onerror=alert(1)>",
+      "]",
+      ")",
+      "(",
+      "\\",
+    );
     fc.assert(
       fc.property(fc.array(fragment, { minLength: 1, maxLength: 30 }), (parts) => {
         const unit = parts.join("");

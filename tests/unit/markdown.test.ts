@@ -24,16 +24,14 @@ const FORBIDDEN_ELEMENTS =
 
 /** Everything the renderer may emit; any other tag or attribute is a hole in the allowlist. */
 const ALLOWED_TAGS = new Set(
-  (
-    "h1 h2 h3 h4 h5 h6 p br hr blockquote ul ol li pre code table thead tbody tfoot tr th td " +
-    "em strong del sup sub a img section figure figcaption"
-  ).split(" "),
+  ("h1 h2 h3 h4 h5 h6 p br hr blockquote ul ol li pre code table thead tbody tfoot tr th td " + "em strong del sup sub a img section figure figcaption").split(
+    " ",
+  ),
 );
 const ALLOWED_ATTRIBUTES = new Set(
-  (
-    "href title target rel id data-footnote-ref data-footnote-backref aria-describedby aria-label " +
-    "src alt loading start align data-footnotes class"
-  ).split(" "),
+  ("href title target rel id data-footnote-ref data-footnote-backref aria-describedby aria-label " + "src alt loading start align data-footnotes class").split(
+    " ",
+  ),
 );
 const URL_ATTRIBUTES = new Set(["href", "src", "srcset", "action", "formaction", "data", "background", "poster", "xlink:href", "cite"]);
 
@@ -150,9 +148,7 @@ describe("renderMarkdown: XSS corpus", () => {
 
 describe("renderMarkdown: content", () => {
   it("renders GFM tables with alignment", () => {
-    const root = parse(
-      renderMarkdown("| 阶段 | 时长 |\n|:---|:---:|\n| 入党积极分子 | 一年以上 |\n| 预备党员 | 一年 |"),
-    );
+    const root = parse(renderMarkdown("| 阶段 | 时长 |\n|:---|:---:|\n| 入党积极分子 | 一年以上 |\n| 预备党员 | 一年 |"));
     const table = root.querySelector("table");
     expect(table).not.toBeNull();
     expect(Array.from(root.querySelectorAll("th")).map((th) => th.textContent)).toEqual(["阶段", "时长"]);
@@ -191,7 +187,9 @@ describe("renderMarkdown: content", () => {
   });
 
   it("keeps Chinese text intact and joins soft line breaks between Chinese characters", () => {
-    const html = renderMarkdown("## 第一章　党员\n\n年满十八岁的中国工人、农民、军人、知识分子和其他社会阶层的先进分子，\n承认党的纲领和章程。\n\nEnglish words\nstay apart.");
+    const html = renderMarkdown(
+      "## 第一章　党员\n\n年满十八岁的中国工人、农民、军人、知识分子和其他社会阶层的先进分子，\n承认党的纲领和章程。\n\nEnglish words\nstay apart.",
+    );
     const root = parse(html);
     expect(root.querySelector("h2")?.textContent).toBe("第一章　党员");
     const [p1, p2] = Array.from(root.querySelectorAll("p"));
@@ -210,7 +208,9 @@ describe("renderMarkdown: content", () => {
   });
 
   it("allows figure/figcaption and forces loading=lazy on raw HTML images", () => {
-    const root = parse(renderMarkdown('<figure><img src="media/x.png" alt="图" loading="eager" width="9999"><figcaption>图1 说明</figcaption></figure>', { mediaBase: MEDIA }));
+    const root = parse(
+      renderMarkdown('<figure><img src="media/x.png" alt="图" loading="eager" width="9999"><figcaption>图1 说明</figcaption></figure>', { mediaBase: MEDIA }),
+    );
     const img = root.querySelector("figure > img");
     expect(img?.getAttribute("src")).toBe(`${MEDIA}x.png`);
     expect(img?.getAttribute("loading")).toBe("lazy");
@@ -261,11 +261,7 @@ describe("renderMarkdown: content", () => {
     );
     const links = Array.from(root.querySelectorAll("a"));
     const external = links.filter((a) => a.getAttribute("target") === "_blank");
-    expect(external.map((a) => a.getAttribute("href"))).toEqual([
-      "https://www.news.cn/",
-      "http://www.people.com.cn",
-      "http://www.12371.cn",
-    ]);
+    expect(external.map((a) => a.getAttribute("href"))).toEqual(["https://www.news.cn/", "http://www.people.com.cn", "http://www.12371.cn"]);
     for (const a of external) expect(a.getAttribute("rel")).toBe("noopener noreferrer");
     const internal = links.filter((a) => a.getAttribute("target") !== "_blank");
     expect(internal.map((a) => a.getAttribute("href"))).toEqual(["mailto:dangxiao@example.cn", "/courses", "#part-2", "/x"]);
@@ -286,9 +282,7 @@ describe("renderMarkdown: content", () => {
   });
 
   it("drops author-supplied ids and classes, keeps lists, emphasis and rules", () => {
-    const root = parse(
-      renderMarkdown('<h2 id="csrf" class="btn">标题</h2>\n\n1. **一**\n2. *二*\n3. ~~三~~\n\n---\n\n<ol start="3"><li>丙</li></ol>'),
-    );
+    const root = parse(renderMarkdown('<h2 id="csrf" class="btn">标题</h2>\n\n1. **一**\n2. *二*\n3. ~~三~~\n\n---\n\n<ol start="3"><li>丙</li></ol>'));
     expect(root.querySelector("h2")?.hasAttribute("id")).toBe(false);
     expect(root.querySelector("h2")?.hasAttribute("class")).toBe(false);
     expect(root.querySelectorAll("ol > li strong, ol > li em, ol > li del")).toHaveLength(3);
@@ -310,9 +304,7 @@ describe("renderMarkdown: content", () => {
 
 describe("markdownToPlainText", () => {
   it("strips tags, decodes entities and collapses whitespace", () => {
-    const text = markdownToPlainText(
-      "# 第一课\n\n坚持**党的领导**，a &amp; b < c。\n\n- 一\n- 二\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n```\ncode  block\n```",
-    );
+    const text = markdownToPlainText("# 第一课\n\n坚持**党的领导**，a &amp; b < c。\n\n- 一\n- 二\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n```\ncode  block\n```");
     expect(text).toBe("第一课 坚持党的领导，a & b < c。 一 二 x y 1 2 code block");
   });
 

@@ -19,7 +19,11 @@ describe("parseMultipartForm", () => {
       return filename === undefined ? text : filename;
     });
     expect(seen).toEqual(["intent:-", "file:思想汇报=终稿;2.pdf", "after:-"]);
-    expect([...parsed.entries()]).toEqual([["intent", "save"], ["file", "思想汇报=终稿;2.pdf"], ["after", "a=b; c"]]);
+    expect([...parsed.entries()]).toEqual([
+      ["intent", "save"],
+      ["file", "思想汇报=终稿;2.pdf"],
+      ["after", "a=b; c"],
+    ]);
   });
 
   it("passes only the base name of a file, as Remix's parser did", async () => {

@@ -29,7 +29,11 @@ beforeAll(async () => {
   b1 = await createTestUser(db, { orgUnitId: tree.branchB, name: "乙一" });
 });
 
-const args = (url: string, cookie: string, form?: Record<string, string>, params: Record<string, string> = {}) => ({ request: makeRequest(url, { cookie, form }), context: testContext(db), params });
+const args = (url: string, cookie: string, form?: Record<string, string>, params: Record<string, string> = {}) => ({
+  request: makeRequest(url, { cookie, form }),
+  context: testContext(db),
+  params,
+});
 
 describe("通知公告", () => {
   let id: number;
@@ -41,7 +45,17 @@ describe("通知公告", () => {
     expect(await db.selectFrom("notices").selectAll().execute()).toHaveLength(0);
     expect(await db.selectFrom("notifications").selectAll().execute()).toHaveLength(0);
 
-    const res = await outcome(newAction(args("/notices/new", secA.cookie, { title: "关于参加集中学习的通知", body: "请于**周五**前完成。<script>alert(1)</script>", audience: "org", orgUnitId: String(tree.branchA), requiresAck: "1" })));
+    const res = await outcome(
+      newAction(
+        args("/notices/new", secA.cookie, {
+          title: "关于参加集中学习的通知",
+          body: "请于**周五**前完成。<script>alert(1)</script>",
+          audience: "org",
+          orgUnitId: String(tree.branchA),
+          requiresAck: "1",
+        }),
+      ),
+    );
     expect(res.status).toBe(302);
     id = Number(/\/notices\/(\d+)\/reads/.exec(res.location!)![1]);
     const recipients = await db.selectFrom("notice_recipients").select("user_id").where("notice_id", "=", id).execute();
@@ -68,7 +82,12 @@ describe("通知公告", () => {
     const r = await readReport(db, id, who(secA, ["secretary"], tree.subA));
     expect(r.totals).toEqual({ total: 3, read: 2, acked: 1 });
     expect(r.branches).toEqual([expect.objectContaining({ unit: expect.stringContaining("甲学院第一党支部"), total: 3, read: 2, acked: 1, done: 1 })]);
-    expect(r.people.filter((p) => !p.done).map((p) => p.name).sort()).toEqual(["甲二", "甲发展对象"].sort());
+    expect(
+      r.people
+        .filter((p) => !p.done)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(["甲二", "甲发展对象"].sort());
   });
 
   it("the read list exports as XLSX, audited; another secretary's or a trainee's request is refused", async () => {
@@ -76,7 +95,9 @@ describe("通知公告", () => {
     expect(res.headers.get("Content-Type")).toContain("spreadsheetml");
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never);
-    const rows = wb.worksheets[0]!.getSheetValues().slice(2).map((r) => (r as unknown[]).slice(1));
+    const rows = wb.worksheets[0]!.getSheetValues()
+      .slice(2)
+      .map((r) => (r as unknown[]).slice(1));
     expect(rows).toHaveLength(3);
     const byName = Object.fromEntries(rows.map((r) => [r[2], r[7]]));
     expect(byName).toEqual({ 甲一: "已确认", 甲二: "已读未确认", 甲发展对象: "未读" });
@@ -92,17 +113,42 @@ describe("通知公告", () => {
       [1, "关于参加集中学习的通知"],
     ]);
     expect((await readReport(db, id, who(admin, ["admin"], tree.root))).totals.read).toBe(2);
-    await expect(editNotice(db, id, { title: "x", bodyMd: "y" }, { id: a1.id, org_unit_id: tree.branchA, roles: ["trainee"] as never })).rejects.toThrow("通知不存在");
+    await expect(editNotice(db, id, { title: "x", bodyMd: "y" }, { id: a1.id, org_unit_id: tree.branchA, roles: ["trainee"] as never })).rejects.toThrow(
+      "通知不存在",
+    );
   });
 
   it("to the members of one stage, and to a training class", async () => {
-    const stage = await publishNotice(db, { title: "发展对象通知", bodyMd: "x", audience: "stage", orgUnitId: tree.subA, stage: "candidate", requiresAck: false, files: [] }, who(secA, ["secretary"], tree.subA));
+    const stage = await publishNotice(
+      db,
+      { title: "发展对象通知", bodyMd: "x", audience: "stage", orgUnitId: tree.subA, stage: "candidate", requiresAck: false, files: [] },
+      who(secA, ["secretary"], tree.subA),
+    );
     expect(stage.recipients).toBe(1);
-    const classId = await createClass(db, { name: "测试班", kind: "activist", term: 1, hostUnitId: tree.root, startDate: "2026-03-01", endDate: "2026-06-30" }, { actorId: admin.id });
+    const classId = await createClass(
+      db,
+      { name: "测试班", kind: "activist", term: 1, hostUnitId: tree.root, startDate: "2026-03-01", endDate: "2026-06-30" },
+      { actorId: admin.id },
+    );
     const b1name = (await db.selectFrom("users").select("username").where("id", "=", b1.id).executeTakeFirstOrThrow()).username;
-    await enrollUsernames(db, { classId, entries: [{ username: b1name }, { username: a1.username }], source: "pick", skipProblems: false }, { actorId: admin.id });
+    await enrollUsernames(
+      db,
+      { classId, entries: [{ username: b1name }, { username: a1.username }], source: "pick", skipProblems: false },
+      { actorId: admin.id },
+    );
     // A secretary reaches only the class members in their subtree; the 组织部 all of them.
-    expect((await publishNotice(db, { title: "班级通知", bodyMd: "x", audience: "class", classId, requiresAck: false, files: [] }, who(secA, ["secretary"], tree.subA))).recipients).toBe(1);
-    expect((await publishNotice(db, { title: "班级通知", bodyMd: "x", audience: "class", classId, requiresAck: false, files: [] }, who(admin, ["admin"], tree.root))).recipients).toBe(2);
+    expect(
+      (
+        await publishNotice(
+          db,
+          { title: "班级通知", bodyMd: "x", audience: "class", classId, requiresAck: false, files: [] },
+          who(secA, ["secretary"], tree.subA),
+        )
+      ).recipients,
+    ).toBe(1);
+    expect(
+      (await publishNotice(db, { title: "班级通知", bodyMd: "x", audience: "class", classId, requiresAck: false, files: [] }, who(admin, ["admin"], tree.root)))
+        .recipients,
+    ).toBe(2);
   });
 });

@@ -1,7 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  createOrgUnit, deleteOrgUnit, getOrgUnit, isInSubtree, moveOrgUnit, OrgError, renameOrgUnit, setOrgUnitActive,
-} from "../../app/models/org.server.ts";
+import { createOrgUnit, deleteOrgUnit, getOrgUnit, isInSubtree, moveOrgUnit, OrgError, renameOrgUnit, setOrgUnitActive } from "../../app/models/org.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { createTestDb, createTestTree, createTestUser } from "../setup/db.ts";
 

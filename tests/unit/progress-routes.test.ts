@@ -31,8 +31,13 @@ beforeEach(async () => {
   expect(r.ok).toBe(true);
 });
 
-const call = <T,>(fn: (a: any) => T, path: string, who: keyof typeof users | null, params: Record<string, string>, init: { method?: string; form?: Record<string, string | string[]> } = {}) =>
-  outcome(fn({ request: makeRequest(path, { cookie: who ? users[who]!.cookie : undefined, ...init }), context: ctx, params }));
+const call = <T>(
+  fn: (a: any) => T,
+  path: string,
+  who: keyof typeof users | null,
+  params: Record<string, string>,
+  init: { method?: string; form?: Record<string, string | string[]> } = {},
+) => outcome(fn({ request: makeRequest(path, { cookie: who ? users[who]!.cookie : undefined, ...init }), context: ctx, params }));
 
 describe("reading a course", () => {
   it("a trainee of another stage gets 403 with the reason in words", async () => {
@@ -58,7 +63,11 @@ describe("reading a course", () => {
 
 describe("course media", () => {
   it("is served to a trainee who may see the course, with Range support", async () => {
-    const res = await media.loader({ request: makeRequest(`/media/courses/${SLUG}/clip.mp4`, { cookie: users.traineeA!.cookie }), context: ctx, params: { slug: SLUG, "*": "clip.mp4" } });
+    const res = await media.loader({
+      request: makeRequest(`/media/courses/${SLUG}/clip.mp4`, { cookie: users.traineeA!.cookie }),
+      context: ctx,
+      params: { slug: SLUG, "*": "clip.mp4" },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("Accept-Ranges")).toBe("bytes");
   });
@@ -81,7 +90,11 @@ describe("course media", () => {
 describe("heartbeat endpoint", () => {
   const lessonId = async (key: string) => (await db.selectFrom("lessons").select("id").where("key", "=", key).executeTakeFirstOrThrow()).id;
   const beat = async (who: keyof typeof users, id: number, body: unknown) => {
-    const req = new Request(`http://localhost/api/lessons/${id}/beat`, { method: "POST", headers: { Cookie: users[who]!.cookie, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const req = new Request(`http://localhost/api/lessons/${id}/beat`, {
+      method: "POST",
+      headers: { Cookie: users[who]!.cookie, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
     return beatRoute.action({ request: req, context: ctx, params: { lessonId: String(id) } } as never);
   };
 
@@ -95,7 +108,12 @@ describe("heartbeat endpoint", () => {
 
   it("answers malformed input with 400 and a Chinese message", async () => {
     const id = await lessonId("01-video");
-    for (const body of [null, {}, { tabId: "x", segments: "all", position: -1, visible: "yes" }, { tabId: "tab-aaaaaaaa", segments: [[0, "Infinity"]], position: 0, visible: true }]) {
+    for (const body of [
+      null,
+      {},
+      { tabId: "x", segments: "all", position: -1, visible: "yes" },
+      { tabId: "tab-aaaaaaaa", segments: [[0, "Infinity"]], position: 0, visible: true },
+    ]) {
       const res = await beat("traineeA", id, body);
       expect(res.status).toBe(400);
       expect((await res.json()).message).toBe("进度数据格式不正确");
@@ -120,7 +138,14 @@ describe("progress views", () => {
   });
 
   it("offline hours: credited within scope, refused outside it, shown in the trainee's 学时", async () => {
-    const form = (ids: number[]) => ({ intent: "credit", userIds: ids.map(String), kind: "分组研讨", hours: "1.5", activityDate: "2026-11-20", reason: "党章专题研讨" });
+    const form = (ids: number[]) => ({
+      intent: "credit",
+      userIds: ids.map(String),
+      kind: "分组研讨",
+      hours: "1.5",
+      activityDate: "2026-11-20",
+      reason: "党章专题研讨",
+    });
     const refused = await call(courseProgress.action, `/progress/${SLUG}`, "secretaryA", { slug: SLUG }, { form: form([users.traineeB!.id]) });
     expect(refused.status).toBe(403);
     const ok = await call(courseProgress.action, `/progress/${SLUG}`, "secretaryA", { slug: SLUG }, { form: form([users.traineeA!.id]) });

@@ -113,45 +113,54 @@ describe("one lesson at a time", () => {
     expect(await beat(reading, 6, { tabId: "tab-c" })).toMatchObject({ ok: false, reason: "busy" });
   });
 
-  it("no mix of tabs, lessons, releases and take-overs credits more than the wall time (+ 2 s slack per credited video beat)", { timeout: 60_000 }, async () => {
-    // Mostly an honest page (so that time is credited at all), now and then a release, a take-over, another tab or lesson.
-    const seldom = fc.oneof({ arbitrary: fc.constant(false), weight: 4 }, { arbitrary: fc.constant(true), weight: 1 });
-    // A second course like the first, so that two reading lessons could be credited for the same seconds.
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "progress-"));
-    fs.cpSync("tests/fixtures/e2e-courses/test-progress", path.join(root, "test-progress"), { recursive: true });
-    fs.cpSync("tests/fixtures/e2e-courses/test-progress", path.join(root, "test-progress-2"), { recursive: true });
-    expect((await syncCourses(db, { root })).ok).toBe(true);
-    fs.rmSync(root, { recursive: true, force: true });
-    const lessons = await db.selectFrom("lessons").select(["id", "key"]).execute();
-    const reading2 = lessons.find((l) => l.key === "02-reading" && l.id !== reading)!.id;
-    expect(await beat(reading2, 0)).toMatchObject({ ok: true });
-    const step = fc.record({
-      dt: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 15 }), weight: 4 }, { arbitrary: fc.integer({ min: 16, max: 90 }), weight: 1 }),
-      lesson: fc.constantFrom(video, reading, reading2),
-      tab: seldom.map((b) => (b ? "tab-b" : "tab-a")),
-      release: seldom,
-      takeover: seldom,
-      from: fc.integer({ min: 0, max: 8 }),
-      length: fc.integer({ min: 0, max: 8 }),
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), async (steps) => {
-        await db.deleteFrom("lesson_progress").execute();
-        await db.deleteFrom("learning_presence").execute();
-        let t = 0;
-        let credited = 0;
-        let slack = 0;
-        for (const x of steps) {
-          t += x.dt;
-          const r = await beat(x.lesson, t, { tabId: x.tab, release: x.release, takeover: x.takeover, segments: x.length ? [[x.from, Math.min(8, x.from + x.length)]] : [] });
-          if (r.ok) credited += r.credited;
-          if (r.ok && x.lesson === video && r.credited > 0) slack += 2; // a video beat's allowance for timer jitter
-        }
-        expect(credited).toBeLessThanOrEqual(t + slack);
-      }),
-      { numRuns: 60 },
-    );
-  });
+  it(
+    "no mix of tabs, lessons, releases and take-overs credits more than the wall time (+ 2 s slack per credited video beat)",
+    { timeout: 60_000 },
+    async () => {
+      // Mostly an honest page (so that time is credited at all), now and then a release, a take-over, another tab or lesson.
+      const seldom = fc.oneof({ arbitrary: fc.constant(false), weight: 4 }, { arbitrary: fc.constant(true), weight: 1 });
+      // A second course like the first, so that two reading lessons could be credited for the same seconds.
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "progress-"));
+      fs.cpSync("tests/fixtures/e2e-courses/test-progress", path.join(root, "test-progress"), { recursive: true });
+      fs.cpSync("tests/fixtures/e2e-courses/test-progress", path.join(root, "test-progress-2"), { recursive: true });
+      expect((await syncCourses(db, { root })).ok).toBe(true);
+      fs.rmSync(root, { recursive: true, force: true });
+      const lessons = await db.selectFrom("lessons").select(["id", "key"]).execute();
+      const reading2 = lessons.find((l) => l.key === "02-reading" && l.id !== reading)!.id;
+      expect(await beat(reading2, 0)).toMatchObject({ ok: true });
+      const step = fc.record({
+        dt: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 15 }), weight: 4 }, { arbitrary: fc.integer({ min: 16, max: 90 }), weight: 1 }),
+        lesson: fc.constantFrom(video, reading, reading2),
+        tab: seldom.map((b) => (b ? "tab-b" : "tab-a")),
+        release: seldom,
+        takeover: seldom,
+        from: fc.integer({ min: 0, max: 8 }),
+        length: fc.integer({ min: 0, max: 8 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), async (steps) => {
+          await db.deleteFrom("lesson_progress").execute();
+          await db.deleteFrom("learning_presence").execute();
+          let t = 0;
+          let credited = 0;
+          let slack = 0;
+          for (const x of steps) {
+            t += x.dt;
+            const r = await beat(x.lesson, t, {
+              tabId: x.tab,
+              release: x.release,
+              takeover: x.takeover,
+              segments: x.length ? [[x.from, Math.min(8, x.from + x.length)]] : [],
+            });
+            if (r.ok) credited += r.credited;
+            if (r.ok && x.lesson === video && r.credited > 0) slack += 2; // a video beat's allowance for timer jitter
+          }
+          expect(credited).toBeLessThanOrEqual(t + slack);
+        }),
+        { numRuns: 60 },
+      );
+    },
+  );
 
   it("a stale presence (closed tab) is free to take", async () => {
     await beat(video, 0);
@@ -168,7 +177,10 @@ describe("visibility", () => {
 
 describe("presence check (继续学习)", () => {
   it("stops crediting when a check is due, until it is answered; paused time never counts", async () => {
-    await db.updateTable("courses").set({ progress: JSON.stringify({ lock_seek: true, lock_rate: true, presence_check: true }) }).execute();
+    await db
+      .updateTable("courses")
+      .set({ progress: JSON.stringify({ lock_seek: true, lock_rate: true, presence_check: true }) })
+      .execute();
     await beat(reading, 0);
     await db.updateTable("lesson_progress").set({ check_after: 20 }).execute();
     await beat(reading, 15);
@@ -183,7 +195,11 @@ describe("presence check (继续学习)", () => {
 describe("offline hours", () => {
   it("are recorded with the actor and audited", async () => {
     const instructor = await createTestUser(db, { orgUnitId: unitId, roles: ["instructor"], stage: "full" });
-    await creditOfflineHours(db, { userId: trainee.id, courseId: null, kind: "分组研讨", hours: 2, reason: "第三小组研讨", activityDate: "2026-11-20" }, { actorId: instructor.id });
+    await creditOfflineHours(
+      db,
+      { userId: trainee.id, courseId: null, kind: "分组研讨", hours: 2, reason: "第三小组研讨", activityDate: "2026-11-20" },
+      { actorId: instructor.id },
+    );
     const entry = await db.selectFrom("audit_log").selectAll().where("action", "=", "hours.offline_credit").executeTakeFirstOrThrow();
     expect(entry.actor_id).toBe(instructor.id);
     expect(JSON.parse(entry.detail!)).toMatchObject({ hours: 2, kind: "分组研讨" });

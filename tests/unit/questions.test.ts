@@ -31,14 +31,41 @@ beforeAll(async () => {
   const { id } = await db
     .insertInto("courses")
     .values({
-      slug: SLUG, title: "答疑测试课", summary: "s", audience: '["activist"]', hours: 1, instructors: JSON.stringify([teacher.username]),
-      cover: null, published: 1, progress: "{}", intro_md: "", content_hash: "h", created_at: 1, updated_at: 1,
+      slug: SLUG,
+      title: "答疑测试课",
+      summary: "s",
+      audience: '["activist"]',
+      hours: 1,
+      instructors: JSON.stringify([teacher.username]),
+      cover: null,
+      published: 1,
+      progress: "{}",
+      intro_md: "",
+      content_hash: "h",
+      created_at: 1,
+      updated_at: 1,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
   await db
     .insertInto("lessons")
-    .values({ course_id: id, key: "01-xingzhi", position: 1, chapter: "第一章", title: "党的性质", hours: 1, video: null, captions: null, complete_read_minutes: 1, complete_watch_percent: 90, video_duration: null, body_md: "正文", content_hash: "h", created_at: 1, updated_at: 1 })
+    .values({
+      course_id: id,
+      key: "01-xingzhi",
+      position: 1,
+      chapter: "第一章",
+      title: "党的性质",
+      hours: 1,
+      video: null,
+      captions: null,
+      complete_read_minutes: 1,
+      complete_watch_percent: 90,
+      video_duration: null,
+      body_md: "正文",
+      content_hash: "h",
+      created_at: 1,
+      updated_at: 1,
+    })
     .execute();
 });
 
@@ -61,12 +88,24 @@ describe("答疑", () => {
   let qid: number;
 
   it("a trainee asks about a lesson with an image; an HTML page named .png is refused and nothing is stored", async () => {
-    const fake = await outcome(askAction(args(`/courses/${SLUG}/questions`, asker.cookie, { body: askForm("伪装的图片", { bytes: new TextEncoder().encode("<html><script>alert(1)</script></html>"), name: "x.png" }) })));
+    const fake = await outcome(
+      askAction(
+        args(`/courses/${SLUG}/questions`, asker.cookie, {
+          body: askForm("伪装的图片", { bytes: new TextEncoder().encode("<html><script>alert(1)</script></html>"), name: "x.png" }),
+        }),
+      ),
+    );
     expect(fake.status).toBe(400);
     expect(fake.data.message).toContain("类型不在允许范围内");
     expect(await db.selectFrom("course_questions").selectAll().execute()).toHaveLength(0);
 
-    const res = await outcome(askAction(args(`/courses/${SLUG}/questions`, asker.cookie, { body: askForm("什么是**先锋队**？<script>alert(1)</script>", { bytes: PNG, name: "图.png" }, "01-xingzhi") })));
+    const res = await outcome(
+      askAction(
+        args(`/courses/${SLUG}/questions`, asker.cookie, {
+          body: askForm("什么是**先锋队**？<script>alert(1)</script>", { bytes: PNG, name: "图.png" }, "01-xingzhi"),
+        }),
+      ),
+    );
     expect(res.status).toBe(302);
     const row = await db.selectFrom("course_questions").selectAll().executeTakeFirstOrThrow();
     qid = row.id;
@@ -104,7 +143,9 @@ describe("答疑", () => {
     const other = await outcome(queueLoader(args("/teach/questions", otherTeacher.cookie)));
     expect(other.data.waiting).toHaveLength(0);
     expect((await outcome(queueLoader(args("/teach/questions", asker.cookie)))).status).toBe(403);
-    const refused = await outcome(queueAction(args("/teach/questions", otherTeacher.cookie, { form: { intent: "answer", id: String(qid), answer: "不是我的课" } })));
+    const refused = await outcome(
+      queueAction(args("/teach/questions", otherTeacher.cookie, { form: { intent: "answer", id: String(qid), answer: "不是我的课" } })),
+    );
     expect(refused.status).toBe(404);
   });
 
@@ -120,7 +161,11 @@ describe("答疑", () => {
   });
 
   it("answering publicly notifies the asker; the classmate sees question and answer without the asker's name", async () => {
-    const res = await outcome(queueAction(args("/teach/questions", teacher.cookie, { form: { intent: "answer", id: String(qid), answer: "先锋队即**工人阶级的先锋队**。", public: "1" } })));
+    const res = await outcome(
+      queueAction(
+        args("/teach/questions", teacher.cookie, { form: { intent: "answer", id: String(qid), answer: "先锋队即**工人阶级的先锋队**。", public: "1" } }),
+      ),
+    );
     expect(res.status).toBe(200);
     const inbox = await listInbox(db, asker.id);
     expect(inbox).toHaveLength(1);
@@ -154,7 +199,21 @@ describe("median answer time", () => {
   it("is the middle of the answered questions' times per course", async () => {
     const course = await db.selectFrom("courses").select("id").where("slug", "=", SLUG).executeTakeFirstOrThrow();
     for (const minutes of [10, 30, 600]) {
-      await db.insertInto("course_questions").values({ course_id: course.id, lesson_id: null, user_id: asker.id, body_md: "q", image_sha256: null, image_type: null, created_at: 1000, answer_md: "a", answered_by: teacher.id, answered_at: 1000 + minutes * 60 }).execute();
+      await db
+        .insertInto("course_questions")
+        .values({
+          course_id: course.id,
+          lesson_id: null,
+          user_id: asker.id,
+          body_md: "q",
+          image_sha256: null,
+          image_type: null,
+          created_at: 1000,
+          answer_md: "a",
+          answered_by: teacher.id,
+          answered_at: 1000 + minutes * 60,
+        })
+        .execute();
     }
     const stats = await questionStats(db);
     // The hidden question no longer counts; three answered: 10, 30, 600 minutes.

@@ -35,18 +35,34 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-record-"));
 
 beforeEach(async () => {
   ({ db, ctx, users, courseId, cls } = await classWorld());
-  const r = await enrollUsernames(db, { classId: cls.id, entries: ["2023001", "2023002", "2023101"].map((username) => ({ username })), source: "pick", skipProblems: false }, { actorId: users.admin.id });
+  const r = await enrollUsernames(
+    db,
+    { classId: cls.id, entries: ["2023001", "2023002", "2023101"].map((username) => ({ username })), source: "pick", skipProblems: false },
+    { actorId: users.admin.id },
+  );
   expect(r.applied).toBe(true);
   await didTheWork(db, users.traineeA.id, courseId, { essay: 85, exam: 90 });
   await didTheWork(db, users.traineeA2.id, courseId, { lessons: "required" });
   await didTheWork(db, users.traineeB.id, courseId, { essay: 70, exam: 40, lessons: "all" });
-  await creditOfflineHours(db, { userId: users.traineeA.id, courseId, kind: "分组研讨", hours: 2, reason: "第三小组专题研讨", activityDate: "2026-10-12" }, { actorId: users.instructor.id });
-  await creditOfflineHours(db, { userId: users.traineeA.id, courseId: null, kind: "社会实践", hours: 1, reason: "社区志愿服务", activityDate: "2026-10-20" }, { actorId: users.secretaryA.id });
+  await creditOfflineHours(
+    db,
+    { userId: users.traineeA.id, courseId, kind: "分组研讨", hours: 2, reason: "第三小组专题研讨", activityDate: "2026-10-12" },
+    { actorId: users.instructor.id },
+  );
+  await creditOfflineHours(
+    db,
+    { userId: users.traineeA.id, courseId: null, kind: "社会实践", hours: 1, reason: "社区志愿服务", activityDate: "2026-10-20" },
+    { actorId: users.secretaryA.id },
+  );
   await confirmCompletion(db, { classId: cls.id, schoolCode: "TST", close: true, early: true }, { actorId: users.admin.id }, ISSUED);
 });
 
 type Who = keyof ClassWorld["users"] | null;
-const args = (who: Who, url: string, params: Record<string, string> = {}) => ({ request: makeRequest(url, { cookie: who ? users[who].cookie : undefined }), context: ctx, params });
+const args = (who: Who, url: string, params: Record<string, string> = {}) => ({
+  request: makeRequest(url, { cookie: who ? users[who].cookie : undefined }),
+  context: ctx,
+  params,
+});
 const recordArgs = (who: Who, userId: number, suffix = "") => args(who, `/admin/users/${userId}/record${suffix}`, { userId: String(userId) });
 
 function pdf(bytes: Uint8Array): { text: string; pages: number } {
@@ -66,7 +82,9 @@ describe("training record", () => {
     expect(rec.classes).toHaveLength(1);
     expect(rec.classes[0]).toMatchObject({ className: cls.name, term: 12, status: "completed", statusLabel: "是", certificateNumber: "TST-2026-12-0001" });
     // Required lessons 2 + 1.5 online, 2 offline for the course, the 思想汇报 passed for 2.
-    expect(rec.courses).toEqual([{ title: expect.any(String), lessonsDone: 2, lessonsTotal: 3, onlineHours: 3.5, offlineHours: 2, assignmentHours: 2, hours: 7.5 }]);
+    expect(rec.courses).toEqual([
+      { title: expect.any(String), lessonsDone: 2, lessonsTotal: 3, onlineHours: 3.5, offlineHours: 2, assignmentHours: 2, hours: 7.5 },
+    ]);
     expect(rec.unassignedOffline).toBe(1);
     expect(rec.totals).toEqual({ hours: 8.5, online: 3.5, offline: 3, assignments: 2, classes: 1, completed: 1, certificates: 1 });
     expect(rec.offline.map((o: { kind: string; creditedBy: string }) => o.kind)).toEqual(["社会实践", "分组研讨"]);
@@ -81,7 +99,19 @@ describe("training record", () => {
     expect(decodeURIComponent(res.headers.get("Content-Disposition")!)).toContain("培训档案-2023001-张晓明.pdf");
     const { text, pages } = pdf(await bytesOf(res));
     expect(pages).toBe(1);
-    for (const s of ["学员培训档案", "张晓明", "2023001", "甲学院第一党支部", cls.name, "TST-2026-12-0001", "累计学时 8.5", "第三小组专题研讨", "结业考试", "测试大学党校"]) expect(text).toContain(s);
+    for (const s of [
+      "学员培训档案",
+      "张晓明",
+      "2023001",
+      "甲学院第一党支部",
+      cls.name,
+      "TST-2026-12-0001",
+      "累计学时 8.5",
+      "第三小组专题研讨",
+      "结业考试",
+      "测试大学党校",
+    ])
+      expect(text).toContain(s);
     const entry = await db.selectFrom("audit_log").selectAll().where("action", "=", "record.export").executeTakeFirstOrThrow();
     expect(entry).toMatchObject({ actor_id: users.admin.id, target_type: "user", target_id: String(users.traineeA.id) });
     expect(JSON.parse(entry.detail!)).toMatchObject({ format: "pdf" });
@@ -90,7 +120,14 @@ describe("training record", () => {
   it("stays on one page with many classes, saying how many rows the Excel export has beyond it", async () => {
     const subject = (await recordSubjectFor(db, users.traineeA.id, { id: users.admin.id, roles: ["admin"], org_unit_id: 0 }))!;
     const rec = await trainingRecord(db, subject, { forTrainee: false });
-    const many = { ...rec, classes: Array.from({ length: 80 }, (_, i) => ({ ...rec.classes[0]!, classId: i, className: `第${i + 1}期入党积极分子培训班（很长的名称用于测试截断显示效果）` })) };
+    const many = {
+      ...rec,
+      classes: Array.from({ length: 80 }, (_, i) => ({
+        ...rec.classes[0]!,
+        classId: i,
+        className: `第${i + 1}期入党积极分子培训班（很长的名称用于测试截断显示效果）`,
+      })),
+    };
     const { text, pages } = pdf(await renderRecordPdf(many, { schoolName: "测试大学党校" }));
     expect(pages).toBe(1);
     expect(text).toMatch(/另有 \d+ 项未列出，完整记录见 Excel 导出/);
@@ -136,7 +173,10 @@ describe("training record", () => {
   });
 
   it("leaves out of the trainee's own copy the exam scores the exam does not show yet", async () => {
-    await db.updateTable("exams").set({ settings: (eb) => eb.fn("replace", ["settings", eb.val('"show_results":"after_submit"'), eb.val('"show_results":"never"')]) }).execute();
+    await db
+      .updateTable("exams")
+      .set({ settings: (eb) => eb.fn("replace", ["settings", eb.val('"show_results":"after_submit"'), eb.val('"show_results":"never"')]) })
+      .execute();
     const subject = (await recordSubjectFor(db, users.traineeA.id, { id: users.traineeA.id, roles: ["trainee"], org_unit_id: 0 }))!;
     const own = await trainingRecord(db, subject, { forTrainee: true });
     expect(own.exams[0]).toMatchObject({ score: null, result: "成绩未公布" });
@@ -238,7 +278,8 @@ function validateStatement(s: unknown): string[] {
     if (object.objectType === "StatementRef") check(typeof object.id === "string" && UUID.test(object.id), "object StatementRef id is not a UUID");
     else activity(object, "object");
   }
-  if (isObject(s.verb) && s.verb.id === "http://adlnet.gov/expapi/verbs/voided") check(isObject(object) && object.objectType === "StatementRef", "a voiding statement must reference a statement");
+  if (isObject(s.verb) && s.verb.id === "http://adlnet.gov/expapi/verbs/voided")
+    check(isObject(object) && object.objectType === "StatementRef", "a voiding statement must reference a statement");
   // Result.
   if (s.result !== undefined) {
     const r = s.result;
@@ -248,7 +289,8 @@ function validateStatement(s: unknown): string[] {
         const sc = r.score;
         check(isObject(sc), "result.score is not an object");
         if (isObject(sc)) {
-          for (const k of Object.keys(sc)) check(["scaled", "raw", "min", "max"].includes(k) && typeof sc[k] === "number", `result.score.${k} is not a known number`);
+          for (const k of Object.keys(sc))
+            check(["scaled", "raw", "min", "max"].includes(k) && typeof sc[k] === "number", `result.score.${k} is not a known number`);
           if (typeof sc.scaled === "number") check(sc.scaled >= -1 && sc.scaled <= 1, "result.score.scaled is outside -1..1");
           if (typeof sc.min === "number" && typeof sc.max === "number") check(sc.min < sc.max, "result.score.min is not below max");
           if (typeof sc.raw === "number" && typeof sc.min === "number") check(sc.raw >= sc.min, "result.score.raw is below min");
@@ -280,11 +322,21 @@ function validateStatement(s: unknown): string[] {
       extensions(c.extensions, "context.extensions");
     }
   }
-  check(typeof s.timestamp === "string" && ISO_TIME.test(s.timestamp) && !Number.isNaN(Date.parse(s.timestamp)), "timestamp is not an ISO 8601 time with a zone");
+  check(
+    typeof s.timestamp === "string" && ISO_TIME.test(s.timestamp) && !Number.isNaN(Date.parse(s.timestamp)),
+    "timestamp is not an ISO 8601 time with a zone",
+  );
   return errors;
 }
 
-type Statement = { id: string; actor: { account: { name: string } }; verb: { id: string }; object: { id: string; objectType?: string }; result?: Record<string, unknown>; timestamp: string };
+type Statement = {
+  id: string;
+  actor: { account: { name: string } };
+  verb: { id: string };
+  object: { id: string; objectType?: string };
+  result?: Record<string, unknown>;
+  timestamp: string;
+};
 const xapi = async (query = "", who: Who = "admin") => {
   const res = await xapiRoute.loader(args(who, `/admin/xapi${query}`) as never);
   expect(res.status).toBe(200);
@@ -302,10 +354,30 @@ describe("xAPI statements", () => {
     const exam = await db.selectFrom("exams").select("id").where("course_id", "=", courseId).executeTakeFirstOrThrow();
     await db
       .insertInto("exam_attempts")
-      .values({ exam_id: exam.id, user_id: users.traineeA2.id, attempt_no: 1, started_at: 1_790_000_000, deadline_at: 1_790_002_400, grace_seconds: 30, submitted_at: 1_790_001_830, finalized_by: "user", status: "submitted", max_score: 100, auto_score: 30, score: null, passed: null, pending_manual: 1 })
+      .values({
+        exam_id: exam.id,
+        user_id: users.traineeA2.id,
+        attempt_no: 1,
+        started_at: 1_790_000_000,
+        deadline_at: 1_790_002_400,
+        grace_seconds: 30,
+        submitted_at: 1_790_001_830,
+        finalized_by: "user",
+        status: "submitted",
+        max_score: 100,
+        auto_score: 30,
+        score: null,
+        passed: null,
+        pending_manual: 1,
+      })
       .execute();
     const cert = await db.selectFrom("certificates").select("id").where("user_id", "=", users.traineeA.id).executeTakeFirstOrThrow();
-    await revokeCertificate(db, { classId: cls.id, certificateId: cert.id, reason: "姓名有误", reissuable: true }, { actorId: users.admin.id }, ISSUED + 86_400);
+    await revokeCertificate(
+      db,
+      { classId: cls.id, certificateId: cert.id, reason: "姓名有误", reissuable: true },
+      { actorId: users.admin.id },
+      ISSUED + 86_400,
+    );
   });
 
   it("gives one valid statement per completed lesson, finalized exam attempt and certificate, and voids the revoked one", async () => {
@@ -319,7 +391,11 @@ describe("xAPI statements", () => {
     expect(passed[0]).toMatchObject({
       actor: { objectType: "Agent", name: "张晓明", account: { homePage: "http://localhost", name: "2023001" } },
       verb: { display: { "zh-CN": "通过" } },
-      object: { objectType: "Activity", id: "http://localhost/courses/sample/exams/jieye", definition: { name: { "zh-CN": "结业考试" }, type: "http://adlnet.gov/expapi/activities/assessment" } },
+      object: {
+        objectType: "Activity",
+        id: "http://localhost/courses/sample/exams/jieye",
+        definition: { name: { "zh-CN": "结业考试" }, type: "http://adlnet.gov/expapi/activities/assessment" },
+      },
       result: { score: { scaled: 0.9, raw: 90, min: 0, max: 100 }, success: true, completion: true, duration: "PT20M" },
       timestamp: "2026-09-21T14:33:20.000Z",
     });
@@ -331,7 +407,10 @@ describe("xAPI statements", () => {
     expect(pending[0]!.result).toEqual({ completion: true, duration: "PT30M30S" });
     const earned = byVerb("http://id.tincanapi.com/verb/earned");
     expect(earned.map((s) => s.actor.account.name)).toEqual(["2023001"]);
-    expect(earned[0]).toMatchObject({ object: { id: "http://localhost/xapi/certificates/TST-2026-12-0001", definition: { type: "http://id.tincanapi.com/activitytype/certificate" } }, timestamp: new Date(ISSUED * 1000).toISOString() });
+    expect(earned[0]).toMatchObject({
+      object: { id: "http://localhost/xapi/certificates/TST-2026-12-0001", definition: { type: "http://id.tincanapi.com/activitytype/certificate" } },
+      timestamp: new Date(ISSUED * 1000).toISOString(),
+    });
     const voided = byVerb(VERB("voided"));
     expect(voided).toHaveLength(1);
     expect(voided[0]!.object).toEqual({ objectType: "StatementRef", id: earned[0]!.id });
@@ -355,17 +434,29 @@ describe("xAPI statements", () => {
   });
 
   it("is for admins only and refuses a malformed period", async () => {
-    for (const who of ["traineeA", "instructor", "secretaryA"] as const) expect((await outcome(xapiRoute.loader(args(who, "/admin/xapi") as never))).status).toBe(403);
-    for (const q of ["?since=yesterday", "?since=2026-13-40", "?until=2026-09-01T08:00"]) expect((await outcome(xapiRoute.loader(args("admin", `/admin/xapi${q}`) as never))).status).toBe(400);
+    for (const who of ["traineeA", "instructor", "secretaryA"] as const)
+      expect((await outcome(xapiRoute.loader(args(who, "/admin/xapi") as never))).status).toBe(403);
+    for (const q of ["?since=yesterday", "?since=2026-13-40", "?until=2026-09-01T08:00"])
+      expect((await outcome(xapiRoute.loader(args("admin", `/admin/xapi${q}`) as never))).status).toBe(400);
   });
 
   it("has a validator that rejects what is not a statement", () => {
-    const good = { id: uuidV5("x"), actor: { account: { homePage: "https://a.example", name: "u" } }, verb: { id: VERB("completed"), display: { "zh-CN": "完成" } }, object: { id: "https://a.example/x", definition: { name: { "zh-CN": "x" }, type: "http://adlnet.gov/expapi/activities/lesson" } }, timestamp: "2026-01-01T00:00:00Z" };
+    const good = {
+      id: uuidV5("x"),
+      actor: { account: { homePage: "https://a.example", name: "u" } },
+      verb: { id: VERB("completed"), display: { "zh-CN": "完成" } },
+      object: { id: "https://a.example/x", definition: { name: { "zh-CN": "x" }, type: "http://adlnet.gov/expapi/activities/lesson" } },
+      timestamp: "2026-01-01T00:00:00Z",
+    };
     expect(validateStatement(good)).toEqual([]);
     expect(validateStatement({ ...good, id: "not-a-uuid" })).toContain("id is not a UUID");
     expect(validateStatement({ ...good, actor: { mbox: "mailto:a@b.c", account: good.actor.account } })[0]).toMatch(/not exactly one/);
-    expect(validateStatement({ ...good, verb: { id: "completed", display: {} } })).toEqual(expect.arrayContaining(["verb.id is not an IRI", "verb.display is not a non-empty language map"]));
-    expect(validateStatement({ ...good, result: { score: { scaled: 1.5, raw: 120, min: 0, max: 100 } } })).toEqual(expect.arrayContaining(["result.score.scaled is outside -1..1", "result.score.raw is above max"]));
+    expect(validateStatement({ ...good, verb: { id: "completed", display: {} } })).toEqual(
+      expect.arrayContaining(["verb.id is not an IRI", "verb.display is not a non-empty language map"]),
+    );
+    expect(validateStatement({ ...good, result: { score: { scaled: 1.5, raw: 120, min: 0, max: 100 } } })).toEqual(
+      expect.arrayContaining(["result.score.scaled is outside -1..1", "result.score.raw is above max"]),
+    );
     expect(validateStatement({ ...good, timestamp: "2026-01-01 00:00" })).toContain("timestamp is not an ISO 8601 time with a zone");
     expect(validateStatement({ ...good, verb: { ...good.verb, id: VERB("voided") } })).toContain("a voiding statement must reference a statement");
     expect([isoDuration(0), isoDuration(59), isoDuration(3600), isoDuration(3725)]).toEqual(["PT0S", "PT59S", "PT1H", "PT1H2M5S"]);

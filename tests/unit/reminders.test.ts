@@ -19,18 +19,80 @@ beforeAll(async () => {
   otherStage = (await createTestUser(db, { orgUnitId: tree.branchB, stage: "probationary" })).id;
   const { id: courseId } = await db
     .insertInto("courses")
-    .values({ slug: "rem", title: "提醒课", summary: "s", audience: '["activist"]', hours: 1, instructors: "[]", cover: null, published: 1, progress: "{}", intro_md: "", content_hash: "h", created_at: 1, updated_at: 1 })
+    .values({
+      slug: "rem",
+      title: "提醒课",
+      summary: "s",
+      audience: '["activist"]',
+      hours: 1,
+      instructors: "[]",
+      cover: null,
+      published: 1,
+      progress: "{}",
+      intro_md: "",
+      content_hash: "h",
+      created_at: 1,
+      updated_at: 1,
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   const base = { course_id: courseId, content_hash: "h", created_at: 1, updated_at: 1 };
   const { id: assignmentId } = await db
     .insertInto("assignments")
-    .values({ ...base, key: "hb", position: 1, title: "思想汇报", kind: "思想汇报", due_at: T + 30 * 3600, cutoff_at: null, max_score: 100, pass_score: 60, hours: 1, min_length: null, attachments: "[]", max_attachment_mb: 1, resubmit: 0, body_md: "x" })
+    .values({
+      ...base,
+      key: "hb",
+      position: 1,
+      title: "思想汇报",
+      kind: "思想汇报",
+      due_at: T + 30 * 3600,
+      cutoff_at: null,
+      max_score: 100,
+      pass_score: 60,
+      hours: 1,
+      min_length: null,
+      attachments: "[]",
+      max_attachment_mb: 1,
+      resubmit: 0,
+      body_md: "x",
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
-  await db.insertInto("assignments").values({ ...base, key: "later", position: 2, title: "远期作业", kind: "学习心得", due_at: T + 72 * 3600, cutoff_at: null, max_score: 100, pass_score: 60, hours: 1, min_length: null, attachments: "[]", max_attachment_mb: 1, resubmit: 0, body_md: "x" }).execute();
-  await db.insertInto("submissions").values({ assignment_id: assignmentId, user_id: handedIn, status: "submitted", current_version: 1, created_at: T, updated_at: T } as never).execute();
-  await db.insertInto("exams").values({ ...base, key: "ks", position: 1, title: "结业考试", settings: JSON.stringify({ opens_at: T + 12 * 3600, closes_at: T + 96 * 3600 }), instructions_md: "" }).execute();
+  await db
+    .insertInto("assignments")
+    .values({
+      ...base,
+      key: "later",
+      position: 2,
+      title: "远期作业",
+      kind: "学习心得",
+      due_at: T + 72 * 3600,
+      cutoff_at: null,
+      max_score: 100,
+      pass_score: 60,
+      hours: 1,
+      min_length: null,
+      attachments: "[]",
+      max_attachment_mb: 1,
+      resubmit: 0,
+      body_md: "x",
+    })
+    .execute();
+  await db
+    .insertInto("submissions")
+    .values({ assignment_id: assignmentId, user_id: handedIn, status: "submitted", current_version: 1, created_at: T, updated_at: T } as never)
+    .execute();
+  await db
+    .insertInto("exams")
+    .values({
+      ...base,
+      key: "ks",
+      position: 1,
+      title: "结业考试",
+      settings: JSON.stringify({ opens_at: T + 12 * 3600, closes_at: T + 96 * 3600 }),
+      instructions_md: "",
+    })
+    .execute();
 });
 
 describe("reminders", () => {

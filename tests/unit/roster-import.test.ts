@@ -47,7 +47,8 @@ async function xlsx(header: string[], rows: unknown[][]): Promise<Uint8Array> {
   return new Uint8Array((await wb.xlsx.writeBuffer()) as ArrayBuffer);
 }
 
-const csvText = (rows: unknown[][]) => rows.map((r) => r.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(",")).join("\r\n") + "\r\n";
+const csvText = (rows: unknown[][]) =>
+  rows.map((r) => r.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(",")).join("\r\n") + "\r\n";
 
 async function rowsOf(bytes: Uint8Array, name: string): Promise<RosterRow[]> {
   const file = await readRosterFile(bytes, name);
@@ -56,8 +57,22 @@ async function rowsOf(bytes: Uint8Array, name: string): Promise<RosterRow[]> {
 }
 
 const counts = async () => ({
-  users: Number((await db.selectFrom("users").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n),
-  audit: Number((await db.selectFrom("audit_log").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n),
+  users: Number(
+    (
+      await db
+        .selectFrom("users")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  ),
+  audit: Number(
+    (
+      await db
+        .selectFrom("audit_log")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  ),
 });
 const actor = () => ({ actorId: admin.id, ip: "203.0.113.7" });
 const source = { fileName: "名单.xlsx", sha256: "0".repeat(64) };
@@ -218,8 +233,16 @@ describe("checking rows", () => {
     const users = await db.selectFrom("users").selectAll().where("username", "=", "2024301").execute();
     expect(users).toHaveLength(1);
     expect(users[0]).toMatchObject({ id, name: "新名", org_unit_id: t.branchB, stage: "candidate", phone: "13900000000" });
-    const audits = await db.selectFrom("audit_log").selectAll().where("target_id", "=", String(id)).where("action", "in", ["user.update", "user.roles"]).execute();
-    expect(JSON.parse(audits.find((a) => a.action === "user.update")!.detail!)).toMatchObject({ name: { from: "旧名", to: "新名" }, stage: { from: "activist", to: "candidate" } });
+    const audits = await db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("target_id", "=", String(id))
+      .where("action", "in", ["user.update", "user.roles"])
+      .execute();
+    expect(JSON.parse(audits.find((a) => a.action === "user.update")!.detail!)).toMatchObject({
+      name: { from: "旧名", to: "新名" },
+      stage: { from: "activist", to: "candidate" },
+    });
     expect(JSON.parse(audits.find((a) => a.action === "user.roles")!.detail!)).toEqual({ from: ["trainee"], to: ["trainee", "secretary"] });
     // Importing the same file again changes nothing.
     const again = await planRosterImport(db, rows, admin.id);
@@ -250,7 +273,8 @@ describe("checking rows", () => {
 
   it("imports a 5,000-row CSV in one transaction, every account with its own one-time password", async () => {
     const lines = [HEADER];
-    for (let i = 0; i < 5000; i++) lines.push(row(`S${String(i).padStart(6, "0")}`, `学员${i}`, i % 2 ? { branch: "甲学院第一党支部" } : { sub: "乙学院党委", branch: "乙学院第一党支部" }));
+    for (let i = 0; i < 5000; i++)
+      lines.push(row(`S${String(i).padStart(6, "0")}`, `学员${i}`, i % 2 ? { branch: "甲学院第一党支部" } : { sub: "乙学院党委", branch: "乙学院第一党支部" }));
     const bytes = new Uint8Array(iconv.encode(csvText(lines), "gbk"));
     const started = performance.now();
     const rows = await rowsOf(bytes, "big.csv");
@@ -260,7 +284,11 @@ describe("checking rows", () => {
     if (!result.ok) throw new Error("expected the import to succeed");
     expect(result.created).toHaveLength(5000);
     expect(new Set(result.created.map((c) => c.一次性密码)).size).toBe(5000);
-    const n = await db.selectFrom("users").select((eb) => eb.fn.countAll().as("n")).where("username", "like", "S%").executeTakeFirstOrThrow();
+    const n = await db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("username", "like", "S%")
+      .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(5000);
     const sample = await db.selectFrom("users").select("password_hash").where("username", "=", "S004999").executeTakeFirstOrThrow();
     expect(await verifyPassword(sample.password_hash, result.created[4999]!.一次性密码)).toBe(true);
@@ -279,7 +307,11 @@ describe("one-time passwords", () => {
     const chosen = await db.selectFrom("users").select("password_hash").where("id", "=", u.id).executeTakeFirstOrThrow();
     expect(chosen.password_hash).toMatch(/^\$argon2id\$/);
     expect(await verifyPassword(chosen.password_hash, "mychoice123")).toBe(true);
-    const created = await createUser(db, { username: "otp1", name: "新", gender: "男", orgUnitId: t.branchA, stage: "activist", roles: ["trainee"] }, { actorId: null });
+    const created = await createUser(
+      db,
+      { username: "otp1", name: "新", gender: "男", orgUnitId: t.branchA, stage: "activist", roles: ["trainee"] },
+      { actorId: null },
+    );
     const row1 = await db.selectFrom("users").select("password_hash").where("id", "=", created.id).executeTakeFirstOrThrow();
     expect(row1.password_hash).toMatch(/^\$otp-sha256\$/);
     expect(await verifyPassword(row1.password_hash, created.oneTimePassword)).toBe(true);

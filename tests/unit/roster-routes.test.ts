@@ -41,7 +41,14 @@ const CSV = [
 const csvBytes = () => new TextEncoder().encode(CSV);
 
 const count = async (table: "users" | "audit_log") =>
-  Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 async function readXlsx(res: Response) {
   const wb = new ExcelJS.Workbook();
@@ -73,13 +80,17 @@ describe("批量导入 routes", () => {
 
     const preview = await outcome(importPage.loader(args(`/admin/users/import?file=${sha}`, { cookie: admin.cookie })));
     expect(preview.data.upload.preview.counts).toEqual({ rows: 3, creates: 2, updates: 0, unchanged: 0, errors: 1 });
-    expect(preview.data.upload.preview.errors).toEqual(["第 4 行（2025003）：发展阶段「群众」无效，应为 入党申请人、入党积极分子、发展对象、预备党员、正式党员 之一"]);
+    expect(preview.data.upload.preview.errors).toEqual([
+      "第 4 行（2025003）：发展阶段「群众」无效，应为 入党申请人、入党积极分子、发展对象、预备党员、正式党员 之一",
+    ]);
     expect(preview.data.upload.format).toBe("CSV（UTF-8 编码）");
     expect(await count("users")).toBe(usersBefore);
     expect(await count("audit_log")).toBe(auditBefore);
 
     // Another admin cannot confirm this upload: it is not theirs.
-    const foreign = await outcome(importPage.action(args("/admin/users/import", { cookie: otherAdmin.cookie, form: { intent: "confirm", sha256: sha!, skipErrors: "on" } })));
+    const foreign = await outcome(
+      importPage.action(args("/admin/users/import", { cookie: otherAdmin.cookie, form: { intent: "confirm", sha256: sha!, skipErrors: "on" } })),
+    );
     expect(foreign.status).toBe(404);
 
     const refused = await outcome(importPage.action(args("/admin/users/import", { cookie: admin.cookie, form: { intent: "confirm", sha256: sha! } })));
@@ -89,7 +100,9 @@ describe("批量导入 routes", () => {
     expect(refused.data.details).toEqual([expect.stringContaining("第 4 行")]);
     expect(await count("users")).toBe(usersBefore);
 
-    const done = await outcome(importPage.action(args("/admin/users/import", { cookie: admin.cookie, form: { intent: "confirm", sha256: sha!, skipErrors: "on" } })));
+    const done = await outcome(
+      importPage.action(args("/admin/users/import", { cookie: admin.cookie, form: { intent: "confirm", sha256: sha!, skipErrors: "on" } })),
+    );
     expect(done.status).toBe(200);
     expect(done.data.done.created.map((c: { 学号: string }) => c.学号)).toEqual(["2025001", "2025002"]);
     // The inner space of 张 三 is not part of the name.
@@ -98,7 +111,9 @@ describe("批量导入 routes", () => {
     expect(await count("users")).toBe(usersBefore + 2);
 
     // The pending upload is used up: confirming again finds nothing.
-    const again = await outcome(importPage.action(args("/admin/users/import", { cookie: admin.cookie, form: { intent: "confirm", sha256: sha!, skipErrors: "on" } })));
+    const again = await outcome(
+      importPage.action(args("/admin/users/import", { cookie: admin.cookie, form: { intent: "confirm", sha256: sha!, skipErrors: "on" } })),
+    );
     expect(again.status).toBe(404);
     expect(await count("users")).toBe(usersBefore + 2);
   });
@@ -123,7 +138,10 @@ describe("批量导入 routes", () => {
     expect(sheet!.getRow(2).getCell(4).value).toBe("甲学院党委");
     expect(sheet!.rowCount).toBe(2);
     const pairs = [2, 3].map((r) => [ref!.getRow(r).getCell(1).value, ref!.getRow(r).getCell(2).value]);
-    expect(pairs).toEqual([["甲学院党委", "甲学院第一党支部"], ["乙学院党委", "乙学院第一党支部"]]);
+    expect(pairs).toEqual([
+      ["甲学院党委", "甲学院第一党支部"],
+      ["乙学院党委", "乙学院第一党支部"],
+    ]);
     expect([2, 3, 4, 5, 6].map((r) => ref!.getRow(r).getCell(4).value)).toEqual(["入党申请人", "入党积极分子", "发展对象", "预备党员", "正式党员"]);
     const file = await readRosterFile(bytes, "模板.xlsx");
     expect(file.ok && file.rows).toHaveLength(1);
@@ -134,7 +152,12 @@ describe("批量导入 routes", () => {
 
   it("the password sheet neutralizes formula cells, is not cached, refuses a bad payload and is audited", async () => {
     await createTestUser(db, { orgUnitId: t.branchB, username: "2025004", name: "赵六" });
-    const slip = await passwordsRoute.action(args("/admin/users/import/passwords", { cookie: admin.cookie, form: { rows: JSON.stringify([{ 学号: "2025004", 姓名: "赵六", 一次性密码: "abcDEF2345" }]) } }));
+    const slip = await passwordsRoute.action(
+      args("/admin/users/import/passwords", {
+        cookie: admin.cookie,
+        form: { rows: JSON.stringify([{ 学号: "2025004", 姓名: "赵六", 一次性密码: "abcDEF2345" }]) },
+      }),
+    );
     // Each slip says which branch it goes to.
     expect((await readXlsx(slip)).worksheets[0]!.getRow(2).getCell(3).value).toBe("乙学院党委 / 乙学院第一党支部");
     const rows = [
@@ -148,7 +171,14 @@ describe("批量导入 routes", () => {
     expect(res.headers.get("Content-Disposition")).toContain("attachment");
     const ws = (await readXlsx(res)).worksheets[0]!;
     expect(ws.getRow(1).values).toEqual([undefined, "学号/工号", "姓名", "所属组织", "一次性密码", "登录网址"]);
-    expect(ws.getRow(2).values).toEqual([undefined, "2025001", `'=HYPERLINK("http://evil.example")`, "", "abcDEF2345", expect.stringMatching(/^https?:\/\/[^/]+\/login$/)]);
+    expect(ws.getRow(2).values).toEqual([
+      undefined,
+      "2025001",
+      `'=HYPERLINK("http://evil.example")`,
+      "",
+      "abcDEF2345",
+      expect.stringMatching(/^https?:\/\/[^/]+\/login$/),
+    ]);
     expect(ws.getRow(3).getCell(2).value).toBe("'@SUM(A1)");
     expect(ws.getRow(4).getCell(2).value).toBe("'-1+1");
     for (let r = 1; r <= ws.rowCount; r++) ws.getRow(r).eachCell((c) => expect(typeof c.value).toBe("string"));

@@ -110,10 +110,12 @@ describe("secretary scope", () => {
 describe("admin user management", () => {
   it("creates a user and shows the one-time password once", async () => {
     const r = await outcome(
-      newUser.action(args("/admin/users/new", {
-        cookie: admin.cookie,
-        form: { username: "2024100", name: "新同学", gender: "女", orgUnitId: String(t.branchB), stage: "activist", roles: "trainee" },
-      })),
+      newUser.action(
+        args("/admin/users/new", {
+          cookie: admin.cookie,
+          form: { username: "2024100", name: "新同学", gender: "女", orgUnitId: String(t.branchB), stage: "activist", roles: "trainee" },
+        }),
+      ),
     );
     expect(r.data).toMatchObject({ ok: true, username: "2024100" });
     expect(r.data.oneTimePassword).toHaveLength(10);
@@ -122,10 +124,12 @@ describe("admin user management", () => {
   it("reports bad input field by field and writes nothing", async () => {
     const before = await db.selectFrom("users").select("id").execute();
     const r = await outcome(
-      newUser.action(args("/admin/users/new", {
-        cookie: admin.cookie,
-        form: { username: "bad id!", name: "", gender: "x", orgUnitId: "abc", stage: "nope", phone: "<script>" },
-      })),
+      newUser.action(
+        args("/admin/users/new", {
+          cookie: admin.cookie,
+          form: { username: "bad id!", name: "", gender: "x", orgUnitId: "abc", stage: "nope", phone: "<script>" },
+        }),
+      ),
     );
     expect(r.status).toBe(400);
     expect(r.data.errors).toMatchObject({
@@ -147,7 +151,9 @@ describe("admin user management", () => {
   });
 
   it("disables an account, which ends its live session", async () => {
-    const r = await outcome(editUser.action(args(`/admin/users/${trainee.id}`, { cookie: admin.cookie, form: { intent: "disable" } }, { userId: String(trainee.id) })));
+    const r = await outcome(
+      editUser.action(args(`/admin/users/${trainee.id}`, { cookie: admin.cookie, form: { intent: "disable" } }, { userId: String(trainee.id) })),
+    );
     expect(r.data).toMatchObject({ ok: true });
     const after = await outcome(home.loader(args("/", { cookie: trainee.cookie })));
     expect(after.location).toBe("/login");
@@ -160,7 +166,9 @@ describe("admin user management", () => {
   });
 
   it("creates, moves and refuses to delete a non-empty unit with a clear message", async () => {
-    const created = await outcome(org.action(args("/admin/org", { cookie: admin.cookie, form: { intent: "create", parentId: String(t.subB), name: "乙学院第二党支部" } })));
+    const created = await outcome(
+      org.action(args("/admin/org", { cookie: admin.cookie, form: { intent: "create", parentId: String(t.subB), name: "乙学院第二党支部" } })),
+    );
     expect(created.data).toMatchObject({ ok: true, message: "已新建组织" });
     const del = await outcome(org.action(args("/admin/org", { cookie: admin.cookie, form: { intent: "delete", id: String(t.branchA) } })));
     expect(del).toMatchObject({ status: 400, data: { ok: false, message: expect.stringContaining("还有成员") } });

@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  ABSOLUTE_TIMEOUT, createSession, INACTIVITY_TIMEOUT, invalidateAllSessions, invalidateSession,
-  readSessionToken, sessionCookie, signInHeaders, validateSessionToken,
+  ABSOLUTE_TIMEOUT,
+  createSession,
+  INACTIVITY_TIMEOUT,
+  invalidateAllSessions,
+  invalidateSession,
+  readSessionToken,
+  sessionCookie,
+  signInHeaders,
+  validateSessionToken,
 } from "../../app/utils/session.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { createTestDb, createTestTree, createTestUser } from "../setup/db.ts";
@@ -91,7 +98,10 @@ describe("sessions", () => {
     expect(readSessionToken(both, true)).toBe("real.one");
     expect(readSessionToken(new Request("http://x/", { headers: { Cookie: "dx_session=old.one" } }), true)).toBeNull();
     // Signing in expires the old name's cookie once.
-    expect(signInHeaders("abc.def", true).getSetCookie()).toEqual([sessionCookie("abc.def", true), "dx_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure"]);
+    expect(signInHeaders("abc.def", true).getSetCookie()).toEqual([
+      sessionCookie("abc.def", true),
+      "dx_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure",
+    ]);
     expect(signInHeaders("abc.def", false).getSetCookie()).toEqual([sessionCookie("abc.def", false)]);
   });
 });

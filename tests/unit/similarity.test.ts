@@ -134,7 +134,10 @@ describe("MinHash and LSH", () => {
     const shingles = texts.map((t) => fingerprint(t).shingles);
     const pairs = candidatePairs(sigs, 0.5);
     expect(pairs.length).toBeLessThan(10); // 528 pairs in all; only those near the threshold remain
-    const hits = pairs.filter(([i, j]) => jaccard(shingles[i]!, shingles[j]!) >= 0.5).map(([i, j]) => `${i}-${j}`).sort();
+    const hits = pairs
+      .filter(([i, j]) => jaccard(shingles[i]!, shingles[j]!) >= 0.5)
+      .map(([i, j]) => `${i}-${j}`)
+      .sort();
     expect(hits).toEqual(["11-32", "3-30", "7-31"].sort());
   });
 
@@ -152,8 +155,14 @@ describe("shared passages", () => {
     const b = `乙从这里开始写起，篇幅不短。${copied.replace("，", ", ")}！乙的收尾。`;
     const cmp = commonPassages(a, b);
     expect(cmp.passages).toBe(1);
-    const markedA = cmp.a.filter((s) => s.mark).map((s) => s.text).join("");
-    const markedB = cmp.b.filter((s) => s.mark).map((s) => s.text).join("");
+    const markedA = cmp.a
+      .filter((s) => s.mark)
+      .map((s) => s.text)
+      .join("");
+    const markedB = cmp.b
+      .filter((s) => s.mark)
+      .map((s) => s.text)
+      .join("");
     expect(markedA).toBe(copied);
     expect(markedB).toBe(copied.replace("，", ", "));
     expect(cmp.a.map((s) => s.text).join("")).toBe(a); // nothing lost, nothing added

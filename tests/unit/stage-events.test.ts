@@ -29,7 +29,9 @@ describe("stage rules (细则 and 党章)", () => {
     expect(timelineProblem([], { stage: "activist", decidedOn: "2026-12-04" }, "applicant", today)).toBe("列为入党积极分子的时间不能晚于今天（2026-12-03）");
     expect(timelineProblem([], { stage: "activist", decidedOn: "2026-02-30" }, "applicant", today)).toContain("不是有效日期");
     expect(timelineProblem([], { stage: "activist", decidedOn: "2026-13-45" }, "applicant", today)).toContain("不是有效日期");
-    expect(timelineProblem([{ stage: "activist", decidedOn: "2024-01-01" }], { stage: "activist", decidedOn: "2024-02-01" }, "activist", today)).toContain("已录入");
+    expect(timelineProblem([{ stage: "activist", decidedOn: "2024-01-01" }], { stage: "activist", decidedOn: "2024-02-01" }, "activist", today)).toContain(
+      "已录入",
+    );
     // A 发展对象 without recorded days: their own stage's day first, then earlier ones, which must come before it.
     expect(timelineProblem([], { stage: "activist", decidedOn: "2024-01-01" }, "candidate", today)).toContain("请先录入“列为发展对象的时间”");
     const backfill = [{ stage: "candidate" as const, decidedOn: "2025-01-01" }];

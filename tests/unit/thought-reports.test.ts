@@ -1,7 +1,15 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { assignLiaison } from "../../app/models/branch-liaisons.server.ts";
 import {
-  createReport, getReportForViewer, listOverdue, listReportsToRead, myReportStanding, reviewReport, saveReportDraft, setRhythm, submitReport,
+  createReport,
+  getReportForViewer,
+  listOverdue,
+  listReportsToRead,
+  myReportStanding,
+  reviewReport,
+  saveReportDraft,
+  setRhythm,
+  submitReport,
 } from "../../app/models/branch-reports.server.ts";
 import { recordStageEvent } from "../../app/models/branch-stages.server.ts";
 import { getUserWithRoles } from "../../app/models/users.server.ts";
@@ -60,7 +68,11 @@ describe("思想汇报 the branch reads", () => {
     const otherMember = await createTestUser(db, { orgUnitId: t.branchA, stage: "full" });
     const otherSec = await viewer((await createTestUser(db, { orgUnitId: t.branchB, roles: ["secretary"], stage: "full" })).id);
     await assignLiaison(db, { traineeId: trainee.id, liaisonUsername: member.username, startOn: "2026-01-05" }, sec);
-    await assignLiaison(db, { traineeId: (await createTestUser(db, { orgUnitId: t.branchA, stage: "activist" })).id, liaisonUsername: otherMember.username, startOn: "2026-01-05" }, sec);
+    await assignLiaison(
+      db,
+      { traineeId: (await createTestUser(db, { orgUnitId: t.branchA, stage: "activist" })).id, liaisonUsername: otherMember.username, startOn: "2026-01-05" },
+      sec,
+    );
     const liaison = await viewer(member.id);
     const stranger = await viewer(otherMember.id);
 

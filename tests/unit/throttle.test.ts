@@ -34,7 +34,8 @@ const T = 1_800_000_000;
 describe("per account, across all addresses", () => {
   it("guesses spread over many addresses are limited per account", async () => {
     const u = await createTestUser(db, { orgUnitId: tree.branchA });
-    for (let i = 0; i < ACCOUNT_FREE_FAILURES; i++) expect(await login(from(`198.51.100.${i}`), u.username, `wrong-${i}`)).toMatchObject({ ok: false, status: 401 });
+    for (let i = 0; i < ACCOUNT_FREE_FAILURES; i++)
+      expect(await login(from(`198.51.100.${i}`), u.username, `wrong-${i}`)).toMatchObject({ ok: false, status: 401 });
     const next = await login(from("203.0.113.99"), u.username, TEST_PASSWORD);
     expect(next).toMatchObject({ ok: false, status: 429 });
     // The username is compared as typed, without case or surrounding space.
@@ -48,7 +49,8 @@ describe("per account, across all addresses", () => {
         await recordLoginFailure(db, name, `192.0.2.${f}`, t);
         const wait = await loginWait(db, name, "192.0.2.200", t);
         if (f < ACCOUNT_FREE_FAILURES) expect(wait, `after ${f}`).toBeNull();
-        else if (f < ACCOUNT_LOCK_FAILURES) expect(wait).toEqual({ reason: "account_slowed", until: t + ACCOUNT_FIRST_WAIT_SECONDS * 2 ** (f - ACCOUNT_FREE_FAILURES) });
+        else if (f < ACCOUNT_LOCK_FAILURES)
+          expect(wait).toEqual({ reason: "account_slowed", until: t + ACCOUNT_FIRST_WAIT_SECONDS * 2 ** (f - ACCOUNT_FREE_FAILURES) });
         else expect(wait).toEqual({ reason: "account_locked", until: t + ACCOUNT_LOCK_SECONDS });
         t = wait ? wait.until : t + 1;
       }
@@ -65,7 +67,10 @@ describe("per account, across all addresses", () => {
       if (wait && f < ACCOUNT_LOCK_FAILURES) vi.setSystemTime(wait.until * 1000 + 1000); // waits out each slowing
     }
     vi.setSystemTime(Date.now() + 3600_000); // an hour into the lock
-    expect(await login(from("203.0.113.1"), owner.username, TEST_PASSWORD)).toMatchObject({ status: 429, message: expect.stringMatching(/尝试次数过多.*已被锁定/) });
+    expect(await login(from("203.0.113.1"), owner.username, TEST_PASSWORD)).toMatchObject({
+      status: 429,
+      message: expect.stringMatching(/尝试次数过多.*已被锁定/),
+    });
     const locked = await auditOf("account.locked");
     expect(locked).toHaveLength(1);
     expect(locked[0]).toMatchObject({ target_type: "user", target_id: String(owner.id), ip: `198.51.100.${ACCOUNT_LOCK_FAILURES}` });
@@ -73,14 +78,21 @@ describe("per account, across all addresses", () => {
 
     // The admin sees it on the user's page…
     const p = { userId: String(owner.id) };
-    const page = await outcome(adminUser.loader({ request: makeRequest(`/admin/users/${owner.id}`, { cookie: admin.cookie }), context: testContext(db), params: p }));
+    const page = await outcome(
+      adminUser.loader({ request: makeRequest(`/admin/users/${owner.id}`, { cookie: admin.cookie }), context: testContext(db), params: p }),
+    );
     expect(page.data.lock).toMatchObject({ locked: true, failures: ACCOUNT_LOCK_FAILURES });
     // …and so does the owner, signed in on another device.
     const ownerHome = await outcome(home.loader({ request: makeRequest("/", { cookie: owner.cookie }), context: testContext(db), params: {} }));
     expect(ownerHome.data.lock).toMatchObject({ locked: true });
-    const cleared = await outcome(home.action({ request: makeRequest("/?index", { cookie: owner.cookie, form: { intent: "unlock" } }), context: testContext(db), params: {} }));
+    const cleared = await outcome(
+      home.action({ request: makeRequest("/?index", { cookie: owner.cookie, form: { intent: "unlock" } }), context: testContext(db), params: {} }),
+    );
     expect(cleared.data.message).toMatch(/已解除锁定/);
-    expect((await outcome(adminUser.loader({ request: makeRequest(`/admin/users/${owner.id}`, { cookie: admin.cookie }), context: testContext(db), params: p }))).data.lock).toBeNull();
+    expect(
+      (await outcome(adminUser.loader({ request: makeRequest(`/admin/users/${owner.id}`, { cookie: admin.cookie }), context: testContext(db), params: p })))
+        .data.lock,
+    ).toBeNull();
     expect(await login(from("203.0.113.1"), owner.username, TEST_PASSWORD)).toMatchObject({ ok: true });
 
     // Locked again; this time the admin clears it with 解除锁定.
@@ -89,14 +101,30 @@ describe("per account, across all addresses", () => {
       const wait = await loginWait(db, owner.username, "x");
       if (wait && f < ACCOUNT_LOCK_FAILURES) vi.setSystemTime(wait.until * 1000 + 1000);
     }
-    const done = await outcome(adminUser.action({ request: makeRequest(`/admin/users/${owner.id}`, { cookie: admin.cookie, form: { intent: "unlock" } }), context: testContext(db), params: p }));
+    const done = await outcome(
+      adminUser.action({
+        request: makeRequest(`/admin/users/${owner.id}`, { cookie: admin.cookie, form: { intent: "unlock" } }),
+        context: testContext(db),
+        params: p,
+      }),
+    );
     expect(done.data).toMatchObject({ ok: true, message: "已解除锁定" });
     expect(await login(from("203.0.113.1"), owner.username, TEST_PASSWORD)).toMatchObject({ ok: true });
     const unlocks = await auditOf("account.unlock");
     expect(unlocks.map((a) => a.actor_id)).toEqual([owner.id, admin.id]);
     expect(await auditOf("account.locked")).toHaveLength(2);
     // A trainee cannot clear someone else's lock: the admin page is closed to them.
-    expect((await outcome(adminUser.action({ request: makeRequest(`/admin/users/${admin.id}`, { cookie: owner.cookie, form: { intent: "unlock" } }), context: testContext(db), params: { userId: String(admin.id) } }))).status).toBe(403);
+    expect(
+      (
+        await outcome(
+          adminUser.action({
+            request: makeRequest(`/admin/users/${admin.id}`, { cookie: owner.cookie, form: { intent: "unlock" } }),
+            context: testContext(db),
+            params: { userId: String(admin.id) },
+          }),
+        )
+      ).status,
+    ).toBe(403);
   });
 });
 
@@ -125,7 +153,13 @@ describe("per address: a high ceiling that slows, never locks", () => {
 
 describe("current-password checks on /account/password", () => {
   const change = (cookie: string, current: string, next = "Tiger-lamp-cloud-9", ip = "198.51.100.20") =>
-    outcome(password.action({ request: makeRequest("/account/password", { cookie, form: { current, next, confirm: next } }), context: testContext(db, { clientIp: ip }), params: {} }));
+    outcome(
+      password.action({
+        request: makeRequest("/account/password", { cookie, form: { current, next, confirm: next } }),
+        context: testContext(db, { clientIp: ip }),
+        params: {},
+      }),
+    );
 
   it("are throttled and audited like sign-in, sharing the account's budget", async () => {
     const u = await createTestUser(db, { orgUnitId: tree.branchA });

@@ -1,8 +1,6 @@
 import { sql } from "kysely";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  changePassword, createUser, getUserWithRoles, listUsers, resetPassword, setUserActive, updateUser, UserError,
-} from "../../app/models/users.server.ts";
+import { changePassword, createUser, getUserWithRoles, listUsers, resetPassword, setUserActive, updateUser, UserError } from "../../app/models/users.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { verifyPassword } from "../../app/utils/password.server.ts";
 import { validateSessionToken } from "../../app/utils/session.server.ts";
@@ -87,7 +85,12 @@ describe("users", () => {
   });
 
   it("search takes % _ and \\ literally: js_0 finds js_001, not jsX001", async () => {
-    for (const [username, name] of [["js_001", "赵一"], ["jsX001", "钱二"], ["js002", "100%同意"], ["js003", "反\\斜"]]) {
+    for (const [username, name] of [
+      ["js_001", "赵一"],
+      ["jsX001", "钱二"],
+      ["js002", "100%同意"],
+      ["js003", "反\\斜"],
+    ]) {
       await createTestUser(db, { orgUnitId: t.branchA, username, name });
     }
     const names = async (q: string) => (await listUsers(db, { q })).map((u) => u.username).sort();

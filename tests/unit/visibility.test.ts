@@ -82,7 +82,12 @@ describe("who may see a course", () => {
         if (p.roles.includes("trainee")) {
           it(`${p.label}: the catalog and the lesson heartbeat agree with the course page`, async () => {
             expect((await listCatalogForStage(db, p.stage)).map((c) => c.slug)).toEqual(sees ? ["sample"] : []);
-            const beat = await recordBeat(db, { userId: ids.get(p.username)!, stage: p.stage, lessonId, beat: { tabId: "t", segments: [], position: 0, visible: true } });
+            const beat = await recordBeat(db, {
+              userId: ids.get(p.username)!,
+              stage: p.stage,
+              lessonId,
+              beat: { tabId: "t", segments: [], position: 0, visible: true },
+            });
             expect(beat.ok || beat.reason !== "not_found").toBe(sees);
           });
         }
@@ -116,7 +121,20 @@ describe("the audience table", () => {
     await new Migrator({ db: old, provider: { getMigrations: async () => before } }).migrateToLatest();
     await old
       .insertInto("courses")
-      .values({ slug: "old", title: "旧课程", summary: "", audience: '["activist","candidate"]', hours: 1, instructors: "[]", cover: null, progress: "{}", intro_md: "", content_hash: "h", created_at: 1, updated_at: 1 })
+      .values({
+        slug: "old",
+        title: "旧课程",
+        summary: "",
+        audience: '["activist","candidate"]',
+        hours: 1,
+        instructors: "[]",
+        cover: null,
+        progress: "{}",
+        intro_md: "",
+        content_hash: "h",
+        created_at: 1,
+        updated_at: 1,
+      })
       .execute();
     await migrateToLatest(old);
     expect((await old.selectFrom("course_audiences").select("stage").orderBy("stage").execute()).map((r) => r.stage)).toEqual(["activist", "candidate"]);

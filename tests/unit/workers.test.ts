@@ -8,8 +8,16 @@ import { runTask } from "../../app/utils/workers.server.ts";
 
 describe("worker tasks", () => {
   it("give the same answers as the main thread", async () => {
-    const body = new URLSearchParams([["text", "甲&乙=丙"], ["a", "1"], ["a", "2"]]).toString();
-    expect(await runTask("formEntries", body)).toEqual([["text", "甲&乙=丙"], ["a", "1"], ["a", "2"]]);
+    const body = new URLSearchParams([
+      ["text", "甲&乙=丙"],
+      ["a", "1"],
+      ["a", "2"],
+    ]).toString();
+    expect(await runTask("formEntries", body)).toEqual([
+      ["text", "甲&乙=丙"],
+      ["a", "1"],
+      ["a", "2"],
+    ]);
     const md = "# 标题\n\n*强调* ![图](media/a.png) <script>x</script>";
     expect(await runTask("markdown", { md, opts: { mediaBase: "/m/" } })).toBe(renderMarkdown(md, { mediaBase: "/m/" }));
     const dir = "tests/fixtures/courses/sample";

@@ -27,7 +27,10 @@ beforeEach(async () => {
   const u = await createTestUser(db, { orgUnitId: t.root, roles: ["instructor"], stage: "full", username: "js001" });
   actor = { id: u.id, username: u.username, roles: ["instructor"], ip: null };
 });
-const once = (bytes: Uint8Array) => (async function* () { yield bytes; })();
+const once = (bytes: Uint8Array) =>
+  (async function* () {
+    yield bytes;
+  })();
 const leftovers = () => (fs.existsSync(authoringRoots().tmp) ? fs.readdirSync(authoringRoots().tmp) : []);
 
 describe("course zip limits", () => {
@@ -36,7 +39,9 @@ describe("course zip limits", () => {
     expect(bomb.length).toBeLessThan(200 * 1024);
     const file = path.join(tmp, "bomb.zip");
     fs.writeFileSync(file, bomb);
-    expect(() => readZipDirectory(file, { maxEntries: 100, maxTotalBytes: 1024 * 1024 * 1024 })).toThrow("bomb/media/zeros.mp4: 压缩比异常（超过 100 倍），疑似压缩炸弹，已拒绝");
+    expect(() => readZipDirectory(file, { maxEntries: 100, maxTotalBytes: 1024 * 1024 * 1024 })).toThrow(
+      "bomb/media/zeros.mp4: 压缩比异常（超过 100 倍），疑似压缩炸弹，已拒绝",
+    );
     const r = await importCourseZip(db, { storage: testContext(db).storage, data: once(bomb), slug: "bomb", actor });
     expect(r).toEqual({ ok: false, errors: ["bomb/media/zeros.mp4: 压缩比异常（超过 100 倍），疑似压缩炸弹，已拒绝"] });
     expect(leftovers()).toEqual([]);
@@ -50,7 +55,13 @@ describe("course zip limits", () => {
     const out = path.join(tmp, "fake-out");
     const seen: number[] = [];
     await expect(
-      extractZipEntries(file, entries.filter((e) => e.name.endsWith(".mp4")).map((entry) => ({ entry, target: "media/a.mp4" })), out, 2 ** 30, (_t, head) => (seen.push(head.length), "文件内容与扩展名不符")),
+      extractZipEntries(
+        file,
+        entries.filter((e) => e.name.endsWith(".mp4")).map((entry) => ({ entry, target: "media/a.mp4" })),
+        out,
+        2 ** 30,
+        (_t, head) => (seen.push(head.length), "文件内容与扩展名不符"),
+      ),
     ).rejects.toThrow("x/media/a.mp4: 文件内容与扩展名不符");
     expect(seen).toEqual([64]);
     expect(fs.statSync(path.join(out, "media/a.mp4")).size).toBeLessThan(64 * 1024);
@@ -68,7 +79,12 @@ describe("course zip limits", () => {
       if (!done) setImmediate(tick);
     };
     setImmediate(tick);
-    await extractZipEntries(file, entries.map((entry) => ({ entry, target: "big.bin" })), path.join(tmp, "big-out"), 2 ** 30);
+    await extractZipEntries(
+      file,
+      entries.map((entry) => ({ entry, target: "big.bin" })),
+      path.join(tmp, "big-out"),
+      2 ** 30,
+    );
     done = true;
     expect(turns).toBeGreaterThan(3);
   });

@@ -36,7 +36,14 @@ export async function getExamForTrainee(db: DB, input: { slug: string; key: stri
   const counted = countedAttempt(attempts, settings.counts);
   const inProgress = attempts.find((a) => a.status === "in_progress") ?? null;
   return {
-    exam: { id: exam.id, key: exam.key, title: exam.title, instructions_md: exam.instructions_md, courseSlug: exam.course_slug, courseTitle: exam.course_title },
+    exam: {
+      id: exam.id,
+      key: exam.key,
+      title: exam.title,
+      instructions_md: exam.instructions_md,
+      courseSlug: exam.course_slug,
+      courseTitle: exam.course_title,
+    },
     rules: {
       duration_minutes: settings.duration_minutes + (override?.extra_minutes ?? 0),
       extra_minutes: override?.extra_minutes ?? 0,
@@ -90,7 +97,18 @@ async function paperRows(db: DB, attemptId: number): Promise<PaperRow[]> {
     .selectFrom("attempt_questions as aq")
     .innerJoin("questions as q", "q.id", "aq.question_id")
     .leftJoin("attempt_answers as aa", (j) => j.onRef("aa.attempt_id", "=", "aq.attempt_id").onRef("aa.question_id", "=", "aq.question_id"))
-    .select(["aq.position", "aq.question_id", "aq.option_order", "aq.score as max", "q.type", "q.stem_md", "q.options", "aa.answer as response", "aa.seq", "aa.saved_at"])
+    .select([
+      "aq.position",
+      "aq.question_id",
+      "aq.option_order",
+      "aq.score as max",
+      "q.type",
+      "q.stem_md",
+      "q.options",
+      "aa.answer as response",
+      "aa.seq",
+      "aa.saved_at",
+    ])
     .where("aq.attempt_id", "=", attemptId)
     .orderBy("aq.position")
     .execute();
@@ -102,9 +120,25 @@ async function attemptHeader(db: DB, attemptId: number, userId: number) {
     .innerJoin("exams as e", "e.id", "a.exam_id")
     .innerJoin("courses as c", "c.id", "e.course_id")
     .select([
-      "a.id", "a.exam_id", "a.attempt_no", "a.status", "a.started_at", "a.deadline_at", "a.grace_seconds", "a.submitted_at", "a.finalized_by",
-      "a.score", "a.max_score", "a.passed", "a.pending_manual", "a.leave_count",
-      "e.key as exam_key", "e.title as exam_title", "e.settings", "c.slug as course_slug", "c.title as course_title",
+      "a.id",
+      "a.exam_id",
+      "a.attempt_no",
+      "a.status",
+      "a.started_at",
+      "a.deadline_at",
+      "a.grace_seconds",
+      "a.submitted_at",
+      "a.finalized_by",
+      "a.score",
+      "a.max_score",
+      "a.passed",
+      "a.pending_manual",
+      "a.leave_count",
+      "e.key as exam_key",
+      "e.title as exam_title",
+      "e.settings",
+      "c.slug as course_slug",
+      "c.title as course_title",
     ])
     .where("a.id", "=", attemptId)
     .where("a.user_id", "=", userId)
@@ -154,7 +188,12 @@ export async function getAttemptPaper(db: DB, input: { attemptId: number; userId
 /** Attempts a trainee may still start (the exam's plus any granted extra ones, less those made). */
 async function attemptsLeft(db: DB, examId: number, userId: number, settings: ExamSettings): Promise<number> {
   const [made, override] = await Promise.all([
-    db.selectFrom("exam_attempts").select((eb) => eb.fn.countAll<number>().as("n")).where("exam_id", "=", examId).where("user_id", "=", userId).executeTakeFirstOrThrow(),
+    db
+      .selectFrom("exam_attempts")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("exam_id", "=", examId)
+      .where("user_id", "=", userId)
+      .executeTakeFirstOrThrow(),
     overrideFor(db, examId, userId),
   ]);
   return settings.attempts + (override?.extra_attempts ?? 0) - Number(made.n);
@@ -182,8 +221,20 @@ export async function getAttemptReview(db: DB, input: { attemptId: number; userI
     .innerJoin("questions as q", "q.id", "aq.question_id")
     .leftJoin("attempt_answers as aa", (j) => j.onRef("aa.attempt_id", "=", "aq.attempt_id").onRef("aa.question_id", "=", "aq.question_id"))
     .select([
-      "aq.position", "aq.question_id", "aq.option_order", "aq.score as max", "q.type", "q.stem_md", "q.options", "q.answer", "q.explanation",
-      "aa.answer as response", "aa.auto_score", "aa.manual_score", "aa.needs_manual", "aa.comment",
+      "aq.position",
+      "aq.question_id",
+      "aq.option_order",
+      "aq.score as max",
+      "q.type",
+      "q.stem_md",
+      "q.options",
+      "q.answer",
+      "q.explanation",
+      "aa.answer as response",
+      "aa.auto_score",
+      "aa.manual_score",
+      "aa.needs_manual",
+      "aa.comment",
     ])
     .where("aq.attempt_id", "=", attempt.id)
     .orderBy("aq.position")

@@ -6,7 +6,10 @@ import type { ExamSettings } from "~/utils/course-types.ts";
 import type { DB } from "~/utils/db.server.ts";
 
 export class ExamError extends Error {
-  constructor(message: string, readonly status: 400 | 403 | 404 | 409 | 410 = 409) {
+  constructor(
+    message: string,
+    readonly status: 400 | 403 | 404 | 409 | 410 = 409,
+  ) {
     super(message);
   }
 }
@@ -15,7 +18,17 @@ export type ExamViewer = { id: number; username: string; stage: Stage; roles: re
 
 export const parseSettings = (json: string) => JSON.parse(json) as ExamSettings;
 
-export const EXAM_COLUMNS = ["e.id", "e.key", "e.title", "e.settings", "e.instructions_md", "e.archived", "e.course_id", "c.slug as course_slug", "c.title as course_title"] as const;
+export const EXAM_COLUMNS = [
+  "e.id",
+  "e.key",
+  "e.title",
+  "e.settings",
+  "e.instructions_md",
+  "e.archived",
+  "e.course_id",
+  "c.slug as course_slug",
+  "c.title as course_title",
+] as const;
 
 export async function examById(db: DB, examId: number) {
   return db
@@ -42,7 +55,12 @@ export async function viewerById(db: DB, userId: number): Promise<ExamViewer | u
 }
 
 export async function overrideFor(db: DB, examId: number, userId: number) {
-  return db.selectFrom("exam_overrides").select(["extra_minutes", "extra_attempts", "reason"]).where("exam_id", "=", examId).where("user_id", "=", userId).executeTakeFirst();
+  return db
+    .selectFrom("exam_overrides")
+    .select(["extra_minutes", "extra_attempts", "reason"])
+    .where("exam_id", "=", examId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
 }
 
 const ATTEMPT_TIMING = ["a.id", "a.status", "a.deadline_at", "a.grace_seconds", "a.exam_id"] as const;

@@ -8,7 +8,12 @@ import type { ExamResponse } from "~/utils/exam-response.ts";
 import { computeDeadline } from "~/utils/exam-rules.ts";
 
 export async function getExamForEditor(db: DB, courseId: number, key: string) {
-  const exam = await db.selectFrom("exams").select(["id", "key", "title", "settings", "archived"]).where("course_id", "=", courseId).where("key", "=", key).executeTakeFirst();
+  const exam = await db
+    .selectFrom("exams")
+    .select(["id", "key", "title", "settings", "archived"])
+    .where("course_id", "=", courseId)
+    .where("key", "=", key)
+    .executeTakeFirst();
   return exam && { ...exam, settings: parseSettings(exam.settings) };
 }
 
@@ -21,8 +26,23 @@ export async function listAttemptsForExam(db: DB, examId: number, now?: number) 
     .innerJoin("users as u", "u.id", "a.user_id")
     .leftJoin("exam_overrides as o", (j) => j.onRef("o.exam_id", "=", "a.exam_id").onRef("o.user_id", "=", "a.user_id"))
     .select([
-      "a.id", "a.user_id", "a.attempt_no", "a.status", "a.started_at", "a.deadline_at", "a.submitted_at", "a.finalized_by", "a.score", "a.max_score",
-      "a.passed", "a.pending_manual", "a.leave_count", "u.username", "u.name", "o.extra_minutes", "o.extra_attempts",
+      "a.id",
+      "a.user_id",
+      "a.attempt_no",
+      "a.status",
+      "a.started_at",
+      "a.deadline_at",
+      "a.submitted_at",
+      "a.finalized_by",
+      "a.score",
+      "a.max_score",
+      "a.passed",
+      "a.pending_manual",
+      "a.leave_count",
+      "u.username",
+      "u.name",
+      "o.extra_minutes",
+      "o.extra_attempts",
     ])
     .where("a.exam_id", "=", examId)
     .orderBy("u.username")
@@ -80,7 +100,16 @@ export async function setExamOverride(
       action: "exam.override",
       targetType: "exam",
       targetId: exam.id,
-      detail: { userId: user.id, username: input.username, before: before ?? null, extraMinutes: input.extraMinutes, extraAttempts: input.extraAttempts, reason: input.reason, attemptId: open?.id ?? null, deadline },
+      detail: {
+        userId: user.id,
+        username: input.username,
+        before: before ?? null,
+        extraMinutes: input.extraMinutes,
+        extraAttempts: input.extraAttempts,
+        reason: input.reason,
+        attemptId: open?.id ?? null,
+        deadline,
+      },
     });
     return { userId: user.id, name: user.name, deadline };
   });
@@ -93,9 +122,22 @@ export async function listGradingQueue(db: DB, examId: number) {
     .innerJoin("exam_attempts as a", "a.id", "aa.attempt_id")
     .innerJoin("questions as q", "q.id", "aa.question_id")
     .select((eb) => [
-      "aa.question_id", "q.key", "q.version", "q.type", "q.stem_md",
+      "aa.question_id",
+      "q.key",
+      "q.version",
+      "q.type",
+      "q.stem_md",
       eb.fn.countAll<number>().as("answers"),
-      eb.fn.sum<number>(eb.case().when(eb.and([eb("aa.needs_manual", "=", 1), eb("aa.manual_score", "is", null)])).then(1).else(0).end()).as("pending"),
+      eb.fn
+        .sum<number>(
+          eb
+            .case()
+            .when(eb.and([eb("aa.needs_manual", "=", 1), eb("aa.manual_score", "is", null)]))
+            .then(1)
+            .else(0)
+            .end(),
+        )
+        .as("pending"),
       eb.fn.sum<number>(eb.case().when("aa.manual_score", "is not", null).then(1).else(0).end()).as("graded"),
     ])
     .where("a.exam_id", "=", examId)
@@ -110,7 +152,11 @@ export async function listGradingQueue(db: DB, examId: number) {
 
 /** One question across every finalized attempt: the reference answer and each trainee's answer. */
 export async function getGradingItems(db: DB, examId: number, questionId: number) {
-  const question = await db.selectFrom("questions").select(["id", "key", "version", "type", "stem_md", "options", "answer", "explanation"]).where("id", "=", questionId).executeTakeFirst();
+  const question = await db
+    .selectFrom("questions")
+    .select(["id", "key", "version", "type", "stem_md", "options", "answer", "explanation"])
+    .where("id", "=", questionId)
+    .executeTakeFirst();
   if (!question) return undefined;
   const items = await db
     .selectFrom("attempt_answers as aa")
@@ -119,8 +165,17 @@ export async function getGradingItems(db: DB, examId: number, questionId: number
     .innerJoin("users as u", "u.id", "a.user_id")
     .leftJoin("users as g", "g.id", "aa.grader_id")
     .select([
-      "aa.attempt_id", "aa.answer as response", "aa.auto_score", "aa.manual_score", "aa.needs_manual", "aa.comment", "aa.graded_at",
-      "aq.score as max", "u.username", "u.name", "g.name as grader_name",
+      "aa.attempt_id",
+      "aa.answer as response",
+      "aa.auto_score",
+      "aa.manual_score",
+      "aa.needs_manual",
+      "aa.comment",
+      "aa.graded_at",
+      "aq.score as max",
+      "u.username",
+      "u.name",
+      "g.name as grader_name",
     ])
     .where("a.exam_id", "=", examId)
     .where("aa.question_id", "=", questionId)
@@ -129,7 +184,11 @@ export async function getGradingItems(db: DB, examId: number, questionId: number
     .orderBy("u.username")
     .execute();
   return {
-    question: { ...question, answer: JSON.parse(question.answer) as QuestionAnswer, options: question.options ? (JSON.parse(question.options) as string[]) : null },
+    question: {
+      ...question,
+      answer: JSON.parse(question.answer) as QuestionAnswer,
+      options: question.options ? (JSON.parse(question.options) as string[]) : null,
+    },
     items: items.map((i) => ({ ...i, response: JSON.parse(i.response) as ExamResponse, pending: i.needs_manual === 1 && i.manual_score === null })),
   };
 }
@@ -167,7 +226,14 @@ export async function gradeAnswer(
       action: "exam.grade",
       targetType: "exam_attempt",
       targetId: input.attemptId,
-      detail: { questionId: input.questionId, before: row.manual_score ?? row.auto_score, after: input.score, comment: input.comment, totalBefore: row.total, totalAfter: totals.score },
+      detail: {
+        questionId: input.questionId,
+        before: row.manual_score ?? row.auto_score,
+        after: input.score,
+        comment: input.comment,
+        totalBefore: row.total,
+        totalAfter: totals.score,
+      },
     });
     return { changed: true, total: totals.score };
   });

@@ -44,15 +44,15 @@ async function newestVersion(db: DB, bankId: number, key: string) {
  * score of that answer is recomputed, a grader's manual score is kept, totals follow. Refused when the
  * type or the number of options changed, because the trainees' choices could not be mapped. Audited.
  */
-export async function regradeWithNewestVersion(
-  db: DB,
-  input: { examId: number; questionId: number },
-  actor: { actorId: number; ip?: string | null },
-) {
+export async function regradeWithNewestVersion(db: DB, input: { examId: number; questionId: number }, actor: { actorId: number; ip?: string | null }) {
   return writeTransaction(db, async (trx) => {
     const exam = await examById(trx, input.examId);
     if (!exam) throw new ExamError("考试不存在", 404);
-    const old = await trx.selectFrom("questions").select(["id", "bank_id", "key", "version", "type", "options"]).where("id", "=", input.questionId).executeTakeFirst();
+    const old = await trx
+      .selectFrom("questions")
+      .select(["id", "bank_id", "key", "version", "type", "options"])
+      .where("id", "=", input.questionId)
+      .executeTakeFirst();
     if (!old) throw new ExamError("题目不存在", 404);
     const newer = await newestVersion(trx, old.bank_id, old.key);
     if (!newer || newer.id === old.id) throw new ExamError("该题没有更新的版本", 409);

@@ -64,7 +64,15 @@ export async function startExamAttempt(db: DB, input: { examId: number; userId: 
       .executeTakeFirstOrThrow();
     await trx
       .insertInto("attempt_questions")
-      .values(paper.map((q, i) => ({ attempt_id: id, position: i + 1, question_id: q.id, option_order: q.optionOrder && JSON.stringify(q.optionOrder), score: q.score })))
+      .values(
+        paper.map((q, i) => ({
+          attempt_id: id,
+          position: i + 1,
+          question_id: q.id,
+          option_order: q.optionOrder && JSON.stringify(q.optionOrder),
+          score: q.score,
+        })),
+      )
       .execute();
     return { attemptId: id, resumed: false };
   });

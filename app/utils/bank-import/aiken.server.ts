@@ -2,7 +2,6 @@
 import { DEFAULT_SCORE } from "../course-format.server.ts";
 import { type Draft, type ImportIssue, type ImportResult, result } from "./common.server.ts";
 
-
 /**
  * Reads Moodle Aiken: a question (one or more lines), options `A. …` or `A) …` in order, then
  * `ANSWER: B`; blank lines between questions are optional. Every question is 单选.
@@ -12,7 +11,10 @@ export function parseAiken(text: string): ImportResult {
   const drafts: Draft[] = [];
   type Pending = { line: number; stem: string[]; options: string[]; bad: boolean };
   let q: Pending | null = null;
-  const lines = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .split("\n");
   const unfinished = (p: Pending) => errors.push({ line: p.line, message: "缺少 ANSWER 行" });
 
   lines.forEach((raw, i) => {
@@ -32,8 +34,17 @@ export function parseAiken(text: string): ImportResult {
       else if (index >= cur.options.length) errors.push({ line: n, message: `答案 ${letter} 没有对应的选项` });
       else if (!cur.bad) {
         drafts.push({
-          line: cur.line, type: "单选", stem_md: cur.stem.join("\n"), options: cur.options, answer: { choices: [index] },
-          explanation: null, score: DEFAULT_SCORE.单选, difficulty: "中", knowledge: null, tags: [], key: null,
+          line: cur.line,
+          type: "单选",
+          stem_md: cur.stem.join("\n"),
+          options: cur.options,
+          answer: { choices: [index] },
+          explanation: null,
+          score: DEFAULT_SCORE.单选,
+          difficulty: "中",
+          knowledge: null,
+          tags: [],
+          key: null,
         });
       }
     } else if (option && q && q.stem.length) {

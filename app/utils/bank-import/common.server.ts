@@ -151,16 +151,51 @@ export function result(format: ImportFormat, drafts: Draft[], errors: ImportIssu
 // ------------------------------------------------------------------------------------------ shared answer readers
 
 export const TYPE_ALIASES: Record<string, QuestionType> = {
-  单选: "单选", 单选题: "单选", 单项选择: "单选", 单项选择题: "单选",
-  多选: "多选", 多选题: "多选", 多项选择: "多选", 多项选择题: "多选", 不定项选择题: "多选",
-  判断: "判断", 判断题: "判断",
-  填空: "填空", 填空题: "填空",
-  简答: "简答", 简答题: "简答", 问答题: "简答", 论述题: "简答",
+  单选: "单选",
+  单选题: "单选",
+  单项选择: "单选",
+  单项选择题: "单选",
+  多选: "多选",
+  多选题: "多选",
+  多项选择: "多选",
+  多项选择题: "多选",
+  不定项选择题: "多选",
+  判断: "判断",
+  判断题: "判断",
+  填空: "填空",
+  填空题: "填空",
+  简答: "简答",
+  简答题: "简答",
+  问答题: "简答",
+  论述题: "简答",
 };
-export const DIFFICULTY_ALIASES: Record<string, Difficulty> = { 易: "易", 简单: "易", 容易: "易", 中: "中", 中等: "中", 一般: "中", 难: "难", 困难: "难", 较难: "难" };
+export const DIFFICULTY_ALIASES: Record<string, Difficulty> = {
+  易: "易",
+  简单: "易",
+  容易: "易",
+  中: "中",
+  中等: "中",
+  一般: "中",
+  难: "难",
+  困难: "难",
+  较难: "难",
+};
 export const JUDGE_WORDS: Record<string, boolean> = {
-  正确: true, 对: true, "√": true, "✓": true, "✔": true, true: true, t: true,
-  错误: false, 错: false, "×": false, "✗": false, "✘": false, x: false, false: false, f: false,
+  正确: true,
+  对: true,
+  "√": true,
+  "✓": true,
+  "✔": true,
+  true: true,
+  t: true,
+  错误: false,
+  错: false,
+  "×": false,
+  "✗": false,
+  "✘": false,
+  x: false,
+  false: false,
+  f: false,
 };
 
 /** `B`, `ACD`, `A,C,D`, `A、C、D` → option indexes; null when it is not letters. */
@@ -186,7 +221,12 @@ export function placeBlanks(stem: string, blanks: string[][] | null): { stem: st
   const { re, found } = blankMarkers(stem);
   if (!blanks) {
     if (!found.length || !found[0].startsWith("{{")) return "填空题的答案不能为空（多个空用 | 分隔，同一空的备选答案用 / 分隔）";
-    blanks = found.map((m) => m.slice(2, -2).split("/").map((a) => a.trim()));
+    blanks = found.map((m) =>
+      m
+        .slice(2, -2)
+        .split("/")
+        .map((a) => a.trim()),
+    );
   }
   if (!found.length && blanks.length === 1) return { stem: `${stem}{{}}`, blanks };
   if (found.length !== blanks.length) {

@@ -7,9 +7,7 @@ import { parseGift, unescapedIndexes } from "./gift.server.ts";
 import { parseMarkdownBank } from "./markdown.server.ts";
 import { parseExcelBank } from "./xlsx.server.ts";
 
-
 const TEXT_EXT = ["txt", "gift", "md", "markdown"];
-
 
 /**
  * Reads a text bank in the format its structure shows: Markdown by its extension, front matter or `## 题型`
@@ -19,11 +17,11 @@ const TEXT_EXT = ["txt", "gift", "md", "markdown"];
  */
 export function parseTextBank(text: string, ext: string, opts: { media?: string[] } = {}): ImportResult | null {
   const t = text.replace(/^\uFEFF/, "");
-  if (ext === "md" || ext === "markdown" || /^---\s*$/.test(t.split("\n")[0]) || /^##\s+(单选|多选|判断|填空|简答)/m.test(t)) return parseMarkdownBank(text, opts);
-  const readings = [
-    /^\s*ANSWER\s*[:：]/im.test(t) ? parseAiken(text) : null,
-    unescapedIndexes(t, "{").length > 0 ? parseGift(text) : null,
-  ].filter((r): r is ImportResult => r !== null);
+  if (ext === "md" || ext === "markdown" || /^---\s*$/.test(t.split("\n")[0]) || /^##\s+(单选|多选|判断|填空|简答)/m.test(t))
+    return parseMarkdownBank(text, opts);
+  const readings = [/^\s*ANSWER\s*[:：]/im.test(t) ? parseAiken(text) : null, unescapedIndexes(t, "{").length > 0 ? parseGift(text) : null].filter(
+    (r): r is ImportResult => r !== null,
+  );
   const score = (r: ImportResult) => r.questions.length * 1e6 - r.errors.length;
   return readings.sort((a, b) => score(b) - score(a))[0] ?? null;
 }

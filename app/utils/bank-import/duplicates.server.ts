@@ -1,9 +1,10 @@
 // Question-bank import: questions that repeat one in the file or in the bank.
 import { normalizeStem, type ParsedQuestion } from "../course-format.server.ts";
 
-
 export type ExistingQuestion = { key: string; stem_md: string };
-export type Duplicate = { line: number; stem: string } & ({ kind: "file"; firstLine: number } | { kind: "bank"; existingKey: string; existingStem: string; byKey: boolean });
+export type Duplicate = { line: number; stem: string } & (
+  { kind: "file"; firstLine: number } | { kind: "bank"; existingKey: string; existingStem: string; byKey: boolean }
+);
 
 /**
  * Questions whose normalized stem (the course parser's notion of a duplicate) repeats an earlier one in

@@ -3,7 +3,6 @@ import { DEFAULT_SCORE } from "../course-format.server.ts";
 import type { Difficulty, QuestionType } from "../course-types.ts";
 import { type Draft, type ImportIssue, type ImportResult, LETTERS, type QuestionInput, placeBlanks, result } from "./common.server.ts";
 
-
 /** Text of a GIFT fragment with its escapes resolved: `\~ \= \# \{ \} \: \\` and `\n` for a line break. */
 function giftUnescape(s: string): string {
   return s.replace(/\\(.)/gs, (_, c: string) => (c === "n" ? "\n" : "~=#{}:\\".includes(c) ? c : `\\${c}`));
@@ -86,7 +85,10 @@ export function parseGift(text: string): ImportResult {
   const errors: ImportIssue[] = [];
   const warnings: ImportIssue[] = [];
   const drafts: Draft[] = [];
-  const lines = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .split("\n");
   let category: string | null = null;
   let block: { line: number; lines: string[] } | null = null;
   const titleLines: number[] = [];
@@ -98,7 +100,10 @@ export function parseGift(text: string): ImportResult {
     let first = 0;
     for (; first < b.lines.length && /^\s*\$CATEGORY\s*:/i.test(b.lines[first]); first++) {
       const path = b.lines[first].replace(/^\s*\$CATEGORY\s*:/i, "").trim();
-      const parts = path.split("/").map((p) => p.trim()).filter((p) => p && !/^\$\w+\$$/.test(p) && p !== "top");
+      const parts = path
+        .split("/")
+        .map((p) => p.trim())
+        .filter((p) => p && !/^\$\w+\$$/.test(p) && p !== "top");
       category = parts.length ? parts[parts.length - 1] : null;
       b.line++;
     }
@@ -145,7 +150,11 @@ function giftExplanation(general: string | null, feedback: Feedback[], warnings:
 const percent = (w: number) => `${w}%`;
 
 /** One GIFT question; `lostTitle` hears of a `::title::` the bank has no place for. */
-function giftQuestion(raw: string, knowledge: string | null, lostTitle: (title: string) => void): { draft: QuestionInput; warnings?: string[] } | { message: string } {
+function giftQuestion(
+  raw: string,
+  knowledge: string | null,
+  lostTitle: (title: string) => void,
+): { draft: QuestionInput; warnings?: string[] } | { message: string } {
   let s = raw.trim();
   const warnings: string[] = [];
   let title: string | null = null;
@@ -175,7 +184,12 @@ function giftQuestion(raw: string, knowledge: string | null, lostTitle: (title: 
 
   if (!answerBody) {
     const draft: QuestionInput = {
-      ...base, type: "简答", stem_md: inPlace(""), options: null, explanation: null, score: DEFAULT_SCORE.简答,
+      ...base,
+      type: "简答",
+      stem_md: inPlace(""),
+      options: null,
+      explanation: null,
+      score: DEFAULT_SCORE.简答,
       answer: { reference: generalFeedback ?? ESSAY_PLACEHOLDER, keywords: [] },
     };
     if (!generalFeedback) warnings.push(`简答题没有参考答案，已填入「${ESSAY_PLACEHOLDER}」，请在题库中补充`);
@@ -191,8 +205,13 @@ function giftQuestion(raw: string, knowledge: string | null, lostTitle: (title: 
     if (wrong) feedback.push({ label: "答错时", text: wrong, right: false });
     return {
       draft: {
-        ...base, type: "判断", stem_md: inPlace("（ ）"), options: null, score: DEFAULT_SCORE.判断,
-        answer: { judge: tf[1].toUpperCase().startsWith("T") }, explanation: giftExplanation(generalFeedback, feedback, warnings),
+        ...base,
+        type: "判断",
+        stem_md: inPlace("（ ）"),
+        options: null,
+        score: DEFAULT_SCORE.判断,
+        answer: { judge: tf[1].toUpperCase().startsWith("T") },
+        explanation: giftExplanation(generalFeedback, feedback, warnings),
       },
       warnings,
     };
@@ -214,8 +233,13 @@ function giftQuestion(raw: string, knowledge: string | null, lostTitle: (title: 
     const feedback = answers.flatMap((a) => (a.feedback ? [{ label: `答「${a.text}」`, text: a.feedback, right: a.correct }] : []));
     return {
       draft: {
-        ...base, type: "填空", stem_md: placed.stem, options: null, score: DEFAULT_SCORE.填空,
-        answer: { blanks: placed.blanks, orderFree: false }, explanation: giftExplanation(generalFeedback, feedback, warnings),
+        ...base,
+        type: "填空",
+        stem_md: placed.stem,
+        options: null,
+        score: DEFAULT_SCORE.填空,
+        answer: { blanks: placed.blanks, orderFree: false },
+        explanation: giftExplanation(generalFeedback, feedback, warnings),
       },
       warnings,
     };
@@ -233,11 +257,15 @@ function giftQuestion(raw: string, knowledge: string | null, lostTitle: (title: 
   const letter = (i: number) => LETTERS[i] ?? "?";
   if (single) {
     answers.forEach((a, i) => {
-      if (i !== choices[0] && (a.weight ?? 0) > 0) warnings.push(`选项${letter(i)}「${a.text}」的部分得分 ${percent(a.weight!)} 未导入：单选题只有一个正确答案，它按错误选项计分`);
+      if (i !== choices[0] && (a.weight ?? 0) > 0)
+        warnings.push(`选项${letter(i)}「${a.text}」的部分得分 ${percent(a.weight!)} 未导入：单选题只有一个正确答案，它按错误选项计分`);
     });
   } else {
     const weights = [...new Set(choices.map((i) => answers[i].weight))];
-    if (weights.length > 1) warnings.push(`各正确答案的分值比例（${choices.map((i) => `${LETTERS[i]} ${percent(answers[i].weight ?? 0)}`).join("、")}）未导入：多选题按考试的多选计分规则给分`);
+    if (weights.length > 1)
+      warnings.push(
+        `各正确答案的分值比例（${choices.map((i) => `${LETTERS[i]} ${percent(answers[i].weight ?? 0)}`).join("、")}）未导入：多选题按考试的多选计分规则给分`,
+      );
   }
   const penalties = answers.flatMap((a, i) => ((a.weight ?? 0) < 0 ? [`${letter(i)} ${percent(a.weight!)}`] : []));
   if (penalties.length) warnings.push(`选错扣分（${penalties.join("、")}）未导入：题库不支持扣分`);
@@ -245,8 +273,13 @@ function giftQuestion(raw: string, knowledge: string | null, lostTitle: (title: 
   const feedback = answers.flatMap((a, i) => (a.feedback ? [{ label: `选${letter(i)}`, text: a.feedback, right: right.has(i) }] : []));
   return {
     draft: {
-      ...base, type, stem_md: inPlace("（ ）"), options: answers.map((a) => a.text), score: DEFAULT_SCORE[type],
-      answer: { choices }, explanation: giftExplanation(generalFeedback, feedback, warnings),
+      ...base,
+      type,
+      stem_md: inPlace("（ ）"),
+      options: answers.map((a) => a.text),
+      score: DEFAULT_SCORE[type],
+      answer: { choices },
+      explanation: giftExplanation(generalFeedback, feedback, warnings),
     },
     warnings,
   };

@@ -3,7 +3,6 @@ import { MSG } from "../course-messages.server.ts";
 import { parseBankText } from "../course-format.server.ts";
 import { type ImportResult, MAX_IMPORT_QUESTIONS, sortIssues } from "./common.server.ts";
 
-
 /**
  * The course's own bank form (courses/README.md), read by the course parser. Front matter is optional
  * here (a file of `##` questions is enough). Duplicate stems are left to `findDuplicates`, like every format.
@@ -13,9 +12,7 @@ export function parseMarkdownBank(text: string, opts: { media?: string[] } = {})
   const hasFront = clean.split("\n")[0].trimEnd() === "---";
   const offset = hasFront ? 0 : 3;
   const { bank, errors } = parseBankText(hasFront ? clean : `---\ntitle: 导入\n---\n${clean}`, { file: "bank/import.md", media: opts.media });
-  const issues = errors
-    .filter((e) => !MSG.isStemDuplicate(e.message))
-    .map((e) => ({ line: Math.max(0, e.line - offset), message: e.message }));
+  const issues = errors.filter((e) => !MSG.isStemDuplicate(e.message)).map((e) => ({ line: Math.max(0, e.line - offset), message: e.message }));
   const questions = (bank?.questions ?? []).map((q) => ({ ...q, line: q.line - offset }));
   // The parser reports a bad question yet may still return it: a question whose section (from its `##`
   // line to the next one) has an error is not imported.

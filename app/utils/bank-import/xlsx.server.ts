@@ -3,22 +3,46 @@ import ExcelJS from "exceljs";
 import { DEFAULT_SCORE } from "../course-format.server.ts";
 import { DIFFICULTIES, QUESTION_TYPES, type QuestionAnswer, type QuestionType } from "../course-types.ts";
 import { cellText, loadUploadedWorkbook, restoreCell, writeSheet, type SheetColumn } from "../spreadsheet.server.ts";
-import { DIFFICULTY_ALIASES, type Draft, type ImportIssue, type ImportResult, JUDGE_WORDS, LETTERS, type QuestionInput, TYPE_ALIASES, placeBlanks, readBlanks, readLetters, result, stemKey } from "./common.server.ts";
-
+import {
+  DIFFICULTY_ALIASES,
+  type Draft,
+  type ImportIssue,
+  type ImportResult,
+  JUDGE_WORDS,
+  LETTERS,
+  type QuestionInput,
+  TYPE_ALIASES,
+  placeBlanks,
+  readBlanks,
+  readLetters,
+  result,
+  stemKey,
+} from "./common.server.ts";
 
 const BASE_COLUMNS = ["题型", "题干", "答案", "解析", "分值", "难度", "知识点", "标签", "关键词", "顺序无关", "编号"] as const;
 type Field = (typeof BASE_COLUMNS)[number] | `选项${string}`;
 
 const HEADER_ALIASES: Record<string, Field> = {
-  题目: "题干", 试题: "题干", 试题内容: "题干", 题目内容: "题干",
-  正确答案: "答案", 参考答案: "答案", 标准答案: "答案",
-  答案解析: "解析", 试题解析: "解析",
-  分数: "分值", 难易度: "难度", 难易程度: "难度",
+  题目: "题干",
+  试题: "题干",
+  试题内容: "题干",
+  题目内容: "题干",
+  正确答案: "答案",
+  参考答案: "答案",
+  标准答案: "答案",
+  答案解析: "解析",
+  试题解析: "解析",
+  分数: "分值",
+  难易度: "难度",
+  难易程度: "难度",
 };
 
 /** `选项 A`, `A`, `答案*`, `答案（多个空用|分隔）` → the field it names, or null for other columns. */
 function headerField(text: string): Field | null {
-  const t = text.replace(/[（(][^）)]*[）)]/g, "").replace(/[\s*＊:：]/g, "").toUpperCase();
+  const t = text
+    .replace(/[（(][^）)]*[）)]/g, "")
+    .replace(/[\s*＊:：]/g, "")
+    .toUpperCase();
   const option = /^(?:选项)?([A-H])$/.exec(t);
   if (option) return `选项${option[1]}`;
   if ((BASE_COLUMNS as readonly string[]).includes(t)) return t as Field;
@@ -52,7 +76,11 @@ export async function parseExcelBank(bytes: Uint8Array): Promise<ImportResult> {
     const row = ws.getRow(r);
     const get = (f: Field) => {
       const col = columns.get(f);
-      return col ? restoreCell(cellText(row.getCell(col).value)).replace(/\r\n?/g, "\n").trim() : "";
+      return col
+        ? restoreCell(cellText(row.getCell(col).value))
+            .replace(/\r\n?/g, "\n")
+            .trim()
+        : "";
     };
     if ([...columns.keys()].every((f) => !get(f))) continue;
     const rowErrors: string[] = [];
@@ -145,7 +173,10 @@ function readExcelRow(get: (f: Field) => string, errs: string[], warns: string[]
     }
   } else {
     if (!answerRaw) errs.push("简答题的「答案」列应填写参考答案");
-    const keywords = get("关键词").split(/[,，、]/).map((k) => k.trim()).filter(Boolean);
+    const keywords = get("关键词")
+      .split(/[,，、]/)
+      .map((k) => k.trim())
+      .filter(Boolean);
     answer = { reference: answerRaw, keywords };
   }
   if (errs.length || !answer || !difficulty) return null;
@@ -158,7 +189,10 @@ function readExcelRow(get: (f: Field) => string, errs: string[], warns: string[]
     score,
     difficulty,
     knowledge: get("知识点") || null,
-    tags: get("标签").split(/[,，、]/).map((t) => t.trim()).filter(Boolean),
+    tags: get("标签")
+      .split(/[,，、]/)
+      .map((t) => t.trim())
+      .filter(Boolean),
     key: get("编号") || null,
   };
 }
@@ -215,10 +249,14 @@ function addQuestionSheet(workbook: ExcelJS.Workbook, questions: QuestionInput[]
   const optionCount = Math.max(6, ...questions.map((q) => q.options?.length ?? 0));
   const columns = excelColumns(optionCount);
   const ws = workbook.addWorksheet("题库");
-  writeSheet(ws, columns, questions.map((q) => {
-    const row = questionRow(q, optionCount);
-    return columns.map((c) => row[c.field]);
-  }));
+  writeSheet(
+    ws,
+    columns,
+    questions.map((q) => {
+      const row = questionRow(q, optionCount);
+      return columns.map((c) => row[c.field]);
+    }),
+  );
   return ws;
 }
 
@@ -232,28 +270,62 @@ export function bankWorkbook(questions: QuestionInput[]): ExcelJS.Workbook {
 
 export const TEMPLATE_EXAMPLES: QuestionInput[] = [
   {
-    type: "单选", stem_md: "中国共产党是中国工人阶级的先锋队，同时是（ ）的先锋队。",
-    options: ["中国农民", "中国人民和中华民族", "中国青年", "中国知识分子"], answer: { choices: [1] },
-    explanation: "见《中国共产党章程》总纲第一段。", score: 2, difficulty: "易", knowledge: "党的性质", tags: [],
+    type: "单选",
+    stem_md: "中国共产党是中国工人阶级的先锋队，同时是（ ）的先锋队。",
+    options: ["中国农民", "中国人民和中华民族", "中国青年", "中国知识分子"],
+    answer: { choices: [1] },
+    explanation: "见《中国共产党章程》总纲第一段。",
+    score: 2,
+    difficulty: "易",
+    knowledge: "党的性质",
+    tags: [],
   },
   {
-    type: "多选", stem_md: "下列属于党员权利的是（ ）。",
+    type: "多选",
+    stem_md: "下列属于党员权利的是（ ）。",
     options: ["参加党的有关会议", "行使表决权、选举权", "学习党的基本知识", "向党的上级组织直到中央提出请求"],
-    answer: { choices: [0, 1, 3] }, explanation: "学习党的基本知识是党员的义务。", score: 3, difficulty: "中", knowledge: "党员权利", tags: [],
+    answer: { choices: [0, 1, 3] },
+    explanation: "学习党的基本知识是党员的义务。",
+    score: 3,
+    difficulty: "中",
+    knowledge: "党员权利",
+    tags: [],
   },
   {
-    type: "判断", stem_md: "预备党员的预备期为一年。", options: null, answer: { judge: true },
-    explanation: null, score: 1, difficulty: "易", knowledge: "预备党员", tags: [],
+    type: "判断",
+    stem_md: "预备党员的预备期为一年。",
+    options: null,
+    answer: { judge: true },
+    explanation: null,
+    score: 1,
+    difficulty: "易",
+    knowledge: "预备党员",
+    tags: [],
   },
   {
-    type: "填空", stem_md: "党的最高理想和最终目标是实现{{}}，党的根本宗旨是{{}}。", options: null,
+    type: "填空",
+    stem_md: "党的最高理想和最终目标是实现{{}}，党的根本宗旨是{{}}。",
+    options: null,
     answer: { blanks: [["共产主义"], ["全心全意为人民服务", "为人民服务"]], orderFree: false },
-    explanation: null, score: 2, difficulty: "中", knowledge: "党的性质", tags: [],
+    explanation: null,
+    score: 2,
+    difficulty: "中",
+    knowledge: "党的性质",
+    tags: [],
   },
   {
-    type: "简答", stem_md: "简述党员的八项义务中的任意三项。", options: null,
-    answer: { reference: "认真学习马克思列宁主义……；贯彻执行党的基本路线和各项方针、政策……；坚持党和人民的利益高于一切……", keywords: ["学习", "贯彻执行", "利益高于一切"] },
-    explanation: null, score: 10, difficulty: "难", knowledge: "党员义务", tags: [],
+    type: "简答",
+    stem_md: "简述党员的八项义务中的任意三项。",
+    options: null,
+    answer: {
+      reference: "认真学习马克思列宁主义……；贯彻执行党的基本路线和各项方针、政策……；坚持党和人民的利益高于一切……",
+      keywords: ["学习", "贯彻执行", "利益高于一切"],
+    },
+    explanation: null,
+    score: 10,
+    difficulty: "难",
+    knowledge: "党员义务",
+    tags: [],
   },
 ];
 
@@ -261,7 +333,10 @@ const TEMPLATE_NOTES: [string, string][] = [
   ["题型", "必填：单选、多选、判断、填空、简答"],
   ["题干", "必填。填空题用 {{}}、（ ）或 ____ 标出每个空的位置；只有一个空且未标出时，空放在题干末尾"],
   ["选项A…选项F", "单选、多选必填，至少两个，从选项A起连续填写（最多到选项H）"],
-  ["答案", "单选：B；多选：ACD 或 A,C,D；判断：正确/错误（或 对/错、√/×）；填空：多个空用 | 分隔，同一空的备选答案用 / 分隔，如 共产主义|全心全意为人民服务/为人民服务；简答：参考答案"],
+  [
+    "答案",
+    "单选：B；多选：ACD 或 A,C,D；判断：正确/错误（或 对/错、√/×）；填空：多个空用 | 分隔，同一空的备选答案用 / 分隔，如 共产主义|全心全意为人民服务/为人民服务；简答：参考答案",
+  ],
   ["解析", "选填"],
   ["分值", "选填，大于 0 的数字；默认 单选 1、多选 2、判断 1、填空 2、简答 10"],
   ["难度", "选填：易、中、难，默认 中"],
@@ -276,6 +351,13 @@ const TEMPLATE_NOTES: [string, string][] = [
 /** The empty template: the question sheet with one example row per type, and a sheet of instructions. */
 export function templateWorkbook(): ExcelJS.Workbook {
   const workbook = bankWorkbook(TEMPLATE_EXAMPLES);
-  writeSheet(workbook.addWorksheet("填写说明"), [{ header: "列", width: 14 }, { header: "说明", width: 100 }], TEMPLATE_NOTES);
+  writeSheet(
+    workbook.addWorksheet("填写说明"),
+    [
+      { header: "列", width: 14 },
+      { header: "说明", width: 100 },
+    ],
+    TEMPLATE_NOTES,
+  );
   return workbook;
 }

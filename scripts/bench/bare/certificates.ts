@@ -7,7 +7,14 @@
 import type Sqlite from "better-sqlite3";
 import { Zip, ZipPassThrough } from "fflate";
 import type http from "node:http";
-import { certificateData, certificateFileName, formatNumber, newVerificationCode, numberPrefix, type CertificateRow } from "../../../app/models/certificates.server.ts";
+import {
+  certificateData,
+  certificateFileName,
+  formatNumber,
+  newVerificationCode,
+  numberPrefix,
+  type CertificateRow,
+} from "../../../app/models/certificates.server.ts";
 import { compareUnitPaths } from "../../../app/models/org.server.ts";
 import { renderCertificatePdf } from "../../../app/utils/certificate-pdf.server.ts";
 import { downloadHeaders } from "../../../app/utils/spreadsheet.server.ts";
@@ -62,7 +69,11 @@ export function bareCertificates(db: Sqlite.Database, opts: { schoolCode: string
     const toIssue = members
       .filter((m) => results.get(m.user_id)!.passed && !certified.has(m.user_id))
       .sort((a, b) => compareUnitPaths(a.unit_path, b.unit_path) || a.username.localeCompare(b.username));
-    const tpl = (q.template.get(cls.kind) as { layout: string; show_username: number; show_score: number } | undefined) ?? { layout: "narrative", show_username: 1, show_score: 1 };
+    const tpl = (q.template.get(cls.kind) as { layout: string; show_username: number; show_score: number } | undefined) ?? {
+      layout: "narrative",
+      show_username: 1,
+      show_score: 1,
+    };
     const today = cstDate(t);
     const prefix = numberPrefix(cls.number_format, { school: opts.schoolCode, year: cls.start_date.slice(0, 4), term: cls.term });
     const last = (q.counter.get(prefix) as { last_seq: number } | undefined)?.last_seq;
@@ -76,9 +87,28 @@ export function bareCertificates(db: Sqlite.Database, opts: { schoolCode: string
       const subcommittee = units.find((u) => u?.kind === "subcommittee")?.name ?? units[0]?.name ?? "";
       const branch = units.find((u) => u?.kind === "branch")?.name ?? "—";
       const id = q.issue.run(
-        classId, m.user_id, number, newVerificationCode(), m.name, m.username, subcommittee, branch, cls.name, cls.term, cls.start_date,
-        today < cls.end_date ? today : cls.end_date, r.hours, r.composite, r.forced === "complete" ? "—" : r.band, t, user.id,
-        r.forced === "complete" ? "exception" : "rules", r.forced === "complete" ? m.exception_basis : null, tpl.layout, tpl.show_username, tpl.show_score,
+        classId,
+        m.user_id,
+        number,
+        newVerificationCode(),
+        m.name,
+        m.username,
+        subcommittee,
+        branch,
+        cls.name,
+        cls.term,
+        cls.start_date,
+        today < cls.end_date ? today : cls.end_date,
+        r.hours,
+        r.composite,
+        r.forced === "complete" ? "—" : r.band,
+        t,
+        user.id,
+        r.forced === "complete" ? "exception" : "rules",
+        r.forced === "complete" ? m.exception_basis : null,
+        tpl.layout,
+        tpl.show_username,
+        tpl.show_score,
       ).lastInsertRowid;
       common.audit(user.id, "certificate.issue", { type: "certificate", id: Number(id) }, { classId, userId: m.user_id, number }, ip);
     });

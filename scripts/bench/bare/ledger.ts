@@ -20,9 +20,20 @@ import { bareResults } from "./results.ts";
 import { cstDate } from "../../../app/utils/cst.ts";
 
 type Line = {
-  user_id: number; username: string; name: string; gender: string; stage: LedgerRow["stage"]; unit_path: string;
-  outcome: "completed" | "not_completed" | null; result: string | null; exception: "complete" | "fail" | null; exception_reason: string | null;
-  exception_basis: string | null; member_note: string | null; usual_score: number | null; cheating: number;
+  user_id: number;
+  username: string;
+  name: string;
+  gender: string;
+  stage: LedgerRow["stage"];
+  unit_path: string;
+  outcome: "completed" | "not_completed" | null;
+  result: string | null;
+  exception: "complete" | "fail" | null;
+  exception_reason: string | null;
+  exception_basis: string | null;
+  member_note: string | null;
+  usual_score: number | null;
+  cheating: number;
 };
 type Cert = { user_id: number; number: string; issued_at: number; revoked_at: number | null; revoke_reason: string | null };
 
@@ -71,21 +82,44 @@ export function bareLedger(db: Sqlite.Database) {
         for (;;) {
           const page = q.page.all(id, path, after, PAGE) as Line[];
           if (!page.length) break;
-          const live = standings.results(ctx, page.filter((m) => m.outcome === null || m.result === null));
+          const live = standings.results(
+            ctx,
+            page.filter((m) => m.outcome === null || m.result === null),
+          );
           yield page.map((m) => {
             const result = m.outcome !== null && m.result !== null ? (JSON.parse(m.result) as ClassResult) : live.get(m.user_id)!;
             const status: LedgerStatus = m.outcome ?? "undecided";
             const chainOf = chain(m.unit_path);
             const cert = certs.get(m.user_id) ?? null;
             const row: LedgerRow = {
-              seq: seq++, userId: m.user_id, username: m.username, name: m.name, gender: m.gender,
-              subcommittee: chainOf.find((u) => u?.kind === "subcommittee")?.name ?? "", branch: chainOf.find((u) => u?.kind === "branch")?.name ?? "",
-              stage: m.stage, stageDays: days.get(m.user_id) ?? {}, classId: cls.id, className: cls.name, term: cls.term, startDate: cls.start_date, endDate: cls.end_date,
-              requiredHours: result.requiredHours, hours: result.hours,
+              seq: seq++,
+              userId: m.user_id,
+              username: m.username,
+              name: m.name,
+              gender: m.gender,
+              subcommittee: chainOf.find((u) => u?.kind === "subcommittee")?.name ?? "",
+              branch: chainOf.find((u) => u?.kind === "branch")?.name ?? "",
+              stage: m.stage,
+              stageDays: days.get(m.user_id) ?? {},
+              classId: cls.id,
+              className: cls.name,
+              term: cls.term,
+              startDate: cls.start_date,
+              endDate: cls.end_date,
+              requiredHours: result.requiredHours,
+              hours: result.hours,
               lessonRate: result.requiredLessonsTotal ? Math.round((result.requiredLessonsDone / result.requiredLessonsTotal) * 1000) / 1000 : null,
-              assignment: result.components.assignment, exam: result.components.exam, usual: result.components.usual,
-              composite: result.composite, band: ledgerBand(status, result), status, certificateNumber: cert?.number ?? null, issuedAt: cert?.issued_at ?? null,
-              revokedAt: cert?.revoked_at ?? null, revokeReason: cert?.revoke_reason ?? null, note: noteFor(status, result, m, cert),
+              assignment: result.components.assignment,
+              exam: result.components.exam,
+              usual: result.components.usual,
+              composite: result.composite,
+              band: ledgerBand(status, result),
+              status,
+              certificateNumber: cert?.number ?? null,
+              issuedAt: cert?.issued_at ?? null,
+              revokedAt: cert?.revoked_at ?? null,
+              revokeReason: cert?.revoke_reason ?? null,
+              note: noteFor(status, result, m, cert),
             };
             return ledgerCells(row, format);
           });

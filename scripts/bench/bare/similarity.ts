@@ -32,12 +32,20 @@ export function bareSimilarity(db: Sqlite.Database) {
     assignment: db.prepare("select id, due_at, cutoff_at, min_length, resubmit from assignments where course_id = ? and key = ? and archived = 0"),
     threshold: db.prepare("select similarity_threshold from assignment_settings where assignment_id = ?"),
     submission: db.prepare("select id, status, current_version, draft_seq from submissions where assignment_id = ? and user_id = ?"),
-    extension: db.prepare("select due_at, cutoff_at, reason, created_at from assignment_extensions where assignment_id = ? and user_id = ? order by id desc limit 1"),
+    extension: db.prepare(
+      "select due_at, cutoff_at, reason, created_at from assignment_extensions where assignment_id = ? and user_id = ? order by id desc limit 1",
+    ),
     lastLate: db.prepare("select late from submission_versions where submission_id = ? order by version desc limit 1"),
     draftFiles: db.prepare("select count(*) as n from submission_files where submission_id = ? and version_id is null"),
-    newSubmission: db.prepare("insert into submissions (assignment_id, user_id, created_at, updated_at) values (?, ?, ?, ?) returning id, status, current_version, draft_seq"),
-    version: db.prepare("insert into submission_versions (submission_id, version, text_md, text_length, submitted_at, late, minhash) values (?, ?, ?, ?, ?, ?, ?) returning id"),
-    submitted: db.prepare("update submissions set status = ?, current_version = ?, draft_md = ?, draft_seq = ?, draft_saved_at = ?, updated_at = ? where id = ?"),
+    newSubmission: db.prepare(
+      "insert into submissions (assignment_id, user_id, created_at, updated_at) values (?, ?, ?, ?) returning id, status, current_version, draft_seq",
+    ),
+    version: db.prepare(
+      "insert into submission_versions (submission_id, version, text_md, text_length, submitted_at, late, minhash) values (?, ?, ?, ?, ?, ?, ?) returning id",
+    ),
+    submitted: db.prepare(
+      "update submissions set status = ?, current_version = ?, draft_md = ?, draft_seq = ?, draft_saved_at = ?, updated_at = ? where id = ?",
+    ),
     signatures: db.prepare(
       "select v.id, s.user_id, v.minhash from submission_versions v join submissions s on s.id = v.submission_id where s.assignment_id = ? and v.minhash is not null order by v.id",
     ),
@@ -47,7 +55,8 @@ export function bareSimilarity(db: Sqlite.Database) {
     ),
     clearFlags: db.prepare("delete from similarity_flags where assignment_id = ?"),
   };
-  const thresholdOf = (assignmentId: number) => (q.threshold.get(assignmentId) as { similarity_threshold: number } | undefined)?.similarity_threshold ?? DEFAULT_THRESHOLD;
+  const thresholdOf = (assignmentId: number) =>
+    (q.threshold.get(assignmentId) as { similarity_threshold: number } | undefined)?.similarity_threshold ?? DEFAULT_THRESHOLD;
   const textsOf = (ids: number[]) => new Map((q.texts.all(JSON.stringify(ids)) as { id: number; text_md: string }[]).map((r) => [r.id, r.text_md]));
   const writeFlags = db.transaction((assignmentId: number, flags: { a: number; b: number; score: number }[], clear: boolean) => {
     if (clear) q.clearFlags.run(assignmentId);
@@ -91,11 +100,17 @@ export function bareSimilarity(db: Sqlite.Database) {
     if (r.signature) {
       const threshold = thresholdOf(a.id);
       const others = (q.signatures.all(a.id) as Sig[]).filter((s) => s.user_id !== user.id);
-      const picked = candidatesFor(r.signature, others.map((s) => signatureFromBytes(s.minhash)), threshold);
+      const picked = candidatesFor(
+        r.signature,
+        others.map((s) => signatureFromBytes(s.minhash)),
+        threshold,
+      );
       if (picked.length) {
         const texts = textsOf(picked.map((i) => others[i]!.id));
         const mine = shinglesOf(r.text);
-        const found = picked.map((i) => ({ a: r.versionId, b: others[i]!.id, score: jaccard(mine, shinglesOf(texts.get(others[i]!.id) ?? "")) })).filter((f) => f.score >= threshold);
+        const found = picked
+          .map((i) => ({ a: r.versionId, b: others[i]!.id, score: jaccard(mine, shinglesOf(texts.get(others[i]!.id) ?? "")) }))
+          .filter((f) => f.score >= threshold);
         if (found.length) writeFlags.immediate(a.id, found, false);
         flags = found.length;
       }
@@ -114,12 +129,17 @@ export function bareSimilarity(db: Sqlite.Database) {
     if (new URLSearchParams(body).get("intent") !== "recompute") return res.writeHead(400).end();
     const threshold = thresholdOf(a.id);
     const rows = q.signatures.all(a.id) as Sig[];
-    const pairs = candidatePairs(rows.map((r) => signatureFromBytes(r.minhash)), threshold).filter(([i, j]) => rows[i]!.user_id !== rows[j]!.user_id);
+    const pairs = candidatePairs(
+      rows.map((r) => signatureFromBytes(r.minhash)),
+      threshold,
+    ).filter(([i, j]) => rows[i]!.user_id !== rows[j]!.user_id);
     // Each text in a candidate pair is read and shingled once.
     const inPairs = [...new Set(pairs.flat())];
     const texts = textsOf(inPairs.map((i) => rows[i]!.id));
     const shingles = new Map(inPairs.map((i) => [i, shinglesOf(texts.get(rows[i]!.id) ?? "")]));
-    const flags = pairs.map(([i, j]) => ({ a: rows[i]!.id, b: rows[j]!.id, score: jaccard(shingles.get(i)!, shingles.get(j)!) })).filter((f) => f.score >= threshold);
+    const flags = pairs
+      .map(([i, j]) => ({ a: rows[i]!.id, b: rows[j]!.id, score: jaccard(shingles.get(i)!, shingles.get(j)!) }))
+      .filter((f) => f.score >= threshold);
     writeFlags.immediate(a.id, flags, true);
     res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ok: true, flags: flags.length }));
   }

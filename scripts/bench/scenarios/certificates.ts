@@ -26,7 +26,14 @@ async function generate(dataDir: string, count: number) {
   const classId = db.transaction(() => {
     const sub = w.unit("计算机科学与技术学院党委", "subcommittee", w.root);
     const branches = Array.from({ length: BRANCHES }, (_, b) => w.unit(`计算机学院本科生第${b + 1}党支部`, "branch", sub).id);
-    const id = w.trainingClass({ name: "2026年秋季第12期入党积极分子培训班", term: 12, start: "2026-09-01", end: "2026-11-30", rules: DEFAULT_RULES, completed: false });
+    const id = w.trainingClass({
+      name: "2026年秋季第12期入党积极分子培训班",
+      term: 12,
+      start: "2026-09-01",
+      end: "2026-11-30",
+      rules: DEFAULT_RULES,
+      completed: false,
+    });
     for (let i = 0; i < count; i++) {
       const userId = w.trainee({
         username: String(2023_00001 + i),
@@ -57,7 +64,10 @@ async function batch(s: Server, dataDir: string, { cookie, classId }: { cookie: 
   fs.rmSync(file);
   const pdfs = Object.values(files);
   const db = new Database(path.join(dataDir, "app.db"), { readonly: true });
-  const issued = db.prepare("select user_id, number from certificates where class_id = ? order by user_id").all(classId) as { user_id: number; number: string }[];
+  const issued = db.prepare("select user_id, number from certificates where class_id = ? order by user_id").all(classId) as {
+    user_id: number;
+    number: string;
+  }[];
   db.close();
   const numbers = issued.map((r) => r.number).sort();
   return {

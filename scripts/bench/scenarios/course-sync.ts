@@ -12,7 +12,10 @@ function generate(root: string, courses: number, lessons: number) {
   for (let c = 0; c < courses; c++) {
     const dir = path.join(root, `course-${c}`);
     fs.mkdirSync(path.join(dir, "lessons"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "course.md"), `---\ntitle: 压测课程 ${c}\naudience: [入党积极分子]\nsummary: 生成的课程\nhours: ${lessons}\ninstructors: [js001]\n---\n\n简介\n`);
+    fs.writeFileSync(
+      path.join(dir, "course.md"),
+      `---\ntitle: 压测课程 ${c}\naudience: [入党积极分子]\nsummary: 生成的课程\nhours: ${lessons}\ninstructors: [js001]\n---\n\n简介\n`,
+    );
     for (let l = 0; l < lessons; l++) {
       const n = String(l + 1).padStart(2, "0");
       fs.writeFileSync(

@@ -59,8 +59,14 @@ async function stormRequests(dataDir: string): Promise<Request[]> {
 async function verifyStorm(dataDir: string) {
   const db = new Database(path.join(dataDir, "app.db"), { readonly: true });
   const like = `${storm!.prefix}%`;
-  const attempts = db.prepare("select count(*) as n, count(distinct a.user_id) as users from exam_attempts a join users u on u.id = a.user_id where u.username like ?").get(like) as { n: number; users: number };
-  const rows = db.prepare("select count(*) as n from attempt_questions aq join exam_attempts a on a.id = aq.attempt_id join users u on u.id = a.user_id where u.username like ?").get(like) as { n: number };
+  const attempts = db
+    .prepare("select count(*) as n, count(distinct a.user_id) as users from exam_attempts a join users u on u.id = a.user_id where u.username like ?")
+    .get(like) as { n: number; users: number };
+  const rows = db
+    .prepare(
+      "select count(*) as n from attempt_questions aq join exam_attempts a on a.id = aq.attempt_id join users u on u.id = a.user_id where u.username like ?",
+    )
+    .get(like) as { n: number };
   db.close();
   return { started: attempts.n, distinctTrainees: attempts.users, paperRows: rows.n, ...storm!.latency.summary() };
 }
@@ -74,7 +80,12 @@ let autosave: { acked: Map<string, number>; sent: number } | undefined;
 async function autosaveRequests(dataDir: string): Promise<Request[]> {
   const cookies = makeTrainees(dataDir, SAVERS, { prefix: "as" });
   const db = openDatabase(path.join(dataDir, "app.db"));
-  const exam = await db.selectFrom("exams").select("id").where("key", "=", "jieye-kaoshi").where("course_id", "in", db.selectFrom("courses").select("id").where("slug", "=", "jijifenzi-peixun")).executeTakeFirstOrThrow();
+  const exam = await db
+    .selectFrom("exams")
+    .select("id")
+    .where("key", "=", "jieye-kaoshi")
+    .where("course_id", "in", db.selectFrom("courses").select("id").where("slug", "=", "jijifenzi-peixun"))
+    .executeTakeFirstOrThrow();
   const slots: Slot[] = [];
   for (const cookie of cookies) {
     const sid = cookie.split("=")[1]!.split(".")[0]!;
@@ -89,7 +100,10 @@ async function autosaveRequests(dataDir: string): Promise<Request[]> {
       .execute();
     for (const j of judges) slots.push({ attemptId, questionId: j.question_id, cookie });
   }
-  const maxSeq = await db.selectFrom("attempt_answers").select((eb) => eb.fn.max("seq").as("m")).executeTakeFirst();
+  const maxSeq = await db
+    .selectFrom("attempt_answers")
+    .select((eb) => eb.fn.max("seq").as("m"))
+    .executeTakeFirst();
   await db.destroy();
   let seq = Number(maxSeq?.m ?? 0);
   const state = { acked: new Map<string, number>(), sent: 0 };
@@ -123,7 +137,12 @@ async function autosaveRequests(dataDir: string): Promise<Request[]> {
 /** Every acknowledged save is in the database: the stored seq is at least the acknowledged one, with its answer. */
 async function verifyAutosave(dataDir: string) {
   const db = new Database(path.join(dataDir, "app.db"), { readonly: true });
-  const rows = db.prepare("select attempt_id, question_id, seq, answer from attempt_answers").all() as { attempt_id: number; question_id: number; seq: number; answer: string }[];
+  const rows = db.prepare("select attempt_id, question_id, seq, answer from attempt_answers").all() as {
+    attempt_id: number;
+    question_id: number;
+    seq: number;
+    answer: string;
+  }[];
   db.close();
   const stored = new Map(rows.map((r) => [`${r.attempt_id}:${r.question_id}`, r]));
   let lost = 0;

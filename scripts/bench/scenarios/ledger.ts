@@ -76,9 +76,19 @@ export async function generate(dataDir: string, rows: number) {
             lessons: lessons.map((l, n) => ({ hours: l.hours, required: l.required === 1, completed: n < x.done })),
             offlineHours: 0,
             assignments: [
-              { title: assignment.title, required: true, hours: assignment.hours, maxScore: assignment.max_score, passScore: assignment.pass_score, status: x.essay === null ? "none" : x.essay === "submitted" ? "submitted" : "graded", score: typeof x.essay === "number" ? x.essay : null },
+              {
+                title: assignment.title,
+                required: true,
+                hours: assignment.hours,
+                maxScore: assignment.max_score,
+                passScore: assignment.pass_score,
+                status: x.essay === null ? "none" : x.essay === "submitted" ? "submitted" : "graded",
+                score: typeof x.essay === "number" ? x.essay : null,
+              },
             ],
-            exams: [{ title: exam.title, status: x.examScore === null ? "none" : "graded", score: x.examScore, maxScore: 100, passed: (x.examScore ?? 0) >= 60 }],
+            exams: [
+              { title: exam.title, status: x.examScore === null ? "none" : "graded", score: x.examScore, maxScore: 100, passed: (x.examScore ?? 0) >= 60 },
+            ],
             usualScore: null,
             cheating: false,
             exception: null,
@@ -86,7 +96,22 @@ export async function generate(dataDir: string, rows: number) {
           rules,
         );
         w.member(classId, userIds[i]!, { result });
-        if (result.passed) cert.run(classId, userIds[i]!, `BEN-${start.slice(0, 4)}-${c + 1}-${String(++seq).padStart(4, "0")}`, randomBytes(16).toString("hex"), name, c + 1, start, end, result.hours, result.composite, result.band, t, w.admin.id);
+        if (result.passed)
+          cert.run(
+            classId,
+            userIds[i]!,
+            `BEN-${start.slice(0, 4)}-${c + 1}-${String(++seq).padStart(4, "0")}`,
+            randomBytes(16).toString("hex"),
+            name,
+            c + 1,
+            start,
+            end,
+            result.hours,
+            result.composite,
+            result.band,
+            t,
+            w.admin.id,
+          );
       }
     }
   })();
@@ -143,7 +168,12 @@ async function appPages(s: Server, cookie: string) {
 
 function exportLines(label: string, app: Export, base: Export) {
   return {
-    ...compared(`${label} export`, `GET /admin/ledger/export.${label.toLowerCase()} (no filter), to the last byte`, { ms: app.ms, text: `${describe(app)}; ${app.rows} rows read back` }, { ms: base.ms, text: `${describe(base)}; ${base.rows} rows read back` }),
+    ...compared(
+      `${label} export`,
+      `GET /admin/ledger/export.${label.toLowerCase()} (no filter), to the last byte`,
+      { ms: app.ms, text: `${describe(app)}; ${app.rows} rows read back` },
+      { ms: base.ms, text: `${describe(base)}; ${base.rows} rows read back` },
+    ),
     [`${label} /healthz on the app during its export p50 / p99 / max ms (n)`]: latencies(app.lat!),
     [`${label} the same ${label === "CSV" ? "bytes" : "sheet"} from app and baseline`]: app.digest === base.digest ? "yes" : "NO",
   };

@@ -85,15 +85,28 @@ async function generate(dataDir: string, r: Rng, count: number) {
     ...Array.from({ length: NEW_SUBMISSIONS }, () => long(() => makeEssay(r, 1500 + Math.floor(r() * 1500)))),
     ...Array.from({ length: NEW_COPIES }, () => long(() => lightlyEdit(r, texts[Math.floor(r() * count)]!, 0.1))),
   ];
-  const submission = db.prepare("insert into submissions (assignment_id, user_id, status, current_version, created_at, updated_at) values (?, ?, 'submitted', 1, ?, ?) returning id");
+  const submission = db.prepare(
+    "insert into submissions (assignment_id, user_id, status, current_version, created_at, updated_at) values (?, ?, 'submitted', 1, ?, ?) returning id",
+  );
   const version = db.prepare("insert into submission_versions (submission_id, version, text_md, text_length, submitted_at, minhash) values (?, 1, ?, ?, ?, ?)");
   // The new trainees are given time to hand in whatever the date of the run (the course's cut-off is fixed).
-  const extension = db.prepare("insert into assignment_extensions (assignment_id, user_id, due_at, cutoff_at, reason, granted_by, created_at) values (?, ?, ?, ?, '压测', ?, ?)");
+  const extension = db.prepare(
+    "insert into assignment_extensions (assignment_id, user_id, due_at, cutoff_at, reason, granted_by, created_at) values (?, ?, ?, ?, '压测', ?, ?)",
+  );
   const instructor = (db.prepare("select id from users where username = 'js001'").get() as { id: number }).id;
   const cookies = db.transaction(() => {
     const sub = w.unit("压测学院党委", "subcommittee", w.root);
     const branch = w.unit("压测学院第1党支部", "branch", sub).id;
-    const trainee = (i: number) => w.trainee({ username: `S${String(i).padStart(7, "0")}`, name: chineseName(i), gender: i % 2 ? "男" : "女", unitId: branch, done: 0, essay: null, examScore: null });
+    const trainee = (i: number) =>
+      w.trainee({
+        username: `S${String(i).padStart(7, "0")}`,
+        name: chineseName(i),
+        gender: i % 2 ? "男" : "女",
+        unitId: branch,
+        done: 0,
+        essay: null,
+        examScore: null,
+      });
     texts.forEach((text, i) => {
       const { id } = submission.get(w.assignment.id, trainee(i), t, t) as { id: number };
       version.run(id, text, countChars(text), t, signatureToBytes(fingerprint(text).signature!));
@@ -123,7 +136,8 @@ async function run(s: Server, dataDir: string, data: Data) {
   const rss = { before: rssMb(s.proc.pid!), peak: 0 };
   for (const [k, text] of data.fresh.entries()) {
     const r = await timedRequest(s, `/courses/${data.slug}/assignments/${data.key}.data`, formPost(data.cookies[k]!, { intent: "submit", text }));
-    if (r.status !== 200 || !r.body!.toString().includes(s.kind === "app" ? "已提交第 1 版" : '"ok":true')) throw new Error(`${s.kind} submit: ${r.status} ${r.body}`);
+    if (r.status !== 200 || !r.body!.toString().includes(s.kind === "app" ? "已提交第 1 版" : '"ok":true'))
+      throw new Error(`${s.kind} submit: ${r.status} ${r.body}`);
     submits.push(r.ms);
     rss.peak = Math.max(rss.peak, r.rss.peak);
   }

@@ -28,12 +28,17 @@ export function Dialog({
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) {
+    // A browser without <dialog> (iOS before 15.4, jsdom) shows it in place instead of as a modal.
+    if (open && !d.hasAttribute("open")) {
       opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      d.showModal();
+      if (typeof d.showModal === "function") d.showModal();
+      else d.setAttribute("open", "");
       // The safe choice takes focus when the dialog marks one (e.g. 返回检查 rather than 确认交卷).
       d.querySelector<HTMLElement>("[data-autofocus]")?.focus();
-    } else if (!open && d.open) d.close();
+    } else if (!open && d.hasAttribute("open")) {
+      if (typeof d.close === "function") d.close();
+      else d.removeAttribute("open");
+    }
   }, [open]);
   return (
     <dialog

@@ -255,7 +255,7 @@ test("@phone problem 2: a passed 思想汇报 counts the same on the course page
   await page.goto("/courses/jijifenzi-peixun");
   await expect(page.getByTestId("hours-by-source")).toHaveText(/课时 6\s*作业 2\s*线下 0\s*合计 8 学时/);
   await expect(page.locator(".stat").filter({ hasText: "学时" }).first()).toContainText("8/24");
-  await expect(page.getByRole("link", { name: /思想汇报/ })).toContainText("合格（80 分），2 学时已计入");
+  await expect(page.getByRole("main").getByRole("link", { name: /思想汇报/ })).toContainText("合格（80 分），2 学时已计入");
   await expect(page.getByRole("link", { name: /结业考试/ })).toContainText("未参加");
   await page.screenshot({ path: shot("2-course-page"), fullPage: true });
 
@@ -304,7 +304,7 @@ test("@phone a blind grade not released yet: the trainee sees 成绩待公布 an
     .execute();
   try {
     await page.goto("/courses/jijifenzi-peixun");
-    await expect(page.getByRole("link", { name: /思想汇报/ })).toContainText("已评分，成绩待公布（2 学时随成绩公布）");
+    await expect(page.getByRole("main").getByRole("link", { name: /思想汇报/ })).toContainText("已评分，成绩待公布（2 学时随成绩公布）");
     await expect(page.getByTestId("hours-by-source")).toHaveText(/课时 0\s*作业 0\s*线下 0\s*合计 0 学时/);
     await page.screenshot({ path: shot("6-blind-pending"), fullPage: true });
     await page.goto("/progress");
@@ -317,7 +317,7 @@ test("@phone a blind grade not released yet: the trainee sees 成绩待公布 an
     await expect(page.getByText("成绩已发布")).toBeVisible();
     await loginAs(username);
     await page.goto("/courses/jijifenzi-peixun");
-    await expect(page.getByRole("link", { name: /思想汇报/ })).toContainText("合格（80 分），2 学时已计入");
+    await expect(page.getByRole("main").getByRole("link", { name: /思想汇报/ })).toContainText("合格（80 分），2 学时已计入");
     await expect(page.getByTestId("hours-by-source")).toHaveText(/课时 0\s*作业 2\s*线下 0\s*合计 2 学时/);
     await page.screenshot({ path: shot("6-blind-released"), fullPage: true });
     await page.goto("/progress");

@@ -60,15 +60,13 @@ export async function action(args: ActionFunctionArgs) {
   let form: FormData;
   let files: AcceptedFile[] = [];
   try {
-    if ((args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
-      ({ form, files } = await parseUploadForm(args.request, {
-        storage,
-        allowed: new Set(["jpg", "png"]),
-        maxBytes: QUESTION_LIMITS.imageBytes,
-        maxFiles: 1,
-        maxTextBytes: 64 * 1024,
-      }));
-    } else form = await args.request.formData();
+    ({ form, files } = await parseUploadForm(args.request, {
+      storage,
+      allowed: new Set(["jpg", "png"]),
+      maxBytes: QUESTION_LIMITS.imageBytes,
+      maxFiles: 1,
+      maxTextBytes: 64 * 1024,
+    }));
   } catch (e) {
     if (e instanceof UploadRefused) return fail(e.message, e.status);
     throw e;

@@ -38,15 +38,13 @@ export async function action(args: ActionFunctionArgs) {
   let form: FormData;
   let files: AcceptedFile[] = [];
   try {
-    if ((args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
-      ({ form, files } = await parseUploadForm(args.request, {
-        storage: args.context.storage,
-        allowed: allowedTypes(["pdf", "docx", "doc", "jpg", "png"]),
-        maxBytes: NOTICE_LIMITS.fileBytes,
-        maxFiles: NOTICE_LIMITS.files,
-        maxTextBytes: 256 * 1024,
-      }));
-    } else form = await args.request.formData();
+    ({ form, files } = await parseUploadForm(args.request, {
+      storage: args.context.storage,
+      allowed: allowedTypes(["pdf", "docx", "doc", "jpg", "png"]),
+      maxBytes: NOTICE_LIMITS.fileBytes,
+      maxFiles: NOTICE_LIMITS.files,
+      maxTextBytes: 256 * 1024,
+    }));
   } catch (e) {
     if (e instanceof UploadRefused) return fail(e.message, e.status);
     throw e;

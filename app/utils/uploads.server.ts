@@ -219,15 +219,19 @@ const formatMb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 export type AcceptedFile = { sha256: string; size: number; type: AttachmentType; name: string };
 
+const isMultipart = (request: Request) => (request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data");
+
 /**
  * parseMultipartFormData with our handler: file parts go through `inspectUpload` into
  * `storage.put(…, maxBytes)`; text parts are read up to `maxTextBytes`. Accepted files are returned
- * apart from the form, so a text field can never pose as a stored file.
+ * apart from the form, so a text field can never pose as a stored file. Any other body is parsed as an
+ * ordinary form (no files), like `parseFormWithOneFile`.
  */
 export async function parseUploadForm(
   request: Request,
   opts: { storage: Storage; allowed: Set<AttachmentType>; maxBytes: number; maxFiles: number; maxTextBytes?: number },
 ): Promise<{ form: FormData; files: AcceptedFile[] }> {
+  if (!isMultipart(request)) return { form: await request.formData(), files: [] };
   const files: AcceptedFile[] = [];
   const maxText = opts.maxTextBytes ?? 1024 * 1024;
   const handler: UploadHandler = async (part) => {
@@ -276,7 +280,7 @@ export type OneFileForm = { ok: true; form: FormData; file: (StoredFile & { name
  * is kept without directories, for its extension and for display.
  */
 export async function parseFormWithOneFile(request: Request, opts: { storage: Storage; field: string; maxBytes: number }): Promise<OneFileForm> {
-  if (!(request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) return { ok: true, form: await request.formData(), file: null };
+  if (!isMultipart(request)) return { ok: true, form: await request.formData(), file: null };
   let file: (StoredFile & { name: string }) | null = null;
   const fileHandler: UploadHandler = async ({ name, filename, data }) => {
     if (name !== opts.field) return undefined;

@@ -185,3 +185,33 @@ describe("HTTP: the bytes of a page", () => {
     expect(bytes).toBeGreaterThan(40_000); // enough Chinese text to cross many chunk edges
   });
 });
+
+describe("HTTP: the production 404 page", () => {
+  // The router's own answer to an unknown address carried `Error: No route matches URL "/admin/…"` (and
+  // its English status text) in the page's hydration data and in the `.data` answer.
+  const english = /No route matches|Not Found|did not provide an `action`|Method Not Allowed|Unexpected Server Error/;
+  it.each([
+    ["signed in", () => cookie],
+    ["signed out", () => null],
+  ])("an unknown address answers 404 in Chinese only, in the HTML, its hydration data and the .data answer (%s)", async (_who, who) => {
+    const c = who();
+    const headers: Record<string, string> = c ? { Cookie: c } : {};
+    for (const p of ["/admin/no-such-page", "/nowhere", "/courses/jijifenzi-peixun/lessons/01-dang-de-xingzhi-zongzhi/extra"]) {
+      const page = await fetch(server.url + p, { headers });
+      expect(page.status, p).toBe(404);
+      const html = await page.text();
+      expect(html, p).not.toMatch(english);
+      expect(html, p).toContain("页面不存在");
+      const hydration = [...html.matchAll(/streamController\.enqueue\((.*?)\);<\/script>/gs)].map((m) => m[1]).join("");
+      expect(hydration, p).toContain("您要找的页面不存在");
+      const data = await fetch(server.url + p + ".data", { headers });
+      expect(data.status, `${p}.data`).toBe(404);
+      const body = await data.text();
+      expect(body, `${p}.data`).not.toMatch(english);
+      expect(body, `${p}.data`).toContain("您要找的页面不存在");
+      const posted = await fetch(server.url + p, { method: "POST", headers: { ...headers, Origin: server.url }, body: new URLSearchParams({ a: "1" }) });
+      expect(posted.status, `POST ${p}`).toBe(404);
+      expect(await posted.text(), `POST ${p}`).not.toMatch(english);
+    }
+  });
+});

@@ -74,6 +74,11 @@ function classAction(concern: string, post: SignedIn[], body: (s: Scenario) => R
 
 export const ROUTES: Record<string, Row> = {
   root: { cases: () => [], note: "the layout: its loader runs with every page below" },
+  "routes/$": {
+    cases: () => [{ url: "/admin/no-such-page", view: "nobody", post: "nobody", postBody: form({ intent: "x" }) }],
+    sweep: () => ({ as: "anon", form: { intent: "x" } }),
+    note: "every address no other route claims: a Chinese 404 for everyone, for GET and POST alike",
+  },
   "routes/_index": {
     // Its one action clears the signed-in user's own account lock.
     cases: () => [{ url: "/?index", view: "signed-in", postBody: form({ intent: "unlock" }) }],

@@ -113,7 +113,7 @@ export function setFrontMatterField(text: string, key: string, value: string | n
 
 // ------------------------------------------------------------------------------------------ reading drafts
 
-export type DraftState = { course: ParsedCourse; errors: FormatError[] };
+export type DraftState = { course: ParsedCourse; errors: FormatError[]; warnings: FormatError[] };
 
 function existingDraft(slug: string): string {
   const dir = draftDir(slug);

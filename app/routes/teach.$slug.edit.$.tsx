@@ -46,7 +46,12 @@ async function checkDraft(slug: string, rel: string) {
   const all = errorsOf(state, slug);
   const mine = all.filter((e) => e.file === rel).map(({ line, message }) => ({ line, message }));
   const exam = state.course.exams.find((x) => `exams/${x.key}.md` === rel);
-  return { errors: mine, otherErrors: all.length - mine.length, warning: exam ? reviewLeakWarning(exam.settings) : null };
+  // The parser's warnings for this file (options in bank order, …) by line, then the review-leak warning.
+  const warnings = errorsOf({ errors: state.warnings }, slug)
+    .filter((w) => w.file === rel)
+    .map((w) => `第 ${w.line} 行：${w.message}`);
+  const leak = exam ? reviewLeakWarning(exam.settings) : null;
+  return { errors: mine, otherErrors: all.length - mine.length, warnings: leak ? [...warnings, leak] : warnings };
 }
 
 const preview = (slug: string, text: string) => renderMarkdownOffThread(markdownBodyOf(text), { mediaBase: draftMediaBase(slug) });
@@ -88,7 +93,7 @@ type Result = {
   html?: string;
   errors?: { line: number; message: string }[];
   otherErrors?: number;
-  warning?: string | null;
+  warnings?: string[];
 };
 
 export async function action(args: ActionFunctionArgs) {
@@ -134,7 +139,7 @@ export default function EditFile() {
 }
 
 function Editor() {
-  const { slug, courseTitle, rel, kind, text: savedText, version, html, errors, otherErrors, warning, media, markdownLimits } = useLoaderData<typeof loader>();
+  const { slug, courseTitle, rel, kind, text: savedText, version, html, errors, otherErrors, warnings, media, markdownLimits } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const [text, setText] = useState(result?.text ?? savedText);
@@ -147,7 +152,7 @@ function Editor() {
   const dirty = text.replace(/\r\n?/g, "\n") !== savedText;
   const shownErrors = result?.errors ?? errors;
   const shownOther = result?.otherErrors ?? otherErrors;
-  const shownWarning = result && "warning" in result ? result.warning : warning;
+  const shownWarnings = (result && "warnings" in result ? result.warnings : warnings) ?? [];
 
   useEffect(() => setHydrated(true), []);
 
@@ -280,11 +285,11 @@ function Editor() {
             {dirty ? <span className="muted">有未保存的修改</span> : null}
           </p>
           <div id="file-errors">
-            {shownWarning ? (
-              <p className="alert warn" role="alert">
-                {shownWarning}
+            {shownWarnings.map((w) => (
+              <p key={w} className="alert warn" role="alert">
+                {w}
               </p>
-            ) : null}
+            ))}
             {shownErrors.length ? (
               <div className="alert error">
                 <strong>本文件有 {shownErrors.length} 处错误（保存后重新校验）：</strong>

@@ -5,7 +5,8 @@ import { ExamError } from "~/models/exams/common.server.ts";
 import { itemAnalysis } from "~/models/exams/analysis.server.ts";
 import { listAttemptsForExam, listOverrides, setExamOverride } from "~/models/exams/grading.server.ts";
 import { listEditedQuestions, regradeWithNewestVersion } from "~/models/exams/regrade.server.ts";
-import { reviewLeakWarning } from "~/utils/exam-rules.ts";
+import { optionsInBankOrder, reviewLeakWarning } from "~/utils/exam-rules.ts";
+import { MSG } from "~/utils/course-messages.server.ts";
 import { requireExamEditor } from "~/guards/exam.server.ts";
 import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
@@ -31,6 +32,7 @@ export async function loader(args: LoaderFunctionArgs) {
     course: { slug: course.slug, title: course.title },
     exam: { id: exam.id, key: exam.key, title: exam.title, pass_score: exam.settings.pass_score, total_score: exam.settings.total_score },
     reviewWarning: reviewLeakWarning(exam.settings),
+    orderWarning: optionsInBankOrder(exam.settings) ? MSG.shuffleOff : null,
     attempts,
     overrides,
     analysis: analysis.map(({ stem_md, ...a }) => ({ ...a, stem: stemSummary(stem_md, 80) })),
@@ -112,11 +114,13 @@ export default function TeachExam() {
           阅卷{pending ? `（${pending} 待评）` : ""}
         </Link>
       </div>
-      {d.reviewWarning ? (
-        <p className="alert warn" role="alert">
-          {d.reviewWarning}
-        </p>
-      ) : null}
+      {[d.reviewWarning, d.orderWarning].map((w) =>
+        w ? (
+          <p key={w} className="alert warn" role="alert">
+            {w}
+          </p>
+        ) : null,
+      )}
       {r && "warning" in r && r.warning ? (
         <p className="alert warn" role="alert">
           {r.warning}

@@ -22,6 +22,7 @@ import {
 import type { Stage } from "../../db/types.ts";
 import { EXPECT, MSG, term } from "./course-messages.server.ts";
 import { parseCstTime } from "./cst.ts";
+import { optionsInBankOrder } from "./exam-rules.ts";
 import { mimeOfExtension } from "./mime.ts";
 import {
   ASSIGNMENT_KINDS,
@@ -1034,6 +1035,7 @@ function parseExam(ctx: Ctx, rel: string, position: number, bankFiles: string[],
     grace_seconds: f.num("grace_seconds", intIn(0, 600), { def: 30 }) ?? 30,
     draw,
   };
+  if (optionsInBankOrder(settings)) ctx.warn(rel, f.line("shuffle_options"), MSG.shuffleOff);
   const values = { key: keyOf(rel), position, title: f.text("title", { required: true }) ?? "", settings, instructions_md: doc.body.trim() };
   refusePlaceholder(ctx, rel, doc, "exam");
   f.done();

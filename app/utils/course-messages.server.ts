@@ -172,6 +172,8 @@ export const MSG = {
   // warnings (the sync goes ahead)
   numberTwice: (nn: string, other: string) => `文件名的编号 ${nn} 与 ${other} 相同：请改用不同的编号（或用 order: 指定顺序）`,
   placeholder: (what: string) => `${what}仍是新建时的占位文字，请写好后再发布`,
+  shuffleOff:
+    "选项乱序（shuffle_options）已关闭：单选、多选题的选项将按题库中的书写顺序显示。题库若习惯把正确答案写在第一项（导入的题库常常如此），学员看位置就能猜出答案。除非选项必须保持顺序（如“以上都对”），请删去这一行或改为 true",
   lessonLarge: (mb: string, limit: string) => `课时文件有 ${mb}（超过 ${limit}），学员在手机上打开会很慢：请拆成几个课时，或把大段内容做成附件`,
 
   // sync

@@ -152,3 +152,12 @@ export function reviewLeakWarning(settings: Pick<ExamSettings, "show_results" | 
   if (!early || attempts <= 1) return null;
   return `注意：本考试允许作答 ${attempts} 次，而每次交卷后就显示正确答案和解析。学员可以先交一次卷看答案，再用剩下的机会照着作答，重复抽到的题目等于开卷。建议把 show_results 改为 after_last_attempt（每次交卷后公布成绩，用完机会后才公布答案）、设置 closes 并用 after_close，或只允许作答 1 次。`;
 }
+
+/**
+ * With shuffle_options off, 单选 and 多选 options show in the order the bank lists them, so a bank written
+ * with the correct option first (as imported banks often are) shows its key by position. The course sync
+ * and the exam's pages warn about it (the message is in the course-format catalogue).
+ */
+export function optionsInBankOrder(settings: Pick<ExamSettings, "shuffle_options" | "draw">): boolean {
+  return !settings.shuffle_options && settings.draw.some((r) => r.type === "单选" || r.type === "多选");
+}

@@ -115,11 +115,19 @@ describe("option values, ids, order and classes carry nothing about the key", ()
         const data = await pageData(id, cookie);
         expect(data.questions).toHaveLength(SINGLE + MULTI + 4);
 
-        // The data: option texts only, no per-option value or id; the key is somewhere in the order.
+        // The data: every question of a type is the same JSON once its own id, place, stem and option
+        // texts are blanked (an option sent as { value, text } with the bank's index, as before, differs
+        // from question to question); stems carry no 填空 answer; the key is somewhere in the order.
         for (const q of data.questions) {
-          dataShapes.add(
-            `${q.type}:${Object.keys(q).sort().join(",")}:${Array.isArray(q.options) ? q.options.map((o) => typeof o).join("") : String(q.options)}:${JSON.stringify(q.response)}`,
-          );
+          const blanked = {
+            ...q,
+            questionId: 0,
+            position: 0,
+            stemHtml: "",
+            options: Array.isArray(q.options) ? q.options.map((o) => (typeof o === "string" ? "T" : o)) : q.options,
+          };
+          dataShapes.add(`${q.type}${q.blanks}:${JSON.stringify(blanked)}`);
+          expect(String(q.stemHtml)).not.toMatch(/共产主义|工人阶级|中华民族|正确|错误/);
           if (q.type === "单选" || q.type === "多选") {
             const texts = q.options as string[];
             const right = texts.map((t, k) => (q.type === "单选" ? /甲项$/.test(t) : /[甲乙]项$/.test(t)) && k).filter((k): k is number => k !== false);
@@ -149,7 +157,7 @@ describe("option values, ids, order and classes carry nothing about the key", ()
     for (const [kind, shapes] of markup) expect(shapes.size, `${kind}: ${JSON.stringify([...shapes].slice(0, 2))}`).toBe(1);
     expect([...markup.keys()].sort()).toEqual(["blanks1", "blanks2", "choice4", "choice5", "judge"]);
     // The data says the same for every question of a type.
-    expect(dataShapes.size, [...dataShapes].join("\n")).toBe(4); // 单选, 多选, 判断, 填空
+    expect(dataShapes.size, [...dataShapes].join("\n")).toBe(5); // 单选, 多选, 判断, 填空 with one blank and with two
     // Order: the correct option sits at every position about equally often (expected n/k each).
     const n = TRAINEES * ATTEMPTS_EACH;
     for (const count of correctAt.single) expect(count).toBeGreaterThan((n * SINGLE) / 4 / 2);

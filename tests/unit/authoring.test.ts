@@ -24,6 +24,7 @@ import { getLesson, listCatalogForStage, syncCourses } from "../../app/models/co
 import type { Viewer } from "../../app/models/visibility.server.ts";
 import { formatError, parseCourse } from "../../app/utils/course-format.server.ts";
 import { extractZipEntries, readZipDirectory, ZipRefused } from "../../app/utils/course-zip.server.ts";
+import { MSG } from "../../app/utils/course-messages.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
 
@@ -384,6 +385,13 @@ describe("drafts", () => {
       const text = fs.readFileSync(path.join(roots().drafts, "dangshi", rel), "utf8");
       expect((await save("dangshi", rel, text.replace(/^.*（Markdown）……$/m, "请认真作答。"))).data.errors).toEqual([]);
     }
+    // Options in the bank's order give a key-first bank away: the exam editor says so at the line, and saves.
+    const exam = fs.readFileSync(path.join(roots().drafts, "dangshi", "exams/jieye.md"), "utf8");
+    expect((await outcome(edit.loader(editArgs("dangshi", "exams/jieye.md", teacher.cookie)))).data.warnings).toEqual([]);
+    const unshuffled = await save("dangshi", "exams/jieye.md", exam.replace(/^---\n/, "---\nshuffle_options: false\n"));
+    expect(unshuffled.data.errors).toEqual([]);
+    expect(unshuffled.data.warnings).toEqual([`第 2 行：${MSG.shuffleOff}`]);
+    expect((await save("dangshi", "exams/jieye.md", exam)).data.warnings).toEqual([]);
     const page = await outcome(overview.loader(courseArgs("dangshi", teacher.cookie)));
     expect(page.data.errors).toEqual([]);
     expect(page.data.draft.exams).toEqual([{ key: "jieye", title: "结业考试", total: 3, minutes: 30 }]);

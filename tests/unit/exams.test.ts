@@ -10,8 +10,17 @@ import * as introRoute from "../../app/routes/courses.$slug.exams.$key.tsx";
 import * as teachRoute from "../../app/routes/teach.$slug.exams.$key._index.tsx";
 import * as gradingRoute from "../../app/routes/teach.$slug.exams.$key.grading.tsx";
 import { syncCourses } from "../../app/models/courses.server.ts";
-import { parseCourses } from "../../app/utils/course-format.server.ts";
-import { computeDeadline, countedAttempt, gradeResponse, matchBlanks, reviewLeakWarning, validateResponse } from "../../app/utils/exam-rules.ts";
+import { formatError, parseCourses } from "../../app/utils/course-format.server.ts";
+import { MSG } from "../../app/utils/course-messages.server.ts";
+import {
+  computeDeadline,
+  countedAttempt,
+  gradeResponse,
+  matchBlanks,
+  optionsInBankOrder,
+  reviewLeakWarning,
+  validateResponse,
+} from "../../app/utils/exam-rules.ts";
 import { ExamError } from "../../app/models/exams/common.server.ts";
 import { getAttemptPaper, getAttemptReview, getExamForTrainee } from "../../app/models/exams/attempts.server.ts";
 import { gradeAnswer, listAttemptsForExam, setExamOverride } from "../../app/models/exams/grading.server.ts";
@@ -760,6 +769,21 @@ describe("review that gives the answers away (finding: the demo exam taught its 
     const exams = courses.flatMap((c) => c.exams);
     expect(exams.length).toBeGreaterThan(0);
     for (const e of exams) expect(reviewLeakWarning(e.settings), e.key).toBeNull();
+  });
+
+  it("options in the bank's order (shuffle_options: false): the sync warns at the file and line, the exam page says so", async () => {
+    expect(optionsInBankOrder({ shuffle_options: false, draw: [{ type: "单选", count: 1, score: 1, difficulty: null, knowledge: null }] })).toBe(true);
+    expect(optionsInBankOrder({ shuffle_options: true, draw: [{ type: "单选", count: 1, score: 1, difficulty: null, knowledge: null }] })).toBe(false);
+    // 判断 and 填空 have no options to order.
+    expect(optionsInBankOrder({ shuffle_options: false, draw: [{ type: "判断", count: 1, score: 1, difficulty: null, knowledge: null }] })).toBe(false);
+    const { errors, warnings } = parseCourses("tests/fixtures/exam-courses");
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([{ file: "tests/fixtures/exam-courses/exam-test/exams/window.md", line: 12, message: MSG.shuffleOff }]);
+    expect(formatError(warnings[0]!)).toMatch(/^tests\/fixtures\/exam-courses\/exam-test\/exams\/window\.md:12: 选项乱序（shuffle_options）已关闭/);
+    expect(parseCourses("courses").warnings.filter((w) => w.message === MSG.shuffleOff)).toEqual([]);
+    const page = (key: string) => outcome(teachRoute.loader(args(`/teach/exam-test/exams/${key}`, { cookie: teacher.cookie }, { slug: "exam-test", key })));
+    expect((await page("window")).data.orderWarning).toBe(MSG.shuffleOff);
+    expect((await page("main")).data.orderWarning).toBeNull();
   });
 
   it("the exam page shows the warning to its instructor", async () => {

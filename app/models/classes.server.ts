@@ -24,7 +24,6 @@ import { rosterField } from "~/utils/roster-import.server.ts";
 import { sniff } from "~/utils/sniff.server.ts";
 import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell } from "~/utils/spreadsheet.server.ts";
 import { audit } from "./audit.server.ts";
-import { resultsVisible } from "../utils/exam-rules.ts";
 import { chunked, courseStandings } from "./hours.server.ts";
 import { namesInstructor } from "./visibility.server.ts";
 import { cstDate } from "~/utils/cst.ts";
@@ -647,9 +646,10 @@ export type MemberRow = {
 };
 
 /**
- * `asTraineeAt`: results as the trainee sees them at that time: an exam result the exam does not show
- * yet (review after close, or never) is "hidden" until the member's certificate is issued, and a blind
- * grade is "hidden" (its 学时 not counted) until the instructor releases the assignment's grades.
+ * `asTraineeAt`: results as the trainee sees them at that time (`traineeSees` in hours.server.ts): an
+ * exam result the exam does not show yet (review after close, or never) is "hidden" until the member
+ * holds a certificate of a class with the course, and a blind grade is "hidden" (its 学时 not counted)
+ * until the instructor releases the assignment's grades (or that certificate is issued).
  */
 type MemberFilter = { unitPath?: string; userId?: number; asTraineeAt?: number };
 
@@ -696,7 +696,7 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
     return q.orderBy("course_id").orderBy("position").execute();
   })();
   const [standings, certs] = await Promise.all([
-    courseStandings(db, userIds, courseIds, filter.asTraineeAt === undefined ? "staff" : "trainee"),
+    courseStandings(db, userIds, courseIds, filter.asTraineeAt === undefined ? "staff" : "trainee", filter.asTraineeAt),
     inUsers((ids) =>
       db
         .selectFrom("certificates")
@@ -733,7 +733,7 @@ export async function classResults(db: DB, cls: ClassView, filter: MemberFilter 
       const counted = standing?.counted;
       if (!standing || !counted) return { title: e.title, status: "none", score: null, maxScore: 0, passed: false };
       const pending = counted.status !== "graded";
-      const hidden = !pending && filter.asTraineeAt !== undefined && !certBy.has(m.user_id) && !resultsVisible(standing.settings, filter.asTraineeAt);
+      const hidden = !pending && !standing.resultVisible;
       if (hidden) return { title: e.title, status: "hidden", score: null, maxScore: counted.max_score, passed: false };
       return {
         title: e.title,

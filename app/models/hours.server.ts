@@ -8,16 +8,48 @@
 import type { AttemptStatus } from "../../db/types.ts";
 import { addHours, hoursOf, type AssignmentInput, type Hours, type LessonInput } from "~/utils/class-rules.ts";
 import type { ExamSettings } from "~/utils/course-types.ts";
-import type { DB } from "~/utils/db.server.ts";
+import { now, type DB } from "~/utils/db.server.ts";
 import { scoreVisible } from "./assignments.server.ts";
-import { countedAttempt } from "../utils/exam-rules.ts";
+import { countedAttempt, resultsVisible } from "../utils/exam-rules.ts";
 
 /**
  * Who looks: staff see every grade; a trainee's own views ("trainee") do not see a blind-graded
- * assignment's grade before the instructor releases it, so its 学时 wait for the release too — unless
- * the trainee holds a valid certificate of a class with that course, which prints them anyway.
+ * assignment's grade before the instructor releases it, so its 学时 wait for the release too, nor an
+ * exam result the exam does not show yet (review after the close, or never) — unless the trainee holds
+ * a valid certificate of a class with that course, which prints them anyway. `traineeSees` is that rule;
+ * every trainee view (course page, exam page, 我的培训班, /progress, the record) reads it.
  */
 export type Audience = "staff" | "trainee";
+
+export const traineeSees = {
+  grade: (settings: { blind: boolean; releasedAt: number | null }, certified: boolean) => certified || scoreVisible(settings),
+  examResult: (settings: ExamSettings, t: number, certified: boolean) => certified || resultsVisible(settings, t),
+};
+
+/** The blind-grading state of the given assignments (one without a settings row shows its grades). */
+export async function gradeRelease(db: DB, assignmentIds: number[]): Promise<Map<number, { blind: boolean; releasedAt: number | null }>> {
+  if (!assignmentIds.length) return new Map();
+  const rows = await chunked(assignmentIds, (ids) =>
+    db.selectFrom("assignment_settings").select(["assignment_id", "blind", "released_at"]).where("assignment_id", "in", ids).execute(),
+  );
+  return new Map(rows.map((r) => [r.assignment_id, { blind: r.blind === 1, releasedAt: r.released_at }]));
+}
+
+/** `user:course` pairs where the trainee holds a valid certificate of a class with that course. */
+export async function certifiedCourses(db: DB, userIds: number[], courseIds: number[]): Promise<Set<string>> {
+  if (!userIds.length || !courseIds.length) return new Set();
+  const rows = await chunked(userIds, (ids) =>
+    db
+      .selectFrom("certificates as c")
+      .innerJoin("class_courses as cc", "cc.class_id", "c.class_id")
+      .select(["c.user_id", "cc.course_id"])
+      .where("c.user_id", "in", ids)
+      .where("c.revoked_at", "is", null)
+      .where("cc.course_id", "in", courseIds)
+      .execute(),
+  );
+  return new Set(rows.map((c) => `${c.user_id}:${c.course_id}`));
+}
 
 export type StandingLesson = LessonInput & { id: number; courseId: number };
 export type StandingAssignment = AssignmentInput & { id: number; courseId: number; key: string };
@@ -31,6 +63,8 @@ export type StandingExam = {
   attempts: number;
   inProgress: boolean;
   counted: StandingAttempt | null;
+  /** The viewer may see the counted attempt's score and result (always for staff). */
+  resultVisible: boolean;
 };
 
 export type CourseStanding = {
@@ -74,6 +108,7 @@ export async function courseStandings(
   userIds: number[],
   courseIds: number[],
   audience: Audience = "staff",
+  t = now(),
 ): Promise<Map<number, Map<number, CourseStanding>>> {
   const out = new Map<number, Map<number, CourseStanding>>();
   if (!userIds.length) return out;
@@ -108,7 +143,7 @@ export async function courseStandings(
   const assignmentIds = assignments.length ? assignments.map((a) => a.id) : none;
   const examIds = exams.length ? exams.map((e) => e.id) : none;
   const byUsers = <T>(run: (ids: number[]) => Promise<T[]>) => chunked(userIds, run);
-  const [done, offline, submissions, attempts, unreleased, certified] = await Promise.all([
+  const [done, offline, submissions, attempts, gradeSettings, certifiedIn] = await Promise.all([
     byUsers((ids) =>
       db
         .selectFrom("lesson_progress")
@@ -144,23 +179,13 @@ export async function courseStandings(
         .execute(),
     ),
     audience === "trainee"
-      ? db.selectFrom("assignment_settings").select(["assignment_id", "blind", "released_at"]).where("assignment_id", "in", assignmentIds).execute()
-      : Promise.resolve([]),
-    audience === "trainee"
-      ? byUsers((ids) =>
-          db
-            .selectFrom("certificates as c")
-            .innerJoin("class_courses as cc", "cc.class_id", "c.class_id")
-            .select(["c.user_id", "cc.course_id"])
-            .where("c.user_id", "in", ids)
-            .where("c.revoked_at", "is", null)
-            .where("cc.course_id", "in", inCourses)
-            .execute(),
+      ? gradeRelease(
+          db,
+          assignments.map((a) => a.id),
         )
-      : Promise.resolve([]),
+      : Promise.resolve(new Map<number, { blind: boolean; releasedAt: number | null }>()),
+    audience === "trainee" ? certifiedCourses(db, userIds, courseIds) : Promise.resolve(new Set<string>()),
   ]);
-  const gradeHidden = new Set(unreleased.filter((r) => !scoreVisible({ blind: r.blind === 1, releasedAt: r.released_at })).map((r) => r.assignment_id));
-  const certifiedIn = new Set(certified.map((c) => `${c.user_id}:${c.course_id}`));
   const doneSet = new Set(done.map((d) => `${d.user_id}:${d.lesson_id}`));
   const offlineBy = new Map(offline.map((o) => [`${o.user_id}:${o.course_id}`, Number(o.hours ?? 0)]));
   const subBy = new Map(submissions.map((s) => [`${s.user_id}:${s.assignment_id}`, s]));
@@ -178,7 +203,8 @@ export async function courseStandings(
         .filter((a) => a.course_id === courseId)
         .map((a) => {
           const s = subBy.get(`${userId}:${a.id}`);
-          const status = assignmentStatus(s, !gradeHidden.has(a.id) || certifiedIn.has(`${userId}:${courseId}`));
+          const shown = gradeSettings.get(a.id);
+          const status = assignmentStatus(s, !shown || traineeSees.grade(shown, certifiedIn.has(`${userId}:${courseId}`)));
           return {
             id: a.id,
             courseId,
@@ -206,6 +232,7 @@ export async function courseStandings(
             attempts: mineA.length,
             inProgress: mineA.some((a) => a.status === "in_progress"),
             counted: countedAttempt(mineA, s.counts),
+            resultVisible: audience === "staff" || traineeSees.examResult(s, t, certifiedIn.has(`${userId}:${courseId}`)),
           };
         });
       const offlineHours = offlineBy.get(`${userId}:${courseId}`) ?? 0;
@@ -229,8 +256,14 @@ export async function courseStandings(
 }
 
 /** One trainee's standing in each of the given courses, as they see it themselves unless staff look. */
-export async function myCourseStandings(db: DB, userId: number, courseIds: number[], audience: Audience = "trainee"): Promise<Map<number, CourseStanding>> {
-  return (await courseStandings(db, [userId], courseIds, audience)).get(userId) ?? new Map();
+export async function myCourseStandings(
+  db: DB,
+  userId: number,
+  courseIds: number[],
+  audience: Audience = "trainee",
+  t = now(),
+): Promise<Map<number, CourseStanding>> {
+  return (await courseStandings(db, [userId], courseIds, audience, t)).get(userId) ?? new Map();
 }
 
 /** Ids of every course the trainee has anything in: a class, progress, offline 学时, an exam attempt or a submission. */
@@ -265,9 +298,9 @@ export async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
  * A trainee's 累计学时: every course they have anything in, plus offline 学时 credited to no course.
  * The training record and /progress show this total.
  */
-export async function traineeHours(db: DB, userId: number, audience: Audience = "trainee") {
+export async function traineeHours(db: DB, userId: number, audience: Audience = "trainee", t = now()) {
   const courseIds = await courseIdsOf(db, userId);
-  const courses = await myCourseStandings(db, userId, courseIds, audience);
+  const courses = await myCourseStandings(db, userId, courseIds, audience, t);
   const loose = await db
     .selectFrom("offline_hours")
     .select((eb) => eb.fn.sum<number>("hours").as("hours"))

@@ -13,14 +13,14 @@ import { csvLines, CSV_BOM, CSV_TYPE, downloadHeaders, type StreamColumn } from 
 import { renderRecordPdf } from "./record-pdf.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
-import { getSettings, scoreVisible, STATUS_LABEL } from "./assignments.server.ts";
+import { STATUS_LABEL } from "./assignments.server.ts";
 import { audit } from "./audit.server.ts";
 import { certificatesOfUser } from "./certificates.server.ts";
 import { myClasses } from "./classes.server.ts";
-import { countedAttempt, resultsVisible } from "../utils/exam-rules.ts";
+import { countedAttempt } from "../utils/exam-rules.ts";
 import { ledgerBatches, type LedgerRow } from "./ledger.server.ts";
 import { LEDGER_STATUS_LABEL } from "../utils/labels.ts";
-import { assignmentStatus, traineeHours } from "./hours.server.ts";
+import { assignmentStatus, certifiedCourses, gradeRelease, traineeHours, traineeSees } from "./hours.server.ts";
 import { offlineHoursFor, summarize } from "./progress.server.ts";
 import { cstDate } from "~/utils/cst.ts";
 
@@ -72,7 +72,7 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
     },
   );
 
-  const hours = await traineeHours(db, subject.id, opts.forTrainee ? "trainee" : "staff");
+  const hours = await traineeHours(db, subject.id, opts.forTrainee ? "trainee" : "staff", t);
   const courseIds = hours.courseIds;
   const courseRows = courseIds.length
     ? await db.selectFrom("courses").select(["id", "slug", "title"]).where("id", "in", courseIds).orderBy("title").execute()
@@ -101,11 +101,17 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
         .orderBy("s.updated_at")
         .execute()
     : [];
-  const assignments = [];
-  for (const s of submissions) {
+  // What the trainee may see yet, by the one rule (`traineeSees`): settings of every assignment and
+  // the courses a certificate covers, each in one query.
+  const certified = opts.forTrainee ? await certifiedCourses(db, [subject.id], courseIds) : new Set<string>();
+  const isCertified = (courseId: number) => certified.has(`${subject.id}:${courseId}`);
+  const gradeSettings = opts.forTrainee ? await gradeRelease(db, [...new Set(submissions.map((s) => s.id))]) : new Map();
+
+  const assignments = submissions.map((s) => {
     const graded = assignmentStatus(s) === "graded";
-    const visible = !opts.forTrainee || scoreVisible(await getSettings(db, s.id));
-    assignments.push({
+    const shown = gradeSettings.get(s.id);
+    const visible = !opts.forTrainee || !shown || traineeSees.grade(shown, isCertified(s.course_id));
+    return {
       title: s.title,
       course: titleOf.get(s.course_id) ?? "",
       status: STATUS_LABEL[s.status],
@@ -113,8 +119,8 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
       maxScore: s.max_score,
       passed: graded && visible ? (s.score ?? 0) >= s.pass_score : null,
       at: s.updated_at,
-    });
-  }
+    };
+  });
 
   const attempts = await db
     .selectFrom("exam_attempts as a")
@@ -141,7 +147,7 @@ export async function trainingRecord(db: DB, subject: RecordSubject, opts: { for
     const mine = attempts.filter((a) => a.exam_id === examId);
     const settings = JSON.parse(mine[0]!.settings) as ExamSettings;
     const counted = countedAttempt(mine, settings.counts);
-    const visible = !opts.forTrainee || resultsVisible(settings, t);
+    const visible = !opts.forTrainee || traineeSees.examResult(settings, t, isCertified(mine[0]!.course_id));
     const graded = counted?.status === "graded";
     return {
       title: mine[0]!.title,

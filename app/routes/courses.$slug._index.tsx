@@ -1,13 +1,11 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getCourseBySlug, whyCourseHidden } from "~/models/courses.server.ts";
-import { resultsVisible } from "~/utils/exam-rules.ts";
 import { myCourseStandings, type StandingAssignment, type StandingExam } from "~/models/hours.server.ts";
 import { getLessonProgress, offlineHoursFor, summarize } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/guards/auth.server.ts";
-import { now as nowSeconds } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
@@ -37,7 +35,6 @@ export async function loader(args: LoaderFunctionArgs) {
   const standing = (await myCourseStandings(db, user.id, [course.id])).get(course.id)!;
   const summary = summarize(standing);
   const next = lessons.find((l) => !progress.get(l.id)?.completed);
-  const t = nowSeconds();
   const assignmentState = new Map(standing.assignments.map((a) => [a.id, assignmentText(a)]));
   return {
     course: {
@@ -75,7 +72,7 @@ export async function loader(args: LoaderFunctionArgs) {
     })),
     exams: course.exams.map((e) => {
       const s = standing.exams.find((x) => x.id === e.id);
-      return { key: e.key, title: e.title, state: s ? examText(s, t) : "" };
+      return { key: e.key, title: e.title, state: s ? examText(s) : "" };
     }),
     offline: offline.map((o) => ({ id: o.id, kind: o.kind, hours: o.hours, reason: o.reason, date: o.activity_date })),
     summary,
@@ -94,12 +91,12 @@ function assignmentText(a: StandingAssignment): string {
     : `未达合格分 ${a.passScore}（${a.score} 分）`;
 }
 
-/** A trainee's exam in words: the attempt that counts, as far as the exam shows results yet. */
-function examText(e: StandingExam, t: number): string {
+/** A trainee's exam in words: the attempt that counts, as far as the trainee may see its result yet. */
+function examText(e: StandingExam): string {
   if (e.inProgress) return "作答中";
   if (!e.counted) return "未参加";
   if (e.counted.status !== "graded") return "已交卷，待阅卷";
-  if (!resultsVisible(e.settings, t)) return "已交卷，成绩待公布";
+  if (!e.resultVisible) return "已交卷，成绩待公布";
   return `${e.counted.passed === 1 ? "已通过" : "未通过"}（${e.counted.score} 分${e.attempts > 1 ? `，共 ${e.attempts} 次` : ""}）`;
 }
 

@@ -11,6 +11,10 @@ import * as membersAction from "../../app/routes/admin.classes.$id.members.tsx";
 import * as settingsAction from "../../app/routes/admin.classes.$id.settings.tsx";
 import * as classList from "../../app/routes/admin.classes._index.tsx";
 import * as myClasses from "../../app/routes/my.classes.tsx";
+import * as coursePage from "../../app/routes/courses.$slug._index.tsx";
+import * as examIntro from "../../app/routes/courses.$slug.exams.$key.tsx";
+import * as examResult from "../../app/routes/exam-attempts.$id.result.tsx";
+import { recordSubjectFor, trainingRecord } from "../../app/models/record.server.ts";
 import { confirmCompletion } from "../../app/models/certificates.server.ts";
 import { carryOverCandidates, enrollUsernames, readUsernameList, type ClassView } from "../../app/models/classes.server.ts";
 import type { DB } from "../../app/utils/db.server.ts";
@@ -169,6 +173,7 @@ describe("who sees a class", () => {
         .execute();
     await setReview("never", null);
     const hidden = await mine();
+    expect(await elsewhere()).toEqual({ course: "已交卷，成绩待公布", intro: null, review: null, record: "成绩未公布" });
     expect(hidden).toMatchObject({ exams: ["结业考试 已交卷，成绩待公布"], composite: "待公布", band: "待公布", passed: false });
     expect(hidden.components.exam).toBe("待公布");
     expect(hidden.blockers).toEqual(["《结业考试》成绩待公布"]);
@@ -187,7 +192,34 @@ describe("who sees a class", () => {
     await setReview("never", null);
     await confirmCompletion(db, { classId: cls.id, schoolCode: "JSU" }, { actorId: users.admin!.id });
     expect(await mine()).toMatchObject({ exams: ["结业考试 90 分"], band: "优秀" });
+    // The course page, the exam's page, the attempt's result and the record follow the same rule
+    // (the course page said 成绩待公布 beside a certificate that prints the score).
+    expect(await elsewhere()).toEqual({ course: "已通过（90 分）", intro: 90, review: 90, record: "通过" });
   });
+
+  /** The exam's result as the trainee's other views show it: course page, exam page, result page, record. */
+  async function elsewhere() {
+    const e = await db
+      .selectFrom("exams")
+      .innerJoin("courses", "courses.id", "exams.course_id")
+      .select(["exams.key", "courses.slug"])
+      .where("exams.course_id", "=", courseId)
+      .executeTakeFirstOrThrow();
+    const me = users.traineeA!;
+    const get = (url: string, params: Record<string, string>) => ({ request: makeRequest(url, { cookie: me.cookie }), context: ctx, params });
+    const course = await outcome(coursePage.loader(get(`/courses/${e.slug}`, { slug: e.slug })));
+    const intro = await outcome(examIntro.loader(get(`/courses/${e.slug}/exams/${e.key}`, { slug: e.slug, key: e.key })));
+    const attemptId = intro.data.attempts[0].id;
+    const review = await outcome(examResult.loader(get(`/exam-attempts/${attemptId}/result`, { id: String(attemptId) })));
+    const subject = (await recordSubjectFor(db, me.id, { id: me.id, roles: ["trainee"], org_unit_id: tree.branchA }))!;
+    const record = await trainingRecord(db, subject, { forTrainee: true });
+    return {
+      course: course.data.exams[0].state,
+      intro: intro.data.counted?.score ?? null,
+      review: review.data.attempt.score,
+      record: record.exams[0]!.result,
+    };
+  }
 });
 
 describe("changing a class", () => {

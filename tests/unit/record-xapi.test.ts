@@ -179,14 +179,16 @@ describe("training record", () => {
       .execute();
     const subject = (await recordSubjectFor(db, users.traineeA.id, { id: users.traineeA.id, roles: ["trainee"], org_unit_id: 0 }))!;
     const own = await trainingRecord(db, subject, { forTrainee: true });
-    expect(own.exams[0]).toMatchObject({ score: null, result: "成绩未公布" });
-    // Their class has issued the certificate, which prints the composite: that stays.
+    // Their class has issued the certificate, which prints the composite made of the score: both show,
+    // as on every trainee view (one rule, `traineeSees` in hours.server.ts).
+    expect(own.exams[0]).toMatchObject({ score: 90, result: "通过" });
     expect(own.classes[0]).toMatchObject({ composite: 90, band: "优秀" });
     const staff = await trainingRecord(db, subject, { forTrainee: false });
     expect(staff.exams[0]).toMatchObject({ score: 90, result: "通过" });
     // Without a certificate, the class's composite, band and standing are computed from the hidden score: hidden too.
     const failed = (await recordSubjectFor(db, users.traineeB.id, { id: users.traineeB.id, roles: ["trainee"], org_unit_id: 0 }))!;
     const ownB = await trainingRecord(db, failed, { forTrainee: true });
+    expect(ownB.exams[0]).toMatchObject({ score: null, result: "成绩未公布" });
     expect(ownB.classes[0]).toMatchObject({ exam: null, composite: null, band: "待公布", certificateNumber: null });
     // Decided by the 组织部: said so, without the blockers that carry the numbers.
     expect(ownB.classes[0]!.note).toBe("组织部已认定未结业");

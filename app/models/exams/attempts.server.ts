@@ -3,10 +3,11 @@ import { EXAM_COLUMNS, type ExamViewer, overrideFor, parseSettings, visibleTo } 
 import { choicesToPage, displayedOptions } from "./drawing.server.ts";
 import { finalizeIfOverdue, sweepOverdueAttempts } from "./finalize.server.ts";
 import { windowProblem } from "./windows.server.ts";
+import { certifiedCourses, traineeSees } from "../hours.server.ts";
 import type { ExamSettings, QuestionAnswer, QuestionType } from "~/utils/course-types.ts";
 import { type DB, now as nowSeconds } from "~/utils/db.server.ts";
 import type { ExamResponse } from "~/utils/exam-response.ts";
-import { answersVisible, blankCount, countedAttempt, resultsVisible } from "~/utils/exam-rules.ts";
+import { answersVisible, blankCount, countedAttempt } from "~/utils/exam-rules.ts";
 
 /** The exam's intro for one trainee: rules, window, attempts used and left, the counted result. */
 export async function getExamForTrainee(db: DB, input: { slug: string; key: string; viewer: ExamViewer; now?: number }) {
@@ -21,7 +22,7 @@ export async function getExamForTrainee(db: DB, input: { slug: string; key: stri
   if (!exam || !visibleTo(exam, input.viewer)) return undefined;
   await sweepOverdueAttempts(db, t, { examId: exam.id, userId: input.viewer.id });
   const settings = parseSettings(exam.settings);
-  const [attempts, override] = await Promise.all([
+  const [attempts, override, certified] = await Promise.all([
     db
       .selectFrom("exam_attempts")
       .select(["id", "attempt_no", "status", "started_at", "deadline_at", "submitted_at", "score", "max_score", "passed", "finalized_by"])
@@ -30,9 +31,11 @@ export async function getExamForTrainee(db: DB, input: { slug: string; key: stri
       .orderBy("attempt_no")
       .execute(),
     overrideFor(db, exam.id, input.viewer.id),
+    certifiedCourses(db, [input.viewer.id], [exam.course_id]),
   ]);
   const allowed = settings.attempts + (override?.extra_attempts ?? 0);
-  const visible = resultsVisible(settings, t);
+  // As on the course page and 我的培训班: a certificate of a class with this course shows the result.
+  const visible = traineeSees.examResult(settings, t, certified.size > 0);
   const counted = countedAttempt(attempts, settings.counts);
   const inProgress = attempts.find((a) => a.status === "in_progress") ?? null;
   return {
@@ -137,6 +140,7 @@ async function attemptHeader(db: DB, attemptId: number, userId: number) {
       "e.key as exam_key",
       "e.title as exam_title",
       "e.settings",
+      "e.course_id",
       "c.slug as course_slug",
       "c.title as course_title",
     ])
@@ -205,8 +209,10 @@ export async function getAttemptReview(db: DB, input: { attemptId: number; userI
   const read = await readAttempt(db, input.attemptId, input.userId, t);
   if (!read) return undefined;
   const { attempt, settings } = read;
-  const visible = attempt.status !== "in_progress" && resultsVisible(settings, t);
-  const answers = visible && answersVisible(settings, t, await attemptsLeft(db, attempt.exam_id, input.userId, settings));
+  const done = attempt.status !== "in_progress";
+  // The score by the one rule (a certificate of a class with the course shows it); 正确答案 and 解析 never by a certificate.
+  const visible = done && traineeSees.examResult(settings, t, (await certifiedCourses(db, [input.userId], [attempt.course_id])).size > 0);
+  const answers = done && answersVisible(settings, t, await attemptsLeft(db, attempt.exam_id, input.userId, settings));
   const base = {
     attempt: { ...attempt, score: visible ? attempt.score : null, passed: visible ? attempt.passed : null },
     passScore: settings.pass_score,

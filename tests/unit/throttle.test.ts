@@ -16,6 +16,10 @@ import {
   ADDRESS_SLOW_SECONDS,
   loginWait,
   recordLoginFailure,
+  recordVerifyMiss,
+  VERIFY_LOCK_SECONDS,
+  VERIFY_MISS_LIMIT,
+  verifyLockedFor,
 } from "../../app/models/throttle.server.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, TEST_PASSWORD, testContext } from "../setup/db.ts";
 
@@ -190,5 +194,25 @@ describe("current-password checks on /account/password", () => {
     const wrong = await change(u.cookie, "not-my-password");
     expect(wrong.data).toEqual({ ok: false, message: "当前密码不正确", errors: { current: "当前密码不正确" } });
     expect((await change(u.cookie, TEST_PASSWORD, "Tiger-lamp-cloud-9")).status).toBe(302);
+  });
+});
+
+describe("certificate lookups by number and name: their own rule per address", () => {
+  it(`the ${VERIFY_MISS_LIMIT}th miss in a run makes the address wait, then it starts afresh; an hour without a miss forgets the run`, async () => {
+    const ip = "192.0.2.7";
+    for (let i = 0; i < VERIFY_MISS_LIMIT - 1; i++) await recordVerifyMiss(db, ip, T + i);
+    expect(await verifyLockedFor(db, ip, T + 20)).toBe(0);
+    await recordVerifyMiss(db, ip, T + 20);
+    expect(await verifyLockedFor(db, ip, T + 20)).toBe(VERIFY_LOCK_SECONDS);
+    expect(await verifyLockedFor(db, "192.0.2.8", T + 20)).toBe(0); // another address is not touched
+    const after = T + 20 + VERIFY_LOCK_SECONDS;
+    expect(await verifyLockedFor(db, ip, after)).toBe(0);
+    await recordVerifyMiss(db, ip, after); // a fresh run: one miss, no wait
+    expect(await verifyLockedFor(db, ip, after)).toBe(0);
+    // Misses more than an hour apart never add up to a wait (they did: the count had no memory).
+    for (let i = 1; i < 2 * VERIFY_MISS_LIMIT; i++) await recordVerifyMiss(db, ip, after + i * 3601);
+    expect(await verifyLockedFor(db, ip, after + 2 * VERIFY_MISS_LIMIT * 3601)).toBe(0);
+    // The sign-in counters of the address are not the lookup's.
+    expect(await loginWait(db, "anyone", ip, after)).toBeNull();
   });
 });

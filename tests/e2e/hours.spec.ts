@@ -31,10 +31,26 @@ async function serverProgress(username: string, key: string) {
   }
 }
 
-/** Coverage of the fixture video the server holds for this trainee. */
-async function serverCoverage(username: string): Promise<number> {
-  const p = await serverProgress(username, "01-video");
+/** Coverage of a video lesson (the fixture video unless named) the server holds for this trainee. */
+async function serverCoverage(username: string, key = "01-video"): Promise<number> {
+  const p = await serverProgress(username, key);
   return p.duration ? coveragePercent(p.covered, p.duration) : 0;
+}
+
+/** Whether the server holds a presence (a lesson counting time) for this trainee. */
+async function holdsPresence(username: string): Promise<boolean> {
+  const db = openDatabase(path.join(E2E_DATA_DIR, "app.db"));
+  try {
+    const row = await db
+      .selectFrom("learning_presence as p")
+      .innerJoin("users as u", "u.id", "p.user_id")
+      .select("p.tab_id")
+      .where("u.username", "=", username)
+      .executeTakeFirst();
+    return row !== undefined;
+  } finally {
+    await db.destroy();
+  }
 }
 
 const video = (page: Page) => page.locator(".video-js video");
@@ -68,6 +84,38 @@ test("@phone problem 1: close a tab, open a video lesson at once, watch it once 
   await expect(page.getByText("您正在其他页面或设备上学习")).toHaveCount(0);
   await expect(page.getByTestId("lesson-progress")).toContainText("本课已完成");
   await page.screenshot({ path: shot("1-closed-tab-then-video"), fullPage: true });
+});
+
+test("@phone the demo course as reported: a closed lesson tab gives its presence up by its pagehide beacon, the next video counts from its first second", async ({
+  context,
+  loginAsNewTrainee,
+}) => {
+  test.setTimeout(180_000); // the demo lecture plays for 57 s
+  const username = await loginAsNewTrainee();
+  const first = await context.newPage();
+  await first.goto("/courses/jijifenzi-peixun/lessons/02-zhidao-sixiang");
+  await expect.poll(() => holdsPresence(username)).toBe(true);
+  await first.close({ runBeforeUnload: true });
+  // Released by the closing page itself: well before the server would let an unanswered presence lapse (40 s).
+  await expect.poll(() => holdsPresence(username), { timeout: 5_000 }).toBe(false);
+
+  const page = await context.newPage();
+  // Any moment of "busy" on the new page is remembered, however short.
+  await page.addInitScript(() => {
+    new MutationObserver(() => {
+      if (document.body?.textContent?.includes("您正在其他页面或设备上学习")) (window as unknown as { sawBusy: boolean }).sawBusy = true;
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+  });
+  await page.goto("/courses/jijifenzi-peixun/lessons/01-dang-de-xingzhi-zongzhi");
+  await pressPlay(page);
+  await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>(".video-js video")?.currentTime ?? 0) > 20, null, { timeout: 60_000 });
+  await page.screenshot({ path: shot("6-demo-video-counting") });
+  await page.waitForFunction(() => document.querySelector<HTMLVideoElement>(".video-js video")!.ended, null, { timeout: 120_000 });
+  await expect.poll(() => serverCoverage(username, "01-dang-de-xingzhi-zongzhi"), { timeout: 20_000 }).toBeGreaterThanOrEqual(90);
+  await expect(page.getByTestId("lesson-progress")).toContainText("本课已完成");
+  expect(await page.evaluate(() => (window as unknown as { sawBusy?: boolean }).sawBusy ?? false)).toBe(false);
+  await page.getByTestId("lesson-player").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: shot("6-demo-video-credited") });
 });
 
 test("@phone a page told 'busy' pauses its video, says why, and counts after 在此继续学习", async ({ context, loginAsNewTrainee }) => {

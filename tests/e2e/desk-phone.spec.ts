@@ -7,15 +7,13 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { E2E_DATA_DIR } from "../../playwright.config.ts";
-import { createClass, enrollUsernames, setClassCourses, updateClassSettings } from "../../app/models/classes.server.ts";
+import { enrollUsernames } from "../../app/models/classes.server.ts";
 import { createUser } from "../../app/models/users.server.ts";
-import { DEFAULT_RULES } from "../../app/utils/class-rules.ts";
-import { cstDate } from "../../app/utils/cst.ts";
 import { openDatabase } from "../../app/utils/db.server.ts";
+import { lessonsOnlyClass } from "./desk-class.ts";
 import { expect, test } from "./fixtures.ts";
 
 const SHOTS = "test-results/desk-phone";
-const day = (offset: number) => cstDate(Math.floor(Date.now() / 1000) + offset * 86_400);
 
 function pdftotext(bytes: Buffer): string {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -40,24 +38,11 @@ test("@phone confirm a first round with one exception, read the exception's cert
   for (const [k, name] of Object.entries(names)) {
     ids[k] = (await createUser(db, { username: `P${tag}${k[0]}`, name, gender: "女", orgUnitId: unit.id, stage: "activist", roles: ["trainee"] }, actor)).id;
   }
-  const course = await db.selectFrom("courses").select("id").where("slug", "=", "jijifenzi-peixun").executeTakeFirstOrThrow();
-  const fields = { name: `手机结业测试班${tag}`, kind: "activist" as const, term: 77, hostUnitId: root.id, startDate: day(-30), endDate: day(20) };
-  const classId = await createClass(db, fields, actor);
-  await setClassCourses(db, classId, [{ courseId: course.id, required: true }], actor);
-  const lessons = await db.selectFrom("lessons").select(["id", "hours", "required"]).where("course_id", "=", course.id).where("archived", "=", 0).execute();
-  const required = lessons.filter((l) => l.required);
-  const requiredHours = required.reduce((n, l) => n + l.hours, 0);
-  const rules = {
-    ...DEFAULT_RULES,
-    requiredHours,
-    weights: { exam: 0, assignment: 0, usual: 100 },
-    gates: { examPassed: false, assignmentsPassed: false, noCheating: true },
-  };
-  await updateClassSettings(db, classId, { ...fields, rules, numberFormat: "{school}-{year}-{term}-{seq}", finalExamId: null }, actor);
+  const { classId, required, requiredHours } = await lessonsOnlyClass(db, { name: `手机结业测试班${tag}`, term: 77, hostUnitId: root.id }, actor);
   await enrollUsernames(db, { classId, entries: Object.keys(names).map((k) => ({ username: `P${tag}${k[0]}` })), source: "pick", skipProblems: false }, actor);
   // One trainee has done every required lesson; the exception has done two of them (their 学时 as recorded).
   const t = Math.floor(Date.now() / 1000);
-  const done = (userId: number, ls: typeof lessons) =>
+  const done = (userId: number, ls: typeof required) =>
     db
       .insertInto("lesson_progress")
       .values(ls.map((l) => ({ user_id: userId, lesson_id: l.id, completed_at: t, updated_at: t, seconds_credited: 600 })))

@@ -84,6 +84,7 @@ export async function previewLesson(course: Course, key: string) {
     rules: d.parsed.progress,
     course: { slug: course.slug, title: d.parsed.title },
     lesson: {
+      key: l.key,
       title: l.title,
       chapter: l.chapter,
       archived: false,

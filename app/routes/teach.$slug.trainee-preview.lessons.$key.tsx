@@ -26,7 +26,8 @@ export async function loader(args: LoaderFunctionArgs) {
 /** A lesson of the draft with the trainee's player and text; no heartbeat, so nothing is recorded. */
 export default function LessonPreview() {
   const d = useLoaderData<typeof loader>();
-  return <Lesson key={d.lesson.title + (d.next?.key ?? "")} {...d} />;
+  // A new page per lesson (a new player), as on the trainee's side.
+  return <Lesson key={d.lesson.key} {...d} />;
 }
 
 function Lesson({ errors, rules, ...d }: ReturnType<typeof useLoaderData<typeof loader>>) {

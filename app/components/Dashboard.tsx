@@ -61,10 +61,15 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
 
       <div className="charts">
         <section className="card">
-          <BarChart title="各培训班学员状态" series={STATUS_SERIES} data={classes.map((c) => ({ label: `${c.name}（第${c.term}期）`, values: values(c) }))} />
+          <BarChart
+            title="各培训班学员状态"
+            rowHeading="培训班"
+            series={STATUS_SERIES}
+            data={classes.map((c) => ({ label: `${c.name}（第${c.term}期）`, values: values(c) }))}
+          />
         </section>
         <section className="card">
-          <BarChart title="各单位学员状态" series={STATUS_SERIES} data={units.map((u) => ({ label: u.name, values: values(u) }))} />
+          <BarChart title="各单位学员状态" rowHeading="单位" series={STATUS_SERIES} data={units.map((u) => ({ label: u.name, values: values(u) }))} />
         </section>
         <section className="card">
           <Histogram title="学时完成情况分布" bins={bins.hours} xLabel="已修学时占应修学时的百分比" />

@@ -93,6 +93,19 @@ export async function requireCourseEditor(args: Args, slug: string | undefined) 
   return { user, course };
 }
 
+/**
+ * The whole-course preview of a draft: the same people as `requireCourseEditor`, but anyone else gets 404,
+ * so that a trainee or another instructor does not even learn that an unpublished draft exists.
+ */
+export async function requireCoursePreviewer(args: Args, slug: string | undefined) {
+  try {
+    return await requireCourseEditor(args, slug);
+  } catch (e) {
+    if (e instanceof Response && e.status === 403) throw new Response("页面不存在", { status: 404 });
+    throw e;
+  }
+}
+
 /** A secretary (their unit's subtree) or an admin (everything) on a branch page: the user and the subtree's path. */
 export async function requireGovernedScope(args: Args) {
   const user = await requireRole(args, "secretary", "admin");

@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import path from "node:path";
 import type { CourseSource, Stage } from "../../db/types.ts";
 import { parseCourses, type FormatError, type ParsedCourse, type ParsedQuestion } from "~/utils/course-format.server.ts";
-import { type ProgressRules } from "~/utils/course-types.ts";
+import { groupByChapter, type ProgressRules } from "~/utils/course-types.ts";
 import { MSG } from "~/utils/course-messages.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
@@ -550,13 +550,7 @@ export async function getCourseBySlug(db: DB, slug: string, viewer: Viewer) {
       .execute(),
     db.selectFrom("exams").select(["id", "key", "title"]).where("course_id", "=", course.id).where("archived", "=", 0).orderBy("position").execute(),
   ]);
-  const chapters: { title: string; lessons: typeof lessons }[] = [];
-  for (const l of lessons) {
-    const last = chapters[chapters.length - 1];
-    if (last?.title === l.chapter) last.lessons.push(l);
-    else chapters.push({ title: l.chapter, lessons: [l] });
-  }
-  return { ...course, chapters, assignments, exams };
+  return { ...course, chapters: groupByChapter(lessons), assignments, exams };
 }
 
 /** One lesson with its course and neighbours; archived lessons only for those who see everything. */

@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation, type ShouldRevalidateFunction } from "@remix-run/react";
+import { Form, useActionData, useFetcher, useLoaderData, useNavigation, type ShouldRevalidateFunction } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
 import {
@@ -15,6 +15,7 @@ import { whyCourseHidden } from "~/models/courses.server.ts";
 import assignmentsCss from "~/styles/assignments.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/guards/auth.server.ts";
+import { AssignmentBrief } from "~/components/CourseReader.tsx";
 import { FieldError, fieldProps } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
@@ -175,58 +176,7 @@ export default function AssignmentPage() {
   }, [result, navigation.state]);
   return (
     <div className="stack assignment-page">
-      <p className="crumbs muted">
-        <Link to={`/courses/${d.course.slug}`}>{d.course.title}</Link> / 作业
-      </p>
-      <section className="card stack">
-        <div className="page-head">
-          <h1>{a.title}</h1>
-          <span className={`tag status-${d.status}`}>{d.statusLabel}</span>
-        </div>
-        <dl className="facts">
-          <div>
-            <dt>类型</dt>
-            <dd>{a.kind}</dd>
-          </div>
-          <div>
-            <dt>截止时间</dt>
-            <dd>{d.deadlines.dueAt ? formatDateTime(d.deadlines.dueAt) : "不限"}</dd>
-          </div>
-          <div>
-            <dt>最终截止</dt>
-            <dd>{d.deadlines.cutoffAt ? formatDateTime(d.deadlines.cutoffAt) : "不限"}</dd>
-          </div>
-          <div>
-            <dt>满分 / 及格</dt>
-            <dd>
-              {a.maxScore} / {a.passScore}
-            </dd>
-          </div>
-          <div>
-            <dt>最少字数</dt>
-            <dd>{a.minLength ? `${fmt(a.minLength)} 字` : "不限"}</dd>
-          </div>
-          <div>
-            <dt>附件</dt>
-            <dd>{a.allowed.length ? `${a.allowed.join("、")}，每个不超过 ${a.maxMb} MB` : "不接受附件"}</dd>
-          </div>
-          {a.hours ? (
-            <div>
-              <dt>学时</dt>
-              <dd>合格后计 {a.hours} 学时</dd>
-            </div>
-          ) : null}
-        </dl>
-        {d.deadlines.extended ? <p className="alert ok">教师已为您延期{d.extensionReason ? `（${d.extensionReason}）` : ""}，以上为延期后的时间。</p> : null}
-        <p className="muted small">
-          截止时间后提交记为迟交；最终截止后不能再提交。{a.resubmit ? "截止时间前可修改后重新提交。" : "提交后不能自行修改，教师退回后可重新提交。"}
-        </p>
-      </section>
-
-      <details className="card" open={d.status === "none" || d.status === "draft"}>
-        <summary>题目要求</summary>
-        <div className="prose" dangerouslySetInnerHTML={{ __html: a.promptHtml }} />
-      </details>
+      <AssignmentBrief base={`/courses/${d.course.slug}`} {...d} />
 
       {d.result ? (
         <section className="card stack result">

@@ -6,8 +6,9 @@ import { startExamAttempt } from "~/models/exams/windows.server.ts";
 import { whyCourseHidden } from "~/models/courses.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
+import { ExamRules } from "~/components/CourseReader.tsx";
 import styles from "~/styles/exams.css?url";
-import { formatDateTime, formatWindow } from "~/utils/cst.ts";
+import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d?.exam.title ?? "考试"} · 网上党校` }];
@@ -48,77 +49,16 @@ export async function action(args: ActionFunctionArgs) {
   }
 }
 
-const COUNTS = { best: "取最高分", last: "取最后一次" } as const;
-const SHOW = {
-  after_submit: "交卷后立即公布成绩和答案",
-  after_last_attempt: "交卷后公布成绩，用完全部考试机会后公布答案和解析",
-  after_close: "考试关闭后公布成绩和答案",
-  never: "不公布成绩和答案",
-} as const;
 const STATUS = { in_progress: "作答中", submitted: "已交卷（待阅卷）", graded: "已评分" } as const;
 
 export default function ExamIntro() {
   const d = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
-  const r = d.rules;
   const canStart = !d.inProgress && d.left > 0 && !d.windowProblem;
   return (
     <div className="stack exam-intro">
-      <p className="muted">
-        <Link to={`/courses/${d.exam.courseSlug}`}>{d.exam.courseTitle}</Link> · 考试
-      </p>
-      <h1>{d.exam.title}</h1>
-      <section className="card">
-        <div className="stat-grid">
-          <div className="stat">
-            <strong>{r.questionCount}</strong>
-            <span>题目数</span>
-          </div>
-          <div className="stat">
-            <strong>{r.total_score}</strong>
-            <span>满分</span>
-          </div>
-          <div className="stat">
-            <strong>{r.pass_score}</strong>
-            <span>及格分</span>
-          </div>
-          <div className="stat">
-            <strong>{r.duration_minutes}</strong>
-            <span>限时（分钟）</span>
-          </div>
-          <div className="stat">
-            <strong>
-              {d.used}/{r.attempts}
-            </strong>
-            <span>已用次数</span>
-          </div>
-        </div>
-        <ul className="exam-rules">
-          <li>
-            考试机会 {r.attempts} 次，剩余 {d.left} 次，成绩{COUNTS[r.counts]}；{SHOW[r.show_results]}。
-          </li>
-          <li>
-            开放时间：{formatWindow(r.opens_at, r.closes_at)}
-            {r.extra_minutes ? `（您另有 ${r.extra_minutes} 分钟延时）` : ""}
-          </li>
-          <li>计时以服务器时间为准，开始后不暂停，时间到系统自动交卷；答案随时自动保存。</li>
-          {r.multi_scoring === "partial" ? <li>多选题少选按比例得分，错选不得分。</li> : <li>多选题多选、少选、错选均不得分。</li>}
-        </ul>
-        {d.counted ? (
-          <p className="exam-best">
-            计入成绩：<strong>{d.counted.score ?? "—"}</strong> / {d.counted.max_score}
-            {d.counted.status === "submitted" ? (
-              <span className="tag">待阅卷</span>
-            ) : d.counted.passed ? (
-              <span className="tag ok">合格</span>
-            ) : (
-              <span className="tag">不合格</span>
-            )}
-          </p>
-        ) : null}
-      </section>
-      <section className="card prose" dangerouslySetInnerHTML={{ __html: d.instructionsHtml }} />
+      <ExamRules base={`/courses/${d.exam.courseSlug}`} {...d} />
       {result?.error ? (
         <p className="alert error" role="alert">
           {result.error}

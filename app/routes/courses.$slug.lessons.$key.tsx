@@ -1,5 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
+import { LessonPage } from "~/components/CourseReader.tsx";
 import { useRef } from "react";
 import { Dialog } from "~/components/Dialog.tsx";
 import { LessonPlayer, type PlayerControls } from "~/components/LessonPlayer.tsx";
@@ -11,7 +12,7 @@ import learnCss from "~/styles/learn.css?url";
 import proseCss from "~/styles/prose.css?url";
 import videoCss from "video.js/dist/video-js.css?url";
 import { requireUser } from "~/guards/auth.server.ts";
-import { renderMarkdown } from "~/utils/markdown.server.ts";
+import { courseMediaUrl, renderMarkdown } from "~/utils/markdown.server.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: learnCss },
@@ -19,9 +20,6 @@ export const links: LinksFunction = () => [
   { rel: "stylesheet", href: videoCss },
 ];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.lesson.title ?? "课时"} · 网上党校` }];
-
-const mediaUrl = (slug: string, ref: string | null) =>
-  ref === null ? null : /^https:\/\//.test(ref) ? ref : `/media/courses/${slug}/${ref.replace(/^media\//, "")}`;
 
 export async function loader(args: LoaderFunctionArgs) {
   const user = await requireUser(args);
@@ -37,6 +35,7 @@ export async function loader(args: LoaderFunctionArgs) {
   // A locked player resumes no further than credit reaches: play beyond it would never count.
   const locked = course.progress.lock_seek && !p?.completed;
   const position = p ? (locked ? Math.min(p.position, creditedLimit(p.furthest)) : p.position) : 0;
+  const mediaBase = `/media/courses/${course.slug}/`;
   return {
     course: { slug: course.slug, title: course.title, rules: course.progress },
     lesson: {
@@ -47,11 +46,11 @@ export async function loader(args: LoaderFunctionArgs) {
       hours: lesson.hours,
       required: lesson.required,
       archived: lesson.archived,
-      video: mediaUrl(course.slug, lesson.video),
-      captions: mediaUrl(course.slug, lesson.captions),
+      video: courseMediaUrl(mediaBase, lesson.video),
+      captions: courseMediaUrl(mediaBase, lesson.captions),
       readMinutes: lesson.complete_read_minutes,
       watchPercent: lesson.complete_watch_percent,
-      html: renderMarkdown(lesson.body_md, { mediaBase: `/media/courses/${course.slug}/` }),
+      html: renderMarkdown(lesson.body_md, { mediaBase }),
     },
     progress: {
       completed: p?.completed ?? false,
@@ -70,7 +69,7 @@ export async function loader(args: LoaderFunctionArgs) {
  * heartbeat) instead of reusing this one, so the old lesson sends its last beat and no segment of its
  * video can be taken for the next lesson.
  */
-export default function LessonPage() {
+export default function LessonRoute() {
   const data = useLoaderData<typeof loader>();
   return <Lesson key={data.lesson.id} {...data} />;
 }
@@ -93,50 +92,31 @@ function Lesson({ course, lesson, progress, prev, next }: ReturnType<typeof useL
   const value = lesson.video ? state.coverage : Math.min(100, (state.readSeconds / (lesson.readMinutes * 60)) * 100);
   const hold = state.status === "busy" ? "另一页面正在计时，本页已暂停播放" : state.status === "check" ? "请先确认继续学习" : null;
 
+  const base = `/courses/${course.slug}`;
   return (
-    <article className="lesson-page">
-      <p className="crumbs">
-        <Link to={`/courses/${course.slug}`}>{course.title}</Link> / {lesson.chapter}
-      </p>
-      <h1>{lesson.title}</h1>
-      {lesson.archived ? <p className="alert warn">该课时已下线（仅教师可见）。</p> : null}
-      {lesson.video ? (
-        <LessonPlayer
-          src={lesson.video}
-          captions={lesson.captions}
-          resumeAt={progress.position}
-          furthest={Math.max(progress.furthest, state.furthest)}
-          lockSeek={course.rules.lock_seek && !done}
-          lockRate={course.rules.lock_rate && !done}
-          controlsRef={controls}
-          hold={hold}
-          onStop={() => void beatNow()}
-        />
-      ) : null}
-      <div className="card">
-        <div className="prose" dangerouslySetInnerHTML={{ __html: lesson.html }} />
-        <p className="muted">
-          <Link to={`/courses/${course.slug}/questions?lesson=${encodeURIComponent(lesson.key)}`}>对本课有疑问？向教师提问</Link>
-        </p>
-      </div>
-      <nav className="lesson-nav" aria-label="课时导航">
-        {prev ? (
-          <Link to={`/courses/${course.slug}/lessons/${prev.key}`} className="btn prev">
-            ← {prev.title}
-          </Link>
-        ) : (
-          <span />
-        )}
-        {next ? (
-          <Link to={`/courses/${course.slug}/lessons/${next.key}`} className="btn next">
-            {next.title} →
-          </Link>
-        ) : (
-          <Link to={`/courses/${course.slug}`} className="btn next">
-            返回课程
-          </Link>
-        )}
-      </nav>
+    <LessonPage
+      base={base}
+      course={course}
+      lesson={lesson}
+      prev={prev}
+      next={next}
+      askLink={`${base}/questions?lesson=${encodeURIComponent(lesson.key)}`}
+      player={
+        lesson.video ? (
+          <LessonPlayer
+            src={lesson.video}
+            captions={lesson.captions}
+            resumeAt={progress.position}
+            furthest={Math.max(progress.furthest, state.furthest)}
+            lockSeek={course.rules.lock_seek && !done}
+            lockRate={course.rules.lock_rate && !done}
+            controlsRef={controls}
+            hold={hold}
+            onStop={() => void beatNow()}
+          />
+        ) : null
+      }
+    >
       <div className="progress-bar" role="status" aria-live="polite" data-testid="lesson-progress">
         {done ? (
           <strong className="ok-text">✓ 本课已完成，{lesson.hours} 学时已计入</strong>
@@ -168,6 +148,6 @@ function Lesson({ course, lesson, progress, prev, next }: ReturnType<typeof useL
           继续学习
         </button>
       </Dialog>
-    </article>
+    </LessonPage>
   );
 }

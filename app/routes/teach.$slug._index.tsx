@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { ConfirmSubmit } from "~/components/Dialog.tsx";
 import { ProblemList } from "~/components/ProblemList.tsx";
 import { z } from "zod";
-import { ASSIGNMENT_KINDS } from "~/utils/course-types.ts";
+import { ASSIGNMENT_KINDS, groupByChapter } from "~/utils/course-types.ts";
 import { formatError, parseCourse } from "~/utils/course-format.server.ts";
 import {
   addAssignment,
@@ -186,12 +186,7 @@ export default function CourseOverview() {
   const busy = useNavigation().state === "submitting";
   const browser = course.source === "browser";
   const base = `/teach/${course.slug}`;
-  const chapters: { title: string; lessons: NonNullable<typeof draft>["lessons"] }[] = [];
-  for (const l of draft?.lessons ?? []) {
-    const last = chapters[chapters.length - 1];
-    if (last?.title === l.chapter) last.lessons.push(l);
-    else chapters.push({ title: l.chapter, lessons: [l] });
-  }
+  const chapters = groupByChapter(draft?.lessons ?? []);
   const fileErrors = (rel: string) => errors.filter((e) => e.file === rel).length;
   const editLink = (rel: string, children: ReactNode) => (browser ? <Link to={`${base}/edit/${rel}`}>{children}</Link> : <span>{children}</span>);
   const errorCount = (rel: string) => (fileErrors(rel) ? <span className="tag bad">{fileErrors(rel)} 处错误</span> : null);
@@ -266,6 +261,11 @@ export default function CourseOverview() {
               媒体文件（{mediaCount}）
             </Link>
           </>
+        ) : null}
+        {draft ? (
+          <Link to={`${base}/trainee-preview`} className="btn">
+            预览整门课（学员视角{browser ? "，含未发布的修改" : ""}）
+          </Link>
         ) : null}
         {draft ? (
           <a href={`${base}/export`} className="btn" download>

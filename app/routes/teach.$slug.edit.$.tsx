@@ -122,6 +122,8 @@ export async function action(args: ActionFunctionArgs) {
   }
 }
 
+const TITLE: Record<Kind, string> = { course: "编辑课程信息", lesson: "编辑课时", assignment: "编辑作业", bank: "编辑题库", exam: "编辑考试" };
+
 const HELP: Record<Kind, string> = {
   course:
     "title 课程名称 · audience 适用对象 [入党积极分子, 发展对象] · summary 简介 · hours 总学时 · instructors 授课教师工号 [js001] · cover 封面图（可选）· published 是否发布（用“发布/取消发布”按钮修改）。--- 之后是课程简介（Markdown）。",
@@ -227,8 +229,11 @@ function Editor() {
   return (
     <div className="stack editor-page">
       <p className="crumbs">
-        <Link to="/teach">课程编写</Link> / <Link to={`/teach/${slug}`}>{courseTitle}</Link> / <code>{rel}</code>
+        <Link to="/teach">课程编写</Link> / <Link to={`/teach/${slug}`}>{courseTitle}</Link>
       </p>
+      <h1 className="file-title">
+        {TITLE[kind]} <code>{rel}</code>
+      </h1>
       <div className="editor-grid">
         <Form
           method="post"

@@ -87,12 +87,15 @@ function svgFrame(id: string, title: string, desc: string, height: number, child
  */
 export function BarChart({
   title,
+  rowHeading,
   series,
   data,
   unit = "人",
   empty = "暂无数据",
 }: {
   title: string;
+  /** What each bar is (培训班, 单位): the heading of the numbers table's first column. */
+  rowHeading: string;
   series: Series[];
   data: BarDatum[];
   unit?: string;
@@ -147,7 +150,7 @@ export function BarChart({
     svgFrame(id, title, desc, height, children),
     NumbersTable({
       caption: title,
-      head: ["", ...series.map((s) => s.label), "合计"],
+      head: [rowHeading, ...series.map((s) => s.label), "合计"],
       rows: data.map((d, i) => [d.label, ...series.map((s) => fmt(d.values[s.key] ?? 0)), fmt(totals[i]!)]),
     }),
   );

@@ -42,3 +42,14 @@ export type ExamSettings = {
   grace_seconds: number;
   draw: DrawRule[];
 };
+
+/** Lessons in order as runs of one chapter each (the course page's sections). */
+export function groupByChapter<T extends { chapter: string }>(lessons: readonly T[]): { title: string; lessons: T[] }[] {
+  const chapters: { title: string; lessons: T[] }[] = [];
+  for (const l of lessons) {
+    const last = chapters[chapters.length - 1];
+    if (last?.title === l.chapter) last.lessons.push(l);
+    else chapters.push({ title: l.chapter, lessons: [l] });
+  }
+  return chapters;
+}

@@ -413,6 +413,11 @@ function normalizeMediaBase(base: string | undefined): string | undefined {
   return base.endsWith("/") ? base : `${base}/`;
 }
 
+/** A lesson's `video:`/`captions:` reference (`media/x.mp4` or an https:// URL) as a URL under `mediaBase`. */
+export function courseMediaUrl(mediaBase: string, ref: string | null): string | null {
+  return ref === null ? null : /^https:\/\//.test(ref) ? ref : `${mediaBase}${ref.replace(/^media\//, "")}`;
+}
+
 /**
  * Markdown → safe HTML (GFM, tables, footnotes). The result may be put into the page with
  * `dangerouslySetInnerHTML`; wrap it in an element with class `prose` (app/styles/prose.css).

@@ -1,7 +1,8 @@
 // axe-core on every page each role can reach (the authorization matrix's route table, with the ids of a
 // seeded scenario), at phone and desktop width: no serious or critical violation. The findings of the run
 // are written to test-results/axe/report.{json,md} and their summary is printed to the log.
-// Run: E2E_PORT=… npx playwright test tests/e2e/a11y.spec.ts --project=desktop
+// Run: E2E_PORT=… npx playwright test tests/e2e/a11y.spec.ts --project=a11y --no-deps
+// AXE_PAGES=<regular expression> scans only the URLs it matches (e.g. AXE_PAGES=trainee-preview for one new page).
 import AxeBuilder from "@axe-core/playwright";
 import fs from "node:fs";
 import path from "node:path";
@@ -38,7 +39,8 @@ function pagesOf(actor: Actor, s: Scenario): string[] {
     ])
       urls.add(u);
   }
-  return [...urls];
+  const only = process.env.AXE_PAGES ? new RegExp(process.env.AXE_PAGES) : null;
+  return [...urls].filter((u) => !only || only.test(u));
 }
 
 type Finding = { actor: Actor; size: string; url: string; id: string; impact: string; help: string; targets: string[] };

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test } from "./fixtures.ts";
+import { addFirstLesson, expect, fillNewCourse, test } from "./fixtures.ts";
 
 const FIGURE = path.resolve("tests/fixtures/courses/sample/media/figure.png");
 /** Whether an <img> really loaded (a broken image has naturalWidth 0). */
@@ -13,13 +13,7 @@ test("an instructor writes a lesson with live preview and publishes it; a traine
   // A new browser course for 入党积极分子.
   await page.goto("/teach");
   await page.getByRole("link", { name: "新建课程" }).click();
-  await page.getByLabel("课程标识").fill(slug);
-  await page.getByLabel("课程名称").fill("端到端测试课程");
-  await page.getByLabel("入党积极分子").check();
-  await page.getByLabel("课程简介").fill("用于浏览器测试的课程。");
-  await page.getByLabel("总学时").fill("1");
-  await page.getByRole("button", { name: "创建课程草稿" }).click();
-  await expect(page).toHaveURL(`/teach/${slug}`);
+  await fillNewCourse(page, { slug, title: "端到端测试课程", summary: "用于浏览器测试的课程。" });
   await expect(page.getByText("未发布", { exact: true })).toBeVisible();
 
   // Upload an image into the draft: its type is read from its content, its name made safe.
@@ -31,13 +25,7 @@ test("an instructor writes a lesson with live preview and publishes it; a traine
   await page.getByRole("link", { name: "端到端测试课程" }).click();
 
   // Add a lesson through the form; it opens in the editor.
-  await page.getByText("添加课时").click();
-  await page.getByLabel("课时标题").fill("党的性质");
-  await page.getByLabel("所属章节").fill("第一章 党的基本理论");
-  await page.getByLabel("学时", { exact: true }).fill("1");
-  await page.getByPlaceholder("dang-de-xingzhi").fill("xingzhi");
-  await page.getByRole("button", { name: "创建并编辑" }).first().click();
-  await expect(page).toHaveURL(`/teach/${slug}/edit/lessons/01-xingzhi.md`);
+  await addFirstLesson(page, slug);
 
   // Typing updates the preview (server-rendered with the lesson page's renderer) before anything is saved.
   const source = page.getByLabel(/^文件内容/);

@@ -66,3 +66,25 @@ export async function signInWithForm(page: Page, username: string, password: str
   await page.getByLabel("密码").fill(password);
   await page.getByRole("button", { name: "登录" }).click();
 }
+
+/** Fills and sends 新建课程 (already open) for a browser course for 入党积极分子 of 1 学时; lands on its page. */
+export async function fillNewCourse(page: Page, course: { slug: string; title: string; summary: string }) {
+  await page.getByLabel("课程标识").fill(course.slug);
+  await page.getByLabel("课程名称").fill(course.title);
+  await page.getByLabel("入党积极分子").check();
+  await page.getByLabel("课程简介").fill(course.summary);
+  await page.getByLabel("总学时").fill("1");
+  await page.getByRole("button", { name: "创建课程草稿" }).click();
+  await expect(page).toHaveURL(`/teach/${course.slug}`);
+}
+
+/** On a new course's page: adds the lesson 党的性质 (1 学时, file 01-xingzhi.md) through 添加课时; lands in the editor. */
+export async function addFirstLesson(page: Page, slug: string) {
+  await page.getByText("添加课时").click();
+  await page.getByLabel("课时标题").fill("党的性质");
+  await page.getByLabel("所属章节").fill("第一章 党的基本理论");
+  await page.getByLabel("学时", { exact: true }).fill("1");
+  await page.getByPlaceholder("dang-de-xingzhi").fill("xingzhi");
+  await page.getByRole("button", { name: "创建并编辑" }).first().click();
+  await expect(page).toHaveURL(`/teach/${slug}/edit/lessons/01-xingzhi.md`);
+}

@@ -407,6 +407,20 @@ export const ROUTES: Record<string, Row> = {
     ],
     sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/preview`, form: { text: "# 标题" } }),
   },
+  // The whole-course preview of the draft: its editors only; everyone else gets 404 (the draft is not said to exist).
+  "routes/teach.$slug.trainee-preview._index": {
+    cases: (s) => [
+      { url: `/teach/${s.ids.draftSlug}/trainee-preview`, view: DRAFT_EDITORS, reveals: ["draftOther"] },
+      { url: `/teach/${DEMO}/trainee-preview`, view: DEMO_EDITORS },
+    ],
+  },
+  "routes/teach.$slug.trainee-preview.lessons.$key": {
+    cases: () => [{ url: `/teach/${DEMO}/trainee-preview/lessons/01-dang-de-xingzhi-zongzhi`, view: DEMO_EDITORS }],
+  },
+  "routes/teach.$slug.trainee-preview.assignments.$key": {
+    cases: () => [{ url: `/teach/${DEMO}/trainee-preview/assignments/${DEMO_ASSIGNMENT}`, view: DEMO_EDITORS }],
+  },
+  "routes/teach.$slug.trainee-preview.exams.$key": { cases: () => [{ url: `/teach/${DEMO}/trainee-preview/exams/${DEMO_EXAM}`, view: DEMO_EDITORS }] },
   "routes/teach.$slug.bank._index": {
     cases: () => [{ url: `/teach/${DEMO}/bank`, view: DEMO_EDITORS, postBody: form({ intent: "cancel", sha256: "0".repeat(64) }) }],
     sweep: (s) => ({ as: "instructorOther", url: `/teach/${s.ids.draftSlug}/bank` }),

@@ -33,6 +33,7 @@ describe("BarChart", () => {
   const html = renderToStaticMarkup(
     createElement(BarChart, {
       title: "各培训班学员状态",
+      rowHeading: "培训班",
       series: SERIES,
       data: [
         { label: "第12期入党积极分子培训班", values: { progress: 30, completed: 12, failed: 3 } },
@@ -74,14 +75,14 @@ describe("BarChart", () => {
     const table = figureOf(html).querySelector("table")!;
     const rows = [...table.querySelectorAll("tr")].map((tr) => [...tr.children].map((c) => c.textContent));
     expect(rows).toEqual([
-      ["", "学习中", "已结业", "未通过", "合计"],
+      ["培训班", "学习中", "已结业", "未通过", "合计"],
       ["第12期入党积极分子培训班", "30", "12", "3", "45"],
       ['<script>alert("x")</script>&班', "0", "7", "0", "7"],
     ]);
   });
 
   it("says so when there is nothing to draw", () => {
-    const empty = renderToStaticMarkup(createElement(BarChart, { title: "空", series: SERIES, data: [] }));
+    const empty = renderToStaticMarkup(createElement(BarChart, { title: "空", rowHeading: "培训班", series: SERIES, data: [] }));
     expect([...svgOf(empty).querySelectorAll("text")].map((t) => t.textContent)).toContain("暂无数据");
   });
 });

@@ -246,3 +246,110 @@ export const ZIP_MSG = {
   neverOverwrites: (taken: string) => `${taken}；导入不会覆盖已有课程，请填写一个新的课程标识后重新上传`,
   busy: "你的另一个导入还在进行中，请等它完成后再试",
 };
+
+/**
+ * The question-bank importers (app/utils/bank-import/). A message about one question is shown after its
+ * place, `第 5 行：…` (`at`: the sheet's row for Excel, the file's line for the text formats); line 0 is
+ * the file as a whole and stands alone. Questions are also read back by the course parser, whose
+ * messages (MSG) pass through.
+ */
+export const IMPORT_MSG = {
+  at: (line: number, message: string) => `第 ${line} 行：${message}`,
+
+  // the file
+  empty: "文件是空的",
+  tooLarge: (mb: number) => `文件超过大小限制（最大 ${mb} MB）`,
+  xls: "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 后再导入",
+  xlsxNotExcel: "文件扩展名是 .xlsx，但内容不是 Excel 文件",
+  zipNotXlsx: (ext: string) => `文件内容是压缩包，不是支持的题库文件（.${ext || "?"}）；Excel 题库请使用 .xlsx`,
+  fileType: (ext: string) => `不支持的文件类型 .${ext}：请上传 Excel（.xlsx）、GIFT 或 Aiken（.txt）、题库 Markdown（.md）`,
+  notText: "无法读取文件：不是文本文件，或编码不是 UTF-8 / GBK",
+  unknownFormat: "无法识别文件格式：支持 Excel 模板（.xlsx）、Moodle GIFT、Moodle Aiken 和题库 Markdown（.md）",
+  noQuestions: "文件中没有题目",
+  noQuestionsMarkdown: "文件中没有题目（每道题以 ## 题型 开头）",
+  tooMany: (max: number, found: number) => `一次最多导入 ${max} 道题，文件中有 ${found} 道`,
+
+  // every format: what the bank form cannot hold (checked before the course parser reads it back)
+  stemHeading: "题干中的行不能以 ## 开头（会被当作下一道题）",
+  score: (text: string) => `分值应为大于 0 的数字，实际为「${text}」`,
+  knowledgeChars: "知识点不能含有 ] 或换行",
+  tagChars: "标签不能含有 ] 或换行",
+  optionCount: (max: number, found: number) => `选择题需要 2–${max} 个选项，实际有 ${found} 个`,
+  optionNewline: (letter: string) => `选项${letter}不能换行`,
+  singleAnswer: "单选题必须有且只有一个正确答案",
+  multiAnswer: "多选题至少要有两个正确答案",
+  blankNone: "填空题至少要有一个空",
+  blankEmpty: "填空题的答案不能为空",
+  blankChars: "填空题的答案不能含有 {{、}} 或换行",
+  referenceRequired: "简答题需要参考答案",
+  keywordChars: "关键词不能为空，也不能含有逗号、顿号或换行",
+  notBankFormat: "无法保存为题库格式",
+  notBankFormatBecause: (why: string) => `无法保存为题库格式：${why}`,
+  blankAnswers: "填空题的答案不能为空（多个空用 | 分隔，同一空的备选答案用 / 分隔）",
+  blankCount: (marked: number, answers: number) => `题干中标出的空（{{}}、（ ）或 ____）有 ${marked} 处，答案有 ${answers} 个空，数量不一致`,
+
+  // Excel (the template in the bank page)
+  noSheet: "Excel 文件中没有工作表",
+  noHeader: "找不到表头：请使用题库导入模板，表头应包含 题型、题干、选项A…选项F、答案 等列",
+  answerColumn: "表头缺少「答案」列",
+  unknownColumn: (name: string) => `列「${name}」不是模板中的列（或与前面的列重复），这一列未导入`,
+  otherSheet: (read: string, other: string) => `只读取第一个工作表「${read}」，工作表「${other}」中的题目未导入`,
+  noRows: "表格中没有题目",
+  unusedOptions: (type: string) => `${type}题不用选项，选项列的内容未导入`,
+  unusedKeywords: "关键词只用于简答题，「关键词」列的内容未导入",
+  unusedOrderFree: "顺序无关只用于填空题，「顺序无关」列的内容未导入",
+  typeInvalid: (text: string, types: readonly string[]) => `题型「${text}」无效，应为 ${list(types)} 之一`,
+  typeRequired: "题型不能为空",
+  difficulty: (text: string, values: readonly string[]) => `难度应为 ${list(values)} 之一，实际为「${text}」`,
+  optionGap: (letter: string) => `选项${letter}为空，但后面还有选项`,
+  twoOptions: "选择题至少需要两个选项",
+  answerRequired: "答案不能为空",
+  answerLetters: (text: string) => `答案应为选项字母，如 B、ACD 或 A,C,D，实际为「${text}」`,
+  answerOptionEmpty: (letter: string) => `答案 ${letter} 对应的选项${letter}为空`,
+  judgeValue: (text: string) => `判断题的答案应为 正确/错误、对/错 或 √/×，实际为「${text}」`,
+  blankSides: "填空题的答案不能为空：| 或 / 两边都要有内容",
+  essayAnswerColumn: "简答题的「答案」列应填写参考答案",
+
+  // Moodle GIFT
+  titlesLost: (lines: readonly number[]) =>
+    `题目标题 ::…:: 未导入（题库没有题目标题）：第 ${lines.slice(0, 20).join("、")}${lines.length > 20 ? ` 等 ${lines.length} 处` : ""} 行`,
+  titleUnclosed: "题目标题 ::…:: 没有结束的 ::",
+  noAnswerPart: "没有答案部分 {…}：说明文字（Description）不是题目，未导入",
+  answerPartUnclosed: "答案部分缺少结束的 }",
+  twoAnswerParts: "一道题只能有一个答案部分 {…}",
+  essayWithoutReference: (placeholder: string) => `简答题没有参考答案，已填入「${placeholder}」，请在题库中补充`,
+  numerical: "不支持数值题（Numerical），未导入",
+  answersUnreadable: "答案部分无法识别：每个答案应以 = 或 ~ 开头",
+  matching: "不支持匹配题（Matching），未导入",
+  answerEmpty: "答案部分有空的答案",
+  shortAnswerNoFull: "填空题（Short answer）没有满分的答案",
+  shortAnswerSlash: "填空题的答案不能含有 /（/ 用来分隔备选答案）",
+  shortAnswerPartial: (text: string, percent: string) => `答案「${text}」只得 ${percent} 分：填空题不能给部分分，它未作为正确答案导入`,
+  feedbackKept: (labels: readonly string[]) => `各答案的反馈（${list(labels)}）已写入解析：题库没有按所选答案显示的反馈，学员交卷后都会看到`,
+  twoEquals: "选择题只能有一个 = 正确答案；多选题请用 ~%50% 这样的正分值标出每个正确答案",
+  noRightAnswer: "选择题没有正确答案（用 = 标出，或多选题用 ~%50% 这样的正分值）",
+  partialCreditLost: (letter: string, text: string, percent: string) =>
+    `选项${letter}「${text}」的部分得分 ${percent} 未导入：单选题只有一个正确答案，它按错误选项计分`,
+  weightsLost: (weights: readonly string[]) => `各正确答案的分值比例（${list(weights)}）未导入：多选题按考试的多选计分规则给分`,
+  penaltiesLost: (penalties: readonly string[]) => `选错扣分（${list(penalties)}）未导入：题库不支持扣分`,
+  // what GIFT puts into a question: an essay's missing reference answer, the labels of kept feedback in 解析
+  essayPlaceholder: "（原题未提供参考答案）",
+  feedbackRight: "答对时",
+  feedbackWrong: "答错时",
+  feedbackOnAnswer: (text: string) => `答「${text}」`,
+  feedbackOnOption: (letter: string) => `选${letter}`,
+
+  // Moodle Aiken
+  answerMissing: "缺少 ANSWER 行",
+  answerWithoutQuestion: "ANSWER 行前面没有题目",
+  aikenTwoOptions: "选择题至少需要两个选项（A. … B. …）",
+  aikenOneLetter: (text: string) => `Aiken 格式只有单选题，ANSWER 应为一个选项字母，实际为「${text}」`,
+  aikenNoOption: (letter: string) => `答案 ${letter} 没有对应的选项`,
+  aikenLetterOrder: (expected: string, found: string) => `选项字母应为 ${expected}，实际为 ${found}`,
+
+  // duplicates (the preview lists them by line)
+  sameInFile: (line: number) => `与文件第 ${line} 行的题干相同`,
+  sameInBank: "与题库中已有的题目相同",
+  sameInBankAs: (excerpt: string) => `与题库中已有的题目相同：${excerpt}`,
+  sameKeyInBank: (excerpt: string) => `编号与题库中已有的题目相同：${excerpt}`,
+};

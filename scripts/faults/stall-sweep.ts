@@ -1,4 +1,4 @@
-// `npx tsx scripts/faults/stall-sweep.ts [-- --short]` (after `npm run build`; BUILD_DIR is honoured): the
+// `npx tsx scripts/faults/stall-sweep.ts [--short] [--only <label substring>]… [--verbose]` (after `npm run build`; BUILD_DIR is honoured): the
 // stall sweep. Every route that takes a body gets the pathological inputs that once froze the server,
 // scaled to that route's body limit — more fields than it allows (urlencoded and multipart), a body over
 // its limit, Markdown that costs marked quadratic time or overflows its stack, a `{{` bank file, a zip bomb
@@ -218,11 +218,16 @@ function startProbe(base: string) {
   return {
     worst,
     setLabel: (l: string) => (label = l),
-    /** The worst wait booked to a label so far (a probe still in flight is waited for). */
+    /**
+     * The worst wait booked to a label since it was last taken (a probe still in flight is waited for).
+     * Taking clears it: the same label swept again is measured afresh, so a spike does not repeat itself.
+     */
     take: async (l: string) => {
       label = "between";
       await new Promise<void>((resolve) => waiting.push(resolve));
-      return worst[l] ?? 0;
+      const ms = worst[l] ?? 0;
+      delete worst[l];
+      return ms;
     },
     stop: async () => {
       running = false;
@@ -232,7 +237,12 @@ function startProbe(base: string) {
   };
 }
 
-export async function runStallSweep(opts: { short: boolean; log?: (line: string) => void }): Promise<StallResult> {
+/**
+ * `only`: label substrings (`--only <substring>`, repeatable); a route or deeper path runs when its label
+ * contains one of them. STALL_ONLY=<regex> does the same with a pattern. `verbose` (`--verbose`) prints
+ * each payload's worst wait and the server's CPU time for it.
+ */
+export async function runStallSweep(opts: { short: boolean; only?: string[]; verbose?: boolean; log?: (line: string) => void }): Promise<StallResult> {
   requireBuild();
   const log = opts.log ?? (() => {});
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-stall-"));
@@ -242,18 +252,28 @@ export async function runStallSweep(opts: { short: boolean; log?: (line: string)
     const routes = await bodyRoutes(s);
     const failures: string[] = [];
     let requests = 0;
+    const pattern = new RegExp(process.env.STALL_ONLY ?? "");
+    const wanted = (label: string) => pattern.test(label) && (!opts.only?.length || opts.only.some((o) => label.includes(o)));
     // Built before probing starts: deflating the bomb is the client's work, not the server's.
-    const bomb = zipBomb(opts.short ? 200 * 1024 * 1024 : 1_000_000_000);
+    const bomb = wanted("zip bomb") ? zipBomb(opts.short ? 200 * 1024 * 1024 : 1_000_000_000) : null;
     const probe = startProbe(app.url);
     await sleep(300);
     const worstMs: Record<string, number> = {};
     const cookieOf = (a: Actor) => (a === "anon" ? "" : s.cookies[a]);
+    // The server's CPU time (every thread, 10 ms ticks): unlike the /healthz wait, it does not grow when
+    // other processes load the machine, so `--verbose` shows which payload costs the server work.
+    const serverCpuMs = () => {
+      const fields = fs.readFileSync(`/proc/${app.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    };
     const maxBytes = opts.short ? 256 * 1024 : 16 * 1024 * 1024;
     const run = async (label: string, url: string, actors: Actor[], payloads: Payload[], retry = false): Promise<void> => {
+      if (!wanted(label)) return;
       let worst = 0;
       let worstPayload = "";
       for (const p of payloads) {
         probe.setLabel(`${label} [${p.label}]`);
+        const cpuBefore = serverCpuMs();
         for (const a of actors) {
           requests++;
           // Routes that end sessions get a fresh one each time.
@@ -262,6 +282,7 @@ export async function runStallSweep(opts: { short: boolean; log?: (line: string)
           if (got.status >= 500 || got.status === 0) failures.push(`${label} [${p.label}] as ${a}: ${got.status || (got as { error?: string }).error}`);
         }
         const ms = await probe.take(`${label} [${p.label}]`);
+        if (opts.verbose) log(`  ${p.label}: worst /healthz ${Math.round(ms)} ms, server CPU ${Math.round(serverCpuMs() - cpuBefore)} ms`);
         if (ms >= worst) [worst, worstPayload] = [ms, p.label];
       }
       probe.setLabel("idle");
@@ -274,9 +295,8 @@ export async function runStallSweep(opts: { short: boolean; log?: (line: string)
       worstMs[label] = worst;
       log(`${label}: worst /healthz ${Math.round(worst)} ms (${worstPayload})`);
     };
-    // STALL_ONLY=<regex> limits the routes (for looking into one).
-    const only = new RegExp(process.env.STALL_ONLY ?? "");
-    for (const r of routes.filter((x) => only.test(`${x.id} ${x.url}`))) {
+    for (const r of routes) {
+      if (!wanted(`${r.id} ${r.url}`)) continue;
       const actors: Actor[] = opts.short ? [...new Set<Actor>(["anon", r.as])] : [...ACTORS];
       await run(`${r.id} ${r.url}`, r.url, actors, payloadsFor(new URL(r.url, app.url).pathname, r.fields, maxBytes));
     }
@@ -308,8 +328,10 @@ export async function runStallSweep(opts: { short: boolean; log?: (line: string)
         },
       ],
     );
-    const z = multipart([["zip", { name: "bomb.zip", data: bomb }]]);
-    await run(`zip bomb (${bomb.length} bytes)`, "/teach/import", ["instructorOther"], [{ label: "bomb", body: z.body, type: z.type }]);
+    if (bomb) {
+      const z = multipart([["zip", { name: "bomb.zip", data: bomb }]]);
+      await run(`zip bomb (${bomb.length} bytes)`, "/teach/import", ["instructorOther"], [{ label: "bomb", body: z.body, type: z.type }]);
+    }
     await probe.stop();
     return { worstMs, requests, failures, idleMs: Math.round(probe.worst.idle ?? 0) };
   } finally {
@@ -405,7 +427,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href && process.arg
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href && !process.argv.includes("--items")) {
   const short = process.argv.includes("--short");
-  const r = await runStallSweep({ short, log: (l) => console.log(l) });
+  const only = process.argv.flatMap((a, i) => (a === "--only" && process.argv[i + 1] ? [process.argv[i + 1]!] : []));
+  const r = await runStallSweep({ short, only, verbose: process.argv.includes("--verbose"), log: (l) => console.log(l) });
   const over = Object.entries(r.worstMs).filter(([, ms]) => ms > STALL_LIMIT_MS);
   console.log(`\n${r.requests} requests; idle /healthz worst ${r.idleMs} ms; worst overall ${Math.round(Math.max(0, ...Object.values(r.worstMs)))} ms`);
   for (const f of r.failures) console.log(`FAIL ${f}`);

@@ -1,5 +1,6 @@
 // Question-bank import: Moodle Aiken.
 import { DEFAULT_SCORE } from "../course-format.server.ts";
+import { IMPORT_MSG } from "../course-messages.server.ts";
 import { type Draft, type ImportIssue, type ImportResult, result } from "./common.server.ts";
 
 /**
@@ -15,7 +16,7 @@ export function parseAiken(text: string): ImportResult {
     .replace(/^\uFEFF/, "")
     .replace(/\r\n?/g, "\n")
     .split("\n");
-  const unfinished = (p: Pending) => errors.push({ line: p.line, message: "缺少 ANSWER 行" });
+  const unfinished = (p: Pending) => errors.push({ line: p.line, message: IMPORT_MSG.answerMissing });
 
   lines.forEach((raw, i) => {
     const line = raw.trim();
@@ -26,12 +27,12 @@ export function parseAiken(text: string): ImportResult {
     if (answer) {
       const cur: Pending | null = q;
       q = null;
-      if (!cur) return void errors.push({ line: n, message: "ANSWER 行前面没有题目" });
+      if (!cur) return void errors.push({ line: n, message: IMPORT_MSG.answerWithoutQuestion });
       const letter = answer[1].trim().toUpperCase();
       const index = letter.charCodeAt(0) - 65;
-      if (cur.options.length < 2) errors.push({ line: cur.line, message: "选择题至少需要两个选项（A. … B. …）" });
-      else if (!/^[A-Z]$/.test(letter)) errors.push({ line: n, message: `Aiken 格式只有单选题，ANSWER 应为一个选项字母，实际为「${answer[1].trim()}」` });
-      else if (index >= cur.options.length) errors.push({ line: n, message: `答案 ${letter} 没有对应的选项` });
+      if (cur.options.length < 2) errors.push({ line: cur.line, message: IMPORT_MSG.aikenTwoOptions });
+      else if (!/^[A-Z]$/.test(letter)) errors.push({ line: n, message: IMPORT_MSG.aikenOneLetter(answer[1].trim()) });
+      else if (index >= cur.options.length) errors.push({ line: n, message: IMPORT_MSG.aikenNoOption(letter) });
       else if (!cur.bad) {
         drafts.push({
           line: cur.line,
@@ -50,7 +51,7 @@ export function parseAiken(text: string): ImportResult {
     } else if (option && q && q.stem.length) {
       const expected = String.fromCharCode(65 + q.options.length);
       if (option[1] !== expected) {
-        errors.push({ line: n, message: `选项字母应为 ${expected}，实际为 ${option[1]}` });
+        errors.push({ line: n, message: IMPORT_MSG.aikenLetterOrder(expected, option[1]) });
         q.bad = true;
       }
       q.options.push(option[2].trim());
@@ -62,6 +63,6 @@ export function parseAiken(text: string): ImportResult {
     }
   });
   if (q) unfinished(q);
-  if (!drafts.length && !errors.length) errors.push({ line: 0, message: "文件中没有题目" });
+  if (!drafts.length && !errors.length) errors.push({ line: 0, message: IMPORT_MSG.noQuestions });
   return result("aiken", drafts, errors);
 }

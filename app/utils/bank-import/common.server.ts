@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { stringify as yamlStringify } from "yaml";
 import { normalizeStem, parseBankText, type ParsedQuestion } from "../course-format.server.ts";
+import { IMPORT_MSG, MSG } from "../course-messages.server.ts";
 import type { Difficulty, QuestionType } from "../course-types.ts";
 
 export type ImportFormat = "xlsx" | "gift" | "aiken" | "markdown";
@@ -26,7 +27,7 @@ export type ImportResult = {
 };
 
 /** `第 5 行：单选题必须有且只有一个正确答案`; file-level messages stand alone. */
-export const formatIssue = (i: ImportIssue) => (i.line > 0 ? `第 ${i.line} 行：${i.message}` : i.message);
+export const formatIssue = (i: ImportIssue) => (i.line > 0 ? IMPORT_MSG.at(i.line, i.message) : i.message);
 
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 export const MAX_IMPORT_QUESTIONS = 5000;
@@ -83,32 +84,32 @@ const hasSeparator = (s: string) => /[,，、]/.test(s);
 /** What the bank format cannot hold, in the instructor's words; the course parser is the final check. */
 function draftProblems(d: Draft): string[] {
   const p: string[] = [];
-  if (!d.stem_md.trim()) p.push("题干不能为空");
-  if (/^##\s/m.test(d.stem_md)) p.push("题干中的行不能以 ## 开头（会被当作下一道题）");
-  if (!(d.score > 0) || !Number.isFinite(d.score) || /e/i.test(String(d.score))) p.push(`分值应为大于 0 的数字，实际为「${d.score}」`);
-  if (d.knowledge !== null && /[\]\n]/.test(d.knowledge)) p.push("知识点不能含有 ] 或换行");
-  if (d.tags.some((t) => /[\]\n]/.test(t))) p.push("标签不能含有 ] 或换行");
+  if (!d.stem_md.trim()) p.push(MSG.stemRequired);
+  if (/^##\s/m.test(d.stem_md)) p.push(IMPORT_MSG.stemHeading);
+  if (!(d.score > 0) || !Number.isFinite(d.score) || /e/i.test(String(d.score))) p.push(IMPORT_MSG.score(String(d.score)));
+  if (d.knowledge !== null && /[\]\n]/.test(d.knowledge)) p.push(IMPORT_MSG.knowledgeChars);
+  if (d.tags.some((t) => /[\]\n]/.test(t))) p.push(IMPORT_MSG.tagChars);
   if (d.options) {
-    if (d.options.length < 2 || d.options.length > MAX_OPTIONS) p.push(`选择题需要 2–${MAX_OPTIONS} 个选项，实际有 ${d.options.length} 个`);
+    if (d.options.length < 2 || d.options.length > MAX_OPTIONS) p.push(IMPORT_MSG.optionCount(MAX_OPTIONS, d.options.length));
     d.options.forEach((o, i) => {
-      if (o.includes("\n")) p.push(`选项${LETTERS[i]}不能换行`);
+      if (o.includes("\n")) p.push(IMPORT_MSG.optionNewline(LETTERS[i]));
     });
   }
   const a = d.answer;
   if ("choices" in a) {
-    if (d.type === "单选" && a.choices.length !== 1) p.push("单选题必须有且只有一个正确答案");
-    if (d.type === "多选" && a.choices.length < 2) p.push("多选题至少要有两个正确答案");
+    if (d.type === "单选" && a.choices.length !== 1) p.push(IMPORT_MSG.singleAnswer);
+    if (d.type === "多选" && a.choices.length < 2) p.push(IMPORT_MSG.multiAnswer);
   }
   if ("blanks" in a) {
-    if (!a.blanks.length) p.push("填空题至少要有一个空");
+    if (!a.blanks.length) p.push(IMPORT_MSG.blankNone);
     for (const alts of a.blanks) {
-      if (!alts.length || alts.some((x) => !x)) p.push("填空题的答案不能为空");
-      if (alts.some((x) => /\}\}|\{\{|\n/.test(x))) p.push("填空题的答案不能含有 {{、}} 或换行");
+      if (!alts.length || alts.some((x) => !x)) p.push(IMPORT_MSG.blankEmpty);
+      if (alts.some((x) => /\}\}|\{\{|\n/.test(x))) p.push(IMPORT_MSG.blankChars);
     }
   }
   if ("reference" in a) {
-    if (!a.reference.trim()) p.push("简答题需要参考答案");
-    if (a.keywords.some((k) => !k || hasSeparator(k) || k.includes("\n"))) p.push("关键词不能为空，也不能含有逗号、顿号或换行");
+    if (!a.reference.trim()) p.push(IMPORT_MSG.referenceRequired);
+    if (a.keywords.some((k) => !k || hasSeparator(k) || k.includes("\n"))) p.push(IMPORT_MSG.keywordChars);
   }
   return [...new Set(p)];
 }
@@ -120,7 +121,7 @@ function draftProblems(d: Draft): string[] {
 function finalize(drafts: Draft[], errors: ImportIssue[]): ParsedQuestion[] {
   const out: ParsedQuestion[] = [];
   if (drafts.length > MAX_IMPORT_QUESTIONS) {
-    errors.push({ line: 0, message: `一次最多导入 ${MAX_IMPORT_QUESTIONS} 道题，文件中有 ${drafts.length} 道` });
+    errors.push({ line: 0, message: IMPORT_MSG.tooMany(MAX_IMPORT_QUESTIONS, drafts.length) });
     return out;
   }
   for (const d of drafts) {
@@ -132,8 +133,8 @@ function finalize(drafts: Draft[], errors: ImportIssue[]): ParsedQuestion[] {
     const { bank, errors: parseErrors } = parseBankText(questionsToBankMarkdown("导入", [d]));
     const q = bank?.questions[0];
     if (parseErrors.length || !q) {
-      for (const e of parseErrors) errors.push({ line: d.line, message: `无法保存为题库格式：${e.message}` });
-      if (!parseErrors.length) errors.push({ line: d.line, message: "无法保存为题库格式" });
+      for (const e of parseErrors) errors.push({ line: d.line, message: IMPORT_MSG.notBankFormatBecause(e.message) });
+      if (!parseErrors.length) errors.push({ line: d.line, message: IMPORT_MSG.notBankFormat });
       continue;
     }
     out.push({ ...q, line: d.line });
@@ -220,7 +221,7 @@ function blankMarkers(stem: string): { re: RegExp; found: string[] } {
 export function placeBlanks(stem: string, blanks: string[][] | null): { stem: string; blanks: string[][] } | string {
   const { re, found } = blankMarkers(stem);
   if (!blanks) {
-    if (!found.length || !found[0].startsWith("{{")) return "填空题的答案不能为空（多个空用 | 分隔，同一空的备选答案用 / 分隔）";
+    if (!found.length || !found[0].startsWith("{{")) return IMPORT_MSG.blankAnswers;
     blanks = found.map((m) =>
       m
         .slice(2, -2)
@@ -230,7 +231,7 @@ export function placeBlanks(stem: string, blanks: string[][] | null): { stem: st
   }
   if (!found.length && blanks.length === 1) return { stem: `${stem}{{}}`, blanks };
   if (found.length !== blanks.length) {
-    return `题干中标出的空（{{}}、（ ）或 ____）有 ${found.length} 处，答案有 ${blanks.length} 个空，数量不一致`;
+    return IMPORT_MSG.blankCount(found.length, blanks.length);
   }
   return { stem: stem.replace(re, "{{}}"), blanks };
 }

@@ -1,4 +1,5 @@
 // Question-bank import: which reader an uploaded file goes to (by content, checked against its name).
+import { IMPORT_MSG } from "../course-messages.server.ts";
 import { isOle, sniff } from "../sniff.server.ts";
 import { decodeUploadedText } from "../spreadsheet.server.ts";
 import { parseAiken } from "./aiken.server.ts";
@@ -33,17 +34,17 @@ export function parseTextBank(text: string, ext: string, opts: { media?: string[
 export async function parseBankFile(bytes: Uint8Array, fileName: string, opts: { media?: string[] } = {}): Promise<ImportResult> {
   const fail = (message: string): ImportResult => ({ format: null, questions: [], errors: [{ line: 0, message }], warnings: [] });
   const ext = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase() ?? "";
-  if (bytes.byteLength === 0) return fail("文件是空的");
-  if (bytes.byteLength > MAX_IMPORT_BYTES) return fail("文件超过大小限制（最大 10 MB）");
-  if (isOle(bytes)) return fail("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 后再导入");
+  if (bytes.byteLength === 0) return fail(IMPORT_MSG.empty);
+  if (bytes.byteLength > MAX_IMPORT_BYTES) return fail(IMPORT_MSG.tooLarge(MAX_IMPORT_BYTES / 1024 / 1024));
+  if (isOle(bytes)) return fail(IMPORT_MSG.xls);
   const kind = sniff(bytes.subarray(0, 64));
   if (ext === "xlsx" || kind === "zip") {
-    if (kind !== "zip") return fail("文件扩展名是 .xlsx，但内容不是 Excel 文件");
-    if (ext !== "xlsx") return fail(`文件内容是压缩包，不是支持的题库文件（.${ext || "?"}）；Excel 题库请使用 .xlsx`);
+    if (kind !== "zip") return fail(IMPORT_MSG.xlsxNotExcel);
+    if (ext !== "xlsx") return fail(IMPORT_MSG.zipNotXlsx(ext));
     return parseExcelBank(bytes);
   }
-  if (ext && !TEXT_EXT.includes(ext)) return fail(`不支持的文件类型 .${ext}：请上传 Excel（.xlsx）、GIFT 或 Aiken（.txt）、题库 Markdown（.md）`);
+  if (ext && !TEXT_EXT.includes(ext)) return fail(IMPORT_MSG.fileType(ext));
   const text = decodeUploadedText(bytes)?.text ?? null;
-  if (text === null) return fail("无法读取文件：不是文本文件，或编码不是 UTF-8 / GBK");
-  return parseTextBank(text, ext, opts) ?? fail("无法识别文件格式：支持 Excel 模板（.xlsx）、Moodle GIFT、Moodle Aiken 和题库 Markdown（.md）");
+  if (text === null) return fail(IMPORT_MSG.notText);
+  return parseTextBank(text, ext, opts) ?? fail(IMPORT_MSG.unknownFormat);
 }

@@ -1,5 +1,6 @@
 // Question-bank import: questions that repeat one in the file or in the bank.
 import { normalizeStem, type ParsedQuestion } from "../course-format.server.ts";
+import { IMPORT_MSG } from "../course-messages.server.ts";
 
 export type ExistingQuestion = { key: string; stem_md: string };
 export type Duplicate = { line: number; stem: string } & (
@@ -30,8 +31,8 @@ export function findDuplicates(questions: ParsedQuestion[], existing: ExistingQu
 
 /** A duplicate in words for the preview. */
 export function describeDuplicate(d: Duplicate): string {
-  if (d.kind === "file") return `与文件第 ${d.firstLine} 行的题干相同`;
+  if (d.kind === "file") return IMPORT_MSG.sameInFile(d.firstLine);
   const excerpt = d.existingStem.length > 40 ? `${d.existingStem.slice(0, 40)}…` : d.existingStem;
-  if (d.byKey) return `编号与题库中已有的题目相同：${excerpt}`;
-  return d.existingStem === d.stem ? "与题库中已有的题目相同" : `与题库中已有的题目相同：${excerpt}`;
+  if (d.byKey) return IMPORT_MSG.sameKeyInBank(excerpt);
+  return d.existingStem === d.stem ? IMPORT_MSG.sameInBank : IMPORT_MSG.sameInBankAs(excerpt);
 }

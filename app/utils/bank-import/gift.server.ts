@@ -1,5 +1,6 @@
 // Question-bank import: Moodle GIFT.
 import { DEFAULT_SCORE } from "../course-format.server.ts";
+import { IMPORT_MSG } from "../course-messages.server.ts";
 import type { Difficulty, QuestionType } from "../course-types.ts";
 import { type Draft, type ImportIssue, type ImportResult, LETTERS, type QuestionInput, placeBlanks, result } from "./common.server.ts";
 
@@ -71,7 +72,6 @@ function giftAnswers(body: string): GiftAnswer[] | null {
 }
 
 const GIFT_FORMAT = /^\s*\[(html|moodle|plain|markdown)\]\s*/i;
-const ESSAY_PLACEHOLDER = "（原题未提供参考答案）";
 
 /**
  * Reads Moodle GIFT: questions separated by blank lines, `//` comment lines, `$CATEGORY:` → 知识点 (its
@@ -123,12 +123,9 @@ export function parseGift(text: string): ImportResult {
     else block = { line: i + 1, lines: [line] };
   });
   flush();
-  if (!drafts.length && !errors.length) errors.push({ line: 0, message: "文件中没有题目" });
+  if (!drafts.length && !errors.length) errors.push({ line: 0, message: IMPORT_MSG.noQuestions });
   // Moodle gives every question a title: one line for all of them, not one per question.
-  if (titleLines.length) {
-    const shown = titleLines.slice(0, 20).join("、") + (titleLines.length > 20 ? ` 等 ${titleLines.length} 处` : "");
-    warnings.push({ line: 0, message: `题目标题 ::…:: 未导入（题库没有题目标题）：第 ${shown} 行` });
-  }
+  if (titleLines.length) warnings.push({ line: 0, message: IMPORT_MSG.titlesLost(titleLines) });
   return result("gift", drafts, errors, warnings);
 }
 
@@ -143,7 +140,7 @@ type Feedback = { label: string; text: string; right: boolean };
 function giftExplanation(general: string | null, feedback: Feedback[], warnings: string[]): string | null {
   if (!feedback.length) return general;
   if (!general && feedback.length === 1 && feedback[0].right) return feedback[0].text;
-  warnings.push(`各答案的反馈（${feedback.map((f) => f.label).join("、")}）已写入解析：题库没有按所选答案显示的反馈，学员交卷后都会看到`);
+  warnings.push(IMPORT_MSG.feedbackKept(feedback.map((f) => f.label)));
   return [general, ...feedback.map((f) => `${f.label}：${f.text}`)].filter(Boolean).join("\n");
 }
 
@@ -160,16 +157,16 @@ function giftQuestion(
   let title: string | null = null;
   if (s.startsWith("::")) {
     const end = splitUnescaped(s.slice(2), "::");
-    if (end.length < 2) return { message: "题目标题 ::…:: 没有结束的 ::" };
+    if (end.length < 2) return { message: IMPORT_MSG.titleUnclosed };
     title = giftUnescape(end[0]).trim();
     s = end.slice(1).join("::").trim();
   }
   s = s.replace(GIFT_FORMAT, "");
   const open = unescapedIndexes(s, "{")[0];
-  if (open === undefined) return { message: "没有答案部分 {…}：说明文字（Description）不是题目，未导入" };
+  if (open === undefined) return { message: IMPORT_MSG.noAnswerPart };
   const close = unescapedIndexes(s, "}").find((i) => i > open);
-  if (close === undefined) return { message: "答案部分缺少结束的 }" };
-  if (unescapedIndexes(s.slice(close + 1), "{").length) return { message: "一道题只能有一个答案部分 {…}" };
+  if (close === undefined) return { message: IMPORT_MSG.answerPartUnclosed };
+  if (unescapedIndexes(s.slice(close + 1), "{").length) return { message: IMPORT_MSG.twoAnswerParts };
   const before = giftUnescape(s.slice(0, open)).trim();
   const after = giftUnescape(s.slice(close + 1)).trim();
   const [body, ...general] = splitUnescaped(s.slice(open + 1, close), "####");
@@ -190,19 +187,19 @@ function giftQuestion(
       options: null,
       explanation: null,
       score: DEFAULT_SCORE.简答,
-      answer: { reference: generalFeedback ?? ESSAY_PLACEHOLDER, keywords: [] },
+      answer: { reference: generalFeedback ?? IMPORT_MSG.essayPlaceholder, keywords: [] },
     };
-    if (!generalFeedback) warnings.push(`简答题没有参考答案，已填入「${ESSAY_PLACEHOLDER}」，请在题库中补充`);
+    if (!generalFeedback) warnings.push(IMPORT_MSG.essayWithoutReference(IMPORT_MSG.essayPlaceholder));
     return { draft, warnings };
   }
-  if (answerBody.startsWith("#")) return { message: "不支持数值题（Numerical），未导入" };
+  if (answerBody.startsWith("#")) return { message: IMPORT_MSG.numerical };
   const tf = /^(T|TRUE|F|FALSE)\s*(#.*)?$/is.exec(answerBody);
   if (tf) {
     // `{T#shown to a wrong answer#shown to a right answer}`
     const [wrong, right] = tf[2] ? splitUnescaped(tf[2].slice(1), "#").map((f) => giftUnescape(f).trim()) : [];
     const feedback: Feedback[] = [];
-    if (right) feedback.push({ label: "答对时", text: right, right: true });
-    if (wrong) feedback.push({ label: "答错时", text: wrong, right: false });
+    if (right) feedback.push({ label: IMPORT_MSG.feedbackRight, text: right, right: true });
+    if (wrong) feedback.push({ label: IMPORT_MSG.feedbackWrong, text: wrong, right: false });
     return {
       draft: {
         ...base,
@@ -217,20 +214,20 @@ function giftQuestion(
     };
   }
   const answers = giftAnswers(answerBody);
-  if (!answers?.length) return { message: "答案部分无法识别：每个答案应以 = 或 ~ 开头" };
-  if (answers.some((a) => a.text.includes("->"))) return { message: "不支持匹配题（Matching），未导入" };
-  if (answers.some((a) => !a.text)) return { message: "答案部分有空的答案" };
+  if (!answers?.length) return { message: IMPORT_MSG.answersUnreadable };
+  if (answers.some((a) => a.text.includes("->"))) return { message: IMPORT_MSG.matching };
+  if (answers.some((a) => !a.text)) return { message: IMPORT_MSG.answerEmpty };
 
   if (answers.every((a) => a.marker === "=")) {
     const alternatives = answers.filter((a) => a.correct).map((a) => a.text);
-    if (!alternatives.length) return { message: "填空题（Short answer）没有满分的答案" };
-    if (alternatives.some((a) => a.includes("/"))) return { message: "填空题的答案不能含有 /（/ 用来分隔备选答案）" };
+    if (!alternatives.length) return { message: IMPORT_MSG.shortAnswerNoFull };
+    if (alternatives.some((a) => a.includes("/"))) return { message: IMPORT_MSG.shortAnswerSlash };
     for (const a of answers.filter((x) => !x.correct)) {
-      warnings.push(`答案「${a.text}」只得 ${percent(a.weight ?? 0)} 分：填空题不能给部分分，它未作为正确答案导入`);
+      warnings.push(IMPORT_MSG.shortAnswerPartial(a.text, percent(a.weight ?? 0)));
     }
     const placed = after ? { stem: inPlace("{{}}"), blanks: [alternatives] } : placeBlanks(before, [alternatives]);
     if (typeof placed === "string") return { message: placed };
-    const feedback = answers.flatMap((a) => (a.feedback ? [{ label: `答「${a.text}」`, text: a.feedback, right: a.correct }] : []));
+    const feedback = answers.flatMap((a) => (a.feedback ? [{ label: IMPORT_MSG.feedbackOnAnswer(a.text), text: a.feedback, right: a.correct }] : []));
     return {
       draft: {
         ...base,
@@ -246,31 +243,27 @@ function giftQuestion(
   }
 
   const equals = answers.filter((a) => a.marker === "=");
-  if (equals.length > 1) return { message: "选择题只能有一个 = 正确答案；多选题请用 ~%50% 这样的正分值标出每个正确答案" };
+  if (equals.length > 1) return { message: IMPORT_MSG.twoEquals };
   // One answer with full marks (`=` or `~%100%`) makes a single-answer question; the others' partial
   // credit cannot be held. Otherwise the answers with positive weights are the right ones of a 多选.
   const full = equals.length ? equals : answers.filter((a) => a.weight === 100);
   const single = full.length === 1;
   const choices = single ? [answers.indexOf(full[0])] : answers.flatMap((a, i) => (a.correct ? [i] : []));
-  if (!choices.length) return { message: "选择题没有正确答案（用 = 标出，或多选题用 ~%50% 这样的正分值）" };
+  if (!choices.length) return { message: IMPORT_MSG.noRightAnswer };
   const type: QuestionType = choices.length === 1 ? "单选" : "多选";
   const letter = (i: number) => LETTERS[i] ?? "?";
   if (single) {
     answers.forEach((a, i) => {
-      if (i !== choices[0] && (a.weight ?? 0) > 0)
-        warnings.push(`选项${letter(i)}「${a.text}」的部分得分 ${percent(a.weight!)} 未导入：单选题只有一个正确答案，它按错误选项计分`);
+      if (i !== choices[0] && (a.weight ?? 0) > 0) warnings.push(IMPORT_MSG.partialCreditLost(letter(i), a.text, percent(a.weight!)));
     });
   } else {
     const weights = [...new Set(choices.map((i) => answers[i].weight))];
-    if (weights.length > 1)
-      warnings.push(
-        `各正确答案的分值比例（${choices.map((i) => `${LETTERS[i]} ${percent(answers[i].weight ?? 0)}`).join("、")}）未导入：多选题按考试的多选计分规则给分`,
-      );
+    if (weights.length > 1) warnings.push(IMPORT_MSG.weightsLost(choices.map((i) => `${LETTERS[i]} ${percent(answers[i].weight ?? 0)}`)));
   }
   const penalties = answers.flatMap((a, i) => ((a.weight ?? 0) < 0 ? [`${letter(i)} ${percent(a.weight!)}`] : []));
-  if (penalties.length) warnings.push(`选错扣分（${penalties.join("、")}）未导入：题库不支持扣分`);
+  if (penalties.length) warnings.push(IMPORT_MSG.penaltiesLost(penalties));
   const right = new Set(choices);
-  const feedback = answers.flatMap((a, i) => (a.feedback ? [{ label: `选${letter(i)}`, text: a.feedback, right: right.has(i) }] : []));
+  const feedback = answers.flatMap((a, i) => (a.feedback ? [{ label: IMPORT_MSG.feedbackOnOption(letter(i)), text: a.feedback, right: right.has(i) }] : []));
   return {
     draft: {
       ...base,

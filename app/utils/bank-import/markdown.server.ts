@@ -1,5 +1,5 @@
 // Question-bank import: the course's own bank Markdown form.
-import { MSG } from "../course-messages.server.ts";
+import { IMPORT_MSG, MSG } from "../course-messages.server.ts";
 import { parseBankText } from "../course-format.server.ts";
 import { type ImportResult, MAX_IMPORT_QUESTIONS, sortIssues } from "./common.server.ts";
 
@@ -24,8 +24,8 @@ export function parseMarkdownBank(text: string, opts: { media?: string[] } = {})
   });
   const badSections = new Set(issues.flatMap((e) => (sectionOf[e.line] ? [sectionOf[e.line]] : [])));
   const ok = questions.filter((q) => !badSections.has(q.line));
-  if (ok.length > MAX_IMPORT_QUESTIONS) issues.push({ line: 0, message: `一次最多导入 ${MAX_IMPORT_QUESTIONS} 道题，文件中有 ${ok.length} 道` });
-  if (!questions.length && !issues.length) issues.push({ line: 0, message: "文件中没有题目（每道题以 ## 题型 开头）" });
+  if (ok.length > MAX_IMPORT_QUESTIONS) issues.push({ line: 0, message: IMPORT_MSG.tooMany(MAX_IMPORT_QUESTIONS, ok.length) });
+  if (!questions.length && !issues.length) issues.push({ line: 0, message: IMPORT_MSG.noQuestionsMarkdown });
   const title = hasFront && bank?.title ? bank.title : undefined;
   return { format: "markdown", questions: ok.length > MAX_IMPORT_QUESTIONS ? [] : ok, errors: sortIssues(issues), warnings: [], title };
 }

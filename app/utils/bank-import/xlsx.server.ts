@@ -1,6 +1,7 @@
 // Question-bank import and export: the Excel template (reader, export workbook and blank template).
 import ExcelJS from "exceljs";
 import { DEFAULT_SCORE } from "../course-format.server.ts";
+import { IMPORT_MSG, MSG } from "../course-messages.server.ts";
 import { DIFFICULTIES, QUESTION_TYPES, type QuestionAnswer, type QuestionType } from "../course-types.ts";
 import { cellText, loadUploadedWorkbook, restoreCell, writeSheet, type SheetColumn } from "../spreadsheet.server.ts";
 import {
@@ -59,16 +60,16 @@ export async function parseExcelBank(bytes: Uint8Array): Promise<ImportResult> {
   if ("error" in opened) return fail(opened.error);
   const { workbook } = opened;
   const ws = workbook.worksheets.find((w) => w.state === "visible" && w.rowCount > 0) ?? workbook.worksheets[0];
-  if (!ws) return fail("Excel 文件中没有工作表");
+  if (!ws) return fail(IMPORT_MSG.noSheet);
 
   const warnings: ImportIssue[] = [];
   const header = findHeader(ws);
-  if (!header) return fail("找不到表头：请使用题库导入模板，表头应包含 题型、题干、选项A…选项F、答案 等列");
+  if (!header) return fail(IMPORT_MSG.noHeader);
   const { row: headerRow, columns } = header;
-  if (!columns.has("答案")) errors.push({ line: headerRow, message: "表头缺少「答案」列" });
-  for (const name of header.ignored) warnings.push({ line: headerRow, message: `列「${name}」不是模板中的列（或与前面的列重复），这一列未导入` });
+  if (!columns.has("答案")) errors.push({ line: headerRow, message: IMPORT_MSG.answerColumn });
+  for (const name of header.ignored) warnings.push({ line: headerRow, message: IMPORT_MSG.unknownColumn(name) });
   for (const other of workbook.worksheets) {
-    if (other !== ws && findHeader(other)) warnings.push({ line: 0, message: `只读取第一个工作表「${ws.name}」，工作表「${other.name}」中的题目未导入` });
+    if (other !== ws && findHeader(other)) warnings.push({ line: 0, message: IMPORT_MSG.otherSheet(ws.name, other.name) });
   }
 
   const drafts: Draft[] = [];
@@ -92,16 +93,16 @@ export async function parseExcelBank(bytes: Uint8Array): Promise<ImportResult> {
       for (const message of rowWarnings) warnings.push({ line: r, message });
     }
   }
-  if (!drafts.length && !errors.length) errors.push({ line: 0, message: "表格中没有题目" });
+  if (!drafts.length && !errors.length) errors.push({ line: 0, message: IMPORT_MSG.noRows });
   return result("xlsx", drafts, errors, warnings);
 }
 
 /** Cells the row's type has no use for: their content would be dropped without a word. */
 function unusedCells(type: QuestionType, get: (f: Field) => string): string[] {
   const out: string[] = [];
-  if (type !== "单选" && type !== "多选" && [...LETTERS].some((l) => get(`选项${l}`))) out.push(`${type}题不用选项，选项列的内容未导入`);
-  if (type !== "简答" && get("关键词")) out.push(`关键词只用于简答题，「关键词」列的内容未导入`);
-  if (type !== "填空" && get("顺序无关")) out.push(`顺序无关只用于填空题，「顺序无关」列的内容未导入`);
+  if (type !== "单选" && type !== "多选" && [...LETTERS].some((l) => get(`选项${l}`))) out.push(IMPORT_MSG.unusedOptions(type));
+  if (type !== "简答" && get("关键词")) out.push(IMPORT_MSG.unusedKeywords);
+  if (type !== "填空" && get("顺序无关")) out.push(IMPORT_MSG.unusedOrderFree);
   return out;
 }
 
@@ -125,19 +126,19 @@ function readExcelRow(get: (f: Field) => string, errs: string[], warns: string[]
   const typeText = get("题型");
   const type = TYPE_ALIASES[typeText];
   if (!type) {
-    errs.push(typeText ? `题型「${typeText}」无效，应为 ${QUESTION_TYPES.join("、")} 之一` : "题型不能为空");
+    errs.push(typeText ? IMPORT_MSG.typeInvalid(typeText, QUESTION_TYPES) : IMPORT_MSG.typeRequired);
     return null;
   }
   const stem = get("题干");
-  if (!stem) errs.push("题干不能为空");
+  if (!stem) errs.push(MSG.stemRequired);
   warns.push(...unusedCells(type, get));
 
   const scoreText = get("分值");
   const score = scoreText ? Number(scoreText) : DEFAULT_SCORE[type];
-  if (!(score > 0) || !Number.isFinite(score)) errs.push(`分值应为大于 0 的数字，实际为「${scoreText}」`);
+  if (!(score > 0) || !Number.isFinite(score)) errs.push(IMPORT_MSG.score(scoreText));
   const difficultyText = get("难度");
   const difficulty = difficultyText ? DIFFICULTY_ALIASES[difficultyText] : "中";
-  if (!difficulty) errs.push(`难度应为 ${DIFFICULTIES.join("、")} 之一，实际为「${difficultyText}」`);
+  if (!difficulty) errs.push(IMPORT_MSG.difficulty(difficultyText, DIFFICULTIES));
 
   const answerRaw = get("答案");
   let options: string[] | null = null;
@@ -148,31 +149,31 @@ function readExcelRow(get: (f: Field) => string, errs: string[], warns: string[]
     const last = cells.reduce((n, c, i) => (c ? i + 1 : n), 0);
     options = cells.slice(0, last);
     const gap = options.findIndex((o) => !o);
-    if (gap >= 0) errs.push(`选项${LETTERS[gap]}为空，但后面还有选项`);
-    if (last < 2) errs.push("选择题至少需要两个选项");
+    if (gap >= 0) errs.push(IMPORT_MSG.optionGap(LETTERS[gap]));
+    if (last < 2) errs.push(IMPORT_MSG.twoOptions);
     const letters = readLetters(answerRaw);
-    if (!answerRaw) errs.push("答案不能为空");
-    else if (!letters) errs.push(`答案应为选项字母，如 B、ACD 或 A,C,D，实际为「${answerRaw}」`);
+    if (!answerRaw) errs.push(IMPORT_MSG.answerRequired);
+    else if (!letters) errs.push(IMPORT_MSG.answerLetters(answerRaw));
     else {
-      for (const i of letters) if (!options[i]) errs.push(`答案 ${LETTERS[i]} 对应的选项${LETTERS[i]}为空`);
-      if (type === "单选" && letters.length !== 1) errs.push("单选题必须有且只有一个正确答案");
-      if (type === "多选" && letters.length < 2) errs.push("多选题至少要有两个正确答案");
+      for (const i of letters) if (!options[i]) errs.push(IMPORT_MSG.answerOptionEmpty(LETTERS[i]));
+      if (type === "单选" && letters.length !== 1) errs.push(IMPORT_MSG.singleAnswer);
+      if (type === "多选" && letters.length < 2) errs.push(IMPORT_MSG.multiAnswer);
       answer = { choices: letters };
     }
   } else if (type === "判断") {
     const judge = JUDGE_WORDS[answerRaw.toLowerCase()];
-    if (judge === undefined) errs.push(`判断题的答案应为 正确/错误、对/错 或 √/×，实际为「${answerRaw}」`);
+    if (judge === undefined) errs.push(IMPORT_MSG.judgeValue(answerRaw));
     else answer = { judge };
   } else if (type === "填空") {
     const placed = placeBlanks(stem, answerRaw ? readBlanks(answerRaw) : null);
     if (typeof placed === "string") errs.push(placed);
-    else if (placed.blanks.some((b) => b.some((a) => !a))) errs.push("填空题的答案不能为空：| 或 / 两边都要有内容");
+    else if (placed.blanks.some((b) => b.some((a) => !a))) errs.push(IMPORT_MSG.blankSides);
     else {
       stemMd = placed.stem;
       answer = { blanks: placed.blanks, orderFree: YES.has(get("顺序无关").toUpperCase()) };
     }
   } else {
-    if (!answerRaw) errs.push("简答题的「答案」列应填写参考答案");
+    if (!answerRaw) errs.push(IMPORT_MSG.essayAnswerColumn);
     const keywords = get("关键词")
       .split(/[,，、]/)
       .map((k) => k.trim())

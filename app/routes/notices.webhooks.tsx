@@ -84,13 +84,13 @@ export default function Webhooks() {
           {outbox.lastError ? `最近一次错误：${outbox.lastError}` : ""}
         </p>
       ) : null}
-      <ul className="tree card">
+      <ul className="cards">
         {units.map((u) => {
           return (
-            <li key={u.id} style={{ paddingLeft: `${u.depth * 1.25}rem` }} className={u.active ? "" : "dim"}>
+            <li key={u.id} className={`card ${u.active ? "" : "dim"}`}>
               <details>
                 <summary>
-                  <span className="tree-name">{u.name}</span>
+                  <strong>{u.label}</strong>{" "}
                   {u.webhook ? (
                     <span className="tag">
                       {KIND_LABEL[u.webhook.kind]}
@@ -106,7 +106,7 @@ export default function Webhooks() {
                       当前：{u.webhook.url}（{u.webhook.updatedAt} 设置）
                     </p>
                   ) : null}
-                  <Form method="post" className="stack">
+                  <Form method="post" className="form">
                     <input type="hidden" name="intent" value="set" />
                     <input type="hidden" name="unitId" value={u.id} />
                     <label>

@@ -3,12 +3,15 @@
 // 钉钉's 加签 signature, an errcode ≠ 0 answered with HTTP 200 retried with backoff, and no message twice.
 import { createHmac } from "node:crypto";
 import http from "node:http";
+import { Migrator, type Kysely } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { migrations } from "../../db/migrations/index.ts";
+import { migrateToLatest } from "../../db/migrate.ts";
 import { publishNotice } from "../../app/models/notices.server.ts";
 import { OUTBOX } from "../../app/models/notifications.server.ts";
 import { listUnitWebhooks, removeUnitWebhook, sendDueWebhooks, setUnitWebhook, WebhookError } from "../../app/models/webhooks.server.ts";
 import { checkWebhookUrl, dingtalkSign, webhookBody } from "../../app/utils/webhook.server.ts";
-import type { DB } from "../../app/utils/db.server.ts";
+import { openDatabase, type DB } from "../../app/utils/db.server.ts";
 import { createTestDb, createTestTree, createTestUser } from "../setup/db.ts";
 
 type Hit = { path: string; query: URLSearchParams; body: Buffer; contentType: string };
@@ -273,5 +276,50 @@ describe("group robots for notices", () => {
     expect(await db.selectFrom("outbox").select(["status", "attempts", "last_error"]).where("status", "!=", "sent").execute()).toEqual([
       { status: "failed", attempts: OUTBOX.maxAttempts, last_error: "该组织已不再设置群机器人" },
     ]);
+  });
+});
+
+describe("migration 0018", () => {
+  it("keeps queued e-mail: each row gets its key, and a replayed notification still cannot queue twice", async () => {
+    const old = openDatabase(":memory:");
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "0018"));
+    await new Migrator({ db: old, provider: { getMigrations: async () => before } }).migrateToLatest();
+    const tree = await createTestTree(old);
+    const u = await createTestUser(old, { orgUnitId: tree.branchA });
+    const { id: nid } = await old
+      .insertInto("notifications")
+      .values({ user_id: u.id, kind: "notice_published", title: "t", body: "b", link: "/notices/1", dedupe_key: "notice:1", created_at: T })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await (old as unknown as Kysely<Record<string, Record<string, unknown>>>)
+      .insertInto("outbox")
+      .values({ notification_id: nid, channel: "email", recipient: "a@example.edu.cn", status: "pending", attempts: 2, next_at: T, created_at: T })
+      .execute();
+    await migrateToLatest(old);
+    expect(await old.selectFrom("outbox").selectAll().execute()).toEqual([
+      expect.objectContaining({
+        notification_id: nid,
+        dedupe_key: `email:${nid}`,
+        channel: "email",
+        recipient: "a@example.edu.cn",
+        attempts: 2,
+        payload: null,
+      }),
+    ]);
+    await expect(
+      old
+        .insertInto("outbox")
+        .values({
+          notification_id: nid,
+          dedupe_key: `email:${nid}`,
+          channel: "email",
+          recipient: "a@example.edu.cn",
+          status: "pending",
+          next_at: T,
+          created_at: T,
+        })
+        .execute(),
+    ).rejects.toThrow(/UNIQUE/);
+    await old.destroy();
   });
 });

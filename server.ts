@@ -20,7 +20,8 @@ import { sweepOverdueAttempts } from "./app/models/exams/finalize.server.ts";
 import { displayPath, formatError } from "./app/utils/course-format.server.ts";
 import { SYNC_MSG } from "./app/utils/course-messages.server.ts";
 import { createStorage } from "./app/utils/storage.server.ts";
-import { startSender } from "./app/models/notifications.server.ts";
+import { sendDueEmail, startSender } from "./app/models/notifications.server.ts";
+import { sendDueWebhooks } from "./app/models/webhooks.server.ts";
 import { runReminderRound } from "./app/models/reminders.server.ts";
 import { smtpTransport } from "./app/utils/mail.server.ts";
 import os from "node:os";
@@ -142,22 +143,21 @@ const sweep = setInterval(() => {
 sweep.unref();
 
 const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
-// Notification e-mail: the outbox rows are written with their events; this sends them (leases keep
-// several instances apart). Without SMTP_URL nothing is sent and the inbox alone works.
+// Notification e-mail and group-robot messages: the outbox rows are written with their events; this
+// sends them (leases keep several instances apart). Without SMTP_URL no e-mail is queued and the inbox
+// alone works; robot messages exist only for units that set a robot.
 const OUTBOX_INTERVAL_MS = 5000;
-const sender = env.SMTP_URL
-  ? startSender(
-      db,
-      {
-        owner: instanceId,
-        transport: smtpTransport(env.SMTP_URL),
-        origin: env.ORIGIN ?? `http://localhost:${env.PORT}`,
-        schoolName: env.SCHOOL_NAME,
-        from: env.MAIL_FROM,
-      },
-      OUTBOX_INTERVAL_MS,
-    )
+const publicOrigin = env.ORIGIN ?? `http://localhost:${env.PORT}`;
+const mailOptions = env.SMTP_URL
+  ? { owner: instanceId, transport: smtpTransport(env.SMTP_URL), origin: publicOrigin, schoolName: env.SCHOOL_NAME, from: env.MAIL_FROM }
   : undefined;
+const sender = startSender(
+  [
+    ...(mailOptions ? [() => sendDueEmail(db, mailOptions)] : []),
+    () => sendDueWebhooks(db, { owner: instanceId, origin: publicOrigin, schoolName: env.SCHOOL_NAME }),
+  ],
+  OUTBOX_INTERVAL_MS,
+);
 // Reminders (assignment due, exam window): every instance ticks, the one holding the lease runs.
 const REMINDER_INTERVAL_S = 600;
 const reminders = setInterval(() => {
@@ -177,7 +177,7 @@ function shutdown(signal: string) {
   clearInterval(sweep);
   clearInterval(reminders);
   server.close(async () => {
-    await sender?.stop();
+    await sender.stop();
     await db.destroy();
     process.exit(0);
   });

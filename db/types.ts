@@ -714,11 +714,20 @@ export interface NotificationPrefTable {
   email: number;
 }
 
+export const OUTBOX_CHANNELS = ["email", "wecom", "dingtalk"] as const;
+export type OutboxChannel = (typeof OUTBOX_CHANNELS)[number];
+
 export interface OutboxTable {
   id: Generated<number>;
-  notification_id: number;
-  channel: "email";
+  /** email: the notification it carries; null for a webhook message. */
+  notification_id: number | null;
+  /** The idempotency key: one row per e-mail of a notification, per notice and webhook. */
+  dedupe_key: string;
+  channel: OutboxChannel;
+  /** email: the address; webhook: the org unit id whose webhook it goes to. */
   recipient: string;
+  /** webhook: the message as JSON ({ title, text }). */
+  payload: string | null;
   status: "pending" | "sent" | "failed";
   attempts: Generated<number>;
   next_at: number;
@@ -727,6 +736,21 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
+}
+
+// ---- Group-robot webhooks per org unit (migration 0018_org_webhooks).
+
+export const WEBHOOK_KINDS = ["wecom", "dingtalk"] as const;
+export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
+
+export interface OrgWebhookTable {
+  org_unit_id: number;
+  kind: WebhookKind;
+  url: string;
+  /** 钉钉 加签 secret (SEC…); null when the robot does not sign. */
+  secret: string | null;
+  updated_by: number | null;
+  updated_at: number;
 }
 
 export interface JobLeaseTable {
@@ -788,4 +812,5 @@ export interface Database {
   notification_prefs: NotificationPrefTable;
   outbox: OutboxTable;
   job_leases: JobLeaseTable;
+  org_webhooks: OrgWebhookTable;
 }

@@ -107,6 +107,8 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "notice.publish": "发布通知公告",
   "notice.edit": "修改通知公告",
   "notice.reads_export": "导出通知阅读情况",
+  "webhook.set": "设置群机器人",
+  "webhook.remove": "移除群机器人",
 };
 
 const TARGET_TYPE_LABEL: Record<string, string> = {

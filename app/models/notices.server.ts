@@ -5,6 +5,7 @@
 import { audit } from "~/models/audit.server.ts";
 import { notify } from "~/models/notifications.server.ts";
 import { withLabels } from "~/models/org.server.ts";
+import { queueNoticeWebhooks } from "~/models/webhooks.server.ts";
 import { inSubtree, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import type { AcceptedFile } from "~/utils/uploads.server.ts";
@@ -73,15 +74,22 @@ export type NoticeInput = {
 };
 
 /** The recipients' ids: active accounts in the audience, inside the publisher's scope, but not the publisher. */
-async function recipientsOf(db: DB, input: NoticeInput, scope: string, publisherId: number): Promise<{ ids: number[]; unitId: number | null }> {
+async function recipientsOf(
+  db: DB,
+  input: NoticeInput,
+  scope: string,
+  publisherId: number,
+): Promise<{ ids: number[]; unitId: number | null; subtree: string }> {
   let q = db.selectFrom("users as u").innerJoin("org_units as o", "o.id", "u.org_unit_id").select("u.id").where("u.active", "=", 1).where(scopeFilter(scope));
   let unitId: number | null = null;
+  let subtree = scope;
   if (input.audience === "org" || input.audience === "stage") {
     if (input.orgUnitId) {
       const unit = await db.selectFrom("org_units").select(["id", "path"]).where("id", "=", input.orgUnitId).executeTakeFirst();
       if (!unit || (scope !== "/" && !unit.path.startsWith(scope))) throw new NoticeError("所选组织不在您的管理范围内");
       q = q.where(inSubtree("o.path", unit.path));
       unitId = unit.id;
+      subtree = unit.path;
     } else if (input.audience === "org") throw new NoticeError("请选择接收的组织");
     if (input.audience === "stage") {
       if (!input.stage) throw new NoticeError("请选择发展阶段");
@@ -92,7 +100,7 @@ async function recipientsOf(db: DB, input: NoticeInput, scope: string, publisher
     q = q.where("u.id", "in", db.selectFrom("class_members").select("user_id").where("class_id", "=", input.classId));
   }
   const ids = (await q.execute()).map((r) => r.id).filter((id) => id !== publisherId);
-  return { ids, unitId };
+  return { ids, unitId, subtree };
 }
 
 function checkText(title: string, body: string) {
@@ -108,7 +116,7 @@ export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, 
   return writeTransaction(db, async (trx) => {
     const scope = await publishScope(trx, who);
     if (!scope) throw new NoticeError("您没有发布通知的权限", 403);
-    const { ids, unitId } = await recipientsOf(trx, input, scope, who.id);
+    const { ids, unitId, subtree } = await recipientsOf(trx, input, scope, who.id);
     if (!ids.length) throw new NoticeError("所选范围内没有可接收通知的人员");
     const notice = await trx
       .insertInto("notices")
@@ -153,6 +161,8 @@ export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, 
       })),
       t,
     );
+    // The group robots of the units inside the notice's subtree that hold recipients (a class: the publisher's scope).
+    await queueNoticeWebhooks(trx, { id: notice.id, title: input.title.trim(), bodyMd: input.bodyMd, requiresAck: input.requiresAck }, subtree, t);
     await audit(trx, {
       actorId: who.id,
       action: "notice.publish",

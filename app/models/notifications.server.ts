@@ -11,6 +11,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { loadEnv } from "~/utils/env.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import type { OutboxChannel } from "../../db/types.ts";
 import { NOTIFICATION_KINDS, NOTIFICATION_KIND_LABEL, type NotificationKind } from "~/utils/labels.ts";
 import { notificationMail, type MailTransport } from "~/utils/mail.server.ts";
 
@@ -74,7 +75,19 @@ export async function notify(db: DB, items: NewNotification[], t = nowSeconds())
       const u = byUser.get(r.user_id);
       if (!u?.email) return [];
       const wants = prefs ? (prefs.get(`${r.user_id}:${r.kind}`) ?? 1) : (u.wants ?? 1);
-      return wants ? [{ notification_id: r.id, channel: "email" as const, recipient: u.email, status: "pending" as const, next_at: t, created_at: t }] : [];
+      return wants
+        ? [
+            {
+              notification_id: r.id,
+              dedupe_key: `email:${r.id}`,
+              channel: "email" as const,
+              recipient: u.email,
+              status: "pending" as const,
+              next_at: t,
+              created_at: t,
+            },
+          ]
+        : [];
     });
     if (outbox.length) await db.insertInto("outbox").values(outbox).execute();
   }
@@ -167,20 +180,26 @@ export async function readUnsubscribeToken(db: DB, token: string): Promise<{ use
 
 // ------------------------------------------------------------------------------------ outbox sender
 
-export const OUTBOX = { leaseSeconds: 120, maxAttempts: 8, baseDelay: 30, maxDelay: 6 * 3600, batch: 50 };
+export const OUTBOX = { maxAttempts: 8, baseDelay: 30, maxDelay: 6 * 3600, batch: 50 };
 
 /** Seconds to wait after the n-th failed attempt (1-based): 30 s, 60 s, 120 s … at most 6 h. */
 export function backoffSeconds(attempts: number): number {
   return Math.min(OUTBOX.baseDelay * 2 ** Math.max(0, attempts - 1), OUTBOX.maxDelay);
 }
 
-/** Claims up to `limit` due rows for `owner` in one statement; rows leased by a live sender are skipped. */
-export async function claimOutbox(db: DB, owner: string, limit = OUTBOX.batch, t = nowSeconds()): Promise<number[]> {
+/** Claims up to `limit` due rows of these channels for `owner` in one statement; rows leased by a live sender are skipped. */
+export async function claimOutbox(
+  db: DB,
+  owner: string,
+  limit = OUTBOX.batch,
+  t = nowSeconds(),
+  channels: readonly OutboxChannel[] = ["email"],
+): Promise<number[]> {
   // One statement: atomic on its own, so no transaction is held across an await (on PostgreSQL the
   // inner select takes FOR UPDATE SKIP LOCKED).
   const rows = await db
     .updateTable("outbox")
-    .set({ lease_owner: owner, lease_until: t + OUTBOX.leaseSeconds })
+    .set({ lease_owner: owner, lease_until: t + loadEnv().OUTBOX_LEASE_SECONDS })
     .where(
       "id",
       "in",
@@ -188,6 +207,7 @@ export async function claimOutbox(db: DB, owner: string, limit = OUTBOX.batch, t
         .selectFrom("outbox")
         .select("id")
         .where("status", "=", "pending")
+        .where("channel", "in", channels)
         .where("next_at", "<=", t)
         .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", t)]))
         .orderBy("id")
@@ -198,10 +218,37 @@ export async function claimOutbox(db: DB, owner: string, limit = OUTBOX.batch, t
   return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
+/**
+ * Records one attempt at a claimed row: sent, or failed (retried after the backoff, or given up after the
+ * last attempt). Only while `owner` still holds the lease, so a sender that lost it changes nothing.
+ */
+export async function recordAttempt(db: DB, id: number, owner: string, attempts: number, error: unknown, t = nowSeconds()): Promise<void> {
+  const done = error === undefined;
+  const dead = !done && attempts >= OUTBOX.maxAttempts;
+  await db
+    .updateTable("outbox")
+    .set(
+      done
+        ? { status: "sent", sent_at: nowSeconds(), attempts, lease_owner: null, lease_until: null, last_error: null }
+        : {
+            status: dead ? "failed" : "pending",
+            attempts,
+            next_at: t + backoffSeconds(attempts),
+            lease_owner: null,
+            lease_until: null,
+            last_error: String((error as Error)?.message ?? error).slice(0, 500),
+          },
+    )
+    .where("id", "=", id)
+    .where("lease_owner", "=", owner)
+    .execute();
+}
+
+export type SendResult = { sent: number; failed: number };
 export type SenderOptions = { owner: string; transport: MailTransport; origin: string; schoolName: string; from: string };
 
 /** One round: claim due e-mail, send each, record the outcome. Returns how many were sent and failed. */
-export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): Promise<{ sent: number; failed: number }> {
+export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): Promise<SendResult> {
   const ids = await claimOutbox(db, o.owner, OUTBOX.batch, t);
   if (!ids.length) return { sent: 0, failed: 0 };
   const secret = await mailSecret(db);
@@ -231,42 +278,25 @@ export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): 
       key: `n${row.nid}.${row.dedupe_key}`,
       host: new URL(origin).hostname || "localhost",
     });
+    let error: unknown;
     try {
       await o.transport.sendMail(message);
-      await db
-        .updateTable("outbox")
-        .set({ status: "sent", sent_at: nowSeconds(), attempts: row.attempts + 1, lease_owner: null, lease_until: null, last_error: null })
-        .where("id", "=", id)
-        .where("lease_owner", "=", o.owner)
-        .execute();
       sent++;
     } catch (e) {
-      const attempts = row.attempts + 1;
-      const dead = attempts >= OUTBOX.maxAttempts;
-      await db
-        .updateTable("outbox")
-        .set({
-          status: dead ? "failed" : "pending",
-          attempts,
-          next_at: t + backoffSeconds(attempts),
-          lease_owner: null,
-          lease_until: null,
-          last_error: String((e as Error).message ?? e).slice(0, 500),
-        })
-        .where("id", "=", id)
-        .where("lease_owner", "=", o.owner)
-        .execute();
+      error = e ?? new Error("send failed");
       failed++;
     }
+    await recordAttempt(db, id, o.owner, row.attempts + 1, error, t);
   }
   return { sent, failed };
 }
 
-/** Counts for the admin page. */
-export async function outboxSummary(db: DB) {
+/** Counts for the admin pages: e-mail, or the webhook channels. */
+export async function outboxSummary(db: DB, channels: readonly OutboxChannel[] = ["email"]) {
   const rows = await db
     .selectFrom("outbox")
     .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("channel", "in", channels)
     .groupBy("status")
     .execute();
   const by = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
@@ -274,7 +304,8 @@ export async function outboxSummary(db: DB) {
     .selectFrom("outbox")
     .select(["last_error", "next_at"])
     .where("last_error", "is not", null)
-    .where("status", "=", "pending")
+    .where("status", "in", ["pending", "failed"])
+    .where("channel", "in", channels)
     .orderBy("id", "desc")
     .limit(1)
     .executeTakeFirst();
@@ -302,17 +333,21 @@ export async function takeLease(db: DB, name: string, owner: string, seconds: nu
 }
 
 /**
- * Runs the sender every `intervalMs` until stopped; a round that found work runs again at once, so a
- * notice to thousands drains without waiting for the next tick. Rounds never overlap in one process;
- * other processes are kept apart by the leases.
+ * Runs the senders' rounds every `intervalMs` until stopped; while a round finds work it runs again at
+ * once, so a notice to thousands drains without waiting for the next tick. Rounds never overlap in one
+ * process; other processes are kept apart by the leases.
  */
-export function startSender(db: DB, o: SenderOptions, intervalMs = 5000) {
+export function startSender(rounds: (() => Promise<SendResult>)[], intervalMs = 5000) {
   let running: Promise<void> | null = null;
   let stopped = false;
   const round = async () => {
     while (!stopped) {
-      const r = await sendDueEmail(db, o);
-      if (r.sent + r.failed === 0) break;
+      let worked = 0;
+      for (const r of rounds) {
+        const x = await r();
+        worked += x.sent + x.failed;
+      }
+      if (worked === 0) break;
     }
   };
   const tick = () => {

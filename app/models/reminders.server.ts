@@ -2,32 +2,31 @@
 // window opens or closes within 24 h (to the course's trainees; for the close, those who have not sat
 // it). Each reminder's idempotency key names the event, so a second run — or a second instance — adds
 // nothing; the scheduler's lease only saves the duplicate work.
-import type { Stage } from "../../db/types.ts";
 import { notify, takeLease, type NewNotification } from "~/models/notifications.server.ts";
+import { openToUserSql } from "~/models/visibility.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
 
 export const REMINDER_WINDOWS = { assignmentDue: 48 * 3600, examWindow: 24 * 3600 };
 
-async function audienceOf(db: DB, stages: Stage[]): Promise<number[]> {
-  if (!stages.length) return [];
+/** The active trainees who can see the course (the visibility rule, in SQL): exactly those a reminder is for. */
+async function audienceOf(db: DB, courseId: number): Promise<number[]> {
   const rows = await db
     .selectFrom("users as u")
-    .innerJoin("user_roles as r", "r.user_id", "u.id")
+    .innerJoin("courses as c", (j) => j.on("c.id", "=", courseId))
     .select("u.id")
-    .where("r.role", "=", "trainee")
     .where("u.active", "=", 1)
-    .where("u.stage", "in", stages)
+    .where((eb) => eb.exists(eb.selectFrom("user_roles as r").select("r.user_id").whereRef("r.user_id", "=", "u.id").where("r.role", "=", "trainee")))
+    .where(openToUserSql("c", "u"))
     .execute();
   return rows.map((r) => r.id);
 }
 
 export async function sendReminders(db: DB, t = nowSeconds()): Promise<number> {
-  const courses = await db.selectFrom("courses").select(["id", "slug", "title", "audience"]).where("published", "=", 1).where("archived", "=", 0).execute();
-  const byId = new Map(courses.map((c) => [c.id, { ...c, stages: JSON.parse(c.audience) as Stage[] }]));
+  const courses = await db.selectFrom("courses").select(["id", "slug", "title"]).where("published", "=", 1).where("archived", "=", 0).execute();
+  const byId = new Map(courses.map((c) => [c.id, c]));
   const audience = new Map<number, number[]>();
-  const traineesOf = async (courseId: number) =>
-    audience.get(courseId) ?? audience.set(courseId, await audienceOf(db, byId.get(courseId)!.stages)).get(courseId)!;
+  const traineesOf = async (courseId: number) => audience.get(courseId) ?? audience.set(courseId, await audienceOf(db, courseId)).get(courseId)!;
   const items: NewNotification[] = [];
 
   const due = await db

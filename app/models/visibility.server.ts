@@ -54,14 +54,31 @@ export function courseFromRow(row: { published: number; archived: number; audien
 
 // ------------------------------------------------------------------------------------------ SQL
 
-/** SQL: the course whose id is in `courseId` (e.g. "c.id") is for `stage` (the course_audiences table). */
-export function courseForStage(courseId: string, stage: Stage): RawBuilder<SqlBool> {
+/** SQL: the course_audiences rows of the course in column `courseId` include `stage` (a value or a column). */
+function audienceHas(courseId: string, stage: RawBuilder<unknown>): RawBuilder<SqlBool> {
   return sql<SqlBool>`exists (select 1 from course_audiences ca where ca.course_id = ${sql.ref(courseId)} and ca.stage = ${stage})`;
 }
 
+/** SQL: the course whose id is in `courseId` (e.g. "c.id") is for `stage` (the course_audiences table). */
+export function courseForStage(courseId: string, stage: Stage): RawBuilder<SqlBool> {
+  return audienceHas(courseId, sql.val(stage));
+}
+
+const openSql = (alias: string, stage: RawBuilder<unknown>) =>
+  sql<SqlBool>`(${sql.ref(`${alias}.published`)} = 1 and ${sql.ref(`${alias}.archived`)} = 0 and ${audienceHas(`${alias}.id`, stage)})`;
+
 /** SQL: the course aliased `alias` is open to trainees of `stage` (published, current, for the stage). */
 export function openToStageSql(alias: string, stage: Stage): Expression<SqlBool> {
-  return sql<SqlBool>`(${sql.ref(`${alias}.published`)} = 1 and ${sql.ref(`${alias}.archived`)} = 0 and ${courseForStage(`${alias}.id`, stage)})`;
+  return openSql(alias, sql.val(stage));
+}
+
+/**
+ * SQL: the course aliased `courseAlias` is open to the person aliased `userAlias` as a trainee — published,
+ * current, and for their stage (`openToStage` with the stage read from the row). Class membership grants
+ * nothing here: a class lists courses, it does not open them to another stage.
+ */
+export function openToUserSql(courseAlias: string, userAlias: string): Expression<SqlBool> {
+  return openSql(courseAlias, sql.ref(`${userAlias}.stage`));
 }
 
 /** SQL: the course's JSON instructors column (e.g. "c.instructors") names `username` exactly. */

@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { QuestionStats } from "~/components/QuestionStats.tsx";
 import { emailConfigured, outboxSummary } from "~/models/notifications.server.ts";
@@ -48,6 +48,9 @@ export default function AdminInteraction() {
         ) : (
           <p className="alert warn">未配置邮件发送（环境变量 SMTP_URL 未设置）：通知只在站内“消息”中显示，不发送邮件。</p>
         )}
+        <p>
+          通知公告还可推送到各组织的企业微信或钉钉群：<Link to="/notices/webhooks">设置群机器人</Link>。
+        </p>
       </section>
       <section className="card">
         <h2>答疑回复时限</h2>

@@ -41,9 +41,14 @@ export default function Notices() {
       <div className="page-head">
         <h1>通知公告</h1>
         {canPublish ? (
-          <Link to="/notices/new" className="btn primary">
-            发布通知
-          </Link>
+          <span className="inline-form">
+            <Link to="/notices/webhooks" className="btn">
+              群机器人
+            </Link>
+            <Link to="/notices/new" className="btn primary">
+              发布通知
+            </Link>
+          </span>
         ) : null}
       </div>
       <section className="card">

@@ -36,6 +36,10 @@ const schema = z.object({
     .optional(),
   /** The From of notification e-mail. */
   MAIL_FROM: z.string().min(3).default("网上党校 <noreply@localhost>"),
+  /** Seconds a sender holds the outbox rows it claimed; another instance takes them over after that. Longer than a batch can take to send. */
+  OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(120),
+  /** Hosts (host or host:port, comma-separated) a group-robot webhook may call besides 企业微信's and 钉钉's own, http allowed: for a test receiver only. */
+  WEBHOOK_ALLOW_HOSTS: z.string().default(""),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */
   BUILD_DIR: z.string().min(1).default("build"),
 });

@@ -324,6 +324,11 @@ export const ROUTES: Record<string, Row> = {
     cases: () => [{ url: "/notices/new", view: ["secretaryA", "secretaryB", "admin"], postBody: unknownIntent }],
     sweep: () => ({ as: "secretaryA" }),
   },
+  "routes/notices.webhooks": {
+    cases: () => [{ url: "/notices/webhooks", view: ["secretaryA", "secretaryB", "admin"], postBody: unknownIntent }],
+    sweep: () => ({ as: "secretaryA" }),
+    note: "each secretary lists and sets the robots of their own subtree; a unit outside it is 404 (tests/unit/webhooks.test.ts)",
+  },
   "routes/notices.$id._index": {
     cases: (s) => [{ url: `/notices/${s.ids.notice}`, view: ["traineeB", "secretaryB", "admin"], post: ["traineeB"], postBody: form({ intent: "ack" }) }],
     sweep: (s) => ({ as: "traineeB", url: `/notices/${s.ids.notice}`, form: { intent: "ack" } }),

@@ -14,6 +14,7 @@ import { fail } from "~/utils/form-result.server.ts";
 import type { FormFailure } from "~/utils/form-result.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
+import { STAGE_EVENT_LABEL } from "~/utils/stage-rules.ts";
 import { formatRosterIssue, MAX_ROSTER_BYTES, type IssuedPassword, type RosterPlan } from "~/utils/roster-import.server.ts";
 import { parseFormWithOneFile } from "~/utils/uploads.server.ts";
 
@@ -37,6 +38,10 @@ function previewView(plan: RosterPlan) {
       unit: e.unitLabel,
       stage: STAGE_LABEL[e.stage],
       roles: e.roles.map((r) => ROLE_LABEL[r]).join("、"),
+      branch: [
+        ...e.stageEvents.map((d) => `${STAGE_EVENT_LABEL[d.stage]} ${d.decidedOn}`),
+        ...(e.liaisons.length ? [`培养联系人 ${e.liaisons.map((l) => l.name).join("、")}`] : []),
+      ].join("；"),
     })),
     updates: plan.updates
       .slice(0, LISTED_UPDATES)
@@ -229,7 +234,7 @@ export default function ImportUsers() {
                 <Listing
                   summary={`将新建 ${preview.counts.creates} 个用户${preview.counts.creates > preview.creates.length ? `（列出前 ${preview.creates.length} 个）` : ""}`}
                   open={preview.creates.length <= 50}
-                  headers={["行", "学号/工号", "姓名", "性别", "所属组织", "发展阶段", "角色"]}
+                  headers={["行", "学号/工号", "姓名", "性别", "所属组织", "发展阶段", "角色", "阶段时间、培养联系人"]}
                 >
                   {preview.creates.map((c) => (
                     <tr key={c.line}>
@@ -240,6 +245,7 @@ export default function ImportUsers() {
                       <td>{c.unit}</td>
                       <td>{c.stage}</td>
                       <td>{c.roles}</td>
+                      <td>{c.branch}</td>
                     </tr>
                   ))}
                 </Listing>

@@ -4,7 +4,7 @@
 import { STAGES, type Stage, type ThoughtReportStatus } from "../../db/types.ts";
 import { inSubtree, now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { cstDate, cstToday, isCstDay } from "~/utils/cst.ts";
-import { countInPeriod, DEFAULT_RHYTHM, PERIOD_MONTHS, standing, type PeriodMonths, type Rhythm } from "~/utils/report-rhythm.ts";
+import { countInPeriod, DEFAULT_RHYTHM, editable, PERIOD_MONTHS, reviewable, standing, type PeriodMonths, type Rhythm } from "~/utils/report-rhythm.ts";
 import type { AcceptedFile } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
 import { accessTo, BranchError, FOLLOWED_STAGES, getPerson, governedPath, type Access, type BranchViewer } from "./branch-scope.server.ts";
@@ -81,10 +81,7 @@ async function ownReport(db: DB, reportId: number, userId: number) {
   return r;
 }
 
-/** The trainee may change a report (draft, or returned to them). */
-export const editable = (status: ThoughtReportStatus) => status === "draft" || status === "returned";
-/** A report its readers may write a 考察意见 on or return. */
-export const reviewable = (status: ThoughtReportStatus) => status === "submitted" || status === "reviewed";
+
 
 export async function createReport(db: DB, userId: number, ctx: Ctx = {}) {
   const person = await getPerson(db, userId);

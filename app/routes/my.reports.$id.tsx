@@ -9,7 +9,6 @@ import { ReportFiles, ReportReviews } from "~/components/ReportReviews.tsx";
 import { useDraftAutosave } from "~/components/useDraftAutosave.ts";
 import { BranchError } from "~/models/branch-scope.server.ts";
 import {
-  editable,
   getReportForViewer,
   MAX_REPORT_FILES,
   MIN_REPORT_CHARS,
@@ -24,7 +23,7 @@ import { formatDateTime } from "~/utils/cst.ts";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
-import { REPORT_STATUS_LABEL } from "~/utils/report-rhythm.ts";
+import { editable, REPORT_STATUS_LABEL } from "~/utils/report-rhythm.ts";
 import { parseUploadForm, UploadRefused, type AcceptedFile } from "~/utils/uploads.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "思想汇报 · 网上党校" }];

@@ -6,14 +6,14 @@ import { z } from "zod";
 import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
 import { ReportFiles, ReportReviews } from "~/components/ReportReviews.tsx";
 import { BranchError } from "~/models/branch-scope.server.ts";
-import { getReportForViewer, MAX_REPORT_FILES, REPORT_ALLOWED, REPORT_MAX_BYTES, reviewable, reviewReport } from "~/models/branch-reports.server.ts";
+import { getReportForViewer, MAX_REPORT_FILES, REPORT_ALLOWED, REPORT_MAX_BYTES, reviewReport } from "~/models/branch-reports.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
 import { cstToday, formatDateTime } from "~/utils/cst.ts";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
-import { REPORT_STATUS_LABEL } from "~/utils/report-rhythm.ts";
+import { REPORT_STATUS_LABEL, reviewable } from "~/utils/report-rhythm.ts";
 import { parseUploadForm, UploadRefused } from "~/utils/uploads.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "阅思想汇报 · 网上党校" }];

@@ -154,8 +154,8 @@ export default function ImportUsers() {
               <input type="file" name="file" accept=".xlsx,.csv,text/csv" required />
             </label>
             <p className="hint muted">
-              列：学号/工号、姓名、性别、二级党委、党支部、发展阶段、角色，以及选填的手机、邮箱。表头按名称识别，列的顺序可以调整。CSV 可以是 UTF-8（带或不带
-              BOM）或 GBK 编码（Excel“另存为 CSV”的默认格式）。上传后先预览，确认后才写入。
+              列：学号/工号、姓名、性别、二级党委、党支部、发展阶段、角色，以及选填的手机、邮箱、阶段日期（列为积极分子日期、列为发展对象日期、接收预备党员日期、转正日期）和培养联系人（学号/工号）。表头按名称识别，列的顺序可以调整。CSV
+              可以是 UTF-8（带或不带 BOM）或 GBK 编码（Excel“另存为 CSV”的默认格式）。上传后先预览，确认后才写入。
             </p>
             <button type="submit" className="btn primary" disabled={busy}>
               {busy ? "正在上传…" : "上传并预览"}

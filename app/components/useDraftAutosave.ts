@@ -15,7 +15,7 @@ export type DraftAutosave = {
   status: ReturnType<typeof draftStatus>;
   /** The number the page's own 保存/提交 sends, so the server's copy counts as at least this new. */
   seq: number;
-  /** The page's form carries the text now: stop sending what is pending (it stays stored until acknowledged). */
+  /** The page's form carries the text now: stop sending; what is pending stays (and stays stored) until the loader shows it saved. */
   handOver: () => void;
 };
 
@@ -105,9 +105,9 @@ export function useDraftAutosave(opts: { url: string; storageKey: string; server
     generation.current += 1;
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
-    state.current = { ...state.current, pending: null, sending: false };
-    setView(state.current);
-  }, []);
+    // The text stays pending (and stored) until the loader shows the server's copy at least as new.
+    update({ ...state.current, sending: false });
+  }, [update]);
 
   // Text left by an earlier visit (offline, or closed before it was sent) wins over the server's older copy.
   useEffect(() => {
@@ -133,12 +133,12 @@ export function useDraftAutosave(opts: { url: string; storageKey: string; server
   // After the page's own 保存/提交 the loader's copy is the newest: nothing older may be re-sent.
   useEffect(() => {
     if (server.seq > seq.current) seq.current = server.seq;
-    if (!state.current.pending) {
-      latest.current = { title: server.title, text: server.text };
-      setTitle(server.title);
-      setText(server.text);
-      if (server.savedAt !== null) update({ ...state.current, savedAt: server.savedAt, message: null, failure: null });
-    }
+    const pending = state.current.pending;
+    if (pending && pending.seq > server.seq) return; // this page holds newer text than the server's copy
+    latest.current = { title: server.title, text: server.text };
+    setTitle(server.title);
+    setText(server.text);
+    update({ ...state.current, pending: null, savedAt: server.savedAt ?? state.current.savedAt, message: null, failure: null });
   }, [server.seq, server.title, server.text, server.savedAt, update]);
 
   useEffect(() => {

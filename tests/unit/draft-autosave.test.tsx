@@ -163,6 +163,7 @@ describe("思想汇报 draft autosave", () => {
     await tick(5000);
     expect(calls).toHaveLength(1);
     expect(stored()).toMatchObject({ text: "一二" }); // until the server's copy is known to be newer
+    expect(h.result.current.status.text).toBe("有未保存的修改"); // not 已保存: the form's answer has not come back
     h.rerender({ server: { title: "思想汇报", text: "一二", seq: 3, savedAt: SAVED_AT + 5 } });
     await tick();
     expect(stored()).toBeNull();

@@ -81,8 +81,6 @@ async function ownReport(db: DB, reportId: number, userId: number) {
   return r;
 }
 
-
-
 export async function createReport(db: DB, userId: number, ctx: Ctx = {}) {
   const person = await getPerson(db, userId);
   if (!person || !FOLLOWED_STAGES.includes(person.stage)) throw new BranchError("入党积极分子、发展对象和预备党员才需要提交思想汇报");

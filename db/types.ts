@@ -601,11 +601,15 @@ export interface ThoughtReportTable {
   submitted_at: number | null;
   created_at: number;
   updated_at: number;
+  /** The browser's sequence number of the last applied draft save (0: none yet). */
+  draft_seq: Generated<number>;
 }
 
 export interface ThoughtReportFileTable {
   id: Generated<number>;
   report_id: number;
+  /** The 考察意见 this file is attached to; null for the trainee's own attachment. */
+  review_id: number | null;
   sha256: string;
   name: string;
   type: string;

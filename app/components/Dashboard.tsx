@@ -14,7 +14,20 @@ const STATUS_SERIES: Series[] = [
 
 const values = (c: { inProgress: number; completed: number; failed: number }) => ({ inProgress: c.inProgress, completed: c.completed, failed: c.failed });
 
-export function DashboardView({ data, title, ledgerHref, canGrade }: { data: DashboardPageData; title: string; ledgerHref: string; canGrade: boolean }) {
+/** `reportsOverdue`: trainees whose last 思想汇报 period is short (secretaries' page; the same count as their home page). */
+export function DashboardView({
+  data,
+  title,
+  ledgerHref,
+  canGrade,
+  reportsOverdue,
+}: {
+  data: DashboardPageData;
+  title: string;
+  ledgerHref: string;
+  canGrade: boolean;
+  reportsOverdue?: number;
+}) {
   const { filter, classChoices, totals, classes, units, bins, backlog, atRisk, rules } = data;
   const waiting = backlog.reduce((n, b) => n + b.waiting, 0);
   return (
@@ -55,6 +68,14 @@ export function DashboardView({ data, title, ledgerHref, canGrade }: { data: Das
           ]}
         />
       </div>
+      {reportsOverdue !== undefined ? (
+        <p>
+          思想汇报逾期未交：<strong data-testid="overdue-count">{reportsOverdue}</strong> 人{" "}
+          <Link to="/branch/reports" className="btn small">
+            查看
+          </Link>
+        </p>
+      ) : null}
       <p className="muted small-print">
         已结业：组织部已确认结业，或尚未确认但已满足全部结业条件；未通过：组织部确认不予结业，或培训已结束仍未满足条件；其余为学习中。人数按培训班计（一人参加两个培训班计两次）。
       </p>

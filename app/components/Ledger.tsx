@@ -113,6 +113,7 @@ export function LedgerView({
               <th>学号/工号</th>
               <th>姓名</th>
               <th>党支部</th>
+              <th>培养联系人</th>
               <th>培训班</th>
               <th>已修/应修学时</th>
               <th>综合成绩</th>
@@ -131,6 +132,7 @@ export function LedgerView({
                   <Link to={`/admin/users/${r.userId}/record`}>{r.name}</Link>
                 </td>
                 <td>{r.unit}</td>
+                <td className="nowrap">{r.liaisons}</td>
                 <td>
                   <Link to={`/admin/classes/${r.classId}`}>{r.className}</Link>
                   <span className="muted">（第 {r.term} 期）</span>
@@ -147,7 +149,7 @@ export function LedgerView({
             ))}
             {preview.length === 0 ? (
               <tr>
-                <td colSpan={11} className="empty">
+                <td colSpan={12} className="empty">
                   没有符合条件的台账记录
                 </td>
               </tr>

@@ -74,6 +74,14 @@ export function UserFieldset({ units, values = {}, result, form }: { units: Unit
         </select>
         {err("stage")}
       </label>
+      <label>
+        支部决定日期（阶段变化时必填）
+        <input type="date" {...f("stageDecidedOn")} defaultValue="" />
+        {err("stageDecidedOn")}
+      </label>
+      <p className="muted small">
+        列为积极分子、列为发展对象、接收为预备党员或转正的日期，记入阶段时间并按《发展党员工作细则》检查；录入有误的，请在培养考察页撤销。
+      </p>
       <fieldset className="inline">
         <legend>角色（可多选）</legend>
         {ROLES.map((r) => (

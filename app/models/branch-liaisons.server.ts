@@ -3,10 +3,11 @@
 // so the history stays. Being assigned gives the person the role 培养联系人.
 import { inSubtree, now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { cstToday, isCstDay } from "~/utils/cst.ts";
+import { MAX_LIAISONS } from "~/utils/stage-rules.ts";
 import { audit } from "./audit.server.ts";
 import { BranchError, FOLLOWED_STAGES, requireGovernedPerson, type BranchViewer } from "./branch-scope.server.ts";
 
-export const MAX_LIAISONS = 2;
+export { MAX_LIAISONS };
 
 type Ctx = { ip?: string | null; today?: string };
 
@@ -95,27 +96,38 @@ export async function assignLiaison(db: DB, input: { traineeId: number; liaisonU
       .execute();
     if (current.some((c) => c.liaison_id === liaison.id)) throw new BranchError(`${liaison.name}已是该学员的培养联系人`);
     if (current.length >= MAX_LIAISONS) throw new BranchError(`每名学员的培养联系人为一至两名，请先结束一名现任培养联系人`);
-    const t = now();
-    const { id } = await trx
-      .insertInto("liaison_assignments")
-      .values({ trainee_id: trainee.id, liaison_id: liaison.id, start_on: input.startOn, assigned_by: actor.id, created_at: t })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto("user_roles")
-      .values({ user_id: liaison.id, role: "liaison" })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-    await audit(trx, {
-      actorId: actor.id,
-      action: "liaison.assign",
-      targetType: "user",
-      targetId: trainee.id,
-      detail: { liaisonId: liaison.id, startOn: input.startOn, assignmentId: id },
-      ip: ctx.ip,
-    });
-    return id;
+    return insertLiaison(trx, { traineeId: trainee.id, liaisonId: liaison.id, startOn: input.startOn }, { actorId: actor.id, ip: ctx.ip });
   });
+}
+
+/**
+ * Writes an assignment already checked (full member, active, not the trainee, at most two), gives the
+ * person the 培养联系人 role and audits it. Inside the caller's transaction.
+ */
+export async function insertLiaison(
+  trx: DB,
+  input: { traineeId: number; liaisonId: number; startOn: string },
+  actor: { actorId: number; ip?: string | null },
+): Promise<number> {
+  const { id } = await trx
+    .insertInto("liaison_assignments")
+    .values({ trainee_id: input.traineeId, liaison_id: input.liaisonId, start_on: input.startOn, assigned_by: actor.actorId, created_at: now() })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto("user_roles")
+    .values({ user_id: input.liaisonId, role: "liaison" })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await audit(trx, {
+    actorId: actor.actorId,
+    action: "liaison.assign",
+    targetType: "user",
+    targetId: input.traineeId,
+    detail: { liaisonId: input.liaisonId, startOn: input.startOn, assignmentId: id },
+    ip: actor.ip,
+  });
+  return id;
 }
 
 export async function endLiaison(db: DB, input: { assignmentId: number; endOn: string }, actor: BranchViewer, ctx: Ctx = {}) {

@@ -4,7 +4,7 @@
 import { STAGES, type Stage, type ThoughtReportStatus } from "../../db/types.ts";
 import { inSubtree, now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { cstDate, cstToday, isCstDay } from "~/utils/cst.ts";
-import { countInPeriod, DEFAULT_RHYTHM, PERIOD_MONTHS, standing, type PeriodMonths, type Rhythm } from "~/utils/report-rhythm.ts";
+import { countInPeriod, DEFAULT_RHYTHM, editable, PERIOD_MONTHS, reviewable, standing, type PeriodMonths, type Rhythm } from "~/utils/report-rhythm.ts";
 import type { AcceptedFile } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
 import { accessTo, BranchError, FOLLOWED_STAGES, getPerson, governedPath, type Access, type BranchViewer } from "./branch-scope.server.ts";
@@ -50,8 +50,8 @@ export async function setRhythm(
   ctx: Ctx = {},
 ) {
   if (!FOLLOWED_STAGES.includes(input.stage) || !STAGES.includes(input.stage)) throw new BranchError("只能为入党积极分子、发展对象、预备党员设置思想汇报频次");
-  if (!(PERIOD_MONTHS as readonly number[]).includes(input.periodMonths)) throw new BranchError("周期须为每月、每季度、每半年或每年");
-  if (!Number.isInteger(input.minCount) || input.minCount < 0 || input.minCount > 12) throw new BranchError("每周期篇数须为 0 到 12 的整数");
+  if (!(PERIOD_MONTHS as readonly number[]).includes(input.periodMonths)) throw new BranchError("周期须为每月、每季度、每半年或每年", "periodMonths");
+  if (!Number.isInteger(input.minCount) || input.minCount < 0 || input.minCount > 12) throw new BranchError("每周期篇数须为 0 到 12 的整数", "minCount");
   return writeTransaction(db, async (trx) => {
     const path = await governedPath(trx, actor);
     const unit = await trx.selectFrom("org_units").select(["id", "path"]).where("id", "=", input.orgUnitId).executeTakeFirst();
@@ -77,11 +77,9 @@ export async function setRhythm(
 
 async function ownReport(db: DB, reportId: number, userId: number) {
   const r = await db.selectFrom("thought_reports").selectAll().where("id", "=", reportId).where("user_id", "=", userId).executeTakeFirst();
-  if (!r) throw new BranchError("思想汇报不存在");
+  if (!r) throw new BranchError("思想汇报不存在", undefined, 404);
   return r;
 }
-
-const editable = (status: ThoughtReportStatus) => status === "draft" || status === "returned";
 
 export async function createReport(db: DB, userId: number, ctx: Ctx = {}) {
   const person = await getPerson(db, userId);
@@ -95,34 +93,50 @@ export async function createReport(db: DB, userId: number, ctx: Ctx = {}) {
   return id;
 }
 
-export async function saveReportDraft(db: DB, input: { reportId: number; userId: number; title: string; text: string; files?: AcceptedFile[] }, ctx: Ctx = {}) {
+/** The trainee's own attachments of a report (a 考察意见's files carry their review's id). */
+const ownFiles = (db: DB, reportId: number) => db.selectFrom("thought_report_files").where("report_id", "=", reportId).where("review_id", "is", null);
+
+/**
+ * Saves the draft and adds attachments. `seq` is the page's sequence number for this version (0 from a
+ * page without JavaScript). An autosave loses to anything newer (`applied: false`); an explicit save (a
+ * button) always applies and moves the stored number past both the stored one and its own, so an
+ * autosave of the same page sent before it can never overwrite it.
+ */
+export async function saveReportDraft(
+  db: DB,
+  input: { reportId: number; userId: number; title: string; text: string; seq?: number; autosave?: boolean; files?: AcceptedFile[] },
+  ctx: Ctx = {},
+): Promise<{ savedAt: number; applied: boolean; seq: number }> {
   return writeTransaction(db, async (trx) => {
     const r = await ownReport(trx, input.reportId, input.userId);
-    if (!editable(r.status)) throw new BranchError("已提交的思想汇报不能修改；被退回后可修改再提交");
+    if (!editable(r.status)) throw new BranchError("已提交的思想汇报不能修改；被退回后可修改再提交", undefined, 409);
     const title = input.title.trim().slice(0, MAX_TITLE) || "思想汇报";
     const t = ctx.now ?? now();
-    await trx.updateTable("thought_reports").set({ title, draft_md: input.text, updated_at: t }).where("id", "=", r.id).execute();
+    const asked = input.seq ?? 0;
+    const applied = !input.autosave || asked > r.draft_seq;
+    const seq = applied ? Math.max(r.draft_seq + 1, asked) : r.draft_seq;
+    if (applied) {
+      await trx.updateTable("thought_reports").set({ title, draft_md: input.text, draft_seq: seq, updated_at: t }).where("id", "=", r.id).execute();
+    }
     const files = input.files ?? [];
     if (files.length) {
-      const have = await trx
-        .selectFrom("thought_report_files")
+      const have = await ownFiles(trx, r.id)
         .select((eb) => eb.fn.countAll<number>().as("n"))
-        .where("report_id", "=", r.id)
         .executeTakeFirstOrThrow();
-      if (Number(have.n) + files.length > MAX_REPORT_FILES) throw new BranchError(`附件最多 ${MAX_REPORT_FILES} 个`);
+      if (Number(have.n) + files.length > MAX_REPORT_FILES) throw new BranchError(`附件最多 ${MAX_REPORT_FILES} 个`, "files");
       await trx
         .insertInto("thought_report_files")
         .values(files.map((f) => ({ report_id: r.id, sha256: f.sha256, name: f.name, type: f.type, size: f.size, created_at: t })))
         .execute();
     }
-    return t;
+    return { savedAt: t, applied, seq };
   });
 }
 
 export async function removeReportFile(db: DB, input: { reportId: number; userId: number; fileId: number }) {
   const r = await ownReport(db, input.reportId, input.userId);
   if (!editable(r.status)) throw new BranchError("已提交的思想汇报不能修改");
-  await db.deleteFrom("thought_report_files").where("id", "=", input.fileId).where("report_id", "=", r.id).execute();
+  await db.deleteFrom("thought_report_files").where("id", "=", input.fileId).where("report_id", "=", r.id).where("review_id", "is", null).execute();
 }
 
 export function countReportChars(text: string) {
@@ -132,9 +146,9 @@ export function countReportChars(text: string) {
 export async function submitReport(db: DB, input: { reportId: number; userId: number }, ctx: Ctx = {}) {
   return writeTransaction(db, async (trx) => {
     const r = await ownReport(trx, input.reportId, input.userId);
-    if (!editable(r.status)) throw new BranchError("该思想汇报已提交");
+    if (!editable(r.status)) throw new BranchError("该思想汇报已提交", undefined, 409);
     const chars = countReportChars(r.draft_md);
-    if (chars < MIN_REPORT_CHARS) throw new BranchError(`思想汇报正文至少 ${MIN_REPORT_CHARS} 字，现有 ${chars} 字`);
+    if (chars < MIN_REPORT_CHARS) throw new BranchError(`思想汇报正文至少 ${MIN_REPORT_CHARS} 字，现有 ${chars} 字`, "text");
     const person = (await getPerson(trx, input.userId))!;
     const t = ctx.now ?? now();
     await trx
@@ -173,8 +187,8 @@ export async function getReportForViewer(db: DB, reportId: number, viewer: Branc
   const access: Access | null = person ? await accessTo(db, viewer, person) : null;
   if (!r || !person || !access) return null;
   if (access !== "self" && r.status === "draft") return null;
-  const [files, reviews] = await Promise.all([
-    db.selectFrom("thought_report_files").select(["id", "name", "type", "size"]).where("report_id", "=", r.id).orderBy("id").execute(),
+  const [allFiles, reviews] = await Promise.all([
+    db.selectFrom("thought_report_files").select(["id", "name", "type", "size", "review_id"]).where("report_id", "=", r.id).orderBy("id").execute(),
     db
       .selectFrom("thought_report_reviews as v")
       .innerJoin("users as u", "u.id", "v.reviewer_id")
@@ -183,7 +197,15 @@ export async function getReportForViewer(db: DB, reportId: number, viewer: Branc
       .orderBy("v.id")
       .execute(),
   ]);
-  return { report: r, person, access, files, reviews };
+  const fileView = ({ id, name, type, size }: (typeof allFiles)[number]) => ({ id, name, type, size });
+  const files = allFiles.filter((f) => f.review_id === null).map(fileView);
+  return {
+    report: r,
+    person,
+    access,
+    files,
+    reviews: reviews.map((v) => ({ ...v, files: allFiles.filter((f) => f.review_id === v.id).map(fileView) })),
+  };
 }
 
 export async function getReportFileForViewer(db: DB, fileId: number, viewer: BranchViewer) {
@@ -194,26 +216,35 @@ export async function getReportFileForViewer(db: DB, fileId: number, viewer: Bra
 
 export async function reviewReport(
   db: DB,
-  input: { reportId: number; kind: "opinion" | "return"; body: string; reviewedOn: string },
+  input: { reportId: number; kind: "opinion" | "return"; body: string; reviewedOn: string; files?: AcceptedFile[] },
   viewer: BranchViewer,
   ctx: Ctx = {},
 ) {
   const today = ctx.today ?? cstToday();
   const body = input.body.trim();
-  if (!body) throw new BranchError(input.kind === "return" ? "请写明退回的原因和修改要求" : "请填写考察意见");
-  if (!isCstDay(input.reviewedOn)) throw new BranchError("日期无效（格式 YYYY-MM-DD）");
-  if (input.reviewedOn > today) throw new BranchError(`日期不能晚于今天（${today}）`);
+  const files = input.files ?? [];
+  if (!body) throw new BranchError(input.kind === "return" ? "请写明退回的原因和修改要求" : "请填写考察意见", "body");
+  if (!isCstDay(input.reviewedOn)) throw new BranchError("日期无效（格式 YYYY-MM-DD）", "reviewedOn");
+  if (input.reviewedOn > today) throw new BranchError(`日期不能晚于今天（${today}）`, "reviewedOn");
+  if (files.length > MAX_REPORT_FILES) throw new BranchError(`附件最多 ${MAX_REPORT_FILES} 个`, "files");
   return writeTransaction(db, async (trx) => {
     const found = await getReportForViewer(trx, input.reportId, viewer);
     if (!found || found.access === "self") throw new BranchError("思想汇报不存在");
     const { report } = found;
-    if (report.status !== "submitted" && report.status !== "reviewed") throw new BranchError("该思想汇报现在不能审阅（已退回或未提交）");
-    if (report.submitted_at && input.reviewedOn < cstDate(report.submitted_at)) throw new BranchError("考察日期不能早于提交日期");
+    if (!reviewable(report.status)) throw new BranchError("该思想汇报现在不能审阅（已退回或未提交）", undefined, 409);
+    if (report.submitted_at && input.reviewedOn < cstDate(report.submitted_at)) throw new BranchError("考察日期不能早于提交日期", "reviewedOn");
     const t = now();
-    await trx
+    const { id: reviewId } = await trx
       .insertInto("thought_report_reviews")
       .values({ report_id: report.id, reviewer_id: viewer.id, kind: input.kind, body_md: body, reviewed_on: input.reviewedOn, created_at: t })
-      .execute();
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    if (files.length) {
+      await trx
+        .insertInto("thought_report_files")
+        .values(files.map((f) => ({ report_id: report.id, review_id: reviewId, sha256: f.sha256, name: f.name, type: f.type, size: f.size, created_at: t })))
+        .execute();
+    }
     const status: ThoughtReportStatus = input.kind === "return" ? "returned" : "reviewed";
     await trx
       .updateTable("thought_reports")
@@ -225,7 +256,7 @@ export async function reviewReport(
       action: input.kind === "return" ? "report.return" : "report.opinion",
       targetType: "thought_report",
       targetId: report.id,
-      detail: { reviewedOn: input.reviewedOn },
+      detail: { reviewedOn: input.reviewedOn, reviewId, files: files.length },
       ip: ctx.ip,
     });
   });

@@ -1,15 +1,22 @@
 // Who may see which trainee on the branch's side: an admin everyone, a secretary their unit's subtree,
 // a 培养联系人 only the trainees currently assigned to them, a trainee only themself. One home for it.
-import type { Role, Stage } from "../../db/types.ts";
+import type { Role } from "../../db/types.ts";
 import { inSubtree, type DB } from "~/utils/db.server.ts";
 
 export type BranchViewer = { id: number; org_unit_id: number; roles: Role[] };
 
-/** A rule of the branch's side was not met; the message is for the user. */
-export class BranchError extends Error {}
+/** A rule of the branch's side was not met; the message is for the user, `field` names the form field at fault. */
+export class BranchError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(message);
+  }
+}
 
-/** Stages a trainee is followed by the branch in (培养联系人, 思想汇报, stage events). */
-export const FOLLOWED_STAGES: readonly Stage[] = ["activist", "candidate", "probationary"];
+export { FOLLOWED_STAGES } from "~/utils/stage-rules.ts";
 
 /** The subtree a secretary or admin governs ("/" for an admin), or null for anyone else. */
 export async function governedPath(db: DB, viewer: BranchViewer): Promise<string | null> {

@@ -38,6 +38,42 @@ export async function stageDaysOf(db: DB, userIds: number[]): Promise<Map<number
 const toTimeline = (rows: { stage: string; decided_on: string }[]): TimelineEvent[] =>
   rows.map((r) => ({ stage: r.stage as DecidedStage, decidedOn: r.decided_on }));
 
+/** A trainee's recorded decisions as the stage rules read them. */
+export async function timelineOf(db: DB, userId: number): Promise<TimelineEvent[]> {
+  return toTimeline(await listStageEvents(db, userId));
+}
+
+/**
+ * Writes decisions already checked against the rules (stage-rules.ts), brings users.stage in step and
+ * audits each. Inside the caller's transaction; `actorId` null for a script.
+ */
+export async function insertStageEvents(
+  trx: DB,
+  userId: number,
+  events: (TimelineEvent & { note?: string | null })[],
+  actor: { actorId: number | null; ip?: string | null },
+): Promise<number[]> {
+  const ids: number[] = [];
+  for (const e of events) {
+    const { id } = await trx
+      .insertInto("stage_events")
+      .values({ user_id: userId, stage: e.stage, decided_on: e.decidedOn, note: e.note || null, entered_by: actor.actorId, created_at: now() })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await audit(trx, {
+      actorId: actor.actorId,
+      action: "stage.event",
+      targetType: "user",
+      targetId: userId,
+      detail: { stage: e.stage, decidedOn: e.decidedOn, eventId: id },
+      ip: actor.ip,
+    });
+    ids.push(id);
+  }
+  if (events.length) await syncStage(trx, userId);
+  return ids;
+}
+
 /** Writes users.stage from the timeline; with nothing recorded the stage stays as it was entered. */
 export async function syncStage(trx: DB, userId: number) {
   const stage = stageOfTimeline(toTimeline(await listStageEvents(trx, userId)));
@@ -54,31 +90,14 @@ export async function recordStageEvent(
   const today = ctx.today ?? cstToday();
   return writeTransaction(db, async (trx) => {
     const { person } = await requireGovernedPerson(trx, actor, input.userId);
-    const events = toTimeline(await listStageEvents(trx, person.id));
+    const events = await timelineOf(trx, person.id);
     const problem = timelineProblem(events, { stage: input.stage, decidedOn: input.decidedOn }, person.stage, today);
     if (problem) throw new BranchError(problem);
-    const { id } = await trx
-      .insertInto("stage_events")
-      .values({
-        user_id: person.id,
-        stage: input.stage,
-        decided_on: input.decidedOn,
-        note: input.note || null,
-        entered_by: actor?.id ?? null,
-        created_at: now(),
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await syncStage(trx, person.id);
-    await audit(trx, {
+    const [id] = await insertStageEvents(trx, person.id, [{ stage: input.stage, decidedOn: input.decidedOn, note: input.note }], {
       actorId: actor?.id ?? null,
-      action: "stage.event",
-      targetType: "user",
-      targetId: person.id,
-      detail: { stage: input.stage, decidedOn: input.decidedOn, eventId: id },
       ip: ctx.ip,
     });
-    return id;
+    return id!;
   });
 }
 

@@ -5,6 +5,7 @@
 // the result as it was confirmed (stored with the decision, the same numbers the certificate printed);
 // the others show their live standing from `classResults` (class-rules' computeResult) and read 未认定.
 import { DECIDED_STAGES, STAGE_EVENT_LABEL, type DecidedStage } from "~/utils/stage-rules.ts";
+import { currentLiaisonNames } from "./branch-liaisons.server.ts";
 import { stageDaysOf } from "./branch-stages.server.ts";
 import { z } from "zod";
 import { CLASS_KINDS, type OrgKind, type Stage } from "../../db/types.ts";
@@ -131,6 +132,8 @@ export type LedgerRow = {
   stage: Stage;
   /** The days the branch decided each stage (stage timeline); absent when not recorded. */
   stageDays: Partial<Record<DecidedStage, string>>;
+  /** Current 培养联系人 names ("王一、李二"), empty when none. */
+  liaisons: string;
   classId: number;
   className: string;
   term: number;
@@ -281,10 +284,8 @@ async function pageRows(db: DB, cls: ClassView, page: MemberLine[], names: Await
     cls.id,
     page.map((m) => m.user_id),
   );
-  const days = await stageDaysOf(
-    db,
-    page.map((m) => m.user_id),
-  );
+  const ids = page.map((m) => m.user_id);
+  const [days, liaisons] = await Promise.all([stageDaysOf(db, ids), currentLiaisonNames(db, ids)]);
   return page.map((m, i) => {
     const cert = certs.get(m.user_id) ?? null;
     const decided = m.outcome !== null && m.result !== null;
@@ -301,6 +302,7 @@ async function pageRows(db: DB, cls: ClassView, page: MemberLine[], names: Await
       branch: unit.branch,
       stage: m.stage,
       stageDays: days.get(m.user_id) ?? {},
+      liaisons: liaisons.get(m.user_id) ?? "",
       classId: cls.id,
       className: cls.name,
       term: cls.term,
@@ -378,6 +380,7 @@ export const LEDGER_COLUMNS: StreamColumn[] = [
   { header: "党支部", width: 26 },
   { header: "发展阶段", width: 13 },
   ...DECIDED_STAGES.map((s) => ({ header: STAGE_EVENT_LABEL[s], width: 12, numFmt: "yyyy-mm-dd" })),
+  { header: "培养联系人", width: 14 },
   { header: "培训班名称", width: 34 },
   { header: "期次", width: 6 },
   { header: "培训起止日期", width: 24 },
@@ -418,6 +421,7 @@ export function ledgerCells(r: LedgerRow, format: "csv" | "xlsx"): unknown[] {
       const day = r.stageDays[s];
       return day === undefined ? null : format === "xlsx" ? dayDate(day) : day;
     }),
+    r.liaisons || null,
     r.className,
     r.term,
     `${r.startDate} 至 ${r.endDate}`,
@@ -524,6 +528,7 @@ export async function ledgerPageData(db: DB, params: URLSearchParams, scope: Led
       username: r.username,
       name: r.name,
       unit: r.branch || r.subcommittee,
+      liaisons: r.liaisons,
       classId: r.classId,
       className: r.className,
       term: r.term,

@@ -2,7 +2,21 @@ import { ROLES, type Role, type Stage, type User } from "../../db/types.ts";
 import { likeContains, now, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import { generateOneTimePassword, hashOneTimePassword, hashPassword, passwordProblem } from "~/utils/password.server.ts";
 import { checkPasswordGuess, clearAccountLock } from "~/models/throttle.server.ts";
-import { planRoster, type IssuedPassword, type RosterExisting, type RosterPlan, type RosterRow } from "~/utils/roster-import.server.ts";
+import {
+  liaisonUsernames,
+  planRoster,
+  type IssuedPassword,
+  type RosterBranchContext,
+  type RosterExisting,
+  type RosterLiaison,
+  type RosterPerson,
+  type RosterPlan,
+  type RosterRow,
+} from "~/utils/roster-import.server.ts";
+import { cstToday } from "~/utils/cst.ts";
+import { formStageChange, type TimelineEvent } from "~/utils/stage-rules.ts";
+import { insertLiaison } from "./branch-liaisons.server.ts";
+import { insertStageEvents, timelineOf } from "./branch-stages.server.ts";
 import { invalidateAllSessions } from "~/utils/session.server.ts";
 import { audit } from "./audit.server.ts";
 import { getOrgUnit, listOrgUnits } from "./org.server.ts";
@@ -96,7 +110,26 @@ export type UserInput = {
   roles: Role[];
   phone?: string | null;
   email?: string | null;
+  /**
+   * The admin's form: the day the branch decided the stage ("" when left empty). Given, the stage goes
+   * through the stage rules (a move up needs its day and becomes a stage event); absent (scripts, demo
+   * data, tests), the stage is written as entered.
+   */
+  stageDecidedOn?: string;
 };
+
+/** The stage events the admin's form adds, or a UserError naming the field (rules in stage-rules.ts). */
+async function formStageEvents(
+  trx: DB,
+  user: { id: number; stage: Stage } | null,
+  input: Pick<UserInput, "stage" | "stageDecidedOn">,
+): Promise<TimelineEvent[]> {
+  if (input.stageDecidedOn === undefined) return [];
+  const events = user ? await timelineOf(trx, user.id) : [];
+  const change = formStageChange(events, user?.stage ?? null, input.stage, input.stageDecidedOn || undefined, cstToday());
+  if ("problem" in change) throw new UserError(change.problem, 400, change.field);
+  return change.added;
+}
 
 async function assertUnitUsable(db: DB, unitId: number) {
   const unit = await getOrgUnit(db, unitId);
@@ -105,7 +138,7 @@ async function assertUnitUsable(db: DB, unitId: number) {
 }
 
 /** The columns of `users` an admin sets (create, edit, import). */
-const userColumns = (input: Omit<UserInput, "username" | "roles">) => ({
+const userColumns = (input: Omit<UserInput, "username" | "roles" | "stageDecidedOn">) => ({
   name: input.name,
   gender: input.gender,
   org_unit_id: input.orgUnitId,
@@ -148,8 +181,10 @@ export async function createUser(db: DB, input: UserInput, actor: Actor, passwor
     await assertUnitUsable(trx, input.orgUnitId);
     const taken = await trx.selectFrom("users").select("id").where("username", "=", input.username).executeTakeFirst();
     if (taken) throw new UserError(`学号/工号 ${input.username} 已存在`, 400, "username");
+    const events = await formStageEvents(trx, null, input);
     const id = await insertUser(trx, input, passwordHash, !password);
     await audit(trx, { ...actor, action: "user.create", targetType: "user", targetId: id, detail: { username: input.username, roles: input.roles } });
+    await insertStageEvents(trx, id, events, actor);
     return { id, oneTimePassword };
   });
 }
@@ -157,7 +192,7 @@ export async function createUser(db: DB, input: UserInput, actor: Actor, passwor
 type UserBefore = Pick<UserWithRoles, "id" | "name" | "gender" | "org_unit_id" | "stage" | "phone" | "email" | "roles">;
 
 /** Writes the fields and roles that differ from `before`, auditing each kind of change with from/to. */
-async function writeUserChanges(trx: DB, before: UserBefore, input: Omit<UserInput, "username">, actor: Actor) {
+async function writeUserChanges(trx: DB, before: UserBefore, input: Omit<UserInput, "username" | "stageDecidedOn">, actor: Actor) {
   const id = before.id;
   const fields = userColumns(input);
   const changes = Object.fromEntries(
@@ -193,7 +228,10 @@ export async function updateUser(db: DB, id: number, input: Omit<UserInput, "use
     const before = await getUserWithRoles(trx, id);
     if (!before) throw new UserError("用户不存在");
     if (input.orgUnitId !== before.org_unit_id) await assertUnitUsable(trx, input.orgUnitId);
-    await writeUserChanges(trx, before, input, actor);
+    // A stage decided with a day is written by its event (syncStage), not as a field.
+    const events = await formStageEvents(trx, before, input);
+    await writeUserChanges(trx, before, events.length ? { ...input, stage: before.stage } : input, actor);
+    await insertStageEvents(trx, id, events, actor);
   });
 }
 
@@ -301,10 +339,54 @@ async function existingForRoster(db: DB, rows: RosterRow[]): Promise<Map<string,
   return out;
 }
 
+/** The timelines and current 培养联系人 of the file's existing accounts, and the accounts its 培养联系人 column names. */
+async function branchContextForRoster(db: DB, rows: RosterRow[], existing: Map<string, RosterExisting>): Promise<RosterBranchContext> {
+  const ids = [...existing.values()].map((u) => u.id);
+  const timelines = new Map<number, TimelineEvent[]>();
+  const currentLiaisons = new Map<number, RosterLiaison[]>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const slice = ids.slice(i, i + CHUNK);
+    const events = await db
+      .selectFrom("stage_events")
+      .select(["user_id", "stage", "decided_on"])
+      .where("user_id", "in", slice)
+      .where("withdrawn_at", "is", null)
+      .execute();
+    for (const e of events)
+      timelines.set(e.user_id, [...(timelines.get(e.user_id) ?? []), { stage: e.stage as TimelineEvent["stage"], decidedOn: e.decided_on }]);
+    const current = await db
+      .selectFrom("liaison_assignments as a")
+      .innerJoin("users as l", "l.id", "a.liaison_id")
+      .select(["a.trainee_id", "l.id", "l.username", "l.name"])
+      .where("a.trainee_id", "in", slice)
+      .where("a.end_on", "is", null)
+      .orderBy("a.id")
+      .execute();
+    for (const c of current)
+      currentLiaisons.set(c.trainee_id, [...(currentLiaisons.get(c.trainee_id) ?? []), { id: c.id, username: c.username, name: c.name }]);
+  }
+  const named = [...new Set(rows.flatMap((r) => liaisonUsernames(r.cells.liaisons)))];
+  const people = new Map<string, RosterPerson>();
+  for (let i = 0; i < named.length; i += CHUNK) {
+    const found = await db
+      .selectFrom("users")
+      .select(["id", "username", "name", "stage", "active"])
+      .where("username", "in", named.slice(i, i + CHUNK))
+      .execute();
+    for (const p of found) people.set(p.username, p);
+  }
+  return { today: cstToday(), timelines, currentLiaisons, people };
+}
+
+/** Everything a roster's rows are checked against, read in the given transaction or connection. */
+async function rosterContext(db: DB, rows: RosterRow[], actorId: number | null) {
+  const existing = await existingForRoster(db, rows);
+  return { units: await listOrgUnits(db), existing, actorId, ...(await branchContextForRoster(db, rows, existing)) };
+}
+
 /** What importing these rows would do, checked against the tree and the accounts as they are now. */
 export async function planRosterImport(db: DB, rows: RosterRow[], actorId: number | null): Promise<RosterPlan> {
-  const units = await listOrgUnits(db);
-  return planRoster(rows, { units, existing: await existingForRoster(db, rows), actorId });
+  return planRoster(rows, await rosterContext(db, rows, actorId));
 }
 
 export type RosterImportResult = { ok: false; plan: RosterPlan } | { ok: true; plan: RosterPlan; created: IssuedPassword[]; updated: number };
@@ -323,9 +405,11 @@ export async function importRoster(
   opts: { skipErrors: boolean; actor: Actor; source: { fileName: string; sha256: string } },
 ): Promise<RosterImportResult> {
   return writeTransaction(db, async (trx) => {
-    const existing = await existingForRoster(trx, rows);
-    const plan = planRoster(rows, { units: await listOrgUnits(trx), existing, actorId: opts.actor.actorId });
+    const ctx = await rosterContext(trx, rows, opts.actor.actorId);
+    const existing = ctx.existing;
+    const plan = planRoster(rows, ctx);
     if (plan.errors.length && !opts.skipErrors) return { ok: false as const, plan };
+    const assigned: { traineeId: number; liaisons: RosterLiaison[] }[] = [];
     const created: IssuedPassword[] = [];
     for (const e of plan.creates) {
       const oneTimePassword = generateOneTimePassword();
@@ -343,6 +427,8 @@ export async function importRoster(
       if (e.roles.some((r) => r !== "trainee")) {
         await audit(trx, { ...opts.actor, action: "user.roles", targetType: "user", targetId: id, detail: { from: [], to: e.roles } });
       }
+      await insertStageEvents(trx, id, e.stageEvents, opts.actor);
+      assigned.push({ traineeId: id, liaisons: e.liaisons });
       created.push({ 学号: e.username, 姓名: e.name, 一次性密码: oneTimePassword });
     }
     for (const u of plan.updates) {
@@ -355,13 +441,24 @@ export async function importRoster(
           name: e.name,
           gender: e.gender,
           orgUnitId: e.orgUnitId,
-          stage: e.stage,
+          // A stage the row decides with a day is written by its event (syncStage).
+          stage: e.stageEvents.length ? before.stage : e.stage,
           roles: e.roles,
           phone: e.phone ?? before.phone,
           email: e.email ?? before.email,
         },
         opts.actor,
       );
+      await insertStageEvents(trx, before.id, e.stageEvents, opts.actor);
+      assigned.push({ traineeId: before.id, liaisons: e.liaisons });
+    }
+    // After every account is written, so a row that changes a 培养联系人's own roles cannot undo the role.
+    const startOn = cstToday();
+    for (const a of assigned) {
+      for (const l of a.liaisons) {
+        if (opts.actor.actorId === null) throw new Error("assigning 培养联系人 needs the acting admin");
+        await insertLiaison(trx, { traineeId: a.traineeId, liaisonId: l.id, startOn }, { actorId: opts.actor.actorId, ip: opts.actor.ip });
+      }
     }
     await audit(trx, {
       ...opts.actor,

@@ -3,6 +3,8 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { AccountLockNotice } from "~/components/AccountLock.tsx";
 import { OneTimePassword } from "~/components/OneTimePassword.tsx";
 import { UserFieldset } from "~/components/UserFields.tsx";
+import { listLiaisonHistory } from "~/models/branch-liaisons.server.ts";
+import { listStageEvents } from "~/models/branch-stages.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { getUserWithRoles, resetPassword, setUserActive, unlockAccount, updateUser, UserError } from "~/models/users.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
@@ -12,6 +14,7 @@ import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { getAccountLock } from "~/models/throttle.server.ts";
 import { UserFields } from "~/utils/user-form.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
+import { DECIDED_STAGES, STAGE_EVENT_LABEL } from "~/utils/stage-rules.ts";
 
 export const meta: MetaFunction = () => [{ title: "编辑用户 · 网上党校" }];
 
@@ -25,7 +28,20 @@ export async function loader(args: LoaderFunctionArgs) {
   await requireRole(args, "admin");
   const user = await getUserWithRoles(args.context.db, userIdFrom(args.params));
   if (!user) throw new Response("用户不存在", { status: 404 });
-  return { user, units: withLabels(await listOrgUnits(args.context.db)), lock: await getAccountLock(args.context.db, user.username) };
+  const { db } = args.context;
+  const [units, lock, events, liaisons] = await Promise.all([
+    listOrgUnits(db),
+    getAccountLock(db, user.username),
+    listStageEvents(db, user.id),
+    listLiaisonHistory(db, user.id),
+  ]);
+  return {
+    user,
+    units: withLabels(units),
+    lock,
+    stageDays: DECIDED_STAGES.map((s) => ({ stage: s, label: STAGE_EVENT_LABEL[s], day: events.find((e) => e.stage === s)?.decided_on ?? null })),
+    liaisons: liaisons.filter((l) => l.end_on === null).map((l) => ({ id: l.id, name: l.name, username: l.username, startOn: l.start_on })),
+  };
 }
 
 type ActionResult = { ok: true; message: string; oneTimePassword?: string };
@@ -62,7 +78,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function EditUser() {
-  const { user, units, lock } = useLoaderData<typeof loader>();
+  const { user, units, lock, stageDays, liaisons } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   return (
     <section className="narrow stack">
@@ -86,6 +102,27 @@ export default function EditUser() {
           保存
         </button>
       </Form>
+      <div className="card stack" data-testid="branch-record">
+        <h2>发展阶段时间与培养联系人</h2>
+        <table className="table">
+          <tbody>
+            {stageDays.map((d) => (
+              <tr key={d.stage}>
+                <th scope="row">{d.label}</th>
+                <td data-stage={d.stage}>{d.day ?? "—"}</td>
+              </tr>
+            ))}
+            <tr>
+              <th scope="row">培养联系人</th>
+              <td>{liaisons.length ? liaisons.map((l) => `${l.name}（${l.username}，${l.startOn} 起）`).join("、") : "—"}</td>
+            </tr>
+          </tbody>
+        </table>
+        <p className="muted small">
+          更改发展阶段时填写支部决定日期即记入上表；补录更早的日期、撤销录入有误的记录、指定或结束培养联系人，请到
+          <Link to={`/branch/people/${user.id}`}>培养考察</Link>页。
+        </p>
+      </div>
       <div className="card stack">
         <h2>账号</h2>
         <p className="muted">

@@ -14,6 +14,7 @@ import { fail } from "~/utils/form-result.server.ts";
 import type { FormFailure } from "~/utils/form-result.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
+import { STAGE_EVENT_LABEL } from "~/utils/stage-rules.ts";
 import { formatRosterIssue, MAX_ROSTER_BYTES, type IssuedPassword, type RosterPlan } from "~/utils/roster-import.server.ts";
 import { parseFormWithOneFile } from "~/utils/uploads.server.ts";
 
@@ -37,6 +38,10 @@ function previewView(plan: RosterPlan) {
       unit: e.unitLabel,
       stage: STAGE_LABEL[e.stage],
       roles: e.roles.map((r) => ROLE_LABEL[r]).join("、"),
+      branch: [
+        ...e.stageEvents.map((d) => `${STAGE_EVENT_LABEL[d.stage]} ${d.decidedOn}`),
+        ...(e.liaisons.length ? [`培养联系人 ${e.liaisons.map((l) => l.name).join("、")}`] : []),
+      ].join("；"),
     })),
     updates: plan.updates
       .slice(0, LISTED_UPDATES)
@@ -149,8 +154,8 @@ export default function ImportUsers() {
               <input type="file" name="file" accept=".xlsx,.csv,text/csv" required />
             </label>
             <p className="hint muted">
-              列：学号/工号、姓名、性别、二级党委、党支部、发展阶段、角色，以及选填的手机、邮箱。表头按名称识别，列的顺序可以调整。CSV 可以是 UTF-8（带或不带
-              BOM）或 GBK 编码（Excel“另存为 CSV”的默认格式）。上传后先预览，确认后才写入。
+              列：学号/工号、姓名、性别、二级党委、党支部、发展阶段、角色，以及选填的手机、邮箱、阶段日期（列为积极分子日期、列为发展对象日期、接收预备党员日期、转正日期）和培养联系人（学号/工号）。表头按名称识别，列的顺序可以调整。CSV
+              可以是 UTF-8（带或不带 BOM）或 GBK 编码（Excel“另存为 CSV”的默认格式）。上传后先预览，确认后才写入。
             </p>
             <button type="submit" className="btn primary" disabled={busy}>
               {busy ? "正在上传…" : "上传并预览"}
@@ -229,7 +234,7 @@ export default function ImportUsers() {
                 <Listing
                   summary={`将新建 ${preview.counts.creates} 个用户${preview.counts.creates > preview.creates.length ? `（列出前 ${preview.creates.length} 个）` : ""}`}
                   open={preview.creates.length <= 50}
-                  headers={["行", "学号/工号", "姓名", "性别", "所属组织", "发展阶段", "角色"]}
+                  headers={["行", "学号/工号", "姓名", "性别", "所属组织", "发展阶段", "角色", "阶段时间、培养联系人"]}
                 >
                   {preview.creates.map((c) => (
                     <tr key={c.line}>
@@ -240,6 +245,7 @@ export default function ImportUsers() {
                       <td>{c.unit}</td>
                       <td>{c.stage}</td>
                       <td>{c.roles}</td>
+                      <td>{c.branch}</td>
                     </tr>
                   ))}
                 </Listing>

@@ -2,6 +2,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { DashboardView } from "~/components/Dashboard.tsx";
+import { listOverdue } from "~/models/branch-reports.server.ts";
 import { listClassesFor } from "~/models/classes.server.ts";
 import { secretaryScope } from "~/models/ledger.server.ts";
 import { dashboardPage } from "~/models/statistics.server.ts";
@@ -15,10 +16,12 @@ export async function loader(args: LoaderFunctionArgs) {
   const me = await requireRole(args, "secretary");
   const { db } = args.context;
   const scope = await secretaryScope(db, me.org_unit_id);
-  return dashboardPage(db, new URL(args.request.url).searchParams, scope, await listClassesFor(db, me));
+  const page = await dashboardPage(db, new URL(args.request.url).searchParams, scope, await listClassesFor(db, me));
+  // The same count as the secretary's home page: one function decides who is overdue.
+  return { ...page, reportsOverdue: (await listOverdue(db, scope.unitPath ?? "/")).length };
 }
 
 export default function BranchDashboard() {
   const data = useLoaderData<typeof loader>();
-  return <DashboardView data={data} title="本单位统计" ledgerHref="/branch/ledger" canGrade={false} />;
+  return <DashboardView data={data} title="本单位统计" ledgerHref="/branch/ledger" canGrade={false} reportsOverdue={data.reportsOverdue} />;
 }

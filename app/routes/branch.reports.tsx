@@ -1,14 +1,17 @@
 // 思想汇报 for a secretary (or the 组织部): reports waiting to be read, who is overdue in the last
 // period, and the rhythm per stage for a unit of their subtree.
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { useState } from "react";
 import { z } from "zod";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
 import { BranchError } from "~/models/branch-scope.server.ts";
 import { listOverdue, listReportsToRead, rhythmsForUnit, setRhythm } from "~/models/branch-reports.server.ts";
 import { FOLLOWED_STAGES } from "~/models/branch-scope.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { requireGovernedScope } from "~/guards/auth.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { PERIOD_LABEL, PERIOD_MONTHS } from "~/utils/report-rhythm.ts";
@@ -45,7 +48,8 @@ const RhythmForm = z.object({
 export async function action(args: ActionFunctionArgs) {
   const { me } = await scope(args);
   const parsed = parseForm(await args.request.formData(), RhythmForm);
-  if (!parsed.ok) return data({ ok: false, message: parsed.message }, { status: 400 });
+  if (!parsed.ok) return failParsed(parsed);
+  const stage = STAGE_LABEL[parsed.data.stage];
   try {
     await setRhythm(
       args.context.db,
@@ -53,9 +57,9 @@ export async function action(args: ActionFunctionArgs) {
       me,
       { ip: args.context.clientIp },
     );
-    return { ok: true, message: `已设置${STAGE_LABEL[parsed.data.stage]}的思想汇报频次` };
+    return { ok: true as const, stage: parsed.data.stage, message: `已设置${STAGE_LABEL[parsed.data.stage]}的思想汇报频次` };
   } catch (e) {
-    if (e instanceof BranchError) return data({ ok: false, message: e.message }, { status: 400 });
+    if (e instanceof BranchError) return fail(`${stage}：${e.message}`, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
 }
@@ -64,11 +68,15 @@ export default function BranchReports() {
   const { toRead, overdue, unit, units, rhythms } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
+  // Field messages belong to the stage's form that was sent (the three forms share field names).
+  const [sentStage, setSentStage] = useState<string | null>(null);
+  const resultFor = (stage: string) => (stage === sentStage ? result : undefined);
   return (
     <div className="stack">
       <h1>思想汇报</h1>
-      {result ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+      <FormAlert result={result} />
+      {result?.ok ? (
+        <p className="alert ok" role="status">
           {result.message}
         </p>
       ) : null}
@@ -138,11 +146,15 @@ export default function BranchReports() {
         </Form>
         <p className="muted small">设置对 {unit.name} 及其下级组织生效；下级组织另有设置的，以下级为准。未设置时默认每季度至少一篇。</p>
         {rhythms.map((r) => (
-          <Form method="post" key={r.stage} className="inline-form">
+          <Form method="post" key={r.stage} className="inline-form" onSubmit={() => setSentStage(r.stage)}>
             <input type="hidden" name="unitId" value={unit.id} />
             <input type="hidden" name="stage" value={r.stage} />
             <strong>{STAGE_LABEL[r.stage]}</strong>
-            <select name="periodMonths" defaultValue={r.periodMonths} aria-label={`${STAGE_LABEL[r.stage]}周期`}>
+            <select
+              {...fieldProps(resultFor(r.stage), `rhythm-${r.stage}`, "periodMonths")}
+              defaultValue={r.periodMonths}
+              aria-label={`${STAGE_LABEL[r.stage]}周期`}
+            >
               {PERIOD_MONTHS.map((m) => (
                 <option key={m} value={m}>
                   {PERIOD_LABEL[m]}
@@ -150,8 +162,19 @@ export default function BranchReports() {
               ))}
             </select>
             <label>
-              至少 <input type="number" name="minCount" min={0} max={12} defaultValue={r.minCount} style={{ width: "4em" }} /> 篇
+              至少{" "}
+              <input
+                type="number"
+                {...fieldProps(resultFor(r.stage), `rhythm-${r.stage}`, "minCount")}
+                min={0}
+                max={12}
+                defaultValue={r.minCount}
+                style={{ width: "4em" }}
+              />{" "}
+              篇
             </label>
+            <FieldError result={resultFor(r.stage)} form={`rhythm-${r.stage}`} name="periodMonths" />
+            <FieldError result={resultFor(r.stage)} form={`rhythm-${r.stage}`} name="minCount" />
             <button className="btn secondary" type="submit">
               保存
             </button>

@@ -1,11 +1,13 @@
 // A trainee's 思想汇报 for the branch: where they stand against the rhythm, and their reports.
-import { redirect, data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { FormAlert } from "~/components/FormErrors.tsx";
 import { ReportStandingNote } from "~/components/ReportStanding.tsx";
 import { BranchError } from "~/models/branch-scope.server.ts";
 import { createReport, listMyReports, myReportStanding } from "~/models/branch-reports.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
+import { fail } from "~/utils/form-result.server.ts";
 import { REPORT_STATUS_LABEL } from "~/utils/report-rhythm.ts";
 
 export const meta: MetaFunction = () => [{ title: "思想汇报 · 网上党校" }];
@@ -19,11 +21,11 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const me = await requireRole(args, "trainee");
   const form = await args.request.formData();
-  if (form.get("intent") !== "new") return data({ message: "未知操作" }, { status: 400 });
+  if (form.get("intent") !== "new") return fail("未知操作");
   try {
     return redirect(`/my/reports/${await createReport(args.context.db, me.id)}`);
   } catch (e) {
-    if (e instanceof BranchError) return data({ message: e.message }, { status: 400 });
+    if (e instanceof BranchError) return fail(e.message, {}, e.status);
     throw e;
   }
 }
@@ -34,11 +36,7 @@ export default function MyReports() {
   return (
     <section className="narrow stack">
       <h1>思想汇报</h1>
-      {result ? (
-        <p className="alert error" role="alert">
-          {result.message}
-        </p>
-      ) : null}
+      <FormAlert result={result} />
       {standing ? <ReportStandingNote standing={standing} /> : null}
       <Form method="post">
         <input type="hidden" name="intent" value="new" />

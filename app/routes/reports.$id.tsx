@@ -1,17 +1,20 @@
 // Reading a trainee's 思想汇报 as their 培养联系人 or the secretary (or the 组织部): write a dated
-// 考察意见, or return it with a request to revise.
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+// 考察意见 (with attachments, checked like the report's own), or return it with a request to revise.
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { ReportReviews } from "~/components/ReportReviews.tsx";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { ReportFiles, ReportReviews } from "~/components/ReportReviews.tsx";
 import { BranchError } from "~/models/branch-scope.server.ts";
-import { getReportForViewer, reviewReport } from "~/models/branch-reports.server.ts";
+import { getReportForViewer, MAX_REPORT_FILES, REPORT_ALLOWED, REPORT_MAX_BYTES, reviewReport } from "~/models/branch-reports.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
 import { cstToday, formatDateTime } from "~/utils/cst.ts";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
-import { REPORT_STATUS_LABEL } from "~/utils/report-rhythm.ts";
+import { REPORT_STATUS_LABEL, reviewable } from "~/utils/report-rhythm.ts";
+import { parseUploadForm, UploadRefused } from "~/utils/uploads.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "阅思想汇报 · 网上党校" }];
 
@@ -33,6 +36,7 @@ export async function loader(args: LoaderFunctionArgs) {
     files,
     reviews: reviews.map((r) => ({ ...r, html: renderMarkdown(r.body_md) })),
     today: cstToday(),
+    maxFiles: MAX_REPORT_FILES,
   };
 }
 
@@ -44,26 +48,36 @@ const Review = z.object({
 
 export async function action(args: ActionFunctionArgs) {
   const { me, found } = await load(args);
-  const parsed = parseForm(await args.request.formData(), Review);
-  if (!parsed.ok) return data({ ok: false, message: parsed.message }, { status: 400 });
   try {
+    // Refuse before reading a byte of an upload when nothing may be written now.
+    if (!reviewable(found.report.status)) return fail("该思想汇报现在不能审阅（已退回或未提交）", {}, 409);
+    const { form, files } = await parseUploadForm(args.request, {
+      storage: args.context.storage,
+      allowed: new Set(REPORT_ALLOWED),
+      maxBytes: REPORT_MAX_BYTES,
+      maxFiles: MAX_REPORT_FILES,
+    });
+    const parsed = parseForm(form, Review);
+    if (!parsed.ok) return failParsed(parsed);
     await reviewReport(
       args.context.db,
-      { reportId: found.report.id, kind: parsed.data.intent, body: parsed.data.body, reviewedOn: parsed.data.reviewedOn },
+      { reportId: found.report.id, kind: parsed.data.intent, body: parsed.data.body, reviewedOn: parsed.data.reviewedOn, files },
       me,
       { ip: args.context.clientIp },
     );
-    return { ok: true, message: parsed.data.intent === "return" ? "已退回，学员修改后可再次提交" : "考察意见已保存" };
+    return { ok: true as const, message: parsed.data.intent === "return" ? "已退回，学员修改后可再次提交" : "考察意见已保存" };
   } catch (e) {
-    if (e instanceof BranchError) return data({ ok: false, message: e.message }, { status: 400 });
+    if (e instanceof BranchError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
+    if (e instanceof UploadRefused) return fail(e.message, { files: e.message }, e.status);
     throw e;
   }
 }
 
 export default function ReadReport() {
-  const { report, person, html, files, reviews, today } = useLoaderData<typeof loader>();
+  const { report, person, html, files, reviews, today, maxFiles } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const open = report.status === "submitted" || report.status === "reviewed";
+  const f = (name: string) => fieldProps(result, "review", name);
   return (
     <section className="narrow stack">
       <p>
@@ -77,33 +91,33 @@ export default function ReadReport() {
         {report.stage ? ` · 提交时为${STAGE_LABEL[report.stage]}` : ""}
         {report.submittedAt ? ` · 提交于 ${formatDateTime(report.submittedAt)}` : ""}
       </p>
-      {result ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
+      <FormAlert result={result} />
+      {result?.ok ? (
+        <p className="alert ok" role="status">
           {result.message}
         </p>
       ) : null}
       <div className="card prose" dangerouslySetInnerHTML={{ __html: html }} />
-      {files.length ? (
-        <ul className="plain">
-          {files.map((f) => (
-            <li key={f.id}>
-              <a href={`/report-files/${f.id}`}>{f.name}</a>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <ReportFiles files={files} />
       <h2>考察意见</h2>
       <ReportReviews reviews={reviews} />
       {reviews.length === 0 ? <p className="muted">尚无考察意见</p> : null}
       {open ? (
-        <Form method="post" className="card form stack">
+        <Form method="post" encType="multipart/form-data" className="card form stack" key={reviews.length}>
           <label>
             意见
-            <textarea name="body" rows={5} maxLength={5000} required />
+            <textarea {...f("body")} rows={5} maxLength={5000} required />
+            <FieldError result={result} form="review" name="body" />
           </label>
           <label>
             日期
-            <input type="date" name="reviewedOn" defaultValue={today} max={today} required />
+            <input type="date" {...f("reviewedOn")} defaultValue={today} max={today} required />
+            <FieldError result={result} form="review" name="reviewedOn" />
+          </label>
+          <label>
+            附件（可选，PDF、Word、图片，每个不超过 10 MB，最多 {maxFiles} 个）
+            <input type="file" {...f("files")} multiple accept=".pdf,.doc,.docx,.jpg,.jpeg,.png" />
+            <FieldError result={result} form="review" name="files" />
           </label>
           <div className="row">
             <button className="btn" name="intent" value="opinion" type="submit">

@@ -34,6 +34,11 @@ const ROUTES: [RegExp, BodyLimit][] = [
   // An assignment: up to 5 attachments of at most 100 MB each; its text (200,000 characters) is also
   // autosaved as a urlencoded form.
   [/^\/courses\/[^/]+\/assignments\/[^/]+\/?$/, { bytes: 502 * MB, fields: 50, label: "502 MB", formBytes: 2 * MB }],
+  // A 思想汇报 with up to 5 attachments of 10 MB (its text, 100,000 characters, also as a urlencoded form),
+  // its JSON autosave, and a 考察意见 with up to 5 attachments.
+  [/^\/my\/reports\/\d+\/?$/, { bytes: 51 * MB, fields: 50, label: "51 MB", formBytes: 1 * MB }],
+  [/^\/my\/reports\/\d+\/draft\/?$/, { bytes: 1 * MB, fields: 10, label: "1 MB" }],
+  [/^\/reports\/\d+\/?$/, { bytes: 51 * MB, fields: 50, label: "51 MB", formBytes: PLAIN_BYTES }],
   // A question to a course's instructors with one image (5 MB); a notice with up to 5 attachments (20 MB each).
   [/^\/courses\/[^/]+\/questions\/?$/, { bytes: 6 * MB, fields: 10, label: "6 MB", formBytes: PLAIN_BYTES }],
   [/^\/notices\/(?:new|\d+\/edit)\/?$/, { bytes: 101 * MB, fields: 50, label: "101 MB", formBytes: PLAIN_BYTES }],

@@ -30,6 +30,11 @@ export const REPORT_STATUS_LABEL: Record<ThoughtReportStatus, string> = {
   reviewed: "已阅",
 };
 
+/** The trainee may change a report (a draft, or returned to them). */
+export const editable = (status: ThoughtReportStatus) => status === "draft" || status === "returned";
+/** A report its readers may write a 考察意见 on or return. */
+export const reviewable = (status: ThoughtReportStatus) => status === "submitted" || status === "reviewed";
+
 export type Period = { start: string; end: string; label: string };
 
 const pad = (n: number) => String(n).padStart(2, "0");

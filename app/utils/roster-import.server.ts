@@ -6,17 +6,34 @@
 import ExcelJS from "exceljs";
 import Papa from "papaparse";
 import { ROLES, STAGES, type OrgKind, type Role, type Stage, type User } from "../../db/types.ts";
+import { cstToday, isCstDay } from "./cst.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "./labels.ts";
 import { isOle, sniff } from "./sniff.server.ts";
 import { cellText, decodeUploadedText, loadUploadedWorkbook, restoreCell, writeSheet } from "./spreadsheet.server.ts";
 import { NewUserFields } from "./user-form.server.ts";
+import { DECIDED_STAGES, FOLLOWED_STAGES, MAX_LIAISONS, planStageDays, type DecidedStage, type TimelineEvent } from "./stage-rules.ts";
 
 export const MAX_ROSTER_BYTES = 10 * 1024 * 1024;
 export const MAX_ROSTER_ROWS = 20_000;
 
 // ------------------------------------------------------------------------------------------ columns
 
-export const ROSTER_FIELDS = ["username", "name", "gender", "subcommittee", "branch", "stage", "roles", "phone", "email"] as const;
+export const ROSTER_FIELDS = [
+  "username",
+  "name",
+  "gender",
+  "subcommittee",
+  "branch",
+  "stage",
+  "roles",
+  "phone",
+  "email",
+  "activistOn",
+  "candidateOn",
+  "probationaryOn",
+  "fullOn",
+  "liaisons",
+] as const;
 export type RosterField = (typeof ROSTER_FIELDS)[number];
 
 /** The template's header for each field, and other headers people write for the same column. */
@@ -30,7 +47,21 @@ export const ROSTER_HEADERS: Record<RosterField, { header: string; aliases: stri
   roles: { header: "角色", aliases: [], required: true, width: 14 },
   phone: { header: "手机", aliases: ["手机号", "手机号码", "联系电话", "电话"], required: false, width: 14 },
   email: { header: "邮箱", aliases: ["电子邮箱", "EMAIL", "E-MAIL", "电子邮件"], required: false, width: 22 },
+  // The stage days (the ledger's headers are understood too) and 培养联系人 by 学号/工号: optional.
+  activistOn: { header: "列为积极分子日期", aliases: ["列为入党积极分子的时间", "列为入党积极分子日期", "列为积极分子时间"], required: false, width: 14 },
+  candidateOn: { header: "列为发展对象日期", aliases: ["列为发展对象的时间", "列为发展对象时间"], required: false, width: 14 },
+  probationaryOn: { header: "接收预备党员日期", aliases: ["接收为预备党员的时间", "接收为预备党员日期", "接收预备党员时间"], required: false, width: 14 },
+  fullOn: { header: "转正日期", aliases: ["转正时间"], required: false, width: 12 },
+  liaisons: {
+    header: "培养联系人（学号/工号）",
+    aliases: ["培养联系人", "培养联系人学号", "培养联系人工号", "培养联系人学号/工号"],
+    required: false,
+    width: 20,
+  },
 };
+
+/** The column of each stage's day. */
+const DAY_FIELD: Record<DecidedStage, RosterField> = { activist: "activistOn", candidate: "candidateOn", probationary: "probationaryOn", full: "fullOn" };
 
 /** Unicode-compatible form without any whitespace: full-width letters, digits and spaces fold away. */
 const fold = (s: string) => s.normalize("NFKC").replace(/\s+/g, "");
@@ -150,7 +181,34 @@ export type RosterEntry = {
   /** null: the cell was empty; for an existing account that keeps what it has. */
   phone: string | null;
   email: string | null;
+  /** Stage decisions the row adds to the timeline (already checked against the rules). */
+  stageEvents: TimelineEvent[];
+  /** 培养联系人 the row adds (not yet current). */
+  liaisons: RosterLiaison[];
 };
+
+/** An account a row may name as 培养联系人. */
+export type RosterPerson = { id: number; username: string; name: string; stage: Stage; active: number };
+export type RosterLiaison = Pick<RosterPerson, "id" | "username" | "name">;
+
+/** What the rows are checked against besides the tree and the accounts: timelines, 培养联系人, today. */
+export type RosterBranchContext = {
+  today?: string;
+  /** Recorded decisions of existing accounts, by user id. */
+  timelines?: Map<number, TimelineEvent[]>;
+  /** Accounts named in the 培养联系人 column, by 学号/工号. */
+  people?: Map<string, RosterPerson>;
+  /** Current 培养联系人 of existing accounts, by user id. */
+  currentLiaisons?: Map<number, RosterLiaison[]>;
+};
+
+/** `2025-09-01`, `2025/9/1`, `2025.9.1` or `2025年9月1日` as YYYY-MM-DD, or null. */
+function dayOf(raw: string): string | null {
+  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(raw.normalize("NFKC").trim());
+  if (!m) return null;
+  const day = `${m[1]}-${m[2]!.padStart(2, "0")}-${m[3]!.padStart(2, "0")}`;
+  return isCstDay(day) ? day : null;
+}
 
 export type FieldChange = { field: string; from: string; to: string };
 export type RosterUpdate = { entry: RosterEntry; userId: number; changes: FieldChange[]; inactive: boolean };
@@ -179,6 +237,16 @@ const ROLE_WORDS: Record<string, Role> = {
   老师: "instructor",
 };
 const ROLE_SEPARATORS = /[、,，;；\s]+/;
+
+/** The 学号/工号 a 培养联系人 cell names, each once. */
+export const liaisonUsernames = (cell: string) => [
+  ...new Set(
+    cell
+      .split(ROLE_SEPARATORS)
+      .map((w) => w.normalize("NFKC").trim())
+      .filter(Boolean),
+  ),
+];
 const roleList = ROLES.map((r) => ROLE_LABEL[r]).join("、");
 const stageList = STAGES.map((s) => STAGE_LABEL[s]).join("、");
 
@@ -192,7 +260,11 @@ const zodMessage = (schema: { safeParse(v: unknown): { success: boolean; error?:
  * field) and unchanged ones. Every problem of a row is reported with its row number; a 学号 that
  * appears on several rows makes all of them bad, since the file does not say which one is right.
  */
-export function planRoster(rows: RosterRow[], ctx: { units: RosterUnit[]; existing: Map<string, RosterExisting>; actorId: number | null }): RosterPlan {
+export function planRoster(
+  rows: RosterRow[],
+  ctx: { units: RosterUnit[]; existing: Map<string, RosterExisting>; actorId: number | null } & RosterBranchContext,
+): RosterPlan {
+  const today = ctx.today ?? cstToday();
   const plan: RosterPlan = { rows: rows.length, creates: [], updates: [], unchanged: [], errors: [] };
   const byId = new Map(ctx.units.map((u) => [u.id, u]));
   const subcommittees = new Map<string, RosterUnit>();
@@ -278,6 +350,51 @@ export function planRoster(rows: RosterRow[], ctx: { units: RosterUnit[]; existi
     }
 
     const existing = username ? ctx.existing.get(username) : undefined;
+
+    // Stage days: each a real day, then checked with the 细则's rules on the account's whole timeline,
+    // which must end at the row's 发展阶段.
+    const days: Partial<Record<DecidedStage, string>> = {};
+    let daysOk = true;
+    for (const s of DECIDED_STAGES) {
+      const raw = cells[DAY_FIELD[s]];
+      if (!raw) continue;
+      const day = dayOf(raw);
+      if (day) days[s] = day;
+      else {
+        daysOk = false;
+        messages.push(`${ROSTER_HEADERS[DAY_FIELD[s]].header}「${raw}」不是有效日期，应写作 2025-09-01`);
+      }
+    }
+    let stageEvents: TimelineEvent[] = [];
+    if (stage && daysOk) {
+      const plan = planStageDays(existing ? (ctx.timelines?.get(existing.id) ?? []) : [], existing?.stage ?? "applicant", days, stage, today);
+      if ("problem" in plan) messages.push(plan.problem);
+      else stageEvents = plan.added;
+    }
+
+    // 培养联系人 by 学号/工号: existing full members, one or two per trainee with the current ones.
+    const liaisons: RosterLiaison[] = [];
+    const named = liaisonUsernames(cells.liaisons);
+    const current = existing ? (ctx.currentLiaisons?.get(existing.id) ?? []) : [];
+    if (named.length && stage && !FOLLOWED_STAGES.includes(stage)) {
+      messages.push(`只有入党积极分子、发展对象和预备党员指定培养联系人（本行为${STAGE_LABEL[stage]}）`);
+    }
+    for (const u of named) {
+      const p = ctx.people?.get(u);
+      if (!p) messages.push(`培养联系人「${u}」不存在（请填写已有账号的学号/工号）`);
+      else if (p.username === username) messages.push("不能指定学员本人为培养联系人");
+      else if (!p.active) messages.push(`培养联系人${p.name}（${u}）的账号已停用`);
+      else if (p.stage !== "full") messages.push(`${p.name}（${u}）不是正式党员，不能担任培养联系人`);
+      else if (!current.some((c) => c.id === p.id)) liaisons.push({ id: p.id, username: p.username, name: p.name });
+    }
+    if (current.length + liaisons.length > MAX_LIAISONS) {
+      messages.push(
+        current.length
+          ? `每名学员的培养联系人为一至两名：现有${current.map((c) => c.name).join("、")}，请先在培养考察页结束一名再指定`
+          : `每名学员的培养联系人为一至两名，本行填写了 ${liaisons.length} 名`,
+      );
+    }
+
     if (existing && existing.id === ctx.actorId && existing.roles.includes("admin") && roles.length && !roles.includes("admin")) {
       messages.push("不能取消自己的组织部管理员角色");
     }
@@ -294,9 +411,12 @@ export function planRoster(rows: RosterRow[], ctx: { units: RosterUnit[]; existi
       orgUnitId,
       unitLabel: unitLabel(orgUnitId),
       stage: stage!,
-      roles: sortedRoles,
+      // 培养联系人 is given by an assignment, not by the roster: a row that does not list it keeps it.
+      roles: existing?.roles.includes("liaison") ? ROLES.filter((r) => sortedRoles.includes(r) || r === "liaison") : sortedRoles,
       phone,
       email,
+      stageEvents,
+      liaisons,
     };
     if (!existing) {
       plan.creates.push(entry);
@@ -312,6 +432,11 @@ export function planRoster(rows: RosterRow[], ctx: { units: RosterUnit[]; existi
     note("角色", roleText(existing.roles), roleText(entry.roles));
     if (entry.phone !== null) note("手机", existing.phone ?? "", entry.phone);
     if (entry.email !== null) note("邮箱", existing.email ?? "", entry.email);
+    for (const e of stageEvents) changes.push({ field: ROSTER_HEADERS[DAY_FIELD[e.stage]].header, from: "", to: e.decidedOn });
+    if (liaisons.length) {
+      const names = current.map((c) => c.name);
+      changes.push({ field: "培养联系人", from: names.join("、"), to: [...names, ...liaisons.map((l) => l.name)].join("、") });
+    }
     if (changes.length) plan.updates.push({ entry, userId: existing.id, changes, inactive: !existing.active });
     else plan.unchanged.push(entry);
   }
@@ -344,9 +469,11 @@ export function rosterTemplate(units: RosterUnit[]): ExcelJS.Workbook {
   writeSheet(
     ws,
     ROSTER_FIELDS.map((f) => ({ header: ROSTER_HEADERS[f].header, width: ROSTER_HEADERS[f].width })),
-    [["2024000001", "张三", "男", exampleSub, exampleBranch, "入党积极分子", "学员", "13800000000", "zhangsan@example.edu.cn"]],
+    [["2024000001", "张三", "男", exampleSub, exampleBranch, "入党积极分子", "学员", "13800000000", "zhangsan@example.edu.cn", "2025-09-01", "", "", "", ""]],
   );
-  for (const f of ["username", "phone"] as const) ws.getColumn(ROSTER_FIELDS.indexOf(f) + 1).numFmt = "@";
+  for (const f of ["username", "phone", "activistOn", "candidateOn", "probationaryOn", "fullOn", "liaisons"] as const) {
+    ws.getColumn(ROSTER_FIELDS.indexOf(f) + 1).numFmt = "@";
+  }
   const col = (f: RosterField) => String.fromCharCode(65 + ROSTER_FIELDS.indexOf(f));
   const list = (values: string[]): ExcelJS.DataValidation => ({
     type: "list",
@@ -366,6 +493,11 @@ export function rosterTemplate(units: RosterUnit[]): ExcelJS.Workbook {
     ["学号/工号", "必填，字母、数字、下划线或短横线。已存在的学号/工号会更新该用户，不会重复创建。"],
     ["角色", `必填，${roleList}，可填多个，用顿号、逗号、分号或空格分隔。`],
     ["手机、邮箱", "选填；更新已有用户时留空表示保留原值。"],
+    [
+      "阶段日期",
+      "选填：列为积极分子、列为发展对象、接收预备党员、转正的支部决定日期（如 2025-09-01），按《发展党员工作细则》检查；发展阶段须与最近一次决定一致。已录入的日期不会被改写，如需更正请在培养考察页撤销。",
+    ],
+    ["培养联系人", "选填：一至两名正式党员的学号/工号，用顿号或逗号分隔；从导入之日起担任，已有的培养联系人保留。"],
   ];
   const rowsNeeded = Math.max(pairs.length, STAGES.length, ROLES.length, notes.length);
   for (let i = 0; i < rowsNeeded; i++) {

@@ -4,6 +4,12 @@ import type { Stage } from "../../db/types.ts";
 import { addMonthsToDay, isCstDay } from "./cst.ts";
 import { STAGE_LABEL } from "./labels.ts";
 
+/** Stages a trainee is followed by the branch in (培养联系人, 思想汇报, stage events). */
+export const FOLLOWED_STAGES: readonly Stage[] = ["activist", "candidate", "probationary"];
+
+/** 培养联系人 per trainee: one or two (common practice after 细则 第十一条). */
+export const MAX_LIAISONS = 2;
+
 /** Stages a branch decision moves someone into, in order, with the dossier's name for the day. */
 export const DECIDED_STAGES = ["activist", "candidate", "probationary", "full"] as const satisfies readonly Stage[];
 export type DecidedStage = (typeof DECIDED_STAGES)[number];
@@ -25,6 +31,7 @@ export const MIN_MONTHS_AFTER_PREVIOUS: Partial<Record<DecidedStage, number>> = 
 export type TimelineEvent = { stage: DecidedStage; decidedOn: string };
 
 const rank = (s: Stage) => (["applicant", ...DECIDED_STAGES] as Stage[]).indexOf(s);
+export const isDecidedStage = (s: Stage): s is DecidedStage => rank(s) > 0;
 
 /**
  * Checks a timeline after a new event is added. `currentStage` is the stage on record before (what
@@ -68,4 +75,68 @@ export function stageOfTimeline(events: TimelineEvent[]): DecidedStage | null {
   let best: DecidedStage | null = null;
   for (const e of events) if (best === null || rank(e.stage) > rank(best)) best = e.stage;
   return best;
+}
+
+/**
+ * A stage given together with decision days (a roster row, the admin's user form): which days are new
+ * events, each checked against the timeline as it grows, and whether `wanted` agrees with where the
+ * timeline then stands (the current stage is always the latest decision). `currentStage` is the stage on
+ * record before ("applicant" for a new account). With no timeline at all, the stage stays as entered.
+ */
+export function planStageDays(
+  events: TimelineEvent[],
+  currentStage: Stage,
+  days: Partial<Record<DecidedStage, string>>,
+  wanted: Stage,
+  today: string,
+): { added: TimelineEvent[] } | { problem: string } {
+  const timeline = [...events];
+  const added: TimelineEvent[] = [];
+  for (const stage of DECIDED_STAGES) {
+    const decidedOn = days[stage];
+    if (decidedOn === undefined) continue;
+    const had = timeline.find((e) => e.stage === stage);
+    if (had) {
+      if (had.decidedOn !== decidedOn) {
+        return { problem: `已录入${STAGE_EVENT_LABEL[stage]}（${had.decidedOn}），与填写的 ${decidedOn} 不同：如需更正，请先在培养考察页撤销原记录` };
+      }
+      continue;
+    }
+    const problem = timelineProblem(timeline, { stage, decidedOn }, currentStage, today);
+    if (problem) return { problem };
+    timeline.push({ stage, decidedOn });
+    added.push({ stage, decidedOn });
+  }
+  const at = stageOfTimeline(timeline);
+  if (at !== null && at !== wanted) {
+    return {
+      problem:
+        rank(wanted) > rank(at)
+          ? `发展阶段为“${STAGE_LABEL[wanted]}”，请填写${STAGE_EVENT_LABEL[wanted as DecidedStage]}`
+          : `发展阶段为“${STAGE_LABEL[wanted]}”，但已录入${STAGE_EVENT_LABEL[at]}：发展阶段以支部最近一次决定为准，如录入有误，请先在培养考察页撤销该记录`,
+    };
+  }
+  return { added };
+}
+
+/**
+ * The admin's user form: a move up into a decided stage needs the day the branch decided it, and
+ * becomes that stage's event; a day given for the stage already held records (or confirms) its event.
+ * Moving down is only a correction while nothing is recorded; with a timeline it is refused with the
+ * way to withdraw. `current` is null for a new account.
+ */
+export function formStageChange(
+  events: TimelineEvent[],
+  current: Stage | null,
+  wanted: Stage,
+  decidedOn: string | undefined,
+  today: string,
+): { added: TimelineEvent[] } | { problem: string; field: "stage" | "stageDecidedOn" } {
+  const from = current ?? "applicant";
+  if (!decidedOn && isDecidedStage(wanted) && (current === null || rank(wanted) > rank(from))) {
+    return { problem: `请填写${STAGE_EVENT_LABEL[wanted]}（支部决定日期）`, field: "stageDecidedOn" };
+  }
+  const days = decidedOn && isDecidedStage(wanted) ? { [wanted]: decidedOn } : {};
+  const plan = planStageDays(events, from, days, wanted, today);
+  return "problem" in plan ? { problem: plan.problem, field: decidedOn ? "stageDecidedOn" : "stage" } : plan;
 }

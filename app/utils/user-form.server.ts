@@ -26,6 +26,8 @@ export const UserFields = z.object({
   gender: z.enum(["男", "女"], { errorMap: () => ({ message: "请选择性别" }) }),
   orgUnitId: idParam.refine(Boolean, "请选择所属组织"),
   stage: z.enum(STAGES, { errorMap: () => ({ message: "请选择发展阶段" }) }),
+  /** The day the branch decided the stage ("" when empty): a change of stage is recorded as a dated stage event. */
+  stageDecidedOn: z.preprocess((v) => (typeof v === "string" ? v.trim() : ""), z.string().max(10, "日期格式不正确（YYYY-MM-DD）")),
   roles: z.preprocess(
     (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
     z.array(z.enum(ROLES, { errorMap: () => ({ message: "角色无效" }) })).min(1, "至少选择一个角色"),

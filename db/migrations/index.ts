@@ -21,6 +21,7 @@ import * as m0013 from "./0013_course_roots.ts";
 import * as m0014 from "./0014_course_audiences.ts";
 import * as m0015 from "./0015_branch_side.ts";
 import * as m0016 from "./0016_interaction.ts";
+import * as m0017 from "./0017_report_drafts_review_files.ts";
 import * as m0018 from "./0018_org_webhooks.ts";
 
 export const migrations: Record<string, Migration> = {
@@ -39,5 +40,6 @@ export const migrations: Record<string, Migration> = {
   "0014_course_audiences": m0014,
   "0015_branch_side": m0015,
   "0016_interaction": m0016,
+  "0017_report_drafts_review_files": m0017,
   "0018_org_webhooks": m0018,
 };

@@ -34,6 +34,7 @@ test("an admin creates an account; its owner must change the one-time password a
   await page.getByLabel("女").check();
   await page.getByLabel("所属组织").selectOption({ label: "\u3000\u3000计算机学院研究生党支部" });
   await page.getByLabel("发展阶段").selectOption("activist");
+  await page.getByLabel(/支部决定日期/).fill("2026-09-01");
   await page.getByRole("button", { name: "创建并生成一次性密码" }).click();
   const otp = (await page.getByTestId("one-time-password").textContent())!.trim();
   expect(otp).toMatch(/^\w{10}$/);

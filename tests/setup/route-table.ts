@@ -223,7 +223,11 @@ export const ROUTES: Record<string, Row> = {
     sweep: (s) => ({ as: "secretaryB", url: `/reports/${s.ids.thoughtReport}` }),
   },
   "routes/report-files.$id": {
-    cases: (s) => [{ url: `/report-files/${s.ids.thoughtReportFile}`, view: ["traineeB", "secretaryB", "admin"], reveals: ["reportB"] }],
+    cases: (s) => [
+      { url: `/report-files/${s.ids.thoughtReportFile}`, view: ["traineeB", "secretaryB", "admin"], reveals: ["reportB"] },
+      // A 考察意见's attachment: the report's author and readers, no one else.
+      { url: `/report-files/${s.ids.thoughtReviewFile}`, view: ["traineeB", "secretaryB", "admin"] },
+    ],
   },
   "routes/liaison._index": { cases: () => [{ url: "/liaison", view: ["secretaryA"] }] },
   "routes/my.reports._index": {
@@ -236,6 +240,14 @@ export const ROUTES: Record<string, Row> = {
       { url: `/my/reports/${s.ids.thoughtReportA}`, view: ["traineeA"], postBody: form({ intent: "save", title: "x", text: "x" }) },
     ],
     sweep: (s) => ({ as: "traineeA", url: `/my/reports/${s.ids.thoughtReportA}` }),
+  },
+  "routes/my.reports.$id.draft": {
+    cases: (s) => [
+      // B's report is submitted: B's autosave is refused (409) like anyone else's; A's own draft takes it.
+      { url: `/my/reports/${s.ids.thoughtReport}/draft`, view: "nobody", post: ["traineeB"], postBody: json({ title: "x", text: "x", seq: 5 }) },
+      { url: `/my/reports/${s.ids.thoughtReportA}/draft`, view: "nobody", post: ["traineeA"], postBody: json({ title: "x", text: "x", seq: 5 }) },
+    ],
+    sweep: (s) => ({ as: "traineeA", url: `/my/reports/${s.ids.thoughtReportA}/draft`, json: { title: "标题", text: "正文", seq: 7 } }),
   },
   "routes/branch.pack": { cases: () => [{ url: "/branch/pack", view: ["secretaryA", "secretaryB", "admin"] }] },
   "routes/branch.classes.$id.pack[.]xlsx": {

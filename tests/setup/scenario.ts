@@ -15,6 +15,7 @@ import { confirmCompletion } from "../../app/models/certificates.server.ts";
 import { unsubscribeToken } from "../../app/models/notifications.server.ts";
 import type { Role, Stage } from "../../db/types.ts";
 import type { TestServer } from "./server.ts";
+import { cstToday } from "../../app/utils/cst.ts";
 
 export const ACTORS = ["anon", "traineeA", "traineeB", "instructor", "instructorOther", "secretaryA", "secretaryB", "admin"] as const;
 export type Actor = (typeof ACTORS)[number];
@@ -66,6 +67,8 @@ export type Scenario = {
     /** B's submitted 思想汇报 for the branch and its attachment; A's draft one. */
     thoughtReport: number;
     thoughtReportFile: number;
+    /** Secretary B's 考察意见 attachment on B's report. */
+    thoughtReviewFile: number;
     thoughtReportA: number;
     /** B's question (with an image) in the demo course. */
     questionB: number;
@@ -292,6 +295,22 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
     "submit thought report",
   );
   const thoughtReportFile = (await db.selectFrom("thought_report_files").select("id").where("report_id", "=", thoughtReport).executeTakeFirstOrThrow()).id;
+  await expectStatus(
+    await request("secretaryB", `/reports/${thoughtReport}`, {
+      method: "POST",
+      body: form({
+        intent: "opinion",
+        body: "思想认识有提高。",
+        reviewedOn: cstToday(),
+        files: [new Blob([TINY_PDF], { type: "application/pdf" }), "考察意见.pdf"],
+      }),
+    }),
+    [200],
+    "write a 考察意见 with an attachment",
+  );
+  const thoughtReviewFile = (
+    await db.selectFrom("thought_report_files").select("id").where("report_id", "=", thoughtReport).where("review_id", "is not", null).executeTakeFirstOrThrow()
+  ).id;
   const thoughtReportA = await newReport("traineeA");
   await expectStatus(
     await request("admin", `/branch/people/${users.traineeA.id}`, {
@@ -367,6 +386,7 @@ export async function seedScenario(server: TestServer): Promise<Scenario> {
       attemptA,
       thoughtReport,
       thoughtReportFile,
+      thoughtReviewFile,
       thoughtReportA,
       questionB,
       notice,

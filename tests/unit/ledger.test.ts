@@ -9,7 +9,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { confirmCompletion } from "../../app/models/certificates.server.ts";
 import { classResults, enrollUsernames, type ClassView } from "../../app/models/classes.server.ts";
 import { ledgerBatches, LEDGER_COLUMNS, resolveLedgerFilter } from "../../app/models/ledger.server.ts";
+import { assignLiaison } from "../../app/models/branch-liaisons.server.ts";
 import { recordStageEvent } from "../../app/models/branch-stages.server.ts";
+import { getUserWithRoles } from "../../app/models/users.server.ts";
 import * as adminPage from "../../app/routes/admin.ledger.tsx";
 import * as adminCsv from "../../app/routes/admin.ledger.export[.]csv.tsx";
 import * as adminXlsx from "../../app/routes/admin.ledger.export[.]xlsx.tsx";
@@ -41,6 +43,7 @@ const HEADERS = [
   "列为发展对象的时间",
   "接收为预备党员的时间",
   "转正时间",
+  "培养联系人",
   "培训班名称",
   "期次",
   "培训起止日期",
@@ -244,6 +247,10 @@ describe("exports", () => {
   it("XLSX: the ledger headers, a frozen header row, widths, numbers as numbers and the audit entry", async () => {
     const zhang = await db.selectFrom("users").select("id").where("username", "=", "2023001").executeTakeFirstOrThrow();
     await recordStageEvent(db, { userId: zhang.id, stage: "activist", decidedOn: "2025-09-01" }, null);
+    const liaison = await createTestUser(db, { orgUnitId: tree.branchA, stage: "full", name: "孙丽华" });
+    await assignLiaison(db, { traineeId: zhang.id, liaisonUsername: liaison.username, startOn: "2025-09-01" }, (await getUserWithRoles(db, users.admin.id))!);
+    const shown = (await admin()).data.preview.find((r: { username: string }) => r.username === "2023001");
+    expect(shown.liaisons).toBe("孙丽华");
     const res = await exportOf(adminXlsx, "admin", `/admin/ledger/export.xlsx?class=${cls.id}`);
     expect(res.headers.get("Content-Disposition")).toContain(`filename*=UTF-8''${encodeURIComponent("培训台账-")}`);
     expect(res.headers.get("Content-Disposition")).toMatch(/\.xlsx$/);
@@ -254,7 +261,7 @@ describe("exports", () => {
     expect(LEDGER_COLUMNS.map((c, i) => ws.getColumn(i + 1).width === c.width).every(Boolean)).toBe(true);
     expect(rows).toHaveLength(1 + 3 + HOSTILE.length);
     const a = rows.find((r) => r[col("学号/工号")] === "2023001")!;
-    expect(a.slice(0, 16)).toEqual([
+    expect(a.slice(0, 17)).toEqual([
       a[0],
       "2023001",
       "张晓明",
@@ -266,6 +273,7 @@ describe("exports", () => {
       null,
       null,
       null,
+      "孙丽华",
       cls.name,
       12,
       "2026-09-01 至 2026-11-30",

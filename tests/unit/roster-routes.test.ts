@@ -134,7 +134,23 @@ describe("批量导入 routes", () => {
     const bytes = new Uint8Array(await res.clone().arrayBuffer());
     const wb = await readXlsx(res);
     const [sheet, ref] = wb.worksheets;
-    expect(sheet!.getRow(1).values).toEqual([undefined, "学号/工号", "姓名", "性别", "二级党委", "党支部", "发展阶段", "角色", "手机", "邮箱"]);
+    expect(sheet!.getRow(1).values).toEqual([
+      undefined,
+      "学号/工号",
+      "姓名",
+      "性别",
+      "二级党委",
+      "党支部",
+      "发展阶段",
+      "角色",
+      "手机",
+      "邮箱",
+      "列为积极分子日期",
+      "列为发展对象日期",
+      "接收预备党员日期",
+      "转正日期",
+      "培养联系人（学号/工号）",
+    ]);
     expect(sheet!.getRow(2).getCell(4).value).toBe("甲学院党委");
     expect(sheet!.rowCount).toBe(2);
     const pairs = [2, 3].map((r) => [ref!.getRow(r).getCell(1).value, ref!.getRow(r).getCell(2).value]);
@@ -148,6 +164,7 @@ describe("批量导入 routes", () => {
     const up = await outcome(importPage.action(uploadArgs(admin.cookie, "模板.xlsx", bytes)));
     const preview = await outcome(importPage.loader(args(up.location!, { cookie: admin.cookie })));
     expect(preview.data.upload.preview.counts).toMatchObject({ creates: 1, errors: 0 });
+    expect(preview.data.upload.preview.creates[0].branch).toBe("列为入党积极分子的时间 2025-09-01"); // the example row's day
   });
 
   it("the password sheet neutralizes formula cells, is not cached, refuses a bad payload and is audited", async () => {

@@ -113,12 +113,23 @@ describe("admin user management", () => {
       newUser.action(
         args("/admin/users/new", {
           cookie: admin.cookie,
-          form: { username: "2024100", name: "新同学", gender: "女", orgUnitId: String(t.branchB), stage: "activist", roles: "trainee" },
+          form: {
+            username: "2024100",
+            name: "新同学",
+            gender: "女",
+            orgUnitId: String(t.branchB),
+            stage: "activist",
+            roles: "trainee",
+            stageDecidedOn: "2025-09-01",
+          },
         }),
       ),
     );
     expect(r.data).toMatchObject({ ok: true, username: "2024100" });
     expect(r.data.oneTimePassword).toHaveLength(10);
+    // The stage came with its day: a dated stage event, audited.
+    const events = await db.selectFrom("stage_events").select(["user_id", "stage", "decided_on", "entered_by"]).execute();
+    expect(events).toEqual([{ user_id: r.data.id, stage: "activist", decided_on: "2025-09-01", entered_by: admin.id }]);
   });
 
   it("reports bad input field by field and writes nothing", async () => {

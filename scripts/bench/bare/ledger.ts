@@ -62,6 +62,12 @@ export function bareLedger(db: Sqlite.Database) {
        join users u on u.id = m.user_id join org_units o on o.id = u.org_unit_id
        where m.class_id = ? and o.path = ? and e.withdrawn_at is null`,
     ),
+    // Current 培养联系人 of the page's members, in assignment order.
+    liaisons: db.prepare(
+      `select a.trainee_id, l.name from liaison_assignments a join users l on l.id = a.liaison_id join class_members m on m.user_id = a.trainee_id
+       join users u on u.id = m.user_id join org_units o on o.id = u.org_unit_id
+       where m.class_id = ? and o.path = ? and a.end_on is null order by a.id`,
+    ),
   };
 
   async function* batches(format: "csv" | "xlsx"): AsyncGenerator<unknown[][]> {
@@ -77,6 +83,10 @@ export function bareLedger(db: Sqlite.Database) {
         const days = new Map<number, LedgerRow["stageDays"]>();
         for (const e of q.stageDays.all(id, path) as { user_id: number; stage: keyof LedgerRow["stageDays"]; decided_on: string }[]) {
           days.set(e.user_id, { ...days.get(e.user_id), [e.stage]: e.decided_on });
+        }
+        const liaisons = new Map<number, string>();
+        for (const l of q.liaisons.all(id, path) as { trainee_id: number; name: string }[]) {
+          liaisons.set(l.trainee_id, liaisons.has(l.trainee_id) ? `${liaisons.get(l.trainee_id)}、${l.name}` : l.name);
         }
         let after = "";
         for (;;) {
@@ -101,6 +111,7 @@ export function bareLedger(db: Sqlite.Database) {
               branch: chainOf.find((u) => u?.kind === "branch")?.name ?? "",
               stage: m.stage,
               stageDays: days.get(m.user_id) ?? {},
+              liaisons: liaisons.get(m.user_id) ?? "",
               classId: cls.id,
               className: cls.name,
               term: cls.term,

@@ -7,7 +7,7 @@ import { listAttemptsForExam, listOverrides, setExamOverride } from "~/models/ex
 import { listEditedQuestions, regradeWithNewestVersion } from "~/models/exams/regrade.server.ts";
 import { reviewLeakWarning } from "~/utils/exam-rules.ts";
 import { requireExamEditor } from "~/guards/exam.server.ts";
-import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { stemSummary } from "~/utils/exam-stem.server.ts";
@@ -224,12 +224,7 @@ export default function TeachExam() {
             保存
           </button>
         </Form>
-        <FormAlert result={r} />
-        {r?.ok ? (
-          <p className="alert ok" role="status">
-            {r.message}
-          </p>
-        ) : null}
+        <FormOutcome result={r} />
         {d.overrides.length ? (
           <ul className="exam-overrides">
             {d.overrides.map((o) => (

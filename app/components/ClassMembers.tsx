@@ -42,9 +42,10 @@ export function GlyphWarnings({ title, warnings }: { title: string; warnings: st
 }
 
 /** 入党积极分子 / 发展对象 / 预备党员 */
-export function ClassKindSelect({ value }: { value?: ClassKind }) {
+/** The aria props (aria-invalid, aria-describedby) come from `fieldProps` when the form was refused for the kind. */
+export function ClassKindSelect({ value, ...aria }: { value?: ClassKind; "aria-invalid"?: true; "aria-describedby"?: string }) {
   return (
-    <select name="kind" required defaultValue={value ?? ""}>
+    <select name="kind" required defaultValue={value ?? ""} {...aria}>
       {value ? null : <option value="">请选择</option>}
       {CLASS_KINDS.map((k) => (
         <option key={k} value={k}>

@@ -361,7 +361,7 @@ function ClassSettings({
         <div className="grid-3">
           <label>
             类别
-            <ClassKindSelect value={cls.kind} />
+            <ClassKindSelect value={cls.kind} {...f("kind")} />
             {err("kind")}
           </label>
           <label>
@@ -371,7 +371,7 @@ function ClassSettings({
           </label>
           <label>
             主办单位
-            <OrgUnitSelect units={units.filter((u) => u.kind !== "branch")} name="hostUnitId" value={cls.hostUnitId} required />
+            <OrgUnitSelect units={units.filter((u) => u.kind !== "branch")} {...f("hostUnitId")} value={cls.hostUnitId} required />
             {err("hostUnitId")}
           </label>
         </div>

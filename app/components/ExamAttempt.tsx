@@ -20,6 +20,7 @@ import { isAnswered, optionLetter, type ExamResponse } from "~/utils/exam-respon
 import type { QuestionType } from "~/utils/course-types.ts";
 import { cstClock } from "~/utils/cst.ts";
 import { Dialog } from "./Dialog.tsx";
+import { FormAlert } from "./FormErrors.tsx";
 
 export type PaperQuestion = {
   questionId: number;
@@ -42,7 +43,8 @@ export type ExamAttemptProps = {
   pageSize: number;
   confirm: boolean;
   saved: boolean;
-  error: string | null;
+  /** The action's answer: a refused save or submit is shown above the paper (see FormErrors). */
+  result?: unknown;
 };
 
 export const DEBOUNCE_MS = 800;
@@ -629,11 +631,7 @@ export function ExamAttempt(p: ExamAttemptProps) {
       <a className="skip-link" href="#q-1">
         跳到第一题
       </a>
-      {p.error ? (
-        <p className="alert error" role="alert">
-          {p.error}
-        </p>
-      ) : null}
+      <FormAlert result={p.result} />
       {hydrated ? <InteractiveExam {...p} /> : <PagedExam {...p} />}
     </div>
   );

@@ -45,3 +45,14 @@ export function FormAlert({ result }: { result: unknown }) {
     </div>
   );
 }
+
+/** An action's answer: a refusal as FormAlert does, a success's message (`{ ok: true, message }`) as a status. */
+export function FormOutcome({ result }: { result: unknown }) {
+  if (isFailure(result)) return <FormAlert result={result} />;
+  const message = (result as { ok?: unknown; message?: unknown } | undefined)?.ok === true ? (result as { message?: unknown }).message : null;
+  return typeof message === "string" ? (
+    <p className="alert ok" role="status">
+      {message}
+    </p>
+  ) : null;
+}

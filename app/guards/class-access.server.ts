@@ -33,7 +33,7 @@ export async function classAction<T>(args: Args, need: "edit" | "grade", run: (a
   try {
     return await run(access);
   } catch (e) {
-    if (e instanceof ClassError) return fail(e.message, {}, e.status);
+    if (e instanceof ClassError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
 }

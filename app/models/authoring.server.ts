@@ -655,7 +655,8 @@ const MEDIA_TYPE: Record<string, SniffedType> = {
   pdf: "pdf",
 };
 
-export type ImportResult = { ok: true; slug: string } | { ok: false; errors: string[] };
+/** `field`: the form field at fault ("slug" when the course id is the problem, else the zip itself). */
+export type ImportResult = { ok: true; slug: string } | { ok: false; errors: string[]; field?: "slug" };
 
 /**
  * Imports a zip in the courses/ format as the draft of a NEW browser course (unpublished): the upload
@@ -676,6 +677,7 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
   const work = path.join(roots.tmp, `import-${randomUUID()}`);
   fs.mkdirSync(work, { recursive: true });
   const refuse = (...errors: string[]): ImportResult => ({ ok: false, errors });
+  const refuseSlug = (error: string): ImportResult => ({ ok: false, errors: [error], field: "slug" });
   try {
     const zipFile = path.join(work, "upload.zip");
     await pipeline(Readable.from(sniffedUpload(opts.data, { zip: limits.maxZipBytes }, ZIP_MSG.notZip, () => {})), fs.createWriteStream(zipFile));
@@ -708,9 +710,9 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
     if (errors.length) return refuse(...errors);
 
     const slug = (opts.slug || prefix).trim();
-    if (!SLUG.test(slug)) return refuse(slug ? ZIP_MSG.slugInvalid(slug) : ZIP_MSG.slugMissing);
+    if (!SLUG.test(slug)) return refuseSlug(slug ? ZIP_MSG.slugInvalid(slug) : ZIP_MSG.slugMissing);
     const taken = await slugTaken(db, slug);
-    if (taken) return refuse(ZIP_MSG.neverOverwrites(taken));
+    if (taken) return refuseSlug(ZIP_MSG.neverOverwrites(taken));
 
     const dir = path.join(work, "course", slug);
     // Media must be what their extension says: judged from the first bytes, before the rest is inflated.
@@ -732,7 +734,7 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
 
     const dest = draftDir(slug);
     fs.mkdirSync(roots.drafts, { recursive: true });
-    if (fs.existsSync(dest)) return refuse(ZIP_MSG.slugDraft(slug));
+    if (fs.existsSync(dest)) return refuseSlug(ZIP_MSG.slugDraft(slug));
     fs.renameSync(dir, dest);
     const applied = await applyDraft(db, opts.storage, slug);
     if (!applied.ok) {

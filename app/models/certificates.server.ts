@@ -142,7 +142,8 @@ export async function confirmCompletion(
     const cls = await requireClass(trx, input.classId);
     if (cls.completed_at !== null && input.close) throw new ClassError("培训班已经结班", 409);
     const today = cstDate(t);
-    if (input.close && today <= cls.end_date && !input.early) throw new ClassError(`培训班尚未结束（结束日期 ${cls.end_date}），提前结班须勾选确认`);
+    if (input.close && today <= cls.end_date && !input.early)
+      throw new ClassError(`培训班尚未结束（结束日期 ${cls.end_date}），提前结班须勾选确认`, 400, "early");
     const rows = await classResults(trx, cls);
     if (!rows.length) throw new ClassError("培训班还没有学员");
     const closing = input.close || cls.completed_at !== null;

@@ -36,6 +36,8 @@ export class ClassError extends Error {
   constructor(
     message: string,
     public status: 400 | 404 | 409 = 400,
+    /** The form field at fault, when there is one. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -248,12 +250,12 @@ export type ClassSettings = ClassFields & { rules: ClassRules; numberFormat: str
 
 async function checkHost(db: DB, hostUnitId: number) {
   const unit = await db.selectFrom("org_units").select(["kind", "active"]).where("id", "=", hostUnitId).executeTakeFirst();
-  if (!unit || !unit.active) throw new ClassError("主办单位不存在或已停用");
-  if (unit.kind === "branch") throw new ClassError("主办单位应为校党委或二级党委（分党校），不能是党支部");
+  if (!unit || !unit.active) throw new ClassError("主办单位不存在或已停用", 400, "hostUnitId");
+  if (unit.kind === "branch") throw new ClassError("主办单位应为校党委或二级党委（分党校），不能是党支部", 400, "hostUnitId");
 }
 
 function uniqueTermError(e: unknown): never {
-  if (e instanceof Error && /UNIQUE|duplicate key/i.test(e.message)) throw new ClassError("该主办单位已有同类别、同期次的培训班", 409);
+  if (e instanceof Error && /UNIQUE|duplicate key/i.test(e.message)) throw new ClassError("该主办单位已有同类别、同期次的培训班", 409, "term");
   throw e;
 }
 
@@ -866,9 +868,9 @@ export type ExceptionInput = {
  * transaction, one audit entry per member.
  */
 export async function setException(db: DB, input: ExceptionInput, actor: Actor): Promise<{ changed: number; skipped: number }> {
-  if (!input.userIds.length) throw new ClassError("请至少选择一名学员");
-  if (input.kind && !input.reason) throw new ClassError("请填写例外处理的理由");
-  if (input.kind === "complete" && !input.basis) throw new ClassError("请选择认定依据");
+  if (!input.userIds.length) throw new ClassError("请至少选择一名学员", 400, "userIds");
+  if (input.kind && !input.reason) throw new ClassError("请填写例外处理的理由", 400, "reason");
+  if (input.kind === "complete" && !input.basis) throw new ClassError("请选择认定依据", 400, "basis");
   return writeTransaction(db, async (trx) => {
     const cls = await requireClass(trx, input.classId);
     const wanted = new Set(input.userIds);
@@ -881,7 +883,7 @@ export async function setException(db: DB, input: ExceptionInput, actor: Actor):
           const w = candidateRuleWarning(cls.kind, r.result.hours);
           return w ? [`${r.name}（${r.username}）：${w}`] : [];
         });
-      if (short.length) throw new ClassError(short.length === 1 ? short[0]! : `${short.length} 名学员：${short[0]}`, 409);
+      if (short.length) throw new ClassError(short.length === 1 ? short[0]! : `${short.length} 名学员：${short[0]}`, 409, "acknowledged");
     }
     let changed = 0;
     const t = nowSeconds();

@@ -15,6 +15,8 @@ export class NoticeError extends Error {
   constructor(
     message: string,
     readonly status: 400 | 403 | 404 = 400,
+    /** The form field at fault, when there is one. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -86,17 +88,17 @@ async function recipientsOf(
   if (input.audience === "org" || input.audience === "stage") {
     if (input.orgUnitId) {
       const unit = await db.selectFrom("org_units").select(["id", "path"]).where("id", "=", input.orgUnitId).executeTakeFirst();
-      if (!unit || (scope !== "/" && !unit.path.startsWith(scope))) throw new NoticeError("所选组织不在您的管理范围内");
+      if (!unit || (scope !== "/" && !unit.path.startsWith(scope))) throw new NoticeError("所选组织不在您的管理范围内", 400, "orgUnitId");
       q = q.where(inSubtree("o.path", unit.path));
       unitId = unit.id;
       subtree = unit.path;
-    } else if (input.audience === "org") throw new NoticeError("请选择接收的组织");
+    } else if (input.audience === "org") throw new NoticeError("请选择接收的组织", 400, "orgUnitId");
     if (input.audience === "stage") {
-      if (!input.stage) throw new NoticeError("请选择发展阶段");
+      if (!input.stage) throw new NoticeError("请选择发展阶段", 400, "stage");
       q = q.where("u.stage", "=", input.stage);
     }
   } else {
-    if (!input.classId) throw new NoticeError("请选择培训班");
+    if (!input.classId) throw new NoticeError("请选择培训班", 400, "classId");
     q = q.where("u.id", "in", db.selectFrom("class_members").select("user_id").where("class_id", "=", input.classId));
   }
   const ids = (await q.execute()).map((r) => r.id).filter((id) => id !== publisherId);
@@ -104,10 +106,10 @@ async function recipientsOf(
 }
 
 function checkText(title: string, body: string) {
-  if (!title.trim()) throw new NoticeError("请填写标题");
-  if (title.length > NOTICE_LIMITS.titleChars) throw new NoticeError(`标题不能超过 ${NOTICE_LIMITS.titleChars} 个字`);
-  if (!body.trim()) throw new NoticeError("请填写正文");
-  if (body.length > NOTICE_LIMITS.bodyChars) throw new NoticeError(`正文不能超过 ${NOTICE_LIMITS.bodyChars} 个字`);
+  if (!title.trim()) throw new NoticeError("请填写标题", 400, "title");
+  if (title.length > NOTICE_LIMITS.titleChars) throw new NoticeError(`标题不能超过 ${NOTICE_LIMITS.titleChars} 个字`, 400, "title");
+  if (!body.trim()) throw new NoticeError("请填写正文", 400, "body");
+  if (body.length > NOTICE_LIMITS.bodyChars) throw new NoticeError(`正文不能超过 ${NOTICE_LIMITS.bodyChars} 个字`, 400, "body");
 }
 
 /** Publishes a notice: the notice, its first version, attachments, recipients and their notifications in one transaction. */
@@ -117,7 +119,7 @@ export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, 
     const scope = await publishScope(trx, who);
     if (!scope) throw new NoticeError("您没有发布通知的权限", 403);
     const { ids, unitId, subtree } = await recipientsOf(trx, input, scope, who.id);
-    if (!ids.length) throw new NoticeError("所选范围内没有可接收通知的人员");
+    if (!ids.length) throw new NoticeError("所选范围内没有可接收通知的人员", 400, "audience");
     const notice = await trx
       .insertInto("notices")
       .values({

@@ -10,6 +10,8 @@ export class QuestionError extends Error {
   constructor(
     message: string,
     readonly status: 400 | 403 | 404 = 400,
+    /** The form field at fault, when there is one. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -47,8 +49,8 @@ export async function askQuestion(
   t = nowSeconds(),
 ): Promise<number> {
   const body = input.bodyMd.trim();
-  if (!body) throw new QuestionError("请填写问题");
-  if (body.length > QUESTION_LIMITS.bodyChars) throw new QuestionError(`问题不能超过 ${QUESTION_LIMITS.bodyChars} 个字`);
+  if (!body) throw new QuestionError("请填写问题", 400, "body");
+  if (body.length > QUESTION_LIMITS.bodyChars) throw new QuestionError(`问题不能超过 ${QUESTION_LIMITS.bodyChars} 个字`, 400, "body");
   let lessonId: number | null = null;
   if (input.lessonKey) {
     const lesson = await db
@@ -58,7 +60,7 @@ export async function askQuestion(
       .where("key", "=", input.lessonKey)
       .where("archived", "=", 0)
       .executeTakeFirst();
-    if (!lesson) throw new QuestionError("课时不存在");
+    if (!lesson) throw new QuestionError("课时不存在", 400, "lesson");
     lessonId = lesson.id;
   }
   const row = await db
@@ -154,8 +156,8 @@ async function questionForStaff(db: DB, id: number, viewer: Viewer) {
 
 export async function answerQuestion(db: DB, input: { id: number; answerMd: string; public: boolean }, viewer: Viewer & { id: number }, t = nowSeconds()) {
   const answer = input.answerMd.trim();
-  if (!answer) throw new QuestionError("请填写回复");
-  if (answer.length > QUESTION_LIMITS.answerChars) throw new QuestionError(`回复不能超过 ${QUESTION_LIMITS.answerChars} 个字`);
+  if (!answer) throw new QuestionError("请填写回复", 400, "answer");
+  if (answer.length > QUESTION_LIMITS.answerChars) throw new QuestionError(`回复不能超过 ${QUESTION_LIMITS.answerChars} 个字`, 400, "answer");
   await writeTransaction(db, async (trx) => {
     const q = await questionForStaff(trx, input.id, viewer);
     await trx

@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { AccountLockNotice } from "~/components/AccountLock.tsx";
 import { STAGES } from "../../db/types.ts";
@@ -11,6 +11,8 @@ import { getOrgUnit } from "~/models/org.server.ts";
 import { courseSummaries } from "~/models/progress.server.ts";
 import { unlockAccount } from "~/models/users.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
+import { FormOutcome } from "~/components/FormErrors.tsx";
+import { fail } from "~/utils/form-result.server.ts";
 import { ACCOUNT_FREE_FAILURES, getAccountLock } from "~/models/throttle.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
 
@@ -57,9 +59,9 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const user = await requireUser(args);
   const form = await args.request.formData();
-  if (form.get("intent") !== "unlock") return data({ message: "未知操作" }, { status: 400 });
+  if (form.get("intent") !== "unlock") return fail("未知操作");
   await unlockAccount(args.context.db, user.id, { actorId: user.id, ip: args.context.clientIp });
-  return { message: "已解除锁定。如果不是您本人在尝试登录，请尽快修改密码。" };
+  return { ok: true as const, message: "已解除锁定。如果不是您本人在尝试登录，请尽快修改密码。" };
 }
 
 export default function Home() {
@@ -71,11 +73,7 @@ export default function Home() {
   return (
     <div className="stack">
       {params.get("passwordChanged") ? <p className="alert ok">密码已修改，其他设备上的登录已失效。</p> : null}
-      {done ? (
-        <p className="alert ok" role="status">
-          {done.message}
-        </p>
-      ) : null}
+      <FormOutcome result={done} />
       {lock ? <AccountLockNotice lock={lock} owner /> : null}
       <section className="card welcome">
         <h1>您好，{me.name}</h1>

@@ -2,7 +2,7 @@
 // 支部 and standing, sorted, paged), records exceptions with their basis and reason for one trainee or
 // many (audited), confirms completion in rounds — those who meet the rules or hold a 准予结业 exception
 // get certificates, everyone else stays 学习中 — and closes the class when training is over.
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { GlyphWarnings, MemberFilters, MemberPager, MemberTable, StatGrid, type MemberRowView } from "~/components/ClassMembers.tsx";
@@ -11,6 +11,8 @@ import { ClassError, classResults, classStatus, getClassRow, setException } from
 import { filterMembers, memberTable, parseMemberQuery } from "~/models/member-table.server.ts";
 import classesCss from "~/styles/classes.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { glyphWarnings } from "~/utils/certificate-pdf.server.ts";
 import { basisLabel, EXCEPTION_BASES, EXCEPTION_BASIS_KEYS } from "~/utils/completion.ts";
 import { now } from "~/utils/db.server.ts";
@@ -73,8 +75,6 @@ const ExceptionForm = z.object({
 });
 const CloseForm = z.object({ early: z.literal("on").optional() });
 
-type ActionData = { error?: string; ok?: string };
-
 export async function action(args: ActionFunctionArgs) {
   const { me, cls } = await load(args);
   const { db, clientIp } = args.context;
@@ -84,7 +84,7 @@ export async function action(args: ActionFunctionArgs) {
     const intent = form.get("intent");
     if (intent === "exception") {
       const p = parseForm(form, ExceptionForm);
-      if (!p.ok) return data<ActionData>({ error: p.message }, { status: 400 });
+      if (!p.ok) return failParsed(p);
       // "filtered": every row the table's current filter keeps (the query string of this page).
       const userIds =
         p.data.scope === "filtered"
@@ -99,11 +99,11 @@ export async function action(args: ActionFunctionArgs) {
         actor,
       );
       const what = kind === null ? "已取消例外处理" : kind === "complete" ? `已设为经认定准予结业（${basisLabel(p.data.basis)}）` : "已设为不予结业";
-      return { ok: `${what}：${r.changed} 人${r.skipped ? `；${r.skipped} 人已有证书，未改动` : ""}` } satisfies ActionData;
+      return { ok: true as const, message: `${what}：${r.changed} 人${r.skipped ? `；${r.skipped} 人已有证书，未改动` : ""}` };
     }
     if (intent === "confirm" || intent === "close") {
       const p = parseForm(form, CloseForm);
-      if (!p.ok) return data<ActionData>({ error: p.message }, { status: 400 });
+      if (!p.ok) return failParsed(p);
       const r = await confirmCompletion(
         db,
         { classId: cls.id, schoolCode: args.context.config.schoolCode, close: intent === "close", early: !!p.data.early },
@@ -111,21 +111,24 @@ export async function action(args: ActionFunctionArgs) {
       );
       const issued = `本次颁发证书 ${r.issued.length} 份${r.issued.length ? `（${r.issued[0]!.number} 起）` : ""}`;
       return {
-        ok: r.closed
+        ok: true as const,
+        message: r.closed
           ? `已结班：结业 ${r.completed} 人，未结业 ${r.notCompleted} 人；${issued}`
           : `已确认本轮结业：结业 ${r.completed} 人，不予结业 ${r.notCompleted} 人，其余 ${r.studying} 人仍在学习中；${issued}`,
-      } satisfies ActionData;
+      };
     }
   } catch (e) {
-    if (e instanceof ClassError) return data<ActionData>({ error: e.message }, { status: e.status });
+    if (e instanceof ClassError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
-  return data<ActionData>({ error: "未知操作" }, { status: 400 });
+  return fail("未知操作");
 }
 
 export default function Completion() {
   const { cls, ended, members, table, total, passing, studying, toIssue, warnings } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as ActionData | undefined;
+  const result = useActionData<typeof action>();
+  const f = (name: string) => fieldProps(result, "completion", name);
+  const err = (name: string) => <FieldError result={result} form="completion" name={name} />;
   const busy = useNavigation().state === "submitting";
   const here = useLocation();
   const path = `/admin/classes/${cls.id}/completion`;
@@ -139,8 +142,7 @@ export default function Completion() {
           <h1>结业审核</h1>
         </div>
       </div>
-      {result?.error ? <p className="alert error">{result.error}</p> : null}
-      {result?.ok ? <p className="alert ok">{result.ok}</p> : null}
+      <FormOutcome result={result} />
       {cls.completedAt ? (
         <p className="alert ok">已于 {formatDateTime(cls.completedAt)} 结班。之后达到结业条件的学员仍可确认补发证书，已颁发的证书编号不变。</p>
       ) : (
@@ -171,7 +173,8 @@ export default function Completion() {
               <input type="hidden" name="intent" value="close" />
               {ended ? null : (
                 <label className="check">
-                  <input type="checkbox" name="early" required /> 培训班尚未结束，确认提前结班
+                  <input type="checkbox" {...f("early")} required /> 培训班尚未结束，确认提前结班
+                  {err("early")}
                 </label>
               )}
               <button type="submit" className="btn danger" disabled={busy || !total}>
@@ -186,16 +189,17 @@ export default function Completion() {
         <Form method="post" id="bulk" className="bulk" action={`${path}${here.search}`}>
           <input type="hidden" name="intent" value="exception" />
           <strong>例外处理：</strong>
-          <select name="scope" defaultValue="selected" aria-label="对哪些学员">
+          {/* No trainee chosen is a refusal of the choice of trainees. */}
+          <select {...f("userIds")} name="scope" defaultValue="selected" aria-label="对哪些学员">
             <option value="selected">勾选的学员</option>
             <option value="filtered">筛选出的全部 {table.matched} 人（不含已发证）</option>
           </select>
-          <select name="kind" defaultValue="complete" aria-label="例外处理方式">
+          <select {...f("kind")} defaultValue="complete" aria-label="例外处理方式">
             <option value="complete">经认定准予结业</option>
             <option value="fail">不予结业</option>
             <option value="none">取消例外，按规则计算</option>
           </select>
-          <select name="basis" defaultValue="" aria-label="认定依据">
+          <select {...f("basis")} defaultValue="" aria-label="认定依据">
             <option value="">认定依据（准予结业时必选）</option>
             {Object.entries(EXCEPTION_BASES).map(([k, label]) => (
               <option key={k} value={k}>
@@ -203,15 +207,18 @@ export default function Completion() {
               </option>
             ))}
           </select>
-          <input name="reason" maxLength={200} placeholder="理由（必填，如：已参加线下集中培训 3 天）" aria-label="例外理由" />
+          <input {...f("reason")} maxLength={200} placeholder="理由（必填，如：已参加线下集中培训 3 天）" aria-label="例外理由" />
           {cls.kind === "candidate" ? (
             <label className="check">
-              <input type="checkbox" name="acknowledged" /> 已核实：发展对象参加集中培训不少于3天或24学时
+              <input type="checkbox" {...f("acknowledged")} /> 已核实：发展对象参加集中培训不少于3天或24学时
             </label>
           ) : null}
           <button type="submit" className="btn" disabled={busy}>
             应用
           </button>
+          {["userIds", "kind", "basis", "reason", "acknowledged"].map((name) => (
+            <FieldError key={name} result={result} form="completion" name={name} />
+          ))}
         </Form>
         <div className="table-wrap" tabIndex={0}>
           <MemberTable

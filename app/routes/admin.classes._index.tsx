@@ -1,14 +1,16 @@
 // 培训班: the list (admins all, instructors the classes with their courses, secretaries the classes with
 // members in their subtree) and, for the organization department, the form that opens a new class.
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ClassKindSelect } from "~/components/ClassMembers.tsx";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
 import { ClassError, ClassFieldsSchema, createClass, listClassesFor } from "~/models/classes.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import classesCss from "~/styles/classes.css?url";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { requireRole } from "~/guards/auth.server.ts";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: classesCss }];
@@ -26,12 +28,12 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const me = await requireRole(args, "admin");
   const parsed = parseForm(await args.request.formData(), ClassFieldsSchema);
-  if (!parsed.ok) return data({ error: parsed.message, errors: parsed.errors }, { status: 400 });
+  if (!parsed.ok) return failParsed(parsed);
   try {
     const id = await createClass(args.context.db, parsed.data, { actorId: me.id, ip: args.context.clientIp });
     return redirect(`/admin/classes/${id}`);
   } catch (e) {
-    if (e instanceof ClassError) return data({ error: e.message, errors: {} as Record<string, string> }, { status: e.status });
+    if (e instanceof ClassError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
 }
@@ -40,6 +42,8 @@ export default function Classes() {
   const { classes, isAdmin, hosts } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const year = new Date().getFullYear();
+  const f = (name: string) => fieldProps(result, "new-class", name);
+  const err = (name: string) => <FieldError result={result} form="new-class" name={name} />;
   return (
     <div className="stack classes">
       <div className="page-head">
@@ -91,35 +95,41 @@ export default function Classes() {
       {isAdmin ? (
         <section className="card">
           <h2>新建培训班</h2>
-          {result?.error ? <p className="alert error">{result.error}</p> : null}
+          <FormAlert result={result} />
           <Form method="post" className="form class-form">
             <label>
               培训班名称
-              <input name="name" required maxLength={80} placeholder={`${year}年秋季第12期入党积极分子培训班`} />
+              <input {...f("name")} required maxLength={80} placeholder={`${year}年秋季第12期入党积极分子培训班`} />
+              {err("name")}
             </label>
             <div className="grid-2">
               <label>
                 类别
-                <ClassKindSelect />
+                <ClassKindSelect {...f("kind")} />
+                {err("kind")}
               </label>
               <label>
                 期次
-                <input name="term" type="number" min={1} max={9999} required inputMode="numeric" />
+                <input {...f("term")} type="number" min={1} max={9999} required inputMode="numeric" />
+                {err("term")}
               </label>
             </div>
             <label>
               主办单位
-              <OrgUnitSelect units={hosts} name="hostUnitId" required />
+              <OrgUnitSelect units={hosts} {...f("hostUnitId")} required />
               <small>校党委，或二级党委（分党校）</small>
+              {err("hostUnitId")}
             </label>
             <div className="grid-2">
               <label>
                 开始日期
-                <input name="startDate" type="date" required />
+                <input {...f("startDate")} type="date" required />
+                {err("startDate")}
               </label>
               <label>
                 结束日期
-                <input name="endDate" type="date" required />
+                <input {...f("endDate")} type="date" required />
+                {err("endDate")}
               </label>
             </div>
             <p className="muted small-print">创建后在培训班页面设置课程、结业条件并报名学员。</p>

@@ -1,10 +1,12 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { QuestionStats } from "~/components/QuestionStats.tsx";
 import { emailConfigured, outboxSummary } from "~/models/notifications.server.ts";
 import { questionStats, setAnswerLimitHours } from "~/models/questions.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
+import { failParsed } from "~/utils/form-result.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "答疑与通知设置 · 网上党校" }];
@@ -22,9 +24,9 @@ const SettingsForm = z.object({
 export async function action(args: ActionFunctionArgs) {
   const admin = await requireRole(args, "admin");
   const parsed = parseForm(await args.request.formData(), SettingsForm);
-  if (!parsed.ok) return data({ ok: false, message: parsed.message }, { status: 400 });
+  if (!parsed.ok) return failParsed(parsed);
   await setAnswerLimitHours(args.context.db, parsed.data.limitHours, { actorId: admin.id, ip: args.context.clientIp });
-  return { ok: true, message: "已保存" };
+  return { ok: true as const, message: "已保存" };
 }
 
 export default function AdminInteraction() {
@@ -33,11 +35,7 @@ export default function AdminInteraction() {
   return (
     <div className="stack">
       <h1>答疑与通知</h1>
-      {result?.message ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </p>
-      ) : null}
+      <FormOutcome result={result} />
       <section className="card stack" data-testid="mail-status">
         <h2>邮件发送</h2>
         {mail ? (
@@ -57,8 +55,16 @@ export default function AdminInteraction() {
         <Form method="post" className="inline-form">
           <label>
             超过
-            <input name="limitHours" type="number" min={1} max={720} defaultValue={questions.limitHours} style={{ width: "6rem" }} />
+            <input
+              {...fieldProps(result, "settings", "limitHours")}
+              type="number"
+              min={1}
+              max={720}
+              defaultValue={questions.limitHours}
+              style={{ width: "6rem" }}
+            />
             小时未回复的问题标为超时
+            <FieldError result={result} form="settings" name="limitHours" />
           </label>
           <button type="submit" className="btn">
             保存

@@ -1,10 +1,12 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
 import { OrgUnitSelect } from "~/components/UserFields.tsx";
 import { createOrgUnit, deleteOrgUnit, listOrgUnits, moveOrgUnit, OrgError, renameOrgUnit, setOrgUnitActive, withLabels } from "~/models/org.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import type { DB } from "~/utils/db.server.ts";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { ORG_KIND_LABEL } from "~/utils/labels.ts";
 
@@ -53,16 +55,64 @@ async function run(db: DB, f: z.infer<typeof Intent>, actor: { actorId: number; 
   }
 }
 
+/** Creating and moving are refused for the chosen 上级组织 (missing, inactive, wrong kind, own subtree). */
+const REFUSED_FIELD: Partial<Record<z.infer<typeof Intent>["intent"], string>> = { create: "parentId", move: "parentId" };
+
 export async function action(args: ActionFunctionArgs) {
   const admin = await requireRole(args, "admin");
   const form = parseForm(await args.request.formData(), Intent);
-  if (!form.ok) return data({ ok: false, message: form.message }, { status: 400 });
+  if (!form.ok) return failParsed(form);
   try {
-    return { ok: true, message: await run(args.context.db, form.data, { actorId: admin.id, ip: args.context.clientIp }) };
+    return { ok: true as const, message: await run(args.context.db, form.data, { actorId: admin.id, ip: args.context.clientIp }) };
   } catch (e) {
-    if (e instanceof OrgError) return data({ ok: false, message: e.message }, { status: 400 });
+    const field = REFUSED_FIELD[form.data.intent];
+    if (e instanceof OrgError) return fail(e.message, field ? { [field]: e.message } : {});
     throw e;
   }
+}
+
+type Unit = ReturnType<typeof useLoaderData<typeof loader>>["units"][number];
+
+/** One unit's forms; each row posts through its own fetcher so that a refusal shows beside the row it concerns. */
+function UnitActions({ u, parents }: { u: Unit; parents: Unit[] }) {
+  const fetcher = useFetcher<typeof action>();
+  const r = fetcher.data;
+  const form = `unit-${u.id}`;
+  return (
+    <div className="tree-actions">
+      <fetcher.Form method="post" className="inline-form">
+        <input type="hidden" name="intent" value="rename" />
+        <input type="hidden" name="id" value={u.id} />
+        <input {...fieldProps(r, form, "name")} defaultValue={u.name} required maxLength={60} aria-label="名称" />
+        <button className="btn small">重命名</button>
+        <FieldError result={r} form={form} name="name" />
+      </fetcher.Form>
+      {u.parent_id !== null ? (
+        <fetcher.Form method="post" className="inline-form">
+          <input type="hidden" name="intent" value="move" />
+          <input type="hidden" name="id" value={u.id} />
+          <OrgUnitSelect units={parents.filter((p) => p.id !== u.id)} {...fieldProps(r, form, "parentId")} value={u.parent_id} required label="上级组织" />
+          <button className="btn small">移动</button>
+          <FieldError result={r} form={form} name="parentId" />
+        </fetcher.Form>
+      ) : null}
+      {u.parent_id !== null ? (
+        <fetcher.Form method="post" className="inline-form">
+          <input type="hidden" name="intent" value={u.active ? "deactivate" : "activate"} />
+          <input type="hidden" name="id" value={u.id} />
+          <button className="btn small">{u.active ? "停用" : "启用"}</button>
+        </fetcher.Form>
+      ) : null}
+      {u.members === 0 && u.parent_id !== null ? (
+        <fetcher.Form method="post" className="inline-form">
+          <input type="hidden" name="intent" value="delete" />
+          <input type="hidden" name="id" value={u.id} />
+          <button className="btn small danger">删除</button>
+        </fetcher.Form>
+      ) : null}
+      <FormOutcome result={r} />
+    </div>
+  );
 }
 
 export default function OrgTree() {
@@ -72,15 +122,13 @@ export default function OrgTree() {
   return (
     <div className="stack">
       <h1>组织架构</h1>
-      {result ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </p>
-      ) : null}
+      <FormOutcome result={result} />
       <Form method="post" className="card filters">
         <input type="hidden" name="intent" value="create" />
-        <OrgUnitSelect units={parents} name="parentId" required label="上级组织" />
-        <input name="name" placeholder="新组织名称" required maxLength={60} aria-label="新组织名称" />
+        <OrgUnitSelect units={parents} {...fieldProps(result, "create", "parentId")} required label="上级组织" />
+        <FieldError result={result} form="create" name="parentId" />
+        <input {...fieldProps(result, "create", "name")} placeholder="新组织名称" required maxLength={60} aria-label="新组织名称" />
+        <FieldError result={result} form="create" name="name" />
         <button type="submit" className="btn primary">
           新建下级组织
         </button>
@@ -95,36 +143,7 @@ export default function OrgTree() {
                 <span className="muted">{u.members} 人</span>
                 {u.active ? null : <span className="tag">已停用</span>}
               </summary>
-              <div className="tree-actions">
-                <Form method="post" className="inline-form">
-                  <input type="hidden" name="intent" value="rename" />
-                  <input type="hidden" name="id" value={u.id} />
-                  <input name="name" defaultValue={u.name} required maxLength={60} aria-label="名称" />
-                  <button className="btn small">重命名</button>
-                </Form>
-                {u.parent_id !== null ? (
-                  <Form method="post" className="inline-form">
-                    <input type="hidden" name="intent" value="move" />
-                    <input type="hidden" name="id" value={u.id} />
-                    <OrgUnitSelect units={parents.filter((p) => p.id !== u.id)} name="parentId" value={u.parent_id} required />
-                    <button className="btn small">移动</button>
-                  </Form>
-                ) : null}
-                {u.parent_id !== null ? (
-                  <Form method="post" className="inline-form">
-                    <input type="hidden" name="intent" value={u.active ? "deactivate" : "activate"} />
-                    <input type="hidden" name="id" value={u.id} />
-                    <button className="btn small">{u.active ? "停用" : "启用"}</button>
-                  </Form>
-                ) : null}
-                {u.members === 0 && u.parent_id !== null ? (
-                  <Form method="post" className="inline-form">
-                    <input type="hidden" name="intent" value="delete" />
-                    <input type="hidden" name="id" value={u.id} />
-                    <button className="btn small danger">删除</button>
-                  </Form>
-                ) : null}
-              </div>
+              <UnitActions u={u} parents={parents} />
             </details>
           </li>
         ))}

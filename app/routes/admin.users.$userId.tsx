@@ -8,7 +8,7 @@ import { listStageEvents } from "~/models/branch-stages.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { getUserWithRoles, resetPassword, setUserActive, unlockAccount, updateUser, UserError } from "~/models/users.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
-import { FormAlert } from "~/components/FormErrors.tsx";
+import { FormOutcome } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { getAccountLock } from "~/models/throttle.server.ts";
@@ -88,12 +88,7 @@ export default function EditUser() {
       <h1>
         {user.name} <small className="muted">{user.username}</small>
       </h1>
-      <FormAlert result={result} />
-      {result?.ok ? (
-        <p className="alert ok" role="status">
-          {result.message}
-        </p>
-      ) : null}
+      <FormOutcome result={result} />
       {result?.ok && result.oneTimePassword ? <OneTimePassword username={user.username} name={user.name} password={result.oneTimePassword} /> : null}
       <Form method="post" className="card form" key={user.updated_at}>
         <input type="hidden" name="intent" value="save" />

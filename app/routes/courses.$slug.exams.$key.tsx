@@ -1,10 +1,12 @@
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ExamError } from "~/models/exams/common.server.ts";
 import { findExamId, getExamForTrainee } from "~/models/exams/attempts.server.ts";
 import { startExamAttempt } from "~/models/exams/windows.server.ts";
 import { whyCourseHidden } from "~/models/courses.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
+import { FormAlert } from "~/components/FormErrors.tsx";
+import { fail } from "~/utils/form-result.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import { ExamRules } from "~/components/CourseReader.tsx";
 import styles from "~/styles/exams.css?url";
@@ -45,7 +47,7 @@ export async function action(args: ActionFunctionArgs) {
   } catch (e) {
     if (!(e instanceof ExamError)) throw e;
     if (e.status === 404) await load(args); // throws the reason the course is hidden
-    return data({ error: e.message }, { status: e.status });
+    return fail(e.message, {}, e.status);
   }
 }
 
@@ -59,11 +61,7 @@ export default function ExamIntro() {
   return (
     <div className="stack exam-intro">
       <ExamRules base={`/courses/${d.exam.courseSlug}`} {...d} />
-      {result?.error ? (
-        <p className="alert error" role="alert">
-          {result.error}
-        </p>
-      ) : null}
+      <FormAlert result={result} />
       {d.inProgress ? (
         <Form method="post" className="card exam-start">
           <p>您有一次正在进行的考试，截止时间 {formatDateTime(d.inProgress.deadline_at)}。</p>

@@ -1,10 +1,12 @@
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { getCourseBySlug, whyCourseHidden } from "~/models/courses.server.ts";
 import { askQuestion, durationText, QUESTION_LIMITS, QuestionError, questionsForLearner } from "~/models/questions.server.ts";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/guards/auth.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 import { now } from "~/utils/db.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
@@ -56,7 +58,6 @@ const AskForm = z.object({
 export async function action(args: ActionFunctionArgs) {
   const { user, course } = await visibleCourse(args);
   const { db, storage } = args.context;
-  const fail = (message: string, status = 400) => data({ message }, { status });
   let form: FormData;
   let files: AcceptedFile[] = [];
   try {
@@ -68,17 +69,17 @@ export async function action(args: ActionFunctionArgs) {
       maxTextBytes: 64 * 1024,
     }));
   } catch (e) {
-    if (e instanceof UploadRefused) return fail(e.message, e.status);
+    if (e instanceof UploadRefused) return fail(e.message, { image: e.message }, e.status);
     throw e;
   }
   const parsed = parseForm(form, AskForm);
-  if (!parsed.ok) return fail(parsed.message);
+  if (!parsed.ok) return failParsed(parsed);
   const image = files[0] ? { sha256: files[0].sha256, type: files[0].type as "jpg" | "png" } : null;
   try {
     const id = await askQuestion(db, { course, lessonKey: parsed.data.lesson || null, userId: user.id, bodyMd: parsed.data.body, image });
     return redirect(`/courses/${course.slug}/questions?asked=1#q${id}`);
   } catch (e) {
-    if (e instanceof QuestionError) return fail(e.message, e.status);
+    if (e instanceof QuestionError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
 }
@@ -100,15 +101,11 @@ export default function CourseQuestions() {
             问题已提交，教师回复后会通知您。
           </p>
         ) : null}
-        {result?.message ? (
-          <p className="alert error" role="alert">
-            {result.message}
-          </p>
-        ) : null}
+        <FormAlert result={result} />
         <Form method="post" encType="multipart/form-data" className="form">
           <label>
             相关课时
-            <select name="lesson" defaultValue={params.get("lesson") ?? ""}>
+            <select {...fieldProps(result, "ask", "lesson")} defaultValue={params.get("lesson") ?? ""}>
               <option value="">整门课程</option>
               {lessons.map((l) => (
                 <option key={l.key} value={l.key}>
@@ -116,14 +113,17 @@ export default function CourseQuestions() {
                 </option>
               ))}
             </select>
+            <FieldError result={result} form="ask" name="lesson" />
           </label>
           <label>
             问题（支持 Markdown，最多 {limits.bodyChars} 字）
-            <textarea name="body" rows={5} required maxLength={limits.bodyChars} />
+            <textarea {...fieldProps(result, "ask", "body")} rows={5} required maxLength={limits.bodyChars} />
+            <FieldError result={result} form="ask" name="body" />
           </label>
           <label>
             图片（可选，JPG 或 PNG，最大 5 MB）
-            <input type="file" name="image" accept="image/png,image/jpeg" />
+            <input type="file" {...fieldProps(result, "ask", "image")} accept="image/png,image/jpeg" />
+            <FieldError result={result} form="ask" name="image" />
           </label>
           <button type="submit" className="btn primary">
             提交问题

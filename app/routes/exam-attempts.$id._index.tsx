@@ -5,6 +5,7 @@ import { ExamError } from "~/models/exams/common.server.ts";
 import { getAttemptPaper } from "~/models/exams/attempts.server.ts";
 import { recordLeave, saveAnswersFromForm, submitAttempt } from "~/models/exams/autosave.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
+import { fail } from "~/utils/form-result.server.ts";
 import { isAnswered, type ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
@@ -117,13 +118,13 @@ export async function action(args: ActionFunctionArgs) {
     .map(({ q, answer }) => ({ questionId: q.questionId, answer }));
   if (intent === "leave") {
     await recordLeave(args.context.db, { attemptId, userId: user.id });
-    return data({ ok: true, error: null });
+    return { ok: true as const };
   }
   if (intent === "submit") {
     try {
       await submitAttempt(args.context.db, { attemptId, userId: user.id, answers });
     } catch (e) {
-      if (e instanceof ExamError) return data({ ok: false, error: e.message }, { status: e.status });
+      if (e instanceof ExamError) return fail(e.message, {}, e.status);
       throw e;
     }
     return redirect(result);
@@ -131,7 +132,7 @@ export async function action(args: ActionFunctionArgs) {
   const saved = await saveAnswersFromForm(args.context.db, { attemptId, userId: user.id, answers });
   if (!saved.ok) {
     if (saved.reason === "deadline" || saved.reason === "finished") return redirect(result);
-    return data({ ok: false, error: saved.message }, { status: saved.status });
+    return fail(saved.message, {}, saved.status);
   }
   const goto = String(form.get("goto") ?? form.get("page") ?? "1");
   return redirect(goto === "confirm" ? `/exam-attempts/${attemptId}?confirm=1` : `/exam-attempts/${attemptId}?page=${Number(goto) || 1}&saved=1`);
@@ -140,5 +141,5 @@ export async function action(args: ActionFunctionArgs) {
 export default function ExamAttemptPage() {
   const d = useLoaderData<typeof loader>();
   const a = useActionData<typeof action>();
-  return <ExamAttempt {...d} error={a?.error ?? null} />;
+  return <ExamAttempt {...d} result={a} />;
 }

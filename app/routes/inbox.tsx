@@ -1,8 +1,10 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { emailConfigured, getPrefs, listInbox, markAllRead, openNotification, setPref } from "~/models/notifications.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
+import { failParsed } from "~/utils/form-result.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { NOTIFICATION_KINDS, NOTIFICATION_KIND_LABEL } from "~/utils/labels.ts";
@@ -39,7 +41,7 @@ export async function action(args: ActionFunctionArgs) {
   const user = await requireUser(args);
   const { db } = args.context;
   const parsed = parseForm(await args.request.formData(), ActionForm);
-  if (!parsed.ok) return data({ message: parsed.message }, { status: 400 });
+  if (!parsed.ok) return failParsed(parsed);
   const d = parsed.data;
   if (d.intent === "open") {
     const link = await openNotification(db, user.id, d.id);
@@ -48,11 +50,11 @@ export async function action(args: ActionFunctionArgs) {
   }
   if (d.intent === "read-all") {
     await markAllRead(db, user.id);
-    return { message: "已全部标为已读" };
+    return { ok: true as const, message: "已全部标为已读" };
   }
   const on = new Set(d.email === undefined ? [] : Array.isArray(d.email) ? d.email : [d.email]);
   for (const k of NOTIFICATION_KINDS) await setPref(db, user.id, k, on.has(k));
-  return { message: "接收方式已保存" };
+  return { ok: true as const, message: "接收方式已保存" };
 }
 
 export default function Inbox() {
@@ -68,11 +70,7 @@ export default function Inbox() {
           </button>
         </Form>
       </div>
-      {result?.message ? (
-        <p className="alert ok" role="status">
-          {result.message}
-        </p>
-      ) : null}
+      <FormOutcome result={result} />
       <section className="card">
         {items.length === 0 ? <p className="muted">暂无消息。</p> : null}
         <ul className="stack" style={{ listStyle: "none", padding: 0, margin: 0 }}>
@@ -102,9 +100,10 @@ export default function Inbox() {
           <input type="hidden" name="intent" value="prefs" />
           {prefs.map((p) => (
             <label key={p.kind} className="check">
-              <input type="checkbox" name="email" value={p.kind} defaultChecked={p.email} /> {p.label}：同时发送邮件
+              <input type="checkbox" {...fieldProps(result, "prefs", "email")} value={p.kind} defaultChecked={p.email} /> {p.label}：同时发送邮件
             </label>
           ))}
+          <FieldError result={result} form="prefs" name="email" />
           <button type="submit" className="btn">
             保存
           </button>

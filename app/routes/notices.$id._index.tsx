@@ -1,8 +1,10 @@
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ackNotice, NoticeError, openNotice } from "~/models/notices.server.ts";
 import proseCss from "~/styles/prose.css?url";
 import { requireUser } from "~/guards/auth.server.ts";
+import { FormAlert } from "~/components/FormErrors.tsx";
+import { fail } from "~/utils/form-result.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 import { idParam } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
@@ -41,9 +43,9 @@ export async function action(args: ActionFunctionArgs) {
   const user = await requireUser(args);
   const id = noticeId(args.params);
   const form = await args.request.formData();
-  if (form.get("intent") !== "ack") return data({ ok: false, message: "未知操作" }, { status: 400 });
+  if (form.get("intent") !== "ack") return fail("未知操作");
   await orStatus(ackNotice(args.context.db, id, user.id), NoticeError);
-  return { ok: true, message: "已确认阅读" };
+  return { ok: true as const, message: "已确认阅读" };
 }
 
 export default function NoticePage() {
@@ -51,11 +53,7 @@ export default function NoticePage() {
   const result = useActionData<typeof action>();
   return (
     <div className="stack">
-      {result && !result.ok ? (
-        <p className="alert error" role="alert">
-          {result.message}
-        </p>
-      ) : null}
+      <FormAlert result={result} />
       <p className="muted">
         <Link to="/notices">通知公告</Link>
       </p>

@@ -1,8 +1,10 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { editNotice, NOTICE_LIMITS, NoticeError, noticeForManager, noticeVersions } from "~/models/notices.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { orStatus } from "~/utils/status-errors.server.ts";
@@ -36,11 +38,11 @@ export async function action(args: ActionFunctionArgs) {
   const user = await requireRole(args, "admin", "secretary");
   const id = noticeId(args.params);
   const parsed = parseForm(await args.request.formData(), EditForm);
-  if (!parsed.ok) return data({ message: parsed.message }, { status: 400 });
+  if (!parsed.ok) return failParsed(parsed);
   try {
     await editNotice(args.context.db, id, { title: parsed.data.title, bodyMd: parsed.data.body }, user, args.context.clientIp);
   } catch (e) {
-    if (e instanceof NoticeError) return data({ message: e.message }, { status: e.status });
+    if (e instanceof NoticeError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
   return redirect(`/notices/${id}`);
@@ -56,19 +58,17 @@ export default function EditNotice() {
       </p>
       <h1>修改通知（当前第 {notice.version} 版）</h1>
       <p className="muted">修改后原内容作为历史版本保留；已读、已确认记录不变。</p>
-      {result?.message ? (
-        <p className="alert error" role="alert">
-          {result.message}
-        </p>
-      ) : null}
+      <FormAlert result={result} />
       <Form method="post" className="form card">
         <label>
           标题
-          <input name="title" required maxLength={limits.titleChars} defaultValue={notice.title} />
+          <input {...fieldProps(result, "notice", "title")} required maxLength={limits.titleChars} defaultValue={notice.title} />
+          <FieldError result={result} form="notice" name="title" />
         </label>
         <label>
           正文（支持 Markdown）
-          <textarea name="body" rows={8} required maxLength={limits.bodyChars} defaultValue={notice.body} />
+          <textarea {...fieldProps(result, "notice", "body")} rows={8} required maxLength={limits.bodyChars} defaultValue={notice.body} />
+          <FieldError result={result} form="notice" name="body" />
         </label>
         <button type="submit" className="btn primary">
           保存为新版本

@@ -1,9 +1,11 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { STAGES } from "../../db/types.ts";
 import { NOTICE_LIMITS, NoticeError, publishChoices, publishNotice } from "~/models/notices.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { orStatus } from "~/utils/status-errors.server.ts";
@@ -34,7 +36,6 @@ const NoticeForm = z.object({
 
 export async function action(args: ActionFunctionArgs) {
   const user = await requireRole(args, "admin", "secretary");
-  const fail = (message: string, status = 400) => data({ message }, { status });
   let form: FormData;
   let files: AcceptedFile[] = [];
   try {
@@ -46,11 +47,11 @@ export async function action(args: ActionFunctionArgs) {
       maxTextBytes: 256 * 1024,
     }));
   } catch (e) {
-    if (e instanceof UploadRefused) return fail(e.message, e.status);
+    if (e instanceof UploadRefused) return fail(e.message, { files: e.message }, e.status);
     throw e;
   }
   const parsed = parseForm(form, NoticeForm);
-  if (!parsed.ok) return fail(parsed.message);
+  if (!parsed.ok) return failParsed(parsed);
   const d = parsed.data;
   try {
     const res = await publishNotice(
@@ -70,7 +71,7 @@ export async function action(args: ActionFunctionArgs) {
     );
     return redirect(`/notices/${res.id}/reads?published=${res.recipients}`);
   } catch (e) {
-    if (e instanceof NoticeError) return fail(e.message, e.status);
+    if (e instanceof NoticeError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
 }
@@ -78,32 +79,32 @@ export async function action(args: ActionFunctionArgs) {
 export default function NewNotice() {
   const { units, classes, stages, limits } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const f = (name: string) => fieldProps(result, "notice", name);
+  const err = (name: string) => <FieldError result={result} form="notice" name={name} />;
   return (
     <div className="stack narrow">
       <p className="muted">
         <Link to="/notices">通知公告</Link> / 发布通知
       </p>
       <h1>发布通知</h1>
-      {result?.message ? (
-        <p className="alert error" role="alert">
-          {result.message}
-        </p>
-      ) : null}
+      <FormAlert result={result} />
       <Form method="post" encType="multipart/form-data" className="form card">
         <label>
           标题
-          <input name="title" required maxLength={limits.titleChars} />
+          <input {...f("title")} required maxLength={limits.titleChars} />
+          {err("title")}
         </label>
         <label>
           正文（支持 Markdown）
-          <textarea name="body" rows={8} required maxLength={limits.bodyChars} />
+          <textarea {...f("body")} rows={8} required maxLength={limits.bodyChars} />
+          {err("body")}
         </label>
         <fieldset className="stack">
           <legend>接收范围</legend>
           <label className="check">
-            <input type="radio" name="audience" value="org" defaultChecked /> 组织（含下级组织的全部人员）
+            <input type="radio" {...f("audience")} value="org" defaultChecked /> 组织（含下级组织的全部人员）
           </label>
-          <select name="orgUnitId" aria-label="接收的组织" defaultValue={units[0]?.id}>
+          <select {...f("orgUnitId")} aria-label="接收的组织" defaultValue={units[0]?.id}>
             {units.map((u) => (
               <option key={u.id} value={u.id}>
                 {u.label}
@@ -111,9 +112,9 @@ export default function NewNotice() {
             ))}
           </select>
           <label className="check">
-            <input type="radio" name="audience" value="class" /> 培训班学员
+            <input type="radio" {...f("audience")} value="class" /> 培训班学员
           </label>
-          <select name="classId" aria-label="培训班" defaultValue="">
+          <select {...f("classId")} aria-label="培训班" defaultValue="">
             <option value="">（选择培训班）</option>
             {classes.map((c) => (
               <option key={c.id} value={c.id}>
@@ -122,9 +123,9 @@ export default function NewNotice() {
             ))}
           </select>
           <label className="check">
-            <input type="radio" name="audience" value="stage" /> 上面所选组织中某一发展阶段的人员
+            <input type="radio" {...f("audience")} value="stage" /> 上面所选组织中某一发展阶段的人员
           </label>
-          <select name="stage" aria-label="发展阶段" defaultValue="">
+          <select {...f("stage")} aria-label="发展阶段" defaultValue="">
             <option value="">（选择发展阶段）</option>
             {stages.map((s) => (
               <option key={s.value} value={s.value}>
@@ -132,13 +133,17 @@ export default function NewNotice() {
               </option>
             ))}
           </select>
+          {["audience", "orgUnitId", "classId", "stage"].map((name) => (
+            <FieldError key={name} result={result} form="notice" name={name} />
+          ))}
         </fieldset>
         <label className="check">
           <input type="checkbox" name="requiresAck" value="1" /> 需确认（接收人须点击“已阅”）
         </label>
         <label>
           附件（可选，最多 {limits.files} 个，每个不超过 20 MB；PDF、Word、JPG、PNG）
-          <input type="file" name="files" multiple />
+          <input type="file" {...f("files")} multiple />
+          {err("files")}
         </label>
         <button type="submit" className="btn primary">
           发布

@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { OFFLINE_KINDS } from "../../db/types.ts";
@@ -8,6 +8,8 @@ import { getOrgUnit } from "~/models/org.server.ts";
 import { courseRoster, creditOfflineHours } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 
@@ -49,16 +51,19 @@ const Credit = z.object({
 export async function action(args: ActionFunctionArgs) {
   const { user, course, scope } = await scoped(args);
   const form = parseForm(await args.request.formData(), Credit);
-  if (!form.ok) return data({ ok: false, message: form.message }, { status: 400 });
+  if (!form.ok) return failParsed(form);
   // Only trainees this actor can see may be credited.
   const roster = await courseRoster(args.context.db, course, scope);
   const allowed = new Set(roster.rows.map((r) => r.id));
-  if (form.data.userIds.some((id) => !allowed.has(id))) return data({ ok: false, message: "所选学员不在您的管理范围内" }, { status: 403 });
+  if (form.data.userIds.some((id) => !allowed.has(id))) {
+    const message = "所选学员不在您的管理范围内";
+    return fail(message, { userIds: message }, 403);
+  }
   for (const userId of form.data.userIds) {
     const { userIds: _ids, intent: _intent, ...rest } = form.data;
     await creditOfflineHours(args.context.db, { ...rest, userId, courseId: course.id }, { actorId: user.id, ip: args.context.clientIp });
   }
-  return { ok: true, message: `已为 ${form.data.userIds.length} 名学员登记 ${form.data.hours} 线下学时` };
+  return { ok: true as const, message: `已为 ${form.data.userIds.length} 名学员登记 ${form.data.hours} 线下学时` };
 }
 
 export default function CourseProgress() {
@@ -86,7 +91,8 @@ export default function CourseProgress() {
           <span>7 天未学习</span>
         </div>
       </div>
-      {result ? <p className={`alert ${result.ok ? "ok" : "error"}`}>{result.message}</p> : null}
+      <FormOutcome result={result} />
+      <FieldError result={result} form="credit" name="userIds" />
       <Form method="post" className="stack">
         <div className="table-wrap card" tabIndex={0}>
           <table>
@@ -110,7 +116,7 @@ export default function CourseProgress() {
               {rows.map((r) => (
                 <tr key={r.id} className={r.stuck ? "stuck" : ""}>
                   <td>
-                    <input type="checkbox" name="userIds" value={r.id} aria-label={`选择 ${r.name}`} />
+                    <input type="checkbox" {...fieldProps(result, "credit", "userIds")} value={r.id} aria-label={`选择 ${r.name}`} />
                   </td>
                   <td>{r.username}</td>
                   <td>
@@ -146,7 +152,7 @@ export default function CourseProgress() {
           <input type="hidden" name="intent" value="credit" />
           <label>
             活动类型
-            <select name="kind" required defaultValue="">
+            <select {...fieldProps(result, "credit", "kind")} required defaultValue="">
               <option value="">请选择</option>
               {OFFLINE_KINDS.map((k) => (
                 <option key={k} value={k}>
@@ -154,18 +160,22 @@ export default function CourseProgress() {
                 </option>
               ))}
             </select>
+            <FieldError result={result} form="credit" name="kind" />
           </label>
           <label>
             学时
-            <input name="hours" type="number" min="0.5" max="40" step="0.5" required />
+            <input {...fieldProps(result, "credit", "hours")} type="number" min="0.5" max="40" step="0.5" required />
+            <FieldError result={result} form="credit" name="hours" />
           </label>
           <label>
             活动日期
-            <input name="activityDate" type="date" required />
+            <input {...fieldProps(result, "credit", "activityDate")} type="date" required />
+            <FieldError result={result} form="credit" name="activityDate" />
           </label>
           <label>
             事由
-            <input name="reason" required maxLength={200} placeholder="如：第三小组学习党章专题研讨" />
+            <input {...fieldProps(result, "credit", "reason")} required maxLength={200} placeholder="如：第三小组学习党章专题研讨" />
+            <FieldError result={result} form="credit" name="reason" />
           </label>
           <button type="submit" className="btn primary">
             为所选学员登记

@@ -19,7 +19,7 @@ import {
 import assignmentsCss from "~/styles/assignments.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
-import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
@@ -216,12 +216,7 @@ export default function GradeSubmission() {
         </p>
       </section>
 
-      <FormAlert result={result} />
-      {result?.ok ? (
-        <p className="alert ok" role="status">
-          {result.message}
-        </p>
-      ) : null}
+      <FormOutcome result={result} />
 
       <div className="grade-layout">
         <article className="card stack">

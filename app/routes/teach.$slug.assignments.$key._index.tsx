@@ -21,7 +21,7 @@ import {
 import { ExtensionFields } from "~/components/ExtensionFields.tsx";
 import assignmentsCss from "~/styles/assignments.css?url";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
-import { FormAlert } from "~/components/FormErrors.tsx";
+import { FormOutcome } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { safeRedirect } from "~/utils/safe-redirect.ts";
@@ -186,12 +186,7 @@ export default function AssignmentQueue() {
         {d.assignment.cutoffAt ? formatDateTime(d.assignment.cutoffAt) : "不限"} · 满分 {d.assignment.maxScore}
         {d.assignment.archived ? <span className="tag">已归档</span> : null}
       </p>
-      <FormAlert result={result} />
-      {result?.ok ? (
-        <p className="alert ok" role="status">
-          {result.message}
-        </p>
-      ) : null}
+      <FormOutcome result={result} />
       {d.hide ? <p className="alert warn">盲评中：发布成绩前不显示学员姓名、学号和支部。</p> : null}
 
       <Form method="get" className="card filters">

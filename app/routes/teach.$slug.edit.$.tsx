@@ -17,6 +17,8 @@ import {
 import authoringCss from "~/styles/authoring.css?url";
 import proseCss from "~/styles/prose.css?url";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { fail } from "~/utils/form-result.server.ts";
 import { LESSON_WARN_BYTES } from "~/utils/course-format.server.ts";
 import { MARKDOWN_LIMITS_TEXT, renderMarkdownOffThread } from "~/utils/markdown.server.ts";
 import { readForm } from "~/utils/multipart.server.ts";
@@ -86,7 +88,7 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 type Result = {
-  ok: boolean;
+  ok: true;
   message: string;
   version?: string;
   text?: string;
@@ -117,8 +119,10 @@ export async function action(args: ActionFunctionArgs) {
   } catch (e) {
     const failure = failureOf(e);
     if (!failure) throw e;
-    // A text over the size limit is not sent back into the page (it cannot be saved; the browser keeps it).
-    return data<Result>({ ok: false, message: failure.message, text: failure.status === 413 ? undefined : text }, { status: failure.status });
+    // A refused text goes back into the page (a page without JavaScript would lose it), unless it is over
+    // the size limit (it cannot be saved; the browser keeps it).
+    const refused = fail(failure.message, intent === "delete" ? {} : { text: failure.message }, failure.status);
+    return data({ ...refused.data, text: failure.status === 413 ? undefined : text }, refused.init ?? undefined);
   }
 }
 
@@ -145,16 +149,18 @@ function Editor() {
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const [text, setText] = useState(result?.text ?? savedText);
-  const [previewHtml, setPreviewHtml] = useState(result?.html ?? html ?? "");
+  const [previewHtml, setPreviewHtml] = useState((result?.ok ? result.html : undefined) ?? html ?? "");
   const [previewState, setPreviewState] = useState<"idle" | "pending" | "error">("idle");
   const [hydrated, setHydrated] = useState(false);
   const area = useRef<HTMLTextAreaElement>(null);
   const form = useRef<HTMLFormElement>(null);
   const first = useRef(true);
   const dirty = text.replace(/\r\n?/g, "\n") !== savedText;
-  const shownErrors = result?.errors ?? errors;
-  const shownOther = result?.otherErrors ?? otherErrors;
-  const shownWarnings = (result && "warnings" in result ? result.warnings : warnings) ?? [];
+  const saved = result?.ok ? result : undefined;
+  const shownErrors = saved?.errors ?? errors;
+  const shownOther = saved?.otherErrors ?? otherErrors;
+  const shownWarnings = (saved && "warnings" in saved ? saved.warnings : warnings) ?? [];
+  const textField = fieldProps(result, "editor", "text");
 
   useEffect(() => setHydrated(true), []);
 
@@ -246,19 +252,20 @@ function Editor() {
             }
           }}
         >
-          <input type="hidden" name="version" value={result?.version ?? version} />
+          <input type="hidden" name="version" value={saved?.version ?? version} />
           <label htmlFor="source">文件内容（--- 之间是文件头，之后是 Markdown 正文）</label>
           <textarea
             id="source"
             ref={area}
-            name="text"
+            {...textField}
             className="source"
             value={text}
             onChange={(e) => setText(e.target.value)}
             spellCheck={false}
             rows={24}
-            aria-describedby="file-errors"
+            aria-describedby={[textField["aria-describedby"], "file-errors"].filter(Boolean).join(" ")}
           />
+          <FieldError result={result} form="editor" name="text" />
           <div className="row-actions">
             <button type="submit" name="intent" value="save" className="btn primary" disabled={saving}>
               {saving ? "保存中…" : "保存草稿"}
@@ -285,9 +292,9 @@ function Editor() {
               </button>
             ) : null}
           </div>
+          <FormAlert result={result} />
           <p className="save-state" role="status" aria-live="polite">
-            {result ? <span className={result.ok ? "ok-text" : "bad-text"}>{result.message}</span> : null}{" "}
-            {dirty ? <span className="muted">有未保存的修改</span> : null}
+            {saved ? <span className="ok-text">{saved.message}</span> : null} {dirty ? <span className="muted">有未保存的修改</span> : null}
           </p>
           <div id="file-errors">
             {shownWarnings.map((w) => (

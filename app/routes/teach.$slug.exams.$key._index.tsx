@@ -8,7 +8,7 @@ import { listEditedQuestions, regradeWithNewestVersion } from "~/models/exams/re
 import { optionsInBankOrder, reviewLeakWarning } from "~/utils/exam-rules.ts";
 import { MSG } from "~/utils/course-messages.server.ts";
 import { requireExamEditor } from "~/guards/exam.server.ts";
-import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { stemSummary } from "~/utils/exam-stem.server.ts";
@@ -228,12 +228,7 @@ export default function TeachExam() {
             保存
           </button>
         </Form>
-        <FormAlert result={r} />
-        {r?.ok ? (
-          <p className="alert ok" role="status">
-            {r.message}
-          </p>
-        ) : null}
+        <FormOutcome result={r} />
         {d.overrides.length ? (
           <ul className="exam-overrides">
             {d.overrides.map((o) => (

@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { ExamError } from "~/models/exams/common.server.ts";
 import { getGradingItems, gradeAnswer, listGradingQueue } from "~/models/exams/grading.server.ts";
@@ -6,6 +6,8 @@ import { requireExamEditor } from "~/guards/exam.server.ts";
 import type { QuestionAnswer } from "~/utils/course-types.ts";
 import type { ExamResponse } from "~/utils/exam-response.ts";
 import { idParam } from "~/utils/forms.server.ts";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
+import { fail } from "~/utils/form-result.server.ts";
 import { stemSummary } from "~/utils/exam-stem.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import styles from "~/styles/exams.css?url";
@@ -48,7 +50,7 @@ export async function action(args: ActionFunctionArgs) {
   const { user, exam } = await requireExamEditor(args);
   const form = await args.request.formData();
   const questionId = idParam.safeParse(form.get("questionId"));
-  if (!questionId.success) return data({ ok: false, message: "题目编号无效" }, { status: 400 });
+  if (!questionId.success) return fail("题目编号无效");
   const attemptIds = form
     .getAll("attemptId")
     .map(Number)
@@ -58,7 +60,8 @@ export async function action(args: ActionFunctionArgs) {
     const raw = String(form.get(`score_${attemptId}`) ?? "").trim();
     if (raw === "") continue;
     const score = Number(raw);
-    if (!Number.isFinite(score)) return data({ ok: false, message: `分数格式不正确：${raw}` }, { status: 400 });
+    const field = `score_${attemptId}`;
+    if (!Number.isFinite(score)) return fail(`分数格式不正确：${raw}`, { [field]: "请填写数字" });
     const comment =
       String(form.get(`comment_${attemptId}`) ?? "")
         .trim()
@@ -71,11 +74,11 @@ export async function action(args: ActionFunctionArgs) {
       );
       if (r.changed) changed++;
     } catch (e) {
-      if (e instanceof ExamError) return data({ ok: false, message: e.message }, { status: e.status });
+      if (e instanceof ExamError) return fail(e.message, e.status === 400 ? { [field]: e.message } : {}, e.status);
       throw e;
     }
   }
-  return { ok: true, message: changed ? `已保存 ${changed} 份评分，总分已重新计算` : "没有需要保存的改动" };
+  return { ok: true as const, message: changed ? `已保存 ${changed} 份评分，总分已重新计算` : "没有需要保存的改动" };
 }
 
 function ResponseText({ r }: { r: ExamResponse }) {
@@ -155,11 +158,7 @@ export default function Grading() {
           <p className="empty">暂无需要人工评分的答卷</p>
         )}
       </nav>
-      {r ? (
-        <p className={`alert ${r.ok ? "ok" : "error"}`} role="status">
-          {r.message}
-        </p>
-      ) : null}
+      <FormOutcome result={r} />
       {d.current ? (
         <Form method="post" className="stack" key={d.current.question.id}>
           <section className="card">
@@ -183,7 +182,15 @@ export default function Grading() {
               <div className="filters">
                 <label>
                   得分（0–{i.max}）
-                  <input name={`score_${i.attempt_id}`} type="number" min={0} max={i.max} step={0.5} defaultValue={i.manual_score ?? ""} />
+                  <input
+                    {...fieldProps(r, "grading", `score_${i.attempt_id}`)}
+                    type="number"
+                    min={0}
+                    max={i.max}
+                    step={0.5}
+                    defaultValue={i.manual_score ?? ""}
+                  />
+                  <FieldError result={r} form="grading" name={`score_${i.attempt_id}`} />
                 </label>
                 <label className="grow">
                   评语

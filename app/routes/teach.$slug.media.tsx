@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { parseMultipartForm } from "~/utils/multipart.server.ts";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
@@ -15,6 +15,8 @@ import {
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
+import { fail } from "~/utils/form-result.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
 export const meta: MetaFunction = () => [{ title: "媒体文件 · 课程编写 · 网上党校" }];
@@ -35,15 +37,14 @@ const listPage = (course: { slug: string; title: string }) => ({
   limits: { image: mb(MEDIA_LIMITS.png), video: mb(MEDIA_LIMITS.mp4), caption: mb(MEDIA_LIMITS.vtt) },
 });
 
-type Result = { ok: boolean; message: string };
-
 export async function action(args: ActionFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
   requireBrowserCourse(course);
   const { request, context } = args;
   const uploaded: string[] = [];
+  const upload = (request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data");
   try {
-    if ((request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
+    if (upload) {
       // Each file streams into the store while its type is sniffed and its size counted.
       await parseMultipartForm(request, async (part) => {
         if (part.filename === undefined) return readSmallField(part.data);
@@ -56,18 +57,18 @@ export async function action(args: ActionFunctionArgs) {
         uploaded.push(rel);
         return rel;
       });
-      if (!uploaded.length) return data<Result>({ ok: false, message: "请选择要上传的文件" }, { status: 400 });
-      return data<Result>({ ok: true, message: `已上传：${uploaded.join("、")}` });
+      if (!uploaded.length) return fail("请选择要上传的文件", { file: "请选择要上传的文件" });
+      return { ok: true as const, message: `已上传：${uploaded.join("、")}` };
     }
     const form = await request.formData();
     const name = String(form.get("file") ?? "");
     deleteDraftMedia(course.slug, name);
-    return data<Result>({ ok: true, message: `已从草稿中删除 media/${name}` });
+    return { ok: true as const, message: `已从草稿中删除 media/${name}` };
   } catch (e) {
     const failure = failureOf(e);
     if (!failure) throw e;
     const done = uploaded.length ? `（已上传：${uploaded.join("、")}）` : "";
-    return data<Result>({ ok: false, message: `${failure.message}${done}` }, { status: failure.status });
+    return fail(`${failure.message}${done}`, upload ? { file: failure.message } : {}, failure.status);
   }
 }
 
@@ -89,7 +90,7 @@ export default function Media() {
           选择文件（可多选）
           <input
             type="file"
-            name="file"
+            {...fieldProps(result, "upload", "file")}
             multiple
             required
             accept="image/png,image/jpeg,image/gif,image/webp,video/mp4,video/webm,.vtt,text/vtt"
@@ -104,13 +105,10 @@ export default function Media() {
             图片 PNG/JPG/GIF/WebP ≤ {limits.image} MB，视频 MP4/WebM ≤ {limits.video} MB，字幕 VTT ≤ {limits.caption}{" "}
             MB。类型按文件内容判断；文件名会改为英文字母和数字。
           </small>
+          <FieldError result={result} form="upload" name="file" />
         </label>
         {tooBig ? <p className="alert warn">{tooBig}</p> : null}
-        {result ? (
-          <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
-            {result.message}
-          </p>
-        ) : null}
+        <FormOutcome result={result} />
         <button type="submit" className="btn primary" disabled={busy || tooBig !== null}>
           {busy ? "上传中…" : "上传到草稿"}
         </button>

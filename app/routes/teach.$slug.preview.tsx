@@ -2,17 +2,22 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { draftMediaBase, draftMediaFile, markdownBodyOf, requireBrowserCourse } from "~/models/authoring.server.ts";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { serveFile } from "~/utils/files.server.ts";
+import { fail } from "~/utils/form-result.server.ts";
 import { renderMarkdownOffThread } from "~/utils/markdown.server.ts";
 import { readForm } from "~/utils/multipart.server.ts";
 
 const MAX_TEXT = 1024 * 1024;
+const asResponse = (r: ReturnType<typeof fail>) => Response.json(r.data, r.init ?? undefined);
 
-/** The editor's live preview: the file's body through the lesson page's renderer, as JSON { html }. */
+/**
+ * The editor's live preview: the file's body through the lesson page's renderer, as JSON { html }, or a
+ * refusal in the form shape (as a real Response: a resource route drops data()'s status).
+ */
 export async function action(args: ActionFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
   const text = (await readForm(args.request)).get("text");
-  if (typeof text !== "string") return Response.json({ message: "缺少内容" }, { status: 400 });
-  if (text.length > MAX_TEXT) return Response.json({ message: "内容过长" }, { status: 413 });
+  if (typeof text !== "string") return asResponse(fail("缺少内容", { text: "缺少内容" }));
+  if (text.length > MAX_TEXT) return asResponse(fail("内容过长", { text: "内容过长" }, 413));
   const html = await renderMarkdownOffThread(markdownBodyOf(text), { mediaBase: draftMediaBase(course.slug) });
   return Response.json({ html }, { headers: { "Cache-Control": "no-store" } });
 }

@@ -1,11 +1,12 @@
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { ProblemList } from "~/components/ProblemList.tsx";
+import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
 import { z } from "zod";
 import { createCourse, failureOf, SLUG, STAGE_NAMES } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
 import { formatError } from "~/utils/course-format.server.ts";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
@@ -35,14 +36,10 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const user = await requireRole(args, "instructor", "admin");
   const form = parseForm(await args.request.formData(), NewCourseForm);
-  if (!form.ok) return data({ errors: form.errors, message: form.message, problems: [] as string[] }, { status: 400 });
+  if (!form.ok) return failParsed(form);
   const { instructors: typed, ...rest } = form.data;
   const instructors = [...new Set([...(user.roles.includes("instructor") ? [user.username] : []), ...typed.split(/[\s,，、]+/).filter(Boolean)])];
-  if (!instructors.length)
-    return data(
-      { errors: { instructors: "请填写至少一位授课教师的工号" }, message: "请填写至少一位授课教师的工号", problems: [] as string[] },
-      { status: 400 },
-    );
+  if (!instructors.length) return fail("请填写至少一位授课教师的工号", { instructors: "请填写至少一位授课教师的工号" });
   try {
     const result = await createCourse(
       args.context.db,
@@ -50,15 +47,11 @@ export async function action(args: ActionFunctionArgs) {
       { ...rest, instructors },
       { id: user.id, username: user.username, roles: user.roles, ip: args.context.clientIp },
     );
-    if (!result.ok)
-      return data({ errors: {} as Record<string, string>, message: "课程信息未通过校验", problems: result.errors.map(formatError) }, { status: 400 });
+    if (!result.ok) return fail("课程信息未通过校验", {}, 400, result.errors.map(formatError));
   } catch (e) {
     const failure = failureOf(e);
     if (!failure) throw e;
-    return data(
-      { errors: { slug: failure.message } as Record<string, string>, message: failure.message, problems: [] as string[] },
-      { status: failure.status },
-    );
+    return fail(failure.message, { slug: failure.message }, failure.status);
   }
   return redirect(`/teach/${form.data.slug}`);
 }
@@ -67,7 +60,8 @@ export default function NewCourse() {
   const { stages, me, isInstructor } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const err = (k: string) => (result?.errors as Record<string, string> | undefined)?.[k];
+  const f = (name: string) => fieldProps(result, "course", name);
+  const err = (name: string) => <FieldError result={result} form="course" name={name} />;
   return (
     <section className="narrow stack">
       <p className="crumbs">
@@ -77,42 +71,42 @@ export default function NewCourse() {
       <Form method="post" className="card form">
         <label>
           课程标识
-          <input name="slug" required maxLength={60} pattern="[a-z0-9]+(-[a-z0-9]+)*" placeholder="dangshi-xuexi" autoComplete="off" />
+          <input {...f("slug")} required maxLength={60} pattern="[a-z0-9]+(-[a-z0-9]+)*" placeholder="dangshi-xuexi" autoComplete="off" />
           <small>用于网址和导出的文件夹名：小写字母、数字和 -，创建后不能修改。</small>
-          {err("slug") ? <small className="field-error">{err("slug")}</small> : null}
+          {err("slug")}
         </label>
         <label>
           课程名称
-          <input name="title" required maxLength={60} />
-          {err("title") ? <small className="field-error">{err("title")}</small> : null}
+          <input {...f("title")} required maxLength={60} />
+          {err("title")}
         </label>
         <fieldset className="inline">
           <legend>适用对象</legend>
           {stages.map((s) => (
             <label key={s} className="check">
-              <input type="checkbox" name="audience" value={s} /> {s}
+              <input type="checkbox" {...f("audience")} value={s} /> {s}
             </label>
           ))}
-          {err("audience") ? <small className="field-error">{err("audience")}</small> : null}
+          {err("audience")}
         </fieldset>
         <label>
           课程简介
-          <textarea name="summary" required maxLength={200} rows={3} />
+          <textarea {...f("summary")} required maxLength={200} rows={3} />
           <small>显示在课程目录中，最多 200 字。</small>
-          {err("summary") ? <small className="field-error">{err("summary")}</small> : null}
+          {err("summary")}
         </label>
         <label>
           总学时
-          <input name="hours" type="number" min={0.5} step={0.5} required inputMode="decimal" />
-          {err("hours") ? <small className="field-error">{err("hours")}</small> : null}
+          <input {...f("hours")} type="number" min={0.5} step={0.5} required inputMode="decimal" />
+          {err("hours")}
         </label>
         <label>
           其他授课教师工号
-          <input name="instructors" placeholder="js002, js003" autoComplete="off" />
+          <input {...f("instructors")} placeholder="js002, js003" autoComplete="off" />
           <small>{isInstructor ? `您（${me}）自动列为授课教师。` : "组织部管理员可编辑全部课程；这里填写负责该课程的教师。"}</small>
-          {err("instructors") ? <small className="field-error">{err("instructors")}</small> : null}
+          {err("instructors")}
         </label>
-        {result?.message ? <ProblemList ok={false} message={result.message} problems={result.problems} /> : null}
+        <FormAlert result={result} />
         <button type="submit" className="btn primary" disabled={busy}>
           创建课程草稿
         </button>

@@ -1,9 +1,11 @@
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useFetcher, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { answerQuestion, durationText, hideQuestion, QUESTION_LIMITS, QuestionError, questionQueue } from "~/models/questions.server.ts";
 import proseCss from "~/styles/prose.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
+import { FieldError, FormAlert, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
+import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 import { now } from "~/utils/db.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
@@ -51,23 +53,45 @@ const ActionForm = z.discriminatedUnion("intent", [
 export async function action(args: ActionFunctionArgs) {
   const user = await requireRole(args, "instructor", "admin");
   const parsed = parseForm(await args.request.formData(), ActionForm);
-  if (!parsed.ok) return data({ ok: false, message: parsed.message }, { status: 400 });
+  if (!parsed.ok) return failParsed(parsed);
   try {
     if (parsed.data.intent === "answer") {
       await answerQuestion(args.context.db, { id: parsed.data.id, answerMd: parsed.data.answer, public: parsed.data.public === "1" }, user);
-      return { ok: true, message: "回复已发送，提问者会收到通知" };
+      return { ok: true as const, message: "回复已发送，提问者会收到通知" };
     }
     await hideQuestion(args.context.db, { id: parsed.data.id, hidden: true }, user, args.context.clientIp);
-    return { ok: true, message: "问题已隐藏" };
+    return { ok: true as const, message: "问题已隐藏" };
   } catch (e) {
-    if (e instanceof QuestionError) return data({ ok: false, message: e.message }, { status: e.status });
+    if (e instanceof QuestionError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
     throw e;
   }
 }
 
 type Item = ReturnType<typeof useLoaderData<typeof loader>>["waiting"][number];
 
+const answerFetcher = (id: number) => `question-${id}`;
+
+/**
+ * A sent answer's confirmation, above the lists. It is rendered from a list that does not move, so the
+ * keyed fetcher it shares with the card outlives the card moving from 待回复 to 最近已回复.
+ */
+function AnswerSent({ id }: { id: number }) {
+  const r = useFetcher<typeof action>({ key: answerFetcher(id) }).data;
+  return r?.ok ? (
+    <p className="alert ok" role="status">
+      {r.message}
+    </p>
+  ) : null;
+}
+
+/**
+ * One question with its answer form, which posts through a fetcher so that a refused answer is marked on
+ * this card; hiding posts as a page (its own form, the button sits beside 回复), its outcome above the list.
+ */
 function QuestionCard({ q }: { q: Item }) {
+  const fetcher = useFetcher<typeof action>({ key: answerFetcher(q.id) });
+  const r = fetcher.data;
+  const form = `question-${q.id}`;
   return (
     <article className="card stack" id={`q${q.id}`} data-testid="queue-question">
       <p className="muted">
@@ -81,11 +105,12 @@ function QuestionCard({ q }: { q: Item }) {
       </p>
       <div className="prose" dangerouslySetInnerHTML={{ __html: q.bodyHtml }} />
       {q.image ? <img src={q.image} alt="提问附图" style={{ maxWidth: "100%" }} /> : null}
-      <Form method="post" className="form">
+      <fetcher.Form method="post" className="form">
         <input type="hidden" name="id" value={q.id} />
         <label>
           回复（支持 Markdown）
-          <textarea name="answer" rows={4} required defaultValue={q.answerMd} />
+          <textarea {...fieldProps(r, form, "answer")} rows={4} required defaultValue={q.answerMd} />
+          <FieldError result={r} form={form} name="answer" />
         </label>
         <label className="check">
           <input type="checkbox" name="public" value="1" defaultChecked={q.public} /> 向本课程全体学员公开（不显示提问者姓名）
@@ -94,10 +119,15 @@ function QuestionCard({ q }: { q: Item }) {
           <button type="submit" name="intent" value="answer" className="btn primary">
             {q.answerMd ? "修改回复" : "回复"}
           </button>
-          <button type="submit" name="intent" value="hide" className="btn danger" formNoValidate>
+          <button type="submit" form={`hide-${q.id}`} className="btn danger">
             隐藏此问题
           </button>
         </div>
+        <FormAlert result={r} />
+      </fetcher.Form>
+      <Form method="post" id={`hide-${q.id}`} hidden>
+        <input type="hidden" name="intent" value="hide" />
+        <input type="hidden" name="id" value={q.id} />
       </Form>
     </article>
   );
@@ -112,11 +142,11 @@ export default function TeachQuestions() {
       <p className="muted">
         待回复 {waiting.length} 个{overdue ? `，其中 ${overdue} 个已超过 ${limitHours} 小时` : ""}。超过 {limitHours} 小时未回复的问题标为“已超时”。
       </p>
-      {result?.message ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </p>
-      ) : null}
+      {/* Without JavaScript a card's form posts as a page: its answer shows here. */}
+      <FormOutcome result={result} />
+      {[...waiting, ...answered].map((q) => (
+        <AnswerSent key={q.id} id={q.id} />
+      ))}
       <section className="stack" aria-label="待回复">
         {waiting.length === 0 ? <p className="muted">没有待回复的问题。</p> : waiting.map((q) => <QuestionCard key={q.id} q={q} />)}
       </section>

@@ -1,7 +1,9 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { readUnsubscribeToken, setPref } from "~/models/notifications.server.ts";
 import { NOTIFICATION_KIND_LABEL } from "~/utils/labels.ts";
+import { FormAlert } from "~/components/FormErrors.tsx";
+import { fail } from "~/utils/form-result.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "退订邮件 · 网上党校" }];
 
@@ -21,9 +23,9 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const form = await args.request.formData();
   const who = await readUnsubscribeToken(args.context.db, await tokenOf(args.request, form));
-  if (!who) return data({ ok: false, message: "退订链接无效或已损坏" }, { status: 404 });
+  if (!who) return fail("退订链接无效或已损坏", {}, 404);
   await setPref(args.context.db, who.userId, who.kind, false);
-  return { ok: true, message: `已退订：今后“${NOTIFICATION_KIND_LABEL[who.kind]}”不再发送邮件，仍会出现在站内消息中。` };
+  return { ok: true as const, message: `已退订：今后“${NOTIFICATION_KIND_LABEL[who.kind]}”不再发送邮件，仍会出现在站内消息中。` };
 }
 
 export default function Unsubscribe() {
@@ -32,8 +34,9 @@ export default function Unsubscribe() {
   return (
     <div className="stack narrow card">
       <h1>退订邮件</h1>
-      {done ? (
-        <p className={`alert ${done.ok ? "ok" : "error"}`} role={done.ok ? "status" : "alert"}>
+      <FormAlert result={done} />
+      {done?.ok ? (
+        <p className="alert ok" role="status">
           {done.message}
         </p>
       ) : (

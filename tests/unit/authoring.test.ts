@@ -578,14 +578,14 @@ describe("zip import refuses unsafe archives", () => {
   ])("refuses %s", async (_name, extra, message) => {
     const r = await importZip(sampleZip(extra), "imported");
     expect(r.status).toBe(400);
-    expect(r.data.errors).toEqual([message]);
+    expect(r.data.details).toEqual([message]);
     expect(fs.existsSync(path.join(tmp, "evil.md"))).toBe(false);
     expect(fs.existsSync(path.join(roots().drafts, "imported"))).toBe(false);
   });
 
   it("refuses entries that are not part of the course format", async () => {
     const r = await importZip(sampleZip({ "sample/notes.txt": strToU8("x"), "sample/lessons/sub/x.md": strToU8("x") }), "imported");
-    expect(r.data.errors.sort()).toEqual([
+    expect(r.data.details.sort()).toEqual([
       "sample/lessons/sub/x.md: 不属于课程格式的文件（只允许 course.md、lessons/、assignments/、bank/、exams/ 下的 .md 和 media/ 下的媒体文件）",
       "sample/notes.txt: 不属于课程格式的文件（只允许 course.md、lessons/、assignments/、bank/、exams/ 下的 .md 和 media/ 下的媒体文件）",
     ]);
@@ -593,7 +593,7 @@ describe("zip import refuses unsafe archives", () => {
 
   it("refuses media whose content is not what the extension says", async () => {
     const r = await importZip(sampleZip({ "sample/media/fake.png": strToU8("<html><script>alert(1)</script></html>") }), "imported");
-    expect(r.data.errors).toEqual(["sample/media/fake.png: 文件内容与扩展名不符"]);
+    expect(r.data.details).toEqual(["sample/media/fake.png: 文件内容与扩展名不符"]);
   });
 
   it("names the entry whose data does not inflate, in Chinese (not the inflater's English)", async () => {
@@ -606,7 +606,7 @@ describe("zip import refuses unsafe archives", () => {
     const data = entry.offset + 30 + (zip[entry.offset + 26]! | (zip[entry.offset + 27]! << 8)) + (zip[entry.offset + 28]! | (zip[entry.offset + 29]! << 8));
     zip[data] = 0x07;
     const r = await importZip(zip, "imported");
-    expect([r.status, r.data.errors]).toEqual([400, ["sample/media/broken.png: 无法解压，压缩包可能已损坏"]]);
+    expect([r.status, r.data.details]).toEqual([400, ["sample/media/broken.png: 无法解压，压缩包可能已损坏"]]);
   });
 
   it("refuses a file that is not a zip by its content", async () => {
@@ -617,7 +617,7 @@ describe("zip import refuses unsafe archives", () => {
   it("shows parser errors as file:line relative to the zip", async () => {
     const bad = strToU8("---\ntitle: 纪律\nchapter: 第二章 党的纪律\nhours: 0\n---\n");
     const r = await importZip(sampleZip({ "sample/lessons/03-jilv.md": bad }), "imported");
-    expect(r.data.errors).toEqual(["sample/lessons/03-jilv.md:4: 学时（hours）必须是大于 0 的数"]);
+    expect(r.data.details).toEqual(["sample/lessons/03-jilv.md:4: 学时（hours）必须是大于 0 的数"]);
   });
 
   it("refuses a zip bomb by its declared sizes, and by the bytes it really inflates when it lies", async () => {
@@ -654,7 +654,7 @@ describe("zip import refuses unsafe archives", () => {
     expect(await viaImport(lying)).toEqual({ ok: false, errors: ["x/media/a.png: 实际大小与声明不符"] });
     expect(fs.readdirSync(roots().tmp)).toEqual([]);
     const many = zipSync(Object.fromEntries(Array.from({ length: 2001 }, (_, i) => [`x/media/${i}.vtt`, strToU8("WEBVTT\n")])));
-    expect((await importZip(many, "many")).data.errors).toEqual(["压缩包中的文件过多（2001 个，最多 2000 个）"]);
+    expect((await importZip(many, "many")).data.details).toEqual(["压缩包中的文件过多（2001 个，最多 2000 个）"]);
   });
 });
 
@@ -739,7 +739,7 @@ describe("export → import → publish round trip", () => {
   it("never overwrites an existing course and adds an importing instructor to the instructors", async () => {
     const zip = await exported("sample");
     const taken = await importZip(zip, "sample", teacher.cookie);
-    expect(taken.data.errors).toEqual(["课程标识 sample 已被其他课程使用；导入不会覆盖已有课程，请填写一个新的课程标识后重新上传"]);
+    expect(taken.data.details).toEqual(["课程标识 sample 已被其他课程使用；导入不会覆盖已有课程，请填写一个新的课程标识后重新上传"]);
     const as = await importZip(zip, "copy-by-other", otherTeacher.cookie);
     expect(as.status).toBe(302);
     expect(fs.readFileSync(draftFile("copy-by-other", "course.md"), "utf8")).toContain("instructors: [js001, js999]");

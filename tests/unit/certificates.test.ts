@@ -188,7 +188,7 @@ describe("numbering", () => {
   it("takes the school code from the load context the server built, not from the environment", async () => {
     const request = makeRequest(`/admin/classes/${cls.id}/completion`, { cookie: users.admin!.cookie, method: "POST", form: { intent: "confirm" } });
     const r = await outcome(completionPage.action({ request, context: { ...ctx, config: { schoolCode: "CFG" } }, params: { id: String(cls.id) } }));
-    expect(r.data.ok).toContain("（CFG-2026-12-0001 起）");
+    expect(r.data.message).toContain("（CFG-2026-12-0001 起）");
   });
 
   it("numbers in order, never twice, and never reuses a revoked number", async () => {

@@ -55,7 +55,7 @@ function props(deadlineInMs = 3_600_000): ExamAttemptProps {
     pageSize: 10,
     confirm: false,
     saved: false,
-    error: null,
+    result: undefined,
   };
 }
 

@@ -63,6 +63,19 @@ export default tseslint.config(
     },
   },
   {
+    // Configuration comes from the load context (`context.config`, built once by server.ts with `configOf`):
+    // nothing in app/ reads the environment except the module that validates it.
+    files: ["app/**/*.{ts,tsx}"],
+    ignores: ["app/utils/env.server.ts"],
+    rules: {
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "read settings from context.config, not the environment." }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ImportSpecifier[imported.name='loadEnv']", message: "only server.ts and scripts call loadEnv; app/ gets context.config." },
+      ],
+    },
+  },
+  {
     // Kysely migrations are written against `Kysely<any>` (they must not depend on today's schema types);
     // test helpers inspect whatever a loader returned.
     files: ["db/migrations/**", "tests/**"],

@@ -25,11 +25,12 @@ import { allowedTypes, safeSegment, type AcceptedFile } from "~/utils/uploads.se
 import { audit } from "./audit.server.ts";
 import { getCourseBySlug, type CourseView } from "./courses.server.ts";
 import { seesEverything, taughtBySql, type Viewer } from "./visibility.server.ts";
-import { notify } from "./notifications.server.ts";
+import { notify, type NotifyOptions } from "./notifications.server.ts";
 
 /** The acting user: who they are for scoping, and their roles for course visibility. */
 export type Person = Viewer & { id: number };
-type Ctx = { ip?: string | null; now?: number };
+/** `email`: whether e-mail is configured (`context.config.email`), for the notifications a change sends. */
+type Ctx = { ip?: string | null; now?: number; email?: boolean };
 
 /** A refusal the user should read (Chinese); the route turns it into a 400 with the message. */
 export class AssignmentError extends Error {
@@ -578,7 +579,7 @@ export async function gradeSubmission(
       .execute();
     const changed = sub.status === "graded";
     if (scoreVisible(settings))
-      await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_graded", t);
+      await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_graded", { t, email: ctx.email });
     await audit(trx, {
       actorId: input.graderId,
       action: changed ? "assignment.grade_change" : "assignment.grade",
@@ -636,7 +637,7 @@ export async function returnSubmission(
       })
       .where("id", "=", sub.id)
       .execute();
-    await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_returned", t);
+    await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_returned", { t, email: ctx.email });
     await audit(trx, {
       actorId: input.graderId,
       action: "assignment.return",
@@ -768,7 +769,7 @@ export async function setReleased(db: DB, input: { assignmentId: number; release
         assignment,
         graded.map((g) => ({ id: g.id, userId: g.user_id, version: g.graded_version ?? 0 })),
         "report_graded",
-        t,
+        { t, email: ctx.email },
       );
     }
     await audit(trx, {
@@ -787,7 +788,7 @@ async function notifyOwners(
   assignment: { course_id: number; key: string; title: string },
   subs: { id: number; userId: number; version: number }[],
   kind: "report_graded" | "report_returned",
-  t: number,
+  opts: NotifyOptions,
 ) {
   if (!subs.length) return;
   const { slug } = await trx.selectFrom("courses").select("slug").where("id", "=", assignment.course_id).executeTakeFirstOrThrow();
@@ -803,7 +804,7 @@ async function notifyOwners(
       link: `/courses/${slug}/assignments/${assignment.key}`,
       key: `submission:${s.id}:v${s.version}:${kind}`,
     })),
-    t,
+    opts,
   );
 }
 

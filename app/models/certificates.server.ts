@@ -134,7 +134,7 @@ export async function saveCertificateTemplate(db: DB, kind: ClassKind, tpl: Cert
  */
 export async function confirmCompletion(
   db: DB,
-  input: { classId: number; schoolCode: string; close?: boolean; early?: boolean },
+  input: { classId: number; schoolCode: string; close?: boolean; early?: boolean; email?: boolean },
   actor: Actor,
   t = nowSeconds(),
 ): Promise<CompletionSummary> {
@@ -221,7 +221,7 @@ export async function confirmCompletion(
           link: "/my/certificates",
           key: `certificate:${c.id}:issued`,
         })),
-        t,
+        { t, email: input.email },
       );
     }
     if (input.close)
@@ -252,7 +252,7 @@ export async function confirmCompletion(
  */
 export async function revokeCertificate(
   db: DB,
-  input: { classId: number; certificateId: number; reason: string; reissuable: boolean },
+  input: { classId: number; certificateId: number; reason: string; reissuable: boolean; email?: boolean },
   actor: Actor,
   t = nowSeconds(),
 ) {
@@ -286,7 +286,7 @@ export async function revokeCertificate(
           key: `certificate:${cert.id}:revoked`,
         },
       ],
-      t,
+      { t, email: input.email },
     );
     await audit(trx, {
       ...actor,

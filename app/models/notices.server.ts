@@ -3,7 +3,7 @@
 // "who has read it" is a plain query; opening records a read, a 需确认 notice also asks for 已阅.
 // Editing after publishing writes a new version and keeps the earlier ones.
 import { audit } from "~/models/audit.server.ts";
-import { notify } from "~/models/notifications.server.ts";
+import { notify, type NotifyOptions } from "~/models/notifications.server.ts";
 import { withLabels } from "~/models/org.server.ts";
 import { inSubtree, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
@@ -103,7 +103,8 @@ function checkText(title: string, body: string) {
 }
 
 /** Publishes a notice: the notice, its first version, attachments, recipients and their notifications in one transaction. */
-export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, ip?: string | null, t = nowSeconds()) {
+export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, opts: NotifyOptions & { ip?: string | null } = {}) {
+  const t = opts.t ?? nowSeconds();
   checkText(input.title, input.bodyMd);
   return writeTransaction(db, async (trx) => {
     const scope = await publishScope(trx, who);
@@ -151,7 +152,7 @@ export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, 
         link: `/notices/${notice.id}`,
         key: `notice:${notice.id}`,
       })),
-      t,
+      { t, email: opts.email },
     );
     await audit(trx, {
       actorId: who.id,
@@ -159,7 +160,7 @@ export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, 
       targetType: "notice",
       targetId: notice.id,
       detail: { audience: input.audience, recipients: ids.length, requiresAck: input.requiresAck },
-      ip,
+      ip: opts.ip,
     });
     return { id: notice.id, recipients: ids.length };
   });

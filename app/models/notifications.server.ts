@@ -9,24 +9,22 @@
 // sends each, and marks it sent; a failure waits with exponential backoff; a sender that dies leaves
 // its lease to expire, after which another claims the row again. The Message-ID is the idempotency key.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { loadEnv } from "~/utils/env.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { NOTIFICATION_KINDS, NOTIFICATION_KIND_LABEL, type NotificationKind } from "~/utils/labels.ts";
 import { notificationMail, type MailTransport } from "~/utils/mail.server.ts";
 
 export type NewNotification = { userId: number; kind: NotificationKind; title: string; body: string; link: string; key: string };
 
-/** Whether e-mail is configured (SMTP_URL); without it the inbox alone works. */
-export function emailConfigured(): boolean {
-  return !!loadEnv().SMTP_URL;
-}
-
 const BATCH = 400;
 
-/** Records notifications (each at most once per person and key) and queues e-mail for those who want it. */
-export async function notify(db: DB, items: NewNotification[], t = nowSeconds()): Promise<number> {
+/** How a notification goes out: `email` is `context.config.email` (SMTP_URL set); without it the inbox alone works. */
+export type NotifyOptions = { email?: boolean; t?: number };
+
+/** Records notifications (each at most once per person and key) and queues e-mail for those who want it (when e-mail is configured). */
+export async function notify(db: DB, items: NewNotification[], opts: NotifyOptions = {}): Promise<number> {
   if (!items.length) return 0;
-  const mail = emailConfigured();
+  const mail = !!opts.email;
+  const t = opts.t ?? nowSeconds();
   let created = 0;
   for (let i = 0; i < items.length; i += BATCH) {
     const chunk = items.slice(i, i + BATCH);

@@ -3,7 +3,7 @@
 // question (audited). Questions waiting longer than the 组织部's limit are flagged.
 import { audit } from "~/models/audit.server.ts";
 import { seesEverything, taughtBySql, type Viewer } from "~/models/visibility.server.ts";
-import { notify } from "~/models/notifications.server.ts";
+import { notify, type NotifyOptions } from "~/models/notifications.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 
 export class QuestionError extends Error {
@@ -152,7 +152,13 @@ async function questionForStaff(db: DB, id: number, viewer: Viewer) {
   return q;
 }
 
-export async function answerQuestion(db: DB, input: { id: number; answerMd: string; public: boolean }, viewer: Viewer & { id: number }, t = nowSeconds()) {
+export async function answerQuestion(
+  db: DB,
+  input: { id: number; answerMd: string; public: boolean },
+  viewer: Viewer & { id: number },
+  opts: NotifyOptions = {},
+) {
+  const t = opts.t ?? nowSeconds();
   const answer = input.answerMd.trim();
   if (!answer) throw new QuestionError("请填写回复");
   if (answer.length > QUESTION_LIMITS.answerChars) throw new QuestionError(`回复不能超过 ${QUESTION_LIMITS.answerChars} 个字`);
@@ -175,7 +181,7 @@ export async function answerQuestion(db: DB, input: { id: number; answerMd: stri
           key: `question:${q.id}:answered`,
         },
       ],
-      t,
+      { t, email: opts.email },
     );
   });
 }

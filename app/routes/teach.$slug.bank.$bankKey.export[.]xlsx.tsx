@@ -7,7 +7,7 @@ import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
-  const bank = await loadBank(args.context.db, course, args.params.bankKey ?? "");
+  const bank = await loadBank(args.context.db, args.context.config, course, args.params.bankKey ?? "");
   if (!bank) throw new Response("题库不存在", { status: 404 });
   return xlsxResponse(bankWorkbook(bank.questions), `${bank.title}.xlsx`);
 }

@@ -9,7 +9,7 @@ import { zipFolderStream } from "~/utils/course-zip.server.ts";
  */
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
-  const dir = courseFolder(course);
+  const dir = courseFolder(args.context.config, course);
   if (!dir) throw new Response("找不到该课程的文件夹，无法导出", { status: 404 });
   return new Response(zipFolderStream(dir, course.slug), {
     headers: {

@@ -27,7 +27,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
   requireBrowserCourse(course);
   const name = new URL(args.request.url).searchParams.get("file")?.replace(/^\//, "");
-  const file = name ? draftMediaFile(course.slug, name) : null;
+  const file = name ? draftMediaFile(args.context.config, course.slug, name) : null;
   if (!name || !file) throw new Response("文件不存在", { status: 404 });
   return serveFile(args.request, file, { cacheControl: "private, no-cache", downloadName: INLINE.test(name) ? undefined : name.split("/").pop() });
 }

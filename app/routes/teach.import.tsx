@@ -19,7 +19,7 @@ type Result = { errors: string[] };
 
 export async function action(args: ActionFunctionArgs) {
   const user = await requireRole(args, "instructor", "admin");
-  const { db, storage, clientIp } = args.context;
+  const { db, storage, clientIp, config } = args.context;
   const fields: Record<string, string> = {};
   let result: ImportResult | null = null;
   if (!(args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data"))
@@ -31,7 +31,7 @@ export async function action(args: ActionFunctionArgs) {
       if (part.name !== "zip" || result) throw new AuthoringError(ZIP_MSG.oneZip);
       if (!part.filename) return undefined;
       const actor = { id: user.id, username: user.username, roles: user.roles, ip: clientIp };
-      result = await importCourseZip(db, { storage, data: part.data, slug: fields.slug?.trim() || undefined, actor });
+      result = await importCourseZip(db, { storage, dirs: config, data: part.data, slug: fields.slug?.trim() || undefined, actor });
       return undefined;
     });
   } catch (e) {

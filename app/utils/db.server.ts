@@ -10,8 +10,8 @@ export function openDatabase(file: string, opts: { synchronous?: "FULL" | "NORMA
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  // DB_SYNCHRONOUS=NORMAL exists for the benchmarks' FULL/NORMAL comparison; FULL is the default.
-  sqlite.pragma(`synchronous = ${opts.synchronous ?? (process.env.DB_SYNCHRONOUS === "NORMAL" ? "NORMAL" : "FULL")}`);
+  // NORMAL (DB_SYNCHRONOUS, read by server.ts) exists for the benchmarks' FULL/NORMAL comparison; FULL is the default.
+  sqlite.pragma(`synchronous = ${opts.synchronous ?? "FULL"}`);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 

@@ -9,6 +9,7 @@ import type { AppContext } from "../../app/load-context.ts";
 import { createOrgUnit } from "../../app/models/org.server.ts";
 import { createUser } from "../../app/models/users.server.ts";
 import { openDatabase, type DB } from "../../app/utils/db.server.ts";
+import { configOf, loadEnv } from "../../app/utils/env.server.ts";
 import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
 
 export async function createTestDb(): Promise<DB> {
@@ -28,7 +29,8 @@ export function testContext(db: DB, overrides: Partial<AppContext> = {}): AppCon
     cookieSecure: true,
     schoolName: "测试大学党校",
     storage,
-    config: { schoolCode: "DXU" },
+    // As server.ts builds it, from the environment of the test (a test file may point DATA_DIR or COURSES_DIR elsewhere first).
+    config: { ...configOf(loadEnv()), schoolCode: "DXU" },
     ...overrides,
   };
 }

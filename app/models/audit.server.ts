@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { now, type DB } from "~/utils/db.server.ts";
-import { streamedCsvResponse, streamedXlsxResponse, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import type { Download, RefusedDownload } from "~/utils/http.server.ts";
+import { csvStream, CSV_TYPE, XLSX_TYPE, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import { xlsxStream } from "~/utils/xlsx-stream.server.ts";
 import { cstDate, cstDateTimeText, cstMidnight, cstWallDate } from "~/utils/cst.ts";
 
 export type AuditEvent = {
@@ -467,14 +469,15 @@ export const XLSX_MAX_ROWS = 1_048_575;
  * The filtered log as a streamed download. Pins the export to the entries that exist now, counts them
  * and audits the export itself (who, which filter, how many rows) before a single row leaves.
  */
-export async function auditExportResponse(db: DB, f: AuditFilter, e: { actorId: number; ip: string | null; format: "csv" | "xlsx" }): Promise<Response> {
+export async function auditExport(
+  db: DB,
+  f: AuditFilter,
+  e: { actorId: number; ip: string | null; format: "csv" | "xlsx" },
+): Promise<Download | RefusedDownload> {
   const upToId = await lastAuditId(db);
   const rows = await countAuditEntries(db, f, upToId);
   if (e.format === "xlsx" && rows > XLSX_MAX_ROWS) {
-    return new Response(`符合条件的日志有 ${rows} 条，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV`, {
-      status: 400,
-      headers: { "Content-Type": "text/plain; charset=utf-8" },
-    });
+    return { refused: `符合条件的日志有 ${rows} 条，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV` };
   }
   await audit(db, { actorId: e.actorId, ip: e.ip, action: "audit.export", detail: { format: e.format, filter: f, rows } });
   const batches = (async function* () {
@@ -482,6 +485,6 @@ export async function auditExportResponse(db: DB, f: AuditFilter, e: { actorId: 
   })();
   const name = `审计日志-${cstDate(now())}`;
   return e.format === "csv"
-    ? streamedCsvResponse(`${name}.csv`, AUDIT_EXPORT_COLUMNS, batches)
-    : streamedXlsxResponse(`${name}.xlsx`, "审计日志", AUDIT_EXPORT_COLUMNS, batches);
+    ? { filename: `${name}.csv`, contentType: CSV_TYPE, body: csvStream(AUDIT_EXPORT_COLUMNS, batches) }
+    : { filename: `${name}.xlsx`, contentType: XLSX_TYPE, body: xlsxStream("审计日志", AUDIT_EXPORT_COLUMNS, batches) };
 }

@@ -797,13 +797,6 @@ export function markdownBodyOf(text: string): string {
  */
 export const draftMediaBase = (slug: string) => `/teach/${slug}/preview?file=/`;
 
-/** File courses are read-only in the browser until detached. */
-export function requireBrowserCourse(course: { source: "files" | "browser" }) {
-  if (course.source !== "browser") {
-    throw new Response("该课程由 courses/ 文件夹同步，在浏览器中只读。请先在课程页点击“转为在线编辑”。", { status: 409 });
-  }
-}
-
 /** The message and status of an expected failure (bad input, conflict, refused upload), or null. */
 export function failureOf(e: unknown): { message: string; status: number } | null {
   if (e instanceof AuthoringError) return { message: e.message, status: e.status };

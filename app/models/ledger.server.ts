@@ -12,9 +12,10 @@ import { blockerText, type ClassResult } from "~/utils/class-rules.ts";
 import { basisLabel } from "~/utils/completion.ts";
 import type { DB } from "~/utils/db.server.ts";
 import { LEDGER_STATUS_LABEL, LEDGER_STATUSES, STAGE_LABEL, type LedgerStatus } from "~/utils/labels.ts";
-import { streamedCsvResponse, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import type { Download, RefusedDownload } from "~/utils/http.server.ts";
+import { csvStream, CSV_TYPE, XLSX_TYPE, type StreamColumn } from "~/utils/spreadsheet.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
-import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
+import { xlsxStream } from "~/utils/xlsx-stream.server.ts";
 import { audit, XLSX_MAX_ROWS } from "./audit.server.ts";
 import { classResults, getClassRow, listClassesFor, type ClassView, type ClassViewer } from "./classes.server.ts";
 import { compareUnitPaths, listOrgUnits, withLabels } from "./org.server.ts";
@@ -449,19 +450,16 @@ type ExportRequest = { actorId: number; ip: string | null; format: "csv" | "xlsx
  * A streamed ledger download for the filter within the scope. Counts the rows and audits the export
  * (who, which filter and scope, how many rows) before a single row leaves.
  */
-export async function ledgerExportResponse(
+export async function ledgerExport(
   db: DB,
   f: LedgerFilter,
   scope: LedgerScope,
   e: ExportRequest & { action?: string; targetType?: string; targetId?: number; fileName?: string; sheetName?: string },
-): Promise<Response> {
+): Promise<Download | RefusedDownload> {
   const resolved = await resolveLedgerFilter(db, f, scope);
   const { rows } = await countLedger(db, resolved);
   if (e.format === "xlsx" && rows > XLSX_MAX_ROWS) {
-    return new Response(`符合条件的台账有 ${rows} 行，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV`, {
-      status: 400,
-      headers: { "Content-Type": "text/plain; charset=utf-8" },
-    });
+    return { refused: `符合条件的台账有 ${rows} 行，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV` };
   }
   await audit(db, {
     actorId: e.actorId,
@@ -481,18 +479,20 @@ export async function ledgerExportResponse(
       }
     }
   })();
-  const name = `${e.fileName ?? `培训台账-${today()}`}.${e.format}`;
-  return e.format === "csv" ? streamedCsvResponse(name, LEDGER_COLUMNS, batches) : streamedXlsx(name, e.sheetName ?? "培训台账", LEDGER_COLUMNS, batches);
+  const filename = `${e.fileName ?? `培训台账-${today()}`}.${e.format}`;
+  return e.format === "csv"
+    ? { filename, contentType: CSV_TYPE, body: csvStream(LEDGER_COLUMNS, batches) }
+    : { filename, contentType: XLSX_TYPE, body: xlsxStream(e.sheetName ?? "培训台账", LEDGER_COLUMNS, batches) };
 }
 
 /** One class's results sheet (the ledger's columns for that class), within the viewer's subtree. */
-export async function classResultsExportResponse(
+export async function classResultsExport(
   db: DB,
   cls: Pick<ClassView, "id" | "name" | "term">,
   scope: LedgerScope,
   e: ExportRequest,
-): Promise<Response> {
-  return ledgerExportResponse(db, { class: cls.id }, scope, {
+): Promise<Download | RefusedDownload> {
+  return ledgerExport(db, { class: cls.id }, scope, {
     ...e,
     action: "class.results_export",
     targetType: "class",
@@ -543,9 +543,8 @@ export async function ledgerPageData(db: DB, params: URLSearchParams, scope: Led
 }
 export type LedgerPageData = Awaited<ReturnType<typeof ledgerPageData>>;
 
-/** A secretary's scope: their unit's subtree (404 when their unit is gone). */
-export async function secretaryScope(db: DB, orgUnitId: number): Promise<LedgerScope> {
+/** A secretary's scope: their unit's subtree (null when their unit is gone). */
+export async function secretaryScope(db: DB, orgUnitId: number): Promise<LedgerScope | null> {
   const unit = await db.selectFrom("org_units").select("path").where("id", "=", orgUnitId).executeTakeFirst();
-  if (!unit) throw new Response("所属组织不存在", { status: 404 });
-  return { unitPath: unit.path };
+  return unit ? { unitPath: unit.path } : null;
 }

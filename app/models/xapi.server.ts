@@ -9,6 +9,7 @@ import { sql, type Expression, type SqlBool } from "kysely";
 import { now, type DB } from "~/utils/db.server.ts";
 import { audit } from "./audit.server.ts";
 import { cstDate } from "~/utils/cst.ts";
+import type { Download } from "~/utils/http.server.ts";
 
 export const XAPI_VERSION = "1.0.3";
 
@@ -324,7 +325,7 @@ export async function* statementBatches(db: DB, p: Period, o: XapiOptions, batch
  * The period's statements as an xAPI StatementResult ({"statements": [...], "more": ""}), streamed
  * batch by batch; audited (who, which period, how many statements) before anything is sent.
  */
-export async function xapiExportResponse(db: DB, p: Period, e: { actorId: number; ip: string | null; origin: string; platform?: string }): Promise<Response> {
+export async function xapiExport(db: DB, p: Period, e: { actorId: number; ip: string | null; origin: string; platform?: string }): Promise<Download> {
   const counts = await countStatements(db, p);
   await audit(db, {
     actorId: e.actorId,
@@ -355,13 +356,5 @@ export async function xapiExportResponse(db: DB, p: Period, e: { actorId: number
     },
   });
   const stamp = cstDate(now());
-  return new Response(body, {
-    headers: {
-      "Content-Type": "application/json; charset=utf-8",
-      "Content-Disposition": `attachment; filename="xapi-statements-${stamp}.json"`,
-      "Cache-Control": "private, no-store",
-      "X-Content-Type-Options": "nosniff",
-      "X-Experience-API-Version": XAPI_VERSION,
-    },
-  });
+  return { filename: `xapi-statements-${stamp}.json`, contentType: "application/json; charset=utf-8", body };
 }

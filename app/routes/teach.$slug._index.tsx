@@ -21,10 +21,9 @@ import {
   moveChapter,
   moveLesson,
   publishDraft,
-  requireBrowserCourse,
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
-import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { requireBrowserCourse, requireCourseEditor } from "~/guards/auth.server.ts";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { parseCstTime } from "~/utils/cst.ts";

@@ -3,7 +3,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { buildImport, getPendingImport } from "~/models/banks.server.ts";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
-import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const { user, course } = await requireCourseEditor(args, args.params.slug);
@@ -17,5 +17,5 @@ export async function loader(args: LoaderFunctionArgs) {
   });
   if (!built.ok)
     throw new Response([built.message, ...(built.details ?? [])].join("\n"), { status: 409, headers: { "Content-Type": "text/plain; charset=utf-8" } });
-  return new Response(built.markdown, { headers: attachmentHeaders("text/markdown; charset=utf-8", `${pending.bankKey}.md`) });
+  return downloadResponse({ filename: `${pending.bankKey}.md`, contentType: "text/markdown; charset=utf-8", body: built.markdown });
 }

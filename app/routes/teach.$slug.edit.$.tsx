@@ -10,14 +10,13 @@ import {
   listDraftMedia,
   markdownBodyOf,
   readDraftFile,
-  requireBrowserCourse,
   saveDraftFile,
   validateDraftOffThread,
 } from "~/models/authoring.server.ts";
 import type { Dirs } from "~/utils/env.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import proseCss from "~/styles/prose.css?url";
-import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { requireBrowserCourse, requireCourseEditor } from "~/guards/auth.server.ts";
 import { LESSON_WARN_BYTES } from "~/utils/course-format.server.ts";
 import { MARKDOWN_LIMITS_TEXT, renderMarkdownOffThread } from "~/utils/markdown.server.ts";
 import { readForm } from "~/utils/multipart.server.ts";

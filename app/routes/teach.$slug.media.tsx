@@ -10,12 +10,11 @@ import {
   listDraftMedia,
   MEDIA_LIMITS,
   readSmallField,
-  requireBrowserCourse,
   storeMediaUpload,
 } from "~/models/authoring.server.ts";
 import type { Dirs } from "~/utils/env.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
-import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { requireBrowserCourse, requireCourseEditor } from "~/guards/auth.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: authoringCss }];
 export const meta: MetaFunction = () => [{ title: "媒体文件 · 课程编写 · 网上党校" }];

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { draftMediaBase, draftMediaFile, markdownBodyOf, requireBrowserCourse } from "~/models/authoring.server.ts";
-import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { draftMediaBase, draftMediaFile, markdownBodyOf } from "~/models/authoring.server.ts";
+import { requireBrowserCourse, requireCourseEditor } from "~/guards/auth.server.ts";
 import { serveFile } from "~/utils/files.server.ts";
 import { renderMarkdownOffThread } from "~/utils/markdown.server.ts";
 import { readForm } from "~/utils/multipart.server.ts";

@@ -5,7 +5,7 @@
 // dates as serial numbers with a date format, a bold frozen header with a filter, and column widths.
 // Memory holds one batch of rows and the compressor's window, whatever the number of rows.
 import { Zip, ZipDeflate } from "fflate";
-import { downloadHeaders, safeCell, XLSX_TYPE, type StreamColumn } from "./spreadsheet.server.ts";
+import { safeCell, type StreamColumn } from "./spreadsheet.server.ts";
 
 const MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 const REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
@@ -241,9 +241,4 @@ export function xlsxStream(
       await iterator.return?.(undefined);
     },
   });
-}
-
-/** An .xlsx download streamed by `xlsxStream`. */
-export function streamedXlsx(downloadName: string, sheetName: string, columns: StreamColumn[], batches: AsyncIterable<unknown[][]>): Response {
-  return new Response(xlsxStream(sheetName, columns, batches), { headers: downloadHeaders(XLSX_TYPE, downloadName) });
 }

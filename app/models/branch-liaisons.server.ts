@@ -5,6 +5,7 @@ import { inSubtree, now, writeTransaction, type DB } from "~/utils/db.server.ts"
 import { cstToday, isCstDay } from "~/utils/cst.ts";
 import { audit } from "./audit.server.ts";
 import { BranchError, FOLLOWED_STAGES, requireGovernedPerson, type BranchViewer } from "./branch-scope.server.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 export const MAX_LIAISONS = 2;
 
@@ -83,7 +84,7 @@ export async function assignLiaison(db: DB, input: { traineeId: number; liaisonU
       .select(["u.id", "u.name", "u.stage", "u.active", "o.path"])
       .where("u.username", "=", input.liaisonUsername.trim())
       .executeTakeFirst();
-    if (!liaison || !liaison.path.startsWith(path)) throw new BranchError(`学号/工号“${input.liaisonUsername}”不是本组织的人员`);
+    if (!liaison || !pathInSubtree(liaison.path, path)) throw new BranchError(`学号/工号“${input.liaisonUsername}”不是本组织的人员`);
     if (liaison.id === trainee.id) throw new BranchError("不能指定学员本人为培养联系人");
     if (!liaison.active) throw new BranchError(`${liaison.name}的账号已停用`);
     if (liaison.stage !== "full") throw new BranchError(`${liaison.name}不是正式党员，不能担任培养联系人`);

@@ -2,6 +2,7 @@
 // a 培养联系人 only the trainees currently assigned to them, a trainee only themself. One home for it.
 import type { Role, Stage } from "../../db/types.ts";
 import { inSubtree, type DB } from "~/utils/db.server.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 export type BranchViewer = { id: number; org_unit_id: number; roles: Role[] };
 
@@ -49,7 +50,7 @@ export type Access = "governs" | "liaison" | "self";
  */
 export async function accessTo(db: DB, viewer: BranchViewer, person: Pick<Person, "id" | "unit_path">): Promise<Access | null> {
   const path = await governedPath(db, viewer);
-  if (path !== null && person.unit_path.startsWith(path)) return "governs";
+  if (path !== null && pathInSubtree(person.unit_path, path)) return "governs";
   if (viewer.roles.includes("liaison") && (await isCurrentLiaisonOf(db, viewer.id, person.id))) return "liaison";
   if (viewer.id === person.id) return "self";
   return null;
@@ -62,6 +63,6 @@ export const governedBy = (path: string) => inSubtree("o.path", path);
 export async function requireGovernedPerson(db: DB, actor: BranchViewer | null, userId: number) {
   const path = actor ? await governedPath(db, actor) : "/";
   const person = await getPerson(db, userId);
-  if (path === null || !person || !person.unit_path.startsWith(path)) throw new BranchError("学员不存在或不在您管理的组织内");
+  if (path === null || !person || !pathInSubtree(person.unit_path, path)) throw new BranchError("学员不存在或不在您管理的组织内");
   return { path, person };
 }

@@ -18,6 +18,7 @@ import { ClassError, classResults, memberNotes, requireClass } from "./classes.s
 import { notify } from "./notifications.server.ts";
 import { compareUnitPaths } from "./org.server.ts";
 import { cstDate } from "~/utils/cst.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 type Actor = { actorId: number; ip?: string | null };
 export type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
@@ -438,7 +439,7 @@ export async function certificateForViewer(db: DB, id: number, viewer: Certifica
   if (cert.user_id === viewer.id || viewer.roles.includes("admin")) return cert;
   if (viewer.roles.includes("secretary")) {
     const mine = await db.selectFrom("org_units").select("path").where("id", "=", viewer.org_unit_id).executeTakeFirst();
-    if (mine && holder_path.startsWith(mine.path)) return cert;
+    if (mine && pathInSubtree(holder_path, mine.path)) return cert;
   }
   return undefined;
 }

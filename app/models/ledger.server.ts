@@ -21,6 +21,7 @@ import { classResults, getClassRow, listClassesFor, type ClassView, type ClassVi
 import { compareUnitPaths, listOrgUnits, withLabels } from "./org.server.ts";
 import { cstDate } from "~/utils/cst.ts";
 import { inSubtree } from "~/utils/db.server.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 // ------------------------------------------------------------------------------------------ filter
 
@@ -68,7 +69,7 @@ export async function resolveLedgerFilter(db: DB, f: LedgerFilter, scope: Ledger
   let unitPath = scope.unitPath;
   if (unit !== undefined) {
     const row = await db.selectFrom("org_units").select("path").where("id", "=", unit).executeTakeFirst();
-    if (row && (scope.unitPath === null || row.path.startsWith(scope.unitPath))) unitPath = row.path;
+    if (row && (scope.unitPath === null || pathInSubtree(row.path, scope.unitPath))) unitPath = row.path;
   }
   return { ...rest, unitPath };
 }
@@ -537,7 +538,7 @@ export async function ledgerPageData(db: DB, params: URLSearchParams, scope: Led
     })),
     classes: classes.map((c) => ({ id: c.id, label: `${c.name}（第 ${c.term} 期）` })),
     units: withLabels(units)
-      .filter((u) => scope.unitPath === null || u.path.startsWith(scope.unitPath))
+      .filter((u) => scope.unitPath === null || pathInSubtree(u.path, scope.unitPath))
       .map((u) => ({ id: u.id, label: u.fullName })),
   };
 }

@@ -9,6 +9,7 @@ import { inSubtree, now as nowSeconds, writeTransaction, type DB } from "~/utils
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import type { AcceptedFile } from "~/utils/uploads.server.ts";
 import type { NoticeAudience, Role, Stage } from "../../db/types.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 export class NoticeError extends Error {
   constructor(
@@ -53,7 +54,7 @@ export async function publishChoices(db: DB, who: Publisher) {
     .execute();
   return {
     units: withLabels(units)
-      .filter((u) => u.path.startsWith(scope === "/" ? "" : scope))
+      .filter((u) => pathInSubtree(u.path, scope))
       .map((u) => ({ id: u.id, label: u.fullName })),
     classes: classes.map((c) => ({ id: c.id, label: `${c.name}（第 ${c.term} 期）` })),
   };
@@ -79,7 +80,7 @@ async function recipientsOf(db: DB, input: NoticeInput, scope: string, publisher
   if (input.audience === "org" || input.audience === "stage") {
     if (input.orgUnitId) {
       const unit = await db.selectFrom("org_units").select(["id", "path"]).where("id", "=", input.orgUnitId).executeTakeFirst();
-      if (!unit || (scope !== "/" && !unit.path.startsWith(scope))) throw new NoticeError("所选组织不在您的管理范围内");
+      if (!unit || !pathInSubtree(unit.path, scope)) throw new NoticeError("所选组织不在您的管理范围内");
       q = q.where(inSubtree("o.path", unit.path));
       unitId = unit.id;
     } else if (input.audience === "org") throw new NoticeError("请选择接收的组织");

@@ -24,6 +24,7 @@ import { LEDGER_STATUS_LABEL } from "../utils/labels.ts";
 import { assignmentStatus, traineeHours } from "./hours.server.ts";
 import { offlineHoursFor, summarize } from "./progress.server.ts";
 import { cstDate } from "~/utils/cst.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 /** The trainee as a record subject, or undefined when there is no such user. */
 async function person(db: DB, userId: number) {
@@ -49,7 +50,7 @@ export async function recordSubjectFor(db: DB, userId: number, viewer: { id: num
   if (p.id === viewer.id || viewer.roles.includes("admin")) return p;
   if (viewer.roles.includes("secretary")) {
     const mine = await db.selectFrom("org_units").select("path").where("id", "=", viewer.org_unit_id).executeTakeFirst();
-    if (mine && p.unit_path.startsWith(mine.path)) return p;
+    if (mine && pathInSubtree(p.unit_path, mine.path)) return p;
   }
   return undefined;
 }

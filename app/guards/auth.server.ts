@@ -12,7 +12,7 @@ import { createSession, invalidateSession, readSessionToken, validateSessionToke
 import { checkPasswordGuess } from "~/models/throttle.server.ts";
 
 type Args = { request: Request; context: AppContext };
-export type CurrentUser = UserWithRoles & { sessionId: string };
+type CurrentUser = UserWithRoles & { sessionId: string };
 
 const cache = new WeakMap<Request, Promise<CurrentUser | null>>();
 
@@ -56,7 +56,7 @@ export async function requireRole(args: Args, ...roles: Role[]): Promise<Current
   return user;
 }
 
-export type LoginResult = { ok: true; token: string; userId: number } | { ok: false; status: 401 | 429; message: string };
+type LoginResult = { ok: true; token: string; userId: number } | { ok: false; status: 401 | 429; message: string };
 
 const GENERIC_FAILURE = "学号/工号或密码不正确";
 

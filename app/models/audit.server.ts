@@ -5,7 +5,7 @@ import { csvStream, CSV_TYPE, XLSX_TYPE, type StreamColumn } from "~/utils/sprea
 import { xlsxStream } from "~/utils/xlsx-stream.server.ts";
 import { cstDate, cstDateTimeText, cstMidnight, cstWallDate } from "~/utils/cst.ts";
 
-export type AuditEvent = {
+type AuditEvent = {
   actorId: number | null;
   action: string;
   targetType?: string;
@@ -339,14 +339,14 @@ const optional = (max: number) =>
 const day = z.preprocess((v) => (typeof v === "string" && DAY.test(v) && !Number.isNaN(Date.parse(v)) ? v : undefined), z.string().optional());
 
 /** The audit page's filter as it appears in the query string (bad values are ignored, not errors). */
-export const AuditFilterParams = z.object({
+const AuditFilterParams = z.object({
   actor: optional(40),
   action: optional(60),
   target: optional(60),
   from: day,
   to: day,
 });
-export type AuditFilter = z.infer<typeof AuditFilterParams>;
+type AuditFilter = z.infer<typeof AuditFilterParams>;
 
 export function parseAuditFilter(params: URLSearchParams): AuditFilter {
   const f = AuditFilterParams.parse(Object.fromEntries(params));
@@ -396,7 +396,7 @@ async function auditQuery(db: DB, f: AuditFilter, opts: { upToId?: number; befor
   return q.orderBy("a.id", "desc");
 }
 
-export type AuditRow = Awaited<ReturnType<typeof listAuditEntries>>[number];
+type AuditRow = Awaited<ReturnType<typeof listAuditEntries>>[number];
 
 export async function listAuditEntries(db: DB, opts: AuditFilter & { limit?: number; offset?: number } = {}) {
   const q = await auditQuery(db, opts);
@@ -416,7 +416,7 @@ export async function countAuditEntries(db: DB, f: AuditFilter, upToId?: number)
   return Number(row.n);
 }
 
-export async function lastAuditId(db: DB): Promise<number> {
+async function lastAuditId(db: DB): Promise<number> {
   const row = await db
     .selectFrom("audit_log")
     .select((eb) => eb.fn.max("id").as("id"))
@@ -430,7 +430,7 @@ export async function lastAuditId(db: DB): Promise<number> {
  * driver answers synchronously and Remix's body writer loops on promises alone, so each batch first
  * yields to the event loop: other requests (and the socket's own writes) run between batches.
  */
-export async function* auditEntryBatches(db: DB, f: AuditFilter, upToId: number, batch = 1000): AsyncGenerator<AuditRow[]> {
+async function* auditEntryBatches(db: DB, f: AuditFilter, upToId: number, batch = 1000): AsyncGenerator<AuditRow[]> {
   let beforeId: number | undefined;
   for (;;) {
     await new Promise((resolve) => setImmediate(resolve));
@@ -443,7 +443,7 @@ export async function* auditEntryBatches(db: DB, f: AuditFilter, upToId: number,
 
 // ---- Export (CSV and XLSX); the download itself is streamed by spreadsheet.server.ts.
 
-export const AUDIT_EXPORT_COLUMNS: StreamColumn[] = [
+const AUDIT_EXPORT_COLUMNS: StreamColumn[] = [
   { header: "编号", width: 9 },
   { header: "时间（北京时间）", width: 20, numFmt: "yyyy-mm-dd hh:mm:ss" },
   { header: "操作人学号/工号", width: 16 },
@@ -457,7 +457,7 @@ export const AUDIT_EXPORT_COLUMNS: StreamColumn[] = [
 ];
 
 /** One entry as an export row: XLSX gets a real date (shown in Beijing time), CSV the same as text. */
-export function auditExportRow(r: AuditRow, format: "csv" | "xlsx"): unknown[] {
+function auditExportRow(r: AuditRow, format: "csv" | "xlsx"): unknown[] {
   const when = format === "xlsx" ? cstWallDate(r.at) : cstDateTimeText(r.at);
   return [r.id, when, r.actor_username, r.actor_name, r.action, AUDIT_ACTIONS[r.action] ?? "", r.target_type, r.target_id, r.detail, r.ip];
 }

@@ -31,7 +31,7 @@ export class AuthoringError extends Error {
   }
 }
 
-export type Actor = { id: number; username: string; roles: readonly Role[]; ip: string | null };
+type Actor = { id: number; username: string; roles: readonly Role[]; ip: string | null };
 
 const MB = 1024 * 1024;
 export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -49,7 +49,7 @@ export function authoringRoots(dirs: Dirs) {
 }
 
 /** The folder of a file course: `<root>/<slug>` in the first COURSES_DIR root that has it, or null. */
-export function fileCourseDir(dirs: Dirs, slug: string): string | null {
+function fileCourseDir(dirs: Dirs, slug: string): string | null {
   if (!SLUG.test(slug)) return null;
   const root = authoringRoots(dirs).courses.find((r) => fs.existsSync(path.join(r, slug, "course.md")));
   return root ? path.join(root, slug) : null;
@@ -63,7 +63,7 @@ export function draftDir(dirs: Dirs, slug: string): string {
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
 /** Writes through a temporary file in the same folder and a rename, with fsync: a reader never sees half a file. */
-export function writeFileAtomic(file: string, data: string | Uint8Array) {
+function writeFileAtomic(file: string, data: string | Uint8Array) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.tmp-${randomUUID()}`);
   const fd = fs.openSync(tmp, "w");
@@ -112,7 +112,7 @@ export function setFrontMatterField(text: string, key: string, value: string | n
 
 // ------------------------------------------------------------------------------------------ reading drafts
 
-export type DraftState = { course: ParsedCourse; errors: FormatError[] };
+type DraftState = { course: ParsedCourse; errors: FormatError[] };
 
 function existingDraft(dirs: Dirs, slug: string): string {
   const dir = draftDir(dirs, slug);
@@ -121,7 +121,7 @@ function existingDraft(dirs: Dirs, slug: string): string {
 }
 
 /** Parses the draft with the course parser; messages name files as `<slug>/lessons/x.md:4`. */
-export function validateDraft(dirs: Dirs, slug: string): DraftState {
+function validateDraft(dirs: Dirs, slug: string): DraftState {
   return parseCourse(existingDraft(dirs, slug), slug);
 }
 
@@ -189,7 +189,7 @@ export function deleteDraftFile(dirs: Dirs, slug: string, rel: string) {
 
 // ------------------------------------------------------------------------------------------ creating
 
-export type NewCourse = { slug: string; title: string; audience: string[]; summary: string; hours: number; instructors: string[] };
+type NewCourse = { slug: string; title: string; audience: string[]; summary: string; hours: number; instructors: string[] };
 
 async function slugTaken(db: DB, dirs: Dirs, slug: string): Promise<string | null> {
   const roots = authoringRoots(dirs);
@@ -236,7 +236,7 @@ export async function createCourse(db: DB, storage: Storage, dirs: Dirs, input: 
 
 const pad = (n: number) => String(n).padStart(2, "0");
 /** A file name part from what the author typed: ASCII letters, digits and -; `fallback` when nothing is left. */
-export function safeName(name: string, fallback: string): string {
+function safeName(name: string, fallback: string): string {
   const clean = name
     .normalize("NFKC")
     .toLowerCase()
@@ -262,7 +262,7 @@ function createFile(dirs: Dirs, slug: string, rel: string, text: string): string
   return rel;
 }
 
-export type NewLesson = { title: string; chapter: string; hours: number; required: boolean; name: string };
+type NewLesson = { title: string; chapter: string; hours: number; required: boolean; name: string };
 
 export function addLesson(dirs: Dirs, slug: string, l: NewLesson): string {
   const rel = nextNumbered(draftDir(dirs, slug), "lessons", safeName(l.name, "lesson"));
@@ -289,7 +289,7 @@ export function addLesson(dirs: Dirs, slug: string, l: NewLesson): string {
   );
 }
 
-export type NewAssignment = { title: string; kind: string; hours: number; due: string | null; name: string };
+type NewAssignment = { title: string; kind: string; hours: number; due: string | null; name: string };
 
 export function addAssignment(dirs: Dirs, slug: string, a: NewAssignment): string {
   const rel = nextNumbered(draftDir(dirs, slug), "assignments", safeName(a.name, "assignment"));
@@ -526,7 +526,7 @@ const TYPE_NAMES = "PNG/JPG/GIF/WebP 图片（≤ 10 MB）、MP4/WebM 视频（�
  * Passes an upload through while deciding its type from the first bytes (never from the name or the
  * browser's claim) and enforcing that type's size limit as the bytes arrive.
  */
-export async function* sniffedUpload(
+async function* sniffedUpload(
   data: AsyncIterable<Uint8Array>,
   limits: Partial<Record<SniffedType, number>>,
   refused: string,
@@ -613,7 +613,7 @@ export async function storeMediaUpload(
   return rel;
 }
 
-export type MediaKind = "image" | "video" | "caption" | "other";
+type MediaKind = "image" | "video" | "caption" | "other";
 const kindOf = (rel: string): MediaKind =>
   /\.(png|jpe?g|gif|webp)$/i.test(rel) ? "image" : /\.(mp4|webm)$/i.test(rel) ? "video" : /\.vtt$/i.test(rel) ? "caption" : "other";
 
@@ -644,7 +644,7 @@ export function deleteDraftMedia(dirs: Dirs, slug: string, name: string) {
 
 // ------------------------------------------------------------------------------------------ zip import
 
-export type ImportLimits = { maxZipBytes: number; maxEntries: number; maxTotalBytes: number };
+type ImportLimits = { maxZipBytes: number; maxEntries: number; maxTotalBytes: number };
 export const IMPORT_LIMITS: ImportLimits = { maxZipBytes: 600 * MB, maxEntries: 2000, maxTotalBytes: 1024 * MB };
 
 const COURSE_ENTRY = /^(?:course\.md|(?:lessons|assignments|bank|exams)\/[^/]+\.md|media\/.+[^/])$/;

@@ -25,7 +25,7 @@ const EXISTING_KEY = /^[^/\\.][^/\\]{0,99}$/;
 /** A pending import is forgotten after a day. */
 const PENDING_TTL = 24 * 3600;
 
-export type BankSummary = {
+type BankSummary = {
   key: string;
   title: string;
   total: number;
@@ -102,7 +102,7 @@ export async function listCourseBanks(db: DB, dirs: Dirs, course: Course): Promi
   );
 }
 
-export type LoadedBank = {
+type LoadedBank = {
   key: string;
   title: string;
   /** Current questions, in file order. */
@@ -182,7 +182,7 @@ export async function loadBank(db: DB, dirs: Dirs, course: Course, key: string):
 
 // ------------------------------------------------------------------------------------------ pending imports
 
-export type PendingImport = { sha256: string; fileName: string; bankKey: string; bankTitle: string | null; createdAt: number };
+type PendingImport = { sha256: string; fileName: string; bankKey: string; bankTitle: string | null; createdAt: number };
 
 /** Remembers an uploaded file as this user's import into one bank of one course (and forgets stale ones). */
 export async function createPendingImport(
@@ -245,7 +245,7 @@ export async function previewImport(db: DB, storage: Storage, dirs: Dirs, course
   };
 }
 
-export type ImportOptions = { skipErrors: boolean; skipDuplicates: boolean };
+type ImportOptions = { skipErrors: boolean; skipDuplicates: boolean };
 type Failure = { ok: false; message: string; details?: string[] };
 
 /**
@@ -332,6 +332,6 @@ export async function confirmImport(
  * editor's save (atomic, refused with 409 when the file changed since it was read). Publishing the
  * draft then applies it with the course sync, which versions changed questions.
  */
-export function writeBankIntoDraft(dirs: Dirs, slug: string, rel: string, markdown: string, version: string | null) {
+function writeBankIntoDraft(dirs: Dirs, slug: string, rel: string, markdown: string, version: string | null) {
   saveDraftFile(dirs, slug, rel, markdown, version);
 }

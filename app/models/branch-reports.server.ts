@@ -126,7 +126,7 @@ export async function removeReportFile(db: DB, input: { reportId: number; userId
   await db.deleteFrom("thought_report_files").where("id", "=", input.fileId).where("report_id", "=", r.id).execute();
 }
 
-export function countReportChars(text: string) {
+function countReportChars(text: string) {
   return text.replace(/\s/g, "").length;
 }
 

@@ -39,7 +39,7 @@ const toTimeline = (rows: { stage: string; decided_on: string }[]): TimelineEven
   rows.map((r) => ({ stage: r.stage as DecidedStage, decidedOn: r.decided_on }));
 
 /** Writes users.stage from the timeline; with nothing recorded the stage stays as it was entered. */
-export async function syncStage(trx: DB, userId: number) {
+async function syncStage(trx: DB, userId: number) {
   const stage = stageOfTimeline(toTimeline(await listStageEvents(trx, userId)));
   if (stage) await trx.updateTable("users").set({ stage, updated_at: now() }).where("id", "=", userId).where("stage", "!=", stage).execute();
 }

@@ -21,7 +21,7 @@ import { cstDate } from "~/utils/cst.ts";
 import { pathInSubtree } from "~/utils/org-path.ts";
 
 type Actor = { actorId: number; ip?: string | null };
-export type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
+type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
 
 /**
  * CERT_SEAL_PATH when it is a readable PNG or JPEG; otherwise the problem is reported once (server.ts
@@ -104,7 +104,7 @@ async function unitNames(db: DB) {
   };
 }
 
-export type CompletionSummary = { completed: number; notCompleted: number; studying: number; issued: { userId: number; number: string }[]; closed: boolean };
+type CompletionSummary = { completed: number; notCompleted: number; studying: number; issued: { userId: number; number: string }[]; closed: boolean };
 
 /** The certificate wording of a class kind (the default narrative one when none was saved). */
 export async function certificateTemplate(db: DB, kind: ClassKind): Promise<CertificateTemplate> {
@@ -472,7 +472,7 @@ export function certificateData(c: CertificateRow, opts: { schoolName: string; o
   };
 }
 
-export type PdfOptions = { schoolName: string; origin: string; sealPath?: string };
+type PdfOptions = { schoolName: string; origin: string; sealPath?: string };
 
 export async function certificatePdf(c: CertificateRow, opts: PdfOptions) {
   return renderCertificatePdf(certificateData(c, opts), { sealPath: opts.sealPath });

@@ -17,7 +17,7 @@ import { countedAttempt } from "../utils/exam-rules.ts";
  * assignment's grade before the instructor releases it, so its 学时 wait for the release too — unless
  * the trainee holds a valid certificate of a class with that course, which prints them anyway.
  */
-export type Audience = "staff" | "trainee";
+type Audience = "staff" | "trainee";
 
 export type StandingLesson = LessonInput & { id: number; courseId: number };
 export type StandingAssignment = AssignmentInput & { id: number; courseId: number; key: string };
@@ -234,7 +234,7 @@ export async function myCourseStandings(db: DB, userId: number, courseIds: numbe
 }
 
 /** Ids of every course the trainee has anything in: a class, progress, offline 学时, an exam attempt or a submission. */
-export async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
+async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
   const [byClass, byLesson, byOffline, byExam, byAssignment] = await Promise.all([
     db
       .selectFrom("class_courses as cc")

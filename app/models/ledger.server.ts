@@ -36,7 +36,7 @@ const positiveInt = (max: number) =>
   );
 
 /** The ledger's filter as it appears in the query string; bad values are ignored, not errors. */
-export const LedgerFilterParams = z.object({
+const LedgerFilterParams = z.object({
   class: positiveInt(2 ** 31),
   kind: z.enum(CLASS_KINDS).optional().catch(undefined),
   term: positiveInt(9999),
@@ -45,7 +45,7 @@ export const LedgerFilterParams = z.object({
   to: day,
   status: z.enum(LEDGER_STATUSES).optional().catch(undefined),
 });
-export type LedgerFilter = z.infer<typeof LedgerFilterParams>;
+type LedgerFilter = z.infer<typeof LedgerFilterParams>;
 
 export function parseLedgerFilter(params: URLSearchParams): LedgerFilter {
   const f = LedgerFilterParams.parse(Object.fromEntries(params));
@@ -53,16 +53,16 @@ export function parseLedgerFilter(params: URLSearchParams): LedgerFilter {
 }
 
 /** The filter as a query string (for export links and the pager). */
-export function ledgerQuery(f: LedgerFilter): string {
+function ledgerQuery(f: LedgerFilter): string {
   const q = new URLSearchParams(Object.entries(f).map(([k, v]) => [k, String(v)])).toString();
   return q ? `?${q}` : "";
 }
 
 /** Whose rows: everyone (admins), or a subtree (a secretary's unit). */
-export type LedgerScope = { unitPath: string | null };
+type LedgerScope = { unitPath: string | null };
 
 /** The filter with the subtree resolved: a unit outside the viewer's subtree falls back to the subtree. */
-export type ResolvedFilter = Omit<LedgerFilter, "unit"> & { unitPath: string | null; userId?: number };
+type ResolvedFilter = Omit<LedgerFilter, "unit"> & { unitPath: string | null; userId?: number };
 
 export async function resolveLedgerFilter(db: DB, f: LedgerFilter, scope: LedgerScope): Promise<ResolvedFilter> {
   const { unit, ...rest } = f;
@@ -102,10 +102,10 @@ function membersQuery(db: DB, f: ResolvedFilter) {
   return q;
 }
 
-export type LedgerCounts = { rows: number; classes: number; completed: number; notCompleted: number; undecided: number };
+type LedgerCounts = { rows: number; classes: number; completed: number; notCompleted: number; undecided: number };
 
 /** How many rows the filter gives, by 是否结业, and over how many classes. */
-export async function countLedger(db: DB, f: ResolvedFilter): Promise<LedgerCounts> {
+async function countLedger(db: DB, f: ResolvedFilter): Promise<LedgerCounts> {
   const [byOutcome, classes] = await Promise.all([
     membersQuery(db, f)
       .select(["m.outcome", (eb) => eb.fn.countAll<number>().as("n")])
@@ -357,7 +357,7 @@ export async function* ledgerBatches(db: DB, f: ResolvedFilter, batch = 1000): A
 }
 
 /** The first `limit` rows (the page's preview). */
-export async function ledgerPreview(db: DB, f: ResolvedFilter, limit = 50): Promise<LedgerRow[]> {
+async function ledgerPreview(db: DB, f: ResolvedFilter, limit = 50): Promise<LedgerRow[]> {
   const out: LedgerRow[] = [];
   const batches = ledgerBatches(db, f, limit);
   for await (const rows of batches) {

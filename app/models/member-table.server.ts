@@ -8,7 +8,7 @@ import { MEMBER_SORTS, MEMBER_STATUSES, type MemberSort, type MemberStatus } fro
 import { compareUnitPaths, listOrgUnits, withLabels } from "./org.server.ts";
 import { pathInSubtree } from "~/utils/org-path.ts";
 
-export const MEMBER_PAGE = 50;
+const MEMBER_PAGE = 50;
 
 const keys = <T extends Record<string, string>>(o: T) => Object.keys(o) as [keyof T & string, ...(keyof T & string)[]];
 
@@ -20,14 +20,14 @@ const MemberQuery = z.object({
   sort: z.enum(keys(MEMBER_SORTS)).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),
 });
-export type MemberQuery = z.infer<typeof MemberQuery>;
+type MemberQuery = z.infer<typeof MemberQuery>;
 
 export function parseMemberQuery(params: URLSearchParams): MemberQuery {
   const raw = Object.fromEntries(["who", "unit", "status", "sort", "page"].map((k) => [k, params.get(k) || undefined]));
   return MemberQuery.parse(raw);
 }
 
-export function statusOf(r: MemberRow): MemberStatus {
+function statusOf(r: MemberRow): MemberStatus {
   if (r.certificate) return "certified";
   if (r.outcome === "not_completed" || r.result.forced === "fail") return "failed";
   if (r.result.passed) return "ready";

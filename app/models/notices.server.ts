@@ -22,7 +22,7 @@ export class NoticeError extends Error {
 
 export const NOTICE_LIMITS = { titleChars: 100, bodyChars: 20_000, files: 5, fileBytes: 20 * 1024 * 1024 };
 
-export type Publisher = { id: number; org_unit_id: number; roles: readonly Role[] };
+type Publisher = { id: number; org_unit_id: number; roles: readonly Role[] };
 
 /** The subtree a publisher may address: the whole tree for admins, their unit's subtree for secretaries; null for anyone else. */
 export async function publishScope(db: DB, who: Publisher): Promise<string | null> {
@@ -62,7 +62,7 @@ export async function publishChoices(db: DB, who: Publisher) {
 
 const scopeFilter = (scope: string) => inSubtree("o.path", scope);
 
-export type NoticeInput = {
+type NoticeInput = {
   title: string;
   bodyMd: string;
   audience: NoticeAudience;

@@ -165,7 +165,7 @@ export async function readUnsubscribeToken(db: DB, token: string): Promise<{ use
 
 // ------------------------------------------------------------------------------------ outbox sender
 
-export const OUTBOX = { leaseSeconds: 120, maxAttempts: 8, baseDelay: 30, maxDelay: 6 * 3600, batch: 50 };
+const OUTBOX = { leaseSeconds: 120, maxAttempts: 8, baseDelay: 30, maxDelay: 6 * 3600, batch: 50 };
 
 /** Seconds to wait after the n-th failed attempt (1-based): 30 s, 60 s, 120 s … at most 6 h. */
 export function backoffSeconds(attempts: number): number {
@@ -196,7 +196,7 @@ export async function claimOutbox(db: DB, owner: string, limit = OUTBOX.batch, t
   return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
-export type SenderOptions = { owner: string; transport: MailTransport; origin: string; schoolName: string; from: string };
+type SenderOptions = { owner: string; transport: MailTransport; origin: string; schoolName: string; from: string };
 
 /** One round: claim due e-mail, send each, record the outcome. Returns how many were sent and failed. */
 export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): Promise<{ sent: number; failed: number }> {

@@ -18,10 +18,10 @@ export class QuestionError extends Error {
 export const QUESTION_LIMITS = { bodyChars: 5000, answerChars: 10_000, imageBytes: 5 * 1024 * 1024 };
 
 const LIMIT_KEY = "question_answer_limit_hours";
-export const DEFAULT_ANSWER_LIMIT_HOURS = 48;
+const DEFAULT_ANSWER_LIMIT_HOURS = 48;
 
 /** How long a question may wait for its answer before it is flagged, in hours (the 组织部 sets it). */
-export async function answerLimitHours(db: DB): Promise<number> {
+async function answerLimitHours(db: DB): Promise<number> {
   const row = await db.selectFrom("app_settings").select("value").where("key", "=", LIMIT_KEY).executeTakeFirst();
   const n = Number(row?.value);
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_ANSWER_LIMIT_HOURS;

@@ -333,10 +333,10 @@ function recordRowsFile(r: TrainingRecord, format: "csv" | "xlsx"): Download {
   return { filename, contentType: XLSX_TYPE, body: sheet };
 }
 
-export const recordPdfName = (r: TrainingRecord) => `${fileBase(r)}.pdf`;
+const recordPdfName = (r: TrainingRecord) => `${fileBase(r)}.pdf`;
 
 /** Audits a staff member's download of someone's record (a trainee's own download is not an export of others' data). */
-export async function auditRecordExport(db: DB, r: TrainingRecord, e: { actorId: number; ip: string | null; format: string }) {
+async function auditRecordExport(db: DB, r: TrainingRecord, e: { actorId: number; ip: string | null; format: string }) {
   if (e.actorId === r.person.id) return;
   await audit(db, {
     actorId: e.actorId,

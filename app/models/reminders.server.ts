@@ -7,7 +7,7 @@ import { notify, takeLease, type NewNotification, type NotifyOptions } from "~/m
 import { formatDateTime } from "~/utils/cst.ts";
 import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
 
-export const REMINDER_WINDOWS = { assignmentDue: 48 * 3600, examWindow: 24 * 3600 };
+const REMINDER_WINDOWS = { assignmentDue: 48 * 3600, examWindow: 24 * 3600 };
 
 async function audienceOf(db: DB, stages: Stage[]): Promise<number[]> {
   if (!stages.length) return [];

@@ -18,7 +18,7 @@ type Named = { instructors: readonly string[] };
 type Listed = { published: boolean; archived: boolean; audience: readonly Stage[] };
 
 /** An instructor named in the course (holding the instructor role). */
-export function teaches(course: Named, viewer: Pick<Viewer, "username" | "roles">): boolean {
+function teaches(course: Named, viewer: Pick<Viewer, "username" | "roles">): boolean {
   return viewer.roles.includes("instructor") && course.instructors.includes(viewer.username);
 }
 
@@ -55,7 +55,7 @@ export function courseFromRow(row: { published: number; archived: number; audien
 // ------------------------------------------------------------------------------------------ SQL
 
 /** SQL: the course whose id is in `courseId` (e.g. "c.id") is for `stage` (the course_audiences table). */
-export function courseForStage(courseId: string, stage: Stage): RawBuilder<SqlBool> {
+function courseForStage(courseId: string, stage: Stage): RawBuilder<SqlBool> {
   return sql<SqlBool>`exists (select 1 from course_audiences ca where ca.course_id = ${sql.ref(courseId)} and ca.stage = ${stage})`;
 }
 

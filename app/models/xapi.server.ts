@@ -13,7 +13,7 @@ import type { Download } from "~/utils/http.server.ts";
 
 export const XAPI_VERSION = "1.0.3";
 
-export const VERBS = {
+const VERBS = {
   completed: { id: "http://adlnet.gov/expapi/verbs/completed", display: { "zh-CN": "完成", "en-US": "completed" } },
   passed: { id: "http://adlnet.gov/expapi/verbs/passed", display: { "zh-CN": "通过", "en-US": "passed" } },
   failed: { id: "http://adlnet.gov/expapi/verbs/failed", display: { "zh-CN": "未通过", "en-US": "failed" } },
@@ -21,7 +21,7 @@ export const VERBS = {
   voided: { id: "http://adlnet.gov/expapi/verbs/voided", display: { "zh-CN": "作废", "en-US": "voided" } },
 } as const;
 
-export const ACTIVITY_TYPES = {
+const ACTIVITY_TYPES = {
   course: "http://adlnet.gov/expapi/activities/course",
   lesson: "http://adlnet.gov/expapi/activities/lesson",
   assessment: "http://adlnet.gov/expapi/activities/assessment",
@@ -32,7 +32,7 @@ type LangMap = Record<string, string>;
 type Agent = { objectType: "Agent"; name: string; account: { homePage: string; name: string } };
 type Activity = { objectType: "Activity"; id: string; definition: { name: LangMap; type: string; extensions?: Record<string, unknown> } };
 type StatementRef = { objectType: "StatementRef"; id: string };
-export type Statement = {
+type Statement = {
   id: string;
   actor: Agent;
   verb: { id: string; display: LangMap };
@@ -137,7 +137,7 @@ function revokedQuery(db: DB, p: Period) {
 }
 
 /** How many statements the period gives, by kind. */
-export async function countStatements(db: DB, p: Period) {
+async function countStatements(db: DB, p: Period) {
   const [lessons, attempts, certificates, voided] = (
     await Promise.all([
       lessonQuery(db, p)
@@ -159,7 +159,7 @@ export async function countStatements(db: DB, p: Period) {
 
 const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
 
-export type XapiOptions = { origin: string; platform?: string };
+type XapiOptions = { origin: string; platform?: string };
 
 /**
  * Every statement of the period in batches of at most `batch` (lessons, then exam attempts, then

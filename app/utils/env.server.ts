@@ -42,7 +42,7 @@ const schema = z.object({
   DB_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
 });
 
-export type Env = z.infer<typeof schema> & {
+type Env = z.infer<typeof schema> & {
   dataDir: string;
   cookieSecure: boolean;
   /** COURSES_DIR as absolute paths, in order; empty to skip. Every reader of COURSES_DIR uses this. */
@@ -70,7 +70,7 @@ export function configOf(env: Env, sealPath?: string): AppConfig {
 }
 
 /** `courses, /srv/more-courses` → absolute paths; blanks between commas are ignored. */
-export function parseCourseRoots(value: string): string[] {
+function parseCourseRoots(value: string): string[] {
   return [
     ...new Set(
       value

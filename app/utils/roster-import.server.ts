@@ -16,11 +16,11 @@ export const MAX_ROSTER_ROWS = 20_000;
 
 // ------------------------------------------------------------------------------------------ columns
 
-export const ROSTER_FIELDS = ["username", "name", "gender", "subcommittee", "branch", "stage", "roles", "phone", "email"] as const;
+const ROSTER_FIELDS = ["username", "name", "gender", "subcommittee", "branch", "stage", "roles", "phone", "email"] as const;
 export type RosterField = (typeof ROSTER_FIELDS)[number];
 
 /** The template's header for each field, and other headers people write for the same column. */
-export const ROSTER_HEADERS: Record<RosterField, { header: string; aliases: string[]; required: boolean; width: number }> = {
+const ROSTER_HEADERS: Record<RosterField, { header: string; aliases: string[]; required: boolean; width: number }> = {
   username: { header: "学号/工号", aliases: ["学号", "工号", "学工号", "学号工号"], required: true, width: 14 },
   name: { header: "姓名", aliases: [], required: true, width: 10 },
   gender: { header: "性别", aliases: [], required: true, width: 6 },
@@ -133,7 +133,7 @@ export async function readRosterFile(bytes: Uint8Array, fileName: string): Promi
 
 // ------------------------------------------------------------------------------------------ checking rows
 
-export type RosterUnit = { id: number; name: string; kind: OrgKind; parent_id: number | null; active: number };
+type RosterUnit = { id: number; name: string; kind: OrgKind; parent_id: number | null; active: number };
 export type RosterExisting = Pick<User, "id" | "username" | "name" | "gender" | "org_unit_id" | "stage" | "phone" | "email" | "active"> & { roles: Role[] };
 
 /** One person as the file says, ready to write. */
@@ -152,7 +152,7 @@ export type RosterEntry = {
   email: string | null;
 };
 
-export type FieldChange = { field: string; from: string; to: string };
+type FieldChange = { field: string; from: string; to: string };
 export type RosterUpdate = { entry: RosterEntry; userId: number; changes: FieldChange[]; inactive: boolean };
 export type RosterIssue = { line: number; username: string; messages: string[] };
 export type RosterPlan = {

@@ -13,8 +13,8 @@ const PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 
 /** Excel's limits: text per cell, rows per sheet (header included). */
-export const XLSX_MAX_CELL_CHARS = 32_767;
-export const XLSX_MAX_SHEET_ROWS = 1_048_576;
+const XLSX_MAX_CELL_CHARS = 32_767;
+const XLSX_MAX_SHEET_ROWS = 1_048_576;
 
 /** Rows serialized and deflated between two turns of the event loop. */
 const SLICE_ROWS = 200;

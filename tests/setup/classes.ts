@@ -8,9 +8,9 @@ import type { DB } from "../../app/utils/db.server.ts";
 import type { Storage } from "../../app/utils/storage.server.ts";
 import { createTestDb, createTestTree, createTestUser, testContext } from "./db.ts";
 
-export const SAMPLE_SLUG = "sample";
+const SAMPLE_SLUG = "sample";
 
-export async function syncSample(db: DB, storage: Storage) {
+async function syncSample(db: DB, storage: Storage) {
   const r = await syncCourses(db, { root: "tests/fixtures/courses", storage });
   expect(r.ok).toBe(true);
   return db.selectFrom("courses").select(["id"]).where("slug", "=", SAMPLE_SLUG).executeTakeFirstOrThrow();

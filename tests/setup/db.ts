@@ -80,15 +80,6 @@ export function makeRequest(path: string, init: { cookie?: string; method?: stri
   return new Request(`http://localhost${path}`, { method: init.method ?? (body ? "POST" : "GET"), headers, body });
 }
 
-/** Runs a loader/action and returns what it threw or returned, as a Response where it was one. */
-export async function settle<T>(p: Promise<T> | T): Promise<{ thrown: boolean; value: T | Response | unknown }> {
-  try {
-    return { thrown: false, value: await p };
-  } catch (e) {
-    return { thrown: true, value: e };
-  }
-}
-
 /** Status and payload of whatever a loader/action produced: a Response, data(), or a plain value. */
 export async function outcome(p: Promise<unknown> | unknown): Promise<{ status: number; data: any; location: string | null; headers: Headers }> {
   let v: unknown;

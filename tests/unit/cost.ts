@@ -1,9 +1,9 @@
 // Cost comparisons for the pathological-input tests: the same input at n and 4n characters. Linear work
 // gives a ratio near 4, quadratic near 16; timings are the best of several runs, and an input whose
 // larger size still takes under `floorMs` is too quick to tell anything (and cannot stall a request).
-export const LINEAR_RATIO = 8;
+const LINEAR_RATIO = 8;
 
-export function bestMs(run: (i: number) => void, times = 5): number {
+function bestMs(run: (i: number) => void, times = 5): number {
   let best = Infinity;
   for (let i = 0; i < times; i++) {
     const t = performance.now();

@@ -1,7 +1,7 @@
 // Question-bank import: questions that repeat one in the file or in the bank.
 import { normalizeStem, type ParsedQuestion } from "../course-format.server.ts";
 
-export type ExistingQuestion = { key: string; stem_md: string };
+type ExistingQuestion = { key: string; stem_md: string };
 export type Duplicate = { line: number; stem: string } & (
   { kind: "file"; firstLine: number } | { kind: "bank"; existingKey: string; existingStem: string; byKey: boolean }
 );

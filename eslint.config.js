@@ -31,6 +31,8 @@ const layerZones = [
   },
 ];
 
+const NO_LOAD_ENV = { selector: "ImportSpecifier[imported.name='loadEnv']", message: "only server.ts and scripts call loadEnv; app/ gets context.config." };
+
 export default tseslint.config(
   {
     ignores: ["build*/**", "data/**", "node_modules/**", "public/**", "courses/**", "test-results/**", "playwright-report/**", "bench-results/**", ".cache/**"],
@@ -60,6 +62,27 @@ export default tseslint.config(
     rules: {
       "react-hooks/rules-of-hooks": "error",
       "react-hooks/exhaustive-deps": "error",
+    },
+  },
+  {
+    // Configuration comes from the load context (`context.config`, built once by server.ts with `configOf`):
+    // nothing in app/ reads the environment except the module that validates it.
+    files: ["app/**/*.{ts,tsx}"],
+    ignores: ["app/utils/env.server.ts"],
+    rules: {
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "read settings from context.config, not the environment." }],
+      "no-restricted-syntax": ["error", NO_LOAD_ENV],
+    },
+  },
+  {
+    // Models return data (a download is a `Download` from http.server.ts); routes and guards make Responses.
+    files: ["app/models/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        NO_LOAD_ENV,
+        { selector: "NewExpression[callee.name='Response']", message: "models return data; the route (or a guard) makes the Response." },
+      ],
     },
   },
   {

@@ -10,7 +10,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import { migrateToLatest } from "./db/migrate.ts";
 import { openDatabase } from "./app/utils/db.server.ts";
-import { loadEnv } from "./app/utils/env.server.ts";
+import { configOf, loadEnv } from "./app/utils/env.server.ts";
 import { enforceBodyLimits } from "./app/utils/body-limits.server.ts";
 import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
 import { seedDemo } from "./app/models/demo.server.ts";
@@ -37,14 +37,14 @@ try {
 const production = env.NODE_ENV === "production";
 
 fs.mkdirSync(env.dataDir, { recursive: true });
-const db = openDatabase(path.join(env.dataDir, "app.db"));
+const db = openDatabase(path.join(env.dataDir, "app.db"), { synchronous: env.DB_SYNCHRONOUS });
 await migrateToLatest(db);
 if (env.SEED_DEMO === "1") {
   const seeded = await seedDemo(db);
   if (seeded) console.log("已载入演示数据 (demo data loaded into a new database)");
 }
 const storage = createStorage(env.dataDir);
-const config = { schoolCode: env.SCHOOL_CODE, sealPath: usableSeal(env.CERT_SEAL_PATH), origin: env.ORIGIN };
+const config = configOf(env, usableSeal(env.CERT_SEAL_PATH));
 const swept = storage.sweepScratch();
 if (swept) console.log(`removed ${swept} upload scratch files left by an earlier stop`);
 if (env.courseRoots.length) {
@@ -149,19 +149,33 @@ const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("h
 const OUTBOX_INTERVAL_MS = 5000;
 const publicOrigin = env.ORIGIN ?? `http://localhost:${env.PORT}`;
 const mailOptions = env.SMTP_URL
-  ? { owner: instanceId, transport: smtpTransport(env.SMTP_URL), origin: publicOrigin, schoolName: env.SCHOOL_NAME, from: env.MAIL_FROM }
+  ? {
+      owner: instanceId,
+      transport: smtpTransport(env.SMTP_URL),
+      origin: publicOrigin,
+      schoolName: env.SCHOOL_NAME,
+      from: env.MAIL_FROM,
+      leaseSeconds: env.OUTBOX_LEASE_SECONDS,
+    }
   : undefined;
 const sender = startSender(
   [
     ...(mailOptions ? [() => sendDueEmail(db, mailOptions)] : []),
-    () => sendDueWebhooks(db, { owner: instanceId, origin: publicOrigin, schoolName: env.SCHOOL_NAME }),
+    () =>
+      sendDueWebhooks(db, {
+        owner: instanceId,
+        origin: publicOrigin,
+        schoolName: env.SCHOOL_NAME,
+        leaseSeconds: env.OUTBOX_LEASE_SECONDS,
+        allowHosts: config.webhookTestHosts,
+      }),
   ],
   OUTBOX_INTERVAL_MS,
 );
 // Reminders (assignment due, exam window): every instance ticks, the one holding the lease runs.
 const REMINDER_INTERVAL_S = 600;
 const reminders = setInterval(() => {
-  runReminderRound(db, instanceId, REMINDER_INTERVAL_S).catch((e) => console.error("reminders failed", e));
+  runReminderRound(db, instanceId, REMINDER_INTERVAL_S, { email: config.email }).catch((e) => console.error("reminders failed", e));
 }, REMINDER_INTERVAL_S * 1000);
 reminders.unref();
 if (env.SMTP_URL && !env.ORIGIN) console.warn("SMTP_URL is set without ORIGIN: links in e-mail point to localhost");

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/types.ts";
+import type { AppConfig } from "./utils/env.server.ts";
 import type { Storage } from "./utils/storage.server.ts";
 
 /** What server.ts hands every loader and action (tests build the same object). */
@@ -10,8 +11,8 @@ export type AppContext = {
   cookieSecure: boolean;
   schoolName: string;
   storage: Storage;
-  /** Settings read once from the environment at start (SCHOOL_CODE, a usable CERT_SEAL_PATH, ORIGIN); models get them from here. */
-  config: { schoolCode: string; sealPath?: string; origin?: string };
+  /** Settings read once from the environment at start (`configOf`); models get them from here, never from the environment. */
+  config: AppConfig;
 };
 
 declare module "@remix-run/node" {

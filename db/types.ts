@@ -1,6 +1,6 @@
 // The one Database interface. Conventions: unix seconds for times, 0/1 for booleans,
 // `T | null` for optional columns, Generated<> for columns the database fills.
-import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { Generated, Selectable } from "kysely";
 
 export const ROLES = ["trainee", "instructor", "secretary", "admin", "liaison"] as const;
 export type Role = (typeof ROLES)[number];
@@ -72,10 +72,7 @@ export interface AuditLogTable {
 
 export type OrgUnit = Selectable<OrgUnitTable>;
 export type User = Selectable<UserTable>;
-export type NewUser = Insertable<UserTable>;
-export type UserUpdate = Updateable<UserTable>;
 export type Session = Selectable<SessionTable>;
-export type AuditEntry = Selectable<AuditLogTable>;
 
 // ---- Courses (migration 0002_courses). JSON columns hold text; the model parses them.
 
@@ -244,15 +241,6 @@ export interface OfflineHoursTable {
   created_at: number;
 }
 
-export type Course = Selectable<CourseTable>;
-export type Lesson = Selectable<LessonTable>;
-export type Assignment = Selectable<AssignmentTable>;
-export type QuestionBank = Selectable<QuestionBankTable>;
-export type Question = Selectable<QuestionTable>;
-export type Exam = Selectable<ExamTable>;
-export type CourseMedia = Selectable<CourseMediaTable>;
-export type LessonProgress = Selectable<LessonProgressTable>;
-
 // ---- Exams (migration 0004_exams). JSON columns hold text; app/models/exams.server.ts parses them.
 
 export const ATTEMPT_STATUSES = ["in_progress", "submitted", "graded"] as const;
@@ -315,8 +303,6 @@ export interface ExamOverrideTable {
   granted_by: number;
   updated_at: number;
 }
-
-export type ExamAttempt = Selectable<ExamAttemptTable>;
 
 // ---- Assignments (migration 0005_assignments).
 

@@ -3,7 +3,7 @@
 import { Form } from "@remix-run/react";
 import { formatDateTime } from "~/utils/cst.ts";
 
-export type AccountLockView = { failures: number; lastFailureAt: number; lockedUntil: number; locked: boolean; waitUntil: number };
+type AccountLockView = { failures: number; lastFailureAt: number; lockedUntil: number; locked: boolean; waitUntil: number };
 
 export function AccountLockNotice({ lock, owner }: { lock: AccountLockView; owner: boolean }) {
   const who = owner ? "您的账号" : "该账号";

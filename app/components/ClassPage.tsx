@@ -13,7 +13,7 @@ import { isFailure, type FormFailure } from "~/utils/form-result.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 
 /** What a class action answers: a refusal, a done message, or an enrollment list to confirm. */
-export type ClassActionResult = FormFailure | { ok: true; message: string } | { ok: true; plan: EnrollPlan };
+type ClassActionResult = FormFailure | { ok: true; message: string } | { ok: true; plan: EnrollPlan };
 
 type LoaderData = ReturnType<typeof useClassData>;
 
@@ -33,10 +33,10 @@ export function ClassRouteView() {
 }
 
 /** Where the forms of one concern post: /admin/classes/:id/<concern>. */
-export const classAction = (classId: number, concern: "settings" | "courses" | "enroll" | "members" | "grades" | "certificates") =>
+const classAction = (classId: number, concern: "settings" | "courses" | "enroll" | "members" | "grades" | "certificates") =>
   `/admin/classes/${classId}/${concern}`;
 
-export function ClassPage({ result }: { result?: ClassActionResult }) {
+function ClassPage({ result }: { result?: ClassActionResult }) {
   const { cls, scope, courses, members, table, completed, hoursWarning, admin, q } = useClassData();
   const busy = useNavigation().state === "submitting";
   return (

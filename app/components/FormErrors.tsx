@@ -4,7 +4,7 @@
 import { fieldError, isFailure } from "~/utils/form-result.ts";
 
 /** The id of a field's message; `form` tells apart fields of the same name in several forms on a page. */
-export const errorId = (form: string, name: string) => `${form}-${name}-error`;
+const errorId = (form: string, name: string) => `${form}-${name}-error`;
 
 /**
  * Props for a field: its name, and when the answer blames it, aria-invalid and aria-describedby pointing

@@ -7,7 +7,7 @@ import type { Interval } from "~/utils/coverage.ts";
 
 const clock = (t: number) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, "0")}`;
 
-export const LOCK_NOTE = {
+const LOCK_NOTE = {
   seek: (t: number) => `完成本课前不能快进：只能播放到已观看的位置（${clock(t)}）`,
   rate: "完成本课前只能以正常速度（1×）播放",
   rewind: (t: number) => `只有 ${clock(t)} 之前的观看计入了学时（网络中断或暂停计时期间的播放不计），已回到该处继续`,

@@ -1,5 +1,5 @@
 /** 答疑 per course for the 组织部: waiting, past the limit, answered and the median time to answer. */
-export type QuestionStatsData = {
+type QuestionStatsData = {
   limitHours: number;
   overdue: number;
   courses: { slug: string; title: string; waiting: number; overdue: number; answered: number; median: string }[];

@@ -5,9 +5,9 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { mergeIntervals, type Interval } from "~/utils/coverage.ts";
 
-export const BEAT_MS = 12_000;
+const BEAT_MS = 12_000;
 
-export type BeatState = {
+type BeatState = {
   status: "idle" | "ok" | "offline" | "busy" | "check";
   coverage: number;
   readSeconds: number;
@@ -16,7 +16,7 @@ export type BeatState = {
   message?: string;
 };
 
-export type AckReply = { ok: true; credited: number; coverage: number; readSeconds: number; furthest: number; completed: boolean; presenceCheck: boolean };
+type AckReply = { ok: true; credited: number; coverage: number; readSeconds: number; furthest: number; completed: boolean; presenceCheck: boolean };
 type Reply = AckReply | { ok: false; reason: string; message?: string };
 
 /**

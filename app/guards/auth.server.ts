@@ -6,12 +6,13 @@ import { audit } from "~/models/audit.server.ts";
 import { getCourseRowForEditor } from "~/models/courses.server.ts";
 import { seesEverything } from "~/models/visibility.server.ts";
 import { governedPath } from "~/models/branch-scope.server.ts";
+import { secretaryScope } from "~/models/ledger.server.ts";
 import { getUserForLogin, getUserWithRoles, type UserWithRoles } from "~/models/users.server.ts";
 import { createSession, invalidateSession, readSessionToken, validateSessionToken } from "~/utils/session.server.ts";
 import { checkPasswordGuess } from "~/models/throttle.server.ts";
 
 type Args = { request: Request; context: AppContext };
-export type CurrentUser = UserWithRoles & { sessionId: string };
+type CurrentUser = UserWithRoles & { sessionId: string };
 
 const cache = new WeakMap<Request, Promise<CurrentUser | null>>();
 
@@ -55,7 +56,7 @@ export async function requireRole(args: Args, ...roles: Role[]): Promise<Current
   return user;
 }
 
-export type LoginResult = { ok: true; token: string; userId: number } | { ok: false; status: 401 | 429; message: string };
+type LoginResult = { ok: true; token: string; userId: number } | { ok: false; status: 401 | 429; message: string };
 
 const GENERIC_FAILURE = "学号/工号或密码不正确";
 
@@ -106,10 +107,25 @@ export async function requireCoursePreviewer(args: Args, slug: string | undefine
   }
 }
 
+/** File courses are read-only in the browser until detached (409). */
+export function requireBrowserCourse(course: { source: "files" | "browser" }) {
+  if (course.source !== "browser") {
+    throw new Response("该课程由 courses/ 文件夹同步，在浏览器中只读。请先在课程页点击“转为在线编辑”。", { status: 409 });
+  }
+}
+
 /** A secretary (their unit's subtree) or an admin (everything) on a branch page: the user and the subtree's path. */
 export async function requireGovernedScope(args: Args) {
   const user = await requireRole(args, "secretary", "admin");
   const path = await governedPath(args.context.db, user);
   if (!path) throw new Response("所属组织不存在", { status: 404 });
   return { user, path };
+}
+
+/** A secretary on a page of their own unit's subtree: the user and the ledger scope (404 when their unit is gone). */
+export async function requireSecretaryScope(args: Args) {
+  const user = await requireRole(args, "secretary");
+  const scope = await secretaryScope(args.context.db, user.org_unit_id);
+  if (!scope) throw new Response("所属组织不存在", { status: 404 });
+  return { user, scope };
 }

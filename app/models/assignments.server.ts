@@ -25,11 +25,12 @@ import { allowedTypes, safeSegment, type AcceptedFile } from "~/utils/uploads.se
 import { audit } from "./audit.server.ts";
 import { getCourseBySlug, type CourseView } from "./courses.server.ts";
 import { seesEverything, taughtBySql, type Viewer } from "./visibility.server.ts";
-import { notify } from "./notifications.server.ts";
+import { notify, type NotifyOptions } from "./notifications.server.ts";
 
 /** The acting user: who they are for scoping, and their roles for course visibility. */
-export type Person = Viewer & { id: number };
-type Ctx = { ip?: string | null; now?: number };
+type Person = Viewer & { id: number };
+/** `email`: whether e-mail is configured (`context.config.email`), for the notifications a change sends. */
+type Ctx = { ip?: string | null; now?: number; email?: boolean };
 
 /** A refusal the user should read (Chinese); the route turns it into a 400 with the message. */
 export class AssignmentError extends Error {
@@ -108,9 +109,9 @@ function toAssignment(row: AssignmentRow) {
   const allowed = [...allowedTypes(JSON.parse(row.attachments) as string[])];
   return { ...row, allowed, resubmit: row.resubmit === 1, archived: row.archived === 1, maxBytes: Math.round(row.max_attachment_mb * 1024 * 1024) };
 }
-export type AssignmentView = ReturnType<typeof toAssignment>;
+type AssignmentView = ReturnType<typeof toAssignment>;
 
-export type Settings = { blind: boolean; latePenaltyPercent: number; similarityThreshold: number; releasedAt: number | null };
+type Settings = { blind: boolean; latePenaltyPercent: number; similarityThreshold: number; releasedAt: number | null };
 
 export async function getSettings(db: DB, assignmentId: number): Promise<Settings> {
   const row = await db.selectFrom("assignment_settings").selectAll().where("assignment_id", "=", assignmentId).executeTakeFirst();
@@ -154,7 +155,7 @@ async function latestExtension(db: DB, assignmentId: number, userId: number): Pr
     .executeTakeFirst();
 }
 
-export type Deadlines = { dueAt: number | null; cutoffAt: number | null; extended: boolean };
+type Deadlines = { dueAt: number | null; cutoffAt: number | null; extended: boolean };
 
 export function deadlinesFor(a: Pick<AssignmentView, "due_at" | "cutoff_at">, ext: Extension | undefined): Deadlines {
   if (!ext) return { dueAt: a.due_at, cutoffAt: a.cutoff_at, extended: false };
@@ -213,7 +214,7 @@ async function versionsOf(db: DB, submissionId: number) {
   };
 }
 
-export type Editability = { canEdit: boolean; reason: string | null; resubmission: boolean; willBeLate: boolean };
+type Editability = { canEdit: boolean; reason: string | null; resubmission: boolean; willBeLate: boolean };
 
 /** What the trainee may do now: write and submit, or why not. */
 export function editability(
@@ -408,8 +409,8 @@ export async function submitAssignment(
 
 // ------------------------------------------------------------------------------------ grading queue
 
-export const QUEUE_STATUSES = ["waiting", "submitted", "late", "returned", "graded"] as const;
-export type QueueFilter = { status?: (typeof QUEUE_STATUSES)[number]; unitId?: number; late?: boolean; classId?: number };
+const QUEUE_STATUSES = ["waiting", "submitted", "late", "returned", "graded"] as const;
+type QueueFilter = { status?: (typeof QUEUE_STATUSES)[number]; unitId?: number; late?: boolean; classId?: number };
 
 const QueueParams = z.object({
   status: z.enum(QUEUE_STATUSES).optional().catch(undefined),
@@ -578,7 +579,7 @@ export async function gradeSubmission(
       .execute();
     const changed = sub.status === "graded";
     if (scoreVisible(settings))
-      await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_graded", t);
+      await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_graded", { t, email: ctx.email });
     await audit(trx, {
       actorId: input.graderId,
       action: changed ? "assignment.grade_change" : "assignment.grade",
@@ -636,7 +637,7 @@ export async function returnSubmission(
       })
       .where("id", "=", sub.id)
       .execute();
-    await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_returned", t);
+    await notifyOwners(trx, input.assignment, [{ id: sub.id, userId: sub.user_id, version: sub.current_version }], "report_returned", { t, email: ctx.email });
     await audit(trx, {
       actorId: input.graderId,
       action: "assignment.return",
@@ -768,7 +769,7 @@ export async function setReleased(db: DB, input: { assignmentId: number; release
         assignment,
         graded.map((g) => ({ id: g.id, userId: g.user_id, version: g.graded_version ?? 0 })),
         "report_graded",
-        t,
+        { t, email: ctx.email },
       );
     }
     await audit(trx, {
@@ -787,7 +788,7 @@ async function notifyOwners(
   assignment: { course_id: number; key: string; title: string },
   subs: { id: number; userId: number; version: number }[],
   kind: "report_graded" | "report_returned",
-  t: number,
+  opts: NotifyOptions,
 ) {
   if (!subs.length) return;
   const { slug } = await trx.selectFrom("courses").select("slug").where("id", "=", assignment.course_id).executeTakeFirstOrThrow();
@@ -803,7 +804,7 @@ async function notifyOwners(
       link: `/courses/${slug}/assignments/${assignment.key}`,
       key: `submission:${s.id}:v${s.version}:${kind}`,
     })),
-    t,
+    opts,
   );
 }
 
@@ -904,7 +905,7 @@ async function insertFlags(db: DB, assignmentId: number, pairs: { a: number; b: 
  * assignment (earlier classes included: they are submissions to the same assignment): LSH bands
  * pick candidates from the stored signatures, exact Jaccard decides. Returns the number of flags.
  */
-export async function checkVersionSimilarity(db: DB, versionId: number, ctx: Ctx = {}): Promise<number> {
+async function checkVersionSimilarity(db: DB, versionId: number, ctx: Ctx = {}): Promise<number> {
   const t = ctx.now ?? nowSeconds();
   const me = await db
     .selectFrom("submission_versions as v")
@@ -977,7 +978,7 @@ async function maxFlagBySubmission(db: DB, assignmentId: number): Promise<Map<nu
 }
 
 /** Flags that involve any version of one submission, with the other side's submission and trainee. */
-export async function listFlagsForSubmission(db: DB, assignmentId: number, submissionId: number) {
+async function listFlagsForSubmission(db: DB, assignmentId: number, submissionId: number) {
   const rows = await db
     .selectFrom("similarity_flags as f")
     .innerJoin("submission_versions as va", "va.id", "f.version_a")

@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { now, type DB } from "~/utils/db.server.ts";
-import { streamedCsvResponse, streamedXlsxResponse, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import type { Download, RefusedDownload } from "~/utils/http.server.ts";
+import { csvStream, CSV_TYPE, XLSX_TYPE, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import { xlsxStream } from "~/utils/xlsx-stream.server.ts";
 import { cstDate, cstDateTimeText, cstMidnight, cstWallDate } from "~/utils/cst.ts";
 
-export type AuditEvent = {
+type AuditEvent = {
   actorId: number | null;
   action: string;
   targetType?: string;
@@ -339,14 +341,14 @@ const optional = (max: number) =>
 const day = z.preprocess((v) => (typeof v === "string" && DAY.test(v) && !Number.isNaN(Date.parse(v)) ? v : undefined), z.string().optional());
 
 /** The audit page's filter as it appears in the query string (bad values are ignored, not errors). */
-export const AuditFilterParams = z.object({
+const AuditFilterParams = z.object({
   actor: optional(40),
   action: optional(60),
   target: optional(60),
   from: day,
   to: day,
 });
-export type AuditFilter = z.infer<typeof AuditFilterParams>;
+type AuditFilter = z.infer<typeof AuditFilterParams>;
 
 export function parseAuditFilter(params: URLSearchParams): AuditFilter {
   const f = AuditFilterParams.parse(Object.fromEntries(params));
@@ -396,7 +398,7 @@ async function auditQuery(db: DB, f: AuditFilter, opts: { upToId?: number; befor
   return q.orderBy("a.id", "desc");
 }
 
-export type AuditRow = Awaited<ReturnType<typeof listAuditEntries>>[number];
+type AuditRow = Awaited<ReturnType<typeof listAuditEntries>>[number];
 
 export async function listAuditEntries(db: DB, opts: AuditFilter & { limit?: number; offset?: number } = {}) {
   const q = await auditQuery(db, opts);
@@ -416,7 +418,7 @@ export async function countAuditEntries(db: DB, f: AuditFilter, upToId?: number)
   return Number(row.n);
 }
 
-export async function lastAuditId(db: DB): Promise<number> {
+async function lastAuditId(db: DB): Promise<number> {
   const row = await db
     .selectFrom("audit_log")
     .select((eb) => eb.fn.max("id").as("id"))
@@ -430,7 +432,7 @@ export async function lastAuditId(db: DB): Promise<number> {
  * driver answers synchronously and Remix's body writer loops on promises alone, so each batch first
  * yields to the event loop: other requests (and the socket's own writes) run between batches.
  */
-export async function* auditEntryBatches(db: DB, f: AuditFilter, upToId: number, batch = 1000): AsyncGenerator<AuditRow[]> {
+async function* auditEntryBatches(db: DB, f: AuditFilter, upToId: number, batch = 1000): AsyncGenerator<AuditRow[]> {
   let beforeId: number | undefined;
   for (;;) {
     await new Promise((resolve) => setImmediate(resolve));
@@ -443,7 +445,7 @@ export async function* auditEntryBatches(db: DB, f: AuditFilter, upToId: number,
 
 // ---- Export (CSV and XLSX); the download itself is streamed by spreadsheet.server.ts.
 
-export const AUDIT_EXPORT_COLUMNS: StreamColumn[] = [
+const AUDIT_EXPORT_COLUMNS: StreamColumn[] = [
   { header: "编号", width: 9 },
   { header: "时间（北京时间）", width: 20, numFmt: "yyyy-mm-dd hh:mm:ss" },
   { header: "操作人学号/工号", width: 16 },
@@ -457,7 +459,7 @@ export const AUDIT_EXPORT_COLUMNS: StreamColumn[] = [
 ];
 
 /** One entry as an export row: XLSX gets a real date (shown in Beijing time), CSV the same as text. */
-export function auditExportRow(r: AuditRow, format: "csv" | "xlsx"): unknown[] {
+function auditExportRow(r: AuditRow, format: "csv" | "xlsx"): unknown[] {
   const when = format === "xlsx" ? cstWallDate(r.at) : cstDateTimeText(r.at);
   return [r.id, when, r.actor_username, r.actor_name, r.action, AUDIT_ACTIONS[r.action] ?? "", r.target_type, r.target_id, r.detail, r.ip];
 }
@@ -469,14 +471,15 @@ export const XLSX_MAX_ROWS = 1_048_575;
  * The filtered log as a streamed download. Pins the export to the entries that exist now, counts them
  * and audits the export itself (who, which filter, how many rows) before a single row leaves.
  */
-export async function auditExportResponse(db: DB, f: AuditFilter, e: { actorId: number; ip: string | null; format: "csv" | "xlsx" }): Promise<Response> {
+export async function auditExport(
+  db: DB,
+  f: AuditFilter,
+  e: { actorId: number; ip: string | null; format: "csv" | "xlsx" },
+): Promise<Download | RefusedDownload> {
   const upToId = await lastAuditId(db);
   const rows = await countAuditEntries(db, f, upToId);
   if (e.format === "xlsx" && rows > XLSX_MAX_ROWS) {
-    return new Response(`符合条件的日志有 ${rows} 条，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV`, {
-      status: 400,
-      headers: { "Content-Type": "text/plain; charset=utf-8" },
-    });
+    return { refused: `符合条件的日志有 ${rows} 条，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV` };
   }
   await audit(db, { actorId: e.actorId, ip: e.ip, action: "audit.export", detail: { format: e.format, filter: f, rows } });
   const batches = (async function* () {
@@ -484,6 +487,6 @@ export async function auditExportResponse(db: DB, f: AuditFilter, e: { actorId: 
   })();
   const name = `审计日志-${cstDate(now())}`;
   return e.format === "csv"
-    ? streamedCsvResponse(`${name}.csv`, AUDIT_EXPORT_COLUMNS, batches)
-    : streamedXlsxResponse(`${name}.xlsx`, "审计日志", AUDIT_EXPORT_COLUMNS, batches);
+    ? { filename: `${name}.csv`, contentType: CSV_TYPE, body: csvStream(AUDIT_EXPORT_COLUMNS, batches) }
+    : { filename: `${name}.xlsx`, contentType: XLSX_TYPE, body: xlsxStream("审计日志", AUDIT_EXPORT_COLUMNS, batches) };
 }

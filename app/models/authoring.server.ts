@@ -17,7 +17,7 @@ import { formatError, parseCourse, PLACEHOLDER_BODY, STAGE_BY_NAME, type FormatE
 import { ZIP_MSG } from "~/utils/course-messages.server.ts";
 import { extractZipEntries, listFolderFiles, readZipDirectory, unsafeZipName, ZipRefused, type ZipEntry } from "~/utils/course-zip.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
-import { loadEnv } from "~/utils/env.server.ts";
+import type { Dirs } from "~/utils/env.server.ts";
 import { sniff, type SniffedType } from "~/utils/sniff.server.ts";
 import { runTask } from "~/utils/workers.server.ts";
 import { isUploadTooLarge, UploadTooLarge, type Storage } from "~/utils/storage.server.ts";
@@ -31,7 +31,7 @@ export class AuthoringError extends Error {
   }
 }
 
-export type Actor = { id: number; username: string; roles: readonly Role[]; ip: string | null };
+type Actor = { id: number; username: string; roles: readonly Role[]; ip: string | null };
 
 const MB = 1024 * 1024;
 export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -40,31 +40,30 @@ const EDITABLE = /^(?:course\.md|(?:lessons|assignments|bank|exams)\/[^/\\.\u000
 const MAX_TEXT_BYTES = 1 * MB;
 
 /** Where drafts live (DATA_DIR/authoring), scratch space (DATA_DIR/tmp) and the file courses (the COURSES_DIR roots). */
-export function authoringRoots() {
-  const env = loadEnv();
+export function authoringRoots(dirs: Dirs) {
   return {
-    drafts: path.join(env.dataDir, "authoring"),
-    tmp: path.join(env.dataDir, "tmp"),
-    courses: env.courseRoots,
+    drafts: path.join(dirs.dataDir, "authoring"),
+    tmp: path.join(dirs.dataDir, "tmp"),
+    courses: dirs.courseRoots,
   };
 }
 
 /** The folder of a file course: `<root>/<slug>` in the first COURSES_DIR root that has it, or null. */
-export function fileCourseDir(slug: string): string | null {
+function fileCourseDir(dirs: Dirs, slug: string): string | null {
   if (!SLUG.test(slug)) return null;
-  const root = authoringRoots().courses.find((r) => fs.existsSync(path.join(r, slug, "course.md")));
+  const root = authoringRoots(dirs).courses.find((r) => fs.existsSync(path.join(r, slug, "course.md")));
   return root ? path.join(root, slug) : null;
 }
 
-export function draftDir(slug: string): string {
+export function draftDir(dirs: Dirs, slug: string): string {
   if (!SLUG.test(slug)) throw new AuthoringError("课程标识无效", 404);
-  return path.join(authoringRoots().drafts, slug);
+  return path.join(authoringRoots(dirs).drafts, slug);
 }
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
 /** Writes through a temporary file in the same folder and a rename, with fsync: a reader never sees half a file. */
-export function writeFileAtomic(file: string, data: string | Uint8Array) {
+function writeFileAtomic(file: string, data: string | Uint8Array) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.tmp-${randomUUID()}`);
   const fd = fs.openSync(tmp, "w");
@@ -115,25 +114,25 @@ export function setFrontMatterField(text: string, key: string, value: string | n
 
 export type DraftState = { course: ParsedCourse; errors: FormatError[]; warnings: FormatError[] };
 
-function existingDraft(slug: string): string {
-  const dir = draftDir(slug);
+function existingDraft(dirs: Dirs, slug: string): string {
+  const dir = draftDir(dirs, slug);
   if (!fs.existsSync(path.join(dir, "course.md"))) throw new AuthoringError("找不到该课程的草稿", 404);
   return dir;
 }
 
 /** Parses the draft with the course parser; messages name files as `<slug>/lessons/x.md:4`. */
-export function validateDraft(slug: string): DraftState {
-  return parseCourse(existingDraft(slug), slug);
+function validateDraft(dirs: Dirs, slug: string): DraftState {
+  return parseCourse(existingDraft(dirs, slug), slug);
 }
 
 /** `validateDraft` in a worker thread, for a request (a draft's files may hold megabytes). */
-export function validateDraftOffThread(slug: string): Promise<DraftState> {
-  return runTask("parseCourse", { dir: existingDraft(slug), label: slug });
+export function validateDraftOffThread(dirs: Dirs, slug: string): Promise<DraftState> {
+  return runTask("parseCourse", { dir: existingDraft(dirs, slug), label: slug });
 }
 
 /** The folder an export or an overview reads: the draft for browser courses, courses/<slug> for file courses. */
-export function courseFolder(course: { slug: string; source: "files" | "browser" }): string | null {
-  const dir = course.source === "browser" ? draftDir(course.slug) : fileCourseDir(course.slug);
+export function courseFolder(dirs: Dirs, course: { slug: string; source: "files" | "browser" }): string | null {
+  const dir = course.source === "browser" ? draftDir(dirs, course.slug) : fileCourseDir(dirs, course.slug);
   return dir && fs.existsSync(path.join(dir, "course.md")) ? dir : null;
 }
 
@@ -147,14 +146,14 @@ export function errorsOf(state: { errors: FormatError[] }, slug: string) {
   }));
 }
 
-function editablePath(slug: string, rel: string): string {
+function editablePath(dirs: Dirs, slug: string, rel: string): string {
   if (!EDITABLE.test(rel)) throw new AuthoringError("不能在浏览器中编辑这个文件", 404);
-  return path.join(draftDir(slug), rel);
+  return path.join(draftDir(dirs, slug), rel);
 }
 
 /** One text file of the draft and its version (a hash), or null when it does not exist. */
-export function readDraftFile(slug: string, rel: string): { text: string; version: string } | null {
-  const file = editablePath(slug, rel);
+export function readDraftFile(dirs: Dirs, slug: string, rel: string): { text: string; version: string } | null {
+  const file = editablePath(dirs, slug, rel);
   if (!fs.existsSync(file)) return null;
   const text = fs.readFileSync(file, "utf8");
   return { text, version: sha256(text).slice(0, 16) };
@@ -169,8 +168,8 @@ export function assertDraftSize(text: string) {
  * Saves one text file of the draft. `version` is what the editor loaded: when the file changed since
  * (another tab, another instructor), the save is refused instead of silently overwriting their work.
  */
-export function saveDraftFile(slug: string, rel: string, text: string, version: string | null): { version: string } {
-  const file = editablePath(slug, rel);
+export function saveDraftFile(dirs: Dirs, slug: string, rel: string, text: string, version: string | null): { version: string } {
+  const file = editablePath(dirs, slug, rel);
   const normalized = text.replace(/\r\n?/g, "\n");
   assertDraftSize(normalized);
   const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
@@ -181,19 +180,19 @@ export function saveDraftFile(slug: string, rel: string, text: string, version: 
   return { version: sha256(normalized).slice(0, 16) };
 }
 
-export function deleteDraftFile(slug: string, rel: string) {
+export function deleteDraftFile(dirs: Dirs, slug: string, rel: string) {
   if (rel === "course.md") throw new AuthoringError("course.md 不能删除");
-  const file = editablePath(slug, rel);
+  const file = editablePath(dirs, slug, rel);
   if (!fs.existsSync(file)) throw new AuthoringError("文件不存在", 404);
   fs.rmSync(file);
 }
 
 // ------------------------------------------------------------------------------------------ creating
 
-export type NewCourse = { slug: string; title: string; audience: string[]; summary: string; hours: number; instructors: string[] };
+type NewCourse = { slug: string; title: string; audience: string[]; summary: string; hours: number; instructors: string[] };
 
-async function slugTaken(db: DB, slug: string): Promise<string | null> {
-  const roots = authoringRoots();
+async function slugTaken(db: DB, dirs: Dirs, slug: string): Promise<string | null> {
+  const roots = authoringRoots(dirs);
   if (await db.selectFrom("courses").select("id").where("slug", "=", slug).executeTakeFirst()) return ZIP_MSG.slugUsed(slug);
   if (fs.existsSync(path.join(roots.drafts, slug))) return ZIP_MSG.slugDraft(slug);
   if (roots.courses.some((r) => fs.existsSync(path.join(r, slug)))) return ZIP_MSG.slugInFolder(slug);
@@ -221,12 +220,12 @@ function courseMd(c: Omit<NewCourse, "slug">): string {
  * Creates the draft folder with its course.md and applies it at once as an unpublished browser course,
  * so the course exists (for the editor guard and its instructors) but no trainee sees it.
  */
-export async function createCourse(db: DB, storage: Storage, input: NewCourse, actor: Actor): Promise<SyncResult> {
-  const taken = await slugTaken(db, input.slug);
+export async function createCourse(db: DB, storage: Storage, dirs: Dirs, input: NewCourse, actor: Actor): Promise<SyncResult> {
+  const taken = await slugTaken(db, dirs, input.slug);
   if (taken) throw new AuthoringError(taken, 409);
-  const dir = draftDir(input.slug);
+  const dir = draftDir(dirs, input.slug);
   writeFileAtomic(path.join(dir, "course.md"), courseMd(input));
-  const result = await applyDraft(db, storage, input.slug);
+  const result = await applyDraft(db, storage, dirs, input.slug);
   if (!result.ok) {
     fs.rmSync(dir, { recursive: true, force: true });
     return result;
@@ -237,7 +236,7 @@ export async function createCourse(db: DB, storage: Storage, input: NewCourse, a
 
 const pad = (n: number) => String(n).padStart(2, "0");
 /** A file name part from what the author typed: ASCII letters, digits and -; `fallback` when nothing is left. */
-export function safeName(name: string, fallback: string): string {
+function safeName(name: string, fallback: string): string {
   const clean = name
     .normalize("NFKC")
     .toLowerCase()
@@ -256,18 +255,19 @@ function nextNumbered(dir: string, folder: "lessons" | "assignments", name: stri
   return rel;
 }
 
-function createFile(slug: string, rel: string, text: string): string {
-  const file = editablePath(slug, rel);
+function createFile(dirs: Dirs, slug: string, rel: string, text: string): string {
+  const file = editablePath(dirs, slug, rel);
   if (fs.existsSync(file)) throw new AuthoringError(`文件 ${rel} 已存在`, 409);
   writeFileAtomic(file, text);
   return rel;
 }
 
-export type NewLesson = { title: string; chapter: string; hours: number; required: boolean; name: string };
+type NewLesson = { title: string; chapter: string; hours: number; required: boolean; name: string };
 
-export function addLesson(slug: string, l: NewLesson): string {
-  const rel = nextNumbered(draftDir(slug), "lessons", safeName(l.name, "lesson"));
+export function addLesson(dirs: Dirs, slug: string, l: NewLesson): string {
+  const rel = nextNumbered(draftDir(dirs, slug), "lessons", safeName(l.name, "lesson"));
   return createFile(
+    dirs,
     slug,
     rel,
     [
@@ -289,11 +289,12 @@ export function addLesson(slug: string, l: NewLesson): string {
   );
 }
 
-export type NewAssignment = { title: string; kind: string; hours: number; due: string | null; name: string };
+type NewAssignment = { title: string; kind: string; hours: number; due: string | null; name: string };
 
-export function addAssignment(slug: string, a: NewAssignment): string {
-  const rel = nextNumbered(draftDir(slug), "assignments", safeName(a.name, "assignment"));
+export function addAssignment(dirs: Dirs, slug: string, a: NewAssignment): string {
+  const rel = nextNumbered(draftDir(dirs, slug), "assignments", safeName(a.name, "assignment"));
   return createFile(
+    dirs,
     slug,
     rel,
     [
@@ -314,13 +315,13 @@ export function addAssignment(slug: string, a: NewAssignment): string {
   );
 }
 
-export function addBank(slug: string, b: { title: string; name: string }): string {
-  return createFile(slug, `bank/${safeName(b.name, "tiku")}.md`, ["---", `title: ${yamlText(b.title)}`, "---", "", ""].join("\n"));
+export function addBank(dirs: Dirs, slug: string, b: { title: string; name: string }): string {
+  return createFile(dirs, slug, `bank/${safeName(b.name, "tiku")}.md`, ["---", `title: ${yamlText(b.title)}`, "---", "", ""].join("\n"));
 }
 
 /** An exam drawing every question of the bank by type (the author trims the counts), pass line 60%. */
-export function addExam(slug: string, e: { title: string; bank: string; duration: number; name: string }): string {
-  const { course } = validateDraft(slug);
+export function addExam(dirs: Dirs, slug: string, e: { title: string; bank: string; duration: number; name: string }): string {
+  const { course } = validateDraft(dirs, slug);
   const bank = course.banks.find((b) => `bank/${b.key}.md` === e.bank);
   if (!bank) throw new AuthoringError("请选择一个没有错误的题库");
   const byType = new Map<string, number[]>();
@@ -331,6 +332,7 @@ export function addExam(slug: string, e: { title: string; bank: string; duration
   const rules = [...byType].map(([type, scores]) => ({ type, count: scores.length, score: usual(scores) }));
   const total = rules.reduce((s, r) => s + r.count * r.score, 0);
   return createFile(
+    dirs,
     slug,
     `exams/${safeName(e.name, "kaoshi")}.md`,
     [
@@ -353,39 +355,39 @@ export function addExam(slug: string, e: { title: string; bank: string; duration
 // ------------------------------------------------------------------------------------------ ordering
 
 /** Lessons of a draft in order; refused while a lesson file cannot be read, since its place is unknown. */
-function lessonKeysInOrder(slug: string): string[] {
-  const dir = draftDir(slug);
-  const { course } = validateDraft(slug);
+function lessonKeysInOrder(dirs: Dirs, slug: string): string[] {
+  const dir = draftDir(dirs, slug);
+  const { course } = validateDraft(dirs, slug);
   const files = fs.existsSync(path.join(dir, "lessons")) ? fs.readdirSync(path.join(dir, "lessons")).filter((f) => !f.startsWith(".")) : [];
   if (files.length !== course.lessons.length) throw new AuthoringError("有课时文件无法读取（见校验错误），请先修正后再调整顺序");
   return course.lessons.map((l) => l.key);
 }
 
 /** Writes `order: 1…n` into the lessons; file names (the keys) never change, so progress stays attached. */
-function writeLessonOrder(slug: string, keys: string[]) {
+function writeLessonOrder(dirs: Dirs, slug: string, keys: string[]) {
   keys.forEach((key, i) => {
     const rel = `lessons/${key}.md`;
-    const file = editablePath(slug, rel);
+    const file = editablePath(dirs, slug, rel);
     const text = fs.readFileSync(file, "utf8");
     const next = setFrontMatterField(text, "order", String(i + 1));
     if (next !== text) writeFileAtomic(file, next);
   });
 }
 
-export function moveLesson(slug: string, key: string, delta: -1 | 1) {
-  const keys = lessonKeysInOrder(slug);
+export function moveLesson(dirs: Dirs, slug: string, key: string, delta: -1 | 1) {
+  const keys = lessonKeysInOrder(dirs, slug);
   const i = keys.indexOf(key);
   if (i < 0) throw new AuthoringError("课时不存在", 404);
   const j = i + delta;
   if (j < 0 || j >= keys.length) return;
   [keys[i], keys[j]] = [keys[j], keys[i]];
-  writeLessonOrder(slug, keys);
+  writeLessonOrder(dirs, slug, keys);
 }
 
 /** Moves a whole chapter (its run of lessons) before the previous or after the next chapter. */
-export function moveChapter(slug: string, chapter: string, delta: -1 | 1) {
-  const keys = lessonKeysInOrder(slug);
-  const { course } = validateDraft(slug);
+export function moveChapter(dirs: Dirs, slug: string, chapter: string, delta: -1 | 1) {
+  const keys = lessonKeysInOrder(dirs, slug);
+  const { course } = validateDraft(dirs, slug);
   const groups: { chapter: string; keys: string[] }[] = [];
   for (const l of course.lessons) {
     const last = groups[groups.length - 1];
@@ -399,6 +401,7 @@ export function moveChapter(slug: string, chapter: string, delta: -1 | 1) {
   if (j < 0 || j >= groups.length) return;
   [groups[i], groups[j]] = [groups[j], groups[i]];
   writeLessonOrder(
+    dirs,
     slug,
     groups.flatMap((g) => g.keys),
   );
@@ -407,8 +410,8 @@ export function moveChapter(slug: string, chapter: string, delta: -1 | 1) {
 // ------------------------------------------------------------------------------------------ publishing
 
 /** Applies the draft folder to the live tables with the sync code of courses/, as a browser course. */
-async function applyDraft(db: DB, storage: Storage, slug: string): Promise<SyncResult> {
-  const result = await syncCourses(db, { root: authoringRoots().drafts, only: slug, label: "", storage, source: "browser" });
+async function applyDraft(db: DB, storage: Storage, dirs: Dirs, slug: string): Promise<SyncResult> {
+  const result = await syncCourses(db, { root: authoringRoots(dirs).drafts, only: slug, label: "", storage, source: "browser" });
   // Messages name files as `<slug>/lessons/x.md`, like the editor's own validation.
   return result.ok ? result : { ok: false, errors: result.errors.map((e) => ({ ...e, file: e.file.replace(/^\//, "") })) };
 }
@@ -420,16 +423,16 @@ async function applyDraft(db: DB, storage: Storage, slug: string): Promise<SyncR
  */
 export async function publishDraft(
   db: DB,
-  opts: { slug: string; storage: Storage; published?: boolean; actor: Actor },
+  opts: { slug: string; storage: Storage; dirs: Dirs; published?: boolean; actor: Actor },
 ): Promise<SyncResult & { offlineOnly?: boolean }> {
-  const file = path.join(draftDir(opts.slug), "course.md");
+  const file = path.join(draftDir(opts.dirs, opts.slug), "course.md");
   if (!fs.existsSync(file)) throw new AuthoringError("找不到该课程的草稿", 404);
   if (opts.published !== undefined) {
     const text = fs.readFileSync(file, "utf8");
     const next = setFrontMatterField(text, "published", String(opts.published));
     if (next !== text) writeFileAtomic(file, next);
   }
-  const result = await applyDraft(db, opts.storage, opts.slug);
+  const result = await applyDraft(db, opts.storage, opts.dirs, opts.slug);
   const action = opts.published === undefined ? "course.publish_update" : opts.published ? "course.publish" : "course.unpublish";
   if (!result.ok && opts.published === false) {
     await db.updateTable("courses").set({ published: 0, updated_at: now() }).where("slug", "=", opts.slug).where("source", "=", "browser").execute();
@@ -458,14 +461,14 @@ export async function draftDiffersFromLive(db: DB, slug: string, draftHash: stri
  * store by their sha256), then flips the course to source "browser", audited. From then on the file
  * sync refuses this slug, and the course is edited only here.
  */
-export async function detachCourse(db: DB, opts: { slug: string; storage: Storage; actor: Actor }) {
-  const roots = authoringRoots();
+export async function detachCourse(db: DB, opts: { slug: string; storage: Storage; dirs: Dirs; actor: Actor }) {
+  const roots = authoringRoots(opts.dirs);
   const row = await db.selectFrom("courses").select(["id", "source"]).where("slug", "=", opts.slug).executeTakeFirst();
   if (!row) throw new AuthoringError("课程不存在", 404);
   if (row.source !== "files") throw new AuthoringError("该课程已经在浏览器中编辑", 409);
-  const src = fileCourseDir(opts.slug);
+  const src = fileCourseDir(opts.dirs, opts.slug);
   if (!src) throw new AuthoringError(`课程文件夹中找不到 ${opts.slug}（COURSES_DIR 的各目录中都没有），无法转为在线编辑`, 409);
-  const dest = draftDir(opts.slug);
+  const dest = draftDir(opts.dirs, opts.slug);
   const work = path.join(roots.drafts, `.detach-${randomUUID()}`);
   fs.mkdirSync(roots.drafts, { recursive: true });
   try {
@@ -523,7 +526,7 @@ const TYPE_NAMES = "PNG/JPG/GIF/WebP 图片（≤ 10 MB）、MP4/WebM 视频（�
  * Passes an upload through while deciding its type from the first bytes (never from the name or the
  * browser's claim) and enforcing that type's size limit as the bytes arrive.
  */
-export async function* sniffedUpload(
+async function* sniffedUpload(
   data: AsyncIterable<Uint8Array>,
   limits: Partial<Record<SniffedType, number>>,
   refused: string,
@@ -580,8 +583,13 @@ function hashFile(file: string): string {
  * Stores an uploaded media file (type sniffed, size limited while streaming) and puts it into the
  * draft's media/ under a generated ASCII name with the extension of its real type.
  */
-export async function storeMediaUpload(storage: Storage, slug: string, upload: { filename: string; data: AsyncIterable<Uint8Array> }): Promise<string> {
-  const dir = draftDir(slug);
+export async function storeMediaUpload(
+  storage: Storage,
+  dirs: Dirs,
+  slug: string,
+  upload: { filename: string; data: AsyncIterable<Uint8Array> },
+): Promise<string> {
+  const dir = draftDir(dirs, slug);
   let type: SniffedType | null = null;
   const stored = await storage.put(
     sniffedUpload(upload.data, MEDIA_LIMITS, `文件类型不被允许：只能上传 ${TYPE_NAMES}。文件类型按内容判断，与文件名无关。`, (t) => (type = t)),
@@ -605,13 +613,13 @@ export async function storeMediaUpload(storage: Storage, slug: string, upload: {
   return rel;
 }
 
-export type MediaKind = "image" | "video" | "caption" | "other";
+type MediaKind = "image" | "video" | "caption" | "other";
 const kindOf = (rel: string): MediaKind =>
   /\.(png|jpe?g|gif|webp)$/i.test(rel) ? "image" : /\.(mp4|webm)$/i.test(rel) ? "video" : /\.vtt$/i.test(rel) ? "caption" : "other";
 
 /** The draft's media files with the snippet to paste into a lesson. */
-export function listDraftMedia(slug: string) {
-  const dir = path.join(draftDir(slug), "media");
+export function listDraftMedia(dirs: Dirs, slug: string) {
+  const dir = path.join(draftDir(dirs, slug), "media");
   if (!fs.existsSync(dir)) return [];
   return listFolderFiles(dir).map((name) => {
     const rel = `media/${name}`;
@@ -622,21 +630,21 @@ export function listDraftMedia(slug: string) {
 }
 
 /** A file under the draft's media/ (for the editor's preview), or null. */
-export function draftMediaFile(slug: string, name: string): string | null {
+export function draftMediaFile(dirs: Dirs, slug: string, name: string): string | null {
   if (unsafeZipName(name) || name.split("/").some((s) => s.startsWith("."))) return null;
-  const file = path.join(draftDir(slug), "media", name);
+  const file = path.join(draftDir(dirs, slug), "media", name);
   return fs.existsSync(file) && fs.statSync(file).isFile() ? file : null;
 }
 
-export function deleteDraftMedia(slug: string, name: string) {
-  const file = draftMediaFile(slug, name);
+export function deleteDraftMedia(dirs: Dirs, slug: string, name: string) {
+  const file = draftMediaFile(dirs, slug, name);
   if (!file) throw new AuthoringError("文件不存在", 404);
   fs.rmSync(file);
 }
 
 // ------------------------------------------------------------------------------------------ zip import
 
-export type ImportLimits = { maxZipBytes: number; maxEntries: number; maxTotalBytes: number };
+type ImportLimits = { maxZipBytes: number; maxEntries: number; maxTotalBytes: number };
 export const IMPORT_LIMITS: ImportLimits = { maxZipBytes: 600 * MB, maxEntries: 2000, maxTotalBytes: 1024 * MB };
 
 const COURSE_ENTRY = /^(?:course\.md|(?:lessons|assignments|bank|exams)\/[^/]+\.md|media\/.+[^/])$/;
@@ -666,14 +674,14 @@ export type ImportResult = { ok: true; slug: string } | { ok: false; errors: str
  */
 export async function importCourseZip(
   db: DB,
-  opts: { storage: Storage; data: AsyncIterable<Uint8Array>; slug?: string; actor: Actor; limits?: Partial<ImportLimits> },
+  opts: { storage: Storage; dirs: Dirs; data: AsyncIterable<Uint8Array>; slug?: string; actor: Actor; limits?: Partial<ImportLimits> },
 ): Promise<ImportResult> {
   return withImportLock(db, opts.actor.id, "course-zip", () => unpackCourseZip(db, opts));
 }
 
 async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[1]): Promise<ImportResult> {
   const limits = { ...IMPORT_LIMITS, ...opts.limits };
-  const roots = authoringRoots();
+  const roots = authoringRoots(opts.dirs);
   const work = path.join(roots.tmp, `import-${randomUUID()}`);
   fs.mkdirSync(work, { recursive: true });
   const refuse = (...errors: string[]): ImportResult => ({ ok: false, errors });
@@ -711,7 +719,7 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
 
     const slug = (opts.slug || prefix).trim();
     if (!SLUG.test(slug)) return refuseSlug(slug ? ZIP_MSG.slugInvalid(slug) : ZIP_MSG.slugMissing);
-    const taken = await slugTaken(db, slug);
+    const taken = await slugTaken(db, opts.dirs, slug);
     if (taken) return refuseSlug(ZIP_MSG.neverOverwrites(taken));
 
     const dir = path.join(work, "course", slug);
@@ -732,11 +740,11 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
       text = setFrontMatterField(text, "instructors", yamlList([...parsed.course.instructors, author]));
     writeFileAtomic(path.join(dir, "course.md"), text);
 
-    const dest = draftDir(slug);
+    const dest = draftDir(opts.dirs, slug);
     fs.mkdirSync(roots.drafts, { recursive: true });
     if (fs.existsSync(dest)) return refuseSlug(ZIP_MSG.slugDraft(slug));
     fs.renameSync(dir, dest);
-    const applied = await applyDraft(db, opts.storage, slug);
+    const applied = await applyDraft(db, opts.storage, opts.dirs, slug);
     if (!applied.ok) {
       fs.rmSync(dest, { recursive: true, force: true });
       return refuse(...applied.errors.map(formatError));
@@ -790,13 +798,6 @@ export function markdownBodyOf(text: string): string {
  * `../media/a.png` becomes `/teach/<slug>/preview?file=/a.png` (the renderer wants a base ending in /).
  */
 export const draftMediaBase = (slug: string) => `/teach/${slug}/preview?file=/`;
-
-/** File courses are read-only in the browser until detached. */
-export function requireBrowserCourse(course: { source: "files" | "browser" }) {
-  if (course.source !== "browser") {
-    throw new Response("该课程由 courses/ 文件夹同步，在浏览器中只读。请先在课程页点击“转为在线编辑”。", { status: 409 });
-  }
-}
 
 /** The message and status of an expected failure (bad input, conflict, refused upload), or null. */
 export function failureOf(e: unknown): { message: string; status: number } | null {

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { audit } from "~/models/audit.server.ts";
 import { courseFolder, draftDir, listDraftMedia, readDraftFile, saveDraftFile } from "~/models/authoring.server.ts";
+import type { Dirs } from "~/utils/env.server.ts";
 import type { CourseView } from "~/models/courses.server.ts";
 import { questionMarkdown, questionsToBankMarkdown, type ImportResult } from "~/utils/bank-import/common.server.ts";
 import { findDuplicates, type Duplicate } from "~/utils/bank-import/duplicates.server.ts";
@@ -24,7 +25,7 @@ const EXISTING_KEY = /^[^/\\.][^/\\]{0,99}$/;
 /** A pending import is forgotten after a day. */
 const PENDING_TTL = 24 * 3600;
 
-export type BankSummary = {
+type BankSummary = {
   key: string;
   title: string;
   total: number;
@@ -45,14 +46,14 @@ function summarize(key: string, title: string, questions: Pick<ParsedQuestion, "
 }
 
 /** Media paths (`media/…`) that bank Markdown of this course may show. */
-async function courseMedia(db: DB, course: Course): Promise<string[]> {
-  if (course.source === "browser") return listDraftMedia(course.slug).map((m) => m.path);
+async function courseMedia(db: DB, dirs: Dirs, course: Course): Promise<string[]> {
+  if (course.source === "browser") return listDraftMedia(dirs, course.slug).map((m) => m.path);
   const rows = await db.selectFrom("course_media").select("path").where("course_id", "=", course.id).where("archived", "=", 0).execute();
   return rows.map((r) => r.path);
 }
 
-function draftBankKeys(slug: string): string[] {
-  const dir = path.join(draftDir(slug), "bank");
+function draftBankKeys(dirs: Dirs, slug: string): string[] {
+  const dir = path.join(draftDir(dirs, slug), "bank");
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
@@ -66,11 +67,11 @@ function draftBankKeys(slug: string): string[] {
  * browser course (what the instructor is editing and will publish), the current question versions for
  * a course synced from courses/.
  */
-export async function listCourseBanks(db: DB, course: Course): Promise<BankSummary[]> {
+export async function listCourseBanks(db: DB, dirs: Dirs, course: Course): Promise<BankSummary[]> {
   if (course.source === "browser") {
-    const media = await courseMedia(db, course);
-    return draftBankKeys(course.slug).flatMap((key) => {
-      const bank = readDraftBank(course.slug, key, media);
+    const media = await courseMedia(db, dirs, course);
+    return draftBankKeys(dirs, course.slug).flatMap((key) => {
+      const bank = readDraftBank(dirs, course.slug, key, media);
       return bank ? [summarize(key, bank.title, bank.questions, bank.errors)] : [];
     });
   }
@@ -101,7 +102,7 @@ export async function listCourseBanks(db: DB, course: Course): Promise<BankSumma
   );
 }
 
-export type LoadedBank = {
+type LoadedBank = {
   key: string;
   title: string;
   /** Current questions, in file order. */
@@ -114,8 +115,8 @@ export type LoadedBank = {
   media: string[];
 };
 
-function readDraftBank(slug: string, key: string, media: string[]) {
-  const file = readDraftFile(slug, `bank/${key}.md`);
+function readDraftBank(dirs: Dirs, slug: string, key: string, media: string[]) {
+  const file = readDraftFile(dirs, slug, `bank/${key}.md`);
   if (!file) return null;
   const { bank, errors } = parseBankText(file.text, { file: `bank/${key}.md`, media });
   return { title: bank?.title || key, questions: bank?.questions ?? [], text: file.text, version: file.version, errors: errors.length };
@@ -151,11 +152,11 @@ function dbQuestion(row: {
 }
 
 /** One bank of the course (see listCourseBanks for which source), or null when there is none by that key. */
-export async function loadBank(db: DB, course: Course, key: string): Promise<LoadedBank | null> {
+export async function loadBank(db: DB, dirs: Dirs, course: Course, key: string): Promise<LoadedBank | null> {
   if (!EXISTING_KEY.test(key)) return null;
-  const media = await courseMedia(db, course);
+  const media = await courseMedia(db, dirs, course);
   if (course.source === "browser") {
-    const bank = readDraftBank(course.slug, key, media);
+    const bank = readDraftBank(dirs, course.slug, key, media);
     return bank && { key, ...bank, media };
   }
   const row = await db
@@ -173,7 +174,7 @@ export async function loadBank(db: DB, course: Course, key: string): Promise<Loa
     .where("archived", "=", 0)
     .orderBy("id")
     .execute();
-  const folder = courseFolder(course);
+  const folder = courseFolder(dirs, course);
   const file = folder && path.join(folder, "bank", `${key}.md`);
   const text = file && fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
   return { key, title: row.title, questions: rows.map(dbQuestion), text, version: null, errors: 0, media };
@@ -181,7 +182,7 @@ export async function loadBank(db: DB, course: Course, key: string): Promise<Loa
 
 // ------------------------------------------------------------------------------------------ pending imports
 
-export type PendingImport = { sha256: string; fileName: string; bankKey: string; bankTitle: string | null; createdAt: number };
+type PendingImport = { sha256: string; fileName: string; bankKey: string; bankTitle: string | null; createdAt: number };
 
 /** Remembers an uploaded file as this user's import into one bank of one course (and forgets stale ones). */
 export async function createPendingImport(
@@ -227,16 +228,16 @@ export type ImportPreview = {
 };
 
 /** Parses the stored file again and compares it with the target bank as it is now. */
-async function prepare(db: DB, storage: Storage, course: Course, pending: PendingImport) {
-  const bank = await loadBank(db, course, pending.bankKey);
-  const media = bank?.media ?? (await courseMedia(db, course));
+async function prepare(db: DB, storage: Storage, dirs: Dirs, course: Course, pending: PendingImport) {
+  const bank = await loadBank(db, dirs, course, pending.bankKey);
+  const media = bank?.media ?? (await courseMedia(db, dirs, course));
   const bytes = new Uint8Array(await fs.promises.readFile(storage.pathOf(pending.sha256)));
   const result = await runTask("bankFile", { bytes, fileName: pending.fileName, media });
   return { bank, media, result, duplicates: findDuplicates(result.questions, bank?.questions ?? []) };
 }
 
-export async function previewImport(db: DB, storage: Storage, course: Course, pending: PendingImport): Promise<ImportPreview> {
-  const { bank, result, duplicates } = await prepare(db, storage, course, pending);
+export async function previewImport(db: DB, storage: Storage, dirs: Dirs, course: Course, pending: PendingImport): Promise<ImportPreview> {
+  const { bank, result, duplicates } = await prepare(db, storage, dirs, course, pending);
   return {
     result,
     duplicates,
@@ -244,7 +245,7 @@ export async function previewImport(db: DB, storage: Storage, course: Course, pe
   };
 }
 
-export type ImportOptions = { skipErrors: boolean; skipDuplicates: boolean };
+type ImportOptions = { skipErrors: boolean; skipDuplicates: boolean };
 type Failure = { ok: false; message: string; details?: string[] };
 
 /**
@@ -252,8 +253,8 @@ type Failure = { ok: false; message: string; details?: string[] };
  * instructor chose to skip them. It is the existing text with the new questions appended (or a new
  * file), and it must pass the course parser as a whole. Writes nothing.
  */
-export async function buildImport(db: DB, storage: Storage, course: Course, pending: PendingImport, opts: ImportOptions) {
-  const { bank, media, result, duplicates } = await prepare(db, storage, course, pending);
+export async function buildImport(db: DB, storage: Storage, dirs: Dirs, course: Course, pending: PendingImport, opts: ImportOptions) {
+  const { bank, media, result, duplicates } = await prepare(db, storage, dirs, course, pending);
   const fail = (message: string, details?: string[]): Failure => ({ ok: false, message, details });
   if (!result.format) return fail(result.errors[0]?.message ?? "无法读取文件");
   if (result.errors.length && !opts.skipErrors) {
@@ -305,14 +306,15 @@ export async function buildImport(db: DB, storage: Storage, course: Course, pend
 export async function confirmImport(
   db: DB,
   storage: Storage,
+  dirs: Dirs,
   course: Course,
   pending: PendingImport,
   opts: ImportOptions & { actor: { id: number; ip: string | null } },
 ): Promise<Failure | { ok: true; mode: "draft" | "download"; added: number; bankKey: string }> {
-  const built = await buildImport(db, storage, course, pending, opts);
+  const built = await buildImport(db, storage, dirs, course, pending, opts);
   if (!built.ok) return built;
   const mode = course.source === "browser" ? "draft" : "download";
-  if (mode === "draft") writeBankIntoDraft(course.slug, built.rel, built.markdown, built.version);
+  if (mode === "draft") writeBankIntoDraft(dirs, course.slug, built.rel, built.markdown, built.version);
   await audit(db, {
     actorId: opts.actor.id,
     action: "bank.import",
@@ -330,6 +332,6 @@ export async function confirmImport(
  * editor's save (atomic, refused with 409 when the file changed since it was read). Publishing the
  * draft then applies it with the course sync, which versions changed questions.
  */
-export function writeBankIntoDraft(slug: string, rel: string, markdown: string, version: string | null) {
-  saveDraftFile(slug, rel, markdown, version);
+function writeBankIntoDraft(dirs: Dirs, slug: string, rel: string, markdown: string, version: string | null) {
+  saveDraftFile(dirs, slug, rel, markdown, version);
 }

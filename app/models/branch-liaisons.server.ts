@@ -1,32 +1,18 @@
 // 培养联系人: one or two full members of the branch's subtree, assigned by its secretary (or the 组织部)
 // to each 入党积极分子/发展对象/预备党员 from a day on; a change ends the old assignment with a day,
 // so the history stays. Being assigned gives the person the role 培养联系人.
-import { inSubtree, now, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { cstToday, isCstDay } from "~/utils/cst.ts";
 import { MAX_LIAISONS } from "~/utils/stage-rules.ts";
 import { audit } from "./audit.server.ts";
 import { BranchError, FOLLOWED_STAGES, requireGovernedPerson, type BranchViewer } from "./branch-scope.server.ts";
-
-export { MAX_LIAISONS };
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 type Ctx = { ip?: string | null; today?: string };
 
 function checkDay(day: string, what: string, today: string) {
   if (!isCstDay(day)) throw new BranchError(`${what}不是有效日期（格式 YYYY-MM-DD）`);
   if (day > today) throw new BranchError(`${what}不能晚于今天（${today}）`);
-}
-
-/** Full members (正式党员), active, in the subtree: who may be appointed. */
-export async function listLiaisonCandidates(db: DB, path: string, excludeId?: number) {
-  let q = db
-    .selectFrom("users as u")
-    .innerJoin("org_units as o", "o.id", "u.org_unit_id")
-    .select(["u.id", "u.username", "u.name", "o.name as unit_name"])
-    .where("u.stage", "=", "full")
-    .where("u.active", "=", 1)
-    .where(inSubtree("o.path", path));
-  if (excludeId !== undefined) q = q.where("u.id", "!=", excludeId);
-  return q.orderBy("u.username").limit(500).execute();
 }
 
 /** Every assignment of a trainee, current first, with the 培养联系人's name. */
@@ -84,7 +70,7 @@ export async function assignLiaison(db: DB, input: { traineeId: number; liaisonU
       .select(["u.id", "u.name", "u.stage", "u.active", "o.path"])
       .where("u.username", "=", input.liaisonUsername.trim())
       .executeTakeFirst();
-    if (!liaison || !liaison.path.startsWith(path)) throw new BranchError(`学号/工号“${input.liaisonUsername}”不是本组织的人员`);
+    if (!liaison || !pathInSubtree(liaison.path, path)) throw new BranchError(`学号/工号“${input.liaisonUsername}”不是本组织的人员`);
     if (liaison.id === trainee.id) throw new BranchError("不能指定学员本人为培养联系人");
     if (!liaison.active) throw new BranchError(`${liaison.name}的账号已停用`);
     if (liaison.stage !== "full") throw new BranchError(`${liaison.name}不是正式党员，不能担任培养联系人`);

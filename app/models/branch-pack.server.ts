@@ -33,7 +33,7 @@ export const PACK_COLUMNS: SheetColumn[] = [
  * One row per member of the class inside the subtree. Dates are YYYY-MM-DD text (a dossier copies
  * them as written); the 思想汇报 count is of reports handed in during the class's training dates.
  */
-export async function branchPackRows(db: DB, classId: number, unitPath: string) {
+async function branchPackRows(db: DB, classId: number, unitPath: string) {
   const f = await resolveLedgerFilter(db, { class: classId }, { unitPath });
   const rows = [];
   for await (const batch of ledgerBatches(db, f)) rows.push(...batch);

@@ -8,6 +8,7 @@ import { countInPeriod, DEFAULT_RHYTHM, editable, PERIOD_MONTHS, reviewable, sta
 import type { AcceptedFile } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
 import { accessTo, BranchError, FOLLOWED_STAGES, getPerson, governedPath, type Access, type BranchViewer } from "./branch-scope.server.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 export const MAX_REPORT_FILES = 5;
 export const REPORT_MAX_BYTES = 10 * 1024 * 1024;
@@ -32,7 +33,7 @@ type RhythmRow = Awaited<ReturnType<typeof allRhythms>>[number];
 /** The rhythm for a stage at a unit: the nearest unit above (or at) it that set one, else the default. */
 function rhythmAt(rows: RhythmRow[], unitPath: string, stage: Stage): Rhythm & { setAt: number | null } {
   let best: RhythmRow | undefined;
-  for (const r of rows) if (r.stage === stage && unitPath.startsWith(r.path) && (!best || r.path.length > best.path.length)) best = r;
+  for (const r of rows) if (r.stage === stage && pathInSubtree(unitPath, r.path) && (!best || r.path.length > best.path.length)) best = r;
   return best
     ? { periodMonths: best.period_months as PeriodMonths, minCount: best.min_count, setAt: best.org_unit_id }
     : { ...DEFAULT_RHYTHM[stage], setAt: null };
@@ -55,7 +56,7 @@ export async function setRhythm(
   return writeTransaction(db, async (trx) => {
     const path = await governedPath(trx, actor);
     const unit = await trx.selectFrom("org_units").select(["id", "path"]).where("id", "=", input.orgUnitId).executeTakeFirst();
-    if (!path || !unit || !unit.path.startsWith(path)) throw new BranchError("组织不存在或不在您管理的范围内");
+    if (!path || !unit || !pathInSubtree(unit.path, path)) throw new BranchError("组织不存在或不在您管理的范围内");
     const values = { period_months: input.periodMonths, min_count: input.minCount, updated_by: actor.id, updated_at: now() };
     await trx
       .insertInto("report_rhythms")
@@ -139,7 +140,7 @@ export async function removeReportFile(db: DB, input: { reportId: number; userId
   await db.deleteFrom("thought_report_files").where("id", "=", input.fileId).where("report_id", "=", r.id).where("review_id", "is", null).execute();
 }
 
-export function countReportChars(text: string) {
+function countReportChars(text: string) {
   return text.replace(/\s/g, "").length;
 }
 

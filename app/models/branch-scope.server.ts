@@ -1,7 +1,8 @@
 // Who may see which trainee on the branch's side: an admin everyone, a secretary their unit's subtree,
 // a 培养联系人 only the trainees currently assigned to them, a trainee only themself. One home for it.
 import type { Role } from "../../db/types.ts";
-import { inSubtree, type DB } from "~/utils/db.server.ts";
+import type { DB } from "~/utils/db.server.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 export type BranchViewer = { id: number; org_unit_id: number; roles: Role[] };
 
@@ -35,9 +36,9 @@ export async function getPerson(db: DB, userId: number) {
     .where("u.id", "=", userId)
     .executeTakeFirst();
 }
-export type Person = NonNullable<Awaited<ReturnType<typeof getPerson>>>;
+type Person = NonNullable<Awaited<ReturnType<typeof getPerson>>>;
 
-export async function isCurrentLiaisonOf(db: DB, liaisonId: number, traineeId: number): Promise<boolean> {
+async function isCurrentLiaisonOf(db: DB, liaisonId: number, traineeId: number): Promise<boolean> {
   const row = await db
     .selectFrom("liaison_assignments")
     .select("id")
@@ -56,19 +57,16 @@ export type Access = "governs" | "liaison" | "self";
  */
 export async function accessTo(db: DB, viewer: BranchViewer, person: Pick<Person, "id" | "unit_path">): Promise<Access | null> {
   const path = await governedPath(db, viewer);
-  if (path !== null && person.unit_path.startsWith(path)) return "governs";
+  if (path !== null && pathInSubtree(person.unit_path, path)) return "governs";
   if (viewer.roles.includes("liaison") && (await isCurrentLiaisonOf(db, viewer.id, person.id))) return "liaison";
   if (viewer.id === person.id) return "self";
   return null;
 }
 
-/** Scopes a query on `users as u` joined with `org_units as o` to a governed path. */
-export const governedBy = (path: string) => inSubtree("o.path", path);
-
 /** The person, checked to be inside the subtree the actor governs (null actor: a script, everything). */
 export async function requireGovernedPerson(db: DB, actor: BranchViewer | null, userId: number) {
   const path = actor ? await governedPath(db, actor) : "/";
   const person = await getPerson(db, userId);
-  if (path === null || !person || !person.unit_path.startsWith(path)) throw new BranchError("学员不存在或不在您管理的组织内");
+  if (path === null || !person || !pathInSubtree(person.unit_path, path)) throw new BranchError("学员不存在或不在您管理的组织内");
   return { path, person };
 }

@@ -75,7 +75,7 @@ export async function insertStageEvents(
 }
 
 /** Writes users.stage from the timeline; with nothing recorded the stage stays as it was entered. */
-export async function syncStage(trx: DB, userId: number) {
+async function syncStage(trx: DB, userId: number) {
   const stage = stageOfTimeline(toTimeline(await listStageEvents(trx, userId)));
   if (stage) await trx.updateTable("users").set({ stage, updated_at: now() }).where("id", "=", userId).where("stage", "!=", stage).execute();
 }

@@ -18,9 +18,10 @@ import { ClassError, classResults, memberNotes, requireClass } from "./classes.s
 import { notify } from "./notifications.server.ts";
 import { compareUnitPaths } from "./org.server.ts";
 import { cstDate } from "~/utils/cst.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 type Actor = { actorId: number; ip?: string | null };
-export type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
+type CertificateViewer = { id: number; roles: readonly Role[]; org_unit_id: number };
 
 /**
  * CERT_SEAL_PATH when it is a readable PNG or JPEG; otherwise the problem is reported once (server.ts
@@ -103,7 +104,7 @@ async function unitNames(db: DB) {
   };
 }
 
-export type CompletionSummary = { completed: number; notCompleted: number; studying: number; issued: { userId: number; number: string }[]; closed: boolean };
+type CompletionSummary = { completed: number; notCompleted: number; studying: number; issued: { userId: number; number: string }[]; closed: boolean };
 
 /** The certificate wording of a class kind (the default narrative one when none was saved). */
 export async function certificateTemplate(db: DB, kind: ClassKind): Promise<CertificateTemplate> {
@@ -134,7 +135,7 @@ export async function saveCertificateTemplate(db: DB, kind: ClassKind, tpl: Cert
  */
 export async function confirmCompletion(
   db: DB,
-  input: { classId: number; schoolCode: string; close?: boolean; early?: boolean },
+  input: { classId: number; schoolCode: string; close?: boolean; early?: boolean; email?: boolean },
   actor: Actor,
   t = nowSeconds(),
 ): Promise<CompletionSummary> {
@@ -222,7 +223,7 @@ export async function confirmCompletion(
           link: "/my/certificates",
           key: `certificate:${c.id}:issued`,
         })),
-        t,
+        { t, email: input.email },
       );
     }
     if (input.close)
@@ -253,7 +254,7 @@ export async function confirmCompletion(
  */
 export async function revokeCertificate(
   db: DB,
-  input: { classId: number; certificateId: number; reason: string; reissuable: boolean },
+  input: { classId: number; certificateId: number; reason: string; reissuable: boolean; email?: boolean },
   actor: Actor,
   t = nowSeconds(),
 ) {
@@ -287,7 +288,7 @@ export async function revokeCertificate(
           key: `certificate:${cert.id}:revoked`,
         },
       ],
-      t,
+      { t, email: input.email },
     );
     await audit(trx, {
       ...actor,
@@ -439,7 +440,7 @@ export async function certificateForViewer(db: DB, id: number, viewer: Certifica
   if (cert.user_id === viewer.id || viewer.roles.includes("admin")) return cert;
   if (viewer.roles.includes("secretary")) {
     const mine = await db.selectFrom("org_units").select("path").where("id", "=", viewer.org_unit_id).executeTakeFirst();
-    if (mine && holder_path.startsWith(mine.path)) return cert;
+    if (mine && pathInSubtree(holder_path, mine.path)) return cert;
   }
   return undefined;
 }
@@ -472,7 +473,7 @@ export function certificateData(c: CertificateRow, opts: { schoolName: string; o
   };
 }
 
-export type PdfOptions = { schoolName: string; origin: string; sealPath?: string };
+type PdfOptions = { schoolName: string; origin: string; sealPath?: string };
 
 export async function certificatePdf(c: CertificateRow, opts: PdfOptions) {
   return renderCertificatePdf(certificateData(c, opts), { sealPath: opts.sealPath });

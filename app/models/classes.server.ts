@@ -49,12 +49,12 @@ export const CLASS_KIND_LABEL: Record<ClassKind, string> = {
   probationary: STAGE_LABEL.probationary,
 };
 
-export const DEFAULT_NUMBER_FORMAT = "{school}-{year}-{term}-{seq}";
+const DEFAULT_NUMBER_FORMAT = "{school}-{year}-{term}-{seq}";
 
 const NUMBER_TOKENS = ["{school}", "{year}", "{term}", "{seq}"];
 
 /** A number format's problem in words, or null: {seq} exactly once, known tokens, printable characters. */
-export function numberFormatProblem(format: string): string | null {
+function numberFormatProblem(format: string): string | null {
   if (format.split("{seq}").length !== 2) return "证书编号格式必须包含且只包含一个 {seq}（序号）";
   const unknown = (format.match(/\{[^}]*\}/g) ?? []).filter((t) => !NUMBER_TOKENS.includes(t));
   if (unknown.length) return `证书编号格式中有未知的占位符：${unknown.join("、")}（可用 {school} {year} {term} {seq}）`;
@@ -134,7 +134,7 @@ export function classStatus(c: Pick<ClassView, "start_date" | "end_date" | "comp
 
 // ------------------------------------------------------------------------------------------ who sees what
 
-export type ClassScope = { kind: "all"; canEdit: boolean; canGrade: boolean } | { kind: "subtree"; unitPath: string; canEdit: false; canGrade: false };
+type ClassScope = { kind: "all"; canEdit: boolean; canGrade: boolean } | { kind: "subtree"; unitPath: string; canEdit: false; canGrade: false };
 
 async function instructedClassIds(db: DB, username: string): Promise<number[]> {
   const rows = await db
@@ -244,9 +244,9 @@ const ClassFieldsObject = z.object({
   endDate: ymd("结束日期"),
 });
 export const ClassFieldsSchema = ClassFieldsObject.refine((v) => v.endDate >= v.startDate, { message: "结束日期不能早于开始日期", path: ["endDate"] });
-export type ClassFields = z.infer<typeof ClassFieldsSchema>;
+type ClassFields = z.infer<typeof ClassFieldsSchema>;
 
-export type ClassSettings = ClassFields & { rules: ClassRules; numberFormat: string; finalExamId: number | null };
+type ClassSettings = ClassFields & { rules: ClassRules; numberFormat: string; finalExamId: number | null };
 
 async function checkHost(db: DB, hostUnitId: number) {
   const unit = await db.selectFrom("org_units").select(["kind", "active"]).where("id", "=", hostUnitId).executeTakeFirst();
@@ -438,7 +438,7 @@ export type EnrollPlan = { ok: EnrollCandidate[]; already: EnrollCandidate[]; pr
 type EnrollCandidate = { line?: number; userId: number; username: string; name: string };
 
 /** Checks 学号 (with their row numbers when they come from a file) against the roster and the class kind. */
-export async function planEnrollment(db: DB, classId: number, entries: { line?: number; username: string }[]): Promise<EnrollPlan> {
+async function planEnrollment(db: DB, classId: number, entries: { line?: number; username: string }[]): Promise<EnrollPlan> {
   const cls = await requireClass(db, classId);
   const found = await candidatesByUsername(db, [...new Set(entries.map((e) => e.username))]);
   const members = new Set((await db.selectFrom("class_members").select("user_id").where("class_id", "=", classId).execute()).map((r) => r.user_id));
@@ -535,7 +535,7 @@ export async function removeMember(db: DB, input: { classId: number; userId: num
 }
 
 /** The previous 期次 of the same kind and host unit (the highest term below this one). */
-export async function previousClass(db: DB, cls: Pick<ClassView, "kind" | "host_unit_id" | "term">) {
+async function previousClass(db: DB, cls: Pick<ClassView, "kind" | "host_unit_id" | "term">) {
   return db
     .selectFrom("training_classes")
     .select(["id", "name", "term"])
@@ -587,7 +587,7 @@ export async function carryOver(db: DB, classId: number, actor: Actor): Promise<
 export const MAX_LIST_BYTES = 2 * 1024 * 1024;
 const MAX_LIST_ROWS = 5000;
 
-export type UsernameList = { ok: true; entries: { line: number; username: string }[] } | { ok: false; message: string };
+type UsernameList = { ok: true; entries: { line: number; username: string }[] } | { ok: false; message: string };
 
 /**
  * 学号 from an uploaded .xlsx or CSV (UTF-8 with or without BOM, GBK): the column headed 学号/工号
@@ -850,7 +850,7 @@ export async function setCheating(db: DB, input: { classId: number; userId: numb
   });
 }
 
-export type ExceptionInput = {
+type ExceptionInput = {
   classId: number;
   userIds: number[];
   kind: "complete" | "fail" | null;

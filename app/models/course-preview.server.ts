@@ -8,6 +8,7 @@ import { windowProblem } from "~/models/exams/windows.server.ts";
 import { groupByChapter } from "~/utils/course-types.ts";
 import type { ParsedCourse } from "~/utils/course-format.server.ts";
 import { now } from "~/utils/db.server.ts";
+import type { Dirs } from "~/utils/env.server.ts";
 import { courseMediaUrl, renderMarkdownOffThread } from "~/utils/markdown.server.ts";
 import { allowedTypes, TYPE_LABEL } from "~/utils/uploads.server.ts";
 import { runTask } from "~/utils/workers.server.ts";
@@ -16,8 +17,8 @@ type Course = { slug: string; source: "files" | "browser" };
 type Draft = { parsed: ParsedCourse; errors: number; mediaBase: string };
 
 /** The draft parsed off the request thread, how many errors it has, and where its media are served from. */
-async function readDraft(course: Course): Promise<Draft | null> {
-  const dir = courseFolder(course);
+async function readDraft(dirs: Dirs, course: Course): Promise<Draft | null> {
+  const dir = courseFolder(dirs, course);
   if (!dir) return null;
   const { course: parsed, errors } = await runTask("parseCourse", { dir, label: course.slug });
   // A draft's media are not published yet: the editor's preview route serves them to the course's editors.
@@ -27,8 +28,8 @@ async function readDraft(course: Course): Promise<Draft | null> {
 
 const render = (md: string, d: Draft) => renderMarkdownOffThread(md, { mediaBase: d.mediaBase });
 
-export async function previewCoursePage(course: Course) {
-  const d = await readDraft(course);
+export async function previewCoursePage(dirs: Dirs, course: Course) {
+  const d = await readDraft(dirs, course);
   if (!d) return null;
   const c = d.parsed;
   return {
@@ -72,8 +73,8 @@ export async function previewCoursePage(course: Course) {
   };
 }
 
-export async function previewLesson(course: Course, key: string) {
-  const d = await readDraft(course);
+export async function previewLesson(dirs: Dirs, course: Course, key: string) {
+  const d = await readDraft(dirs, course);
   const lessons = d?.parsed.lessons ?? [];
   const i = lessons.findIndex((l) => l.key === key);
   if (!d || i < 0) return null;
@@ -99,8 +100,8 @@ export async function previewLesson(course: Course, key: string) {
   };
 }
 
-export async function previewAssignment(course: Course, key: string) {
-  const d = await readDraft(course);
+export async function previewAssignment(dirs: Dirs, course: Course, key: string) {
+  const d = await readDraft(dirs, course);
   const a = d?.parsed.assignments.find((x) => x.key === key);
   if (!d || !a) return null;
   return {
@@ -125,8 +126,8 @@ export async function previewAssignment(course: Course, key: string) {
   };
 }
 
-export async function previewExam(course: Course, key: string, t = now()) {
-  const d = await readDraft(course);
+export async function previewExam(dirs: Dirs, course: Course, key: string, t = now()) {
+  const d = await readDraft(dirs, course);
   const e = d?.parsed.exams.find((x) => x.key === key);
   if (!d || !e) return null;
   const s = e.settings;

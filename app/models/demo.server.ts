@@ -12,7 +12,7 @@ export const DEMO_PASSWORD = "dangxiao2026";
 
 type DemoUser = { username: string; name: string; gender: "男" | "女"; unit: string; stage: Stage; roles: Role[] };
 
-export const DEMO_USERS: DemoUser[] = [
+const DEMO_USERS: DemoUser[] = [
   { username: "zzb001", name: "王建国", gender: "男", unit: "组织部党支部", stage: "full", roles: ["admin"] },
   { username: "js001", name: "李红梅", gender: "女", unit: "马克思主义学院教工党支部", stage: "full", roles: ["instructor"] },
   { username: "sj001", name: "赵志强", gender: "男", unit: "计算机学院本科生第一党支部", stage: "full", roles: ["secretary"] },

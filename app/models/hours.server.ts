@@ -19,7 +19,7 @@ import { countedAttempt, resultsVisible } from "../utils/exam-rules.ts";
  * a valid certificate of a class with that course, which prints them anyway. `traineeSees` is that rule;
  * every trainee view (course page, exam page, 我的培训班, /progress, the record) reads it.
  */
-export type Audience = "staff" | "trainee";
+type Audience = "staff" | "trainee";
 
 export const traineeSees = {
   grade: (settings: { blind: boolean; releasedAt: number | null }, certified: boolean) => certified || scoreVisible(settings),
@@ -267,7 +267,7 @@ export async function myCourseStandings(
 }
 
 /** Ids of every course the trainee has anything in: a class, progress, offline 学时, an exam attempt or a submission. */
-export async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
+async function courseIdsOf(db: DB, userId: number): Promise<number[]> {
   const [byClass, byLesson, byOffline, byExam, byAssignment] = await Promise.all([
     db
       .selectFrom("class_courses as cc")

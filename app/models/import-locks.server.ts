@@ -4,7 +4,7 @@
 import { ZIP_MSG } from "~/utils/course-messages.server.ts";
 import { now, writeTransaction, type DB } from "~/utils/db.server.ts";
 
-export const LOCK_EXPIRY_SECONDS = 60 * 60;
+const LOCK_EXPIRY_SECONDS = 60 * 60;
 
 export class ImportBusy extends Error {
   constructor() {

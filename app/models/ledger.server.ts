@@ -13,14 +13,16 @@ import { blockerText, type ClassResult } from "~/utils/class-rules.ts";
 import { basisLabel } from "~/utils/completion.ts";
 import type { DB } from "~/utils/db.server.ts";
 import { LEDGER_STATUS_LABEL, LEDGER_STATUSES, STAGE_LABEL, type LedgerStatus } from "~/utils/labels.ts";
-import { streamedCsvResponse, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import type { Download, RefusedDownload } from "~/utils/http.server.ts";
+import { csvStream, CSV_TYPE, XLSX_TYPE, type StreamColumn } from "~/utils/spreadsheet.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
-import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
+import { xlsxStream } from "~/utils/xlsx-stream.server.ts";
 import { audit, XLSX_MAX_ROWS } from "./audit.server.ts";
 import { classResults, getClassRow, listClassesFor, type ClassView, type ClassViewer } from "./classes.server.ts";
 import { compareUnitPaths, listOrgUnits, withLabels } from "./org.server.ts";
 import { cstDate } from "~/utils/cst.ts";
 import { inSubtree } from "~/utils/db.server.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 // ------------------------------------------------------------------------------------------ filter
 
@@ -35,7 +37,7 @@ const positiveInt = (max: number) =>
   );
 
 /** The ledger's filter as it appears in the query string; bad values are ignored, not errors. */
-export const LedgerFilterParams = z.object({
+const LedgerFilterParams = z.object({
   class: positiveInt(2 ** 31),
   kind: z.enum(CLASS_KINDS).optional().catch(undefined),
   term: positiveInt(9999),
@@ -44,7 +46,7 @@ export const LedgerFilterParams = z.object({
   to: day,
   status: z.enum(LEDGER_STATUSES).optional().catch(undefined),
 });
-export type LedgerFilter = z.infer<typeof LedgerFilterParams>;
+type LedgerFilter = z.infer<typeof LedgerFilterParams>;
 
 export function parseLedgerFilter(params: URLSearchParams): LedgerFilter {
   const f = LedgerFilterParams.parse(Object.fromEntries(params));
@@ -52,23 +54,23 @@ export function parseLedgerFilter(params: URLSearchParams): LedgerFilter {
 }
 
 /** The filter as a query string (for export links and the pager). */
-export function ledgerQuery(f: LedgerFilter): string {
+function ledgerQuery(f: LedgerFilter): string {
   const q = new URLSearchParams(Object.entries(f).map(([k, v]) => [k, String(v)])).toString();
   return q ? `?${q}` : "";
 }
 
 /** Whose rows: everyone (admins), or a subtree (a secretary's unit). */
-export type LedgerScope = { unitPath: string | null };
+type LedgerScope = { unitPath: string | null };
 
 /** The filter with the subtree resolved: a unit outside the viewer's subtree falls back to the subtree. */
-export type ResolvedFilter = Omit<LedgerFilter, "unit"> & { unitPath: string | null; userId?: number };
+type ResolvedFilter = Omit<LedgerFilter, "unit"> & { unitPath: string | null; userId?: number };
 
 export async function resolveLedgerFilter(db: DB, f: LedgerFilter, scope: LedgerScope): Promise<ResolvedFilter> {
   const { unit, ...rest } = f;
   let unitPath = scope.unitPath;
   if (unit !== undefined) {
     const row = await db.selectFrom("org_units").select("path").where("id", "=", unit).executeTakeFirst();
-    if (row && (scope.unitPath === null || row.path.startsWith(scope.unitPath))) unitPath = row.path;
+    if (row && (scope.unitPath === null || pathInSubtree(row.path, scope.unitPath))) unitPath = row.path;
   }
   return { ...rest, unitPath };
 }
@@ -101,10 +103,10 @@ function membersQuery(db: DB, f: ResolvedFilter) {
   return q;
 }
 
-export type LedgerCounts = { rows: number; classes: number; completed: number; notCompleted: number; undecided: number };
+type LedgerCounts = { rows: number; classes: number; completed: number; notCompleted: number; undecided: number };
 
 /** How many rows the filter gives, by 是否结业, and over how many classes. */
-export async function countLedger(db: DB, f: ResolvedFilter): Promise<LedgerCounts> {
+async function countLedger(db: DB, f: ResolvedFilter): Promise<LedgerCounts> {
   const [byOutcome, classes] = await Promise.all([
     membersQuery(db, f)
       .select(["m.outcome", (eb) => eb.fn.countAll<number>().as("n")])
@@ -357,7 +359,7 @@ export async function* ledgerBatches(db: DB, f: ResolvedFilter, batch = 1000): A
 }
 
 /** The first `limit` rows (the page's preview). */
-export async function ledgerPreview(db: DB, f: ResolvedFilter, limit = 50): Promise<LedgerRow[]> {
+async function ledgerPreview(db: DB, f: ResolvedFilter, limit = 50): Promise<LedgerRow[]> {
   const out: LedgerRow[] = [];
   const batches = ledgerBatches(db, f, limit);
   for await (const rows of batches) {
@@ -453,19 +455,16 @@ type ExportRequest = { actorId: number; ip: string | null; format: "csv" | "xlsx
  * A streamed ledger download for the filter within the scope. Counts the rows and audits the export
  * (who, which filter and scope, how many rows) before a single row leaves.
  */
-export async function ledgerExportResponse(
+export async function ledgerExport(
   db: DB,
   f: LedgerFilter,
   scope: LedgerScope,
   e: ExportRequest & { action?: string; targetType?: string; targetId?: number; fileName?: string; sheetName?: string },
-): Promise<Response> {
+): Promise<Download | RefusedDownload> {
   const resolved = await resolveLedgerFilter(db, f, scope);
   const { rows } = await countLedger(db, resolved);
   if (e.format === "xlsx" && rows > XLSX_MAX_ROWS) {
-    return new Response(`符合条件的台账有 ${rows} 行，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV`, {
-      status: 400,
-      headers: { "Content-Type": "text/plain; charset=utf-8" },
-    });
+    return { refused: `符合条件的台账有 ${rows} 行，超过 Excel 的行数上限：请缩小筛选范围或导出 CSV` };
   }
   await audit(db, {
     actorId: e.actorId,
@@ -485,18 +484,20 @@ export async function ledgerExportResponse(
       }
     }
   })();
-  const name = `${e.fileName ?? `培训台账-${today()}`}.${e.format}`;
-  return e.format === "csv" ? streamedCsvResponse(name, LEDGER_COLUMNS, batches) : streamedXlsx(name, e.sheetName ?? "培训台账", LEDGER_COLUMNS, batches);
+  const filename = `${e.fileName ?? `培训台账-${today()}`}.${e.format}`;
+  return e.format === "csv"
+    ? { filename, contentType: CSV_TYPE, body: csvStream(LEDGER_COLUMNS, batches) }
+    : { filename, contentType: XLSX_TYPE, body: xlsxStream(e.sheetName ?? "培训台账", LEDGER_COLUMNS, batches) };
 }
 
 /** One class's results sheet (the ledger's columns for that class), within the viewer's subtree. */
-export async function classResultsExportResponse(
+export async function classResultsExport(
   db: DB,
   cls: Pick<ClassView, "id" | "name" | "term">,
   scope: LedgerScope,
   e: ExportRequest,
-): Promise<Response> {
-  return ledgerExportResponse(db, { class: cls.id }, scope, {
+): Promise<Download | RefusedDownload> {
+  return ledgerExport(db, { class: cls.id }, scope, {
     ...e,
     action: "class.results_export",
     targetType: "class",
@@ -542,15 +543,14 @@ export async function ledgerPageData(db: DB, params: URLSearchParams, scope: Led
     })),
     classes: classes.map((c) => ({ id: c.id, label: `${c.name}（第 ${c.term} 期）` })),
     units: withLabels(units)
-      .filter((u) => scope.unitPath === null || u.path.startsWith(scope.unitPath))
+      .filter((u) => scope.unitPath === null || pathInSubtree(u.path, scope.unitPath))
       .map((u) => ({ id: u.id, label: u.fullName })),
   };
 }
 export type LedgerPageData = Awaited<ReturnType<typeof ledgerPageData>>;
 
-/** A secretary's scope: their unit's subtree (404 when their unit is gone). */
-export async function secretaryScope(db: DB, orgUnitId: number): Promise<LedgerScope> {
+/** A secretary's scope: their unit's subtree (null when their unit is gone). */
+export async function secretaryScope(db: DB, orgUnitId: number): Promise<LedgerScope | null> {
   const unit = await db.selectFrom("org_units").select("path").where("id", "=", orgUnitId).executeTakeFirst();
-  if (!unit) throw new Response("所属组织不存在", { status: 404 });
-  return { unitPath: unit.path };
+  return unit ? { unitPath: unit.path } : null;
 }

@@ -6,8 +6,9 @@ import { type DB } from "~/utils/db.server.ts";
 import { memberNotes, memberView, type MemberRow } from "./classes.server.ts";
 import { MEMBER_SORTS, MEMBER_STATUSES, type MemberSort, type MemberStatus } from "~/utils/member-filters.ts";
 import { compareUnitPaths, listOrgUnits, withLabels } from "./org.server.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
-export const MEMBER_PAGE = 50;
+const MEMBER_PAGE = 50;
 
 const keys = <T extends Record<string, string>>(o: T) => Object.keys(o) as [keyof T & string, ...(keyof T & string)[]];
 
@@ -19,14 +20,14 @@ const MemberQuery = z.object({
   sort: z.enum(keys(MEMBER_SORTS)).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),
 });
-export type MemberQuery = z.infer<typeof MemberQuery>;
+type MemberQuery = z.infer<typeof MemberQuery>;
 
 export function parseMemberQuery(params: URLSearchParams): MemberQuery {
   const raw = Object.fromEntries(["who", "unit", "status", "sort", "page"].map((k) => [k, params.get(k) || undefined]));
   return MemberQuery.parse(raw);
 }
 
-export function statusOf(r: MemberRow): MemberStatus {
+function statusOf(r: MemberRow): MemberStatus {
   if (r.certificate) return "certified";
   if (r.outcome === "not_completed" || r.result.forced === "fail") return "failed";
   if (r.result.passed) return "ready";
@@ -43,7 +44,7 @@ export async function filterMembers(db: DB, rows: MemberRow[], f: MemberQuery): 
   const kept = rows.filter(
     (r) =>
       (!q || r.username.toLowerCase().includes(q) || r.name.toLowerCase().includes(q)) &&
-      (!unitPath || r.unitPath.startsWith(unitPath)) &&
+      (!unitPath || pathInSubtree(r.unitPath, unitPath)) &&
       (!f.status || matches(r, f.status)),
   );
   const byUnit = (a: MemberRow, b: MemberRow) => compareUnitPaths(a.unitPath, b.unitPath) || a.username.localeCompare(b.username);
@@ -68,7 +69,7 @@ export async function memberTable(db: DB, classId: number, rows: MemberRow[], f:
   >;
   const paths = new Set(rows.map((r) => r.unitPath));
   const units = withLabels(await listOrgUnits(db))
-    .filter((u) => [...paths].some((p) => p.startsWith(u.path)) && u.depth > 0)
+    .filter((u) => [...paths].some((p) => pathInSubtree(p, u.path)) && u.depth > 0)
     .map((u) => ({ id: u.id, label: u.fullName }));
   return {
     members: kept

@@ -3,13 +3,14 @@
 // "who has read it" is a plain query; opening records a read, a 需确认 notice also asks for 已阅.
 // Editing after publishing writes a new version and keeps the earlier ones.
 import { audit } from "~/models/audit.server.ts";
-import { notify } from "~/models/notifications.server.ts";
+import { notify, type NotifyOptions } from "~/models/notifications.server.ts";
 import { withLabels } from "~/models/org.server.ts";
 import { queueNoticeWebhooks } from "~/models/webhooks.server.ts";
 import { inSubtree, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import type { AcceptedFile } from "~/utils/uploads.server.ts";
 import type { NoticeAudience, Role, Stage } from "../../db/types.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 export class NoticeError extends Error {
   constructor(
@@ -24,7 +25,7 @@ export class NoticeError extends Error {
 
 export const NOTICE_LIMITS = { titleChars: 100, bodyChars: 20_000, files: 5, fileBytes: 20 * 1024 * 1024 };
 
-export type Publisher = { id: number; org_unit_id: number; roles: readonly Role[] };
+type Publisher = { id: number; org_unit_id: number; roles: readonly Role[] };
 
 /** The subtree a publisher may address: the whole tree for admins, their unit's subtree for secretaries; null for anyone else. */
 export async function publishScope(db: DB, who: Publisher): Promise<string | null> {
@@ -56,7 +57,7 @@ export async function publishChoices(db: DB, who: Publisher) {
     .execute();
   return {
     units: withLabels(units)
-      .filter((u) => u.path.startsWith(scope === "/" ? "" : scope))
+      .filter((u) => pathInSubtree(u.path, scope))
       .map((u) => ({ id: u.id, label: u.fullName })),
     classes: classes.map((c) => ({ id: c.id, label: `${c.name}（第 ${c.term} 期）` })),
   };
@@ -64,7 +65,7 @@ export async function publishChoices(db: DB, who: Publisher) {
 
 const scopeFilter = (scope: string) => inSubtree("o.path", scope);
 
-export type NoticeInput = {
+type NoticeInput = {
   title: string;
   bodyMd: string;
   audience: NoticeAudience;
@@ -88,7 +89,7 @@ async function recipientsOf(
   if (input.audience === "org" || input.audience === "stage") {
     if (input.orgUnitId) {
       const unit = await db.selectFrom("org_units").select(["id", "path"]).where("id", "=", input.orgUnitId).executeTakeFirst();
-      if (!unit || (scope !== "/" && !unit.path.startsWith(scope))) throw new NoticeError("所选组织不在您的管理范围内", 400, "orgUnitId");
+      if (!unit || !pathInSubtree(unit.path, scope)) throw new NoticeError("所选组织不在您的管理范围内", 400, "orgUnitId");
       q = q.where(inSubtree("o.path", unit.path));
       unitId = unit.id;
       subtree = unit.path;
@@ -113,7 +114,8 @@ function checkText(title: string, body: string) {
 }
 
 /** Publishes a notice: the notice, its first version, attachments, recipients and their notifications in one transaction. */
-export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, ip?: string | null, t = nowSeconds()) {
+export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, opts: NotifyOptions & { ip?: string | null } = {}) {
+  const t = opts.t ?? nowSeconds();
   checkText(input.title, input.bodyMd);
   return writeTransaction(db, async (trx) => {
     const scope = await publishScope(trx, who);
@@ -161,7 +163,7 @@ export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, 
         link: `/notices/${notice.id}`,
         key: `notice:${notice.id}`,
       })),
-      t,
+      { t, email: opts.email },
     );
     // The group robots of the units inside the notice's subtree that hold recipients (a class: the publisher's scope).
     await queueNoticeWebhooks(trx, { id: notice.id, title: input.title.trim(), bodyMd: input.bodyMd, requiresAck: input.requiresAck }, subtree, t);
@@ -171,7 +173,7 @@ export async function publishNotice(db: DB, input: NoticeInput, who: Publisher, 
       targetType: "notice",
       targetId: notice.id,
       detail: { audience: input.audience, recipients: ids.length, requiresAck: input.requiresAck },
-      ip,
+      ip: opts.ip,
     });
     return { id: notice.id, recipients: ids.length };
   });

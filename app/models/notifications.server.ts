@@ -9,7 +9,6 @@
 // sends each, and marks it sent; a failure waits with exponential backoff; a sender that dies leaves
 // its lease to expire, after which another claims the row again. The Message-ID is the idempotency key.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { loadEnv } from "~/utils/env.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 import type { OutboxChannel } from "../../db/types.ts";
 import { NOTIFICATION_KINDS, NOTIFICATION_KIND_LABEL, type NotificationKind } from "~/utils/labels.ts";
@@ -17,17 +16,16 @@ import { notificationMail, type MailTransport } from "~/utils/mail.server.ts";
 
 export type NewNotification = { userId: number; kind: NotificationKind; title: string; body: string; link: string; key: string };
 
-/** Whether e-mail is configured (SMTP_URL); without it the inbox alone works. */
-export function emailConfigured(): boolean {
-  return !!loadEnv().SMTP_URL;
-}
-
 const BATCH = 400;
 
-/** Records notifications (each at most once per person and key) and queues e-mail for those who want it. */
-export async function notify(db: DB, items: NewNotification[], t = nowSeconds()): Promise<number> {
+/** How a notification goes out: `email` is `context.config.email` (SMTP_URL set); without it the inbox alone works. */
+export type NotifyOptions = { email?: boolean; t?: number };
+
+/** Records notifications (each at most once per person and key) and queues e-mail for those who want it (when e-mail is configured). */
+export async function notify(db: DB, items: NewNotification[], opts: NotifyOptions = {}): Promise<number> {
   if (!items.length) return 0;
-  const mail = emailConfigured();
+  const mail = !!opts.email;
+  const t = opts.t ?? nowSeconds();
   let created = 0;
   for (let i = 0; i < items.length; i += BATCH) {
     const chunk = items.slice(i, i + BATCH);
@@ -180,7 +178,7 @@ export async function readUnsubscribeToken(db: DB, token: string): Promise<{ use
 
 // ------------------------------------------------------------------------------------ outbox sender
 
-export const OUTBOX = { maxAttempts: 8, baseDelay: 30, maxDelay: 6 * 3600, batch: 50 };
+export const OUTBOX = { leaseSeconds: 120, maxAttempts: 8, baseDelay: 30, maxDelay: 6 * 3600, batch: 50 };
 
 /** Seconds to wait after the n-th failed attempt (1-based): 30 s, 60 s, 120 s … at most 6 h. */
 export function backoffSeconds(attempts: number): number {
@@ -194,12 +192,13 @@ export async function claimOutbox(
   limit = OUTBOX.batch,
   t = nowSeconds(),
   channels: readonly OutboxChannel[] = ["email"],
+  leaseSeconds = OUTBOX.leaseSeconds,
 ): Promise<number[]> {
   // One statement: atomic on its own, so no transaction is held across an await (on PostgreSQL the
   // inner select takes FOR UPDATE SKIP LOCKED).
   const rows = await db
     .updateTable("outbox")
-    .set({ lease_owner: owner, lease_until: t + loadEnv().OUTBOX_LEASE_SECONDS })
+    .set({ lease_owner: owner, lease_until: t + leaseSeconds })
     .where(
       "id",
       "in",
@@ -245,11 +244,12 @@ export async function recordAttempt(db: DB, id: number, owner: string, attempts:
 }
 
 export type SendResult = { sent: number; failed: number };
-export type SenderOptions = { owner: string; transport: MailTransport; origin: string; schoolName: string; from: string };
+/** `leaseSeconds` (OUTBOX_LEASE_SECONDS, default 120): how long a claimed row stays this sender's. */
+export type SenderOptions = { owner: string; transport: MailTransport; origin: string; schoolName: string; from: string; leaseSeconds?: number };
 
 /** One round: claim due e-mail, send each, record the outcome. Returns how many were sent and failed. */
 export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): Promise<SendResult> {
-  const ids = await claimOutbox(db, o.owner, OUTBOX.batch, t);
+  const ids = await claimOutbox(db, o.owner, OUTBOX.batch, t, ["email"], o.leaseSeconds);
   if (!ids.length) return { sent: 0, failed: 0 };
   const secret = await mailSecret(db);
   let sent = 0;

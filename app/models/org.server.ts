@@ -3,6 +3,7 @@ import type { OrgKind, OrgUnit } from "../../db/types.ts";
 import { now, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import { ORG_KIND_LABEL } from "~/utils/labels.ts";
 import { audit } from "./audit.server.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 /** Which kind of unit may sit directly under which. */
 const CHILD_KIND: Record<OrgKind, OrgKind | null> = { committee: "subcommittee", subcommittee: "branch", branch: null };
@@ -32,7 +33,7 @@ export async function getOrgUnit(db: DB, id: number) {
 
 export async function isInSubtree(db: DB, rootUnitId: number, unitId: number): Promise<boolean> {
   const [root, unit] = await Promise.all([getOrgUnit(db, rootUnitId), getOrgUnit(db, unitId)]);
-  return !!root && !!unit && unit.path.startsWith(root.path);
+  return !!root && !!unit && pathInSubtree(unit.path, root.path);
 }
 
 /** Units with their depth and full name ("经济学院党委 / 本科生第一党支部") for pickers and tables. */
@@ -93,7 +94,7 @@ export async function moveOrgUnit(db: DB, id: number, newParentId: number, actor
     const unit = await getOrgUnit(trx, id);
     const parent = await getOrgUnit(trx, newParentId);
     if (!unit || !parent) throw new OrgError("组织不存在");
-    if (parent.path.startsWith(unit.path)) throw new OrgError("不能移动到自身或其下级组织之下");
+    if (pathInSubtree(parent.path, unit.path)) throw new OrgError("不能移动到自身或其下级组织之下");
     if (CHILD_KIND[parent.kind] !== unit.kind) {
       throw new OrgError(`${ORG_KIND_LABEL[unit.kind]}只能放在${unit.kind === "branch" ? "二级党委/党总支" : "校党委"}之下`);
     }

@@ -10,10 +10,10 @@ import { chunked, courseStandings, myCourseStandings, type CourseStanding } from
 import { openToStageSql } from "./visibility.server.ts";
 
 /** A presence older than this is free for another tab or device to take. */
-export const PRESENCE_TTL = 45;
+const PRESENCE_TTL = 45;
 /** The longest gap between two beats that still earns time (the page beats every 10–15 s). */
-export const MAX_VIDEO_GAP = 60;
-export const MAX_READ_GAP = 30;
+const MAX_VIDEO_GAP = 60;
+const MAX_READ_GAP = 30;
 /** Extra seconds of budget per beat for timer jitter and network delay. */
 const SLACK = 2;
 
@@ -33,7 +33,7 @@ export type Beat = {
   release?: boolean;
 };
 
-export type BeatResult =
+type BeatResult =
   | { ok: true; credited: number; coverage: number; readSeconds: number; furthest: number; completed: boolean; presenceCheck: boolean }
   | { ok: false; reason: "busy"; message: string }
   | { ok: false; reason: "not_found" };
@@ -207,7 +207,7 @@ function sanitizeSegments(segments: Interval[], duration: number): Interval[] {
 
 // ------------------------------------------------------------------------------------------ reads
 
-export type LessonProgressView = {
+type LessonProgressView = {
   lessonId: number;
   completed: boolean;
   coverage: number;
@@ -311,7 +311,7 @@ export async function courseSummaries(db: DB, userId: number, courseIds: number[
   );
 }
 
-export type RosterScope = { unitPath?: string };
+type RosterScope = { unitPath?: string };
 
 /**
  * Every trainee of a course's audience (within a subtree for secretaries) with lessons done, 学时,

@@ -3,7 +3,7 @@
 // question (audited). Questions waiting longer than the 组织部's limit are flagged.
 import { audit } from "~/models/audit.server.ts";
 import { seesEverything, taughtBySql, type Viewer } from "~/models/visibility.server.ts";
-import { notify } from "~/models/notifications.server.ts";
+import { notify, type NotifyOptions } from "~/models/notifications.server.ts";
 import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
 
 export class QuestionError extends Error {
@@ -20,10 +20,10 @@ export class QuestionError extends Error {
 export const QUESTION_LIMITS = { bodyChars: 5000, answerChars: 10_000, imageBytes: 5 * 1024 * 1024 };
 
 const LIMIT_KEY = "question_answer_limit_hours";
-export const DEFAULT_ANSWER_LIMIT_HOURS = 48;
+const DEFAULT_ANSWER_LIMIT_HOURS = 48;
 
 /** How long a question may wait for its answer before it is flagged, in hours (the 组织部 sets it). */
-export async function answerLimitHours(db: DB): Promise<number> {
+async function answerLimitHours(db: DB): Promise<number> {
   const row = await db.selectFrom("app_settings").select("value").where("key", "=", LIMIT_KEY).executeTakeFirst();
   const n = Number(row?.value);
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_ANSWER_LIMIT_HOURS;
@@ -154,7 +154,13 @@ async function questionForStaff(db: DB, id: number, viewer: Viewer) {
   return q;
 }
 
-export async function answerQuestion(db: DB, input: { id: number; answerMd: string; public: boolean }, viewer: Viewer & { id: number }, t = nowSeconds()) {
+export async function answerQuestion(
+  db: DB,
+  input: { id: number; answerMd: string; public: boolean },
+  viewer: Viewer & { id: number },
+  opts: NotifyOptions = {},
+) {
+  const t = opts.t ?? nowSeconds();
   const answer = input.answerMd.trim();
   if (!answer) throw new QuestionError("请填写回复", 400, "answer");
   if (answer.length > QUESTION_LIMITS.answerChars) throw new QuestionError(`回复不能超过 ${QUESTION_LIMITS.answerChars} 个字`, 400, "answer");
@@ -177,7 +183,7 @@ export async function answerQuestion(db: DB, input: { id: number; answerMd: stri
           key: `question:${q.id}:answered`,
         },
       ],
-      t,
+      { t, email: opts.email },
     );
   });
 }

@@ -9,10 +9,11 @@ import type { Stage } from "../../db/types.ts";
 import { blockerText } from "~/utils/class-rules.ts";
 import type { ExamSettings } from "~/utils/course-types.ts";
 import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
-import { csvLines, CSV_BOM, CSV_TYPE, downloadHeaders, type StreamColumn } from "~/utils/spreadsheet.server.ts";
+import type { Download } from "~/utils/http.server.ts";
+import { csvLines, CSV_BOM, CSV_TYPE, XLSX_TYPE, type StreamColumn } from "~/utils/spreadsheet.server.ts";
 import { renderRecordPdf } from "./record-pdf.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
-import { streamedXlsx } from "~/utils/xlsx-stream.server.ts";
+import { xlsxStream } from "~/utils/xlsx-stream.server.ts";
 import { STATUS_LABEL } from "./assignments.server.ts";
 import { audit } from "./audit.server.ts";
 import { certificatesOfUser } from "./certificates.server.ts";
@@ -23,6 +24,7 @@ import { LEDGER_STATUS_LABEL } from "../utils/labels.ts";
 import { assignmentStatus, certifiedCourses, gradeRelease, traineeHours, traineeSees } from "./hours.server.ts";
 import { offlineHoursFor, summarize } from "./progress.server.ts";
 import { cstDate } from "~/utils/cst.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 /** The trainee as a record subject, or undefined when there is no such user. */
 async function person(db: DB, userId: number) {
@@ -48,7 +50,7 @@ export async function recordSubjectFor(db: DB, userId: number, viewer: { id: num
   if (p.id === viewer.id || viewer.roles.includes("admin")) return p;
   if (viewer.roles.includes("secretary")) {
     const mine = await db.selectFrom("org_units").select("path").where("id", "=", viewer.org_unit_id).executeTakeFirst();
-    if (mine && p.unit_path.startsWith(mine.path)) return p;
+    if (mine && pathInSubtree(p.unit_path, mine.path)) return p;
   }
   return undefined;
 }
@@ -322,25 +324,25 @@ export function recordRows(r: TrainingRecord, format: "csv" | "xlsx"): unknown[]
 
 const fileBase = (r: TrainingRecord) => safeSegment(`培训档案-${r.person.username}-${r.person.name}`, "培训档案");
 
-/** The record's rows as an XLSX or CSV download. */
-export function recordRowsResponse(r: TrainingRecord, format: "csv" | "xlsx"): Response {
+/** The record's rows as an XLSX or CSV file. */
+function recordRowsFile(r: TrainingRecord, format: "csv" | "xlsx"): Download {
   const rows = recordRows(r, format);
-  const name = `${fileBase(r)}.${format}`;
-  if (format === "csv") return new Response(CSV_BOM + csvLines([RECORD_COLUMNS.map((c) => c.header), ...rows]), { headers: downloadHeaders(CSV_TYPE, name) });
-  return streamedXlsx(
-    name,
+  const filename = `${fileBase(r)}.${format}`;
+  if (format === "csv") return { filename, contentType: CSV_TYPE, body: CSV_BOM + csvLines([RECORD_COLUMNS.map((c) => c.header), ...rows]) };
+  const sheet = xlsxStream(
     "培训档案",
     RECORD_COLUMNS,
     (async function* () {
       yield rows;
     })(),
   );
+  return { filename, contentType: XLSX_TYPE, body: sheet };
 }
 
-export const recordPdfName = (r: TrainingRecord) => `${fileBase(r)}.pdf`;
+const recordPdfName = (r: TrainingRecord) => `${fileBase(r)}.pdf`;
 
 /** Audits a staff member's download of someone's record (a trainee's own download is not an export of others' data). */
-export async function auditRecordExport(db: DB, r: TrainingRecord, e: { actorId: number; ip: string | null; format: string }) {
+async function auditRecordExport(db: DB, r: TrainingRecord, e: { actorId: number; ip: string | null; format: string }) {
   if (e.actorId === r.person.id) return;
   await audit(db, {
     actorId: e.actorId,
@@ -352,29 +354,15 @@ export async function auditRecordExport(db: DB, r: TrainingRecord, e: { actorId:
   });
 }
 
-/** The record subject of a staff route's `:userId` for this viewer; 404 for a bad id, an unknown user or one outside the viewer's subtree. */
-export async function requireRecordSubject(
-  db: DB,
-  userIdParam: string | undefined,
-  viewer: { id: number; roles: readonly string[]; org_unit_id: number },
-): Promise<RecordSubject> {
-  const id = Number(userIdParam);
-  const subject = Number.isSafeInteger(id) && id > 0 ? await recordSubjectFor(db, id, viewer) : undefined;
-  if (!subject) throw new Response("用户不存在", { status: 404 });
-  return subject;
-}
-
 /** A record as a download in one of the three formats (PDF rendered on demand). */
 export async function recordDownload(
   db: DB,
   subject: RecordSubject,
   e: { actorId: number; ip: string | null; format: "pdf" | "xlsx" | "csv"; schoolName: string; forTrainee: boolean },
-): Promise<Response> {
+): Promise<Download> {
   const record = await trainingRecord(db, subject, { forTrainee: e.forTrainee });
   await auditRecordExport(db, record, e);
-  if (e.format !== "pdf") return recordRowsResponse(record, e.format);
+  if (e.format !== "pdf") return recordRowsFile(record, e.format);
   const bytes = await renderRecordPdf(record, { schoolName: e.schoolName });
-  return new Response(new Uint8Array(bytes), {
-    headers: { ...downloadHeaders("application/pdf", recordPdfName(record)), "Content-Length": String(bytes.length) },
-  });
+  return { filename: recordPdfName(record), contentType: "application/pdf", body: new Uint8Array(bytes) };
 }

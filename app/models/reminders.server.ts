@@ -2,12 +2,12 @@
 // window opens or closes within 24 h (to the course's trainees; for the close, those who have not sat
 // it). Each reminder's idempotency key names the event, so a second run — or a second instance — adds
 // nothing; the scheduler's lease only saves the duplicate work.
-import { notify, takeLease, type NewNotification } from "~/models/notifications.server.ts";
+import { notify, takeLease, type NewNotification, type NotifyOptions } from "~/models/notifications.server.ts";
 import { openToUserSql } from "~/models/visibility.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
 
-export const REMINDER_WINDOWS = { assignmentDue: 48 * 3600, examWindow: 24 * 3600 };
+const REMINDER_WINDOWS = { assignmentDue: 48 * 3600, examWindow: 24 * 3600 };
 
 /** The active trainees who can see the course (the visibility rule, in SQL): exactly those a reminder is for. */
 async function audienceOf(db: DB, courseId: number): Promise<number[]> {
@@ -22,7 +22,8 @@ async function audienceOf(db: DB, courseId: number): Promise<number[]> {
   return rows.map((r) => r.id);
 }
 
-export async function sendReminders(db: DB, t = nowSeconds()): Promise<number> {
+export async function sendReminders(db: DB, opts: NotifyOptions = {}): Promise<number> {
+  const t = opts.t ?? nowSeconds();
   const courses = await db.selectFrom("courses").select(["id", "slug", "title"]).where("published", "=", 1).where("archived", "=", 0).execute();
   const byId = new Map(courses.map((c) => [c.id, c]));
   const audience = new Map<number, number[]>();
@@ -100,13 +101,14 @@ export async function sendReminders(db: DB, t = nowSeconds()): Promise<number> {
     created += await notify(
       db,
       items.filter((i) => i.kind === kind),
-      t,
+      { ...opts, t },
     );
   return created;
 }
 
 /** One scheduler round: only the instance holding the lease runs it. */
-export async function runReminderRound(db: DB, owner: string, intervalSeconds: number, t = nowSeconds()): Promise<number | null> {
+export async function runReminderRound(db: DB, owner: string, intervalSeconds: number, opts: NotifyOptions = {}): Promise<number | null> {
+  const t = opts.t ?? nowSeconds();
   if (!(await takeLease(db, "reminders", owner, intervalSeconds * 2, t))) return null;
-  return sendReminders(db, t);
+  return sendReminders(db, { ...opts, t });
 }

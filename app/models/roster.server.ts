@@ -10,7 +10,7 @@ import type { Storage } from "~/utils/storage.server.ts";
 /** Unconfirmed uploads older than this are forgotten. */
 const PENDING_SECONDS = 24 * 3600;
 
-export type PendingRoster = { sha256: string; fileName: string; createdAt: number };
+type PendingRoster = { sha256: string; fileName: string; createdAt: number };
 
 export async function createPendingRoster(db: DB, p: { userId: number; sha256: string; fileName: string }): Promise<void> {
   const t = now();

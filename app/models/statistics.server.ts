@@ -10,11 +10,11 @@ import { classResults, getClassRow, type ClassView, type MemberRow } from "./cla
 import { cstDate } from "~/utils/cst.ts";
 
 /** Trainees at risk: the class ends within this many days (today included) … */
-export const AT_RISK_DAYS = 14;
+const AT_RISK_DAYS = 14;
 /** … and they have less than this share of the required 学时; */
-export const AT_RISK_SHARE = 0.5;
+const AT_RISK_SHARE = 0.5;
 /** or, earlier, once this share of the training period has passed, they are below half the pace it asks. */
-export const AT_RISK_FROM_ELAPSED = 0.25;
+const AT_RISK_FROM_ELAPSED = 0.25;
 
 /**
  * Whether an undecided trainee who does not yet meet the rules is at risk: near the end with less than
@@ -22,7 +22,7 @@ export const AT_RISK_FROM_ELAPSED = 0.25;
  * 学时 the elapsed share of the period would call for (0 % halfway through a class is at risk long
  * before its last two weeks).
  */
-export function isAtRisk(p: { hours: number; requiredHours: number; startDate: string; endDate: string; today: string }): boolean {
+function isAtRisk(p: { hours: number; requiredHours: number; startDate: string; endDate: string; today: string }): boolean {
   if (p.today < p.startDate || p.today > p.endDate || p.requiredHours <= 0) return false;
   const share = p.hours / p.requiredHours;
   const total = daysBetween(p.startDate, p.endDate) + 1;
@@ -31,14 +31,14 @@ export function isAtRisk(p: { hours: number; requiredHours: number; startDate: s
   return elapsed >= AT_RISK_FROM_ELAPSED && share < elapsed * AT_RISK_SHARE;
 }
 /** Without a chosen class, the dashboard covers at most this many classes (the most recent). */
-export const MAX_CLASSES = 30;
+const MAX_CLASSES = 30;
 /** The page lists this many trainees at risk (the most urgent) and says how many there are. */
-export const AT_RISK_LISTED = 100;
+const AT_RISK_LISTED = 100;
 /** The units chart shows this many units (the largest) and adds up the rest in one bar. */
 export const UNITS_CHARTED = 15;
 
-export type StatusCounts = { enrolled: number; inProgress: number; completed: number; failed: number };
-export type Standing = "inProgress" | "completed" | "failed";
+type StatusCounts = { enrolled: number; inProgress: number; completed: number; failed: number };
+type Standing = "inProgress" | "completed" | "failed";
 
 /**
  * 已结业 when the organization department confirmed it, or (not yet confirmed) the trainee meets every
@@ -174,7 +174,7 @@ export async function dashboardData(db: DB, scope: Scope, f: { classId?: number;
     atRisk: atRisk.sort((a, b) => a.daysLeft - b.daysLeft || a.hours / (a.requiredHours || 1) - b.hours / (b.requiredHours || 1)).slice(0, AT_RISK_LISTED),
   };
 }
-export type DashboardData = Awaited<ReturnType<typeof dashboardData>>;
+type DashboardData = Awaited<ReturnType<typeof dashboardData>>;
 
 type UnitCounts = StatusCounts & { id: number | null; name: string };
 
@@ -258,7 +258,7 @@ export type DashboardPageData = Awaited<ReturnType<typeof dashboardPage>>;
 const PERCENT_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
 
 /** The two distributions as bins (the page gets counts, not every trainee's numbers). */
-export function distributionBins(d: Pick<DashboardData, "hoursShare" | "examScores">) {
+function distributionBins(d: Pick<DashboardData, "hoursShare" | "examScores">) {
   return {
     hours: histogramBins(d.hoursShare, [...PERCENT_EDGES, Number.POSITIVE_INFINITY], (a, b, last) => (last ? "≥100%（达标）" : `${a}–${b}%`)),
     exam: histogramBins(d.examScores, PERCENT_EDGES, (a, b) => `${a}–${b} 分`),

@@ -18,7 +18,7 @@ export const ACCOUNT_FIRST_WAIT_SECONDS = 60;
 const ACCOUNT_MEMORY_SECONDS = 24 * 3600;
 /** Failures from one address within ADDRESS_WINDOW_SECONDS before that address is slowed. */
 export const ADDRESS_CEILING = 300;
-export const ADDRESS_WINDOW_SECONDS = 3600;
+const ADDRESS_WINDOW_SECONDS = 3600;
 /** Past the ceiling, one guess from the address per this many seconds. */
 export const ADDRESS_SLOW_SECONDS = 5;
 
@@ -26,8 +26,8 @@ export const ADDRESS_SLOW_SECONDS = 5;
 const accountKey = (username: string) => `account:${username.normalize("NFKC").trim().toLowerCase()}`;
 const addressKey = (ip: string) => `address:${ip}`;
 
-export type LoginWait = { reason: "account_locked" | "account_slowed" | "address_slowed"; until: number };
-export type AccountLock = { failures: number; lastFailureAt: number; lockedUntil: number; locked: boolean; waitUntil: number };
+type LoginWait = { reason: "account_locked" | "account_slowed" | "address_slowed"; until: number };
+type AccountLock = { failures: number; lastFailureAt: number; lockedUntil: number; locked: boolean; waitUntil: number };
 
 type Row = { failures: number; locked_until: number; updated_at: number };
 const rowsFor = (db: DB, keys: string[]) =>
@@ -88,7 +88,7 @@ async function put(db: DB, key: string, failures: number, locked_until: number, 
 }
 
 /** The right password ends the account's run of failures (the address keeps its count). */
-export async function recordLoginSuccess(db: DB, username: string): Promise<void> {
+async function recordLoginSuccess(db: DB, username: string): Promise<void> {
   await db.deleteFrom("login_throttle").where("key", "=", accountKey(username)).execute();
 }
 
@@ -112,7 +112,7 @@ export async function clearAccountLock(db: DB, username: string): Promise<boolea
   return Number(r.numDeletedRows) > 0;
 }
 
-export type GuessResult = { ok: true } | { ok: false; status: 401 | 429; message: string };
+type GuessResult = { ok: true } | { ok: false; status: 401 | 429; message: string };
 
 const inMinutes = (seconds: number) =>
   seconds < 60 ? `${Math.max(1, seconds)} 秒` : seconds < 2 * 3600 ? `${Math.ceil(seconds / 60)} 分钟` : `${Math.ceil(seconds / 3600)} 小时`;

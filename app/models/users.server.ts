@@ -66,7 +66,7 @@ export async function getUserForLogin(db: DB, username: string) {
   return db.selectFrom("users").select(["id", "password_hash", "active"]).where("username", "=", username).executeTakeFirst();
 }
 
-export type UserFilter = { q?: string; unitPath?: string; stage?: Stage; role?: Role; active?: boolean; limit?: number; offset?: number };
+type UserFilter = { q?: string; unitPath?: string; stage?: Stage; role?: Role; active?: boolean; limit?: number; offset?: number };
 
 /** Users with their unit name; scoped to a subtree when unitPath is given. */
 export async function listUsers(db: DB, f: UserFilter = {}) {
@@ -101,7 +101,7 @@ export async function listUsers(db: DB, f: UserFilter = {}) {
   return rows.map((r) => ({ ...r, roles: ROLES.filter((role) => roleRows.some((x) => x.user_id === r.id && x.role === role)) }));
 }
 
-export type UserInput = {
+type UserInput = {
   username: string;
   name: string;
   gender: "男" | "女";
@@ -389,7 +389,7 @@ export async function planRosterImport(db: DB, rows: RosterRow[], actorId: numbe
   return planRoster(rows, await rosterContext(db, rows, actorId));
 }
 
-export type RosterImportResult = { ok: false; plan: RosterPlan } | { ok: true; plan: RosterPlan; created: IssuedPassword[]; updated: number };
+type RosterImportResult = { ok: false; plan: RosterPlan } | { ok: true; plan: RosterPlan; created: IssuedPassword[]; updated: number };
 
 /**
  * Applies a roster in one write transaction: the rows are checked again inside it, so what is written

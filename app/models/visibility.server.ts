@@ -18,7 +18,7 @@ type Named = { instructors: readonly string[] };
 type Listed = { published: boolean; archived: boolean; audience: readonly Stage[] };
 
 /** An instructor named in the course (holding the instructor role). */
-export function teaches(course: Named, viewer: Pick<Viewer, "username" | "roles">): boolean {
+function teaches(course: Named, viewer: Pick<Viewer, "username" | "roles">): boolean {
   return viewer.roles.includes("instructor") && course.instructors.includes(viewer.username);
 }
 

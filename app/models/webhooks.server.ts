@@ -8,8 +8,7 @@ import { governedPath } from "~/models/branch-scope.server.ts";
 import { claimOutbox, OUTBOX, recordAttempt, type SendResult } from "~/models/notifications.server.ts";
 import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { inSubtree, now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
-import { loadEnv } from "~/utils/env.server.ts";
-import { allowedTestHosts, checkWebhookUrl, noticeWebhookText, postWebhook, webhookBody, webhookTarget, type WebhookPoster } from "~/utils/webhook.server.ts";
+import { checkWebhookUrl, noticeWebhookText, postWebhook, webhookBody, webhookTarget, type WebhookPoster } from "~/utils/webhook.server.ts";
 import { sql } from "kysely";
 
 export class WebhookError extends Error {
@@ -23,8 +22,6 @@ export class WebhookError extends Error {
 
 type Who = { id: number; org_unit_id: number; roles: readonly Role[] };
 type Actor = { actorId: number; ip?: string | null };
-
-const testHosts = () => allowedTestHosts(loadEnv().WEBHOOK_ALLOW_HOSTS);
 
 /** A webhook address as a page may show it: the key reduced to its last four characters. */
 export function maskWebhookUrl(raw: string): string {
@@ -72,8 +69,15 @@ async function governedUnit(db: DB, who: Who, unitId: number) {
 const SECRET = /^SEC[A-Za-z0-9]{16,120}$/;
 
 /** Sets (or replaces) a unit's robot. A blank 钉钉 secret keeps the one already saved for a 钉钉 robot. */
-export async function setUnitWebhook(db: DB, who: Who, input: { unitId: number; kind: WebhookKind; url: string; secret: string }, actor: Actor) {
-  const checked = checkWebhookUrl(input.kind, input.url, testHosts());
+/** `allowHosts`: the test hosts WEBHOOK_ALLOW_HOSTS admits (context.config.webhookTestHosts). */
+export async function setUnitWebhook(
+  db: DB,
+  who: Who,
+  input: { unitId: number; kind: WebhookKind; url: string; secret: string },
+  actor: Actor,
+  allowHosts: readonly string[] = [],
+) {
+  const checked = checkWebhookUrl(input.kind, input.url, allowHosts);
   if (!checked.ok) throw new WebhookError(checked.message);
   const secret = input.secret.trim();
   if (secret && input.kind !== "dingtalk") throw new WebhookError("只有钉钉群机器人有加签密钥");
@@ -155,11 +159,18 @@ export async function queueNoticeWebhooks(trx: DB, notice: NoticeForRobots, subt
   return rows.length;
 }
 
-export type WebhookSenderOptions = { owner: string; origin: string; schoolName: string; post?: WebhookPoster };
+export type WebhookSenderOptions = {
+  owner: string;
+  origin: string;
+  schoolName: string;
+  post?: WebhookPoster;
+  leaseSeconds?: number;
+  allowHosts?: readonly string[];
+};
 
 /** One round: claim due webhook messages, send each to its unit's robot as configured now, record the outcome. */
 export async function sendDueWebhooks(db: DB, o: WebhookSenderOptions, t = nowSeconds()): Promise<SendResult> {
-  const ids = await claimOutbox(db, o.owner, OUTBOX.batch, t, ["wecom", "dingtalk"]);
+  const ids = await claimOutbox(db, o.owner, OUTBOX.batch, t, ["wecom", "dingtalk"], o.leaseSeconds);
   const post = o.post ?? postWebhook;
   let sent = 0;
   let failed = 0;
@@ -175,7 +186,7 @@ export async function sendDueWebhooks(db: DB, o: WebhookSenderOptions, t = nowSe
     if (!row) continue;
     let attempts = row.attempts + 1;
     let error: unknown;
-    const checked = row.kind && row.url ? checkWebhookUrl(row.kind, row.url, testHosts()) : null;
+    const checked = row.kind && row.url ? checkWebhookUrl(row.kind, row.url, o.allowHosts ?? []) : null;
     if (!checked || !checked.ok || !row.kind) {
       // Removed, or no longer an address we may call: give up at once rather than retry.
       error = new Error(checked && !checked.ok ? checked.message : "该组织已不再设置群机器人");

@@ -9,10 +9,11 @@ import { sql, type Expression, type SqlBool } from "kysely";
 import { now, type DB } from "~/utils/db.server.ts";
 import { audit } from "./audit.server.ts";
 import { cstDate } from "~/utils/cst.ts";
+import type { Download } from "~/utils/http.server.ts";
 
 export const XAPI_VERSION = "1.0.3";
 
-export const VERBS = {
+const VERBS = {
   completed: { id: "http://adlnet.gov/expapi/verbs/completed", display: { "zh-CN": "完成", "en-US": "completed" } },
   passed: { id: "http://adlnet.gov/expapi/verbs/passed", display: { "zh-CN": "通过", "en-US": "passed" } },
   failed: { id: "http://adlnet.gov/expapi/verbs/failed", display: { "zh-CN": "未通过", "en-US": "failed" } },
@@ -20,7 +21,7 @@ export const VERBS = {
   voided: { id: "http://adlnet.gov/expapi/verbs/voided", display: { "zh-CN": "作废", "en-US": "voided" } },
 } as const;
 
-export const ACTIVITY_TYPES = {
+const ACTIVITY_TYPES = {
   course: "http://adlnet.gov/expapi/activities/course",
   lesson: "http://adlnet.gov/expapi/activities/lesson",
   assessment: "http://adlnet.gov/expapi/activities/assessment",
@@ -31,7 +32,7 @@ type LangMap = Record<string, string>;
 type Agent = { objectType: "Agent"; name: string; account: { homePage: string; name: string } };
 type Activity = { objectType: "Activity"; id: string; definition: { name: LangMap; type: string; extensions?: Record<string, unknown> } };
 type StatementRef = { objectType: "StatementRef"; id: string };
-export type Statement = {
+type Statement = {
   id: string;
   actor: Agent;
   verb: { id: string; display: LangMap };
@@ -136,7 +137,7 @@ function revokedQuery(db: DB, p: Period) {
 }
 
 /** How many statements the period gives, by kind. */
-export async function countStatements(db: DB, p: Period) {
+async function countStatements(db: DB, p: Period) {
   const [lessons, attempts, certificates, voided] = (
     await Promise.all([
       lessonQuery(db, p)
@@ -158,7 +159,7 @@ export async function countStatements(db: DB, p: Period) {
 
 const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
 
-export type XapiOptions = { origin: string; platform?: string };
+type XapiOptions = { origin: string; platform?: string };
 
 /**
  * Every statement of the period in batches of at most `batch` (lessons, then exam attempts, then
@@ -324,7 +325,7 @@ export async function* statementBatches(db: DB, p: Period, o: XapiOptions, batch
  * The period's statements as an xAPI StatementResult ({"statements": [...], "more": ""}), streamed
  * batch by batch; audited (who, which period, how many statements) before anything is sent.
  */
-export async function xapiExportResponse(db: DB, p: Period, e: { actorId: number; ip: string | null; origin: string; platform?: string }): Promise<Response> {
+export async function xapiExport(db: DB, p: Period, e: { actorId: number; ip: string | null; origin: string; platform?: string }): Promise<Download> {
   const counts = await countStatements(db, p);
   await audit(db, {
     actorId: e.actorId,
@@ -355,13 +356,5 @@ export async function xapiExportResponse(db: DB, p: Period, e: { actorId: number
     },
   });
   const stamp = cstDate(now());
-  return new Response(body, {
-    headers: {
-      "Content-Type": "application/json; charset=utf-8",
-      "Content-Disposition": `attachment; filename="xapi-statements-${stamp}.json"`,
-      "Cache-Control": "private, no-store",
-      "X-Content-Type-Options": "nosniff",
-      "X-Experience-API-Version": XAPI_VERSION,
-    },
-  });
+  return { filename: `xapi-statements-${stamp}.json`, contentType: "application/json; charset=utf-8", body };
 }

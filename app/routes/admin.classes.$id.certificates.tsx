@@ -35,7 +35,7 @@ export const action = (args: ActionFunctionArgs) =>
       const p = parseForm(form, Revoke);
       if (!p.ok) return failParsed(p);
       const { certificateId, reason, reissuable } = p.data;
-      await revokeCertificate(args.context.db, { classId: cls.id, certificateId, reason, reissuable: !!reissuable }, actor);
+      await revokeCertificate(args.context.db, { classId: cls.id, certificateId, reason, reissuable: !!reissuable, email: args.context.config.email }, actor);
       return { ok: true as const, message: "证书已撤销" };
     }
     return fail("未知操作");

@@ -3,7 +3,7 @@ import { classCertificatesZip, publicOrigin } from "~/models/certificates.server
 import { getClassRow } from "~/models/classes.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
-import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
 
 /**
  * Every valid certificate of a class as one zip of 学号-姓名.pdf, rendered while it streams.
@@ -21,5 +21,5 @@ export async function loader(args: LoaderFunctionArgs) {
     { actorId: me.id, ip: args.context.clientIp },
   );
   const name = `${cls.name}-结业证书.zip`.replace(/[/\\:*?"<>|\u0000-\u001f]/g, "_");
-  return new Response(stream, { headers: attachmentHeaders("application/zip", name) });
+  return downloadResponse({ filename: name, contentType: "application/zip", body: stream });
 }

@@ -106,7 +106,7 @@ export async function action(args: ActionFunctionArgs) {
       if (!p.ok) return failParsed(p);
       const r = await confirmCompletion(
         db,
-        { classId: cls.id, schoolCode: args.context.config.schoolCode, close: intent === "close", early: !!p.data.early },
+        { classId: cls.id, schoolCode: args.context.config.schoolCode, close: intent === "close", early: !!p.data.early, email: args.context.config.email },
         actor,
       );
       const issued = `本次颁发证书 ${r.issued.length} 份${r.issued.length ? `（${r.issued[0]!.number} 起）` : ""}`;

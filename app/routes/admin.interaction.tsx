@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { QuestionStats } from "~/components/QuestionStats.tsx";
-import { emailConfigured, outboxSummary } from "~/models/notifications.server.ts";
+import { outboxSummary } from "~/models/notifications.server.ts";
 import { questionStats, setAnswerLimitHours } from "~/models/questions.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
@@ -14,7 +14,7 @@ export const meta: MetaFunction = () => [{ title: "答疑与通知设置 · 网�
 export async function loader(args: LoaderFunctionArgs) {
   await requireRole(args, "admin");
   const { db } = args.context;
-  return { mail: emailConfigured(), outbox: await outboxSummary(db), questions: await questionStats(db) };
+  return { mail: args.context.config.email, outbox: await outboxSummary(db), questions: await questionStats(db) };
 }
 
 const SettingsForm = z.object({

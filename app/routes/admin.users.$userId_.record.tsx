@@ -5,7 +5,8 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { Link, useLoaderData } from "@remix-run/react";
 import { StatGrid } from "~/components/ClassMembers.tsx";
 import { LEDGER_STATUS_LABEL } from "~/utils/labels.ts";
-import { requireRecordSubject, trainingRecord } from "~/models/record.server.ts";
+import { trainingRecord } from "~/models/record.server.ts";
+import { requireRecordSubject } from "~/guards/record.server.ts";
 import ledgerCss from "~/styles/ledger.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";

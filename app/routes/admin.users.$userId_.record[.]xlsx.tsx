@@ -1,16 +1,19 @@
 // A trainee's training record as a .xlsx download: for admins, and secretaries of the trainee's subtree (404 otherwise); audited.
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { recordDownload, requireRecordSubject } from "~/models/record.server.ts";
+import { recordDownload } from "~/models/record.server.ts";
+import { requireRecordSubject } from "~/guards/record.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const me = await requireRole(args, "admin", "secretary");
   const subject = await requireRecordSubject(args.context.db, args.params.userId, me);
-  return recordDownload(args.context.db, subject, {
+  const file = await recordDownload(args.context.db, subject, {
     actorId: me.id,
     ip: args.context.clientIp,
     format: "xlsx",
     schoolName: args.context.schoolName,
     forTrainee: false,
   });
+  return downloadResponse(file);
 }

@@ -10,7 +10,8 @@ import { listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import { readForm } from "~/utils/multipart.server.ts";
 import { MAX_ROSTER_ROWS, passwordsWorkbook } from "~/utils/roster-import.server.ts";
-import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
+import { xlsxDownload } from "~/utils/spreadsheet.server.ts";
 
 const Rows = z
   .array(
@@ -59,5 +60,5 @@ export async function action(args: ActionFunctionArgs) {
     rows.map((r) => ({ ...r, unit: unitOf.get(r.学号) ?? "" })),
     `${publicOrigin(args.request, args.context.config.origin)}/login`,
   );
-  return xlsxResponse(sheet, "一次性密码.xlsx");
+  return downloadResponse(await xlsxDownload(sheet, "一次性密码.xlsx"));
 }

@@ -2,8 +2,9 @@
 // /admin/xapi?since=2026-09-01 (or an ISO 8601 instant) [&until=…]. Admins only; streamed; audited.
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { publicOrigin } from "~/models/certificates.server.ts";
-import { parsePeriod, xapiExportResponse } from "~/models/xapi.server.ts";
+import { parsePeriod, XAPI_VERSION, xapiExport } from "~/models/xapi.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   const admin = await requireRole(args, "admin");
@@ -14,10 +15,11 @@ export async function loader(args: LoaderFunctionArgs) {
       headers: { "Content-Type": "text/plain; charset=utf-8" },
     });
   }
-  return xapiExportResponse(args.context.db, period, {
+  const statements = await xapiExport(args.context.db, period, {
     actorId: admin.id,
     ip: args.context.clientIp,
     origin: publicOrigin(args.request, args.context.config.origin),
     platform: args.context.schoolName,
   });
+  return downloadResponse(statements, { "X-Experience-API-Version": XAPI_VERSION });
 }

@@ -3,7 +3,7 @@ import { packClass } from "~/models/branch-pack.server.ts";
 import { classCertificatesZip, publicOrigin } from "~/models/certificates.server.ts";
 import { requireGovernedScope } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
-import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
 import { safeSegment } from "~/utils/uploads.server.ts";
 
 /** The valid certificates of a class's members in the secretary's subtree, as one zip (audited). */
@@ -24,5 +24,5 @@ export async function loader(args: LoaderFunctionArgs) {
     },
     { actorId: me.id, ip: args.context.clientIp },
   );
-  return new Response(stream, { headers: attachmentHeaders("application/zip", `${safeSegment(`${cls.name}-本单位结业证书`)}.zip`) });
+  return downloadResponse({ filename: `${safeSegment(`${cls.name}-本单位结业证书`)}.zip`, contentType: "application/zip", body: stream });
 }

@@ -4,18 +4,16 @@ import { useLoaderData } from "@remix-run/react";
 import { DashboardView } from "~/components/Dashboard.tsx";
 import { listOverdue } from "~/models/branch-reports.server.ts";
 import { listClassesFor } from "~/models/classes.server.ts";
-import { secretaryScope } from "~/models/ledger.server.ts";
 import { dashboardPage } from "~/models/statistics.server.ts";
 import dashboardCss from "~/styles/dashboard.css?url";
-import { requireRole } from "~/guards/auth.server.ts";
+import { requireSecretaryScope } from "~/guards/auth.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: dashboardCss }];
 export const meta: MetaFunction = () => [{ title: "本单位统计 · 网上党校" }];
 
 export async function loader(args: LoaderFunctionArgs) {
-  const me = await requireRole(args, "secretary");
+  const { user: me, scope } = await requireSecretaryScope(args);
   const { db } = args.context;
-  const scope = await secretaryScope(db, me.org_unit_id);
   const page = await dashboardPage(db, new URL(args.request.url).searchParams, scope, await listClassesFor(db, me));
   // The same count as the secretary's home page: one function decides who is overdue.
   return { ...page, reportsOverdue: (await listOverdue(db, scope.unitPath ?? "/")).length };

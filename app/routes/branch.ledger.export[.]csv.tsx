@@ -1,11 +1,11 @@
 // A secretary's training ledger (their subtree only), filtered as on /branch/ledger, as a streamed .csv download; audited.
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { ledgerExportResponse, parseLedgerFilter, secretaryScope } from "~/models/ledger.server.ts";
-import { requireRole } from "~/guards/auth.server.ts";
+import { ledgerExport, parseLedgerFilter } from "~/models/ledger.server.ts";
+import { requireSecretaryScope } from "~/guards/auth.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
-  const me = await requireRole(args, "secretary");
-  const scope = await secretaryScope(args.context.db, me.org_unit_id);
+  const { user: me, scope } = await requireSecretaryScope(args);
   const filter = parseLedgerFilter(new URL(args.request.url).searchParams);
-  return ledgerExportResponse(args.context.db, filter, scope, { actorId: me.id, ip: args.context.clientIp, format: "csv" });
+  return downloadResponse(await ledgerExport(args.context.db, filter, scope, { actorId: me.id, ip: args.context.clientIp, format: "csv" }));
 }

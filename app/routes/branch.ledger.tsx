@@ -3,16 +3,15 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { LedgerView } from "~/components/Ledger.tsx";
-import { ledgerPageData, secretaryScope } from "~/models/ledger.server.ts";
+import { ledgerPageData } from "~/models/ledger.server.ts";
 import ledgerCss from "~/styles/ledger.css?url";
-import { requireRole } from "~/guards/auth.server.ts";
+import { requireSecretaryScope } from "~/guards/auth.server.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: ledgerCss }];
 export const meta: MetaFunction = () => [{ title: "本单位培训台账 · 网上党校" }];
 
 export async function loader(args: LoaderFunctionArgs) {
-  const me = await requireRole(args, "secretary");
-  const scope = await secretaryScope(args.context.db, me.org_unit_id);
+  const { user: me, scope } = await requireSecretaryScope(args);
   return ledgerPageData(args.context.db, new URL(args.request.url).searchParams, scope, me);
 }
 

@@ -15,12 +15,13 @@ import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { PERIOD_LABEL, PERIOD_MONTHS } from "~/utils/report-rhythm.ts";
+import { pathInSubtree } from "~/utils/org-path.ts";
 
 export const meta: MetaFunction = () => [{ title: "思想汇报 · 本单位 · 网上党校" }];
 
 async function scope(args: LoaderFunctionArgs) {
   const { user: me, path } = await requireGovernedScope(args);
-  const units = withLabels(await listOrgUnits(args.context.db)).filter((u) => u.path.startsWith(path));
+  const units = withLabels(await listOrgUnits(args.context.db)).filter((u) => pathInSubtree(u.path, path));
   return { me, path, units };
 }
 

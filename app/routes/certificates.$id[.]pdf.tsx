@@ -3,7 +3,7 @@ import { audit } from "~/models/audit.server.ts";
 import { certificateFileName, certificateForViewer, certificatePdf, publicOrigin } from "~/models/certificates.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
-import { attachmentHeaders } from "~/utils/spreadsheet.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
 
 /**
  * One certificate as a PDF, rendered on demand: for its holder, admins, and secretaries of the
@@ -29,7 +29,5 @@ export async function loader(args: LoaderFunctionArgs) {
     origin: publicOrigin(args.request, args.context.config.origin),
     sealPath: args.context.config.sealPath,
   });
-  return new Response(new Uint8Array(bytes), {
-    headers: { ...attachmentHeaders("application/pdf", certificateFileName(cert)), "Content-Length": String(bytes.length) },
-  });
+  return downloadResponse({ filename: certificateFileName(cert), contentType: "application/pdf", body: new Uint8Array(bytes) });
 }

@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { emailConfigured, getPrefs, listInbox, markAllRead, openNotification, setPref } from "~/models/notifications.server.ts";
+import { getPrefs, listInbox, markAllRead, openNotification, setPref } from "~/models/notifications.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
 import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
 import { failParsed } from "~/utils/form-result.server.ts";
@@ -27,7 +27,7 @@ export async function loader(args: LoaderFunctionArgs) {
     })),
     prefs: NOTIFICATION_KINDS.map((k) => ({ kind: k, label: NOTIFICATION_KIND_LABEL[k], email: prefs[k] })),
     hasEmail: !!user.email,
-    mail: emailConfigured(),
+    mail: args.context.config.email,
   };
 }
 

@@ -4,7 +4,9 @@ import { NoticeError, readReport } from "~/models/notices.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import { cstDateTimeText } from "~/utils/cst.ts";
 import { idParam } from "~/utils/forms.server.ts";
-import { streamedXlsxResponse } from "~/utils/spreadsheet.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
+import { XLSX_TYPE } from "~/utils/spreadsheet.server.ts";
+import { xlsxStream } from "~/utils/xlsx-stream.server.ts";
 import { orStatus } from "~/utils/status-errors.server.ts";
 
 /** Who has and has not read a notice, as .xlsx (cells neutralized against formulas); the export is audited. */
@@ -45,5 +47,5 @@ export async function loader(args: LoaderFunctionArgs) {
   async function* batches() {
     for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000);
   }
-  return streamedXlsxResponse(`通知阅读情况-${id.data}.xlsx`, "阅读情况", columns, batches());
+  return downloadResponse({ filename: `通知阅读情况-${id.data}.xlsx`, contentType: XLSX_TYPE, body: xlsxStream("阅读情况", columns, batches()) });
 }

@@ -67,7 +67,7 @@ export async function action(args: ActionFunctionArgs) {
         files,
       },
       user,
-      args.context.clientIp,
+      { ip: args.context.clientIp, email: args.context.config.email },
     );
     return redirect(`/notices/${res.id}/reads?published=${res.recipients}`);
   } catch (e) {

@@ -50,7 +50,13 @@ export async function action(args: ActionFunctionArgs) {
   const actor = { actorId: user.id, ip: args.context.clientIp };
   try {
     if (f.intent === "set") {
-      await setUnitWebhook(args.context.db, user, { unitId: f.unitId, kind: f.kind, url: f.url, secret: f.secret ?? "" }, actor);
+      await setUnitWebhook(
+        args.context.db,
+        user,
+        { unitId: f.unitId, kind: f.kind, url: f.url, secret: f.secret ?? "" },
+        actor,
+        args.context.config.webhookTestHosts,
+      );
       return { ok: true as const, unitId: f.unitId, message: "已保存群机器人：之后发布的通知会推送到该群" };
     }
     await removeUnitWebhook(args.context.db, user, f.unitId, actor);

@@ -3,6 +3,7 @@ import { getSubmissionFileForViewer } from "~/models/assignments.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
 import { serveFile } from "~/utils/files.server.ts";
 import { idParam } from "~/utils/forms.server.ts";
+import { dispositionOf } from "~/utils/http.server.ts";
 import { mimeOfExtension } from "~/utils/mime.ts";
 
 const INLINE_TYPES = new Set(["pdf", "jpg", "png"]);
@@ -26,7 +27,7 @@ export async function loader(args: LoaderFunctionArgs) {
     cacheControl: "private, no-cache",
   });
   if (inline) {
-    res.headers.set("Content-Disposition", `inline; filename*=UTF-8''${encodeURIComponent(file.name)}`);
+    res.headers.set("Content-Disposition", dispositionOf(file.name, "inline"));
     res.headers.set("Content-Security-Policy", "sandbox");
   }
   return res;

@@ -21,10 +21,9 @@ import {
   moveChapter,
   moveLesson,
   publishDraft,
-  requireBrowserCourse,
 } from "~/models/authoring.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
-import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { requireBrowserCourse, requireCourseEditor } from "~/guards/auth.server.ts";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
 import { parseForm, text } from "~/utils/forms.server.ts";
 import { parseCstTime } from "~/utils/cst.ts";
@@ -34,7 +33,8 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
-  const dir = courseFolder(course);
+  const { config } = args.context;
+  const dir = courseFolder(config, course);
   const parsed = dir ? parseCourse(dir, course.slug) : null;
   const draft = parsed && {
     title: parsed.course.title,
@@ -59,7 +59,7 @@ export async function loader(args: LoaderFunctionArgs) {
     errors: parsed ? errorsOf(parsed, course.slug) : [],
     warnings: parsed ? errorsOf({ errors: parsed.warnings }, course.slug) : [],
     differs: browser && parsed ? await draftDiffersFromLive(args.context.db, course.slug, parsed.course.hash) : false,
-    mediaCount: browser && dir ? listDraftMedia(course.slug).length : 0,
+    mediaCount: browser && dir ? listDraftMedia(config, course.slug).length : 0,
     kinds: ASSIGNMENT_KINDS,
   };
 }
@@ -108,7 +108,7 @@ type Result = { ok: true; message: string };
 
 export async function action(args: ActionFunctionArgs) {
   const { user, course } = await requireCourseEditor(args, args.params.slug);
-  const { db, storage, clientIp } = args.context;
+  const { db, storage, clientIp, config } = args.context;
   const actor = { id: user.id, username: user.username, roles: user.roles, ip: clientIp };
   const formData = await args.request.formData();
   const intent = String(formData.get("intent") ?? "");
@@ -116,7 +116,7 @@ export async function action(args: ActionFunctionArgs) {
   const editor = (rel: string) => redirect(`/teach/${slug}/edit/${rel}`);
   try {
     if (intent === "detach") {
-      await detachCourse(db, { slug, storage, actor });
+      await detachCourse(db, { slug, storage, dirs: config, actor });
       return data<Result>({ ok: true, message: "已转为在线编辑：此后 courses/ 中的同名文件夹不再同步到该课程。" });
     }
     requireBrowserCourse(course);
@@ -124,7 +124,7 @@ export async function action(args: ActionFunctionArgs) {
       case "publish":
       case "unpublish":
       case "update": {
-        const result = await publishDraft(db, { slug, storage, actor, published: intent === "update" ? undefined : intent === "publish" });
+        const result = await publishDraft(db, { slug, storage, dirs: config, actor, published: intent === "update" ? undefined : intent === "publish" });
         if (!result.ok) {
           const message = result.offlineOnly ? "课程已下线，但草稿有错误，草稿的修改没有发布：" : "草稿有错误，未发布（学员看到的仍是上次发布的内容）：";
           return fail(message, {}, 400, result.errors.map(formatError));
@@ -140,34 +140,34 @@ export async function action(args: ActionFunctionArgs) {
         if (intent === "move") {
           const form = parseForm(formData, Move);
           if (!form.ok) return failParsed(form);
-          moveLesson(slug, form.data.key, delta);
+          moveLesson(config, slug, form.data.key, delta);
         } else {
           const form = parseForm(formData, MoveChapter);
           if (!form.ok) return failParsed(form);
-          moveChapter(slug, form.data.chapter, delta);
+          moveChapter(config, slug, form.data.chapter, delta);
         }
         return data<Result>({ ok: true, message: "顺序已保存到草稿（课时的标识不变，学员进度不受影响）。" });
       }
       case "add_lesson": {
         const form = parseForm(formData, NewLesson);
-        return form.ok ? editor(addLesson(slug, form.data)) : failParsed(form);
+        return form.ok ? editor(addLesson(config, slug, form.data)) : failParsed(form);
       }
       case "add_assignment": {
         const form = parseForm(formData, NewAssignment);
-        return form.ok ? editor(addAssignment(slug, form.data)) : failParsed(form);
+        return form.ok ? editor(addAssignment(config, slug, form.data)) : failParsed(form);
       }
       case "add_bank": {
         const form = parseForm(formData, NewBank);
-        return form.ok ? editor(addBank(slug, form.data)) : failParsed(form);
+        return form.ok ? editor(addBank(config, slug, form.data)) : failParsed(form);
       }
       case "add_exam": {
         const form = parseForm(formData, NewExam);
-        return form.ok ? editor(addExam(slug, form.data)) : failParsed(form);
+        return form.ok ? editor(addExam(config, slug, form.data)) : failParsed(form);
       }
       case "delete": {
         const form = parseForm(formData, FileRef);
         if (!form.ok) return failParsed(form);
-        deleteDraftFile(slug, form.data.file);
+        deleteDraftFile(config, slug, form.data.file);
         return data<Result>({ ok: true, message: `已从草稿中删除 ${form.data.file}（发布后生效；已学进度会保留在归档记录中）。` });
       }
       default:

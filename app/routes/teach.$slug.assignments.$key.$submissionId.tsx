@@ -123,13 +123,17 @@ export async function action(args: ActionFunctionArgs) {
       case "grade": {
         const p = parseForm(form, Grade);
         if (!p.ok) return failParsed(p);
-        const r = await gradeSubmission(db, { assignment, submissionId, score: p.data.score, feedbackMd: p.data.feedback, graderId: user.id }, { ip });
+        const r = await gradeSubmission(
+          db,
+          { assignment, submissionId, score: p.data.score, feedbackMd: p.data.feedback, graderId: user.id },
+          { ip, email: args.context.config.email },
+        );
         return { ok: true as const, message: `已评分：${r.score} 分${r.penaltyPercent ? `（迟交扣 ${r.penaltyPercent}%）` : ""}` };
       }
       case "return": {
         const p = parseForm(form, Return);
         if (!p.ok) return failParsed(p);
-        await returnSubmission(db, { assignment, submissionId, commentMd: p.data.comment, graderId: user.id }, { ip });
+        await returnSubmission(db, { assignment, submissionId, commentMd: p.data.comment, graderId: user.id }, { ip, email: args.context.config.email });
         return { ok: true as const, message: "已退回修改" };
       }
       default:

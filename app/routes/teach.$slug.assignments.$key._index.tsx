@@ -129,7 +129,7 @@ export async function action(args: ActionFunctionArgs) {
       case "release":
       case "unrelease": {
         const released = form.get("intent") === "release";
-        await setReleased(db, { assignmentId: assignment.id, released, actorId: user.id }, { ip });
+        await setReleased(db, { assignmentId: assignment.id, released, actorId: user.id }, { ip, email: args.context.config.email });
         return { ok: true as const, message: released ? "成绩已发布：学员可以看到成绩，评阅人可以看到姓名" : "已撤回发布" };
       }
       case "recompute": {

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { exportSubmissionsZip, getAssignmentForEditor } from "~/models/assignments.server.ts";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
 
 /**
  * All handed-in submissions of an assignment as one zip (支部/学号-姓名/v2-正文.md, …/附件名.pdf),
@@ -14,11 +15,5 @@ export async function loader(args: LoaderFunctionArgs) {
   const classId = Number(new URL(args.request.url).searchParams.get("class")) || undefined;
   const { stream } = await exportSubmissionsZip(args.context.db, args.context.storage, { ...found, actorId: user.id, classId }, { ip: args.context.clientIp });
   const name = `${course.title}-${found.assignment.title}.zip`.replace(/[/\\:*?"<>|\u0000-\u001f]/g, "_");
-  return new Response(stream, {
-    headers: {
-      "Content-Type": "application/zip",
-      "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
-      "Cache-Control": "no-store",
-    },
-  });
+  return downloadResponse({ filename: name, contentType: "application/zip", body: stream });
 }

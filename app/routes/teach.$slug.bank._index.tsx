@@ -69,15 +69,15 @@ function previewView(p: ImportPreview, pending: { sha256: string; fileName: stri
 
 export async function loader(args: LoaderFunctionArgs) {
   const { user, course } = await requireCourseEditor(args, args.params.slug);
-  const { db, storage } = args.context;
+  const { db, storage, config } = args.context;
   const url = new URL(args.request.url);
-  const banks = await listCourseBanks(db, course);
+  const banks = await listCourseBanks(db, config, course);
   const sha256 = url.searchParams.get("import");
   let preview: ReturnType<typeof previewView> | null = null;
   let previewMissing = false;
   if (sha256) {
     const pending = await getPendingImport(db, { userId: user.id, slug: course.slug, sha256 });
-    if (pending) preview = previewView(await previewImport(db, storage, course, pending), pending);
+    if (pending) preview = previewView(await previewImport(db, storage, config, course, pending), pending);
     else previewMissing = true;
   }
   const imported = Number(url.searchParams.get("imported")) || 0;
@@ -112,7 +112,7 @@ type ActionData = FormFailure;
 
 export async function action(args: ActionFunctionArgs) {
   const { user, course } = await requireCourseEditor(args, args.params.slug);
-  const { db, storage, clientIp } = args.context;
+  const { db, storage, clientIp, config } = args.context;
   const base = `/teach/${course.slug}/bank`;
 
   // Only multipart bodies carry a file; it streams into the store with the size limit.
@@ -126,7 +126,7 @@ export async function action(args: ActionFunctionArgs) {
     if (!file || file.size === 0) return fail("请选择要导入的文件");
     const target = parseForm(form, Target);
     if (!target.ok) return fail(target.message);
-    const keys = (await listCourseBanks(db, course)).map((b) => b.key);
+    const keys = (await listCourseBanks(db, config, course)).map((b) => b.key);
     let bankKey = target.data.bank;
     let bankTitle: string | null = null;
     if (bankKey === NEW_BANK) {
@@ -152,7 +152,7 @@ export async function action(args: ActionFunctionArgs) {
   if (!pending) return fail("找不到这次导入（已过期，或不是您上传的文件），请重新上传", {}, 404);
   let outcome;
   try {
-    outcome = await confirmImport(db, storage, course, pending, {
+    outcome = await confirmImport(db, storage, config, course, pending, {
       skipErrors: !!parsed.data.skipErrors,
       skipDuplicates: !!parsed.data.skipDuplicates,
       actor: { id: user.id, ip: clientIp },

@@ -2,9 +2,10 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
 import { templateWorkbook } from "~/utils/bank-import/xlsx.server.ts";
-import { xlsxResponse } from "~/utils/spreadsheet.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
+import { xlsxDownload } from "~/utils/spreadsheet.server.ts";
 
 export async function loader(args: LoaderFunctionArgs) {
   await requireCourseEditor(args, args.params.slug);
-  return xlsxResponse(templateWorkbook(), "题库导入模板.xlsx");
+  return downloadResponse(await xlsxDownload(templateWorkbook(), "题库导入模板.xlsx"));
 }

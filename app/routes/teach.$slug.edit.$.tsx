@@ -10,13 +10,13 @@ import {
   listDraftMedia,
   markdownBodyOf,
   readDraftFile,
-  requireBrowserCourse,
   saveDraftFile,
   validateDraftOffThread,
 } from "~/models/authoring.server.ts";
+import type { Dirs } from "~/utils/env.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
 import proseCss from "~/styles/prose.css?url";
-import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { requireBrowserCourse, requireCourseEditor } from "~/guards/auth.server.ts";
 import { FieldError, fieldProps, FormAlert } from "~/components/FormErrors.tsx";
 import { fail } from "~/utils/form-result.server.ts";
 import { LESSON_WARN_BYTES } from "~/utils/course-format.server.ts";
@@ -43,8 +43,8 @@ const kindOf = (rel: string): Kind =>
           : "exam";
 
 /** Errors of this file, how many the rest of the draft has, and for an exam a review that gives the answers away. */
-async function checkDraft(slug: string, rel: string) {
-  const state = await validateDraftOffThread(slug);
+async function checkDraft(dirs: Dirs, slug: string, rel: string) {
+  const state = await validateDraftOffThread(dirs, slug);
   const all = errorsOf(state, slug);
   const mine = all.filter((e) => e.file === rel).map(({ line, message }) => ({ line, message }));
   const exam = state.course.exams.find((x) => `exams/${x.key}.md` === rel);
@@ -64,7 +64,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const rel = args.params["*"] ?? "";
   const file = (() => {
     try {
-      return readDraftFile(course.slug, rel);
+      return readDraftFile(args.context.config, course.slug, rel);
     } catch (e) {
       if (failureOf(e)) return null;
       throw e;
@@ -82,8 +82,8 @@ export async function loader(args: LoaderFunctionArgs) {
     // twice in one piece, holding every other request meanwhile).
     html: file.text.length > LESSON_WARN_BYTES ? null : await preview(course.slug, file.text),
     markdownLimits: MARKDOWN_LIMITS_TEXT,
-    ...(await checkDraft(course.slug, rel)),
-    media: listDraftMedia(course.slug).map((m) => ({ path: m.path, kind: m.kind })),
+    ...(await checkDraft(args.context.config, course.slug, rel)),
+    media: listDraftMedia(args.context.config, course.slug).map((m) => ({ path: m.path, kind: m.kind })),
   };
 }
 
@@ -107,15 +107,15 @@ export async function action(args: ActionFunctionArgs) {
   const text = String(form.get("text") ?? "");
   try {
     if (intent === "delete") {
-      deleteDraftFile(course.slug, rel);
+      deleteDraftFile(args.context.config, course.slug, rel);
       return redirect(`/teach/${course.slug}`);
     }
     if (intent === "preview") assertDraftSize(text);
     if (intent === "preview") return data<Result>({ ok: true, message: "预览已更新（尚未保存）", text, html: await preview(course.slug, text) });
     const version = String(form.get("version") ?? "") || null;
-    const saved = saveDraftFile(course.slug, rel, text, version);
+    const saved = saveDraftFile(args.context.config, course.slug, rel, text, version);
     const at = new Date().toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
-    return data<Result>({ ok: true, message: `已保存到草稿 ${at}`, version: saved.version, ...(await checkDraft(course.slug, rel)) });
+    return data<Result>({ ok: true, message: `已保存到草稿 ${at}`, version: saved.version, ...(await checkDraft(args.context.config, course.slug, rel)) });
   } catch (e) {
     const failure = failureOf(e);
     if (!failure) throw e;

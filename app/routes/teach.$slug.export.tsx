@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { courseFolder } from "~/models/authoring.server.ts";
 import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { downloadResponse } from "~/utils/http.server.ts";
 import { zipFolderStream } from "~/utils/course-zip.server.ts";
 
 /**
@@ -9,13 +10,7 @@ import { zipFolderStream } from "~/utils/course-zip.server.ts";
  */
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
-  const dir = courseFolder(course);
+  const dir = courseFolder(args.context.config, course);
   if (!dir) throw new Response("找不到该课程的文件夹，无法导出", { status: 404 });
-  return new Response(zipFolderStream(dir, course.slug), {
-    headers: {
-      "Content-Type": "application/zip",
-      "Content-Disposition": `attachment; filename="${course.slug}.zip"`,
-      "Cache-Control": "no-store",
-    },
-  });
+  return downloadResponse({ filename: `${course.slug}.zip`, contentType: "application/zip", body: zipFolderStream(dir, course.slug) });
 }

@@ -10,11 +10,11 @@ import {
   listDraftMedia,
   MEDIA_LIMITS,
   readSmallField,
-  requireBrowserCourse,
   storeMediaUpload,
 } from "~/models/authoring.server.ts";
+import type { Dirs } from "~/utils/env.server.ts";
 import authoringCss from "~/styles/authoring.css?url";
-import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { requireBrowserCourse, requireCourseEditor } from "~/guards/auth.server.ts";
 import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
 import { fail } from "~/utils/form-result.server.ts";
 
@@ -25,14 +25,14 @@ export const meta: MetaFunction = () => [{ title: "媒体文件 · 课程编写 
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
   requireBrowserCourse(course);
-  return listPage(course);
+  return listPage(args.context.config, course);
 }
 
 const mb = (n: number | undefined) => Math.round((n ?? 0) / 1024 / 1024);
-const listPage = (course: { slug: string; title: string }) => ({
+const listPage = (dirs: Dirs, course: { slug: string; title: string }) => ({
   slug: course.slug,
   title: course.title,
-  media: listDraftMedia(course.slug),
+  media: listDraftMedia(dirs, course.slug),
   fileBase: draftMediaBase(course.slug),
   limits: { image: mb(MEDIA_LIMITS.png), video: mb(MEDIA_LIMITS.mp4), caption: mb(MEDIA_LIMITS.vtt) },
 });
@@ -53,7 +53,7 @@ export async function action(args: ActionFunctionArgs) {
           await readSmallField(part.data, 0).catch(() => undefined);
           return undefined;
         }
-        const rel = await storeMediaUpload(context.storage, course.slug, { filename: part.filename, data: part.data });
+        const rel = await storeMediaUpload(context.storage, context.config, course.slug, { filename: part.filename, data: part.data });
         uploaded.push(rel);
         return rel;
       });
@@ -62,7 +62,7 @@ export async function action(args: ActionFunctionArgs) {
     }
     const form = await request.formData();
     const name = String(form.get("file") ?? "");
-    deleteDraftMedia(course.slug, name);
+    deleteDraftMedia(context.config, course.slug, name);
     return { ok: true as const, message: `已从草稿中删除 media/${name}` };
   } catch (e) {
     const failure = failureOf(e);

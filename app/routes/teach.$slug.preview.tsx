@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { draftMediaBase, draftMediaFile, markdownBodyOf, requireBrowserCourse } from "~/models/authoring.server.ts";
-import { requireCourseEditor } from "~/guards/auth.server.ts";
+import { draftMediaBase, draftMediaFile, markdownBodyOf } from "~/models/authoring.server.ts";
+import { requireBrowserCourse, requireCourseEditor } from "~/guards/auth.server.ts";
 import { serveFile } from "~/utils/files.server.ts";
 import { fail } from "~/utils/form-result.server.ts";
 import { renderMarkdownOffThread } from "~/utils/markdown.server.ts";
@@ -32,7 +32,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCourseEditor(args, args.params.slug);
   requireBrowserCourse(course);
   const name = new URL(args.request.url).searchParams.get("file")?.replace(/^\//, "");
-  const file = name ? draftMediaFile(course.slug, name) : null;
+  const file = name ? draftMediaFile(args.context.config, course.slug, name) : null;
   if (!name || !file) throw new Response("文件不存在", { status: 404 });
   return serveFile(args.request, file, { cacheControl: "private, no-cache", downloadName: INLINE.test(name) ? undefined : name.split("/").pop() });
 }

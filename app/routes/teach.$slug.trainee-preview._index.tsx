@@ -15,7 +15,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `预览
 /** The course page of the draft as a trainee who has not started will see it (the editors only; others 404). */
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCoursePreviewer(args, args.params.slug);
-  const page = await previewCoursePage(course);
+  const page = await previewCoursePage(args.context.config, course);
   if (!page) throw new Response("找不到课程的源文件", { status: 404 });
   return page;
 }

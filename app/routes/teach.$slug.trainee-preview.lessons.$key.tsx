@@ -18,7 +18,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `预览
 
 export async function loader(args: LoaderFunctionArgs) {
   const { course } = await requireCoursePreviewer(args, args.params.slug);
-  const found = await previewLesson(course, args.params.key ?? "");
+  const found = await previewLesson(args.context.config, course, args.params.key ?? "");
   if (!found) throw new Response("草稿中没有这个课时（或它有校验错误）", { status: 404 });
   return found;
 }

@@ -22,7 +22,7 @@ const refuse = (problems: string[], status = 400, field = "zip") =>
 
 export async function action(args: ActionFunctionArgs) {
   const user = await requireRole(args, "instructor", "admin");
-  const { db, storage, clientIp } = args.context;
+  const { db, storage, clientIp, config } = args.context;
   const fields: Record<string, string> = {};
   let result: ImportResult | null = null;
   if (!(args.request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) return refuse([ZIP_MSG.chooseZip]);
@@ -33,7 +33,7 @@ export async function action(args: ActionFunctionArgs) {
       if (part.name !== "zip" || result) throw new AuthoringError(ZIP_MSG.oneZip);
       if (!part.filename) return undefined;
       const actor = { id: user.id, username: user.username, roles: user.roles, ip: clientIp };
-      result = await importCourseZip(db, { storage, data: part.data, slug: fields.slug?.trim() || undefined, actor });
+      result = await importCourseZip(db, { storage, dirs: config, data: part.data, slug: fields.slug?.trim() || undefined, actor });
       return undefined;
     });
   } catch (e) {

@@ -44,6 +44,7 @@ export async function action(args: ActionFunctionArgs) {
     const result = await createCourse(
       args.context.db,
       args.context.storage,
+      args.context.config,
       { ...rest, instructors },
       { id: user.id, username: user.username, roles: user.roles, ip: args.context.clientIp },
     );

@@ -56,7 +56,9 @@ export async function action(args: ActionFunctionArgs) {
   if (!parsed.ok) return failParsed(parsed);
   try {
     if (parsed.data.intent === "answer") {
-      await answerQuestion(args.context.db, { id: parsed.data.id, answerMd: parsed.data.answer, public: parsed.data.public === "1" }, user);
+      await answerQuestion(args.context.db, { id: parsed.data.id, answerMd: parsed.data.answer, public: parsed.data.public === "1" }, user, {
+        email: args.context.config.email,
+      });
       return { ok: true as const, message: "回复已发送，提问者会收到通知" };
     }
     await hideQuestion(args.context.db, { id: parsed.data.id, hidden: true }, user, args.context.clientIp);

@@ -58,7 +58,7 @@ export function settle(
   return { queue: { ...q, items: rest, failure: null, message: reply.message }, retry: false };
 }
 
-export type SaveStatus = { tone: "idle" | "busy" | "ok" | "warn"; text: string };
+type SaveStatus = { tone: "idle" | "busy" | "ok" | "warn"; text: string };
 
 /** The save status line: green "已保存" only when nothing waits; from the first failed save, how many wait and where. */
 export function saveStatus(q: Queue): SaveStatus {

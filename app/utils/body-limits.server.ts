@@ -15,7 +15,7 @@ const MB = 1024 * KB;
 
 /** `formBytes`: the size for any body that is not a multipart upload, when it is smaller than `bytes`
  * (parsing a large urlencoded or JSON body is one synchronous step that holds every other request). */
-export type BodyLimit = { bytes: number; fields: number; label: string; formBytes?: number };
+type BodyLimit = { bytes: number; fields: number; label: string; formBytes?: number };
 
 /** Sign-in, sign-out, password: nothing there is longer than a few hundred bytes. */
 export const SIGN_IN: BodyLimit = { bytes: 16 * KB, fields: 20, label: "16 KB" };
@@ -63,12 +63,12 @@ export function bodyLimitFor(pathname: string): BodyLimit {
   return PLAIN_FORM;
 }
 
-export const tooLargeMessage = (limit: BodyLimit) => `提交的内容过大（此处最多 ${limit.label}），已拒绝`;
-export const tooManyFieldsMessage = (fields: number) => `表单字段过多（最多 ${fields} 项），已拒绝`;
+const tooLargeMessage = (limit: BodyLimit) => `提交的内容过大（此处最多 ${limit.label}），已拒绝`;
+const tooManyFieldsMessage = (fields: number) => `表单字段过多（最多 ${fields} 项），已拒绝`;
 
 /** Parts of any multipart body: the product's upload forms have a few fields and at most tens of files
  * (the multipart parser spends about 0.1 ms per part, so thousands would stall other requests). */
-export const MAX_PARTS = 100;
+const MAX_PARTS = 100;
 
 /** Counts field separators across chunks: `&` in urlencoded bodies, `--boundary` in multipart ones. */
 export function fieldCounter(contentType: string): (chunk: Buffer) => number {

@@ -44,7 +44,7 @@ function fontkitFont(): GlyphFont {
 }
 
 /** Characters of `text` the certificate font cannot draw (each once, in order). */
-export function missingGlyphs(text: string): string[] {
+function missingGlyphs(text: string): string[] {
   const font = fontkitFont();
   const missing: string[] = [];
   for (const ch of text) {
@@ -101,7 +101,7 @@ export type CertificateData = {
 };
 
 /** What the PDF will warn about: the holder's and class's text the font cannot draw. */
-export function certificateWarnings(c: Pick<CertificateData, "holderName" | "subcommitteeName" | "branchName" | "className">): string[] {
+function certificateWarnings(c: Pick<CertificateData, "holderName" | "subcommitteeName" | "branchName" | "className">): string[] {
   return glyphWarnings({ 姓名: c.holderName, 二级党委: c.subcommitteeName, 党支部: c.branchName, 培训班: c.className });
 }
 

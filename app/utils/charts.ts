@@ -7,9 +7,9 @@
 import { createElement as h, useId, type ReactElement } from "react";
 
 export type Series = { key: string; label: string; color: string };
-export type BarDatum = { label: string; values: Record<string, number> };
+type BarDatum = { label: string; values: Record<string, number> };
 /** A bin [from, to); `open` for a last bin without an upper edge (to = Infinity, which JSON turns into null). */
-export type Bin = { from: number; to: number; label: string; count: number; open?: boolean };
+type Bin = { from: number; to: number; label: string; count: number; open?: boolean };
 
 const W = 400;
 const INK = "#333333";

@@ -3,8 +3,7 @@
 // tested case by case and the same functions serve every page, export and certificate that shows 学时.
 import { z } from "zod";
 
-export const BANDS = ["优秀", "良好", "合格", "不合格"] as const;
-export type Band = (typeof BANDS)[number];
+export type Band = "优秀" | "良好" | "合格" | "不合格";
 
 export type ClassRules = {
   /** 学时 a trainee must reach (completed lessons + offline 学时 + passed assignments' 学时). */
@@ -123,8 +122,7 @@ const fmt = (n: number) => String(round1(n));
 const percentOf = (score: number | null, max: number) => (score === null || max <= 0 ? 0 : Math.max(0, Math.min(100, (score / max) * 100)));
 const average = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
-export const assignmentPassed = (a: Pick<AssignmentInput, "status" | "score" | "passScore">) =>
-  a.status === "graded" && a.score !== null && a.score >= a.passScore;
+const assignmentPassed = (a: Pick<AssignmentInput, "status" | "score" | "passScore">) => a.status === "graded" && a.score !== null && a.score >= a.passScore;
 
 export type Hours = { lessons: number; assignments: number; offline: number; total: number };
 

@@ -39,8 +39,8 @@ export type CertificateTemplate = { layout: CertificateLayout; showUsername: boo
 export const DEFAULT_TEMPLATE: CertificateTemplate = { layout: "narrative", showUsername: true, showScore: true };
 
 /** 《中国共产党发展党员工作细则》 Art. 17: a 发展对象's training is no less than 3 days or 24 学时. */
-export const CANDIDATE_MIN_HOURS = 24;
-export const CANDIDATE_MIN_DAYS = 3;
+const CANDIDATE_MIN_HOURS = 24;
+const CANDIDATE_MIN_DAYS = 3;
 
 /**
  * The 细则's warning for an exception in a 发展对象 class, or null: the 学时 recorded for the trainee are

@@ -521,7 +521,7 @@ export function parseCourse(dir: string, label = displayPath(dir)): { course: Pa
  * Hash of every visible file of a course folder (names and bytes) and of the format version: equal
  * hashes mean nothing to sync, which lets a re-sync skip parsing unchanged courses altogether.
  */
-export function courseFolderHash(dir: string): string {
+function courseFolderHash(dir: string): string {
   const entries: string[] = [];
   const walk = (rel: string) => {
     for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {

@@ -69,10 +69,10 @@ export function zipFolderStream(dir: string, prefix: string): ReadableStream<Uin
 // ------------------------------------------------------------------------------------------ import
 
 export type ZipEntry = { name: string; method: number; compressedSize: number; size: number; crc: number; offset: number };
-export type ZipLimits = { maxEntries: number; maxTotalBytes: number };
+type ZipLimits = { maxEntries: number; maxTotalBytes: number };
 
 /** Uncompressed ÷ compressed above which an entry of more than 1 MB counts as a bomb (text deflates ~10×). */
-export const MAX_ZIP_RATIO = 100;
+const MAX_ZIP_RATIO = 100;
 const ratioTooHigh = (size: number, compressed: number) => size > 1024 * 1024 && size > MAX_ZIP_RATIO * Math.max(compressed, 1);
 const bomb = (name: string) => new ZipRefused(ZIP_MSG.bomb(name, MAX_ZIP_RATIO));
 

@@ -50,7 +50,7 @@ export function subtract(add: Interval[], have: Interval[]): Interval[] {
   return out;
 }
 
-export type CreditInput = {
+type CreditInput = {
   covered: Interval[];
   furthest: number;
   /** Segments the page says it played since its last acknowledged beat. */
@@ -64,7 +64,7 @@ export type CreditInput = {
   duration: number;
 };
 
-export type CreditResult = { covered: Interval[]; furthest: number; credited: number };
+type CreditResult = { covered: Interval[]; furthest: number; credited: number };
 
 /**
  * Credits new coverage in time order, never more than the budget, never past the video's end and,

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { allowedTestHosts } from "./webhook.server.ts";
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -42,17 +43,49 @@ const schema = z.object({
   WEBHOOK_ALLOW_HOSTS: z.string().default(""),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */
   BUILD_DIR: z.string().min(1).default("build"),
+  /** SQLite synchronous mode; NORMAL exists for the benchmarks' FULL/NORMAL comparison. */
+  DB_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
 });
 
-export type Env = z.infer<typeof schema> & {
+type Env = z.infer<typeof schema> & {
   dataDir: string;
   cookieSecure: boolean;
   /** COURSES_DIR as absolute paths, in order; empty to skip. Every reader of COURSES_DIR uses this. */
   courseRoots: string[];
 };
 
+/** Where runtime state lives (DATA_DIR) and the file course roots (COURSES_DIR), both absolute. */
+export type Dirs = { dataDir: string; courseRoots: string[] };
+
+/**
+ * What loaders and models get of the environment (`context.config`): built once by server.ts (and by the
+ * tests) with `configOf`; no model reads the environment itself.
+ */
+export type AppConfig = Dirs & {
+  schoolCode: string;
+  /** A usable seal image for certificates; unset: the drawn seal. */
+  sealPath?: string;
+  origin?: string;
+  /** Whether outgoing e-mail is configured (SMTP_URL); without it notifications stay in the inbox. */
+  email: boolean;
+  /** WEBHOOK_ALLOW_HOSTS: test receivers a group-robot address may name besides the two services. */
+  webhookTestHosts: string[];
+};
+
+export function configOf(env: Env, sealPath?: string): AppConfig {
+  return {
+    schoolCode: env.SCHOOL_CODE,
+    sealPath,
+    origin: env.ORIGIN,
+    dataDir: env.dataDir,
+    courseRoots: env.courseRoots,
+    email: !!env.SMTP_URL,
+    webhookTestHosts: allowedTestHosts(env.WEBHOOK_ALLOW_HOSTS),
+  };
+}
+
 /** `courses, /srv/more-courses` → absolute paths; blanks between commas are ignored. */
-export function parseCourseRoots(value: string): string[] {
+function parseCourseRoots(value: string): string[] {
   return [
     ...new Set(
       value

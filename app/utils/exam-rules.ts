@@ -23,7 +23,7 @@ export function computeDeadline(settings: Pick<ExamSettings, "duration_minutes" 
 export const isOverdue = (a: { deadline_at: number; grace_seconds: number }, t: number) => t > a.deadline_at + a.grace_seconds;
 
 /** Full-width to half-width (NFKC), no whitespace, lower case: what two blank answers are compared as. */
-export function normalizeBlank(s: string): string {
+function normalizeBlank(s: string): string {
   return s
     .normalize("NFKC")
     .replace(/[\s\u3000]+/g, "")

@@ -2,6 +2,7 @@
 // streamed so a large video is never read into memory.
 import fs from "node:fs";
 import { Readable } from "node:stream";
+import { dispositionOf } from "./http.server.ts";
 import { mimeOfFileName } from "./mime.ts";
 
 type Range = { start: number; end: number } | "unsatisfiable" | null;
@@ -50,7 +51,7 @@ export async function serveFile(
     // X-Content-Type-Options: nosniff is set on every response by server.ts.
   });
   if (opts.downloadName) {
-    headers.set("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(opts.downloadName)}`);
+    headers.set("Content-Disposition", dispositionOf(opts.downloadName));
   }
   const inm = request.headers.get("If-None-Match");
   const ims = request.headers.get("If-Modified-Since");

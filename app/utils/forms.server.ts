@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string>; message: string };
+type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string>; message: string };
 
 /** Parses a form with its zod schema; errors come back per field, in the schema's Chinese messages. */
 export function parseForm<S extends z.ZodTypeAny>(form: FormData, schema: S): FormResult<z.infer<S>> {

@@ -1,4 +1,5 @@
-// Request-level protections applied centrally by server.ts to every request.
+// Request-level protections applied centrally by server.ts to every request, and the one shape of a file download.
+import contentDisposition from "content-disposition";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -50,4 +51,32 @@ export function securityTxt(contact: string, origin: string, nowMs = Date.now())
   return [`Contact: ${contact}`, `Expires: ${expires.toISOString()}`, "Preferred-Languages: zh, en", `Canonical: ${origin}/.well-known/security.txt`, ""].join(
     "\n",
   );
+}
+
+/** A file a model hands to a route: its bytes (whole, or streamed as the client reads), name and type. */
+export type Download = { filename: string; contentType: string; body: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> };
+/** A download the model refused (e.g. more rows than a sheet holds): the reason, in Chinese. */
+export type RefusedDownload = { refused: string };
+
+/** Content-Disposition for a file name: RFC 6266 with an ASCII fallback and RFC 5987 `filename*` (UTF-8, reserved characters escaped). */
+export function dispositionOf(filename: string, type: "attachment" | "inline" = "attachment"): string {
+  return contentDisposition(filename, { type });
+}
+
+/** Headers of a generated download: attachment under its name, never stored by shared caches, never sniffed. */
+export function downloadHeaders(contentType: string, filename: string): Record<string, string> {
+  return {
+    "Content-Type": contentType,
+    "Content-Disposition": dispositionOf(filename),
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+  };
+}
+
+/** The Response for a download (Content-Length where the size is known), or a 400 with the reason it was refused. */
+export function downloadResponse(d: Download | RefusedDownload, extraHeaders: Record<string, string> = {}): Response {
+  if ("refused" in d) return new Response(d.refused, { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  const headers = { ...downloadHeaders(d.contentType, d.filename), ...extraHeaders };
+  if (d.body instanceof Uint8Array) headers["Content-Length"] = String(d.body.byteLength);
+  return new Response(d.body, { headers });
 }

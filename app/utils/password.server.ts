@@ -54,7 +54,7 @@ export async function verifyPassword(hashed: string | null, password: string): P
 // digits and is among the first guesses of any attack.
 
 /** zxcvbn's score (0–4) a chosen password must reach: 3 is "safely unguessable" against throttled online guessing and then some. */
-export const MIN_PASSWORD_SCORE = 3;
+const MIN_PASSWORD_SCORE = 3;
 /** Words of this site that an attacker tries first. */
 const SITE_WORDS = ["dangxiao", "wangshangdangxiao", "dangxiao2026", "dangyuan", "gongchandang", "dxu"];
 

@@ -44,7 +44,7 @@ export function periodOf(unixSeconds: number, months: Exclude<PeriodMonths, 0>):
   return periodOfDay(cstDate(unixSeconds), months);
 }
 
-export function periodOfDay(day: string, months: Exclude<PeriodMonths, 0>): Period {
+function periodOfDay(day: string, months: Exclude<PeriodMonths, 0>): Period {
   const year = Number(day.slice(0, 4));
   const month = Number(day.slice(5, 7));
   const first = Math.floor((month - 1) / months) * months + 1;

@@ -37,7 +37,7 @@ export const ROSTER_FIELDS = [
 export type RosterField = (typeof ROSTER_FIELDS)[number];
 
 /** The template's header for each field, and other headers people write for the same column. */
-export const ROSTER_HEADERS: Record<RosterField, { header: string; aliases: string[]; required: boolean; width: number }> = {
+const ROSTER_HEADERS: Record<RosterField, { header: string; aliases: string[]; required: boolean; width: number }> = {
   username: { header: "学号/工号", aliases: ["学号", "工号", "学工号", "学号工号"], required: true, width: 14 },
   name: { header: "姓名", aliases: [], required: true, width: 10 },
   gender: { header: "性别", aliases: [], required: true, width: 6 },
@@ -164,7 +164,7 @@ export async function readRosterFile(bytes: Uint8Array, fileName: string): Promi
 
 // ------------------------------------------------------------------------------------------ checking rows
 
-export type RosterUnit = { id: number; name: string; kind: OrgKind; parent_id: number | null; active: number };
+type RosterUnit = { id: number; name: string; kind: OrgKind; parent_id: number | null; active: number };
 export type RosterExisting = Pick<User, "id" | "username" | "name" | "gender" | "org_unit_id" | "stage" | "phone" | "email" | "active"> & { roles: Role[] };
 
 /** One person as the file says, ready to write. */

@@ -17,8 +17,8 @@ export const SESSION_COOKIE = "__Host-dx_session";
  * localhost: with COOKIE_SECURE=0 (the Vite dev server, a plain-HTTP intranet trial) the plain name is
  * used. It was also the HTTPS name before, and is then ignored (and expired at sign-in): such users sign in once more.
  */
-export const PLAIN_SESSION_COOKIE = "dx_session";
-export const sessionCookieName = (secure: boolean) => (secure ? SESSION_COOKIE : PLAIN_SESSION_COOKIE);
+const PLAIN_SESSION_COOKIE = "dx_session";
+const sessionCookieName = (secure: boolean) => (secure ? SESSION_COOKIE : PLAIN_SESSION_COOKIE);
 /** A session unused for this long ends. */
 export const INACTIVITY_TIMEOUT = 7 * 24 * 3600;
 /** A session ends this long after sign-in, however active. */

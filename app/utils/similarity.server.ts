@@ -8,13 +8,13 @@
  * Pure functions only; the model (app/models/assignments.server.ts) stores signatures and flags.
  */
 
-export const SHINGLE = 5;
-export const PERMUTATIONS = 128;
+const SHINGLE = 5;
+const PERMUTATIONS = 128;
 /** Normalized texts shorter than this are not compared (an attachment-only submission, a title). */
 export const MIN_COMPARABLE_CHARS = 100;
 export const DEFAULT_THRESHOLD = 0.5;
 /** Shared passages shorter than this (in normalized characters) are not highlighted. */
-export const MIN_PASSAGE = 20;
+const MIN_PASSAGE = 20;
 
 // ------------------------------------------------------------------------------------ normalization
 
@@ -120,7 +120,7 @@ const SEEDS = (() => {
 })();
 
 /** MinHash signature: for each of the 128 hash functions, the minimum over the shingles. */
-export function minhash(shingles: Uint32Array): Uint32Array {
+function minhash(shingles: Uint32Array): Uint32Array {
   const sig = new Uint32Array(PERMUTATIONS).fill(0xffffffff);
   for (let i = 0; i < shingles.length; i++) {
     const h = shingles[i]!;
@@ -187,7 +187,7 @@ function bandKeys(sig: Uint32Array, r: number): number[] {
 }
 
 /** Share of equal MinHash values: an unbiased estimate of the Jaccard index (σ ≈ 0.044 at 0.5). */
-export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
+function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
   let same = 0;
   for (let k = 0; k < PERMUTATIONS; k++) if (a[k] === b[k]) same++;
   return same / PERMUTATIONS;
@@ -199,7 +199,7 @@ export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
  * dropped here with probability well under 0.1 %, while the many weakly similar pairs (same topic,
  * same stock phrases) that share a band by chance never cost an exact comparison.
  */
-export const ESTIMATE_MARGIN = 0.15;
+const ESTIMATE_MARGIN = 0.15;
 
 /** Indexes of `others` that share at least one whole band with `sig` and whose estimate is near the threshold. */
 export function candidatesFor(sig: Uint32Array, others: readonly Uint32Array[], threshold: number): number[] {
@@ -260,8 +260,8 @@ export function candidatePairs(sigs: readonly Uint32Array[], threshold: number):
 
 // ------------------------------------------------------------------------------------ passages
 
-export type Segment = { text: string; mark: number | null };
-export type PassageComparison = { a: Segment[]; b: Segment[]; passages: number; sharedChars: number };
+type Segment = { text: string; mark: number | null };
+type PassageComparison = { a: Segment[]; b: Segment[]; passages: number; sharedChars: number };
 
 const ANCHOR = 8;
 

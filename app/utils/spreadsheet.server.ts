@@ -3,8 +3,7 @@
 import ExcelJS from "exceljs";
 import { unzipSync } from "fflate";
 import Papa from "papaparse";
-import { once } from "node:events";
-import { PassThrough, Readable } from "node:stream";
+import type { Download } from "./http.server.ts";
 
 /** First characters that make Excel, LibreOffice or WPS treat a cell as a formula (or hide content). */
 const DANGEROUS = /^'*[=+\-@\t\r]/;
@@ -65,20 +64,10 @@ export function writeSheet(ws: ExcelJS.Worksheet, columns: SheetColumn[], rows: 
 
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/** Headers of a generated download: attachment with a UTF-8 name, never cached by shared caches, not sniffed. */
-export function attachmentHeaders(contentType: string, downloadName: string): HeadersInit {
-  return {
-    "Content-Type": contentType,
-    "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(downloadName)}`,
-    "Cache-Control": "private, no-store",
-    "X-Content-Type-Options": "nosniff",
-  };
-}
-
-/** An .xlsx download. */
-export async function xlsxResponse(workbook: ExcelJS.Workbook, downloadName: string): Promise<Response> {
+/** A generated workbook as a download. */
+export async function xlsxDownload(workbook: ExcelJS.Workbook, filename: string): Promise<Download> {
   const buffer = await workbook.xlsx.writeBuffer();
-  return new Response(new Uint8Array(buffer as ArrayBuffer), { headers: attachmentHeaders(XLSX_TYPE, downloadName) });
+  return { filename, contentType: XLSX_TYPE, body: new Uint8Array(buffer as ArrayBuffer) };
 }
 
 // ---- CSV and uploaded-file helpers (roster import, audit export; the ledger exports use the same).
@@ -92,16 +81,6 @@ export function csvLines(rows: unknown[][]): string {
   if (!rows.length) return "";
   const cells = rows.map((row) => row.map((v) => (v === null || v === undefined ? "" : safeCell(v instanceof Date ? v.toISOString() : v))));
   return `${Papa.unparse(cells, { newline: "\r\n", header: false })}\r\n`;
-}
-
-/** Headers of a personal-data download: attachment with a UTF-8 file name, never cached, not sniffed. */
-export function downloadHeaders(contentType: string, downloadName: string): Record<string, string> {
-  return {
-    "Content-Type": contentType,
-    "Content-Disposition": `attachment; filename*=UTF-8''${encodeURIComponent(downloadName)}`,
-    "Cache-Control": "private, no-store",
-    "X-Content-Type-Options": "nosniff",
-  };
 }
 
 /**
@@ -162,11 +141,11 @@ export async function loadUploadedWorkbook(bytes: Uint8Array): Promise<{ workboo
 
 export type StreamColumn = SheetColumn & { numFmt?: string };
 
-/** A CSV download (UTF-8 with BOM, CRLF), pulled batch by batch as the client reads. */
-export function streamedCsvResponse(downloadName: string, columns: StreamColumn[], batches: AsyncIterable<unknown[][]>): Response {
+/** A CSV file (UTF-8 with BOM, CRLF) as a stream, pulled batch by batch as the client reads. */
+export function csvStream(columns: StreamColumn[], batches: AsyncIterable<unknown[][]>): ReadableStream<Uint8Array> {
   const rows = batches[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(encoder.encode(CSV_BOM + csvLines([columns.map((c) => c.header)])));
     },
@@ -179,28 +158,4 @@ export function streamedCsvResponse(downloadName: string, columns: StreamColumn[
       await rows.return?.(undefined);
     },
   });
-  return new Response(body, { headers: downloadHeaders(CSV_TYPE, downloadName) });
-}
-
-/**
- * An .xlsx download written by ExcelJS's streaming writer: bold frozen header, column widths and
- * number formats (dates as real dates), every string through `safeCell`. Waits for the client to
- * drain between batches.
- */
-export function streamedXlsxResponse(downloadName: string, sheetName: string, columns: StreamColumn[], batches: AsyncIterable<unknown[][]>): Response {
-  const out = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
-  workbook.creator = "网上党校";
-  const ws = workbook.addWorksheet(sheetName, { views: [{ state: "frozen", ySplit: 1 }] });
-  ws.columns = columns.map((c) => ({ header: c.header, width: c.width, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
-  ws.getRow(1).font = { bold: true };
-  (async () => {
-    for await (const batch of batches) {
-      for (const row of batch) ws.addRow(row.map((v) => safeCell(v ?? null))).commit();
-      if (out.writableNeedDrain) await once(out, "drain");
-    }
-    ws.commit();
-    await workbook.commit();
-  })().catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
-  return new Response(Readable.toWeb(out) as ReadableStream<Uint8Array>, { headers: downloadHeaders(XLSX_TYPE, downloadName) });
 }

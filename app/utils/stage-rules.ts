@@ -26,7 +26,7 @@ export const STAGE_EVENT_LABEL: Record<DecidedStage, string> = {
  * (细则 第十三条, "经过一年以上培养教育和考察"); 转正 comes when the one-year 预备期 is over
  * (党章 第七条), never before.
  */
-export const MIN_MONTHS_AFTER_PREVIOUS: Partial<Record<DecidedStage, number>> = { candidate: 12, full: 12 };
+const MIN_MONTHS_AFTER_PREVIOUS: Partial<Record<DecidedStage, number>> = { candidate: 12, full: 12 };
 
 export type TimelineEvent = { stage: DecidedStage; decidedOn: string };
 

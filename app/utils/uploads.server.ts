@@ -85,7 +85,7 @@ export function safeSegment(raw: string, fallback = "未命名"): string {
 
 // ------------------------------------------------------------------------------------ DOCX
 
-export const ZIP_LIMITS = {
+const ZIP_LIMITS = {
   /** Sum of the declared uncompressed sizes. */
   maxUncompressed: 50 * 1024 * 1024,
   /** Uncompressed ÷ compressed, for the whole archive and for any entry above 1 MB. */
@@ -164,7 +164,7 @@ const allowedList = (allowed: Set<AttachmentType>) => [...allowed].map((t) => TY
  * disguised HTML page stops at its first chunk), emptiness and the DOCX directory at the end. The
  * verdict is written into `result.type` only when everything passed.
  */
-export async function* inspectUpload(
+async function* inspectUpload(
   data: AsyncIterable<Uint8Array>,
   opts: { allowed: Set<AttachmentType>; name: string },
   result: { type?: AttachmentType },
@@ -271,7 +271,7 @@ export async function parseUploadForm(
 
 // ------------------------------------------------------------------------------------ one file + fields
 
-export type OneFileForm = { ok: true; form: FormData; file: (StoredFile & { name: string }) | null } | { ok: false; message: string; status: number };
+type OneFileForm = { ok: true; form: FormData; file: (StoredFile & { name: string }) | null } | { ok: false; message: string; status: number };
 
 /**
  * A form with one file field (imports: rosters, question banks) and small text fields. A multipart

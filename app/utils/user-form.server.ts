@@ -8,7 +8,7 @@ import { idParam, optionalText, text } from "./forms.server.ts";
  * (and digits, which generated rosters use), the middle dot of minority and foreign names (·), apostrophes and hyphens. A formula (=HYPERLINK…)
  * or a link is not a name.
  */
-export const personName = text("姓名", 40)
+const personName = text("姓名", 40)
   .transform((v) =>
     v
       .normalize("NFKC")

@@ -5,7 +5,7 @@
 // dates as serial numbers with a date format, a bold frozen header with a filter, and column widths.
 // Memory holds one batch of rows and the compressor's window, whatever the number of rows.
 import { Zip, ZipDeflate } from "fflate";
-import { downloadHeaders, safeCell, XLSX_TYPE, type StreamColumn } from "./spreadsheet.server.ts";
+import { safeCell, type StreamColumn } from "./spreadsheet.server.ts";
 
 const MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 const REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
@@ -13,8 +13,8 @@ const PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 
 /** Excel's limits: text per cell, rows per sheet (header included). */
-export const XLSX_MAX_CELL_CHARS = 32_767;
-export const XLSX_MAX_SHEET_ROWS = 1_048_576;
+const XLSX_MAX_CELL_CHARS = 32_767;
+const XLSX_MAX_SHEET_ROWS = 1_048_576;
 
 /** Rows serialized and deflated between two turns of the event loop. */
 const SLICE_ROWS = 200;
@@ -241,9 +241,4 @@ export function xlsxStream(
       await iterator.return?.(undefined);
     },
   });
-}
-
-/** An .xlsx download streamed by `xlsxStream`. */
-export function streamedXlsx(downloadName: string, sheetName: string, columns: StreamColumn[], batches: AsyncIterable<unknown[][]>): Response {
-  return new Response(xlsxStream(sheetName, columns, batches), { headers: downloadHeaders(XLSX_TYPE, downloadName) });
 }

@@ -12,7 +12,7 @@ import { createStorage } from "../../app/utils/storage.server.ts";
 import { seedDemo } from "../../app/models/demo.server.ts";
 
 /** A new school in `dataDir/app.db`: migrated, demo seeded, demo courses synced (what the server does at its first start). */
-export async function freshSchool(dataDir: string) {
+async function freshSchool(dataDir: string) {
   const kdb = openDatabase(path.join(dataDir, "app.db"));
   await migrateToLatest(kdb);
   await seedDemo(kdb);
@@ -124,7 +124,7 @@ export type GeneratedTrainee = {
  * Plain inserts for generated data on a fresh school (see freshSchool): org units, and activists with
  * their work in the demo course 入党积极分子培训 (lessons, its 思想汇报, its exam). Use inside a transaction.
  */
-export function schoolWriter(db: Database.Database, t = Math.floor(Date.now() / 1000)) {
+function schoolWriter(db: Database.Database, t = Math.floor(Date.now() / 1000)) {
   const one = <T>(sql: string, ...p: unknown[]) => db.prepare(sql).get(...p) as T;
   const root = one<{ id: number; path: string }>("select id, path from org_units where parent_id is null");
   const admin = one<{ id: number }>("select id from users where username = 'zzb001'");

@@ -52,7 +52,7 @@ export async function stopServer(s: Server) {
 }
 
 /** Starts the server, runs `fn`, and stops it whatever happens. */
-export async function withServer<T>(kind: Server["kind"], dataDir: string, fn: (s: Server) => Promise<T>): Promise<T> {
+async function withServer<T>(kind: Server["kind"], dataDir: string, fn: (s: Server) => Promise<T>): Promise<T> {
   const s = await startServer(kind, dataDir);
   try {
     return await fn(s);
@@ -83,7 +83,7 @@ export async function onBothServers<D, R>(label: string, generate: (dataDir: str
 export const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
 /** Samples a process's RSS every 20 ms until `stop()`, which returns the RSS before and the peak (MB). */
-export function sampleRss(pid: number) {
+function sampleRss(pid: number) {
   const before = rssMb(pid);
   let peak = before;
   const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 20);

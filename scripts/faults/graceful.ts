@@ -14,7 +14,7 @@ import { pathToFileURL } from "node:url";
 import { ASSIGNMENT_PATH, httpClient, MIXED, newLedger, prepareWorld, runLoad, totalLost, verifyLedger, type Ledger, type World } from "./load.ts";
 import { checkDatabase, launch, requireBuild, sleep } from "./server.ts";
 
-export type GracefulSummary = {
+type GracefulSummary = {
   rounds: number;
   exitCodes: (number | null)[];
   exitMs: { avg: number; max: number };

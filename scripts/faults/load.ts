@@ -13,16 +13,16 @@ import { makeEssay, rng } from "../../tests/fixtures/essays.ts";
 import { makeTrainees } from "../bench/fixtures.ts";
 import { sleep } from "./server.ts";
 
-export const DEMO = "jijifenzi-peixun";
+const DEMO = "jijifenzi-peixun";
 export const EXAM_PATH = `/courses/${DEMO}/exams/jieye-kaoshi`;
 export const ASSIGNMENT_PATH = `/courses/${DEMO}/assignments/01-sixiang-huibao`;
-export const DEMO_PASSWORD = "dangxiao2026";
+const DEMO_PASSWORD = "dangxiao2026";
 
 // ------------------------------------------------------------------------------------------ HTTP
 
-export type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
+type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
 /** A failed request, with what the client knows about where it failed. */
-export type SendError = Error & { code?: string; reusedSocket?: boolean; answered?: boolean };
+type SendError = Error & { code?: string; reusedSocket?: boolean; answered?: boolean };
 
 /**
  * A keep-alive HTTP client (node:http, so a failure says whether it happened on a reused connection).

@@ -22,7 +22,7 @@ export const STALL_LIMIT_MS = 200;
 const PROBE_EVERY_MS = 20;
 
 /** Inputs that cost marked, the course parser or the form parser more than linear time (issue figures). */
-export const PATTERNS: Record<string, string> = {
+const PATTERNS: Record<string, string> = {
   star: "*a ",
   underscore: "_a ",
   nestedB: "<b>",
@@ -34,9 +34,9 @@ export const PATTERNS: Record<string, string> = {
   blankOpen: "{{",
   list: "- ",
 };
-export const repeatTo = (unit: string, chars: number) => unit.repeat(Math.max(1, Math.floor(chars / unit.length)));
+const repeatTo = (unit: string, chars: number) => unit.repeat(Math.max(1, Math.floor(chars / unit.length)));
 
-export type StallResult = {
+type StallResult = {
   /** Worst /healthz wait while the route's requests were in flight, per route label. */
   worstMs: Record<string, number>;
   requests: number;
@@ -345,7 +345,7 @@ export async function runStallSweep(opts: { short: boolean; only?: string[]; ver
  * /healthz wait meanwhile, the server's RSS growth, the answer's status (`--items`: the before/after
  * figures in README).
  */
-export async function measureIssueStalls(log: (line: string) => void) {
+async function measureIssueStalls(log: (line: string) => void) {
   requireBuild();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-stall-items-"));
   const app = await launch(dataDir);

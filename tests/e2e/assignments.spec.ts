@@ -62,7 +62,7 @@ test("a trainee writes, attaches a PDF and submits; the instructor grades; the t
 
   const own = await page.request.get(href);
   expect(own.status()).toBe(200);
-  expect(own.headers()["content-disposition"]).toBe(`attachment; filename*=UTF-8''${encodeURIComponent("思想汇报.pdf")}`);
+  expect(own.headers()["content-disposition"]).toBe(`attachment; filename="????.pdf"; filename*=UTF-8''${encodeURIComponent("思想汇报.pdf")}`);
   expect(own.headers()["x-content-type-options"]).toBe("nosniff");
   expect((await own.body()).subarray(0, 5).toString()).toBe("%PDF-");
 

@@ -10,7 +10,7 @@ import { createTestDb, createTestTree, createTestUser, testContext } from "./db.
 
 export const SAMPLE_SLUG = "sample";
 
-export async function syncSample(db: DB, storage: Storage) {
+async function syncSample(db: DB, storage: Storage) {
   const r = await syncCourses(db, { root: "tests/fixtures/courses", storage });
   expect(r.ok).toBe(true);
   return db.selectFrom("courses").select(["id"]).where("slug", "=", SAMPLE_SLUG).executeTakeFirstOrThrow();

@@ -9,6 +9,7 @@ import type { AppContext } from "../../app/load-context.ts";
 import { createOrgUnit } from "../../app/models/org.server.ts";
 import { createUser } from "../../app/models/users.server.ts";
 import { openDatabase, type DB } from "../../app/utils/db.server.ts";
+import { configOf, loadEnv } from "../../app/utils/env.server.ts";
 import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
 
 export async function createTestDb(): Promise<DB> {
@@ -28,7 +29,8 @@ export function testContext(db: DB, overrides: Partial<AppContext> = {}): AppCon
     cookieSecure: true,
     schoolName: "测试大学党校",
     storage,
-    config: { schoolCode: "DXU" },
+    // As server.ts builds it, from the environment of the test (a test file may point DATA_DIR or COURSES_DIR elsewhere first).
+    config: { ...configOf(loadEnv()), schoolCode: "DXU" },
     ...overrides,
   };
 }
@@ -76,15 +78,6 @@ export function makeRequest(path: string, init: { cookie?: string; method?: stri
     for (const [k, v] of Object.entries(init.form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
   }
   return new Request(`http://localhost${path}`, { method: init.method ?? (body ? "POST" : "GET"), headers, body });
-}
-
-/** Runs a loader/action and returns what it threw or returned, as a Response where it was one. */
-export async function settle<T>(p: Promise<T> | T): Promise<{ thrown: boolean; value: T | Response | unknown }> {
-  try {
-    return { thrown: false, value: await p };
-  } catch (e) {
-    return { thrown: true, value: e };
-  }
 }
 
 /** Status and payload of whatever a loader/action produced: a Response, data(), or a plain value. */

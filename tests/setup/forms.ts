@@ -100,7 +100,7 @@ export const BIG = {
 };
 export const WRONG_TYPE = ["abc", "-1", "1e309", "9".repeat(30), "2026-13-45", "0x10"];
 
-export type Variant = { label: string; values: [string, string | Blob, string?][] };
+type Variant = { label: string; values: [string, string | Blob, string?][] };
 
 const FUZZED_KINDS = new Set([
   "text",
@@ -120,7 +120,7 @@ const FUZZED_KINDS = new Set([
 ]);
 
 /** At most two fields of each kind and eight in all: hostile values reach every kind of check without a request per question of an exam. */
-export function fieldsToFuzz(form: FoundForm): Field[] {
+function fieldsToFuzz(form: FoundForm): Field[] {
   const perKind = new Map<string, number>();
   const out: Field[] = [];
   for (const f of form.fields) {
@@ -134,7 +134,7 @@ export function fieldsToFuzz(form: FoundForm): Field[] {
 }
 
 /** The values a browser sends for this form unchanged, with a submitter. */
-export function baseline(form: FoundForm, submitter?: { name: string; value: string }): [string, string][] {
+function baseline(form: FoundForm, submitter?: { name: string; value: string }): [string, string][] {
   const v: [string, string][] = form.fields.filter((f) => f.kind !== "file" && f.value !== null).map((f) => [f.name, f.value!]);
   if (submitter) v.push([submitter.name, submitter.value]);
   return v;

@@ -23,7 +23,7 @@ export type Case = {
   reveals?: SecretKind[];
 };
 
-export type Sweep = {
+type Sweep = {
   /** Whose session the bad-input sweep uses (the input must reach validation); "anon" for none. */
   as: Actor;
   /** A session other than the actor's own (e.g. of an account no other test uses). */
@@ -38,7 +38,7 @@ export type Sweep = {
   form?: Record<string, string>;
 };
 
-export type Row = { cases: (s: Scenario) => Case[]; sweep?: (s: Scenario) => Sweep; note?: string };
+type Row = { cases: (s: Scenario) => Case[]; sweep?: (s: Scenario) => Sweep; note?: string };
 
 const INSTRUCTORS: Who = ["instructor", "instructorOther", "admin"];
 const DEMO_EDITORS: Who = ["instructor", "admin"];

@@ -115,7 +115,7 @@ describe("审计日志 page", () => {
   it("exports CSV with a BOM and XLSX with real types, both filtered, neutralized and audited", async () => {
     const csvRes = await exportCsv.loader(args("/admin/audit/export.csv?from=2026-03-01&to=2026-03-02"));
     expect(csvRes.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
-    expect(csvRes.headers.get("Content-Disposition")).toMatch(/^attachment; filename\*=UTF-8''/);
+    expect(csvRes.headers.get("Content-Disposition")).toMatch(/^attachment; filename="[^"]*"; filename\*=UTF-8''%E5%AE%A1%E8%AE%A1/);
     expect(csvRes.headers.get("Cache-Control")).toContain("no-store");
     const bytes = new Uint8Array(await csvRes.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);

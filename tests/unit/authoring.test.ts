@@ -39,7 +39,7 @@ let teacher: User; // js001, named in the sample and demo courses
 let otherTeacher: User;
 let trainee: User; // 入党积极分子
 
-const roots = () => authoringRoots();
+const roots = () => authoringRoots(testContext(db).config);
 const trainees = (): Viewer => ({ username: trainee.username, stage: "activist", roles: ["trainee"] });
 
 beforeEach(async () => {
@@ -457,6 +457,19 @@ describe("files or browser: a course is owned by its source", () => {
 
 // ------------------------------------------------------------------------------------------ uploads
 
+describe("configuration from the load context", () => {
+  it("keeps drafts under the data directory of context.config, whatever the environment says", async () => {
+    const elsewhere = path.join(tmp, "configured-data");
+    fs.rmSync(elsewhere, { recursive: true, force: true });
+    const context = { ...testContext(db), config: { ...testContext(db).config, dataDir: elsewhere } };
+    const form = { slug: "peizhi", title: "配置", audience: ["入党积极分子"], summary: "x", hours: "1", instructors: "" };
+    const r = await outcome(teachNew.action({ request: makeRequest("/teach/new", { cookie: teacher.cookie, form }), context, params: {} }));
+    expect(r.status, JSON.stringify(r.data)).toBe(302);
+    expect(fs.existsSync(path.join(elsewhere, "authoring", "peizhi", "course.md"))).toBe(true);
+    expect(fs.existsSync(path.join(process.env.DATA_DIR!, "authoring", "peizhi"))).toBe(false);
+  });
+});
+
 describe("COURSES_DIR with two roots (one parsed value for every reader)", () => {
   it("finds a file course in the second root for the overview, the export and 转为在线编辑", async () => {
     const first = path.join(tmp, "more-courses");
@@ -643,6 +656,7 @@ describe("zip import refuses unsafe archives", () => {
     const viaImport = (zip: Uint8Array) =>
       importCourseZip(db, {
         storage: testContext(db).storage,
+        dirs: testContext(db).config,
         data: (async function* () {
           yield zip;
         })(),

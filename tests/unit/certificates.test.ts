@@ -187,7 +187,9 @@ describe("the certificate PDF", () => {
 describe("numbering", () => {
   it("takes the school code from the load context the server built, not from the environment", async () => {
     const request = makeRequest(`/admin/classes/${cls.id}/completion`, { cookie: users.admin!.cookie, method: "POST", form: { intent: "confirm" } });
-    const r = await outcome(completionPage.action({ request, context: { ...ctx, config: { schoolCode: "CFG" } }, params: { id: String(cls.id) } }));
+    const r = await outcome(
+      completionPage.action({ request, context: { ...ctx, config: { ...ctx.config, schoolCode: "CFG" } }, params: { id: String(cls.id) } }),
+    );
     expect(r.data.message).toContain("（CFG-2026-12-0001 起）");
   });
 

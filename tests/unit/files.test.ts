@@ -83,7 +83,7 @@ describe("serveFile", () => {
 
   it("can mark a file as a download with a UTF-8 name", async () => {
     const res = await serveFile(req(), file, { downloadName: "2023001-张晓明.mp4" });
-    expect(res.headers.get("Content-Disposition")).toBe(`attachment; filename*=UTF-8''${encodeURIComponent("2023001-张晓明.mp4")}`);
+    expect(res.headers.get("Content-Disposition")).toBe(`attachment; filename="2023001-???.mp4"; filename*=UTF-8''${encodeURIComponent("2023001-张晓明.mp4")}`);
   });
 
   it("404s for a missing file", async () => {

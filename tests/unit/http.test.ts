@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadEnv } from "../../app/utils/env.server.ts";
-import { isAllowedOrigin, securityHeaders, securityTxt } from "../../app/utils/http.server.ts";
+import { downloadResponse, isAllowedOrigin, securityHeaders, securityTxt } from "../../app/utils/http.server.ts";
 
 const expectedOrigin = "https://dangxiao.example.edu.cn";
 
@@ -65,5 +65,31 @@ describe("security.txt", () => {
     expect(text).toBe(
       "Contact: mailto:security@example.edu.cn\nExpires: 2027-06-03T00:00:00.000Z\nPreferred-Languages: zh, en\nCanonical: https://dangxiao.example.edu.cn/.well-known/security.txt\n",
     );
+  });
+});
+
+describe("downloads", () => {
+  it("name the file for every browser: an ASCII fallback and an RFC 5987 filename* with reserved characters escaped", async () => {
+    const res = downloadResponse({ filename: "培训档案-2023001-张三 (O'Neil).pdf", contentType: "application/pdf", body: new Uint8Array([37, 80, 68, 70]) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Disposition")).toBe(
+      `attachment; filename="????-2023001-?? (O'Neil).pdf"; filename*=UTF-8''%E5%9F%B9%E8%AE%AD%E6%A1%A3%E6%A1%88-2023001-%E5%BC%A0%E4%B8%89%20%28O%27Neil%29.pdf`,
+    );
+    expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(res.headers.get("Cache-Control")).toBe("private, no-store");
+    expect(res.headers.get("Content-Length")).toBe("4");
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(new Uint8Array([37, 80, 68, 70]));
+  });
+
+  it("an ASCII name needs no filename*; a quote in it stays inside the quoted string", () => {
+    const res = downloadResponse({ filename: 'bank "a".md', contentType: "text/markdown; charset=utf-8", body: "x" });
+    expect(res.headers.get("Content-Disposition")).toBe('attachment; filename="bank \\"a\\".md"');
+  });
+
+  it("a refused download is a 400 with the reason as text", async () => {
+    const res = downloadResponse({ refused: "超过 Excel 的行数上限" });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("Content-Type")).toBe("text/plain; charset=utf-8");
+    expect(await res.text()).toBe("超过 Excel 的行数上限");
   });
 });

@@ -33,6 +33,8 @@ let db: DB;
 let currentFile = "";
 let users: { id: number; email: string }[] = [];
 const T = 1_800_000_000;
+/** E-mail configured (`context.config.email`), at time T. */
+const MAIL = { t: T, email: true };
 
 beforeAll(async () => {
   smtp = new SMTPServer({
@@ -66,12 +68,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
   port = (smtp.server.address() as { port: number }).port;
-  process.env.SMTP_URL = `smtp://127.0.0.1:${port}`;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "outbox-"));
 });
 
 afterAll(async () => {
-  delete process.env.SMTP_URL;
   for (const t of transports.values()) t.close?.();
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
 });
@@ -115,7 +115,7 @@ const item = (userId: number, key = "notice:7"): NewNotification => ({
 
 describe("notification e-mail", () => {
   it("arrives with the right recipient, Chinese subject and text, a link back and a working one-click unsubscribe", async () => {
-    await notify(db, [item(users[0]!.id)], T);
+    await notify(db, [item(users[0]!.id)], MAIL);
     expect(await sendDueEmail(db, sender("a"), T)).toEqual({ sent: 1, failed: 0 });
     expect(received).toHaveLength(1);
     const m = received[0]!;
@@ -147,17 +147,22 @@ describe("notification e-mail", () => {
     const prefs = await getPrefs(db, users[0]!.id);
     expect(prefs.notice_published).toBe(false);
     expect(prefs.question_answered).toBe(true);
-    await notify(db, [item(users[0]!.id, "notice:8")], T);
+    await notify(db, [item(users[0]!.id, "notice:8")], MAIL);
     expect(await db.selectFrom("outbox").selectAll().execute()).toHaveLength(1);
   });
 
   it("the same event twice makes one notification and one e-mail; a sent one is never sent again", async () => {
-    expect(await notify(db, [item(users[0]!.id), item(users[1]!.id)], T)).toBe(2);
-    expect(await notify(db, [item(users[0]!.id), item(users[1]!.id)], T)).toBe(0);
+    expect(await notify(db, [item(users[0]!.id), item(users[1]!.id)], MAIL)).toBe(2);
+    expect(await notify(db, [item(users[0]!.id), item(users[1]!.id)], MAIL)).toBe(0);
     expect(await db.selectFrom("notifications").selectAll().execute()).toHaveLength(2);
     await sendDueEmail(db, sender("a"), T);
     await sendDueEmail(db, sender("a"), T + 10_000);
     expect(received.map((r) => r.to[0]).sort()).toEqual(["user0@example.edu.cn", "user1@example.edu.cn"]);
+  });
+
+  it("without e-mail configured, notifications reach the inbox alone and nothing is queued", async () => {
+    expect(await notify(db, [item(users[0]!.id)], { t: T })).toBe(1);
+    expect(await db.selectFrom("outbox").selectAll().execute()).toEqual([]);
   });
 
   it("people without an address or who turned e-mail off get the inbox only", async () => {
@@ -166,14 +171,14 @@ describe("notification e-mail", () => {
     await notify(
       db,
       users.map((u) => item(u.id)),
-      T,
+      MAIL,
     );
     expect(await db.selectFrom("notifications").selectAll().execute()).toHaveLength(3);
     expect((await db.selectFrom("outbox").select("recipient").execute()).map((r) => r.recipient)).toEqual(["user0@example.edu.cn"]);
   });
 
   it("a refused delivery is retried with exponential backoff and then arrives once", async () => {
-    await notify(db, [item(users[0]!.id)], T);
+    await notify(db, [item(users[0]!.id)], MAIL);
     refuseNext = 2;
     expect(await sendDueEmail(db, sender("a"), T)).toEqual({ sent: 0, failed: 1 });
     let row = await db.selectFrom("outbox").selectAll().executeTakeFirstOrThrow();
@@ -190,7 +195,7 @@ describe("notification e-mail", () => {
   });
 
   it("a row leased by a sender that died is taken over once its lease expires, and the dead sender's late word changes nothing", async () => {
-    await notify(db, [item(users[0]!.id)], T);
+    await notify(db, [item(users[0]!.id)], MAIL);
     expect(await claimOutbox(db, "dead", 10, T)).toHaveLength(1);
     expect(await sendDueEmail(db, sender("live"), T + 60)).toEqual({ sent: 0, failed: 0 });
     expect(await sendDueEmail(db, sender("live"), T + 121)).toEqual({ sent: 1, failed: 0 });
@@ -202,7 +207,7 @@ describe("notification e-mail", () => {
   it("two senders on two connections at once never send the same notification twice", async () => {
     const many: NewNotification[] = [];
     for (let i = 0; i < 150; i++) for (const u of users) many.push(item(u.id, `notice:${i}`));
-    await notify(db, many, T);
+    await notify(db, many, MAIL);
     const run = async (database: DB, owner: string) => {
       for (;;) {
         const r = await sendDueEmail(database, sender(owner), T);

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createOrgUnit, deleteOrgUnit, getOrgUnit, isInSubtree, moveOrgUnit, OrgError, renameOrgUnit, setOrgUnitActive } from "../../app/models/org.server.ts";
-import type { DB } from "../../app/utils/db.server.ts";
+import { inSubtree, type DB } from "../../app/utils/db.server.ts";
+import { pathInSubtree } from "../../app/utils/org-path.ts";
 import { createTestDb, createTestTree, createTestUser } from "../setup/db.ts";
 
 let db: DB;
@@ -62,5 +63,27 @@ describe("organization tree", () => {
     await expect(deleteOrgUnit(db, t.subB, actor)).rejects.toThrow("该组织下还有下级组织");
     await deleteOrgUnit(db, t.branchB, actor);
     expect(await getOrgUnit(db, t.branchB)).toBeUndefined();
+  });
+});
+
+describe("one subtree rule for SQL and for paths in hand", () => {
+  it("pathInSubtree agrees with the SQL inSubtree on every pair, including /1/4/ against /1/40/", async () => {
+    const paths = ["/1/", "/1/4/", "/1/40/", "/1/4/7/", "/1/40/7/", "/14/", "/2/", "/2/14/"];
+    const mem = await createTestDb();
+    await mem
+      .insertInto("org_units")
+      .values(paths.map((path, i) => ({ id: 1000 + i, name: `单位${i}`, kind: "branch" as const, parent_id: null, path, created_at: 0 })))
+      .execute();
+    for (const root of ["/", ...paths]) {
+      const sqlSide = (await mem.selectFrom("org_units").select("path").where(inSubtree("path", root)).execute()).map((r) => r.path).sort();
+      expect(sqlSide, root).toEqual(paths.filter((p) => pathInSubtree(p, root)).sort());
+    }
+    expect(pathInSubtree("/1/40/", "/1/4/")).toBe(false);
+    expect(pathInSubtree("/1/4/7/", "/1/4/")).toBe(true);
+    expect(pathInSubtree("/2/", "/")).toBe(true);
+    // A root that is not a path is refused the same way on both sides.
+    expect(() => pathInSubtree("/1/4/", "/1/4")).toThrow("not an org path");
+    expect(() => inSubtree("path", "/1/4")).toThrow("not an org path");
+    expect(() => inSubtree("path", "/1/%")).toThrow("not an org path");
   });
 });

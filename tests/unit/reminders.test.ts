@@ -137,8 +137,8 @@ beforeAll(async () => {
 
 describe("reminders", () => {
   it("reach the right trainees once, however often they run", async () => {
-    expect(await sendReminders(db, T)).toBe(5);
-    expect(await sendReminders(db, T + 60)).toBe(0);
+    expect(await sendReminders(db, { t: T })).toBe(5);
+    expect(await sendReminders(db, { t: T + 60 })).toBe(0);
     expect((await listInbox(db, waiting)).map((n) => n.kind).sort()).toEqual(["assignment_due", "exam_window"]);
     expect((await listInbox(db, handedIn)).map((n) => n.kind)).toEqual(["exam_window"]);
     expect(await listInbox(db, otherStage)).toEqual([]);
@@ -167,8 +167,8 @@ describe("reminders", () => {
   });
 
   it("run on one instance at a time: the other waits for the lease", async () => {
-    expect(await runReminderRound(db, "one", 600, T + 100)).toBe(0);
-    expect(await runReminderRound(db, "two", 600, T + 200)).toBeNull();
-    expect(await runReminderRound(db, "two", 600, T + 100 + 1201)).toBe(0);
+    expect(await runReminderRound(db, "one", 600, { t: T + 100 })).toBe(0);
+    expect(await runReminderRound(db, "two", 600, { t: T + 200 })).toBeNull();
+    expect(await runReminderRound(db, "two", 600, { t: T + 100 + 1201 })).toBe(0);
   });
 });

@@ -20,6 +20,7 @@ let hits: Hit[] = [];
 let answers: object[] = [];
 let server: http.Server;
 let base = "";
+let hosts: string[] = [];
 const T = 1_800_000_000;
 
 beforeAll(async () => {
@@ -35,10 +36,9 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;
   base = `http://127.0.0.1:${port}`;
-  process.env.WEBHOOK_ALLOW_HOSTS = `127.0.0.1:${port}`;
+  hosts = [`127.0.0.1:${port}`];
 });
 afterAll(async () => {
-  delete process.env.WEBHOOK_ALLOW_HOSTS;
   await new Promise<void>((r) => server.close(() => r()));
 });
 beforeEach(() => {
@@ -88,7 +88,7 @@ describe("group robots for notices", () => {
   let admin: U, secA: U;
   const as = (u: U, unit: number, roles: ("admin" | "secretary")[]) => ({ id: u.id, org_unit_id: unit, roles });
   const actor = (u: U) => ({ actorId: u.id, ip: "203.0.113.9" });
-  const sender = (owner: string) => ({ owner, origin: "https://dx.example.edu.cn/", schoolName: "测试大学党校" });
+  const sender = (owner: string) => ({ owner, origin: "https://dx.example.edu.cn/", schoolName: "测试大学党校", allowHosts: hosts });
   const SECRET = "SECb1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3";
 
   beforeAll(async () => {
@@ -113,6 +113,7 @@ describe("group robots for notices", () => {
           as(secA, tree.subA, ["secretary"]),
           { unitId: tree.branchB, kind: "wecom", url: `${base}/cgi-bin/webhook/send?key=b`, secret: "" },
           actor(secA),
+          hosts,
         ),
       ),
     ).toMatchObject({ status: 404, message: "组织不存在" });
@@ -123,12 +124,19 @@ describe("group robots for notices", () => {
           as(secA, tree.subA, ["secretary"]),
           { unitId: tree.branchA, kind: "wecom", url: "http://169.254.169.254/latest/meta-data", secret: "" },
           actor(secA),
+          hosts,
         ),
       ),
     ).toMatchObject({ status: 400, message: "Webhook 地址必须以 https:// 开头" });
     expect(
       await err(
-        setUnitWebhook(db, as(secA, tree.subA, ["secretary"]), { unitId: tree.branchA, kind: "wecom", url: `${base}/w?key=a`, secret: SECRET }, actor(secA)),
+        setUnitWebhook(
+          db,
+          as(secA, tree.subA, ["secretary"]),
+          { unitId: tree.branchA, kind: "wecom", url: `${base}/w?key=a`, secret: SECRET },
+          actor(secA),
+          hosts,
+        ),
       ),
     ).toMatchObject({ status: 400, message: "只有钉钉群机器人有加签密钥" });
     expect(await db.selectFrom("org_webhooks").selectAll().execute()).toEqual([]);
@@ -138,18 +146,21 @@ describe("group robots for notices", () => {
       as(secA, tree.subA, ["secretary"]),
       { unitId: tree.branchA, kind: "wecom", url: `${base}/cgi-bin/webhook/send?key=branchA-key`, secret: "" },
       actor(secA),
+      hosts,
     );
     await setUnitWebhook(
       db,
       as(secA, tree.subA, ["secretary"]),
       { unitId: tree.subA, kind: "dingtalk", url: `${base}/robot/send?access_token=subA-token`, secret: SECRET },
       actor(secA),
+      hosts,
     );
     await setUnitWebhook(
       db,
       as(admin, tree.root, ["admin"]),
       { unitId: tree.branchB, kind: "wecom", url: `${base}/cgi-bin/webhook/send?key=branchB-key`, secret: "" },
       actor(admin),
+      hosts,
     );
     // A secretary's list holds their subtree alone, with the key masked.
     const listed = await listUnitWebhooks(db, as(secA, tree.subA, ["secretary"]));
@@ -173,8 +184,7 @@ describe("group robots for notices", () => {
         files: [],
       },
       as(admin, tree.root, ["admin"]),
-      null,
-      T,
+      { t: T },
     );
     const queued = await db
       .selectFrom("outbox")
@@ -220,8 +230,7 @@ describe("group robots for notices", () => {
       db,
       { title: "乙学院通知", bodyMd: "正文", audience: "org", orgUnitId: tree.subB, requiresAck: false, files: [] },
       as(admin, tree.root, ["admin"]),
-      null,
-      T,
+      { t: T },
     );
     answers = [
       { errcode: 93000, errmsg: "invalid webhook url" },
@@ -251,8 +260,7 @@ describe("group robots for notices", () => {
         db,
         { title: `通知${i}`, bodyMd: "正文", audience: "org", orgUnitId: tree.root, requiresAck: false, files: [] },
         as(admin, tree.root, ["admin"]),
-        null,
-        T,
+        { t: T },
       );
     expect(await db.selectFrom("outbox").select("id").execute()).toHaveLength(60);
     const run = async (owner: string) => {
@@ -267,8 +275,7 @@ describe("group robots for notices", () => {
       db,
       { title: "撤下前", bodyMd: "正文", audience: "org", orgUnitId: tree.subB, requiresAck: false, files: [] },
       as(admin, tree.root, ["admin"]),
-      null,
-      T,
+      { t: T },
     );
     await removeUnitWebhook(db, as(admin, tree.root, ["admin"]), tree.branchB, actor(admin));
     expect(await sendDueWebhooks(db, sender("a"), T)).toEqual({ sent: 0, failed: 1 });

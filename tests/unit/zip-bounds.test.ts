@@ -31,7 +31,8 @@ const once = (bytes: Uint8Array) =>
   (async function* () {
     yield bytes;
   })();
-const leftovers = () => (fs.existsSync(authoringRoots().tmp) ? fs.readdirSync(authoringRoots().tmp) : []);
+const tmpDir = () => authoringRoots(testContext(db).config).tmp;
+const leftovers = () => (fs.existsSync(tmpDir()) ? fs.readdirSync(tmpDir()) : []);
 
 describe("course zip limits", () => {
   it("refuses media/zeros.mp4 of 100 MB of zeros (a 100 KB upload) by its ratio, before anything is inflated", async () => {
@@ -42,7 +43,7 @@ describe("course zip limits", () => {
     expect(() => readZipDirectory(file, { maxEntries: 100, maxTotalBytes: 1024 * 1024 * 1024 })).toThrow(
       "bomb/media/zeros.mp4: 压缩比异常（超过 100 倍），疑似压缩炸弹，已拒绝",
     );
-    const r = await importCourseZip(db, { storage: testContext(db).storage, data: once(bomb), slug: "bomb", actor });
+    const r = await importCourseZip(db, { storage: testContext(db).storage, dirs: testContext(db).config, data: once(bomb), slug: "bomb", actor });
     expect(r).toEqual({ ok: false, errors: ["bomb/media/zeros.mp4: 压缩比异常（超过 100 倍），疑似压缩炸弹，已拒绝"] });
     expect(leftovers()).toEqual([]);
   });
@@ -97,9 +98,9 @@ describe("course zip limits", () => {
       yield strToU8("not a zip");
     })();
     const storage = testContext(db).storage;
-    const first = importCourseZip(db, { storage, data: slow, slug: "a", actor });
+    const first = importCourseZip(db, { storage, dirs: testContext(db).config, data: slow, slug: "a", actor });
     await expect.poll(() => db.selectFrom("import_locks").selectAll().execute()).toHaveLength(1);
-    await expect(importCourseZip(db, { storage, data: once(strToU8("x")), slug: "b", actor })).rejects.toBeInstanceOf(ImportBusy);
+    await expect(importCourseZip(db, { storage, dirs: testContext(db).config, data: once(strToU8("x")), slug: "b", actor })).rejects.toBeInstanceOf(ImportBusy);
     release();
     await expect(first).rejects.toThrow("请上传 zip 压缩包");
     expect(await db.selectFrom("import_locks").selectAll().execute()).toEqual([]);

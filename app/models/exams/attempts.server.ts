@@ -4,7 +4,7 @@ import { choicesToPage, displayedOptions } from "./drawing.server.ts";
 import { finalizeIfOverdue, sweepOverdueAttempts } from "./finalize.server.ts";
 import { windowProblem } from "./windows.server.ts";
 import { certifiedCourses, traineeSees } from "../hours.server.ts";
-import type { ExamSettings, QuestionAnswer, QuestionType } from "~/utils/course-types.ts";
+import type { ExamSettings, QuestionAnswer } from "~/utils/course-types.ts";
 import { type DB, now as nowSeconds } from "~/utils/db.server.ts";
 import type { ExamResponse } from "~/utils/exam-response.ts";
 import { answersVisible, blankCount, countedAttempt } from "~/utils/exam-rules.ts";
@@ -82,39 +82,15 @@ export async function findExamId(db: DB, slug: string, key: string): Promise<num
   return row?.id;
 }
 
-type PaperRow = {
-  position: number;
-  question_id: number;
-  option_order: string | null;
-  max: number;
-  type: QuestionType;
-  stem_md: string;
-  options: string | null;
-  response: string | null;
-  seq: number | null;
-  saved_at: number | null;
-};
-
-async function paperRows(db: DB, attemptId: number): Promise<PaperRow[]> {
+/** An attempt's questions in paper order with what the trainee saved: the columns the paper and the review share. */
+function attemptQuestionRows(db: DB, attemptId: number) {
   return db
     .selectFrom("attempt_questions as aq")
     .innerJoin("questions as q", "q.id", "aq.question_id")
     .leftJoin("attempt_answers as aa", (j) => j.onRef("aa.attempt_id", "=", "aq.attempt_id").onRef("aa.question_id", "=", "aq.question_id"))
-    .select([
-      "aq.position",
-      "aq.question_id",
-      "aq.option_order",
-      "aq.score as max",
-      "q.type",
-      "q.stem_md",
-      "q.options",
-      "aa.answer as response",
-      "aa.seq",
-      "aa.saved_at",
-    ])
+    .select(["aq.position", "aq.question_id", "aq.option_order", "aq.score as max", "q.type", "q.stem_md", "q.options", "aa.answer as response"])
     .where("aq.attempt_id", "=", attemptId)
-    .orderBy("aq.position")
-    .execute();
+    .orderBy("aq.position");
 }
 
 async function attemptHeader(db: DB, attemptId: number, userId: number) {
@@ -169,7 +145,7 @@ export async function getAttemptPaper(db: DB, input: { attemptId: number; userId
   if (!read) return undefined;
   const { attempt, settings } = read;
   if (attempt.status !== "in_progress") return { attempt, finished: true as const, questions: [], now: t };
-  const rows = await paperRows(db, attempt.id);
+  const rows = await attemptQuestionRows(db, attempt.id).select("aa.seq").execute();
   return {
     attempt,
     finished: false as const,
@@ -222,28 +198,8 @@ export async function getAttemptReview(db: DB, input: { attemptId: number; userI
     answersVisible: answers,
   };
   if (!answers) return { ...base, questions: [] };
-  const rows = await db
-    .selectFrom("attempt_questions as aq")
-    .innerJoin("questions as q", "q.id", "aq.question_id")
-    .leftJoin("attempt_answers as aa", (j) => j.onRef("aa.attempt_id", "=", "aq.attempt_id").onRef("aa.question_id", "=", "aq.question_id"))
-    .select([
-      "aq.position",
-      "aq.question_id",
-      "aq.option_order",
-      "aq.score as max",
-      "q.type",
-      "q.stem_md",
-      "q.options",
-      "q.answer",
-      "q.explanation",
-      "aa.answer as response",
-      "aa.auto_score",
-      "aa.manual_score",
-      "aa.needs_manual",
-      "aa.comment",
-    ])
-    .where("aq.attempt_id", "=", attempt.id)
-    .orderBy("aq.position")
+  const rows = await attemptQuestionRows(db, attempt.id)
+    .select(["q.answer", "q.explanation", "aa.auto_score", "aa.manual_score", "aa.needs_manual", "aa.comment"])
     .execute();
   return {
     ...base,

@@ -10,7 +10,7 @@ import { isOverdue, validateResponse } from "~/utils/exam-rules.ts";
 /** Two leave events closer than this are one leave (blur and visibilitychange fire together). */
 const LEAVE_DEDUPE_SECONDS = 2;
 
-export type SaveResult =
+type SaveResult =
   | { ok: true; seq: number; savedAt: number; applied: boolean; now: number }
   | { ok: false; reason: "not_found" | "finished" | "deadline" | "bad_answer"; message: string; status: 400 | 404 | 409 | 410; now: number };
 

@@ -69,7 +69,7 @@ export async function drawPaper(trx: DB, courseId: number, settings: ExamSetting
 type OptionRow = { options: string | null; option_order: string | null };
 
 /** This attempt's option order: the option at position p on the page is option `order[p]` of the bank. */
-export function optionOrder(row: OptionRow): number[] {
+function optionOrder(row: OptionRow): number[] {
   const n = row.options ? (JSON.parse(row.options) as unknown[]).length : 0;
   return row.option_order ? (JSON.parse(row.option_order) as number[]) : Array.from({ length: n }, (_, i) => i);
 }

@@ -14,7 +14,7 @@ export function windowProblem(settings: ExamSettings, t: number, extraMinutes: n
   return null;
 }
 
-export type StartResult = { attemptId: number; resumed: boolean };
+type StartResult = { attemptId: number; resumed: boolean };
 
 /**
  * Starts an attempt, or returns the one in progress (idempotent). In one write transaction: visibility,

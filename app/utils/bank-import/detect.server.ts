@@ -16,7 +16,7 @@ const TEXT_EXT = ["txt", "gift", "md", "markdown"];
  * apply, and the reading that finds more questions (then fewer errors) wins. So an Aiken file with a `{`
  * in a stem is read as Aiken, and a GIFT file that mentions "ANSWER:" as GIFT. Null: neither.
  */
-export function parseTextBank(text: string, ext: string, opts: { media?: string[] } = {}): ImportResult | null {
+function parseTextBank(text: string, ext: string, opts: { media?: string[] } = {}): ImportResult | null {
   const t = text.replace(/^\uFEFF/, "");
   if (ext === "md" || ext === "markdown" || /^---\s*$/.test(t.split("\n")[0]) || /^##\s+(单选|多选|判断|填空|简答)/m.test(t))
     return parseMarkdownBank(text, opts);

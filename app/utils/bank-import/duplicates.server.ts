@@ -2,7 +2,7 @@
 import { normalizeStem, type ParsedQuestion } from "../course-format.server.ts";
 import { IMPORT_MSG } from "../course-messages.server.ts";
 
-export type ExistingQuestion = { key: string; stem_md: string };
+type ExistingQuestion = { key: string; stem_md: string };
 export type Duplicate = { line: number; stem: string } & (
   { kind: "file"; firstLine: number } | { kind: "bank"; existingKey: string; existingStem: string; byKey: boolean }
 );

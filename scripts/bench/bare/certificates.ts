@@ -17,7 +17,7 @@ import {
 } from "../../../app/models/certificates.server.ts";
 import { compareUnitPaths } from "../../../app/models/org.server.ts";
 import { renderCertificatePdf } from "../../../app/utils/certificate-pdf.server.ts";
-import { downloadHeaders } from "../../../app/utils/spreadsheet.server.ts";
+import { downloadHeaders } from "../../../app/utils/http.server.ts";
 import { bareCommon, now, send, type BareUser } from "./common.ts";
 import { bareResults, type MemberInputs } from "./results.ts";
 import { cstDate } from "../../../app/utils/cst.ts";

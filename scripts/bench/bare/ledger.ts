@@ -1,5 +1,5 @@
 // The bare ledger export (GET /admin/ledger/export.csv|.xlsx, no filter, by an admin): the same rows and
-// columns as ledgerExportResponse (app/models/ledger.server.ts) from better-sqlite3 statements. Classes
+// columns as ledgerExport (app/models/ledger.server.ts) from better-sqlite3 statements. Classes
 // newest first, units in tree order (compareUnitPaths), members by 学号 in pages of 1,000 (keyset); decided members print the result
 // stored with the decision, the others their live standing (bareResults: the same computeResult).
 // 备注 and the cells come from the same pure functions as the app's (noteFor, ledgerCells), the file
@@ -13,7 +13,8 @@ import { LEDGER_COLUMNS, ledgerBand, ledgerCells, noteFor, type LedgerRow } from
 import { type LedgerStatus } from "../../../app/utils/labels.ts";
 import { compareUnitPaths } from "../../../app/models/org.server.ts";
 import type { ClassResult } from "../../../app/utils/class-rules.ts";
-import { CSV_BOM, CSV_TYPE, csvLines, downloadHeaders, XLSX_TYPE } from "../../../app/utils/spreadsheet.server.ts";
+import { downloadHeaders } from "../../../app/utils/http.server.ts";
+import { CSV_BOM, CSV_TYPE, csvLines, XLSX_TYPE } from "../../../app/utils/spreadsheet.server.ts";
 import { xlsxStream } from "../../../app/utils/xlsx-stream.server.ts";
 import { bareCommon, send, type BareUser } from "./common.ts";
 import { bareResults } from "./results.ts";

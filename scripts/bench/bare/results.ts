@@ -6,7 +6,7 @@ import { countedAttempt } from "../../../app/utils/exam-rules.ts";
 import { computeResult, DEFAULT_RULES, type AssignmentInput, type ClassResult, type ClassRules, type ExamInput } from "../../../app/utils/class-rules.ts";
 import type { AttemptStatus, OrgKind } from "../../../db/types.ts";
 
-export type BareClass = {
+type BareClass = {
   id: number;
   name: string;
   kind: string;

@@ -26,7 +26,7 @@ const SUBCOMMITTEES = 10;
 const BRANCHES_PER_SUB = 10;
 
 /** Writes the generated school into `dataDir/app.db` (migrated, demo seeded, demo courses synced). */
-export async function generate(dataDir: string, rows: number) {
+async function generate(dataDir: string, rows: number) {
   const classes = Math.ceil(rows / CLASS_SIZE);
   const trainees = Math.max(CLASS_SIZE, Math.ceil((classes * CLASS_SIZE) / CLASSES_PER_TRAINEE));
   const { db, w } = await generatedSchool(dataDir);

@@ -71,7 +71,7 @@ describe("backup and restore", () => {
         const username = `bk${String(++made).padStart(5, "0")}`;
         const res = await http.post(
           "/admin/users/new",
-          { username, name: `备份测试${made}`, gender: "女", orgUnitId: String(unit), stage: "activist", roles: "trainee" },
+          { username, name: `备份测试${made}`, gender: "女", orgUnitId: String(unit), stage: "activist", roles: "trainee", stageDecidedOn: "2025-09-01" },
           { cookie: admin },
         );
         const html = await res.text();

@@ -36,6 +36,17 @@ const schema = z.object({
     .optional(),
   /** The From of notification e-mail. */
   MAIL_FROM: z.string().min(3).default("网上党校 <noreply@localhost>"),
+  /** PostgreSQL instead of DATA_DIR/app.db: postgres://user:password@host:5432/dbname. Unset: the embedded SQLite file. */
+  DATABASE_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, "一个 postgres:// 地址 (a postgres:// URL), e.g. postgres://dangxiao:secret@db.example.edu.cn:5432/dangxiao")
+      .refine((v) => URL.canParse(v), "无法解析的地址 (not a parseable URL)")
+      .optional(),
+  ),
+  /** Connections each app instance keeps to PostgreSQL at most. */
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */
   BUILD_DIR: z.string().min(1).default("build"),
 });

@@ -106,7 +106,22 @@ export async function writeTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): 
   });
 }
 
+/** The error a UNIQUE index or primary key raised, on either engine (SQLite's code, PostgreSQL's 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
 export const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * SQL: the JSON array of strings in `column` (text, written by the app) has `value` as an element, exactly.
+ * SQLite reads it with json_each, PostgreSQL as jsonb (`?` tests a string element of an array).
+ */
+export function jsonArrayHas(db: DB, column: string, value: string): RawBuilder<SqlBool> {
+  if (isPostgres(db)) return sql<SqlBool>`(${sql.ref(column)}::jsonb ? ${value})`;
+  return sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where value = ${value})`;
+}
 
 /**
  * `column LIKE '%text%'` where the user's `%`, `_` and `\` are taken literally. The ESCAPE clause is

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
 import { migrateToLatest } from "./db/migrate.ts";
-import { openDatabase } from "./app/utils/db.server.ts";
+import { openConfiguredDatabase } from "./app/utils/db.server.ts";
 import { configOf, loadEnv } from "./app/utils/env.server.ts";
 import { enforceBodyLimits } from "./app/utils/body-limits.server.ts";
 import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
@@ -37,7 +37,7 @@ try {
 const production = env.NODE_ENV === "production";
 
 fs.mkdirSync(env.dataDir, { recursive: true });
-const db = openDatabase(path.join(env.dataDir, "app.db"), { synchronous: env.DB_SYNCHRONOUS });
+const db = openConfiguredDatabase(env);
 await migrateToLatest(db);
 if (env.SEED_DEMO === "1") {
   const seeded = await seedDemo(db);

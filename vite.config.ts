@@ -53,6 +53,8 @@ export default defineConfig({
     include: ["tests/unit/**/*.test.{ts,tsx}", "tests/integration/**/*.test.ts"],
     environment: "node",
     setupFiles: ["tests/setup/vitest.setup.ts"],
+    // Starts PostgreSQL for the run when TEST_PG is set; does nothing otherwise.
+    globalSetup: ["tests/setup/postgres.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

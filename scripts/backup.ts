@@ -157,6 +157,13 @@ export function backupDirFromEnv(dataDir: string, source: Record<string, string 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   try {
     const env = loadEnv();
+    if (env.DATABASE_URL) {
+      console.error(
+        "db:backup 只备份内置的 SQLite 数据库。使用 PostgreSQL 时，请用 pg_dump（或 pg_basebackup）备份数据库，并另外复制 DATA_DIR/files（见 README）。\n" +
+          "(db:backup copies the embedded SQLite database only. On PostgreSQL back up the database with pg_dump or pg_basebackup and copy DATA_DIR/files as well; see README.)",
+      );
+      process.exit(2);
+    }
     const summary = await runBackup({ dataDir: env.dataDir, backupDir: backupDirFromEnv(env.dataDir) });
     const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
     console.log(`备份完成: ${summary.dir}`);

@@ -9,7 +9,7 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { syncCourses } from "../app/models/courses.server.ts";
 import { displayPath, formatError } from "../app/utils/course-format.server.ts";
 import { SYNC_MSG, SYNC_STATUS } from "../app/utils/course-messages.server.ts";
-import { openDatabase } from "../app/utils/db.server.ts";
+import { openConfiguredDatabase } from "../app/utils/db.server.ts";
 import { loadEnv } from "../app/utils/env.server.ts";
 import { createStorage } from "../app/utils/storage.server.ts";
 
@@ -35,7 +35,7 @@ if (unknown.length || (targets.length > 1 && targets.some(isCourse)) || !roots.l
 }
 
 fs.mkdirSync(env.dataDir, { recursive: true });
-const db = openDatabase(path.join(env.dataDir, "app.db"));
+const db = openConfiguredDatabase(env);
 try {
   await migrateToLatest(db);
   const result = await syncCourses(db, {

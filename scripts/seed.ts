@@ -1,12 +1,11 @@
 // `npm run db:seed`: loads the demo data (app/models/demo.server.ts) into DATA_DIR's database when it has no users.
-import path from "node:path";
 import { seedDemo } from "../app/models/demo.server.ts";
-import { openDatabase } from "../app/utils/db.server.ts";
+import { openConfiguredDatabase } from "../app/utils/db.server.ts";
 import { loadEnv } from "../app/utils/env.server.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 
 const env = loadEnv();
-const db = openDatabase(path.join(env.dataDir, "app.db"));
+const db = openConfiguredDatabase(env);
 await migrateToLatest(db);
 console.log((await seedDemo(db)) ? "已载入演示数据" : "数据库已有用户，未载入演示数据");
 await db.destroy();

@@ -816,7 +816,11 @@ export async function listGradingOverview(db: DB, viewer: Person) {
     .select(["a.id", "a.key", "a.title", "a.kind", "a.due_at", "c.slug", "c.title as course_title", "c.instructors"])
     .where("a.archived", "=", 0)
     .where("c.archived", "=", 0);
-  const rows = await q.where(taughtBySql("c.instructors", viewer)).orderBy("c.id").orderBy("a.position").execute();
+  const rows = await q
+    .where(taughtBySql(db, "c.instructors", viewer))
+    .orderBy("c.id")
+    .orderBy("a.position")
+    .execute();
   if (!rows.length) return [];
   const counts = await db
     .selectFrom("submissions")

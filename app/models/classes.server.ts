@@ -17,7 +17,7 @@ import {
   type ExamInput,
   type ResultInputs,
 } from "~/utils/class-rules.ts";
-import { likeContains, now as nowSeconds, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
+import { isUniqueViolation, likeContains, now as nowSeconds, writeTransaction, inSubtree, type DB } from "~/utils/db.server.ts";
 import { text } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { rosterField } from "~/utils/roster-import.server.ts";
@@ -142,7 +142,7 @@ async function instructedClassIds(db: DB, username: string): Promise<number[]> {
     .innerJoin("courses as c", "c.id", "cc.course_id")
     .select("cc.class_id")
     .distinct()
-    .where(namesInstructor("c.instructors", username))
+    .where(namesInstructor(db, "c.instructors", username))
     .execute();
   return rows.map((r) => r.class_id);
 }
@@ -255,7 +255,7 @@ async function checkHost(db: DB, hostUnitId: number) {
 }
 
 function uniqueTermError(e: unknown): never {
-  if (e instanceof Error && /UNIQUE|duplicate key/i.test(e.message)) throw new ClassError("该主办单位已有同类别、同期次的培训班", 409, "term");
+  if (isUniqueViolation(e)) throw new ClassError("该主办单位已有同类别、同期次的培训班", 409, "term");
   throw e;
 }
 

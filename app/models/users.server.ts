@@ -149,26 +149,44 @@ const userColumns = (input: Omit<UserInput, "username" | "roles" | "stageDecided
 
 /** Inserts the account row and its roles; the caller has checked the unit and the 学号 and audits. */
 async function insertUser(trx: DB, input: UserInput, passwordHash: string, mustChangePassword: boolean): Promise<number> {
-  const t = now();
-  const { id } = await trx
-    .insertInto("users")
-    .values({
-      username: input.username,
-      ...userColumns(input),
-      password_hash: passwordHash,
-      must_change_password: mustChangePassword ? 1 : 0,
-      created_at: t,
-      updated_at: t,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  if (input.roles.length)
-    await trx
-      .insertInto("user_roles")
-      .values(input.roles.map((role) => ({ user_id: id, role })))
-      .execute();
-  return id;
+  const [id] = await insertUsers(trx, [{ input, passwordHash, mustChangePassword }]);
+  return id!;
 }
+
+type NewAccount = { input: UserInput; passwordHash: string; mustChangePassword: boolean };
+
+/**
+ * Inserts accounts and their roles a few hundred rows per statement (a roster of thousands would otherwise cost
+ * two round trips per row, which a database server makes slow); returns their ids in the order given.
+ */
+async function insertUsers(trx: DB, accounts: NewAccount[]): Promise<number[]> {
+  const t = now();
+  const ids: number[] = [];
+  for (let i = 0; i < accounts.length; i += INSERT_CHUNK) {
+    const chunk = accounts.slice(i, i + INSERT_CHUNK);
+    const rows = await trx
+      .insertInto("users")
+      .values(
+        chunk.map(({ input, passwordHash, mustChangePassword }) => ({
+          username: input.username,
+          ...userColumns(input),
+          password_hash: passwordHash,
+          must_change_password: mustChangePassword ? 1 : 0,
+          created_at: t,
+          updated_at: t,
+        })),
+      )
+      .returning(["id", "username"])
+      .execute();
+    const idOf = new Map(rows.map((r) => [r.username, r.id]));
+    const chunkIds = chunk.map((a) => idOf.get(a.input.username)!);
+    const roles = chunk.flatMap((a, k) => a.input.roles.map((role) => ({ user_id: chunkIds[k]!, role })));
+    if (roles.length) await trx.insertInto("user_roles").values(roles).execute();
+    ids.push(...chunkIds);
+  }
+  return ids;
+}
+const INSERT_CHUNK = 500;
 
 /**
  * Creates an account. Without `password` it gets a one-time password that must be changed at first
@@ -411,8 +429,9 @@ export async function importRoster(
     if (plan.errors.length && !opts.skipErrors) return { ok: false as const, plan };
     const assigned: { traineeId: number; liaisons: RosterLiaison[] }[] = [];
     const created: IssuedPassword[] = [];
-    for (const e of plan.creates) {
+    const accounts: NewAccount[] = plan.creates.map((e) => {
       const oneTimePassword = generateOneTimePassword();
+      created.push({ 学号: e.username, 姓名: e.name, 一次性密码: oneTimePassword });
       const input = {
         username: e.username,
         name: e.name,
@@ -423,13 +442,15 @@ export async function importRoster(
         phone: e.phone,
         email: e.email,
       };
-      const id = await insertUser(trx, input, hashOneTimePassword(oneTimePassword), true);
+      return { input, passwordHash: hashOneTimePassword(oneTimePassword), mustChangePassword: true };
+    });
+    const ids = await insertUsers(trx, accounts);
+    for (const [k, e] of plan.creates.entries()) {
       if (e.roles.some((r) => r !== "trainee")) {
-        await audit(trx, { ...opts.actor, action: "user.roles", targetType: "user", targetId: id, detail: { from: [], to: e.roles } });
+        await audit(trx, { ...opts.actor, action: "user.roles", targetType: "user", targetId: ids[k]!, detail: { from: [], to: e.roles } });
       }
-      await insertStageEvents(trx, id, e.stageEvents, opts.actor);
-      assigned.push({ traineeId: id, liaisons: e.liaisons });
-      created.push({ 学号: e.username, 姓名: e.name, 一次性密码: oneTimePassword });
+      await insertStageEvents(trx, ids[k]!, e.stageEvents, opts.actor);
+      assigned.push({ traineeId: ids[k]!, liaisons: e.liaisons });
     }
     for (const u of plan.updates) {
       const before = existing.get(u.entry.username)!;

@@ -9,7 +9,7 @@
 //   by the caller (inSubtree in app/utils/db.server.ts).
 import { sql, type Expression, type RawBuilder, type SqlBool } from "kysely";
 import type { Role, Stage } from "../../db/types.ts";
-import type { DB } from "~/utils/db.server.ts";
+import { jsonArrayHas, type DB } from "~/utils/db.server.ts";
 
 /** Who is looking. */
 export type Viewer = { username: string; stage: Stage; roles: readonly Role[] };
@@ -82,15 +82,15 @@ export function openToUserSql(courseAlias: string, userAlias: string): Expressio
 }
 
 /** SQL: the course's JSON instructors column (e.g. "c.instructors") names `username` exactly. */
-export function namesInstructor(instructors: string, username: string): RawBuilder<SqlBool> {
-  return sql<SqlBool>`exists (select 1 from json_each(${sql.ref(instructors)}) where value = ${username})`;
+export function namesInstructor(db: DB, instructors: string, username: string): RawBuilder<SqlBool> {
+  return jsonArrayHas(db, instructors, username);
 }
 
 /** SQL for "courses this staff member teaches": every course for an admin, named ones for an instructor, none otherwise. */
-export function taughtBySql(instructors: string, viewer: Pick<Viewer, "username" | "roles">): Expression<SqlBool> {
+export function taughtBySql(db: DB, instructors: string, viewer: Pick<Viewer, "username" | "roles">): Expression<SqlBool> {
   if (viewer.roles.includes("admin")) return sql<SqlBool>`1 = 1`;
   if (!viewer.roles.includes("instructor")) return sql<SqlBool>`1 = 0`;
-  return namesInstructor(instructors, viewer.username);
+  return namesInstructor(db, instructors, viewer.username);
 }
 
 // ------------------------------------------------------------------------------------------ writing

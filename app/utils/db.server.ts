@@ -1,7 +1,13 @@
 import Sqlite from "better-sqlite3";
-import { Kysely, SqliteDialect, sql, type RawBuilder, type SqlBool } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type RawBuilder, type SqlBool } from "kysely";
+import path from "node:path";
+import pg from "pg";
+import { isPostgres } from "../../db/dialect.ts";
 import type { Database } from "../../db/types.ts";
 import { subtreePattern } from "./org-path.ts";
+import type { Env } from "./env.server.ts";
+
+export { isPostgres };
 
 export type DB = Kysely<Database>;
 
@@ -14,6 +20,32 @@ export function openDatabase(file: string, opts: { synchronous?: "FULL" | "NORMA
   // NORMAL (DB_SYNCHRONOUS, read by server.ts) exists for the benchmarks' FULL/NORMAL comparison; FULL is the default.
   sqlite.pragma(`synchronous = ${opts.synchronous ?? "FULL"}`);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/**
+ * PostgreSQL through a pg pool of at most `max` connections. 64-bit integers (`bigint` columns, count(*)) and
+ * numerics (sum/avg of them) come back as JS numbers, as SQLite gives them: the app's integers (ids, unix
+ * seconds, counts) are far below 2^53.
+ */
+export function openPostgres(url: string, opts: { max?: number } = {}): DB {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8 || oid === NUMERIC ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A connection that breaks while idle (the server restarts) is dropped from the pool; the next query opens a new one.
+  pool.on("error", (error) => console.error(`数据库连接中断 (PostgreSQL connection lost): ${error.message}`));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/** The configured database: PostgreSQL when DATABASE_URL is set, else DATA_DIR/app.db. */
+export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "dataDir">): DB {
+  return env.DATABASE_URL ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX }) : openDatabase(path.join(env.dataDir, "app.db"));
 }
 
 /**
@@ -36,14 +68,31 @@ function withStatementCache(sqlite: Sqlite.Database, max = 1000): Sqlite.Databas
 }
 
 /**
- * Runs `fn` in a write transaction that takes the write lock up front (BEGIN IMMEDIATE), so a
- * read-then-write never fails half-way with SQLITE_BUSY when another process writes. This is the one
- * place that knows the dialect: on PostgreSQL it becomes a plain transaction with row locks.
+ * Runs `fn` in a write transaction. This is the one place that knows the dialect.
+ * - SQLite: the write lock is taken up front (BEGIN IMMEDIATE), so a read-then-write never fails half-way with
+ *   SQLITE_BUSY when another process writes, and transactions run one after another.
+ * - PostgreSQL: SERIALIZABLE, the same guarantee (the result is as if the transactions ran one after another),
+ *   and `fn` runs again when PostgreSQL reports a serialization failure (40001) or deadlock (40P01). So `fn`
+ *   must do nothing outside the database that cannot be repeated.
+ * A call inside a transaction joins it.
  */
 const inTransaction = new WeakSet<DB>();
+const RETRYABLE = new Set(["40001", "40P01"]);
+const MAX_TRIES = 20;
 
 export async function writeTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): Promise<T> {
   if (db.isTransaction || inTransaction.has(db)) return fn(db);
+  if (isPostgres(db)) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction().setIsolationLevel("serializable").execute(fn);
+      } catch (error) {
+        if (attempt >= MAX_TRIES || !RETRYABLE.has((error as { code?: string }).code ?? "")) throw error;
+        // Jittered backoff, so that transactions which collided do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+  }
   return db.connection().execute(async (conn) => {
     inTransaction.add(conn);
     await sql`BEGIN IMMEDIATE`.execute(conn);
@@ -58,6 +107,12 @@ export async function writeTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): 
   });
 }
 
+/** The error a UNIQUE index or primary key raised, on either engine (SQLite's code, PostgreSQL's 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
 export const now = () => Math.floor(Date.now() / 1000);
 
 /**
@@ -67,6 +122,15 @@ export const now = () => Math.floor(Date.now() / 1000);
  */
 export function inSubtree(column: string, path: string): RawBuilder<SqlBool> {
   return sql<SqlBool>`${sql.ref(column)} like ${subtreePattern(path)}`;
+}
+
+/**
+ * SQL: the JSON array of strings in `column` (text, written by the app) has `value` as an element, exactly.
+ * SQLite reads it with json_each, PostgreSQL as jsonb (`?` tests a string element of an array).
+ */
+export function jsonArrayHas(db: DB, column: string, value: string): RawBuilder<SqlBool> {
+  if (isPostgres(db)) return sql<SqlBool>`(${sql.ref(column)}::jsonb ? ${value})`;
+  return sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where value = ${value})`;
 }
 
 /**

@@ -41,13 +41,24 @@ const schema = z.object({
   OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(120),
   /** Hosts (host or host:port, comma-separated) a group-robot webhook may call besides 企业微信's and 钉钉's own, http allowed: for a test receiver only. */
   WEBHOOK_ALLOW_HOSTS: z.string().default(""),
+  /** PostgreSQL instead of DATA_DIR/app.db: postgres://user:password@host:5432/dbname. Unset: the embedded SQLite file. */
+  DATABASE_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, "一个 postgres:// 地址 (a postgres:// URL), e.g. postgres://dangxiao:secret@db.example.edu.cn:5432/dangxiao")
+      .refine((v) => URL.canParse(v), "无法解析的地址 (not a parseable URL)")
+      .optional(),
+  ),
+  /** Connections each app instance keeps to PostgreSQL at most. */
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */
   BUILD_DIR: z.string().min(1).default("build"),
   /** SQLite synchronous mode; NORMAL exists for the benchmarks' FULL/NORMAL comparison. */
   DB_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
 });
 
-type Env = z.infer<typeof schema> & {
+export type Env = z.infer<typeof schema> & {
   dataDir: string;
   cookieSecure: boolean;
   /** COURSES_DIR as absolute paths, in order; empty to skip. Every reader of COURSES_DIR uses this. */

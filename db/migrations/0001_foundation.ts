@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { isPostgres } from "../dialect.ts";
 
 // Frozen: never edit after it has shipped; add a new migration instead.
 export async function up(db: Kysely<any>): Promise<void> {
@@ -70,8 +71,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("ip", "text")
     .execute();
   await db.schema.createIndex("audit_log_at").on("audit_log").column("at").execute();
-  // Append-only, enforced by the database itself (SQLite trigger syntax; a PostgreSQL port
-  // writes the equivalent trigger function in its own migration).
+  // Append-only, enforced by the database itself: SQLite triggers, and on PostgreSQL (added later, in place:
+  // the SQLite statements are unchanged) one trigger function that refuses UPDATE, DELETE and TRUNCATE.
+  if (isPostgres(db)) {
+    await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(db);
+    await sql`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(db);
+    await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(db);
+    await sql`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log EXECUTE FUNCTION audit_log_append_only()`.execute(db);
+    return;
+  }
   await sql`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
   await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
@@ -82,4 +91,5 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const t of ["audit_log", "login_throttle", "sessions", "user_roles", "users", "org_units"]) {
     await db.schema.dropTable(t).execute();
   }
+  if (isPostgres(db)) await sql`DROP FUNCTION audit_log_append_only()`.execute(db);
 }

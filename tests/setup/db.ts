@@ -1,4 +1,5 @@
-// Test helpers: a real migrated in-memory SQLite database and the load context routes expect.
+// Test helpers: a real migrated database (in-memory SQLite, or a fresh PostgreSQL database under TEST_PG: see
+// postgres.ts) and the load context routes expect.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,8 +12,10 @@ import { createUser } from "../../app/models/users.server.ts";
 import { openDatabase, type DB } from "../../app/utils/db.server.ts";
 import { configOf, loadEnv } from "../../app/utils/env.server.ts";
 import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
+import { createPostgresTestDb, testingOnPostgres } from "./postgres.ts";
 
 export async function createTestDb(): Promise<DB> {
+  if (testingOnPostgres()) return createPostgresTestDb();
   const db = openDatabase(":memory:");
   await migrateToLatest(db);
   return db;

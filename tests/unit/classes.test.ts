@@ -166,11 +166,17 @@ describe("who sees a class", () => {
     const mine = async () =>
       (await outcome(myClasses.loader({ request: makeRequest("/my/classes", { cookie: users.traineeA!.cookie }), context: ctx, params: {} }))).data.classes[0]
         .row;
-    const setReview = (show: string, closesAt: number | null) =>
-      db
-        .updateTable("exams")
-        .set((eb) => ({ settings: eb.fn("json_set", ["settings", eb.val("$.show_results"), eb.val(show), eb.val("$.closes_at"), eb.val(closesAt)]) }))
-        .execute();
+    // Read, change and write the settings JSON here (SQLite's json_set is not portable).
+    const setReview = async (show: string, closesAt: number | null) => {
+      for (const e of await db.selectFrom("exams").select(["id", "settings"]).execute()) {
+        const settings = { ...JSON.parse(e.settings), show_results: show, closes_at: closesAt };
+        await db
+          .updateTable("exams")
+          .set({ settings: JSON.stringify(settings) })
+          .where("id", "=", e.id)
+          .execute();
+      }
+    };
     await setReview("never", null);
     const hidden = await mine();
     expect(await elsewhere()).toEqual({ course: "已交卷，成绩待公布", intro: null, review: null, record: "成绩未公布" });

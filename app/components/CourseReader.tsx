@@ -24,7 +24,7 @@ export function PreviewBanner({ slug, errors }: { slug: string; errors?: number 
   );
 }
 
-export type CoursePageData = {
+type CoursePageData = {
   course: { slug: string; title: string; summary: string; hours: number; audience: Stage[]; published: boolean; introHtml: string };
   chapters: {
     title: string;
@@ -188,7 +188,7 @@ export function CoursePage({ course, chapters, assignments, exams, offline, summ
   );
 }
 
-export type LessonPageData = {
+type LessonPageData = {
   course: { slug: string; title: string };
   lesson: { title: string; chapter: string; archived: boolean; html: string };
   prev: { key: string; title: string } | null;
@@ -244,7 +244,7 @@ export function LessonPage({
   );
 }
 
-export type AssignmentBriefData = {
+type AssignmentBriefData = {
   course: { slug: string; title: string };
   assignment: {
     title: string;
@@ -334,7 +334,7 @@ const SHOW_RESULTS = {
   never: "不公布成绩和答案",
 } as const;
 
-export type ExamRulesData = {
+type ExamRulesData = {
   exam: { title: string; courseSlug: string; courseTitle: string };
   rules: {
     questionCount: number;

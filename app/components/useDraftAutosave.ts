@@ -8,7 +8,7 @@ const DELAY_MS = 1500;
 const RETRY_MS = 3000;
 const SAVE_TIMEOUT_MS = 10_000;
 
-export type DraftAutosave = {
+type DraftAutosave = {
   title: string;
   text: string;
   change: (next: { title?: string; text?: string }) => void;

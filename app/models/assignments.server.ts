@@ -113,7 +113,7 @@ type AssignmentView = ReturnType<typeof toAssignment>;
 
 type Settings = { blind: boolean; latePenaltyPercent: number; similarityThreshold: number; releasedAt: number | null };
 
-export async function getSettings(db: DB, assignmentId: number): Promise<Settings> {
+async function getSettings(db: DB, assignmentId: number): Promise<Settings> {
   const row = await db.selectFrom("assignment_settings").selectAll().where("assignment_id", "=", assignmentId).executeTakeFirst();
   return {
     blind: row?.blind === 1,

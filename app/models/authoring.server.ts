@@ -112,7 +112,7 @@ export function setFrontMatterField(text: string, key: string, value: string | n
 
 // ------------------------------------------------------------------------------------------ reading drafts
 
-export type DraftState = { course: ParsedCourse; errors: FormatError[]; warnings: FormatError[] };
+type DraftState = { course: ParsedCourse; errors: FormatError[]; warnings: FormatError[] };
 
 function existingDraft(dirs: Dirs, slug: string): string {
   const dir = draftDir(dirs, slug);

@@ -245,7 +245,7 @@ export async function recordAttempt(db: DB, id: number, owner: string, attempts:
 
 export type SendResult = { sent: number; failed: number };
 /** `leaseSeconds` (OUTBOX_LEASE_SECONDS, default 120): how long a claimed row stays this sender's. */
-export type SenderOptions = { owner: string; transport: MailTransport; origin: string; schoolName: string; from: string; leaseSeconds?: number };
+type SenderOptions = { owner: string; transport: MailTransport; origin: string; schoolName: string; from: string; leaseSeconds?: number };
 
 /** One round: claim due e-mail, send each, record the outcome. Returns how many were sent and failed. */
 export async function sendDueEmail(db: DB, o: SenderOptions, t = nowSeconds()): Promise<SendResult> {

@@ -59,11 +59,6 @@ function audienceHas(courseId: string, stage: RawBuilder<unknown>): RawBuilder<S
   return sql<SqlBool>`exists (select 1 from course_audiences ca where ca.course_id = ${sql.ref(courseId)} and ca.stage = ${stage})`;
 }
 
-/** SQL: the course whose id is in `courseId` (e.g. "c.id") is for `stage` (the course_audiences table). */
-export function courseForStage(courseId: string, stage: Stage): RawBuilder<SqlBool> {
-  return audienceHas(courseId, sql.val(stage));
-}
-
 const openSql = (alias: string, stage: RawBuilder<unknown>) =>
   sql<SqlBool>`(${sql.ref(`${alias}.published`)} = 1 and ${sql.ref(`${alias}.archived`)} = 0 and ${audienceHas(`${alias}.id`, stage)})`;
 

@@ -24,7 +24,7 @@ type Who = { id: number; org_unit_id: number; roles: readonly Role[] };
 type Actor = { actorId: number; ip?: string | null };
 
 /** A webhook address as a page may show it: the key reduced to its last four characters. */
-export function maskWebhookUrl(raw: string): string {
+function maskWebhookUrl(raw: string): string {
   try {
     const u = new URL(raw);
     for (const [k, v] of u.searchParams) u.searchParams.set(k, v.length > 4 ? `…${v.slice(-4)}` : "…");
@@ -112,7 +112,7 @@ export async function removeUnitWebhook(db: DB, who: Who, unitId: number, actor:
   });
 }
 
-export type NoticeForRobots = { id: number; title: string; bodyMd: string; requiresAck: boolean };
+type NoticeForRobots = { id: number; title: string; bodyMd: string; requiresAck: boolean };
 
 /**
  * Inside the publishing transaction: one outbox row per robot of an active unit inside `subtree` that
@@ -159,7 +159,7 @@ export async function queueNoticeWebhooks(trx: DB, notice: NoticeForRobots, subt
   return rows.length;
 }
 
-export type WebhookSenderOptions = {
+type WebhookSenderOptions = {
   owner: string;
   origin: string;
   schoolName: string;

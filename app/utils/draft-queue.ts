@@ -66,7 +66,7 @@ export function settleDraft(s: DraftState, sent: Draft, o: DraftOutcome, ctx: { 
   return { state: { ...base, pending: newer ? s.pending : null, failure: null, message: reply.message }, retry: false };
 }
 
-export type DraftStatus = { tone: "idle" | "busy" | "ok" | "warn"; text: string };
+type DraftStatus = { tone: "idle" | "busy" | "ok" | "warn"; text: string };
 
 /** The status line: "已保存" only when nothing waits; otherwise where the text is and what happens next. */
 export function draftStatus(s: DraftState): DraftStatus {

@@ -18,7 +18,7 @@ export const MAX_ROSTER_ROWS = 20_000;
 
 // ------------------------------------------------------------------------------------------ columns
 
-export const ROSTER_FIELDS = [
+const ROSTER_FIELDS = [
   "username",
   "name",
   "gender",
@@ -210,7 +210,7 @@ function dayOf(raw: string): string | null {
   return isCstDay(day) ? day : null;
 }
 
-export type FieldChange = { field: string; from: string; to: string };
+type FieldChange = { field: string; from: string; to: string };
 export type RosterUpdate = { entry: RosterEntry; userId: number; changes: FieldChange[]; inactive: boolean };
 export type RosterIssue = { line: number; username: string; messages: string[] };
 export type RosterPlan = {

@@ -31,7 +31,7 @@ const MIN_MONTHS_AFTER_PREVIOUS: Partial<Record<DecidedStage, number>> = { candi
 export type TimelineEvent = { stage: DecidedStage; decidedOn: string };
 
 const rank = (s: Stage) => (["applicant", ...DECIDED_STAGES] as Stage[]).indexOf(s);
-export const isDecidedStage = (s: Stage): s is DecidedStage => rank(s) > 0;
+const isDecidedStage = (s: Stage): s is DecidedStage => rank(s) > 0;
 
 /**
  * Checks a timeline after a new event is added. `currentStage` is the stage on record before (what

@@ -7,7 +7,7 @@
 import { createHmac } from "node:crypto";
 import type { WebhookKind } from "../../db/types.ts";
 
-export const WEBHOOK_HOSTS: Record<WebhookKind, { host: string; path: string; param: string }> = {
+const WEBHOOK_HOSTS: Record<WebhookKind, { host: string; path: string; param: string }> = {
   wecom: { host: "qyapi.weixin.qq.com", path: "/cgi-bin/webhook/send", param: "key" },
   dingtalk: { host: "oapi.dingtalk.com", path: "/robot/send", param: "access_token" },
 };
@@ -57,9 +57,9 @@ export function webhookTarget(url: URL, secret: string | null, timestamp: number
   return signed.toString();
 }
 
-export type WebhookMessage = { title: string; text: string };
+type WebhookMessage = { title: string; text: string };
 
-export const WEBHOOK_EXCERPT_CHARS = 500;
+const WEBHOOK_EXCERPT_CHARS = 500;
 
 /**
  * A notice as a robot message in Markdown: a heading with the title (【需确认】 first where asked), the

@@ -5,7 +5,7 @@
 // size is measured several times, small and large in turns (so both see the same moment), and the lowest
 // of each counts; an input whose larger size still takes under `floorMs` of CPU is too quick to tell
 // anything (and cannot stall a request).
-export const LINEAR_RATIO = 8;
+const LINEAR_RATIO = 8;
 
 /** CPU milliseconds this process has used (user and system, every thread). */
 export function cpuMs(): number {

@@ -7,7 +7,7 @@ import { STAGE_LABEL } from "./labels.ts";
 /** Stages a trainee is followed by the branch in (培养联系人, 思想汇报, stage events). */
 export const FOLLOWED_STAGES: readonly Stage[] = ["activist", "candidate", "probationary"];
 
-/** 培养联系人 per trainee: one or two (common practice after 细则 第十一条). */
+/** 培养联系人 per trainee: one or two (细则 第九条: "一至两名正式党员作入党积极分子的培养联系人"). */
 export const MAX_LIAISONS = 2;
 
 /** Stages a branch decision moves someone into, in order, with the dossier's name for the day. */

@@ -7,6 +7,7 @@ import { cstDate, cstToday, isCstDay } from "~/utils/cst.ts";
 import { countInPeriod, DEFAULT_RHYTHM, editable, PERIOD_MONTHS, reviewable, standing, type PeriodMonths, type Rhythm } from "~/utils/report-rhythm.ts";
 import type { AcceptedFile } from "~/utils/uploads.server.ts";
 import { audit } from "./audit.server.ts";
+import { notify } from "./notifications.server.ts";
 import { accessTo, BranchError, FOLLOWED_STAGES, getPerson, governedPath, type Access, type BranchViewer } from "./branch-scope.server.ts";
 import { pathInSubtree } from "~/utils/org-path.ts";
 
@@ -16,7 +17,7 @@ export const REPORT_ALLOWED = ["pdf", "docx", "doc", "jpg", "png"] as const;
 export const MIN_REPORT_CHARS = 200;
 const MAX_TITLE = 60;
 
-type Ctx = { ip?: string | null; now?: number; today?: string };
+type Ctx = { ip?: string | null; now?: number; today?: string; email?: boolean };
 
 // ---------------------------------------------------------------- rhythm
 
@@ -260,6 +261,22 @@ export async function reviewReport(
       detail: { reviewedOn: input.reviewedOn, reviewId, files: files.length },
       ip: ctx.ip,
     });
+    // The trainee hears of it in the same transaction (inbox, and e-mail where configured and wanted).
+    const returned = input.kind === "return";
+    await notify(
+      trx,
+      [
+        {
+          userId: report.user_id,
+          kind: returned ? "thought_report_returned" : "thought_report_opinion",
+          title: returned ? `思想汇报“${report.title}”被退回修改` : `思想汇报“${report.title}”有新的考察意见`,
+          body: body.slice(0, 300),
+          link: `/my/reports/${report.id}`,
+          key: `thought_report:${report.id}:review:${reviewId}`,
+        },
+      ],
+      { t, email: ctx.email },
+    );
   });
 }
 

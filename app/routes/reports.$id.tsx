@@ -63,7 +63,7 @@ export async function action(args: ActionFunctionArgs) {
       args.context.db,
       { reportId: found.report.id, kind: parsed.data.intent, body: parsed.data.body, reviewedOn: parsed.data.reviewedOn, files },
       me,
-      { ip: args.context.clientIp },
+      { ip: args.context.clientIp, email: args.context.config.email },
     );
     return { ok: true as const, message: parsed.data.intent === "return" ? "已退回，学员修改后可再次提交" : "考察意见已保存" };
   } catch (e) {

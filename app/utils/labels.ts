@@ -38,6 +38,8 @@ export const NOTIFICATION_KINDS = [
   "certificate_revoked",
   "assignment_due",
   "exam_window",
+  "thought_report_opinion",
+  "thought_report_returned",
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {
@@ -49,4 +51,6 @@ export const NOTIFICATION_KIND_LABEL: Record<NotificationKind, string> = {
   certificate_revoked: "结业证书被撤销",
   assignment_due: "作业即将截止",
   exam_window: "考试即将开始或结束",
+  thought_report_opinion: "思想汇报有新的考察意见",
+  thought_report_returned: "思想汇报被退回修改",
 };

@@ -91,7 +91,8 @@ describe("思想汇报 the branch reads", () => {
     expect((await getReportForViewer(db, id, sec))?.access).toBe("governs");
     await expect(reviewReport(db, { reportId: id, kind: "opinion", body: "好", reviewedOn: "2026-01-01" }, stranger)).rejects.toThrow("不存在");
 
-    await reviewReport(db, { reportId: id, kind: "return", body: "请结合本人实际", reviewedOn: cstToday() }, liaison);
+    await db.updateTable("users").set({ email: "trainee@example.edu.cn" }).where("id", "=", trainee.id).execute();
+    await reviewReport(db, { reportId: id, kind: "return", body: "请结合本人实际", reviewedOn: cstToday() }, liaison, { email: true });
     const back = await getReportForViewer(db, id, await viewer(trainee.id));
     expect(back?.report.status).toBe("returned");
     expect(back?.report.draft_md).toBe(TEXT);
@@ -103,6 +104,16 @@ describe("思想汇报 the branch reads", () => {
     expect(done?.reviews.map((r) => r.kind)).toEqual(["return", "opinion"]);
     const actions = await db.selectFrom("audit_log").select("action").where("action", "like", "report.%").orderBy("id").execute();
     expect(actions.map((a) => a.action)).toEqual(["report.submit", "report.return", "report.submit", "report.opinion"]);
+    // The trainee hears of both in the inbox; the return was also queued as e-mail (e-mail configured
+    // for that call only), the opinion not (written without e-mail configured).
+    const inbox = await db.selectFrom("notifications").select(["id", "kind", "title", "link"]).where("user_id", "=", trainee.id).orderBy("id").execute();
+    expect(inbox.map((n) => [n.kind, n.link])).toEqual([
+      ["thought_report_returned", `/my/reports/${id}`],
+      ["thought_report_opinion", `/my/reports/${id}`],
+    ]);
+    expect(inbox[1]!.title).toBe("思想汇报“第四季度思想汇报（修改）”有新的考察意见");
+    const mail = await db.selectFrom("outbox").select("notification_id").execute();
+    expect(mail.map((m) => m.notification_id)).toEqual([inbox[0]!.id]);
   });
 
   it("overdue uses the nearest unit's rhythm; secretaries set it only inside their subtree", async () => {

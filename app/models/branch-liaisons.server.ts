@@ -70,17 +70,17 @@ export async function assignLiaison(db: DB, input: { traineeId: number; liaisonU
       .select(["u.id", "u.name", "u.stage", "u.active", "o.path"])
       .where("u.username", "=", input.liaisonUsername.trim())
       .executeTakeFirst();
-    if (!liaison || !pathInSubtree(liaison.path, path)) throw new BranchError(`学号/工号“${input.liaisonUsername}”不是本组织的人员`);
-    if (liaison.id === trainee.id) throw new BranchError("不能指定学员本人为培养联系人");
-    if (!liaison.active) throw new BranchError(`${liaison.name}的账号已停用`);
-    if (liaison.stage !== "full") throw new BranchError(`${liaison.name}不是正式党员，不能担任培养联系人`);
+    if (!liaison || !pathInSubtree(liaison.path, path)) throw new BranchError(`学号/工号“${input.liaisonUsername}”不是本组织的人员`, "liaison");
+    if (liaison.id === trainee.id) throw new BranchError("不能指定学员本人为培养联系人", "liaison");
+    if (!liaison.active) throw new BranchError(`${liaison.name}的账号已停用`, "liaison");
+    if (liaison.stage !== "full") throw new BranchError(`${liaison.name}不是正式党员，不能担任培养联系人`, "liaison");
     const current = await trx
       .selectFrom("liaison_assignments")
       .select(["liaison_id"])
       .where("trainee_id", "=", trainee.id)
       .where("end_on", "is", null)
       .execute();
-    if (current.some((c) => c.liaison_id === liaison.id)) throw new BranchError(`${liaison.name}已是该学员的培养联系人`);
+    if (current.some((c) => c.liaison_id === liaison.id)) throw new BranchError(`${liaison.name}已是该学员的培养联系人`, "liaison");
     if (current.length >= MAX_LIAISONS) throw new BranchError(`每名学员的培养联系人为一至两名，请先结束一名现任培养联系人`);
     return insertLiaison(trx, { traineeId: trainee.id, liaisonId: liaison.id, startOn: input.startOn }, { actorId: actor.id, ip: ctx.ip });
   });

@@ -92,7 +92,7 @@ export async function recordStageEvent(
     const { person } = await requireGovernedPerson(trx, actor, input.userId);
     const events = await timelineOf(trx, person.id);
     const problem = timelineProblem(events, { stage: input.stage, decidedOn: input.decidedOn }, person.stage, today);
-    if (problem) throw new BranchError(problem);
+    if (problem) throw new BranchError(problem, "decidedOn");
     const [id] = await insertStageEvents(trx, person.id, [{ stage: input.stage, decidedOn: input.decidedOn, note: input.note }], {
       actorId: actor?.id ?? null,
       ip: ctx.ip,

@@ -1,6 +1,6 @@
 // A trainee's branch record (培养考察): stage decisions with their days, 培养联系人 with history, and
 // 思想汇报. The secretary of the subtree (or the 组织部) edits; the trainee's 培养联系人 reads.
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { assignLiaison, endLiaison, listLiaisonHistory } from "~/models/branch-liaisons.server.ts";
@@ -10,6 +10,8 @@ import { listStageEvents, recordStageEvent, withdrawLatestStageEvent } from "~/m
 import { requireRole, requireUser } from "~/guards/auth.server.ts";
 import { cstToday, formatDateTime } from "~/utils/cst.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
+import { fail, failParsed, failWith } from "~/utils/form-result.server.ts";
+import { FieldError, fieldProps, FormOutcome } from "~/components/FormErrors.tsx";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { DECIDED_STAGES, STAGE_EVENT_LABEL } from "~/utils/stage-rules.ts";
 import { REPORT_STATUS_LABEL } from "~/utils/report-rhythm.ts";
@@ -55,36 +57,35 @@ export async function action(args: ActionFunctionArgs) {
   const { db, clientIp: ip } = args.context;
   const form = await args.request.formData();
   const intent = String(form.get("intent") ?? "");
-  const fail = (message: string) => data({ ok: false, message }, { status: 400 });
   if (!(intent in Forms)) return fail("未知操作");
   try {
     switch (intent) {
       case "assign-liaison": {
         const p = parseForm(form, Forms["assign-liaison"]);
-        if (!p.ok) return fail(p.message);
+        if (!p.ok) return failParsed(p);
         await assignLiaison(db, { traineeId: person.id, liaisonUsername: p.data.liaison, startOn: p.data.startOn }, me, { ip });
-        return { ok: true, message: "已指定培养联系人" };
+        return { ok: true as const, message: "已指定培养联系人" };
       }
       case "end-liaison": {
         const p = parseForm(form, Forms["end-liaison"]);
-        if (!p.ok) return fail(p.message);
+        if (!p.ok) return failParsed(p);
         const mine = (await listLiaisonHistory(db, person.id)).some((l) => l.id === p.data.assignmentId);
         if (!mine) return fail("该培养联系人记录不存在");
         await endLiaison(db, { assignmentId: p.data.assignmentId, endOn: p.data.endOn }, me, { ip });
-        return { ok: true, message: "已结束该培养联系人" };
+        return { ok: true as const, message: "已结束该培养联系人" };
       }
       case "stage-event": {
         const p = parseForm(form, Forms["stage-event"]);
-        if (!p.ok) return fail(p.message);
+        if (!p.ok) return failParsed(p);
         await recordStageEvent(db, { userId: person.id, ...p.data }, me, { ip });
-        return { ok: true, message: `已录入${STAGE_EVENT_LABEL[p.data.stage]}` };
+        return { ok: true as const, message: `已录入${STAGE_EVENT_LABEL[p.data.stage]}` };
       }
       default:
         await withdrawLatestStageEvent(db, { userId: person.id }, me, { ip });
-        return { ok: true, message: "已撤销最近一条记录" };
+        return { ok: true as const, message: "已撤销最近一条记录" };
     }
   } catch (e) {
-    if (e instanceof BranchError) return fail(e.message);
+    if (e instanceof BranchError) return failWith(e);
     throw e;
   }
 }
@@ -104,11 +105,7 @@ export default function BranchPerson() {
       <p className="muted">
         {person.unit_name} · 当前阶段：<span className="tag">{STAGE_LABEL[person.stage]}</span>
       </p>
-      {result ? (
-        <p className={`alert ${result.ok ? "ok" : "error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </p>
-      ) : null}
+      <FormOutcome result={result} />
 
       <div className="card stack">
         <h2>发展阶段时间</h2>
@@ -128,7 +125,7 @@ export default function BranchPerson() {
               <input type="hidden" name="intent" value="stage-event" />
               <label>
                 决定事项
-                <select name="stage" required defaultValue="">
+                <select {...fieldProps(result, "stage-event", "stage")} required defaultValue="">
                   <option value="" disabled>
                     请选择
                   </option>
@@ -138,14 +135,17 @@ export default function BranchPerson() {
                     </option>
                   ))}
                 </select>
+                <FieldError result={result} form="stage-event" name="stage" />
               </label>
               <label>
                 支部决定日期
-                <input type="date" name="decidedOn" required max={today} />
+                <input type="date" {...fieldProps(result, "stage-event", "decidedOn")} required max={today} />
+                <FieldError result={result} form="stage-event" name="decidedOn" />
               </label>
               <label>
                 备注
-                <input name="note" maxLength={200} />
+                <input {...fieldProps(result, "stage-event", "note")} maxLength={200} />
+                <FieldError result={result} form="stage-event" name="note" />
               </label>
               <button className="btn" type="submit">
                 录入
@@ -190,11 +190,13 @@ export default function BranchPerson() {
             <input type="hidden" name="intent" value="assign-liaison" />
             <label>
               培养联系人学号/工号
-              <input name="liaison" required maxLength={30} />
+              <input {...fieldProps(result, "assign-liaison", "liaison")} required maxLength={30} />
+              <FieldError result={result} form="assign-liaison" name="liaison" />
             </label>
             <label>
               开始日期
-              <input type="date" name="startOn" required max={today} defaultValue={today} />
+              <input type="date" {...fieldProps(result, "assign-liaison", "startOn")} required max={today} defaultValue={today} />
+              <FieldError result={result} form="assign-liaison" name="startOn" />
             </label>
             <button className="btn" type="submit">
               指定

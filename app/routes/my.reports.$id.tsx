@@ -20,7 +20,7 @@ import {
 } from "~/models/branch-reports.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
-import { fail, failParsed } from "~/utils/form-result.server.ts";
+import { fail, failParsed, failWith } from "~/utils/form-result.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
 import { editable, REPORT_STATUS_LABEL } from "~/utils/report-rhythm.ts";
@@ -94,7 +94,7 @@ export async function action(args: ActionFunctionArgs) {
     }
     return { ok: true, message: files.length ? `草稿已保存，已上传 ${files.length} 个附件` : "草稿已保存" } satisfies Done;
   } catch (e) {
-    if (e instanceof BranchError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
+    if (e instanceof BranchError) return failWith(e);
     if (e instanceof UploadRefused) return fail(e.message, { files: e.message }, e.status);
     throw e;
   }

@@ -9,7 +9,7 @@ import { BranchError } from "~/models/branch-scope.server.ts";
 import { getReportForViewer, MAX_REPORT_FILES, REPORT_ALLOWED, REPORT_MAX_BYTES, reviewReport } from "~/models/branch-reports.server.ts";
 import { requireUser } from "~/guards/auth.server.ts";
 import { cstToday, formatDateTime } from "~/utils/cst.ts";
-import { fail, failParsed } from "~/utils/form-result.server.ts";
+import { fail, failParsed, failWith } from "~/utils/form-result.server.ts";
 import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { STAGE_LABEL } from "~/utils/labels.ts";
 import { renderMarkdown } from "~/utils/markdown.server.ts";
@@ -67,7 +67,7 @@ export async function action(args: ActionFunctionArgs) {
     );
     return { ok: true as const, message: parsed.data.intent === "return" ? "已退回，学员修改后可再次提交" : "考察意见已保存" };
   } catch (e) {
-    if (e instanceof BranchError) return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
+    if (e instanceof BranchError) return failWith(e);
     if (e instanceof UploadRefused) return fail(e.message, { files: e.message }, e.status);
     throw e;
   }

@@ -12,3 +12,8 @@ export function fail(message: string, errors: Record<string, string> = {}, statu
 export function failParsed(parsed: { message: string; errors: Record<string, string> }, status = 400) {
   return fail(parsed.message, parsed.errors, status);
 }
+
+/** A refusal from a model's error that may name the field at fault (`field`) and its status. */
+export function failWith(e: { message: string; field?: string; status?: number }) {
+  return fail(e.message, e.field ? { [e.field]: e.message } : {}, e.status);
+}

@@ -10,6 +10,7 @@ import * as classes from "../../app/routes/admin.classes._index.tsx";
 import * as completion from "../../app/routes/admin.classes.$id_.completion.tsx";
 import * as interaction from "../../app/routes/admin.interaction.tsx";
 import * as org from "../../app/routes/admin.org.tsx";
+import * as person from "../../app/routes/branch.people.$userId.tsx";
 import * as ask from "../../app/routes/courses.$slug.questions.tsx";
 import * as inbox from "../../app/routes/inbox.tsx";
 import * as noticeEdit from "../../app/routes/notices.$id.edit.tsx";
@@ -66,6 +67,19 @@ function expectMarked(doc: Document, name: string, message: string) {
 }
 
 describe("refusals in the one shape, marked on their field", () => {
+  it("培养考察: an unknown 学号 as 培养联系人 is refused on that field", async () => {
+    const id = String(w.users.traineeA.id);
+    const r = await refuse({
+      route: person,
+      url: `/branch/people/${id}`,
+      pattern: "/branch/people/:userId",
+      params: { userId: id },
+      form: { intent: "assign-liaison", liaison: "no-such-person", startOn: "2026-01-05" },
+    });
+    expect([r.status, r.data.ok, Object.keys(r.data.errors)]).toEqual([400, false, ["liaison"]]);
+    expectMarked(r.doc, "liaison", "no-such-person");
+  });
+
   it("组织架构: a unit under a 党支部 is refused for its 上级组织", async () => {
     const r = await refuse({ route: org, url: "/admin/org", form: { intent: "create", parentId: String(w.tree.branchA), name: "新支部" } });
     expect([r.status, r.data]).toEqual([400, { ok: false, message: "党支部下不能再建下级组织", errors: { parentId: "党支部下不能再建下级组织" } }]);

@@ -14,7 +14,7 @@ const STATUS_SERIES: Series[] = [
 
 const values = (c: { inProgress: number; completed: number; failed: number }) => ({ inProgress: c.inProgress, completed: c.completed, failed: c.failed });
 
-/** `reportsOverdue`: trainees whose last 思想汇报 period is short (secretaries' page; the same count as their home page). */
+/** `reportsOverdue`: trainees whose last 思想汇报 period is short (the same count as the secretary's home page and /branch/reports). */
 export function DashboardView({
   data,
   title,

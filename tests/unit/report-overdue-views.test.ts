@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createReport, reviewReport, saveReportDraft, submitReport } from "../../app/models/branch-reports.server.ts";
 import { getUserWithRoles } from "../../app/models/users.server.ts";
 import * as home from "../../app/routes/_index.tsx";
+import * as adminDashboard from "../../app/routes/admin.dashboard.tsx";
 import * as dashboard from "../../app/routes/branch.dashboard.tsx";
 import { cstToday } from "../../app/utils/cst.ts";
 import { previousPeriod } from "../../app/utils/report-rhythm.ts";
@@ -20,18 +21,20 @@ const traineeArb = fc.record({
   lastQuarter: fc.constantFrom("none", "draft", "submitted", "returned"),
 });
 
-describe("overdue 思想汇报: home page and dashboard agree", () => {
+describe("overdue 思想汇报: home page and dashboards agree", () => {
   it("both pages show the number of trainees short in the last full quarter", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(traineeArb, { maxLength: 6 }), async (trainees) => {
         const db = await createTestDb();
         const t = await createTestTree(db);
         const sec = await createTestUser(db, { orgUnitId: t.branchA, roles: ["secretary"], stage: "full" });
-        const admin = (await getUserWithRoles(db, (await createTestUser(db, { orgUnitId: t.root, roles: ["admin"], stage: "full" })).id))!;
+        const adminUser = await createTestUser(db, { orgUnitId: t.root, roles: ["admin"], stage: "full" });
+        const admin = (await getUserWithRoles(db, adminUser.id))!;
         const last = previousPeriod(cstToday(), 3);
         // Inside the last quarter at 12:00 Beijing time, and accounts made long before it.
         const inLast = Date.parse(`${last.start}T12:00:00+08:00`) / 1000;
         let expected = 0;
+        let expectedSchool = 0;
         for (const tr of trainees) {
           const u = await createTestUser(db, { orgUnitId: tr.inMyBranch ? t.branchA : t.branchB, stage: tr.stage });
           await db
@@ -50,13 +53,21 @@ describe("overdue 思想汇报: home page and dashboard agree", () => {
               }
             }
           }
-          if (tr.inMyBranch && followed && tr.lastQuarter !== "submitted") expected++;
+          if (followed && tr.lastQuarter !== "submitted") {
+            expectedSchool++;
+            if (tr.inMyBranch) expected++;
+          }
         }
         const ctx = testContext(db);
         const homePage = await outcome(home.loader({ request: makeRequest("/", { cookie: sec.cookie }), params: {}, context: ctx }));
         const dash = await outcome(dashboard.loader({ request: makeRequest("/branch/dashboard", { cookie: sec.cookie }), params: {}, context: ctx }));
         expect(homePage.data.branch.overdue).toBe(expected);
         expect(dash.data.reportsOverdue).toBe(expected);
+        // The 组织部's dashboard counts the whole school with the same rule.
+        const school = await outcome(
+          adminDashboard.loader({ request: makeRequest("/admin/dashboard", { cookie: adminUser.cookie }), params: {}, context: ctx }),
+        );
+        expect(school.data.reportsOverdue).toBe(expectedSchool);
       }),
       { numRuns: 12 },
     );

@@ -532,6 +532,19 @@ function assertScore(assignment: AssignmentView, score: number) {
     throw new AssignmentError(`分数应在 0 到 ${assignment.max_score} 之间`, 400, "score");
 }
 
+/** A handed-in submission of this assignment, as an instructor acts on it (404 if none; 409 while it is back with the trainee). */
+async function handedIn(db: DB, assignmentId: number, submissionId: number, whileReturned: string) {
+  const sub = await db
+    .selectFrom("submissions")
+    .select(SUBMISSION_COLUMNS)
+    .where("id", "=", submissionId)
+    .where("assignment_id", "=", assignmentId)
+    .executeTakeFirst();
+  if (!sub || sub.current_version === 0) throw new AssignmentError("提交不存在", 404);
+  if (sub.status === "returned" || sub.status === "draft") throw new AssignmentError(whileReturned, 409);
+  return sub;
+}
+
 /**
  * Grades the current version. A late version loses the assignment's late penalty (a percentage of
  * the score, frozen at grading time). A change of an existing grade is audited as such.
@@ -544,14 +557,7 @@ export async function gradeSubmission(
   const t = ctx.now ?? nowSeconds();
   assertScore(input.assignment, input.score);
   return writeTransaction(db, async (trx) => {
-    const sub = await trx
-      .selectFrom("submissions")
-      .select(SUBMISSION_COLUMNS)
-      .where("id", "=", input.submissionId)
-      .where("assignment_id", "=", input.assignment.id)
-      .executeTakeFirst();
-    if (!sub || sub.current_version === 0) throw new AssignmentError("提交不存在", 404);
-    if (sub.status === "returned" || sub.status === "draft") throw new AssignmentError("该作业已退回修改，学员重新提交后才能评分", 409);
+    const sub = await handedIn(trx, input.assignment.id, input.submissionId, "该作业已退回修改，学员重新提交后才能评分");
     const version = await trx
       .selectFrom("submission_versions")
       .select(["id", "late"])
@@ -608,14 +614,7 @@ export async function returnSubmission(
 ) {
   const t = ctx.now ?? nowSeconds();
   await writeTransaction(db, async (trx) => {
-    const sub = await trx
-      .selectFrom("submissions")
-      .select(SUBMISSION_COLUMNS)
-      .where("id", "=", input.submissionId)
-      .where("assignment_id", "=", input.assignment.id)
-      .executeTakeFirst();
-    if (!sub || sub.current_version === 0) throw new AssignmentError("提交不存在", 404);
-    if (sub.status === "returned" || sub.status === "draft") throw new AssignmentError("该作业已退回修改", 409);
+    const sub = await handedIn(trx, input.assignment.id, input.submissionId, "该作业已退回修改");
     await trx
       .updateTable("submission_versions")
       .set({ returned_comment_md: input.commentMd, returned_by: input.graderId, returned_at: t })

@@ -52,8 +52,7 @@ const PUBLIC_COLUMNS = [
 ] as const;
 
 async function rolesOf(db: DB, userId: number): Promise<Role[]> {
-  const rows = await db.selectFrom("user_roles").select("role").where("user_id", "=", userId).execute();
-  return ROLES.filter((r) => rows.some((row) => row.role === r));
+  return (await rolesOfEach(db, [userId])).get(userId)!;
 }
 
 export async function getUserWithRoles(db: DB, id: number): Promise<UserWithRoles | undefined> {
@@ -87,18 +86,17 @@ export async function listUsers(db: DB, f: UserFilter = {}) {
     .limit(f.limit ?? 50)
     .offset(f.offset ?? 0)
     .execute();
-  const roleRows = rows.length
-    ? await db
-        .selectFrom("user_roles")
-        .select(["user_id", "role"])
-        .where(
-          "user_id",
-          "in",
-          rows.map((r) => r.id),
-        )
-        .execute()
-    : [];
-  return rows.map((r) => ({ ...r, roles: ROLES.filter((role) => roleRows.some((x) => x.user_id === r.id && x.role === role)) }));
+  const roles = await rolesOfEach(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ ...r, roles: roles.get(r.id) ?? [] }));
+}
+
+/** The roles of these accounts, each list in the order of ROLES. */
+async function rolesOfEach(db: DB, ids: number[]): Promise<Map<number, Role[]>> {
+  const rows = ids.length ? await db.selectFrom("user_roles").select(["user_id", "role"]).where("user_id", "in", ids).execute() : [];
+  return new Map(ids.map((id) => [id, ROLES.filter((role) => rows.some((x) => x.user_id === id && x.role === role))]));
 }
 
 type UserInput = {
@@ -338,21 +336,11 @@ async function existingForRoster(db: DB, rows: RosterRow[]): Promise<Map<string,
       .select(["id", "username", "name", "gender", "org_unit_id", "stage", "phone", "email", "active"])
       .where("username", "in", usernames.slice(i, i + CHUNK))
       .execute();
-    const roleRows = users.length
-      ? await db
-          .selectFrom("user_roles")
-          .select(["user_id", "role"])
-          .where(
-            "user_id",
-            "in",
-            users.map((u) => u.id),
-          )
-          .execute()
-      : [];
-    for (const u of users) {
-      const mine = new Set(roleRows.filter((r) => r.user_id === u.id).map((r) => r.role));
-      out.set(u.username, { ...u, roles: ROLES.filter((r) => mine.has(r)) });
-    }
+    const roles = await rolesOfEach(
+      db,
+      users.map((u) => u.id),
+    );
+    for (const u of users) out.set(u.username, { ...u, roles: roles.get(u.id) ?? [] });
   }
   return out;
 }

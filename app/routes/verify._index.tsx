@@ -41,9 +41,8 @@ export async function action(args: ActionFunctionArgs) {
   const cert = await lookupCertificate(db, { number, name });
   if (!cert) {
     await recordVerifyMiss(db, clientIp);
-    // Both fields alike: a miss never says which of the two was wrong.
-    const message = "没有找到编号与姓名相符的证书，请核对后再试";
-    return fail(message, { number: message, name: message }, 404);
+    // Both fields marked alike: a miss never says which of the two was wrong (the sentence once, above the form).
+    return fail("没有找到编号与姓名相符的证书，请核对后再试", { number: "请核对证书编号", name: "请核对持证人姓名" }, 404);
   }
   return { ok: true as const, cert: verificationFields(cert) };
 }

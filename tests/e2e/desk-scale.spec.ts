@@ -177,7 +177,7 @@ test("a class of 1,000: filter, bulk exception, a first round before the end, re
   await page.getByLabel("证书编号").fill(otherNumber);
   await page.getByLabel("持证人姓名（全名）").fill("不是此人");
   await page.getByRole("button", { name: "查验" }).first().click();
-  await expect(page.getByText("没有找到编号与姓名相符的证书，请核对后再试")).toBeVisible();
+  await expect(page.getByRole("alert")).toHaveText("没有找到编号与姓名相符的证书，请核对后再试");
 });
 
 async function db0Name(number: string) {

@@ -118,7 +118,9 @@ describe("refusals in the one shape, marked on their field", () => {
     expectMarked(r.doc, "name", "请填写证书编号和持证人姓名");
     const miss = await refuse({ route: verify, url: "/verify", form: { number: "DXU-2026-12-0001", name: "某某" } });
     expect([miss.status, Object.keys(miss.data.errors)]).toEqual([404, ["number", "name"]]);
-    expectMarked(miss.doc, "number", "没有找到");
+    expectMarked(miss.doc, "number", "请核对证书编号");
+    expectMarked(miss.doc, "name", "请核对持证人姓名");
+    expect(miss.doc.querySelector('[role="alert"]')?.textContent).toBe("没有找到编号与姓名相符的证书，请核对后再试");
   });
 
   it("课程答疑: an empty question is refused on 问题", async () => {

@@ -38,12 +38,13 @@ test("@phone confirm a first round with one exception, read the exception's cert
   for (const [k, name] of Object.entries(names)) {
     ids[k] = (await createUser(db, { username: `P${tag}${k[0]}`, name, gender: "女", orgUnitId: unit.id, stage: "activist", roles: ["trainee"] }, actor)).id;
   }
-  // The desktop project runs this @phone journey too (one worker, one test at a time): each run takes the next 期次.
+  // The desktop project runs this @phone journey too (one worker, one test at a time): each run takes the next 期次
+  // above 9000, clear of the small fixed ones other journeys type in (classes.spec's 31 and 32 come later in a run).
   const last = await db
     .selectFrom("training_classes")
     .select((eb) => eb.fn.max("term").as("t"))
     .executeTakeFirst();
-  const term = Number(last?.t ?? 0) + 1;
+  const term = Math.max(Number(last?.t ?? 0), 9000) + 1;
   const { classId, required, requiredHours } = await lessonsOnlyClass(db, { name: `手机结业测试班${tag}`, term, hostUnitId: root.id }, actor);
   await enrollUsernames(db, { classId, entries: Object.keys(names).map((k) => ({ username: `P${tag}${k[0]}` })), source: "pick", skipProblems: false }, actor);
   // One trainee has done every required lesson; the exception has done two of them (their 学时 as recorded).

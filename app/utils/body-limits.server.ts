@@ -99,6 +99,23 @@ export function fieldCounter(contentType: string): (chunk: Buffer) => number {
   return () => 0;
 }
 
+const LINGER = { bytes: 4 * MB, ms: 2000 };
+
+function drainThenClose(req: IncomingMessage) {
+  const socket = req.socket;
+  let seen = 0;
+  const close = () => socket.destroy();
+  const timer = setTimeout(close, LINGER.ms);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  req.on("data", (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > LINGER.bytes) close();
+  });
+  req.once("end", close);
+  req.resume();
+}
+
 /**
  * Express middleware: refuses a body over its route's limits with 413 and a Chinese message. A body
  * announced too large is refused before it is read; one that turns out too large while streaming is cut
@@ -112,16 +129,17 @@ export function enforceBodyLimits(req: IncomingMessage & { path?: string }, res:
   const form = routeLimit.formBytes;
   const limit = form !== undefined && !multipart ? { ...routeLimit, bytes: form, label: form >= MB ? `${form / MB} MB` : `${form / KB} KB` } : routeLimit;
   const declared = Number(req.headers["content-length"] ?? Infinity);
-  const refuse = (message: string) => {
+  const refuse = (message: string, linger = false) => {
     if (!res.headersSent) {
       res.writeHead(413, { "Content-Type": "text/plain; charset=utf-8", Connection: "close", "Cache-Control": "no-store" });
       res.end(message);
     }
-    // Nothing more of the body is read: the connection is cut once the answer is written (a client still
-    // sending may see the cut before the answer).
-    res.once("finish", () => req.socket.destroy());
+    // Refused before reading: what the client is still sending is read and dropped for a moment (at most
+    // LINGER bytes and ms, as servers do on a lingering close), so it reads our answer instead of a reset; a
+    // body cut while streaming is not read further. Then the connection is cut.
+    res.once("finish", () => (linger ? drainThenClose(req) : req.socket.destroy()));
   };
-  if (declared > limit.bytes) return refuse(tooLargeMessage(limit));
+  if (declared > limit.bytes) return refuse(tooLargeMessage(limit), true);
   const fields = fieldCounter(type);
   const maxFields = multipart ? Math.min(limit.fields, MAX_PARTS) : limit.fields;
   let seen = 0;

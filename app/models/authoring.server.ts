@@ -224,6 +224,7 @@ export async function createCourse(db: DB, storage: Storage, dirs: Dirs, input: 
   const taken = await slugTaken(db, dirs, input.slug);
   if (taken) throw new AuthoringError(taken, 409);
   const dir = draftDir(dirs, input.slug);
+  claimDraftDir(dirs, input.slug);
   writeFileAtomic(path.join(dir, "course.md"), courseMd(input));
   const result = await applyDraft(db, storage, dirs, input.slug);
   if (!result.ok) {
@@ -232,6 +233,20 @@ export async function createCourse(db: DB, storage: Storage, dirs: Dirs, input: 
   }
   await audit(db, { actorId: actor.id, action: "course.create", targetType: "course", targetId: input.slug, ip: actor.ip });
   return result;
+}
+
+/**
+ * Creates the draft's folder, or refuses (409) when it exists: mkdir is atomic, on NFS too, so of two
+ * instances creating or importing the same slug at once exactly one goes on and the other is told.
+ */
+function claimDraftDir(dirs: Dirs, slug: string) {
+  fs.mkdirSync(authoringRoots(dirs).drafts, { recursive: true });
+  try {
+    fs.mkdirSync(draftDir(dirs, slug));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new AuthoringError(ZIP_MSG.slugDraft(slug), 409);
+    throw e;
+  }
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -741,9 +756,13 @@ async function unpackCourseZip(db: DB, opts: Parameters<typeof importCourseZip>[
     writeFileAtomic(path.join(dir, "course.md"), text);
 
     const dest = draftDir(opts.dirs, slug);
-    fs.mkdirSync(roots.drafts, { recursive: true });
-    if (fs.existsSync(dest)) return refuseSlug(ZIP_MSG.slugDraft(slug));
-    fs.renameSync(dir, dest);
+    try {
+      claimDraftDir(opts.dirs, slug);
+    } catch (e) {
+      if (e instanceof AuthoringError) return refuseSlug(e.message);
+      throw e;
+    }
+    fs.renameSync(dir, dest); // replaces the empty folder this import just claimed
     const applied = await applyDraft(db, opts.storage, opts.dirs, slug);
     if (!applied.ok) {
       fs.rmSync(dest, { recursive: true, force: true });

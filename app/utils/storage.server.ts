@@ -1,5 +1,7 @@
 // The one storage interface: content-addressed files under DATA_DIR/files/<aa>/<sha256>.
 // Local disk now; an object-storage implementation would keep the same three functions.
+// Several instances may share one DATA_DIR (NFS): a file appears under its name only complete and
+// synced, a name once published is never replaced or removed, and scratch files have unique names.
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -24,6 +26,51 @@ export function isUploadTooLarge(e: unknown): e is UploadTooLarge {
 
 export type StoredFile = { sha256: string; size: number; head: Uint8Array };
 
+/** Codes of a file system that has no hard links (some network and FUSE mounts). */
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/**
+ * Gives the complete, synced file `src` the name `dest` without ever replacing what is there: link(2) fails
+ * with EEXIST when another process stored the same bytes first, and theirs (complete, identical) stays, so a
+ * reader that has it open — on NFS too, where a replaced file is gone for its readers — keeps reading.
+ * `src` is left for the caller to remove. A file system without hard links gets rename(2), which replaces
+ * atomically (still never a partial file); DATA_DIR/tmp on another file system gets a copy beside `dest` first.
+ */
+async function publish(src: string, dest: string): Promise<void> {
+  try {
+    await fs.promises.link(src, dest);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "";
+    if (code === "EEXIST") return;
+    if (code === "EXDEV") {
+      const near = `${dest}.tmp-${randomUUID()}`;
+      try {
+        await fs.promises.copyFile(src, near);
+        await syncPath(near);
+        await publish(near, dest);
+      } finally {
+        await fs.promises.rm(near, { force: true });
+      }
+      return;
+    }
+    if (!NO_LINKS.has(code)) throw e;
+    await fs.promises.rename(src, dest);
+  }
+  await syncPath(path.dirname(dest));
+}
+
+/** fsync a file or folder (a folder holds the new name); file systems that cannot sync a folder are let be. */
+async function syncPath(p: string) {
+  const fd = await fs.promises.open(p, "r");
+  try {
+    await fd.sync();
+  } catch (e) {
+    if (!["EINVAL", "EISDIR", "EPERM", "EBADF"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+  } finally {
+    await fd.close();
+  }
+}
+
 export function createStorage(dataDir: string) {
   const root = path.join(dataDir, "files");
   const tmp = path.join(dataDir, "tmp");
@@ -35,7 +82,7 @@ export function createStorage(dataDir: string) {
   /**
    * Streams bytes to disk, hashing and counting as they come: past `maxBytes` it stops reading and
    * throws UploadTooLarge, so an oversize upload fills neither memory nor disk. The file lands under
-   * its hash with an fsync, so an acknowledged upload survives a crash.
+   * its hash with an fsync (of the file and of its folder), so an acknowledged upload survives a crash.
    */
   async function put(data: AsyncIterable<Uint8Array>, maxBytes: number): Promise<StoredFile> {
     fs.mkdirSync(tmp, { recursive: true });
@@ -62,7 +109,11 @@ export function createStorage(dataDir: string) {
     const sha256 = hash.digest("hex");
     const dest = pathOf(sha256);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
-    await fs.promises.rename(tmpFile, dest);
+    try {
+      await publish(tmpFile, dest);
+    } finally {
+      await fs.promises.rm(tmpFile, { force: true });
+    }
     return { sha256, size, head };
   }
 
@@ -74,10 +125,13 @@ export function createStorage(dataDir: string) {
   /**
    * Removes what a killed process left in DATA_DIR/tmp: upload scratch files and course-import work
    * folders. Only entries older than `olderThanMs` go: another instance on the same DATA_DIR may be
-   * writing the young ones.
+   * writing the young ones. Age is measured on the file system's clock (a file touched now), not this
+   * machine's: on NFS the server stamps the times, and a machine whose clock runs ahead must not take
+   * another's upload in progress for an old one.
    */
-  function sweepScratch(olderThanMs = 60 * 60 * 1000, t = Date.now()): number {
+  function sweepScratch(olderThanMs = 60 * 60 * 1000, t?: number): number {
     if (!fs.existsSync(tmp)) return 0;
+    t ??= fileSystemNow();
     let removed = 0;
     for (const name of fs.readdirSync(tmp)) {
       const file = path.join(tmp, name);
@@ -88,6 +142,16 @@ export function createStorage(dataDir: string) {
       }
     }
     return removed;
+  }
+
+  function fileSystemNow(): number {
+    const probe = path.join(tmp, `clock-${randomUUID()}`);
+    fs.writeFileSync(probe, "");
+    try {
+      return fs.statSync(probe).mtimeMs;
+    } finally {
+      fs.rmSync(probe, { force: true });
+    }
   }
 
   return { put, putFile, pathOf, sweepScratch, exists: (sha256: string) => fs.existsSync(pathOf(sha256)) };

@@ -12,13 +12,23 @@ import { createUser } from "../../app/models/users.server.ts";
 import { openDatabase, type DB } from "../../app/utils/db.server.ts";
 import { configOf, loadEnv } from "../../app/utils/env.server.ts";
 import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
-import { createPostgresTestDb, testingOnPostgres } from "./postgres.ts";
+import { createPostgresTestDb, reopenPostgresTestDb, testingOnPostgres } from "./postgres.ts";
 
 export async function createTestDb(): Promise<DB> {
   if (testingOnPostgres()) return createPostgresTestDb();
   const db = openDatabase(":memory:");
   await migrateToLatest(db);
   return db;
+}
+
+/**
+ * Another handle on the database of `db`, as another app instance has: on PostgreSQL a pool of its own (its
+ * transactions really overlap with those of `db`). On SQLite `db` itself: better-sqlite3 waits for a busy
+ * lock synchronously, so a second connection in the same process would block the event loop that the first
+ * needs to finish; several SQLite processes are tested over HTTP (tests/integration/two-instances.test.ts).
+ */
+export function openAgain(db: DB): DB {
+  return testingOnPostgres() ? reopenPostgresTestDb(db) : db;
 }
 
 let sharedStorage: ReturnType<typeof createStorage> | undefined;

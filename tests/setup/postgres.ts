@@ -48,6 +48,7 @@ export default async function setup(): Promise<(() => void) | undefined> {
 }
 
 let made = 0;
+const urlOf = new WeakMap<DB, string>();
 
 /** A fresh, migrated PostgreSQL database (a copy of the template). */
 export async function createPostgresTestDb(): Promise<DB> {
@@ -55,5 +56,16 @@ export async function createPostgresTestDb(): Promise<DB> {
   if (!url) throw new Error("TEST_PG is not set");
   const name = `t${process.pid}_${++made}`;
   await admin(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
-  return openPostgres(withDatabase(url, name), { max: 4 });
+  const db = openPostgres(withDatabase(url, name), { max: 4 });
+  urlOf.set(db, withDatabase(url, name));
+  return db;
+}
+
+/** Another pool on the database of `db` (made by createPostgresTestDb), as a second app instance has. */
+export function reopenPostgresTestDb(db: DB): DB {
+  const url = urlOf.get(db);
+  if (!url) throw new Error("not a database made by createPostgresTestDb");
+  const again = openPostgres(url, { max: 4 });
+  urlOf.set(again, url);
+  return again;
 }

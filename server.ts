@@ -13,10 +13,9 @@ import { openConfiguredDatabase } from "./app/utils/db.server.ts";
 import { configOf, loadEnv } from "./app/utils/env.server.ts";
 import { enforceBodyLimits } from "./app/utils/body-limits.server.ts";
 import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
-import { seedDemo } from "./app/models/demo.server.ts";
-import { syncCourses } from "./app/models/courses.server.ts";
+import { setUpOnce } from "./app/models/startup.server.ts";
 import { usableSeal } from "./app/models/certificates.server.ts";
-import { sweepOverdueAttempts } from "./app/models/exams/finalize.server.ts";
+import { runSweepRound } from "./app/models/exams/finalize.server.ts";
 import { displayPath, formatError } from "./app/utils/course-format.server.ts";
 import { SYNC_MSG } from "./app/utils/course-messages.server.ts";
 import { createStorage } from "./app/utils/storage.server.ts";
@@ -38,20 +37,19 @@ const production = env.NODE_ENV === "production";
 
 fs.mkdirSync(env.dataDir, { recursive: true });
 const db = openConfiguredDatabase(env);
+// Several instances may share the database and DATA_DIR: this one's name in job leases and outbox claims.
+const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 await migrateToLatest(db);
-if (env.SEED_DEMO === "1") {
-  const seeded = await seedDemo(db);
-  if (seeded) console.log("已载入演示数据 (demo data loaded into a new database)");
-}
 const storage = createStorage(env.dataDir);
 const config = configOf(env, usableSeal(env.CERT_SEAL_PATH));
 const swept = storage.sweepScratch();
 if (swept) console.log(`removed ${swept} upload scratch files left by an earlier stop`);
-if (env.courseRoots.length) {
-  // The bundled courses are synced at every start; unchanged courses are skipped by their hash. A start
-  // never archives a course: that takes `npm run courses:sync -- --prune`.
-  const started = performance.now();
-  const synced = await syncCourses(db, { root: env.courseRoots, storage, leaveOthers: true });
+// The demo data (into a new database) and the bundled courses (unchanged ones are skipped by their hash),
+// one instance at a time.
+const started = performance.now();
+const { seeded, synced } = await setUpOnce(db, { owner: instanceId, seed: env.SEED_DEMO === "1", courseRoots: env.courseRoots, storage });
+if (seeded) console.log("已载入演示数据 (demo data loaded into a new database)");
+if (synced) {
   if (!synced.ok) {
     for (const e of synced.errors) console.error(formatError(e));
     console.error("课程同步失败，服务未启动：请修正以上文件");
@@ -136,13 +134,13 @@ app.all(
 );
 
 // Overdue exam attempts are finalized with their saved answers on every read as well; this sweep
-// covers attempts nobody looks at. The deadline is a row, so any instance may run it.
+// covers attempts nobody looks at. Every instance ticks; the one holding the `exam-sweep` lease sweeps.
+const SWEEP_INTERVAL_S = 30;
 const sweep = setInterval(() => {
-  sweepOverdueAttempts(db).catch((e) => console.error("exam sweep failed", e));
-}, 30_000);
+  runSweepRound(db, instanceId, SWEEP_INTERVAL_S).catch((e) => console.error("exam sweep failed", e));
+}, SWEEP_INTERVAL_S * 1000);
 sweep.unref();
 
-const instanceId = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 // Notification e-mail and group-robot messages: the outbox rows are written with their events; this
 // sends them (leases keep several instances apart). Without SMTP_URL no e-mail is queued and the inbox
 // alone works; robot messages exist only for units that set a robot.

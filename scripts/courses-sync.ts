@@ -4,9 +4,11 @@
 // nothing is written then. Only the given roots change: a course of these roots whose folder is gone is
 // listed, and archived only with --prune.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { migrateToLatest } from "../db/migrate.ts";
 import { syncCourses } from "../app/models/courses.server.ts";
+import { whileSettingUp } from "../app/models/startup.server.ts";
 import { displayPath, formatError } from "../app/utils/course-format.server.ts";
 import { SYNC_MSG, SYNC_STATUS } from "../app/utils/course-messages.server.ts";
 import { openConfiguredDatabase } from "../app/utils/db.server.ts";
@@ -38,13 +40,16 @@ fs.mkdirSync(env.dataDir, { recursive: true });
 const db = openConfiguredDatabase(env);
 try {
   await migrateToLatest(db);
-  const result = await syncCourses(db, {
-    root: roots,
-    only: single ? path.basename(single) : undefined,
-    label: roots.length === 1 ? displayPath(roots[0]) : undefined,
-    storage: createStorage(env.dataDir),
-    prune,
-  });
+  // Not while a starting server seeds or syncs (several instances and this script share the database).
+  const result = await whileSettingUp(db, `${os.hostname()}:${process.pid}:courses-sync`, () =>
+    syncCourses(db, {
+      root: roots,
+      only: single ? path.basename(single) : undefined,
+      label: roots.length === 1 ? displayPath(roots[0]) : undefined,
+      storage: createStorage(env.dataDir),
+      prune,
+    }),
+  );
   if (!result.ok) {
     for (const e of result.errors) console.error(formatError(e));
     console.error(SYNC_MSG.failed(result.errors.length));

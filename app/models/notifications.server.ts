@@ -9,7 +9,7 @@
 // sends each, and marks it sent; a failure waits with exponential backoff; a sender that dies leaves
 // its lease to expire, after which another claims the row again. The Message-ID is the idempotency key.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { now as nowSeconds, writeTransaction, type DB } from "~/utils/db.server.ts";
+import { now as nowSeconds, type DB } from "~/utils/db.server.ts";
 import type { OutboxChannel } from "../../db/types.ts";
 import { NOTIFICATION_KINDS, NOTIFICATION_KIND_LABEL, type NotificationKind } from "~/utils/labels.ts";
 import { notificationMail, type MailTransport } from "~/utils/mail.server.ts";
@@ -310,26 +310,6 @@ export async function outboxSummary(db: DB, channels: readonly OutboxChannel[] =
     .limit(1)
     .executeTakeFirst();
   return { pending: by.pending ?? 0, sent: by.sent ?? 0, failed: by.failed ?? 0, lastError: lastError?.last_error ?? null };
-}
-
-// ------------------------------------------------------------------------------------ job leases
-
-/** Takes or renews the named lease for `owner`; false while another owner holds an unexpired one. */
-export async function takeLease(db: DB, name: string, owner: string, seconds: number, t = nowSeconds()): Promise<boolean> {
-  return writeTransaction(db, async (trx) => {
-    await trx
-      .insertInto("job_leases")
-      .values({ name, owner, until: 0 })
-      .onConflict((oc) => oc.column("name").doNothing())
-      .execute();
-    const res = await trx
-      .updateTable("job_leases")
-      .set({ owner, until: t + seconds })
-      .where("name", "=", name)
-      .where((eb) => eb.or([eb("owner", "=", owner), eb("until", "<", t)]))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
-  });
 }
 
 /**

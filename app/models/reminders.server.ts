@@ -2,7 +2,8 @@
 // window opens or closes within 24 h (to the course's trainees; for the close, those who have not sat
 // it). Each reminder's idempotency key names the event, so a second run — or a second instance — adds
 // nothing; the scheduler's lease only saves the duplicate work.
-import { notify, takeLease, type NewNotification, type NotifyOptions } from "~/models/notifications.server.ts";
+import { notify, type NewNotification, type NotifyOptions } from "~/models/notifications.server.ts";
+import { takeLease } from "~/models/job-leases.server.ts";
 import { openToUserSql } from "~/models/visibility.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 import { now as nowSeconds, type DB } from "~/utils/db.server.ts";

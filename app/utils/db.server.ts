@@ -73,12 +73,16 @@ function withStatementCache(sqlite: Sqlite.Database, max = 1000): Sqlite.Databas
  *   SQLITE_BUSY when another process writes, and transactions run one after another.
  * - PostgreSQL: SERIALIZABLE, the same guarantee (the result is as if the transactions ran one after another),
  *   and `fn` runs again when PostgreSQL reports a serialization failure (40001) or deadlock (40P01). So `fn`
- *   must do nothing outside the database that cannot be repeated.
+ *   must do nothing outside the database that cannot be repeated. A unique violation (23505) is run again too,
+ *   at most four times: under SERIALIZABLE it can be the trace of a concurrent transaction's insert that this one
+ *   could not see (PostgreSQL's manual says so; two instances starting the same exam attempt at once hit it),
+ *   and the next run sees that row and answers by the model's rule; a real duplicate still fails.
  * A call inside a transaction joins it.
  */
 const inTransaction = new WeakSet<DB>();
 const RETRYABLE = new Set(["40001", "40P01"]);
 const MAX_TRIES = 20;
+const UNIQUE_TRIES = 5;
 
 export async function writeTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): Promise<T> {
   if (db.isTransaction || inTransaction.has(db)) return fn(db);
@@ -87,7 +91,9 @@ export async function writeTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): 
       try {
         return await db.transaction().setIsolationLevel("serializable").execute(fn);
       } catch (error) {
-        if (attempt >= MAX_TRIES || !RETRYABLE.has((error as { code?: string }).code ?? "")) throw error;
+        const code = (error as { code?: string }).code ?? "";
+        const again = RETRYABLE.has(code) || (code === "23505" && attempt < UNIQUE_TRIES);
+        if (attempt >= MAX_TRIES || !again) throw error;
         // Jittered backoff, so that transactions which collided do not collide again in lockstep.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }

@@ -9,16 +9,8 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { migrateToLatest } from "../../db/migrate.ts";
 import { action as unsubscribeAction } from "../../app/routes/unsubscribe.tsx";
-import {
-  backoffSeconds,
-  claimOutbox,
-  getPrefs,
-  notify,
-  sendDueEmail,
-  setPref,
-  takeLease,
-  type NewNotification,
-} from "../../app/models/notifications.server.ts";
+import { backoffSeconds, claimOutbox, getPrefs, notify, sendDueEmail, setPref, type NewNotification } from "../../app/models/notifications.server.ts";
+import { takeLease } from "../../app/models/job-leases.server.ts";
 import { smtpTransport } from "../../app/utils/mail.server.ts";
 import { openDatabase, type DB } from "../../app/utils/db.server.ts";
 import { createTestTree, createTestUser, outcome, testContext } from "../setup/db.ts";

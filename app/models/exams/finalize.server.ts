@@ -4,6 +4,7 @@ import type { AttemptStatus, FinalizedBy } from "../../../db/types.ts";
 import { parseSettings } from "./common.server.ts";
 import { type DB, now as nowSeconds, writeTransaction } from "~/utils/db.server.ts";
 import { gradeResponse, isOverdue, round2 } from "~/utils/exam-rules.ts";
+import { takeLease } from "~/models/job-leases.server.ts";
 
 export type FinalizeOutcome = { attemptId: number; status: AttemptStatus; score: number | null; finalizedBy: FinalizedBy | null; already: boolean };
 
@@ -87,6 +88,15 @@ export async function sweepOverdueAttempts(db: DB, now?: number, opts: { examId?
     if (!r.already) n++;
   }
   return n;
+}
+
+/**
+ * One round of the server's periodic sweep: every instance ticks, only the one holding the `exam-sweep`
+ * lease sweeps (null on the others), so several instances do not all finalize the same attempts at once.
+ */
+export async function runSweepRound(db: DB, owner: string, intervalSeconds: number, t = nowSeconds()): Promise<number | null> {
+  if (!(await takeLease(db, "exam-sweep", owner, intervalSeconds * 2, t))) return null;
+  return sweepOverdueAttempts(db, t);
 }
 
 /** Finalizes one attempt on read when it is overdue; returns nothing. */

@@ -13,6 +13,7 @@ import { enrollUsernames } from "../../app/models/classes.server.ts";
 import { saveAnswer } from "../../app/models/exams/autosave.server.ts";
 import { runSweepRound } from "../../app/models/exams/finalize.server.ts";
 import { startExamAttempt } from "../../app/models/exams/windows.server.ts";
+import { ImportBusy, withImportLock } from "../../app/models/import-locks.server.ts";
 import { takeLease } from "../../app/models/job-leases.server.ts";
 import { recordBeat } from "../../app/models/progress.server.ts";
 import { setUpOnce } from "../../app/models/startup.server.ts";
@@ -20,7 +21,8 @@ import { getAccountLock, recordLoginFailure } from "../../app/models/throttle.se
 import { isPostgres, writeTransaction, type DB } from "../../app/utils/db.server.ts";
 import { createStorage } from "../../app/utils/storage.server.ts";
 import { classWorld, didTheWork, makeClass } from "../setup/classes.ts";
-import { createTestDb, createTestUser, openAgain } from "../setup/db.ts";
+import { createTestDb, createTestTree, createTestUser, openAgain } from "../setup/db.ts";
+import { waitUntil } from "../setup/wait.ts";
 import { testingOnPostgres } from "../setup/postgres.ts";
 
 let db: DB;
@@ -209,6 +211,36 @@ describe("model rules under simultaneous calls from several instances", () => {
     expect(results.map((r) => r.accountFailures).sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     expect(results.filter((r) => r.accountLocked)).toHaveLength(1);
     expect(await getAccountLock(dbs[3]!, "2023009", T)).not.toBeNull();
+  });
+});
+
+describe("locks kept as rows", () => {
+  it("an import lock: one user's imports started on several instances at once: one runs, the others are told busy", async () => {
+    const tree = await createTestTree(db);
+    const user = await createTestUser(db, { orgUnitId: tree.root, roles: ["instructor"] });
+    const dbs = instances(db, 4);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let running = 0;
+    let busy = 0;
+    const tries = atOnce(dbs, 8, (x) =>
+      withImportLock(x, user.id, "course-zip", async () => {
+        running++;
+        await held;
+        return "ran";
+      }).catch((e: unknown) => {
+        if (!(e instanceof ImportBusy)) throw e;
+        busy++;
+        return "busy";
+      }),
+    );
+    // Released only once every other attempt was answered, so none of them can come after the lock is gone.
+    await waitUntil(() => running + busy === 8, "every import answered or running");
+    release();
+    const results = await tries;
+    expect(results.filter((r) => r === "ran")).toHaveLength(1);
+    expect(results.filter((r) => r === "busy")).toHaveLength(7);
+    expect(await db.selectFrom("import_locks").selectAll().execute()).toEqual([]);
   });
 });
 

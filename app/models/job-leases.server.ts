@@ -23,7 +23,7 @@ export async function takeLease(db: DB, name: string, owner: string, seconds: nu
 }
 
 /** Gives the lease up at once (when `owner` still holds it), so the next instance need not wait for its expiry. */
-export async function releaseLease(db: DB, name: string, owner: string): Promise<void> {
+async function releaseLease(db: DB, name: string, owner: string): Promise<void> {
   await db.updateTable("job_leases").set({ until: 0 }).where("name", "=", name).where("owner", "=", owner).execute();
 }
 

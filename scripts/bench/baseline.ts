@@ -254,7 +254,13 @@ const certificates = bareCertificates(db, { schoolCode: env.SCHOOL_CODE, schoolN
 const similarity = bareSimilarity(db);
 // Pages: the same loaders and components as the app, rendered without Remix and Express (./pages/render.tsx).
 const pages = pageServer(
-  { db: openConfiguredDatabase(env), storage: createStorage(env.dataDir), config: configOf(env, usableSeal(env.CERT_SEAL_PATH)), cookieSecure: env.cookieSecure, schoolName: env.SCHOOL_NAME },
+  {
+    db: openConfiguredDatabase(env),
+    storage: createStorage(env.dataDir),
+    config: configOf(env, usableSeal(env.CERT_SEAL_PATH)),
+    cookieSecure: env.cookieSecure,
+    schoolName: env.SCHOOL_NAME,
+  },
   { production: true },
 );
 

@@ -81,7 +81,13 @@ export function NavLink({
   );
 }
 
-type FormProps = ComponentProps<"form"> & { navigate?: boolean; replace?: boolean; reloadDocument?: boolean; preventScrollReset?: boolean; fetcherKey?: string };
+type FormProps = ComponentProps<"form"> & {
+  navigate?: boolean;
+  replace?: boolean;
+  reloadDocument?: boolean;
+  preventScrollReset?: boolean;
+  fetcherKey?: string;
+};
 
 export function Form({ method, action, navigate: _n, replace: _r, reloadDocument: _d, preventScrollReset: _s, fetcherKey: _k, ...rest }: FormProps) {
   const { url } = page();
@@ -96,11 +102,7 @@ export function isRouteErrorResponse(e: unknown): boolean {
 }
 
 export function Meta() {
-  return (
-    <>
-      {page().meta.map(({ title, ...m }, i) => (title !== undefined ? <title key={i}>{title}</title> : <meta key={i} {...m} />))}
-    </>
-  );
+  return <>{page().meta.map(({ title, ...m }, i) => (title !== undefined ? <title key={i}>{title}</title> : <meta key={i} {...m} />))}</>;
 }
 
 export function Links() {

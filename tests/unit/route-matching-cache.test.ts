@@ -62,3 +62,35 @@ describe("the lazy-discovery manifest of a page", () => {
     expect(spy).toHaveBeenCalled();
   });
 });
+
+describe("a route tree's ranked branches", () => {
+  const tree = () => [
+    {
+      id: "root",
+      path: "",
+      children: [
+        { id: "a", path: "a" },
+        { id: "b", path: "b/:id" },
+      ],
+    },
+  ];
+
+  it("are ranked once per tree, with the same matches", () => {
+    const routes = tree();
+    const sort = vi.spyOn(Array.prototype, "sort");
+    expect(router.matchRoutes(routes, "/b/1")?.map((m) => m.route.id)).toEqual(["root", "b"]);
+    const ranked = sort.mock.calls.length;
+    expect(router.matchRoutes(routes, "/a")?.map((m) => m.route.id)).toEqual(["root", "a"]);
+    expect(sort.mock.calls.length).toBe(ranked);
+    router.matchRoutes(tree(), "/a");
+    expect(sort.mock.calls.length).toBeGreaterThan(ranked);
+  });
+
+  it("routes patched into a router are matched at once", () => {
+    const r = router.createRouter({ routes: tree(), history: router.createMemoryHistory() });
+    expect(router.matchRoutes(r.routes, "/c")).toBeNull();
+    r.patchRoutes("root", [{ id: "c", path: "c" }]);
+    expect(router.matchRoutes(r.routes, "/c")?.map((m) => m.route.id)).toEqual(["root", "c"]);
+    r.dispose();
+  });
+});

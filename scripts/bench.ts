@@ -11,13 +11,14 @@ import { certificateBatch } from "./bench/scenarios/certificates.ts";
 import { ledgerExport } from "./bench/scenarios/ledger.ts";
 import { examScenarios } from "./bench/scenarios/exams.ts";
 import { learningScenarios } from "./bench/scenarios/learning.ts";
+import { pageScenarios } from "./bench/scenarios/pages.ts";
 import { similarity } from "./bench/scenarios/similarity.ts";
 import { noticeFanout } from "./bench/scenarios/notice-fanout.ts";
 import type { Measurement, Request, Scenario } from "./bench/types.ts";
 import { pct, round, startServer, stopServer, type Server } from "./bench/servers.ts";
 import { httpClient } from "./faults/load.ts";
 
-const SCENARIOS: Scenario[] = [...authScenarios, ...learningScenarios, ...examScenarios];
+const SCENARIOS: Scenario[] = [...authScenarios, ...pageScenarios, ...learningScenarios, ...examScenarios];
 const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport, certificateBatch, similarity, noticeFanout];
 
 function peakRssMb(pid: number): number {
@@ -105,17 +106,32 @@ async function load(t: Server, s: Scenario, requests: Request[]) {
   };
 }
 
+/** The body of the first request's answer (for Scenario.sameContent). */
+async function firstAnswer(t: Server, requests: Request[]): Promise<string> {
+  const r = requests[0]!;
+  const res = await fetch(`${t.url}${r.path}`, { method: r.method, headers: { origin: t.url, ...r.headers }, body: r.body, redirect: "manual" });
+  if (res.status !== 200) throw new Error(`${t.kind}: ${r.path} answered ${res.status}`);
+  return res.text();
+}
+
 async function runScenario(s: Scenario) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `dangxiao-bench-${s.name}-`));
   try {
     // The app creates, seeds and syncs the database; the baseline then works on the same file.
     const app = await startServer("app", dataDir, s.env);
-    const appResult = await load(app, s, await s.requests(dataDir));
+    const appRequests = await s.requests(dataDir);
+    const appPage = s.sameContent && (await firstAnswer(app, appRequests));
+    const appResult = await load(app, s, appRequests);
     const appRss = peakRssMb(app.proc.pid!);
     await stopServer(app);
     const appChecks = await s.verify?.(dataDir);
     const base = await startServer("baseline", dataDir, s.env);
-    const baseResult = await load(base, s, await s.requests(dataDir));
+    const baseRequests = await s.requests(dataDir);
+    if (s.sameContent) {
+      const differs = s.sameContent(appPage!, await firstAnswer(base, baseRequests));
+      if (differs) throw new Error(`${s.name}: the baseline's page is not the app's: ${differs}`);
+    }
+    const baseResult = await load(base, s, baseRequests);
     const baseRss = peakRssMb(base.proc.pid!);
     await stopServer(base);
     const baseChecks = await s.verify?.(dataDir);

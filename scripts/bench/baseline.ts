@@ -1,5 +1,6 @@
 // The bare baseline: node:http + better-sqlite3 doing the same database work as each app scenario,
-// with no framework, no React and no Kysely. Started as its own process by scripts/bench.ts.
+// with no framework, no React and no Kysely — except pages, which render the app's own loaders and
+// components without Remix and Express (./pages/render.tsx). Started as its own process by scripts/bench.ts.
 // Where the app does non-database work that is the point of the request (argon2, Markdown, coverage
 // arithmetic), the baseline does it too with the same functions, so the ratio measures the framework.
 import { sha256 } from "@oslojs/crypto/sha2";
@@ -12,9 +13,12 @@ import http from "node:http";
 import path from "node:path";
 import { creditSegments, type Interval } from "../../app/utils/coverage.ts";
 import { parseRange } from "../../app/utils/files.server.ts";
-import { renderMarkdown } from "../../app/utils/markdown.server.ts";
 import { validateResponse } from "../../app/utils/exam-rules.ts";
-import { loadEnv } from "../../app/utils/env.server.ts";
+import { configOf, loadEnv } from "../../app/utils/env.server.ts";
+import { openConfiguredDatabase } from "../../app/utils/db.server.ts";
+import { createStorage } from "../../app/utils/storage.server.ts";
+import { usableSeal } from "../../app/models/certificates.server.ts";
+import { pageServer } from "./pages/render.tsx";
 import { bareCertificates } from "./bare/certificates.ts";
 import { bareLedger } from "./bare/ledger.ts";
 import { bareSimilarity } from "./bare/similarity.ts";
@@ -31,11 +35,6 @@ const q = {
   insertSession: db.prepare("insert into sessions (id, secret_hash, user_id, created_at, last_verified_at) values (?, ?, ?, ?, ?)"),
   sessionById: db.prepare("select * from sessions where id = ?"),
   userById: db.prepare("select id, name, username, stage, org_unit_id from users where id = ? and active = 1"),
-  rolesOf: db.prepare("select role from user_roles where user_id = ?"),
-  unitById: db.prepare("select name from org_units where id = ?"),
-  lesson: db.prepare(
-    "select l.*, c.title as course_title, c.progress as rules from lessons l join courses c on c.id = l.course_id where c.slug = ? and l.key = ? and c.published = 1 and c.audience like ?",
-  ),
   progress: db.prepare("select * from lesson_progress where user_id = ? and lesson_id = ?"),
   lessonForBeat: db.prepare(
     "select l.id, l.video_duration, c.progress from lessons l join courses c on c.id = l.course_id where l.id = ? and c.published = 1 and c.audience like ?",
@@ -54,7 +53,6 @@ const q = {
 
 type User = { id: number; name: string; username: string; stage: string; org_unit_id: number };
 const hex = (s: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(s)));
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const now = () => Math.floor(Date.now() / 1000);
 
 function currentUser(req: http.IncomingMessage): User | undefined {
@@ -80,26 +78,6 @@ async function login(req: http.IncomingMessage, res: http.ServerResponse) {
   const secret = randomBytes(15).toString("hex");
   q.insertSession.run(id, hex(secret), user.id, now(), now());
   res.writeHead(302, { Location: "/", "Set-Cookie": `dx_session=${id}.${secret}; Path=/; HttpOnly` }).end();
-}
-
-function home(user: User, res: http.ServerResponse) {
-  const roles = (q.rolesOf.all(user.id) as { role: string }[]).map((r) => r.role);
-  const unit = q.unitById.get(user.org_unit_id) as { name: string };
-  res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-  res.end(
-    `<!doctype html><html lang="zh-CN"><body><h1>您好，${esc(user.name)}</h1><p>${esc(user.username)} · ${esc(unit.name)} · ${roles.join()}</p></body></html>`,
-  );
-}
-
-function lesson(user: User, slug: string, key: string, res: http.ServerResponse) {
-  const l = q.lesson.get(slug, key, `%"${user.stage}"%`) as { id: number; title: string; body_md: string; course_title: string } | undefined;
-  if (!l) return res.writeHead(404).end();
-  const p = q.progress.get(user.id, l.id) as { position: number } | undefined;
-  const html = renderMarkdown(l.body_md, { mediaBase: `/media/courses/${slug}/` });
-  res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-  res.end(
-    `<!doctype html><html lang="zh-CN"><body><p>${esc(l.course_title)}</p><h1>${esc(l.title)}</h1><div class="prose">${html}</div><p>${p?.position ?? 0}</p></body></html>`,
-  );
 }
 
 async function beat(user: User, lessonId: number, req: http.IncomingMessage, res: http.ServerResponse) {
@@ -274,16 +252,26 @@ const env = loadEnv();
 const exportLedger = bareLedger(db);
 const certificates = bareCertificates(db, { schoolCode: env.SCHOOL_CODE, schoolName: env.SCHOOL_NAME });
 const similarity = bareSimilarity(db);
+// Pages: the same loaders and components as the app, rendered without Remix and Express (./pages/render.tsx).
+const pages = pageServer(
+  {
+    db: openConfiguredDatabase(env),
+    storage: createStorage(env.dataDir),
+    config: configOf(env, usableSeal(env.CERT_SEAL_PATH)),
+    cookieSecure: env.cookieSecure,
+    schoolName: env.SCHOOL_NAME,
+  },
+  { production: true },
+);
 
 const server = http.createServer(async (req, res) => {
   try {
     const url = new URL(req.url ?? "/", "http://x");
     if (req.method === "POST" && url.pathname === "/login") return await login(req, res);
+    if (await pages(req, res)) return;
     const user = currentUser(req);
     if (!user) return res.writeHead(302, { Location: "/login" }).end();
     let m: RegExpExecArray | null;
-    if (req.method === "GET" && url.pathname === "/") return home(user, res);
-    if (req.method === "GET" && (m = /^\/courses\/([^/]+)\/lessons\/([^/]+)$/.exec(url.pathname))) return lesson(user, m[1]!, m[2]!, res);
     if (req.method === "POST" && (m = /^\/api\/lessons\/(\d+)\/beat$/.exec(url.pathname))) return await beat(user, Number(m[1]), req, res);
     if (req.method === "GET" && (m = /^\/media\/courses\/([^/]+)\/(.+)$/.exec(url.pathname))) return media(user, m[1]!, m[2]!, req, res);
     if (req.method === "POST" && (m = /^\/courses\/([^/]+)\/exams\/([^/]+)$/.exec(url.pathname))) return startExam(user, m[1]!, m[2]!, res);

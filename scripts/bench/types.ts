@@ -24,6 +24,8 @@ export type Scenario = {
   redirectsOk?: boolean;
   /** Extra environment for both servers (e.g. DB_SYNCHRONOUS=NORMAL). */
   env?: Record<string, string>;
+  /** Pages: the first request's answer from the app and from the baseline must carry the same content (null), else says where not. */
+  sameContent?: (app: string, baseline: string) => string | null;
   /** Checks after each run (app, then baseline), e.g. every acknowledged save is in the database. */
   verify?: (dataDir: string) => Promise<Record<string, number | string>>;
 };

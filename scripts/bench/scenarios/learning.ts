@@ -1,8 +1,6 @@
 import { lessonId, makeTrainees } from "../fixtures.ts";
 import type { Request, Scenario } from "../types.ts";
 
-const LESSON = "/courses/jijifenzi-peixun/lessons/01-dang-de-xingzhi-zongzhi";
-
 function beats(dataDir: string, viewers: number): Request[] {
   const id = lessonId(dataDir, "01-dang-de-xingzhi-zongzhi");
   return makeTrainees(dataDir, viewers, { prefix: "hb" }).map((cookie, i) => ({
@@ -14,13 +12,6 @@ function beats(dataDir: string, viewers: number): Request[] {
 }
 
 export const learningScenarios: Scenario[] = [
-  {
-    name: "lesson",
-    what: `GET ${LESSON} as a trainee (session, lesson, progress, Markdown render)`,
-    connections: 10,
-    seconds: 10,
-    requests: async (dataDir) => makeTrainees(dataDir, 200, { prefix: "lp" }).map((cookie) => ({ path: LESSON, headers: { cookie } })),
-  },
   {
     name: "heartbeat-1000",
     what: "1,000 viewers beating every 10 s (100 beats/s): credit + progress upsert, synchronous=FULL",

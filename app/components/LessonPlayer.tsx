@@ -58,7 +58,8 @@ export function LessonPlayer(props: {
     let reach = live.current.furthest;
 
     void (async () => {
-      const [{ default: videojs }, zh] = await Promise.all([import("video.js"), import("video.js/dist/lang/zh-CN.json")]);
+      // video.js and its stylesheet load only here, where a video plays: a text lesson downloads neither.
+      const [{ default: videojs }, zh] = await Promise.all([import("video.js"), import("video.js/dist/lang/zh-CN.json"), import("video.js/dist/video-js.css")]);
       if (disposed || !holder.current) return;
       videojs.addLanguage("zh-CN", zh.default);
       const el = document.createElement("video-js");

@@ -10,14 +10,12 @@ import { getLesson, whyCourseHidden } from "~/models/courses.server.ts";
 import { getLessonProgress } from "~/models/progress.server.ts";
 import learnCss from "~/styles/learn.css?url";
 import proseCss from "~/styles/prose.css?url";
-import videoCss from "video.js/dist/video-js.css?url";
 import { requireUser } from "~/guards/auth.server.ts";
 import { courseMediaUrl, renderMarkdown } from "~/utils/markdown.server.ts";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: learnCss },
   { rel: "stylesheet", href: proseCss },
-  { rel: "stylesheet", href: videoCss },
 ];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.lesson.title ?? "课时"} · 网上党校` }];
 

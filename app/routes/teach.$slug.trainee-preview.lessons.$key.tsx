@@ -1,7 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useRef } from "react";
-import videoCss from "video.js/dist/video-js.css?url";
 import { LessonPage, PreviewBanner } from "~/components/CourseReader.tsx";
 import { LessonPlayer, type PlayerControls } from "~/components/LessonPlayer.tsx";
 import { requireCoursePreviewer } from "~/guards/auth.server.ts";
@@ -12,7 +11,6 @@ import proseCss from "~/styles/prose.css?url";
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: learnCss },
   { rel: "stylesheet", href: proseCss },
-  { rel: "stylesheet", href: videoCss },
 ];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `预览：${data?.lesson.title ?? "课时"} · 网上党校` }];
 

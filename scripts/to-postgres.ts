@@ -286,7 +286,7 @@ async function verify(source: Sqlite.Database, client: pg.Client, tables: Table[
     const a = JSON.stringify(sqliteRan);
     const b = JSON.stringify(ran.map((r) => r.name));
     out.push({
-      table: "kysely_migration (names)",
+      table: "kysely_migration",
       sqliteRows: sqliteRan.length,
       postgresRows: ran.length,
       sqliteSum: hex(a),

@@ -16,7 +16,8 @@ const serverUrl = () => process.env.TEST_PG_SERVER;
 
 export const testingOnPostgres = () => Boolean(serverUrl());
 
-async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** One plain connection to `url` for `fn`. */
+export async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -56,4 +57,13 @@ export async function createPostgresTestDb(): Promise<DB> {
   const name = `t${process.pid}_${++made}`;
   await admin(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
   return openPostgres(withDatabase(url, name), { max: 4 });
+}
+
+/** A fresh, empty database (not migrated), as a URL: for tests of what happens to a new database (db:to-postgres). */
+export async function createEmptyPostgresDb(): Promise<string> {
+  const url = serverUrl();
+  if (!url) throw new Error("TEST_PG is not set");
+  const name = `e${process.pid}_${++made}`;
+  await admin(url, (c) => c.query(`CREATE DATABASE ${name}`));
+  return withDatabase(url, name);
 }

@@ -212,7 +212,9 @@ async function copyAll(source: Sqlite.Database, client: pg.Client, tables: Table
     for (const k of keys) await client.query(`alter table ${k.tbl} drop constraint ${q(k.name)}`);
     let rows = 0;
     for (const t of tables) {
-      const n = await copyTable(source, client, t);
+      const n = await copyTable(source, client, t).catch((e: Error) => {
+        throw new Error(`表 ${t.name} (table ${t.name}): ${e.message}`);
+      });
       rows += n;
       if (n >= 10_000) log(`  ${t.name}: ${n} 行 (rows)`);
     }
@@ -391,7 +393,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       );
   } catch (e) {
     const refused = e instanceof Refused || (e as Error).message.startsWith("环境变量无效");
-    console.error(refused ? (e as Error).message : `复制失败，目标库的改动已全部撤销 (copy failed, rolled back): ${(e as Error).message}`);
+    console.error(
+      refused
+        ? (e as Error).message
+        : `出错 (failed): ${(e as Error).message}\n（数据在一个事务里复制，出错时目标库里的数据全部撤销 — the copy is one transaction, rolled back on error）`,
+    );
     process.exit(refused ? 2 : 1);
   }
 }

@@ -4,6 +4,7 @@
 // the audit log stays append-only; a pg_dump/pg_restore of the copy (README "Backups") still matches. A non-empty
 // target is refused and left as it was; a corrupted target row fails the verification; a bad or unreachable
 // address gets a clear message. PostgreSQL only (TEST_PG=1).
+import Sqlite from "better-sqlite3";
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -117,7 +118,12 @@ describe.skipIf(!testingOnPostgres())("db:to-postgres", () => {
   it("copies the demo database: every table matches, the models read the same, ids go on, the audit log stays append-only", async () => {
     const copy = await run([demoUrl], demoDir);
     expect(copy.code, copy.out).toBe(0);
-    console.log(`demo copy: ${copy.ms.toFixed(0)} ms for the script; ${/复制 copy .*/.exec(copy.out)?.[0]}`);
+    console.log(
+      `demo copy: ${copy.ms.toFixed(0)} ms for the script; ${/全部.*/.exec(copy.out)?.[0]}; ${/复制 copy .*/.exec(copy.out)?.[0]}; load: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
     const lines = reportLines(copy.out);
     const sqlite = openDatabase(path.join(demoDir, "app.db"));
     const pgdb = openPostgres(demoUrl, { max: 2 });
@@ -207,6 +213,29 @@ describe.skipIf(!testingOnPostgres())("db:to-postgres", () => {
     expect(lines.get("lesson_progress")).toEqual([3, 2, "不一致 MISMATCH"]);
     expect(lines.get("org_units")![2]).toBe("一致 ok");
     expect(check.out).toContain("2 张表不一致");
+  });
+
+  it("a row PostgreSQL cannot take rolls the whole copy back: the target stays empty and a second run succeeds", async () => {
+    const dir = tmp("nul");
+    fs.copyFileSync(path.join(demoDir, "app.db"), path.join(dir, "app.db"));
+    const edit = (sql: string) => {
+      const db = new Sqlite(path.join(dir, "app.db"));
+      db.exec(sql);
+      db.close();
+    };
+    // SQLite text may hold NUL; PostgreSQL text may not. users is copied after most tables (name order).
+    edit("update users set name = '刘子' || char(0) || '涵' where username = '2023101'");
+    const url = await createEmptyPostgresDb();
+    const failed = await run([url], dir);
+    expect(failed.code, failed.out).toBe(1);
+    expect(failed.out).toContain("出错 (failed): 表 users (table users)");
+    const counts = await admin(url, (c) =>
+      c.query("select (select count(*) from audit_log) + (select count(*) from lessons) + (select count(*) from users) as n"),
+    );
+    expect(Number(counts.rows[0].n)).toBe(0);
+    edit("update users set name = '刘子涵' where username = '2023101'");
+    const second = await run([url], dir);
+    expect(second.code, second.out).toBe(0);
   });
 
   it("a bad address, an unreachable server and a missing database get a clear message", async () => {

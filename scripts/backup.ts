@@ -142,6 +142,19 @@ export async function runBackup(opts: { dataDir: string; backupDir: string }): P
   }
 }
 
+/** What db:backup and db:restore print instead of acting when DATABASE_URL is set (README "Backups" says the same). */
+export const POSTGRES_BACKUP_ADVICE = `db:backup 和 db:restore 只处理内置的 SQLite 数据库；已设置 DATABASE_URL（PostgreSQL），本命令未做任何事。在 PostgreSQL 上这样备份：
+  1. 数据库：pg_dump -Fc -f dangxiao-$(date +%F).dump "$DATABASE_URL"（一个一致的快照，服务可照常运行）；
+     或整个集群：pg_basebackup 加 WAL 归档（archive_command），可恢复到任一时刻。
+  2. 然后复制文件：rsync -a DATA_DIR/files/ <备份目录>/files/（文件按内容命名、从不改写，放在数据库之后复制，快照引用的文件就都在）。
+  恢复（先停掉所有实例）：createdb 新库；pg_restore --no-owner -d <新库的地址> dangxiao-….dump；把文件复制回 DATA_DIR/files；DATABASE_URL 指向新库再启动。详见 README「Backups」。
+(db:backup and db:restore handle the embedded SQLite database only; DATABASE_URL is set, so nothing was done. On PostgreSQL:
+  1. the database: pg_dump -Fc -f dangxiao-$(date +%F).dump "$DATABASE_URL" (one consistent snapshot while the app runs),
+     or the whole cluster: pg_basebackup plus WAL archiving (archive_command) for point-in-time recovery;
+  2. then the files: rsync -a DATA_DIR/files/ <backup>/files/ (content-addressed, never rewritten; copied after the database).
+  Restore with every instance stopped: createdb a new database, pg_restore --no-owner -d <its URL> the dump, copy the files back
+  into DATA_DIR/files, point DATABASE_URL at the new database and start. See README "Backups".)`;
+
 /** BACKUP_DIR, or DATA_DIR/backups. */
 export function backupDirFromEnv(dataDir: string, source: Record<string, string | undefined> = process.env): string {
   const dir = z
@@ -158,10 +171,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   try {
     const env = loadEnv();
     if (env.DATABASE_URL) {
-      console.error(
-        "db:backup 只备份内置的 SQLite 数据库。使用 PostgreSQL 时，请用 pg_dump（或 pg_basebackup）备份数据库，并另外复制 DATA_DIR/files（见 README）。\n" +
-          "(db:backup copies the embedded SQLite database only. On PostgreSQL back up the database with pg_dump or pg_basebackup and copy DATA_DIR/files as well; see README.)",
-      );
+      console.error(POSTGRES_BACKUP_ADVICE);
       process.exit(2);
     }
     const summary = await runBackup({ dataDir: env.dataDir, backupDir: backupDirFromEnv(env.dataDir) });

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadEnv } from "../app/utils/env.server.ts";
-import { listStoredFiles } from "./backup.ts";
+import { listStoredFiles, POSTGRES_BACKUP_ADVICE } from "./backup.ts";
 
 export class RestoreRefused extends Error {}
 
@@ -85,12 +85,16 @@ export function runRestore(opts: { dataDir: string; backup: string }): RestoreSu
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const dir = process.argv[2];
-  if (!dir) {
-    console.error("用法 (usage): npm run db:restore <备份目录，如 data/backups/2026-03-01T02-00-00-000Z>");
-    process.exit(2);
-  }
   try {
     const env = loadEnv();
+    if (env.DATABASE_URL) {
+      console.error(POSTGRES_BACKUP_ADVICE);
+      process.exit(2);
+    }
+    if (!dir) {
+      console.error("用法 (usage): npm run db:restore <备份目录，如 data/backups/2026-03-01T02-00-00-000Z>");
+      process.exit(2);
+    }
     const summary = runRestore({ dataDir: env.dataDir, backup: path.resolve(dir) });
     console.log(`已从 ${summary.from} 恢复到 ${env.dataDir}`);
     if (summary.movedAside) console.log(`  原数据库已保留为 ${summary.movedAside}`);

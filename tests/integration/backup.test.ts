@@ -156,3 +156,23 @@ describe("backup and restore", () => {
     expect(manifests[1].files).toMatchObject({ total: filesBefore.length, copied: 0, linked: filesBefore.length });
   });
 });
+
+describe("backup and restore on PostgreSQL", () => {
+  it("db:backup and db:restore refuse with the PostgreSQL advice and touch nothing when DATABASE_URL is set", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-pg-backup-"));
+    const backupDir = path.join(dataDir, "backups");
+    // No server listens there: the scripts must refuse before they would connect to anything.
+    const env = { DATA_DIR: dataDir, BACKUP_DIR: backupDir, DATABASE_URL: "postgres://dangxiao@127.0.0.1:1/dangxiao" };
+    const backup = await runScript("scripts/backup.ts", [], env);
+    const restore = await runScript("scripts/restore.ts", [path.join(dataDir, "some-backup")], env);
+    for (const r of [backup, restore]) {
+      expect(r.code, r.out).toBe(2);
+      expect(r.out).toContain("pg_dump -Fc");
+      expect(r.out).toContain("pg_basebackup");
+      expect(r.out).toContain("WAL");
+      expect(r.out).toContain("DATA_DIR/files");
+      expect(r.out).toContain("pg_restore");
+    }
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+});

@@ -16,7 +16,8 @@ const serverUrl = () => process.env.TEST_PG_SERVER;
 
 export const testingOnPostgres = () => Boolean(serverUrl());
 
-async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** One plain connection to `url` for `fn`. */
+export async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -68,4 +69,13 @@ export function reopenPostgresTestDb(db: DB): DB {
   const again = openPostgres(url, { max: 4 });
   urlOf.set(again, url);
   return again;
+}
+
+/** A fresh, empty database (not migrated), as a URL: for tests of what happens to a new database (db:to-postgres). */
+export async function createEmptyPostgresDb(): Promise<string> {
+  const url = serverUrl();
+  if (!url) throw new Error("TEST_PG is not set");
+  const name = `e${process.pid}_${++made}`;
+  await admin(url, (c) => c.query(`CREATE DATABASE ${name}`));
+  return withDatabase(url, name);
 }

@@ -26,7 +26,7 @@ const SUBCOMMITTEES = 10;
 const BRANCHES_PER_SUB = 10;
 
 /** Writes the generated school into `dataDir/app.db` (migrated, demo seeded, demo courses synced). */
-async function generate(dataDir: string, rows: number) {
+export async function generateLedgerSchool(dataDir: string, rows: number) {
   const classes = Math.ceil(rows / CLASS_SIZE);
   const trainees = Math.max(CLASS_SIZE, Math.ceil((classes * CLASS_SIZE) / CLASSES_PER_TRAINEE));
   const { db, w } = await generatedSchool(dataDir);
@@ -187,7 +187,7 @@ export const ledgerExport: Measurement = {
     let generateS = 0;
     const generated = async (dir: string) => {
       const g0 = performance.now();
-      const data = await generate(dir, wanted);
+      const data = await generateLedgerSchool(dir, wanted);
       generateS = (performance.now() - g0) / 1000;
       return data;
     };

@@ -13,12 +13,13 @@ import { examScenarios } from "./bench/scenarios/exams.ts";
 import { learningScenarios } from "./bench/scenarios/learning.ts";
 import { similarity } from "./bench/scenarios/similarity.ts";
 import { noticeFanout } from "./bench/scenarios/notice-fanout.ts";
+import { growth } from "./bench/scenarios/growth.ts";
 import type { Measurement, Request, Scenario } from "./bench/types.ts";
 import { pct, round, startServer, stopServer, type Server } from "./bench/servers.ts";
 import { httpClient } from "./faults/load.ts";
 
 const SCENARIOS: Scenario[] = [...authScenarios, ...learningScenarios, ...examScenarios];
-const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport, certificateBatch, similarity, noticeFanout];
+const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport, certificateBatch, similarity, noticeFanout, growth];
 
 function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");

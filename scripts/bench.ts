@@ -15,12 +15,13 @@ import { pageScenarios } from "./bench/scenarios/pages.ts";
 import { similarity } from "./bench/scenarios/similarity.ts";
 import { noticeFanout } from "./bench/scenarios/notice-fanout.ts";
 import { phoneBudgets } from "./bench/scenarios/phone.ts";
+import { growth } from "./bench/scenarios/growth.ts";
 import type { Measurement, Request, Scenario } from "./bench/types.ts";
 import { pct, round, startServer, stopServer, type Server } from "./bench/servers.ts";
 import { httpClient } from "./faults/load.ts";
 
 const SCENARIOS: Scenario[] = [...authScenarios, ...pageScenarios, ...learningScenarios, ...examScenarios];
-const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport, certificateBatch, similarity, noticeFanout, phoneBudgets];
+const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport, certificateBatch, similarity, noticeFanout, phoneBudgets, growth];
 
 function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");

@@ -11,15 +11,35 @@ export { isPostgres };
 
 export type DB = Kysely<Database>;
 
-/** Opens the embedded SQLite database with WAL, foreign keys, a busy timeout and synchronous=FULL. */
-export function openDatabase(file: string, opts: { synchronous?: "FULL" | "NORMAL" } = {}): DB {
+/**
+ * Opens the embedded SQLite database with WAL, foreign keys, a busy timeout and synchronous=FULL. With `slowQueryMs`,
+ * every query that takes at least that long is written to stderr as one JSON line with its plan (EXPLAIN QUERY PLAN).
+ */
+export function openDatabase(file: string, opts: { synchronous?: "FULL" | "NORMAL"; slowQueryMs?: number } = {}): DB {
   const sqlite = new Sqlite(file);
+  const explain = sqlite.prepare.bind(sqlite);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   // NORMAL (DB_SYNCHRONOUS, read by server.ts) exists for the benchmarks' FULL/NORMAL comparison; FULL is the default.
   sqlite.pragma(`synchronous = ${opts.synchronous ?? "FULL"}`);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const slowMs = opts.slowQueryMs;
+  return new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    log: slowMs
+      ? (event) => {
+          if (event.queryDurationMillis < slowMs) return;
+          const { sql: text, parameters } = event.query;
+          let plan: string[] = [];
+          try {
+            plan = (explain(`explain query plan ${text}`).all(...parameters) as { detail: string }[]).map((r) => r.detail);
+          } catch {
+            /* not explainable (e.g. a pragma) */
+          }
+          console.warn(JSON.stringify({ slowQuery: Math.round(event.queryDurationMillis), sql: text, parameters, plan }));
+        }
+      : undefined,
+  });
 }
 
 /**
@@ -44,8 +64,10 @@ const INT8 = 20;
 const NUMERIC = 1700;
 
 /** The configured database: PostgreSQL when DATABASE_URL is set, else DATA_DIR/app.db. */
-export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "dataDir">): DB {
-  return env.DATABASE_URL ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX }) : openDatabase(path.join(env.dataDir, "app.db"));
+export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "dataDir"> & { DB_SLOW_QUERY_MS?: number }): DB {
+  return env.DATABASE_URL
+    ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX })
+    : openDatabase(path.join(env.dataDir, "app.db"), { slowQueryMs: env.DB_SLOW_QUERY_MS });
 }
 
 /**

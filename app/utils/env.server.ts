@@ -56,6 +56,8 @@ const schema = z.object({
   BUILD_DIR: z.string().min(1).default("build"),
   /** SQLite synchronous mode; NORMAL exists for the benchmarks' FULL/NORMAL comparison. */
   DB_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
+  /** SQLite: log every query taking at least this many ms, with its plan, to stderr (0: off). For the growth benchmark. */
+  DB_SLOW_QUERY_MS: z.coerce.number().int().min(0).default(0),
 });
 
 export type Env = z.infer<typeof schema> & {

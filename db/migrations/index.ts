@@ -23,6 +23,7 @@ import * as m0015 from "./0015_branch_side.ts";
 import * as m0016 from "./0016_interaction.ts";
 import * as m0017 from "./0017_report_drafts_review_files.ts";
 import * as m0018 from "./0018_org_webhooks.ts";
+import * as m0019 from "./0019_growth_indexes.ts";
 
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   "0016_interaction": m0016,
   "0017_report_drafts_review_files": m0017,
   "0018_org_webhooks": m0018,
+  "0019_growth_indexes": m0019,
 };

@@ -7,7 +7,7 @@ import path from "node:path";
 import { migrateToLatest } from "../../db/migrate.ts";
 import { syncCourses } from "../../app/models/courses.server.ts";
 import { openDatabase } from "../../app/utils/db.server.ts";
-import type { ClassResult, ClassRules } from "../../app/utils/class-rules.ts";
+import { computeResult, type ClassResult, type ClassRules } from "../../app/utils/class-rules.ts";
 import { createStorage } from "../../app/utils/storage.server.ts";
 import { seedDemo } from "../../app/models/demo.server.ts";
 
@@ -119,6 +119,38 @@ export type GeneratedTrainee = {
   /** The exam graded with this score (passed at 60), or not taken. */
   examScore: number | null;
 };
+
+type CourseShape = {
+  lessons: { hours: number; required: number }[];
+  assignment: { title: string; hours: number; max_score: number; pass_score: number };
+  exam: { title: string };
+};
+
+/** The standing of a generated trainee in a class over one course: its first `done` lessons complete, the essay and the exam as given. */
+export function generatedResult(c: CourseShape, x: Pick<GeneratedTrainee, "done" | "essay" | "examScore">, rules: ClassRules): ClassResult {
+  return computeResult(
+    {
+      lessons: c.lessons.map((l, n) => ({ hours: l.hours, required: l.required === 1, completed: n < x.done })),
+      offlineHours: 0,
+      assignments: [
+        {
+          title: c.assignment.title,
+          required: true,
+          hours: c.assignment.hours,
+          maxScore: c.assignment.max_score,
+          passScore: c.assignment.pass_score,
+          status: x.essay === null ? "none" : x.essay === "submitted" ? "submitted" : "graded",
+          score: typeof x.essay === "number" ? x.essay : null,
+        },
+      ],
+      exams: [{ title: c.exam.title, status: x.examScore === null ? "none" : "graded", score: x.examScore, maxScore: 100, passed: (x.examScore ?? 0) >= 60 }],
+      usualScore: null,
+      cheating: false,
+      exception: null,
+    },
+    rules,
+  );
+}
 
 /**
  * Plain inserts for generated data on a fresh school (see freshSchool): org units, and activists with

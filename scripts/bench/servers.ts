@@ -8,7 +8,7 @@ import path from "node:path";
 import { freePort } from "../../tests/setup/server.ts";
 import { cloneDataDir } from "./fixtures.ts";
 
-export type Server = { kind: "app" | "baseline"; url: string; proc: ChildProcess; kill: () => void };
+export type Server = { kind: "app" | "baseline"; url: string; proc: ChildProcess; kill: () => void; output: () => string };
 
 /** `app`: server.ts from BUILD_DIR (default build); `baseline`: scripts/bench/baseline.ts (node:http + better-sqlite3). */
 export async function startServer(kind: Server["kind"], dataDir: string, extraEnv: Record<string, string> = {}): Promise<Server> {
@@ -33,7 +33,7 @@ export async function startServer(kind: Server["kind"], dataDir: string, extraEn
     try {
       const r = await fetch(kind === "app" ? `${url}/healthz` : url, { redirect: "manual" });
       await r.arrayBuffer();
-      if (r.status < 500) return { kind, url, proc, kill };
+      if (r.status < 500) return { kind, url, proc, kill, output: () => out };
     } catch {
       /* starting */
     }

@@ -15,8 +15,8 @@ import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { unzipSync } from "fflate";
-import { computeResult, DEFAULT_RULES } from "../../../app/utils/class-rules.ts";
-import { chineseName, generatedSchool, sessionCookie, type GeneratedTrainee } from "../fixtures.ts";
+import { DEFAULT_RULES } from "../../../app/utils/class-rules.ts";
+import { chineseName, generatedResult, generatedSchool, sessionCookie, type GeneratedTrainee } from "../fixtures.ts";
 import { compared, describe, onBothServers, pct, round, timedRequest, type Server } from "../servers.ts";
 import type { Measurement } from "../types.ts";
 
@@ -70,31 +70,7 @@ export async function generateLedgerSchool(dataDir: string, rows: number) {
           w.member(classId, userIds[i]!);
           continue;
         }
-        const x = inputs[i]!;
-        const result = computeResult(
-          {
-            lessons: lessons.map((l, n) => ({ hours: l.hours, required: l.required === 1, completed: n < x.done })),
-            offlineHours: 0,
-            assignments: [
-              {
-                title: assignment.title,
-                required: true,
-                hours: assignment.hours,
-                maxScore: assignment.max_score,
-                passScore: assignment.pass_score,
-                status: x.essay === null ? "none" : x.essay === "submitted" ? "submitted" : "graded",
-                score: typeof x.essay === "number" ? x.essay : null,
-              },
-            ],
-            exams: [
-              { title: exam.title, status: x.examScore === null ? "none" : "graded", score: x.examScore, maxScore: 100, passed: (x.examScore ?? 0) >= 60 },
-            ],
-            usualScore: null,
-            cheating: false,
-            exception: null,
-          },
-          rules,
-        );
+        const result = generatedResult({ lessons, assignment, exam }, inputs[i]!, rules);
         w.member(classId, userIds[i]!, { result });
         if (result.passed)
           cert.run(

@@ -44,8 +44,10 @@ const INT8 = 20;
 const NUMERIC = 1700;
 
 /** The configured database: PostgreSQL when DATABASE_URL is set, else DATA_DIR/app.db. */
-export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "dataDir">): DB {
-  return env.DATABASE_URL ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX }) : openDatabase(path.join(env.dataDir, "app.db"));
+export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "DB_SYNCHRONOUS" | "dataDir">): DB {
+  return env.DATABASE_URL
+    ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX })
+    : openDatabase(path.join(env.dataDir, "app.db"), { synchronous: env.DB_SYNCHRONOUS });
 }
 
 /**

@@ -15,7 +15,7 @@ import { enforceBodyLimits } from "./app/utils/body-limits.server.ts";
 import { mountEndpoints } from "./app/utils/endpoint.server.ts";
 import { HOT_WRITES } from "./app/endpoints/hot-writes.server.ts";
 import type { AppContext } from "./app/load-context.ts";
-import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
+import { isAllowedOrigin, newNonce, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
 import { seedDemo } from "./app/models/demo.server.ts";
 import { syncCourses } from "./app/models/courses.server.ts";
 import { usableSeal } from "./app/models/certificates.server.ts";
@@ -79,7 +79,7 @@ let stopping = false;
 
 app.use((req, res, next) => {
   if (stopping) res.set("Connection", "close");
-  const nonce = randomBytes(16).toString("base64");
+  const nonce = newNonce();
   res.locals.cspNonce = nonce;
   res.set(securityHeaders(nonce, { production: production && !dev, secure: env.cookieSecure }));
   const expectedOrigin = env.ORIGIN ?? `${req.protocol}://${req.get("host")}`;

@@ -1,6 +1,6 @@
 // The JSON endpoints every trainee's page calls every few seconds (heartbeats, presence, answer autosave)
 // are each written once, as an `Endpoint`, and served two ways with the same answer:
-// - by server.ts before Remix (`serveEndpoint`), after the central security headers, CSRF check and body
+// - by server.ts before Remix (`mountEndpoints`), after the central security headers, CSRF check and body
 //   limits: no route matching over every route, no Fetch Request/Response conversion of the body;
 // - by their thin Remix route (`endpointAction`), which keeps them in the route manifest (the
 //   authorization matrix and the bad-input sweep find them there) and is what unit tests call.
@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppContext } from "~/load-context.ts";
 import type { GuardedRequest } from "./session.server.ts";
 
-export type EndpointArgs = {
+type EndpointArgs = {
   request: GuardedRequest;
   params: Record<string, string | undefined>;
   context: AppContext;
@@ -41,14 +41,13 @@ function serveEndpoint(endpoint: Endpoint, contextOf: ContextOf) {
       context: contextOf(req, res),
       json: () => readJson(req),
     };
-    endpoint(args).then(
-      (reply) => send(res, reply.status, { "Content-Type": "application/json; charset=utf-8", ...reply.headers }, JSON.stringify(reply.body)),
-      async (error: unknown) => {
+    endpoint(args)
+      .then((reply) => send(res, reply.status, { "Content-Type": "application/json; charset=utf-8", ...reply.headers }, JSON.stringify(reply.body)))
+      .catch(async (error: unknown) => {
         if (error instanceof Response) return send(res, error.status, Object.fromEntries(error.headers), await error.text());
         console.error(error);
         send(res, 500, { "Content-Type": "text/plain;charset=UTF-8" }, "Unexpected Server Error");
-      },
-    );
+      });
   };
 }
 

@@ -12,7 +12,10 @@ import { migrateToLatest } from "./db/migrate.ts";
 import { openConfiguredDatabase } from "./app/utils/db.server.ts";
 import { configOf, loadEnv } from "./app/utils/env.server.ts";
 import { enforceBodyLimits } from "./app/utils/body-limits.server.ts";
-import { isAllowedOrigin, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
+import { mountEndpoints } from "./app/utils/endpoint.server.ts";
+import { HOT_WRITES } from "./app/endpoints/hot-writes.server.ts";
+import type { AppContext } from "./app/load-context.ts";
+import { isAllowedOrigin, newNonce, securityHeaders, securityTxt } from "./app/utils/http.server.ts";
 import { setUpOnce } from "./app/models/startup.server.ts";
 import { usableSeal } from "./app/models/certificates.server.ts";
 import { runSweepRound } from "./app/models/exams/finalize.server.ts";
@@ -74,7 +77,7 @@ let stopping = false;
 
 app.use((req, res, next) => {
   if (stopping) res.set("Connection", "close");
-  const nonce = randomBytes(16).toString("base64");
+  const nonce = newNonce();
   res.locals.cspNonce = nonce;
   res.set(securityHeaders(nonce, { production: production && !dev, secure: env.cookieSecure }));
   const expectedOrigin = env.ORIGIN ?? `${req.protocol}://${req.get("host")}`;
@@ -86,6 +89,23 @@ app.use((req, res, next) => {
 });
 // Every body's size and field count, by route, before the app reads it.
 app.use(enforceBodyLimits);
+
+/** What every loader and action receives (and the hot writes below). */
+const loadContext = (req: express.Request, res: express.Response): AppContext => ({
+  db,
+  cspNonce: res.locals.cspNonce as string,
+  clientIp: req.ip ?? "unknown",
+  cookieSecure: env.cookieSecure,
+  schoolName: env.SCHOOL_NAME,
+  storage,
+  config,
+});
+
+// The writes every trainee's page makes every few seconds (heartbeats, presence, answer autosave), after
+// the checks above and before Remix, with the same guards and models as their Remix routes: see
+// app/utils/endpoint.server.ts. Their answers are a few hundred bytes, under compression's threshold.
+mountEndpoints(app, HOT_WRITES, loadContext);
+
 app.use(compression());
 
 app.get("/healthz", async (_req, res) => {
@@ -121,15 +141,7 @@ app.all(
   createRequestHandler({
     build,
     mode: production ? "production" : "development",
-    getLoadContext: (req, res) => ({
-      db,
-      cspNonce: res.locals.cspNonce as string,
-      clientIp: req.ip ?? "unknown",
-      cookieSecure: env.cookieSecure,
-      schoolName: env.SCHOOL_NAME,
-      storage,
-      config,
-    }),
+    getLoadContext: loadContext,
   }),
 );
 

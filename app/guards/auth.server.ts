@@ -8,13 +8,13 @@ import { seesEverything } from "~/models/visibility.server.ts";
 import { governedPath } from "~/models/branch-scope.server.ts";
 import { secretaryScope } from "~/models/ledger.server.ts";
 import { getUserForLogin, getUserWithRoles, type UserWithRoles } from "~/models/users.server.ts";
-import { createSession, invalidateSession, readSessionToken, validateSessionToken } from "~/utils/session.server.ts";
+import { createSession, invalidateSession, readSessionToken, validateSessionToken, type GuardedRequest } from "~/utils/session.server.ts";
 import { checkPasswordGuess } from "~/models/throttle.server.ts";
 
-type Args = { request: Request; context: AppContext };
+type Args = { request: GuardedRequest; context: AppContext };
 type CurrentUser = UserWithRoles & { sessionId: string };
 
-const cache = new WeakMap<Request, Promise<CurrentUser | null>>();
+const cache = new WeakMap<GuardedRequest, Promise<CurrentUser | null>>();
 
 /** The signed-in, active user of this request, or null. Looked up once per request. */
 export function getCurrentUser({ request, context }: Args): Promise<CurrentUser | null> {

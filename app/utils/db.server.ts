@@ -64,10 +64,10 @@ const INT8 = 20;
 const NUMERIC = 1700;
 
 /** The configured database: PostgreSQL when DATABASE_URL is set, else DATA_DIR/app.db. */
-export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "dataDir"> & { DB_SLOW_QUERY_MS?: number }): DB {
+export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "DB_SYNCHRONOUS" | "dataDir"> & { DB_SLOW_QUERY_MS?: number }): DB {
   return env.DATABASE_URL
     ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX })
-    : openDatabase(path.join(env.dataDir, "app.db"), { slowQueryMs: env.DB_SLOW_QUERY_MS });
+    : openDatabase(path.join(env.dataDir, "app.db"), { synchronous: env.DB_SYNCHRONOUS, slowQueryMs: env.DB_SLOW_QUERY_MS });
 }
 
 /**

@@ -1,5 +1,6 @@
 // Request-level protections applied centrally by server.ts to every request, and the one shape of a file download.
 import contentDisposition from "content-disposition";
+import { randomBytes } from "node:crypto";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -14,24 +15,26 @@ export function isAllowedOrigin(req: { method: string; origin?: string | null; s
   return false;
 }
 
-/** Security headers for every response. CSP allows video.js (inline styles, blob: media). */
+/** The Content-Security-Policy around the nonce, joined once (it is sent with every response). CSP allows video.js (inline styles, blob: media). */
+const CSP_BEFORE_NONCE = ["default-src 'self'", "script-src 'self' 'nonce-"].join("; ");
+const CSP_AFTER_NONCE = [
+  "'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob: https:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/** Security headers for every response. */
 export function securityHeaders(nonce: string, opts: { production: boolean; secure: boolean }): Record<string, string> {
-  const csp = [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}'`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob: https:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join("; ");
   return {
-    ...(opts.production ? { "Content-Security-Policy": csp } : {}),
+    ...(opts.production ? { "Content-Security-Policy": CSP_BEFORE_NONCE + nonce + CSP_AFTER_NONCE } : {}),
     ...(opts.secure ? { "Strict-Transport-Security": "max-age=31536000" } : {}),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -39,6 +42,23 @@ export function securityHeaders(nonce: string, opts: { production: boolean; secu
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
   };
+}
+
+/**
+ * A fresh nonce for each response's CSP: 16 bytes from the CSPRNG, never reused, taken from a pool filled
+ * 4 KB at a time (one call into the CSPRNG per 256 responses; a call per response showed in the profile
+ * of the cheapest requests).
+ */
+const NONCE_BYTES = 16;
+let noncePool = Buffer.alloc(0);
+let nonceAt = 0;
+export function newNonce(): string {
+  if (nonceAt + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(4096);
+    nonceAt = 0;
+  }
+  nonceAt += NONCE_BYTES;
+  return noncePool.toString("base64", nonceAt - NONCE_BYTES, nonceAt);
 }
 
 /**

@@ -96,8 +96,11 @@ export function signInHeaders(token: string, secure: boolean): Headers {
   return headers;
 }
 
+/** What the guards read of a request: its URL and headers (a Fetch Request, or server.ts's view of a Node one). */
+export type GuardedRequest = { url: string; headers: { get(name: string): string | null } };
+
 /** The session token from this mode's cookie only: over HTTPS a plain `dx_session` (plantable) is ignored. */
-export function readSessionToken(request: Request, secure: boolean): string | null {
+export function readSessionToken(request: GuardedRequest, secure: boolean): string | null {
   const header = request.headers.get("Cookie");
   if (!header) return null;
   const wanted = sessionCookieName(secure);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadEnv } from "../../app/utils/env.server.ts";
-import { downloadResponse, isAllowedOrigin, securityHeaders, securityTxt } from "../../app/utils/http.server.ts";
+import { downloadResponse, isAllowedOrigin, newNonce, securityHeaders, securityTxt } from "../../app/utils/http.server.ts";
 
 const expectedOrigin = "https://dangxiao.example.edu.cn";
 
@@ -29,6 +29,12 @@ describe("security headers", () => {
     expect(h["X-Content-Type-Options"]).toBe("nosniff");
     expect(h["Referrer-Policy"]).toBe("same-origin");
     expect(securityHeaders("abc", { production: false, secure: false })["Content-Security-Policy"]).toBeUndefined();
+  });
+
+  it("gives every response a nonce of its own: 16 random bytes in base64, none repeated across pool refills", () => {
+    const nonces = Array.from({ length: 1000 }, () => newNonce());
+    for (const n of nonces) expect(Buffer.from(n, "base64")).toHaveLength(16);
+    expect(new Set(nonces).size).toBe(1000);
   });
 });
 

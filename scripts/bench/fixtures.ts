@@ -12,7 +12,7 @@ import { createStorage } from "../../app/utils/storage.server.ts";
 import { seedDemo } from "../../app/models/demo.server.ts";
 
 /** A new school in `dataDir/app.db`: migrated, demo seeded, demo courses synced (what the server does at its first start). */
-async function freshSchool(dataDir: string) {
+export async function freshSchool(dataDir: string) {
   const kdb = openDatabase(path.join(dataDir, "app.db"));
   await migrateToLatest(kdb);
   await seedDemo(kdb);

@@ -1,3 +1,5 @@
+import type { DB } from "../../app/utils/db.server.ts";
+
 export type Request = {
   method?: "GET" | "POST";
   path: string;
@@ -24,8 +26,8 @@ export type Scenario = {
   redirectsOk?: boolean;
   /** Extra environment for both servers (e.g. DB_SYNCHRONOUS=NORMAL). */
   env?: Record<string, string>;
-  /** Checks after each run (app, then baseline), e.g. every acknowledged save is in the database. */
-  verify?: (dataDir: string) => Promise<Record<string, number | string>>;
+  /** Checks after each run (app, then baseline), e.g. every acknowledged save is in the database (`db`: on PostgreSQL; else DATA_DIR/app.db). */
+  verify?: (dataDir: string, db?: DB) => Promise<Record<string, number | string>>;
 };
 
 /** A measurement that is not an HTTP load (e.g. syncing 200 courses); prints its own figures. */

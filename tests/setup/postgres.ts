@@ -4,10 +4,9 @@
 // schema is migrated once into a template database; createTestDb() then makes a fresh database per call
 // (CREATE DATABASE … TEMPLATE), so every test file starts from an empty, migrated schema as with SQLite.
 // Without TEST_PG nothing here runs and the tests use in-memory SQLite.
-import pg from "pg";
 import { openPostgres, type DB } from "../../app/utils/db.server.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
-import { startCluster, withDatabase } from "../../scripts/pg-cluster.ts";
+import { startCluster, withClient as admin, withDatabase } from "../../scripts/pg-cluster.ts";
 
 const TEMPLATE = "dangxiao_template";
 
@@ -15,16 +14,6 @@ const TEMPLATE = "dangxiao_template";
 const serverUrl = () => process.env.TEST_PG_SERVER;
 
 export const testingOnPostgres = () => Boolean(serverUrl());
-
-async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Vitest global setup: the cluster and the migrated template, once per run. */
 export default async function setup(): Promise<(() => void) | undefined> {

@@ -17,23 +17,12 @@ import { noticeFanout } from "./bench/scenarios/notice-fanout.ts";
 import { phoneBudgets } from "./bench/scenarios/phone.ts";
 import { growth } from "./bench/scenarios/growth.ts";
 import type { Measurement, Request, Scenario } from "./bench/types.ts";
-import { pct, round, startServer, stopServer, type Server } from "./bench/servers.ts";
+import { cpuSeconds, pct, peakRssMb, round, startServer, stopServer, type Server } from "./bench/servers.ts";
+import { describePgRow, isPgScenario, type PgRow, ledgerOnPostgres, runOnPostgres, selectNames, withPostgresVariants } from "./bench/postgres.ts";
 import { httpClient } from "./faults/load.ts";
 
 const SCENARIOS: Scenario[] = [...authScenarios, ...pageScenarios, ...learningScenarios, ...examScenarios];
 const MEASUREMENTS: Measurement[] = [courseSync, ledgerExport, certificateBatch, similarity, noticeFanout, phoneBudgets, growth];
-
-function peakRssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /**
  * A fixed rate as independent users make it: arrivals at random (Poisson) moments, each request sent
@@ -150,18 +139,22 @@ async function runScenario(s: Scenario) {
 }
 
 async function main() {
-  const wanted = process.argv.slice(2);
-  const pick = <T extends { name: string }>(list: T[]) => (wanted.length ? list.filter((x) => wanted.includes(x.name)) : list);
-  const scenarios = pick(SCENARIOS);
-  const measurements = pick(MEASUREMENTS);
+  // Plain names are SQLite rows, `name@pg1` / `name@pg3` PostgreSQL rows (scripts/bench/postgres.ts); none: all.
+  const wanted = selectNames(
+    process.argv.slice(2),
+    [...SCENARIOS, ...MEASUREMENTS].map((s) => s.name),
+  );
+  const pick = <T extends { name: string }>(list: T[]) => list.filter((x) => wanted.includes(x.name));
+  const scenarios = pick(withPostgresVariants(SCENARIOS, wanted));
+  const measurements = [...MEASUREMENTS, ...wanted.flatMap((w) => ledgerOnPostgres(w) ?? [])].filter((x) => wanted.includes(x.name));
   if (!scenarios.length && !measurements.length) {
-    throw new Error(`unknown scenario; choose from: ${[...SCENARIOS, ...MEASUREMENTS].map((s) => s.name).join(", ")}`);
+    throw new Error(`unknown scenario; choose from: ${[...SCENARIOS, ...MEASUREMENTS].map((s) => s.name).join(", ")} (add @pg1, @pg3 or @pg for PostgreSQL)`);
   }
   if (scenarios.length && !fs.existsSync(`${process.env.BUILD_DIR ?? "build"}/server/index.js`)) throw new Error("run `npm run build` first");
-  const rows = [];
+  const rows: (Awaited<ReturnType<typeof runScenario>> | PgRow<Awaited<ReturnType<typeof load>>>)[] = [];
   for (const s of scenarios) {
     console.error(`… ${s.name}`);
-    rows.push(await runScenario(s));
+    rows.push(isPgScenario(s) ? await runOnPostgres(s, load, rows) : await runScenario(s));
   }
   const line = (c: (string | number)[]) => `| ${c.join(" | ")} |`;
   if (rows.length) {
@@ -210,6 +203,7 @@ async function main() {
         );
     }
   }
+  for (const r of rows) if ("engine" in r) console.log(describePgRow(r));
   const measured: Record<string, Record<string, number | string>> = {};
   for (const m of measurements) {
     console.error(`… ${m.name}`);

@@ -1,3 +1,5 @@
+import type { DB } from "../../app/utils/db.server.ts";
+
 export type Request = {
   method?: "GET" | "POST";
   path: string;
@@ -26,8 +28,8 @@ export type Scenario = {
   env?: Record<string, string>;
   /** Pages: the first request's answer from the app and from the baseline must carry the same content (null), else says where not. */
   sameContent?: (app: string, baseline: string) => string | null;
-  /** Checks after each run (app, then baseline), e.g. every acknowledged save is in the database. */
-  verify?: (dataDir: string) => Promise<Record<string, number | string>>;
+  /** Checks after each run (app, then baseline), e.g. every acknowledged save is in the database (`db`: on PostgreSQL; else DATA_DIR/app.db). */
+  verify?: (dataDir: string, db?: DB) => Promise<Record<string, number | string>>;
 };
 
 /** A measurement that is not an HTTP load (e.g. syncing 200 courses); prints its own figures. */

@@ -21,7 +21,8 @@ import { freshSchool } from "../../scripts/bench/fixtures.ts";
 import { generateLedgerSchool } from "../../scripts/bench/scenarios/ledger.ts";
 import { withDatabase } from "../../scripts/pg-cluster.ts";
 import { toPostgres } from "../../scripts/to-postgres.ts";
-import { admin, createEmptyPostgresDb, testingOnPostgres } from "../setup/postgres.ts";
+import { createEmptyPostgresDb, testingOnPostgres } from "../setup/postgres.ts";
+import { withClient } from "../../scripts/pg-cluster.ts";
 
 const server = () => process.env.TEST_PG_SERVER!;
 
@@ -191,18 +192,18 @@ describe.skipIf(!testingOnPostgres())("db:to-postgres", () => {
 
     // A database holding someone else's table is refused before it is migrated: still only that table there.
     const foreign = await createEmptyPostgresDb();
-    await admin(foreign, (c) => c.query("create table other_app (x int); insert into other_app values (1)"));
+    await withClient(foreign, (c) => c.query("create table other_app (x int); insert into other_app values (1)"));
     const refused = await run([foreign], demoDir);
     expect(refused.code, refused.out).toBe(2);
     expect(refused.out).toContain("public.other_app（不是本系统的表 not one of ours）");
-    const left = await admin(foreign, (c) => c.query("select tablename from pg_tables where schemaname = 'public'"));
+    const left = await withClient(foreign, (c) => c.query("select tablename from pg_tables where schemaname = 'public'"));
     expect(left.rows.map((r) => r.tablename)).toEqual(["other_app"]);
   });
 
   it("a corrupted or missing row in the target fails the verification (exit 1)", async () => {
     const url = await createEmptyPostgresDb();
     expect((await run([url], demoDir)).code).toBe(0);
-    await admin(url, async (c) => {
+    await withClient(url, async (c) => {
       await c.query("update users set name = name || '·' where username = '2023002'");
       await c.query("delete from lesson_progress where lesson_id = (select min(lesson_id) from lesson_progress)");
     });
@@ -229,7 +230,7 @@ describe.skipIf(!testingOnPostgres())("db:to-postgres", () => {
     const failed = await run([url], dir);
     expect(failed.code, failed.out).toBe(1);
     expect(failed.out).toContain("出错 (failed): 表 users (table users)");
-    const counts = await admin(url, (c) =>
+    const counts = await withClient(url, (c) =>
       c.query("select (select count(*) from audit_log) + (select count(*) from lessons) + (select count(*) from users) as n"),
     );
     expect(Number(counts.rows[0].n)).toBe(0);

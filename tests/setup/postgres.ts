@@ -4,10 +4,9 @@
 // schema is migrated once into a template database; createTestDb() then makes a fresh database per call
 // (CREATE DATABASE … TEMPLATE), so every test file starts from an empty, migrated schema as with SQLite.
 // Without TEST_PG nothing here runs and the tests use in-memory SQLite.
-import pg from "pg";
 import { openPostgres, type DB } from "../../app/utils/db.server.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
-import { startCluster, withDatabase } from "../../scripts/pg-cluster.ts";
+import { startCluster, withClient, withDatabase } from "../../scripts/pg-cluster.ts";
 
 const TEMPLATE = "dangxiao_template";
 
@@ -16,24 +15,13 @@ const serverUrl = () => process.env.TEST_PG_SERVER;
 
 export const testingOnPostgres = () => Boolean(serverUrl());
 
-/** One plain connection to `url` for `fn`. */
-export async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Vitest global setup: the cluster and the migrated template, once per run. */
 export default async function setup(): Promise<(() => void) | undefined> {
   const choice = process.env.TEST_PG;
   if (!choice || choice === "0") return undefined;
   const cluster = choice === "1" ? await startCluster() : { url: choice, stop: () => {} };
   try {
-    await admin(cluster.url, async (c) => {
+    await withClient(cluster.url, async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${TEMPLATE}`);
       await c.query(`CREATE DATABASE ${TEMPLATE}`);
     });
@@ -56,7 +44,7 @@ export async function createPostgresTestDb(): Promise<DB> {
   const url = serverUrl();
   if (!url) throw new Error("TEST_PG is not set");
   const name = `t${process.pid}_${++made}`;
-  await admin(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
+  await withClient(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
   const db = openPostgres(withDatabase(url, name), { max: 4 });
   urlOf.set(db, withDatabase(url, name));
   return db;
@@ -76,6 +64,6 @@ export async function createEmptyPostgresDb(): Promise<string> {
   const url = serverUrl();
   if (!url) throw new Error("TEST_PG is not set");
   const name = `e${process.pid}_${++made}`;
-  await admin(url, (c) => c.query(`CREATE DATABASE ${name}`));
+  await withClient(url, (c) => c.query(`CREATE DATABASE ${name}`));
   return withDatabase(url, name);
 }

@@ -1,9 +1,8 @@
 // Exam benchmarks: the start storm (3,000 trainees start the demo exam at once) and autosave (the
 // seq-guarded upsert) with synchronous=FULL and NORMAL; every acknowledged save is checked afterwards.
-import Database from "better-sqlite3";
 import path from "node:path";
 import { startExamAttempt } from "../../../app/models/exams/windows.server.ts";
-import { openDatabase } from "../../../app/utils/db.server.ts";
+import { openDatabase, type DB } from "../../../app/utils/db.server.ts";
 import { makeTrainees } from "../fixtures.ts";
 import type { Request, Scenario } from "../types.ts";
 
@@ -56,18 +55,17 @@ async function stormRequests(dataDir: string): Promise<Request[]> {
   ];
 }
 
-async function verifyStorm(dataDir: string) {
-  const db = new Database(path.join(dataDir, "app.db"), { readonly: true });
-  const like = `${storm!.prefix}%`;
-  const attempts = db
-    .prepare("select count(*) as n, count(distinct a.user_id) as users from exam_attempts a join users u on u.id = a.user_id where u.username like ?")
-    .get(like) as { n: number; users: number };
-  const rows = db
-    .prepare(
-      "select count(*) as n from attempt_questions aq join exam_attempts a on a.id = aq.attempt_id join users u on u.id = a.user_id where u.username like ?",
-    )
-    .get(like) as { n: number };
-  db.close();
+async function verifyStorm(dataDir: string, given?: DB) {
+  const db = given ?? openDatabase(path.join(dataDir, "app.db"));
+  const mine = db.selectFrom("exam_attempts as a").innerJoin("users as u", "u.id", "a.user_id").where("u.username", "like", `${storm!.prefix}%`);
+  const attempts = await mine
+    .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.count<number>("a.user_id").distinct().as("users")])
+    .executeTakeFirstOrThrow();
+  const rows = await mine
+    .innerJoin("attempt_questions as aq", "aq.attempt_id", "a.id")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  if (!given) await db.destroy();
   return { started: attempts.n, distinctTrainees: attempts.users, paperRows: rows.n, ...storm!.latency.summary() };
 }
 
@@ -135,15 +133,10 @@ async function autosaveRequests(dataDir: string): Promise<Request[]> {
 }
 
 /** Every acknowledged save is in the database: the stored seq is at least the acknowledged one, with its answer. */
-async function verifyAutosave(dataDir: string) {
-  const db = new Database(path.join(dataDir, "app.db"), { readonly: true });
-  const rows = db.prepare("select attempt_id, question_id, seq, answer from attempt_answers").all() as {
-    attempt_id: number;
-    question_id: number;
-    seq: number;
-    answer: string;
-  }[];
-  db.close();
+async function verifyAutosave(dataDir: string, given?: DB) {
+  const db = given ?? openDatabase(path.join(dataDir, "app.db"));
+  const rows = await db.selectFrom("attempt_answers").select(["attempt_id", "question_id", "seq", "answer"]).execute();
+  if (!given) await db.destroy();
   const stored = new Map(rows.map((r) => [`${r.attempt_id}:${r.question_id}`, r]));
   let lost = 0;
   for (const [key, seq] of autosave!.acked) {

@@ -116,7 +116,7 @@ async function probe(url: string, stop: Promise<unknown>): Promise<number[]> {
 const latencies = (lat: number[]) => `${round(pct(lat, 50))} / ${round(pct(lat, 99))} / ${round(Math.max(...lat))} (${lat.length})`;
 
 /** One export by the admin, timed, with /healthz probed meanwhile on the app; the file's rows counted and its content hashed. */
-async function exportOnce(s: Server, cookie: string, format: "xlsx" | "csv", dir: string) {
+export async function exportOnce(s: Server, cookie: string, format: "xlsx" | "csv", dir: string) {
   const file = path.join(dir, `${s.kind}.${format}`);
   const run = timedRequest(s, `/admin/ledger/export.${format}`, { headers: { cookie }, file });
   const [r, lat] = await Promise.all([run, s.kind === "app" ? probe(s.url, run) : null]);

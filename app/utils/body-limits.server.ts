@@ -128,7 +128,8 @@ export function enforceBodyLimits(req: IncomingMessage & { path?: string }, res:
   const routeLimit = bodyLimitFor(req.path ?? new URL(req.url ?? "/", "http://x").pathname);
   const form = routeLimit.formBytes;
   const limit = form !== undefined && !multipart ? { ...routeLimit, bytes: form, label: form >= MB ? `${form / MB} MB` : `${form / KB} KB` } : routeLimit;
-  const declared = Number(req.headers["content-length"] ?? Infinity);
+  // No Content-Length: an empty body, or a chunked one, which the counting below cuts off when too large.
+  const declared = Number(req.headers["content-length"] ?? 0);
   const refuse = (message: string, linger = false) => {
     if (!res.headersSent) {
       res.writeHead(413, { "Content-Type": "text/plain; charset=utf-8", Connection: "close", "Cache-Control": "no-store" });

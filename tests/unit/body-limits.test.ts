@@ -1,13 +1,15 @@
 // Body limits (one table for every route, enforced by server.ts before the app reads a body) and the
 // form parser's cost. The HTTP side — 413 before reading, a 300 MB sign-in not buffered — is in
 // tests/integration/stall.test.ts.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { IMPORT_LIMITS, MEDIA_LIMITS } from "../../app/models/authoring.server.ts";
 import { MAX_FILES } from "../../app/models/assignments.server.ts";
 import { MAX_LIST_BYTES } from "../../app/models/classes.server.ts";
 import { MAX_IMPORT_BYTES } from "../../app/utils/bank-import/common.server.ts";
-import { bodyLimitFor, fieldCounter, PLAIN_FORM, SIGN_IN } from "../../app/utils/body-limits.server.ts";
+import { bodyLimitFor, enforceBodyLimits, fieldCounter, PLAIN_FORM, SIGN_IN } from "../../app/utils/body-limits.server.ts";
 import { parseForm } from "../../app/utils/forms.server.ts";
 import { MAX_ROSTER_BYTES } from "../../app/utils/roster-import.server.ts";
 
@@ -50,6 +52,62 @@ describe("body limits", () => {
       expect(n, `cut at ${cut}`).toBe(5);
     }
     expect(multi(body)).toBe(5);
+  });
+});
+
+/** Sends raw HTTP to a server whose handler answers with the number of body bytes it read. */
+async function rawExchange(request: string | ((socket: import("node:net").Socket) => void)): Promise<string> {
+  const server = http.createServer((req, res) =>
+    enforceBodyLimits(req, res, () => {
+      let n = 0;
+      req.on("data", (c: Buffer) => (n += c.length));
+      req.on("end", () => res.end(`read ${n}`));
+      req.resume();
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const { connect } = await import("node:net");
+    const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (d) => (answer += d));
+    const closed = new Promise<void>((r) => socket.on("close", () => r()));
+    socket.on("error", () => {});
+    if (typeof request === "string") socket.write(request);
+    else request(socket);
+    await closed;
+    return answer;
+  } finally {
+    server.close();
+  }
+}
+
+describe("body limits over HTTP", () => {
+  it("lets a POST without Content-Length through as an empty body (autocannon's empty POST was refused with 413)", async () => {
+    const answer = await rawExchange(
+      "POST /courses/x/exams/y HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n\r\n",
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(answer).toContain("read 0");
+  });
+
+  it("reads a chunked body within the limit (it was refused with 413) and cuts one that grows past it", async () => {
+    const small = "a=1&b=2";
+    const ok = await rawExchange(
+      `POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n\r\n${small.length.toString(16)}\r\n${small}\r\n0\r\n\r\n`,
+    );
+    expect(ok).toContain(`read ${small.length}`);
+    const chunk = "x".repeat(64 * 1024);
+    const big = await rawExchange((socket) => {
+      socket.write("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n");
+      const more = () => {
+        if (socket.destroyed) return;
+        socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`, () => setImmediate(more));
+      };
+      more();
+    });
+    // Cut while streaming: the connection ends (with the 413 if it got out first) and the app never finishes reading.
+    expect(big).not.toContain("read ");
   });
 });
 

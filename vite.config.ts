@@ -13,24 +13,27 @@ declare module "@remix-run/node" {
   }
 }
 
-export default defineConfig({
+export default defineConfig(({ isSsrBuild }) => ({
   resolve: { alias },
   server: { port: 3000 },
   build: {
     target: "es2020",
     // On a phone's slow network every extra file can cost another round trip (about 0.56 s on slow 4G): the
     // packages every page needs (React, React DOM, Remix) travel as one file, our shared utils and
-    // components as another (about 27 KB compressed, fetched once and cached); video.js stays apart.
-    rollupOptions: {
-      output: {
-        manualChunks: (id) =>
-          /\/node_modules\/(react|react-dom|scheduler|@remix-run|react-router|react-router-dom|turbo-stream)\//.test(id)
-            ? "vendor"
-            : /\/app\/(utils|components)\/(?!LessonPlayer)[^/]+\.tsx?$/.test(id)
-              ? "shared"
-              : undefined,
-      },
-    },
+    // components as another (about 27 KB compressed, fetched once and cached); video.js stays apart. The
+    // browser's files only: the server bundle stays one file (its worker entry is found beside it).
+    rollupOptions: isSsrBuild
+      ? {}
+      : {
+          output: {
+            manualChunks: (id) =>
+              /\/node_modules\/(react|react-dom|scheduler|@remix-run|react-router|react-router-dom|turbo-stream)\//.test(id)
+                ? "vendor"
+                : /\/app\/(utils|components)\/(?!LessonPlayer)[^/]+\.tsx?$/.test(id)
+                  ? "shared"
+                  : undefined,
+          },
+        },
   },
   plugins: isVitest
     ? []
@@ -74,4 +77,4 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
   },
-});
+}));

@@ -55,9 +55,9 @@ const INT8 = 20;
 const NUMERIC = 1700;
 
 /** The configured database: PostgreSQL when DATABASE_URL is set, else DATA_DIR/app.db. */
-export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "DB_CONNECT_TIMEOUT_MS" | "dataDir">): DB {
+export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "DB_CONNECT_TIMEOUT" | "dataDir">): DB {
   return env.DATABASE_URL
-    ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX, connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS })
+    ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX, connectTimeoutMs: env.DB_CONNECT_TIMEOUT })
     : openDatabase(path.join(env.dataDir, "app.db"));
 }
 

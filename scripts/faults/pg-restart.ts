@@ -22,6 +22,8 @@ export type Outage = {
   /** Requests refused with the 503 and its Chinese message, and the slowest of them (the bound on a wait). */
   refused: number;
   slowestRefusalMs: number;
+  /** Which kind of write that slowest refusal was (a submission or sign-in does CPU work before its first query). */
+  slowestRefusalOp: string;
   /** After PostgreSQL accepted connections: until every instance's /healthz said ok, and until the next acknowledged write. */
   healthyAfterMs: number;
   firstAckAfterMs: number;
@@ -131,6 +133,7 @@ export async function runDatabaseRestart(opts: {
         downMs: Math.round(downMs),
         refused: refusals.length,
         slowestRefusalMs: Math.round(Math.max(0, ...refusals.map((f) => f.ms))),
+        slowestRefusalOp: refusals.reduce((a, f) => (f.ms > a.ms ? f : a), { ms: -1, op: "none" }).op,
         healthyAfterMs: Math.round(healthyAfterMs),
         firstAckAfterMs: Math.round(firstAckAfterMs),
         healthzWhileDown,
@@ -138,7 +141,7 @@ export async function runDatabaseRestart(opts: {
       };
       outages.push(outage);
       log(
-        `PostgreSQL stop -m ${mode}: down ${outage.downMs} ms; refused with 503 ${outage.refused} (slowest ${outage.slowestRefusalMs} ms); healthy ${outage.healthyAfterMs} ms and first acknowledged write ${outage.firstAckAfterMs} ms after it was back; page while down ${pageWhileDown}`,
+        `PostgreSQL stop -m ${mode}: down ${outage.downMs} ms; refused with 503 ${outage.refused} (slowest ${outage.slowestRefusalMs} ms, ${outage.slowestRefusalOp}); healthy ${outage.healthyAfterMs} ms and first acknowledged write ${outage.firstAckAfterMs} ms after it was back; page while down ${pageWhileDown}`,
       );
     }
     // A moment of steady load after the last outage, then the check.
@@ -187,7 +190,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     console.log(`  PostgreSQL, ${s.instances} instances behind the proxy, mixed write load throughout`);
     for (const o of s.outages) {
       console.log(
-        `  stop -m ${o.mode}: down ${o.downMs} ms; ${o.refused} requests refused with 503 and the Chinese message, slowest ${o.slowestRefusalMs} ms; healthy again after ${o.healthyAfterMs} ms, first acknowledged write after ${o.firstAckAfterMs} ms`,
+        `  stop -m ${o.mode}: down ${o.downMs} ms; ${o.refused} requests refused with 503 and the Chinese message, slowest ${o.slowestRefusalMs} ms (${o.slowestRefusalOp}); healthy again after ${o.healthyAfterMs} ms, first acknowledged write after ${o.firstAckAfterMs} ms`,
       );
       console.log(`    /healthz while down: ${o.healthzWhileDown.map((h) => h.split(" ")[0]).join(", ")}; a page while down: ${o.pageWhileDown}`);
     }

@@ -10,6 +10,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import { migrateToLatest } from "./db/migrate.ts";
 import { openConfiguredDatabase } from "./app/utils/db.server.ts";
+import { answeringOutages, DATABASE_UNAVAILABLE } from "./app/utils/db-outage.server.ts";
 import { configOf, loadEnv } from "./app/utils/env.server.ts";
 import { enforceBodyLimits } from "./app/utils/body-limits.server.ts";
 import { mountEndpoints } from "./app/utils/endpoint.server.ts";
@@ -113,7 +114,7 @@ app.get("/healthz", async (_req, res) => {
     await sql`select 1`.execute(db);
     res.set("Cache-Control", "no-store").json({ ok: true, db: "ok" });
   } catch {
-    res.status(503).json({ ok: false, db: "error" });
+    res.status(503).set("Cache-Control", "no-store").json({ ok: false, db: "down", message: DATABASE_UNAVAILABLE });
   }
 });
 
@@ -132,9 +133,10 @@ if (vite) {
   app.use(express.static(`${env.BUILD_DIR}/client`, { maxAge: "1h", index: false }));
 }
 
+// Every loader and action answers 503 in Chinese while the database is away (app/utils/db-outage.server.ts).
 const build = vite
-  ? () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
-  : ((await import(path.resolve(env.BUILD_DIR, "server/index.js"))) as ServerBuild);
+  ? () => (vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>).then(answeringOutages)
+  : answeringOutages((await import(path.resolve(env.BUILD_DIR, "server/index.js"))) as ServerBuild);
 
 app.all(
   "*",

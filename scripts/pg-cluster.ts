@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL cluster for tests, fault runs and benchmarks: initdb in a new temporary folder (as the
 // unprivileged `nobody` when run as root, since PostgreSQL refuses root), a free port on 127.0.0.1, fsync off,
 // no system service. Nothing here runs unless a caller asks for a cluster.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -54,25 +54,49 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a cluster in a new temporary folder; returns its URL and how to stop it. */
-export async function startCluster(): Promise<{ url: string; stop: () => void }> {
+export type Cluster = {
+  url: string;
+  /** Stops the server and deletes the cluster. */
+  stop: () => void;
+  /** Stops the server and keeps the cluster (`fast`: clients are told and disconnected; `immediate`: no shutdown checkpoint, recovery at the next start). */
+  shutDown: (mode: "fast" | "immediate") => Promise<void>;
+  /** Starts the server again on the same folder and port; resolves once it accepts connections. */
+  startAgain: () => Promise<void>;
+};
+
+/**
+ * Starts a cluster in a new temporary folder; returns its URL and how to stop it. `durable` keeps
+ * synchronous_commit on, so that a commit PostgreSQL acknowledged survives a stop of the server (the fault
+ * runs stop it under load); fsync stays off either way, as the machine itself does not fail in these runs.
+ */
+export async function startCluster(opts: { durable?: boolean } = {}): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-pg-"));
   const asRoot = process.getuid?.() === 0;
   // PostgreSQL refuses to run as root: the cluster belongs to `nobody` then.
-  const run = (file: string, args: string[]) =>
-    asRoot ? execFileSync("runuser", ["-u", "nobody", "--", file, ...args], { stdio: "pipe" }) : execFileSync(file, args, { stdio: "pipe" });
+  const command = (file: string, args: string[]): [string, string[]] => (asRoot ? ["runuser", ["-u", "nobody", "--", file, ...args]] : [file, args]);
+  const run = (file: string, args: string[]) => execFileSync(...command(file, args), { stdio: "pipe" });
+  // Without blocking the caller's event loop: a fault run stops and starts the server under load.
+  const runAsync = (file: string, args: string[]) =>
+    new Promise<void>((resolve, reject) => execFile(...command(file, args), (error) => (error ? reject(error) : resolve())));
   if (asRoot) fs.chownSync(dir, Number(execFileSync("id", ["-u", "nobody"]).toString().trim()), Number(execFileSync("id", ["-g", "nobody"]).toString().trim()));
   const data = path.join(dir, "data");
   run(findBinary("initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C"]);
   const port = await freePort();
-  // fsync off: a test cluster is thrown away, and durability is not what these tests measure.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-  run(findBinary("pg_ctl"), ["-D", data, "-o", options, "-l", path.join(dir, "log"), "-w", "start"]);
+  // fsync off: a test cluster is thrown away, and a crash of the machine is not what these runs test.
+  const commit = opts.durable ? "" : " -c synchronous_commit=off";
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off${commit} -c full_page_writes=off`;
+  const start = ["-D", data, "-o", options, "-l", path.join(dir, "log"), "-w", "start"];
+  const stop = (mode: "fast" | "immediate") => ["-D", data, "-m", mode, "-w", "stop"];
+  run(findBinary("pg_ctl"), start);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    shutDown: (mode) => runAsync(findBinary("pg_ctl"), stop(mode)),
+    startAgain: () => runAsync(findBinary("pg_ctl"), start),
     stop: () => {
       try {
-        run(findBinary("pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
+        run(findBinary("pg_ctl"), stop("immediate"));
+      } catch {
+        // already stopped
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

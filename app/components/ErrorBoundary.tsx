@@ -6,6 +6,7 @@ const MESSAGES: Record<number, { title: string; text: string }> = {
   404: { title: "页面不存在", text: "您要找的内容不存在，或您无权查看。" },
   405: { title: "不支持的操作", text: "此页面不支持该操作。" },
   429: { title: "操作过于频繁", text: "请稍后再试。" },
+  503: { title: "服务暂时不可用", text: "系统暂时无法处理请求，请稍后再试。" },
 };
 
 /** One error page for every route, in Chinese, never with a stack trace. */

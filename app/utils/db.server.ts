@@ -46,27 +46,40 @@ export function openDatabase(file: string, opts: { synchronous?: "FULL" | "NORMA
  * PostgreSQL through a pg pool of at most `max` connections. 64-bit integers (`bigint` columns, count(*)) and
  * numerics (sum/avg of them) come back as JS numbers, as SQLite gives them: the app's integers (ids, unix
  * seconds, counts) are far below 2^53.
+ *
+ * While PostgreSQL is away (restarting, unreachable) the process keeps running and each query fails within
+ * `connectTimeoutMs` (waiting for a new connection or a free one of the pool); such failures are told apart by
+ * `isDatabaseUnavailable`. Broken connections leave the pool and new ones are opened when PostgreSQL is back.
  */
-export function openPostgres(url: string, opts: { max?: number } = {}): DB {
+export function openPostgres(url: string, opts: { max?: number; connectTimeoutMs?: number } = {}): DB {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    // TCP keep-alive finds a peer that vanished without closing (a crashed host), not only a closed connection.
+    keepAlive: true,
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === INT8 || oid === NUMERIC ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // A connection that breaks while idle (the server restarts) is dropped from the pool; the next query opens a new one.
+  // A connection that breaks while idle in the pool (the server restarts) is dropped from the pool; the next query opens a new one.
   pool.on("error", (error) => console.error(`数据库连接中断 (PostgreSQL connection lost): ${error.message}`));
+  // The pool listens only to idle connections. One that breaks while checked out but between two queries (inside a
+  // transaction, say) would emit an 'error' nobody hears, which ends the process: its next query fails instead,
+  // and the pool drops it on release as no longer queryable.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 const INT8 = 20;
 const NUMERIC = 1700;
 
 /** The configured database: PostgreSQL when DATABASE_URL is set, else DATA_DIR/app.db. */
-export function openConfiguredDatabase(env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "DB_SYNCHRONOUS" | "dataDir"> & { DB_SLOW_QUERY_MS?: number }): DB {
+export function openConfiguredDatabase(
+  env: Pick<Env, "DATABASE_URL" | "DB_POOL_MAX" | "DB_CONNECT_TIMEOUT" | "DB_SYNCHRONOUS" | "dataDir"> & { DB_SLOW_QUERY_MS?: number },
+): DB {
   return env.DATABASE_URL
-    ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX })
+    ? openPostgres(env.DATABASE_URL, { max: env.DB_POOL_MAX, connectTimeoutMs: env.DB_CONNECT_TIMEOUT })
     : openDatabase(path.join(env.dataDir, "app.db"), { synchronous: env.DB_SYNCHRONOUS, slowQueryMs: env.DB_SLOW_QUERY_MS });
 }
 
@@ -134,6 +147,23 @@ export async function writeTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): 
     }
   });
 }
+
+/**
+ * The error says the database server cannot be reached or is going away (PostgreSQL stopping, restarting or
+ * unreachable), not that the query was wrong: the request is answered 503 and may be sent again.
+ * - errors of the socket (refused, reset, broken pipe, timed out);
+ * - pg's own: a connection that ended or broke, or the pool's wait for a connection that ran out;
+ * - PostgreSQL's SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, crash
+ *   shutdown, cannot connect now while starting or stopping).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (SOCKET_ERRORS.has(code) || /^08/.test(code) || /^57P0[1-3]$/.test(code)) return true;
+  return typeof e?.message === "string" && PG_CONNECTION_MESSAGES.some((m) => (e.message as string).includes(m));
+}
+const SOCKET_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+const PG_CONNECTION_MESSAGES = ["Connection terminated", "timeout exceeded when trying to connect", "is not queryable"];
 
 /** The error a UNIQUE index or primary key raised, on either engine (SQLite's code, PostgreSQL's 23505). */
 export function isUniqueViolation(error: unknown): boolean {

@@ -52,6 +52,8 @@ const schema = z.object({
   ),
   /** Connections each app instance keeps to PostgreSQL at most. */
   DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+  /** Milliseconds a request waits for a PostgreSQL connection (a new one, or a free one of the pool) before it is answered 503. */
+  DB_CONNECT_TIMEOUT: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Where `npm run build` put the app (separate folders let builds run side by side). */
   BUILD_DIR: z.string().min(1).default("build"),
   /** SQLite synchronous mode; NORMAL exists for the benchmarks' FULL/NORMAL comparison. */

@@ -1,5 +1,7 @@
-// `npx tsx scripts/faults/graceful.ts [rounds]` (after `npm run build`): SIGTERM during mixed write
-// load. Requests already in the server when the signal comes — proven by slow requests whose body is
+// `npx tsx scripts/faults/graceful.ts [rounds] [--postgres [--instances N]]` (after `npm run build`): SIGTERM
+// during mixed write load. With several instances (three with `--postgres`) the load goes through the proxy,
+// the stopped instance (one per round, in turn) is taken out of the proxy at the signal as a load balancer
+// drains it, and is started again and put back after it exited. Requests already in the server when the signal comes — proven by slow requests whose body is
 // still arriving — must finish with their answer; the process must exit 0 within its 10 s grace; no
 // acknowledged write may be missing and no request the server applied may have lost its answer
 // (found by looking up the unique value of every failed request), and no answer may be cut once begun.
@@ -12,7 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ASSIGNMENT_PATH, httpClient, MIXED, newLedger, prepareWorld, runLoad, totalLost, verifyLedger, type Ledger, type World } from "./load.ts";
-import { checkDatabase, launch, requireBuild, sleep } from "./server.ts";
+import { startProxy, type Proxy } from "./proxy.ts";
+import { checkDatabase, faultArgs, launch, requireBuild, sleep, type App, type Store } from "./server.ts";
 
 type GracefulSummary = {
   rounds: number;
@@ -57,10 +60,20 @@ async function slowPost(base: string, p: string, headers: Record<string, string>
   return { inside, done };
 }
 
-export async function runGraceful(opts: { rounds: number; log?: (line: string) => void }): Promise<GracefulSummary> {
+export async function runGraceful(opts: {
+  rounds: number;
+  log?: (line: string) => void;
+  /** An empty PostgreSQL database for the run; without it, DATA_DIR/app.db. */
+  databaseUrl?: string;
+  /** App instances on the one store, behind the proxy when more than one (default 1). */
+  instances?: number;
+}): Promise<GracefulSummary> {
   requireBuild();
   const log = opts.log ?? (() => {});
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-graceful-"));
+  const n = opts.instances ?? 1;
+  const store: Store = { dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-graceful-")), databaseUrl: opts.databaseUrl };
+  const apps: (App | undefined)[] = [];
+  let proxy: Proxy | undefined;
   let world: World | undefined;
   const ledger = newLedger();
   const summary: GracefulSummary = {
@@ -80,14 +93,32 @@ export async function runGraceful(opts: { rounds: number; log?: (line: string) =
   const exitTimes: number[] = [];
   try {
     for (let round = 1; round <= opts.rounds; round++) {
-      const app = await launch(dataDir);
-      world ??= await prepareWorld(app.url, dataDir, { prefix: "gs" });
+      // Every instance that is not running is started (one after the other, as a rolling start does).
+      for (let i = 0; i < n; i++) {
+        if (apps[i]) continue;
+        apps[i] = await launch(store);
+        proxy?.replace(i, apps[i]!.url);
+      }
+      if (n > 1) proxy ??= await startProxy(apps.map((a) => a!.url));
+      const victim = (round - 1) % n;
+      const app = apps[victim]!;
+      const front = proxy?.url ?? app.url;
+      world ??= await prepareWorld(front, store, { prefix: "gs" });
       const w = world;
       let stop = false;
       let stopping = false;
       const failedBefore = ledger.failed.length;
       const client = httpClient(16);
-      const load = runLoad({ target: () => app.url, world: w, ledger, workers: 16, mix: MIXED, stop: () => stop, down: () => stopping, client });
+      const load = runLoad({
+        target: () => front,
+        world: w,
+        ledger,
+        workers: 16,
+        mix: MIXED,
+        stop: () => stop,
+        down: (upstream) => stopping && (!proxy || upstream === String(victim)),
+        client,
+      });
       await sleep(300 + randomInt(700));
       // Slow requests: an answer and a draft each, their bodies half sent when the signal comes.
       const slow: { kind: "answer" | "draft"; key: string; seq: number; text: string; req: Awaited<ReturnType<typeof slowPost>> }[] = [];
@@ -131,8 +162,10 @@ export async function runGraceful(opts: { rounds: number; log?: (line: string) =
 
       stopping = true;
       const t = performance.now();
+      proxy?.replace(victim, null);
       app.proc.kill("SIGTERM");
       const code = await app.exited;
+      apps[victim] = undefined;
       exitTimes.push(performance.now() - t);
       summary.exitCodes.push(code);
       stop = true;
@@ -160,14 +193,14 @@ export async function runGraceful(opts: { rounds: number; log?: (line: string) =
         const k = `${f.code}${f.reusedSocket ? " (reused keep-alive connection)" : ""}${f.answered ? " (after the answer began)" : ""}`;
         summary.refused[k] = (summary.refused[k] ?? 0) + 1;
       }
-      const integrity = checkDatabase(dataDir);
+      const integrity = checkDatabase(store);
       if (integrity !== "ok") summary.integrity.push(`round ${round}: ${integrity}`);
-      const v = verifyLedger(dataDir, w, ledger);
+      const v = await verifyLedger(store, w, ledger);
       log(
-        `stop ${round}: exit ${code} after ${Math.round(exitTimes.at(-1)!)} ms; in-flight answered ${summary.inFlight.answered}/${summary.inFlight.sent}; lost ${totalLost(v)}; applied but unanswered ${v.appliedButFailed}; integrity ${integrity}`,
+        `stop ${round}${proxy ? ` (instance ${victim})` : ""}: exit ${code} after ${Math.round(exitTimes.at(-1)!)} ms; in-flight answered ${summary.inFlight.answered}/${summary.inFlight.sent}; lost ${totalLost(v)}; applied but unanswered ${v.appliedButFailed}; integrity ${integrity}`,
       );
     }
-    const v = verifyLedger(dataDir, world!, ledger);
+    const v = await verifyLedger(store, world!, ledger);
     summary.acknowledged = Object.values(ledger.counts).reduce((a, c) => a + c.acked, 0) + summary.inFlight.answered;
     summary.lost = totalLost(v);
     summary.lostExamples = v.examples;
@@ -185,12 +218,17 @@ export async function runGraceful(opts: { rounds: number; log?: (line: string) =
       Object.keys(summary.refused).every((k) => !k.includes("(after the answer began)"));
     return summary;
   } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await proxy?.close();
+    await Promise.all(apps.map((a) => a?.signal("SIGTERM")));
+    fs.rmSync(store.dataDir, { recursive: true, force: true });
   }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const s = await runGraceful({ rounds: Number(process.argv[2] ?? 10), log: console.log });
+  const args = await faultArgs(10);
+  const s = await runGraceful({ rounds: args.count, databaseUrl: args.databaseUrl, instances: args.instances, log: console.log }).finally(() =>
+    args.cluster?.stop(),
+  );
   console.log("\nsummary");
   console.log(
     `  SIGTERM under load ${s.rounds} times: exit codes ${[...new Set(s.exitCodes)].join(", ")}, exit after avg ${s.exitMs.avg} ms, max ${s.exitMs.max} ms`,

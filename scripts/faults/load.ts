@@ -2,16 +2,16 @@
 // check of that ledger against the database: exam answers (seq-guarded autosave), progress heartbeats,
 // assignment draft autosaves, submissions (the first with a PDF attachment) and sign-ins. Used by the
 // crash, soak, graceful-stop and two-instance proofs and by crash-autosave (answers only).
-import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { setExamOverride } from "../../app/models/exams/grading.server.ts";
-import { openDatabase } from "../../app/utils/db.server.ts";
+import { now, type DB } from "../../app/utils/db.server.ts";
+import { DATABASE_UNAVAILABLE } from "../../app/utils/db-outage.server.ts";
+import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
 import { makeEssay, rng } from "../../tests/fixtures/essays.ts";
-import { makeTrainees } from "../bench/fixtures.ts";
-import { sleep } from "./server.ts";
+import { openStore, sleep, type Store } from "./server.ts";
 
 const DEMO = "jijifenzi-peixun";
 export const EXAM_PATH = `/courses/${DEMO}/exams/jieye-kaoshi`;
@@ -22,7 +22,29 @@ const DEMO_PASSWORD = "dangxiao2026";
 
 type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
 /** A failed request, with what the client knows about where it failed. */
-type SendError = Error & { code?: string; reusedSocket?: boolean; answered?: boolean };
+type SendError = Error & { code?: string; reusedSocket?: boolean; answered?: boolean; upstream?: string };
+
+/**
+ * A reply that is a refusal rather than an answer of the app: the proxy's 502 for an upstream that failed
+ * (killed, stopping), or the app's 503 with the Chinese message while the database is away. Thrown as a
+ * SendError, so that it counts as a failed request (expected only while something is down on purpose).
+ */
+function refusal(res: Reply): SendError | null {
+  const upstream = res.headers["x-upstream"] === undefined ? undefined : String(res.headers["x-upstream"]);
+  if (res.status === 502 && res.headers["x-upstream-error"]) {
+    const [code, reused] = String(res.headers["x-upstream-error"]).split(" ");
+    return Object.assign(new Error(`proxy: upstream ${upstream} failed`), {
+      code: `502 ${code}`,
+      reusedSocket: reused === "reused",
+      answered: false,
+      upstream,
+    });
+  }
+  if (res.status === 503 && res.body.includes(DATABASE_UNAVAILABLE)) {
+    return Object.assign(new Error("database unavailable"), { code: "503 数据库暂时无法连接", answered: false, upstream });
+  }
+  return null;
+}
 
 /**
  * A keep-alive HTTP client (node:http, so a failure says whether it happened on a reused connection).
@@ -91,16 +113,41 @@ export type World = {
   logins: string[];
 };
 
-function traineesOf(dataDir: string, count: number, prefix: string): Trainee[] {
+/** `count` trainees in the first branch, each with a live session; users that exist are reused (per prefix). */
+async function traineesOf(db: DB, count: number, prefix: string): Promise<Trainee[]> {
   if (count === 0) return [];
-  const cookies = makeTrainees(dataDir, count, { prefix });
-  const db = new Database(path.join(dataDir, "app.db"), { readonly: true });
-  const who = db.prepare("select u.id, u.username from sessions s join users u on u.id = s.user_id where s.id = ?");
-  const out = cookies.map((cookie) => {
-    const row = who.get(cookie.split("=")[1]!.split(".")[0]) as { id: number; username: string };
-    return { userId: row.id, username: row.username, cookie };
-  });
-  db.close();
+  const unit = await db.selectFrom("org_units").select("id").where("kind", "=", "branch").orderBy("id").executeTakeFirstOrThrow();
+  // The demo password's hash, reused, so that creating trainees costs no hashing.
+  const { password_hash } = await db.selectFrom("users").select("password_hash").where("username", "=", "2023001").executeTakeFirstOrThrow();
+  const t = now();
+  const out: Trainee[] = [];
+  for (let i = 0; i < count; i++) {
+    const username = `${prefix}${String(i).padStart(6, "0")}`;
+    await db
+      .insertInto("users")
+      .values({
+        username,
+        name: `压测学员${i}`,
+        gender: "男",
+        org_unit_id: unit.id,
+        stage: "activist",
+        password_hash,
+        must_change_password: 0,
+        active: 1,
+        created_at: t,
+        updated_at: t,
+      })
+      .onConflict((oc) => oc.column("username").doNothing())
+      .execute();
+    const { id } = await db.selectFrom("users").select("id").where("username", "=", username).executeTakeFirstOrThrow();
+    await db
+      .insertInto("user_roles")
+      .values({ user_id: id, role: "trainee" })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const { token } = await createSession(db, id);
+    out.push({ userId: id, username, cookie: `${SESSION_COOKIE}=${token}` });
+  }
   return out;
 }
 
@@ -110,14 +157,14 @@ function traineesOf(dataDir: string, count: number, prefix: string): Trainee[] {
  */
 export async function prepareWorld(
   base: string,
-  dataDir: string,
+  store: Store,
   opts: { prefix: string; examinees?: number; beaters?: number; drafters?: number; submitters?: number; logins?: number },
 ): Promise<World> {
   const { prefix } = opts;
-  const examinees = traineesOf(dataDir, opts.examinees ?? 16, `${prefix}e`);
   const client = httpClient(8);
-  const db = openDatabase(path.join(dataDir, "app.db"));
+  const db = openStore(store);
   try {
+    const examinees = await traineesOf(db, opts.examinees ?? 16, `${prefix}e`);
     const exam = await db
       .selectFrom("exams")
       .innerJoin("courses", "courses.id", "exams.course_id")
@@ -161,18 +208,18 @@ export async function prepareWorld(
       .where("courses.slug", "=", DEMO)
       .orderBy("lessons.position")
       .execute();
-    const beaters = traineesOf(dataDir, opts.beaters ?? 16, `${prefix}b`).map((t, i) => {
+    const beaters = (await traineesOf(db, opts.beaters ?? 16, `${prefix}b`)).map((t, i) => {
       const lesson = lessons[i % lessons.length]!;
       return { ...t, lessonId: lesson.id, video: lesson.video !== null, tabId: `fault-tab-${prefix}-${i}`, position: 0 };
     });
-    const drafters = traineesOf(dataDir, opts.drafters ?? 8, `${prefix}d`);
-    const submitters = traineesOf(dataDir, opts.submitters ?? 6, `${prefix}s`).map((t) => ({
+    const drafters = await traineesOf(db, opts.drafters ?? 8, `${prefix}d`);
+    const submitters = (await traineesOf(db, opts.submitters ?? 6, `${prefix}s`)).map((t) => ({
       ...t,
       busy: false,
       attached: false,
       pdf: Buffer.from(`%PDF-1.4\n% ${t.username}\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n`),
     }));
-    const logins = traineesOf(dataDir, opts.logins ?? 4, `${prefix}l`).map((t) => t.username);
+    const logins = (await traineesOf(db, opts.logins ?? 4, `${prefix}l`)).map((t) => t.username);
     return { attempts, slots, beaters, drafters, submitters, logins };
   } finally {
     await db.destroy();
@@ -193,8 +240,8 @@ export type Ledger = {
   versions: { userId: number; version: number; text: string; file?: { sha256: string; size: number } }[];
   /** Acknowledged sign-ins: the session cookie each one set. */
   sessions: { cookie: string; at: number }[];
-  /** Requests that failed at the client, with a mark that tells whether the server applied them anyway. */
-  failed: { op: Op; key: string; seq?: number; text?: string; code: string; reusedSocket: boolean; answered: boolean; at: number }[];
+  /** Requests that failed at the client (or were refused: see `refusal`), with a mark that tells whether the server applied them anyway, and how long they took. */
+  failed: { op: Op; key: string; seq?: number; text?: string; code: string; reusedSocket: boolean; answered: boolean; at: number; ms: number }[];
   counts: Record<Op, { sent: number; acked: number }>;
   /** Answers that were neither an acknowledgement nor a failure of the connection. */
   unexpected: { op: Op; status: number; body: string }[];
@@ -224,7 +271,9 @@ const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
 
 /**
  * Workers sending writes until `stop()` says so, as fast as answered or at `rate` requests/s in all.
- * `down()` tells whether a connection failure is expected (the server was killed on purpose).
+ * `down(upstream, startedAt)` tells whether a failure is expected (a server was killed or the database stopped on
+ * purpose; `upstream` is the proxy's index of the instance that failed, when a proxy answered; `startedAt` when
+ * the request was sent, in ms since the epoch).
  */
 export async function runLoad(opts: {
   target: () => string;
@@ -232,7 +281,7 @@ export async function runLoad(opts: {
   ledger: Ledger;
   workers: number;
   stop: () => boolean;
-  down?: () => boolean;
+  down?: (upstream: string | undefined, startedAt: number) => boolean;
   mix?: Partial<Record<Op, number>>;
   rate?: number;
   client?: ReturnType<typeof httpClient>;
@@ -248,8 +297,17 @@ export async function runLoad(opts: {
   };
   let next = performance.now();
 
+  const send = async (...args: Parameters<typeof client.send>) => {
+    const res = await client.send(...args);
+    const refused = refusal(res);
+    if (refused) throw refused;
+    return res;
+  };
+
   const one = async (op: Op) => {
     const base = opts.target();
+    const began = performance.now();
+    const startedAt = Date.now();
     const form = (cookie: string) => ({ Cookie: cookie, Origin: base, "Content-Type": "application/x-www-form-urlencoded" });
     const json = (cookie: string) => ({ Cookie: cookie, Origin: base, "Content-Type": "application/json" });
     let mark: { key: string; seq?: number; text?: string } = { key: "" };
@@ -263,7 +321,7 @@ export async function runLoad(opts: {
           const key = `${slot.attemptId}:${slot.questionId}`;
           mark = { key, seq: s };
           c.sent++;
-          const res = await client.send(base, `/exam-attempts/${slot.attemptId}/answers`, {
+          const res = await send(base, `/exam-attempts/${slot.attemptId}/answers`, {
             method: "POST",
             headers: json(slot.cookie),
             body: JSON.stringify({ questionId: slot.questionId, seq: s, answer }),
@@ -282,7 +340,7 @@ export async function runLoad(opts: {
           mark = { key: `${b.userId}:${b.lessonId}` };
           c.sent++;
           const body = { tabId: b.tabId, segments: b.video ? [[from, b.position]] : [], position: b.position, visible: true, takeover: true };
-          const res = await client.send(base, `/api/lessons/${b.lessonId}/beat`, { method: "POST", headers: json(b.cookie), body: JSON.stringify(body) });
+          const res = await send(base, `/api/lessons/${b.lessonId}/beat`, { method: "POST", headers: json(b.cookie), body: JSON.stringify(body) });
           const r = res.status === 200 ? (JSON.parse(res.body) as { ok: boolean; readSeconds: number; furthest: number; completed: boolean }) : null;
           if (r?.ok) {
             c.acked++;
@@ -301,7 +359,7 @@ export async function runLoad(opts: {
           const text = `草稿 ${d.username} ${s}`;
           mark = { key: String(d.userId), seq: s, text };
           c.sent++;
-          const res = await client.send(base, `${ASSIGNMENT_PATH}.data`, {
+          const res = await send(base, `${ASSIGNMENT_PATH}.data`, {
             method: "POST",
             headers: form(d.cookie),
             body: new URLSearchParams({ intent: "autosave", text, seq: String(s) }).toString(),
@@ -328,7 +386,7 @@ export async function runLoad(opts: {
             if (attach) fields.files = [sub.pdf, `${sub.username}.pdf`];
             const { body, type } = await multipart(fields);
             c.sent++;
-            const res = await client.send(base, `${ASSIGNMENT_PATH}.data`, {
+            const res = await send(base, `${ASSIGNMENT_PATH}.data`, {
               method: "POST",
               headers: { Cookie: sub.cookie, Origin: base, "Content-Type": type },
               body,
@@ -353,7 +411,7 @@ export async function runLoad(opts: {
           const username = pick(w.logins);
           mark = { key: username };
           c.sent++;
-          const res = await client.send(base, "/login", {
+          const res = await send(base, "/login", {
             method: "POST",
             headers: form(""),
             body: new URLSearchParams({ username, password: DEMO_PASSWORD }).toString(),
@@ -375,8 +433,9 @@ export async function runLoad(opts: {
         reusedSocket: Boolean(err.reusedSocket),
         answered: Boolean(err.answered),
         at: Date.now(),
+        ms: performance.now() - began,
       });
-      if (!opts.down?.()) ledger.unexpected.push({ op, status: 0, body: `${err.code ?? ""} ${err.message}`.slice(0, 200) });
+      if (!opts.down?.(err.upstream, startedAt)) ledger.unexpected.push({ op, status: 0, body: `${err.code ?? ""} ${err.message}`.slice(0, 200) });
       else await sleep(20); // the server is gone: do not spin
     }
   };
@@ -409,10 +468,9 @@ export type Verdict = {
   appliedButFailed: number;
 };
 
-/** Every acknowledged write of the ledger, looked up in the database (the server may be down or up). */
-export function verifyLedger(dataDir: string, world: World, ledger: Ledger): Verdict {
-  const db = new Database(path.join(dataDir, "app.db"));
-  db.pragma("busy_timeout = 5000");
+/** Every acknowledged write of the ledger, looked up in the database (the servers may be down or up), on either engine. */
+export async function verifyLedger(store: Store, world: World, ledger: Ledger): Promise<Verdict> {
+  const db = openStore(store);
   const v: Verdict = {
     checked: { answers: 0, beats: 0, drafts: 0, versions: 0, files: 0, sessions: 0, deadlines: 0 },
     lost: { answers: 0, beats: 0, drafts: 0, versions: 0, files: 0, sessions: 0, deadlines: 0 },
@@ -425,14 +483,10 @@ export function verifyLedger(dataDir: string, world: World, ledger: Ledger): Ver
   };
   try {
     const answers = new Map(
-      (
-        db.prepare("select attempt_id, question_id, seq, answer from attempt_answers").all() as {
-          attempt_id: number;
-          question_id: number;
-          seq: number;
-          answer: string;
-        }[]
-      ).map((r) => [`${r.attempt_id}:${r.question_id}`, r]),
+      (await db.selectFrom("attempt_answers").select(["attempt_id", "question_id", "seq", "answer"]).execute()).map((r) => [
+        `${r.attempt_id}:${r.question_id}`,
+        r,
+      ]),
     );
     for (const [key, a] of ledger.answers) {
       v.checked.answers++;
@@ -440,64 +494,79 @@ export function verifyLedger(dataDir: string, world: World, ledger: Ledger): Ver
       if (!row || row.seq < a.seq || (row.seq === a.seq && row.answer !== a.value))
         lose("answers", `${key} acknowledged seq ${a.seq}, stored ${row?.seq ?? "none"}`);
     }
-    const beat = db.prepare("select read_seconds, furthest, completed_at from lesson_progress where user_id = ? and lesson_id = ?");
+    const beats = new Map(
+      (await db.selectFrom("lesson_progress").select(["user_id", "lesson_id", "read_seconds", "furthest", "completed_at"]).execute()).map((r) => [
+        `${r.user_id}:${r.lesson_id}`,
+        r,
+      ]),
+    );
     for (const [key, b] of ledger.beats) {
       v.checked.beats++;
-      const [user, lesson] = key.split(":").map(Number);
-      const row = beat.get(user, lesson) as { read_seconds: number; furthest: number; completed_at: number | null } | undefined;
+      const row = beats.get(key);
       if (!row || row.read_seconds < b.readSeconds || row.furthest < b.furthest || (b.completed && row.completed_at === null)) {
         lose("beats", `${key} acknowledged ${JSON.stringify(b)}, stored ${JSON.stringify(row ?? null)}`);
       }
     }
-    const draft = db.prepare(
-      "select s.draft_seq, s.draft_md from submissions s join assignments a on a.id = s.assignment_id join courses c on c.id = a.course_id where s.user_id = ? and c.slug = ?",
+    const drafts = new Map(
+      (
+        await db
+          .selectFrom("submissions as s")
+          .innerJoin("assignments as a", "a.id", "s.assignment_id")
+          .innerJoin("courses as c", "c.id", "a.course_id")
+          .select(["s.user_id", "s.draft_seq", "s.draft_md"])
+          .where("c.slug", "=", DEMO)
+          .execute()
+      ).map((r) => [r.user_id, r]),
     );
     for (const [user, d] of ledger.drafts) {
       v.checked.drafts++;
-      const row = draft.get(user, DEMO) as { draft_seq: number; draft_md: string } | undefined;
+      const row = drafts.get(user);
       if (!row || row.draft_seq < d.seq || (row.draft_seq === d.seq && row.draft_md !== d.text))
         lose("drafts", `user ${user} acknowledged seq ${d.seq}, stored ${row?.draft_seq ?? "none"}`);
     }
-    const version = db.prepare(
-      "select v.id, v.text_md from submission_versions v join submissions s on s.id = v.submission_id where s.user_id = ? and v.version = ?",
-    );
-    const file = db.prepare("select sha256, size from submission_files where version_id = ?");
+    const versions = await db
+      .selectFrom("submission_versions as v")
+      .innerJoin("submissions as s", "s.id", "v.submission_id")
+      .select(["v.id", "v.version", "v.text_md", "s.user_id"])
+      .execute();
+    const versionOf = new Map(versions.map((r) => [`${r.user_id}:${r.version}`, r]));
+    const files = await db.selectFrom("submission_files").select(["version_id", "sha256"]).execute();
     for (const x of ledger.versions) {
       v.checked.versions++;
-      const row = version.get(x.userId, x.version) as { id: number; text_md: string } | undefined;
+      const row = versionOf.get(`${x.userId}:${x.version}`);
       if (!row || row.text_md !== x.text) {
         lose("versions", `user ${x.userId} version ${x.version} ${row ? "has other text" : "missing"}`);
         continue;
       }
       if (x.file) {
         v.checked.files++;
-        const f = (file.all(row.id) as { sha256: string; size: number }[]).find((r) => r.sha256 === x.file!.sha256);
-        const onDisk = path.join(dataDir, "files", x.file.sha256.slice(0, 2), x.file.sha256);
+        const f = files.find((r) => r.version_id === row.id && r.sha256 === x.file!.sha256);
+        const onDisk = path.join(store.dataDir, "files", x.file.sha256.slice(0, 2), x.file.sha256);
         const ok = f && fs.existsSync(onDisk) && createHash("sha256").update(fs.readFileSync(onDisk)).digest("hex") === x.file.sha256;
         if (!ok) lose("files", `user ${x.userId} version ${x.version}: ${f ? "file on disk missing or damaged" : "no attachment row"}`);
       }
     }
-    const session = db.prepare("select 1 from sessions where id = ?");
-    for (const s of ledger.sessions) {
+    const sessions = new Set((await db.selectFrom("sessions").select("id").execute()).map((r) => r.id));
+    for (const x of ledger.sessions) {
       v.checked.sessions++;
-      if (!session.get(s.cookie.split("=")[1]!.split(".")[0])) lose("sessions", `session of a sign-in at ${new Date(s.at).toISOString()}`);
+      if (!sessions.has(x.cookie.split("=")[1]!.split(".")[0]!)) lose("sessions", `session of a sign-in at ${new Date(x.at).toISOString()}`);
     }
-    const attempt = db.prepare("select deadline_at, status from exam_attempts where id = ?");
+    const attempts = new Map((await db.selectFrom("exam_attempts").select(["id", "deadline_at", "status"]).execute()).map((r) => [r.id, r]));
     for (const a of world.attempts) {
       v.checked.deadlines++;
-      const row = attempt.get(a.id) as { deadline_at: number; status: string } | undefined;
+      const row = attempts.get(a.id);
       if (!row || row.deadline_at !== a.deadline || row.status !== "in_progress")
         lose("deadlines", `attempt ${a.id}: deadline ${a.deadline} → ${row?.deadline_at}, ${row?.status}`);
     }
     // Failed requests whose write is in the database anyway: the server applied them, the client never heard.
+    const texts = new Set(versions.map((r) => r.text_md));
     for (const f of ledger.failed) {
       if (f.op === "answer" && f.seq !== undefined && answers.get(f.key)?.seq === f.seq) v.appliedButFailed++;
-      if (f.op === "draft" && f.text !== undefined && (draft.get(Number(f.key), DEMO) as { draft_md: string } | undefined)?.draft_md === f.text)
-        v.appliedButFailed++;
-      if (f.op === "submit" && f.text !== undefined && db.prepare("select 1 from submission_versions where text_md = ?").get(f.text)) v.appliedButFailed++;
+      if (f.op === "draft" && f.text !== undefined && drafts.get(Number(f.key))?.draft_md === f.text) v.appliedButFailed++;
+      if (f.op === "submit" && f.text !== undefined && texts.has(f.text)) v.appliedButFailed++;
     }
   } finally {
-    db.close();
+    await db.destroy();
   }
   return v;
 }

@@ -150,7 +150,7 @@ export async function runNoticeMailCrash(opts: { recipients: number; kills: numb
       missing,
       duplicates,
       notSent: final.filter((r) => r.status !== "sent").length,
-      integrity: checkDatabase(dataDir),
+      integrity: checkDatabase({ dataDir }),
       drainMs,
       ok: false,
     };

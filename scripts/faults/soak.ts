@@ -52,7 +52,7 @@ export async function runSoak(opts: {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-soak-"));
   const app = await launch(dataDir);
   try {
-    const world = await prepareWorld(app.url, dataDir, { prefix: "sk", examinees: 24, beaters: 24, drafters: 12, submitters: 8, logins: 6 });
+    const world = await prepareWorld(app.url, { dataDir }, { prefix: "sk", examinees: 24, beaters: 24, drafters: 12, submitters: 8, logins: 6 });
     const ledger = newLedger();
     const latencies: number[] = [];
     const client = httpClient(opts.workers ?? 16);
@@ -86,8 +86,8 @@ export async function runSoak(opts: {
     stop = true;
     await load;
     client.close();
-    const verdict = verifyLedger(dataDir, world, ledger);
-    const integrity = checkDatabase(dataDir);
+    const verdict = await verifyLedger({ dataDir }, world, ledger);
+    const integrity = checkDatabase({ dataDir });
     const warm = samples.filter((s) => s.t >= opts.minutes / 5);
     const sorted = [...latencies].sort((a, b) => a - b);
     const q = (p: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(1));

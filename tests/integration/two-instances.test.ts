@@ -152,7 +152,7 @@ describe("two instances on one database", () => {
   });
 
   it("mixed write load through the proxy: no error, nothing acknowledged is missing, both instances served", async () => {
-    const world = await prepareWorld(proxy.url, dataDir, { prefix: "ti" });
+    const world = await prepareWorld(proxy.url, { dataDir }, { prefix: "ti" });
     const ledger = newLedger();
     const served = [...proxy.served];
     let stop = false;
@@ -171,7 +171,7 @@ describe("two instances on one database", () => {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     stop = true;
     await load;
-    const v = verifyLedger(dataDir, world, ledger);
+    const v = await verifyLedger({ dataDir }, world, ledger);
     const acked = acknowledged();
     console.log(
       `two instances: ${acked} writes acknowledged in ${seconds} s through the proxy (${JSON.stringify(ledger.counts)}); upstreams served ${proxy.served.map((n, i) => n - served[i]!).join(" / ")}`,

@@ -8,6 +8,8 @@ import type { Express, Request as ExpressRequest, Response as ExpressResponse } 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppContext } from "~/load-context.ts";
 import type { GuardedRequest } from "./session.server.ts";
+import { outageResponse } from "./db-outage.server.ts";
+import { isDatabaseUnavailable } from "./db.server.ts";
 
 type EndpointArgs = {
   request: GuardedRequest;
@@ -31,7 +33,7 @@ export function endpointAction(endpoint: Endpoint) {
 /**
  * An Express handler for an endpoint. It answers as Remix answers the route: the JSON with its status and
  * headers (Content-Type `application/json; charset=utf-8`, as Express writes Remix's), a thrown Response
- * as it is, anything else as Remix's production 500 (logged).
+ * as it is, the database away as the 503 every route gives then, anything else as Remix's production 500 (logged).
  */
 function serveEndpoint(endpoint: Endpoint, contextOf: ContextOf) {
   return (req: ExpressRequest, res: ExpressResponse) => {
@@ -43,7 +45,9 @@ function serveEndpoint(endpoint: Endpoint, contextOf: ContextOf) {
     };
     endpoint(args)
       .then((reply) => send(res, reply.status, { "Content-Type": "application/json; charset=utf-8", ...reply.headers }, JSON.stringify(reply.body)))
-      .catch(async (error: unknown) => {
+      .catch(async (thrown: unknown) => {
+        // The database away: the same Chinese 503 as the Remix routes give (app/utils/db-outage.server.ts).
+        const error = isDatabaseUnavailable(thrown) ? outageResponse("json") : thrown;
         if (error instanceof Response) return send(res, error.status, Object.fromEntries(error.headers), await error.text());
         console.error(error);
         send(res, 500, { "Content-Type": "text/plain;charset=UTF-8" }, "Unexpected Server Error");

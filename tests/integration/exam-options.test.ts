@@ -7,9 +7,9 @@ import path from "node:path";
 import { decode } from "turbo-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "../../app/models/users.server.ts";
-import { openDatabase, type DB } from "../../app/utils/db.server.ts";
+import type { DB } from "../../app/utils/db.server.ts";
 import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
-import { startServer, type TestServer } from "../setup/server.ts";
+import { openServerDb, startServer, type TestServer } from "../setup/server.ts";
 
 const SINGLE = 12;
 const MULTI = 4;
@@ -51,7 +51,7 @@ beforeAll(async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-keyfirst-"));
   writeCourse(root);
   server = await startServer({ COURSES_DIR: root });
-  db = openDatabase(path.join(server.dataDir, "app.db"));
+  db = openServerDb(server);
 });
 
 afterAll(async () => {

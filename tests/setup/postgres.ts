@@ -49,11 +49,16 @@ export default async function setup(): Promise<(() => void) | undefined> {
 
 let made = 0;
 
-/** A fresh, migrated PostgreSQL database (a copy of the template). */
-export async function createPostgresTestDb(): Promise<DB> {
+/** The URL of a fresh, migrated PostgreSQL database (a copy of the template), e.g. for a server under test. */
+export async function createPostgresTestUrl(): Promise<string> {
   const url = serverUrl();
   if (!url) throw new Error("TEST_PG is not set");
   const name = `t${process.pid}_${++made}`;
   await admin(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
-  return openPostgres(withDatabase(url, name), { max: 4 });
+  return withDatabase(url, name);
+}
+
+/** A fresh, migrated PostgreSQL database (a copy of the template). */
+export async function createPostgresTestDb(): Promise<DB> {
+  return openPostgres(await createPostgresTestUrl(), { max: 4 });
 }

@@ -62,5 +62,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // On PostgreSQL a worker mostly waits for the server's answers: two forks keep both cores busy where one is Vitest's default.
+    ...(onPostgres ? { poolOptions: { forks: { maxForks: 2, minForks: 1 } } } : {}),
   },
 });

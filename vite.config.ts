@@ -1,10 +1,13 @@
 import { vitePlugin as remix } from "@remix-run/dev";
 import { build } from "vite";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { POSTGRES_ONLY_GLOB, postgresTestFiles } from "./tests/setup/engines.ts";
 
 const isVitest = process.env.VITEST === "true";
+// TEST_PG=1 (or a server's URL): the PostgreSQL run, of the files tests/setup/engines.ts picks.
+const onPostgres = isVitest && Boolean(process.env.TEST_PG) && process.env.TEST_PG !== "0";
 const alias = { "~": fileURLToPath(new URL("./app", import.meta.url)) };
 
 declare module "@remix-run/node" {
@@ -68,7 +71,8 @@ export default defineConfig(({ isSsrBuild }) => ({
         }),
       ],
   test: {
-    include: ["tests/unit/**/*.test.{ts,tsx}", "tests/integration/**/*.test.ts"],
+    include: onPostgres ? postgresTestFiles() : ["tests/unit/**/*.test.{ts,tsx}", "tests/integration/**/*.test.ts"],
+    exclude: onPostgres ? configDefaults.exclude : [...configDefaults.exclude, POSTGRES_ONLY_GLOB],
     environment: "node",
     setupFiles: ["tests/setup/vitest.setup.ts"],
     // Starts PostgreSQL for the run when TEST_PG is set; does nothing otherwise.
@@ -76,5 +80,7 @@ export default defineConfig(({ isSsrBuild }) => ({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // On PostgreSQL a worker mostly waits for the server's answers: two forks keep both cores busy where one is Vitest's default.
+    ...(onPostgres ? { poolOptions: { forks: { maxForks: 2, minForks: 1 } } } : {}),
   },
 }));

@@ -25,13 +25,22 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
   }
 }
 
-function findBinary(name: string): string {
+function locate(name: string): string | undefined {
   for (const dir of [...(process.env.PATH ?? "").split(":"), ...listVersions()]) {
     const file = path.join(dir, name);
     if (dir && fs.existsSync(file)) return file;
   }
-  throw new Error(`TEST_PG=1 needs PostgreSQL's ${name} (apt-get install postgresql)`);
+  return undefined;
 }
+
+function findBinary(name: string): string {
+  const file = locate(name);
+  if (!file) throw new Error(`TEST_PG=1 needs PostgreSQL's ${name} (apt-get install postgresql)`);
+  return file;
+}
+
+/** Whether a throwaway cluster can be started here (PostgreSQL's initdb and pg_ctl are installed). */
+export const postgresInstalled = () => Boolean(locate("initdb") && locate("pg_ctl"));
 
 /** Debian keeps initdb and pg_ctl under /usr/lib/postgresql/<version>/bin, off the PATH. */
 function listVersions(): string[] {

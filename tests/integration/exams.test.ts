@@ -1,10 +1,9 @@
 // The exam engine through the built server over real HTTP: the demo exam, concurrent starts, autosave
 // with seq numbers, CSRF, answer leakage in the HTML and the data responses, finalize on read.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type DB } from "../../app/utils/db.server.ts";
+import type { DB } from "../../app/utils/db.server.ts";
 import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
-import { startServer, type TestServer } from "../setup/server.ts";
+import { openServerDb, startServer, type TestServer } from "../setup/server.ts";
 
 let server: TestServer;
 let db: DB;
@@ -12,7 +11,7 @@ const EXAM = "/courses/jijifenzi-peixun/exams/jieye-kaoshi";
 
 beforeAll(async () => {
   server = await startServer({ COURSES_DIR: "courses" });
-  db = openDatabase(path.join(server.dataDir, "app.db"));
+  db = openServerDb(server);
 });
 
 afterAll(async () => {

@@ -1,9 +1,7 @@
 // Media serving and heartbeats over real HTTP against the built server.
-import Database from "better-sqlite3";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PASSWORD } from "../../app/models/demo.server.ts";
-import { client, cookieFrom, startServer, type TestServer } from "../setup/server.ts";
+import { client, cookieFrom, openServerDb, startServer, type TestServer } from "../setup/server.ts";
 
 let server: TestServer;
 let http: ReturnType<typeof client>;
@@ -64,9 +62,9 @@ describe("HTTP: course media", () => {
 describe("HTTP: heartbeats", () => {
   it("a scripted client claiming the whole 57 s lecture after 3 s of wall time is credited only ~3 s", async () => {
     expect((await get("/courses/jijifenzi-peixun/lessons/01-dang-de-xingzhi-zongzhi", trainee)).status).toBe(200);
-    const sqlite = new Database(path.join(server.dataDir, "app.db"), { readonly: true });
-    const { id: lessonId } = sqlite.prepare("select id from lessons where key = ?").get("01-dang-de-xingzhi-zongzhi") as { id: number };
-    sqlite.close();
+    const db = openServerDb(server);
+    const { id: lessonId } = await db.selectFrom("lessons").select("id").where("key", "=", "01-dang-de-xingzhi-zongzhi").executeTakeFirstOrThrow();
+    await db.destroy();
     const beat = (segments: [number, number][]) =>
       fetch(`${server.url}/api/lessons/${lessonId}/beat`, {
         method: "POST",

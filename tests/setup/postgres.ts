@@ -39,14 +39,20 @@ export default async function setup(): Promise<(() => void) | undefined> {
 let made = 0;
 const urlOf = new WeakMap<DB, string>();
 
-/** A fresh, migrated PostgreSQL database (a copy of the template). */
-export async function createPostgresTestDb(): Promise<DB> {
+/** The URL of a fresh, migrated PostgreSQL database (a copy of the template), e.g. for a server under test. */
+export async function createPostgresTestUrl(): Promise<string> {
   const url = serverUrl();
   if (!url) throw new Error("TEST_PG is not set");
   const name = `t${process.pid}_${++made}`;
   await withClient(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`));
-  const db = openPostgres(withDatabase(url, name), { max: 4 });
-  urlOf.set(db, withDatabase(url, name));
+  return withDatabase(url, name);
+}
+
+/** A fresh, migrated PostgreSQL database (a copy of the template). */
+export async function createPostgresTestDb(): Promise<DB> {
+  const url = await createPostgresTestUrl();
+  const db = openPostgres(url, { max: 4 });
+  urlOf.set(db, url);
   return db;
 }
 

@@ -5,16 +5,15 @@
 // import of the demo course's instructor. Records are made through the app over HTTP where a route
 // exists, otherwise with the models.
 import fs from "node:fs";
-import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { openDatabase, type DB } from "../../app/utils/db.server.ts";
+import type { DB } from "../../app/utils/db.server.ts";
 import { createUser } from "../../app/models/users.server.ts";
 import { createSession, SESSION_COOKIE } from "../../app/utils/session.server.ts";
 import { createClass, enrollUsernames, setClassCourses, setException } from "../../app/models/classes.server.ts";
 import { confirmCompletion } from "../../app/models/certificates.server.ts";
 import { unsubscribeToken } from "../../app/models/notifications.server.ts";
 import type { Role, Stage } from "../../db/types.ts";
-import type { TestServer } from "./server.ts";
+import { openServerDb, type TestServer } from "./server.ts";
 import { cstToday } from "../../app/utils/cst.ts";
 
 export const ACTORS = ["anon", "traineeA", "traineeB", "instructor", "instructorOther", "secretaryA", "secretaryB", "admin"] as const;
@@ -93,7 +92,7 @@ export type Scenario = {
 const tag = () => randomBytes(3).toString("hex");
 
 export async function seedScenario(server: TestServer): Promise<Scenario> {
-  const db = openDatabase(path.join(server.dataDir, "app.db"));
+  const db = openServerDb(server);
   const units = new Map((await db.selectFrom("org_units").select(["id", "name"]).execute()).map((u) => [u.name, u.id]));
   const unit = (name: string) => units.get(name) ?? fail(`demo unit ${name} missing`);
   const t = tag();

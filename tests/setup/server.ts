@@ -1,11 +1,38 @@
-// Starts the built production server on a free port with its own data directory.
+// Starts the built production server on a free port with its own data directory. Under TEST_PG the server
+// gets DATABASE_URL of a fresh PostgreSQL database (a copy of the migrated template) that belongs to the data
+// directory: a server started again on the same directory, or a second instance on it, finds the same data.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { openDatabase, openPostgres, type DB } from "../../app/utils/db.server.ts";
+import { createPostgresTestUrl, testingOnPostgres } from "./postgres.ts";
 
-export type TestServer = { url: string; dataDir: string; proc: ChildProcess; stop: () => Promise<void>; output: () => string };
+export type TestServer = {
+  url: string;
+  dataDir: string;
+  /** The PostgreSQL database the server uses; undefined on SQLite (DATA_DIR/app.db). */
+  databaseUrl: string | undefined;
+  proc: ChildProcess;
+  stop: () => Promise<void>;
+  output: () => string;
+};
+
+const databases = new Map<string, string>();
+
+async function databaseFor(dataDir: string, env: Record<string, string>): Promise<string | undefined> {
+  if (env.DATABASE_URL) return env.DATABASE_URL;
+  if (!testingOnPostgres()) return undefined;
+  const url = databases.get(dataDir) ?? (await createPostgresTestUrl());
+  databases.set(dataDir, url);
+  return url;
+}
+
+/** The database of a server under test, for seeding and reading back (either engine); the caller destroys it. */
+export function openServerDb(server: Pick<TestServer, "dataDir" | "databaseUrl">): DB {
+  return server.databaseUrl ? openPostgres(server.databaseUrl, { max: 4 }) : openDatabase(path.join(server.dataDir, "app.db"));
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,9 +50,18 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   if (!fs.existsSync(`${buildDir}/server/index.js`)) throw new Error(`${buildDir}/server/index.js is missing: run \`npm run build\` first`);
   const port = await freePort();
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "dangxiao-it-"));
+  const databaseUrl = await databaseFor(dir, env);
   let out = "";
   const proc = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dir, ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dir,
+      ...env,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   proc.stdout!.on("data", (d) => (out += d));
@@ -45,6 +81,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   return {
     url,
     dataDir: dir,
+    databaseUrl,
     proc,
     output: () => out,
     stop: () =>

@@ -31,6 +31,7 @@ import type { DB } from "../../app/utils/db.server.ts";
 import { makeClass } from "../setup/classes.ts";
 import { createTestDb, createTestTree, createTestUser, makeRequest, outcome, testContext } from "../setup/db.ts";
 import { cstDate } from "../../app/utils/cst.ts";
+import { testingOnPostgres } from "../setup/postgres.ts";
 
 const SAMPLE = path.resolve("tests/fixtures/courses/sample");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hours-property-"));
@@ -307,6 +308,10 @@ const seen = {
   archived: 0,
 };
 
+// Twenty worlds on SQLite; on PostgreSQL (every query a round trip to another process) the first five of the same
+// seed, to keep the PostgreSQL run short: they check that the engines agree, the SQLite run checks the variety.
+const RUNS = testingOnPostgres() ? 5 : 20;
+
 describe("学时 and completion: one definition, every view", () => {
   it("gives every trainee the same 学时 and the same completion in every view, for random histories", { timeout: 240_000 }, async () => {
     await fc.assert(
@@ -415,9 +420,11 @@ describe("学时 and completion: one definition, every view", () => {
       }),
       // A fixed seed keeps CI repeatable (a random one left a kind of history out in one run of many);
       // FC_SEED=<n> explores other worlds locally, and the coverage check below says whether they were varied.
-      { numRuns: 20, seed: Number(process.env.FC_SEED ?? 20261203) },
+      { numRuns: RUNS, seed: Number(process.env.FC_SEED ?? 20261203) },
     );
-    // Every kind of history occurred, so the property did not pass vacuously.
+    // Every kind of history occurred, so the property did not pass vacuously (the same seed's first worlds on
+    // PostgreSQL are a subset of these: the SQLite run is where their variety is checked).
+    if (RUNS < 20) return;
     expect(seen.trainees).toBeGreaterThan(40);
     for (const [k, v] of Object.entries(seen)) expect(v, k).toBeGreaterThan(0);
   });

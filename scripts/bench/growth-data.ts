@@ -11,13 +11,13 @@ import { DEFAULT_RULES } from "../../app/utils/class-rules.ts";
 import { CLASS_KINDS, type Stage } from "../../db/types.ts";
 import { chineseName, generatedResult, generatedSchool, sessionCookie } from "./fixtures.ts";
 
-export const TRAINEES_PER_SCALE = 2000;
+const TRAINEES_PER_SCALE = 2000;
 const BRANCHES_PER_SCALE = 40;
 const CLASS_SIZE = 200;
 const PAPER = 37;
 const YEAR = 365 * 86400;
 /** Trainees (activists, no attempt yet) who start the activists' exam during the measurement. */
-export const STARTERS = 200;
+const STARTERS = 200;
 
 const COURSE_SLUGS = ["jijifenzi-peixun", "fazhan-duixiang", "yubei-dangyuan"] as const;
 const STAGE_OF: Stage[] = ["activist", "activist", "activist", "activist", "activist", "activist", "activist", "activist", "activist", "activist"]

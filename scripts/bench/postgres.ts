@@ -38,8 +38,8 @@ const ON_POSTGRES = [
 /** Rows measured by default besides `@pg1` and `@pg3`: one instance behind the proxy, which is the proxy's own cost. */
 const PROXY_COST = ["autosave"];
 
-export type Variant = { instances: number; proxy: boolean };
-export type PgScenario = Scenario & { base: Scenario; variant: Variant };
+type Variant = { instances: number; proxy: boolean };
+type PgScenario = Scenario & { base: Scenario; variant: Variant };
 
 function parseVariant(suffix: string): Variant | undefined {
   const m = /^pg(\d)(\+lb)?$/.exec(suffix);

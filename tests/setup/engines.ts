@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 /** Files that touch the database and still run on SQLite only, each with its reason. */
-export const SQLITE_ONLY: Record<string, string> = {
+const SQLITE_ONLY: Record<string, string> = {
   // db:backup and db:restore copy DATA_DIR/app.db with SQLite's online backup; on PostgreSQL db:backup refuses and
   // README sends the operator to pg_dump/pg_basebackup.
   "tests/integration/backup.test.ts": "SQLite's backup of DATA_DIR/app.db",

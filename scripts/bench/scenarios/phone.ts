@@ -32,7 +32,7 @@ const SLOW_4G = {
  * (about 210 KB, loaded only there, after the page is usable). PHONE_CPU=1 turns the CPU slowdown off, to
  * tell the network's share from the CPU's.
  */
-export const PHONE_BUDGETS = { usableMs: 3000, jsKb: 130, videoJsKb: 340 };
+const PHONE_BUDGETS = { usableMs: 3000, jsKb: 130, videoJsKb: 340 };
 
 type Load = { js: number; css: number; bytes: number; requests: number; fcp: number; usable: number; videoJs: boolean };
 

@@ -26,6 +26,7 @@ import { audit } from "./audit.server.ts";
 import { getCourseBySlug, type CourseView } from "./courses.server.ts";
 import { seesEverything, taughtBySql, type Viewer } from "./visibility.server.ts";
 import { notify, type NotifyOptions } from "./notifications.server.ts";
+import { idParam } from "~/utils/forms.server.ts";
 
 /** The acting user: who they are for scoping, and their roles for course visibility. */
 type Person = Viewer & { id: number };
@@ -414,9 +415,9 @@ type QueueFilter = { status?: (typeof QUEUE_STATUSES)[number]; unitId?: number; 
 
 const QueueParams = z.object({
   status: z.enum(QUEUE_STATUSES).optional().catch(undefined),
-  unit: z.coerce.number().int().positive().optional().catch(undefined),
+  unit: idParam.optional().catch(undefined),
   late: z.literal("1").optional().catch(undefined),
-  class: z.coerce.number().int().positive().optional().catch(undefined),
+  class: idParam.optional().catch(undefined),
 });
 
 /** The queue filter of the list page's query string (bad values are ignored); no branch filter while names are hidden. */

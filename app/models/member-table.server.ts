@@ -7,6 +7,7 @@ import { memberNotes, memberView, type MemberRow } from "./classes.server.ts";
 import { MEMBER_SORTS, MEMBER_STATUSES, type MemberSort, type MemberStatus } from "~/utils/member-filters.ts";
 import { compareUnitPaths, listOrgUnits, withLabels } from "./org.server.ts";
 import { pathInSubtree } from "~/utils/org-path.ts";
+import { idParam } from "~/utils/forms.server.ts";
 
 const MEMBER_PAGE = 50;
 
@@ -15,7 +16,7 @@ const keys = <T extends Record<string, string>>(o: T) => Object.keys(o) as [keyo
 /** The table's query string; bad values are ignored, not errors. */
 const MemberQuery = z.object({
   who: z.string().trim().max(40).optional().catch(undefined),
-  unit: z.coerce.number().int().positive().optional().catch(undefined),
+  unit: idParam.optional().catch(undefined),
   status: z.enum(keys(MEMBER_STATUSES)).optional().catch(undefined),
   sort: z.enum(keys(MEMBER_SORTS)).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),

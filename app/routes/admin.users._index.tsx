@@ -8,13 +8,14 @@ import { getOrgUnit, listOrgUnits, withLabels } from "~/models/org.server.ts";
 import { listUsers } from "~/models/users.server.ts";
 import { requireRole } from "~/guards/auth.server.ts";
 import { ROLE_LABEL, STAGE_LABEL } from "~/utils/labels.ts";
+import { idParam } from "~/utils/forms.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "用户管理 · 网上党校" }];
 
 const PAGE = 50;
 const Filter = z.object({
   q: z.string().trim().max(50).optional().catch(undefined),
-  unit: z.coerce.number().int().positive().optional().catch(undefined),
+  unit: idParam.optional().catch(undefined),
   stage: z.enum(STAGES).optional().catch(undefined),
   role: z.enum(ROLES).optional().catch(undefined),
   status: z.enum(["active", "disabled"]).optional().catch(undefined),

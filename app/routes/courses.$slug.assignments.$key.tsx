@@ -18,7 +18,7 @@ import { requireUser } from "~/guards/auth.server.ts";
 import { AssignmentBrief } from "~/components/CourseReader.tsx";
 import { FieldError, fieldProps } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
-import { parseForm } from "~/utils/forms.server.ts";
+import { idParam, parseForm } from "~/utils/forms.server.ts";
 import { MARKDOWN_LIMITS_TEXT, renderMarkdown } from "~/utils/markdown.server.ts";
 import { parseUploadForm, TYPE_LABEL, UploadRefused, type AcceptedFile } from "~/utils/uploads.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
@@ -91,7 +91,7 @@ export async function loader(args: LoaderFunctionArgs) {
 const ActionForm = z.object({
   intent: z.string({ required_error: "未知操作" }),
   text: z.string().max(200_000, "正文过长").optional(),
-  seq: z.coerce.number().int().positive().optional(),
+  seq: idParam.optional(),
 });
 
 type ActionResult = { ok: true; message?: string; previewHtml?: string; savedAt?: number };

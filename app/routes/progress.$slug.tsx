@@ -10,7 +10,7 @@ import learnCss from "~/styles/learn.css?url";
 import { requireRole } from "~/guards/auth.server.ts";
 import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
-import { parseForm, text } from "~/utils/forms.server.ts";
+import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { formatDateTime } from "~/utils/cst.ts";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: learnCss }];
@@ -37,7 +37,7 @@ export async function loader(args: LoaderFunctionArgs) {
 
 const Credit = z.object({
   intent: z.literal("credit"),
-  userIds: z.preprocess((v) => (Array.isArray(v) ? v : v === undefined ? [] : [v]), z.array(z.coerce.number().int().positive()).min(1, "请至少选择一名学员")),
+  userIds: z.preprocess((v) => (Array.isArray(v) ? v : v === undefined ? [] : [v]), z.array(idParam).min(1, "请至少选择一名学员")),
   kind: z.enum(OFFLINE_KINDS, { errorMap: () => ({ message: "请选择活动类型" }) }),
   hours: z.coerce
     .number({ invalid_type_error: "学时必须是数字" })

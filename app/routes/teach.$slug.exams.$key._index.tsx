@@ -10,7 +10,7 @@ import { MSG } from "~/utils/course-messages.server.ts";
 import { requireExamEditor } from "~/guards/exam.server.ts";
 import { FieldError, FormOutcome, fieldProps } from "~/components/FormErrors.tsx";
 import { fail, failParsed } from "~/utils/form-result.server.ts";
-import { parseForm, text } from "~/utils/forms.server.ts";
+import { idParam, parseForm, text } from "~/utils/forms.server.ts";
 import { stemSummary } from "~/utils/exam-stem.server.ts";
 import styles from "~/styles/exams.css?url";
 import { formatDateTime } from "~/utils/cst.ts";
@@ -40,7 +40,7 @@ export async function loader(args: LoaderFunctionArgs) {
   };
 }
 
-const Regrade = z.object({ intent: z.literal("regrade"), questionId: z.coerce.number().int().positive() });
+const Regrade = z.object({ intent: z.literal("regrade"), questionId: idParam });
 
 const Override = z.object({
   intent: z.literal("override"),

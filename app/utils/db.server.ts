@@ -165,6 +165,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 const SOCKET_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 const PG_CONNECTION_MESSAGES = ["Connection terminated", "timeout exceeded when trying to connect", "is not queryable"];
 
+/**
+ * A value the database refused as data (PostgreSQL's SQLSTATE class 22, data exception): a NUL character in text,
+ * a number out of its column's range, a string where a number belongs. SQLite stores such values as given; on
+ * PostgreSQL the statement (and its transaction) fails and nothing is written, so the request is bad input, not a fault.
+ */
+export function isRefusedValue(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 /** The error a UNIQUE index or primary key raised, on either engine (SQLite's code, PostgreSQL's 23505). */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

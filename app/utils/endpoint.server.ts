@@ -8,8 +8,7 @@ import type { Express, Request as ExpressRequest, Response as ExpressResponse } 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppContext } from "~/load-context.ts";
 import type { GuardedRequest } from "./session.server.ts";
-import { outageResponse } from "./db-outage.server.ts";
-import { isDatabaseUnavailable } from "./db.server.ts";
+import { databaseAnswer } from "./db-outage.server.ts";
 
 type EndpointArgs = {
   request: GuardedRequest;
@@ -46,8 +45,8 @@ function serveEndpoint(endpoint: Endpoint, contextOf: ContextOf) {
     endpoint(args)
       .then((reply) => send(res, reply.status, { "Content-Type": "application/json; charset=utf-8", ...reply.headers }, JSON.stringify(reply.body)))
       .catch(async (thrown: unknown) => {
-        // The database away: the same Chinese 503 as the Remix routes give (app/utils/db-outage.server.ts).
-        const error = isDatabaseUnavailable(thrown) ? outageResponse("json") : thrown;
+        // The database away or refusing a value: the same Chinese answer as the Remix routes give (db-outage.server.ts).
+        const error = databaseAnswer(thrown, "json") ?? thrown;
         if (error instanceof Response) return send(res, error.status, Object.fromEntries(error.headers), await error.text());
         console.error(error);
         send(res, 500, { "Content-Type": "text/plain;charset=UTF-8" }, "Unexpected Server Error");

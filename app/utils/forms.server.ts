@@ -13,6 +13,9 @@ export function parseForm<S extends z.ZodTypeAny>(form: FormData, schema: S): Fo
   }
   const raw: Record<string, unknown> = {};
   for (const [key, values] of all) raw[key] = values.length > 1 || key.endsWith("[]") ? values : values[0];
+  // NUL has no meaning in any field, and PostgreSQL's text cannot hold it (SQLite can): refused on both engines alike.
+  const nul = [...all].find(([, values]) => values.some((v) => typeof v === "string" && v.includes("\u0000")));
+  if (nul) return { ok: false, errors: { [nul[0]]: NUL_MESSAGE }, message: NUL_MESSAGE };
   const parsed = schema.safeParse(raw, { errorMap: chineseDefaults });
   if (parsed.success) return { ok: true, data: parsed.data };
   const errors: Record<string, string> = {};
@@ -78,4 +81,7 @@ export const text = (label: string, max = 100) =>
 export const optionalText = (label: string, max = 100) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), text(label, max).optional());
 
-export const idParam = z.coerce.number({ invalid_type_error: "编号无效" }).int().positive("编号无效");
+const NUL_MESSAGE = "内容含有不可见的空字符（NUL），请删除后重新提交";
+
+/** A record's id: a positive integer JS can hold exactly (9 × 30 would pass `.int()` and fail in PostgreSQL's bigint). */
+export const idParam = z.coerce.number({ invalid_type_error: "编号无效" }).int().positive("编号无效").max(Number.MAX_SAFE_INTEGER, "编号无效");

@@ -23,10 +23,6 @@ const SQLITE_ONLY: Record<string, string> = {
   // Passes on PostgreSQL too (124 s under a load average of 12), but its 2,500 requests test body limits that
   // server.ts enforces before any query: left out of the PostgreSQL run for CI time.
   "tests/integration/stall.test.ts": "body and field limits act before the database; left out for CI time",
-  // Fails on PostgreSQL today, for two app bugs it found there (SQLite accepts both): a NUL character in a text
-  // field (PostgreSQL's text refuses 0x00) and an id of 999999999999 (out of range for the integer type PostgreSQL gives the parameter) answer 500 on
-  // 25 routes. It also took 620 s there under load. To move over once the app refuses both before the query.
-  "tests/integration/bad-input.test.ts": "finds 500s on PostgreSQL (NUL in text, out-of-range ids): app fix pending",
 };
 
 const TOUCHES_DB = /from "\.\.\/setup\/(db|classes|server|scenario|postgres)\.ts"|from "\.\.\/\.\.\/scripts\/faults\//;

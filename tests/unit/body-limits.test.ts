@@ -10,7 +10,7 @@ import { MAX_FILES } from "../../app/models/assignments.server.ts";
 import { MAX_LIST_BYTES } from "../../app/models/classes.server.ts";
 import { MAX_IMPORT_BYTES } from "../../app/utils/bank-import/common.server.ts";
 import { bodyLimitFor, enforceBodyLimits, fieldCounter, PLAIN_FORM, SIGN_IN } from "../../app/utils/body-limits.server.ts";
-import { parseForm } from "../../app/utils/forms.server.ts";
+import { idParam, parseForm } from "../../app/utils/forms.server.ts";
 import { MAX_ROSTER_BYTES } from "../../app/utils/roster-import.server.ts";
 
 describe("body limits", () => {
@@ -126,5 +126,24 @@ describe("parseForm", () => {
     const result = parseForm(form, z.object({ f0: z.string(), tags: z.array(z.string()) }));
     expect(result).toEqual({ ok: true, data: { f0: "x", tags: ["a", "b"] } });
     expect(getAllCalls).toBe(0);
+  });
+
+  it("refuses a NUL character in any field in Chinese, on both engines alike (PostgreSQL's text cannot hold it)", () => {
+    const form = new FormData();
+    form.append("title", "思想汇报");
+    form.append("note", "a\u0000b");
+    const result = parseForm(form, z.object({ title: z.string(), note: z.string() }));
+    expect(result).toMatchObject({ ok: false, errors: { note: expect.stringContaining("空字符") } });
+  });
+
+  it("refuses an id past what JS holds exactly (9 × 30 is an integer to zod and out of range for PostgreSQL)", () => {
+    const ids = z.object({ id: idParam });
+    const parse = (id: string) => {
+      const form = new FormData();
+      form.append("id", id);
+      return parseForm(form, ids);
+    };
+    expect(parse("9".repeat(30))).toMatchObject({ ok: false, errors: { id: "编号无效" } });
+    expect(parse(String(Number.MAX_SAFE_INTEGER))).toEqual({ ok: true, data: { id: Number.MAX_SAFE_INTEGER } });
   });
 });
